@@ -1,0 +1,111 @@
+#include "cli/app.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "cli/command.hpp"
+#include "core/cancellation.hpp"
+
+namespace belay::cli {
+
+namespace {
+
+constexpr int k_internal_error = 70;
+
+struct CommandEntry {
+    const char* name;
+    const char* summary;
+    int (*handler)(const Arguments&);
+};
+
+constexpr CommandEntry k_commands[] = {
+    {"status", "show every migration and whether it is applied", command_status},
+    {"migrate", "apply pending migrations (--dry-run rehearses on a copy)", command_migrate},
+    {"version", "print the current version", command_version},
+    {"create", "write a new migration file", command_create},
+};
+
+void print_usage(std::FILE* out) {
+    fmt::print(out,
+               "belay {}: backup-first schema migrations for SQLite\n\n"
+               "Usage: belay db <command> [options]\n       belay --version\n\nCommands:\n",
+               BELAY_VERSION);
+    for (const auto& command : k_commands) {
+        fmt::print(out, "  db {:<10} {}\n", command.name, command.summary);
+    }
+    fmt::print(out, "\nRun `belay db <command> --help` for a command's options.\n");
+}
+
+extern "C" void on_signal(int signal_number) {
+    request_cancellation(signal_number);
+}
+
+// SIGINT/SIGTERM request cancellation; the engine rolls back the current step and returns.
+// SA_RESETHAND: a second signal ends the process at once (SQLite's journal keeps the database
+// safe even then).
+void install_signal_handlers() {
+    struct sigaction action {};
+    action.sa_handler = on_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+}
+
+int dispatch(const std::vector<std::string>& args) {
+    if (args.empty()) {
+        print_usage(stderr);
+        return static_cast<int>(ErrorCode::invalid_input);
+    }
+    if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        print_usage(stdout);
+        return 0;
+    }
+    if (args[0] == "--version") {
+        fmt::print("belay {}\n", BELAY_VERSION);
+        return 0;
+    }
+    if (args[0] != "db" || args.size() < 2) {
+        fmt::print(stderr, "belay: error: unknown command '{}'; expected `belay db <command>`\n",
+                   fmt::join(args, " "));
+        print_usage(stderr);
+        return static_cast<int>(ErrorCode::invalid_input);
+    }
+    for (const auto& command : k_commands) {
+        if (args[1] != command.name) {
+            continue;
+        }
+        const Arguments rest(args.begin() + 2, args.end());
+        for (const auto& arg : rest) {
+            if (arg == "--help" || arg == "-h") {
+                print_command_help(command.name);
+                return 0;
+            }
+        }
+        install_signal_handlers();
+        return command.handler(rest);
+    }
+    fmt::print(stderr, "belay: error: unknown command 'db {}'\n", args[1]);
+    print_usage(stderr);
+    return static_cast<int>(ErrorCode::invalid_input);
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+    try {
+        return dispatch(std::vector<std::string>(argv + 1, argv + argc));
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "belay: error: internal error (please report it): {}\n", e.what());
+    } catch (...) {
+        fmt::print(stderr, "belay: error: internal error (please report it)\n");
+    }
+    return k_internal_error;
+}
+
+}  // namespace belay::cli

@@ -1,0 +1,92 @@
+#include "cli/command.hpp"
+
+#include <cstdio>
+
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
+
+#include "core/cancellation.hpp"
+
+namespace belay::cli {
+
+namespace {
+
+Result<void> set_up_logging(const CommonOptions& options) {
+    auto logger = spdlog::stderr_logger_mt("belay");
+    logger->set_pattern("belay: %l: %v");
+    spdlog::set_default_logger(logger);
+    auto level = spdlog::level::warn;
+    if (!options.log_level.empty()) {
+        level = spdlog::level::from_str(options.log_level);
+        if (level == spdlog::level::off && options.log_level != "off") {
+            return fail(ErrorCode::invalid_input,
+                        "--log-level {}: expected trace, debug, info, warn, error or off",
+                        options.log_level);
+        }
+    } else if (options.quiet) {
+        level = spdlog::level::err;
+    } else if (options.verbosity >= 2) {
+        level = spdlog::level::debug;
+    } else if (options.verbosity == 1) {
+        level = spdlog::level::info;
+    }
+    spdlog::set_level(level);
+    return {};
+}
+
+}  // namespace
+
+Result<CommonOptions> parse_command(const std::string& command, const Arguments& args,
+                                    const std::vector<std::string>& positional,
+                                    bool require_database, po::variables_map& vm) {
+    po::options_description description;
+    description.add(common_options_description()).add(command_options_description(command));
+    po::positional_options_description positions;
+    for (const auto& name : positional) {
+        positions.add(name.c_str(), 1);
+    }
+    if (auto ok = parse_options(command, args, description, positions, vm); !ok) {
+        return std::unexpected(ok.error());
+    }
+    auto options = read_common_options(vm, require_database);
+    if (!options) {
+        return options;
+    }
+    if (auto ok = set_up_logging(*options); !ok) {
+        return std::unexpected(ok.error());
+    }
+    return options;
+}
+
+int exit_code_for(const Error& error) {
+    if (error.code == ErrorCode::interrupted) {
+        const int signal = cancellation_signal();
+        return 128 + (signal != 0 ? signal : 2);
+    }
+    return static_cast<int>(error.code);
+}
+
+int report_error(const Error& error, bool json) {
+    const int code = exit_code_for(error);
+    if (json) {
+        nlohmann::json document{{"error", {{"exit_code", code}, {"message", error.message}}}};
+        fmt::print("{}\n", document.dump(2));
+    }
+    fmt::print(stderr, "belay: error: {}\n", error.message);
+    return code;
+}
+
+void print_command_help(const std::string& command) {
+    po::options_description description;
+    description.add(command_options_description(command)).add(common_options_description());
+    const char* usage =
+        command == "create" ? "belay db create NAME [options]" : "belay db {} [options]";
+    fmt::print("Usage: {}\n\n", fmt::format(fmt::runtime(usage), command));
+    std::ostringstream text;
+    text << description;
+    fmt::print("{}", text.str());
+}
+
+}  // namespace belay::cli

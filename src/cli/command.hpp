@@ -1,0 +1,35 @@
+// What every command file shares: parsing its options, logging set-up, error reporting.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/options.hpp"
+#include "core/error.hpp"
+
+namespace belay::cli {
+
+using Arguments = std::vector<std::string>;
+
+// Each `belay db <command>`: parses `args` itself and returns the process exit code.
+int command_status(const Arguments& args);
+int command_migrate(const Arguments& args);
+int command_version(const Arguments& args);
+int command_create(const Arguments& args);
+
+// Parses the command's options (common + its own) into `vm` and sets up logging. `positional`
+// lists positional option names in order (e.g. {"name"} for create).
+Result<CommonOptions> parse_command(const std::string& command, const Arguments& args,
+                                    const std::vector<std::string>& positional,
+                                    bool require_database, po::variables_map& vm);
+
+// Prints `belay: error: <message>` to stderr (and, with `json`, {"error": ...} to stdout) and
+// returns the documented exit code: the error's code, or 128 + the signal for interruptions.
+int report_error(const Error& error, bool json);
+
+int exit_code_for(const Error& error);
+
+// `belay db <command> --help`.
+void print_command_help(const std::string& command);
+
+}  // namespace belay::cli

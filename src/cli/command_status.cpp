@@ -1,0 +1,47 @@
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.hpp"
+#include "cli/render.hpp"
+#include "engine/status.hpp"
+
+namespace belay::cli {
+
+int command_status(const Arguments& args) {
+    po::variables_map vm;
+    auto options = parse_command("status", args, {}, true, vm);
+    if (!options) {
+        return report_error(options.error(), false);
+    }
+    auto report = build_status(options->db);
+    if (!report) {
+        return report_error(report.error(), options->json);
+    }
+    if (options->json) {
+        fmt::print("{}\n", status_to_json(**report).dump(2));
+    } else {
+        print_status_text(**report);
+    }
+    const bool strict_exit = vm["exit-code"].as<bool>();
+    return strict_exit && (*report)->needs_attention() ? static_cast<int>(ErrorCode::findings) : 0;
+}
+
+int command_version(const Arguments& args) {
+    po::variables_map vm;
+    auto options = parse_command("version", args, {}, true, vm);
+    if (!options) {
+        return report_error(options.error(), false);
+    }
+    auto version = read_current_version(options->db);
+    if (!version) {
+        return report_error(version.error(), options->json);
+    }
+    if (options->json) {
+        fmt::print("{}\n", nlohmann::json{{"version", *version}}.dump(2));
+    } else {
+        fmt::print("{}\n", *version);
+    }
+    return 0;
+}
+
+}  // namespace belay::cli

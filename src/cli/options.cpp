@@ -1,0 +1,176 @@
+#include "cli/options.hpp"
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+
+namespace belay::cli {
+
+po::options_description common_options_description() {
+    po::options_description common("Common options");
+    common.add_options()("db", po::value<std::string>()->value_name("PATH"),
+                         "the SQLite database file")(
+        "migrations", po::value<std::string>()->value_name("DIR")->default_value("migrations"),
+        "directory of migration files")("backup-dir", po::value<std::string>()->value_name("DIR"),
+                                        "where backups go (default: the database's directory)")(
+        "table", po::value<std::string>()->value_name("NAME")->default_value("schema_migrations"),
+        "name of the history table")("config", po::value<std::string>()->value_name("FILE"),
+                                     "INI file of options (default: ./belay.ini if present)")(
+        "lock-timeout", po::value<std::string>()->value_name("SECONDS")->default_value("5"),
+        "how long to wait for another run or writer")("json", po::bool_switch(),
+                                                      "print the result as one JSON document")(
+        "verbose,v", po::value<std::vector<bool>>()->zero_tokens()->composing(),
+        "more log output on stderr (repeatable)")("quiet,q", po::bool_switch(),
+                                                  "only errors on stderr")(
+        "log-level", po::value<std::string>()->value_name("LEVEL"),
+        "trace, debug, info, warn, error or off");
+    return common;
+}
+
+po::options_description command_options_description(const std::string& command) {
+    po::options_description specific("Options of db " + command);
+    if (command == "migrate") {
+        specific.add_options()("dry-run", po::bool_switch(),
+                               "rehearse on a temporary copy; change nothing")(
+            "to", po::value<std::string>()->value_name("VERSION"), "stop after this version")(
+            "allow-out-of-order", po::bool_switch(),
+            "apply pending migrations older than the newest applied one")(
+            "step-timeout", po::value<std::string>()->value_name("SECONDS")->default_value("30"),
+            "time limit of each step (a file's Timeout directive wins)")(
+            "validate", po::value<std::string>()->value_name("LEVEL")->default_value("normal"),
+            "normal, full or strict");
+    } else if (command == "status") {
+        specific.add_options()("exit-code", po::bool_switch(),
+                               "exit 6 when anything is pending or wrong");
+    } else if (command == "create") {
+        specific.add_options()("name", po::value<std::string>()->value_name("NAME"),
+                               "what the migration does")(
+            "timestamp", po::bool_switch(), "version from the UTC time instead of a sequence");
+    }
+    return specific;
+}
+
+po::options_description all_options_description() {
+    po::options_description all;
+    all.add(common_options_description());
+    for (const char* command : {"migrate", "status", "create"}) {
+        all.add(command_options_description(command));
+    }
+    return all;
+}
+
+namespace {
+
+// BELAY_STEP_TIMEOUT -> "step-timeout" when the command has that option, else "" (ignored).
+std::string environment_name_to_option(const po::options_description& description,
+                                       const std::string& variable) {
+    static const std::string k_prefix = "BELAY_";
+    if (!variable.starts_with(k_prefix) || variable == "BELAY_CONFIG") {
+        return variable == "BELAY_CONFIG" ? "config" : "";
+    }
+    std::string option;
+    for (char c : variable.substr(k_prefix.size())) {
+        option += c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    const bool known = description.find_nothrow(option, false) != nullptr;
+    const bool is_positional_or_repeatable = option == "name" || option == "verbose";
+    return known && !is_positional_or_repeatable ? option : "";
+}
+
+Result<void> parse_config_file(const std::string& path, bool must_exist, po::variables_map& vm) {
+    std::ifstream in(path);
+    if (!in) {
+        if (!must_exist) {
+            return {};
+        }
+        return fail(ErrorCode::invalid_input, "cannot read config file {}", path);
+    }
+    try {
+        po::store(po::parse_config_file(in, all_options_description(), false), vm);
+    } catch (const po::error& e) {
+        return fail(ErrorCode::invalid_input, "config file {}: {}", path, e.what());
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<void> parse_options(const std::string& command, const std::vector<std::string>& args,
+                           const po::options_description& description,
+                           const po::positional_options_description& positional,
+                           po::variables_map& vm) {
+    try {
+        po::store(po::command_line_parser(args).options(description).positional(positional).run(),
+                  vm);
+        po::store(po::parse_environment(description,
+                                        [&](const std::string& variable) {
+                                            return environment_name_to_option(description,
+                                                                              variable);
+                                        }),
+                  vm);
+    } catch (const po::error& e) {
+        return fail(ErrorCode::invalid_input, "db {}: {}; see `belay db {} --help`", command,
+                    e.what(), command);
+    }
+    const bool explicit_config = vm.count("config") != 0;
+    const auto config = explicit_config ? vm["config"].as<std::string>() : std::string("belay.ini");
+    if (auto ok = parse_config_file(config, explicit_config, vm); !ok) {
+        return ok;
+    }
+    try {
+        po::notify(vm);
+    } catch (const po::error& e) {
+        return fail(ErrorCode::invalid_input, "db {}: {}", command, e.what());
+    }
+    return {};
+}
+
+Result<std::chrono::milliseconds> seconds_option(const po::variables_map& vm,
+                                                 const std::string& option) {
+    const auto text = vm[option].as<std::string>();
+    double seconds = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+    if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(seconds) ||
+        seconds <= 0) {
+        return fail(ErrorCode::invalid_input,
+                    "--{} {}: expected a positive number of seconds, e.g. --{} 30", option, text,
+                    option);
+    }
+    return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(seconds * 1000.0)));
+}
+
+Result<CommonOptions> read_common_options(const po::variables_map& vm, bool require_database) {
+    CommonOptions options;
+    const bool has_database = vm.count("db") != 0 && !vm["db"].as<std::string>().empty();
+    if (require_database && !has_database) {
+        return fail(ErrorCode::invalid_input,
+                    "no database given: pass --db PATH, set BELAY_DB, or put `db = PATH` in "
+                    "belay.ini");
+    }
+    if (has_database) {
+        options.db.database = vm["db"].as<std::string>();
+    }
+    options.db.migrations_dir = vm["migrations"].as<std::string>();
+    options.db.history_table = vm["table"].as<std::string>();
+    if (options.db.history_table.empty() || options.db.history_table.starts_with("belay_") ||
+        options.db.history_table.starts_with("sqlite_")) {
+        return fail(ErrorCode::invalid_input,
+                    "--table {}: the history table needs a name of its own, not empty and not "
+                    "starting with belay_ or sqlite_",
+                    options.db.history_table);
+    }
+    auto lock_timeout = seconds_option(vm, "lock-timeout");
+    if (!lock_timeout) {
+        return std::unexpected(lock_timeout.error());
+    }
+    options.db.lock_timeout = *lock_timeout;
+    options.json = vm["json"].as<bool>();
+    options.quiet = vm["quiet"].as<bool>();
+    options.verbosity =
+        vm.count("verbose") ? static_cast<int>(vm["verbose"].as<std::vector<bool>>().size()) : 0;
+    options.log_level = vm.count("log-level") ? vm["log-level"].as<std::string>() : "";
+    return options;
+}
+
+}  // namespace belay::cli

@@ -1,0 +1,89 @@
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "cli/render.hpp"
+
+namespace belay::cli {
+
+std::string human_size(std::uintmax_t bytes) {
+    static constexpr const char* k_units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    auto value = static_cast<double>(bytes);
+    std::size_t unit = 0;
+    while (value >= 1024.0 && unit + 1 < std::size(k_units)) {
+        value /= 1024.0;
+        ++unit;
+    }
+    return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", value, k_units[unit]);
+}
+
+void print_status_text(const StatusReport& report) {
+    if (report.state.exists) {
+        fmt::print("Database: {} ({})\n", report.database, human_size(report.state.size_bytes));
+    } else {
+        fmt::print("Database: {} (does not exist yet; belay db migrate creates it)\n",
+                   report.database);
+    }
+    fmt::print("Version:  {}\n\n", report.plan.current_version);
+    std::size_t version_width = 7;
+    std::size_t name_width = 4;
+    for (const auto& entry : report.plan.entries) {
+        version_width = std::max(version_width, entry.version.text().size());
+        name_width = std::max(name_width, entry.name.size());
+    }
+    fmt::print("{:<{}}  {:<{}}  {:<8}  {:<20}  {}\n", "VERSION", version_width, "NAME", name_width,
+               "STATUS", "APPLIED AT", "DURATION");
+    for (const auto& entry : report.plan.entries) {
+        const auto version = entry.applied ? entry.applied->version : entry.version.text();
+        std::string status(to_string(entry.status));
+        if (entry.out_of_order) {
+            status += " (out of order)";
+        }
+        fmt::print("{:<{}}  {:<{}}  {:<8}  {:<20}  {}\n", version, version_width, entry.name,
+                   name_width, status, entry.applied ? entry.applied->applied_at : "-",
+                   entry.applied ? fmt::format("{} ms", entry.applied->execution_ms) : "-");
+        if (entry.last_failure) {
+            fmt::print("{:>{}}  last attempt {} failed: {}\n", "", version_width,
+                       entry.last_failure->failed_at, entry.last_failure->error);
+        }
+    }
+    if (report.plan.entries.empty()) {
+        fmt::print("(no migrations)\n");
+    }
+    const auto pending = report.plan.pending().size();
+    fmt::print("\n{} applied, {} pending{}\n",
+               std::ranges::count_if(report.plan.entries,
+                                     [](const PlanEntry& e) { return e.applied.has_value(); }),
+               pending, report.plan.has_problems() ? ", needs attention (see STATUS)" : "");
+}
+
+void print_run_text(const RunReport& report) {
+    for (const auto& note : report.notes) {
+        fmt::print("note: {}\n", note);
+    }
+    if (report.steps.empty() && !report.error) {
+        fmt::print("{} is up to date at version {}; nothing to do\n", report.database,
+                   report.version_before);
+        return;
+    }
+    fmt::print("{} {}{} from version {}\n",
+               report.dry_run ? "Rehearsing on a copy of" : "Migrating", report.database,
+               report.created_database ? " (new database)" : "", report.version_before);
+    for (const auto& step : report.steps) {
+        fmt::print("  {:<12} {}_{}  {} ms{}\n", to_string(step.result), step.version, step.name,
+                   step.duration_ms, step.no_transaction ? "  (no transaction)" : "");
+        for (const auto& warning : step.warnings) {
+            fmt::print("    warning: {}\n", warning);
+        }
+    }
+    if (report.dry_run) {
+        fmt::print("Dry run {}: the database was not changed.\n",
+                   report.error ? "found a failing step" : "succeeded");
+    } else if (!report.error) {
+        fmt::print("Now at version {}.\n", report.version_after);
+    } else {
+        fmt::print("Stopped at version {}.\n", report.version_after);
+    }
+}
+
+}  // namespace belay::cli

@@ -1,0 +1,113 @@
+#include "core/checksum.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <memory>
+#include <stdexcept>
+#include <system_error>
+#include <vector>
+
+#include <openssl/evp.h>
+
+namespace belay {
+namespace {
+
+constexpr std::size_t k_file_chunk_size = std::size_t{1} << 20;
+
+struct DigestContextDeleter {
+    void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
+};
+using DigestContext = std::unique_ptr<EVP_MD_CTX, DigestContextDeleter>;
+
+struct FileCloser {
+    void operator()(std::FILE* file) const { std::fclose(file); }
+};
+using FileHandle = std::unique_ptr<std::FILE, FileCloser>;
+
+// Throws: OpenSSL failing on SHA-256 means the process cannot work at all.
+void require(int openssl_result, const char* what) {
+    if (openssl_result != 1) {
+        throw std::runtime_error(std::string("OpenSSL SHA-256 failed in ") + what);
+    }
+}
+
+// A streaming SHA-256 over the OpenSSL EVP API.
+class Sha256 {
+  public:
+    Sha256() : m_context(EVP_MD_CTX_new()) {
+        if (!m_context) {
+            throw std::runtime_error("OpenSSL could not allocate a digest context");
+        }
+        require(EVP_DigestInit_ex(m_context.get(), EVP_sha256(), nullptr), "EVP_DigestInit_ex");
+    }
+
+    void update(std::string_view bytes) {
+        require(EVP_DigestUpdate(m_context.get(), bytes.data(), bytes.size()), "EVP_DigestUpdate");
+    }
+
+    std::string finish_hex() {
+        unsigned char digest[EVP_MAX_MD_SIZE];
+        unsigned int length = 0;
+        require(EVP_DigestFinal_ex(m_context.get(), digest, &length), "EVP_DigestFinal_ex");
+        static constexpr char k_hex_digits[] = "0123456789abcdef";
+        std::string hex;
+        hex.reserve(std::size_t{length} * 2);
+        for (unsigned int i = 0; i < length; ++i) {
+            hex.push_back(k_hex_digits[digest[i] >> 4]);
+            hex.push_back(k_hex_digits[digest[i] & 0x0f]);
+        }
+        return hex;
+    }
+
+  private:
+    DigestContext m_context;
+};
+
+std::string errno_text(int error_number) {
+    return std::generic_category().message(error_number);
+}
+
+}  // namespace
+
+std::string sha256_hex(std::string_view bytes) {
+    Sha256 digest;
+    digest.update(bytes);
+    return digest.finish_hex();
+}
+
+std::string migration_checksum(std::string_view file_contents) {
+    Sha256 digest;
+    // Feed the text in runs that end just before each "\r\n"'s CR, so no normalized copy is made.
+    std::size_t start = 0;
+    for (auto crlf = file_contents.find("\r\n"); crlf != std::string_view::npos;
+         crlf = file_contents.find("\r\n", start)) {
+        digest.update(file_contents.substr(start, crlf - start));
+        start = crlf + 1;  // continue at the LF
+    }
+    digest.update(file_contents.substr(start));
+    return digest.finish_hex();
+}
+
+Result<std::string> sha256_file_hex(const std::filesystem::path& path) {
+    errno = 0;
+    FileHandle file(std::fopen(path.c_str(), "rb"));
+    if (!file) {
+        return fail(ErrorCode::invalid_input, "cannot open {} to compute its checksum: {}",
+                    path.string(), errno_text(errno));
+    }
+    Sha256 digest;
+    std::vector<char> buffer(k_file_chunk_size);
+    std::size_t count = 0;
+    do {
+        errno = 0;
+        count = std::fread(buffer.data(), 1, buffer.size(), file.get());
+        if (std::ferror(file.get())) {
+            return fail(ErrorCode::invalid_input, "cannot read {} to compute its checksum: {}",
+                        path.string(), errno_text(errno));
+        }
+        digest.update(std::string_view(buffer.data(), count));
+    } while (count == buffer.size());
+    return digest.finish_hex();
+}
+
+}  // namespace belay

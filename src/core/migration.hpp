@@ -1,0 +1,46 @@
+// One migration as read from disk: what the parser produces and every later stage consumes.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "core/version.hpp"
+
+namespace belay {
+
+// One section of a migration file (Up, Down or Verify).
+struct SqlSection {
+    bool present = false;  // the file has this section's marker
+    std::string sql;       // the section's text; directive lines are replaced by empty lines
+    int first_line = 0;    // 1-based line in the file of sql's first line (0 when !present)
+};
+
+enum class Direction { up, down };
+
+struct Migration {
+    Version version;                 // from the file name, spelled as written there
+    std::string name;                // the file name's part after "<version>_", without ".sql"
+    std::filesystem::path path;      // the file it was read from
+    SqlSection up;                   // required; an empty or comment-only Up is a deliberate no-op
+    SqlSection down;                 // optional
+    SqlSection verify;               // optional: belay's own post-step checks
+    bool up_no_transaction = false;  // "-- +migrate NoTransaction" or "Up notransaction"
+    bool down_no_transaction = false;  // "-- +migrate NoTransaction" or "Down notransaction"
+    std::optional<std::chrono::milliseconds> timeout;  // "-- +migrate Timeout <seconds>"
+    std::string checksum;  // lowercase hex SHA-256 of the file, CRLF read as LF
+
+    const SqlSection& section(Direction d) const { return d == Direction::up ? up : down; }
+    bool no_transaction(Direction d) const {
+        return d == Direction::up ? up_no_transaction : down_no_transaction;
+    }
+};
+
+// One statement of a section, found before anything runs (for lint and error positions).
+struct SqlStatement {
+    std::string text;  // the statement, including its terminating ';' when present
+    int line = 0;      // 1-based line in the file where the statement's first token stands
+};
+
+}  // namespace belay

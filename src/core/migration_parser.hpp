@@ -1,0 +1,50 @@
+// Reading one migration file: the file name gives version and name, the text gives sections.
+//
+// The format is rubenv/sql-migrate's, plus belay's additions. A directive is a line that, after
+// optional leading whitespace, starts with "--", optional whitespace and "+migrate" (any case):
+//
+//   -- +migrate Up [notransaction]     the forward SQL; required, exactly once
+//   -- +migrate Down [notransaction]   the reverse SQL; optional, at most once
+//   -- +migrate Verify                 belay's post-step checks; optional, at most once
+//   -- +migrate NoTransaction          run both Up and Down outside a transaction
+//   -- +migrate Timeout <seconds>      per-step time limit, e.g. 30 or 2.5
+//   -- +migrate StatementBegin / StatementEnd
+//                                      sql-migrate's statement grouping; belay splits statements
+//                                      with SQLite's own parser, so these only have to balance
+//
+// Keywords and options are case-insensitive; words after a "--" on a directive line are a comment.
+// A section runs from the line after its marker to the line before the next marker (or the end of
+// the file). Text before the first marker may hold only comments and blank lines. Directives are
+// recognised line by line, as sql-migrate does, even inside a /* */ comment or a string.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "core/error.hpp"
+#include "core/migration.hpp"
+#include "core/version.hpp"
+
+namespace belay {
+
+// Splits "<version>_<name>.sql" into its version (one or more ASCII digits, kept as text) and its
+// non-empty name: "0001_create_users.sql" -> ("0001", "create_users"). The ".sql" suffix is
+// case-sensitive, as in sql-migrate. Returns std::nullopt for any other file name.
+std::optional<std::pair<Version, std::string>> parse_migration_file_name(
+    std::string_view file_name);
+
+// Parses the migration read from `path` (whose file name must match parse_migration_file_name)
+// with the given `contents`, and fills every field of Migration; CRLF line ends are accepted and
+// the sections' text uses LF. The checksum is migration_checksum(contents).
+//
+// Fails with ErrorCode::invalid_input when the file name does not match or the text breaks the
+// format above: no Up section, a duplicate section, SQL before the first marker, an unknown
+// directive or option, a bad Timeout, an unbalanced or nested StatementBegin/StatementEnd. The
+// message lists every problem found, one per line, each as "<path>:<line>: ..." (or "<path>: ..."
+// for problems of the whole file), and says how to fix it.
+Result<Migration> parse_migration(const std::filesystem::path& path, std::string_view contents);
+
+}  // namespace belay

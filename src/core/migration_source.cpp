@@ -1,0 +1,190 @@
+#include "core/migration_source.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <system_error>
+
+#include "core/migration_parser.hpp"
+
+namespace belay {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string to_lower_ascii(std::string_view text) {
+    std::string lower(text);
+    std::ranges::transform(lower, lower.begin(), [](char c) {
+        return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    });
+    return lower;
+}
+
+struct FileCloser {
+    void operator()(std::FILE* file) const { std::fclose(file); }
+};
+
+// Returns the whole file; fails naming the path and the OS's reason.
+Result<std::string> read_whole_file(const fs::path& path) {
+    errno = 0;
+    std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
+    if (!file) {
+        return fail(ErrorCode::invalid_input, "{}: cannot open: {}; check its permissions",
+                    path.string(), std::generic_category().message(errno));
+    }
+    std::string contents;
+    std::array<char, 64 * 1024> buffer;
+    std::size_t count = 0;
+    do {
+        errno = 0;
+        count = std::fread(buffer.data(), 1, buffer.size(), file.get());
+        if (std::ferror(file.get())) {
+            return fail(ErrorCode::invalid_input, "{}: cannot read: {}", path.string(),
+                        std::generic_category().message(errno));
+        }
+        contents.append(buffer.data(), count);
+    } while (count == buffer.size());
+    return contents;
+}
+
+// A file that should be a migration, with the version its name gives.
+struct Candidate {
+    fs::path path;
+    Version version;
+};
+
+// Fails unless `directory` exists and is a directory (or a symlink to one).
+Result<void> check_is_directory(const fs::path& directory) {
+    std::error_code error;
+    const auto status = fs::status(directory, error);
+    if (status.type() == fs::file_type::not_found) {
+        return fail(ErrorCode::invalid_input,
+                    "migrations directory {} does not exist; create it or give the right path",
+                    directory.string());
+    }
+    if (error) {
+        return fail(ErrorCode::invalid_input, "cannot use migrations directory {}: {}",
+                    directory.string(), error.message());
+    }
+    if (status.type() != fs::file_type::directory) {
+        return fail(ErrorCode::invalid_input,
+                    "{} is not a directory; give the directory that holds the migration files",
+                    directory.string());
+    }
+    return {};
+}
+
+// Returns the directory's entries sorted by path, so that problems come out in a stable order.
+Result<std::vector<fs::directory_entry>> sorted_entries(const fs::path& directory) {
+    std::vector<fs::directory_entry> entries;
+    std::error_code error;
+    fs::directory_iterator iterator(directory, error);
+    for (; !error && iterator != fs::directory_iterator(); iterator.increment(error)) {
+        entries.push_back(*iterator);
+    }
+    if (error) {
+        return fail(ErrorCode::invalid_input, "cannot list migrations directory {}: {}",
+                    directory.string(), error.message());
+    }
+    std::ranges::sort(entries, {}, [](const fs::directory_entry& e) { return e.path(); });
+    return entries;
+}
+
+// Adds `entry` to `candidates` when it is a migration file, or a line to `problems` when it is
+// neither that nor something to skip.
+void classify_entry(const fs::directory_entry& entry, std::vector<Candidate>& candidates,
+                    std::vector<std::string>& problems) {
+    const std::string path = entry.path().string();
+    std::error_code ignored;
+    if (entry.is_directory(ignored) || is_ignored_file_name(entry.path().filename().string())) {
+        return;
+    }
+    auto parsed_name = parse_migration_file_name(entry.path().filename().string());
+    if (!parsed_name) {
+        problems.push_back(
+            fmt::format("{}: not a migration file name; name migrations <version>_<name>.sql (e.g. "
+                        "0001_create_users.sql), or move this file out of the migrations directory",
+                        path));
+    } else if (!entry.is_regular_file(ignored)) {
+        problems.push_back(fmt::format(
+            "{}: not a regular file (a broken symlink?); replace it with the migration file",
+            path));
+    } else {
+        candidates.push_back({entry.path(), std::move(parsed_name->first)});
+    }
+}
+
+// Reports every pair of files whose versions are equal as numbers. Sorts `candidates` by version.
+void find_duplicate_versions(std::vector<Candidate>& candidates,
+                             std::vector<std::string>& problems) {
+    std::ranges::stable_sort(
+        candidates, [](const Candidate& a, const Candidate& b) { return a.version < b.version; });
+    for (std::size_t first = 0, i = 1; i < candidates.size(); ++i) {
+        if (candidates[i].version != candidates[first].version) {
+            first = i;
+            continue;
+        }
+        problems.push_back(fmt::format(
+            "{} and {} have the same version ({} and {} are both {}); give each migration its "
+            "own version",
+            candidates[first].path.string(), candidates[i].path.string(),
+            candidates[first].version.text(), candidates[i].version.text(),
+            candidates[i].version.numeric()));
+    }
+}
+
+}  // namespace
+
+bool is_ignored_file_name(std::string_view file_name) {
+    if (file_name.starts_with('.')) {
+        return true;
+    }
+    const std::string lower = to_lower_ascii(file_name);
+    constexpr std::array<std::string_view, 5> k_doc_prefixes = {"readme", "license", "licence",
+                                                                "changelog", "notice"};
+    constexpr std::array<std::string_view, 3> k_doc_suffixes = {".md", ".txt", ".rst"};
+    return std::ranges::any_of(k_doc_prefixes,
+                               [&](std::string_view p) { return lower.starts_with(p); }) ||
+           std::ranges::any_of(k_doc_suffixes,
+                               [&](std::string_view s) { return lower.ends_with(s); });
+}
+
+Result<std::vector<Migration>> load_migrations(const std::filesystem::path& directory) {
+    if (auto usable = check_is_directory(directory); !usable) {
+        return std::unexpected(std::move(usable.error()));
+    }
+    const auto entries = sorted_entries(directory);
+    if (!entries) {
+        return std::unexpected(entries.error());
+    }
+    std::vector<std::string> problems;
+    std::vector<Candidate> candidates;
+    for (const fs::directory_entry& entry : *entries) {
+        classify_entry(entry, candidates, problems);
+    }
+    std::vector<Migration> migrations;
+    for (const Candidate& candidate : candidates) {
+        const auto contents = read_whole_file(candidate.path);
+        if (!contents) {
+            problems.push_back(contents.error().message);
+            continue;
+        }
+        auto parsed = parse_migration(candidate.path, *contents);
+        if (parsed) {
+            migrations.push_back(std::move(*parsed));
+        } else {
+            problems.push_back(std::move(parsed.error().message));
+        }
+    }
+    find_duplicate_versions(candidates, problems);
+    if (!problems.empty()) {
+        return fail(ErrorCode::invalid_input, "{}", fmt::join(problems, "\n"));
+    }
+    std::ranges::stable_sort(migrations, {}, &Migration::version);
+    return migrations;
+}
+
+}  // namespace belay

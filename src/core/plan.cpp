@@ -1,0 +1,202 @@
+#include "core/plan.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/ranges.h>
+
+namespace belay {
+
+std::string_view to_string(MigrationStatus status) {
+    switch (status) {
+        case MigrationStatus::applied:
+            return "applied";
+        case MigrationStatus::pending:
+            return "pending";
+        case MigrationStatus::failed:
+            return "failed";
+        case MigrationStatus::dirty:
+            return "dirty";
+        case MigrationStatus::modified:
+            return "modified";
+        case MigrationStatus::missing:
+            return "missing";
+    }
+    return "unknown";
+}
+
+std::vector<const PlanEntry*> Plan::pending() const {
+    std::vector<const PlanEntry*> result;
+    for (const auto& entry : entries) {
+        if (entry.status == MigrationStatus::pending || entry.status == MigrationStatus::failed) {
+            result.push_back(&entry);
+        }
+    }
+    return result;
+}
+
+bool Plan::has_problems() const {
+    return std::ranges::any_of(entries, [](const PlanEntry& e) {
+        return e.out_of_order ||
+               (e.status != MigrationStatus::applied && e.status != MigrationStatus::pending);
+    });
+}
+
+namespace {
+
+// Entries keyed by the numeric value of the version, so "0001" in a file and "1" in the
+// history meet. Keys that are not versions at all sort last, by their text.
+struct EntryKey {
+    std::optional<Version> version;
+    std::string text;
+    bool operator<(const EntryKey& other) const {
+        if (version && other.version) {
+            return *version < *other.version;
+        }
+        if (version.has_value() != other.version.has_value()) {
+            return version.has_value();
+        }
+        return text < other.text;
+    }
+};
+
+EntryKey key_for(std::string_view text) {
+    auto version = Version::parse(text);
+    return EntryKey{version, version ? version->numeric() : std::string(text)};
+}
+
+PlanEntry make_entry(std::string_view version_text, std::string name, MigrationStatus status) {
+    // A history row whose version is not digits (written by hand) still gets an entry.
+    PlanEntry entry{Version::parse(version_text).value_or(*Version::parse("0")),
+                    std::move(name),
+                    status,
+                    nullptr,
+                    std::nullopt,
+                    std::nullopt,
+                    false};
+    return entry;
+}
+
+}  // namespace
+
+Plan build_plan(std::span<const Migration> migrations, const History& history) {
+    std::map<EntryKey, PlanEntry> entries;
+    for (const auto& row : history.applied) {
+        auto entry = make_entry(row.version, row.name, MigrationStatus::missing);
+        entry.applied = row;
+        entries.emplace(key_for(row.version), std::move(entry));
+    }
+    for (const auto& migration : migrations) {
+        auto [it, inserted] = entries.try_emplace(
+            key_for(migration.version.text()),
+            make_entry(migration.version.text(), migration.name, MigrationStatus::pending));
+        auto& entry = it->second;
+        entry.migration = &migration;
+        if (inserted) {
+            entry.status = MigrationStatus::pending;
+        } else {
+            entry.status = entry.applied->checksum == migration.checksum
+                               ? MigrationStatus::applied
+                               : MigrationStatus::modified;
+        }
+    }
+    for (const auto& failure : history.failures) {
+        auto it = entries.find(key_for(failure.version));
+        if (it != entries.end() && it->second.status == MigrationStatus::pending) {
+            it->second.status = MigrationStatus::failed;
+            it->second.last_failure = failure;
+        }
+    }
+    for (const auto& mark : history.dirty) {
+        auto [it, inserted] = entries.try_emplace(
+            key_for(mark.version), make_entry(mark.version, mark.name, MigrationStatus::dirty));
+        it->second.status = MigrationStatus::dirty;
+    }
+
+    Plan plan;
+    std::optional<Version> newest_applied;
+    for (auto& [key, entry] : entries) {
+        // A history row whose version is not digits (edited by hand) is reported as missing
+        // but never becomes the current version.
+        if (entry.applied && Version::parse(entry.applied->version)) {
+            newest_applied = entry.version;
+            plan.current_version = entry.applied->version;
+        }
+        plan.entries.push_back(std::move(entry));
+    }
+    for (auto& entry : plan.entries) {
+        const bool waiting =
+            entry.status == MigrationStatus::pending || entry.status == MigrationStatus::failed;
+        entry.out_of_order = waiting && newest_applied && entry.version < *newest_applied;
+    }
+    return plan;
+}
+
+namespace {
+
+std::string describe_refusal(const PlanEntry& entry, const UpPolicy& policy) {
+    const std::string label = fmt::format("{}_{}", entry.version.text(), entry.name);
+    switch (entry.status) {
+        case MigrationStatus::dirty:
+            return fmt::format(
+                "  {} is dirty: a NoTransaction step started and did not finish, so the database "
+                "may hold part of it. Inspect the schema, restore the backup taken before that "
+                "run, or fix it by hand and clear the mark",
+                label);
+        case MigrationStatus::modified:
+            return fmt::format(
+                "  {} was changed after it was applied (checksum {} in the history, {} on disk). "
+                "Restore the file as it was applied and put the change in a new migration",
+                label, entry.applied->checksum.substr(0, 12),
+                entry.migration->checksum.substr(0, 12));
+        case MigrationStatus::missing:
+            return fmt::format(
+                "  {} is applied but its file is gone. Restore the file (from version control)",
+                label);
+        default:
+            break;
+    }
+    if (entry.out_of_order && !policy.allow_out_of_order) {
+        return fmt::format(
+            "  {} is pending but older than the newest applied migration. Renumber it after the "
+            "newest one, or pass --allow-out-of-order to apply it anyway",
+            label);
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<std::vector<const Migration*>> select_up_steps(const Plan& plan, const UpPolicy& policy) {
+    std::vector<std::string> reasons;
+    for (const auto& entry : plan.entries) {
+        if (auto reason = describe_refusal(entry, policy); !reason.empty()) {
+            reasons.push_back(std::move(reason));
+        }
+    }
+    if (!reasons.empty()) {
+        return fail(ErrorCode::refused, "refusing to migrate; nothing was changed:\n{}",
+                    fmt::join(reasons, "\n"));
+    }
+    if (policy.target) {
+        const bool known = std::ranges::any_of(plan.entries, [&](const PlanEntry& e) {
+            return e.version == *policy.target && e.migration != nullptr;
+        });
+        if (!known) {
+            return fail(ErrorCode::invalid_input,
+                        "--to {}: no migration file has that version; run belay db status to see "
+                        "the versions",
+                        policy.target->text());
+        }
+    }
+    std::vector<const Migration*> steps;
+    for (const auto* entry : plan.pending()) {
+        if (policy.target && *policy.target < entry->version) {
+            break;
+        }
+        steps.push_back(entry->migration);
+    }
+    return steps;
+}
+
+}  // namespace belay

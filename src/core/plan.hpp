@@ -1,0 +1,63 @@
+// Files x history -> what each migration's status is, and which steps a run may take.
+//
+// Planning needs no database handle: it works on the loaded files and the history rows, so the
+// decision to refuse an unsafe run is made before anything is written.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/history.hpp"
+#include "core/migration.hpp"
+
+namespace belay {
+
+enum class MigrationStatus {
+    applied,   // in the history, file unchanged
+    pending,   // file present, not applied
+    failed,    // pending, and its last attempt failed (rolled back)
+    dirty,     // a NoTransaction step started and did not finish
+    modified,  // applied, but the file's checksum differs from the recorded one
+    missing,   // applied, but no file has its version any more
+};
+
+std::string_view to_string(MigrationStatus status);
+
+struct PlanEntry {
+    Version version;
+    std::string name;
+    MigrationStatus status = MigrationStatus::pending;
+    const Migration* migration = nullptr;       // null for missing
+    std::optional<AppliedMigration> applied;    // set for applied, modified, missing
+    std::optional<FailedAttempt> last_failure;  // the last failed attempt, if recorded
+    bool out_of_order = false;                  // pending, yet older than the newest applied
+};
+
+struct Plan {
+    std::vector<PlanEntry> entries;  // every known version, ascending
+    // The newest applied version as written ("0" when none).
+    std::string current_version = "0";
+
+    std::vector<const PlanEntry*> pending() const;
+    bool has_problems() const;  // dirty, modified, missing, failed or out-of-order entries
+};
+
+// Builds the status of every version. `migrations` must be sorted ascending (load_migrations
+// does this). History rows whose version text is not all digits are reported as missing.
+Plan build_plan(std::span<const Migration> migrations, const History& history);
+
+struct UpPolicy {
+    std::optional<Version> target;  // --to: stop after this version
+    bool allow_out_of_order = false;
+};
+
+// The migrations a `migrate` run applies, in order. Refuses (ErrorCode::refused), listing every
+// reason, when a dirty mark stands, an applied file was modified or deleted, or a pending
+// migration is older than the newest applied one without allow_out_of_order. Fails with
+// invalid_input when target names a version that no file has.
+Result<std::vector<const Migration*>> select_up_steps(const Plan& plan, const UpPolicy& policy);
+
+}  // namespace belay

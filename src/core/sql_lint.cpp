@@ -1,0 +1,217 @@
+#include "core/sql_lint.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace belay {
+namespace {
+
+// SQLite's notion of whitespace (sqlite3Isspace): space and \t \n \v \f \r.
+bool is_space(char c) {
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+bool is_word_start(char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || u >= 0x80;
+}
+
+bool is_word_char(char c) {
+    return is_word_start(c) || (c >= '0' && c <= '9') || c == '$';
+}
+
+std::string to_upper_ascii(std::string_view text) {
+    std::string upper(text);
+    std::ranges::transform(upper, upper.begin(), [](char c) {
+        return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+    });
+    return upper;
+}
+
+enum class TokenKind { word, other, end };
+
+struct Token {
+    TokenKind kind = TokenKind::end;
+    std::string text;  // words uppercased and unquoted; other tokens as written
+
+    bool is_other(std::string_view symbol) const {
+        return kind == TokenKind::other && text == symbol;
+    }
+};
+
+// Just enough of SQLite's tokenizer to read a statement's leading words.
+class Tokenizer {
+  public:
+    explicit Tokenizer(std::string_view sql) : m_sql(sql) {}
+
+    Token next() {
+        m_pos = skip_space_and_comments(m_sql, m_pos);
+        if (m_pos >= m_sql.size()) {
+            return {};
+        }
+        const char c = m_sql[m_pos];
+        if (is_word_start(c)) {
+            const std::size_t start = m_pos;
+            while (m_pos < m_sql.size() && is_word_char(m_sql[m_pos])) {
+                ++m_pos;
+            }
+            return {TokenKind::word, to_upper_ascii(m_sql.substr(start, m_pos - start))};
+        }
+        if (c == '"' || c == '`' || c == '[') {
+            return quoted(c == '[' ? ']' : c, TokenKind::word);
+        }
+        if (c == '\'') {
+            return quoted('\'', TokenKind::other);
+        }
+        ++m_pos;
+        return {TokenKind::other, std::string(1, c)};
+    }
+
+    // Reads a word and any ".word" parts after it as one word ("MAIN.JOURNAL_MODE").
+    Token next_name() {
+        Token name = next();
+        while (name.kind == TokenKind::word) {
+            const std::size_t before_dot = m_pos;
+            if (next().is_other(".")) {
+                if (Token part = next(); part.kind == TokenKind::word) {
+                    name.text += "." + part.text;
+                    continue;
+                }
+            }
+            m_pos = before_dot;
+            break;
+        }
+        return name;
+    }
+
+  private:
+    // Reads a quoted token starting at m_pos; a doubled `close` stands for itself.
+    Token quoted(char close, TokenKind kind) {
+        std::string content;
+        for (++m_pos; m_pos < m_sql.size(); ++m_pos) {
+            if (m_sql[m_pos] != close) {
+                content.push_back(m_sql[m_pos]);
+            } else if (close != ']' && m_pos + 1 < m_sql.size() && m_sql[m_pos + 1] == close) {
+                content.push_back(close);
+                ++m_pos;
+            } else {
+                ++m_pos;
+                break;
+            }
+        }
+        return {kind, kind == TokenKind::word ? to_upper_ascii(content) : content};
+    }
+
+    std::string_view m_sql;
+    std::size_t m_pos = 0;
+};
+
+bool contains(std::span<const std::string_view> haystack, std::string_view needle) {
+    return std::ranges::find(haystack, needle) != haystack.end();
+}
+
+constexpr std::array<std::string_view, 6> k_transaction_control = {
+    "BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"};
+
+// Returns how to name `statement` in an error when it cannot run inside a transaction.
+std::optional<std::string> transaction_blocker(std::string_view statement) {
+    const auto words = leading_keywords(statement, 3);
+    if (words.empty()) {
+        return std::nullopt;
+    }
+    const std::string& first = words.front();
+    if (first == "VACUUM") {
+        const bool into = std::ranges::find(words, "INTO") != words.end();
+        return into ? "VACUUM INTO" : "VACUUM";
+    }
+    if (first == "ATTACH" || first == "DETACH" || contains(k_transaction_control, first)) {
+        return first;
+    }
+    if (const auto pragma = parse_pragma(statement);
+        pragma && pragma->name == "JOURNAL_MODE" && pragma->has_argument) {
+        return "PRAGMA journal_mode";
+    }
+    return std::nullopt;
+}
+
+std::string_view section_name(Direction d) {
+    return d == Direction::up ? "Up" : "Down";
+}
+
+}  // namespace
+
+std::size_t skip_space_and_comments(std::string_view sql, std::size_t pos) {
+    while (pos < sql.size()) {
+        if (is_space(sql[pos])) {
+            ++pos;
+        } else if (sql.substr(pos, 2) == "--") {
+            const auto end_of_line = sql.find('\n', pos);
+            pos = end_of_line == std::string_view::npos ? sql.size() : end_of_line + 1;
+        } else if (sql.substr(pos, 2) == "/*") {
+            const auto end_of_comment = sql.find("*/", pos + 2);
+            pos = end_of_comment == std::string_view::npos ? sql.size() : end_of_comment + 2;
+        } else {
+            break;
+        }
+    }
+    return std::min(pos, sql.size());
+}
+
+std::vector<std::string> leading_keywords(std::string_view statement, std::size_t count) {
+    std::vector<std::string> words;
+    Tokenizer tokens(statement);
+    while (words.size() < count) {
+        Token token = tokens.next_name();
+        if (token.kind != TokenKind::word) {
+            break;
+        }
+        words.push_back(std::move(token.text));
+    }
+    return words;
+}
+
+std::optional<PragmaUse> parse_pragma(std::string_view statement) {
+    Tokenizer tokens(statement);
+    if (const Token keyword = tokens.next();
+        keyword.kind != TokenKind::word || keyword.text != "PRAGMA") {
+        return std::nullopt;
+    }
+    const Token name = tokens.next_name();
+    if (name.kind != TokenKind::word) {
+        return std::nullopt;
+    }
+    const auto last_dot = name.text.rfind('.');
+    PragmaUse use;
+    use.name = last_dot == std::string::npos ? name.text : name.text.substr(last_dot + 1);
+    const Token after = tokens.next();
+    use.has_argument = after.is_other("=") || after.is_other("(");
+    return use;
+}
+
+bool sets_foreign_keys_pragma(std::string_view statement) {
+    const auto pragma = parse_pragma(statement);
+    return pragma && pragma->name == "FOREIGN_KEYS" && pragma->has_argument;
+}
+
+Result<void> check_transactional_statements(const Migration& m, Direction d,
+                                            std::span<const SqlStatement> statements) {
+    std::vector<std::string> problems;
+    for (const SqlStatement& statement : statements) {
+        const auto blocker = transaction_blocker(statement.text);
+        if (!blocker) {
+            continue;
+        }
+        const bool control = contains(k_transaction_control, *blocker);
+        problems.push_back(fmt::format(
+            "{}:{}: {} cannot run inside the transaction belay runs the {} section in; {}put "
+            "'-- +migrate NoTransaction' in the file to run it without one",
+            m.path.string(), statement.line, *blocker, section_name(d),
+            control ? "remove it (belay begins and commits the transaction itself), or " : ""));
+    }
+    if (!problems.empty()) {
+        return fail(ErrorCode::invalid_input, "{}", fmt::join(problems, "\n"));
+    }
+    return {};
+}
+
+}  // namespace belay

@@ -1,0 +1,56 @@
+// Checks on a section's statements before anything runs: things SQLite would refuse (or silently
+// ignore) inside the transaction belay wraps around a section.
+//
+// Everything here works on statements already split by SQLite's own parser (SqlStatement), so a
+// statement's text starts at its first token; leading comments and whitespace are tolerated.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/migration.hpp"
+
+namespace belay {
+
+// Returns the offset of the first character at or after `pos` that is neither whitespace nor part
+// of a comment ("-- ..." to the end of the line, "/* ... */"; an unterminated "/*" runs to the
+// end, as in SQLite). Returns sql.size() when only whitespace and comments remain. Never fails.
+std::size_t skip_space_and_comments(std::string_view sql, std::size_t pos = 0);
+
+// Returns up to `count` leading words (keywords or identifiers) of `statement`, uppercased (ASCII),
+// skipping whitespace and comments. Quoted identifiers ("x", `x`, [x]) count as words, without
+// their quotes. A schema-qualified name is one word: "PRAGMA main.journal_mode" gives
+// {"PRAGMA", "MAIN.JOURNAL_MODE"}. The scan stops at the first token that is not a word (a string,
+// a number, an operator, ';'), so fewer than `count` words may come back. Never fails.
+std::vector<std::string> leading_keywords(std::string_view statement, std::size_t count);
+
+// A PRAGMA statement, as far as lint cares.
+struct PragmaUse {
+    std::string name;           // uppercased, without any schema prefix: "JOURNAL_MODE"
+    bool has_argument = false;  // "PRAGMA x = v" or "PRAGMA x(v)", i.e. not a plain query
+};
+
+// Returns the pragma `statement` uses, or std::nullopt when it is not a PRAGMA statement.
+std::optional<PragmaUse> parse_pragma(std::string_view statement);
+
+// True when `statement` sets foreign-key enforcement ("PRAGMA foreign_keys = OFF", any case, any
+// schema prefix, "=" or "(...)" form). Inside a transaction SQLite ignores it silently; belay
+// manages enforcement itself, so the caller only logs a note.
+bool sets_foreign_keys_pragma(std::string_view statement);
+
+// For a section of `m` that will run inside a transaction (the caller checks no_transaction(d)
+// first), refuses the statements that cannot work there: VACUUM (and VACUUM INTO), setting
+// PRAGMA journal_mode, ATTACH, DETACH, and transaction control (BEGIN, COMMIT, END, ROLLBACK,
+// SAVEPOINT, RELEASE) when it is the statement's first keyword. A ROLLBACK inside a trigger body
+// (RAISE(ROLLBACK, ...)) is fine.
+// Fails with ErrorCode::invalid_input listing every offending statement, one per line, each as
+// "<file>:<line>: ..." naming the statement and the '-- +migrate NoTransaction' directive.
+Result<void> check_transactional_statements(const Migration& m, Direction d,
+                                            std::span<const SqlStatement> statements);
+
+}  // namespace belay

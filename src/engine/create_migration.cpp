@@ -1,0 +1,126 @@
+#include "engine/create_migration.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
+
+#include <fmt/chrono.h>
+
+#include "core/migration_parser.hpp"
+
+namespace belay {
+
+std::string normalise_migration_name(std::string_view name) {
+    std::string result;
+    bool pending_separator = false;
+    for (const char c : name) {
+        const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        const bool digit = c >= '0' && c <= '9';
+        if (!letter && !digit) {
+            pending_separator = !result.empty();
+            continue;
+        }
+        if (pending_separator) {
+            result += '_';
+            pending_separator = false;
+        }
+        result += letter ? static_cast<char>(c | 0x20) : c;
+    }
+    return result;
+}
+
+std::string increment_version(std::string_view digits) {
+    std::string result(digits.empty() ? "0" : digits);
+    for (auto it = result.rbegin(); it != result.rend(); ++it) {
+        if (*it != '9') {
+            ++*it;
+            return result;
+        }
+        *it = '0';
+    }
+    return "1" + result;
+}
+
+namespace {
+
+// The newest version among the directory's migration files, if any.
+Result<std::optional<Version>> newest_version(const std::filesystem::path& directory) {
+    std::optional<Version> newest;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(directory, ec)) {
+        auto parsed = parse_migration_file_name(entry.path().filename().string());
+        if (parsed && (!newest || *newest < parsed->first)) {
+            newest = parsed->first;
+        }
+    }
+    if (ec) {
+        return fail(ErrorCode::invalid_input, "cannot read {}: {}", directory.string(),
+                    ec.message());
+    }
+    return newest;
+}
+
+Result<void> write_new_file(const std::filesystem::path& path, std::string_view contents) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) {
+        return fail(ErrorCode::invalid_input, "cannot create {}: {}", path.string(),
+                    std::strerror(errno));
+    }
+    const auto written = ::write(fd, contents.data(), contents.size());
+    const bool ok = written == static_cast<ssize_t>(contents.size()) && ::fsync(fd) == 0;
+    const int error = errno;
+    ::close(fd);
+    if (!ok) {
+        std::filesystem::remove(path);
+        return fail(ErrorCode::invalid_input, "cannot write {}: {}", path.string(),
+                    std::strerror(error));
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<std::filesystem::path> create_migration(const CreateOptions& options,
+                                               std::chrono::system_clock::time_point now) {
+    const auto name = normalise_migration_name(options.name);
+    if (name.empty()) {
+        return fail(ErrorCode::invalid_input,
+                    "migration name '{}' has no letters or digits; use e.g. add_users_table",
+                    options.name);
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(options.migrations_dir, ec);
+    if (ec) {
+        return fail(ErrorCode::invalid_input, "cannot create {}: {}",
+                    options.migrations_dir.string(), ec.message());
+    }
+    auto newest = newest_version(options.migrations_dir);
+    if (!newest) {
+        return std::unexpected(newest.error());
+    }
+    std::string version;
+    if (options.timestamp) {
+        version = fmt::format("{:%Y%m%d%H%M%S}", std::chrono::floor<std::chrono::seconds>(now));
+    } else {
+        version = *newest ? increment_version((*newest)->text()) : std::string("0001");
+    }
+    if (*newest && !(**newest < *Version::parse(version))) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: version {} would not be newer than the newest file's version {}",
+                    options.migrations_dir.string(), version, (*newest)->text());
+    }
+    const auto path = options.migrations_dir / fmt::format("{}_{}.sql", version, name);
+    const auto contents = fmt::format(
+        "-- {}: describe what this migration changes and why.\n"
+        "\n-- +migrate Up\n\n\n-- +migrate Down\n\n",
+        name);
+    if (auto ok = write_new_file(path, contents); !ok) {
+        return std::unexpected(ok.error());
+    }
+    return path;
+}
+
+}  // namespace belay

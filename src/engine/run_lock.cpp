@@ -1,0 +1,67 @@
+#include "engine/run_lock.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include "core/cancellation.hpp"
+
+namespace belay {
+
+std::filesystem::path run_lock_path(const std::filesystem::path& database) {
+    auto path = database;
+    path += ".belay-lock";
+    return path;
+}
+
+Result<RunLock> RunLock::acquire(const std::filesystem::path& database,
+                                 std::chrono::milliseconds timeout) {
+    auto path = run_lock_path(database);
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) {
+        return fail(ErrorCode::invalid_input,
+                    "cannot create the run lock {}: {}; check that the database's directory is "
+                    "writable",
+                    path.string(), std::strerror(errno));
+    }
+    const auto give_up_at = std::chrono::steady_clock::now() + timeout;
+    while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno != EWOULDBLOCK && errno != EINTR) {
+            const int error = errno;
+            ::close(fd);
+            return fail(ErrorCode::invalid_input, "cannot lock {}: {}", path.string(),
+                        std::strerror(error));
+        }
+        if (cancellation_requested()) {
+            ::close(fd);
+            return fail(ErrorCode::interrupted, "interrupted while waiting for the run lock {}",
+                        path.string());
+        }
+        if (std::chrono::steady_clock::now() >= give_up_at) {
+            ::close(fd);
+            return fail(ErrorCode::busy,
+                        "another belay run holds {} (waited {} ms); wait for it to finish or "
+                        "raise --lock-timeout",
+                        path.string(), timeout.count());
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return RunLock(fd, std::move(path));
+}
+
+RunLock::RunLock(RunLock&& other) noexcept : m_fd(other.m_fd), m_path(std::move(other.m_path)) {
+    other.m_fd = -1;
+}
+
+RunLock::~RunLock() {
+    if (m_fd >= 0) {
+        ::flock(m_fd, LOCK_UN);
+        ::close(m_fd);
+    }
+}
+
+}  // namespace belay

@@ -1,0 +1,31 @@
+// `belay db status` and `belay db version`: read-only views of files x history.
+#pragma once
+
+#include <memory>
+
+#include "core/plan.hpp"
+#include "engine/database_state.hpp"
+#include "engine/migration_set.hpp"
+#include "engine/options.hpp"
+
+namespace belay {
+
+struct StatusReport {
+    std::string database;
+    DatabaseState state;
+    MigrationSet set;  // owns the migrations that plan's entries point into
+    Plan plan;
+
+    bool needs_attention() const { return !plan.pending().empty() || plan.has_problems(); }
+};
+
+// Loads the files, reads the database read-only (creating nothing) and builds the plan.
+// Fails like load_migration_set for bad files, and with refused for another tool's history
+// table. A missing database is not an error: everything is pending.
+Result<std::unique_ptr<StatusReport>> build_status(const DatabaseOptions& options);
+
+// The newest applied version as written in its file name, "0" when none. Needs no migration
+// files: it reads the history alone.
+Result<std::string> read_current_version(const DatabaseOptions& options);
+
+}  // namespace belay

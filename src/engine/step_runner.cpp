@@ -1,0 +1,233 @@
+#include "engine/step_runner.hpp"
+
+#include <chrono>
+
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
+#include "sqlite/database.hpp"
+#include "sqlite/execution_guard.hpp"
+#include "sqlite/history_store.hpp"
+#include "sqlite/schema_inspection.hpp"
+#include "sqlite/script_runner.hpp"
+#include "sqlite/transaction.hpp"
+
+namespace belay {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Turns foreign-key enforcement off for the step (it cannot change inside a transaction) and
+// puts back what the connection had when the step ends.
+class ForeignKeysOff {
+  public:
+    explicit ForeignKeysOff(sqlite::Database& db) : m_db(db) {
+        m_was_on = db.query_int("PRAGMA foreign_keys").value_or(0) != 0;
+        (void)db.exec("PRAGMA foreign_keys = OFF");
+    }
+    ~ForeignKeysOff() {
+        if (m_was_on && !m_db.in_transaction()) {
+            (void)m_db.exec("PRAGMA foreign_keys = ON");
+        }
+    }
+    ForeignKeysOff(const ForeignKeysOff&) = delete;
+    ForeignKeysOff& operator=(const ForeignKeysOff&) = delete;
+
+  private:
+    sqlite::Database& m_db;
+    bool m_was_on = false;
+};
+
+std::chrono::milliseconds step_budget(const StepContext& context, const Migration& migration) {
+    return migration.timeout.value_or(context.options.step_timeout);
+}
+
+// Runs the statements, the Verify section and the validation comparison; the part of a step
+// that is the same with and without a transaction. Returns the warnings on success.
+Result<std::vector<std::string>> run_checked(StepContext& context, const Migration& migration) {
+    auto before = sqlite::capture_validation_state(context.db);
+    if (!before) {
+        return std::unexpected(before.error());
+    }
+    context.guard.start_step(step_budget(context, migration));
+    if (auto ok = sqlite::run_section(context.db, context.guard, migration.up, migration.path);
+        !ok) {
+        return std::unexpected(ok.error());
+    }
+    if (migration.verify.present) {
+        if (auto ok = sqlite::run_verify_section(context.db, context.guard, migration.verify,
+                                                 migration.path);
+            !ok) {
+            return std::unexpected(ok.error());
+        }
+    }
+    auto after = sqlite::capture_validation_state(context.db);
+    if (!after) {
+        return std::unexpected(after.error());
+    }
+    const bool strict = context.options.validation == ValidationLevel::strict;
+    auto findings = sqlite::compare_validation_states(*before, *after, strict);
+    if (context.options.validation != ValidationLevel::normal) {
+        auto problems = sqlite::check_integrity(context.db, false);
+        if (!problems) {
+            return std::unexpected(problems.error());
+        }
+        for (const auto& problem : *problems) {
+            findings.errors.push_back("quick_check: " + problem);
+        }
+    }
+    if (!findings.errors.empty()) {
+        return fail(ErrorCode::step_failed, "{}: validation failed after the step:\n  {}",
+                    migration.path.string(), fmt::join(findings.errors, "\n  "));
+    }
+    return findings.warnings;
+}
+
+Result<void> record_success(StepContext& context, const Migration& migration,
+                            std::int64_t duration_ms) {
+    auto fingerprint = sqlite::schema_fingerprint(context.db, context.history.table());
+    if (!fingerprint) {
+        return std::unexpected(fingerprint.error());
+    }
+    return context.history.record_applied(
+        AppliedMigration{migration.version.text(), migration.name, migration.checksum,
+                         sqlite::utc_now_iso8601(), duration_ms, *fingerprint});
+}
+
+// Records a failed attempt in its own transaction, after the step's rollback. Best effort:
+// a failure to record is logged, never hides the step's own error.
+void record_failure(StepContext& context, const Migration& migration, const Error& error) {
+    context.guard.clear_deadline();
+    auto transaction = sqlite::Transaction::begin_immediate(context.db);
+    auto ok = transaction ? context.history.create_tables() : Result<void>();
+    if (transaction && ok) {
+        ok = context.history.record_failure(FailedAttempt{
+            migration.version.text(), migration.name, sqlite::utc_now_iso8601(), error.message});
+    }
+    if (transaction && ok) {
+        ok = transaction->commit();
+    }
+    if (!transaction || !ok) {
+        spdlog::warn("could not record the failure of {}: {}", migration.path.string(),
+                     (!transaction ? transaction.error() : ok.error()).message);
+    }
+}
+
+std::int64_t elapsed_ms(Clock::time_point start) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+}
+
+StepOutcome finish_failed(StepContext& context, const Migration& migration, StepOutcome outcome,
+                          Error error) {
+    outcome.report.result = StepResult::failed;
+    outcome.report.error = error.message;
+    if (error.code != ErrorCode::interrupted) {
+        record_failure(context, migration, error);
+    }
+    outcome.error = std::move(error);
+    return outcome;
+}
+
+StepOutcome apply_transactional(StepContext& context, const Migration& migration,
+                                StepOutcome outcome) {
+    const auto start = Clock::now();
+    context.guard.clear_deadline();
+    auto transaction = sqlite::Transaction::begin_immediate(context.db);
+    if (!transaction) {
+        return finish_failed(context, migration, std::move(outcome),
+                             with_context(transaction.error(), "cannot start the step"));
+    }
+    auto ready = context.history.create_tables();
+    auto applied = ready ? context.history.is_applied(migration.version.text()) : Result<bool>();
+    if (!ready || !applied) {
+        (void)transaction->rollback();
+        return finish_failed(context, migration, std::move(outcome),
+                             !ready ? ready.error() : applied.error());
+    }
+    if (*applied) {
+        outcome.report.warnings.push_back("already applied by another run meanwhile; skipped");
+        return outcome;
+    }
+    auto warnings = run_checked(context, migration);
+    auto recorded = warnings ? record_success(context, migration, elapsed_ms(start))
+                             : std::unexpected(warnings.error());
+    context.guard.clear_deadline();
+    auto committed = recorded ? transaction->commit() : recorded;
+    if (!committed) {
+        (void)transaction->rollback();
+        return finish_failed(context, migration, std::move(outcome), committed.error());
+    }
+    outcome.report.result = StepResult::applied;
+    outcome.report.warnings = std::move(*warnings);
+    outcome.report.duration_ms = elapsed_ms(start);
+    return outcome;
+}
+
+// Runs `work` in its own short transaction (history bookkeeping around a NoTransaction step).
+template <typename Work>
+Result<void> in_transaction(sqlite::Database& db, Work work) {
+    auto transaction = sqlite::Transaction::begin_immediate(db);
+    if (!transaction) {
+        return std::unexpected(transaction.error());
+    }
+    if (auto ok = work(); !ok) {
+        return ok;
+    }
+    return transaction->commit();
+}
+
+StepOutcome apply_without_transaction(StepContext& context, const Migration& migration,
+                                      StepOutcome outcome) {
+    const auto start = Clock::now();
+    context.guard.clear_deadline();
+    auto marked = in_transaction(context.db, [&]() -> Result<void> {
+        if (auto ok = context.history.create_tables(); !ok) {
+            return ok;
+        }
+        return context.history.mark_dirty(
+            DirtyMark{migration.version.text(), migration.name, sqlite::utc_now_iso8601()});
+    });
+    if (!marked) {
+        return finish_failed(context, migration, std::move(outcome),
+                             with_context(marked.error(), "cannot mark the step dirty"));
+    }
+    auto warnings = run_checked(context, migration);
+    context.guard.clear_deadline();
+    auto recorded =
+        warnings ? in_transaction(
+                       context.db,
+                       [&]() { return record_success(context, migration, elapsed_ms(start)); })
+                 : std::unexpected(warnings.error());
+    if (!recorded) {
+        auto error = recorded.error();
+        error.message += fmt::format(
+            "\nThis NoTransaction step was not rolled back: the database may hold part of it, and "
+            "{} is marked dirty until that is resolved.",
+            migration.version.text());
+        return finish_failed(context, migration, std::move(outcome), std::move(error));
+    }
+    outcome.report.result = StepResult::applied;
+    outcome.report.warnings = std::move(*warnings);
+    outcome.report.duration_ms = elapsed_ms(start);
+    return outcome;
+}
+
+}  // namespace
+
+StepOutcome apply_up_step(StepContext& context, const Migration& migration) {
+    StepOutcome outcome;
+    outcome.report.version = migration.version.text();
+    outcome.report.name = migration.name;
+    outcome.report.no_transaction = migration.up_no_transaction;
+    spdlog::info("applying {}_{}", migration.version.text(), migration.name);
+    ForeignKeysOff foreign_keys_off(context.db);
+    const auto start = Clock::now();
+    outcome = migration.up_no_transaction
+                  ? apply_without_transaction(context, migration, std::move(outcome))
+                  : apply_transactional(context, migration, std::move(outcome));
+    outcome.report.duration_ms = elapsed_ms(start);
+    return outcome;
+}
+
+}  // namespace belay

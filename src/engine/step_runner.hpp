@@ -1,0 +1,43 @@
+// Applying one migration step with all of belay's guarantees.
+#pragma once
+
+#include <optional>
+
+#include "core/migration.hpp"
+#include "core/run_report.hpp"
+#include "engine/options.hpp"
+
+namespace belay {
+
+namespace sqlite {
+class Database;
+class ExecutionGuard;
+class HistoryStore;
+}  // namespace sqlite
+
+struct StepContext {
+    sqlite::Database& db;
+    sqlite::HistoryStore& history;
+    sqlite::ExecutionGuard& guard;
+    const MigrateOptions& options;
+};
+
+struct StepOutcome {
+    StepReport report;
+    std::optional<Error> error;  // set when the step failed; the run stops there
+};
+
+// Applies `migration`'s Up section.
+//
+// Transactional steps run inside one BEGIN IMMEDIATE transaction with foreign-key enforcement
+// off: re-check that the version is still pending, capture the validation state, run the
+// statements and the Verify section under the step's deadline, compare the validation state,
+// insert the history row, COMMIT. Any failure rolls the whole step back and records it in
+// belay_failures (not for an interruption). A step another run applied meanwhile is reported
+// as not_run, without error.
+//
+// NoTransaction steps are marked dirty in their own transaction first; the mark is removed
+// with the history row when the step succeeds, and stays when it fails.
+StepOutcome apply_up_step(StepContext& context, const Migration& migration);
+
+}  // namespace belay

@@ -1,0 +1,221 @@
+#include "sqlite/database.hpp"
+
+#include <sqlite3.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <system_error>
+
+#include "sqlite/statement.hpp"
+
+namespace belay::sqlite {
+
+void Database::Closer::operator()(sqlite3* db) const {
+    // sqlite3_close_v2 defers the close until the last statement is finalized; nothing to report
+    // from a destructor. Database::close() is the path that reports errors.
+    sqlite3_close_v2(db);
+}
+
+Database::Database(std::unique_ptr<sqlite3, Closer> db, std::filesystem::path path)
+    : m_db(std::move(db)), m_path(std::move(path)) {}
+
+Database::Database(Database&& other) noexcept = default;
+Database& Database::operator=(Database&& other) noexcept = default;
+Database::~Database() = default;
+
+ErrorCode error_code_for_sqlite(int result_code) {
+    switch (result_code & 0xff) {
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+            return ErrorCode::busy;
+        case SQLITE_INTERRUPT:
+            return ErrorCode::interrupted;
+        default:
+            return ErrorCode::step_failed;
+    }
+}
+
+Result<FileKind> inspect_database_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        return fail(ErrorCode::invalid_input, "cannot read {}: {}", path.string(),
+                    std::strerror(errno));
+    }
+    std::array<char, 100> header{};
+    in.read(header.data(), header.size());
+    const auto got = in.gcount();
+    if (got == 0) {
+        return FileKind::empty;
+    }
+    static constexpr std::string_view k_magic{"SQLite format 3\0", 16};
+    if (got < 100 || std::string_view(header.data(), 16) != k_magic) {
+        return FileKind::not_sqlite;
+    }
+    return header[18] == 2 && header[19] == 2 ? FileKind::wal : FileKind::rollback_journal;
+}
+
+namespace {
+
+// What the file at `path` is (empty for a file that does not exist yet, when mode allows
+// creating it); refuses anything SQLite should not open.
+Result<FileKind> check_openable(const std::filesystem::path& path, OpenMode mode) {
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (!std::filesystem::exists(status)) {
+        if (mode == OpenMode::read_write_create) {
+            return FileKind::empty;
+        }
+        return fail(ErrorCode::invalid_input,
+                    "database {} does not exist; check --db (belay db migrate creates it)",
+                    path.string());
+    }
+    if (!std::filesystem::is_regular_file(status)) {
+        return fail(ErrorCode::invalid_input, "database path {} is not a regular file",
+                    path.string());
+    }
+    auto kind = inspect_database_file(path);
+    if (!kind) {
+        return kind;
+    }
+    if (*kind == FileKind::not_sqlite) {
+        return fail(ErrorCode::invalid_input,
+                    "{} is not an SQLite database (its header does not match); belay left it "
+                    "untouched. Check --db",
+                    path.string());
+    }
+    return kind;
+}
+
+int open_flags(OpenMode mode, FileKind kind) {
+    const int common = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
+    switch (mode) {
+        case OpenMode::read_only:
+            return common | (kind == FileKind::wal ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY);
+        case OpenMode::read_write:
+            return common | SQLITE_OPEN_READWRITE;
+        case OpenMode::read_write_create:
+            return common | SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    }
+    return common | SQLITE_OPEN_READONLY;
+}
+
+}  // namespace
+
+Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode,
+                                std::chrono::milliseconds busy_timeout) {
+    auto kind = check_openable(path, mode);
+    if (!kind) {
+        return std::unexpected(kind.error());
+    }
+    sqlite3* raw = nullptr;
+    int rc = sqlite3_open_v2(path.c_str(), &raw, open_flags(mode, *kind), nullptr);
+    if (rc == SQLITE_CANTOPEN && mode == OpenMode::read_only && *kind == FileKind::wal) {
+        // No write permission: read-only it is, even if SQLite then leaves -wal/-shm behind.
+        sqlite3_close_v2(raw);
+        raw = nullptr;
+        rc = sqlite3_open_v2(path.c_str(), &raw, open_flags(mode, FileKind::rollback_journal),
+                             nullptr);
+    }
+    std::unique_ptr<sqlite3, Closer> db(raw);
+    if (rc != SQLITE_OK) {
+        const char* message = raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
+        return fail(error_code_for_sqlite(rc) == ErrorCode::busy ? ErrorCode::busy
+                                                                 : ErrorCode::invalid_input,
+                    "cannot open database {}: {}", path.string(), message);
+    }
+    sqlite3_extended_result_codes(raw, 1);
+    sqlite3_busy_timeout(raw, static_cast<int>(busy_timeout.count()));
+    Database database(std::move(db), path);
+    if (mode == OpenMode::read_only) {
+        if (auto ok = database.exec("PRAGMA query_only = ON"); !ok) {
+            return std::unexpected(ok.error());
+        }
+    }
+    // Reading the schema proves the file is a usable database before anything else happens.
+    if (auto ok = database.exec("SELECT count(*) FROM sqlite_schema"); !ok) {
+        auto error = ok.error();
+        if (error.code != ErrorCode::busy) {
+            error.code = ErrorCode::invalid_input;
+        }
+        return std::unexpected(error);
+    }
+    return database;
+}
+
+Result<void> Database::exec(std::string_view sql) {
+    std::string text(sql);
+    char* message = nullptr;
+    const int rc = sqlite3_exec(m_db.get(), text.c_str(), nullptr, nullptr, &message);
+    if (rc != SQLITE_OK) {
+        std::string detail = message != nullptr ? message : sqlite3_errstr(rc);
+        sqlite3_free(message);
+        return fail(error_code_for_sqlite(rc), "{}: {}", m_path.string(), detail);
+    }
+    return {};
+}
+
+Result<Statement> Database::prepare(std::string_view sql) {
+    sqlite3_stmt* stmt = nullptr;
+    const int rc =
+        sqlite3_prepare_v2(m_db.get(), sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+    if (rc != SQLITE_OK) {
+        return std::unexpected(last_error("cannot prepare statement"));
+    }
+    return Statement(m_db.get(), stmt);
+}
+
+Result<std::string> Database::query_text(std::string_view sql) {
+    auto statement = prepare(sql);
+    if (!statement) {
+        return std::unexpected(statement.error());
+    }
+    auto row = statement->step();
+    if (!row) {
+        return std::unexpected(row.error());
+    }
+    if (!*row) {
+        return fail(ErrorCode::step_failed, "{}: query returned no row: {}", m_path.string(), sql);
+    }
+    return statement->column_text(0);
+}
+
+Result<std::int64_t> Database::query_int(std::string_view sql) {
+    auto statement = prepare(sql);
+    if (!statement) {
+        return std::unexpected(statement.error());
+    }
+    auto row = statement->step();
+    if (!row) {
+        return std::unexpected(row.error());
+    }
+    if (!*row) {
+        return fail(ErrorCode::step_failed, "{}: query returned no row: {}", m_path.string(), sql);
+    }
+    return statement->column_int(0);
+}
+
+bool Database::in_transaction() const {
+    return sqlite3_get_autocommit(m_db.get()) == 0;
+}
+
+Error Database::last_error(std::string_view what) const {
+    const int rc = sqlite3_extended_errcode(m_db.get());
+    return Error{error_code_for_sqlite(rc),
+                 fmt::format("{}: {}: {}", m_path.string(), what, sqlite3_errmsg(m_db.get()))};
+}
+
+Result<void> Database::close() {
+    if (!m_db) {
+        return {};
+    }
+    const int rc = sqlite3_close(m_db.get());
+    if (rc != SQLITE_OK) {
+        return std::unexpected(last_error("cannot close database"));
+    }
+    (void)m_db.release();
+    return {};
+}
+
+}  // namespace belay::sqlite

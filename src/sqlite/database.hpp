@@ -1,0 +1,92 @@
+// RAII over one sqlite3 connection.
+//
+// Every SQLite result code is checked; failures come back as Error values whose message carries
+// SQLite's own text and the database path. SQLITE_BUSY and SQLITE_LOCKED map to ErrorCode::busy
+// so that callers can report "another process holds the database" with the documented code.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+
+struct sqlite3;
+
+namespace belay::sqlite {
+
+class Statement;
+
+enum class OpenMode {
+    // Never creates the file, never writes (status, version, dry-run source). A WAL database is
+    // opened read-write with PRAGMA query_only, so that the last connection to close removes
+    // the -wal/-shm files SQLite needs for reading; a read-only connection would leave them.
+    read_only,
+    read_write,         // the file must exist
+    read_write_create,  // creates an empty database if the file does not exist (migrate only)
+};
+
+class Database {
+  public:
+    // Opens `path`. Fails with invalid_input if the file is missing (unless read_write_create),
+    // is not an SQLite database (checked by reading the header before SQLite touches it), or
+    // cannot be opened; the message names the path. Foreign keys start as SQLite's default (off).
+    // Until a caller installs its own busy handler, a locked database is waited for up to
+    // `busy_timeout`, then reported as ErrorCode::busy.
+    static Result<Database> open(const std::filesystem::path& path, OpenMode mode,
+                                 std::chrono::milliseconds busy_timeout = std::chrono::seconds(5));
+
+    Database(Database&& other) noexcept;
+    Database& operator=(Database&& other) noexcept;
+    ~Database();
+
+    sqlite3* handle() const { return m_db.get(); }
+    const std::filesystem::path& path() const { return m_path; }
+
+    // Runs every statement of `sql` (no results expected). On error nothing is rolled back here:
+    // callers own transactions.
+    Result<void> exec(std::string_view sql);
+
+    // Compiles one statement. Fails if `sql` does not compile.
+    Result<Statement> prepare(std::string_view sql);
+
+    // Convenience for single-value queries; fails if the query fails or returns no row.
+    Result<std::string> query_text(std::string_view sql);
+    Result<std::int64_t> query_int(std::string_view sql);
+
+    // True while a transaction is open on this connection.
+    bool in_transaction() const;
+
+    // An Error built from the connection's last SQLite error, prefixed with `what`.
+    Error last_error(std::string_view what) const;
+
+    // Closes the connection, reporting failure (e.g. unfinalized statements). Idempotent.
+    Result<void> close();
+
+  private:
+    struct Closer {
+        void operator()(sqlite3* db) const;
+    };
+    Database(std::unique_ptr<sqlite3, Closer> db, std::filesystem::path path);
+
+    std::unique_ptr<sqlite3, Closer> m_db;
+    std::filesystem::path m_path;
+};
+
+// Maps an SQLite primary result code to belay's error category (busy for BUSY/LOCKED).
+ErrorCode error_code_for_sqlite(int result_code);
+
+enum class FileKind {
+    empty,             // zero bytes: a valid, empty database
+    rollback_journal,  // SQLite header, rollback-journal mode (header bytes 18/19 = 1)
+    wal,               // SQLite header, WAL mode (header bytes 18/19 = 2)
+    not_sqlite,        // anything else
+};
+
+// Reads the first 100 bytes of `path` to tell what it is, before SQLite opens it. Fails if
+// the file cannot be read.
+Result<FileKind> inspect_database_file(const std::filesystem::path& path);
+
+}  // namespace belay::sqlite

@@ -1,0 +1,79 @@
+#include "sqlite/execution_guard.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "core/cancellation.hpp"
+#include "sqlite/database.hpp"
+
+namespace belay::sqlite {
+
+namespace {
+// Virtual-machine instructions between deadline checks: frequent enough to stop a runaway
+// statement within milliseconds, rare enough to cost nothing measurable.
+constexpr int k_progress_interval = 1000;
+constexpr std::chrono::milliseconds k_max_busy_sleep{20};
+}  // namespace
+
+ExecutionGuard::ExecutionGuard(Database& db, std::chrono::milliseconds lock_timeout)
+    : m_db(db.handle()), m_lock_timeout(lock_timeout) {
+    sqlite3_progress_handler(m_db, k_progress_interval, &ExecutionGuard::on_progress, this);
+    sqlite3_busy_handler(m_db, &ExecutionGuard::on_busy, this);
+}
+
+ExecutionGuard::~ExecutionGuard() {
+    sqlite3_progress_handler(m_db, 0, nullptr, nullptr);
+    sqlite3_busy_handler(m_db, nullptr, nullptr);
+}
+
+void ExecutionGuard::start_step(std::chrono::milliseconds budget) {
+    m_deadline = Clock::now() + budget;
+    m_stop_reason = StopReason::none;
+}
+
+void ExecutionGuard::clear_deadline() {
+    m_deadline = Clock::time_point::max();
+    m_stop_reason = StopReason::none;
+}
+
+int ExecutionGuard::on_progress(void* self) {
+    auto* guard = static_cast<ExecutionGuard*>(self);
+    if (cancellation_requested()) {
+        guard->m_stop_reason = StopReason::cancelled;
+        return 1;
+    }
+    if (Clock::now() >= guard->m_deadline) {
+        guard->m_stop_reason = StopReason::deadline;
+        return 1;
+    }
+    return 0;
+}
+
+int ExecutionGuard::on_busy(void* self, int attempt) {
+    auto* guard = static_cast<ExecutionGuard*>(self);
+    const auto now = Clock::now();
+    if (attempt == 0) {
+        guard->m_wait_started = now;
+    }
+    if (cancellation_requested()) {
+        guard->m_stop_reason = StopReason::cancelled;
+        return 0;
+    }
+    const auto lock_deadline = guard->m_wait_started + guard->m_lock_timeout;
+    const auto give_up_at = std::min(lock_deadline, guard->m_deadline);
+    if (now >= give_up_at) {
+        guard->m_stop_reason =
+            give_up_at == guard->m_deadline ? StopReason::deadline : StopReason::lock_timeout;
+        return 0;
+    }
+    // Back off gently: 1 ms, 2 ms, ... up to k_max_busy_sleep, never past the give-up time.
+    const auto backoff = std::chrono::milliseconds(std::min(attempt + 1, 20));
+    const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(give_up_at - now);
+    std::this_thread::sleep_for(
+        std::min({backoff, k_max_busy_sleep, remaining + std::chrono::milliseconds(1)}));
+    return 1;
+}
+
+}  // namespace belay::sqlite

@@ -1,0 +1,51 @@
+// Bounds everything a connection runs: one step deadline, a lock-wait limit and cancellation.
+//
+// SQLite's busy_timeout cannot be cut short, so the guard installs its own busy handler and a
+// progress handler. Both consult the same deadline: a runaway statement is interrupted near
+// the deadline (SQLITE_INTERRUPT), and a wait for another writer's lock ends at the earlier of
+// the deadline and the lock timeout (SQLITE_BUSY). Both also stop at once when cancellation
+// (SIGINT/SIGTERM) is requested. stop_reason() tells the caller which of these ended a failed
+// statement, so the error can say "timed out", "busy" or "interrupted" truthfully.
+#pragma once
+
+#include <chrono>
+
+struct sqlite3;
+
+namespace belay::sqlite {
+
+class Database;
+
+enum class StopReason { none, deadline, lock_timeout, cancelled };
+
+class ExecutionGuard {
+  public:
+    using Clock = std::chrono::steady_clock;
+
+    // Installs the handlers on `db` for the guard's lifetime. `lock_timeout` limits each wait
+    // for a lock held by another connection.
+    ExecutionGuard(Database& db, std::chrono::milliseconds lock_timeout);
+    ~ExecutionGuard();
+    ExecutionGuard(const ExecutionGuard&) = delete;
+    ExecutionGuard& operator=(const ExecutionGuard&) = delete;
+
+    // Statements run after this must finish within `budget` from now. Clears stop_reason().
+    void start_step(std::chrono::milliseconds budget);
+    // No step deadline (lock waits and cancellation still apply). Clears stop_reason().
+    void clear_deadline();
+
+    StopReason stop_reason() const { return m_stop_reason; }
+    std::chrono::milliseconds lock_timeout() const { return m_lock_timeout; }
+
+  private:
+    static int on_progress(void* self);
+    static int on_busy(void* self, int attempt);
+
+    sqlite3* m_db;
+    std::chrono::milliseconds m_lock_timeout;
+    Clock::time_point m_deadline = Clock::time_point::max();
+    Clock::time_point m_wait_started{};
+    StopReason m_stop_reason = StopReason::none;
+};
+
+}  // namespace belay::sqlite

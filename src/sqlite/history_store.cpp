@@ -1,0 +1,249 @@
+#include "sqlite/history_store.hpp"
+
+#include <chrono>
+#include <set>
+
+#include <fmt/chrono.h>
+#include <fmt/ranges.h>
+
+#include "sqlite/database.hpp"
+#include "sqlite/identifiers.hpp"
+#include "sqlite/statement.hpp"
+
+namespace belay::sqlite {
+
+namespace {
+
+const std::set<std::string> k_belay_columns{"version",    "name",         "checksum",
+                                            "applied_at", "execution_ms", "schema_fingerprint"};
+
+// A guess at which tool made a history table, from its columns, for the refusal message.
+std::string guess_tool(const std::set<std::string>& columns) {
+    if (columns.contains("dirty")) {
+        return "golang-migrate";
+    }
+    if (columns.contains("version_id") && columns.contains("is_applied")) {
+        return "goose";
+    }
+    if (columns == std::set<std::string>{"version"}) {
+        return "dbmate (or Rails)";
+    }
+    if (columns.contains("id") && columns.contains("applied_at")) {
+        return "sql-migrate";
+    }
+    return "another tool";
+}
+
+}  // namespace
+
+std::string utc_now_iso8601() {
+    const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", now);
+}
+
+HistoryStore::HistoryStore(Database& db, std::string table) : m_db(db), m_table(std::move(table)) {}
+
+std::string HistoryStore::quoted_table() const {
+    return quote_identifier(m_table);
+}
+
+Result<bool> HistoryStore::table_exists(const std::string& name) {
+    auto statement = m_db.prepare(
+        "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1 COLLATE NOCASE");
+    if (!statement) {
+        return std::unexpected(statement.error());
+    }
+    statement->bind(1, name);
+    return statement->step();
+}
+
+Result<void> HistoryStore::check_ownership() {
+    auto exists = table_exists(m_table);
+    if (!exists) {
+        return std::unexpected(exists.error());
+    }
+    if (!*exists) {
+        return {};
+    }
+    auto statement = m_db.prepare("SELECT name FROM pragma_table_info(?1)");
+    if (!statement) {
+        return std::unexpected(statement.error());
+    }
+    statement->bind(1, m_table);
+    std::set<std::string> columns;
+    while (true) {
+        auto row = statement->step();
+        if (!row) {
+            return std::unexpected(row.error());
+        }
+        if (!*row) {
+            break;
+        }
+        columns.insert(statement->column_text(0));
+    }
+    if (columns == k_belay_columns) {
+        return {};
+    }
+    return fail(ErrorCode::refused,
+                "{}: table {} exists but was not made by belay (it looks like {}'s: columns {}). "
+                "belay left it untouched. Use --table to keep belay's history elsewhere; "
+                "adopting another tool's history comes with `belay db adopt`",
+                m_db.path().string(), m_table, guess_tool(columns), fmt::join(columns, ", "));
+}
+
+Result<void> HistoryStore::create_tables() {
+    // belay_failures and belay_dirty are shared by every history table in the database; the
+    // history_table column keeps them apart when --table is used.
+    return m_db.exec(
+        fmt::format("CREATE TABLE IF NOT EXISTS {} ("
+                    " version TEXT NOT NULL PRIMARY KEY,"
+                    " name TEXT NOT NULL,"
+                    " checksum TEXT NOT NULL,"
+                    " applied_at TEXT NOT NULL,"
+                    " execution_ms INTEGER NOT NULL,"
+                    " schema_fingerprint TEXT NOT NULL);"
+                    "CREATE TABLE IF NOT EXISTS belay_failures ("
+                    " history_table TEXT NOT NULL, version TEXT NOT NULL, name TEXT NOT NULL,"
+                    " failed_at TEXT NOT NULL, error TEXT NOT NULL,"
+                    " PRIMARY KEY (history_table, version));"
+                    "CREATE TABLE IF NOT EXISTS belay_dirty ("
+                    " history_table TEXT NOT NULL, version TEXT NOT NULL, name TEXT NOT NULL,"
+                    " started_at TEXT NOT NULL,"
+                    " PRIMARY KEY (history_table, version));",
+                    quoted_table()));
+}
+
+namespace {
+
+// Runs `sql` (with ?1 bound to `table` when it has a parameter) and hands each row to `on_row`.
+template <typename OnRow>
+Result<void> for_each_row(Database& db, const std::string& sql, const std::string& table,
+                          OnRow on_row) {
+    auto statement = db.prepare(sql);
+    if (!statement) {
+        return std::unexpected(statement.error());
+    }
+    if (sql.find("?1") != std::string::npos) {
+        statement->bind(1, table);
+    }
+    while (true) {
+        auto row = statement->step();
+        if (!row) {
+            return std::unexpected(row.error());
+        }
+        if (!*row) {
+            return {};
+        }
+        on_row(*statement);
+    }
+}
+
+}  // namespace
+
+Result<History> HistoryStore::read() {
+    History history;
+    auto exists = table_exists(m_table);
+    if (!exists) {
+        return std::unexpected(exists.error());
+    }
+    if (!*exists) {
+        return history;
+    }
+    history.table_exists = true;
+    auto ok = for_each_row(m_db,
+                           fmt::format("SELECT version, name, checksum, applied_at, execution_ms, "
+                                       "schema_fingerprint FROM {}",
+                                       quoted_table()),
+                           m_table, [&](const Statement& s) {
+                               history.applied.push_back(AppliedMigration{
+                                   s.column_text(0), s.column_text(1), s.column_text(2),
+                                   s.column_text(3), s.column_int(4), s.column_text(5)});
+                           });
+    if (ok && table_exists("belay_failures").value_or(false)) {
+        ok = for_each_row(
+            m_db,
+            "SELECT version, name, failed_at, error FROM belay_failures "
+            "WHERE history_table = ?1",
+            m_table, [&](const Statement& s) {
+                history.failures.push_back(FailedAttempt{s.column_text(0), s.column_text(1),
+                                                         s.column_text(2), s.column_text(3)});
+            });
+    }
+    if (ok && table_exists("belay_dirty").value_or(false)) {
+        ok = for_each_row(m_db,
+                          "SELECT version, name, started_at FROM belay_dirty "
+                          "WHERE history_table = ?1",
+                          m_table, [&](const Statement& s) {
+                              history.dirty.push_back(
+                                  DirtyMark{s.column_text(0), s.column_text(1), s.column_text(2)});
+                          });
+    }
+    if (!ok) {
+        return std::unexpected(with_context(ok.error(), "cannot read the migration history"));
+    }
+    return history;
+}
+
+Result<bool> HistoryStore::is_applied(const std::string& version) {
+    // Numeric equality: "0001" in one file name and "1" in another are the same version.
+    auto statement = m_db.prepare(
+        fmt::format("SELECT 1 FROM {} WHERE ltrim(version, '0') = ltrim(?1, '0')", quoted_table()));
+    if (!statement) {
+        return std::unexpected(statement.error());
+    }
+    statement->bind(1, version);
+    return statement->step();
+}
+
+Result<void> HistoryStore::record_applied(const AppliedMigration& row) {
+    auto insert = m_db.prepare(fmt::format(
+        "INSERT INTO {} (version, name, checksum, applied_at, execution_ms, schema_fingerprint) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        quoted_table()));
+    if (!insert) {
+        return std::unexpected(insert.error());
+    }
+    insert->bind(1, row.version).bind(2, row.name).bind(3, row.checksum).bind(4, row.applied_at);
+    insert->bind(5, row.execution_ms).bind(6, row.schema_fingerprint);
+    if (auto ok = insert->run(); !ok) {
+        return ok;
+    }
+    for (const char* table : {"belay_failures", "belay_dirty"}) {
+        auto remove = m_db.prepare(fmt::format(
+            "DELETE FROM {} WHERE history_table = ?1 AND ltrim(version, '0') = ltrim(?2, '0')",
+            table));
+        if (!remove) {
+            return std::unexpected(remove.error());
+        }
+        remove->bind(1, m_table).bind(2, row.version);
+        if (auto ok = remove->run(); !ok) {
+            return ok;
+        }
+    }
+    return {};
+}
+
+Result<void> HistoryStore::record_failure(const FailedAttempt& failure) {
+    auto statement = m_db.prepare(
+        "INSERT OR REPLACE INTO belay_failures (history_table, version, name, failed_at, error) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (!statement) {
+        return std::unexpected(statement.error());
+    }
+    statement->bind(1, m_table).bind(2, failure.version).bind(3, failure.name);
+    statement->bind(4, failure.failed_at).bind(5, failure.error);
+    return statement->run();
+}
+
+Result<void> HistoryStore::mark_dirty(const DirtyMark& mark) {
+    auto statement = m_db.prepare(
+        "INSERT OR REPLACE INTO belay_dirty (history_table, version, name, started_at) "
+        "VALUES (?1, ?2, ?3, ?4)");
+    if (!statement) {
+        return std::unexpected(statement.error());
+    }
+    statement->bind(1, m_table).bind(2, mark.version).bind(3, mark.name).bind(4, mark.started_at);
+    return statement->run();
+}
+
+}  // namespace belay::sqlite

@@ -1,0 +1,59 @@
+// The history belay keeps inside the user's database.
+//
+// Tables: the history table (`schema_migrations` unless --table says otherwise; one row per
+// applied migration), `belay_failures` (the last failed attempt per version) and `belay_dirty`
+// (NoTransaction steps in progress). belay creates no other object in the user's database.
+#pragma once
+
+#include <string>
+
+#include "core/error.hpp"
+#include "core/history.hpp"
+
+namespace belay::sqlite {
+
+class Database;
+
+class HistoryStore {
+  public:
+    HistoryStore(Database& db, std::string table);
+
+    const std::string& table() const { return m_table; }
+
+    // Fails with ErrorCode::refused when a table of the history table's name exists but was
+    // not made by belay; the message names the tool it looks like and says belay left it as it
+    // was. Succeeds when the table is belay's or absent.
+    Result<void> check_ownership();
+
+    // Reads everything (an empty History when the tables do not exist yet). Read-only.
+    Result<History> read();
+
+    // Creates the tables if they are missing. Must run inside the caller's write transaction.
+    Result<void> create_tables();
+
+    // True when `version` (compared as a number) has a history row. For the re-check inside a
+    // step's transaction.
+    Result<bool> is_applied(const std::string& version);
+
+    // Inserts the history row and removes the version's failure record and dirty mark, all in
+    // the caller's transaction, so the step and its record commit together.
+    Result<void> record_applied(const AppliedMigration& row);
+
+    // Replaces the version's failure record (its own statement; call outside a step's
+    // transaction, after the rollback).
+    Result<void> record_failure(const FailedAttempt& failure);
+
+    Result<void> mark_dirty(const DirtyMark& mark);
+
+  private:
+    Result<bool> table_exists(const std::string& name);
+    std::string quoted_table() const;
+
+    Database& m_db;
+    std::string m_table;
+};
+
+// The current UTC time as ISO-8601 with a trailing Z, e.g. 2026-11-23T10:15:00Z.
+std::string utc_now_iso8601();
+
+}  // namespace belay::sqlite

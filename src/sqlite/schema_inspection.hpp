@@ -1,0 +1,47 @@
+// Read-only questions about a database's schema: its fingerprint and the validation state that
+// each migration step is compared against.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace belay::sqlite {
+
+class Database;
+
+// SHA-256 (hex) over the schema's user objects (type, name, table, SQL), in a stable order,
+// leaving out SQLite's internal objects, `history_table` and belay's own `belay_*` tables.
+// Equal fingerprints mean equal schemas; any DDL change alters it.
+Result<std::string> schema_fingerprint(Database& db, const std::string& history_table);
+
+// Everything the per-step validation looks at, each finding keyed so that a before/after
+// comparison can tell new findings from old ones.
+struct ValidationState {
+    // "child -> parent" -> number of rows of child whose key finds no parent row.
+    std::map<std::string, std::int64_t> foreign_key_violations;
+    std::map<std::string, std::string> broken_views;         // view -> SQLite's error
+    std::map<std::string, std::string> broken_triggers;      // "table (EVENT)" -> error
+    std::map<std::string, std::string> dangling_references;  // "child -> parent" -> detail
+};
+
+// Captures the state. Cheap: foreign_key_check, one prepare per view, three per table with
+// triggers, one query for dangling references. Statements are prepared, never run.
+Result<ValidationState> capture_validation_state(Database& db);
+
+struct ValidationFindings {
+    std::vector<std::string> errors;    // fail the step
+    std::vector<std::string> warnings;  // reported; fatal only when `strict`
+};
+
+// What `after` has that `before` did not. With `strict`, new dangling references are errors.
+ValidationFindings compare_validation_states(const ValidationState& before,
+                                             const ValidationState& after, bool strict);
+
+// PRAGMA quick_check (or integrity_check when `full`); the findings, empty when "ok".
+Result<std::vector<std::string>> check_integrity(Database& db, bool full);
+
+}  // namespace belay::sqlite

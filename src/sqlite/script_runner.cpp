@@ -1,0 +1,152 @@
+#include "sqlite/script_runner.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "sqlite/database.hpp"
+#include "sqlite/execution_guard.hpp"
+#include "sqlite/statement.hpp"
+#include "sqlite/statement_split.hpp"
+
+namespace belay::sqlite {
+
+namespace {
+
+constexpr std::size_t k_statement_excerpt = 120;
+
+// The statement's first line, shortened, for messages.
+std::string excerpt(std::string_view statement) {
+    auto line = statement.substr(0, statement.find('\n'));
+    if (line.size() > k_statement_excerpt) {
+        return std::string(line.substr(0, k_statement_excerpt)) + "...";
+    }
+    return std::string(line);
+}
+
+// The error for a failed prepare or step, its code chosen by why the statement stopped.
+Error statement_error(const ExecutionGuard& guard, int rc, const ScriptFailure& where,
+                      const std::filesystem::path& file) {
+    const auto location = fmt::format("{}:{}", file.string(), where.line);
+    const auto offset = where.error_offset >= 0
+                            ? fmt::format(" (at offset {} of the statement)", where.error_offset)
+                            : std::string();
+    switch (guard.stop_reason()) {
+        case StopReason::deadline:
+            return Error{ErrorCode::step_failed,
+                         fmt::format("{}: the step ran past its timeout and was stopped in: {} "
+                                     "(raise it with '-- +migrate Timeout <seconds>' or "
+                                     "--step-timeout)",
+                                     location, where.statement)};
+        case StopReason::cancelled:
+            return Error{ErrorCode::interrupted, fmt::format("{}: interrupted by a signal in: {}",
+                                                             location, where.statement)};
+        case StopReason::lock_timeout:
+            return Error{ErrorCode::busy,
+                         fmt::format("{}: another connection held a lock on the database for "
+                                     "longer than the lock timeout ({} ms) in: {}",
+                                     location, guard.lock_timeout().count(), where.statement)};
+        case StopReason::none:
+            break;
+    }
+    return Error{
+        error_code_for_sqlite(rc) == ErrorCode::busy ? ErrorCode::busy : ErrorCode::step_failed,
+        fmt::format("{}: {}{} in: {}", location, where.sqlite_error, offset, where.statement)};
+}
+
+// Prepares and runs each statement of `section` in turn; `on_row` sees every result row and
+// may fail the section.
+template <typename OnRow>
+Result<void> for_each_statement(Database& db, const ExecutionGuard& guard,
+                                const SqlSection& section, const std::filesystem::path& file,
+                                ScriptFailure* failure, OnRow on_row) {
+    const std::string& sql = section.sql;
+    const char* const begin = sql.c_str();
+    const char* const end = begin + sql.size();
+    const char* tail = begin;
+    while (tail < end) {
+        const std::string_view remaining(tail, static_cast<std::size_t>(end - tail));
+        const auto token = first_token_offset(remaining);
+        if (token == std::string_view::npos) {
+            return {};
+        }
+        const auto start = static_cast<std::size_t>(tail - begin) + token;
+        ScriptFailure where{section.first_line + count_lines_before(sql, start), "", "", -1};
+        sqlite3_stmt* raw = nullptr;
+        const char* next = nullptr;
+        int rc = sqlite3_prepare_v2(db.handle(), tail, static_cast<int>(end - tail), &raw, &next);
+        const auto length = static_cast<std::size_t>((next != nullptr ? next : end) - tail);
+        where.statement = excerpt(remaining.substr(token, length > token ? length - token : 0));
+        if (rc != SQLITE_OK) {
+            where.sqlite_error = sqlite3_errmsg(db.handle());
+            const int offset = sqlite3_error_offset(db.handle());
+            where.error_offset = offset >= 0 ? offset - static_cast<int>(token) : -1;
+            if (failure != nullptr) {
+                *failure = where;
+            }
+            return std::unexpected(statement_error(guard, rc, where, file));
+        }
+        Statement statement(db.handle(), raw);
+        tail = next;
+        if (raw == nullptr) {
+            continue;
+        }
+        while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
+            if (auto ok = on_row(statement, where); !ok) {
+                return ok;
+            }
+        }
+        if (rc != SQLITE_DONE) {
+            where.sqlite_error = sqlite3_errmsg(db.handle());
+            if (failure != nullptr) {
+                *failure = where;
+            }
+            return std::unexpected(statement_error(guard, rc, where, file));
+        }
+    }
+    return {};
+}
+
+bool is_true(const Statement& statement) {
+    switch (statement.column_type(0)) {
+        case SQLITE_NULL:
+            return false;
+        case SQLITE_INTEGER:
+            return statement.column_int(0) != 0;
+        case SQLITE_FLOAT:
+            return statement.column_double(0) != 0.0;
+        default: {
+            auto text = statement.column_text(0);
+            std::ranges::transform(text, text.begin(), [](unsigned char c) {
+                return static_cast<char>(std::tolower(c));
+            });
+            return !(text.empty() || text == "0" || text == "false");
+        }
+    }
+}
+
+}  // namespace
+
+Result<void> run_section(Database& db, const ExecutionGuard& guard, const SqlSection& section,
+                         const std::filesystem::path& file, ScriptFailure* failure) {
+    return for_each_statement(
+        db, guard, section, file, failure,
+        [](const Statement&, const ScriptFailure&) -> Result<void> { return {}; });
+}
+
+Result<void> run_verify_section(Database& db, const ExecutionGuard& guard,
+                                const SqlSection& section, const std::filesystem::path& file) {
+    auto check_row = [&](const Statement& statement, const ScriptFailure& where) -> Result<void> {
+        if (statement.column_count() == 0 || is_true(statement)) {
+            return {};
+        }
+        const auto value = statement.column_is_null(0) ? std::string("NULL")
+                                                       : "'" + statement.column_text(0) + "'";
+        return fail(ErrorCode::step_failed, "{}:{}: Verify check failed: it returned {} in: {}",
+                    file.string(), where.line, value, where.statement);
+    };
+    return for_each_statement(db, guard, section, file, nullptr, check_row);
+}
+
+}  // namespace belay::sqlite

@@ -1,0 +1,46 @@
+#include "sqlite/transaction.hpp"
+
+#include "sqlite/database.hpp"
+
+namespace belay::sqlite {
+
+Result<Transaction> Transaction::begin_immediate(Database& db) {
+    if (auto ok = db.exec("BEGIN IMMEDIATE"); !ok) {
+        return std::unexpected(ok.error());
+    }
+    return Transaction(db);
+}
+
+Transaction::Transaction(Transaction&& other) noexcept : m_db(other.m_db) {
+    other.m_db = nullptr;
+}
+
+Transaction::~Transaction() {
+    (void)rollback();
+}
+
+Result<void> Transaction::commit() {
+    if (m_db == nullptr) {
+        return fail(ErrorCode::step_failed, "commit of a transaction that is already over");
+    }
+    auto ok = m_db->exec("COMMIT");
+    if (!ok) {
+        (void)rollback();
+    }
+    m_db = nullptr;
+    return ok;
+}
+
+Result<void> Transaction::rollback() {
+    if (m_db == nullptr) {
+        return {};
+    }
+    Database* db = m_db;
+    m_db = nullptr;
+    if (!db->in_transaction()) {
+        return {};
+    }
+    return db->exec("ROLLBACK");
+}
+
+}  // namespace belay::sqlite

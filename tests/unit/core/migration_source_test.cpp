@@ -1,0 +1,185 @@
+#include "core/migration_source.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "support/temp_dir.hpp"
+
+namespace belay {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view k_ok = "-- +migrate Up\nSELECT 1;\n";
+
+#define EXPECT_CONTAINS(haystack, needle) \
+    EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
+
+std::vector<std::string> names_of(const std::vector<Migration>& migrations) {
+    std::vector<std::string> names;
+    for (const Migration& m : migrations) {
+        names.push_back(m.path.filename().string());
+    }
+    return names;
+}
+
+std::string load_error(const fs::path& directory) {
+    auto migrations = load_migrations(directory);
+    if (migrations) {
+        ADD_FAILURE() << "expected load_migrations to fail for " << directory;
+        return {};
+    }
+    EXPECT_EQ(migrations.error().code, ErrorCode::invalid_input);
+    return migrations.error().message;
+}
+
+TEST(LoadMigrations, SortsByNumericVersionNotByFileName) {
+    testing::TempDir dir;
+    dir.write("10_ten.sql", k_ok);
+    dir.write("9_nine.sql", k_ok);
+    dir.write("0002_two.sql", k_ok);
+    dir.write("20150100000001000000_huge.sql", k_ok);
+    dir.write("20240101123456_stamp.sql", k_ok);
+    const auto migrations = load_migrations(dir.path());
+    ASSERT_TRUE(migrations.has_value()) << migrations.error().message;
+    EXPECT_EQ(
+        names_of(*migrations),
+        (std::vector<std::string>{"0002_two.sql", "9_nine.sql", "10_ten.sql",
+                                  "20240101123456_stamp.sql", "20150100000001000000_huge.sql"}));
+    EXPECT_EQ((*migrations)[0].name, "two");
+    EXPECT_EQ((*migrations)[0].up.sql, "SELECT 1;\n");
+    EXPECT_EQ((*migrations)[0].path, dir / "0002_two.sql");
+}
+
+TEST(LoadMigrations, EmptyDirectoryGivesNoMigrations) {
+    testing::TempDir dir;
+    const auto migrations = load_migrations(dir.path());
+    ASSERT_TRUE(migrations.has_value()) << migrations.error().message;
+    EXPECT_TRUE(migrations->empty());
+}
+
+TEST(LoadMigrations, SkipsDocumentationHiddenFilesAndSubdirectories) {
+    testing::TempDir dir;
+    dir.write("0001_a.sql", k_ok);
+    for (const std::string_view name :
+         {"README", "readme.md", "README.txt", "LICENSE", "notes.md", "HOWTO.rst", "todo.txt",
+          ".gitkeep", ".0002_draft.sql.swp", "CHANGELOG"}) {
+        dir.write(name, "not sql at all;");
+    }
+    dir.write("archive/0002_old.sql", k_ok);
+    dir.write("archive/junk.bin", "x");
+    const auto migrations = load_migrations(dir.path());
+    ASSERT_TRUE(migrations.has_value()) << migrations.error().message;
+    EXPECT_EQ(names_of(*migrations), std::vector<std::string>{"0001_a.sql"});
+}
+
+TEST(LoadMigrations, FollowsSymlinksToMigrationFiles) {
+    testing::TempDir dir;
+    const auto target = dir.write("shared/0001_a.sql", k_ok);
+    fs::create_directory(dir / "migrations");
+    fs::create_symlink(target, dir / "migrations" / "0001_a.sql");
+    const auto migrations = load_migrations(dir / "migrations");
+    ASSERT_TRUE(migrations.has_value()) << migrations.error().message;
+    EXPECT_EQ(names_of(*migrations), std::vector<std::string>{"0001_a.sql"});
+}
+
+TEST(IsIgnoredFileName, DocumentsTheRule) {
+    EXPECT_TRUE(is_ignored_file_name(".gitkeep"));
+    EXPECT_TRUE(is_ignored_file_name("ReadMe.MD"));
+    EXPECT_TRUE(is_ignored_file_name("LICENCE"));
+    EXPECT_FALSE(is_ignored_file_name("0001_a.sql"));
+    EXPECT_FALSE(is_ignored_file_name("create_users.sql"));
+    EXPECT_FALSE(is_ignored_file_name("0001_a.sql.bak"));
+}
+
+TEST(LoadMigrations, MissingDirectoryNamesIt) {
+    testing::TempDir dir;
+    const std::string message = load_error(dir / "nope");
+    EXPECT_CONTAINS(message, (dir / "nope").string());
+    EXPECT_CONTAINS(message, "does not exist");
+}
+
+TEST(LoadMigrations, FileInsteadOfDirectoryNamesIt) {
+    testing::TempDir dir;
+    const auto file = dir.write("0001_a.sql", k_ok);
+    const std::string message = load_error(file);
+    EXPECT_CONTAINS(message, file.string() + " is not a directory");
+}
+
+TEST(LoadMigrations, UnreadableDirectoryNamesIt) {
+    if (::geteuid() == 0) {
+        GTEST_SKIP() << "root reads any directory";
+    }
+    testing::TempDir dir;
+    fs::create_directory(dir / "locked");
+    fs::permissions(dir / "locked", fs::perms::none);
+    const std::string message = load_error(dir / "locked");
+    fs::permissions(dir / "locked", fs::perms::owner_all);
+    EXPECT_CONTAINS(message, (dir / "locked").string());
+    EXPECT_CONTAINS(message, "Permission denied");
+}
+
+TEST(LoadMigrations, UnreadableFileNamesIt) {
+    if (::geteuid() == 0) {
+        GTEST_SKIP() << "root reads any file";
+    }
+    testing::TempDir dir;
+    const auto file = dir.write("0001_a.sql", k_ok);
+    fs::permissions(file, fs::perms::none);
+    const std::string message = load_error(dir.path());
+    EXPECT_CONTAINS(message, file.string() + ": cannot open: Permission denied");
+}
+
+TEST(LoadMigrations, MisnamedFilesAreErrorsNamingThem) {
+    testing::TempDir dir;
+    dir.write("0001_a.sql", k_ok);
+    dir.write("create_users.sql", k_ok);
+    dir.write("0002_b.SQL", k_ok);
+    const std::string message = load_error(dir.path());
+    EXPECT_CONTAINS(message, (dir / "create_users.sql").string() + ": not a migration file name");
+    EXPECT_CONTAINS(message, (dir / "0002_b.SQL").string() + ": not a migration file name");
+    EXPECT_CONTAINS(message, "<version>_<name>.sql");
+}
+
+TEST(LoadMigrations, BrokenSymlinkIsAnError) {
+    testing::TempDir dir;
+    fs::create_symlink(dir / "gone.sql", dir / "0001_a.sql");
+    EXPECT_CONTAINS(load_error(dir.path()), (dir / "0001_a.sql").string() + ": not a regular file");
+}
+
+TEST(LoadMigrations, SameNumericVersionIsAnErrorNamingBothFiles) {
+    testing::TempDir dir;
+    dir.write("0001_a.sql", k_ok);
+    dir.write("1_b.sql", k_ok);
+    dir.write("2_c.sql", k_ok);
+    const std::string message = load_error(dir.path());
+    EXPECT_CONTAINS(message, (dir / "0001_a.sql").string() + " and " + (dir / "1_b.sql").string() +
+                                 " have the same version (0001 and 1 are both 1)");
+    EXPECT_EQ(message.find("2_c.sql"), std::string::npos) << message;
+}
+
+TEST(LoadMigrations, ReportsAllProblemsTogetherOnePerLine) {
+    testing::TempDir dir;
+    dir.write("0001_a.sql", "-- +migrate Down\n");                  // no Up
+    dir.write("0002_b.sql", "-- +migrate Up\n-- +migrate Nope\n");  // unknown directive
+    dir.write("0002_c.sql", k_ok);                                  // duplicate of 0002_b
+    dir.write("notes.sql", k_ok);                                   // misnamed
+    dir.write("0003_d.sql", k_ok);                                  // fine
+    const std::string message = load_error(dir.path());
+    EXPECT_CONTAINS(message, (dir / "0001_a.sql").string() + ": no '-- +migrate Up' section");
+    EXPECT_CONTAINS(message, (dir / "0002_b.sql").string() + ":2: unknown directive");
+    EXPECT_CONTAINS(message, (dir / "0002_b.sql").string() + " and " +
+                                 (dir / "0002_c.sql").string() + " have the same version");
+    EXPECT_CONTAINS(message, (dir / "notes.sql").string() + ": not a migration file name");
+    EXPECT_EQ(message.find("0003_d.sql"), std::string::npos) << message;
+    EXPECT_EQ(std::ranges::count(message, '\n'), 3) << message;
+}
+
+}  // namespace
+}  // namespace belay
