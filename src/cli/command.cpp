@@ -1,5 +1,6 @@
 #include "cli/command.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -47,13 +48,30 @@ Result<CommonOptions> parse_command(const std::string& command, const Arguments&
     for (const auto& name : positional) {
         positions.add(name.c_str(), 1);
     }
-    if (auto ok = parse_options(command, args, description, positions, vm); !ok) {
+    // Program_options cannot count a repeated switch: fold -v, -vv, -v -v, --verbose into one
+    // -v here and remember how many there were (1: info, 2 or more: debug).
+    Arguments folded;
+    std::size_t verbosity = 0;
+    for (const auto& arg : args) {
+        if (arg == "--verbose" || (arg.size() >= 2 && arg.starts_with("-v") &&
+                                   arg.find_first_not_of('v', 1) == std::string::npos)) {
+            verbosity += arg == "--verbose" ? 1 : arg.size() - 1;
+        } else {
+            folded.push_back(arg);
+        }
+    }
+    if (verbosity > 0) {
+        folded.push_back("-v");
+    }
+    if (auto ok = parse_options(command, folded, description, positions, vm); !ok) {
         return std::unexpected(ok.error());
     }
     auto options = read_common_options(vm, require_database);
     if (!options) {
         return options;
     }
+    options->verbosity =
+        std::max(options->verbosity, static_cast<int>(std::min<std::size_t>(verbosity, 2)));
     if (auto ok = set_up_logging(*options); !ok) {
         return std::unexpected(ok.error());
     }

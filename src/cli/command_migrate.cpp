@@ -27,6 +27,24 @@ Result<MigrateOptions> read_migrate_options(const po::variables_map& vm,
                         text);
         }
     }
+    options.backup = !vm["no-backup"].as<bool>();
+    options.backup_only = vm["backup-only"].as<bool>();
+    if (options.backup_only && !options.backup) {
+        return fail(ErrorCode::invalid_input,
+                    "--backup-only and --no-backup contradict each other");
+    }
+    if (options.backup_only && options.dry_run) {
+        return fail(ErrorCode::invalid_input,
+                    "--backup-only and --dry-run contradict each other: a dry run writes no "
+                    "backup; use `belay db backup` for an on-demand one");
+    }
+    if (vm.count("keep")) {
+        options.keep = vm["keep"].as<int>();
+        if (*options.keep < 1) {
+            return fail(ErrorCode::invalid_input, "--keep {}: keep at least 1 backup",
+                        *options.keep);
+        }
+    }
     auto step_timeout = seconds_option(vm, "step-timeout");
     if (!step_timeout) {
         return std::unexpected(step_timeout.error());
@@ -68,6 +86,11 @@ Error failure_message(const RunReport& report) {
         error.message += fmt::format(
             "\n{} earlier step(s) of this run stay applied; the database is now at version {}.",
             applied, report.version_after);
+    }
+    if (report.snapshot && !report.dry_run) {
+        error.message +=
+            fmt::format("\nThe snapshot taken before this run is {}. To undo the whole run:\n  {}",
+                        *report.snapshot, report.restore_command);
     }
     return error;
 }

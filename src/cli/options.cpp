@@ -9,44 +9,61 @@ namespace belay::cli {
 
 po::options_description common_options_description() {
     po::options_description common("Common options");
-    common.add_options()("db", po::value<std::string>()->value_name("PATH"),
-                         "the SQLite database file")(
-        "migrations", po::value<std::string>()->value_name("DIR")->default_value("migrations"),
-        "directory of migration files")("backup-dir", po::value<std::string>()->value_name("DIR"),
-                                        "where backups go (default: the database's directory)")(
-        "table", po::value<std::string>()->value_name("NAME")->default_value("schema_migrations"),
-        "name of the history table")("config", po::value<std::string>()->value_name("FILE"),
-                                     "INI file of options (default: ./belay.ini if present)")(
-        "lock-timeout", po::value<std::string>()->value_name("SECONDS")->default_value("5"),
-        "how long to wait for another run or writer")("json", po::bool_switch(),
-                                                      "print the result as one JSON document")(
-        "verbose,v", po::value<std::vector<bool>>()->zero_tokens()->composing(),
-        "more log output on stderr (repeatable)")("quiet,q", po::bool_switch(),
-                                                  "only errors on stderr")(
-        "log-level", po::value<std::string>()->value_name("LEVEL"),
+    auto add = common.add_options();
+    add("db", po::value<std::string>()->value_name("PATH"), "the SQLite database file");
+    add("migrations", po::value<std::string>()->value_name("DIR")->default_value("migrations"),
+        "directory of migration files");
+    add("backup-dir", po::value<std::string>()->value_name("DIR"),
+        "where backups go (default: the database's directory)");
+    add("table", po::value<std::string>()->value_name("NAME")->default_value("schema_migrations"),
+        "name of the history table");
+    add("config", po::value<std::string>()->value_name("FILE"),
+        "INI file of options (default: ./belay.ini if present)");
+    add("lock-timeout", po::value<std::string>()->value_name("SECONDS")->default_value("5"),
+        "how long to wait for another run or writer");
+    add("json", po::bool_switch(), "print the result as one JSON document");
+    add("verbose,v", po::bool_switch(), "more log output on stderr (-vv: even more)");
+    add("quiet,q", po::bool_switch(), "only errors on stderr");
+    add("log-level", po::value<std::string>()->value_name("LEVEL"),
         "trace, debug, info, warn, error or off");
     return common;
 }
 
 po::options_description command_options_description(const std::string& command) {
     po::options_description specific("Options of db " + command);
+    auto add = specific.add_options();
     if (command == "migrate") {
-        specific.add_options()("dry-run", po::bool_switch(),
-                               "rehearse on a temporary copy; change nothing")(
-            "to", po::value<std::string>()->value_name("VERSION"), "stop after this version")(
-            "allow-out-of-order", po::bool_switch(),
-            "apply pending migrations older than the newest applied one")(
-            "step-timeout", po::value<std::string>()->value_name("SECONDS")->default_value("30"),
-            "time limit of each step (a file's Timeout directive wins)")(
-            "validate", po::value<std::string>()->value_name("LEVEL")->default_value("normal"),
+        add("dry-run", po::bool_switch(), "rehearse on a temporary copy; change nothing");
+        add("to", po::value<std::string>()->value_name("VERSION"), "stop after this version");
+        add("allow-out-of-order", po::bool_switch(),
+            "apply pending migrations older than the newest applied one");
+        add("step-timeout", po::value<std::string>()->value_name("SECONDS")->default_value("30"),
+            "time limit of each step (a file's Timeout directive wins)");
+        add("validate", po::value<std::string>()->value_name("LEVEL")->default_value("normal"),
             "normal, full or strict");
+        add("no-backup", po::bool_switch(), "take NO snapshot before the run (not recommended)");
+        add("backup-only", po::bool_switch(), "take the snapshot and stop");
+        add("keep", po::value<int>()->value_name("N"),
+            "after a successful run, prune this database's backups to the newest N");
     } else if (command == "status") {
-        specific.add_options()("exit-code", po::bool_switch(),
-                               "exit 6 when anything is pending or wrong");
+        add("exit-code", po::bool_switch(), "exit 6 when anything is pending or wrong");
     } else if (command == "create") {
-        specific.add_options()("name", po::value<std::string>()->value_name("NAME"),
-                               "what the migration does")(
-            "timestamp", po::bool_switch(), "version from the UTC time instead of a sequence");
+        add("name", po::value<std::string>()->value_name("NAME"), "what the migration does");
+        add("timestamp", po::bool_switch(), "version from the UTC time instead of a sequence");
+    } else if (command == "backup") {
+        add("out", po::value<std::string>()->value_name("PATH"),
+            "write the backup here instead of the backup directory");
+        add("no-verify", po::bool_switch(), "skip quick_check, page count and schema checks");
+    } else if (command == "restore") {
+        add("backup", po::value<std::string>()->value_name("PATH"), "the backup to restore");
+        add("latest", po::bool_switch(), "restore this database's newest intact backup");
+        add("yes", po::bool_switch(), "do not ask for confirmation");
+    } else if (command == "prune") {
+        add("keep", po::value<int>()->value_name("N"), "keep the newest N backups (default 10)");
+        add("keep-days", po::value<int>()->value_name("D"), "keep backups younger than D days");
+        add("dry-run", po::bool_switch(), "only show what would be removed");
+    } else if (command == "check") {
+        add("backups", po::bool_switch(), "also verify every backup of this database");
     }
     return specific;
 }
@@ -54,9 +71,13 @@ po::options_description command_options_description(const std::string& command) 
 po::options_description all_options_description() {
     po::options_description all;
     all.add(common_options_description());
-    for (const char* command : {"migrate", "status", "create"}) {
+    // Options that several commands share (keep, dry-run) are added once.
+    for (const char* command : {"migrate", "status", "create", "backup", "restore", "check"}) {
         all.add(command_options_description(command));
     }
+    po::options_description prune_only;
+    prune_only.add_options()("keep-days", po::value<int>(), "");
+    all.add(prune_only);
     return all;
 }
 
@@ -153,6 +174,9 @@ Result<CommonOptions> read_common_options(const po::variables_map& vm, bool requ
     }
     options.db.migrations_dir = vm["migrations"].as<std::string>();
     options.db.history_table = vm["table"].as<std::string>();
+    if (vm.count("backup-dir")) {
+        options.db.backup_dir = vm["backup-dir"].as<std::string>();
+    }
     if (options.db.history_table.empty() || options.db.history_table.starts_with("belay_") ||
         options.db.history_table.starts_with("sqlite_")) {
         return fail(ErrorCode::invalid_input,
@@ -167,8 +191,7 @@ Result<CommonOptions> read_common_options(const po::variables_map& vm, bool requ
     options.db.lock_timeout = *lock_timeout;
     options.json = vm["json"].as<bool>();
     options.quiet = vm["quiet"].as<bool>();
-    options.verbosity =
-        vm.count("verbose") ? static_cast<int>(vm["verbose"].as<std::vector<bool>>().size()) : 0;
+    options.verbosity = vm["verbose"].as<bool>() ? 1 : 0;
     options.log_level = vm.count("log-level") ? vm["log-level"].as<std::string>() : "";
     return options;
 }

@@ -62,6 +62,11 @@ void print_run_text(const RunReport& report) {
         fmt::print("note: {}\n", note);
     }
     if (report.steps.empty() && !report.error) {
+        if (report.snapshot) {
+            fmt::print("Snapshot: {}\n{} is at version {}; --backup-only ran no migration\n",
+                       *report.snapshot, report.database, report.version_before);
+            return;
+        }
         fmt::print("{} is up to date at version {}; nothing to do\n", report.database,
                    report.version_before);
         return;
@@ -69,6 +74,9 @@ void print_run_text(const RunReport& report) {
     fmt::print("{} {}{} from version {}\n",
                report.dry_run ? "Rehearsing on a copy of" : "Migrating", report.database,
                report.created_database ? " (new database)" : "", report.version_before);
+    if (report.snapshot) {
+        fmt::print("Snapshot: {}\n", *report.snapshot);
+    }
     for (const auto& step : report.steps) {
         fmt::print("  {:<12} {}_{}  {} ms{}\n", to_string(step.result), step.version, step.name,
                    step.duration_ms, step.no_transaction ? "  (no transaction)" : "");

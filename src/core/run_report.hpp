@@ -37,8 +37,10 @@ struct RunReport {
     std::string version_before = "0";
     std::string version_after = "0";
     std::vector<StepReport> steps;
-    std::vector<std::string> notes;  // things the operator should know (printed as notes)
-    std::optional<Error> error;      // set when the run failed; decides the exit code
+    std::vector<std::string> notes;       // things the operator should know (printed as notes)
+    std::optional<std::string> snapshot;  // the backup taken before the first step
+    std::string restore_command;          // the command that undoes this run, with snapshot
+    std::optional<Error> error;           // set when the run failed; decides the exit code
 
     bool succeeded() const { return !error.has_value(); }
 };

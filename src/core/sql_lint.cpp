@@ -134,10 +134,6 @@ std::optional<std::string> transaction_blocker(std::string_view statement) {
     return std::nullopt;
 }
 
-std::string_view section_name(Direction d) {
-    return d == Direction::up ? "Up" : "Down";
-}
-
 }  // namespace
 
 std::size_t skip_space_and_comments(std::string_view sql, std::size_t pos) {
@@ -193,7 +189,7 @@ bool sets_foreign_keys_pragma(std::string_view statement) {
     return pragma && pragma->name == "FOREIGN_KEYS" && pragma->has_argument;
 }
 
-Result<void> check_transactional_statements(const Migration& m, Direction d,
+Result<void> check_transactional_statements(const Migration& m, std::string_view section,
                                             std::span<const SqlStatement> statements) {
     std::vector<std::string> problems;
     for (const SqlStatement& statement : statements) {
@@ -205,7 +201,7 @@ Result<void> check_transactional_statements(const Migration& m, Direction d,
         problems.push_back(fmt::format(
             "{}:{}: {} cannot run inside the transaction belay runs the {} section in; {}put "
             "'-- +migrate NoTransaction' in the file to run it without one",
-            m.path.string(), statement.line, *blocker, section_name(d),
+            m.path.string(), statement.line, *blocker, section,
             control ? "remove it (belay begins and commits the transaction itself), or " : ""));
     }
     if (!problems.empty()) {

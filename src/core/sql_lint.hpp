@@ -43,14 +43,14 @@ std::optional<PragmaUse> parse_pragma(std::string_view statement);
 // manages enforcement itself, so the caller only logs a note.
 bool sets_foreign_keys_pragma(std::string_view statement);
 
-// For a section of `m` that will run inside a transaction (the caller checks no_transaction(d)
-// first), refuses the statements that cannot work there: VACUUM (and VACUUM INTO), setting
-// PRAGMA journal_mode, ATTACH, DETACH, and transaction control (BEGIN, COMMIT, END, ROLLBACK,
-// SAVEPOINT, RELEASE) when it is the statement's first keyword. A ROLLBACK inside a trigger body
-// (RAISE(ROLLBACK, ...)) is fine.
-// Fails with ErrorCode::invalid_input listing every offending statement, one per line, each as
+// For the section of `m` named `section` ("Up", "Down" or "Verify") that will run inside a
+// transaction (the caller checks no_transaction first), refuses the statements that cannot work
+// there: VACUUM (and VACUUM INTO), setting PRAGMA journal_mode, ATTACH, DETACH, and transaction
+// control (BEGIN, COMMIT, END, ROLLBACK, SAVEPOINT, RELEASE) when it is the statement's first
+// keyword. A ROLLBACK inside a trigger body (RAISE(ROLLBACK, ...)) is fine. Fails with
+// ErrorCode::invalid_input listing every offending statement, one per line, each as
 // "<file>:<line>: ..." naming the statement and the '-- +migrate NoTransaction' directive.
-Result<void> check_transactional_statements(const Migration& m, Direction d,
+Result<void> check_transactional_statements(const Migration& m, std::string_view section,
                                             std::span<const SqlStatement> statements);
 
 }  // namespace belay

@@ -7,9 +7,10 @@
 #include <cstring>
 #include <optional>
 
-#include <fmt/chrono.h>
+#include <fmt/format.h>
 
 #include "core/migration_parser.hpp"
+#include "core/utc_time.hpp"
 
 namespace belay {
 
@@ -103,7 +104,7 @@ Result<std::filesystem::path> create_migration(const CreateOptions& options,
     }
     std::string version;
     if (options.timestamp) {
-        version = fmt::format("{:%Y%m%d%H%M%S}", std::chrono::floor<std::chrono::seconds>(now));
+        version = format_utc(now, "%Y%m%d%H%M%S");
     } else {
         version = *newest ? increment_version((*newest)->text()) : std::string("0001");
     }

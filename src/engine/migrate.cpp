@@ -1,11 +1,14 @@
 #include "engine/migrate.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
 #include <spdlog/spdlog.h>
 
+#include "core/backup_metadata.hpp"
 #include "core/cancellation.hpp"
 #include "core/plan.hpp"
 #include "engine/database_state.hpp"
@@ -17,6 +20,7 @@
 #include "sqlite/execution_guard.hpp"
 #include "sqlite/history_store.hpp"
 #include "sqlite/schema_inspection.hpp"
+#include "sqlite/snapshot.hpp"
 
 namespace belay {
 
@@ -74,24 +78,19 @@ std::string current_version(sqlite::Database& db, const MigrateOptions& options,
 }
 
 // Applies `steps` in order on `db`, stopping at the first failure, then runs quick_check.
+// `on_write_lock`, when set, runs inside the first transactional step right after it took the
+// write lock (the snapshot).
 void run_steps(sqlite::Database& db, const std::vector<const Migration*>& steps,
-               const MigrateOptions& options, RunReport& report) {
+               const MigrateOptions& options, RunReport& report,
+               std::function<Result<void>()> on_write_lock = nullptr) {
     sqlite::HistoryStore history(db, options.db.history_table);
     sqlite::ExecutionGuard guard(db, options.db.lock_timeout);
-    StepContext context{db, history, guard, options};
+    StepContext context{db, history, guard, options, std::move(on_write_lock)};
     for (const auto* migration : steps) {
-        if (report.error) {
-            report.steps.push_back(StepReport{migration->version.text(),
-                                              migration->name,
-                                              StepResult::not_run,
-                                              0,
-                                              migration->up_no_transaction,
-                                              {},
-                                              {}});
-            continue;
-        }
-        if (cancellation_requested()) {
+        if (!report.error && cancellation_requested()) {
             report.error = Error{ErrorCode::interrupted, "interrupted by a signal between steps"};
+        }
+        if (report.error) {
             report.steps.push_back(StepReport{migration->version.text(),
                                               migration->name,
                                               StepResult::not_run,
@@ -123,6 +122,78 @@ void run_steps(sqlite::Database& db, const std::vector<const Migration*>& steps,
     }
 }
 
+// Single quotes for a shell, only where needed, so the printed command can be pasted as is.
+std::string shell_quote(const std::string& text) {
+    const bool plain = !text.empty() && std::ranges::all_of(text, [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("-_./=:+@%", c);
+    });
+    if (plain) {
+        return text;
+    }
+    std::string quoted = "'";
+    for (char c : text) {
+        quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return quoted + "'";
+}
+
+// Takes the snapshot before the run and records it in the report.
+Result<void> snapshot_before_run(const MigrateOptions& options, RunReport& report) {
+    sqlite::SnapshotRequest request;
+    request.database = options.db.database;
+    request.directory = options.db.backup_directory();
+    request.reason = std::string(k_reason_before_migrate);
+    request.schema_version = report.version_before;
+    request.lock_timeout = options.db.lock_timeout;
+    request.progress = options.backup_progress;
+    auto snapshot = sqlite::take_snapshot(request);
+    if (!snapshot) {
+        auto error = snapshot.error();
+        error.message += "\nNo migration ran; the database is as it was.";
+        return std::unexpected(error);
+    }
+    report.snapshot = snapshot->path.string();
+    report.restore_command =
+        fmt::format("belay db restore --db {} {}", shell_quote(options.db.database.string()),
+                    shell_quote(snapshot->path.string()));
+    return {};
+}
+
+// Decides how this run is protected: a snapshot taken under the first step's write lock,
+// one taken before a NoTransaction first step, none for an empty database or --no-backup.
+// Returns the hook for run_steps (empty when the snapshot was taken here or is not needed).
+Result<std::function<Result<void>()>> plan_snapshot(sqlite::Database& db,
+                                                    const MigrateOptions& options,
+                                                    const std::vector<const Migration*>& steps,
+                                                    RunReport& report) {
+    if (!options.backup) {
+        spdlog::warn(
+            "--no-backup: NO SNAPSHOT is taken; if a step fails, earlier steps stay "
+            "applied and there is no backup to restore");
+        report.notes.push_back("--no-backup: no snapshot was taken before this run");
+        return nullptr;
+    }
+    auto objects = db.query_int("SELECT count(*) FROM sqlite_schema");
+    if (!objects) {
+        return std::unexpected(objects.error());
+    }
+    if (*objects == 0) {
+        report.notes.push_back("the database is new and empty: no snapshot is needed");
+        return nullptr;
+    }
+    if (steps.front()->up_no_transaction) {
+        report.notes.push_back(fmt::format(
+            "the first step ({}_{}) runs without a transaction, so the snapshot cannot hold the "
+            "write lock into it: another writer could commit between the snapshot and that step",
+            steps.front()->version.text(), steps.front()->name));
+        if (auto ok = snapshot_before_run(options, report); !ok) {
+            return std::unexpected(ok.error());
+        }
+        return nullptr;
+    }
+    return [&options, &report]() -> Result<void> { return snapshot_before_run(options, report); };
+}
+
 Result<RunReport> migrate_in_place(const MigrateOptions& options, const MigrationSet& set,
                                    RunReport report) {
     const auto& path = options.db.database;
@@ -147,10 +218,21 @@ Result<RunReport> migrate_in_place(const MigrateOptions& options, const Migratio
     if (!steps) {
         return std::unexpected(steps.error());
     }
-    if (!steps->empty()) {
-        run_steps(*db, *steps, options, report);
-        report.version_after = current_version(*db, options, set);
+    if (options.backup_only) {
+        if (auto ok = snapshot_before_run(options, report); !ok) {
+            return std::unexpected(ok.error());
+        }
+        return report;
     }
+    if (steps->empty()) {
+        return report;
+    }
+    auto hook = plan_snapshot(*db, options, *steps, report);
+    if (!hook) {
+        return std::unexpected(hook.error());
+    }
+    run_steps(*db, *steps, options, report, std::move(*hook));
+    report.version_after = current_version(*db, options, set);
     return report;
 }
 
@@ -216,6 +298,15 @@ Result<RunReport> run_migrate(const MigrateOptions& options) {
                     "{} holds no migration files (<version>_<name>.sql); create one with "
                     "`belay db create NAME` or point --migrations at the right directory",
                     options.db.migrations_dir.string());
+    }
+    // An unknown --to is a usage error: refuse it before the database is created or opened.
+    if (options.target && std::ranges::none_of(set->migrations, [&](const Migration& m) {
+            return m.version == *options.target;
+        })) {
+        return fail(ErrorCode::invalid_input,
+                    "--to {}: no migration file has that version; run belay db status to see "
+                    "the versions",
+                    options.target->text());
     }
     RunReport report;
     report.database = options.db.database.string();

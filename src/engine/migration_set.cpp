@@ -12,7 +12,7 @@ namespace {
 
 // Lints one section that will run inside a transaction; notes a PRAGMA foreign_keys, which
 // belay makes harmless by managing enforcement itself.
-void check_section(const Migration& migration, Direction direction, const SqlSection& section,
+void check_section(const Migration& migration, std::string_view name, const SqlSection& section,
                    std::vector<std::string>& problems, std::vector<std::string>& notes) {
     if (!section.present) {
         return;
@@ -26,7 +26,7 @@ void check_section(const Migration& migration, Direction direction, const SqlSec
                 migration.path.string(), statement.line));
         }
     }
-    if (auto ok = check_transactional_statements(migration, direction, statements); !ok) {
+    if (auto ok = check_transactional_statements(migration, name, statements); !ok) {
         problems.push_back(ok.error().message);
     }
 }
@@ -42,14 +42,14 @@ Result<MigrationSet> load_migration_set(const std::filesystem::path& directory) 
     std::vector<std::string> problems;
     for (const auto& migration : set.migrations) {
         if (!migration.up_no_transaction) {
-            check_section(migration, Direction::up, migration.up, problems, set.notes);
+            check_section(migration, "Up", migration.up, problems, set.notes);
         }
         if (!migration.down_no_transaction) {
-            check_section(migration, Direction::down, migration.down, problems, set.notes);
+            check_section(migration, "Down", migration.down, problems, set.notes);
         }
         // Verify always runs inside the step's transaction when there is one.
         if (!migration.up_no_transaction) {
-            check_section(migration, Direction::up, migration.verify, problems, set.notes);
+            check_section(migration, "Verify", migration.verify, problems, set.notes);
         }
     }
     if (!problems.empty()) {

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -22,7 +24,19 @@ struct DatabaseOptions {
     std::filesystem::path migrations_dir = "migrations";
     std::string history_table = "schema_migrations";
     std::chrono::milliseconds lock_timeout{5000};
+    std::filesystem::path backup_dir;  // empty: the database's own directory
+
+    // Where this database's backups go (empty: the current directory).
+    std::filesystem::path backup_directory() const {
+        if (!backup_dir.empty()) {
+            return backup_dir;
+        }
+        return database.parent_path();  // empty for a bare file name: the current directory
+    }
 };
+
+// Reports pages copied so far and pages in all while a backup runs (for a progress bar).
+using BackupProgress = std::function<void(std::int64_t, std::int64_t)>;
 
 struct MigrateOptions {
     DatabaseOptions db;
@@ -31,6 +45,10 @@ struct MigrateOptions {
     bool allow_out_of_order = false;
     std::chrono::milliseconds step_timeout{30000};
     ValidationLevel validation = ValidationLevel::normal;
+    bool backup = true;              // false: --no-backup (warned about loudly)
+    bool backup_only = false;        // --backup-only: take the snapshot and stop
+    std::optional<int> keep;         // --keep N: prune to N backups after a successful run
+    BackupProgress backup_progress;  // may be empty
 };
 
 }  // namespace belay

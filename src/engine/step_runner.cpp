@@ -1,6 +1,7 @@
 #include "engine/step_runner.hpp"
 
 #include <chrono>
+#include <utility>
 
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
@@ -120,9 +121,13 @@ std::int64_t elapsed_ms(Clock::time_point start) {
 
 StepOutcome finish_failed(StepContext& context, const Migration& migration, StepOutcome outcome,
                           Error error) {
-    outcome.report.result = StepResult::failed;
+    // A step that never got the write lock did not run at all.
+    outcome.report.result =
+        error.code == ErrorCode::busy ? StepResult::not_run : StepResult::failed;
     outcome.report.error = error.message;
-    if (error.code != ErrorCode::interrupted) {
+    // An interruption or a lock that never came is not the migration's failure (and recording
+    // it would wait for the same lock again).
+    if (error.code != ErrorCode::interrupted && error.code != ErrorCode::busy) {
         record_failure(context, migration, error);
     }
     outcome.error = std::move(error);
@@ -135,8 +140,22 @@ StepOutcome apply_transactional(StepContext& context, const Migration& migration
     context.guard.clear_deadline();
     auto transaction = sqlite::Transaction::begin_immediate(context.db);
     if (!transaction) {
-        return finish_failed(context, migration, std::move(outcome),
-                             with_context(transaction.error(), "cannot start the step"));
+        auto error = transaction.error();
+        if (error.code == ErrorCode::busy) {
+            error.message = fmt::format(
+                "{}: another connection held a write lock on the database for longer than the "
+                "lock timeout ({} ms); {}_{} did not start. Wait for it, or raise --lock-timeout",
+                context.db.path().string(), context.guard.lock_timeout().count(),
+                migration.version.text(), migration.name);
+        }
+        return finish_failed(context, migration, std::move(outcome), std::move(error));
+    }
+    if (auto hook = std::exchange(context.on_write_lock, nullptr)) {
+        if (auto ok = hook(); !ok) {
+            (void)transaction->rollback();
+            outcome.error = ok.error();
+            return outcome;
+        }
     }
     auto ready = context.history.create_tables();
     auto applied = ready ? context.history.is_applied(migration.version.text()) : Result<bool>();

@@ -1,6 +1,7 @@
 // Applying one migration step with all of belay's guarantees.
 #pragma once
 
+#include <functional>
 #include <optional>
 
 #include "core/migration.hpp"
@@ -20,6 +21,10 @@ struct StepContext {
     sqlite::HistoryStore& history;
     sqlite::ExecutionGuard& guard;
     const MigrateOptions& options;
+    // Runs once, right after the next transactional step took the write lock and before it
+    // does anything else (the snapshot before a run); cleared after use. A failure ends the
+    // step unrun: rolled back, not recorded as the migration's failure.
+    std::function<Result<void>()> on_write_lock;
 };
 
 struct StepOutcome {

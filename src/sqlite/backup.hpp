@@ -1,5 +1,8 @@
-// Page-by-page copies with SQLite's online backup API.
+// Whole-database copies with SQLite's online backup API.
 #pragma once
+
+#include <chrono>
+#include <string>
 
 #include "core/error.hpp"
 
@@ -7,11 +10,29 @@ namespace belay::sqlite {
 
 class Database;
 
-// Copies the whole of `source` (its "main" schema) into `destination`, replacing its content,
-// in one sqlite3_backup_step(-1) so that the copy is one consistent state of the source and
-// cannot restart. sqlite3_backup_finish's result is checked: it carries the real outcome.
-// Fails with busy when the source or destination stays locked past the connections' busy
-// handlers, step_failed otherwise; the message names both paths.
-Result<void> copy_database(Database& source, Database& destination);
+enum class CopyOutcome {
+    done,
+    busy,                // the destination stayed locked past the wait
+    page_size_conflict,  // a WAL destination cannot take a different page size (SQLITE_READONLY)
+    failed,
+};
+
+struct CopyStatus {
+    CopyOutcome outcome = CopyOutcome::failed;
+    std::string message;  // SQLite's words when not done
+};
+
+// Copies the whole of `source` into `destination`, replacing its content, with one
+// sqlite3_backup_step(-1): one transaction on the destination (atomic for its other
+// connections, crash-safe through its journal) and one consistent state of the source, with
+// no restart. sqlite3_backup_finish's result is checked: it carries the real outcome. A busy
+// destination is retried until `busy_wait` has passed.
+CopyStatus copy_all_pages(Database& source, Database& destination,
+                          std::chrono::milliseconds busy_wait);
+
+// copy_all_pages as a Result: busy maps to ErrorCode::busy, anything else to step_failed; the
+// message names both paths.
+Result<void> copy_database(Database& source, Database& destination,
+                           std::chrono::milliseconds busy_wait = std::chrono::seconds(5));
 
 }  // namespace belay::sqlite

@@ -128,6 +128,7 @@ Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode
     sqlite3_extended_result_codes(raw, 1);
     sqlite3_busy_timeout(raw, static_cast<int>(busy_timeout.count()));
     Database database(std::move(db), path);
+    database.m_busy_timeout = busy_timeout;
     if (mode == OpenMode::read_only) {
         if (auto ok = database.exec("PRAGMA query_only = ON"); !ok) {
             return std::unexpected(ok.error());
@@ -196,6 +197,13 @@ Result<std::int64_t> Database::query_int(std::string_view sql) {
     return statement->column_int(0);
 }
 
+Result<void> Database::harden_for_untrusted_content() {
+    if (sqlite3_db_config(m_db.get(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr) != SQLITE_OK) {
+        return std::unexpected(last_error("cannot enable defensive mode"));
+    }
+    return exec("PRAGMA trusted_schema = OFF; PRAGMA cell_size_check = ON");
+}
+
 bool Database::in_transaction() const {
     return sqlite3_get_autocommit(m_db.get()) == 0;
 }
@@ -212,7 +220,9 @@ Result<void> Database::close() {
     }
     const int rc = sqlite3_close(m_db.get());
     if (rc != SQLITE_OK) {
-        return std::unexpected(last_error("cannot close database"));
+        auto error = last_error("cannot close database");
+        error.code = ErrorCode::step_failed;  // a statement left open is a bug, not "busy"
+        return std::unexpected(error);
     }
     (void)m_db.release();
     return {};

@@ -44,6 +44,8 @@ class Database {
 
     sqlite3* handle() const { return m_db.get(); }
     const std::filesystem::path& path() const { return m_path; }
+    // The busy timeout set at open; handlers installed later restore it when they go.
+    std::chrono::milliseconds busy_timeout() const { return m_busy_timeout; }
 
     // Runs every statement of `sql` (no results expected). On error nothing is rolled back here:
     // callers own transactions.
@@ -62,6 +64,10 @@ class Database {
     // An Error built from the connection's last SQLite error, prefixed with `what`.
     Error last_error(std::string_view what) const;
 
+    // For a file belay did not just write (a backup read back from disk): SQLite's defences
+    // for possibly tampered files (defensive mode, trusted_schema off, cell_size_check on).
+    Result<void> harden_for_untrusted_content();
+
     // Closes the connection, reporting failure (e.g. unfinalized statements). Idempotent.
     Result<void> close();
 
@@ -73,6 +79,7 @@ class Database {
 
     std::unique_ptr<sqlite3, Closer> m_db;
     std::filesystem::path m_path;
+    std::chrono::milliseconds m_busy_timeout{0};
 };
 
 // Maps an SQLite primary result code to belay's error category (busy for BUSY/LOCKED).

@@ -18,14 +18,15 @@ constexpr std::chrono::milliseconds k_max_busy_sleep{20};
 }  // namespace
 
 ExecutionGuard::ExecutionGuard(Database& db, std::chrono::milliseconds lock_timeout)
-    : m_db(db.handle()), m_lock_timeout(lock_timeout) {
+    : m_db(db.handle()), m_restore_busy_timeout(db.busy_timeout()), m_lock_timeout(lock_timeout) {
     sqlite3_progress_handler(m_db, k_progress_interval, &ExecutionGuard::on_progress, this);
     sqlite3_busy_handler(m_db, &ExecutionGuard::on_busy, this);
 }
 
 ExecutionGuard::~ExecutionGuard() {
     sqlite3_progress_handler(m_db, 0, nullptr, nullptr);
-    sqlite3_busy_handler(m_db, nullptr, nullptr);
+    // Replacing the busy handler replaced the connection's busy timeout too: put it back.
+    sqlite3_busy_timeout(m_db, static_cast<int>(m_restore_busy_timeout.count()));
 }
 
 void ExecutionGuard::start_step(std::chrono::milliseconds budget) {

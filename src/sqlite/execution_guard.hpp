@@ -42,6 +42,7 @@ class ExecutionGuard {
     static int on_busy(void* self, int attempt);
 
     sqlite3* m_db;
+    std::chrono::milliseconds m_restore_busy_timeout;  // the connection's own, put back at the end
     std::chrono::milliseconds m_lock_timeout;
     Clock::time_point m_deadline = Clock::time_point::max();
     Clock::time_point m_wait_started{};

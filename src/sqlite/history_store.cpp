@@ -3,9 +3,9 @@
 #include <chrono>
 #include <set>
 
-#include <fmt/chrono.h>
 #include <fmt/ranges.h>
 
+#include "core/utc_time.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/identifiers.hpp"
 #include "sqlite/statement.hpp"
@@ -37,8 +37,7 @@ std::string guess_tool(const std::set<std::string>& columns) {
 }  // namespace
 
 std::string utc_now_iso8601() {
-    const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-    return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", now);
+    return iso8601_utc(std::chrono::system_clock::now());
 }
 
 HistoryStore::HistoryStore(Database& db, std::string table) : m_db(db), m_table(std::move(table)) {}
@@ -58,6 +57,22 @@ Result<bool> HistoryStore::table_exists(const std::string& name) {
 }
 
 Result<void> HistoryStore::check_ownership() {
+    auto other = m_db.prepare(
+        "SELECT type FROM sqlite_schema WHERE name = ?1 COLLATE NOCASE AND type <> 'table'");
+    if (!other) {
+        return std::unexpected(other.error());
+    }
+    other->bind(1, m_table);
+    auto found = other->step();
+    if (!found) {
+        return std::unexpected(found.error());
+    }
+    if (*found) {
+        return fail(ErrorCode::refused,
+                    "{}: {} is a {} in this database, not belay's history table; belay left it "
+                    "untouched. Use --table to keep belay's history under another name",
+                    m_db.path().string(), m_table, other->column_text(0));
+    }
     auto exists = table_exists(m_table);
     if (!exists) {
         return std::unexpected(exists.error());

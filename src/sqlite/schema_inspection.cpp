@@ -51,8 +51,9 @@ std::string prepare_error(Database& db, const std::string& sql) {
 Result<std::string> schema_fingerprint(Database& db, const std::string& history_table) {
     auto statement = db.prepare(
         "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_schema "
-        "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE 'belay\\_%' ESCAPE '\\' "
-        "AND name <> ?1 COLLATE NOCASE ORDER BY type, name");
+        "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+        "AND NOT (type = 'table' AND name IN ('belay_failures', 'belay_dirty', 'belay_schema')) "
+        "AND NOT (type = 'table' AND name = ?1 COLLATE NOCASE) ORDER BY type, name");
     if (!statement) {
         return std::unexpected(statement.error());
     }
@@ -76,15 +77,26 @@ Result<std::string> schema_fingerprint(Database& db, const std::string& history_
 
 namespace {
 
+// Per table, so that one table whose foreign key SQLite cannot check ("foreign key mismatch":
+// the parent key is not unique) is a finding of its own instead of failing the whole capture.
 Result<void> capture_foreign_key_violations(Database& db, ValidationState& state) {
-    auto rows = query_rows(db,
-                           "SELECT \"table\", parent, count(*) FROM pragma_foreign_key_check "
-                           "GROUP BY 1, 2");
-    if (!rows) {
-        return std::unexpected(rows.error());
+    auto tables = query_rows(db, "SELECT name FROM sqlite_schema WHERE type = 'table'");
+    if (!tables) {
+        return std::unexpected(tables.error());
     }
-    for (const auto& row : *rows) {
-        state.foreign_key_violations[row[0] + " -> " + row[1]] = std::stoll(row[2]);
+    for (const auto& table : *tables) {
+        auto rows = query_rows(db, "SELECT parent, count(*) FROM pragma_foreign_key_check(" +
+                                       quote_literal(table[0]) + ") GROUP BY parent");
+        if (!rows) {
+            const auto& message = rows.error().message;
+            const auto at = message.find("foreign key mismatch");
+            state.foreign_key_mismatches[table[0]] =
+                at == std::string::npos ? message : message.substr(at);
+            continue;
+        }
+        for (const auto& row : *rows) {
+            state.foreign_key_violations[table[0] + " -> " + row[0]] = std::stoll(row[1]);
+        }
     }
     return {};
 }
@@ -184,6 +196,12 @@ ValidationFindings compare_validation_states(const ValidationState& before,
             findings.errors.push_back(fmt::format(
                 "foreign key violation: {} row(s) of {} point at no row ({} before the step)",
                 count, key, old_count));
+        }
+    }
+    for (const auto& [table, error] : after.foreign_key_mismatches) {
+        if (!before.foreign_key_mismatches.contains(table)) {
+            findings.errors.push_back(
+                fmt::format("the foreign keys of {} cannot be checked: {}", table, error));
         }
     }
     for (const auto& [view, error] : after.broken_views) {

@@ -23,6 +23,8 @@ Result<std::string> schema_fingerprint(Database& db, const std::string& history_
 struct ValidationState {
     // "child -> parent" -> number of rows of child whose key finds no parent row.
     std::map<std::string, std::int64_t> foreign_key_violations;
+    // table -> SQLite's "foreign key mismatch" error (a parent key that is not unique).
+    std::map<std::string, std::string> foreign_key_mismatches;
     std::map<std::string, std::string> broken_views;         // view -> SQLite's error
     std::map<std::string, std::string> broken_triggers;      // "table (EVENT)" -> error
     std::map<std::string, std::string> dangling_references;  // "child -> parent" -> detail

@@ -67,7 +67,12 @@ Result<void> for_each_statement(Database& db, const ExecutionGuard& guard,
     const char* tail = begin;
     while (tail < end) {
         const std::string_view remaining(tail, static_cast<std::size_t>(end - tail));
-        const auto token = first_token_offset(remaining);
+        // SQLite skips empty statements (a stray ';'); so must the line and excerpt below.
+        auto token = first_token_offset(remaining);
+        while (token != std::string_view::npos && remaining[token] == ';') {
+            const auto rest = first_token_offset(remaining.substr(token + 1));
+            token = rest == std::string_view::npos ? rest : token + 1 + rest;
+        }
         if (token == std::string_view::npos) {
             return {};
         }

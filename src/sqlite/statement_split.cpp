@@ -32,33 +32,65 @@ std::size_t first_token_offset(std::string_view text) {
     return std::string_view::npos;
 }
 
+namespace {
+
+// The offset just past the literal, quoted identifier or comment that starts at `i`, or `i`
+// when none starts there. Unterminated ones run to the end of the text.
+std::size_t skip_quoted_or_comment(std::string_view sql, std::size_t i) {
+    const char c = sql[i];
+    auto until = [&](std::string_view end, std::size_t from) {
+        const auto found = sql.find(end, from);
+        return found == std::string_view::npos ? sql.size() : found + end.size();
+    };
+    if (c == '\'' || c == '"' || c == '`') {
+        // A doubled quote inside is an escaped quote: the scan simply goes on past it.
+        return until(std::string_view(&c, 1), i + 1);
+    }
+    if (c == '[') {
+        return until("]", i + 1);
+    }
+    if (sql.substr(i, 2) == "--") {
+        return until("\n", i + 2);
+    }
+    if (sql.substr(i, 2) == "/*") {
+        return until("*/", i + 2);
+    }
+    return i;
+}
+
+}  // namespace
+
 std::vector<SqlStatement> split_statements(const SqlSection& section) {
     std::vector<SqlStatement> statements;
     const std::string_view sql = section.sql;
-    std::size_t start = 0;
-    std::string candidate;
-    for (std::size_t i = 0; i < sql.size(); ++i) {
-        if (sql[i] != ';') {
-            continue;
-        }
-        candidate.assign(sql.substr(start, i + 1 - start));
-        if (sqlite3_complete(candidate.c_str()) == 0) {
-            continue;
-        }
-        const auto token = first_token_offset(candidate);
-        if (token != std::string_view::npos) {
+    auto add = [&](std::size_t start, std::size_t end) {
+        const auto text = sql.substr(start, end - start);
+        const auto token = first_token_offset(text);
+        if (token != std::string_view::npos && text.substr(token) != ";") {
             statements.push_back(
-                SqlStatement{candidate.substr(token),
+                SqlStatement{std::string(text.substr(token)),
                              section.first_line + count_lines_before(sql, start + token)});
         }
-        start = i + 1;
+    };
+    std::size_t start = 0;
+    std::string candidate;
+    for (std::size_t i = 0; i < sql.size();) {
+        if (const auto next = skip_quoted_or_comment(sql, i); next != i) {
+            i = next;
+            continue;
+        }
+        if (sql[i] == ';') {
+            // Only a ';' outside literals and comments can end a statement; sqlite3_complete
+            // then says whether it does (inside a trigger body it does not).
+            candidate.assign(sql.substr(start, i + 1 - start));
+            if (sqlite3_complete(candidate.c_str()) != 0) {
+                add(start, i + 1);
+                start = i + 1;
+            }
+        }
+        ++i;
     }
-    const std::string_view rest = sql.substr(start);
-    if (const auto token = first_token_offset(rest); token != std::string_view::npos) {
-        statements.push_back(
-            SqlStatement{std::string(rest.substr(token)),
-                         section.first_line + count_lines_before(sql, start + token)});
-    }
+    add(start, sql.size());
     return statements;
 }
 

@@ -93,7 +93,7 @@ TEST(CheckTransactionalStatements, AcceptsOrdinaryDdlAndTriggers) {
         "-- just a comment",
     });
     const auto result =
-        check_transactional_statements(migration_at("m/0007_lint.sql"), Direction::up, sql);
+        check_transactional_statements(migration_at("m/0007_lint.sql"), "Up", sql);
     EXPECT_TRUE(result.has_value()) << result.error().message;
 }
 
@@ -113,7 +113,7 @@ TEST(CheckTransactionalStatements, ListsEveryOffendingStatementWithFileAndLine) 
         "RELEASE s1;",                       // line 120
     });
     const auto result =
-        check_transactional_statements(migration_at("m/0007_lint.sql"), Direction::down, sql);
+        check_transactional_statements(migration_at("m/0007_lint.sql"), "Down", sql);
     ASSERT_FALSE(result.has_value());
     EXPECT_EQ(result.error().code, ErrorCode::invalid_input);
     const std::string& message = result.error().message;

@@ -1,0 +1,72 @@
+#include "core/backup_metadata.hpp"
+
+#include "core/utc_time.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace belay {
+
+std::string to_json_text(const BackupMetadata& m) {
+    const nlohmann::ordered_json json{
+        {"source", m.source},
+        {"created_at", m.created_at},
+        {"reason", m.reason},
+        {"schema_version", m.schema_version},
+        {"sha256", m.sha256},
+        {"size_bytes", m.size_bytes},
+        {"page_count", m.page_count},
+        {"page_size", m.page_size},
+        {"schema_fingerprint", m.schema_fingerprint},
+        {"verified", m.verified},
+        {"belay_version", m.belay_version},
+    };
+    return json.dump(2) + "\n";
+}
+
+Result<BackupMetadata> parse_backup_metadata(std::string_view text, std::string_view where) {
+    try {
+        const auto json = nlohmann::json::parse(text);
+        BackupMetadata m;
+        m.source = json.at("source").get<std::string>();
+        m.created_at = json.at("created_at").get<std::string>();
+        m.reason = json.at("reason").get<std::string>();
+        m.schema_version = json.at("schema_version").get<std::string>();
+        m.sha256 = json.at("sha256").get<std::string>();
+        m.size_bytes = json.at("size_bytes").get<std::uintmax_t>();
+        m.page_count = json.value("page_count", std::int64_t{0});
+        m.page_size = json.value("page_size", std::int64_t{0});
+        m.schema_fingerprint = json.value("schema_fingerprint", std::string());
+        m.verified = json.value("verified", false);
+        m.belay_version = json.value("belay_version", std::string());
+        return m;
+    } catch (const nlohmann::json::exception& e) {
+        return fail(ErrorCode::invalid_input, "{}: not a valid backup sidecar: {}", where,
+                    e.what());
+    }
+}
+
+std::string backup_stem(const std::filesystem::path& database) {
+    return database.stem().string();
+}
+
+std::string backup_file_name(std::string_view stem, std::chrono::system_clock::time_point when,
+                             int n) {
+    const auto stamp = format_utc(when, "%Y%m%d-%H%M%S");
+    if (n == 0) {
+        return fmt::format("{}-{}.bak", stem, stamp);
+    }
+    return fmt::format("{}-{}-{}.bak", stem, stamp, n);
+}
+
+std::string corrupt_file_name(std::string_view stem, std::chrono::system_clock::time_point when) {
+    return fmt::format("{}-corrupt-{}.db", stem, format_utc(when, "%Y%m%d-%H%M%S"));
+}
+
+std::filesystem::path sidecar_path(const std::filesystem::path& backup) {
+    auto path = backup;
+    path += ".json";
+    return path;
+}
+
+}  // namespace belay

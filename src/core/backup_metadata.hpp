@@ -1,0 +1,55 @@
+// Backups as data: their names and the sidecar (`<name>.bak.json`) that describes each one.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "core/error.hpp"
+
+namespace belay {
+
+// Why a backup was taken; stored in the sidecar.
+inline constexpr std::string_view k_reason_before_migrate = "before migrate";
+inline constexpr std::string_view k_reason_before_down = "before down";
+inline constexpr std::string_view k_reason_before_restore = "before restore";
+inline constexpr std::string_view k_reason_manual = "manual";
+
+struct BackupMetadata {
+    std::string source;              // absolute path of the database it was taken from
+    std::string created_at;          // UTC ISO-8601
+    std::string reason;              // one of the k_reason_* values
+    std::string schema_version;      // the database's version at the time ("0" when none)
+    std::string sha256;              // of the .bak file's bytes
+    std::uintmax_t size_bytes = 0;   // of the .bak file
+    std::int64_t page_count = 0;     // pages copied
+    std::int64_t page_size = 0;      // bytes per page
+    std::string schema_fingerprint;  // of the copied schema
+    bool verified = false;           // quick_check, page count and fingerprint passed at creation
+    std::string belay_version;       // the belay that wrote it
+};
+
+// The sidecar's JSON text (pretty-printed, stable key order).
+std::string to_json_text(const BackupMetadata& metadata);
+
+// Parses a sidecar; fails with invalid_input naming `where` when the JSON is malformed or a
+// required field is missing.
+Result<BackupMetadata> parse_backup_metadata(std::string_view json, std::string_view where);
+
+// "registry" for "/srv/registry.db": the stem backups of this database are named after.
+std::string backup_stem(const std::filesystem::path& database);
+
+// "<stem>-YYYYMMDD-HHMMSS.bak" in UTC, or "<stem>-YYYYMMDD-HHMMSS-<n>.bak" for n > 0 (a second
+// backup in the same second).
+std::string backup_file_name(std::string_view stem, std::chrono::system_clock::time_point when,
+                             int n);
+
+// "<stem>-corrupt-YYYYMMDD-HHMMSS.db": where restore moves an unreadable database.
+std::string corrupt_file_name(std::string_view stem, std::chrono::system_clock::time_point when);
+
+// "<backup>.json": the sidecar beside a backup file.
+std::filesystem::path sidecar_path(const std::filesystem::path& backup);
+
+}  // namespace belay

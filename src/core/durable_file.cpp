@@ -1,0 +1,140 @@
+#include "core/durable_file.hpp"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+namespace belay {
+
+namespace {
+
+std::unexpected<Error> os_error(std::string_view what, const std::filesystem::path& path,
+                                int error) {
+    return fail(ErrorCode::invalid_input, "cannot {} {}: {}", what, path.string(),
+                std::strerror(error));
+}
+
+}  // namespace
+
+std::filesystem::path temporary_sibling(const std::filesystem::path& path) {
+    static thread_local std::mt19937_64 generator{std::random_device{}()};
+    auto result = path;
+    result += fmt::format(".tmp-{:016x}", generator());
+    return result;
+}
+
+Result<FileOwnership> ownership_of(const std::filesystem::path& path) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) {
+        return os_error("stat", path, errno);
+    }
+    return FileOwnership{static_cast<mode_t>(info.st_mode & 07777), info.st_uid, info.st_gid};
+}
+
+Result<int> create_exclusive(const std::filesystem::path& path, const FileOwnership& ownership) {
+    const int fd =
+        ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, ownership.mode);
+    if (fd < 0) {
+        return os_error("create", path, errno);
+    }
+    // open() applies the umask; fchmod sets exactly the database's bits. Either way the file
+    // is never more readable than the final mode.
+    bool ok = ::fchmod(fd, ownership.mode) == 0;
+    if (ok && ::geteuid() == 0 && ownership.uid != static_cast<uid_t>(-1)) {
+        ok = ::fchown(fd, ownership.uid, ownership.gid) == 0;
+    }
+    if (!ok) {
+        const int error = errno;
+        ::close(fd);
+        ::unlink(path.c_str());
+        return os_error("set the owner and mode of", path, error);
+    }
+    return fd;
+}
+
+Result<void> sync_file(const std::filesystem::path& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        return os_error("open", path, errno);
+    }
+    const bool ok = ::fsync(fd) == 0;
+    const int error = errno;
+    ::close(fd);
+    return ok ? Result<void>() : os_error("flush to disk", path, error);
+}
+
+Result<void> sync_directory(const std::filesystem::path& directory) {
+    const auto target = directory.empty() ? std::filesystem::path(".") : directory;
+    const int fd = ::open(target.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        return os_error("open directory", target, errno);
+    }
+    const bool ok = ::fsync(fd) == 0;
+    const int error = errno;
+    ::close(fd);
+    return ok ? Result<void>() : os_error("flush directory", target, error);
+}
+
+Result<void> rename_no_replace(const std::filesystem::path& from, const std::filesystem::path& to) {
+    if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) {
+        return {};
+    }
+    if (errno != EINVAL && errno != ENOSYS) {
+        return os_error("rename " + from.string() + " to", to, errno);
+    }
+    // No RENAME_NOREPLACE on this filesystem: link() also refuses an existing target.
+    if (::link(from.c_str(), to.c_str()) != 0) {
+        return os_error("link " + from.string() + " to", to, errno);
+    }
+    ::unlink(from.c_str());
+    return {};
+}
+
+Result<void> write_new_file_durably(const std::filesystem::path& path, std::string_view contents,
+                                    const FileOwnership& ownership) {
+    const auto temporary = temporary_sibling(path);
+    auto fd = create_exclusive(temporary, ownership);
+    if (!fd) {
+        return std::unexpected(fd.error());
+    }
+    std::size_t written = 0;
+    while (written < contents.size()) {
+        const auto n = ::write(*fd, contents.data() + written, contents.size() - written);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            break;
+        }
+        written += static_cast<std::size_t>(n);
+    }
+    const bool ok = written == contents.size() && ::fsync(*fd) == 0;
+    const int error = errno;
+    ::close(*fd);
+    if (!ok) {
+        ::unlink(temporary.c_str());
+        return os_error("write", temporary, error);
+    }
+    if (auto renamed = rename_no_replace(temporary, path); !renamed) {
+        ::unlink(temporary.c_str());
+        return renamed;
+    }
+    return sync_directory(path.parent_path());
+}
+
+Result<std::uintmax_t> available_space(const std::filesystem::path& directory) {
+    std::error_code ec;
+    const auto info = std::filesystem::space(directory.empty() ? "." : directory, ec);
+    if (ec) {
+        return fail(ErrorCode::invalid_input, "cannot tell the free space in {}: {}",
+                    directory.string(), ec.message());
+    }
+    return info.available;
+}
+
+}  // namespace belay

@@ -1,0 +1,50 @@
+// Files that are either complete or absent: every file belay writes is born under a temporary
+// name with its final mode, flushed, then renamed without ever replacing an existing file.
+// OS errors are turned into Error values here, in one place, naming the path and errno's text.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string_view>
+
+#include "core/error.hpp"
+
+namespace belay {
+
+// A fresh name beside `path` for a file that becomes `path` once complete:
+// "<path>.tmp-<16 random hex digits>".
+std::filesystem::path temporary_sibling(const std::filesystem::path& path);
+
+// Who should own a new file and with which permission bits (taken from the database file).
+struct FileOwnership {
+    mode_t mode = 0644;
+    uid_t uid = static_cast<uid_t>(-1);  // -1: leave as created
+    gid_t gid = static_cast<gid_t>(-1);
+};
+
+// The mode bits (permission bits only) and owner of `path`; fails if it cannot be stat'ed.
+Result<FileOwnership> ownership_of(const std::filesystem::path& path);
+
+// Creates `path` exclusively (O_CREAT|O_EXCL|O_NOFOLLOW) with `ownership.mode` from the first
+// moment (umask does not widen or narrow it), chowns it when running as root, and returns the
+// open descriptor. Fails if the path exists, is a symlink, or cannot be created.
+Result<int> create_exclusive(const std::filesystem::path& path, const FileOwnership& ownership);
+
+// fsync of a file by path, and of a directory (so that a rename in it is durable).
+Result<void> sync_file(const std::filesystem::path& path);
+Result<void> sync_directory(const std::filesystem::path& directory);
+
+// Renames `from` to `to` only if `to` does not exist (renameat2 RENAME_NOREPLACE, or link +
+// unlink where the filesystem lacks it). Never replaces and never follows a symlink at `to`.
+Result<void> rename_no_replace(const std::filesystem::path& from, const std::filesystem::path& to);
+
+// Writes `contents` to `path` durably: temporary file beside it with `ownership`, write, fsync,
+// rename_no_replace, fsync of the directory. Fails if `path` exists.
+Result<void> write_new_file_durably(const std::filesystem::path& path, std::string_view contents,
+                                    const FileOwnership& ownership);
+
+// Bytes free for an unprivileged writer in the filesystem holding `directory`.
+Result<std::uintmax_t> available_space(const std::filesystem::path& directory);
+
+}  // namespace belay

@@ -1,0 +1,159 @@
+#include "engine/backups.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+
+#include "engine/status.hpp"
+
+namespace belay {
+
+namespace {
+
+std::filesystem::path listing_directory(const DatabaseOptions& options) {
+    const auto directory = options.backup_directory();
+    return directory.empty() ? std::filesystem::path(".") : directory;
+}
+
+std::optional<BackupEntry> read_entry(const std::filesystem::path& sidecar,
+                                      const std::string& source) {
+    std::ifstream in(sidecar);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto metadata = parse_backup_metadata(text.str(), sidecar.string());
+    if (!metadata) {
+        spdlog::warn("skipping {}", metadata.error().message);
+        return std::nullopt;
+    }
+    if (metadata->source != source) {
+        return std::nullopt;
+    }
+    auto backup = sidecar;
+    backup.replace_extension();  // "x.bak.json" -> "x.bak"
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(std::filesystem::symlink_status(backup, ec))) {
+        return std::nullopt;  // a sidecar whose backup was never renamed into place, or removed
+    }
+    return BackupEntry{backup, std::move(*metadata), std::nullopt};
+}
+
+// Seconds since the epoch of an ISO-8601 UTC time as belay writes it; 0 when unreadable.
+std::time_t parse_utc(const std::string& text) {
+    std::tm parts{};
+    if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2dZ", &parts.tm_year, &parts.tm_mon,
+                    &parts.tm_mday, &parts.tm_hour, &parts.tm_min, &parts.tm_sec) != 6) {
+        return 0;
+    }
+    parts.tm_year -= 1900;
+    parts.tm_mon -= 1;
+    return ::timegm(&parts);
+}
+
+}  // namespace
+
+Result<sqlite::Snapshot> run_backup(const BackupOptions& options) {
+    std::error_code ec;
+    if (!std::filesystem::exists(options.db.database, ec)) {
+        return fail(ErrorCode::invalid_input, "database {} does not exist; nothing to back up",
+                    options.db.database.string());
+    }
+    auto version = read_current_version(options.db);
+    if (!version) {
+        return std::unexpected(version.error());
+    }
+    sqlite::SnapshotRequest request;
+    request.database = options.db.database;
+    request.directory = options.db.backup_directory();
+    request.out = options.out;
+    request.reason = options.reason;
+    request.schema_version = *version;
+    request.verify = options.verify;
+    request.lock_timeout = options.db.lock_timeout;
+    request.progress = options.progress;
+    return sqlite::take_snapshot(request);
+}
+
+Result<std::vector<BackupEntry>> list_backups(const DatabaseOptions& options, bool verify) {
+    const auto directory = listing_directory(options);
+    std::error_code ec;
+    const auto source = std::filesystem::weakly_canonical(options.database, ec).string();
+    std::vector<BackupEntry> entries;
+    for (const auto& file : std::filesystem::directory_iterator(directory, ec)) {
+        const auto name = file.path().filename().string();
+        if (!name.ends_with(".bak.json")) {
+            continue;
+        }
+        if (auto entry = read_entry(file.path(), source)) {
+            entries.push_back(std::move(*entry));
+        }
+    }
+    if (ec) {
+        return fail(ErrorCode::invalid_input, "cannot list backups in {}: {}", directory.string(),
+                    ec.message());
+    }
+    std::ranges::sort(entries, [](const BackupEntry& a, const BackupEntry& b) {
+        return std::tie(a.metadata.created_at, a.path) > std::tie(b.metadata.created_at, b.path);
+    });
+    if (verify) {
+        for (auto& entry : entries) {
+            auto problems = sqlite::verify_backup(entry.path, entry.metadata);
+            entry.problems = problems ? std::move(*problems)
+                                      : std::vector<std::string>{problems.error().message};
+        }
+    }
+    return entries;
+}
+
+Result<PruneReport> run_prune(const PruneOptions& options,
+                              std::chrono::system_clock::time_point now) {
+    auto entries = list_backups(options.db, false);
+    if (!entries) {
+        return std::unexpected(entries.error());
+    }
+    const auto keep = options.keep.value_or(options.keep_days ? 0 : k_default_keep);
+    const auto now_seconds = std::chrono::system_clock::to_time_t(now);
+    // The newest backup that verifies intact is never removed, whatever the rules say.
+    std::optional<std::filesystem::path> protected_path;
+    for (auto& entry : *entries) {
+        auto problems = sqlite::verify_backup(entry.path, entry.metadata);
+        if (problems && problems->empty()) {
+            protected_path = entry.path;
+            break;
+        }
+    }
+    PruneReport report;
+    for (std::size_t i = 0; i < entries->size(); ++i) {
+        auto& entry = (*entries)[i];
+        const auto age_days = (now_seconds - parse_utc(entry.metadata.created_at)) / 86400;
+        const bool kept = i < static_cast<std::size_t>(keep) ||
+                          (options.keep_days && age_days < *options.keep_days) ||
+                          entry.path == protected_path;
+        if (kept) {
+            report.kept.push_back(std::move(entry));
+            continue;
+        }
+        std::error_code ec;
+        const auto sidecar = sidecar_path(entry.path);
+        const auto bytes =
+            std::filesystem::file_size(entry.path, ec) + std::filesystem::file_size(sidecar, ec);
+        if (!options.dry_run) {
+            // The backup first: a sidecar without its backup is ignored by every listing.
+            if (::unlink(entry.path.c_str()) != 0) {
+                return fail(ErrorCode::invalid_input, "cannot remove {}: {}", entry.path.string(),
+                            std::strerror(errno));
+            }
+            ::unlink(sidecar.c_str());
+        }
+        report.bytes_freed += bytes;
+        report.removed.push_back(std::move(entry));
+    }
+    return report;
+}
+
+}  // namespace belay

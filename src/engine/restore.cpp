@@ -1,0 +1,290 @@
+#include "engine/restore.hpp"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+
+#include "core/backup_metadata.hpp"
+#include "core/cancellation.hpp"
+#include "core/durable_file.hpp"
+#include "engine/backups.hpp"
+#include "engine/run_lock.hpp"
+#include "engine/status.hpp"
+#include "sqlite/backup.hpp"
+#include "sqlite/database.hpp"
+#include "sqlite/schema_inspection.hpp"
+#include "sqlite/snapshot.hpp"
+
+namespace belay {
+
+namespace {
+
+struct ChosenBackup {
+    std::filesystem::path path;
+    BackupMetadata metadata;
+};
+
+Result<ChosenBackup> read_sidecar_of(const std::filesystem::path& backup) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(std::filesystem::symlink_status(backup, ec))) {
+        return fail(ErrorCode::invalid_input, "backup {} does not exist or is not a regular file",
+                    backup.string());
+    }
+    const auto sidecar = sidecar_path(backup);
+    std::ifstream in(sidecar);
+    if (!in) {
+        return fail(ErrorCode::refused,
+                    "{} has no sidecar {}, so belay cannot verify it; refusing to restore an "
+                    "unverifiable file. Nothing was changed",
+                    backup.string(), sidecar.string());
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    auto metadata = parse_backup_metadata(text.str(), sidecar.string());
+    if (!metadata) {
+        return std::unexpected(metadata.error());
+    }
+    return ChosenBackup{backup, std::move(*metadata)};
+}
+
+// The backup to restore, verified: the named one, or the newest intact one with --latest.
+Result<ChosenBackup> choose_backup(const RestoreOptions& options) {
+    if (options.latest) {
+        auto entries = list_backups(options.db, true);
+        if (!entries) {
+            return std::unexpected(entries.error());
+        }
+        for (auto& entry : *entries) {
+            if (entry.problems && entry.problems->empty()) {
+                return ChosenBackup{entry.path, entry.metadata};
+            }
+            spdlog::warn("skipping {}: {}", entry.path.string(), entry.problems->front());
+        }
+        return fail(
+            ErrorCode::invalid_input, "no intact backup of {} in {}", options.db.database.string(),
+            options.db.backup_directory().empty() ? "." : options.db.backup_directory().string());
+    }
+    auto chosen = read_sidecar_of(*options.backup);
+    if (!chosen) {
+        return chosen;
+    }
+    auto problems = sqlite::verify_backup(chosen->path, chosen->metadata);
+    if (!problems) {
+        return std::unexpected(problems.error());
+    }
+    if (!problems->empty()) {
+        return fail(ErrorCode::refused,
+                    "refusing to restore {}: {}. Nothing was changed; choose another backup "
+                    "(belay db backups lists them)",
+                    chosen->path.string(), fmt::join(*problems, "; "));
+    }
+    return chosen;
+}
+
+Result<void> confirm(const RestoreOptions& options, const ChosenBackup& chosen) {
+    if (options.assume_yes) {
+        return {};
+    }
+    if (!options.confirm) {
+        return fail(ErrorCode::refused,
+                    "restoring replaces {} with {}; without a terminal to confirm on, pass --yes",
+                    options.db.database.string(), chosen.path.string());
+    }
+    const auto question = fmt::format(
+        "Replace {} with {} (version {}, taken {}{})?", options.db.database.string(),
+        chosen.path.string(), chosen.metadata.schema_version, chosen.metadata.created_at,
+        chosen.metadata.source == std::filesystem::weakly_canonical(options.db.database).string()
+            ? ""
+            : ", from another database: " + chosen.metadata.source);
+    if (!options.confirm(question)) {
+        return fail(ErrorCode::refused, "restore not confirmed; nothing was changed");
+    }
+    return {};
+}
+
+Result<void> copy_result(const sqlite::CopyStatus& status, const std::filesystem::path& backup,
+                         const std::filesystem::path& database) {
+    switch (status.outcome) {
+        case sqlite::CopyOutcome::done:
+            return {};
+        case sqlite::CopyOutcome::busy:
+            return fail(ErrorCode::busy,
+                        "another process holds {}; close the programs using it (or wait) and run "
+                        "the restore again. Nothing was changed",
+                        database.string());
+        default:
+            return fail(ErrorCode::step_failed, "restoring {} into {} failed: {}", backup.string(),
+                        database.string(), status.message);
+    }
+}
+
+// Restores into the existing, readable database. In WAL mode SQLite cannot change the page
+// size through the backup API (SQLITE_READONLY): then the database goes to rollback-journal
+// mode for the copy (crash-safe through its journal; no -wal left that does not match) and
+// back to WAL afterwards.
+Result<bool> restore_in_place(sqlite::Database& source, const std::filesystem::path& database,
+                              const RestoreOptions& options) {
+    auto destination =
+        sqlite::Database::open(database, sqlite::OpenMode::read_write, options.db.lock_timeout);
+    if (!destination) {
+        return std::unexpected(destination.error());
+    }
+    auto status = sqlite::copy_all_pages(source, *destination, options.db.lock_timeout);
+    if (status.outcome != sqlite::CopyOutcome::page_size_conflict) {
+        if (auto ok = copy_result(status, source.path(), database); !ok) {
+            return std::unexpected(ok.error());
+        }
+        return false;
+    }
+    auto mode = destination->query_text("PRAGMA journal_mode");
+    if (!mode || *mode != "wal") {
+        status.outcome = sqlite::CopyOutcome::failed;
+        return std::unexpected(copy_result(status, source.path(), database).error());
+    }
+    spdlog::info("page sizes differ in WAL mode: restoring through rollback-journal mode");
+    if (auto ok = destination->exec("PRAGMA journal_mode = DELETE"); !ok) {
+        return std::unexpected(
+            copy_result({sqlite::CopyOutcome::busy, {}}, source.path(), database).error());
+    }
+    status = sqlite::copy_all_pages(source, *destination, options.db.lock_timeout);
+    auto back = destination->exec("PRAGMA journal_mode = WAL");
+    if (auto ok = copy_result(status, source.path(), database); !ok) {
+        return std::unexpected(ok.error());
+    }
+    if (!back) {
+        return std::unexpected(back.error());
+    }
+    return true;
+}
+
+// Restores into a database file that does not exist (any more): a complete copy under a
+// temporary name, flushed, then renamed into place.
+Result<void> restore_as_new_file(sqlite::Database& source, const std::filesystem::path& database,
+                                 const FileOwnership& ownership) {
+    const auto temporary = temporary_sibling(database);
+    auto fd = create_exclusive(temporary, ownership);
+    if (!fd) {
+        return std::unexpected(fd.error());
+    }
+    ::close(*fd);
+    auto destination = sqlite::Database::open(temporary, sqlite::OpenMode::read_write);
+    auto ok = destination ? Result<void>() : std::unexpected(destination.error());
+    ok = ok ? copy_result(sqlite::copy_all_pages(source, *destination, std::chrono::seconds(5)),
+                          source.path(), database)
+            : ok;
+    ok = ok ? destination->exec("PRAGMA journal_mode = DELETE") : ok;
+    ok = ok ? destination->close() : ok;
+    ok = ok ? sync_file(temporary) : ok;
+    ok = ok ? rename_no_replace(temporary, database) : ok;
+    ok = ok ? sync_directory(database.parent_path()) : ok;
+    if (!ok) {
+        ::unlink(temporary.c_str());
+        ::unlink((temporary.string() + "-journal").c_str());
+    }
+    return ok;
+}
+
+// True when the database opens and passes quick_check.
+bool is_readable(const DatabaseOptions& options) {
+    auto db =
+        sqlite::Database::open(options.database, sqlite::OpenMode::read_only, options.lock_timeout);
+    if (!db) {
+        return db.error().code == ErrorCode::busy;  // busy is not unreadable
+    }
+    auto problems = sqlite::check_integrity(*db, false);
+    return problems && problems->empty();
+}
+
+// Moves an unreadable database (and its -wal/-shm/-journal) aside instead of deleting it.
+Result<std::filesystem::path> move_aside(const std::filesystem::path& database) {
+    const auto aside = database.parent_path() /
+                       corrupt_file_name(backup_stem(database), std::chrono::system_clock::now());
+    if (auto ok = rename_no_replace(database, aside); !ok) {
+        return std::unexpected(ok.error());
+    }
+    for (const char* suffix : {"-wal", "-shm", "-journal"}) {
+        const auto companion = database.string() + suffix;
+        std::error_code ec;
+        if (std::filesystem::exists(companion, ec)) {
+            (void)rename_no_replace(companion, aside.string() + suffix);
+        }
+    }
+    return aside;
+}
+
+Result<std::filesystem::path> take_safety_snapshot(const RestoreOptions& options) {
+    BackupOptions backup{options.db, std::nullopt, true, std::string(k_reason_before_restore),
+                         options.progress};
+    auto snapshot = run_backup(backup);
+    if (!snapshot) {
+        auto error = snapshot.error();
+        error.message +=
+            "\nThe restore did not start: without a safety snapshot of the current "
+            "database, nothing was changed.";
+        return std::unexpected(error);
+    }
+    return snapshot->path;
+}
+
+}  // namespace
+
+Result<RestoreReport> run_restore(const RestoreOptions& options) {
+    auto chosen = choose_backup(options);
+    if (!chosen) {
+        return std::unexpected(chosen.error());
+    }
+    RestoreReport report;
+    report.backup = chosen->path;
+    const auto& database = options.db.database;
+    std::error_code ec;
+    const bool exists = std::filesystem::exists(std::filesystem::symlink_status(database, ec));
+    const bool readable = exists && is_readable(options.db);
+    report.version_before =
+        readable ? read_current_version(options.db).value_or("-") : std::string(exists ? "-" : "0");
+    if (auto ok = confirm(options, *chosen); !ok) {
+        return std::unexpected(ok.error());
+    }
+    auto lock = RunLock::acquire(database, options.db.lock_timeout);
+    if (!lock) {
+        return std::unexpected(lock.error());
+    }
+    auto source = sqlite::Database::open(chosen->path, sqlite::OpenMode::read_only);
+    auto hardened =
+        source ? source->harden_for_untrusted_content() : std::unexpected(source.error());
+    if (!hardened) {
+        return std::unexpected(hardened.error());
+    }
+    if (readable) {
+        auto safety = take_safety_snapshot(options);
+        if (!safety) {
+            return std::unexpected(safety.error());
+        }
+        report.safety_snapshot = *safety;
+        auto fallback = restore_in_place(*source, database, options);
+        if (!fallback) {
+            return std::unexpected(fallback.error());
+        }
+        report.used_fallback = *fallback;
+    } else {
+        FileOwnership ownership;
+        if (exists) {
+            ownership = ownership_of(database).value_or(FileOwnership{});
+            auto aside = move_aside(database);
+            if (!aside) {
+                return std::unexpected(aside.error());
+            }
+            report.moved_aside = *aside;
+        }
+        if (auto ok = restore_as_new_file(*source, database, ownership); !ok) {
+            return std::unexpected(ok.error());
+        }
+    }
+    auto version = read_current_version(options.db);
+    report.version_after = version ? *version : std::string("?");
+    return report;
+}
+
+}  // namespace belay

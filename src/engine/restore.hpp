@@ -1,0 +1,40 @@
+// `belay db restore`: put a verified backup back in place of the live database.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "core/error.hpp"
+#include "engine/options.hpp"
+
+namespace belay {
+
+struct RestoreOptions {
+    DatabaseOptions db;
+    std::optional<std::filesystem::path> backup;  // a backup file, or empty with latest
+    bool latest = false;                          // the newest intact backup of this database
+    bool assume_yes = false;                      // --yes
+    // Asks the operator on a terminal; empty when there is none (then --yes is required).
+    std::function<bool(const std::string& question)> confirm;
+    BackupProgress progress;
+};
+
+struct RestoreReport {
+    std::filesystem::path backup;                          // what was restored
+    std::string version_before = "0";                      // of the live database, "-" unknown
+    std::string version_after = "0";                       // after the restore
+    std::optional<std::filesystem::path> safety_snapshot;  // backup of the replaced state
+    std::optional<std::filesystem::path> moved_aside;      // an unreadable database, kept
+    bool used_fallback = false;  // journal mode switched around the copy (page size in WAL)
+};
+
+// Verifies the backup first (a corrupt or tampered one is refused, exit 5, nothing touched);
+// asks for confirmation (refused without a terminal unless assume_yes); takes the run lock;
+// takes a safety snapshot of the current database (or moves an unreadable one aside as
+// `<stem>-corrupt-YYYYMMDD-HHMMSS.db`); then copies the backup into the live database with the
+// backup API in one transaction, keeping its journal mode, owner and mode bits. Fails with busy
+// when another process keeps the database locked past the lock timeout.
+Result<RestoreReport> run_restore(const RestoreOptions& options);
+
+}  // namespace belay

@@ -1,0 +1,297 @@
+#include "sqlite/snapshot.hpp"
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include "core/cancellation.hpp"
+#include "core/checksum.hpp"
+#include "core/durable_file.hpp"
+#include "sqlite/database.hpp"
+#include "sqlite/history_store.hpp"
+#include "sqlite/schema_inspection.hpp"
+
+namespace belay::sqlite {
+
+namespace {
+
+constexpr int k_pages_per_step = 4096;
+constexpr std::uintmax_t k_space_margin = 1024 * 1024;
+
+// Removes a file (and the -journal SQLite may have made beside it) unless released.
+class FileRemover {
+  public:
+    explicit FileRemover(std::filesystem::path path) : m_path(std::move(path)) {}
+    ~FileRemover() {
+        if (!m_path.empty()) {
+            ::unlink(m_path.c_str());
+            ::unlink((m_path.string() + "-journal").c_str());
+        }
+    }
+    FileRemover(const FileRemover&) = delete;
+    FileRemover& operator=(const FileRemover&) = delete;
+    void release() { m_path.clear(); }
+
+  private:
+    std::filesystem::path m_path;
+};
+
+Error snapshot_error(Error error) {
+    if (error.code != ErrorCode::busy && error.code != ErrorCode::interrupted) {
+        error.code = ErrorCode::snapshot_failed;
+    }
+    return error;
+}
+
+bool path_taken(const std::filesystem::path& path) {
+    std::error_code ec;
+    return std::filesystem::exists(std::filesystem::symlink_status(path, ec));
+}
+
+Result<std::filesystem::path> choose_final_path(const SnapshotRequest& request,
+                                                std::chrono::system_clock::time_point now) {
+    if (request.out) {
+        if (path_taken(*request.out) || path_taken(sidecar_path(*request.out))) {
+            return fail(ErrorCode::snapshot_failed,
+                        "{} (or its .json sidecar) already exists; belay never overwrites a "
+                        "backup: choose another --out",
+                        request.out->string());
+        }
+        return *request.out;
+    }
+    const auto stem = backup_stem(request.database);
+    for (int n = 0; n < 1000; ++n) {
+        auto candidate = request.directory / backup_file_name(stem, now, n);
+        if (!path_taken(candidate) && !path_taken(sidecar_path(candidate))) {
+            return candidate;
+        }
+    }
+    return fail(ErrorCode::snapshot_failed, "no free backup name for {} in {}",
+                request.database.string(), request.directory.string());
+}
+
+// Copies every page inside the source's open read transaction, so the copy never restarts.
+Result<void> copy_pages(Database& source, Database& destination, const CopyProgress& progress) {
+    sqlite3_backup* backup =
+        sqlite3_backup_init(destination.handle(), "main", source.handle(), "main");
+    if (backup == nullptr) {
+        return std::unexpected(destination.last_error("cannot start the backup"));
+    }
+    int rc = SQLITE_OK;
+    while (rc == SQLITE_OK) {
+        rc = sqlite3_backup_step(backup, k_pages_per_step);
+        if (progress) {
+            const auto total = sqlite3_backup_pagecount(backup);
+            progress(total - sqlite3_backup_remaining(backup), total);
+        }
+        if (rc == SQLITE_OK && cancellation_requested()) {
+            sqlite3_backup_finish(backup);
+            return fail(ErrorCode::interrupted, "the backup of {} was interrupted by a signal",
+                        source.path().string());
+        }
+    }
+    const int step_rc = rc;
+    const int finish_rc = sqlite3_backup_finish(backup);
+    if (step_rc != SQLITE_DONE || finish_rc != SQLITE_OK) {
+        const int failed = step_rc != SQLITE_DONE ? step_rc : finish_rc;
+        return fail(error_code_for_sqlite(failed), "copying {} failed: {}", source.path().string(),
+                    sqlite3_errstr(failed));
+    }
+    return {};
+}
+
+struct SourceFacts {
+    std::int64_t page_count = 0;
+    std::int64_t page_size = 0;
+    std::string fingerprint;
+};
+
+// Opens the read transaction the copy runs in and reads what verification compares against.
+Result<SourceFacts> begin_consistent_read(Database& source) {
+    SourceFacts facts;
+    auto ok = source.exec("BEGIN; SELECT count(*) FROM sqlite_schema;");
+    auto count = ok ? source.query_int("PRAGMA page_count") : std::unexpected(ok.error());
+    auto size = count ? source.query_int("PRAGMA page_size") : std::unexpected(count.error());
+    auto fingerprint = size ? schema_fingerprint(source, "") : std::unexpected(size.error());
+    if (!fingerprint) {
+        return std::unexpected(fingerprint.error());
+    }
+    return SourceFacts{*count, *size, *fingerprint};
+}
+
+Result<void> check_room(const std::filesystem::path& directory, const SnapshotRequest& request,
+                        const SourceFacts& facts) {
+    auto available = available_space(directory);
+    if (!available) {
+        return std::unexpected(available.error());
+    }
+    const auto needed = static_cast<std::uintmax_t>(facts.page_count * facts.page_size);
+    if (*available < needed + k_space_margin) {
+        return fail(ErrorCode::snapshot_failed,
+                    "not enough room in {} for a backup of {}: it needs {} bytes and {} are "
+                    "free. Free some space, prune old backups, or choose --backup-dir",
+                    directory.string(), request.database.string(), needed + k_space_margin,
+                    *available);
+    }
+    return {};
+}
+
+// The copy in `temporary`, switched to rollback-journal mode and checked against the source.
+Result<void> copy_and_check(Database& source, const std::filesystem::path& temporary,
+                            const SnapshotRequest& request, const SourceFacts& facts) {
+    auto destination = Database::open(temporary, OpenMode::read_write);
+    if (!destination) {
+        return std::unexpected(destination.error());
+    }
+    // The temporary file is not a backup until it is verified and renamed: no journal needed.
+    auto ok = destination->exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF");
+    ok = ok ? copy_pages(source, *destination, request.progress) : ok;
+    ok = ok ? source.exec("COMMIT") : ok;
+    // A copy of a WAL database says WAL in its header; DELETE makes it open on its own.
+    ok = ok ? destination->exec("PRAGMA journal_mode = DELETE") : ok;
+    if (!ok) {
+        return ok;
+    }
+    if (request.verify) {
+        auto problems = check_integrity(*destination, false);
+        auto pages = destination->query_int("PRAGMA page_count");
+        auto fingerprint = schema_fingerprint(*destination, "");
+        if (!problems || !pages || !fingerprint) {
+            return fail(ErrorCode::snapshot_failed, "cannot verify the copy of {}",
+                        request.database.string());
+        }
+        if (!problems->empty() || *pages != facts.page_count || *fingerprint != facts.fingerprint) {
+            return fail(ErrorCode::snapshot_failed,
+                        "the copy of {} failed verification ({}; {} of {} pages; schema {}); "
+                        "no backup was kept",
+                        request.database.string(),
+                        problems->empty() ? std::string("quick_check ok") : problems->front(),
+                        *pages, facts.page_count,
+                        *fingerprint == facts.fingerprint ? "matches" : "differs");
+        }
+    }
+    return destination->close();
+}
+
+// Flushes and hashes the verified copy, writes its sidecar, and gives it its final name.
+Result<Snapshot> publish(const std::filesystem::path& temporary,
+                         const std::filesystem::path& final_path, BackupMetadata metadata,
+                         const FileOwnership& ownership) {
+    if (auto ok = sync_file(temporary); !ok) {
+        return std::unexpected(ok.error());
+    }
+    auto sha256 = sha256_file_hex(temporary);
+    if (!sha256) {
+        return std::unexpected(sha256.error());
+    }
+    std::error_code ec;
+    metadata.sha256 = *sha256;
+    metadata.size_bytes = std::filesystem::file_size(temporary, ec);
+    const auto sidecar = sidecar_path(final_path);
+    if (auto ok = write_new_file_durably(sidecar, to_json_text(metadata), ownership); !ok) {
+        return std::unexpected(ok.error());
+    }
+    if (auto ok = rename_no_replace(temporary, final_path); !ok) {
+        ::unlink(sidecar.c_str());
+        return std::unexpected(ok.error());
+    }
+    if (auto ok = sync_directory(final_path.parent_path()); !ok) {
+        return std::unexpected(ok.error());
+    }
+    return Snapshot{final_path, std::move(metadata)};
+}
+
+Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
+    const auto now = std::chrono::system_clock::now();
+    auto source = Database::open(request.database, OpenMode::read_only, request.lock_timeout);
+    if (!source) {
+        return std::unexpected(source.error());
+    }
+    auto facts = begin_consistent_read(*source);
+    auto final_path = facts ? choose_final_path(request, now) : std::unexpected(facts.error());
+    auto room = final_path ? check_room(final_path->parent_path(), request, *facts)
+                           : std::unexpected(final_path.error());
+    auto ownership = room ? ownership_of(request.database) : std::unexpected(room.error());
+    if (!ownership) {
+        return std::unexpected(ownership.error());
+    }
+    const auto temporary = temporary_sibling(*final_path);
+    auto fd = create_exclusive(temporary, *ownership);
+    if (!fd) {
+        return std::unexpected(fd.error());
+    }
+    ::close(*fd);
+    FileRemover remover(temporary);
+    if (auto ok = copy_and_check(*source, temporary, request, *facts); !ok) {
+        return std::unexpected(ok.error());
+    }
+    std::error_code ec;
+    BackupMetadata metadata;
+    metadata.source = std::filesystem::weakly_canonical(request.database, ec).string();
+    metadata.created_at = utc_now_iso8601();
+    metadata.reason = request.reason;
+    metadata.schema_version = request.schema_version;
+    metadata.page_count = facts->page_count;
+    metadata.page_size = facts->page_size;
+    metadata.schema_fingerprint = facts->fingerprint;
+    metadata.verified = request.verify;
+    metadata.belay_version = BELAY_VERSION;
+    auto snapshot = publish(temporary, *final_path, std::move(metadata), *ownership);
+    if (snapshot) {
+        remover.release();
+    }
+    return snapshot;
+}
+
+}  // namespace
+
+Result<Snapshot> take_snapshot(const SnapshotRequest& request) {
+    auto snapshot = take_snapshot_unmapped(request);
+    if (!snapshot) {
+        return std::unexpected(snapshot_error(
+            with_context(snapshot.error(), "snapshot of " + request.database.string())));
+    }
+    spdlog::info("snapshot {} written ({} bytes)", snapshot->path.string(),
+                 snapshot->metadata.size_bytes);
+    return snapshot;
+}
+
+Result<std::vector<std::string>> verify_backup(const std::filesystem::path& backup,
+                                               const BackupMetadata& metadata) {
+    std::vector<std::string> problems;
+    auto sha256 = sha256_file_hex(backup);
+    if (!sha256) {
+        return std::unexpected(sha256.error());
+    }
+    if (*sha256 != metadata.sha256) {
+        problems.push_back(fmt::format(
+            "its SHA-256 ({}) differs from the one recorded when it was taken ({}): the file was "
+            "changed or damaged",
+            sha256->substr(0, 12), metadata.sha256.substr(0, 12)));
+        return problems;
+    }
+    auto db = Database::open(backup, OpenMode::read_only);
+    auto hardened = db ? db->harden_for_untrusted_content() : std::unexpected(db.error());
+    auto integrity = hardened ? check_integrity(*db, false) : std::unexpected(hardened.error());
+    if (!integrity) {
+        problems.push_back("it is not a readable SQLite database: " + integrity.error().message);
+        return problems;
+    }
+    for (const auto& problem : *integrity) {
+        problems.push_back("quick_check: " + problem);
+    }
+    const auto pages = db->query_int("PRAGMA page_count");
+    if (pages && metadata.page_count != 0 && *pages != metadata.page_count) {
+        problems.push_back(
+            fmt::format("it has {} pages, {} were copied", *pages, metadata.page_count));
+    }
+    const auto fingerprint = schema_fingerprint(*db, "");
+    if (fingerprint && !metadata.schema_fingerprint.empty() &&
+        *fingerprint != metadata.schema_fingerprint) {
+        problems.push_back("its schema differs from the one recorded when it was taken");
+    }
+    return problems;
+}
+
+}  // namespace belay::sqlite

@@ -1,0 +1,58 @@
+// Verified online snapshots with SQLite's backup API, and their verification later.
+//
+// A snapshot is never half a snapshot: it is copied into an exclusively created temporary file
+// beside its final name (with the database's mode and owner from the start), switched to
+// rollback-journal mode so it opens alone, verified (quick_check, page count, schema
+// fingerprint), flushed, hashed, described by a durably written sidecar, and only then renamed
+// to its final `.bak` name, which is never an existing file or symlink.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/backup_metadata.hpp"
+#include "core/error.hpp"
+
+namespace belay::sqlite {
+
+// Called after each chunk of pages: (pages copied so far, pages in all).
+using CopyProgress = std::function<void(std::int64_t, std::int64_t)>;
+
+struct SnapshotRequest {
+    std::filesystem::path database;            // the source database file
+    std::filesystem::path directory;           // where the backup goes when `out` is empty
+    std::optional<std::filesystem::path> out;  // an exact path instead (`db backup --out`)
+    std::string reason;                        // one of the k_reason_* values
+    std::string schema_version = "0";          // the source's current version, for the sidecar
+    bool verify = true;                        // quick_check + page count + fingerprint
+    std::chrono::milliseconds lock_timeout{5000};
+    CopyProgress progress;  // may be empty
+};
+
+struct Snapshot {
+    std::filesystem::path path;  // the final .bak file
+    BackupMetadata metadata;     // what its sidecar says
+};
+
+// Takes a snapshot of `request.database` as one consistent state: the copy runs inside one read
+// transaction of its own connection, so it never restarts, and in WAL mode writers go on
+// meanwhile (in rollback-journal mode they wait until the copy is done). Safe to call while
+// another connection of this process holds BEGIN IMMEDIATE on the database: the snapshot is
+// then exactly the state that connection's transaction starts from.
+//
+// Fails, leaving no file behind, with snapshot_failed (no room, cannot write, verification
+// failed), busy (the source stayed locked past lock_timeout) or interrupted.
+Result<Snapshot> take_snapshot(const SnapshotRequest& request);
+
+// The checks of one backup file against its sidecar: SHA-256, then (opened read-only with
+// SQLite's defences for untrusted files) quick_check, page count and schema fingerprint.
+// An empty list means it is intact. Fails only when the file cannot be read at all.
+Result<std::vector<std::string>> verify_backup(const std::filesystem::path& backup,
+                                               const BackupMetadata& metadata);
+
+}  // namespace belay::sqlite

@@ -1,0 +1,353 @@
+#include "e2e/harness.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace belay::testing {
+
+namespace {
+
+fs::path path_from_env(const char* name) {
+    const char* value = std::getenv(name);
+    if (value == nullptr || *value == '\0') {
+        throw std::runtime_error(std::string(name) + " is not set; run the tests through ctest");
+    }
+    return value;
+}
+
+// The child's environment: ours without BELAY_*, plus the test's additions.
+std::vector<std::string> child_environment(const RunOptions& options) {
+    std::vector<std::string> env;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        if (std::strncmp(*entry, "BELAY_", 6) != 0) {
+            env.emplace_back(*entry);
+        }
+    }
+    for (const auto& [name, value] : options.env) {
+        env.push_back(name + "=" + value);
+    }
+    return env;
+}
+
+std::vector<char*> c_strings(std::vector<std::string>& strings) {
+    std::vector<char*> pointers;
+    for (auto& s : strings) {
+        pointers.push_back(s.data());
+    }
+    pointers.push_back(nullptr);
+    return pointers;
+}
+
+void close_fd(int& fd) {
+    if (fd >= 0) {
+        ::close(fd);
+        fd = -1;
+    }
+}
+
+}  // namespace
+
+fs::path belay_binary() {
+    return path_from_env("BELAY_BINARY");
+}
+fs::path source_dir() {
+    // Fallback: this file is <root>/tests/e2e/harness.cpp (CMake compiles with absolute paths).
+    if (const char* value = std::getenv("BELAY_SOURCE_DIR"); value != nullptr && *value != '\0') {
+        return value;
+    }
+    return fs::path(__FILE__).parent_path().parent_path().parent_path();
+}
+
+nlohmann::json RunResult::json() const {
+    return nlohmann::json::parse(out);
+}
+
+std::string describe(const RunResult& result) {
+    std::string text = "exit " + std::to_string(result.exit_code);
+    if (result.term_signal != 0) {
+        text += " (killed by signal " + std::to_string(result.term_signal) + ")";
+    }
+    if (result.timed_out) {
+        text += " (timed out)";
+    }
+    return text + "\n--- stdout:\n" + result.out + "--- stderr:\n" + result.err;
+}
+
+BackgroundRun::BackgroundRun(const std::vector<std::string>& args, const RunOptions& options) {
+    std::vector<std::string> argv_strings{belay_binary().string()};
+    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+    auto env_strings = child_environment(options);
+    auto argv = c_strings(argv_strings);
+    auto envp = c_strings(env_strings);
+    const std::string cwd = options.cwd.string();
+
+    int out_pipe[2];
+    int err_pipe[2];
+    if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) {
+        throw std::runtime_error(std::string("pipe2: ") + std::strerror(errno));
+    }
+    m_start = std::chrono::steady_clock::now();
+    m_pid = ::fork();
+    if (m_pid < 0) {
+        throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+    }
+    if (m_pid == 0) {
+        // Only async-signal-safe calls between fork and exec.
+        if ((!cwd.empty() && ::chdir(cwd.c_str()) != 0) || ::dup2(out_pipe[1], 1) < 0 ||
+            ::dup2(err_pipe[1], 2) < 0) {
+            ::_exit(126);
+        }
+        ::execve(argv[0], argv.data(), envp.data());
+        ::_exit(127);
+    }
+    ::close(out_pipe[1]);
+    ::close(err_pipe[1]);
+    m_out = out_pipe[0];
+    m_err = err_pipe[0];
+}
+
+BackgroundRun::~BackgroundRun() {
+    if (!m_reaped && m_pid > 0) {
+        ::kill(m_pid, SIGKILL);
+        ::waitpid(m_pid, nullptr, 0);
+    }
+    close_fd(m_out);
+    close_fd(m_err);
+}
+
+void BackgroundRun::send_signal(int signal_number) const {
+    if (!m_reaped) {
+        ::kill(m_pid, signal_number);
+    }
+}
+
+bool BackgroundRun::pump(int timeout_ms) {
+    pollfd fds[2] = {{m_out, POLLIN, 0}, {m_err, POLLIN, 0}};
+    if (m_out < 0 && m_err < 0) {
+        return false;
+    }
+    const int ready = ::poll(fds, 2, timeout_ms);
+    if (ready <= 0) {
+        return true;
+    }
+    std::string* targets[2] = {&m_result.out, &m_result.err};
+    int* fd_slots[2] = {&m_out, &m_err};
+    for (int i = 0; i < 2; ++i) {
+        if (fds[i].fd < 0 || (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
+            continue;
+        }
+        char buffer[4096];
+        const ssize_t got = ::read(fds[i].fd, buffer, sizeof buffer);
+        if (got > 0) {
+            targets[i]->append(buffer, static_cast<std::size_t>(got));
+        } else if (got == 0 || errno != EINTR) {
+            close_fd(*fd_slots[i]);
+        }
+    }
+    return m_out >= 0 || m_err >= 0;
+}
+
+bool BackgroundRun::wait_for_stderr(const std::string& text, std::chrono::seconds timeout) {
+    const auto give_up = std::chrono::steady_clock::now() + timeout;
+    while (m_result.err.find(text) == std::string::npos) {
+        if (std::chrono::steady_clock::now() >= give_up || !pump(50)) {
+            return m_result.err.find(text) != std::string::npos;
+        }
+    }
+    return true;
+}
+
+RunResult BackgroundRun::wait(std::chrono::seconds timeout) {
+    const auto give_up = std::chrono::steady_clock::now() + timeout;
+    int status = 0;
+    while (!m_reaped) {
+        if (!pump(20)) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        const pid_t done = ::waitpid(m_pid, &status, WNOHANG);
+        if (done == m_pid) {
+            m_reaped = true;
+        } else if (std::chrono::steady_clock::now() >= give_up) {
+            m_result.timed_out = true;
+            ::kill(m_pid, SIGKILL);
+            ::waitpid(m_pid, &status, 0);
+            m_reaped = true;
+        }
+    }
+    while (pump(1000)) {
+    }
+    m_result.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+    if (WIFEXITED(status)) {
+        m_result.exit_code = WEXITSTATUS(status);
+    } else if (WIFSIGNALED(status)) {
+        m_result.term_signal = WTERMSIG(status);
+    }
+    return m_result;
+}
+
+RunResult run_belay(const std::vector<std::string>& args, const RunOptions& options) {
+    BackgroundRun run(args, options);
+    return run.wait(options.timeout);
+}
+
+TestDb::TestDb(const fs::path& path, bool read_only) {
+    const int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    if (sqlite3_open_v2(path.c_str(), &m_db, flags, nullptr) != SQLITE_OK) {
+        const std::string message = m_db ? sqlite3_errmsg(m_db) : "out of memory";
+        sqlite3_close(m_db);
+        throw std::runtime_error("cannot open " + path.string() + ": " + message);
+    }
+    sqlite3_busy_timeout(m_db, 10000);
+}
+
+TestDb::~TestDb() {
+    sqlite3_close_v2(m_db);
+}
+
+void TestDb::exec(const std::string& sql) {
+    std::string error;
+    if (try_exec(sql, &error) != SQLITE_OK) {
+        throw std::runtime_error("SQL failed: " + error + "\nin: " + sql);
+    }
+}
+
+int TestDb::try_exec(const std::string& sql, std::string* error) {
+    char* message = nullptr;
+    const int rc = sqlite3_exec(m_db, sql.c_str(), nullptr, nullptr, &message);
+    if (rc != SQLITE_OK && error != nullptr) {
+        *error = message != nullptr ? message : sqlite3_errstr(rc);
+    }
+    sqlite3_free(message);
+    return rc;
+}
+
+std::vector<std::vector<std::string>> TestDb::rows(const std::string& sql) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(m_db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
+        throw std::runtime_error("cannot prepare: " + std::string(sqlite3_errmsg(m_db)) +
+                                 "\nin: " + sql);
+    }
+    std::vector<std::vector<std::string>> result;
+    int rc = 0;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        std::vector<std::string> row;
+        for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
+            const auto* text = sqlite3_column_text(stmt, i);
+            row.emplace_back(text != nullptr ? reinterpret_cast<const char*>(text) : "NULL");
+        }
+        result.push_back(std::move(row));
+    }
+    const std::string message = sqlite3_errmsg(m_db);
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE) {
+        throw std::runtime_error("query failed: " + message + "\nin: " + sql);
+    }
+    return result;
+}
+
+std::vector<std::string> TestDb::column(const std::string& sql) {
+    std::vector<std::string> values;
+    for (auto& row : rows(sql)) {
+        values.push_back(row.empty() ? "" : row.front());
+    }
+    return values;
+}
+
+std::string TestDb::scalar(const std::string& sql) {
+    auto values = column(sql);
+    if (values.empty()) {
+        throw std::runtime_error("query returned no row: " + sql);
+    }
+    return values.front();
+}
+
+std::int64_t TestDb::count(const std::string& table) {
+    return std::stoll(scalar("SELECT count(*) FROM \"" + table + "\""));
+}
+
+std::vector<std::string> TestDb::tables() {
+    return column(
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "ORDER BY name");
+}
+
+std::vector<std::string> TestDb::columns(const std::string& table) {
+    return column("SELECT name FROM pragma_table_info('" + table + "') ORDER BY cid");
+}
+
+bool TestDb::has_object(const std::string& name) {
+    return scalar("SELECT count(*) FROM sqlite_schema WHERE name = '" + name + "'") != "0";
+}
+
+std::vector<std::string> list_dir(const fs::path& dir) {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
+         it.increment(ec)) {
+        names.push_back(fs::relative(it->path(), dir).string());
+    }
+    std::ranges::sort(names);
+    return names;
+}
+
+fs::path E2eTest::write_migration(const std::string& file_name, const std::string& contents) const {
+    return m_dir.write("migrations/" + file_name, contents);
+}
+
+RunResult E2eTest::run_raw(const std::vector<std::string>& args, RunOptions options) const {
+    if (options.cwd.empty()) {
+        options.cwd = dir();
+    }
+    return run_belay(args, options);
+}
+
+std::vector<std::string> E2eTest::belay_args(const std::string& command,
+                                             const std::vector<std::string>& extra) const {
+    std::vector<std::string> args{"db",          command,        "--db",
+                                  db().string(), "--migrations", migrations().string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+}
+
+RunResult E2eTest::belay(const std::string& command, const std::vector<std::string>& extra,
+                         RunOptions options) const {
+    return run_raw(belay_args(command, extra), std::move(options));
+}
+
+std::unique_ptr<BackgroundRun> E2eTest::start(const std::string& command,
+                                              const std::vector<std::string>& extra,
+                                              RunOptions options) const {
+    if (options.cwd.empty()) {
+        options.cwd = dir();
+    }
+    return std::make_unique<BackgroundRun>(belay_args(command, extra), options);
+}
+
+std::vector<std::string> E2eTest::applied_versions(const std::string& table) {
+    TestDb check(db(), true);
+    return check.column("SELECT version FROM \"" + table + "\" ORDER BY rowid");
+}
+
+std::string up_only(const std::string& up_sql, const std::string& verify_sql) {
+    std::string text = "-- +migrate Up\n" + up_sql + "\n";
+    if (!verify_sql.empty()) {
+        text += "\n-- +migrate Verify\n" + verify_sql + "\n";
+    }
+    return text;
+}
+
+}  // namespace belay::testing

@@ -1,0 +1,154 @@
+// End-to-end test harness: runs the real `belay` binary against real files in a temp dir.
+//
+// The binary comes from $BELAY_BINARY and the repository root from $BELAY_SOURCE_DIR (both set
+// by tests/CMakeLists.txt). Children get the test's environment minus every BELAY_* variable,
+// plus what a test adds, so a developer's own settings never leak into a test.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/temp_dir.hpp"
+
+struct sqlite3;
+
+namespace belay::testing {
+
+namespace fs = std::filesystem;
+
+fs::path belay_binary();
+fs::path source_dir();
+
+struct RunOptions {
+    std::vector<std::pair<std::string, std::string>> env;  // added to the child's environment
+    fs::path cwd;                                          // empty: the test's own cwd
+    std::chrono::seconds timeout{120};                     // killed (SIGKILL) past this
+};
+
+// RunOptions with only environment additions: with_env({{"BELAY_DB", "app.db"}}).
+inline RunOptions with_env(std::vector<std::pair<std::string, std::string>> env) {
+    RunOptions options;
+    options.env = std::move(env);
+    return options;
+}
+
+struct RunResult {
+    int exit_code = -1;   // -1 when the process died of a signal
+    int term_signal = 0;  // the signal that killed it, if any
+    bool timed_out = false;
+    std::string out;
+    std::string err;
+    double seconds = 0;  // wall time
+
+    nlohmann::json json() const;  // stdout parsed as one JSON document (throws if it is not)
+};
+
+// "exit 1; stderr: ..." for assertion messages.
+std::string describe(const RunResult& result);
+
+// A belay process running in the background; its output is collected while waiting.
+class BackgroundRun {
+  public:
+    BackgroundRun(const std::vector<std::string>& args, const RunOptions& options);
+    ~BackgroundRun();  // kills and reaps the process if it is still running
+    BackgroundRun(const BackgroundRun&) = delete;
+    BackgroundRun& operator=(const BackgroundRun&) = delete;
+
+    pid_t pid() const { return m_pid; }
+    void send_signal(int signal_number) const;
+    // Reads output until stderr contains `text`; false when the process ends or time runs out.
+    bool wait_for_stderr(const std::string& text, std::chrono::seconds timeout);
+    // Waits for the process to end (SIGKILL past `timeout`) and returns what it did.
+    RunResult wait(std::chrono::seconds timeout = std::chrono::seconds(120));
+
+  private:
+    bool pump(int timeout_ms);  // reads what is available; false once both pipes are closed
+    pid_t m_pid = -1;
+    int m_out = -1;
+    int m_err = -1;
+    bool m_reaped = false;
+    RunResult m_result;
+    std::chrono::steady_clock::time_point m_start;
+};
+
+// Runs belay to completion.
+RunResult run_belay(const std::vector<std::string>& args, const RunOptions& options = {});
+
+// Minimal RAII over an sqlite3 connection for checking what belay did.
+class TestDb {
+  public:
+    explicit TestDb(const fs::path& path, bool read_only = false);
+    ~TestDb();
+    TestDb(const TestDb&) = delete;
+    TestDb& operator=(const TestDb&) = delete;
+
+    sqlite3* handle() const { return m_db; }
+    void exec(const std::string& sql);  // fails the test (throws) on error
+    // Returns 0 on success, else SQLite's result code (no throw), e.g. to prove a trigger fires.
+    int try_exec(const std::string& sql, std::string* error = nullptr);
+    // Every row, every column as text ("NULL" for NULL).
+    std::vector<std::vector<std::string>> rows(const std::string& sql);
+    std::vector<std::string> column(const std::string& sql);  // the first column of every row
+    std::string scalar(const std::string& sql);               // first column of the first row
+    std::int64_t count(const std::string& table);
+    std::vector<std::string> tables();  // user tables, sorted (no sqlite_*)
+    std::vector<std::string> columns(const std::string& table);
+    bool has_object(const std::string& name);  // any table, view, index or trigger
+
+  private:
+    sqlite3* m_db = nullptr;
+};
+
+// The files in `dir` (names only, sorted), recursively relative names for subdirectories.
+std::vector<std::string> list_dir(const fs::path& dir);
+
+// Writes migration files and runs belay on a database in a fresh temp dir. Each test gets its
+// own directory: `db()` is <dir>/app.db, `migrations()` is <dir>/migrations, and belay runs with
+// the temp dir as its current directory (so no stray belay.ini is picked up).
+class E2eTest : public ::testing::Test {
+  protected:
+    fs::path dir() const { return m_dir.path(); }
+    fs::path db() const { return m_dir / "app.db"; }
+    fs::path migrations() const { return m_dir / "migrations"; }
+
+    fs::path write_migration(const std::string& file_name, const std::string& contents) const;
+    fs::path write_file(const std::string& relative, const std::string& contents) const {
+        return m_dir.write(relative, contents);
+    }
+
+    // belay <args> with cwd = dir(); no --db or --migrations added.
+    RunResult run_raw(const std::vector<std::string>& args, RunOptions options = {}) const;
+    // belay db <command> --db <db()> --migrations <migrations()> <extra>.
+    RunResult belay(const std::string& command, const std::vector<std::string>& extra = {},
+                    RunOptions options = {}) const;
+    std::vector<std::string> belay_args(const std::string& command,
+                                        const std::vector<std::string>& extra = {}) const;
+    std::unique_ptr<BackgroundRun> start(const std::string& command,
+                                         const std::vector<std::string>& extra = {},
+                                         RunOptions options = {}) const;
+
+    // Versions recorded in schema_migrations, in application order.
+    std::vector<std::string> applied_versions(const std::string& table = "schema_migrations");
+
+    TempDir m_dir;
+};
+
+// The migration text for a file with the given Up section (and optional Verify).
+std::string up_only(const std::string& up_sql, const std::string& verify_sql = "");
+
+// A statement that never ends: counts an infinite recursive CTE.
+inline constexpr const char* k_runaway =
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c;";
+
+}  // namespace belay::testing

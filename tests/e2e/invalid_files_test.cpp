@@ -1,0 +1,87 @@
+// Invalid migration files: every problem is reported together, naming file and line, with exit
+// status 2, before any database is opened or created.
+#include "e2e/harness.hpp"
+
+namespace belay::testing {
+namespace {
+
+class InvalidFilesTest : public E2eTest {
+  protected:
+    void SetUp() override { write_migration("0001_ok.sql", up_only("CREATE TABLE ok (x);")); }
+
+    // Runs migrate, status and a dry run; each must exit 2 naming every `expected` text.
+    void expect_rejected(const std::vector<std::string>& expected) {
+        for (const auto& extra : std::vector<std::vector<std::string>>{{}, {"--dry-run"}}) {
+            auto result = belay("migrate", extra);
+            EXPECT_EQ(result.exit_code, 2) << describe(result);
+            for (const auto& text : expected) {
+                EXPECT_NE(result.err.find(text), std::string::npos) << text << "\n" << result.err;
+            }
+        }
+        EXPECT_EQ(belay("status").exit_code, 2);
+        EXPECT_FALSE(fs::exists(db())) << "the database was created for invalid files";
+        EXPECT_FALSE(fs::exists(dir() / "app.db.belay-lock"));
+    }
+};
+
+TEST_F(InvalidFilesTest, MisnamedFilesAreNamedAndDocumentationIsIgnored) {
+    write_migration("0002-oops.sql", up_only("SELECT 1;"));
+    write_migration("0003_shouting.SQL", up_only("SELECT 1;"));
+    write_migration("README.md", "# not a migration; 0004_x.sql\n");
+    write_migration("notes.txt", "scratch\n");
+    write_migration(".gitkeep", "");
+    fs::create_directories(migrations() / "archive");
+    expect_rejected({"0002-oops.sql", "0003_shouting.SQL"});
+    auto result = belay("migrate");
+    EXPECT_EQ(result.err.find("README.md"), std::string::npos) << result.err;
+    EXPECT_EQ(result.err.find("notes.txt"), std::string::npos) << result.err;
+}
+
+TEST_F(InvalidFilesTest, SameNumericVersionTwiceNamesBothFiles) {
+    write_migration("0007_a.sql", up_only("CREATE TABLE a (x);"));
+    write_migration("7_b.sql", up_only("CREATE TABLE b (x);"));
+    expect_rejected({"0007_a.sql", "7_b.sql"});
+}
+
+TEST_F(InvalidFilesTest, MissingUpSection) {
+    write_migration("0002_no_up.sql", "CREATE TABLE a (x);\n");
+    expect_rejected({"0002_no_up.sql", "Up"});
+}
+
+TEST_F(InvalidFilesTest, EveryProblemOfEveryFileIsReportedTogether) {
+    write_migration("0002_unknown.sql",
+                    "-- +migrate Up\nCREATE TABLE b (x);\n-- +migrate Sideways\n");
+    write_migration("0003_sql_first.sql", "SELECT 1;\n-- +migrate Up\nCREATE TABLE c (x);\n");
+    write_migration("0004_unpaired.sql",
+                    "-- +migrate Up\n-- +migrate StatementBegin\nCREATE TABLE d (x);\n");
+    write_migration("0005_timeout.sql", "-- +migrate Timeout soon\n-- +migrate Up\nSELECT 1;\n");
+    write_migration("0006_two_ups.sql", "-- +migrate Up\nSELECT 1;\n-- +migrate Up\nSELECT 2;\n");
+    expect_rejected({"0002_unknown.sql:3", "Sideways", "0003_sql_first.sql:1",
+                     "0004_unpaired.sql:2", "StatementEnd", "0005_timeout.sql:1",
+                     "0006_two_ups.sql:3"});
+}
+
+TEST_F(InvalidFilesTest, MigrationsPathThatIsAFile) {
+    write_file("not_a_dir", "x");
+    auto result = run_raw({"db", "migrate", "--db", db().string(), "--migrations", "not_a_dir"});
+    EXPECT_EQ(result.exit_code, 2) << describe(result);
+    EXPECT_NE(result.err.find("not_a_dir"), std::string::npos) << result.err;
+    EXPECT_FALSE(fs::exists(db()));
+}
+
+TEST_F(InvalidFilesTest, DirectiveSpellingsOfSqlMigrateAreAccepted) {
+    write_migration("0002_spelling.sql", R"(--+migrate up
+CREATE TABLE spelled (x);
+  --   +migrate   StatementBegin
+CREATE TRIGGER spelled_t AFTER INSERT ON spelled BEGIN SELECT 1; END;
+-- +migrate statementend
+--  +Migrate DOWN
+DROP TABLE spelled;
+)");
+    auto result = belay("migrate");
+    EXPECT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_TRUE(TestDb(db(), true).has_object("spelled_t"));
+}
+
+}  // namespace
+}  // namespace belay::testing

@@ -1,0 +1,173 @@
+// Where options come from (command line > BELAY_* environment > belay.ini / --config > default)
+// and how usage errors are reported (exit 2, a message naming the culprit).
+#include "e2e/harness.hpp"
+
+namespace belay::testing {
+namespace {
+
+class OptionsTest : public E2eTest {
+  protected:
+    void SetUp() override {
+        write_migration("0001_a.sql", up_only("CREATE TABLE a (x);"));
+        write_file("other/0001_b.sql", up_only("CREATE TABLE b (x);"));
+    }
+    // `belay db status --json` with `args`, run in dir(); returns the database it looked at.
+    std::string database_used(const std::vector<std::string>& args, RunOptions options = {}) {
+        std::vector<std::string> all{"db", "status", "--json"};
+        all.insert(all.end(), args.begin(), args.end());
+        auto result = run_raw(all, std::move(options));
+        EXPECT_EQ(result.exit_code, 0) << describe(result);
+        return result.exit_code == 0 ? result.json()["database"].get<std::string>() : "";
+    }
+};
+
+TEST_F(OptionsTest, MissingDatabaseIsAUsageErrorNamingTheWaysToGiveIt) {
+    for (const auto* command : {"migrate", "status", "version"}) {
+        auto result = run_raw({"db", command});
+        EXPECT_EQ(result.exit_code, 2) << command << ": " << describe(result);
+        EXPECT_NE(result.err.find("--db"), std::string::npos) << result.err;
+        EXPECT_NE(result.err.find("BELAY_DB"), std::string::npos) << result.err;
+    }
+}
+
+TEST_F(OptionsTest, DatabaseAndMigrationsFromTheEnvironment) {
+    EXPECT_EQ(database_used({}, with_env({{"BELAY_DB", "env.db"}})), "env.db");
+    auto result = run_raw({"db", "migrate"},
+                          with_env({{"BELAY_DB", "env.db"}, {"BELAY_MIGRATIONS", "other"}}));
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_TRUE(TestDb(dir() / "env.db", true).has_object("b"));
+}
+
+TEST_F(OptionsTest, BelayIniInTheCurrentDirectoryIsRead) {
+    write_file("belay.ini", "# settings\ndb = ini.db\nmigrations = other\n");
+    EXPECT_EQ(database_used({}), "ini.db");
+    auto result = run_raw({"db", "migrate"});
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_TRUE(TestDb(dir() / "ini.db", true).has_object("b"));
+}
+
+TEST_F(OptionsTest, ConfigOptionNamesAnotherFile) {
+    write_file("belay.ini", "db = ini.db\n");
+    write_file("conf/special.ini", "db = special.db\n");
+    EXPECT_EQ(database_used({"--config", "conf/special.ini"}), "special.db");
+    EXPECT_EQ(database_used({}, with_env({{"BELAY_CONFIG", "conf/special.ini"}})), "special.db");
+    auto missing = run_raw({"db", "status", "--config", "conf/nope.ini"});
+    EXPECT_EQ(missing.exit_code, 2) << describe(missing);
+    EXPECT_NE(missing.err.find("nope.ini"), std::string::npos) << missing.err;
+}
+
+TEST_F(OptionsTest, CommandLineBeatsEnvironmentBeatsFile) {
+    write_file("belay.ini", "db = file.db\n");
+    const auto env = with_env({{"BELAY_DB", "env.db"}});
+    EXPECT_EQ(database_used({"--db", "cli.db"}, env), "cli.db");
+    EXPECT_EQ(database_used({}, env), "env.db");
+    EXPECT_EQ(database_used({}), "file.db");
+    EXPECT_EQ(database_used({"--db", "cli.db"}), "cli.db");
+}
+
+TEST_F(OptionsTest, StepTimeoutFromEnvironmentAndFile) {
+    write_migration("0002_runaway.sql", up_only(k_runaway));
+    auto from_env = belay("migrate", {}, with_env({{"BELAY_STEP_TIMEOUT", "1"}}));
+    EXPECT_EQ(from_env.exit_code, 1) << describe(from_env);
+    EXPECT_LT(from_env.seconds, 20.0);
+
+    // The file may hold migrate's options; status and version ignore them.
+    write_file("belay.ini", "step-timeout = 1\nvalidate = strict\n");
+    auto from_file = belay("migrate");
+    EXPECT_EQ(from_file.exit_code, 1) << describe(from_file);
+    EXPECT_LT(from_file.seconds, 20.0);
+    EXPECT_EQ(belay("status").exit_code, 0);
+    EXPECT_EQ(belay("version").exit_code, 0);
+}
+
+TEST_F(OptionsTest, JsonSwitchFromTheEnvironment) {
+    auto result = belay("status", {}, with_env({{"BELAY_JSON", "true"}}));
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_EQ(result.json()["pending"], 1);
+    auto numeric = belay("version", {}, with_env({{"BELAY_JSON", "1"}}));
+    ASSERT_EQ(numeric.exit_code, 0) << describe(numeric);
+    EXPECT_EQ(numeric.json()["version"], "0");
+}
+
+TEST_F(OptionsTest, UnknownOptionsCommandsAndValuesAreUsageErrors) {
+    const std::vector<std::vector<std::string>> cases{
+        {"db", "migrate", "--db", "app.db", "--frobnicate"},
+        {"db", "status", "--db", "app.db", "--dry-run"},  // migrate's option, not status's
+        {"db", "frobnicate", "--db", "app.db"},
+        {"frobnicate"},
+        {},
+        {"db", "migrate", "--db", "app.db", "--lock-timeout", "soon"},
+        {"db", "migrate", "--db", "app.db", "--step-timeout", "-3"},
+        {"db", "migrate", "--db", "app.db", "--validate", "paranoid"},
+        {"db", "migrate", "--db", "app.db", "--to", "latest"},
+        {"db", "status", "--db", "app.db", "--log-level", "loud"},
+    };
+    for (const auto& args : cases) {
+        auto result = run_raw(args);
+        EXPECT_EQ(result.exit_code, 2) << ::testing::PrintToString(args) << "\n"
+                                       << describe(result);
+        EXPECT_NE(result.err.find("belay"), std::string::npos) << result.err;
+    }
+    EXPECT_FALSE(fs::exists(db()));
+}
+
+TEST_F(OptionsTest, UnknownKeyInTheConfigFileIsAUsageErrorNamingFileAndKey) {
+    write_file("belay.ini", "db = app.db\nstep_timout = 5\n");
+    auto result = run_raw({"db", "status"});
+    EXPECT_EQ(result.exit_code, 2) << describe(result);
+    EXPECT_NE(result.err.find("belay.ini"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("step_timout"), std::string::npos) << result.err;
+}
+
+TEST_F(OptionsTest, MissingMigrationsDirectoryIsAUsageErrorNamingIt) {
+    for (const auto* command : {"migrate", "status"}) {
+        auto result = run_raw({"db", command, "--db", "app.db", "--migrations", "no_such_dir"});
+        EXPECT_EQ(result.exit_code, 2) << command << ": " << describe(result);
+        EXPECT_NE(result.err.find("no_such_dir"), std::string::npos) << result.err;
+    }
+    EXPECT_FALSE(fs::exists(db()));
+}
+
+TEST_F(OptionsTest, DatabaseInAMissingDirectoryIsAUsageErrorNamingIt) {
+    auto result = run_raw({"db", "migrate", "--db", "no_such_dir/app.db"});
+    EXPECT_EQ(result.exit_code, 2) << describe(result);
+    EXPECT_NE(result.err.find("no_such_dir"), std::string::npos) << result.err;
+    EXPECT_FALSE(fs::exists(dir() / "no_such_dir"));
+    fs::create_directories(dir() / "a_directory");
+    auto directory = run_raw({"db", "migrate", "--db", "a_directory"});
+    EXPECT_EQ(directory.exit_code, 2) << describe(directory);
+    EXPECT_NE(directory.err.find("a_directory"), std::string::npos) << directory.err;
+}
+
+TEST_F(OptionsTest, QuietAndVerboseChangeOnlyTheLogOnStderr) {
+    auto quiet = belay("migrate", {"-q"});
+    ASSERT_EQ(quiet.exit_code, 0) << describe(quiet);
+    EXPECT_EQ(quiet.err, "");
+    fs::remove(db());
+    auto verbose = belay("migrate", {"-v"});
+    ASSERT_EQ(verbose.exit_code, 0) << describe(verbose);
+    EXPECT_NE(verbose.err.find("0001_a"), std::string::npos)
+        << "-v should log each step on stderr; stderr was: " << verbose.err;
+    // Results stay on stdout whatever the log level.
+    EXPECT_NE(quiet.out.find("0001_a"), std::string::npos) << quiet.out;
+    EXPECT_NE(verbose.out.find("0001_a"), std::string::npos) << verbose.out;
+    auto log_level = belay("status", {}, with_env({{"BELAY_LOG_LEVEL", "off"}}));
+    EXPECT_EQ(log_level.exit_code, 0) << describe(log_level);
+}
+
+TEST_F(OptionsTest, VersionAndHelp) {
+    auto version = run_raw({"--version"});
+    EXPECT_EQ(version.exit_code, 0) << describe(version);
+    EXPECT_EQ(version.out.rfind("belay ", 0), 0U) << version.out;
+    auto help = run_raw({"--help"});
+    EXPECT_EQ(help.exit_code, 0) << describe(help);
+    for (const auto* command : {"status", "migrate", "version", "create"}) {
+        EXPECT_NE(help.out.find(command), std::string::npos) << help.out;
+    }
+    auto migrate_help = run_raw({"db", "migrate", "--help"});
+    EXPECT_EQ(migrate_help.exit_code, 0) << describe(migrate_help);
+    EXPECT_NE(migrate_help.out.find("--dry-run"), std::string::npos) << migrate_help.out;
+}
+
+}  // namespace
+}  // namespace belay::testing

@@ -1,0 +1,132 @@
+// SIGTERM and SIGINT during a slow step: the step is rolled back, no temporary files stay
+// behind, and the exit code says which signal it was (143, 130).
+#include <csignal>
+#include <thread>
+
+#include "e2e/harness.hpp"
+
+namespace belay::testing {
+namespace {
+
+class SignalTest : public E2eTest {
+  protected:
+    void write_slow_second_step() {
+        write_migration("0001_base.sql", up_only("CREATE TABLE base (x);"));
+        write_migration("0002_slow.sql",
+                        "-- +migrate Timeout 600\n-- +migrate Up\n"
+                        "CREATE TABLE half_done (x);\n" +
+                            std::string(k_runaway) + "\n");
+    }
+
+    // Starts `belay db migrate <extra>` logging each step, waits until it is inside 0002, then
+    // sends `signal_number`.
+    RunResult interrupt_slow_step(int signal_number, std::vector<std::string> extra,
+                                  RunOptions options = {}) {
+        extra.insert(extra.end(), {"--log-level", "info"});
+        auto run = start("migrate", extra, std::move(options));
+        EXPECT_TRUE(run->wait_for_stderr("applying 0002", std::chrono::seconds(60)))
+            << "belay never logged that it started 0002";
+        // Give it time to enter the endless statement; the signal is honoured either way.
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        run->send_signal(signal_number);
+        return run->wait(std::chrono::seconds(60));
+    }
+
+    void expect_rolled_back_and_clean() {
+        auto files = list_dir(dir());
+        // Migration files, and pre-run snapshots (*.bak) once backups exist, are expected.
+        std::erase_if(files, [](const std::string& f) {
+            return f.starts_with("migrations") || f.ends_with(".bak");
+        });
+        EXPECT_EQ(files, (std::vector<std::string>{"app.db", "app.db.belay-lock"}))
+            << "a -journal, -wal or other temporary file was left behind";
+        TestDb check(db(), true);
+        EXPECT_FALSE(check.has_object("half_done")) << "the interrupted step was not rolled back";
+        EXPECT_TRUE(check.has_object("base"));
+        EXPECT_EQ(check.column("SELECT version FROM schema_migrations"),
+                  std::vector<std::string>{"0001"});
+    }
+};
+
+TEST_F(SignalTest, SigtermDuringASlowStepExits143AndRollsBack) {
+    write_slow_second_step();
+    auto result = interrupt_slow_step(SIGTERM, {});
+    EXPECT_EQ(result.exit_code, 143) << describe(result);
+    EXPECT_LT(result.seconds, 30.0);
+    expect_rolled_back_and_clean();
+    auto status = belay("status", {"--json"});
+    EXPECT_EQ(status.json()["migrations"][1]["status"], "pending") << status.out;
+
+    // The next run starts the step afresh.
+    write_migration("0002_slow.sql", up_only("CREATE TABLE half_done (x);"));
+    auto again = belay("migrate");
+    EXPECT_EQ(again.exit_code, 0) << describe(again);
+}
+
+TEST_F(SignalTest, SigintDuringASlowStepExits130AndRollsBack) {
+    write_slow_second_step();
+    auto result = interrupt_slow_step(SIGINT, {});
+    EXPECT_EQ(result.exit_code, 130) << describe(result);
+    expect_rolled_back_and_clean();
+}
+
+TEST_F(SignalTest, SigtermDuringADryRunRemovesTheScratchCopy) {
+    write_slow_second_step();
+    ASSERT_EQ(belay("migrate", {"--to", "0001"}).exit_code, 0);
+    const auto bytes = read_file(db());
+    const auto tmp = dir() / "tmp";
+    fs::create_directories(tmp);
+    auto result = interrupt_slow_step(SIGTERM, {"--dry-run"}, with_env({{"TMPDIR", tmp.string()}}));
+    EXPECT_EQ(result.exit_code, 143) << describe(result);
+    EXPECT_TRUE(fs::is_empty(tmp)) << "the dry run's scratch copy was left in TMPDIR";
+    EXPECT_EQ(read_file(db()), bytes);
+}
+
+TEST_F(SignalTest, SigtermWhileWaitingForTheRunLockExits143) {
+    write_slow_second_step();
+    auto holder = start("migrate", {"--log-level", "info"});
+    ASSERT_TRUE(holder->wait_for_stderr("applying 0002", std::chrono::seconds(60)));
+    auto waiter = start("migrate", {"--lock-timeout", "600"});
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    waiter->send_signal(SIGTERM);
+    const auto waited = waiter->wait(std::chrono::seconds(60));
+    EXPECT_EQ(waited.exit_code, 143) << describe(waited);
+    EXPECT_LT(waited.seconds, 30.0);
+    holder->send_signal(SIGTERM);
+    const auto held = holder->wait(std::chrono::seconds(60));
+    EXPECT_EQ(held.exit_code, 143) << describe(held);
+    expect_rolled_back_and_clean();
+}
+
+TEST_F(SignalTest, SigtermWhileWaitingForAWriteLockExits143) {
+    write_migration("0001_a.sql", up_only("CREATE TABLE a (x);"));
+    TestDb holder(db());
+    holder.exec("CREATE TABLE existing (x); BEGIN IMMEDIATE; INSERT INTO existing VALUES (1);");
+    auto run = start("migrate", {"--lock-timeout", "600"});
+    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    run->send_signal(SIGTERM);
+    const auto result = run->wait(std::chrono::seconds(60));
+    EXPECT_EQ(result.exit_code, 143) << describe(result);
+    EXPECT_LT(result.seconds, 30.0) << "the wait for the lock was not cut short";
+    holder.exec("ROLLBACK;");
+    EXPECT_FALSE(holder.has_object("a"));
+}
+
+TEST_F(SignalTest, InterruptedNoTransactionStepStaysDirty) {
+    write_migration("0001_base.sql", up_only("CREATE TABLE base (x);"));
+    write_migration("0002_slow.sql",
+                    "-- +migrate NoTransaction\n-- +migrate Timeout 600\n"
+                    "-- +migrate Up\nCREATE TABLE half_done (x);\n" +
+                        std::string(k_runaway) + "\n");
+    auto result = interrupt_slow_step(SIGTERM, {});
+    EXPECT_EQ(result.exit_code, 143) << describe(result);
+    EXPECT_TRUE(TestDb(db(), true).has_object("half_done")) << "nothing rolls it back";
+    auto status = belay("status", {"--json"});
+    EXPECT_EQ(status.json()["migrations"][1]["status"], "dirty") << status.out;
+    auto refused = belay("migrate");
+    EXPECT_EQ(refused.exit_code, 5) << describe(refused);
+    EXPECT_NE(refused.err.find("0002_slow"), std::string::npos) << refused.err;
+}
+
+}  // namespace
+}  // namespace belay::testing

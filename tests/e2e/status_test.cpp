@@ -1,0 +1,153 @@
+// `belay db status` and `belay db version`: read-only views that create nothing.
+#include "e2e/harness.hpp"
+
+namespace belay::testing {
+namespace {
+
+class StatusTest : public E2eTest {
+  protected:
+    void write_three() {
+        write_migration("0001_create_users.sql", up_only("CREATE TABLE users (id INTEGER);"));
+        write_migration("0002_add_email.sql", up_only("ALTER TABLE users ADD COLUMN email TEXT;"));
+        write_migration("0003_index_email.sql",
+                        up_only("CREATE INDEX users_email ON users (email);"));
+    }
+};
+
+TEST_F(StatusTest, TextShowsEveryMigrationWithItsStatus) {
+    write_three();
+    ASSERT_EQ(belay("migrate", {"--to", "0002"}).exit_code, 0);
+    auto result = belay("status");
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_NE(result.out.find(db().string()), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find("0002"), std::string::npos);
+    for (const auto* header : {"VERSION", "NAME", "STATUS", "APPLIED AT", "DURATION"}) {
+        EXPECT_NE(result.out.find(header), std::string::npos) << header << "\n" << result.out;
+    }
+    // One line per migration, each with its own status.
+    auto line_of = [&](const std::string& name) {
+        const auto at = result.out.find(name);
+        EXPECT_NE(at, std::string::npos) << name << "\n" << result.out;
+        const auto end = result.out.find('\n', at);
+        return result.out.substr(at, end - at);
+    };
+    EXPECT_NE(line_of("create_users").find("applied"), std::string::npos);
+    EXPECT_NE(line_of("add_email").find("applied"), std::string::npos);
+    EXPECT_NE(line_of("index_email").find("pending"), std::string::npos);
+    EXPECT_NE(result.out.find("2 applied, 1 pending"), std::string::npos) << result.out;
+}
+
+TEST_F(StatusTest, JsonParsesAndHoldsTheFacts) {
+    write_three();
+    ASSERT_EQ(belay("migrate", {"--to", "0002"}).exit_code, 0);
+    auto result = belay("status", {"--json"});
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    const auto status = result.json();
+    EXPECT_EQ(status["database"], db().string());
+    EXPECT_EQ(status["exists"], true);
+    EXPECT_EQ(status["size_bytes"].get<std::uintmax_t>(), fs::file_size(db()));
+    EXPECT_EQ(status["current_version"], "0002");
+    EXPECT_EQ(status["pending"], 1);
+    EXPECT_EQ(status["needs_attention"], true);
+    const auto& migrations = status["migrations"];
+    ASSERT_EQ(migrations.size(), 3U);
+    EXPECT_EQ(migrations[0]["version"], "0001");
+    EXPECT_EQ(migrations[0]["name"], "create_users");
+    EXPECT_EQ(migrations[0]["status"], "applied");
+    EXPECT_TRUE(migrations[0]["applied_at"].is_string());
+    EXPECT_TRUE(migrations[0]["execution_ms"].is_number_integer());
+    EXPECT_EQ(migrations[2]["status"], "pending");
+    EXPECT_TRUE(migrations[2]["applied_at"].is_null());
+}
+
+TEST_F(StatusTest, ExitCodeIsSixWithPendingWorkAndZeroWhenUpToDate) {
+    write_three();
+    auto before = belay("status", {"--exit-code"});
+    EXPECT_EQ(before.exit_code, 6) << describe(before);
+    EXPECT_FALSE(fs::exists(db())) << "status --exit-code created the database";
+    ASSERT_EQ(belay("migrate").exit_code, 0);
+    auto after = belay("status", {"--exit-code"});
+    EXPECT_EQ(after.exit_code, 0) << describe(after);
+    EXPECT_EQ(belay("status").exit_code, 0) << "without --exit-code pending work is not an error";
+    write_migration("0004_more.sql", up_only("CREATE TABLE more (x);"));
+    EXPECT_EQ(belay("status", {"--exit-code"}).exit_code, 6);
+    EXPECT_EQ(belay("status").exit_code, 0);
+}
+
+TEST_F(StatusTest, StatusAndVersionOnAMissingDatabaseCreateNothing) {
+    write_three();
+    const auto files_before = list_dir(dir());
+    auto status = belay("status");
+    EXPECT_EQ(status.exit_code, 0) << describe(status);
+    EXPECT_NE(status.out.find("pending"), std::string::npos) << status.out;
+    auto json = belay("status", {"--json"});
+    ASSERT_EQ(json.exit_code, 0) << describe(json);
+    EXPECT_EQ(json.json()["exists"], false);
+    EXPECT_EQ(json.json()["pending"], 3);
+    EXPECT_EQ(json.json()["current_version"], "0");
+    auto version = belay("version");
+    EXPECT_EQ(version.exit_code, 0) << describe(version);
+    EXPECT_EQ(version.out, "0\n");
+    EXPECT_EQ(list_dir(dir()), files_before) << "a read-only command created a file";
+}
+
+TEST_F(StatusTest, StatusAndVersionDoNotWriteToAnExistingDatabase) {
+    write_three();
+    ASSERT_EQ(belay("migrate", {"--to", "0001"}).exit_code, 0);
+    const auto bytes = read_file(db());
+    const auto files_before = list_dir(dir());
+    EXPECT_EQ(belay("status").exit_code, 0);
+    EXPECT_EQ(belay("status", {"--json", "--exit-code"}).exit_code, 6);
+    EXPECT_EQ(belay("version").out, "0001\n");
+    EXPECT_EQ(read_file(db()), bytes);
+    EXPECT_EQ(list_dir(dir()), files_before);
+}
+
+TEST_F(StatusTest, StatusOnADatabaseBelayNeverMigratedCreatesNoTable) {
+    write_three();
+    {
+        TestDb setup(db());
+        setup.exec("CREATE TABLE existing (x);");
+    }
+    const auto bytes = read_file(db());
+    auto result = belay("status", {"--json"});
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_EQ(result.json()["pending"], 3);
+    EXPECT_EQ(read_file(db()), bytes);
+    EXPECT_EQ(TestDb(db(), true).tables(), std::vector<std::string>{"existing"});
+}
+
+TEST_F(StatusTest, OutOfOrderPendingIsFlagged) {
+    write_migration("0001_a.sql", up_only("CREATE TABLE a (x);"));
+    write_migration("0003_c.sql", up_only("CREATE TABLE c (x);"));
+    ASSERT_EQ(belay("migrate").exit_code, 0);
+    write_migration("0002_b.sql", up_only("CREATE TABLE b (x);"));
+    auto text = belay("status", {"--exit-code"});
+    EXPECT_EQ(text.exit_code, 6) << describe(text);
+    EXPECT_NE(text.out.find("out of order"), std::string::npos) << text.out;
+    const auto json = belay("status", {"--json"}).json();
+    EXPECT_EQ(json["migrations"][1]["version"], "0002");
+    EXPECT_EQ(json["migrations"][1]["out_of_order"], true);
+    EXPECT_EQ(json["migrations"][2]["out_of_order"], false);
+}
+
+TEST_F(StatusTest, VersionKeepsLeadingZerosAndSupportsJson) {
+    write_migration("007_bond.sql", up_only("CREATE TABLE bond (x);"));
+    ASSERT_EQ(belay("migrate").exit_code, 0);
+    EXPECT_EQ(belay("version").out, "007\n");
+    auto json = belay("version", {"--json"});
+    ASSERT_EQ(json.exit_code, 0) << describe(json);
+    EXPECT_EQ(json.json()["version"], "007");
+}
+
+TEST_F(StatusTest, VersionNeedsNoMigrationsDirectory) {
+    write_three();
+    ASSERT_EQ(belay("migrate").exit_code, 0);
+    fs::remove_all(migrations());
+    auto version = run_raw({"db", "version", "--db", db().string()});
+    EXPECT_EQ(version.exit_code, 0) << describe(version);
+    EXPECT_EQ(version.out, "0003\n");
+}
+
+}  // namespace
+}  // namespace belay::testing

@@ -1,0 +1,170 @@
+// Step timeouts that really stop runaway statements, lock timeouts that really give up (exit 4),
+// and concurrent runs that apply each migration exactly once.
+//
+// Timing assertions are deliberately loose: the machine running the tests may be slow and busy.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "e2e/harness.hpp"
+
+namespace belay::testing {
+namespace {
+
+class TimeoutAndLockTest : public E2eTest {
+  protected:
+    void write_runaway(const std::string& directive) {
+        write_migration("0001_base.sql", up_only("CREATE TABLE base (x);"));
+        write_migration(
+            "0002_runaway.sql",
+            directive + "-- +migrate Up\nCREATE TABLE half_done (x);\n" + k_runaway + "\n");
+    }
+    // `line` is the runaway statement's line in 0002_runaway.sql.
+    void expect_runaway_stopped(const RunResult& result, int line) {
+        EXPECT_EQ(result.exit_code, 1) << describe(result);
+        EXPECT_LT(result.seconds, 20.0) << "the step timeout did not stop the statement in time";
+        EXPECT_NE(result.err.find("0002_runaway.sql:" + std::to_string(line)), std::string::npos)
+            << result.err;
+        EXPECT_NE(result.err.find("timeout"), std::string::npos) << result.err;
+        TestDb check(db(), true);
+        EXPECT_FALSE(check.has_object("half_done")) << "the timed-out step was not rolled back";
+        EXPECT_EQ(check.column("SELECT version FROM schema_migrations"),
+                  std::vector<std::string>{"0001"});
+        auto status = belay("status", {"--json"});
+        EXPECT_EQ(status.json()["migrations"][1]["status"], "failed") << status.out;
+    }
+};
+
+TEST_F(TimeoutAndLockTest, TimeoutDirectiveStopsARunawayStep) {
+    write_runaway("-- +migrate Timeout 1\n");
+    expect_runaway_stopped(belay("migrate"), 4);
+}
+
+TEST_F(TimeoutAndLockTest, StepTimeoutOptionStopsARunawayStep) {
+    write_runaway("");
+    expect_runaway_stopped(belay("migrate", {"--step-timeout", "1"}), 3);
+}
+
+TEST_F(TimeoutAndLockTest, TimeoutDirectiveWinsOverTheOption) {
+    write_runaway("-- +migrate Timeout 0.5\n");
+    expect_runaway_stopped(belay("migrate", {"--step-timeout", "600"}), 4);
+}
+
+TEST_F(TimeoutAndLockTest, WriteLockHeldByAnotherConnectionGivesExitFour) {
+    write_migration("0001_a.sql", up_only("CREATE TABLE a (x);"));
+    {
+        TestDb setup(db());
+        setup.exec("CREATE TABLE existing (x);");
+    }
+    TestDb holder(db());
+    holder.exec("BEGIN IMMEDIATE; INSERT INTO existing VALUES (1);");
+    auto result = belay("migrate", {"--lock-timeout", "1"});
+    EXPECT_EQ(result.exit_code, 4) << describe(result);
+    EXPECT_LT(result.seconds, 20.0);
+    EXPECT_NE(result.err.find("lock"), std::string::npos) << result.err;
+    // Clear means: it says why it gave up and what to do (docs/exit-codes.md: raise
+    // --lock-timeout), as the run-lock message does.
+    EXPECT_TRUE(result.err.find("lock-timeout") != std::string::npos ||
+                result.err.find("lock timeout") != std::string::npos)
+        << result.err;
+    holder.exec("ROLLBACK;");
+    EXPECT_FALSE(holder.has_object("a")) << "nothing may be applied while the lock is held";
+    EXPECT_EQ(holder.tables(), (std::vector<std::string>{"existing"}))
+        << "a busy run must not leave history tables behind either";
+
+    auto later = belay("migrate", {"--lock-timeout", "1"});
+    EXPECT_EQ(later.exit_code, 0) << describe(later);
+    EXPECT_TRUE(TestDb(db(), true).has_object("a"));
+}
+
+// The lock timeout bounds the whole wait: giving up on a busy database must not wait a second
+// time (e.g. to record the failure under the same lock). 5 s timeout, 4 s of slack.
+TEST_F(TimeoutAndLockTest, BusyDatabaseIsGivenUpAfterTheLockTimeoutNotTwice) {
+    write_migration("0001_a.sql", up_only("CREATE TABLE a (x);"));
+    TestDb holder(db());
+    holder.exec("CREATE TABLE existing (x); BEGIN IMMEDIATE; INSERT INTO existing VALUES (1);");
+    auto result = belay("migrate", {"--lock-timeout", "5"});
+    EXPECT_EQ(result.exit_code, 4) << describe(result);
+    EXPECT_GT(result.seconds, 4.0) << "gave up before the lock timeout";
+    EXPECT_LT(result.seconds, 9.0) << "waited about twice the lock timeout";
+    holder.exec("ROLLBACK;");
+}
+
+TEST_F(TimeoutAndLockTest, RunLockHeldByAnotherRunGivesExitFour) {
+    write_migration("0001_a.sql", up_only("CREATE TABLE a (x);"));
+    const auto lock_path = dir() / "app.db.belay-lock";
+    const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+    auto result = belay("migrate", {"--lock-timeout", "1"});
+    ::close(fd);
+    EXPECT_EQ(result.exit_code, 4) << describe(result);
+    EXPECT_LT(result.seconds, 20.0);
+    EXPECT_NE(result.err.find("belay-lock"), std::string::npos) << result.err;
+    EXPECT_FALSE(fs::exists(db()) && TestDb(db(), true).has_object("a"));
+
+    auto later = belay("migrate");
+    EXPECT_EQ(later.exit_code, 0) << describe(later);
+}
+
+class ConcurrentRunsTest : public TimeoutAndLockTest {
+  protected:
+    // Each migration appends one row to `effects`; a migration run twice would show up as a
+    // duplicate row (or as a failed CREATE TABLE).
+    void write_effects(int count) {
+        write_migration("0001_effects.sql",
+                        up_only("CREATE TABLE effects (version TEXT NOT NULL);\n"
+                                "INSERT INTO effects VALUES ('0001');"));
+        for (int i = 2; i <= count; ++i) {
+            char version[16];
+            std::snprintf(version, sizeof version, "%04d", i);
+            // A little work per step so that the runs overlap in time.
+            write_migration(std::string(version) + "_step.sql",
+                            up_only("CREATE TABLE t" + std::to_string(i) +
+                                    " (x);\n"
+                                    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 "
+                                    "FROM c WHERE x < 100000) SELECT count(*) FROM c;\n"
+                                    "INSERT INTO effects VALUES ('" +
+                                    version + "');"));
+        }
+    }
+    void expect_each_applied_once(int count) {
+        TestDb check(db(), true);
+        EXPECT_EQ(check.count("effects"), count);
+        EXPECT_EQ(check.scalar("SELECT count(DISTINCT version) FROM effects"),
+                  std::to_string(count));
+        EXPECT_EQ(check.count("schema_migrations"), count);
+    }
+};
+
+TEST_F(ConcurrentRunsTest, TwoRunsApplyEachMigrationExactlyOnce) {
+    write_effects(8);
+    auto first = start("migrate", {"--lock-timeout", "60"});
+    auto second = start("migrate", {"--lock-timeout", "60"});
+    const auto a = first->wait();
+    const auto b = second->wait();
+    EXPECT_EQ(a.exit_code, 0) << describe(a);
+    EXPECT_EQ(b.exit_code, 0) << describe(b);
+    expect_each_applied_once(8);
+}
+
+TEST_F(ConcurrentRunsTest, FourRunsAtOnceExitZeroOrBusy) {
+    write_effects(8);
+    std::vector<std::unique_ptr<BackgroundRun>> runs;
+    for (int i = 0; i < 4; ++i) {
+        runs.push_back(start("migrate", {"--lock-timeout", "1"}));
+    }
+    int successes = 0;
+    for (auto& run : runs) {
+        const auto result = run->wait();
+        EXPECT_TRUE(result.exit_code == 0 || result.exit_code == 4) << describe(result);
+        successes += result.exit_code == 0 ? 1 : 0;
+    }
+    EXPECT_GE(successes, 1);
+    expect_each_applied_once(8);
+}
+
+}  // namespace
+}  // namespace belay::testing

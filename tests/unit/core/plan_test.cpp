@@ -1,0 +1,362 @@
+#include "core/plan.hpp"
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace belay {
+namespace {
+
+#define EXPECT_CONTAINS(haystack, needle) \
+    EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
+
+Version v(std::string_view text) {
+    auto version = Version::parse(text);
+    if (!version) {
+        throw std::invalid_argument(std::string(text));
+    }
+    return *version;
+}
+
+std::string checksum_of(std::string_view version) {
+    return "sum-" + std::string(version);
+}
+
+// A migration file as load_migrations would give it; the checksum is derived from the version
+// unless a test wants a file that differs from what was applied.
+Migration file(std::string_view version, std::string name, std::string checksum = {}) {
+    Migration m{v(version), std::move(name), {}, {}, {}, {}, false, false, std::nullopt, {}};
+    m.path = std::string(version) + "_" + m.name + ".sql";
+    m.up.present = true;
+    m.up.sql = "SELECT 1;\n";
+    m.checksum = checksum.empty() ? checksum_of(version) : std::move(checksum);
+    return m;
+}
+
+AppliedMigration applied(std::string_view version, std::string name, std::string checksum = {}) {
+    return AppliedMigration{std::string(version),
+                            std::move(name),
+                            checksum.empty() ? checksum_of(version) : std::move(checksum),
+                            "2026-01-02T03:04:05Z",
+                            12,
+                            "fingerprint"};
+}
+
+const PlanEntry& entry_for(const Plan& plan, std::string_view version) {
+    for (const auto& entry : plan.entries) {
+        if (entry.version == v(version)) {
+            return entry;
+        }
+    }
+    throw std::out_of_range("no plan entry for " + std::string(version));
+}
+
+std::vector<std::string> versions_of(const std::vector<const Migration*>& steps) {
+    std::vector<std::string> versions;
+    for (const auto* step : steps) {
+        versions.push_back(step->version.text());
+    }
+    return versions;
+}
+
+std::vector<std::string> statuses_of(const Plan& plan) {
+    std::vector<std::string> statuses;
+    for (const auto& entry : plan.entries) {
+        statuses.push_back(entry.version.text() + ":" + std::string(to_string(entry.status)));
+    }
+    return statuses;
+}
+
+std::string refusal(const Plan& plan, const UpPolicy& policy = {}) {
+    auto steps = select_up_steps(plan, policy);
+    if (steps) {
+        ADD_FAILURE() << "expected a refusal, got " << steps->size() << " steps";
+        return {};
+    }
+    EXPECT_EQ(steps.error().code, ErrorCode::refused);
+    return steps.error().message;
+}
+
+TEST(BuildPlan, NewDatabaseHasEverythingPendingAndVersionZero) {
+    const std::vector<Migration> files{file("0001", "a"), file("0002", "b")};
+    const auto plan = build_plan(files, History{});
+    EXPECT_EQ(statuses_of(plan), (std::vector<std::string>{"0001:pending", "0002:pending"}));
+    EXPECT_EQ(plan.current_version, "0");
+    EXPECT_EQ(plan.pending().size(), 2U);
+    EXPECT_FALSE(plan.has_problems());
+    EXPECT_EQ(entry_for(plan, "0001").migration, &files[0]);
+}
+
+TEST(BuildPlan, GivesEveryStatus) {
+    const std::vector<Migration> files{file("0001", "applied"), file("0002", "modified", "edited"),
+                                       file("0004", "failed"), file("0005", "dirty"),
+                                       file("0006", "pending")};
+    History history;
+    history.table_exists = true;
+    history.applied = {applied("0001", "applied"), applied("0002", "modified"),
+                       applied("0003", "missing")};
+    history.failures = {FailedAttempt{"0004", "failed", "2026-01-02T03:04:05Z", "boom"}};
+    history.dirty = {DirtyMark{"0005", "dirty", "2026-01-02T03:04:05Z"}};
+
+    const auto plan = build_plan(files, history);
+
+    EXPECT_EQ(statuses_of(plan),
+              (std::vector<std::string>{"0001:applied", "0002:modified", "0003:missing",
+                                        "0004:failed", "0005:dirty", "0006:pending"}));
+    EXPECT_EQ(entry_for(plan, "0003").migration, nullptr);
+    EXPECT_EQ(entry_for(plan, "0003").name, "missing");
+    ASSERT_TRUE(entry_for(plan, "0004").last_failure.has_value());
+    EXPECT_EQ(entry_for(plan, "0004").last_failure->error, "boom");
+    ASSERT_TRUE(entry_for(plan, "0002").applied.has_value());
+    EXPECT_EQ(entry_for(plan, "0002").applied->checksum, checksum_of("0002"));
+    EXPECT_TRUE(plan.has_problems());
+    // Failed migrations are retried, so they count as pending work.
+    std::vector<std::string> pending;
+    for (const auto* entry : plan.pending()) {
+        pending.push_back(entry->version.text());
+    }
+    EXPECT_EQ(pending, (std::vector<std::string>{"0004", "0006"}));
+}
+
+TEST(BuildPlan, ZeroPaddedFileMatchesUnpaddedHistoryRow) {
+    const std::vector<Migration> files{file("0001", "a"), file("0002", "b")};
+    History history;
+    history.applied = {applied("1", "a", checksum_of("0001"))};
+    const auto plan = build_plan(files, history);
+    ASSERT_EQ(plan.entries.size(), 2U);
+    EXPECT_EQ(entry_for(plan, "1").status, MigrationStatus::applied);
+    EXPECT_EQ(entry_for(plan, "1").migration, &files[0]);
+    EXPECT_EQ(entry_for(plan, "2").status, MigrationStatus::pending);
+    // The current version is spelled as the history row has it.
+    EXPECT_EQ(plan.current_version, "1");
+}
+
+TEST(BuildPlan, OrdersVersionsNumericallyBeyondInt64) {
+    // 99999999999999999999 > 2^64; 100000000000000000000 has 21 digits.
+    const std::vector<Migration> files{file("9", "nine"),
+                                       file("10", "ten"),
+                                       file("20240101123456", "stamp"),
+                                       file("18446744073709551616", "past_uint64"),
+                                       file("99999999999999999999", "big"),
+                                       file("100000000000000000000", "bigger")};
+    const auto plan = build_plan(files, History{});
+    std::vector<std::string> order;
+    for (const auto& entry : plan.entries) {
+        order.push_back(entry.version.text());
+    }
+    EXPECT_EQ(order, (std::vector<std::string>{"9", "10", "20240101123456", "18446744073709551616",
+                                               "99999999999999999999", "100000000000000000000"}));
+}
+
+TEST(BuildPlan, CurrentVersionIsTheNewestAppliedAsWritten) {
+    const std::vector<Migration> files{file("0001", "a"), file("00003", "c"), file("0010", "d")};
+    History history;
+    // History order does not matter; the newest by number wins, spelled as written.
+    history.applied = {applied("00003", "c"), applied("0001", "a")};
+    const auto plan = build_plan(files, history);
+    EXPECT_EQ(plan.current_version, "00003");
+}
+
+TEST(BuildPlan, MissingFileStillCountsForCurrentVersion) {
+    const std::vector<Migration> files{file("0001", "a")};
+    History history;
+    history.applied = {applied("0001", "a"), applied("0002", "gone")};
+    const auto plan = build_plan(files, history);
+    EXPECT_EQ(plan.current_version, "0002");
+    EXPECT_EQ(entry_for(plan, "0002").status, MigrationStatus::missing);
+}
+
+TEST(BuildPlan, FlagsPendingOlderThanNewestAppliedAsOutOfOrder) {
+    const std::vector<Migration> files{file("0001", "a"), file("0002", "late"), file("0003", "c"),
+                                       file("0004", "next")};
+    History history;
+    history.applied = {applied("0001", "a"), applied("0003", "c")};
+    const auto plan = build_plan(files, history);
+    EXPECT_TRUE(entry_for(plan, "0002").out_of_order);
+    EXPECT_EQ(entry_for(plan, "0002").status, MigrationStatus::pending);
+    EXPECT_FALSE(entry_for(plan, "0004").out_of_order);
+    EXPECT_FALSE(entry_for(plan, "0001").out_of_order);
+    EXPECT_TRUE(plan.has_problems());
+}
+
+TEST(BuildPlan, FailedMigrationOlderThanNewestAppliedIsOutOfOrderToo) {
+    const std::vector<Migration> files{file("0001", "a"), file("0002", "b")};
+    History history;
+    history.applied = {applied("0002", "b")};
+    history.failures = {FailedAttempt{"0001", "a", "2026-01-02T03:04:05Z", "boom"}};
+    const auto plan = build_plan(files, history);
+    EXPECT_EQ(entry_for(plan, "0001").status, MigrationStatus::failed);
+    EXPECT_TRUE(entry_for(plan, "0001").out_of_order);
+}
+
+TEST(BuildPlan, FailureRecordForAnAppliedMigrationIsIgnored) {
+    const std::vector<Migration> files{file("0001", "a")};
+    History history;
+    history.applied = {applied("0001", "a")};
+    history.failures = {FailedAttempt{"0001", "a", "2026-01-02T03:04:05Z", "old"}};
+    const auto plan = build_plan(files, history);
+    EXPECT_EQ(entry_for(plan, "0001").status, MigrationStatus::applied);
+    EXPECT_FALSE(plan.has_problems());
+}
+
+TEST(BuildPlan, DirtyMarkWithoutFileStillShows) {
+    History history;
+    history.dirty = {DirtyMark{"0007", "half_done", "2026-01-02T03:04:05Z"}};
+    const auto plan = build_plan({}, history);
+    ASSERT_EQ(plan.entries.size(), 1U);
+    EXPECT_EQ(plan.entries[0].status, MigrationStatus::dirty);
+    EXPECT_EQ(plan.entries[0].name, "half_done");
+}
+
+// Regression: a hand-written history row whose version is not digits sorts after every real
+// version; it must not become the "current version" nor hide out-of-order files.
+TEST(BuildPlan, NonNumericHistoryRowDoesNotBecomeCurrentVersion) {
+    const std::vector<Migration> files{file("0001", "a"), file("0002", "b"), file("0003", "c")};
+    History history;
+    history.applied = {applied("0001", "a"), applied("0003", "c"), applied("manual", "hotfix")};
+    const auto plan = build_plan(files, history);
+    EXPECT_EQ(plan.current_version, "0003");
+    EXPECT_TRUE(entry_for(plan, "0002").out_of_order);
+}
+
+TEST(SelectUpSteps, ReturnsPendingInOrder) {
+    const std::vector<Migration> files{file("0001", "a"), file("0002", "b"), file("0003", "c")};
+    History history;
+    history.applied = {applied("0001", "a")};
+    const auto steps = select_up_steps(build_plan(files, history), {});
+    ASSERT_TRUE(steps.has_value()) << steps.error().message;
+    EXPECT_EQ(versions_of(*steps), (std::vector<std::string>{"0002", "0003"}));
+    EXPECT_EQ((*steps)[0], &files[1]);
+}
+
+TEST(SelectUpSteps, NothingPendingGivesNoSteps) {
+    const std::vector<Migration> files{file("0001", "a")};
+    History history;
+    history.applied = {applied("0001", "a")};
+    const auto steps = select_up_steps(build_plan(files, history), {});
+    ASSERT_TRUE(steps.has_value()) << steps.error().message;
+    EXPECT_TRUE(steps->empty());
+}
+
+TEST(SelectUpSteps, RetriesFailedMigrations) {
+    const std::vector<Migration> files{file("0001", "a"), file("0002", "b")};
+    History history;
+    history.applied = {applied("0001", "a")};
+    history.failures = {FailedAttempt{"0002", "b", "2026-01-02T03:04:05Z", "boom"}};
+    const auto steps = select_up_steps(build_plan(files, history), {});
+    ASSERT_TRUE(steps.has_value()) << steps.error().message;
+    EXPECT_EQ(versions_of(*steps), (std::vector<std::string>{"0002"}));
+}
+
+TEST(SelectUpSteps, RefusesDirty) {
+    const std::vector<Migration> files{file("0001", "a"), file("0002", "b")};
+    History history;
+    history.dirty = {DirtyMark{"0001", "a", "2026-01-02T03:04:05Z"}};
+    const auto message = refusal(build_plan(files, history));
+    EXPECT_CONTAINS(message, "0001_a is dirty");
+}
+
+TEST(SelectUpSteps, RefusesModifiedNamingBothChecksums) {
+    const std::vector<Migration> files{file("0001", "a", "0123456789abcdefdisk"),
+                                       file("0002", "b")};
+    History history;
+    history.applied = {applied("0001", "a", "fedcba9876543210hist")};
+    const auto message = refusal(build_plan(files, history));
+    EXPECT_CONTAINS(message, "0001_a was changed after it was applied");
+    EXPECT_CONTAINS(message, "fedcba987654");
+    EXPECT_CONTAINS(message, "0123456789ab");
+}
+
+TEST(SelectUpSteps, RefusesMissing) {
+    const std::vector<Migration> files{file("0002", "b")};
+    History history;
+    history.applied = {applied("0001", "gone")};
+    const auto message = refusal(build_plan(files, history));
+    EXPECT_CONTAINS(message, "0001_gone is applied but its file is gone");
+}
+
+TEST(SelectUpSteps, RefusesOutOfOrderUnlessAllowed) {
+    const std::vector<Migration> files{file("0001", "a"), file("0002", "late"), file("0003", "c"),
+                                       file("0004", "d")};
+    History history;
+    history.applied = {applied("0001", "a"), applied("0003", "c")};
+    const auto plan = build_plan(files, history);
+
+    const auto message = refusal(plan);
+    EXPECT_CONTAINS(message, "0002_late");
+    EXPECT_CONTAINS(message, "--allow-out-of-order");
+    EXPECT_EQ(message.find("0004"), std::string::npos) << message;
+
+    const auto steps = select_up_steps(plan, UpPolicy{std::nullopt, true});
+    ASSERT_TRUE(steps.has_value()) << steps.error().message;
+    EXPECT_EQ(versions_of(*steps), (std::vector<std::string>{"0002", "0004"}));
+}
+
+TEST(SelectUpSteps, AllowOutOfOrderDoesNotLiftOtherRefusals) {
+    const std::vector<Migration> files{file("0001", "a", "edited"), file("0002", "b")};
+    History history;
+    history.applied = {applied("0001", "a")};
+    const auto message = refusal(build_plan(files, history), UpPolicy{std::nullopt, true});
+    EXPECT_CONTAINS(message, "0001_a was changed");
+}
+
+TEST(SelectUpSteps, ListsEveryReasonInOneMessage) {
+    const std::vector<Migration> files{file("0001", "late"), file("0002", "changed", "edited"),
+                                       file("0004", "applied"), file("0005", "half")};
+    History history;
+    history.applied = {applied("0002", "changed"), applied("0003", "gone"),
+                       applied("0004", "applied")};
+    history.dirty = {DirtyMark{"0005", "half", "2026-01-02T03:04:05Z"}};
+    const auto message = refusal(build_plan(files, history));
+    EXPECT_CONTAINS(message, "nothing was changed");
+    EXPECT_CONTAINS(message, "0001_late is pending but older");
+    EXPECT_CONTAINS(message, "0002_changed was changed");
+    EXPECT_CONTAINS(message, "0003_gone is applied but its file is gone");
+    EXPECT_CONTAINS(message, "0005_half is dirty");
+}
+
+TEST(SelectUpSteps, TargetStopsAfterIt) {
+    const std::vector<Migration> files{file("0001", "a"), file("0002", "b"), file("0003", "c")};
+    const auto plan = build_plan(files, History{});
+    const auto steps = select_up_steps(plan, UpPolicy{v("0002"), false});
+    ASSERT_TRUE(steps.has_value()) << steps.error().message;
+    EXPECT_EQ(versions_of(*steps), (std::vector<std::string>{"0001", "0002"}));
+}
+
+TEST(SelectUpSteps, TargetMatchesNumerically) {
+    const std::vector<Migration> files{file("0001", "a"), file("0002", "b"), file("0003", "c")};
+    const auto steps = select_up_steps(build_plan(files, History{}), UpPolicy{v("1"), false});
+    ASSERT_TRUE(steps.has_value()) << steps.error().message;
+    EXPECT_EQ(versions_of(*steps), (std::vector<std::string>{"0001"}));
+}
+
+TEST(SelectUpSteps, TargetAlreadyAppliedGivesNoSteps) {
+    const std::vector<Migration> files{file("0001", "a"), file("0002", "b")};
+    History history;
+    history.applied = {applied("0001", "a")};
+    const auto steps = select_up_steps(build_plan(files, history), UpPolicy{v("0001"), false});
+    ASSERT_TRUE(steps.has_value()) << steps.error().message;
+    EXPECT_TRUE(steps->empty());
+}
+
+TEST(SelectUpSteps, UnknownTargetIsInvalidInput) {
+    const std::vector<Migration> files{file("0001", "a"), file("0003", "c")};
+    const auto steps = select_up_steps(build_plan(files, History{}), UpPolicy{v("0002"), false});
+    ASSERT_FALSE(steps.has_value());
+    EXPECT_EQ(steps.error().code, ErrorCode::invalid_input);
+    EXPECT_CONTAINS(steps.error().message, "--to 0002");
+}
+
+TEST(MigrationStatusNames, AreTheWordsStatusPrints) {
+    EXPECT_EQ(to_string(MigrationStatus::applied), "applied");
+    EXPECT_EQ(to_string(MigrationStatus::pending), "pending");
+    EXPECT_EQ(to_string(MigrationStatus::failed), "failed");
+    EXPECT_EQ(to_string(MigrationStatus::dirty), "dirty");
+    EXPECT_EQ(to_string(MigrationStatus::modified), "modified");
+    EXPECT_EQ(to_string(MigrationStatus::missing), "missing");
+}
+
+}  // namespace
+}  // namespace belay

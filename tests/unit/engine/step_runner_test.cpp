@@ -1,0 +1,246 @@
+#include "engine/step_runner.hpp"
+
+#include <chrono>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "core/migration_parser.hpp"
+#include "sqlite/database.hpp"
+#include "sqlite/execution_guard.hpp"
+#include "sqlite/history_store.hpp"
+#include "support/temp_dir.hpp"
+#include "unit/engine/raw_database.hpp"
+
+namespace belay {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using testing::RawDatabase;
+
+#define EXPECT_CONTAINS(haystack, needle) \
+    EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
+
+// One connection with belay's machinery around it, as run_migrate sets it up.
+class StepFixture : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        auto db = sqlite::Database::open(m_dir / "app.db", sqlite::OpenMode::read_write_create);
+        ASSERT_TRUE(db.has_value()) << db.error().message;
+        m_db.emplace(std::move(*db));
+        m_history.emplace(*m_db, "schema_migrations");
+        m_guard.emplace(*m_db, 2s);
+    }
+
+    void TearDown() override {
+        m_guard.reset();
+        m_history.reset();
+        m_db.reset();
+    }
+
+    // Parses `contents` as the file `file_name` (kept on disk, so messages can name it).
+    Migration migration(std::string_view file_name, std::string_view contents) {
+        const auto path = m_dir.write(file_name, contents);
+        auto parsed = parse_migration(path, contents);
+        if (!parsed) {
+            throw std::runtime_error(parsed.error().message);
+        }
+        return *parsed;
+    }
+
+    StepOutcome apply(const Migration& m) {
+        StepContext context{*m_db, *m_history, *m_guard, m_options, {}};
+        return apply_up_step(context, m);
+    }
+
+    // Applies a file that must succeed (test set-up).
+    void apply_ok(std::string_view file_name, std::string_view contents) {
+        const auto outcome = apply(migration(file_name, contents));
+        ASSERT_FALSE(outcome.error.has_value()) << outcome.error->message;
+    }
+
+    RawDatabase raw() { return RawDatabase(m_dir / "app.db"); }
+
+    testing::TempDir m_dir;
+    std::optional<sqlite::Database> m_db;
+    std::optional<sqlite::HistoryStore> m_history;
+    std::optional<sqlite::ExecutionGuard> m_guard;
+    MigrateOptions m_options;
+};
+
+const std::string k_parent_child =
+    "-- +migrate Up\n"
+    "CREATE TABLE parent (id INTEGER PRIMARY KEY);\n"
+    "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id));\n"
+    "INSERT INTO parent VALUES (1);\n"
+    "INSERT INTO child VALUES (10, 1);\n";
+
+TEST_F(StepFixture, AppliedStepReportsAndRecordsItself) {
+    const auto m = migration("0001_parent_child.sql", k_parent_child);
+    const auto outcome = apply(m);
+    ASSERT_FALSE(outcome.error.has_value()) << outcome.error->message;
+    EXPECT_EQ(outcome.report.result, StepResult::applied);
+    EXPECT_EQ(outcome.report.version, "0001");
+    EXPECT_EQ(outcome.report.name, "parent_child");
+    EXPECT_FALSE(outcome.report.no_transaction);
+    EXPECT_GE(outcome.report.duration_ms, 0);
+    auto db = raw();
+    EXPECT_EQ(db.text("SELECT checksum FROM schema_migrations WHERE version = '0001'"), m.checksum);
+    EXPECT_FALSE(m_db->in_transaction());
+}
+
+TEST_F(StepFixture, StepAppliedByAnotherRunMeanwhileIsSkipped) {
+    apply_ok("0001_parent_child.sql", k_parent_child);
+    // Same version, spelled differently, as another belay run might have recorded it.
+    const auto again = migration("1_parent_child.sql", "-- +migrate Up\nCREATE TABLE extra (x);\n");
+    const auto outcome = apply(again);
+    EXPECT_FALSE(outcome.error.has_value());
+    EXPECT_EQ(outcome.report.result, StepResult::not_run);
+    ASSERT_EQ(outcome.report.warnings.size(), 1U);
+    EXPECT_CONTAINS(outcome.report.warnings[0], "already applied");
+    auto db = raw();
+    EXPECT_FALSE(db.has_table("extra"));
+    EXPECT_EQ(db.integer("SELECT count(*) FROM schema_migrations"), 1);
+}
+
+TEST_F(StepFixture, NewForeignKeyViolationFailsTheStep) {
+    apply_ok("0001_parent_child.sql", k_parent_child);
+    const auto outcome =
+        apply(migration("0002_orphan.sql", "-- +migrate Up\nINSERT INTO child VALUES (11, 99);\n"));
+    ASSERT_TRUE(outcome.error.has_value());
+    EXPECT_EQ(outcome.error->code, ErrorCode::step_failed);
+    EXPECT_CONTAINS(outcome.error->message, "child");
+    EXPECT_EQ(outcome.report.result, StepResult::failed);
+    EXPECT_EQ(raw().integer("SELECT count(*) FROM child"), 1);
+}
+
+TEST_F(StepFixture, ViolationThatWasAlreadyThereDoesNotFailTheStep) {
+    apply_ok("0001_parent_child.sql", k_parent_child);
+    raw().exec("INSERT INTO child VALUES (11, 99)");  // an old orphan, made outside belay
+    const auto outcome =
+        apply(migration("0002_more.sql", "-- +migrate Up\nCREATE TABLE more (id INTEGER);\n"));
+    EXPECT_FALSE(outcome.error.has_value()) << outcome.error->message;
+}
+
+TEST_F(StepFixture, AnotherOrphanBesideAnOldOneFailsTheStep) {
+    apply_ok("0001_parent_child.sql", k_parent_child);
+    raw().exec("INSERT INTO child VALUES (11, 99)");
+    const auto outcome =
+        apply(migration("0002_orphan.sql", "-- +migrate Up\nINSERT INTO child VALUES (12, 98);\n"));
+    ASSERT_TRUE(outcome.error.has_value());
+    EXPECT_EQ(outcome.error->code, ErrorCode::step_failed);
+    EXPECT_EQ(raw().integer("SELECT count(*) FROM child"), 2);
+}
+
+// The table-rebuild pattern on a referenced table only works with enforcement off; belay turns
+// it off for the step and puts back what the connection had.
+TEST_F(StepFixture, RebuildingAReferencedTableWorksAndForeignKeysAreRestored) {
+    apply_ok("0001_parent_child.sql", k_parent_child);
+    ASSERT_TRUE(m_db->exec("PRAGMA foreign_keys = ON").has_value());
+    const auto outcome = apply(migration("0002_rebuild_parent.sql",
+                                         "-- +migrate Up\n"
+                                         "CREATE TABLE parent_new (id INTEGER PRIMARY KEY, "
+                                         "label TEXT NOT NULL DEFAULT '');\n"
+                                         "INSERT INTO parent_new (id) SELECT id FROM parent;\n"
+                                         "DROP TABLE parent;\n"
+                                         "ALTER TABLE parent_new RENAME TO parent;\n"));
+    ASSERT_FALSE(outcome.error.has_value()) << outcome.error->message;
+    EXPECT_EQ(m_db->query_int("PRAGMA foreign_keys").value_or(-1), 1);
+    auto db = raw();
+    EXPECT_EQ(db.integer("SELECT count(*) FROM child"), 1);
+    EXPECT_EQ(db.integer("SELECT count(*) FROM pragma_table_info('parent') WHERE name='label'"), 1);
+}
+
+TEST_F(StepFixture, ForeignKeysStayOffWhenTheConnectionHadThemOff) {
+    apply_ok("0001_parent_child.sql", k_parent_child);
+    EXPECT_EQ(m_db->query_int("PRAGMA foreign_keys").value_or(-1), 0);
+}
+
+TEST_F(StepFixture, ForeignKeysAreRestoredAfterAFailedStepToo) {
+    ASSERT_TRUE(m_db->exec("PRAGMA foreign_keys = ON").has_value());
+    const auto outcome =
+        apply(migration("0001_broken.sql", "-- +migrate Up\nINSERT INTO nowhere VALUES (1);\n"));
+    ASSERT_TRUE(outcome.error.has_value());
+    EXPECT_EQ(m_db->query_int("PRAGMA foreign_keys").value_or(-1), 1);
+    EXPECT_FALSE(m_db->in_transaction());
+}
+
+TEST_F(StepFixture, TriggerThatNoLongerCompilesFailsTheStep) {
+    apply_ok("0001_audit.sql",
+             "-- +migrate Up\n"
+             "CREATE TABLE items (id INTEGER);\n"
+             "CREATE TABLE audit (item_id INTEGER);\n"
+             "CREATE TRIGGER items_audit AFTER INSERT ON items BEGIN\n"
+             "  INSERT INTO audit VALUES (new.id);\n"
+             "END;\n");
+    const auto outcome =
+        apply(migration("0002_drop_audit.sql", "-- +migrate Up\nDROP TABLE audit;\n"));
+    ASSERT_TRUE(outcome.error.has_value());
+    EXPECT_EQ(outcome.error->code, ErrorCode::step_failed);
+    EXPECT_CONTAINS(outcome.error->message, "items");
+    EXPECT_TRUE(raw().has_table("audit"));
+}
+
+TEST_F(StepFixture, VerifySectionWithNoRowsPasses) {
+    const auto outcome = apply(migration("0001_a.sql",
+                                         "-- +migrate Up\nCREATE TABLE a (id INTEGER);\n"
+                                         "-- +migrate Verify\n"
+                                         "SELECT 0 FROM a WHERE id IS NOT NULL;\n"
+                                         "SELECT 1;\nSELECT 'yes';\n"));
+    EXPECT_FALSE(outcome.error.has_value()) << outcome.error->message;
+}
+
+TEST_F(StepFixture, VerifySectionFailsOnFalseValues) {
+    for (const std::string_view value : {"0", "NULL", "'false'", "0.0"}) {
+        SCOPED_TRACE(value);
+        const auto path_name = "0001_check.sql";
+        const auto outcome = apply(migration(path_name,
+                                             "-- +migrate Up\nCREATE TABLE a (x);\n"
+                                             "-- +migrate Verify\nSELECT 1;\nSELECT " +
+                                                 std::string(value) + ";\n"));
+        ASSERT_TRUE(outcome.error.has_value());
+        EXPECT_EQ(outcome.error->code, ErrorCode::step_failed);
+        EXPECT_CONTAINS(outcome.error->message, (m_dir / path_name).string() + ":5");
+        EXPECT_FALSE(raw().has_table("a"));
+    }
+}
+
+TEST_F(StepFixture, VerifySectionStatementErrorFailsTheStep) {
+    const auto outcome = apply(migration("0001_a.sql",
+                                         "-- +migrate Up\nCREATE TABLE a (id INTEGER);\n"
+                                         "-- +migrate Verify\nSELECT missing_column FROM a;\n"));
+    ASSERT_TRUE(outcome.error.has_value());
+    EXPECT_CONTAINS(outcome.error->message, "missing_column");
+    EXPECT_FALSE(raw().has_table("a"));
+}
+
+TEST_F(StepFixture, NoTransactionStepIsUnmarkedWhenItSucceeds) {
+    const auto outcome = apply(migration("0001_vacuum.sql",
+                                         "-- +migrate NoTransaction\n-- +migrate Up\n"
+                                         "CREATE TABLE a (id INTEGER);\nVACUUM;\n"));
+    ASSERT_FALSE(outcome.error.has_value()) << outcome.error->message;
+    EXPECT_TRUE(outcome.report.no_transaction);
+    auto db = raw();
+    EXPECT_EQ(db.integer("SELECT count(*) FROM belay_dirty"), 0);
+    EXPECT_EQ(db.integer("SELECT count(*) FROM schema_migrations"), 1);
+}
+
+TEST_F(StepFixture, NoTransactionStepFailingValidationStaysDirty) {
+    apply_ok("0001_v.sql",
+             "-- +migrate Up\nCREATE TABLE t (id INTEGER);\nCREATE VIEW v AS SELECT id FROM t;\n");
+    const auto outcome = apply(migration("0002_drop.sql",
+                                         "-- +migrate NoTransaction\n-- +migrate Up\n"
+                                         "DROP TABLE t;\n"));
+    ASSERT_TRUE(outcome.error.has_value());
+    EXPECT_CONTAINS(outcome.error->message, "marked dirty");
+    auto db = raw();
+    EXPECT_FALSE(db.has_table("t"));  // not rolled back: there was no transaction
+    const auto dirty = db.rows("SELECT version, name FROM belay_dirty");
+    ASSERT_EQ(dirty.size(), 1U);
+    EXPECT_EQ(dirty[0], (std::vector<std::string>{"0002", "drop"}));
+    EXPECT_EQ(db.integer("SELECT count(*) FROM belay_failures WHERE version = '0002'"), 1);
+}
+
+}  // namespace
+}  // namespace belay

@@ -1,0 +1,175 @@
+#include "sqlite/statement_split.hpp"
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace belay::sqlite {
+namespace {
+
+SqlSection section(std::string sql, int first_line = 1) {
+    return SqlSection{true, std::move(sql), first_line};
+}
+
+std::vector<std::string> texts(const std::vector<SqlStatement>& statements) {
+    std::vector<std::string> result;
+    for (const auto& statement : statements) {
+        result.push_back(statement.text);
+    }
+    return result;
+}
+
+std::vector<int> lines(const std::vector<SqlStatement>& statements) {
+    std::vector<int> result;
+    for (const auto& statement : statements) {
+        result.push_back(statement.line);
+    }
+    return result;
+}
+
+TEST(SplitStatements, SplitsOnSemicolonsAndKeepsThem) {
+    const auto statements = split_statements(section("CREATE TABLE a (x);\nCREATE TABLE b (y);\n"));
+    EXPECT_EQ(texts(statements),
+              (std::vector<std::string>{"CREATE TABLE a (x);", "CREATE TABLE b (y);"}));
+    EXPECT_EQ(lines(statements), (std::vector<int>{1, 2}));
+}
+
+TEST(SplitStatements, TriggerBodyWithBeginEndIsOneStatement) {
+    const std::string trigger =
+        "CREATE TRIGGER audit AFTER INSERT ON t\n"
+        "BEGIN\n"
+        "  INSERT INTO log VALUES (new.id); -- log it; always\n"
+        "  UPDATE t SET touched = CASE WHEN new.id > 0 THEN 1 ELSE 0 END WHERE id = new.id;\n"
+        "END;";
+    const auto statements =
+        split_statements(section("CREATE TABLE log (id);\n" + trigger + "\nSELECT 1;\n"));
+    EXPECT_EQ(texts(statements),
+              (std::vector<std::string>{"CREATE TABLE log (id);", trigger, "SELECT 1;"}));
+    EXPECT_EQ(lines(statements), (std::vector<int>{1, 2, 7}));
+}
+
+TEST(SplitStatements, SemicolonsInsideStringsDoNotSplit) {
+    const auto statements = split_statements(
+        section("INSERT INTO t VALUES ('a;b', 'it''s; fine');\nINSERT INTO t VALUES (';');"));
+    EXPECT_EQ(texts(statements),
+              (std::vector<std::string>{"INSERT INTO t VALUES ('a;b', 'it''s; fine');",
+                                        "INSERT INTO t VALUES (';');"}));
+}
+
+TEST(SplitStatements, SemicolonsInsideQuotedIdentifiersDoNotSplit) {
+    const auto statements =
+        split_statements(section("CREATE TABLE \"odd;name\" (\"c;1\", [c;2], `c;3`);\nSELECT 2;"));
+    EXPECT_EQ(texts(statements),
+              (std::vector<std::string>{"CREATE TABLE \"odd;name\" (\"c;1\", [c;2], `c;3`);",
+                                        "SELECT 2;"}));
+}
+
+TEST(SplitStatements, SemicolonsInsideCommentsDoNotSplit) {
+    const std::string sql =
+        "/* Licensed under X; see LICENSE;\n"
+        "   more text; */\n"
+        "CREATE TABLE a (x); -- trailing; comment\n"
+        "-- whole line; comment\n"
+        "CREATE TABLE b (\n"
+        "  y -- column; note\n"
+        ");\n";
+    const auto statements = split_statements(section(sql));
+    EXPECT_EQ(texts(statements), (std::vector<std::string>{
+                                     "CREATE TABLE a (x);",
+                                     "CREATE TABLE b (\n  y -- column; note\n);",
+                                 }));
+    EXPECT_EQ(lines(statements), (std::vector<int>{3, 5}));
+}
+
+TEST(SplitStatements, FinalStatementWithoutSemicolonIsKept) {
+    const auto statements = split_statements(section("SELECT 1;\n\n  SELECT 2\n"));
+    EXPECT_EQ(texts(statements), (std::vector<std::string>{"SELECT 1;", "SELECT 2\n"}));
+    EXPECT_EQ(lines(statements), (std::vector<int>{1, 3}));
+}
+
+TEST(SplitStatements, WhitespaceAndCommentOnlySectionsGiveNothing) {
+    EXPECT_TRUE(split_statements(section("")).empty());
+    EXPECT_TRUE(split_statements(section("  \n\t\n")).empty());
+    EXPECT_TRUE(split_statements(section("-- nothing to do; really\n")).empty());
+    EXPECT_TRUE(split_statements(section("/* nothing; */\n-- here either;")).empty());
+    EXPECT_TRUE(split_statements(section("/* unterminated; comment")).empty());
+}
+
+TEST(SplitStatements, TrailingCommentAfterTheLastStatementGivesNothingMore) {
+    const auto statements = split_statements(section("SELECT 1;\n-- done; bye\n/* end */\n"));
+    EXPECT_EQ(texts(statements), std::vector<std::string>{"SELECT 1;"});
+}
+
+TEST(SplitStatements, LinesAreOffsetBySectionFirstLine) {
+    const auto statements =
+        split_statements(section("\n-- comment\nCREATE TABLE a (x);\n\n\nDROP TABLE a;", 12));
+    EXPECT_EQ(lines(statements), (std::vector<int>{14, 17}));
+}
+
+TEST(SplitStatements, StatementsOnOneLineShareIt) {
+    const auto statements = split_statements(section("SELECT 1; SELECT 2; /* x */ SELECT 3;", 4));
+    EXPECT_EQ(texts(statements), (std::vector<std::string>{"SELECT 1;", "SELECT 2;", "SELECT 3;"}));
+    EXPECT_EQ(lines(statements), (std::vector<int>{4, 4, 4}));
+}
+
+TEST(SplitStatements, CrlfTextSplitsWithTheSameLines) {
+    const std::string lf = "-- header; note\nCREATE TABLE a (x);\n\nINSERT INTO a VALUES (';');\n";
+    std::string crlf;
+    for (char c : lf) {
+        if (c == '\n') {
+            crlf += '\r';
+        }
+        crlf += c;
+    }
+    const auto from_lf = split_statements(section(lf, 3));
+    const auto from_crlf = split_statements(section(crlf, 3));
+    EXPECT_EQ(lines(from_crlf), (std::vector<int>{4, 6}));
+    EXPECT_EQ(lines(from_crlf), lines(from_lf));
+    EXPECT_EQ(texts(from_crlf),
+              (std::vector<std::string>{"CREATE TABLE a (x);", "INSERT INTO a VALUES (';');"}));
+}
+
+// Data migrations carry large statements whose strings hold many ';' (HTML entities such as
+// "&amp;"). Splitting runs whenever migrations are loaded, for every command; it must take time
+// in proportion to the text, not to the text times the number of ';' inside one statement.
+TEST(SplitStatements, LargeStatementWithManySemicolonsInStringsSplitsQuickly) {
+    std::string sql = "INSERT INTO pages (body) VALUES ";
+    for (int i = 0; i < 16000; ++i) {
+        sql += i == 0 ? "" : ",";
+        sql += "('<p>Tom &amp; Jerry &lt;3 &gt; ...</p>')";
+    }
+    sql += ";\nSELECT 1;\n";
+    ASSERT_GT(sql.size(), 600'000u);
+    const auto started = std::chrono::steady_clock::now();
+    const auto statements = split_statements(section(sql));
+    const auto took = std::chrono::steady_clock::now() - started;
+    ASSERT_EQ(statements.size(), 2u);
+    EXPECT_EQ(statements[1].line, 2);
+    // A linear split takes milliseconds; the margin is for a slow, shared machine.
+    EXPECT_LT(took, std::chrono::seconds(3))
+        << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
+}
+
+TEST(FirstTokenOffset, SkipsWhitespaceAndBothCommentKinds) {
+    EXPECT_EQ(first_token_offset("SELECT 1"), 0u);
+    EXPECT_EQ(first_token_offset("  \r\n\tSELECT"), 5u);
+    EXPECT_EQ(first_token_offset("-- a\n/* b */ x"), 13u);
+    EXPECT_EQ(first_token_offset("--only"), std::string_view::npos);
+    EXPECT_EQ(first_token_offset("/* open"), std::string_view::npos);
+    EXPECT_EQ(first_token_offset(""), std::string_view::npos);
+    EXPECT_EQ(first_token_offset("- 1"), 0u) << "a lone minus is a token";
+    EXPECT_EQ(first_token_offset("/ 2"), 0u);
+}
+
+TEST(CountLinesBefore, CountsNewlinesUpToTheOffset) {
+    EXPECT_EQ(count_lines_before("a\nb\nc", 0), 0);
+    EXPECT_EQ(count_lines_before("a\nb\nc", 2), 1);
+    EXPECT_EQ(count_lines_before("a\nb\nc", 4), 2);
+    EXPECT_EQ(count_lines_before("a\nb\nc", 100), 2) << "offsets past the end are clamped";
+    EXPECT_EQ(count_lines_before("a\r\nb", 3), 1);
+}
+
+}  // namespace
+}  // namespace belay::sqlite
