@@ -28,6 +28,11 @@ constexpr CommandEntry k_commands[] = {
     {"migrate", "apply pending migrations (--dry-run rehearses on a copy)", command_migrate},
     {"version", "print the current version", command_version},
     {"create", "write a new migration file", command_create},
+    {"backup", "take a verified snapshot now", command_backup},
+    {"backups", "list this database's backups, newest first", command_backups},
+    {"restore", "put a verified backup back in place", command_restore},
+    {"prune", "remove old backups of this database", command_prune},
+    {"check", "integrity, validation, history and drift checks", command_check},
 };
 
 void print_usage(std::FILE* out) {

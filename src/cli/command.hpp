@@ -16,6 +16,11 @@ int command_status(const Arguments& args);
 int command_migrate(const Arguments& args);
 int command_version(const Arguments& args);
 int command_create(const Arguments& args);
+int command_backup(const Arguments& args);
+int command_backups(const Arguments& args);
+int command_restore(const Arguments& args);
+int command_prune(const Arguments& args);
+int command_check(const Arguments& args);
 
 // Parses the command's options (common + its own) into `vm` and sets up logging. `positional`
 // lists positional option names in order (e.g. {"name"} for create).

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
+#include "cli/progress_bar.hpp"
 #include "cli/render.hpp"
 #include "engine/migrate.hpp"
 
@@ -107,6 +108,7 @@ int command_migrate(const Arguments& args) {
     if (!options) {
         return report_error(options.error(), common->json);
     }
+    options->backup_progress = progress_bar_for(*common);
     auto report = run_migrate(*options);
     if (!report) {
         return report_error(report.error(), common->json);

@@ -89,7 +89,8 @@ Result<std::vector<BackupEntry>> list_backups(const DatabaseOptions& options, bo
         if (!name.ends_with(".bak.json")) {
             continue;
         }
-        if (auto entry = read_entry(file.path(), source)) {
+        // Paths as the user gave the directory: "x.bak", not "./x.bak", for the current one.
+        if (auto entry = read_entry(options.backup_directory() / name, source)) {
             entries.push_back(std::move(*entry));
         }
     }

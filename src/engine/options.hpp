@@ -35,7 +35,7 @@ struct DatabaseOptions {
     }
 };
 
-// Reports pages copied so far and pages in all while a backup runs (for a progress bar).
+// Reports bytes copied so far and bytes in all while a backup runs (for a progress bar).
 using BackupProgress = std::function<void(std::int64_t, std::int64_t)>;
 
 struct MigrateOptions {

@@ -87,13 +87,16 @@ Result<std::vector<std::string>> run_checked(StepContext& context, const Migrati
 
 Result<void> record_success(StepContext& context, const Migration& migration,
                             std::int64_t duration_ms) {
-    auto fingerprint = sqlite::schema_fingerprint(context.db, context.history.table());
-    if (!fingerprint) {
-        return std::unexpected(fingerprint.error());
+    auto objects = sqlite::read_schema_objects(context.db, context.history.table());
+    if (!objects) {
+        return std::unexpected(objects.error());
+    }
+    if (auto ok = context.history.record_schema(*objects); !ok) {
+        return ok;
     }
     return context.history.record_applied(
         AppliedMigration{migration.version.text(), migration.name, migration.checksum,
-                         sqlite::utc_now_iso8601(), duration_ms, *fingerprint});
+                         sqlite::utc_now_iso8601(), duration_ms, sqlite::fingerprint_of(*objects)});
 }
 
 // Records a failed attempt in its own transaction, after the step's rollback. Best effort:
@@ -120,10 +123,9 @@ std::int64_t elapsed_ms(Clock::time_point start) {
 }
 
 StepOutcome finish_failed(StepContext& context, const Migration& migration, StepOutcome outcome,
-                          Error error) {
+                          Error error, bool started = true) {
     // A step that never got the write lock did not run at all.
-    outcome.report.result =
-        error.code == ErrorCode::busy ? StepResult::not_run : StepResult::failed;
+    outcome.report.result = started ? StepResult::failed : StepResult::not_run;
     outcome.report.error = error.message;
     // An interruption or a lock that never came is not the migration's failure (and recording
     // it would wait for the same lock again).
@@ -141,14 +143,19 @@ StepOutcome apply_transactional(StepContext& context, const Migration& migration
     auto transaction = sqlite::Transaction::begin_immediate(context.db);
     if (!transaction) {
         auto error = transaction.error();
-        if (error.code == ErrorCode::busy) {
+        if (context.guard.stop_reason() == sqlite::StopReason::cancelled) {
+            error = Error{ErrorCode::interrupted,
+                          fmt::format("interrupted by a signal while waiting for the write lock; "
+                                      "{}_{} did not start",
+                                      migration.version.text(), migration.name)};
+        } else if (error.code == ErrorCode::busy) {
             error.message = fmt::format(
                 "{}: another connection held a write lock on the database for longer than the "
                 "lock timeout ({} ms); {}_{} did not start. Wait for it, or raise --lock-timeout",
                 context.db.path().string(), context.guard.lock_timeout().count(),
                 migration.version.text(), migration.name);
         }
-        return finish_failed(context, migration, std::move(outcome), std::move(error));
+        return finish_failed(context, migration, std::move(outcome), std::move(error), false);
     }
     if (auto hook = std::exchange(context.on_write_lock, nullptr)) {
         if (auto ok = hook(); !ok) {

@@ -124,7 +124,11 @@ Result<void> HistoryStore::create_tables() {
                     "CREATE TABLE IF NOT EXISTS belay_dirty ("
                     " history_table TEXT NOT NULL, version TEXT NOT NULL, name TEXT NOT NULL,"
                     " started_at TEXT NOT NULL,"
-                    " PRIMARY KEY (history_table, version));",
+                    " PRIMARY KEY (history_table, version));"
+                    "CREATE TABLE IF NOT EXISTS belay_schema ("
+                    " history_table TEXT NOT NULL, type TEXT NOT NULL, name TEXT NOT NULL,"
+                    " tbl_name TEXT NOT NULL, sql TEXT NOT NULL,"
+                    " PRIMARY KEY (history_table, type, name));",
                     quoted_table()));
 }
 
@@ -259,6 +263,77 @@ Result<void> HistoryStore::mark_dirty(const DirtyMark& mark) {
     }
     statement->bind(1, m_table).bind(2, mark.version).bind(3, mark.name).bind(4, mark.started_at);
     return statement->run();
+}
+
+Result<void> HistoryStore::record_schema(const std::vector<SchemaObject>& objects) {
+    auto remove = m_db.prepare("DELETE FROM belay_schema WHERE history_table = ?1");
+    if (!remove) {
+        return std::unexpected(remove.error());
+    }
+    remove->bind(1, m_table);
+    if (auto ok = remove->run(); !ok) {
+        return ok;
+    }
+    auto insert = m_db.prepare(
+        "INSERT INTO belay_schema (history_table, type, name, tbl_name, sql) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (!insert) {
+        return std::unexpected(insert.error());
+    }
+    for (const auto& object : objects) {
+        insert->reset();
+        insert->bind(1, m_table).bind(2, object.type).bind(3, object.name);
+        insert->bind(4, object.table).bind(5, object.sql);
+        if (auto ok = insert->run(); !ok) {
+            return ok;
+        }
+    }
+    return {};
+}
+
+Result<std::optional<std::vector<SchemaObject>>> HistoryStore::read_recorded_schema() {
+    auto exists = table_exists("belay_schema");
+    if (!exists) {
+        return std::unexpected(exists.error());
+    }
+    if (!*exists) {
+        return std::nullopt;
+    }
+    std::vector<SchemaObject> objects;
+    auto ok = for_each_row(m_db,
+                           "SELECT type, name, tbl_name, sql FROM belay_schema "
+                           "WHERE history_table = ?1 ORDER BY type, name",
+                           m_table, [&](const Statement& s) {
+                               objects.push_back(SchemaObject{s.column_text(0), s.column_text(1),
+                                                              s.column_text(2), s.column_text(3)});
+                           });
+    if (!ok) {
+        return std::unexpected(ok.error());
+    }
+    if (objects.empty()) {
+        return std::nullopt;
+    }
+    return objects;
+}
+
+Result<std::optional<std::string>> HistoryStore::last_recorded_fingerprint() {
+    auto exists = table_exists(m_table);
+    if (!exists) {
+        return std::unexpected(exists.error());
+    }
+    if (!*exists) {
+        return std::nullopt;
+    }
+    std::optional<std::string> fingerprint;
+    auto ok =
+        for_each_row(m_db,
+                     fmt::format("SELECT schema_fingerprint FROM {} ORDER BY rowid DESC LIMIT 1",
+                                 quoted_table()),
+                     m_table, [&](const Statement& s) { fingerprint = s.column_text(0); });
+    if (!ok) {
+        return std::unexpected(ok.error());
+    }
+    return fingerprint;
 }
 
 }  // namespace belay::sqlite

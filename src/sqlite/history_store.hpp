@@ -2,13 +2,17 @@
 //
 // Tables: the history table (`schema_migrations` unless --table says otherwise; one row per
 // applied migration), `belay_failures` (the last failed attempt per version) and `belay_dirty`
-// (NoTransaction steps in progress). belay creates no other object in the user's database.
+// (NoTransaction steps in progress) and `belay_schema` (the schema after the latest step).
+// belay creates no other object in the user's database.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
 #include "core/history.hpp"
+#include "sqlite/schema_inspection.hpp"
 
 namespace belay::sqlite {
 
@@ -44,6 +48,17 @@ class HistoryStore {
     Result<void> record_failure(const FailedAttempt& failure);
 
     Result<void> mark_dirty(const DirtyMark& mark);
+
+    // Replaces the recorded schema (belay_schema) with `objects`: the schema right after the
+    // latest step, kept so that `db check` can list what changed outside migrations. In the
+    // caller's transaction.
+    Result<void> record_schema(const std::vector<SchemaObject>& objects);
+
+    // The recorded schema, std::nullopt when none was recorded (belay_schema missing or empty).
+    Result<std::optional<std::vector<SchemaObject>>> read_recorded_schema();
+
+    // The fingerprint recorded by the most recently applied step, std::nullopt without history.
+    Result<std::optional<std::string>> last_recorded_fingerprint();
 
   private:
     Result<bool> table_exists(const std::string& name);

@@ -48,7 +48,8 @@ std::string prepare_error(Database& db, const std::string& sql) {
 
 }  // namespace
 
-Result<std::string> schema_fingerprint(Database& db, const std::string& history_table) {
+Result<std::vector<SchemaObject>> read_schema_objects(Database& db,
+                                                      const std::string& history_table) {
     auto statement = db.prepare(
         "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_schema "
         "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
@@ -58,21 +59,35 @@ Result<std::string> schema_fingerprint(Database& db, const std::string& history_
         return std::unexpected(statement.error());
     }
     statement->bind(1, history_table);
-    std::string canonical;
+    std::vector<SchemaObject> objects;
     while (true) {
         auto row = statement->step();
         if (!row) {
             return std::unexpected(row.error());
         }
         if (!*row) {
-            break;
+            return objects;
         }
-        for (int i = 0; i < 4; ++i) {
-            canonical += statement->column_text(i);
-            canonical += i == 3 ? '\n' : '\x1f';
-        }
+        objects.push_back(SchemaObject{statement->column_text(0), statement->column_text(1),
+                                       statement->column_text(2), statement->column_text(3)});
+    }
+}
+
+std::string fingerprint_of(const std::vector<SchemaObject>& objects) {
+    std::string canonical;
+    for (const auto& object : objects) {
+        canonical += fmt::format("{}\x1f{}\x1f{}\x1f{}\n", object.type, object.name, object.table,
+                                 object.sql);
     }
     return sha256_hex(canonical);
+}
+
+Result<std::string> schema_fingerprint(Database& db, const std::string& history_table) {
+    auto objects = read_schema_objects(db, history_table);
+    if (!objects) {
+        return std::unexpected(objects.error());
+    }
+    return fingerprint_of(*objects);
 }
 
 namespace {

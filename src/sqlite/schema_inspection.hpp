@@ -13,10 +13,27 @@ namespace belay::sqlite {
 
 class Database;
 
+// One object of the user's schema, as sqlite_schema has it.
+struct SchemaObject {
+    std::string type;  // table, index, view, trigger
+    std::string name;
+    std::string table;  // tbl_name
+    std::string sql;    // empty for objects SQLite made itself
+    bool operator==(const SchemaObject&) const = default;
+};
+
+// The user's schema objects in a stable order (type, name), leaving out SQLite's internal
+// objects, `history_table` and belay's own tables.
+Result<std::vector<SchemaObject>> read_schema_objects(Database& db,
+                                                      const std::string& history_table);
+
 // SHA-256 (hex) over the schema's user objects (type, name, table, SQL), in a stable order,
 // leaving out SQLite's internal objects, `history_table` and belay's own `belay_*` tables.
 // Equal fingerprints mean equal schemas; any DDL change alters it.
 Result<std::string> schema_fingerprint(Database& db, const std::string& history_table);
+
+// The same fingerprint for objects already read.
+std::string fingerprint_of(const std::vector<SchemaObject>& objects);
 
 // Everything the per-step validation looks at, each finding keyed so that a before/after
 // comparison can tell new findings from old ones.

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include <spdlog/spdlog.h>
+
 #include "sqlite/database.hpp"
 #include "sqlite/execution_guard.hpp"
 #include "sqlite/statement.hpp"
@@ -97,6 +99,7 @@ Result<void> for_each_statement(Database& db, const ExecutionGuard& guard,
         if (raw == nullptr) {
             continue;
         }
+        spdlog::debug("{}:{}: {}", file.string(), where.line, where.statement);
         while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
             if (auto ok = on_row(statement, where); !ok) {
                 return ok;

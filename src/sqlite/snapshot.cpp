@@ -72,7 +72,8 @@ Result<std::filesystem::path> choose_final_path(const SnapshotRequest& request,
 }
 
 // Copies every page inside the source's open read transaction, so the copy never restarts.
-Result<void> copy_pages(Database& source, Database& destination, const CopyProgress& progress) {
+Result<void> copy_pages(Database& source, Database& destination, const CopyProgress& progress,
+                        std::int64_t page_size) {
     sqlite3_backup* backup =
         sqlite3_backup_init(destination.handle(), "main", source.handle(), "main");
     if (backup == nullptr) {
@@ -83,7 +84,7 @@ Result<void> copy_pages(Database& source, Database& destination, const CopyProgr
         rc = sqlite3_backup_step(backup, k_pages_per_step);
         if (progress) {
             const auto total = sqlite3_backup_pagecount(backup);
-            progress(total - sqlite3_backup_remaining(backup), total);
+            progress((total - sqlite3_backup_remaining(backup)) * page_size, total * page_size);
         }
         if (rc == SQLITE_OK && cancellation_requested()) {
             sqlite3_backup_finish(backup);
@@ -146,7 +147,7 @@ Result<void> copy_and_check(Database& source, const std::filesystem::path& tempo
     }
     // The temporary file is not a backup until it is verified and renamed: no journal needed.
     auto ok = destination->exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF");
-    ok = ok ? copy_pages(source, *destination, request.progress) : ok;
+    ok = ok ? copy_pages(source, *destination, request.progress, facts.page_size) : ok;
     ok = ok ? source.exec("COMMIT") : ok;
     // A copy of a WAL database says WAL in its header; DELETE makes it open on its own.
     ok = ok ? destination->exec("PRAGMA journal_mode = DELETE") : ok;

@@ -20,7 +20,7 @@
 
 namespace belay::sqlite {
 
-// Called after each chunk of pages: (pages copied so far, pages in all).
+// Called after each chunk of pages: (bytes copied so far, bytes in all).
 using CopyProgress = std::function<void(std::int64_t, std::int64_t)>;
 
 struct SnapshotRequest {

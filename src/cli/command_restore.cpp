@@ -1,0 +1,86 @@
+#include <unistd.h>
+
+#include <iostream>
+#include <string>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.hpp"
+#include "cli/progress_bar.hpp"
+#include "engine/restore.hpp"
+
+namespace belay::cli {
+
+namespace {
+
+// Asks on the terminal; anything but "y" or "yes" is a no.
+bool ask_on_terminal(const std::string& question) {
+    fmt::print(stderr, "{} [y/N] ", question);
+    std::fflush(stderr);
+    std::string answer;
+    if (!std::getline(std::cin, answer)) {
+        return false;
+    }
+    return answer == "y" || answer == "Y" || answer == "yes" || answer == "YES";
+}
+
+}  // namespace
+
+int command_restore(const Arguments& args) {
+    po::variables_map vm;
+    auto common = parse_command("restore", args, {"backup"}, true, vm);
+    if (!common) {
+        return report_error(common.error(), false);
+    }
+    RestoreOptions options;
+    options.db = common->db;
+    options.latest = vm["latest"].as<bool>();
+    options.assume_yes = vm["yes"].as<bool>();
+    options.progress = progress_bar_for(*common);
+    if (vm.count("backup")) {
+        options.backup = vm["backup"].as<std::string>();
+    }
+    if (options.latest == options.backup.has_value()) {
+        return report_error(Error{ErrorCode::invalid_input,
+                                  "db restore needs a backup: `belay db restore PATH` or "
+                                  "`belay db restore --latest` (see `belay db backups`)"},
+                            common->json);
+    }
+    if (::isatty(STDIN_FILENO) != 0 && ::isatty(STDERR_FILENO) != 0) {
+        options.confirm = ask_on_terminal;
+    }
+    auto report = run_restore(options);
+    if (!report) {
+        return report_error(report.error(), common->json);
+    }
+    if (common->json) {
+        nlohmann::json json{
+            {"database", common->db.database.string()},
+            {"backup", report->backup.string()},
+            {"version_before", report->version_before},
+            {"version_after", report->version_after},
+            {"safety_snapshot", report->safety_snapshot
+                                    ? nlohmann::json(report->safety_snapshot->string())
+                                    : nlohmann::json(nullptr)},
+            {"moved_aside", report->moved_aside ? nlohmann::json(report->moved_aside->string())
+                                                : nlohmann::json(nullptr)},
+            {"journal_mode_fallback", report->used_fallback},
+        };
+        fmt::print("{}\n", json.dump(2));
+        return 0;
+    }
+    if (report->moved_aside) {
+        fmt::print("The unreadable database was moved aside to {}\n",
+                   report->moved_aside->string());
+    }
+    if (report->safety_snapshot) {
+        fmt::print("Safety snapshot of the replaced state: {}\n",
+                   report->safety_snapshot->string());
+    }
+    fmt::print("Restored {} from {}: now at version {} (was {}).\n", common->db.database.string(),
+               report->backup.string(), report->version_after, report->version_before);
+    return 0;
+}
+
+}  // namespace belay::cli

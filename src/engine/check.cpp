@@ -1,0 +1,163 @@
+#include "engine/check.hpp"
+
+#include <map>
+
+#include "engine/database_state.hpp"
+#include "engine/status.hpp"
+#include "sqlite/database.hpp"
+#include "sqlite/history_store.hpp"
+#include "sqlite/schema_inspection.hpp"
+
+namespace belay {
+
+namespace {
+
+void add(CheckReport& report, std::string area, std::string message) {
+    report.findings.push_back(CheckFinding{std::move(area), std::move(message)});
+}
+
+Result<void> check_structure(sqlite::Database& db, CheckReport& report) {
+    auto integrity = sqlite::check_integrity(db, true);
+    if (!integrity) {
+        return std::unexpected(integrity.error());
+    }
+    for (const auto& problem : *integrity) {
+        add(report, "integrity", "integrity_check: " + problem);
+    }
+    auto state = sqlite::capture_validation_state(db);
+    if (!state) {
+        return std::unexpected(state.error());
+    }
+    for (const auto& [key, count] : state->foreign_key_violations) {
+        add(report, "foreign_keys",
+            fmt::format("{} row(s) of {} point at no row (PRAGMA foreign_key_check)", count, key));
+    }
+    for (const auto& [table, error] : state->foreign_key_mismatches) {
+        add(report, "foreign_keys", fmt::format("the foreign keys of {}: {}", table, error));
+    }
+    for (const auto& [view, error] : state->broken_views) {
+        add(report, "views", fmt::format("view {} does not work: {}", view, error));
+    }
+    for (const auto& [subject, error] : state->broken_triggers) {
+        add(report, "triggers",
+            fmt::format("a trigger on {} does not compile: {}", subject, error));
+    }
+    for (const auto& [key, detail] : state->dangling_references) {
+        add(report, "references", detail);
+    }
+    return {};
+}
+
+void check_history(const StatusReport& status, CheckReport& report) {
+    for (const auto& entry : status.plan.entries) {
+        const auto label = fmt::format("{}_{}", entry.version.text(), entry.name);
+        switch (entry.status) {
+            case MigrationStatus::modified:
+                add(report, "history", label + " was changed after it was applied");
+                break;
+            case MigrationStatus::missing:
+                add(report, "history", label + " is applied but its file is gone");
+                break;
+            case MigrationStatus::failed:
+                add(report, "history", label + " failed: " + entry.last_failure->error);
+                break;
+            case MigrationStatus::dirty:
+                add(report, "history", label + " is dirty: a NoTransaction step did not finish");
+                break;
+            default:
+                break;
+        }
+        if (entry.out_of_order) {
+            add(report, "history", label + " is pending but older than the newest applied");
+        }
+    }
+}
+
+// What differs between the recorded schema and the current one, object by object.
+void list_differences(const std::vector<sqlite::SchemaObject>& recorded,
+                      const std::vector<sqlite::SchemaObject>& current, CheckReport& report) {
+    std::map<std::pair<std::string, std::string>, const sqlite::SchemaObject*> before;
+    for (const auto& object : recorded) {
+        before[{object.type, object.name}] = &object;
+    }
+    for (const auto& object : current) {
+        const auto it = before.find({object.type, object.name});
+        if (it == before.end()) {
+            add(report, "drift",
+                fmt::format("{} {} was added outside migrations", object.type, object.name));
+        } else {
+            if (!(*it->second == object)) {
+                add(report, "drift",
+                    fmt::format("{} {} was changed outside migrations", object.type, object.name));
+            }
+            before.erase(it);
+        }
+    }
+    for (const auto& [key, object] : before) {
+        add(report, "drift",
+            fmt::format("{} {} was removed outside migrations", object->type, object->name));
+    }
+}
+
+Result<void> check_drift(sqlite::Database& db, const std::string& history_table,
+                         CheckReport& report) {
+    sqlite::HistoryStore history(db, history_table);
+    auto recorded_fingerprint = history.last_recorded_fingerprint();
+    auto current = recorded_fingerprint ? sqlite::read_schema_objects(db, history_table)
+                                        : std::unexpected(recorded_fingerprint.error());
+    auto recorded = current ? history.read_recorded_schema() : std::unexpected(current.error());
+    if (!recorded) {
+        return std::unexpected(recorded.error());
+    }
+    if (!*recorded_fingerprint || sqlite::fingerprint_of(*current) == **recorded_fingerprint) {
+        return {};
+    }
+    if (*recorded) {
+        list_differences(**recorded, *current, report);
+    }
+    if (report.findings.empty() || report.findings.back().area != "drift") {
+        add(report, "drift",
+            "the schema differs from the one recorded after the last migration (the objects "
+            "were not recorded, so belay cannot list them)");
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<CheckReport> run_check(const CheckOptions& options) {
+    auto status = build_status(options.db);
+    if (!status) {
+        return std::unexpected(status.error());
+    }
+    if (!(*status)->state.exists) {
+        return fail(ErrorCode::invalid_input, "database {} does not exist; nothing to check",
+                    options.db.database.string());
+    }
+    CheckReport report;
+    report.database = options.db.database.string();
+    report.version = (*status)->plan.current_version;
+    auto db = sqlite::Database::open(options.db.database, sqlite::OpenMode::read_only,
+                                     options.db.lock_timeout);
+    auto ok = db ? check_structure(*db, report) : std::unexpected(db.error());
+    ok = ok ? check_drift(*db, options.db.history_table, report) : ok;
+    if (!ok) {
+        return std::unexpected(ok.error());
+    }
+    check_history(**status, report);
+    if (options.backups) {
+        auto backups = list_backups(options.db, true);
+        if (!backups) {
+            return std::unexpected(backups.error());
+        }
+        for (const auto& entry : *backups) {
+            for (const auto& problem : *entry.problems) {
+                add(report, "backups", fmt::format("{}: {}", entry.path.string(), problem));
+            }
+        }
+        report.backups = std::move(*backups);
+    }
+    return report;
+}
+
+}  // namespace belay
