@@ -79,6 +79,14 @@ Error failure_message(const RunReport& report) {
         report.steps, [](const StepReport& step) { return step.result == StepResult::applied; });
     if (report.dry_run) {
         error.message += "\nDry run: nothing was changed.";
+    } else if (failed != report.steps.end() && failed->no_transaction &&
+               error.code != ErrorCode::busy) {
+        error.message += fmt::format(
+            "\n{} earlier step(s) of this run stay applied; {}_{} may be partly applied and is "
+            "marked dirty, so belay refuses to run until that is resolved (docs/recovery.md).",
+            applied, failed->version, failed->name);
+    } else if (error.code == ErrorCode::snapshot_failed) {
+        error.message += "\nNo migration ran; the database is as it was.";
     } else if (applied == 0) {
         error.message += fmt::format(
             "\nNothing of this run was applied; the database is at version {} as before.",

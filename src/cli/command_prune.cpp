@@ -44,6 +44,10 @@ int command_prune(const Arguments& args) {
         return 0;
     }
     const char* verb = options.dry_run ? "would remove" : "removed";
+    if (report->abandoned_removed > 0) {
+        fmt::print("removed {} temporary file(s) left by an interrupted backup\n",
+                   report->abandoned_removed);
+    }
     for (const auto& entry : report->removed) {
         fmt::print("{} {} ({}, {})\n", verb, entry.path.string(), entry.metadata.created_at,
                    human_size(entry.metadata.size_bytes));

@@ -78,6 +78,11 @@ int command_restore(const Arguments& args) {
         fmt::print("Safety snapshot of the replaced state: {}\n",
                    report->safety_snapshot->string());
     }
+    if (report->used_fallback) {
+        fmt::print(
+            "The page sizes differed in WAL mode: the copy went through rollback-journal "
+            "mode, and the database is back in WAL mode.\n");
+    }
     fmt::print("Restored {} from {}: now at version {} (was {}).\n", common->db.database.string(),
                report->backup.string(), report->version_after, report->version_before);
     return 0;

@@ -71,13 +71,14 @@ po::options_description command_options_description(const std::string& command) 
 po::options_description all_options_description() {
     po::options_description all;
     all.add(common_options_description());
-    // Options that several commands share (keep, dry-run) are added once.
-    for (const char* command : {"migrate", "status", "create", "backup", "restore", "check"}) {
+    // Options that several commands share (keep, dry-run) are added once. A config file never
+    // names the backup to restore nor answers a restore's confirmation.
+    for (const char* command : {"migrate", "status", "create", "backup", "check"}) {
         all.add(command_options_description(command));
     }
-    po::options_description prune_only;
-    prune_only.add_options()("keep-days", po::value<int>(), "");
-    all.add(prune_only);
+    po::options_description others;
+    others.add_options()("keep-days", po::value<int>(), "")("latest", po::bool_switch(), "");
+    all.add(others);
     return all;
 }
 
@@ -95,7 +96,10 @@ std::string environment_name_to_option(const po::options_description& descriptio
         option += c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
     const bool known = description.find_nothrow(option, false) != nullptr;
-    const bool is_positional_or_repeatable = option == "name" || option == "verbose";
+    // Positional arguments, repeatable switches and a restore's confirmation come only from the
+    // command line: an environment variable must never pick a backup or answer "yes".
+    const bool is_positional_or_repeatable =
+        option == "name" || option == "verbose" || option == "backup" || option == "yes";
     return known && !is_positional_or_repeatable ? option : "";
 }
 

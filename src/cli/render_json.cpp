@@ -77,6 +77,7 @@ nlohmann::json run_to_json(const RunReport& report, int exit_code) {
         {"version_after", report.version_after},
         {"steps", steps},
         {"notes", report.notes},
+        {"pruned", report.pruned},
         {"snapshot", report.snapshot ? nlohmann::json(*report.snapshot) : nlohmann::json(nullptr)},
         {"restore_command", report.restore_command.empty()
                                 ? nlohmann::json(nullptr)

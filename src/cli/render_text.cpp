@@ -27,24 +27,31 @@ void print_status_text(const StatusReport& report) {
     fmt::print("Version:  {}\n\n", report.plan.current_version);
     std::size_t version_width = 7;
     std::size_t name_width = 4;
+    std::size_t status_width = 8;
     for (const auto& entry : report.plan.entries) {
         version_width = std::max(version_width, entry.version.text().size());
         name_width = std::max(name_width, entry.name.size());
+        if (entry.out_of_order) {
+            status_width = std::max(status_width, to_string(entry.status).size() + 15);
+        }
     }
-    fmt::print("{:<{}}  {:<{}}  {:<8}  {:<20}  {}\n", "VERSION", version_width, "NAME", name_width,
-               "STATUS", "APPLIED AT", "DURATION");
+    fmt::print("{:<{}}  {:<{}}  {:<{}}  {:<20}  {}\n", "VERSION", version_width, "NAME", name_width,
+               "STATUS", status_width, "APPLIED AT", "DURATION");
     for (const auto& entry : report.plan.entries) {
         const auto version = entry.applied ? entry.applied->version : entry.version.text();
         std::string status(to_string(entry.status));
         if (entry.out_of_order) {
             status += " (out of order)";
         }
-        fmt::print("{:<{}}  {:<{}}  {:<8}  {:<20}  {}\n", version, version_width, entry.name,
-                   name_width, status, entry.applied ? entry.applied->applied_at : "-",
+        fmt::print("{:<{}}  {:<{}}  {:<{}}  {:<20}  {}\n", version, version_width, entry.name,
+                   name_width, status, status_width,
+                   entry.applied ? entry.applied->applied_at : "-",
                    entry.applied ? fmt::format("{} ms", entry.applied->execution_ms) : "-");
         if (entry.last_failure) {
+            // The first line: the file, line and SQLite's error. `--json` has all of it.
+            const auto& error = entry.last_failure->error;
             fmt::print("{:>{}}  last attempt {} failed: {}\n", "", version_width,
-                       entry.last_failure->failed_at, entry.last_failure->error);
+                       entry.last_failure->failed_at, error.substr(0, error.find('\n')));
         }
     }
     if (report.plan.entries.empty()) {
@@ -83,6 +90,9 @@ void print_run_text(const RunReport& report) {
         for (const auto& warning : step.warnings) {
             fmt::print("    warning: {}\n", warning);
         }
+    }
+    for (const auto& pruned : report.pruned) {
+        fmt::print("Pruned old backup {}\n", pruned);
     }
     if (report.dry_run) {
         fmt::print("Dry run {}: the database was not changed.\n",

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -57,6 +58,55 @@ Result<int> create_exclusive(const std::filesystem::path& path, const FileOwners
     return fd;
 }
 
+Result<HeldTemporary> HeldTemporary::create(const std::filesystem::path& path,
+                                            const FileOwnership& ownership) {
+    auto fd = create_exclusive(path, ownership);
+    if (!fd) {
+        return std::unexpected(fd.error());
+    }
+    if (::flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+        const int error = errno;
+        ::close(*fd);
+        ::unlink(path.c_str());
+        return os_error("lock", path, error);
+    }
+    return HeldTemporary(*fd);
+}
+
+HeldTemporary::HeldTemporary(HeldTemporary&& other) noexcept : m_fd(other.m_fd) {
+    other.m_fd = -1;
+}
+
+HeldTemporary::~HeldTemporary() {
+    if (m_fd >= 0) {
+        ::close(m_fd);
+    }
+}
+
+int remove_abandoned_temporaries(const std::filesystem::path& directory, std::string_view prefix) {
+    int removed = 0;
+    std::error_code ec;
+    const auto where = directory.empty() ? std::filesystem::path(".") : directory;
+    for (const auto& entry : std::filesystem::directory_iterator(where, ec)) {
+        const auto name = entry.path().filename().string();
+        if (!name.starts_with(prefix) || name.find(".tmp-") == std::string::npos ||
+            name.ends_with("-journal")) {
+            continue;
+        }
+        const int fd = ::open(entry.path().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+            continue;
+        }
+        // A writer holds its temporary with flock until it is renamed or removed.
+        if (::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::unlink(entry.path().c_str()) == 0) {
+            ::unlink((entry.path().string() + "-journal").c_str());
+            ++removed;
+        }
+        ::close(fd);
+    }
+    return removed;
+}
+
 Result<void> sync_file(const std::filesystem::path& path) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
@@ -98,13 +148,14 @@ Result<void> rename_no_replace(const std::filesystem::path& from, const std::fil
 Result<void> write_new_file_durably(const std::filesystem::path& path, std::string_view contents,
                                     const FileOwnership& ownership) {
     const auto temporary = temporary_sibling(path);
-    auto fd = create_exclusive(temporary, ownership);
-    if (!fd) {
-        return std::unexpected(fd.error());
+    auto held = HeldTemporary::create(temporary, ownership);
+    if (!held) {
+        return std::unexpected(held.error());
     }
+    const int fd = held->fd();
     std::size_t written = 0;
     while (written < contents.size()) {
-        const auto n = ::write(*fd, contents.data() + written, contents.size() - written);
+        const auto n = ::write(fd, contents.data() + written, contents.size() - written);
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -113,9 +164,8 @@ Result<void> write_new_file_durably(const std::filesystem::path& path, std::stri
         }
         written += static_cast<std::size_t>(n);
     }
-    const bool ok = written == contents.size() && ::fsync(*fd) == 0;
+    const bool ok = written == contents.size() && ::fsync(fd) == 0;
     const int error = errno;
-    ::close(*fd);
     if (!ok) {
         ::unlink(temporary.c_str());
         return os_error("write", temporary, error);

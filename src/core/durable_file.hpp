@@ -31,6 +31,28 @@ Result<FileOwnership> ownership_of(const std::filesystem::path& path);
 // open descriptor. Fails if the path exists, is a symlink, or cannot be created.
 Result<int> create_exclusive(const std::filesystem::path& path, const FileOwnership& ownership);
 
+// A temporary file being written, held with an exclusive flock for as long as this object
+// lives, so that remove_abandoned_temporaries can tell it from one a killed process left.
+class HeldTemporary {
+  public:
+    // create_exclusive + flock. Fails like create_exclusive.
+    static Result<HeldTemporary> create(const std::filesystem::path& path,
+                                        const FileOwnership& ownership);
+    HeldTemporary(HeldTemporary&& other) noexcept;
+    HeldTemporary& operator=(HeldTemporary&&) = delete;
+    ~HeldTemporary();  // closes (releasing the lock); the file itself stays unless removed
+    int fd() const { return m_fd; }
+
+  private:
+    explicit HeldTemporary(int fd) : m_fd(fd) {}
+    int m_fd;
+};
+
+// Removes files in `directory` whose names start with `prefix` and contain ".tmp-" (with any
+// "-journal" beside them) when no live process holds them: what a killed belay left behind.
+// Returns how many it removed; errors are ignored (the files simply stay).
+int remove_abandoned_temporaries(const std::filesystem::path& directory, std::string_view prefix);
+
 // fsync of a file by path, and of a directory (so that a rename in it is durable).
 Result<void> sync_file(const std::filesystem::path& path);
 Result<void> sync_directory(const std::filesystem::path& directory);

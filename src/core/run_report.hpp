@@ -38,6 +38,7 @@ struct RunReport {
     std::string version_after = "0";
     std::vector<StepReport> steps;
     std::vector<std::string> notes;       // things the operator should know (printed as notes)
+    std::vector<std::string> pruned;      // backups removed by --keep after the run
     std::optional<std::string> snapshot;  // the backup taken before the first step
     std::string restore_command;          // the command that undoes this run, with snapshot
     std::optional<Error> error;           // set when the run failed; decides the exit code

@@ -6,10 +6,13 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <regex>
 #include <sstream>
+#include <tuple>
 
 #include <spdlog/spdlog.h>
 
+#include "core/durable_file.hpp"
 #include "engine/status.hpp"
 
 namespace belay {
@@ -41,6 +44,17 @@ std::optional<BackupEntry> read_entry(const std::filesystem::path& sidecar,
         return std::nullopt;  // a sidecar whose backup was never renamed into place, or removed
     }
     return BackupEntry{backup, std::move(*metadata), std::nullopt};
+}
+
+// n of "<stem>-YYYYMMDD-HHMMSS-<n>.bak", 0 for the first backup of a second (or another name).
+int same_second_index(const std::filesystem::path& backup) {
+    static const std::regex k_pattern(R"(-\d{8}-\d{6}-(\d+)\.bak$)");
+    std::smatch match;
+    const auto name = backup.filename().string();
+    if (!std::regex_search(name, match, k_pattern) || match[1].length() > 6) {
+        return 0;
+    }
+    return std::stoi(match[1].str());
 }
 
 // Seconds since the epoch of an ISO-8601 UTC time as belay writes it; 0 when unreadable.
@@ -98,8 +112,10 @@ Result<std::vector<BackupEntry>> list_backups(const DatabaseOptions& options, bo
         return fail(ErrorCode::invalid_input, "cannot list backups in {}: {}", directory.string(),
                     ec.message());
     }
+    // created_at has whole seconds; within one second the "-<n>" suffix orders them.
     std::ranges::sort(entries, [](const BackupEntry& a, const BackupEntry& b) {
-        return std::tie(a.metadata.created_at, a.path) > std::tie(b.metadata.created_at, b.path);
+        return std::make_tuple(a.metadata.created_at, same_second_index(a.path), a.path) >
+               std::make_tuple(b.metadata.created_at, same_second_index(b.path), b.path);
     });
     if (verify) {
         for (auto& entry : entries) {
@@ -117,6 +133,11 @@ Result<PruneReport> run_prune(const PruneOptions& options,
     if (!entries) {
         return std::unexpected(entries.error());
     }
+    PruneReport report;
+    if (!options.dry_run) {
+        report.abandoned_removed = remove_abandoned_temporaries(
+            options.db.backup_directory(), backup_stem(options.db.database) + "-");
+    }
     const auto keep = options.keep.value_or(options.keep_days ? 0 : k_default_keep);
     const auto now_seconds = std::chrono::system_clock::to_time_t(now);
     // The newest backup that verifies intact is never removed, whatever the rules say.
@@ -128,7 +149,6 @@ Result<PruneReport> run_prune(const PruneOptions& options,
             break;
         }
     }
-    PruneReport report;
     for (std::size_t i = 0; i < entries->size(); ++i) {
         auto& entry = (*entries)[i];
         const auto age_days = (now_seconds - parse_utc(entry.metadata.created_at)) / 86400;

@@ -27,7 +27,11 @@ Result<DatabaseState> read_database_state(const DatabaseOptions& options) {
     state.size_bytes = std::filesystem::file_size(options.database, ec);
     auto history = read_history(*db, options.history_table);
     if (!history) {
-        return std::unexpected(history.error());
+        auto error = history.error();
+        if (error.code == ErrorCode::step_failed) {
+            error.code = ErrorCode::invalid_input;  // an unreadable database, not a failed step
+        }
+        return std::unexpected(error);
     }
     state.history = std::move(*history);
     return state;

@@ -10,7 +10,9 @@
 
 #include "core/backup_metadata.hpp"
 #include "core/cancellation.hpp"
+#include "core/durable_file.hpp"
 #include "core/plan.hpp"
+#include "engine/backups.hpp"
 #include "engine/database_state.hpp"
 #include "engine/migration_set.hpp"
 #include "engine/run_lock.hpp"
@@ -148,15 +150,27 @@ Result<void> snapshot_before_run(const MigrateOptions& options, RunReport& repor
     request.progress = options.backup_progress;
     auto snapshot = sqlite::take_snapshot(request);
     if (!snapshot) {
-        auto error = snapshot.error();
-        error.message += "\nNo migration ran; the database is as it was.";
-        return std::unexpected(error);
+        return std::unexpected(snapshot.error());
     }
     report.snapshot = snapshot->path.string();
     report.restore_command =
         fmt::format("belay db restore --db {} {}", shell_quote(options.db.database.string()),
                     shell_quote(snapshot->path.string()));
     return {};
+}
+
+// --keep N: after a successful run, prune this database's backups as `db prune --keep N`
+// would. A failure to prune is a note, never a failed run.
+void prune_after_run(const MigrateOptions& options, RunReport& report) {
+    auto pruned = run_prune(PruneOptions{options.db, options.keep, std::nullopt, false},
+                            std::chrono::system_clock::now());
+    if (!pruned) {
+        report.notes.push_back("--keep: pruning failed: " + pruned.error().message);
+        return;
+    }
+    for (const auto& entry : pruned->removed) {
+        report.pruned.push_back(entry.path.string());
+    }
 }
 
 // Decides how this run is protected: a snapshot taken under the first step's write lock,
@@ -199,6 +213,11 @@ Result<RunReport> migrate_in_place(const MigrateOptions& options, const Migratio
     const auto& path = options.db.database;
     std::error_code ec;
     const bool existed = std::filesystem::exists(path, ec);
+    if (options.backup_only && !existed) {
+        return fail(ErrorCode::invalid_input,
+                    "--backup-only: database {} does not exist; there is nothing to back up",
+                    path.string());
+    }
     // The run lock comes first, so the history read below cannot change under this run.
     auto lock = RunLock::acquire(path, options.db.lock_timeout);
     if (!lock) {
@@ -233,7 +252,32 @@ Result<RunReport> migrate_in_place(const MigrateOptions& options, const Migratio
     }
     run_steps(*db, *steps, options, report, std::move(*hook));
     report.version_after = current_version(*db, options, set);
+    if (!report.error && options.keep) {
+        prune_after_run(options, report);
+    }
     return report;
+}
+
+// The rehearsal copy needs about as much room as the database and its -wal file.
+Result<void> check_room_for_copy(const std::filesystem::path& database,
+                                 const std::filesystem::path& scratch) {
+    std::error_code ec;
+    auto needed = std::filesystem::file_size(database, ec);
+    needed = ec ? 0 : needed;
+    const auto wal = std::filesystem::file_size(database.string() + "-wal", ec);
+    needed += ec ? 0 : wal;
+    auto available = available_space(scratch);
+    if (!available) {
+        return std::unexpected(available.error());
+    }
+    needed += 1024 * 1024;  // margin for the copy's own bookkeeping
+    if (*available < needed) {
+        return fail(ErrorCode::snapshot_failed,
+                    "not enough room in {} for the dry run's copy of {}: it needs about {} bytes "
+                    "and {} are free. Free some space or point TMPDIR elsewhere",
+                    scratch.string(), database.string(), needed, *available);
+    }
+    return {};
 }
 
 // The dry run: plan against the real database opened read-only, then run the steps on a copy
@@ -267,6 +311,9 @@ Result<RunReport> rehearse(const MigrateOptions& options, const MigrationSet& se
     auto scratch = ScratchDirectory::create();
     if (!scratch) {
         return std::unexpected(scratch.error());
+    }
+    if (auto room = check_room_for_copy(path, scratch->path()); !room) {
+        return std::unexpected(room.error());
     }
     auto copy = sqlite::Database::open(scratch->path() / path.filename(),
                                        sqlite::OpenMode::read_write_create);

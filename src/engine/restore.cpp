@@ -1,5 +1,6 @@
 #include "engine/restore.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -165,12 +166,13 @@ Result<bool> restore_in_place(sqlite::Database& source, const std::filesystem::p
 Result<void> restore_as_new_file(sqlite::Database& source, const std::filesystem::path& database,
                                  const FileOwnership& ownership) {
     const auto temporary = temporary_sibling(database);
-    auto fd = create_exclusive(temporary, ownership);
-    if (!fd) {
-        return std::unexpected(fd.error());
+    auto writable = ownership;  // SQLite must write it; the exact mode is set before the rename
+    writable.mode |= S_IWUSR;
+    auto held = HeldTemporary::create(temporary, writable);
+    if (!held) {
+        return std::unexpected(held.error());
     }
-    ::close(*fd);
-    auto destination = sqlite::Database::open(temporary, sqlite::OpenMode::read_write);
+    auto destination = sqlite::Database::open(temporary, sqlite::OpenMode::own_file);
     auto ok = destination ? Result<void>() : std::unexpected(destination.error());
     ok = ok ? copy_result(sqlite::copy_all_pages(source, *destination, std::chrono::seconds(5)),
                           source.path(), database)
@@ -178,6 +180,9 @@ Result<void> restore_as_new_file(sqlite::Database& source, const std::filesystem
     ok = ok ? destination->exec("PRAGMA journal_mode = DELETE") : ok;
     ok = ok ? destination->close() : ok;
     ok = ok ? sync_file(temporary) : ok;
+    if (ok && ::chmod(temporary.c_str(), ownership.mode) != 0) {
+        ok = fail(ErrorCode::step_failed, "cannot set the mode of {}", temporary.string());
+    }
     ok = ok ? rename_no_replace(temporary, database) : ok;
     ok = ok ? sync_directory(database.parent_path()) : ok;
     if (!ok) {
@@ -194,7 +199,8 @@ bool is_readable(const DatabaseOptions& options) {
     if (!db) {
         return db.error().code == ErrorCode::busy;  // busy is not unreadable
     }
-    auto problems = sqlite::check_integrity(*db, false);
+    // integrity_check, not quick_check: an index that disagrees with its table is damage too.
+    auto problems = sqlite::check_integrity(*db, true);
     return problems && problems->empty();
 }
 

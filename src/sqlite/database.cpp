@@ -89,7 +89,7 @@ Result<FileKind> check_openable(const std::filesystem::path& path, OpenMode mode
 }
 
 int open_flags(OpenMode mode, FileKind kind) {
-    const int common = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
+    const int common = SQLITE_OPEN_NOMUTEX;
     switch (mode) {
         case OpenMode::read_only:
             return common | (kind == FileKind::wal ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY);
@@ -97,20 +97,54 @@ int open_flags(OpenMode mode, FileKind kind) {
             return common | SQLITE_OPEN_READWRITE;
         case OpenMode::read_write_create:
             return common | SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+        case OpenMode::own_file:
+            return common | SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW;
     }
     return common | SQLITE_OPEN_READONLY;
 }
 
 }  // namespace
 
+// A crash left a hot journal: the committed state is the file with that journal rolled back,
+// which only a read-write connection can do (as any SQLite reader with write access would).
+// Roll it back, then open read-only as asked.
+Result<Database> Database::open_after_rollback(const std::filesystem::path& path,
+                                               std::chrono::milliseconds busy_timeout) {
+    auto writer = open(path, OpenMode::read_write, busy_timeout);
+    if (!writer) {
+        return fail(
+            writer.error().code == ErrorCode::busy ? ErrorCode::busy : ErrorCode::invalid_input,
+            "{} has a hot journal from an interrupted transaction and it could not be "
+            "rolled back: {}",
+            path.string(), writer.error().message);
+    }
+    if (auto closed = writer->close(); !closed) {
+        return std::unexpected(closed.error());
+    }
+    return open_impl(path, OpenMode::read_only, busy_timeout, false);
+}
+
 Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode,
                                 std::chrono::milliseconds busy_timeout) {
+    return open_impl(path, mode, busy_timeout, true);
+}
+
+Result<Database> Database::open_impl(const std::filesystem::path& path, OpenMode mode,
+                                     std::chrono::milliseconds busy_timeout, bool may_roll_back) {
     auto kind = check_openable(path, mode);
     if (!kind) {
         return std::unexpected(kind.error());
     }
+    // SQLITE_OPEN_NOFOLLOW refuses a symlink anywhere in the path, so an own file is opened
+    // through its directory's real path: only a symlink at its own name is refused.
+    std::error_code ec;
+    const auto open_path = mode == OpenMode::own_file
+                               ? std::filesystem::weakly_canonical(
+                                     path.parent_path().empty() ? "." : path.parent_path(), ec) /
+                                     path.filename()
+                               : path;
     sqlite3* raw = nullptr;
-    int rc = sqlite3_open_v2(path.c_str(), &raw, open_flags(mode, *kind), nullptr);
+    int rc = sqlite3_open_v2(open_path.c_str(), &raw, open_flags(mode, *kind), nullptr);
     if (rc == SQLITE_CANTOPEN && mode == OpenMode::read_only && *kind == FileKind::wal) {
         // No write permission: read-only it is, even if SQLite then leaves -wal/-shm behind.
         sqlite3_close_v2(raw);
@@ -136,6 +170,10 @@ Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode
     }
     // Reading the schema proves the file is a usable database before anything else happens.
     if (auto ok = database.exec("SELECT count(*) FROM sqlite_schema"); !ok) {
+        if (mode == OpenMode::read_only && may_roll_back &&
+            sqlite3_extended_errcode(database.handle()) == SQLITE_READONLY_ROLLBACK) {
+            return open_after_rollback(path, busy_timeout);
+        }
         auto error = ok.error();
         if (error.code != ErrorCode::busy) {
             error.code = ErrorCode::invalid_input;

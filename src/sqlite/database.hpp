@@ -26,6 +26,10 @@ enum class OpenMode {
     read_only,
     read_write,         // the file must exist
     read_write_create,  // creates an empty database if the file does not exist (migrate only)
+    // A file belay has just created itself (a backup being written): read-write, and a symlink
+    // at its name is refused rather than followed. Symlinks elsewhere in a user's paths are
+    // followed everywhere.
+    own_file,
 };
 
 class Database {
@@ -76,6 +80,10 @@ class Database {
         void operator()(sqlite3* db) const;
     };
     Database(std::unique_ptr<sqlite3, Closer> db, std::filesystem::path path);
+    static Result<Database> open_impl(const std::filesystem::path& path, OpenMode mode,
+                                      std::chrono::milliseconds busy_timeout, bool may_roll_back);
+    static Result<Database> open_after_rollback(const std::filesystem::path& path,
+                                                std::chrono::milliseconds busy_timeout);
 
     std::unique_ptr<sqlite3, Closer> m_db;
     std::filesystem::path m_path;

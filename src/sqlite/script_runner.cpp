@@ -86,6 +86,8 @@ Result<void> for_each_statement(Database& db, const ExecutionGuard& guard,
         const auto length = static_cast<std::size_t>((next != nullptr ? next : end) - tail);
         where.statement = excerpt(remaining.substr(token, length > token ? length - token : 0));
         if (rc != SQLITE_OK) {
+            // SQLite's tail stops at the error; show the statement from its start instead.
+            where.statement = excerpt(remaining.substr(token));
             where.sqlite_error = sqlite3_errmsg(db.handle());
             const int offset = sqlite3_error_offset(db.handle());
             where.error_offset = offset >= 0 ? offset - static_cast<int>(token) : -1;

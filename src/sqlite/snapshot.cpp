@@ -1,6 +1,7 @@
 #include "sqlite/snapshot.hpp"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -102,6 +103,12 @@ Result<void> copy_pages(Database& source, Database& destination, const CopyProgr
     return {};
 }
 
+std::int64_t milliseconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 start)
+        .count();
+}
+
 struct SourceFacts {
     std::int64_t page_count = 0;
     std::int64_t page_size = 0;
@@ -141,7 +148,7 @@ Result<void> check_room(const std::filesystem::path& directory, const SnapshotRe
 // The copy in `temporary`, switched to rollback-journal mode and checked against the source.
 Result<void> copy_and_check(Database& source, const std::filesystem::path& temporary,
                             const SnapshotRequest& request, const SourceFacts& facts) {
-    auto destination = Database::open(temporary, OpenMode::read_write);
+    auto destination = Database::open(temporary, OpenMode::own_file);
     if (!destination) {
         return std::unexpected(destination.error());
     }
@@ -175,12 +182,11 @@ Result<void> copy_and_check(Database& source, const std::filesystem::path& tempo
     return destination->close();
 }
 
-// Flushes and hashes the verified copy, writes its sidecar, and gives it its final name.
-Result<Snapshot> publish(const std::filesystem::path& temporary,
-                         const std::filesystem::path& final_path, BackupMetadata metadata,
-                         const FileOwnership& ownership) {
+// Flushes and hashes the verified copy and gives it the database's exact mode bits.
+Result<void> seal(const std::filesystem::path& temporary, BackupMetadata& metadata,
+                  const FileOwnership& ownership) {
     if (auto ok = sync_file(temporary); !ok) {
-        return std::unexpected(ok.error());
+        return ok;
     }
     auto sha256 = sha256_file_hex(temporary);
     if (!sha256) {
@@ -189,18 +195,54 @@ Result<Snapshot> publish(const std::filesystem::path& temporary,
     std::error_code ec;
     metadata.sha256 = *sha256;
     metadata.size_bytes = std::filesystem::file_size(temporary, ec);
+    std::filesystem::permissions(temporary,
+                                 static_cast<std::filesystem::perms>(ownership.mode & 07777),
+                                 std::filesystem::perm_options::replace, ec);
+    if (ec) {
+        return fail(ErrorCode::snapshot_failed, "cannot set the mode of {}: {}", temporary.string(),
+                    ec.message());
+    }
+    return {};
+}
+
+// Writes the sidecar, then renames the sealed copy to `final_path`; neither ever replaces an
+// existing file. On failure nothing of this attempt stays under a final name.
+Result<void> place(const std::filesystem::path& temporary, const std::filesystem::path& final_path,
+                   const BackupMetadata& metadata, const FileOwnership& ownership) {
     const auto sidecar = sidecar_path(final_path);
     if (auto ok = write_new_file_durably(sidecar, to_json_text(metadata), ownership); !ok) {
-        return std::unexpected(ok.error());
+        return ok;
     }
     if (auto ok = rename_no_replace(temporary, final_path); !ok) {
         ::unlink(sidecar.c_str());
-        return std::unexpected(ok.error());
+        return ok;
     }
-    if (auto ok = sync_directory(final_path.parent_path()); !ok) {
-        return std::unexpected(ok.error());
+    return sync_directory(final_path.parent_path());
+}
+
+// Places the sealed copy under `final_path`; when the name was chosen automatically and
+// another backup took it meanwhile (two runs in the same second), under the next free one.
+Result<std::filesystem::path> place_with_free_name(const std::filesystem::path& temporary,
+                                                   std::filesystem::path final_path,
+                                                   const SnapshotRequest& request,
+                                                   const BackupMetadata& metadata,
+                                                   const FileOwnership& ownership,
+                                                   std::chrono::system_clock::time_point now) {
+    for (int attempt = 0;; ++attempt) {
+        auto placed = place(temporary, final_path, metadata, ownership);
+        if (placed) {
+            return final_path;
+        }
+        const bool taken = path_taken(final_path) || path_taken(sidecar_path(final_path));
+        if (request.out || !taken || attempt >= 100) {
+            return std::unexpected(placed.error());
+        }
+        auto next = choose_final_path(request, now);
+        if (!next) {
+            return std::unexpected(next.error());
+        }
+        final_path = *next;
     }
-    return Snapshot{final_path, std::move(metadata)};
 }
 
 Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
@@ -209,7 +251,14 @@ Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
     if (!source) {
         return std::unexpected(source.error());
     }
+    remove_abandoned_temporaries(
+        request.out ? request.out->parent_path() : request.directory,
+        request.out ? request.out->filename().string() : backup_stem(request.database) + "-");
     auto facts = begin_consistent_read(*source);
+    if (facts && facts->page_count == 0) {
+        return fail(ErrorCode::snapshot_failed, "{} is empty: there is nothing to back up",
+                    request.database.string());
+    }
     auto final_path = facts ? choose_final_path(request, now) : std::unexpected(facts.error());
     auto room = final_path ? check_room(final_path->parent_path(), request, *facts)
                            : std::unexpected(final_path.error());
@@ -218,15 +267,21 @@ Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
         return std::unexpected(ownership.error());
     }
     const auto temporary = temporary_sibling(*final_path);
-    auto fd = create_exclusive(temporary, *ownership);
-    if (!fd) {
-        return std::unexpected(fd.error());
+    // Owner-writable while it is written (SQLite must write it even when the database is
+    // read-only); the exact mode is set before the rename. Never more readable than the final.
+    auto writable = *ownership;
+    writable.mode |= S_IWUSR;
+    auto held = HeldTemporary::create(temporary, writable);
+    if (!held) {
+        return std::unexpected(held.error());
     }
-    ::close(*fd);
     FileRemover remover(temporary);
+    const auto copy_started = std::chrono::steady_clock::now();
     if (auto ok = copy_and_check(*source, temporary, request, *facts); !ok) {
         return std::unexpected(ok.error());
     }
+    spdlog::debug("copied{} {} pages in {} ms", request.verify ? " and verified" : "",
+                  facts->page_count, milliseconds_since(copy_started));
     std::error_code ec;
     BackupMetadata metadata;
     metadata.source = std::filesystem::weakly_canonical(request.database, ec).string();
@@ -238,11 +293,17 @@ Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
     metadata.schema_fingerprint = facts->fingerprint;
     metadata.verified = request.verify;
     metadata.belay_version = BELAY_VERSION;
-    auto snapshot = publish(temporary, *final_path, std::move(metadata), *ownership);
-    if (snapshot) {
-        remover.release();
+    const auto publish_started = std::chrono::steady_clock::now();
+    if (auto ok = seal(temporary, metadata, *ownership); !ok) {
+        return std::unexpected(ok.error());
     }
-    return snapshot;
+    auto placed = place_with_free_name(temporary, *final_path, request, metadata, *ownership, now);
+    if (!placed) {
+        return std::unexpected(placed.error());
+    }
+    remover.release();
+    spdlog::debug("flushed, hashed and renamed in {} ms", milliseconds_since(publish_started));
+    return Snapshot{*placed, std::move(metadata)};
 }
 
 }  // namespace

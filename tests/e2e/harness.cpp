@@ -9,8 +9,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
+#include <regex>
 #include <stdexcept>
 #include <thread>
 
@@ -348,6 +351,122 @@ std::string up_only(const std::string& up_sql, const std::string& verify_sql) {
         text += "\n-- +migrate Verify\n" + verify_sql + "\n";
     }
     return text;
+}
+
+std::string sha256_of(const fs::path& file) {
+    const std::string command = "sha256sum '" + file.string() + "'";
+    std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
+    if (!pipe) {
+        throw std::runtime_error("cannot run " + command);
+    }
+    std::string output;
+    char buffer[256];
+    while (std::fgets(buffer, sizeof buffer, pipe.get()) != nullptr) {
+        output += buffer;
+    }
+    const auto end = output.find(' ');
+    if (end != 64) {
+        throw std::runtime_error("unexpected output of " + command + ": " + output);
+    }
+    return output.substr(0, end);
+}
+
+void add_filler(const fs::path& database, int megabytes) {
+    TestDb db(database);
+    db.exec(
+        "BEGIN; CREATE TABLE filler (id INTEGER PRIMARY KEY, b BLOB); "
+        "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < " +
+        std::to_string(megabytes * 256) +
+        ") INSERT INTO filler (b) SELECT randomblob(4000) FROM c; COMMIT;");
+}
+
+void leave_hot_journal(const fs::path& database) {
+    const pid_t child = ::fork();
+    if (child < 0) {
+        throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+    }
+    if (child == 0) {
+        // Only the C API, and _exit: nothing of the test framework runs in the child.
+        sqlite3* db = nullptr;
+        const bool ok =
+            sqlite3_open(database.c_str(), &db) == SQLITE_OK &&
+            sqlite3_exec(db,
+                         "PRAGMA cache_size = 10; BEGIN; UPDATE filler SET b = randomblob(4000);",
+                         nullptr, nullptr, nullptr) == SQLITE_OK;
+        ::_exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    std::error_code ec;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+        fs::file_size(database.string() + "-journal", ec) == 0) {
+        throw std::runtime_error("could not leave a hot journal beside " + database.string());
+    }
+}
+
+void flip_bytes(const fs::path& file, std::uintmax_t offset, std::size_t count) {
+    const int fd = ::open(file.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        throw std::runtime_error("cannot open " + file.string());
+    }
+    std::string bytes(count, '\0');
+    const auto at = static_cast<off_t>(offset);
+    bool ok = ::pread(fd, bytes.data(), count, at) == static_cast<ssize_t>(count);
+    for (auto& c : bytes) {
+        c = static_cast<char>(~c);
+    }
+    ok = ok && ::pwrite(fd, bytes.data(), count, at) == static_cast<ssize_t>(count);
+    ::close(fd);
+    if (!ok) {
+        throw std::runtime_error("cannot rewrite bytes of " + file.string());
+    }
+}
+
+nlohmann::json read_json_file(const fs::path& file) {
+    return nlohmann::json::parse(read_file(file));
+}
+
+std::vector<std::string> names_ending_with(const fs::path& dir, const std::string& suffix) {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        auto name = entry.path().filename().string();
+        if (name.ends_with(suffix)) {
+            names.push_back(std::move(name));
+        }
+    }
+    std::ranges::sort(names);
+    return names;
+}
+
+std::vector<std::vector<std::string>> database_contents(const fs::path& database) {
+    TestDb db(database, true);
+    auto result = db.rows("SELECT type, name, sql FROM sqlite_schema ORDER BY type, name");
+    for (const auto& table : db.tables()) {
+        for (auto& row : db.rows("SELECT * FROM \"" + table + "\" ORDER BY rowid")) {
+            row.insert(row.begin(), table);
+            result.push_back(std::move(row));
+        }
+    }
+    return result;
+}
+
+std::int64_t backup_name_time(const std::string& name, const std::string& stem) {
+    static const std::regex pattern(
+        R"(^-(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})(-[1-9]\d*)?\.bak$)");
+    std::smatch match;
+    const auto rest = name.starts_with(stem) ? name.substr(stem.size()) : std::string();
+    if (!std::regex_match(rest, match, pattern)) {
+        return -1;
+    }
+    std::tm parts{};
+    parts.tm_year = std::stoi(match[1]) - 1900;
+    parts.tm_mon = std::stoi(match[2]) - 1;
+    parts.tm_mday = std::stoi(match[3]);
+    parts.tm_hour = std::stoi(match[4]);
+    parts.tm_min = std::stoi(match[5]);
+    parts.tm_sec = std::stoi(match[6]);
+    return static_cast<std::int64_t>(::timegm(&parts));
 }
 
 }  // namespace belay::testing

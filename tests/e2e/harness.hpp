@@ -1,8 +1,9 @@
 // End-to-end test harness: runs the real `belay` binary against real files in a temp dir.
 //
 // The binary comes from $BELAY_BINARY and the repository root from $BELAY_SOURCE_DIR (both set
-// by tests/CMakeLists.txt; the root falls back to this file's location). Children get the test's environment minus every BELAY_* variable,
-// plus what a test adds, so a developer's own settings never leak into a test.
+// by tests/CMakeLists.txt; the root falls back to this file's location). Children get the test's
+// environment minus every BELAY_* variable, plus what a test adds, so a developer's own settings
+// never leak into a test.
 #pragma once
 
 #include <sys/types.h>
@@ -149,5 +150,36 @@ std::string up_only(const std::string& up_sql, const std::string& verify_sql = "
 // A statement that never ends: counts an infinite recursive CTE.
 inline constexpr const char* k_runaway =
     "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c;";
+
+// --- Helpers for the backup, restore, prune and check tests ---
+
+// SHA-256 of a file as lowercase hex, computed by the system's sha256sum (not by belay's code).
+std::string sha256_of(const fs::path& file);
+
+// Adds a table `filler` holding about `megabytes` MiB of random blobs to `database` (created if
+// missing), in one transaction.
+void add_filler(const fs::path& database, int megabytes);
+
+// Leaves `database` (rollback-journal mode, with a `filler` table of at least 1 MiB) as a
+// crash mid-transaction does: a child process rewrites every filler row with a tiny page
+// cache, so changed pages spill into the database file, and dies without committing. What
+// is left is a hot -journal that the next read-write open rolls back.
+void leave_hot_journal(const fs::path& database);
+
+// Overwrites `count` bytes at `offset` of `file` with their bitwise complement.
+void flip_bytes(const fs::path& file, std::uintmax_t offset, std::size_t count);
+
+// A whole file parsed as JSON (a backup's sidecar, say).
+nlohmann::json read_json_file(const fs::path& file);
+
+// The names in `dir` (not recursive) ending with `suffix`, sorted.
+std::vector<std::string> names_ending_with(const fs::path& dir, const std::string& suffix);
+
+// What a user compares between two states of a database: its schema (type, name, sql), then
+// every row of every table (rowid tables only), each row prefixed with its table's name.
+std::vector<std::vector<std::string>> database_contents(const fs::path& database);
+
+// The UTC time in a backup name `<stem>-YYYYMMDD-HHMMSS[-N].bak`, or -1 when `name` is not one.
+std::int64_t backup_name_time(const std::string& name, const std::string& stem);
 
 }  // namespace belay::testing

@@ -92,8 +92,7 @@ TEST(CheckTransactionalStatements, AcceptsOrdinaryDdlAndTriggers) {
         "PRAGMA foreign_keys = OFF;",
         "-- just a comment",
     });
-    const auto result =
-        check_transactional_statements(migration_at("m/0007_lint.sql"), "Up", sql);
+    const auto result = check_transactional_statements(migration_at("m/0007_lint.sql"), "Up", sql);
     EXPECT_TRUE(result.has_value()) << result.error().message;
 }
 

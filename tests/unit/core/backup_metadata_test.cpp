@@ -1,0 +1,195 @@
+#include "core/backup_metadata.hpp"
+
+#include <time.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <optional>
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace belay {
+namespace {
+
+using namespace std::chrono;
+using namespace std::chrono_literals;
+
+#define EXPECT_CONTAINS(haystack, needle) \
+    EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
+
+constexpr std::string_view k_where = "/srv/backups/registry-20261123-101500.bak.json";
+
+// 2026-11-23 10:15:00 UTC.
+system_clock::time_point example_time() {
+    return sys_days{year{2026} / November / 23} + 10h + 15min;
+}
+
+BackupMetadata example() {
+    BackupMetadata m;
+    m.source = "/srv/data/régistry \"main\".db";
+    m.created_at = "2026-11-23T10:15:00Z";
+    m.reason = std::string(k_reason_before_migrate);
+    m.schema_version = "20150100000001000000";
+    m.sha256 = std::string(64, 'c');
+    m.size_bytes = 5'000'000'000ULL;
+    m.page_count = 1'220'703;
+    m.page_size = 4096;
+    m.schema_fingerprint = std::string(64, 'f');
+    m.verified = true;
+    m.belay_version = "0.3.0";
+    return m;
+}
+
+void expect_equal(const BackupMetadata& a, const BackupMetadata& b) {
+    EXPECT_EQ(a.source, b.source);
+    EXPECT_EQ(a.created_at, b.created_at);
+    EXPECT_EQ(a.reason, b.reason);
+    EXPECT_EQ(a.schema_version, b.schema_version);
+    EXPECT_EQ(a.sha256, b.sha256);
+    EXPECT_EQ(a.size_bytes, b.size_bytes);
+    EXPECT_EQ(a.page_count, b.page_count);
+    EXPECT_EQ(a.page_size, b.page_size);
+    EXPECT_EQ(a.schema_fingerprint, b.schema_fingerprint);
+    EXPECT_EQ(a.verified, b.verified);
+    EXPECT_EQ(a.belay_version, b.belay_version);
+}
+
+// The sidecar text of `example()` with the line holding `"key":` removed.
+std::string without_field(std::string_view key) {
+    auto text = to_json_text(example());
+    const auto at = text.find("\"" + std::string(key) + "\":");
+    EXPECT_NE(at, std::string::npos) << key;
+    const auto end = text.find('\n', at);
+    text.erase(at, end - at + 1);
+    // The removed line may have been the last: drop a now trailing comma.
+    const auto close = text.rfind('}');
+    const auto comma = text.find_last_not_of(" \n", close - 1);
+    if (text[comma] == ',') {
+        text.erase(comma, 1);
+    }
+    return text;
+}
+
+TEST(BackupMetadataJson, RoundTripsEveryField) {
+    const auto text = to_json_text(example());
+    auto parsed = parse_backup_metadata(text, k_where);
+    ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+    expect_equal(*parsed, example());
+}
+
+TEST(BackupMetadataJson, RoundTripsAnUnverifiedEmptyDescription) {
+    BackupMetadata empty;
+    auto parsed = parse_backup_metadata(to_json_text(empty), k_where);
+    ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+    expect_equal(*parsed, empty);
+}
+
+TEST(BackupMetadataJson, IsPrettyPrintedInAStableKeyOrder) {
+    const auto text = to_json_text(example());
+    EXPECT_EQ(text, to_json_text(example()));
+    EXPECT_EQ(text.back(), '\n');
+    const char* keys[] = {"source",         "created_at",   "reason",
+                          "schema_version", "sha256",       "size_bytes",
+                          "page_count",     "page_size",    "schema_fingerprint",
+                          "verified",       "belay_version"};
+    std::size_t previous = 0;
+    for (const char* key : keys) {
+        const auto at = text.find("\n  \"" + std::string(key) + "\": ");
+        ASSERT_NE(at, std::string::npos) << key << " in\n" << text;
+        EXPECT_GT(at, previous) << key;
+        previous = at;
+    }
+}
+
+TEST(BackupMetadataJson, OptionalFieldsTakeDefaultsWhenMissing) {
+    const std::string text = R"({"source": "/srv/app.db", "created_at": "2026-11-23T10:15:00Z",
+        "reason": "manual", "schema_version": "0", "sha256": "ab", "size_bytes": 8192})";
+    auto parsed = parse_backup_metadata(text, k_where);
+    ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+    EXPECT_EQ(parsed->source, "/srv/app.db");
+    EXPECT_EQ(parsed->size_bytes, 8192U);
+    EXPECT_EQ(parsed->page_count, 0);
+    EXPECT_EQ(parsed->page_size, 0);
+    EXPECT_EQ(parsed->schema_fingerprint, "");
+    EXPECT_FALSE(parsed->verified);
+    EXPECT_EQ(parsed->belay_version, "");
+}
+
+TEST(BackupMetadataJson, MissingRequiredFieldIsInvalidInputNamingTheFile) {
+    for (const char* key :
+         {"source", "created_at", "reason", "schema_version", "sha256", "size_bytes"}) {
+        const auto text = without_field(key);
+        ASSERT_EQ(text.find(std::string("\"") + key + "\""), std::string::npos) << text;
+        auto parsed = parse_backup_metadata(text, k_where);
+        ASSERT_FALSE(parsed.has_value()) << key;
+        EXPECT_EQ(parsed.error().code, ErrorCode::invalid_input) << key;
+        EXPECT_CONTAINS(parsed.error().message, k_where);
+        EXPECT_CONTAINS(parsed.error().message, key);
+    }
+}
+
+TEST(BackupMetadataJson, MalformedTextIsInvalidInputNamingTheFile) {
+    for (const std::string text :
+         {"", "{", "not json", "[]", "null", "42", R"({"source": 1})",
+          R"({"source": "a", "created_at": "b", "reason": "c", "schema_version": "0",
+              "sha256": "d", "size_bytes": "big"})",
+          R"({"source": "a", "created_at": "b", "reason": "c", "schema_version": 3,
+              "sha256": "d", "size_bytes": 1})"}) {
+        auto parsed = parse_backup_metadata(text, k_where);
+        ASSERT_FALSE(parsed.has_value()) << text;
+        EXPECT_EQ(parsed.error().code, ErrorCode::invalid_input) << text;
+        EXPECT_CONTAINS(parsed.error().message, k_where);
+    }
+}
+
+TEST(BackupFileName, IsStemUtcStampAndBak) {
+    EXPECT_EQ(backup_file_name("registry", example_time(), 0), "registry-20261123-101500.bak");
+    EXPECT_EQ(backup_file_name("registry", example_time() + 999ms, 0),
+              "registry-20261123-101500.bak");
+}
+
+TEST(BackupFileName, SameSecondBackupsGetANumberSuffix) {
+    EXPECT_EQ(backup_file_name("registry", example_time(), 1), "registry-20261123-101500-1.bak");
+    EXPECT_EQ(backup_file_name("registry", example_time(), 2), "registry-20261123-101500-2.bak");
+    EXPECT_EQ(backup_file_name("registry", example_time(), 12), "registry-20261123-101500-12.bak");
+}
+
+TEST(BackupFileName, IsUtcWhateverTheLocalTimeZone) {
+    const char* old = std::getenv("TZ");
+    const std::optional<std::string> saved = old ? std::optional<std::string>(old) : std::nullopt;
+    ::setenv("TZ", "JST-9", 1);
+    ::tzset();
+    const auto name = backup_file_name("registry", example_time(), 0);
+    const auto corrupt = corrupt_file_name("registry", example_time());
+    if (saved) {
+        ::setenv("TZ", saved->c_str(), 1);
+    } else {
+        ::unsetenv("TZ");
+    }
+    ::tzset();
+    EXPECT_EQ(name, "registry-20261123-101500.bak");
+    EXPECT_EQ(corrupt, "registry-corrupt-20261123-101500.db");
+}
+
+TEST(CorruptFileName, IsStemCorruptUtcStampAndDb) {
+    EXPECT_EQ(corrupt_file_name("registry", example_time()), "registry-corrupt-20261123-101500.db");
+}
+
+TEST(BackupStem, IsTheFileNameWithoutItsLastExtension) {
+    EXPECT_EQ(backup_stem("/srv/registry.db"), "registry");
+    EXPECT_EQ(backup_stem("registry.db"), "registry");
+    EXPECT_EQ(backup_stem("data/app.sqlite3"), "app");
+    EXPECT_EQ(backup_stem("/srv/registry"), "registry");
+    EXPECT_EQ(backup_stem("/srv/v1.2.db"), "v1.2");
+}
+
+TEST(SidecarPath, AppendsJsonToTheBackupPath) {
+    EXPECT_EQ(sidecar_path("/srv/backups/registry-20261123-101500.bak"),
+              std::filesystem::path("/srv/backups/registry-20261123-101500.bak.json"));
+    EXPECT_EQ(sidecar_path("registry-20261123-101500-1.bak"),
+              std::filesystem::path("registry-20261123-101500-1.bak.json"));
+}
+
+}  // namespace
+}  // namespace belay

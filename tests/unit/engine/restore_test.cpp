@@ -1,0 +1,458 @@
+#include "engine/restore.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/backup_metadata.hpp"
+#include "engine/backups.hpp"
+#include "engine/migrate.hpp"
+#include "engine/run_lock.hpp"
+#include "support/temp_dir.hpp"
+#include "unit/engine/raw_database.hpp"
+
+namespace belay {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using testing::RawDatabase;
+
+#define EXPECT_CONTAINS(haystack, needle) \
+    EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
+
+constexpr uid_t k_nobody_uid = 65534;
+constexpr gid_t k_nobody_gid = 65534;
+
+std::set<std::string> names_in(const fs::path& directory) {
+    std::set<std::string> names;
+    for (const auto& entry : fs::directory_iterator(directory)) {
+        names.insert(entry.path().filename().string());
+    }
+    return names;
+}
+
+// Every schema entry and every row of every table, as text, in a stable order.
+std::string dump(const fs::path& path) {
+    RawDatabase db(path, false);
+    std::string text;
+    for (const auto& row :
+         db.rows("SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name")) {
+        text += row[0] + "|" + row[1] + "|" + row[2] + "|" + row[3] + "\n";
+    }
+    for (const auto& table : db.column(
+             "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+             "ORDER BY name")) {
+        for (const auto& row : db.rows("SELECT * FROM \"" + table + "\" ORDER BY 1")) {
+            text += table + ":";
+            for (const auto& value : row) {
+                text += value + ",";
+            }
+            text += "\n";
+        }
+    }
+    return text;
+}
+
+std::pair<int, int> header_versions(const fs::path& path) {
+    const auto bytes = testing::read_file(path);
+    if (bytes.size() < 100) {
+        ADD_FAILURE() << path << " has no database header";
+        return {-1, -1};
+    }
+    return {static_cast<unsigned char>(bytes[18]), static_cast<unsigned char>(bytes[19])};
+}
+
+void flip_bytes_in_the_middle(const fs::path& path) {
+    std::fstream file(path, std::ios::binary | std::ios::in | std::ios::out);
+    file.seekp(static_cast<std::streamoff>(fs::file_size(path) / 2));
+    file.write("\xde\xad\xbe\xef", 4);
+    ASSERT_TRUE(file.good()) << path;
+}
+
+struct stat stat_of(const fs::path& path) {
+    struct stat info {};
+    EXPECT_EQ(::stat(path.c_str(), &info), 0) << path;
+    return info;
+}
+
+// app.db with rows "one" and "two", backed up by belay, then changed: what a restore undoes.
+class RestoreTest : public ::testing::Test {
+  protected:
+    fs::path db() const { return m_dir / "app.db"; }
+
+    void prepare(bool wal = false, int page_size = 4096) {
+        {
+            RawDatabase raw(db());
+            raw.exec("PRAGMA page_size = " + std::to_string(page_size));
+            if (wal) {
+                raw.exec("PRAGMA journal_mode = WAL");
+            }
+            raw.exec(
+                "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT);"
+                "CREATE INDEX items_by_name ON items (name);"
+                "INSERT INTO items (name) VALUES ('one'), ('two');");
+        }
+        m_backed_up = dump(db());
+        BackupOptions request;
+        request.db = options().db;
+        auto snapshot = run_backup(request);
+        ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message;
+        m_backup = snapshot->path;
+        {
+            RawDatabase raw(db());
+            raw.exec(
+                "INSERT INTO items (name) VALUES ('three');"
+                "CREATE TABLE extra (id INTEGER PRIMARY KEY);"
+                "INSERT INTO extra DEFAULT VALUES;");
+        }
+        m_changed = dump(db());
+        ASSERT_NE(m_changed, m_backed_up);
+    }
+
+    RestoreOptions options() const {
+        RestoreOptions options;
+        options.db.database = db();
+        options.db.migrations_dir = m_dir / "migrations";
+        options.db.lock_timeout = 2s;
+        options.backup = m_backup;
+        options.assume_yes = true;
+        return options;
+    }
+
+    RestoreReport restore(const RestoreOptions& request) {
+        auto report = run_restore(request);
+        if (!report) {
+            ADD_FAILURE() << "run_restore failed: " << report.error().message;
+            return {};
+        }
+        return *report;
+    }
+    RestoreReport restore() { return restore(options()); }
+
+    Error refusal(const RestoreOptions& request) {
+        auto report = run_restore(request);
+        if (report) {
+            ADD_FAILURE() << "expected run_restore to refuse";
+            return {};
+        }
+        return report.error();
+    }
+
+    testing::TempDir m_dir;
+    fs::path m_backup;
+    std::string m_backed_up;  // dump of app.db when the backup was taken
+    std::string m_changed;    // dump of app.db after the later changes
+};
+
+TEST_F(RestoreTest, PutsTheBackupContentBack) {
+    prepare();
+    const auto report = restore();
+    EXPECT_EQ(report.backup, m_backup);
+    EXPECT_EQ(dump(db()), m_backed_up);
+    EXPECT_FALSE(report.used_fallback);
+    EXPECT_FALSE(report.moved_aside.has_value());
+    RawDatabase raw(db(), false);
+    EXPECT_EQ(raw.text("PRAGMA integrity_check"), "ok");
+    EXPECT_EQ(raw.text("PRAGMA journal_mode"), "delete");
+}
+
+TEST_F(RestoreTest, TakesASafetySnapshotOfTheReplacedState) {
+    prepare();
+    const auto report = restore();
+    ASSERT_TRUE(report.safety_snapshot.has_value());
+    ASSERT_TRUE(fs::exists(*report.safety_snapshot));
+    EXPECT_NE(*report.safety_snapshot, m_backup);
+    EXPECT_EQ(dump(*report.safety_snapshot), m_changed);
+    const auto sidecar = sidecar_path(*report.safety_snapshot);
+    auto metadata = parse_backup_metadata(testing::read_file(sidecar), sidecar.string());
+    ASSERT_TRUE(metadata.has_value()) << metadata.error().message;
+    EXPECT_EQ(metadata->reason, "before restore");
+    EXPECT_EQ(metadata->source, fs::canonical(db()).string());
+}
+
+TEST_F(RestoreTest, RefusesACorruptBackupTouchingNothing) {
+    prepare();
+    flip_bytes_in_the_middle(m_backup);
+    const auto bytes = testing::read_file(db());
+    const auto files = names_in(m_dir.path());
+
+    const auto error = refusal(options());
+
+    EXPECT_EQ(error.code, ErrorCode::refused);
+    EXPECT_CONTAINS(error.message, m_backup.string());
+    EXPECT_EQ(testing::read_file(db()), bytes);
+    EXPECT_EQ(names_in(m_dir.path()), files);
+}
+
+TEST_F(RestoreTest, RefusesABackupWithoutItsSidecar) {
+    prepare();
+    fs::remove(sidecar_path(m_backup));
+    const auto bytes = testing::read_file(db());
+    const auto error = refusal(options());
+    EXPECT_EQ(error.code, ErrorCode::refused);
+    EXPECT_EQ(testing::read_file(db()), bytes);
+}
+
+TEST_F(RestoreTest, RefusesWithoutAConfirmationOrYes) {
+    prepare();
+    const auto bytes = testing::read_file(db());
+    const auto files = names_in(m_dir.path());
+    auto request = options();
+    request.assume_yes = false;
+    request.confirm = nullptr;
+
+    const auto error = refusal(request);
+
+    EXPECT_EQ(error.code, ErrorCode::refused);
+    EXPECT_CONTAINS(error.message, "--yes");
+    EXPECT_EQ(testing::read_file(db()), bytes);
+    EXPECT_EQ(names_in(m_dir.path()), files);
+}
+
+TEST_F(RestoreTest, DeclinedConfirmationIsRefusedTouchingNothing) {
+    prepare();
+    const auto bytes = testing::read_file(db());
+    const auto files = names_in(m_dir.path());
+    std::vector<std::string> questions;
+    auto request = options();
+    request.assume_yes = false;
+    request.confirm = [&](const std::string& question) {
+        questions.push_back(question);
+        return false;
+    };
+
+    const auto error = refusal(request);
+
+    EXPECT_EQ(error.code, ErrorCode::refused);
+    ASSERT_EQ(questions.size(), 1U);
+    EXPECT_CONTAINS(questions[0], db().string());
+    EXPECT_CONTAINS(questions[0], m_backup.string());
+    EXPECT_EQ(testing::read_file(db()), bytes);
+    EXPECT_EQ(names_in(m_dir.path()), files);
+}
+
+TEST_F(RestoreTest, AcceptedConfirmationRestores) {
+    prepare();
+    int asked = 0;
+    auto request = options();
+    request.assume_yes = false;
+    request.confirm = [&](const std::string&) {
+        ++asked;
+        return true;
+    };
+    restore(request);
+    EXPECT_EQ(asked, 1);
+    EXPECT_EQ(dump(db()), m_backed_up);
+}
+
+TEST_F(RestoreTest, WalDatabaseStaysWal) {
+    prepare(true);
+    const auto report = restore();
+    EXPECT_FALSE(report.used_fallback);
+    EXPECT_EQ(dump(db()), m_backed_up);
+    EXPECT_EQ(header_versions(db()), std::make_pair(2, 2));
+    RawDatabase raw(db(), false);
+    EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
+    EXPECT_EQ(raw.text("PRAGMA integrity_check"), "ok");
+}
+
+TEST_F(RestoreTest, DifferentPageSizeInWalModeUsesTheFallback) {
+    prepare(false, 4096);
+    {
+        RawDatabase raw(db());
+        raw.exec("PRAGMA page_size = 8192; VACUUM; PRAGMA journal_mode = WAL;");
+        raw.exec("INSERT INTO items (name) VALUES ('four')");
+        ASSERT_EQ(raw.integer("PRAGMA page_size"), 8192);
+    }
+
+    const auto report = restore();
+
+    EXPECT_TRUE(report.used_fallback);
+    EXPECT_EQ(dump(db()), m_backed_up);
+    RawDatabase raw(db(), false);
+    EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
+    EXPECT_EQ(raw.integer("PRAGMA page_size"), 4096);
+    EXPECT_EQ(raw.text("PRAGMA integrity_check"), "ok");
+}
+
+TEST_F(RestoreTest, KeepsModeAndOwner) {
+    prepare();
+    ::chmod(db().c_str(), 0640);
+    const bool root = ::geteuid() == 0;
+    if (root) {
+        ASSERT_EQ(::chown(db().c_str(), k_nobody_uid, k_nobody_gid), 0);
+    }
+    restore();
+    const auto info = stat_of(db());
+    EXPECT_EQ(info.st_mode & 07777, 0640U);
+    if (root) {
+        EXPECT_EQ(info.st_uid, k_nobody_uid);
+        EXPECT_EQ(info.st_gid, k_nobody_gid);
+    }
+}
+
+TEST_F(RestoreTest, UnreadableDatabaseIsMovedAsideNotDeleted) {
+    prepare();
+    const std::string garbage = std::string(4096, 'g') + " this was app.db";
+    fs::remove(db());
+    m_dir.write("app.db", garbage);
+    ::chmod(db().c_str(), 0640);
+    const bool root = ::geteuid() == 0;
+    if (root) {
+        ASSERT_EQ(::chown(db().c_str(), k_nobody_uid, k_nobody_gid), 0);
+    }
+
+    const auto report = restore();
+
+    ASSERT_TRUE(report.moved_aside.has_value());
+    EXPECT_EQ(report.moved_aside->parent_path(), m_dir.path());
+    EXPECT_TRUE(std::regex_match(report.moved_aside->filename().string(),
+                                 std::regex(R"(app-corrupt-\d{8}-\d{6}\.db)")))
+        << *report.moved_aside;
+    EXPECT_EQ(testing::read_file(*report.moved_aside), garbage);
+    EXPECT_FALSE(report.safety_snapshot.has_value());
+    EXPECT_EQ(dump(db()), m_backed_up);
+    EXPECT_EQ(header_versions(db()), std::make_pair(1, 1));
+    const auto info = stat_of(db());
+    EXPECT_EQ(info.st_mode & 07777, 0640U);
+    if (root) {
+        EXPECT_EQ(info.st_uid, k_nobody_uid);
+        EXPECT_EQ(info.st_gid, k_nobody_gid);
+    }
+    for (const auto& name : names_in(m_dir.path())) {
+        EXPECT_EQ(name.find(".tmp-"), std::string::npos) << name;
+    }
+}
+
+// A stale -journal or -wal left beside the restored file would be replayed into it.
+TEST_F(RestoreTest, CompanionsOfAnUnreadableDatabaseMoveAsideWithIt) {
+    prepare();
+    fs::remove(db());
+    m_dir.write("app.db", std::string(4096, 'g'));
+    m_dir.write("app.db-journal", "old journal");
+    m_dir.write("app.db-wal", "old wal");
+
+    const auto report = restore();
+
+    ASSERT_TRUE(report.moved_aside.has_value());
+    EXPECT_EQ(testing::read_file(report.moved_aside->string() + "-journal"), "old journal");
+    EXPECT_EQ(testing::read_file(report.moved_aside->string() + "-wal"), "old wal");
+    EXPECT_FALSE(fs::exists(db().string() + "-journal"));
+    EXPECT_FALSE(fs::exists(db().string() + "-wal"));
+    EXPECT_EQ(dump(db()), m_backed_up);
+}
+
+TEST_F(RestoreTest, MissingDatabaseIsRestoredAsANewFile) {
+    prepare();
+    fs::remove(db());
+
+    const auto report = restore();
+
+    EXPECT_EQ(report.version_before, "0");
+    EXPECT_FALSE(report.safety_snapshot.has_value());
+    EXPECT_FALSE(report.moved_aside.has_value());
+    EXPECT_EQ(dump(db()), m_backed_up);
+    EXPECT_EQ(header_versions(db()), std::make_pair(1, 1));
+    for (const auto& name : names_in(m_dir.path())) {
+        EXPECT_EQ(name.find(".tmp-"), std::string::npos) << name;
+        EXPECT_EQ(name.find("corrupt"), std::string::npos) << name;
+    }
+}
+
+TEST_F(RestoreTest, HeldDatabaseIsBusyAndUnchanged) {
+    for (const bool wal : {false, true}) {
+        SCOPED_TRACE(wal ? "WAL" : "rollback journal");
+        fs::remove_all(m_dir.path());
+        fs::create_directories(m_dir.path());
+        prepare(wal);
+        const auto bytes = testing::read_file(db());
+        RawDatabase holder(db());
+        holder.exec("BEGIN IMMEDIATE");
+        auto request = options();
+        request.db.lock_timeout = 500ms;
+
+        const auto start = Clock::now();
+        const auto error = refusal(request);
+        const auto elapsed = Clock::now() - start;
+
+        EXPECT_EQ(error.code, ErrorCode::busy) << error.message;
+        EXPECT_LT(elapsed, 30s);
+        holder.exec("ROLLBACK");
+        EXPECT_EQ(dump(db()), m_changed);
+        if (!wal) {
+            EXPECT_EQ(testing::read_file(db()), bytes);
+        }
+    }
+}
+
+TEST_F(RestoreTest, AnotherBelayRunHoldingTheRunLockIsBusy) {
+    prepare();
+    auto lock = RunLock::acquire(db(), 1s);
+    ASSERT_TRUE(lock.has_value()) << lock.error().message;
+    auto request = options();
+    request.db.lock_timeout = 500ms;
+
+    const auto error = refusal(request);
+
+    EXPECT_EQ(error.code, ErrorCode::busy) << error.message;
+    EXPECT_EQ(dump(db()), m_changed);
+}
+
+TEST_F(RestoreTest, LatestRestoresTheNewestIntactBackup) {
+    prepare();
+    // A newer backup of the changed state, corrupted: --latest must pass over it.
+    const auto newer = m_dir / "app-29991231-235959.bak";
+    fs::copy_file(m_backup, newer);
+    auto metadata = parse_backup_metadata(testing::read_file(sidecar_path(m_backup)), "sidecar");
+    ASSERT_TRUE(metadata.has_value());
+    metadata->created_at = "2999-12-31T23:59:59Z";
+    m_dir.write(sidecar_path(newer).filename().string(), to_json_text(*metadata));
+    flip_bytes_in_the_middle(newer);
+
+    auto request = options();
+    request.backup.reset();
+    request.latest = true;
+    const auto report = restore(request);
+
+    EXPECT_EQ(report.backup, m_backup);
+    EXPECT_EQ(dump(db()), m_backed_up);
+}
+
+TEST_F(RestoreTest, ReportsTheVersionsBeforeAndAfter) {
+    m_dir.write("migrations/0001_items.sql",
+                "-- +migrate Up\nCREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT);\n");
+    MigrateOptions migrate;
+    migrate.db = options().db;
+    migrate.backup = false;
+    auto first = run_migrate(migrate);
+    ASSERT_TRUE(first.has_value() && first->succeeded());
+    BackupOptions request;
+    request.db = options().db;
+    auto snapshot = run_backup(request);
+    ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message;
+    m_backup = snapshot->path;
+    m_dir.write("migrations/0002_more.sql", "-- +migrate Up\nCREATE TABLE more (id INTEGER);\n");
+    auto second = run_migrate(migrate);
+    ASSERT_TRUE(second.has_value() && second->succeeded());
+
+    const auto report = restore();
+
+    EXPECT_EQ(report.version_before, "0002");
+    EXPECT_EQ(report.version_after, "0001");
+    RawDatabase raw(db(), false);
+    EXPECT_FALSE(raw.has_table("more"));
+}
+
+}  // namespace
+}  // namespace belay
