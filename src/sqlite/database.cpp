@@ -205,10 +205,10 @@ Result<Statement> Database::prepare(std::string_view sql) {
     return Statement(m_db.get(), stmt);
 }
 
-Result<std::string> Database::query_text(std::string_view sql) {
+Result<Statement> Database::query_first_row(std::string_view sql) {
     auto statement = prepare(sql);
     if (!statement) {
-        return std::unexpected(statement.error());
+        return statement;
     }
     auto row = statement->step();
     if (!row) {
@@ -217,22 +217,24 @@ Result<std::string> Database::query_text(std::string_view sql) {
     if (!*row) {
         return fail(ErrorCode::step_failed, "{}: query returned no row: {}", m_path.string(), sql);
     }
-    return statement->column_text(0);
+    return statement;
+}
+
+// (GCC 12's std::expected has no transform(): hence the spelled-out forms.)
+Result<std::string> Database::query_text(std::string_view sql) {
+    auto row = query_first_row(sql);
+    if (!row) {
+        return std::unexpected(row.error());
+    }
+    return row->column_text(0);
 }
 
 Result<std::int64_t> Database::query_int(std::string_view sql) {
-    auto statement = prepare(sql);
-    if (!statement) {
-        return std::unexpected(statement.error());
-    }
-    auto row = statement->step();
+    auto row = query_first_row(sql);
     if (!row) {
         return std::unexpected(row.error());
     }
-    if (!*row) {
-        return fail(ErrorCode::step_failed, "{}: query returned no row: {}", m_path.string(), sql);
-    }
-    return statement->column_int(0);
+    return row->column_int(0);
 }
 
 Result<void> Database::harden_for_untrusted_content() {

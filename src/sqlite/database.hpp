@@ -80,6 +80,8 @@ class Database {
         void operator()(sqlite3* db) const;
     };
     Database(std::unique_ptr<sqlite3, Closer> db, std::filesystem::path path);
+    // The statement positioned on its first row; fails when there is none.
+    Result<Statement> query_first_row(std::string_view sql);
     static Result<Database> open_impl(const std::filesystem::path& path, OpenMode mode,
                                       std::chrono::milliseconds busy_timeout, bool may_roll_back);
     static Result<Database> open_after_rollback(const std::filesystem::path& path,
