@@ -14,11 +14,6 @@ namespace {
 
 constexpr std::size_t k_file_chunk_size = std::size_t{1} << 20;
 
-struct DigestContextDeleter {
-    void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
-};
-using DigestContext = std::unique_ptr<EVP_MD_CTX, DigestContextDeleter>;
-
 struct FileCloser {
     void operator()(std::FILE* file) const { std::fclose(file); }
 };
@@ -31,43 +26,38 @@ void require(int openssl_result, const char* what) {
     }
 }
 
-// A streaming SHA-256 over the OpenSSL EVP API.
-class Sha256 {
-  public:
-    Sha256() : m_context(EVP_MD_CTX_new()) {
-        if (!m_context) {
-            throw std::runtime_error("OpenSSL could not allocate a digest context");
-        }
-        require(EVP_DigestInit_ex(m_context.get(), EVP_sha256(), nullptr), "EVP_DigestInit_ex");
-    }
-
-    void update(std::string_view bytes) {
-        require(EVP_DigestUpdate(m_context.get(), bytes.data(), bytes.size()), "EVP_DigestUpdate");
-    }
-
-    std::string finish_hex() {
-        unsigned char digest[EVP_MAX_MD_SIZE];
-        unsigned int length = 0;
-        require(EVP_DigestFinal_ex(m_context.get(), digest, &length), "EVP_DigestFinal_ex");
-        static constexpr char k_hex_digits[] = "0123456789abcdef";
-        std::string hex;
-        hex.reserve(std::size_t{length} * 2);
-        for (unsigned int i = 0; i < length; ++i) {
-            hex.push_back(k_hex_digits[digest[i] >> 4]);
-            hex.push_back(k_hex_digits[digest[i] & 0x0f]);
-        }
-        return hex;
-    }
-
-  private:
-    DigestContext m_context;
-};
-
 std::string errno_text(int error_number) {
     return std::generic_category().message(error_number);
 }
 
 }  // namespace
+
+Sha256::Sha256() : m_context(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
+    if (!m_context) {
+        throw std::runtime_error("OpenSSL could not allocate a digest context");
+    }
+    require(EVP_DigestInit_ex(m_context.get(), EVP_sha256(), nullptr), "EVP_DigestInit_ex");
+}
+
+Sha256::~Sha256() = default;
+
+void Sha256::update(std::string_view bytes) {
+    require(EVP_DigestUpdate(m_context.get(), bytes.data(), bytes.size()), "EVP_DigestUpdate");
+}
+
+std::string Sha256::finish_hex() {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    require(EVP_DigestFinal_ex(m_context.get(), digest, &length), "EVP_DigestFinal_ex");
+    static constexpr char k_hex_digits[] = "0123456789abcdef";
+    std::string hex;
+    hex.reserve(std::size_t{length} * 2);
+    for (unsigned int i = 0; i < length; ++i) {
+        hex.push_back(k_hex_digits[digest[i] >> 4]);
+        hex.push_back(k_hex_digits[digest[i] & 0x0f]);
+    }
+    return hex;
+}
 
 std::string sha256_hex(std::string_view bytes) {
     Sha256 digest;

@@ -2,12 +2,32 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "core/error.hpp"
 
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX
+
 namespace belay {
+
+// A streaming SHA-256 (OpenSSL's EVP API), for hashing a file while it is written.
+// Throws std::runtime_error only if OpenSSL itself fails (a broken invariant).
+class Sha256 {
+  public:
+    Sha256();
+    ~Sha256();
+    Sha256(const Sha256&) = delete;
+    Sha256& operator=(const Sha256&) = delete;
+
+    void update(std::string_view bytes);
+    // The lowercase hex digest of everything updated so far; call once.
+    std::string finish_hex();
+
+  private:
+    std::unique_ptr<evp_md_ctx_st, void (*)(evp_md_ctx_st*)> m_context;
+};
 
 // Returns the lowercase hex SHA-256 of `bytes` (64 characters).
 // Never fails for a user's input; throws std::runtime_error only if OpenSSL itself cannot compute

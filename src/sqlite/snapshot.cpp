@@ -1,8 +1,15 @@
 #include "sqlite/snapshot.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -113,6 +120,7 @@ struct SourceFacts {
     std::int64_t page_count = 0;
     std::int64_t page_size = 0;
     std::string fingerprint;
+    bool wal = false;  // WAL mode: committed pages may be in the -wal, not in the main file
 };
 
 // Opens the read transaction the copy runs in and reads what verification compares against.
@@ -122,10 +130,12 @@ Result<SourceFacts> begin_consistent_read(Database& source) {
     auto count = ok ? source.query_int("PRAGMA page_count") : std::unexpected(ok.error());
     auto size = count ? source.query_int("PRAGMA page_size") : std::unexpected(count.error());
     auto fingerprint = size ? schema_fingerprint(source, "") : std::unexpected(size.error());
-    if (!fingerprint) {
-        return std::unexpected(fingerprint.error());
+    auto mode = fingerprint ? source.query_text("PRAGMA journal_mode")
+                            : std::unexpected(fingerprint.error());
+    if (!mode) {
+        return std::unexpected(mode.error());
     }
-    return SourceFacts{*count, *size, *fingerprint};
+    return SourceFacts{*count, *size, *fingerprint, *mode == "wal"};
 }
 
 Result<void> check_room(const std::filesystem::path& directory, const SnapshotRequest& request,
@@ -145,50 +155,119 @@ Result<void> check_room(const std::filesystem::path& directory, const SnapshotRe
     return {};
 }
 
-// The copy in `temporary`, switched to rollback-journal mode and checked against the source.
-Result<void> copy_and_check(Database& source, const std::filesystem::path& temporary,
-                            const SnapshotRequest& request, const SourceFacts& facts) {
-    auto destination = Database::open(temporary, OpenMode::own_file);
-    if (!destination) {
-        return std::unexpected(destination.error());
+// In rollback-journal mode, while the source's read transaction holds its SHARED lock no
+// connection can write the main file (a writer needs EXCLUSIVE), and that file is exactly the
+// committed state: a sequential copy of its pages is the same database the backup API would
+// produce, at the speed of a file copy, hashed on the way so no second pass is needed.
+// Returns the copy's SHA-256.
+Result<std::string> copy_file_hashing(const std::filesystem::path& database, int destination,
+                                      const SourceFacts& facts, const CopyProgress& progress) {
+    const int source = ::open(database.c_str(), O_RDONLY | O_CLOEXEC);
+    if (source < 0) {
+        return fail(ErrorCode::snapshot_failed, "cannot read {}: {}", database.string(),
+                    std::strerror(errno));
     }
-    // The temporary file is not a backup until it is verified and renamed: no journal needed.
-    auto ok = destination->exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF");
-    ok = ok ? copy_pages(source, *destination, request.progress, facts.page_size) : ok;
-    ok = ok ? source.exec("COMMIT") : ok;
-    // A copy of a WAL database says WAL in its header; DELETE makes it open on its own.
-    ok = ok ? destination->exec("PRAGMA journal_mode = DELETE") : ok;
-    if (!ok) {
-        return ok;
+    const auto total = facts.page_count * facts.page_size;
+    std::vector<char> buffer(std::size_t{1} << 20);
+    Sha256 digest;
+    std::int64_t done = 0;
+    while (done < total) {
+        const auto want = static_cast<std::size_t>(
+            std::min<std::int64_t>(total - done, static_cast<std::int64_t>(buffer.size())));
+        const auto got = ::pread(source, buffer.data(), want, done);
+        if (got <= 0 || ::write(destination, buffer.data(), static_cast<std::size_t>(got)) != got) {
+            const int error = got < 0 ? errno : EIO;
+            ::close(source);
+            return fail(
+                ErrorCode::snapshot_failed, "copying {} failed: {}", database.string(),
+                got == 0 ? "the file is shorter than its page count" : std::strerror(error));
+        }
+        digest.update(std::string_view(buffer.data(), static_cast<std::size_t>(got)));
+        done += got;
+        if (progress) {
+            progress(done, total);
+        }
+        if (cancellation_requested()) {
+            ::close(source);
+            return fail(ErrorCode::interrupted, "the backup of {} was interrupted by a signal",
+                        database.string());
+        }
+    }
+    ::close(source);
+    return digest.finish_hex();
+}
+
+Result<void> verify_copy(const std::filesystem::path& temporary, const SnapshotRequest& request,
+                         const SourceFacts& facts) {
+    auto copy = Database::open(temporary, OpenMode::read_only);
+    if (!copy) {
+        return std::unexpected(copy.error());
+    }
+    auto problems = check_integrity(*copy, false);
+    auto pages = copy->query_int("PRAGMA page_count");
+    auto fingerprint = schema_fingerprint(*copy, "");
+    if (!problems || !pages || !fingerprint) {
+        return fail(ErrorCode::snapshot_failed, "cannot verify the copy of {}",
+                    request.database.string());
+    }
+    if (!problems->empty() || *pages != facts.page_count || *fingerprint != facts.fingerprint) {
+        return fail(ErrorCode::snapshot_failed,
+                    "the copy of {} failed verification ({}; {} of {} pages; schema {}); no "
+                    "backup was kept",
+                    request.database.string(),
+                    problems->empty() ? std::string("quick_check ok") : problems->front(), *pages,
+                    facts.page_count, *fingerprint == facts.fingerprint ? "matches" : "differs");
+    }
+    return copy->close();
+}
+
+// The copy in `temporary`, in rollback-journal mode, checked against the source (unless
+// --no-verify). Returns its SHA-256 when the copy computed it on the way.
+Result<std::optional<std::string>> copy_and_check(Database& source, int temporary_fd,
+                                                  const std::filesystem::path& temporary,
+                                                  const SnapshotRequest& request,
+                                                  const SourceFacts& facts) {
+    std::optional<std::string> sha256;
+    if (!facts.wal) {
+        auto hashed = copy_file_hashing(request.database, temporary_fd, facts, request.progress);
+        if (!hashed) {
+            return std::unexpected(hashed.error());
+        }
+        sha256 = *hashed;
+    } else {
+        auto destination = Database::open(temporary, OpenMode::own_file);
+        if (!destination) {
+            return std::unexpected(destination.error());
+        }
+        // The temporary file is not a backup until it is verified and renamed: no journal.
+        auto ok = destination->exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF");
+        ok = ok ? copy_pages(source, *destination, request.progress, facts.page_size) : ok;
+        // A copy of a WAL database says WAL in its header; DELETE makes it open on its own.
+        ok = ok ? destination->exec("PRAGMA journal_mode = DELETE") : ok;
+        ok = ok ? destination->close() : ok;
+        if (!ok) {
+            return std::unexpected(ok.error());
+        }
+    }
+    if (auto ok = source.exec("COMMIT"); !ok) {  // writers may go on now
+        return std::unexpected(ok.error());
     }
     if (request.verify) {
-        auto problems = check_integrity(*destination, false);
-        auto pages = destination->query_int("PRAGMA page_count");
-        auto fingerprint = schema_fingerprint(*destination, "");
-        if (!problems || !pages || !fingerprint) {
-            return fail(ErrorCode::snapshot_failed, "cannot verify the copy of {}",
-                        request.database.string());
-        }
-        if (!problems->empty() || *pages != facts.page_count || *fingerprint != facts.fingerprint) {
-            return fail(ErrorCode::snapshot_failed,
-                        "the copy of {} failed verification ({}; {} of {} pages; schema {}); "
-                        "no backup was kept",
-                        request.database.string(),
-                        problems->empty() ? std::string("quick_check ok") : problems->front(),
-                        *pages, facts.page_count,
-                        *fingerprint == facts.fingerprint ? "matches" : "differs");
+        if (auto ok = verify_copy(temporary, request, facts); !ok) {
+            return std::unexpected(ok.error());
         }
     }
-    return destination->close();
+    return sha256;
 }
 
 // Flushes and hashes the verified copy and gives it the database's exact mode bits.
 Result<void> seal(const std::filesystem::path& temporary, BackupMetadata& metadata,
-                  const FileOwnership& ownership) {
+                  const FileOwnership& ownership, std::optional<std::string> computed_sha256) {
     if (auto ok = sync_file(temporary); !ok) {
         return ok;
     }
-    auto sha256 = sha256_file_hex(temporary);
+    auto sha256 =
+        computed_sha256 ? Result<std::string>(*computed_sha256) : sha256_file_hex(temporary);
     if (!sha256) {
         return std::unexpected(sha256.error());
     }
@@ -277,8 +356,9 @@ Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
     }
     FileRemover remover(temporary);
     const auto copy_started = std::chrono::steady_clock::now();
-    if (auto ok = copy_and_check(*source, temporary, request, *facts); !ok) {
-        return std::unexpected(ok.error());
+    auto sha256 = copy_and_check(*source, held->fd(), temporary, request, *facts);
+    if (!sha256) {
+        return std::unexpected(sha256.error());
     }
     spdlog::debug("copied{} {} pages in {} ms", request.verify ? " and verified" : "",
                   facts->page_count, milliseconds_since(copy_started));
@@ -294,7 +374,7 @@ Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
     metadata.verified = request.verify;
     metadata.belay_version = BELAY_VERSION;
     const auto publish_started = std::chrono::steady_clock::now();
-    if (auto ok = seal(temporary, metadata, *ownership); !ok) {
+    if (auto ok = seal(temporary, metadata, *ownership, *sha256); !ok) {
         return std::unexpected(ok.error());
     }
     auto placed = place_with_free_name(temporary, *final_path, request, metadata, *ownership, now);

@@ -169,6 +169,17 @@ TEST_F(SnapshotTest, HoldsTheSourceRowsAndSchemaUnderADatedName) {
                                      taken.path.filename().string() + ".json"}));
 }
 
+// In rollback-journal mode the snapshot is a sequential copy of the main file taken under the
+// read transaction's SHARED lock: it must be byte for byte the database, and the sidecar's
+// SHA-256 (computed during the copy) the file's.
+TEST_F(SnapshotTest, RollbackJournalSourceIsCopiedByteForByte) {
+    make_database();
+    const auto taken = snapshot();
+
+    EXPECT_EQ(testing::read_file(taken.path), testing::read_file(db()));
+    EXPECT_EQ(read_sidecar(taken.path).sha256, sha256_hex(testing::read_file(taken.path)));
+}
+
 TEST_F(SnapshotTest, NameIsTheCurrentUtcSecond) {
     make_database();
     const auto before = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
