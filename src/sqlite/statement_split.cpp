@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <string>
 
+#include "core/sql_lint.hpp"
+
 namespace belay::sqlite {
 
 int count_lines_before(std::string_view text, std::size_t offset) {
@@ -14,22 +16,8 @@ int count_lines_before(std::string_view text, std::size_t offset) {
 }
 
 std::size_t first_token_offset(std::string_view text) {
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const char c = text[i];
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
-            ++i;
-        } else if (text.substr(i, 2) == "--") {
-            const auto end = text.find('\n', i);
-            i = end == std::string_view::npos ? text.size() : end + 1;
-        } else if (text.substr(i, 2) == "/*") {
-            const auto end = text.find("*/", i + 2);
-            i = end == std::string_view::npos ? text.size() : end + 2;
-        } else {
-            return i;
-        }
-    }
-    return std::string_view::npos;
+    const auto offset = skip_space_and_comments(text);
+    return offset < text.size() ? offset : std::string_view::npos;
 }
 
 namespace {
