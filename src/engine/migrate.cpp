@@ -233,15 +233,18 @@ Result<RunReport> migrate_in_place(const MigrateOptions& options, const Migratio
     if (!history) {
         return std::unexpected(history.error());
     }
-    auto steps = plan_steps(options, set, *history, report);
-    if (!steps) {
-        return std::unexpected(steps.error());
-    }
     if (options.backup_only) {
+        // A backup is always safe to take, even in a state a run would refuse (dirty, ...).
+        report.version_before = build_plan(set.migrations, *history).current_version;
+        report.version_after = report.version_before;
         if (auto ok = snapshot_before_run(options, report); !ok) {
             return std::unexpected(ok.error());
         }
         return report;
+    }
+    auto steps = plan_steps(options, set, *history, report);
+    if (!steps) {
+        return std::unexpected(steps.error());
     }
     if (steps->empty()) {
         return report;

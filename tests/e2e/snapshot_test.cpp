@@ -233,6 +233,22 @@ TEST_F(SnapshotTest, BackupOnlyTakesTheSnapshotAndAppliesNothing) {
               sha256_of(dir() / backups.front()));
 }
 
+// A backup is always safe to take: --backup-only works even where a run would be refused.
+TEST_F(SnapshotTest, BackupOnlyWorksWhenARunWouldBeRefused) {
+    apply_base();
+    fs::remove(dir() / "migrations" / "0001_a.sql");  // applied, file gone: migrate refuses
+    write_second_step();
+    auto refused = belay("migrate");
+    ASSERT_EQ(refused.exit_code, 5) << describe(refused);
+    const auto before = database_contents(db());
+    auto result = belay("migrate", {"--backup-only"});
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    const auto backups = names_ending_with(dir(), ".bak");
+    ASSERT_EQ(backups.size(), 1u);
+    EXPECT_EQ(database_contents(dir() / backups.front()), before);
+    EXPECT_EQ(read_json_file(dir() / (backups.front() + ".json")).at("schema_version"), "0001");
+}
+
 TEST_F(SnapshotTest, DryRunWritesNoBackupFile) {
     apply_base();
     write_second_step();
