@@ -16,7 +16,7 @@ constexpr int k_width = 30;
 
 class ProgressBar {
   public:
-    void update(std::int64_t done, std::int64_t total) {
+    void update(std::int64_t done, std::int64_t total, std::int64_t page_size) {
         if (total < k_min_bytes) {
             return;
         }
@@ -30,9 +30,11 @@ class ProgressBar {
         const double left = rate > 0 ? static_cast<double>(total - done) / rate : 0.0;
         const int filled =
             static_cast<int>(k_width * static_cast<double>(done) / static_cast<double>(total));
-        fmt::print(stderr, "\r[{:#<{}}{:<{}}] {:.0f}/{:.0f} MB  {:.1f} MB/s  ETA {:.0f}s ", "",
-                   filled, "", k_width - filled, static_cast<double>(done) / 1e6,
-                   static_cast<double>(total) / 1e6, rate / 1e6, left);
+        const auto pages = [page_size](std::int64_t bytes) {
+            return page_size > 0 ? bytes / page_size : bytes;
+        };
+        fmt::print(stderr, "\r[{:#<{}}{:<{}}] {}/{} pages  {:.1f} MB/s  ETA {:.0f}s ", "", filled,
+                   "", k_width - filled, pages(done), pages(total), rate / 1e6, left);
         if (done >= total) {
             fmt::print(stderr, "\n");
         }
@@ -46,13 +48,16 @@ class ProgressBar {
 
 }  // namespace
 
-std::function<void(std::int64_t, std::int64_t)> progress_bar_for(const CommonOptions& options) {
+std::function<void(std::int64_t, std::int64_t, std::int64_t)> progress_bar_for(
+    const CommonOptions& options) {
     if (options.json || options.quiet || options.log_level == "off" ||
         ::isatty(STDERR_FILENO) == 0) {
         return nullptr;
     }
     auto bar = std::make_shared<ProgressBar>();
-    return [bar](std::int64_t done, std::int64_t total) { bar->update(done, total); };
+    return [bar](std::int64_t done, std::int64_t total, std::int64_t page_size) {
+        bar->update(done, total, page_size);
+    };
 }
 
 }  // namespace belay::cli

@@ -151,7 +151,12 @@ Result<PruneReport> run_prune(const PruneOptions& options,
     }
     for (std::size_t i = 0; i < entries->size(); ++i) {
         auto& entry = (*entries)[i];
-        const auto age_days = (now_seconds - parse_utc(entry.metadata.created_at)) / 86400;
+        const auto created = parse_utc(entry.metadata.created_at);
+        if (created == 0) {
+            spdlog::warn("keeping {}: its sidecar's created_at ({}) is not a time belay writes",
+                         entry.path.string(), entry.metadata.created_at);
+        }
+        const auto age_days = created == 0 ? 0 : (now_seconds - created) / 86400;
         const bool kept = i < static_cast<std::size_t>(keep) ||
                           (options.keep_days && age_days < *options.keep_days) ||
                           entry.path == protected_path;

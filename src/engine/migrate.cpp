@@ -148,6 +148,9 @@ Result<void> snapshot_before_run(const MigrateOptions& options, RunReport& repor
     request.schema_version = report.version_before;
     request.lock_timeout = options.db.lock_timeout;
     request.progress = options.backup_progress;
+    // The run's connection is open (and, inside the first step, holds the write lock): the
+    // snapshot must reach the file only through SQLite.
+    request.beside_own_lock = true;
     auto snapshot = sqlite::take_snapshot(request);
     if (!snapshot) {
         return std::unexpected(snapshot.error());

@@ -35,8 +35,9 @@ struct DatabaseOptions {
     }
 };
 
-// Reports bytes copied so far and bytes in all while a backup runs (for a progress bar).
-using BackupProgress = std::function<void(std::int64_t, std::int64_t)>;
+// Reports bytes copied so far, bytes in all and bytes per page while a backup runs (for a
+// progress bar).
+using BackupProgress = std::function<void(std::int64_t, std::int64_t, std::int64_t)>;
 
 struct MigrateOptions {
     DatabaseOptions db;

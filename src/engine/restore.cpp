@@ -147,8 +147,12 @@ Result<bool> restore_in_place(sqlite::Database& source, const std::filesystem::p
     }
     spdlog::info("page sizes differ in WAL mode: restoring through rollback-journal mode");
     if (auto ok = destination->exec("PRAGMA journal_mode = DELETE"); !ok) {
-        return std::unexpected(
-            copy_result({sqlite::CopyOutcome::busy, {}}, source.path(), database).error());
+        // Busy (another connection has it open) or anything else: say which, with SQLite's words.
+        if (ok.error().code == ErrorCode::busy) {
+            return std::unexpected(
+                copy_result({sqlite::CopyOutcome::busy, {}}, source.path(), database).error());
+        }
+        return std::unexpected(with_context(ok.error(), "cannot leave WAL mode for the restore"));
     }
     status = sqlite::copy_all_pages(source, *destination, options.db.lock_timeout);
     auto back = destination->exec("PRAGMA journal_mode = WAL");

@@ -99,6 +99,8 @@ int open_flags(OpenMode mode, FileKind kind) {
             return common | SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
         case OpenMode::own_file:
             return common | SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW;
+        case OpenMode::read_only_beside_own_lock:
+            return common | SQLITE_OPEN_READONLY;
     }
     return common | SQLITE_OPEN_READONLY;
 }
@@ -131,7 +133,8 @@ Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode
 
 Result<Database> Database::open_impl(const std::filesystem::path& path, OpenMode mode,
                                      std::chrono::milliseconds busy_timeout, bool may_roll_back) {
-    auto kind = check_openable(path, mode);
+    auto kind = mode == OpenMode::read_only_beside_own_lock ? Result<FileKind>(FileKind::empty)
+                                                            : check_openable(path, mode);
     if (!kind) {
         return std::unexpected(kind.error());
     }
@@ -163,7 +166,7 @@ Result<Database> Database::open_impl(const std::filesystem::path& path, OpenMode
     sqlite3_busy_timeout(raw, static_cast<int>(busy_timeout.count()));
     Database database(std::move(db), path);
     database.m_busy_timeout = busy_timeout;
-    if (mode == OpenMode::read_only) {
+    if (mode == OpenMode::read_only || mode == OpenMode::read_only_beside_own_lock) {
         if (auto ok = database.exec("PRAGMA query_only = ON"); !ok) {
             return std::unexpected(ok.error());
         }

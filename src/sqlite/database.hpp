@@ -30,6 +30,12 @@ enum class OpenMode {
     // at its name is refused rather than followed. Symlinks elsewhere in a user's paths are
     // followed everywhere.
     own_file,
+    // Read-only while another connection of this process holds locks on the same file (the
+    // snapshot taken under a migration's write lock). belay must not open and close its own
+    // descriptor on the file then: POSIX drops all of a process's locks on a file when any
+    // descriptor for it is closed. So no header inspection, and plain SQLITE_OPEN_READONLY (the
+    // other connection keeps any -wal/-shm in place).
+    read_only_beside_own_lock,
 };
 
 class Database {

@@ -92,7 +92,8 @@ Result<void> copy_pages(Database& source, Database& destination, const CopyProgr
         rc = sqlite3_backup_step(backup, k_pages_per_step);
         if (progress) {
             const auto total = sqlite3_backup_pagecount(backup);
-            progress((total - sqlite3_backup_remaining(backup)) * page_size, total * page_size);
+            progress((total - sqlite3_backup_remaining(backup)) * page_size, total * page_size,
+                     page_size);
         }
         if (rc == SQLITE_OK && cancellation_requested()) {
             sqlite3_backup_finish(backup);
@@ -185,7 +186,7 @@ Result<std::string> copy_file_hashing(const std::filesystem::path& database, int
         digest.update(std::string_view(buffer.data(), static_cast<std::size_t>(got)));
         done += got;
         if (progress) {
-            progress(done, total);
+            progress(done, total, facts.page_size);
         }
         if (cancellation_requested()) {
             ::close(source);
@@ -228,7 +229,9 @@ Result<std::optional<std::string>> copy_and_check(Database& source, int temporar
                                                   const SnapshotRequest& request,
                                                   const SourceFacts& facts) {
     std::optional<std::string> sha256;
-    if (!facts.wal) {
+    // The raw copy opens and closes a descriptor on the database file: safe only when no other
+    // connection of this process holds a lock there (see beside_own_lock).
+    if (!facts.wal && !request.beside_own_lock) {
         auto hashed = copy_file_hashing(request.database, temporary_fd, facts, request.progress);
         if (!hashed) {
             return std::unexpected(hashed.error());
@@ -326,7 +329,10 @@ Result<std::filesystem::path> place_with_free_name(const std::filesystem::path& 
 
 Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
     const auto now = std::chrono::system_clock::now();
-    auto source = Database::open(request.database, OpenMode::read_only, request.lock_timeout);
+    auto source = Database::open(
+        request.database,
+        request.beside_own_lock ? OpenMode::read_only_beside_own_lock : OpenMode::read_only,
+        request.lock_timeout);
     if (!source) {
         return std::unexpected(source.error());
     }

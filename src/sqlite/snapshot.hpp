@@ -20,8 +20,8 @@
 
 namespace belay::sqlite {
 
-// Called after each chunk of pages: (bytes copied so far, bytes in all).
-using CopyProgress = std::function<void(std::int64_t, std::int64_t)>;
+// Called after each chunk: (bytes copied so far, bytes in all, bytes per page).
+using CopyProgress = std::function<void(std::int64_t, std::int64_t, std::int64_t)>;
 
 struct SnapshotRequest {
     std::filesystem::path database;            // the source database file
@@ -32,6 +32,10 @@ struct SnapshotRequest {
     bool verify = true;                        // quick_check + page count + fingerprint
     std::chrono::milliseconds lock_timeout{5000};
     CopyProgress progress;  // may be empty
+    // Another connection of this process holds a lock on the database (the migration's write
+    // lock). The snapshot then touches the file only through SQLite: a descriptor of belay's
+    // own, once closed, would drop that connection's locks (POSIX record-lock semantics).
+    bool beside_own_lock = false;
 };
 
 struct Snapshot {

@@ -2,6 +2,7 @@
 // snapshot is taken (nothing pending, a new empty database, --no-backup, --dry-run);
 // --backup-only; --keep; and the failure message whose restore command undoes the whole run.
 #include <signal.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <cctype>
@@ -357,6 +358,34 @@ TEST_F(SnapshotTest, SigtermDuringTheRunNamesTheSnapshotAndTheRestoreCommand) {
     ASSERT_EQ(backups.size(), 1u) << describe(result);
     EXPECT_NE(result.err.find((dir() / backups.front()).string()), std::string::npos) << result.err;
     EXPECT_NE(result.err.find("belay db restore"), std::string::npos) << result.err;
+}
+
+// Regression: the snapshot taken under the first step's write lock must not drop that lock.
+// POSIX drops all of a process's locks on a file when any descriptor for it is closed, so a
+// snapshot that opened and closed its own descriptor on the database let another writer commit
+// in the middle of the step (and roll the step's live journal back as if it were hot).
+TEST_F(SnapshotTest, NoOtherWriterCommitsWhileTheFirstStepRuns) {
+    apply_base();
+    write_migration("0002_slow.sql",
+                    "-- +migrate Timeout 600\n-- +migrate Up\n"
+                    "CREATE TABLE b (x);\n" +
+                        std::string(k_runaway) + "\n");
+    auto run = start("migrate", {"--log-level", "info"});
+    ASSERT_TRUE(run->wait_for_stderr("applying 0002", std::chrono::seconds(60)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // snapshot taken, step running
+    {
+        TestDb other(db());
+        sqlite3_busy_timeout(other.handle(), 200);
+        std::string error;
+        EXPECT_NE(other.try_exec("INSERT INTO a (v) VALUES ('sneaked in')", &error), 0)
+            << "another writer committed in the middle of the step";
+    }
+    run->send_signal(SIGTERM);
+    const auto result = run->wait(std::chrono::seconds(60));
+    EXPECT_EQ(result.exit_code, 143) << describe(result);
+    TestDb check(db(), true);
+    EXPECT_FALSE(check.has_object("b"));
+    EXPECT_EQ(check.scalar("SELECT count(*) FROM a WHERE v = 'sneaked in'"), "0");
 }
 
 }  // namespace

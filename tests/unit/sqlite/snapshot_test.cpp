@@ -418,7 +418,7 @@ TEST_F(SnapshotTest, ConcurrentSnapshotsInTheSameSecondBothSucceed) {
     std::atomic<bool> first_copying{false};
     std::atomic<bool> second_done{false};
     auto slow = request();
-    slow.progress = [&](std::int64_t, std::int64_t) {
+    slow.progress = [&](std::int64_t, std::int64_t, std::int64_t) {
         first_copying = true;
         const auto give_up = std::chrono::steady_clock::now() + 60s;
         while (!second_done && std::chrono::steady_clock::now() < give_up) {
@@ -488,7 +488,9 @@ TEST_F(SnapshotTest, ProgressReportsIncreasingBytesEndingAtTheTotal) {
     make_large_database(10);
     std::vector<std::pair<std::int64_t, std::int64_t>> calls;
     auto req = request();
-    req.progress = [&](std::int64_t done, std::int64_t total) { calls.emplace_back(done, total); };
+    req.progress = [&](std::int64_t done, std::int64_t total, std::int64_t) {
+        calls.emplace_back(done, total);
+    };
 
     const auto taken = snapshot(req);
 
@@ -514,7 +516,7 @@ TEST_F(SnapshotTest, CancellationFromAnotherThreadInterruptsAndLeavesNoFiles) {
     auto req = request();
     // The first chunk waits until the other thread has asked to stop, so the request is sure
     // to land in the middle of the copy.
-    req.progress = [&](std::int64_t, std::int64_t) {
+    req.progress = [&](std::int64_t, std::int64_t, std::int64_t) {
         copying = true;
         const auto give_up = std::chrono::steady_clock::now() + 60s;
         while (!cancelled && std::chrono::steady_clock::now() < give_up) {
