@@ -93,4 +93,27 @@ class RawDatabase {
     sqlite3* m_db = nullptr;
 };
 
+// Every schema entry and every row of every table of the database at `path`, as text, in a
+// stable order: equal dumps mean equal schema and content.
+inline std::string dump_database(const std::filesystem::path& path) {
+    RawDatabase db(path, false);
+    std::string text;
+    for (const auto& row :
+         db.rows("SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name")) {
+        text += row[0] + "|" + row[1] + "|" + row[2] + "|" + row[3] + "\n";
+    }
+    for (const auto& table : db.column(
+             "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+             "ORDER BY name")) {
+        for (const auto& row : db.rows("SELECT * FROM \"" + table + "\" ORDER BY 1")) {
+            text += table + ":";
+            for (const auto& value : row) {
+                text += value + ",";
+            }
+            text += "\n";
+        }
+    }
+    return text;
+}
+
 }  // namespace belay::testing

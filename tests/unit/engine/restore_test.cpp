@@ -26,6 +26,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+using testing::dump_database;
 using testing::RawDatabase;
 
 #define EXPECT_CONTAINS(haystack, needle) \
@@ -40,28 +41,6 @@ std::set<std::string> names_in(const fs::path& directory) {
         names.insert(entry.path().filename().string());
     }
     return names;
-}
-
-// Every schema entry and every row of every table, as text, in a stable order.
-std::string dump(const fs::path& path) {
-    RawDatabase db(path, false);
-    std::string text;
-    for (const auto& row :
-         db.rows("SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name")) {
-        text += row[0] + "|" + row[1] + "|" + row[2] + "|" + row[3] + "\n";
-    }
-    for (const auto& table : db.column(
-             "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-             "ORDER BY name")) {
-        for (const auto& row : db.rows("SELECT * FROM \"" + table + "\" ORDER BY 1")) {
-            text += table + ":";
-            for (const auto& value : row) {
-                text += value + ",";
-            }
-            text += "\n";
-        }
-    }
-    return text;
 }
 
 std::pair<int, int> header_versions(const fs::path& path) {
@@ -103,7 +82,7 @@ class RestoreTest : public ::testing::Test {
                 "CREATE INDEX items_by_name ON items (name);"
                 "INSERT INTO items (name) VALUES ('one'), ('two');");
         }
-        m_backed_up = dump(db());
+        m_backed_up = dump_database(db());
         BackupOptions request;
         request.db = options().db;
         auto snapshot = run_backup(request);
@@ -116,7 +95,7 @@ class RestoreTest : public ::testing::Test {
                 "CREATE TABLE extra (id INTEGER PRIMARY KEY);"
                 "INSERT INTO extra DEFAULT VALUES;");
         }
-        m_changed = dump(db());
+        m_changed = dump_database(db());
         ASSERT_NE(m_changed, m_backed_up);
     }
 
@@ -159,7 +138,7 @@ TEST_F(RestoreTest, PutsTheBackupContentBack) {
     prepare();
     const auto report = restore();
     EXPECT_EQ(report.backup, m_backup);
-    EXPECT_EQ(dump(db()), m_backed_up);
+    EXPECT_EQ(dump_database(db()), m_backed_up);
     EXPECT_FALSE(report.used_fallback);
     EXPECT_FALSE(report.moved_aside.has_value());
     RawDatabase raw(db(), false);
@@ -173,7 +152,7 @@ TEST_F(RestoreTest, TakesASafetySnapshotOfTheReplacedState) {
     ASSERT_TRUE(report.safety_snapshot.has_value());
     ASSERT_TRUE(fs::exists(*report.safety_snapshot));
     EXPECT_NE(*report.safety_snapshot, m_backup);
-    EXPECT_EQ(dump(*report.safety_snapshot), m_changed);
+    EXPECT_EQ(dump_database(*report.safety_snapshot), m_changed);
     const auto sidecar = sidecar_path(*report.safety_snapshot);
     auto metadata = parse_backup_metadata(testing::read_file(sidecar), sidecar.string());
     ASSERT_TRUE(metadata.has_value()) << metadata.error().message;
@@ -253,14 +232,14 @@ TEST_F(RestoreTest, AcceptedConfirmationRestores) {
     };
     restore(request);
     EXPECT_EQ(asked, 1);
-    EXPECT_EQ(dump(db()), m_backed_up);
+    EXPECT_EQ(dump_database(db()), m_backed_up);
 }
 
 TEST_F(RestoreTest, WalDatabaseStaysWal) {
     prepare(true);
     const auto report = restore();
     EXPECT_FALSE(report.used_fallback);
-    EXPECT_EQ(dump(db()), m_backed_up);
+    EXPECT_EQ(dump_database(db()), m_backed_up);
     EXPECT_EQ(header_versions(db()), std::make_pair(2, 2));
     RawDatabase raw(db(), false);
     EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
@@ -279,7 +258,7 @@ TEST_F(RestoreTest, DifferentPageSizeInWalModeUsesTheFallback) {
     const auto report = restore();
 
     EXPECT_TRUE(report.used_fallback);
-    EXPECT_EQ(dump(db()), m_backed_up);
+    EXPECT_EQ(dump_database(db()), m_backed_up);
     RawDatabase raw(db(), false);
     EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
     EXPECT_EQ(raw.integer("PRAGMA page_size"), 4096);
@@ -322,7 +301,7 @@ TEST_F(RestoreTest, UnreadableDatabaseIsMovedAsideNotDeleted) {
         << *report.moved_aside;
     EXPECT_EQ(testing::read_file(*report.moved_aside), garbage);
     EXPECT_FALSE(report.safety_snapshot.has_value());
-    EXPECT_EQ(dump(db()), m_backed_up);
+    EXPECT_EQ(dump_database(db()), m_backed_up);
     EXPECT_EQ(header_versions(db()), std::make_pair(1, 1));
     const auto info = stat_of(db());
     EXPECT_EQ(info.st_mode & 07777, 0640U);
@@ -350,7 +329,7 @@ TEST_F(RestoreTest, CompanionsOfAnUnreadableDatabaseMoveAsideWithIt) {
     EXPECT_EQ(testing::read_file(report.moved_aside->string() + "-wal"), "old wal");
     EXPECT_FALSE(fs::exists(db().string() + "-journal"));
     EXPECT_FALSE(fs::exists(db().string() + "-wal"));
-    EXPECT_EQ(dump(db()), m_backed_up);
+    EXPECT_EQ(dump_database(db()), m_backed_up);
 }
 
 TEST_F(RestoreTest, MissingDatabaseIsRestoredAsANewFile) {
@@ -362,7 +341,7 @@ TEST_F(RestoreTest, MissingDatabaseIsRestoredAsANewFile) {
     EXPECT_EQ(report.version_before, "0");
     EXPECT_FALSE(report.safety_snapshot.has_value());
     EXPECT_FALSE(report.moved_aside.has_value());
-    EXPECT_EQ(dump(db()), m_backed_up);
+    EXPECT_EQ(dump_database(db()), m_backed_up);
     EXPECT_EQ(header_versions(db()), std::make_pair(1, 1));
     for (const auto& name : names_in(m_dir.path())) {
         EXPECT_EQ(name.find(".tmp-"), std::string::npos) << name;
@@ -389,7 +368,7 @@ TEST_F(RestoreTest, HeldDatabaseIsBusyAndUnchanged) {
         EXPECT_EQ(error.code, ErrorCode::busy) << error.message;
         EXPECT_LT(elapsed, 30s);
         holder.exec("ROLLBACK");
-        EXPECT_EQ(dump(db()), m_changed);
+        EXPECT_EQ(dump_database(db()), m_changed);
         if (!wal) {
             EXPECT_EQ(testing::read_file(db()), bytes);
         }
@@ -406,7 +385,7 @@ TEST_F(RestoreTest, AnotherBelayRunHoldingTheRunLockIsBusy) {
     const auto error = refusal(request);
 
     EXPECT_EQ(error.code, ErrorCode::busy) << error.message;
-    EXPECT_EQ(dump(db()), m_changed);
+    EXPECT_EQ(dump_database(db()), m_changed);
 }
 
 TEST_F(RestoreTest, LatestRestoresTheNewestIntactBackup) {
@@ -426,7 +405,7 @@ TEST_F(RestoreTest, LatestRestoresTheNewestIntactBackup) {
     const auto report = restore(request);
 
     EXPECT_EQ(report.backup, m_backup);
-    EXPECT_EQ(dump(db()), m_backed_up);
+    EXPECT_EQ(dump_database(db()), m_backed_up);
 }
 
 TEST_F(RestoreTest, ReportsTheVersionsBeforeAndAfter) {

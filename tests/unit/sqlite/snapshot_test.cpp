@@ -30,6 +30,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using testing::dump_database;
 using testing::RawDatabase;
 
 #define EXPECT_CONTAINS(haystack, needle) \
@@ -37,28 +38,6 @@ using testing::RawDatabase;
 
 constexpr uid_t k_nobody_uid = 65534;
 constexpr gid_t k_nobody_gid = 65534;
-
-// Every schema entry and every row of every table, as text, in a stable order.
-std::string dump(const fs::path& path) {
-    RawDatabase db(path, false);
-    std::string text;
-    for (const auto& row :
-         db.rows("SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name")) {
-        text += row[0] + "|" + row[1] + "|" + row[2] + "|" + row[3] + "\n";
-    }
-    for (const auto& table : db.column(
-             "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-             "ORDER BY name")) {
-        for (const auto& row : db.rows("SELECT * FROM \"" + table + "\" ORDER BY 1")) {
-            text += table + ":";
-            for (const auto& value : row) {
-                text += value + ",";
-            }
-            text += "\n";
-        }
-    }
-    return text;
-}
 
 std::set<std::string> names_in(const fs::path& directory) {
     std::set<std::string> names;
@@ -163,7 +142,7 @@ TEST_F(SnapshotTest, HoldsTheSourceRowsAndSchemaUnderADatedName) {
     EXPECT_TRUE(
         std::regex_match(taken.path.filename().string(), std::regex(R"(app-\d{8}-\d{6}\.bak)")))
         << taken.path;
-    EXPECT_EQ(dump(taken.path), dump(db()));
+    EXPECT_EQ(dump_database(taken.path), dump_database(db()));
     EXPECT_EQ(names_in(backups()),
               (std::set<std::string>{taken.path.filename().string(),
                                      taken.path.filename().string() + ".json"}));
@@ -206,7 +185,7 @@ TEST_F(SnapshotTest, WalSourceGivesASelfContainedRollbackJournalCopy) {
     EXPECT_EQ(header_versions(taken.path), std::make_pair(1, 1));
     EXPECT_FALSE(fs::exists(taken.path.string() + "-wal"));
     EXPECT_FALSE(fs::exists(taken.path.string() + "-journal"));
-    EXPECT_EQ(dump(taken.path), dump(db()));
+    EXPECT_EQ(dump_database(taken.path), dump_database(db()));
     RawDatabase copy(taken.path, false);
     EXPECT_EQ(copy.text("PRAGMA journal_mode"), "delete");
     EXPECT_EQ(copy.integer("SELECT count(*) FROM users WHERE name = 'only-in-wal'"), 1);
@@ -252,7 +231,7 @@ TEST_F(SnapshotTest, UnverifiedSnapshotSaysSo) {
     req.verify = false;
     const auto taken = snapshot(req);
     EXPECT_FALSE(read_sidecar(taken.path).verified);
-    EXPECT_EQ(dump(taken.path), dump(db()));
+    EXPECT_EQ(dump_database(taken.path), dump_database(db()));
 }
 
 TEST_F(SnapshotTest, CopiesTheDatabaseModeWhateverTheUmask) {
@@ -323,7 +302,7 @@ TEST_F(SnapshotTest, ReadOnlyDatabaseOfAnUnprivilegedUserCanBeSnapshotted) {
         }
     }
     ASSERT_EQ(baks.size(), 1U) << "files: " << names_in(backups()).size();
-    EXPECT_EQ(dump(backups() / baks.front()), dump(db()));
+    EXPECT_EQ(dump_database(backups() / baks.front()), dump_database(db()));
 }
 
 TEST_F(SnapshotTest, WritesToAnExactOutPath) {
@@ -333,7 +312,7 @@ TEST_F(SnapshotTest, WritesToAnExactOutPath) {
     const auto taken = snapshot(req);
     EXPECT_EQ(taken.path, m_dir / "manual.bak");
     EXPECT_TRUE(fs::exists(m_dir / "manual.bak.json"));
-    EXPECT_EQ(dump(taken.path), dump(db()));
+    EXPECT_EQ(dump_database(taken.path), dump_database(db()));
     EXPECT_TRUE(names_in(backups()).empty());
 }
 
@@ -396,7 +375,7 @@ TEST_F(SnapshotTest, SameSecondNameTakenGetsTheNextSuffix) {
         matched = matched || taken.path.filename() == backup_file_name("app", t, 3);
     }
     EXPECT_TRUE(matched) << taken.path;
-    EXPECT_EQ(dump(taken.path), dump(db()));
+    EXPECT_EQ(dump_database(taken.path), dump_database(db()));
     EXPECT_EQ(testing::read_file(backups() / backup_file_name("app", start, 0)), "placeholder");
     EXPECT_FALSE(fs::exists(m_dir / "nowhere"));
 }
@@ -406,7 +385,7 @@ TEST_F(SnapshotTest, TwoSnapshotsInARowGetDistinctNames) {
     const auto first = snapshot();
     const auto second = snapshot();
     EXPECT_NE(first.path, second.path);
-    EXPECT_EQ(dump(first.path), dump(second.path));
+    EXPECT_EQ(dump_database(first.path), dump_database(second.path));
     EXPECT_EQ(names_in(backups()).size(), 4U);
 }
 
@@ -451,14 +430,14 @@ TEST_F(SnapshotTest, SourceHeldByBeginImmediateStillSnapshotsItsCommittedState) 
         fs::create_directories(backups());
         fs::remove(db());
         make_database(wal);
-        const auto committed = dump(db());
+        const auto committed = dump_database(db());
         RawDatabase holder(db());
         holder.exec("BEGIN IMMEDIATE");
         holder.exec("INSERT INTO users (name) VALUES ('uncommitted')");
 
         const auto taken = snapshot();
 
-        EXPECT_EQ(dump(taken.path), committed);
+        EXPECT_EQ(dump_database(taken.path), committed);
         holder.exec("COMMIT");  // the snapshot left no lock behind
         RawDatabase after(db(), false);
         EXPECT_EQ(after.integer("SELECT count(*) FROM users WHERE name = 'uncommitted'"), 1);
@@ -543,7 +522,7 @@ TEST_F(SnapshotTest, CancellationFromAnotherThreadInterruptsAndLeavesNoFiles) {
     req.progress = nullptr;
     auto again = take_snapshot(req);
     ASSERT_TRUE(again.has_value()) << "after reset_cancellation: " << again.error().message;
-    EXPECT_EQ(dump(again->path), dump(db()));
+    EXPECT_EQ(dump_database(again->path), dump_database(db()));
 }
 
 TEST_F(SnapshotTest, FailureToWriteLeavesNoFiles) {
