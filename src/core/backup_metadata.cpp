@@ -2,6 +2,9 @@
 
 #include "core/utc_time.hpp"
 
+#include <fstream>
+#include <sstream>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -44,6 +47,16 @@ Result<BackupMetadata> parse_backup_metadata(std::string_view text, std::string_
         return fail(ErrorCode::invalid_input, "{}: not a valid backup sidecar: {}", where,
                     e.what());
     }
+}
+
+Result<BackupMetadata> read_backup_metadata(const std::filesystem::path& sidecar) {
+    std::ifstream in(sidecar, std::ios::binary);
+    if (!in) {
+        return fail(ErrorCode::invalid_input, "cannot read the sidecar {}", sidecar.string());
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    return parse_backup_metadata(text.str(), sidecar.string());
 }
 
 std::string backup_stem(const std::filesystem::path& database) {

@@ -38,6 +38,10 @@ std::string to_json_text(const BackupMetadata& metadata);
 // required field is missing.
 Result<BackupMetadata> parse_backup_metadata(std::string_view json, std::string_view where);
 
+// Reads and parses the sidecar file at `sidecar`. Fails with invalid_input naming the file when
+// it cannot be read or is not a valid sidecar.
+Result<BackupMetadata> read_backup_metadata(const std::filesystem::path& sidecar);
+
 // "registry" for "/srv/registry.db": the stem backups of this database are named after.
 std::string backup_stem(const std::filesystem::path& database);
 

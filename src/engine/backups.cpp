@@ -5,9 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
-#include <fstream>
 #include <regex>
-#include <sstream>
 #include <tuple>
 
 #include <spdlog/spdlog.h>
@@ -24,12 +22,16 @@ std::filesystem::path listing_directory(const DatabaseOptions& options) {
     return directory.empty() ? std::filesystem::path(".") : directory;
 }
 
+// Fills entry.problems: empty when the backup verifies intact.
+void verify_entry(BackupEntry& entry) {
+    auto problems = sqlite::verify_backup(entry.path, entry.metadata);
+    entry.problems =
+        problems ? std::move(*problems) : std::vector<std::string>{problems.error().message};
+}
+
 std::optional<BackupEntry> read_entry(const std::filesystem::path& sidecar,
                                       const std::string& source) {
-    std::ifstream in(sidecar);
-    std::stringstream text;
-    text << in.rdbuf();
-    auto metadata = parse_backup_metadata(text.str(), sidecar.string());
+    auto metadata = read_backup_metadata(sidecar);
     if (!metadata) {
         spdlog::warn("skipping {}", metadata.error().message);
         return std::nullopt;
@@ -118,13 +120,19 @@ Result<std::vector<BackupEntry>> list_backups(const DatabaseOptions& options, bo
                std::make_tuple(b.metadata.created_at, same_second_index(b.path), b.path);
     });
     if (verify) {
-        for (auto& entry : entries) {
-            auto problems = sqlite::verify_backup(entry.path, entry.metadata);
-            entry.problems = problems ? std::move(*problems)
-                                      : std::vector<std::string>{problems.error().message};
-        }
+        std::ranges::for_each(entries, verify_entry);
     }
     return entries;
+}
+
+std::optional<std::size_t> find_newest_intact(std::vector<BackupEntry>& entries) {
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        verify_entry(entries[i]);
+        if (entries[i].problems->empty()) {
+            return i;
+        }
+    }
+    return std::nullopt;
 }
 
 Result<PruneReport> run_prune(const PruneOptions& options,
@@ -141,14 +149,7 @@ Result<PruneReport> run_prune(const PruneOptions& options,
     const auto keep = options.keep.value_or(options.keep_days ? 0 : k_default_keep);
     const auto now_seconds = std::chrono::system_clock::to_time_t(now);
     // The newest backup that verifies intact is never removed, whatever the rules say.
-    std::optional<std::filesystem::path> protected_path;
-    for (auto& entry : *entries) {
-        auto problems = sqlite::verify_backup(entry.path, entry.metadata);
-        if (problems && problems->empty()) {
-            protected_path = entry.path;
-            break;
-        }
-    }
+    const auto protected_index = find_newest_intact(*entries);
     for (std::size_t i = 0; i < entries->size(); ++i) {
         auto& entry = (*entries)[i];
         const auto created = parse_utc(entry.metadata.created_at);
@@ -159,7 +160,7 @@ Result<PruneReport> run_prune(const PruneOptions& options,
         const auto age_days = created == 0 ? 0 : (now_seconds - created) / 86400;
         const bool kept = i < static_cast<std::size_t>(keep) ||
                           (options.keep_days && age_days < *options.keep_days) ||
-                          entry.path == protected_path;
+                          i == protected_index;
         if (kept) {
             report.kept.push_back(std::move(entry));
             continue;

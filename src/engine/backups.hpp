@@ -36,6 +36,10 @@ struct BackupEntry {
 // skipped with a warning. With `verify`, each one is checked (SHA-256 and integrity).
 Result<std::vector<BackupEntry>> list_backups(const DatabaseOptions& options, bool verify);
 
+// Verifies `entries` (newest first, as list_backups returns them) in order until one is intact,
+// filling each checked entry's problems. Returns that entry's index, std::nullopt when none is.
+std::optional<std::size_t> find_newest_intact(std::vector<BackupEntry>& entries);
+
 struct PruneOptions {
     DatabaseOptions db;
     std::optional<int> keep;       // keep the newest N (default 10 when neither is given)

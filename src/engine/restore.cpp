@@ -3,9 +3,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
-
 #include <spdlog/spdlog.h>
 
 #include "core/backup_metadata.hpp"
@@ -35,16 +32,13 @@ Result<ChosenBackup> read_sidecar_of(const std::filesystem::path& backup) {
                     backup.string());
     }
     const auto sidecar = sidecar_path(backup);
-    std::ifstream in(sidecar);
-    if (!in) {
+    if (!std::filesystem::exists(sidecar, ec)) {
         return fail(ErrorCode::refused,
                     "{} has no sidecar {}, so belay cannot verify it; refusing to restore an "
                     "unverifiable file. Nothing was changed",
                     backup.string(), sidecar.string());
     }
-    std::stringstream text;
-    text << in.rdbuf();
-    auto metadata = parse_backup_metadata(text.str(), sidecar.string());
+    auto metadata = read_backup_metadata(sidecar);
     if (!metadata) {
         return std::unexpected(metadata.error());
     }
@@ -54,15 +48,17 @@ Result<ChosenBackup> read_sidecar_of(const std::filesystem::path& backup) {
 // The backup to restore, verified: the named one, or the newest intact one with --latest.
 Result<ChosenBackup> choose_backup(const RestoreOptions& options) {
     if (options.latest) {
-        auto entries = list_backups(options.db, true);
+        auto entries = list_backups(options.db, false);
         if (!entries) {
             return std::unexpected(entries.error());
         }
-        for (auto& entry : *entries) {
-            if (entry.problems && entry.problems->empty()) {
-                return ChosenBackup{entry.path, entry.metadata};
-            }
-            spdlog::warn("skipping {}: {}", entry.path.string(), entry.problems->front());
+        const auto intact = find_newest_intact(*entries);
+        for (std::size_t i = 0; i < intact.value_or(entries->size()); ++i) {
+            spdlog::warn("skipping {}: {}", (*entries)[i].path.string(),
+                         (*entries)[i].problems->front());
+        }
+        if (intact) {
+            return ChosenBackup{(*entries)[*intact].path, (*entries)[*intact].metadata};
         }
         return fail(
             ErrorCode::invalid_input, "no intact backup of {} in {}", options.db.database.string(),
