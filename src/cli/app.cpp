@@ -26,6 +26,11 @@ struct CommandEntry {
 constexpr CommandEntry k_commands[] = {
     {"status", "show every migration and whether it is applied", command_status},
     {"migrate", "apply pending migrations (--dry-run rehearses on a copy)", command_migrate},
+    {"down", "revert the newest applied migration (--steps N, --to VERSION)", command_down},
+    {"rollback", "the same as db down", command_down},
+    {"redo", "revert the newest applied migration and apply it again", command_redo},
+    {"reset", "revert every applied migration (asks first)", command_reset},
+    {"refresh", "reset, then migrate (asks first)", command_refresh},
     {"version", "print the current version", command_version},
     {"create", "write a new migration file", command_create},
     {"backup", "take a verified snapshot now", command_backup},

@@ -1,7 +1,10 @@
 #include "cli/command.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <iostream>
 
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -94,6 +97,21 @@ int report_error(const Error& error, bool json) {
     }
     fmt::print(stderr, "belay: error: {}\n", error.message);
     return code;
+}
+
+std::function<bool(const std::string&)> terminal_confirmation() {
+    if (::isatty(STDIN_FILENO) == 0 || ::isatty(STDERR_FILENO) == 0) {
+        return nullptr;
+    }
+    return [](const std::string& question) {
+        fmt::print(stderr, "{} [y/N] ", question);
+        std::fflush(stderr);
+        std::string answer;
+        if (!std::getline(std::cin, answer)) {
+            return false;
+        }
+        return answer == "y" || answer == "Y" || answer == "yes" || answer == "YES";
+    };
 }
 
 void print_command_help(const std::string& command) {

@@ -1,6 +1,7 @@
 // What every command file shares: parsing its options, logging set-up, error reporting.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,14 @@ int command_backups(const Arguments& args);
 int command_restore(const Arguments& args);
 int command_prune(const Arguments& args);
 int command_check(const Arguments& args);
+int command_down(const Arguments& args);
+int command_redo(const Arguments& args);
+int command_reset(const Arguments& args);
+int command_refresh(const Arguments& args);
+
+// Asks `question` on the terminal when stdin and stderr are both terminals (anything but "y"
+// or "yes" is a no); empty when there is no terminal to ask on.
+std::function<bool(const std::string&)> terminal_confirmation();
 
 // Parses the command's options (common + its own) into `vm` and sets up logging. `positional`
 // lists positional option names in order (e.g. {"name"} for create).

@@ -29,22 +29,46 @@ po::options_description common_options_description() {
     return common;
 }
 
-po::options_description command_options_description(const std::string& command) {
-    po::options_description specific("Options of db " + command);
+namespace {
+
+bool is_run_command(const std::string& command) {
+    return command == "migrate" || command == "down" || command == "redo" || command == "reset" ||
+           command == "refresh";
+}
+
+// The options of every run of steps.
+void add_run_options(po::options_description_easy_init add) {
+    add("dry-run", po::bool_switch(), "rehearse on a temporary copy; change nothing");
+    add("step-timeout", po::value<std::string>()->value_name("SECONDS")->default_value("30"),
+        "time limit of each step (a file's Timeout directive wins)");
+    add("validate", po::value<std::string>()->value_name("LEVEL")->default_value("normal"),
+        "normal, full or strict");
+    add("no-backup", po::bool_switch(), "take NO snapshot before the run (not recommended)");
+}
+
+}  // namespace
+
+po::options_description command_options_description(const std::string& name) {
+    const std::string command = name == "rollback" ? "down" : name;
+    po::options_description specific("Options of db " + name);
     auto add = specific.add_options();
+    if (is_run_command(command)) {
+        add_run_options(add);
+    }
     if (command == "migrate") {
-        add("dry-run", po::bool_switch(), "rehearse on a temporary copy; change nothing");
         add("to", po::value<std::string>()->value_name("VERSION"), "stop after this version");
         add("allow-out-of-order", po::bool_switch(),
             "apply pending migrations older than the newest applied one");
-        add("step-timeout", po::value<std::string>()->value_name("SECONDS")->default_value("30"),
-            "time limit of each step (a file's Timeout directive wins)");
-        add("validate", po::value<std::string>()->value_name("LEVEL")->default_value("normal"),
-            "normal, full or strict");
-        add("no-backup", po::bool_switch(), "take NO snapshot before the run (not recommended)");
         add("backup-only", po::bool_switch(), "take the snapshot and stop");
         add("keep", po::value<int>()->value_name("N"),
             "after a successful run, prune this database's backups to the newest N");
+    } else if (command == "down") {
+        add("steps", po::value<int>()->value_name("N"),
+            "revert the newest N applied migrations (default 1)");
+        add("to", po::value<std::string>()->value_name("VERSION"),
+            "revert everything newer than VERSION, which stays applied (0: everything)");
+    } else if (command == "reset" || command == "refresh") {
+        add("yes", po::bool_switch(), "do not ask for confirmation");
     } else if (command == "status") {
         add("exit-code", po::bool_switch(), "exit 6 when anything is pending or wrong");
     } else if (command == "create") {
@@ -98,8 +122,11 @@ std::string environment_name_to_option(const po::options_description& descriptio
     const bool known = description.find_nothrow(option, false) != nullptr;
     // Positional arguments, repeatable switches and a restore's confirmation come only from the
     // command line: an environment variable must never pick a backup or answer "yes".
-    const bool is_positional_or_repeatable =
-        option == "name" || option == "verbose" || option == "backup" || option == "yes";
+    // Nor may one pick the version a run goes to: BELAY_TO set for `migrate` must never steer
+    // a `down`.
+    const bool is_positional_or_repeatable = option == "name" || option == "verbose" ||
+                                             option == "backup" || option == "yes" ||
+                                             option == "to" || option == "steps";
     return known && !is_positional_or_repeatable ? option : "";
 }
 
@@ -112,7 +139,18 @@ Result<void> parse_config_file(const std::string& path, bool must_exist, po::var
         return fail(ErrorCode::invalid_input, "cannot read config file {}", path);
     }
     try {
-        po::store(po::parse_config_file(in, all_options_description(), false), vm);
+        // store() reads the description through `parsed`: it must outlive both.
+        const auto description = all_options_description();
+        const auto parsed = po::parse_config_file(in, description, false);
+        for (const auto& option : parsed.options) {
+            if (option.string_key == "to") {
+                return fail(ErrorCode::invalid_input,
+                            "config file {}: `to` cannot be set in a config file (it would steer "
+                            "every run, db down too); pass --to on the command line",
+                            path);
+            }
+        }
+        po::store(parsed, vm);
     } catch (const po::error& e) {
         return fail(ErrorCode::invalid_input, "config file {}: {}", path, e.what());
     }

@@ -58,6 +58,7 @@ nlohmann::json run_to_json(const RunReport& report, int exit_code) {
         steps.push_back({
             {"version", step.version},
             {"name", step.name},
+            {"direction", step.direction == Direction::up ? "up" : "down"},
             {"result", to_string(step.result)},
             {"duration_ms", step.duration_ms},
             {"no_transaction", step.no_transaction},
@@ -71,6 +72,7 @@ nlohmann::json run_to_json(const RunReport& report, int exit_code) {
     }
     return {
         {"database", report.database},
+        {"operation", to_string(report.operation)},
         {"dry_run", report.dry_run},
         {"created_database", report.created_database},
         {"version_before", report.version_before},

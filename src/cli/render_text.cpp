@@ -64,6 +64,26 @@ void print_status_text(const StatusReport& report) {
                pending, report.plan.has_problems() ? ", needs attention (see STATUS)" : "");
 }
 
+namespace {
+
+const char* run_verb(Operation operation) {
+    switch (operation) {
+        case Operation::migrate:
+            return "Migrating";
+        case Operation::down:
+            return "Reverting migrations of";
+        case Operation::redo:
+            return "Redoing the newest migration of";
+        case Operation::reset:
+            return "Resetting";
+        case Operation::refresh:
+            return "Refreshing";
+    }
+    return "Running";
+}
+
+}  // namespace
+
 void print_run_text(const RunReport& report) {
     for (const auto& note : report.notes) {
         fmt::print("note: {}\n", note);
@@ -74,13 +94,22 @@ void print_run_text(const RunReport& report) {
                        *report.snapshot, report.database, report.version_before);
             return;
         }
-        fmt::print("{} is up to date at version {}; nothing to do\n", report.database,
-                   report.version_before);
+        if (report.operation == Operation::migrate) {
+            fmt::print("{} is up to date at version {}; nothing to do\n", report.database,
+                       report.version_before);
+        } else {
+            fmt::print("{} is at version {}: no migration is applied, nothing to revert\n",
+                       report.database, report.version_before);
+        }
         return;
     }
-    fmt::print("{} {}{} from version {}\n",
-               report.dry_run ? "Rehearsing on a copy of" : "Migrating", report.database,
-               report.created_database ? " (new database)" : "", report.version_before);
+    if (report.dry_run) {
+        fmt::print("Rehearsing db {} on a copy of {} from version {}\n",
+                   to_string(report.operation), report.database, report.version_before);
+    } else {
+        fmt::print("{} {}{} from version {}\n", run_verb(report.operation), report.database,
+                   report.created_database ? " (new database)" : "", report.version_before);
+    }
     if (report.snapshot) {
         fmt::print("Snapshot: {}\n", *report.snapshot);
     }

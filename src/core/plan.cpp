@@ -200,3 +200,110 @@ Result<std::vector<const Migration*>> select_up_steps(const Plan& plan, const Up
 }
 
 }  // namespace belay
+
+namespace belay {
+
+namespace {
+
+// Why `entry` cannot be reverted, or "" when it can.
+std::string describe_down_refusal(const PlanEntry& entry) {
+    const std::string label = fmt::format("{}_{}", entry.version.text(), entry.name);
+    switch (entry.status) {
+        case MigrationStatus::missing:
+            return fmt::format("  {} is applied but its file is gone, so it has no Down section",
+                               label);
+        case MigrationStatus::modified:
+            return fmt::format(
+                "  {} was changed after it was applied (checksum {} in the history, {} on disk): "
+                "its Down section may not undo what was applied",
+                label, entry.applied->checksum.substr(0, 12),
+                entry.migration->checksum.substr(0, 12));
+        default:
+            break;
+    }
+    if (!entry.migration->down.present) {
+        return fmt::format("  {} has no Down section ({})", label, entry.migration->path.string());
+    }
+    return {};
+}
+
+// The applied entries, newest first.
+std::vector<const PlanEntry*> applied_newest_first(const Plan& plan) {
+    std::vector<const PlanEntry*> applied;
+    for (const auto& entry : plan.entries) {
+        if (entry.applied && Version::parse(entry.applied->version)) {
+            applied.push_back(&entry);
+        }
+    }
+    std::ranges::reverse(applied);
+    return applied;
+}
+
+Result<std::vector<const PlanEntry*>> entries_to_revert(const Plan& plan,
+                                                        const DownPolicy& policy) {
+    const auto applied = applied_newest_first(plan);
+    std::vector<const PlanEntry*> way;
+    if (applied.empty()) {
+        return way;  // nothing to revert, whatever was asked
+    }
+    if (policy.target) {
+        const bool to_zero = policy.target->numeric() == "0";
+        const bool known = std::ranges::any_of(
+            applied, [&](const PlanEntry* e) { return e->version == *policy.target; });
+        if (!to_zero && !known) {
+            return fail(ErrorCode::invalid_input,
+                        "--to {}: that version is not applied; give an applied version (it stays "
+                        "applied) or 0 to undo everything; run belay db status to see them",
+                        policy.target->text());
+        }
+        for (const auto* entry : applied) {
+            if (!(*policy.target < entry->version)) {
+                break;
+            }
+            way.push_back(entry);
+        }
+        return way;
+    }
+    if (policy.steps < 1 || static_cast<std::size_t>(policy.steps) > applied.size()) {
+        return fail(ErrorCode::invalid_input,
+                    "--steps {}: {} migration(s) are applied; give a number from 1 to {}",
+                    policy.steps, applied.size(), applied.size());
+    }
+    way.assign(applied.begin(), applied.begin() + policy.steps);
+    return way;
+}
+
+}  // namespace
+
+Result<std::vector<const Migration*>> select_down_steps(const Plan& plan,
+                                                        const DownPolicy& policy) {
+    auto way = entries_to_revert(plan, policy);
+    if (!way) {
+        return std::unexpected(way.error());
+    }
+    std::vector<std::string> reasons;
+    for (const auto& entry : plan.entries) {
+        if (entry.status == MigrationStatus::dirty) {
+            reasons.push_back(describe_refusal(entry, UpPolicy{}));
+        }
+    }
+    for (const auto* entry : *way) {
+        if (auto reason = describe_down_refusal(*entry); !reason.empty()) {
+            reasons.push_back(std::move(reason));
+        }
+    }
+    if (!reasons.empty()) {
+        return fail(ErrorCode::refused,
+                    "refusing to revert; nothing was changed:\n{}\nTo go back past a migration "
+                    "that cannot be reverted, restore a backup taken before it (belay db "
+                    "backups, then belay db restore PATH)",
+                    fmt::join(reasons, "\n"));
+    }
+    std::vector<const Migration*> steps;
+    for (const auto* entry : *way) {
+        steps.push_back(entry->migration);
+    }
+    return steps;
+}
+
+}  // namespace belay

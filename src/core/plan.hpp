@@ -60,4 +60,23 @@ struct UpPolicy {
 // invalid_input when target names a version that no file has.
 Result<std::vector<const Migration*>> select_up_steps(const Plan& plan, const UpPolicy& policy);
 
+struct DownPolicy {
+    // --to: undo every applied migration newer than this version and leave it applied ("0"
+    // undoes all). When unset, `steps` counts the newest applied migrations to undo.
+    std::optional<Version> target;
+    int steps = 1;
+};
+
+// The migrations a `down` run reverts, newest first. Refuses (ErrorCode::refused), listing
+// every reason and pointing at `db restore`, when a dirty mark stands or a migration on the way
+// was modified, is missing its file or has no Down section. Fails with invalid_input when the
+// target is neither 0 nor an applied version, or `steps` exceeds the applied migrations.
+Result<std::vector<const Migration*>> select_down_steps(const Plan& plan, const DownPolicy& policy);
+
+// One step of a run: a migration and which way it goes.
+struct PlannedStep {
+    const Migration* migration = nullptr;
+    Direction direction = Direction::up;
+};
+
 }  // namespace belay

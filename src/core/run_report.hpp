@@ -7,22 +7,37 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/migration.hpp"
 
 namespace belay {
 
 enum class StepResult {
-    applied,      // committed with its history row
-    failed,       // rolled back (or, for a NoTransaction step, left dirty) and recorded
-    would_apply,  // dry run: succeeded on the rehearsal copy
-    would_fail,   // dry run: failed on the rehearsal copy
-    not_run,      // after a failure, or skipped because another run applied it meanwhile
+    applied,       // Up committed with its history row
+    reverted,      // Down committed, its history row removed
+    failed,        // rolled back (or, for a NoTransaction step, left dirty)
+    would_apply,   // dry run: Up succeeded on the rehearsal copy
+    would_revert,  // dry run: Down succeeded on the rehearsal copy
+    would_fail,    // dry run: failed on the rehearsal copy
+    not_run,       // after a failure, or skipped because another run did it meanwhile
 };
 
 std::string_view to_string(StepResult result);
 
+// What a run does: each is one pipeline of steps (see engine/migrate.hpp).
+enum class Operation {
+    migrate,  // apply pending migrations
+    down,     // revert the newest applied migrations (alias rollback)
+    redo,     // revert the newest applied migration, then apply it again
+    reset,    // revert every applied migration
+    refresh,  // reset, then migrate
+};
+
+std::string_view to_string(Operation operation);
+
 struct StepReport {
     std::string version;  // as written in the file name
     std::string name;
+    Direction direction = Direction::up;
     StepResult result = StepResult::not_run;
     std::int64_t duration_ms = 0;
     bool no_transaction = false;
@@ -32,6 +47,7 @@ struct StepReport {
 
 struct RunReport {
     std::string database;  // the path as given
+    Operation operation = Operation::migrate;
     bool dry_run = false;
     bool created_database = false;  // migrate created the file (a fresh install)
     std::string version_before = "0";

@@ -109,7 +109,11 @@ Result<void> check_drift(sqlite::Database& db, const std::string& history_table,
     if (!recorded) {
         return std::unexpected(recorded.error());
     }
-    if (!*recorded_fingerprint || sqlite::fingerprint_of(*current) == **recorded_fingerprint) {
+    // The schema recorded after the latest step (up or down) is the reference; databases
+    // migrated before belay_schema existed only have the newest history row's fingerprint.
+    const auto expected =
+        *recorded ? std::optional(sqlite::fingerprint_of(**recorded)) : *recorded_fingerprint;
+    if (!expected || sqlite::fingerprint_of(*current) == *expected) {
         return {};
     }
     if (*recorded) {

@@ -64,13 +64,54 @@ class ScratchDirectory {
     std::filesystem::path m_path;
 };
 
-Result<std::vector<const Migration*>> plan_steps(const MigrateOptions& options,
-                                                 const MigrationSet& set, const History& history,
-                                                 RunReport& report) {
+std::vector<PlannedStep> going(const std::vector<const Migration*>& migrations,
+                               Direction direction) {
+    std::vector<PlannedStep> steps;
+    for (const auto* migration : migrations) {
+        steps.push_back(PlannedStep{migration, direction});
+    }
+    return steps;
+}
+
+// The steps of this run, in order, or the reason it is refused (before anything is written).
+Result<std::vector<PlannedStep>> select_steps(const MigrateOptions& options, const Plan& plan,
+                                              const MigrationSet& set) {
+    if (options.operation == Operation::migrate) {
+        auto up = select_up_steps(plan, UpPolicy{options.target, options.allow_out_of_order});
+        return up ? Result<std::vector<PlannedStep>>(going(*up, Direction::up))
+                  : std::unexpected(up.error());
+    }
+    DownPolicy policy;
+    if (options.operation == Operation::down) {
+        policy = DownPolicy{options.target, options.steps};
+    } else if (options.operation != Operation::redo) {
+        policy.target = Version::parse("0");
+    }
+    auto down = select_down_steps(plan, policy);
+    if (!down) {
+        return std::unexpected(down.error());
+    }
+    auto steps = going(*down, Direction::down);
+    if (options.operation == Operation::redo && !down->empty()) {
+        steps.push_back(PlannedStep{down->front(), Direction::up});
+    } else if (options.operation == Operation::refresh) {
+        // After the reset nothing is applied: every file is pending, in version order.
+        const auto fresh = build_plan(set.migrations, History{});
+        auto up = select_up_steps(fresh, UpPolicy{});
+        if (!up) {
+            return std::unexpected(up.error());
+        }
+        std::ranges::move(going(*up, Direction::up), std::back_inserter(steps));
+    }
+    return steps;
+}
+
+Result<std::vector<PlannedStep>> plan_steps(const MigrateOptions& options, const MigrationSet& set,
+                                            const History& history, RunReport& report) {
     const auto plan = build_plan(set.migrations, history);
     report.version_before = plan.current_version;
     report.version_after = plan.current_version;
-    return select_up_steps(plan, UpPolicy{options.target, options.allow_out_of_order});
+    return select_steps(options, plan, set);
 }
 
 std::string current_version(sqlite::Database& db, const MigrateOptions& options,
@@ -79,35 +120,45 @@ std::string current_version(sqlite::Database& db, const MigrateOptions& options,
     return history ? build_plan(set.migrations, *history).current_version : std::string("?");
 }
 
-// Applies `steps` in order on `db`, stopping at the first failure, then runs quick_check.
+StepResult rehearsed(StepResult result) {
+    switch (result) {
+        case StepResult::applied:
+            return StepResult::would_apply;
+        case StepResult::reverted:
+            return StepResult::would_revert;
+        case StepResult::failed:
+            return StepResult::would_fail;
+        default:
+            return result;
+    }
+}
+
+// Runs `steps` in order on `db`, stopping at the first failure, then runs quick_check.
 // `on_write_lock`, when set, runs inside the first transactional step right after it took the
 // write lock (the snapshot).
-void run_steps(sqlite::Database& db, const std::vector<const Migration*>& steps,
+void run_steps(sqlite::Database& db, const std::vector<PlannedStep>& steps,
                const MigrateOptions& options, RunReport& report,
                std::function<Result<void>()> on_write_lock = nullptr) {
     sqlite::HistoryStore history(db, options.db.history_table);
     sqlite::ExecutionGuard guard(db, options.db.lock_timeout);
     StepContext context{db, history, guard, options, std::move(on_write_lock)};
-    for (const auto* migration : steps) {
+    for (const auto& step : steps) {
+        const auto& migration = *step.migration;
         if (!report.error && cancellation_requested()) {
             report.error = Error{ErrorCode::interrupted, "interrupted by a signal between steps"};
         }
         if (report.error) {
-            report.steps.push_back(StepReport{migration->version.text(),
-                                              migration->name,
-                                              StepResult::not_run,
-                                              0,
-                                              migration->up_no_transaction,
-                                              {},
-                                              {}});
+            StepReport skipped;
+            skipped.version = migration.version.text();
+            skipped.name = migration.name;
+            skipped.direction = step.direction;
+            skipped.no_transaction = migration.no_transaction(step.direction);
+            report.steps.push_back(std::move(skipped));
             continue;
         }
-        auto outcome = apply_up_step(context, *migration);
+        auto outcome = apply_step(context, migration, step.direction);
         if (options.dry_run) {
-            outcome.report.result =
-                outcome.report.result == StepResult::applied  ? StepResult::would_apply
-                : outcome.report.result == StepResult::failed ? StepResult::would_fail
-                                                              : outcome.report.result;
+            outcome.report.result = rehearsed(outcome.report.result);
         }
         report.steps.push_back(std::move(outcome.report));
         report.error = std::move(outcome.error);
@@ -144,7 +195,8 @@ Result<void> snapshot_before_run(const MigrateOptions& options, RunReport& repor
     sqlite::SnapshotRequest request;
     request.database = options.db.database;
     request.directory = options.db.backup_directory();
-    request.reason = std::string(k_reason_before_migrate);
+    request.reason = std::string(options.operation == Operation::migrate ? k_reason_before_migrate
+                                                                         : k_reason_before_down);
     request.schema_version = report.version_before;
     request.lock_timeout = options.db.lock_timeout;
     request.progress = options.backup_progress;
@@ -181,7 +233,7 @@ void prune_after_run(const MigrateOptions& options, RunReport& report) {
 // Returns the hook for run_steps (empty when the snapshot was taken here or is not needed).
 Result<std::function<Result<void>()>> plan_snapshot(sqlite::Database& db,
                                                     const MigrateOptions& options,
-                                                    const std::vector<const Migration*>& steps,
+                                                    const std::vector<PlannedStep>& steps,
                                                     RunReport& report) {
     if (!options.backup) {
         spdlog::warn(
@@ -198,17 +250,44 @@ Result<std::function<Result<void>()>> plan_snapshot(sqlite::Database& db,
         report.notes.push_back("the database is new and empty: no snapshot is needed");
         return nullptr;
     }
-    if (steps.front()->up_no_transaction) {
+    const auto& first = *steps.front().migration;
+    if (first.no_transaction(steps.front().direction)) {
         report.notes.push_back(fmt::format(
             "the first step ({}_{}) runs without a transaction, so the snapshot cannot hold the "
             "write lock into it: another writer could commit between the snapshot and that step",
-            steps.front()->version.text(), steps.front()->name));
+            first.version.text(), first.name));
         if (auto ok = snapshot_before_run(options, report); !ok) {
             return std::unexpected(ok.error());
         }
         return nullptr;
     }
     return [&options, &report]() -> Result<void> { return snapshot_before_run(options, report); };
+}
+
+// reset and refresh revert every applied migration: they need --yes or a confirmation.
+Result<void> confirm_destructive_run(const MigrateOptions& options,
+                                     const std::vector<PlannedStep>& steps) {
+    if (options.operation != Operation::reset && options.operation != Operation::refresh) {
+        return {};
+    }
+    const auto reverts = std::ranges::count_if(
+        steps, [](const PlannedStep& step) { return step.direction == Direction::down; });
+    if (options.assume_yes || reverts == 0) {
+        return {};
+    }
+    const auto what = fmt::format(
+        "db {} reverts all {} applied migration(s) of {}{}", to_string(options.operation), reverts,
+        options.db.database.string(),
+        options.operation == Operation::refresh ? " and then applies every migration again" : "");
+    if (!options.confirm) {
+        return fail(ErrorCode::refused,
+                    "{}; without a terminal to confirm on, pass --yes. Nothing was changed", what);
+    }
+    if (!options.confirm(fmt::format("{}, after a snapshot. Go ahead?", what))) {
+        return fail(ErrorCode::refused, "db {} not confirmed; nothing was changed",
+                    to_string(options.operation));
+    }
+    return {};
 }
 
 Result<RunReport> migrate_in_place(const MigrateOptions& options, const MigrationSet& set,
@@ -251,6 +330,9 @@ Result<RunReport> migrate_in_place(const MigrateOptions& options, const Migratio
     }
     if (steps->empty()) {
         return report;
+    }
+    if (auto ok = confirm_destructive_run(options, *steps); !ok) {
+        return std::unexpected(ok.error());
     }
     auto hook = plan_snapshot(*db, options, *steps, report);
     if (!hook) {
@@ -353,16 +435,24 @@ Result<RunReport> run_migrate(const MigrateOptions& options) {
                     options.db.migrations_dir.string());
     }
     // An unknown --to is a usage error: refuse it before the database is created or opened.
-    if (options.target && std::ranges::none_of(set->migrations, [&](const Migration& m) {
-            return m.version == *options.target;
-        })) {
+    if (options.operation == Operation::migrate && options.target &&
+        std::ranges::none_of(set->migrations,
+                             [&](const Migration& m) { return m.version == *options.target; })) {
         return fail(ErrorCode::invalid_input,
                     "--to {}: no migration file has that version; run belay db status to see "
                     "the versions",
                     options.target->text());
     }
+    std::error_code ec;
+    if (options.operation != Operation::migrate &&
+        !std::filesystem::exists(options.db.database, ec)) {
+        return fail(ErrorCode::invalid_input,
+                    "database {} does not exist; there is nothing to revert (check --db)",
+                    options.db.database.string());
+    }
     RunReport report;
     report.database = options.db.database.string();
+    report.operation = options.operation;
     report.dry_run = options.dry_run;
     report.notes = set->notes;
     return options.dry_run ? rehearse(options, *set, std::move(report))

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "core/run_report.hpp"
 #include "core/version.hpp"
 
 namespace belay {
@@ -39,9 +40,14 @@ struct DatabaseOptions {
 // progress bar).
 using BackupProgress = std::function<void(std::int64_t, std::int64_t, std::int64_t)>;
 
+// The options of every run of steps: migrate, down, redo, reset and refresh.
 struct MigrateOptions {
     DatabaseOptions db;
-    std::optional<Version> target;  // --to
+    Operation operation = Operation::migrate;
+    // --to: migrate stops after this version; down leaves it applied and reverts everything
+    // newer ("0" reverts all). Unused by redo, reset and refresh.
+    std::optional<Version> target;
+    int steps = 1;  // down without --to: how many of the newest applied migrations to revert
     bool dry_run = false;
     bool allow_out_of_order = false;
     std::chrono::milliseconds step_timeout{30000};
@@ -50,6 +56,10 @@ struct MigrateOptions {
     bool backup_only = false;        // --backup-only: take the snapshot and stop
     std::optional<int> keep;         // --keep N: prune to N backups after a successful run
     BackupProgress backup_progress;  // may be empty
+    // reset and refresh revert everything: they run only when assume_yes (--yes) or confirm
+    // returns true for the question it is asked (empty: no terminal to ask on, refused).
+    bool assume_yes = false;
+    std::function<bool(const std::string&)> confirm;
 };
 
 }  // namespace belay

@@ -46,17 +46,20 @@ std::chrono::milliseconds step_budget(const StepContext& context, const Migratio
 
 // Runs the statements, the Verify section and the validation comparison; the part of a step
 // that is the same with and without a transaction. Returns the warnings on success.
-Result<std::vector<std::string>> run_checked(StepContext& context, const Migration& migration) {
+Result<std::vector<std::string>> run_checked(StepContext& context, const Migration& migration,
+                                             Direction direction) {
     auto before = sqlite::capture_validation_state(context.db);
     if (!before) {
         return std::unexpected(before.error());
     }
     context.guard.start_step(step_budget(context, migration));
-    if (auto ok = sqlite::run_section(context.db, context.guard, migration.up, migration.path);
+    if (auto ok = sqlite::run_section(context.db, context.guard, migration.section(direction),
+                                      migration.path);
         !ok) {
         return std::unexpected(ok.error());
     }
-    if (migration.verify.present) {
+    // Verify checks what Up built; after Down there is nothing of it to check.
+    if (direction == Direction::up && migration.verify.present) {
         if (auto ok = sqlite::run_verify_section(context.db, context.guard, migration.verify,
                                                  migration.path);
             !ok) {
@@ -79,13 +82,16 @@ Result<std::vector<std::string>> run_checked(StepContext& context, const Migrati
         }
     }
     if (!findings.errors.empty()) {
-        return fail(ErrorCode::step_failed, "{}: validation failed after the step:\n  {}",
-                    migration.path.string(), fmt::join(findings.errors, "\n  "));
+        return fail(ErrorCode::step_failed, "{}: validation failed after the {} section:\n  {}",
+                    migration.path.string(), direction == Direction::up ? "Up" : "Down",
+                    fmt::join(findings.errors, "\n  "));
     }
     return findings.warnings;
 }
 
-Result<void> record_success(StepContext& context, const Migration& migration,
+// Records a finished step in the caller's transaction: the history row added (Up) or removed
+// (Down), and the schema as it now is.
+Result<void> record_success(StepContext& context, const Migration& migration, Direction direction,
                             std::int64_t duration_ms) {
     auto objects = sqlite::read_schema_objects(context.db, context.history.table());
     if (!objects) {
@@ -93,6 +99,9 @@ Result<void> record_success(StepContext& context, const Migration& migration,
     }
     if (auto ok = context.history.record_schema(*objects); !ok) {
         return ok;
+    }
+    if (direction == Direction::down) {
+        return context.history.record_reverted(migration.version.text());
     }
     return context.history.record_applied(
         AppliedMigration{migration.version.text(), migration.name, migration.checksum,
@@ -122,14 +131,16 @@ std::int64_t elapsed_ms(Clock::time_point start) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
 }
 
-StepOutcome finish_failed(StepContext& context, const Migration& migration, StepOutcome outcome,
-                          Error error, bool started = true) {
+StepOutcome finish_failed(StepContext& context, const Migration& migration, Direction direction,
+                          StepOutcome outcome, Error error, bool started = true) {
     // A step that never got the write lock did not run at all.
     outcome.report.result = started ? StepResult::failed : StepResult::not_run;
     outcome.report.error = error.message;
     // An interruption or a lock that never came is not the migration's failure (and recording
-    // it would wait for the same lock again).
-    if (error.code != ErrorCode::interrupted && error.code != ErrorCode::busy) {
+    // it would wait for the same lock again). belay_failures holds failed Up attempts of
+    // pending migrations; a failed Down leaves its migration applied and is only reported.
+    if (direction == Direction::up && error.code != ErrorCode::interrupted &&
+        error.code != ErrorCode::busy) {
         record_failure(context, migration, error);
     }
     outcome.error = std::move(error);
@@ -137,7 +148,7 @@ StepOutcome finish_failed(StepContext& context, const Migration& migration, Step
 }
 
 StepOutcome apply_transactional(StepContext& context, const Migration& migration,
-                                StepOutcome outcome) {
+                                Direction direction, StepOutcome outcome) {
     const auto start = Clock::now();
     context.guard.clear_deadline();
     auto transaction = sqlite::Transaction::begin_immediate(context.db);
@@ -155,7 +166,8 @@ StepOutcome apply_transactional(StepContext& context, const Migration& migration
                 context.db.path().string(), context.guard.lock_timeout().count(),
                 migration.version.text(), migration.name);
         }
-        return finish_failed(context, migration, std::move(outcome), std::move(error), false);
+        return finish_failed(context, migration, direction, std::move(outcome), std::move(error),
+                             false);
     }
     if (auto hook = std::exchange(context.on_write_lock, nullptr)) {
         if (auto ok = hook(); !ok) {
@@ -168,23 +180,25 @@ StepOutcome apply_transactional(StepContext& context, const Migration& migration
     auto applied = ready ? context.history.is_applied(migration.version.text()) : Result<bool>();
     if (!ready || !applied) {
         (void)transaction->rollback();
-        return finish_failed(context, migration, std::move(outcome),
+        return finish_failed(context, migration, direction, std::move(outcome),
                              !ready ? ready.error() : applied.error());
     }
-    if (*applied) {
-        outcome.report.warnings.push_back("already applied by another run meanwhile; skipped");
+    if (*applied != (direction == Direction::down)) {
+        outcome.report.warnings.push_back(
+            direction == Direction::up ? "already applied by another run meanwhile; skipped"
+                                       : "already reverted by another run meanwhile; skipped");
         return outcome;
     }
-    auto warnings = run_checked(context, migration);
-    auto recorded = warnings ? record_success(context, migration, elapsed_ms(start))
+    auto warnings = run_checked(context, migration, direction);
+    auto recorded = warnings ? record_success(context, migration, direction, elapsed_ms(start))
                              : std::unexpected(warnings.error());
     context.guard.clear_deadline();
     auto committed = recorded ? transaction->commit() : recorded;
     if (!committed) {
         (void)transaction->rollback();
-        return finish_failed(context, migration, std::move(outcome), committed.error());
+        return finish_failed(context, migration, direction, std::move(outcome), committed.error());
     }
-    outcome.report.result = StepResult::applied;
+    outcome.report.result = direction == Direction::up ? StepResult::applied : StepResult::reverted;
     outcome.report.warnings = std::move(*warnings);
     outcome.report.duration_ms = elapsed_ms(start);
     return outcome;
@@ -204,7 +218,7 @@ Result<void> in_transaction(sqlite::Database& db, Work work) {
 }
 
 StepOutcome apply_without_transaction(StepContext& context, const Migration& migration,
-                                      StepOutcome outcome) {
+                                      Direction direction, StepOutcome outcome) {
     const auto start = Clock::now();
     context.guard.clear_deadline();
     auto marked = in_transaction(context.db, [&]() -> Result<void> {
@@ -215,25 +229,27 @@ StepOutcome apply_without_transaction(StepContext& context, const Migration& mig
             DirtyMark{migration.version.text(), migration.name, sqlite::utc_now_iso8601()});
     });
     if (!marked) {
-        return finish_failed(context, migration, std::move(outcome),
+        return finish_failed(context, migration, direction, std::move(outcome),
                              with_context(marked.error(), "cannot mark the step dirty"));
     }
-    auto warnings = run_checked(context, migration);
+    auto warnings = run_checked(context, migration, direction);
     context.guard.clear_deadline();
-    auto recorded =
-        warnings ? in_transaction(
-                       context.db,
-                       [&]() { return record_success(context, migration, elapsed_ms(start)); })
-                 : std::unexpected(warnings.error());
+    auto recorded = warnings
+                        ? in_transaction(context.db,
+                                         [&]() {
+                                             return record_success(context, migration, direction,
+                                                                   elapsed_ms(start));
+                                         })
+                        : std::unexpected(warnings.error());
     if (!recorded) {
         auto error = recorded.error();
         error.message += fmt::format(
             "\nThis NoTransaction step was not rolled back: the database may hold part of it, and "
             "{} is marked dirty until that is resolved.",
             migration.version.text());
-        return finish_failed(context, migration, std::move(outcome), std::move(error));
+        return finish_failed(context, migration, direction, std::move(outcome), std::move(error));
     }
-    outcome.report.result = StepResult::applied;
+    outcome.report.result = direction == Direction::up ? StepResult::applied : StepResult::reverted;
     outcome.report.warnings = std::move(*warnings);
     outcome.report.duration_ms = elapsed_ms(start);
     return outcome;
@@ -241,17 +257,19 @@ StepOutcome apply_without_transaction(StepContext& context, const Migration& mig
 
 }  // namespace
 
-StepOutcome apply_up_step(StepContext& context, const Migration& migration) {
+StepOutcome apply_step(StepContext& context, const Migration& migration, Direction direction) {
     StepOutcome outcome;
     outcome.report.version = migration.version.text();
     outcome.report.name = migration.name;
-    outcome.report.no_transaction = migration.up_no_transaction;
-    spdlog::info("applying {}_{}", migration.version.text(), migration.name);
+    outcome.report.direction = direction;
+    outcome.report.no_transaction = migration.no_transaction(direction);
+    spdlog::info("{} {}_{}", direction == Direction::up ? "applying" : "reverting",
+                 migration.version.text(), migration.name);
     ForeignKeysOff foreign_keys_off(context.db);
     const auto start = Clock::now();
-    outcome = migration.up_no_transaction
-                  ? apply_without_transaction(context, migration, std::move(outcome))
-                  : apply_transactional(context, migration, std::move(outcome));
+    outcome = migration.no_transaction(direction)
+                  ? apply_without_transaction(context, migration, direction, std::move(outcome))
+                  : apply_transactional(context, migration, direction, std::move(outcome));
     outcome.report.duration_ms = elapsed_ms(start);
     return outcome;
 }

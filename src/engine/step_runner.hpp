@@ -32,17 +32,18 @@ struct StepOutcome {
     std::optional<Error> error;  // set when the step failed; the run stops there
 };
 
-// Applies `migration`'s Up section.
+// Applies `migration`'s Up section (direction up) or its Down section (direction down).
 //
 // Transactional steps run inside one BEGIN IMMEDIATE transaction with foreign-key enforcement
-// off: re-check that the version is still pending, capture the validation state, run the
-// statements and the Verify section under the step's deadline, compare the validation state,
-// insert the history row, COMMIT. Any failure rolls the whole step back and records it in
-// belay_failures (not for an interruption). A step another run applied meanwhile is reported
-// as not_run, without error.
+// off: re-check that the version is still pending (up) or still applied (down), capture the
+// validation state, run the statements (and, for Up, the Verify section) under the step's
+// deadline, compare the validation state, insert (up) or delete (down) the history row,
+// COMMIT. Any failure rolls the whole step back; a failed Up is recorded in belay_failures
+// (not for an interruption or a busy lock). A step another run did meanwhile is reported as
+// not_run, without error.
 //
 // NoTransaction steps are marked dirty in their own transaction first; the mark is removed
-// with the history row when the step succeeds, and stays when it fails.
-StepOutcome apply_up_step(StepContext& context, const Migration& migration);
+// with the history change when the step succeeds, and stays when it fails.
+StepOutcome apply_step(StepContext& context, const Migration& migration, Direction direction);
 
 }  // namespace belay

@@ -227,6 +227,23 @@ Result<void> HistoryStore::record_applied(const AppliedMigration& row) {
     if (auto ok = insert->run(); !ok) {
         return ok;
     }
+    return clear_marks(row.version);
+}
+
+Result<void> HistoryStore::record_reverted(const std::string& version) {
+    auto remove = m_db.prepare(
+        fmt::format("DELETE FROM {} WHERE ltrim(version, '0') = ltrim(?1, '0')", quoted_table()));
+    if (!remove) {
+        return std::unexpected(remove.error());
+    }
+    remove->bind(1, version);
+    if (auto ok = remove->run(); !ok) {
+        return ok;
+    }
+    return clear_marks(version);
+}
+
+Result<void> HistoryStore::clear_marks(const std::string& version) {
     for (const char* table : {"belay_failures", "belay_dirty"}) {
         auto remove = m_db.prepare(fmt::format(
             "DELETE FROM {} WHERE history_table = ?1 AND ltrim(version, '0') = ltrim(?2, '0')",
@@ -234,7 +251,7 @@ Result<void> HistoryStore::record_applied(const AppliedMigration& row) {
         if (!remove) {
             return std::unexpected(remove.error());
         }
-        remove->bind(1, m_table).bind(2, row.version);
+        remove->bind(1, m_table).bind(2, version);
         if (auto ok = remove->run(); !ok) {
             return ok;
         }

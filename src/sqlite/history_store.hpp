@@ -43,6 +43,10 @@ class HistoryStore {
     // the caller's transaction, so the step and its record commit together.
     Result<void> record_applied(const AppliedMigration& row);
 
+    // Removes the version's history row, failure record and dirty mark, in the caller's
+    // transaction (a reverted step and its record commit together).
+    Result<void> record_reverted(const std::string& version);
+
     // Replaces the version's failure record (its own statement; call outside a step's
     // transaction, after the rollback).
     Result<void> record_failure(const FailedAttempt& failure);
@@ -61,6 +65,8 @@ class HistoryStore {
     Result<std::optional<std::string>> last_recorded_fingerprint();
 
   private:
+    // Removes the version's failure record and dirty mark.
+    Result<void> clear_marks(const std::string& version);
     Result<bool> table_exists(const std::string& name);
     std::string quoted_table() const;
 

@@ -360,3 +360,84 @@ TEST(MigrationStatusNames, AreTheWordsStatusPrints) {
 
 }  // namespace
 }  // namespace belay
+
+namespace belay {
+namespace {
+
+Migration reversible(std::string_view version, std::string name) {
+    auto m = file(version, std::move(name));
+    m.down.present = true;
+    m.down.sql = "SELECT 2;\n";
+    return m;
+}
+
+TEST(SelectDownSteps, NewestFirstByStepsOrTarget) {
+    const std::vector<Migration> files{reversible("0001", "a"), reversible("0002", "b"),
+                                       reversible("10", "c")};
+    History history;
+    history.table_exists = true;
+    history.applied = {applied("0001", "a"), applied("0002", "b"), applied("10", "c")};
+    const auto plan = build_plan(files, history);
+
+    auto one = select_down_steps(plan, DownPolicy{});
+    ASSERT_TRUE(one.has_value()) << one.error().message;
+    EXPECT_EQ(versions_of(*one), (std::vector<std::string>{"10"}));
+    auto two = select_down_steps(plan, DownPolicy{std::nullopt, 2});
+    ASSERT_TRUE(two.has_value());
+    EXPECT_EQ(versions_of(*two), (std::vector<std::string>{"10", "0002"}));
+    auto to_one = select_down_steps(plan, DownPolicy{v("1"), 1});
+    ASSERT_TRUE(to_one.has_value());
+    EXPECT_EQ(versions_of(*to_one), (std::vector<std::string>{"10", "0002"}));
+    auto all = select_down_steps(plan, DownPolicy{v("0"), 1});
+    ASSERT_TRUE(all.has_value());
+    EXPECT_EQ(versions_of(*all), (std::vector<std::string>{"10", "0002", "0001"}));
+}
+
+TEST(SelectDownSteps, PendingFilesAreNotOnTheWay) {
+    const std::vector<Migration> files{reversible("1", "a"), reversible("2", "b"),
+                                       file("3", "no_down")};
+    History history;
+    history.table_exists = true;
+    history.applied = {applied("1", "a"), applied("2", "b")};
+    auto all = select_down_steps(build_plan(files, history), DownPolicy{v("0"), 1});
+    ASSERT_TRUE(all.has_value()) << all.error().message;
+    EXPECT_EQ(versions_of(*all), (std::vector<std::string>{"2", "1"}));
+}
+
+TEST(SelectDownSteps, RefusesListingEveryMigrationThatCannotBeReverted) {
+    const std::vector<Migration> files{file("1", "no_down"), reversible("2", "b"),
+                                       reversible("3", "c")};
+    History history;
+    history.table_exists = true;
+    history.applied = {applied("1", "no_down"), applied("2", "b", "other"), applied("3", "c"),
+                       applied("4", "gone")};
+    auto refused = select_down_steps(build_plan(files, history), DownPolicy{v("0"), 1});
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.error().code, ErrorCode::refused);
+    EXPECT_CONTAINS(refused.error().message, "1_no_down has no Down section");
+    EXPECT_CONTAINS(refused.error().message, "2_b was changed after it was applied");
+    EXPECT_CONTAINS(refused.error().message, "4_gone is applied but its file is gone");
+    EXPECT_CONTAINS(refused.error().message, "belay db restore");
+    EXPECT_EQ(refused.error().message.find("3_c"), std::string::npos)
+        << "3_c can be reverted and is not listed";
+}
+
+TEST(SelectDownSteps, BadTargetsAndCountsAreUsageErrors) {
+    const std::vector<Migration> files{reversible("1", "a"), reversible("2", "b")};
+    History history;
+    history.table_exists = true;
+    history.applied = {applied("1", "a")};
+    const auto plan = build_plan(files, history);
+    auto pending_target = select_down_steps(plan, DownPolicy{v("2"), 1});
+    ASSERT_FALSE(pending_target.has_value());
+    EXPECT_EQ(pending_target.error().code, ErrorCode::invalid_input);
+    auto too_many = select_down_steps(plan, DownPolicy{std::nullopt, 2});
+    ASSERT_FALSE(too_many.has_value());
+    EXPECT_EQ(too_many.error().code, ErrorCode::invalid_input);
+    auto nothing = select_down_steps(build_plan(files, History{}), DownPolicy{std::nullopt, 3});
+    ASSERT_TRUE(nothing.has_value()) << "nothing applied is nothing to revert";
+    EXPECT_TRUE(nothing->empty());
+}
+
+}  // namespace
+}  // namespace belay

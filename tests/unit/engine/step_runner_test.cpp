@@ -51,7 +51,7 @@ class StepFixture : public ::testing::Test {
 
     StepOutcome apply(const Migration& m) {
         StepContext context{*m_db, *m_history, *m_guard, m_options, {}};
-        return apply_up_step(context, m);
+        return apply_step(context, m, Direction::up);
     }
 
     // Applies a file that must succeed (test set-up).

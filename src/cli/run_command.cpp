@@ -1,0 +1,189 @@
+#include "cli/run_command.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/progress_bar.hpp"
+#include "cli/render.hpp"
+#include "engine/migrate.hpp"
+
+namespace belay::cli {
+
+namespace {
+
+// A switch the command may not have: false when it is not one of its options.
+bool switch_set(const po::variables_map& vm, const char* name) {
+    return vm.count(name) != 0 && vm[name].as<bool>();
+}
+
+Result<void> read_target(const po::variables_map& vm, MigrateOptions& options) {
+    if (!vm.count("to")) {
+        return {};
+    }
+    const auto text = vm["to"].as<std::string>();
+    options.target = Version::parse(text);
+    if (!options.target) {
+        return fail(ErrorCode::invalid_input,
+                    "--to {}: a version is the digits at the start of a file name, e.g. --to 0003",
+                    text);
+    }
+    return {};
+}
+
+Result<void> read_down_options(const po::variables_map& vm, MigrateOptions& options) {
+    if (!vm.count("steps")) {
+        return {};
+    }
+    if (options.target) {
+        return fail(ErrorCode::invalid_input,
+                    "--steps and --to contradict each other: give one (see belay db down --help)");
+    }
+    options.steps = vm["steps"].as<int>();
+    if (options.steps < 1) {
+        return fail(ErrorCode::invalid_input, "--steps {}: revert at least 1 migration",
+                    options.steps);
+    }
+    return {};
+}
+
+Result<void> read_backup_options(const po::variables_map& vm, MigrateOptions& options) {
+    options.backup = !vm["no-backup"].as<bool>();
+    options.backup_only = switch_set(vm, "backup-only");
+    if (options.backup_only && !options.backup) {
+        return fail(ErrorCode::invalid_input,
+                    "--backup-only and --no-backup contradict each other");
+    }
+    if (options.backup_only && options.dry_run) {
+        return fail(ErrorCode::invalid_input,
+                    "--backup-only and --dry-run contradict each other: a dry run writes no "
+                    "backup; use `belay db backup` for an on-demand one");
+    }
+    if (options.operation == Operation::migrate && vm.count("keep")) {
+        options.keep = vm["keep"].as<int>();
+        if (*options.keep < 1) {
+            return fail(ErrorCode::invalid_input, "--keep {}: keep at least 1 backup",
+                        *options.keep);
+        }
+    }
+    return {};
+}
+
+Result<void> read_validation(const po::variables_map& vm, MigrateOptions& options) {
+    auto step_timeout = seconds_option(vm, "step-timeout");
+    if (!step_timeout) {
+        return std::unexpected(step_timeout.error());
+    }
+    options.step_timeout = *step_timeout;
+    const auto level = vm["validate"].as<std::string>();
+    if (level == "normal") {
+        options.validation = ValidationLevel::normal;
+    } else if (level == "full") {
+        options.validation = ValidationLevel::full;
+    } else if (level == "strict") {
+        options.validation = ValidationLevel::strict;
+    } else {
+        return fail(ErrorCode::invalid_input, "--validate {}: expected normal, full or strict",
+                    level);
+    }
+    return {};
+}
+
+// What stays as it was after a failed run, for the message's second line.
+std::string what_stays(const RunReport& report, const StepReport* failed) {
+    const auto done = std::ranges::count_if(report.steps, [](const StepReport& step) {
+        return step.result == StepResult::applied || step.result == StepResult::reverted;
+    });
+    const char* stay = report.operation == Operation::migrate ? "stay applied" : "stay done";
+    if (report.dry_run) {
+        return "Dry run: nothing was changed.";
+    }
+    if (failed != nullptr && failed->no_transaction && report.error->code != ErrorCode::busy) {
+        return fmt::format(
+            "{} earlier step(s) of this run {}; {}_{} may be partly {} and is marked "
+            "dirty, so belay refuses to run until that is resolved (docs/recovery.md).",
+            done, stay, failed->version, failed->name,
+            failed->direction == Direction::up ? "applied" : "reverted");
+    }
+    if (report.error->code == ErrorCode::snapshot_failed) {
+        return "No migration ran; the database is as it was.";
+    }
+    if (done == 0) {
+        return fmt::format("Nothing of this run was done; the database is at version {} as before.",
+                           report.version_after);
+    }
+    return fmt::format("{} earlier step(s) of this run {}; the database is now at version {}.",
+                       done, stay, report.version_after);
+}
+
+// The message for a failed run: what failed, what stayed as it was, and how to undo the run.
+Error failure_message(const RunReport& report) {
+    auto error = *report.error;
+    const auto failed = std::ranges::find_if(report.steps, [](const StepReport& step) {
+        return step.result == StepResult::failed || step.result == StepResult::would_fail;
+    });
+    const StepReport* failed_step = failed != report.steps.end() ? &*failed : nullptr;
+    if (failed_step != nullptr) {
+        error.message = fmt::format("{}migration {}_{} failed: {}",
+                                    failed_step->direction == Direction::up ? "" : "reverting ",
+                                    failed_step->version, failed_step->name, error.message);
+    }
+    error.message += "\n" + what_stays(report, failed_step);
+    if (report.snapshot && !report.dry_run) {
+        error.message +=
+            fmt::format("\nThe snapshot taken before this run is {}. To undo the whole run:\n  {}",
+                        *report.snapshot, report.restore_command);
+    }
+    return error;
+}
+
+}  // namespace
+
+Result<MigrateOptions> read_run_options(const po::variables_map& vm, const CommonOptions& common,
+                                        Operation operation) {
+    MigrateOptions options;
+    options.db = common.db;
+    options.operation = operation;
+    options.dry_run = vm["dry-run"].as<bool>();
+    options.allow_out_of_order = switch_set(vm, "allow-out-of-order");
+    options.assume_yes = switch_set(vm, "yes");
+    auto ok = read_target(vm, options);
+    ok = ok ? read_down_options(vm, options) : ok;
+    ok = ok ? read_backup_options(vm, options) : ok;
+    ok = ok ? read_validation(vm, options) : ok;
+    if (!ok) {
+        return std::unexpected(ok.error());
+    }
+    return options;
+}
+
+int run_command(const std::string& command, Operation operation, const Arguments& args) {
+    po::variables_map vm;
+    auto common = parse_command(command, args, {}, true, vm);
+    if (!common) {
+        return report_error(common.error(), false);
+    }
+    auto options = read_run_options(vm, *common, operation);
+    if (!options) {
+        return report_error(options.error(), common->json);
+    }
+    options->backup_progress = progress_bar_for(*common);
+    options->confirm = terminal_confirmation();
+    auto report = run_migrate(*options);
+    if (!report) {
+        return report_error(report.error(), common->json);
+    }
+    const int exit_code = report->error ? exit_code_for(*report->error) : 0;
+    if (common->json) {
+        fmt::print("{}\n", run_to_json(*report, exit_code).dump(2));
+    } else {
+        print_run_text(*report);
+    }
+    if (report->error) {
+        fmt::print(stderr, "belay: error: {}\n", failure_message(*report).message);
+    }
+    return exit_code;
+}
+
+}  // namespace belay::cli

@@ -1,0 +1,318 @@
+// Going back: db down (and its alias rollback), redo, reset and refresh, each a run of steps
+// with a snapshot first, validation and one transaction per step.
+#include "e2e/harness.hpp"
+
+namespace belay::testing {
+namespace {
+
+constexpr const char* k_users = R"(-- +migrate Up
+CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);
+INSERT INTO users (email) VALUES ('a@example.org');
+-- +migrate Down
+DROP TABLE users;
+)";
+
+constexpr const char* k_posts = R"(-- +migrate Up
+CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users(id), body TEXT);
+-- +migrate Down
+DROP TABLE posts;
+)";
+
+constexpr const char* k_email_index = R"(-- +migrate Up
+CREATE UNIQUE INDEX users_email ON users(email);
+-- +migrate Down
+DROP INDEX users_email;
+)";
+
+class DownTest : public E2eTest {
+  protected:
+    void write_three() {
+        write_migration("0001_users.sql", k_users);
+        write_migration("0002_posts.sql", k_posts);
+        write_migration("0003_email_index.sql", k_email_index);
+    }
+    void apply_three() {
+        write_three();
+        auto result = belay("migrate", {"--no-backup", "-q"});
+        ASSERT_EQ(result.exit_code, 0) << describe(result);
+    }
+};
+
+TEST_F(DownTest, RevertsTheNewestStepWithASnapshotFirst) {
+    apply_three();
+    const auto before = database_contents(db());
+
+    auto result = belay("down");
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0001", "0002"}));
+    {
+        TestDb check(db(), true);
+        EXPECT_FALSE(check.has_object("users_email"));
+        EXPECT_TRUE(check.has_object("posts"));
+    }
+    EXPECT_EQ(belay("version").out, "0002\n");
+    EXPECT_NE(result.out.find("reverted     0003_email_index"), std::string::npos) << result.out;
+
+    const auto backups = names_ending_with(dir(), ".bak");
+    ASSERT_EQ(backups.size(), 1u) << "db down takes a snapshot first";
+    EXPECT_EQ(database_contents(dir() / backups.front()), before)
+        << "the snapshot holds the state before the revert";
+    const auto sidecar = read_json_file(dir() / (backups.front() + ".json"));
+    EXPECT_EQ(sidecar.at("reason"), "before down");
+    EXPECT_EQ(sidecar.at("schema_version"), "0003");
+
+    auto status = belay("status", {"--json"});
+    EXPECT_EQ(status.json()["migrations"][2]["status"], "pending") << status.out;
+    auto check = belay("check");
+    EXPECT_EQ(check.exit_code, 0) << "a revert is not drift\n" << describe(check);
+}
+
+TEST_F(DownTest, RollbackIsTheSameCommand) {
+    apply_three();
+    auto result = belay("rollback", {"--no-backup"});
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0001", "0002"}));
+    auto help = run_raw({"db", "rollback", "--help"});
+    EXPECT_EQ(help.exit_code, 0);
+    EXPECT_NE(help.out.find("--steps"), std::string::npos) << help.out;
+}
+
+TEST_F(DownTest, StepsAndToChooseHowFarNewestFirst) {
+    apply_three();
+    auto two = belay("down", {"--steps", "2", "--json"});
+    ASSERT_EQ(two.exit_code, 0) << describe(two);
+    const auto steps = two.json().at("steps");
+    ASSERT_EQ(steps.size(), 2u) << two.out;
+    EXPECT_EQ(steps[0].at("version"), "0003");
+    EXPECT_EQ(steps[1].at("version"), "0002");
+    EXPECT_EQ(steps[0].at("direction"), "down");
+    EXPECT_EQ(steps[0].at("result"), "reverted");
+    EXPECT_EQ(two.json().at("operation"), "down");
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0001"}));
+
+    ASSERT_EQ(belay("migrate", {"-q"}).exit_code, 0);
+    auto to_one = belay("down", {"--to", "1"});
+    ASSERT_EQ(to_one.exit_code, 0) << describe(to_one);
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0001"}))
+        << "--to 1 leaves 0001 applied (versions compare as numbers)";
+
+    auto to_zero = belay("down", {"--to", "0"});
+    ASSERT_EQ(to_zero.exit_code, 0) << describe(to_zero);
+    EXPECT_TRUE(applied_versions().empty());
+    TestDb check(db(), true);
+    EXPECT_FALSE(check.has_object("users"));
+}
+
+TEST_F(DownTest, BadTargetsAreUsageErrorsThatChangeNothing) {
+    apply_three();
+    const auto before = database_contents(db());
+    auto too_many = belay("down", {"--steps", "4"});
+    EXPECT_EQ(too_many.exit_code, 2) << describe(too_many);
+    EXPECT_NE(too_many.err.find("3 migration(s) are applied"), std::string::npos) << too_many.err;
+    auto not_applied = belay("down", {"--to", "7"});
+    EXPECT_EQ(not_applied.exit_code, 2) << describe(not_applied);
+    EXPECT_NE(not_applied.err.find("--to 7"), std::string::npos) << not_applied.err;
+    auto both = belay("down", {"--to", "1", "--steps", "1"});
+    EXPECT_EQ(both.exit_code, 2) << describe(both);
+    EXPECT_EQ(database_contents(db()), before);
+    EXPECT_TRUE(names_ending_with(dir(), ".bak").empty()) << "a refused run takes no snapshot";
+}
+
+TEST_F(DownTest, TargetsComeOnlyFromTheCommandLine) {
+    apply_three();
+    write_file("belay.ini", "to = 1\n");
+    auto from_file = belay("down");
+    EXPECT_EQ(from_file.exit_code, 2) << describe(from_file);
+    EXPECT_NE(from_file.err.find("`to` cannot be set in a config file"), std::string::npos)
+        << from_file.err;
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0001", "0002", "0003"}));
+    fs::remove(dir() / "belay.ini");
+
+    auto from_env =
+        belay("down", {"--no-backup"}, with_env({{"BELAY_TO", "0"}, {"BELAY_STEPS", "3"}}));
+    ASSERT_EQ(from_env.exit_code, 0) << describe(from_env);
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0001", "0002"}))
+        << "BELAY_TO and BELAY_STEPS are ignored: one step only";
+}
+
+TEST_F(DownTest, AMigrationWithoutDownOnTheWayStopsEverythingAndPointsAtRestore) {
+    write_migration("0001_users.sql", k_users);
+    write_migration("0002_posts.sql", up_only("CREATE TABLE posts (id INTEGER PRIMARY KEY);"));
+    write_migration("0003_email_index.sql", k_email_index);
+    ASSERT_EQ(belay("migrate", {"-q", "--no-backup"}).exit_code, 0);
+    const auto before = database_contents(db());
+
+    auto result = belay("down", {"--to", "0"});
+    EXPECT_EQ(result.exit_code, 5) << describe(result);
+    EXPECT_NE(result.err.find("0002_posts has no Down section"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("belay db restore"), std::string::npos) << result.err;
+    EXPECT_EQ(database_contents(db()), before) << "not even 0003, which has a Down, was reverted";
+    EXPECT_TRUE(names_ending_with(dir(), ".bak").empty());
+
+    auto one = belay("down", {"--no-backup"});
+    EXPECT_EQ(one.exit_code, 0) << "0003 alone can go: " << describe(one);
+}
+
+TEST_F(DownTest, ModifiedOrMissingFilesOnTheWayAreRefused) {
+    apply_three();
+    write_migration("0003_email_index.sql",
+                    std::string(k_email_index) + "-- edited after it was applied\n");
+    auto modified = belay("down");
+    EXPECT_EQ(modified.exit_code, 5) << describe(modified);
+    EXPECT_NE(modified.err.find("0003_email_index was changed after it was applied"),
+              std::string::npos)
+        << modified.err;
+
+    fs::remove(migrations() / "0003_email_index.sql");
+    auto missing = belay("down");
+    EXPECT_EQ(missing.exit_code, 5) << describe(missing);
+    EXPECT_NE(missing.err.find("its file is gone"), std::string::npos) << missing.err;
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0001", "0002", "0003"}));
+}
+
+TEST_F(DownTest, AFailingDownIsRolledBackAndNamesTheSnapshot) {
+    write_migration("0001_users.sql", k_users);
+    write_migration("0002_posts.sql", R"(-- +migrate Up
+CREATE TABLE posts (id INTEGER PRIMARY KEY);
+-- +migrate Down
+DROP TABLE posts;
+DROP TABLE no_such_table;
+)");
+    ASSERT_EQ(belay("migrate", {"-q", "--no-backup"}).exit_code, 0);
+    const auto before = database_contents(db());
+
+    auto result = belay("down");
+    EXPECT_EQ(result.exit_code, 1) << describe(result);
+    EXPECT_NE(result.err.find("reverting migration 0002_posts failed"), std::string::npos)
+        << result.err;
+    EXPECT_NE(result.err.find("0002_posts.sql:5"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("no such table: no_such_table"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("belay db restore"), std::string::npos) << result.err;
+    EXPECT_EQ(database_contents(db()), before) << "the DROP TABLE posts was not rolled back";
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0001", "0002"}));
+}
+
+TEST_F(DownTest, ADownThatBreaksAViewIsCaughtByValidation) {
+    write_migration("0001_users.sql", k_users);
+    write_migration("0002_keep_view.sql", R"(-- +migrate Up
+CREATE VIEW user_emails AS SELECT email FROM users;
+-- +migrate Down
+DROP VIEW user_emails;
+)");
+    write_migration("0003_rebuild_users.sql", R"(-- +migrate Up
+ALTER TABLE users ADD COLUMN name TEXT;
+-- +migrate Down
+DROP TABLE users;
+)");
+    ASSERT_EQ(belay("migrate", {"-q", "--no-backup"}).exit_code, 0);
+    auto result = belay("down", {"--no-backup"});
+    EXPECT_EQ(result.exit_code, 1) << describe(result);
+    EXPECT_NE(result.err.find("user_emails"), std::string::npos) << result.err;
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0001", "0002", "0003"}));
+    TestDb check(db(), true);
+    EXPECT_TRUE(check.has_object("users"));
+}
+
+TEST_F(DownTest, DryRunRehearsesOnACopyAndLeavesTheFileAsItWas) {
+    apply_three();
+    const auto hash = sha256_of(db());
+    auto result = belay("down", {"--to", "0", "--dry-run"});
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_NE(result.out.find("would revert 0001_users"), std::string::npos) << result.out;
+    EXPECT_EQ(sha256_of(db()), hash);
+    EXPECT_EQ(list_dir(dir()),
+              (std::vector<std::string>{"app.db", "app.db.belay-lock", "migrations",
+                                        "migrations/0001_users.sql", "migrations/0002_posts.sql",
+                                        "migrations/0003_email_index.sql"}))
+        << "no backup and no journal beside the database";
+}
+
+TEST_F(DownTest, NothingAppliedIsNothingToDo) {
+    write_three();
+    write_file("app.db", "");
+    auto result = belay("down");
+    EXPECT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_NE(result.out.find("nothing to revert"), std::string::npos) << result.out;
+    auto absent = run_raw({"db", "down", "--db", "absent.db", "--migrations", "migrations"});
+    EXPECT_EQ(absent.exit_code, 2) << describe(absent);
+    EXPECT_FALSE(fs::exists(dir() / "absent.db")) << "db down never creates a database";
+}
+
+TEST_F(DownTest, NoTransactionDownIsMarkedDirtyWhenItFails) {
+    write_migration("0001_users.sql", k_users);
+    write_migration("0002_vacuum.sql", R"(-- +migrate Up
+CREATE TABLE scratch (x);
+-- +migrate Down notransaction
+DROP TABLE scratch;
+INSERT INTO no_such_table VALUES (1);
+)");
+    ASSERT_EQ(belay("migrate", {"-q", "--no-backup"}).exit_code, 0);
+    auto result = belay("down");
+    EXPECT_EQ(result.exit_code, 1) << describe(result);
+    EXPECT_NE(result.err.find("marked dirty"), std::string::npos) << result.err;
+    auto status = belay("status", {"--json"});
+    EXPECT_EQ(status.json()["migrations"][1]["status"], "dirty") << status.out;
+    EXPECT_EQ(belay("down").exit_code, 5) << "a dirty mark stops every run";
+    EXPECT_EQ(belay("migrate").exit_code, 5);
+}
+
+TEST_F(DownTest, RedoRevertsAndReappliesTheNewestInOneRun) {
+    apply_three();
+    {
+        TestDb change(db());
+        change.exec("INSERT INTO posts (user_id, body) VALUES (1, 'kept')");
+    }
+    auto result = belay("redo", {"--json"});
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    const auto steps = result.json().at("steps");
+    ASSERT_EQ(steps.size(), 2u);
+    EXPECT_EQ(steps[0].at("result"), "reverted");
+    EXPECT_EQ(steps[1].at("result"), "applied");
+    EXPECT_EQ(steps[1].at("version"), "0003");
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0001", "0002", "0003"}));
+    TestDb check(db(), true);
+    EXPECT_TRUE(check.has_object("users_email"));
+    EXPECT_EQ(check.count("posts"), 1);
+    EXPECT_EQ(names_ending_with(dir(), ".bak").size(), 1u) << "one snapshot for the whole redo";
+}
+
+TEST_F(DownTest, ResetNeedsConfirmationWithoutATerminal) {
+    apply_three();
+    const auto before = database_contents(db());
+    auto refused = belay("reset");
+    EXPECT_EQ(refused.exit_code, 5) << describe(refused);
+    EXPECT_NE(refused.err.find("pass --yes"), std::string::npos) << refused.err;
+    EXPECT_EQ(database_contents(db()), before);
+    EXPECT_TRUE(names_ending_with(dir(), ".bak").empty());
+
+    auto env_yes = belay("reset", {}, with_env({{"BELAY_YES", "1"}}));
+    EXPECT_EQ(env_yes.exit_code, 5) << "an environment variable never answers yes";
+
+    auto reset = belay("reset", {"--yes"});
+    ASSERT_EQ(reset.exit_code, 0) << describe(reset);
+    EXPECT_TRUE(applied_versions().empty());
+    TestDb check(db(), true);
+    EXPECT_TRUE(check.tables().size() <= 4u);
+    EXPECT_FALSE(check.has_object("users"));
+    EXPECT_EQ(names_ending_with(dir(), ".bak").size(), 1u);
+}
+
+TEST_F(DownTest, RefreshRebuildsFromZeroIncludingPendingFiles) {
+    apply_three();
+    write_migration("0004_names.sql", R"(-- +migrate Up
+ALTER TABLE users ADD COLUMN name TEXT;
+-- +migrate Down
+ALTER TABLE users DROP COLUMN name;
+)");
+    EXPECT_EQ(belay("refresh").exit_code, 5);
+    auto result = belay("refresh", {"--yes"});
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0001", "0002", "0003", "0004"}));
+    TestDb check(db(), true);
+    EXPECT_EQ(check.columns("users"), (std::vector<std::string>{"id", "email", "name"}));
+    EXPECT_EQ(check.scalar("SELECT email FROM users"), "a@example.org")
+        << "the data of the Up sections is back";
+}
+
+}  // namespace
+}  // namespace belay::testing
