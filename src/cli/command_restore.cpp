@@ -1,6 +1,3 @@
-#include <unistd.h>
-
-#include <iostream>
 #include <string>
 
 #include <fmt/format.h>
@@ -11,21 +8,6 @@
 #include "engine/restore.hpp"
 
 namespace belay::cli {
-
-namespace {
-
-// Asks on the terminal; anything but "y" or "yes" is a no.
-bool ask_on_terminal(const std::string& question) {
-    fmt::print(stderr, "{} [y/N] ", question);
-    std::fflush(stderr);
-    std::string answer;
-    if (!std::getline(std::cin, answer)) {
-        return false;
-    }
-    return answer == "y" || answer == "Y" || answer == "yes" || answer == "YES";
-}
-
-}  // namespace
 
 int command_restore(const Arguments& args) {
     po::variables_map vm;
@@ -47,9 +29,7 @@ int command_restore(const Arguments& args) {
                                   "`belay db restore --latest` (see `belay db backups`)"},
                             common->json);
     }
-    if (::isatty(STDIN_FILENO) != 0 && ::isatty(STDERR_FILENO) != 0) {
-        options.confirm = ask_on_terminal;
-    }
+    options.confirm = terminal_confirmation();
     auto report = run_restore(options);
     if (!report) {
         return report_error(report.error(), common->json);
@@ -66,6 +46,14 @@ int command_restore(const Arguments& args) {
             {"moved_aside", report->moved_aside ? nlohmann::json(report->moved_aside->string())
                                                 : nlohmann::json(nullptr)},
             {"journal_mode_fallback", report->used_fallback},
+            {"orphans_moved_aside",
+             [&] {
+                 auto paths = nlohmann::json::array();
+                 for (const auto& orphan : report->orphans_moved_aside) {
+                     paths.push_back(orphan.string());
+                 }
+                 return paths;
+             }()},
         };
         fmt::print("{}\n", json.dump(2));
         return 0;
@@ -73,6 +61,10 @@ int command_restore(const Arguments& args) {
     if (report->moved_aside) {
         fmt::print("The unreadable database was moved aside to {}\n",
                    report->moved_aside->string());
+    }
+    for (const auto& orphan : report->orphans_moved_aside) {
+        fmt::print("A file left beside the missing database was moved aside to {}\n",
+                   orphan.string());
     }
     if (report->safety_snapshot) {
         fmt::print("Safety snapshot of the replaced state: {}\n",

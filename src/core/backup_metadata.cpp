@@ -1,5 +1,7 @@
 #include "core/backup_metadata.hpp"
 
+#include <algorithm>
+
 #include "core/utc_time.hpp"
 
 #include <fstream>
@@ -80,6 +82,28 @@ std::filesystem::path sidecar_path(const std::filesystem::path& backup) {
     auto path = backup;
     path += ".json";
     return path;
+}
+
+bool is_backup_file_name(std::string_view name, std::string_view stem, bool or_sidecar) {
+    if (or_sidecar && name.ends_with(".bak.json")) {
+        name.remove_suffix(5);
+    }
+    if (!name.starts_with(stem) || !name.ends_with(".bak")) {
+        return false;
+    }
+    name.remove_prefix(stem.size());
+    name.remove_suffix(4);
+    // "-YYYYMMDD-HHMMSS", then optionally "-<n>".
+    const auto digits = [](std::string_view text) {
+        return !text.empty() &&
+               std::ranges::all_of(text, [](char c) { return c >= '0' && c <= '9'; });
+    };
+    if (name.size() < 16 || name[0] != '-' || name[9] != '-' || !digits(name.substr(1, 8)) ||
+        !digits(name.substr(10, 6))) {
+        return false;
+    }
+    const auto rest = name.substr(16);
+    return rest.empty() || (rest[0] == '-' && digits(rest.substr(1)));
 }
 
 }  // namespace belay

@@ -50,6 +50,10 @@ std::string backup_stem(const std::filesystem::path& database);
 std::string backup_file_name(std::string_view stem, std::chrono::system_clock::time_point when,
                              int n);
 
+// True for "<stem>-YYYYMMDD-HHMMSS.bak" and "<stem>-YYYYMMDD-HHMMSS-<n>.bak" (what
+// backup_file_name writes), and for their ".json" sidecars when `or_sidecar`.
+bool is_backup_file_name(std::string_view name, std::string_view stem, bool or_sidecar);
+
 // "<stem>-corrupt-YYYYMMDD-HHMMSS.db": where restore moves an unreadable database.
 std::string corrupt_file_name(std::string_view stem, std::chrono::system_clock::time_point when);
 

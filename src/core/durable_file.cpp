@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -83,14 +85,30 @@ HeldTemporary::~HeldTemporary() {
     }
 }
 
-int remove_abandoned_temporaries(const std::filesystem::path& directory, std::string_view prefix) {
+std::optional<std::string> final_name_of_temporary(std::string_view name) {
+    constexpr std::string_view k_marker = ".tmp-";
+    constexpr std::size_t k_digits = 16;
+    if (name.size() <= k_marker.size() + k_digits) {
+        return std::nullopt;
+    }
+    const auto marker = name.size() - k_digits - k_marker.size();
+    const auto digits = name.substr(marker + k_marker.size());
+    if (name.substr(marker, k_marker.size()) != k_marker ||
+        !std::ranges::all_of(digits, [](char c) { return std::isxdigit(c) && !std::isupper(c); })) {
+        return std::nullopt;
+    }
+    return std::string(name.substr(0, marker));
+}
+
+int remove_abandoned_temporaries(const std::filesystem::path& directory,
+                                 const std::function<bool(std::string_view)>& is_ours) {
     int removed = 0;
     std::error_code ec;
     const auto where = directory.empty() ? std::filesystem::path(".") : directory;
     for (const auto& entry : std::filesystem::directory_iterator(where, ec)) {
         const auto name = entry.path().filename().string();
-        if (!name.starts_with(prefix) || name.find(".tmp-") == std::string::npos ||
-            name.ends_with("-journal")) {
+        const auto final_name = final_name_of_temporary(name);
+        if (!final_name || !is_ours(*final_name)) {
             continue;
         }
         const int fd = ::open(entry.path().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);

@@ -6,6 +6,9 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "core/error.hpp"
@@ -48,10 +51,16 @@ class HeldTemporary {
     int m_fd;
 };
 
-// Removes files in `directory` whose names start with `prefix` and contain ".tmp-" (with any
-// "-journal" beside them) when no live process holds them: what a killed belay left behind.
-// Returns how many it removed; errors are ignored (the files simply stay).
-int remove_abandoned_temporaries(const std::filesystem::path& directory, std::string_view prefix);
+// The final name a temporary from temporary_sibling stands for: "x.bak" for
+// "x.bak.tmp-0123456789abcdef"; std::nullopt for any other name.
+std::optional<std::string> final_name_of_temporary(std::string_view name);
+
+// Removes files in `directory` that temporary_sibling named for a final name `is_ours` accepts
+// (with any "-journal" beside them) when no live process holds them: what a killed belay left
+// behind. Every other file stays. Returns how many it removed; errors are ignored (the files
+// simply stay).
+int remove_abandoned_temporaries(const std::filesystem::path& directory,
+                                 const std::function<bool(std::string_view)>& is_ours);
 
 // fsync of a file by path, and of a directory (so that a rename in it is durable).
 Result<void> sync_file(const std::filesystem::path& path);

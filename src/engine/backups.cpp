@@ -143,8 +143,10 @@ Result<PruneReport> run_prune(const PruneOptions& options,
     }
     PruneReport report;
     if (!options.dry_run) {
+        const auto stem = backup_stem(options.db.database);
         report.abandoned_removed = remove_abandoned_temporaries(
-            options.db.backup_directory(), backup_stem(options.db.database) + "-");
+            options.db.backup_directory(),
+            [&](std::string_view name) { return is_backup_file_name(name, stem, true); });
     }
     const auto keep = options.keep.value_or(options.keep_days ? 0 : k_default_keep);
     const auto now_seconds = std::chrono::system_clock::to_time_t(now);

@@ -15,20 +15,28 @@
 namespace belay {
 
 std::string normalise_migration_name(std::string_view name) {
+    const auto is_upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+    const auto is_lower_or_digit = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    };
     std::string result;
     bool pending_separator = false;
-    for (const char c : name) {
-        const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-        const bool digit = c >= '0' && c <= '9';
-        if (!letter && !digit) {
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        const char c = name[i];
+        if (!is_upper(c) && !is_lower_or_digit(c)) {
             pending_separator = !result.empty();
             continue;
         }
-        if (pending_separator) {
+        // CamelCase words: "AddUsers" -> add_users, "HTTPServer" -> http_server.
+        const bool word_starts =
+            is_upper(c) && i > 0 &&
+            (is_lower_or_digit(name[i - 1]) || (is_upper(name[i - 1]) && i + 1 < name.size() &&
+                                                name[i + 1] >= 'a' && name[i + 1] <= 'z'));
+        if ((pending_separator || word_starts) && !result.empty()) {
             result += '_';
-            pending_separator = false;
         }
-        result += letter ? static_cast<char>(c | 0x20) : c;
+        pending_separator = false;
+        result += is_upper(c) ? static_cast<char>(c | 0x20) : c;
     }
     return result;
 }

@@ -204,19 +204,40 @@ bool is_readable(const DatabaseOptions& options) {
     return problems && problems->empty();
 }
 
-// Moves an unreadable database (and its -wal/-shm/-journal) aside instead of deleting it.
-Result<std::filesystem::path> move_aside(const std::filesystem::path& database) {
-    const auto aside = database.parent_path() /
-                       corrupt_file_name(backup_stem(database), std::chrono::system_clock::now());
-    if (auto ok = rename_no_replace(database, aside); !ok) {
-        return std::unexpected(ok.error());
-    }
+std::filesystem::path aside_name(const std::filesystem::path& database) {
+    return database.parent_path() /
+           corrupt_file_name(backup_stem(database), std::chrono::system_clock::now());
+}
+
+// Moves the database's -wal, -shm and -journal files, where there are any, to `aside` + the
+// same suffix. Returns where they went.
+Result<std::vector<std::filesystem::path>> move_companions(const std::filesystem::path& database,
+                                                           const std::filesystem::path& aside) {
+    std::vector<std::filesystem::path> moved;
     for (const char* suffix : {"-wal", "-shm", "-journal"}) {
         const auto companion = database.string() + suffix;
         std::error_code ec;
-        if (std::filesystem::exists(companion, ec)) {
-            (void)rename_no_replace(companion, aside.string() + suffix);
+        if (!std::filesystem::exists(std::filesystem::symlink_status(companion, ec))) {
+            continue;
         }
+        const auto target = aside.string() + suffix;
+        if (auto ok = rename_no_replace(companion, target); !ok) {
+            return std::unexpected(with_context(
+                ok.error(), fmt::format("cannot move {} aside; nothing was restored", companion)));
+        }
+        moved.emplace_back(target);
+    }
+    return moved;
+}
+
+// Moves an unreadable database (and its -wal/-shm/-journal) aside instead of deleting it.
+Result<std::filesystem::path> move_aside(const std::filesystem::path& database) {
+    const auto aside = aside_name(database);
+    if (auto ok = rename_no_replace(database, aside); !ok) {
+        return std::unexpected(ok.error());
+    }
+    if (auto moved = move_companions(database, aside); !moved) {
+        return std::unexpected(moved.error());
     }
     return aside;
 }
@@ -283,6 +304,12 @@ Result<RestoreReport> run_restore(const RestoreOptions& options) {
                 return std::unexpected(aside.error());
             }
             report.moved_aside = *aside;
+        } else {
+            auto orphans = move_companions(database, aside_name(database));
+            if (!orphans) {
+                return std::unexpected(orphans.error());
+            }
+            report.orphans_moved_aside = std::move(*orphans);
         }
         if (auto ok = restore_as_new_file(*source, database, ownership); !ok) {
             return std::unexpected(ok.error());

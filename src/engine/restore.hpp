@@ -26,6 +26,9 @@ struct RestoreReport {
     std::string version_after = "0";                       // after the restore
     std::optional<std::filesystem::path> safety_snapshot;  // backup of the replaced state
     std::optional<std::filesystem::path> moved_aside;      // an unreadable database, kept
+    // -wal, -shm or -journal files left beside a database file that no longer exists: moved
+    // aside (SQLite would replay a stale -wal into the restored file), kept, never deleted.
+    std::vector<std::filesystem::path> orphans_moved_aside;
     bool used_fallback = false;  // journal mode switched around the copy (page size in WAL)
 };
 

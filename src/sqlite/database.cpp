@@ -164,6 +164,15 @@ Result<Database> Database::open_impl(const std::filesystem::path& path, OpenMode
     }
     sqlite3_extended_result_codes(raw, 1);
     sqlite3_busy_timeout(raw, static_cast<int>(busy_timeout.count()));
+    if (mode == OpenMode::read_only && *kind == FileKind::wal &&
+        std::filesystem::file_size(path.string() + "-wal", ec) > 0 && !ec &&
+        std::filesystem::exists(path.string() + "-shm", ec)) {
+        // A read-only look must leave the files as found: closing the last connection would
+        // otherwise checkpoint the -wal into the main file and delete -wal and -shm. (Without
+        // a -shm, SQLite creates one; then the checkpoint and its clean-up are what leave the
+        // fewest new files.)
+        sqlite3_db_config(raw, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+    }
     Database database(std::move(db), path);
     database.m_busy_timeout = busy_timeout;
     if (mode == OpenMode::read_only || mode == OpenMode::read_only_beside_own_lock) {

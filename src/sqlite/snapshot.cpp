@@ -336,9 +336,14 @@ Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
     if (!source) {
         return std::unexpected(source.error());
     }
+    const auto out_name = request.out ? request.out->filename().string() : std::string();
+    const auto stem = backup_stem(request.database);
     remove_abandoned_temporaries(
         request.out ? request.out->parent_path() : request.directory,
-        request.out ? request.out->filename().string() : backup_stem(request.database) + "-");
+        [&](std::string_view final_name) {
+            return request.out ? final_name == out_name || final_name == out_name + ".json"
+                               : is_backup_file_name(final_name, stem, true);
+        });
     auto facts = begin_consistent_read(*source);
     if (facts && facts->page_count == 0) {
         return fail(ErrorCode::snapshot_failed, "{} is empty: there is nothing to back up",

@@ -56,6 +56,9 @@ class PruneTest : public E2eTest {
         fs::copy_file(others.string() + ".json", dir() / "app-20000101-000000.bak.json");
         write_file("app-20000102-000000.bak", "a .bak without a sidecar");
         write_file("notes.txt", "keep me");
+        // Names that merely contain ".tmp-": not temporaries belay writes.
+        write_file("app-notes.tmp-draft", "a user's draft");
+        write_file("app-x.bak.tmp-0000000000000001", "not a backup name before the marker");
         std::map<std::string, std::string> files;
         for (const auto& name : names_ending_with(dir(), "")) {
             if (name != "migrations" && !name.starts_with("app.db") &&
@@ -186,6 +189,19 @@ TEST_F(PruneTest, NeverRemovesTheNewestIntactBackupWhenTheNewerOnesAreCorrupt) {
     ASSERT_EQ(listed.exit_code, 0) << describe(listed);
     ASSERT_EQ(listed.json().at("backups").size(), 1u) << listed.out;
     EXPECT_TRUE(listed.json().at("backups")[0].at("intact").get<bool>());
+}
+
+TEST_F(PruneTest, RemovesAbandonedTemporariesOfThisDatabaseOnly) {
+    make_backups({0});
+    const auto files = make_unrelated_files();
+    write_file("app-20261123-101500.bak.tmp-0123456789abcdef", "half a copy");
+    write_file("app-20261123-101500.bak.json.tmp-fedcba9876543210", "half a sidecar");
+    auto result = belay("prune");
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_NE(result.out.find("2 temporary file(s)"), std::string::npos) << result.out;
+    EXPECT_FALSE(fs::exists(dir() / "app-20261123-101500.bak.tmp-0123456789abcdef"));
+    EXPECT_FALSE(fs::exists(dir() / "app-20261123-101500.bak.json.tmp-fedcba9876543210"));
+    expect_unchanged(files);
 }
 
 TEST_F(PruneTest, RejectsNonsenseCounts) {

@@ -13,6 +13,8 @@
 #include <regex>
 #include <thread>
 
+#include <sqlite3.h>
+
 #include "e2e/harness.hpp"
 
 namespace belay::testing {
@@ -284,6 +286,34 @@ TEST_F(RestoreTest, MissingDatabaseIsRestoredAsANewFile) {
     for (const auto& name : names_ending_with(dir(), "")) {
         EXPECT_EQ(name.find(".tmp-"), std::string::npos) << "left behind: " << name;
     }
+}
+
+TEST_F(RestoreTest, MissingDatabaseWithAStaleWalGetsTheBackupNotTheWal) {
+    const auto backup = take_backup();
+    const auto backed_up = database_contents(db());
+    {
+        // A WAL database whose last connection did not checkpoint: its changes live only in
+        // app.db-wal, which stays behind when someone deletes app.db.
+        TestDb live(db());
+        live.exec("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;");
+        ASSERT_EQ(sqlite3_db_config(live.handle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr),
+                  SQLITE_OK);
+        change_live_database(live);
+    }
+    ASSERT_TRUE(fs::exists(dir() / "app.db-wal"));
+    const auto wal_hash = sha256_of(dir() / "app.db-wal");
+    fs::remove(db());
+
+    auto result = belay("restore", {backup.string(), "--yes"});
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_EQ(database_contents(db()), backed_up)
+        << "the stale -wal was replayed into the restored database";
+    EXPECT_FALSE(fs::exists(dir() / "app.db-wal"));
+    const auto moved = names_ending_with(dir(), ".db-wal");
+    ASSERT_EQ(moved.size(), 1u) << "the stale -wal is kept aside, not deleted";
+    EXPECT_TRUE(moved.front().starts_with("app-corrupt-")) << moved.front();
+    EXPECT_EQ(sha256_of(dir() / moved.front()), wal_hash);
+    EXPECT_NE(result.out.find(moved.front()), std::string::npos) << result.out;
 }
 
 TEST_F(RestoreTest, ModeAndOwnerAreKept) {

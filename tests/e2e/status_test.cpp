@@ -1,4 +1,6 @@
 // `belay db status` and `belay db version`: read-only views that create nothing.
+#include <sqlite3.h>
+
 #include "e2e/harness.hpp"
 
 namespace belay::testing {
@@ -101,6 +103,29 @@ TEST_F(StatusTest, StatusAndVersionDoNotWriteToAnExistingDatabase) {
     EXPECT_EQ(belay("version").out, "0001\n");
     EXPECT_EQ(read_file(db()), bytes);
     EXPECT_EQ(list_dir(dir()), files_before);
+}
+
+TEST_F(StatusTest, ReadOnlyCommandsLeaveAWalDatabaseWithCommittedFramesAsFound) {
+    write_three();
+    ASSERT_EQ(belay("migrate", {"--to", "0001", "--no-backup"}).exit_code, 0);
+    {
+        // The writer's changes live only in app.db-wal: its last connection did not checkpoint.
+        TestDb live(db());
+        live.exec("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;");
+        ASSERT_EQ(sqlite3_db_config(live.handle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr),
+                  SQLITE_OK);
+        live.exec("INSERT INTO users VALUES (1);");
+    }
+    ASSERT_TRUE(fs::exists(dir() / "app.db-wal"));
+    const auto main_hash = sha256_of(db());
+    const auto wal_hash = sha256_of(dir() / "app.db-wal");
+    EXPECT_EQ(belay("status").exit_code, 0);
+    EXPECT_EQ(belay("version").out, "0001\n");
+    EXPECT_EQ(belay("check").exit_code, 0);
+    EXPECT_EQ(belay("migrate", {"--dry-run"}).exit_code, 0);
+    EXPECT_EQ(sha256_of(db()), main_hash) << "the -wal was checkpointed into the main file";
+    ASSERT_TRUE(fs::exists(dir() / "app.db-wal")) << "the -wal was deleted";
+    EXPECT_EQ(sha256_of(dir() / "app.db-wal"), wal_hash);
 }
 
 TEST_F(StatusTest, StatusOnADatabaseBelayNeverMigratedCreatesNoTable) {

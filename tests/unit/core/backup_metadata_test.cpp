@@ -193,3 +193,23 @@ TEST(SidecarPath, AppendsJsonToTheBackupPath) {
 
 }  // namespace
 }  // namespace belay
+
+namespace belay {
+namespace {
+
+TEST(IsBackupFileName, AcceptsWhatBackupFileNameWritesAndNothingElse) {
+    const auto when = std::chrono::sys_days{std::chrono::year{2026} / 11 / 23} +
+                      std::chrono::hours{10} + std::chrono::minutes{15};
+    EXPECT_TRUE(is_backup_file_name(backup_file_name("registry", when, 0), "registry", false));
+    EXPECT_TRUE(is_backup_file_name(backup_file_name("registry", when, 12), "registry", false));
+    EXPECT_TRUE(is_backup_file_name("registry-20261123-101500.bak.json", "registry", true));
+    EXPECT_FALSE(is_backup_file_name("registry-20261123-101500.bak.json", "registry", false));
+    EXPECT_FALSE(is_backup_file_name("registry-notes.bak", "registry", true));
+    EXPECT_FALSE(is_backup_file_name("registry-20261123-101500-.bak", "registry", true));
+    EXPECT_FALSE(is_backup_file_name("registry-20261123-1015.bak", "registry", true));
+    EXPECT_FALSE(is_backup_file_name("registry2-20261123-101500.bak", "registry", true));
+    EXPECT_FALSE(is_backup_file_name("registry-20261123-101500.bak", "reg", true));
+}
+
+}  // namespace
+}  // namespace belay

@@ -283,6 +283,38 @@ TEST(TemporarySibling, NamesAreBesideThePathAndUnique) {
     EXPECT_EQ(names.size(), 1000U);
 }
 
+TEST(FinalNameOfTemporary, IsTheNameBeforeTheMarkerOfSixteenHexDigits) {
+    EXPECT_EQ(final_name_of_temporary("r-20261123-101500.bak.tmp-0123456789abcdef"),
+              "r-20261123-101500.bak");
+    EXPECT_EQ(final_name_of_temporary(temporary_sibling("x.bak.json").string()), "x.bak.json");
+    EXPECT_EQ(final_name_of_temporary("r-notes.tmp-draft"), std::nullopt);
+    EXPECT_EQ(final_name_of_temporary("r.bak.tmp-0123456789abcdeF"), std::nullopt);
+    EXPECT_EQ(final_name_of_temporary("r.bak.tmp-0123456789abcdef-journal"), std::nullopt);
+    EXPECT_EQ(final_name_of_temporary(".tmp-0123456789abcdef"), std::nullopt);
+}
+
+TEST(RemoveAbandonedTemporaries, RemovesOnlyUnheldTemporariesOfAcceptedNames) {
+    testing::TempDir dir;
+    const auto abandoned = temporary_sibling(dir.path() / "ours.bak");
+    dir.write(abandoned.filename().string(), "half a backup");
+    dir.write(abandoned.filename().string() + "-journal", "its journal");
+    const auto held_path = temporary_sibling(dir.path() / "ours.bak");
+    auto held = HeldTemporary::create(held_path, FileOwnership{});
+    ASSERT_TRUE(held.has_value()) << held.error().message;
+    const auto theirs = temporary_sibling(dir.path() / "theirs.bak");
+    dir.write(theirs.filename().string(), "another program's");
+    dir.write("ours-notes.tmp-draft", "a user's file");
+
+    const int removed = remove_abandoned_temporaries(
+        dir.path(), [](std::string_view name) { return name == "ours.bak"; });
+    EXPECT_EQ(removed, 1);
+    EXPECT_FALSE(fs::exists(abandoned));
+    EXPECT_FALSE(fs::exists(abandoned.string() + "-journal"));
+    EXPECT_TRUE(fs::exists(held_path)) << "a live writer's temporary is never removed";
+    EXPECT_TRUE(fs::exists(theirs));
+    EXPECT_TRUE(fs::exists(dir.path() / "ours-notes.tmp-draft"));
+}
+
 TEST(AvailableSpace, IsPositiveForARealDirectoryAndFailsForAMissingOne) {
     testing::TempDir dir;
     auto space = available_space(dir.path());

@@ -66,6 +66,9 @@ TEST(NormaliseMigrationName, GivesLowerSnakeCase) {
     EXPECT_EQ(normalise_migration_name("v2 Index ON posts(user_id)"), "v2_index_on_posts_user_id");
     EXPECT_EQ(normalise_migration_name("2024"), "2024");
     EXPECT_EQ(normalise_migration_name("Café crème"), "caf_cr_me");
+    EXPECT_EQ(normalise_migration_name("AddUsersTable"), "add_users_table");
+    EXPECT_EQ(normalise_migration_name("addHTTPServer2Cache"), "add_http_server2_cache");
+    EXPECT_EQ(normalise_migration_name("Add UsersTable"), "add_users_table");
 }
 
 TEST(NormaliseMigrationName, IsEmptyWhenNothingUsableRemains) {
