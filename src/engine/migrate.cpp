@@ -300,6 +300,12 @@ Result<RunReport> migrate_in_place(const MigrateOptions& options, const Migratio
                     "--backup-only: database {} does not exist; there is nothing to back up",
                     path.string());
     }
+    // A file that is not a database is refused before the run lock's file is made beside it.
+    if (existed) {
+        if (auto kind = sqlite::refuse_non_database(path); !kind) {
+            return std::unexpected(kind.error());
+        }
+    }
     // The run lock comes first, so the history read below cannot change under this run.
     auto lock = RunLock::acquire(path, options.db.lock_timeout);
     if (!lock) {

@@ -56,6 +56,20 @@ Result<FileKind> inspect_database_file(const std::filesystem::path& path) {
     return header[18] == 2 && header[19] == 2 ? FileKind::wal : FileKind::rollback_journal;
 }
 
+Result<FileKind> refuse_non_database(const std::filesystem::path& path) {
+    auto kind = inspect_database_file(path);
+    if (!kind) {
+        return kind;
+    }
+    if (*kind == FileKind::not_sqlite) {
+        return fail(ErrorCode::invalid_input,
+                    "{} is not an SQLite database (its header does not match); belay left it "
+                    "untouched. Check --db",
+                    path.string());
+    }
+    return kind;
+}
+
 namespace {
 
 // What the file at `path` is (empty for a file that does not exist yet, when mode allows
@@ -75,17 +89,7 @@ Result<FileKind> check_openable(const std::filesystem::path& path, OpenMode mode
         return fail(ErrorCode::invalid_input, "database path {} is not a regular file",
                     path.string());
     }
-    auto kind = inspect_database_file(path);
-    if (!kind) {
-        return kind;
-    }
-    if (*kind == FileKind::not_sqlite) {
-        return fail(ErrorCode::invalid_input,
-                    "{} is not an SQLite database (its header does not match); belay left it "
-                    "untouched. Check --db",
-                    path.string());
-    }
-    return kind;
+    return refuse_non_database(path);
 }
 
 int open_flags(OpenMode mode, FileKind kind) {

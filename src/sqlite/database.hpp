@@ -112,4 +112,8 @@ enum class FileKind {
 // the file cannot be read.
 Result<FileKind> inspect_database_file(const std::filesystem::path& path);
 
+// inspect_database_file, failing with invalid_input ("not an SQLite database ... left it
+// untouched") for a file that is not one.
+Result<FileKind> refuse_non_database(const std::filesystem::path& path);
+
 }  // namespace belay::sqlite
