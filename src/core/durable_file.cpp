@@ -136,6 +136,15 @@ Result<void> sync_file(const std::filesystem::path& path) {
     return ok ? Result<void>() : os_error("flush to disk", path, error);
 }
 
+BackgroundFlush::BackgroundFlush(int fd, std::filesystem::path path)
+    : m_path(std::move(path)),
+      m_errno(std::async(std::launch::async, [fd] { return ::fsync(fd) == 0 ? 0 : errno; })) {}
+
+Result<void> BackgroundFlush::wait() {
+    const int error = m_errno.get();
+    return error == 0 ? Result<void>() : os_error("flush to disk", m_path, error);
+}
+
 Result<void> sync_directory(const std::filesystem::path& directory) {
     const auto target = directory.empty() ? std::filesystem::path(".") : directory;
     const int fd = ::open(target.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -64,6 +65,24 @@ int remove_abandoned_temporaries(const std::filesystem::path& directory,
 
 // fsync of a file by path, and of a directory (so that a rename in it is durable).
 Result<void> sync_file(const std::filesystem::path& path);
+
+// fsync of an open file on a thread of its own, so that the caller can verify and hash the
+// file while the kernel writes it out. `fd` must stay open until wait() returns or the object
+// is destroyed (which waits too).
+class BackgroundFlush {
+  public:
+    BackgroundFlush(int fd, std::filesystem::path path);
+    BackgroundFlush(BackgroundFlush&&) = default;
+    BackgroundFlush& operator=(BackgroundFlush&&) = default;
+    ~BackgroundFlush() = default;  // the future's destructor waits for the thread
+
+    // Waits for the fsync; fails naming the path if it failed. Call once.
+    Result<void> wait();
+
+  private:
+    std::filesystem::path m_path;
+    std::future<int> m_errno;  // 0 on success
+};
 Result<void> sync_directory(const std::filesystem::path& directory);
 
 // Renames `from` to `to` only if `to` does not exist (renameat2 RENAME_NOREPLACE, or link +

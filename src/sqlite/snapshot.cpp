@@ -222,12 +222,16 @@ Result<void> verify_copy(const std::filesystem::path& temporary, const SnapshotR
     return copy->close();
 }
 
+struct CheckedCopy {
+    std::optional<std::string> sha256;  // when the copy computed it on the way
+    BackgroundFlush flush;              // the copy's fsync, started as soon as it was written
+};
+
 // The copy in `temporary`, in rollback-journal mode, checked against the source (unless
-// --no-verify). Returns its SHA-256 when the copy computed it on the way.
-Result<std::optional<std::string>> copy_and_check(Database& source, int temporary_fd,
-                                                  const std::filesystem::path& temporary,
-                                                  const SnapshotRequest& request,
-                                                  const SourceFacts& facts) {
+// --no-verify), with its flush to disk under way.
+Result<CheckedCopy> copy_and_check(Database& source, int temporary_fd,
+                                   const std::filesystem::path& temporary,
+                                   const SnapshotRequest& request, const SourceFacts& facts) {
     std::optional<std::string> sha256;
     // The raw copy opens and closes a descriptor on the database file: safe only when no other
     // connection of this process holds a lock there (see beside_own_lock).
@@ -252,6 +256,8 @@ Result<std::optional<std::string>> copy_and_check(Database& source, int temporar
             return std::unexpected(ok.error());
         }
     }
+    // The kernel writes the copy out while it is verified and hashed.
+    CheckedCopy copy{std::move(sha256), BackgroundFlush(temporary_fd, temporary)};
     if (auto ok = source.exec("COMMIT"); !ok) {  // writers may go on now
         return std::unexpected(ok.error());
     }
@@ -260,17 +266,17 @@ Result<std::optional<std::string>> copy_and_check(Database& source, int temporar
             return std::unexpected(ok.error());
         }
     }
-    return sha256;
+    return copy;
 }
 
-// Flushes and hashes the verified copy and gives it the database's exact mode bits.
+// Hashes the verified copy (unless the copy did), waits for its flush to disk and gives it
+// the database's exact mode bits.
 Result<void> seal(const std::filesystem::path& temporary, BackupMetadata& metadata,
-                  const FileOwnership& ownership, std::optional<std::string> computed_sha256) {
-    if (auto ok = sync_file(temporary); !ok) {
-        return ok;
+                  const FileOwnership& ownership, CheckedCopy& copy) {
+    auto sha256 = copy.sha256 ? Result<std::string>(*copy.sha256) : sha256_file_hex(temporary);
+    if (auto flushed = copy.flush.wait(); !flushed) {
+        return flushed;
     }
-    auto sha256 =
-        computed_sha256 ? Result<std::string>(*computed_sha256) : sha256_file_hex(temporary);
     if (!sha256) {
         return std::unexpected(sha256.error());
     }
@@ -367,9 +373,9 @@ Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
     }
     FileRemover remover(temporary);
     const auto copy_started = std::chrono::steady_clock::now();
-    auto sha256 = copy_and_check(*source, held->fd(), temporary, request, *facts);
-    if (!sha256) {
-        return std::unexpected(sha256.error());
+    auto copy = copy_and_check(*source, held->fd(), temporary, request, *facts);
+    if (!copy) {
+        return std::unexpected(copy.error());
     }
     spdlog::debug("copied{} {} pages in {} ms", request.verify ? " and verified" : "",
                   facts->page_count, milliseconds_since(copy_started));
@@ -385,7 +391,7 @@ Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
     metadata.verified = request.verify;
     metadata.belay_version = BELAY_VERSION;
     const auto publish_started = std::chrono::steady_clock::now();
-    if (auto ok = seal(temporary, metadata, *ownership, *sha256); !ok) {
+    if (auto ok = seal(temporary, metadata, *ownership, *copy); !ok) {
         return std::unexpected(ok.error());
     }
     auto placed = place_with_free_name(temporary, *final_path, request, metadata, *ownership, now);
