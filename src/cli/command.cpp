@@ -117,9 +117,11 @@ std::function<bool(const std::string&)> terminal_confirmation() {
 void print_command_help(const std::string& command) {
     po::options_description description;
     description.add(command_options_description(command)).add(common_options_description());
-    const char* usage = command == "create"    ? "belay db create NAME [options]"
-                        : command == "restore" ? "belay db restore (PATH | --latest) [options]"
-                                               : "belay db {} [options]";
+    const char* usage = command == "create"     ? "belay db create NAME [options]"
+                        : command == "restore"  ? "belay db restore (PATH | --latest) [options]"
+                        : command == "baseline" ? "belay db baseline VERSION [options]"
+                        : command == "force"    ? "belay db force VERSION [options]"
+                                                : "belay db {} [options]";
     fmt::print("Usage: {}\n\n", fmt::format(fmt::runtime(usage), command));
     std::ostringstream text;
     text << description;

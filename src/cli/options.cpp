@@ -67,8 +67,15 @@ po::options_description command_options_description(const std::string& name) {
             "revert the newest N applied migrations (default 1)");
         add("to", po::value<std::string>()->value_name("VERSION"),
             "revert everything newer than VERSION, which stays applied (0: everything)");
-    } else if (command == "reset" || command == "refresh") {
+    } else if (command == "reset" || command == "refresh" || command == "repair") {
         add("yes", po::bool_switch(), "do not ask for confirmation");
+    } else if (command == "baseline" || command == "force") {
+        add("version", po::value<std::string>()->value_name("VERSION"),
+            command == "baseline" ? "the newest migration the database already has"
+                                  : "the version the history should say is current");
+        if (command == "force") {
+            add("yes", po::bool_switch(), "do not ask for confirmation");
+        }
     } else if (command == "status") {
         add("exit-code", po::bool_switch(), "exit 6 when anything is pending or wrong");
     } else if (command == "create") {
@@ -124,9 +131,9 @@ std::string environment_name_to_option(const po::options_description& descriptio
     // command line: an environment variable must never pick a backup or answer "yes".
     // Nor may one pick the version a run goes to: BELAY_TO set for `migrate` must never steer
     // a `down`.
-    const bool is_positional_or_repeatable = option == "name" || option == "verbose" ||
-                                             option == "backup" || option == "yes" ||
-                                             option == "to" || option == "steps";
+    const bool is_positional_or_repeatable =
+        option == "name" || option == "verbose" || option == "backup" || option == "yes" ||
+        option == "to" || option == "steps" || option == "version";
     return known && !is_positional_or_repeatable ? option : "";
 }
 

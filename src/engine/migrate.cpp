@@ -16,6 +16,7 @@
 #include "engine/database_state.hpp"
 #include "engine/migration_set.hpp"
 #include "engine/run_lock.hpp"
+#include "engine/shell_quote.hpp"
 #include "engine/step_runner.hpp"
 #include "sqlite/backup.hpp"
 #include "sqlite/database.hpp"
@@ -175,21 +176,6 @@ void run_steps(sqlite::Database& db, const std::vector<PlannedStep>& steps,
     }
 }
 
-// Single quotes for a shell, only where needed, so the printed command can be pasted as is.
-std::string shell_quote(const std::string& text) {
-    const bool plain = !text.empty() && std::ranges::all_of(text, [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("-_./=:+@%", c);
-    });
-    if (plain) {
-        return text;
-    }
-    std::string quoted = "'";
-    for (char c : text) {
-        quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    }
-    return quoted + "'";
-}
-
 // Takes the snapshot before the run and records it in the report.
 Result<void> snapshot_before_run(const MigrateOptions& options, RunReport& report) {
     sqlite::SnapshotRequest request;
@@ -208,9 +194,7 @@ Result<void> snapshot_before_run(const MigrateOptions& options, RunReport& repor
         return std::unexpected(snapshot.error());
     }
     report.snapshot = snapshot->path.string();
-    report.restore_command =
-        fmt::format("belay db restore --db {} {}", shell_quote(options.db.database.string()),
-                    shell_quote(snapshot->path.string()));
+    report.restore_command = restore_command_for(options.db.database, snapshot->path);
     return {};
 }
 

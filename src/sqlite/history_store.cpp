@@ -243,6 +243,17 @@ Result<void> HistoryStore::record_reverted(const std::string& version) {
     return clear_marks(version);
 }
 
+Result<void> HistoryStore::update_checksum(const std::string& version,
+                                           const std::string& checksum) {
+    auto update = m_db.prepare(fmt::format(
+        "UPDATE {} SET checksum = ?2 WHERE ltrim(version, '0') = ltrim(?1, '0')", quoted_table()));
+    if (!update) {
+        return std::unexpected(update.error());
+    }
+    update->bind(1, version).bind(2, checksum);
+    return update->run();
+}
+
 Result<void> HistoryStore::clear_marks(const std::string& version) {
     for (const char* table : {"belay_failures", "belay_dirty"}) {
         auto remove = m_db.prepare(fmt::format(

@@ -64,9 +64,14 @@ class HistoryStore {
     // The fingerprint recorded by the most recently applied step, std::nullopt without history.
     Result<std::optional<std::string>> last_recorded_fingerprint();
 
-  private:
-    // Removes the version's failure record and dirty mark.
+    // Removes the version's failure record and dirty mark, in the caller's transaction.
     Result<void> clear_marks(const std::string& version);
+
+    // Re-records the checksum of the version's history row (db repair), in the caller's
+    // transaction.
+    Result<void> update_checksum(const std::string& version, const std::string& checksum);
+
+  private:
     Result<bool> table_exists(const std::string& name);
     std::string quoted_table() const;
 

@@ -6,43 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include "unit/core/migration_fixtures.hpp"
+
 namespace belay {
 namespace {
-
-#define EXPECT_CONTAINS(haystack, needle) \
-    EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
-
-Version v(std::string_view text) {
-    auto version = Version::parse(text);
-    if (!version) {
-        throw std::invalid_argument(std::string(text));
-    }
-    return *version;
-}
-
-std::string checksum_of(std::string_view version) {
-    return "sum-" + std::string(version);
-}
-
-// A migration file as load_migrations would give it; the checksum is derived from the version
-// unless a test wants a file that differs from what was applied.
-Migration file(std::string_view version, std::string name, std::string checksum = {}) {
-    Migration m{v(version), std::move(name), {}, {}, {}, {}, false, false, std::nullopt, {}};
-    m.path = std::string(version) + "_" + m.name + ".sql";
-    m.up.present = true;
-    m.up.sql = "SELECT 1;\n";
-    m.checksum = checksum.empty() ? checksum_of(version) : std::move(checksum);
-    return m;
-}
-
-AppliedMigration applied(std::string_view version, std::string name, std::string checksum = {}) {
-    return AppliedMigration{std::string(version),
-                            std::move(name),
-                            checksum.empty() ? checksum_of(version) : std::move(checksum),
-                            "2026-01-02T03:04:05Z",
-                            12,
-                            "fingerprint"};
-}
+using namespace fixtures;  // NOLINT(google-build-using-namespace): test fixtures only
 
 const PlanEntry& entry_for(const Plan& plan, std::string_view version) {
     for (const auto& entry : plan.entries) {
@@ -363,6 +331,7 @@ TEST(MigrationStatusNames, AreTheWordsStatusPrints) {
 
 namespace belay {
 namespace {
+using namespace fixtures;  // NOLINT(google-build-using-namespace): test fixtures only
 
 Migration reversible(std::string_view version, std::string name) {
     auto m = file(version, std::move(name));

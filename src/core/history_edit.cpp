@@ -1,0 +1,127 @@
+#include "core/history_edit.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace belay {
+
+std::string_view to_string(HistoryEdit edit) {
+    switch (edit) {
+        case HistoryEdit::baseline:
+            return "baseline";
+        case HistoryEdit::repair:
+            return "repair";
+        case HistoryEdit::force:
+            return "force";
+    }
+    return "unknown";
+}
+
+namespace {
+
+HistoryChange add_row(const Migration& migration) {
+    return HistoryChange{HistoryChange::Kind::add_row,
+                         migration.version.text(),
+                         migration.name,
+                         &migration,
+                         migration.checksum,
+                         fmt::format("record {}_{} as applied (it is not run)",
+                                     migration.version.text(), migration.name)};
+}
+
+HistoryChange clear_marks(const PlanEntry& entry, std::string_view what) {
+    return HistoryChange{
+        HistoryChange::Kind::clear_marks,
+        entry.version.text(),
+        entry.name,
+        nullptr,
+        {},
+        fmt::format("clear the {} of {}_{}", what, entry.version.text(), entry.name)};
+}
+
+}  // namespace
+
+Result<std::vector<HistoryChange>> plan_baseline(std::span<const Migration> migrations,
+                                                 const History& history, const Version& target) {
+    if (!history.applied.empty() || !history.dirty.empty() || !history.failures.empty()) {
+        return fail(ErrorCode::refused,
+                    "db baseline is for a database belay has never migrated, and this one has "
+                    "history ({} applied migration(s)); nothing was changed. Use belay db status "
+                    "to see it, or belay db force VERSION to rewrite it",
+                    history.applied.size());
+    }
+    if (std::ranges::none_of(migrations, [&](const Migration& m) { return m.version == target; })) {
+        return fail(ErrorCode::invalid_input,
+                    "db baseline {}: no migration file has that version; run belay db status to "
+                    "see the versions",
+                    target.text());
+    }
+    std::vector<HistoryChange> changes;
+    for (const auto& migration : migrations) {
+        if (target < migration.version) {
+            break;
+        }
+        changes.push_back(add_row(migration));
+    }
+    return changes;
+}
+
+std::vector<HistoryChange> plan_repair(const Plan& plan, std::vector<std::string>& notes) {
+    std::vector<HistoryChange> changes;
+    for (const auto& entry : plan.entries) {
+        if (entry.status == MigrationStatus::dirty) {
+            changes.push_back(clear_marks(entry, "dirty mark"));
+        } else if (entry.last_failure) {
+            changes.push_back(clear_marks(entry, "failed attempt"));
+        } else if (entry.status == MigrationStatus::modified) {
+            changes.push_back(HistoryChange{
+                HistoryChange::Kind::update_checksum, entry.applied->version, entry.name, nullptr,
+                entry.migration->checksum,
+                fmt::format("re-record the checksum of {}_{}: {} -> {}", entry.applied->version,
+                            entry.name, entry.applied->checksum.substr(0, 12),
+                            entry.migration->checksum.substr(0, 12))});
+        } else if (entry.status == MigrationStatus::missing) {
+            notes.push_back(fmt::format(
+                "{}_{} is applied but its file is gone; restore the file, or remove its row with "
+                "belay db force",
+                entry.applied->version, entry.name));
+        }
+    }
+    return changes;
+}
+
+Result<std::vector<HistoryChange>> plan_force(const Plan& plan, const Version& target) {
+    const bool known =
+        target.numeric() == "0" || std::ranges::any_of(plan.entries, [&](const PlanEntry& e) {
+            return e.version == target && (e.migration || e.applied);
+        });
+    if (!known) {
+        return fail(ErrorCode::invalid_input,
+                    "db force {}: no migration file or history row has that version; give one "
+                    "of them, or 0 for no migration applied",
+                    target.text());
+    }
+    std::vector<HistoryChange> changes;
+    for (const auto& entry : plan.entries) {
+        const bool up_to_target = !(target < entry.version);
+        if (entry.status == MigrationStatus::dirty) {
+            changes.push_back(clear_marks(entry, "dirty mark"));
+        }
+        if (up_to_target && !entry.applied && entry.migration) {
+            changes.push_back(add_row(*entry.migration));
+        } else if (!up_to_target && entry.applied) {
+            changes.push_back(HistoryChange{
+                HistoryChange::Kind::remove_row,
+                entry.applied->version,
+                entry.name,
+                nullptr,
+                {},
+                fmt::format("remove {}_{} from the history (what it changed in the schema stays)",
+                            entry.applied->version, entry.name)});
+        }
+    }
+    return changes;
+}
+
+}  // namespace belay

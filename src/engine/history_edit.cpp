@@ -1,0 +1,172 @@
+#include "engine/history_edit.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/backup_metadata.hpp"
+#include "core/plan.hpp"
+#include "engine/database_state.hpp"
+#include "engine/migration_set.hpp"
+#include "engine/run_lock.hpp"
+#include "engine/shell_quote.hpp"
+#include "sqlite/database.hpp"
+#include "sqlite/history_store.hpp"
+#include "sqlite/schema_inspection.hpp"
+#include "sqlite/snapshot.hpp"
+#include "sqlite/transaction.hpp"
+
+namespace belay {
+
+namespace {
+
+Result<std::vector<HistoryChange>> plan_edit(const HistoryEditOptions& options,
+                                             const MigrationSet& set, const History& history,
+                                             HistoryEditReport& report) {
+    const auto plan = build_plan(set.migrations, history);
+    report.version_before = plan.current_version;
+    report.version_after = plan.current_version;
+    switch (options.edit) {
+        case HistoryEdit::baseline:
+            return plan_baseline(set.migrations, history, *options.target);
+        case HistoryEdit::repair:
+            return plan_repair(plan, report.notes);
+        case HistoryEdit::force:
+            return plan_force(plan, *options.target);
+    }
+    return std::vector<HistoryChange>{};
+}
+
+Result<void> confirm_edit(const HistoryEditOptions& options,
+                          const std::vector<HistoryChange>& changes) {
+    if (options.edit == HistoryEdit::baseline || options.assume_yes) {
+        return {};
+    }
+    std::vector<std::string> lines;
+    for (const auto& change : changes) {
+        lines.push_back("  " + change.description);
+    }
+    const auto what = fmt::format("db {} changes the history of {}:\n{}", to_string(options.edit),
+                                  options.db.database.string(), fmt::join(lines, "\n"));
+    if (!options.confirm) {
+        return fail(ErrorCode::refused,
+                    "{}\nWithout a terminal to confirm on, pass --yes. Nothing was changed", what);
+    }
+    if (!options.confirm(what + "\nA snapshot is taken first. Go ahead?")) {
+        return fail(ErrorCode::refused, "db {} not confirmed; nothing was changed",
+                    to_string(options.edit));
+    }
+    return {};
+}
+
+// `fingerprint`: the schema as it is now, which an added row declares to be its result.
+Result<void> apply_change(sqlite::HistoryStore& history, const HistoryChange& change,
+                          const std::string& fingerprint) {
+    switch (change.kind) {
+        case HistoryChange::Kind::add_row:
+            return history.record_applied(
+                AppliedMigration{change.version, change.name, change.checksum,
+                                 sqlite::utc_now_iso8601(), 0, fingerprint});
+        case HistoryChange::Kind::remove_row:
+            return history.record_reverted(change.version);
+        case HistoryChange::Kind::update_checksum:
+            return history.update_checksum(change.version, change.checksum);
+        case HistoryChange::Kind::clear_marks:
+            return history.clear_marks(change.version);
+    }
+    return {};
+}
+
+Result<void> snapshot_before_edit(const HistoryEditOptions& options, HistoryEditReport& report) {
+    sqlite::SnapshotRequest request;
+    request.database = options.db.database;
+    request.directory = options.db.backup_directory();
+    request.reason = fmt::format("before {}", to_string(options.edit));
+    request.schema_version = report.version_before;
+    request.lock_timeout = options.db.lock_timeout;
+    request.beside_own_lock = true;  // taken under this connection's write lock
+    auto snapshot = sqlite::take_snapshot(request);
+    if (!snapshot) {
+        return std::unexpected(snapshot.error());
+    }
+    report.snapshot = snapshot->path.string();
+    report.restore_command = restore_command_for(options.db.database, snapshot->path);
+    return {};
+}
+
+// Inside one write transaction: the snapshot, every change, then the schema as it is now,
+// which becomes the reference for `db check`'s drift check.
+Result<void> apply_edit(sqlite::Database& db, const HistoryEditOptions& options,
+                        const std::vector<HistoryChange>& changes, HistoryEditReport& report) {
+    auto transaction = sqlite::Transaction::begin_immediate(db);
+    if (!transaction) {
+        return std::unexpected(transaction.error());
+    }
+    if (auto ok = snapshot_before_edit(options, report); !ok) {
+        return ok;
+    }
+    sqlite::HistoryStore history(db, options.db.history_table);
+    auto ok = history.create_tables();
+    auto objects = ok ? sqlite::read_schema_objects(db, options.db.history_table)
+                      : std::unexpected(ok.error());
+    ok = objects ? history.record_schema(*objects) : std::unexpected(objects.error());
+    const auto fingerprint = objects ? sqlite::fingerprint_of(*objects) : std::string();
+    for (const auto& change : changes) {
+        ok = ok ? apply_change(history, change, fingerprint) : ok;
+        if (ok) {
+            report.changes.push_back(change.description);
+        }
+    }
+    ok = ok ? transaction->commit() : ok;
+    if (!ok) {
+        (void)transaction->rollback();
+        report.changes.clear();
+    }
+    return ok;
+}
+
+}  // namespace
+
+Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options) {
+    auto set = load_migration_set(options.db.migrations_dir);
+    if (!set) {
+        return std::unexpected(set.error());
+    }
+    HistoryEditReport report;
+    report.database = options.db.database.string();
+    std::error_code ec;
+    if (!std::filesystem::exists(options.db.database, ec)) {
+        return fail(ErrorCode::invalid_input,
+                    "database {} does not exist; db {} works on an existing database (check --db)",
+                    options.db.database.string(), to_string(options.edit));
+    }
+    if (auto kind = sqlite::refuse_non_database(options.db.database); !kind) {
+        return std::unexpected(kind.error());
+    }
+    auto lock = RunLock::acquire(options.db.database, options.db.lock_timeout);
+    if (!lock) {
+        return std::unexpected(lock.error());
+    }
+    auto db = sqlite::Database::open(options.db.database, sqlite::OpenMode::read_write,
+                                     options.db.lock_timeout);
+    auto history = db ? read_history(*db, options.db.history_table) : std::unexpected(db.error());
+    auto changes =
+        history ? plan_edit(options, *set, *history, report) : std::unexpected(history.error());
+    if (!changes) {
+        return std::unexpected(changes.error());
+    }
+    if (changes->empty()) {
+        return report;
+    }
+    if (auto ok = confirm_edit(options, *changes); !ok) {
+        return std::unexpected(ok.error());
+    }
+    if (auto ok = apply_edit(*db, options, *changes, report); !ok) {
+        return std::unexpected(ok.error());
+    }
+    auto after = read_history(*db, options.db.history_table);
+    report.version_after =
+        after ? build_plan(set->migrations, *after).current_version : std::string("?");
+    return report;
+}
+
+}  // namespace belay

@@ -1,0 +1,43 @@
+// `db baseline`, `db repair` and `db force`: edits of the history alone, each after a snapshot.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/history_edit.hpp"
+#include "engine/options.hpp"
+
+namespace belay {
+
+struct HistoryEditOptions {
+    DatabaseOptions db;
+    HistoryEdit edit = HistoryEdit::repair;
+    std::optional<Version> target;  // baseline and force: VERSION
+    // repair and force rewrite what belay knows: they run only with assume_yes (--yes) or when
+    // confirm returns true for the question (empty: no terminal to ask on, refused).
+    bool assume_yes = false;
+    std::function<bool(const std::string&)> confirm;
+};
+
+struct HistoryEditReport {
+    std::string database;
+    std::string version_before = "0";
+    std::string version_after = "0";
+    std::vector<std::string> changes;     // one line per change made, in order
+    std::vector<std::string> notes;       // what was seen and left alone
+    std::optional<std::string> snapshot;  // taken before the first change
+    std::string restore_command;          // undoes the edit, with snapshot
+};
+
+// Loads the files, opens the existing database, takes the run lock, plans the edit (see
+// core/history_edit.hpp) and, when there is anything to change, asks for confirmation (repair,
+// force), takes a snapshot under the write lock (reason "before <edit>") and makes every
+// change in one transaction, recording the current schema as the reference for drift.
+// Nothing to change: no snapshot, no write. Fails with invalid_input for a missing database,
+// bad files or an unknown version; refused for a refused plan or a missing confirmation; busy
+// and snapshot_failed as a migrate run does. Nothing is changed on any failure.
+Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options);
+
+}  // namespace belay

@@ -1,0 +1,82 @@
+#include "core/history_edit.hpp"
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "unit/core/migration_fixtures.hpp"
+
+namespace belay {
+namespace {
+using namespace fixtures;  // NOLINT(google-build-using-namespace): test fixtures only
+
+std::vector<std::string> described(const std::vector<HistoryChange>& changes) {
+    std::vector<std::string> lines;
+    for (const auto& change : changes) {
+        lines.push_back(change.description);
+    }
+    return lines;
+}
+
+TEST(PlanBaseline, RecordsEveryFileUpToTheTarget) {
+    const std::vector<Migration> files{file("1", "a"), file("2", "b"), file("3", "c")};
+    auto changes = plan_baseline(files, History{}, v("0002"));
+    ASSERT_TRUE(changes.has_value()) << changes.error().message;
+    EXPECT_EQ(described(*changes),
+              (std::vector<std::string>{"record 1_a as applied (it is not run)",
+                                        "record 2_b as applied (it is not run)"}));
+    EXPECT_EQ((*changes)[1].checksum, "sum-2");
+}
+
+TEST(PlanBaseline, RefusesHistoryAndUnknownTargets) {
+    const std::vector<Migration> files{file("1", "a")};
+    History history;
+    history.applied = {applied("1", "a")};
+    auto refused = plan_baseline(files, history, v("1"));
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.error().code, ErrorCode::refused);
+    auto unknown = plan_baseline(files, History{}, v("7"));
+    ASSERT_FALSE(unknown.has_value());
+    EXPECT_EQ(unknown.error().code, ErrorCode::invalid_input);
+}
+
+TEST(PlanRepair, ClearsMarksReRecordsChecksumsAndLeavesMissingFilesToForce) {
+    const std::vector<Migration> files{file("1", "a", "new"), file("2", "b"), file("3", "c")};
+    History history;
+    history.applied = {applied("1", "a", "old"), applied("9", "gone")};
+    history.dirty = {DirtyMark{"2", "b", "2026-01-01T00:00:00Z"}};
+    history.failures = {FailedAttempt{"3", "c", "2026-01-01T00:00:00Z", "boom"}};
+    std::vector<std::string> notes;
+    const auto changes = plan_repair(build_plan(files, history), notes);
+    EXPECT_EQ(described(changes),
+              (std::vector<std::string>{"re-record the checksum of 1_a: old -> new",
+                                        "clear the dirty mark of 2_b",
+                                        "clear the failed attempt of 3_c"}));
+    ASSERT_EQ(notes.size(), 1u);
+    EXPECT_CONTAINS(notes[0], "9_gone is applied but its file is gone");
+    EXPECT_TRUE(plan_repair(build_plan(files, History{}), notes).empty());
+}
+
+TEST(PlanForce, AddsUpToTheTargetRemovesNewerAndClearsDirtyMarks) {
+    const std::vector<Migration> files{file("1", "a"), file("2", "b"), file("3", "c")};
+    History history;
+    history.applied = {applied("1", "a"), applied("3", "c"), applied("4", "gone")};
+    history.dirty = {DirtyMark{"3", "c", "2026-01-01T00:00:00Z"}};
+    auto changes = plan_force(build_plan(files, history), v("2"));
+    ASSERT_TRUE(changes.has_value()) << changes.error().message;
+    EXPECT_EQ(described(*changes),
+              (std::vector<std::string>{
+                  "record 2_b as applied (it is not run)", "clear the dirty mark of 3_c",
+                  "remove 3_c from the history (what it changed in the schema stays)",
+                  "remove 4_gone from the history (what it changed in the schema stays)"}));
+    auto zero = plan_force(build_plan(files, history), v("0"));
+    ASSERT_TRUE(zero.has_value());
+    EXPECT_EQ(zero->size(), 4u);  // three rows removed, one dirty mark cleared
+    auto unknown = plan_force(build_plan(files, history), v("8"));
+    ASSERT_FALSE(unknown.has_value());
+    EXPECT_EQ(unknown.error().code, ErrorCode::invalid_input);
+}
+
+}  // namespace
+}  // namespace belay
