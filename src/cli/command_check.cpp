@@ -12,7 +12,15 @@ int command_check(const Arguments& args) {
     if (!common) {
         return report_error(common.error(), false);
     }
-    auto report = run_check(CheckOptions{common->db, vm["backups"].as<bool>()});
+    CheckOptions options{common->db, vm["backups"].as<bool>(), vm["roundtrip"].as<bool>()};
+    if (options.roundtrip) {
+        auto step_timeout = seconds_option(vm, "step-timeout");
+        if (!step_timeout) {
+            return report_error(step_timeout.error(), common->json);
+        }
+        options.step_timeout = *step_timeout;
+    }
+    auto report = run_check(options);
     if (!report) {
         return report_error(report.error(), common->json);
     }
@@ -22,13 +30,28 @@ int command_check(const Arguments& args) {
         for (const auto& finding : report->findings) {
             findings.push_back({{"area", finding.area}, {"message", finding.message}});
         }
-        fmt::print("{}\n", nlohmann::json{{"database", report->database},
-                                          {"version", report->version},
-                                          {"ok", report->findings.empty()},
-                                          {"backups_checked", report->backups.size()},
-                                          {"findings", findings}}
-                               .dump(2));
+        nlohmann::json json{
+            {"database", report->database},   {"version", report->version},
+            {"ok", report->findings.empty()}, {"backups_checked", report->backups.size()},
+            {"findings", findings},           {"roundtrip", nullptr}};
+        if (report->roundtrip) {
+            auto migrations = nlohmann::json::array();
+            for (const auto& result : report->roundtrip->migrations) {
+                migrations.push_back({{"version", result.version},
+                                      {"name", result.name},
+                                      {"outcome", result.outcome},
+                                      {"problems", result.problems}});
+            }
+            json["roundtrip"] = {{"complete", report->roundtrip->complete},
+                                 {"migrations", migrations}};
+        }
+        fmt::print("{}\n", json.dump(2));
         return exit_code;
+    }
+    if (report->roundtrip) {
+        for (const auto& result : report->roundtrip->migrations) {
+            fmt::print("roundtrip    {}_{}: {}\n", result.version, result.name, result.outcome);
+        }
     }
     for (const auto& finding : report->findings) {
         fmt::print("{:<12} {}\n", finding.area, finding.message);

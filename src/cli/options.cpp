@@ -95,6 +95,10 @@ po::options_description command_options_description(const std::string& name) {
         add("dry-run", po::bool_switch(), "only show what would be removed");
     } else if (command == "check") {
         add("backups", po::bool_switch(), "also verify every backup of this database");
+        add("roundtrip", po::bool_switch(),
+            "also check that each migration's Down undoes its Up, on a scratch database");
+        add("step-timeout", po::value<std::string>()->value_name("SECONDS")->default_value("30"),
+            "time limit of each round-trip step");
     }
     return specific;
 }
@@ -104,8 +108,15 @@ po::options_description all_options_description() {
     all.add(common_options_description());
     // Options that several commands share (keep, dry-run) are added once. A config file never
     // names the backup to restore nor answers a restore's confirmation.
+    // An option several commands have (step-timeout, say) must be added once, or the file
+    // parser calls it ambiguous.
     for (const char* command : {"migrate", "status", "create", "backup", "check"}) {
-        all.add(command_options_description(command));
+        const auto description = command_options_description(command);
+        for (const auto& option : description.options()) {
+            if (all.find_nothrow(option->long_name(), false) == nullptr) {
+                all.add(option);
+            }
+        }
     }
     po::options_description others;
     others.add_options()("keep-days", po::value<int>(), "")("latest", po::bool_switch(), "");

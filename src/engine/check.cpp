@@ -127,9 +127,42 @@ Result<void> check_drift(sqlite::Database& db, const std::string& history_table,
     return {};
 }
 
+Result<void> check_roundtrip(const CheckOptions& options, CheckReport& report) {
+    MigrateOptions run;
+    run.db = options.db;
+    run.step_timeout = options.step_timeout;
+    auto roundtrip = run_roundtrip(run);
+    if (!roundtrip) {
+        return std::unexpected(roundtrip.error());
+    }
+    for (const auto& result : roundtrip->migrations) {
+        for (const auto& problem : result.problems) {
+            add(report, "roundtrip",
+                fmt::format("{}_{}: {}", result.version, result.name, problem));
+        }
+    }
+    if (!roundtrip->complete) {
+        add(report, "roundtrip",
+            "the migrations after the one whose Up failed could not be checked");
+    }
+    report.roundtrip = std::move(*roundtrip);
+    return {};
+}
+
 }  // namespace
 
 Result<CheckReport> run_check(const CheckOptions& options) {
+    CheckReport report;
+    report.database = options.db.database.string();
+    if (options.roundtrip) {
+        if (auto ok = check_roundtrip(options, report); !ok) {
+            return std::unexpected(ok.error());
+        }
+        std::error_code ec;
+        if (!std::filesystem::exists(options.db.database, ec)) {
+            return report;
+        }
+    }
     auto status = build_status(options.db);
     if (!status) {
         return std::unexpected(status.error());
@@ -138,8 +171,6 @@ Result<CheckReport> run_check(const CheckOptions& options) {
         return fail(ErrorCode::invalid_input, "database {} does not exist; nothing to check",
                     options.db.database.string());
     }
-    CheckReport report;
-    report.database = options.db.database.string();
     report.version = (*status)->plan.current_version;
     auto db = sqlite::Database::open(options.db.database, sqlite::OpenMode::read_only,
                                      options.db.lock_timeout);

@@ -16,6 +16,7 @@
 #include "engine/database_state.hpp"
 #include "engine/migration_set.hpp"
 #include "engine/run_lock.hpp"
+#include "engine/scratch_directory.hpp"
 #include "engine/shell_quote.hpp"
 #include "engine/step_runner.hpp"
 #include "sqlite/backup.hpp"
@@ -28,42 +29,6 @@
 namespace belay {
 
 namespace {
-
-// A private directory for the dry run's copy, removed with its content when the run ends
-// (also on error and on SIGINT/SIGTERM, which end the run through the normal return path).
-class ScratchDirectory {
-  public:
-    static Result<ScratchDirectory> create() {
-        std::error_code ec;
-        auto base = std::filesystem::temp_directory_path(ec);
-        if (ec) {
-            base = "/tmp";
-        }
-        std::string pattern = (base / "belay-dry-run-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr) {
-            return fail(ErrorCode::invalid_input,
-                        "cannot create a scratch directory under {} for the dry run: {}; set "
-                        "TMPDIR to a writable directory",
-                        base.string(), std::strerror(errno));
-        }
-        return ScratchDirectory(pattern);
-    }
-    ScratchDirectory(ScratchDirectory&& other) noexcept : m_path(std::move(other.m_path)) {
-        other.m_path.clear();
-    }
-    ScratchDirectory& operator=(ScratchDirectory&&) = delete;
-    ~ScratchDirectory() {
-        if (!m_path.empty()) {
-            std::error_code ignored;
-            std::filesystem::remove_all(m_path, ignored);
-        }
-    }
-    const std::filesystem::path& path() const { return m_path; }
-
-  private:
-    explicit ScratchDirectory(std::filesystem::path path) : m_path(std::move(path)) {}
-    std::filesystem::path m_path;
-};
 
 std::vector<PlannedStep> going(const std::vector<const Migration*>& migrations,
                                Direction direction) {
@@ -386,7 +351,7 @@ Result<RunReport> rehearse(const MigrateOptions& options, const MigrationSet& se
     if (!steps || steps->empty()) {
         return steps ? Result<RunReport>(std::move(report)) : std::unexpected(steps.error());
     }
-    auto scratch = ScratchDirectory::create();
+    auto scratch = ScratchDirectory::create("belay-dry-run");
     if (!scratch) {
         return std::unexpected(scratch.error());
     }

@@ -9,9 +9,6 @@
 
 namespace belay::sqlite {
 
-namespace {
-
-// Runs a query and collects the text of each row's columns.
 Result<std::vector<std::vector<std::string>>> query_rows(Database& db, std::string_view sql) {
     auto statement = db.prepare(sql);
     if (!statement) {
@@ -33,6 +30,8 @@ Result<std::vector<std::vector<std::string>>> query_rows(Database& db, std::stri
         rows.push_back(std::move(values));
     }
 }
+
+namespace {
 
 // The error SQLite gives when preparing `sql`, or "" when it compiles.
 std::string prepare_error(Database& db, const std::string& sql) {

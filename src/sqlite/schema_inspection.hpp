@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.hpp"
@@ -12,6 +13,9 @@
 namespace belay::sqlite {
 
 class Database;
+
+// Runs a query and collects the text of each row's columns ("" for NULL).
+Result<std::vector<std::vector<std::string>>> query_rows(Database& db, std::string_view sql);
 
 // One object of the user's schema, as sqlite_schema has it.
 struct SchemaObject {

@@ -1,0 +1,123 @@
+#include "engine/roundtrip.hpp"
+
+#include <fmt/format.h>
+
+#include "engine/migration_set.hpp"
+#include "engine/scratch_directory.hpp"
+#include "engine/step_runner.hpp"
+#include "sqlite/database.hpp"
+#include "sqlite/execution_guard.hpp"
+#include "sqlite/history_store.hpp"
+#include "sqlite/logical_schema.hpp"
+
+namespace belay {
+
+namespace {
+
+struct Scratch {
+    StepContext& context;
+    const std::string& history_table;
+
+    Result<std::vector<std::string>> schema() {
+        return sqlite::logical_schema(context.db, history_table);
+    }
+    // Runs one step; the error message when it failed.
+    std::optional<std::string> step(const Migration& migration, Direction direction) {
+        auto outcome = apply_step(context, migration, direction);
+        if (outcome.error) {
+            return outcome.error->message;
+        }
+        return std::nullopt;
+    }
+};
+
+RoundtripResult failed(RoundtripResult result, std::string problem) {
+    result.outcome = "failed";
+    result.problems.push_back(std::move(problem));
+    return result;
+}
+
+// Up, Down, compare, Up again, compare. Sets `stop` when the database is not at this
+// migration's Up afterwards, so later migrations cannot be checked.
+Result<RoundtripResult> round_trip(Scratch& scratch, const Migration& migration, bool& stop) {
+    RoundtripResult result{migration.version.text(), migration.name, "ok", {}};
+    auto before = scratch.schema();
+    if (!before) {
+        return std::unexpected(before.error());
+    }
+    if (auto error = scratch.step(migration, Direction::up)) {
+        stop = true;
+        return failed(std::move(result),
+                      "Up failed on the schema of the migrations before it: " + *error);
+    }
+    if (!migration.down.present) {
+        result.outcome = "no Down section";
+        return result;
+    }
+    auto after_up = scratch.schema();
+    if (!after_up) {
+        return std::unexpected(after_up.error());
+    }
+    if (auto error = scratch.step(migration, Direction::down)) {
+        return failed(std::move(result), "Down failed right after Up: " + *error);
+    }
+    auto after_down = scratch.schema();
+    if (!after_down) {
+        return std::unexpected(after_down.error());
+    }
+    for (auto& difference : sqlite::logical_differences(*before, *after_down)) {
+        result.outcome = "differs";
+        result.problems.push_back("after Up and Down, " + difference);
+    }
+    if (auto error = scratch.step(migration, Direction::up)) {
+        stop = true;
+        return failed(std::move(result), "Up failed after its own Down: " + *error);
+    }
+    auto again = scratch.schema();
+    if (!again) {
+        return std::unexpected(again.error());
+    }
+    for (auto& difference : sqlite::logical_differences(*after_up, *again)) {
+        result.outcome = "differs";
+        result.problems.push_back("Up after Down, compared with the first Up, " + difference);
+    }
+    return result;
+}
+
+}  // namespace
+
+Result<RoundtripReport> run_roundtrip(const MigrateOptions& options) {
+    auto set = load_migration_set(options.db.migrations_dir);
+    if (!set) {
+        return std::unexpected(set.error());
+    }
+    auto directory = ScratchDirectory::create("belay-roundtrip");
+    if (!directory) {
+        return std::unexpected(directory.error());
+    }
+    auto db = sqlite::Database::open(directory->path() / "roundtrip.db",
+                                     sqlite::OpenMode::read_write_create);
+    if (!db) {
+        return std::unexpected(db.error());
+    }
+    sqlite::HistoryStore history(*db, options.db.history_table);
+    sqlite::ExecutionGuard guard(*db, options.db.lock_timeout);
+    StepContext context{*db, history, guard, options, nullptr};
+    Scratch scratch{context, options.db.history_table};
+    RoundtripReport report;
+    for (const auto& migration : set->migrations) {
+        bool stop = false;
+        auto result = round_trip(scratch, migration, stop);
+        if (!result) {
+            return std::unexpected(result.error());
+        }
+        report.migrations.push_back(std::move(*result));
+        if (stop) {
+            report.complete = &migration == &set->migrations.back();
+            break;
+        }
+    }
+    return report;
+}
+
+}  // namespace belay

@@ -1,0 +1,31 @@
+// `db check --roundtrip`: does each migration's Down give back the schema its Up started from?
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/options.hpp"
+
+namespace belay {
+
+struct RoundtripResult {
+    std::string version;  // as written in the file name
+    std::string name;
+    std::string outcome;                // "ok", "no Down section", "differs", "failed"
+    std::vector<std::string> problems;  // for differs and failed: what, line by line
+};
+
+struct RoundtripReport {
+    std::vector<RoundtripResult> migrations;  // in version order, up to where it could go
+    bool complete = true;  // false when an Up failed and the later ones could not be checked
+};
+
+// Builds a scratch database from the migration files alone (never touching the user's
+// database): for each migration in version order, Up, then Down, comparing the logical schema
+// (tables, columns, indexes, foreign keys, views, triggers) with the one before Up, then Up
+// again, comparing with the first Up's. Every step runs as in a real run (one transaction,
+// validation, the step timeout). Fails only when the files cannot be loaded or the scratch
+// database cannot be made; what the migrations do wrong is in the report.
+Result<RoundtripReport> run_roundtrip(const MigrateOptions& options);
+
+}  // namespace belay

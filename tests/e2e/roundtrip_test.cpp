@@ -1,0 +1,122 @@
+// `db check --roundtrip`: each migration's Down must give back the schema its Up started from,
+// checked on a scratch database built from the files alone.
+#include "e2e/harness.hpp"
+
+namespace belay::testing {
+namespace {
+
+class RoundtripTest : public E2eTest {
+  protected:
+    RunResult roundtrip(const std::vector<std::string>& extra = {}) {
+        std::vector<std::string> args{"--roundtrip"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return belay("check", args);
+    }
+};
+
+TEST_F(RoundtripTest, EveryShippedExampleMigrationRoundTrips) {
+    auto result =
+        run_raw({"db", "check", "--roundtrip", "--json", "--db", (dir() / "none.db").string(),
+                 "--migrations", (source_dir() / "migrations").string()});
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    const auto migrations = result.json().at("roundtrip").at("migrations");
+    ASSERT_EQ(migrations.size(), 7u) << result.out;
+    for (const auto& migration : migrations) {
+        EXPECT_EQ(migration.at("outcome"), "ok") << migration.dump(2);
+    }
+    EXPECT_FALSE(fs::exists(dir() / "none.db")) << "the round trip creates no database";
+}
+
+TEST_F(RoundtripTest, ADownThatLeavesAnIndexBehindIsAFinding) {
+    write_migration("0001_users.sql", R"(-- +migrate Up
+CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);
+-- +migrate Down
+DROP TABLE users;
+)");
+    write_migration("0002_email_index.sql", R"(-- +migrate Up
+CREATE INDEX users_email ON users (email);
+ALTER TABLE users ADD COLUMN name TEXT NOT NULL DEFAULT '';
+-- +migrate Down
+ALTER TABLE users DROP COLUMN name;
+)");
+    auto result = roundtrip();
+    EXPECT_EQ(result.exit_code, 6) << describe(result);
+    EXPECT_NE(result.out.find("0002_email_index: after Up and Down, extra: index users_email on "
+                              "users: CREATE INDEX users_email ON users (email)"),
+              std::string::npos)
+        << result.out;
+    EXPECT_NE(result.out.find("roundtrip    0001_users: ok"), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find("roundtrip    0002_email_index: failed"), std::string::npos)
+        << result.out;
+    EXPECT_NE(result.out.find("Up failed after its own Down"), std::string::npos)
+        << "the left-over index makes the second Up fail\n"
+        << result.out;
+}
+
+TEST_F(RoundtripTest, AColumnThatComesBackDifferentIsAFinding) {
+    write_migration("0001_users.sql", R"(-- +migrate Up
+CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);
+-- +migrate Down
+DROP TABLE users;
+)");
+    write_migration("0002_relax_email.sql", R"(-- +migrate Up
+CREATE TABLE users_new (id INTEGER PRIMARY KEY, email TEXT);
+INSERT INTO users_new SELECT id, email FROM users;
+DROP TABLE users;
+ALTER TABLE users_new RENAME TO users;
+-- +migrate Down
+CREATE TABLE users_old (id INTEGER PRIMARY KEY, email TEXT);
+INSERT INTO users_old SELECT id, email FROM users;
+DROP TABLE users;
+ALTER TABLE users_old RENAME TO users;
+)");
+    auto result = roundtrip({"--json"});
+    EXPECT_EQ(result.exit_code, 6) << describe(result);
+    const auto second = result.json().at("roundtrip").at("migrations").at(1);
+    EXPECT_EQ(second.at("outcome"), "differs") << second.dump(2);
+    const auto problems = second.at("problems").dump();
+    EXPECT_NE(problems.find("missing: column users#1 email TEXT notnull=1"), std::string::npos)
+        << problems;
+}
+
+TEST_F(RoundtripTest, AFailingDownIsAFindingAndNoDownIsNot) {
+    write_migration("0001_users.sql", up_only("CREATE TABLE users (id INTEGER PRIMARY KEY);"));
+    write_migration("0002_posts.sql", R"(-- +migrate Up
+CREATE TABLE posts (id INTEGER PRIMARY KEY);
+-- +migrate Down
+DROP TABLE post;
+)");
+    write_migration("0003_tags.sql", R"(-- +migrate Up
+CREATE TABLE tags (id INTEGER PRIMARY KEY);
+-- +migrate Down
+DROP TABLE tags;
+)");
+    auto result = roundtrip({"--json"});
+    EXPECT_EQ(result.exit_code, 6) << describe(result);
+    const auto migrations = result.json().at("roundtrip").at("migrations");
+    ASSERT_EQ(migrations.size(), 3u) << result.out;
+    EXPECT_EQ(migrations[0].at("outcome"), "no Down section");
+    EXPECT_EQ(migrations[1].at("outcome"), "failed");
+    EXPECT_NE(migrations[1].at("problems").dump().find("no such table: post"), std::string::npos)
+        << migrations[1].dump(2);
+    EXPECT_EQ(migrations[2].at("outcome"), "ok") << "checking went on after a failing Down";
+    EXPECT_EQ(result.json().at("findings").size(), 1u) << result.out;
+}
+
+TEST_F(RoundtripTest, TheDatabaseIsNotTouched) {
+    write_migration("0001_users.sql", R"(-- +migrate Up
+CREATE TABLE users (id INTEGER PRIMARY KEY);
+-- +migrate Down
+DROP TABLE users;
+)");
+    ASSERT_EQ(belay("migrate", {"--no-backup"}).exit_code, 0);
+    const auto hash = sha256_of(db());
+    const auto files = list_dir(dir());
+    auto result = roundtrip();
+    EXPECT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_EQ(sha256_of(db()), hash);
+    EXPECT_EQ(list_dir(dir()), files);
+}
+
+}  // namespace
+}  // namespace belay::testing
