@@ -17,6 +17,8 @@ po::options_description common_options_description() {
         "where backups go (default: the database's directory)");
     add("table", po::value<std::string>()->value_name("NAME")->default_value("schema_migrations"),
         "name of the history table");
+    add("format", po::value<std::string>()->value_name("LAYOUT")->default_value("auto"),
+        "migration layout: auto, sql-migrate, goose, dbmate, golang-migrate, pop or diesel");
     add("config", po::value<std::string>()->value_name("FILE"),
         "INI file of options (default: ./belay.ini if present)");
     add("lock-timeout", po::value<std::string>()->value_name("SECONDS")->default_value("5"),
@@ -243,6 +245,15 @@ Result<CommonOptions> read_common_options(const po::variables_map& vm, bool requ
                     "--table {}: the history table needs a name of its own, not empty and not "
                     "starting with belay_ or sqlite_",
                     options.db.history_table);
+    }
+    if (const auto format = vm["format"].as<std::string>(); format != "auto") {
+        options.db.layout = parse_layout(format);
+        if (!options.db.layout) {
+            return fail(ErrorCode::invalid_input,
+                        "--format {}: expected auto, sql-migrate, goose, dbmate, golang-migrate, "
+                        "pop or diesel",
+                        format);
+        }
     }
     auto lock_timeout = seconds_option(vm, "lock-timeout");
     if (!lock_timeout) {

@@ -15,6 +15,9 @@ struct SqlSection {
     bool present = false;  // the file has this section's marker
     std::string sql;       // the section's text; directive lines are replaced by empty lines
     int first_line = 0;    // 1-based line in the file of sql's first line (0 when !present)
+    // The file the text comes from, where that is not the migration's own file (the down file
+    // of golang-migrate's pairs, diesel's down.sql); empty otherwise.
+    std::filesystem::path file;
 };
 
 enum class Direction { up, down };
@@ -32,6 +35,10 @@ struct Migration {
     std::string checksum;  // lowercase hex SHA-256 of the file, CRLF read as LF
 
     const SqlSection& section(Direction d) const { return d == Direction::up ? up : down; }
+    // The file `section` (one of this migration's) was read from, for messages.
+    const std::filesystem::path& file_of(const SqlSection& section) const {
+        return section.file.empty() ? path : section.file;
+    }
     bool no_transaction(Direction d) const {
         return d == Direction::up ? up_no_transaction : down_no_transaction;
     }

@@ -8,6 +8,8 @@
 #include <string>
 #include <system_error>
 
+#include "core/checksum.hpp"
+#include "core/migration_files.hpp"
 #include "core/migration_parser.hpp"
 
 namespace belay {
@@ -23,75 +25,11 @@ std::string to_lower_ascii(std::string_view text) {
     return lower;
 }
 
-struct FileCloser {
-    void operator()(std::FILE* file) const { std::fclose(file); }
-};
-
-// Returns the whole file; fails naming the path and the OS's reason.
-Result<std::string> read_whole_file(const fs::path& path) {
-    errno = 0;
-    std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-    if (!file) {
-        return fail(ErrorCode::invalid_input, "{}: cannot open: {}; check its permissions",
-                    path.string(), std::generic_category().message(errno));
-    }
-    std::string contents;
-    std::array<char, 64 * 1024> buffer;
-    std::size_t count = 0;
-    do {
-        errno = 0;
-        count = std::fread(buffer.data(), 1, buffer.size(), file.get());
-        if (std::ferror(file.get())) {
-            return fail(ErrorCode::invalid_input, "{}: cannot read: {}", path.string(),
-                        std::generic_category().message(errno));
-        }
-        contents.append(buffer.data(), count);
-    } while (count == buffer.size());
-    return contents;
-}
-
 // A file that should be a migration, with the version its name gives.
 struct Candidate {
     fs::path path;
     Version version;
 };
-
-// Fails unless `directory` exists and is a directory (or a symlink to one).
-Result<void> check_is_directory(const fs::path& directory) {
-    std::error_code error;
-    const auto status = fs::status(directory, error);
-    if (status.type() == fs::file_type::not_found) {
-        return fail(ErrorCode::invalid_input,
-                    "migrations directory {} does not exist; create it or give the right path",
-                    directory.string());
-    }
-    if (error) {
-        return fail(ErrorCode::invalid_input, "cannot use migrations directory {}: {}",
-                    directory.string(), error.message());
-    }
-    if (status.type() != fs::file_type::directory) {
-        return fail(ErrorCode::invalid_input,
-                    "{} is not a directory; give the directory that holds the migration files",
-                    directory.string());
-    }
-    return {};
-}
-
-// Returns the directory's entries sorted by path, so that problems come out in a stable order.
-Result<std::vector<fs::directory_entry>> sorted_entries(const fs::path& directory) {
-    std::vector<fs::directory_entry> entries;
-    std::error_code error;
-    fs::directory_iterator iterator(directory, error);
-    for (; !error && iterator != fs::directory_iterator(); iterator.increment(error)) {
-        entries.push_back(*iterator);
-    }
-    if (error) {
-        return fail(ErrorCode::invalid_input, "cannot list migrations directory {}: {}",
-                    directory.string(), error.message());
-    }
-    std::ranges::sort(entries, {}, [](const fs::directory_entry& e) { return e.path(); });
-    return entries;
-}
 
 // Adds `entry` to `candidates` when it is a migration file, or a line to `problems` when it is
 // neither that nor something to skip.
@@ -138,6 +76,71 @@ void find_duplicate_versions(std::vector<Candidate>& candidates,
 
 }  // namespace
 
+namespace {
+
+struct FileCloser {
+    void operator()(std::FILE* file) const { std::fclose(file); }
+};
+
+}  // namespace
+
+Result<std::string> read_whole_file(const fs::path& path) {
+    errno = 0;
+    std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
+    if (!file) {
+        return fail(ErrorCode::invalid_input, "{}: cannot open: {}; check its permissions",
+                    path.string(), std::generic_category().message(errno));
+    }
+    std::string contents;
+    std::array<char, 64 * 1024> buffer;
+    std::size_t count = 0;
+    do {
+        errno = 0;
+        count = std::fread(buffer.data(), 1, buffer.size(), file.get());
+        if (std::ferror(file.get())) {
+            return fail(ErrorCode::invalid_input, "{}: cannot read: {}", path.string(),
+                        std::generic_category().message(errno));
+        }
+        contents.append(buffer.data(), count);
+    } while (count == buffer.size());
+    return contents;
+}
+
+Result<void> check_is_directory(const fs::path& directory) {
+    std::error_code error;
+    const auto status = fs::status(directory, error);
+    if (status.type() == fs::file_type::not_found) {
+        return fail(ErrorCode::invalid_input,
+                    "migrations directory {} does not exist; create it or give the right path",
+                    directory.string());
+    }
+    if (error) {
+        return fail(ErrorCode::invalid_input, "cannot use migrations directory {}: {}",
+                    directory.string(), error.message());
+    }
+    if (status.type() != fs::file_type::directory) {
+        return fail(ErrorCode::invalid_input,
+                    "{} is not a directory; give the directory that holds the migration files",
+                    directory.string());
+    }
+    return {};
+}
+
+Result<std::vector<fs::directory_entry>> sorted_entries(const fs::path& directory) {
+    std::vector<fs::directory_entry> entries;
+    std::error_code error;
+    fs::directory_iterator iterator(directory, error);
+    for (; !error && iterator != fs::directory_iterator(); iterator.increment(error)) {
+        entries.push_back(*iterator);
+    }
+    if (error) {
+        return fail(ErrorCode::invalid_input, "cannot list migrations directory {}: {}",
+                    directory.string(), error.message());
+    }
+    std::ranges::sort(entries, {}, [](const fs::directory_entry& e) { return e.path(); });
+    return entries;
+}
+
 bool is_ignored_file_name(std::string_view file_name) {
     if (file_name.starts_with('.')) {
         return true;
@@ -152,10 +155,11 @@ bool is_ignored_file_name(std::string_view file_name) {
                                [&](std::string_view s) { return lower.ends_with(s); });
 }
 
-Result<std::vector<Migration>> load_migrations(const std::filesystem::path& directory) {
-    if (auto usable = check_is_directory(directory); !usable) {
-        return std::unexpected(std::move(usable.error()));
-    }
+namespace {
+
+// sql-migrate, goose and dbmate: one <version>_<name>.sql file per migration.
+Result<std::vector<Migration>> load_single_files(const std::filesystem::path& directory,
+                                                 Layout layout) {
     const auto entries = sorted_entries(directory);
     if (!entries) {
         return std::unexpected(entries.error());
@@ -172,8 +176,11 @@ Result<std::vector<Migration>> load_migrations(const std::filesystem::path& dire
             problems.push_back(contents.error().message);
             continue;
         }
-        auto parsed = parse_migration(candidate.path, *contents);
+        const bool translated = layout == Layout::goose || layout == Layout::dbmate;
+        auto parsed = parse_migration(
+            candidate.path, translated ? translate_directives(*contents, layout) : *contents);
         if (parsed) {
+            parsed->checksum = migration_checksum(*contents);
             migrations.push_back(std::move(*parsed));
         } else {
             problems.push_back(std::move(parsed.error().message));
@@ -185,6 +192,46 @@ Result<std::vector<Migration>> load_migrations(const std::filesystem::path& dire
     }
     std::ranges::stable_sort(migrations, {}, &Migration::version);
     return migrations;
+}
+
+}  // namespace
+
+void sort_and_report_duplicates(std::vector<Migration>& migrations,
+                                std::vector<std::string>& problems) {
+    std::ranges::stable_sort(migrations, {}, &Migration::version);
+    for (std::size_t i = 1; i < migrations.size(); ++i) {
+        if (migrations[i].version == migrations[i - 1].version) {
+            problems.push_back(fmt::format(
+                "{} and {} have the same version ({} and {} are both {}); give each migration "
+                "its own version",
+                migrations[i - 1].path.string(), migrations[i].path.string(),
+                migrations[i - 1].version.text(), migrations[i].version.text(),
+                migrations[i].version.numeric()));
+        }
+    }
+}
+
+Result<std::vector<Migration>> load_migrations(const std::filesystem::path& directory,
+                                               std::optional<Layout> layout) {
+    if (auto usable = check_is_directory(directory); !usable) {
+        return std::unexpected(std::move(usable.error()));
+    }
+    if (!layout) {
+        auto detected = detect_layout(directory);
+        if (!detected) {
+            return std::unexpected(detected.error());
+        }
+        layout = *detected;
+    }
+    switch (*layout) {
+        case Layout::golang_migrate:
+        case Layout::pop:
+            return load_paired_files(directory, *layout);
+        case Layout::diesel:
+            return load_diesel_folders(directory);
+        default:
+            return load_single_files(directory, *layout);
+    }
 }
 
 }  // namespace belay

@@ -2,11 +2,13 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string_view>
 #include <vector>
 
 #include "core/error.hpp"
 #include "core/migration.hpp"
+#include "core/migration_layouts.hpp"
 
 namespace belay {
 
@@ -20,7 +22,12 @@ namespace belay {
 // listed, or when any file is misnamed, unreadable or does not parse, or two files have the same
 // numeric version ("0001_a.sql" and "1_b.sql"). All problems are reported together, one per line,
 // each naming the path(s) and what to do.
-Result<std::vector<Migration>> load_migrations(const std::filesystem::path& directory);
+//
+// `layout` forces one of the layouts in core/migration_layouts.hpp; without it the layout is
+// detected (detect_layout). goose and dbmate files are read through translate_directives, with
+// their own file's checksum.
+Result<std::vector<Migration>> load_migrations(const std::filesystem::path& directory,
+                                               std::optional<Layout> layout = std::nullopt);
 
 // True for a file name that is clearly not meant as a migration, so load_migrations skips it:
 //   - hidden files: the name starts with '.' (".gitkeep", ".DS_Store", editor swap files);

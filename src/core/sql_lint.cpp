@@ -201,7 +201,11 @@ Result<void> check_transactional_statements(const Migration& m, std::string_view
         problems.push_back(fmt::format(
             "{}:{}: {} cannot run inside the transaction belay runs the {} section in; {}put "
             "'-- +migrate NoTransaction' in the file to run it without one",
-            m.path.string(), statement.line, *blocker, section,
+            m.file_of(section == "Down"     ? m.down
+                      : section == "Verify" ? m.verify
+                                            : m.up)
+                .string(),
+            statement.line, *blocker, section,
             control ? "remove it (belay begins and commits the transaction itself), or " : ""));
     }
     if (!problems.empty()) {

@@ -127,7 +127,7 @@ Result<void> apply_edit(sqlite::Database& db, const HistoryEditOptions& options,
 }  // namespace
 
 Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options) {
-    auto set = load_migration_set(options.db.migrations_dir);
+    auto set = load_migration_set(options.db.migrations_dir, options.db.layout);
     if (!set) {
         return std::unexpected(set.error());
     }

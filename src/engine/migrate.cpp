@@ -379,7 +379,7 @@ Result<RunReport> rehearse(const MigrateOptions& options, const MigrationSet& se
 }  // namespace
 
 Result<RunReport> run_migrate(const MigrateOptions& options) {
-    auto set = load_migration_set(options.db.migrations_dir);
+    auto set = load_migration_set(options.db.migrations_dir, options.db.layout);
     if (!set) {
         return std::unexpected(set.error());
     }

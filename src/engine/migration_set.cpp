@@ -23,7 +23,7 @@ void check_section(const Migration& migration, std::string_view name, const SqlS
             notes.push_back(fmt::format(
                 "{}:{}: PRAGMA foreign_keys has no effect inside a transaction; belay turns "
                 "enforcement off around each step and checks foreign keys before COMMIT",
-                migration.path.string(), statement.line));
+                migration.file_of(section).string(), statement.line));
         }
     }
     if (auto ok = check_transactional_statements(migration, name, statements); !ok) {
@@ -33,8 +33,9 @@ void check_section(const Migration& migration, std::string_view name, const SqlS
 
 }  // namespace
 
-Result<MigrationSet> load_migration_set(const std::filesystem::path& directory) {
-    auto migrations = load_migrations(directory);
+Result<MigrationSet> load_migration_set(const std::filesystem::path& directory,
+                                        std::optional<Layout> layout) {
+    auto migrations = load_migrations(directory, layout);
     if (!migrations) {
         return std::unexpected(migrations.error());
     }

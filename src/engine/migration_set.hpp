@@ -2,11 +2,13 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
 #include "core/migration.hpp"
+#include "core/migration_layouts.hpp"
 
 namespace belay {
 
@@ -18,6 +20,7 @@ struct MigrationSet {
 // Reads and parses every migration file in `directory`, then checks each transactional
 // section (Up, Down, Verify) for statements that cannot work inside a transaction. Fails with
 // invalid_input listing every problem with its file and line. Touches no database.
-Result<MigrationSet> load_migration_set(const std::filesystem::path& directory);
+Result<MigrationSet> load_migration_set(const std::filesystem::path& directory,
+                                        std::optional<Layout> layout = std::nullopt);
 
 }  // namespace belay

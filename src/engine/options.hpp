@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "core/migration_layouts.hpp"
 #include "core/run_report.hpp"
 #include "core/version.hpp"
 
@@ -26,6 +27,7 @@ struct DatabaseOptions {
     std::string history_table = "schema_migrations";
     std::chrono::milliseconds lock_timeout{5000};
     std::filesystem::path backup_dir;  // empty: the database's own directory
+    std::optional<Layout> layout;      // --format; empty: detected from the directory
 
     // Where this database's backups go (empty: the current directory).
     std::filesystem::path backup_directory() const {

@@ -87,7 +87,7 @@ Result<RoundtripResult> round_trip(Scratch& scratch, const Migration& migration,
 }  // namespace
 
 Result<RoundtripReport> run_roundtrip(const MigrateOptions& options) {
-    auto set = load_migration_set(options.db.migrations_dir);
+    auto set = load_migration_set(options.db.migrations_dir, options.db.layout);
     if (!set) {
         return std::unexpected(set.error());
     }

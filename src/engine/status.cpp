@@ -3,7 +3,7 @@
 namespace belay {
 
 Result<std::unique_ptr<StatusReport>> build_status(const DatabaseOptions& options) {
-    auto set = load_migration_set(options.migrations_dir);
+    auto set = load_migration_set(options.migrations_dir, options.layout);
     if (!set) {
         return std::unexpected(set.error());
     }

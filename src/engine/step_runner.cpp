@@ -53,15 +53,16 @@ Result<std::vector<std::string>> run_checked(StepContext& context, const Migrati
         return std::unexpected(before.error());
     }
     context.guard.start_step(step_budget(context, migration));
-    if (auto ok = sqlite::run_section(context.db, context.guard, migration.section(direction),
-                                      migration.path);
+    const auto& section = migration.section(direction);
+    if (auto ok =
+            sqlite::run_section(context.db, context.guard, section, migration.file_of(section));
         !ok) {
         return std::unexpected(ok.error());
     }
     // Verify checks what Up built; after Down there is nothing of it to check.
     if (direction == Direction::up && migration.verify.present) {
         if (auto ok = sqlite::run_verify_section(context.db, context.guard, migration.verify,
-                                                 migration.path);
+                                                 migration.file_of(migration.verify));
             !ok) {
             return std::unexpected(ok.error());
         }
@@ -83,7 +84,7 @@ Result<std::vector<std::string>> run_checked(StepContext& context, const Migrati
     }
     if (!findings.errors.empty()) {
         return fail(ErrorCode::step_failed, "{}: validation failed after the {} section:\n  {}",
-                    migration.path.string(), direction == Direction::up ? "Up" : "Down",
+                    migration.file_of(section).string(), direction == Direction::up ? "Up" : "Down",
                     fmt::join(findings.errors, "\n  "));
     }
     return findings.warnings;

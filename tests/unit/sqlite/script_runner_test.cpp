@@ -20,7 +20,7 @@ using namespace std::chrono_literals;
     EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 SqlSection section(std::string sql, int first_line = 1) {
-    return SqlSection{true, std::move(sql), first_line};
+    return SqlSection{true, std::move(sql), first_line, {}};
 }
 
 class ScriptRunnerTest : public ::testing::Test {

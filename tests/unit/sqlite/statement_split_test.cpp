@@ -10,7 +10,7 @@ namespace belay::sqlite {
 namespace {
 
 SqlSection section(std::string sql, int first_line = 1) {
-    return SqlSection{true, std::move(sql), first_line};
+    return SqlSection{true, std::move(sql), first_line, {}};
 }
 
 std::vector<std::string> texts(const std::vector<SqlStatement>& statements) {

@@ -1,0 +1,27 @@
+// File-system helpers shared by the readers of migration directories (core only).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/migration.hpp"
+
+namespace belay {
+
+// The whole file; fails with invalid_input naming the path and the OS's reason.
+Result<std::string> read_whole_file(const std::filesystem::path& path);
+
+// Fails with invalid_input unless `directory` exists and is a directory (or a symlink to one).
+Result<void> check_is_directory(const std::filesystem::path& directory);
+
+// The directory's entries sorted by path, so that problems come out in a stable order.
+Result<std::vector<std::filesystem::directory_entry>> sorted_entries(
+    const std::filesystem::path& directory);
+
+// Sorts `migrations` by version and adds a problem for every two with the same numeric version.
+void sort_and_report_duplicates(std::vector<Migration>& migrations,
+                                std::vector<std::string>& problems);
+
+}  // namespace belay

@@ -1,0 +1,201 @@
+#include "core/migration_layouts.hpp"
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <string>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/checksum.hpp"
+#include "core/migration_files.hpp"
+#include "core/migration_parser.hpp"
+#include "core/migration_source.hpp"
+
+namespace belay {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::array<std::pair<Layout, std::string_view>, 6> k_names{{
+    {Layout::sql_migrate, "sql-migrate"},
+    {Layout::goose, "goose"},
+    {Layout::dbmate, "dbmate"},
+    {Layout::golang_migrate, "golang-migrate"},
+    {Layout::pop, "pop"},
+    {Layout::diesel, "diesel"},
+}};
+
+char lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+std::string lowered(std::string_view text) {
+    std::string result(text);
+    std::ranges::transform(result, result.begin(), lower);
+    return result;
+}
+
+std::string_view trimmed(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
+        text.remove_prefix(1);
+    }
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
+        text.remove_suffix(1);
+    }
+    return text;
+}
+
+// The words after "--" on a comment line that starts with `marker` (compared in lower case),
+// or std::nullopt for any other line: "-- +goose NO TRANSACTION" -> "no transaction".
+std::optional<std::string> directive_after(std::string_view line, std::string_view marker) {
+    auto text = trimmed(line);
+    if (!text.starts_with("--")) {
+        return std::nullopt;
+    }
+    text = trimmed(text.substr(2));
+    const auto folded = lowered(text);
+    if (!folded.starts_with(marker)) {
+        return std::nullopt;
+    }
+    return std::string(trimmed(std::string_view(folded).substr(marker.size())));
+}
+
+std::string goose_to_sql_migrate(const std::string& command) {
+    if (command == "up" || command == "down") {
+        return command == "up" ? "Up" : "Down";
+    }
+    if (command == "statementbegin" || command == "statementend") {
+        return command == "statementbegin" ? "StatementBegin" : "StatementEnd";
+    }
+    if (command == "no transaction") {
+        return "NoTransaction";
+    }
+    return "goose:" + command;  // unknown: belay's parser reports the line
+}
+
+std::string dbmate_to_sql_migrate(const std::string& command) {
+    const auto space = command.find(' ');
+    const auto keyword = command.substr(0, space);
+    std::string result = keyword == "up" ? "Up" : keyword == "down" ? "Down" : "dbmate:" + keyword;
+    if (space != std::string::npos) {
+        const auto option = std::string(trimmed(std::string_view(command).substr(space)));
+        result += option == "transaction:false" ? " notransaction" : " " + option;
+    }
+    return result;
+}
+
+// The layout a single .sql file's directives belong to.
+Layout layout_of_single_file(std::string_view contents) {
+    std::size_t start = 0;
+    while (start <= contents.size()) {
+        const auto end = std::min(contents.find('\n', start), contents.size());
+        const auto line = contents.substr(start, end - start);
+        if (directive_after(line, "+goose")) {
+            return Layout::goose;
+        }
+        if (directive_after(line, "migrate:")) {
+            return Layout::dbmate;
+        }
+        if (directive_after(line, "+migrate")) {
+            return Layout::sql_migrate;
+        }
+        start = end + 1;
+    }
+    return Layout::sql_migrate;
+}
+
+bool is_pair_file(std::string_view name) {
+    return name.ends_with(".up.sql") || name.ends_with(".down.sql");
+}
+
+}  // namespace
+
+std::string_view to_string(Layout layout) {
+    for (const auto& [value, name] : k_names) {
+        if (value == layout) {
+            return name;
+        }
+    }
+    return "unknown";
+}
+
+std::optional<Layout> parse_layout(std::string_view name) {
+    for (const auto& [value, text] : k_names) {
+        if (text == name) {
+            return value;
+        }
+    }
+    return std::nullopt;
+}
+
+std::string translate_directives(std::string_view contents, Layout layout) {
+    const std::string_view marker = layout == Layout::goose ? "+goose" : "migrate:";
+    std::string result;
+    std::size_t start = 0;
+    while (start <= contents.size()) {
+        const auto end = std::min(contents.find('\n', start), contents.size());
+        const auto line = contents.substr(start, end - start);
+        if (auto command = directive_after(line, marker)) {
+            result += "-- +migrate " + (layout == Layout::goose ? goose_to_sql_migrate(*command)
+                                                                : dbmate_to_sql_migrate(*command));
+            if (line.ends_with('\r')) {
+                result += '\r';
+            }
+        } else {
+            result += line;
+        }
+        if (end < contents.size()) {
+            result += '\n';
+        }
+        start = end + 1;
+    }
+    return result;
+}
+
+Result<Layout> detect_layout(const fs::path& directory) {
+    const auto entries = sorted_entries(directory);
+    if (!entries) {
+        return std::unexpected(entries.error());
+    }
+    std::map<Layout, fs::path> found;  // each layout seen, with its first file
+    for (const auto& entry : *entries) {
+        const auto name = entry.path().filename().string();
+        std::error_code ec;
+        if (is_ignored_file_name(name)) {
+            continue;
+        }
+        if (entry.is_directory(ec)) {
+            if (is_diesel_folder_name(name)) {
+                found.try_emplace(Layout::diesel, entry.path());
+            }
+            continue;
+        }
+        if (is_pair_file(name)) {
+            found.try_emplace(Layout::golang_migrate, entry.path());
+            continue;
+        }
+        if (!parse_migration_file_name(name)) {
+            continue;  // the loader reports it
+        }
+        auto contents = read_whole_file(entry.path());
+        if (contents) {
+            found.try_emplace(layout_of_single_file(*contents), entry.path());
+        }
+    }
+    if (found.size() > 1) {
+        std::vector<std::string> examples;
+        for (const auto& [layout, path] : found) {
+            examples.push_back(fmt::format("{} ({})", to_string(layout), path.string()));
+        }
+        return fail(ErrorCode::invalid_input,
+                    "{} holds migrations in more than one layout: {}; keep one layout per "
+                    "directory, or pass --format to choose one",
+                    directory.string(), fmt::join(examples, ", "));
+    }
+    return found.empty() ? Layout::sql_migrate : found.begin()->first;
+}
+
+}  // namespace belay

@@ -1,0 +1,140 @@
+// Other tools' migration layouts, read as they are: goose, dbmate, golang-migrate, pop and
+// diesel, detected from the directory or forced with --format.
+#include "e2e/harness.hpp"
+
+namespace belay::testing {
+namespace {
+
+class LayoutsTest : public E2eTest {
+  protected:
+    void migrate_ok(const std::vector<std::string>& extra = {}) {
+        auto result = belay("migrate", extra);
+        ASSERT_EQ(result.exit_code, 0) << describe(result);
+    }
+    bool has(const std::string& object) { return TestDb(db(), true).has_object(object); }
+};
+
+TEST_F(LayoutsTest, GooseFilesWithStatementBlocksAndNoTransaction) {
+    write_migration("00001_users.sql", R"(-- +goose Up
+CREATE TABLE users (id INTEGER PRIMARY KEY, seen INTEGER NOT NULL DEFAULT 0);
+-- +goose StatementBegin
+CREATE TRIGGER users_seen AFTER INSERT ON users BEGIN
+    UPDATE users SET seen = 1 WHERE id = NEW.id;
+END;
+-- +goose StatementEnd
+
+-- +goose Down
+DROP TABLE users;
+)");
+    write_migration("00002_vacuum.sql", R"(-- +goose NO TRANSACTION
+-- +goose Up
+VACUUM;
+-- +goose Down
+SELECT 1;
+)");
+    migrate_ok();
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"00001", "00002"}));
+    EXPECT_TRUE(has("users_seen"));
+    TestDb(db()).exec("INSERT INTO users (id) VALUES (1);");
+    EXPECT_EQ(TestDb(db(), true).scalar("SELECT seen FROM users"), "1");
+
+    auto down = belay("down", {"--to", "0", "--no-backup"});
+    ASSERT_EQ(down.exit_code, 0) << describe(down);
+    EXPECT_FALSE(has("users"));
+}
+
+TEST_F(LayoutsTest, DbmateFilesWithTransactionFalse) {
+    write_migration("20260101120000_users.sql", R"(-- migrate:up
+CREATE TABLE users (id INTEGER PRIMARY KEY);
+
+-- migrate:down
+DROP TABLE users;
+)");
+    write_migration("20260102120000_vacuum.sql", R"(-- migrate:up transaction:false
+VACUUM;
+-- migrate:down
+)");
+    migrate_ok();
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"20260101120000", "20260102120000"}));
+    auto status = belay("status", {"--exit-code"});
+    EXPECT_EQ(status.exit_code, 0) << describe(status);
+    ASSERT_EQ(belay("down", {"--to", "0", "--no-backup"}).exit_code, 0);
+    EXPECT_FALSE(has("users"));
+}
+
+TEST_F(LayoutsTest, GolangMigratePairsRunTheirOwnFilesAndNameThemInErrors) {
+    write_migration("1_users.up.sql", "CREATE TABLE users (id INTEGER PRIMARY KEY);\n");
+    write_migration("1_users.down.sql", "DROP TABLE users;\n");
+    write_migration("2_posts.up.sql", "CREATE TABLE posts (id INTEGER PRIMARY KEY);\n");
+    write_migration("2_posts.down.sql", "DROP TABLE posts;\nDROP TABLE no_such_table;\n");
+    migrate_ok();
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"1", "2"}));
+    auto down = belay("down", {"--no-backup"});
+    EXPECT_EQ(down.exit_code, 1) << describe(down);
+    EXPECT_NE(down.err.find("2_posts.down.sql:2"), std::string::npos)
+        << "the error names the down file and its line\n"
+        << down.err;
+    write_migration("2_posts.down.sql", "DROP TABLE posts;\n");
+    EXPECT_EQ(belay("down", {"--no-backup"}).exit_code, 5)
+        << "the pair's checksum covers the down file too: changed after it was applied";
+}
+
+TEST_F(LayoutsTest, PopPicksTheSqliteVariantPerDirectionAndIgnoresOtherDialects) {
+    write_migration("20260101000000_users.up.sql", "CREATE TABLE users (id INTEGER, generic);\n");
+    write_migration("20260101000000_users.sqlite3.up.sql",
+                    "CREATE TABLE users (id INTEGER PRIMARY KEY, sqlite_variant);\n");
+    write_migration("20260101000000_users.postgres.up.sql", "CREATE TABLE users (id SERIAL);\n");
+    write_migration("20260101000000_users.down.sql", "DROP TABLE users;\n");
+    write_migration("20260102000000_vacuum.sqlite.autocommit.up.sql", "VACUUM;\n");
+    write_migration("20260102000000_vacuum.down.sql", "");
+    write_migration("20260103000000_pg_only.postgres.up.sql", "CREATE EXTENSION x;\n");
+    migrate_ok({"--json"});
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"20260101000000", "20260102000000"}))
+        << "a migration with only another dialect's files does not exist for SQLite";
+    EXPECT_EQ(TestDb(db(), true).columns("users"),
+              (std::vector<std::string>{"id", "sqlite_variant"}));
+    auto down = belay("down", {"--no-backup"});
+    ASSERT_EQ(down.exit_code, 0) << "an empty down file is a deliberate no-op\n" << describe(down);
+    ASSERT_EQ(belay("down", {"--no-backup"}).exit_code, 0);
+    EXPECT_FALSE(has("users")) << "the generic down file serves the sqlite3 up file";
+}
+
+TEST_F(LayoutsTest, DieselFoldersWithEitherSeparatorAndMetadata) {
+    write_file("migrations/2026-01-01-120000_users/up.sql",
+               "CREATE TABLE users (id INTEGER PRIMARY KEY);\n");
+    write_file("migrations/2026-01-01-120000_users/down.sql", "DROP TABLE users;\n");
+    write_file("migrations/2026_01_02_120000_vacuum/up.sql", "VACUUM;\n");
+    write_file("migrations/2026_01_02_120000_vacuum/down.sql", "SELECT 1;\n");
+    write_file("migrations/2026_01_02_120000_vacuum/metadata.toml", "run_in_transaction = false\n");
+    write_file("migrations/diesel.toml", "[print_schema]\n");
+    migrate_ok();
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"20260101120000", "20260102120000"}));
+    auto status = belay("status", {"--json"});
+    EXPECT_EQ(status.json()["migrations"][0]["name"], "users") << status.out;
+}
+
+TEST_F(LayoutsTest, MixedLayoutsAreRefusedNamingAFileOfEach) {
+    write_migration("0001_users.sql", "-- +goose Up\nCREATE TABLE users (id);\n");
+    write_migration("0002_posts.up.sql", "CREATE TABLE posts (id);\n");
+    auto result = belay("migrate");
+    EXPECT_EQ(result.exit_code, 2) << describe(result);
+    EXPECT_NE(result.err.find("more than one layout"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("goose ("), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("golang-migrate ("), std::string::npos) << result.err;
+    EXPECT_FALSE(fs::exists(db()));
+}
+
+TEST_F(LayoutsTest, FormatForcesALayout) {
+    write_migration("0001_users.sql", "-- +goose Up\nCREATE TABLE users (id);\n");
+    auto wrong = belay("migrate", {"--format", "sql-migrate"});
+    EXPECT_EQ(wrong.exit_code, 2) << describe(wrong);
+    EXPECT_FALSE(fs::exists(db()));
+    auto unknown = belay("status", {"--format", "flyway"});
+    EXPECT_EQ(unknown.exit_code, 2) << describe(unknown);
+    EXPECT_NE(unknown.err.find("--format flyway"), std::string::npos) << unknown.err;
+    migrate_ok({"--format", "goose"});
+    EXPECT_TRUE(has("users"));
+}
+
+}  // namespace
+}  // namespace belay::testing
