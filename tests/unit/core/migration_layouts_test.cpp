@@ -1,0 +1,74 @@
+#include "core/migration_layouts.hpp"
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "core/migration_source.hpp"
+#include "support/temp_dir.hpp"
+
+namespace belay {
+namespace {
+
+TEST(TranslateDirectives, GooseLinesBecomeSqlMigrateLinesWithTheSameLineNumbers) {
+    const std::string goose =
+        "-- +goose NO TRANSACTION\r\n-- +goose Up\nSELECT 1;\n  --   +goose statementbegin\n"
+        "-- +goose StatementEnd\n-- +goose Down\n-- +goose ENVSUB ON\n-- a comment";
+    EXPECT_EQ(translate_directives(goose, Layout::goose),
+              "-- +migrate NoTransaction\r\n-- +migrate Up\nSELECT 1;\n-- +migrate StatementBegin\n"
+              "-- +migrate StatementEnd\n-- +migrate Down\n-- +migrate goose:envsub on\n"
+              "-- a comment");
+}
+
+TEST(TranslateDirectives, DbmateSectionsAndTheirTransactionOption) {
+    EXPECT_EQ(translate_directives("-- migrate:up transaction:false\nVACUUM;\n-- migrate:down\n",
+                                   Layout::dbmate),
+              "-- +migrate Up notransaction\nVACUUM;\n-- +migrate Down\n");
+}
+
+TEST(DetectLayout, JudgesByNamesAndDirectivesAndRefusesAMix) {
+    testing::TempDir dir;
+    EXPECT_EQ(detect_layout(dir.path()), Layout::sql_migrate) << "an empty directory";
+    dir.write("README.md", "-- +goose Up\n");
+    dir.write("1_a.sql", "-- a comment first\n-- +goose Up\nSELECT 1;\n");
+    EXPECT_EQ(detect_layout(dir.path()), Layout::goose);
+    dir.write("2_b.sql", "-- migrate:up\nSELECT 1;\n");
+    auto mixed = detect_layout(dir.path());
+    ASSERT_FALSE(mixed.has_value());
+    EXPECT_NE(mixed.error().message.find("dbmate ("), std::string::npos) << mixed.error().message;
+
+    testing::TempDir pairs;
+    pairs.write("1_a.up.sql", "SELECT 1;");
+    EXPECT_EQ(detect_layout(pairs.path()), Layout::golang_migrate);
+}
+
+TEST(LoadPairedFiles, ReportsADownWithoutUpAndTwoUpsOfOneVersion) {
+    testing::TempDir dir;
+    dir.write("1_a.down.sql", "SELECT 1;");
+    dir.write("2_b.up.sql", "SELECT 1;");
+    dir.write("2_c.up.sql", "SELECT 1;");
+    auto loaded = load_migrations(dir.path());
+    ASSERT_FALSE(loaded.has_value());
+    const auto& message = loaded.error().message;
+    EXPECT_NE(message.find("1_a.down.sql: a down file without an up file"), std::string::npos)
+        << message;
+    EXPECT_NE(message.find("are both the up file of version 2"), std::string::npos) << message;
+}
+
+TEST(LoadDieselFolders, VersionIsTheFourteenDigitsWhateverTheSeparators) {
+    testing::TempDir dir;
+    dir.write("2018-04-27-155151_users/up.sql", "CREATE TABLE users (id);");
+    dir.write("20180428155151_posts/up.sql", "CREATE TABLE posts (id);");
+    dir.write("20180428155151_posts/down.sql", "DROP TABLE posts;");
+    auto loaded = load_migrations(dir.path());
+    ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
+    ASSERT_EQ(loaded->size(), 2u);
+    EXPECT_EQ((*loaded)[0].version.text(), "20180427155151");
+    EXPECT_EQ((*loaded)[0].name, "users");
+    EXPECT_FALSE((*loaded)[0].down.present);
+    EXPECT_TRUE((*loaded)[1].down.present);
+    EXPECT_EQ((*loaded)[1].file_of((*loaded)[1].down).filename(), "down.sql");
+}
+
+}  // namespace
+}  // namespace belay
