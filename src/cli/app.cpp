@@ -43,6 +43,7 @@ constexpr CommandEntry k_commands[] = {
     {"restore", "put a verified backup back in place", command_restore},
     {"prune", "remove old backups of this database", command_prune},
     {"check", "integrity, validation, history and drift checks", command_check},
+    {"lint", "warnings about the migration files (--strict: exit 6 on any)", command_lint},
 };
 
 void print_usage(std::FILE* out) {

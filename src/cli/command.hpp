@@ -29,6 +29,7 @@ int command_refresh(const Arguments& args);
 int command_baseline(const Arguments& args);
 int command_repair(const Arguments& args);
 int command_force(const Arguments& args);
+int command_lint(const Arguments& args);
 
 // Asks `question` on the terminal when stdin and stderr are both terminals (anything but "y"
 // or "yes" is a no); empty when there is no terminal to ask on.

@@ -95,6 +95,8 @@ po::options_description command_options_description(const std::string& name) {
         add("keep", po::value<int>()->value_name("N"), "keep the newest N backups (default 10)");
         add("keep-days", po::value<int>()->value_name("D"), "keep backups younger than D days");
         add("dry-run", po::bool_switch(), "only show what would be removed");
+    } else if (command == "lint") {
+        add("strict", po::bool_switch(), "exit 6 when there is any warning");
     } else if (command == "check") {
         add("backups", po::bool_switch(), "also verify every backup of this database");
         add("roundtrip", po::bool_switch(),

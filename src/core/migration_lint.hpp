@@ -1,0 +1,40 @@
+// `db lint`: warnings about migration files, each with its file and line. Nothing here runs SQL;
+// statements come split by SQLite's own parser (see sqlite/statement_split.hpp).
+#pragma once
+
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/migration.hpp"
+
+namespace belay {
+
+struct LintWarning {
+    std::string rule;  // gap, no-down, empty-up, drop-table, drop-column, lost-column,
+                       // not-null-without-default, no-effect-in-transaction, explicit-transaction
+    std::filesystem::path file;
+    int line = 0;  // 1-based; 0 for the file as a whole
+    std::string message;
+};
+
+// The statements of one migration's sections, split ahead of time.
+struct SplitMigration {
+    const Migration* migration = nullptr;
+    std::vector<SqlStatement> up;
+    std::vector<SqlStatement> down;
+};
+
+// Per-file rules: no Down section; an empty or comment-only Up; DROP TABLE in Up (unless the
+// same section renames another table to that name: the 12-step rebuild); ALTER TABLE ... DROP
+// COLUMN in Up; ADD COLUMN ... NOT NULL without DEFAULT; PRAGMA foreign_keys in a section that
+// runs in a transaction (it does nothing there); BEGIN/COMMIT/ROLLBACK/SAVEPOINT/RELEASE in any
+// section (belay manages the transaction).
+std::vector<LintWarning> lint_migration(const SplitMigration& split);
+
+// Gaps in sequential versions (all versions shorter than 10 digits, so not timestamps): one
+// warning on the file after each gap.
+std::vector<LintWarning> lint_versions(std::span<const Migration> migrations);
+
+}  // namespace belay

@@ -1,0 +1,116 @@
+#include "engine/lint.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/migration_source.hpp"
+#include "engine/scratch_directory.hpp"
+#include "engine/step_runner.hpp"
+#include "sqlite/database.hpp"
+#include "sqlite/execution_guard.hpp"
+#include "sqlite/history_store.hpp"
+#include "sqlite/identifiers.hpp"
+#include "sqlite/schema_inspection.hpp"
+#include "sqlite/statement_split.hpp"
+
+namespace belay {
+
+namespace {
+
+using Columns = std::map<std::string, std::set<std::string>>;  // table -> column names
+
+Result<Columns> columns_of(sqlite::Database& db) {
+    auto rows = sqlite::query_rows(
+        db,
+        "SELECT m.name, c.name FROM sqlite_schema AS m, pragma_table_info(m.name) AS c "
+        "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+        "AND m.name NOT LIKE 'belay\\_%' ESCAPE '\\'");
+    if (!rows) {
+        return std::unexpected(rows.error());
+    }
+    Columns columns;
+    for (const auto& row : *rows) {
+        columns[row.at(0)].insert(row.at(1));
+    }
+    return columns;
+}
+
+// Applies each Up in order on a scratch database and warns where a table that stays loses a
+// column no DROP COLUMN of that migration accounts for.
+Result<void> find_lost_columns(const MigrateOptions& options,
+                               const std::vector<Migration>& migrations, LintReport& report) {
+    auto directory = ScratchDirectory::create("belay-lint");
+    auto db = directory ? sqlite::Database::open(directory->path() / "lint.db",
+                                                 sqlite::OpenMode::read_write_create)
+                        : std::unexpected(directory.error());
+    if (!db) {
+        return std::unexpected(db.error());
+    }
+    sqlite::HistoryStore history(*db, options.db.history_table);
+    sqlite::ExecutionGuard guard(*db, options.db.lock_timeout);
+    StepContext context{*db, history, guard, options, nullptr};
+    for (const auto& migration : migrations) {
+        auto before = columns_of(*db);
+        auto outcome = before ? apply_step(context, migration, Direction::up) : StepOutcome{};
+        auto after = before ? columns_of(*db) : std::unexpected(before.error());
+        if (!after) {
+            return std::unexpected(after.error());
+        }
+        if (outcome.error) {
+            report.notes.push_back(fmt::format(
+                "the column check stopped at {}_{}: its Up fails on a database built from the "
+                "migrations before it: {}",
+                migration.version.text(), migration.name, outcome.error->message));
+            return {};
+        }
+        const bool drops_columns = std::ranges::any_of(report.warnings, [&](const LintWarning& w) {
+            return w.rule == "drop-column" && w.file == migration.file_of(migration.up);
+        });
+        for (const auto& [table, names] : *before) {
+            const auto now = after->find(table);
+            if (now == after->end() || drops_columns) {
+                continue;
+            }
+            std::vector<std::string> lost;
+            std::ranges::set_difference(names, now->second, std::back_inserter(lost));
+            if (!lost.empty()) {
+                report.warnings.push_back(LintWarning{
+                    "lost-column", migration.file_of(migration.up),
+                    std::max(migration.up.first_line - 1, 0),
+                    fmt::format("after this Up, table {} no longer has column(s) {}: a table "
+                                "rebuild that leaves them out deletes their data",
+                                table, fmt::join(lost, ", "))});
+            }
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<LintReport> run_lint(const MigrateOptions& options) {
+    auto migrations = load_migrations(options.db.migrations_dir, options.db.layout);
+    if (!migrations) {
+        return std::unexpected(migrations.error());
+    }
+    LintReport report;
+    report.warnings = lint_versions(*migrations);
+    for (const auto& migration : *migrations) {
+        const SplitMigration split{&migration, sqlite::split_statements(migration.up),
+                                   sqlite::split_statements(migration.down)};
+        std::ranges::move(lint_migration(split), std::back_inserter(report.warnings));
+    }
+    if (auto ok = find_lost_columns(options, *migrations, report); !ok) {
+        return std::unexpected(ok.error());
+    }
+    std::ranges::stable_sort(report.warnings, [](const LintWarning& a, const LintWarning& b) {
+        return std::pair(a.file, a.line) < std::pair(b.file, b.line);
+    });
+    return report;
+}
+
+}  // namespace belay
