@@ -43,6 +43,8 @@ constexpr CommandEntry k_commands[] = {
     {"restore", "put a verified backup back in place", command_restore},
     {"prune", "remove old backups of this database", command_prune},
     {"check", "integrity, validation, history and drift checks", command_check},
+    {"dump-schema", "the schema as SQL, with the history (--check FILE against the migrations)",
+     command_dump_schema},
     {"lint", "warnings about the migration files (--strict: exit 6 on any)", command_lint},
 };
 

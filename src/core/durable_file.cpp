@@ -173,7 +173,7 @@ Result<void> rename_no_replace(const std::filesystem::path& from, const std::fil
 }
 
 Result<void> write_new_file_durably(const std::filesystem::path& path, std::string_view contents,
-                                    const FileOwnership& ownership) {
+                                    const FileOwnership& ownership, ExistingFile existing) {
     const auto temporary = temporary_sibling(path);
     auto held = HeldTemporary::create(temporary, ownership);
     if (!held) {
@@ -197,7 +197,13 @@ Result<void> write_new_file_durably(const std::filesystem::path& path, std::stri
         ::unlink(temporary.c_str());
         return os_error("write", temporary, error);
     }
-    if (auto renamed = rename_no_replace(temporary, path); !renamed) {
+    if (existing == ExistingFile::replace) {
+        if (::rename(temporary.c_str(), path.c_str()) != 0) {
+            const int rename_error = errno;
+            ::unlink(temporary.c_str());
+            return os_error("replace", path, rename_error);
+        }
+    } else if (auto renamed = rename_no_replace(temporary, path); !renamed) {
         ::unlink(temporary.c_str());
         return renamed;
     }

@@ -89,10 +89,15 @@ Result<void> sync_directory(const std::filesystem::path& directory);
 // unlink where the filesystem lacks it). Never replaces and never follows a symlink at `to`.
 Result<void> rename_no_replace(const std::filesystem::path& from, const std::filesystem::path& to);
 
+enum class ExistingFile { refuse, replace };
+
 // Writes `contents` to `path` durably: temporary file beside it with `ownership`, write, fsync,
-// rename_no_replace, fsync of the directory. Fails if `path` exists.
+// rename (rename_no_replace unless `existing` is replace), fsync of the directory. With
+// refuse, fails if `path` exists; with replace, a reader sees the old file or the new one,
+// never a part.
 Result<void> write_new_file_durably(const std::filesystem::path& path, std::string_view contents,
-                                    const FileOwnership& ownership);
+                                    const FileOwnership& ownership,
+                                    ExistingFile existing = ExistingFile::refuse);
 
 // Bytes free for an unprivileged writer in the filesystem holding `directory`.
 Result<std::uintmax_t> available_space(const std::filesystem::path& directory);

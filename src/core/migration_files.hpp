@@ -1,4 +1,4 @@
-// File-system helpers shared by the readers of migration directories (core only).
+// File-system helpers shared by the readers of migration directories and other file readers.
 #pragma once
 
 #include <filesystem>

@@ -1,0 +1,226 @@
+#include "engine/dump_schema.hpp"
+
+#include <algorithm>
+#include <iterator>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/durable_file.hpp"
+#include "core/migration_files.hpp"
+#include "core/plan.hpp"
+#include "engine/database_state.hpp"
+#include "engine/migration_set.hpp"
+#include "engine/scratch_directory.hpp"
+#include "engine/step_runner.hpp"
+#include "sqlite/database.hpp"
+#include "sqlite/execution_guard.hpp"
+#include "sqlite/history_store.hpp"
+#include "sqlite/identifiers.hpp"
+#include "sqlite/schema_inspection.hpp"
+
+namespace belay {
+
+namespace {
+
+constexpr std::string_view k_begin = "BEGIN TRANSACTION;\n";
+constexpr std::string_view k_history_marker =
+    "-- belay's history: the migrations applied, so that a database loaded from this file is at "
+    "the same version\n";
+
+// The first column of every row, each followed by ";\n" unless it already ends a statement.
+Result<std::string> statements_of(sqlite::Database& db, const std::string& sql) {
+    auto rows = sqlite::query_rows(db, sql);
+    if (!rows) {
+        return std::unexpected(rows.error());
+    }
+    std::string text;
+    for (const auto& row : *rows) {
+        text += row.at(0);
+        text += row.at(0).ends_with(";") ? "\n" : ";\n";
+    }
+    return text;
+}
+
+Result<std::string> dump_database(sqlite::Database& db, const std::string& history_table,
+                                  const std::string& version) {
+    const auto table = sqlite::quote_identifier(history_table);
+    const auto name = sqlite::quote_literal(history_table);
+    auto objects = statements_of(
+        db, fmt::format("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL "
+                        "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+                        "AND name NOT IN ('belay_failures', 'belay_dirty', 'belay_schema') "
+                        "AND NOT (type = 'table' AND name = {0} COLLATE NOCASE) "
+                        "ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 "
+                        "WHEN 'view' THEN 2 ELSE 3 END, name",
+                        name));
+    auto tables = objects ? statements_of(db, fmt::format("SELECT sql FROM sqlite_schema WHERE "
+                                                          "type = 'table' AND (name = {0} COLLATE "
+                                                          "NOCASE OR name = 'belay_schema') "
+                                                          "ORDER BY name = 'belay_schema'",
+                                                          name))
+                          : objects;
+    const bool has_history = tables && !tables->empty();
+    auto rows = has_history
+                    ? statements_of(
+                          db, fmt::format("SELECT 'INSERT INTO {0} (version, name, checksum, "
+                                          "applied_at, execution_ms, schema_fingerprint) VALUES (' "
+                                          "|| quote(version) || ', ' || quote(name) || ', ' || "
+                                          "quote(checksum) || ', ' || quote(applied_at) || ', ' || "
+                                          "quote(execution_ms) || ', ' || "
+                                          "quote(schema_fingerprint) || ')' FROM {0} ORDER BY "
+                                          "length(ltrim(version, '0')), ltrim(version, '0')",
+                                          table))
+                    : tables;
+    auto recorded =
+        rows && has_history && tables->find("belay_schema") != std::string::npos
+            ? statements_of(db, fmt::format("SELECT 'INSERT INTO belay_schema (history_table, "
+                                            "type, name, tbl_name, sql) VALUES (' || "
+                                            "quote(history_table) || ', ' || quote(type) || ', ' "
+                                            "|| quote(name) || ', ' || quote(tbl_name) || ', ' || "
+                                            "quote(sql) || ')' FROM belay_schema WHERE "
+                                            "history_table = {0} ORDER BY type, name",
+                                            name))
+            : Result<std::string>(std::string());
+    if (!recorded) {
+        return std::unexpected(recorded.error());
+    }
+    return fmt::format(
+        "-- Schema at version {}, written by belay db dump-schema. Load it into a new database "
+        "with:\n--   sqlite3 new.db < schema.sql\n{}{}\n{}{}{}{}COMMIT;\n",
+        version, k_begin, *objects, k_history_marker, *tables, *rows, *recorded);
+}
+
+// The schema part of a dump (between BEGIN and the history marker) and the history's
+// versions, as text lines.
+struct DumpParts {
+    std::vector<std::string> schema;
+    std::vector<std::string> versions;
+};
+
+DumpParts split_dump(std::string_view dump, const std::string& history_table) {
+    DumpParts parts;
+    const auto begin = dump.find(k_begin);
+    const auto marker = dump.find(k_history_marker);
+    const auto schema_start = begin == std::string_view::npos ? 0 : begin + k_begin.size();
+    const auto schema_end = marker == std::string_view::npos ? dump.size() : marker;
+    const auto insert =
+        fmt::format("INSERT INTO {} (version, ", sqlite::quote_identifier(history_table));
+    std::size_t start = 0;
+    while (start < dump.size()) {
+        const auto end = std::min(dump.find('\n', start), dump.size());
+        const auto line = std::string(dump.substr(start, end - start));
+        if (start >= schema_start && end <= schema_end && !line.empty()) {
+            parts.schema.push_back(line);
+        } else if (line.starts_with(insert)) {
+            const auto open = line.find("VALUES ('");
+            const auto close = open == std::string::npos ? open : line.find('\'', open + 9);
+            if (close != std::string::npos) {
+                parts.versions.push_back(line.substr(open + 9, close - open - 9));
+            }
+        }
+        start = end + 1;
+    }
+    return parts;
+}
+
+// Every Up, in order, on a scratch database; its dump.
+Result<std::string> dump_of_migrations(const MigrateOptions& options) {
+    auto set = load_migration_set(options.db.migrations_dir, options.db.layout);
+    auto directory = set ? ScratchDirectory::create("belay-dump-check")
+                         : Result<ScratchDirectory>(std::unexpected(set.error()));
+    auto db = directory ? sqlite::Database::open(directory->path() / "schema.db",
+                                                 sqlite::OpenMode::read_write_create)
+                        : std::unexpected(directory.error());
+    if (!db) {
+        return std::unexpected(db.error());
+    }
+    sqlite::HistoryStore history(*db, options.db.history_table);
+    sqlite::ExecutionGuard guard(*db, options.db.lock_timeout);
+    StepContext context{*db, history, guard, options, nullptr};
+    for (const auto& migration : set->migrations) {
+        auto outcome = apply_step(context, migration, Direction::up);
+        if (outcome.error) {
+            return fail(ErrorCode::invalid_input,
+                        "cannot build the schema from the migrations: {}_{} fails on a scratch "
+                        "database: {}",
+                        migration.version.text(), migration.name, outcome.error->message);
+        }
+    }
+    const auto newest =
+        set->migrations.empty() ? std::string("0") : set->migrations.back().version.text();
+    return dump_database(*db, options.db.history_table, newest);
+}
+
+Result<DumpSchemaReport> check_dump(const DumpSchemaOptions& options) {
+    auto file = read_whole_file(*options.check);
+    auto expected = file ? dump_of_migrations(options.run) : std::unexpected(file.error());
+    if (!expected) {
+        return std::unexpected(expected.error());
+    }
+    const auto& table = options.run.db.history_table;
+    const auto have = split_dump(*file, table);
+    const auto want = split_dump(*expected, table);
+    DumpSchemaReport report;
+    const auto compare = [&](std::vector<std::string> a, std::vector<std::string> b,
+                             std::string_view what) {
+        std::ranges::sort(a);
+        std::ranges::sort(b);
+        std::vector<std::string> missing;
+        std::vector<std::string> extra;
+        std::ranges::set_difference(b, a, std::back_inserter(missing));
+        std::ranges::set_difference(a, b, std::back_inserter(extra));
+        for (const auto& line : missing) {
+            report.differences.push_back(fmt::format("missing {}: {}", what, line));
+        }
+        for (const auto& line : extra) {
+            report.differences.push_back(fmt::format("extra {}: {}", what, line));
+        }
+    };
+    compare(have.schema, want.schema, "schema line");
+    compare(have.versions, want.versions, "history version");
+    return report;
+}
+
+}  // namespace
+
+Result<DumpSchemaReport> run_dump_schema(const DumpSchemaOptions& options) {
+    if (options.check) {
+        return check_dump(options);
+    }
+    const auto& db_options = options.run.db;
+    auto state = read_database_state(db_options);
+    if (!state) {
+        return std::unexpected(state.error());
+    }
+    if (!state->exists) {
+        return fail(ErrorCode::invalid_input, "database {} does not exist; nothing to dump",
+                    db_options.database.string());
+    }
+    auto db = sqlite::Database::open(db_options.database, sqlite::OpenMode::read_only,
+                                     db_options.lock_timeout);
+    auto set = db ? load_migration_set(db_options.migrations_dir, db_options.layout)
+                  : Result<MigrationSet>(std::unexpected(db.error()));
+    // The version as the history says; the files are only needed to spell it.
+    const auto version = set ? build_plan(set->migrations, state->history).current_version
+                             : build_plan(std::vector<Migration>{}, state->history).current_version;
+    auto sql =
+        db ? dump_database(*db, db_options.history_table, version) : std::unexpected(db.error());
+    if (!sql) {
+        return std::unexpected(sql.error());
+    }
+    DumpSchemaReport report;
+    if (options.out) {
+        auto ownership = FileOwnership{};
+        if (auto ok = write_new_file_durably(*options.out, *sql, ownership, ExistingFile::replace);
+            !ok) {
+            return std::unexpected(ok.error());
+        }
+        report.notes.push_back(fmt::format("wrote {}", options.out->string()));
+    } else {
+        report.sql = std::move(*sql);
+    }
+    return report;
+}
+
+}  // namespace belay

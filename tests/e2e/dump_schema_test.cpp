@@ -1,0 +1,91 @@
+// `db dump-schema`: a stable SQL dump ending with the history, and --check against the files.
+#include "e2e/harness.hpp"
+
+namespace belay::testing {
+namespace {
+
+class DumpSchemaTest : public E2eTest {
+  protected:
+    void SetUp() override {
+        write_migration("0001_users.sql", R"(-- +migrate Up
+CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);
+CREATE INDEX users_email ON users (email);
+INSERT INTO users (email) VALUES ('rows are not part of the dump');
+-- +migrate Down
+DROP TABLE users;
+)");
+        write_migration("0002_view.sql", R"(-- +migrate Up
+CREATE VIEW emails AS SELECT email FROM users;
+CREATE TRIGGER users_no_blank BEFORE INSERT ON users WHEN NEW.email = ''
+BEGIN SELECT RAISE(ABORT, 'blank email'); END;
+)");
+    }
+    std::vector<std::vector<std::string>> user_schema(const fs::path& database) {
+        return TestDb(database, true)
+            .rows(
+                "SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' "
+                "AND name NOT LIKE 'belay_%' AND name <> 'schema_migrations' ORDER BY name");
+    }
+};
+
+TEST_F(DumpSchemaTest, TheDumpIsStableAndLoadsIntoADatabaseAtTheSameVersion) {
+    ASSERT_EQ(belay("migrate", {"-q"}).exit_code, 0);
+    auto first = belay("dump-schema");
+    ASSERT_EQ(first.exit_code, 0) << describe(first);
+    EXPECT_EQ(belay("dump-schema").out, first.out) << "two dumps of one database differ";
+    EXPECT_EQ(first.out.find("rows are not part"), std::string::npos) << "user rows are not dumped";
+
+    const auto loaded = dir() / "loaded.db";
+    TestDb(loaded).exec(first.out);
+    EXPECT_EQ(user_schema(loaded), user_schema(db()));
+    auto version = run_raw({"db", "version", "--db", loaded.string()});
+    EXPECT_EQ(version.out, "0002\n") << describe(version);
+    auto status = run_raw({"db", "status", "--exit-code", "--db", loaded.string(), "--migrations",
+                           migrations().string()});
+    EXPECT_EQ(status.exit_code, 0) << describe(status);
+    auto check =
+        run_raw({"db", "check", "--db", loaded.string(), "--migrations", migrations().string()});
+    EXPECT_EQ(check.exit_code, 0) << "a loaded dump has no drift\n" << describe(check);
+}
+
+TEST_F(DumpSchemaTest, OutReplacesTheFileAndCheckComparesItWithTheMigrations) {
+    ASSERT_EQ(belay("migrate", {"-q"}).exit_code, 0);
+    write_file("schema.sql", "an old dump\n");
+    auto written = belay("dump-schema", {"--out", (dir() / "schema.sql").string()});
+    ASSERT_EQ(written.exit_code, 0) << describe(written);
+    EXPECT_EQ(read_file(dir() / "schema.sql"), belay("dump-schema").out);
+    auto fresh = run_raw(
+        {"db", "dump-schema", "--check", "schema.sql", "--migrations", migrations().string()});
+    EXPECT_EQ(fresh.exit_code, 0) << describe(fresh);
+    EXPECT_NE(fresh.out.find("matches the migrations"), std::string::npos) << fresh.out;
+
+    write_migration("0003_posts.sql", "-- +migrate Up\nCREATE TABLE posts (id INTEGER);\n");
+    auto stale = run_raw({"db", "dump-schema", "--check", "schema.sql", "--migrations",
+                          migrations().string(), "--json"});
+    EXPECT_EQ(stale.exit_code, 6) << describe(stale);
+    const auto differences = stale.json().at("differences").dump();
+    EXPECT_NE(differences.find("missing schema line: CREATE TABLE posts (id INTEGER);"),
+              std::string::npos)
+        << differences;
+    EXPECT_NE(differences.find("missing history version: 0003"), std::string::npos) << differences;
+}
+
+TEST_F(DumpSchemaTest, AHandMadeChangeShowsUpInTheCheck) {
+    ASSERT_EQ(belay("migrate", {"-q"}).exit_code, 0);
+    TestDb(db()).exec("ALTER TABLE users ADD COLUMN nick TEXT;");
+    ASSERT_EQ(belay("dump-schema", {"--out", (dir() / "schema.sql").string()}).exit_code, 0);
+    auto check = run_raw(
+        {"db", "dump-schema", "--check", "schema.sql", "--migrations", migrations().string()});
+    EXPECT_EQ(check.exit_code, 6) << describe(check);
+    EXPECT_NE(check.out.find("extra schema line: CREATE TABLE users"), std::string::npos)
+        << check.out;
+}
+
+TEST_F(DumpSchemaTest, AMissingDatabaseIsAUsageError) {
+    auto result = belay("dump-schema");
+    EXPECT_EQ(result.exit_code, 2) << describe(result);
+    EXPECT_FALSE(fs::exists(db()));
+}
+
+}  // namespace
+}  // namespace belay::testing
