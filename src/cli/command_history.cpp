@@ -25,8 +25,8 @@ void print_edit_text(const HistoryEditOptions& options, const HistoryEditReport&
     for (const auto& change : report.changes) {
         fmt::print("  {}\n", change);
     }
-    fmt::print("Now at version {} (was {}). To undo: {}\n", report.version_after,
-               report.version_before, report.restore_command);
+    fmt::print("Now at version {} (was {}).{}\n", report.version_after, report.version_before,
+               report.restore_command.empty() ? "" : " To undo: " + report.restore_command);
 }
 
 nlohmann::json edit_to_json(const HistoryEditOptions& options, const HistoryEditReport& report) {

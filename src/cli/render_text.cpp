@@ -98,8 +98,8 @@ void print_run_text(const RunReport& report) {
             fmt::print("{} is up to date at version {}; nothing to do\n", report.database,
                        report.version_before);
         } else {
-            fmt::print("{} is at version {}: no migration is applied, nothing to revert\n",
-                       report.database, report.version_before);
+            fmt::print("{} is at version {}: nothing to revert\n", report.database,
+                       report.version_before);
         }
         return;
     }

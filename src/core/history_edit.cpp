@@ -47,9 +47,10 @@ Result<std::vector<HistoryChange>> plan_baseline(std::span<const Migration> migr
     if (!history.applied.empty() || !history.dirty.empty() || !history.failures.empty()) {
         return fail(ErrorCode::refused,
                     "db baseline is for a database belay has never migrated, and this one has "
-                    "history ({} applied migration(s)); nothing was changed. Use belay db status "
-                    "to see it, or belay db force VERSION to rewrite it",
-                    history.applied.size());
+                    "history ({} applied migration(s), {} dirty mark(s), {} failed attempt(s)); "
+                    "nothing was changed. Use belay db status to see it, or belay db force "
+                    "VERSION to rewrite it",
+                    history.applied.size(), history.dirty.size(), history.failures.size());
     }
     if (std::ranges::none_of(migrations, [&](const Migration& m) { return m.version == target; })) {
         return fail(ErrorCode::invalid_input,
@@ -70,18 +71,22 @@ Result<std::vector<HistoryChange>> plan_baseline(std::span<const Migration> migr
 std::vector<HistoryChange> plan_repair(const Plan& plan, std::vector<std::string>& notes) {
     std::vector<HistoryChange> changes;
     for (const auto& entry : plan.entries) {
+        // One entry may need several changes (a dirty step whose file was then edited).
         if (entry.status == MigrationStatus::dirty) {
             changes.push_back(clear_marks(entry, "dirty mark"));
         } else if (entry.last_failure) {
             changes.push_back(clear_marks(entry, "failed attempt"));
-        } else if (entry.status == MigrationStatus::modified) {
+        }
+        if (entry.applied && entry.migration &&
+            entry.applied->checksum != entry.migration->checksum) {
             changes.push_back(HistoryChange{
                 HistoryChange::Kind::update_checksum, entry.applied->version, entry.name, nullptr,
                 entry.migration->checksum,
                 fmt::format("re-record the checksum of {}_{}: {} -> {}", entry.applied->version,
                             entry.name, entry.applied->checksum.substr(0, 12),
                             entry.migration->checksum.substr(0, 12))});
-        } else if (entry.status == MigrationStatus::missing) {
+        }
+        if (entry.applied && !entry.migration) {
             notes.push_back(fmt::format(
                 "{}_{} is applied but its file is gone; restore the file, or remove its row with "
                 "belay db force",

@@ -1,5 +1,7 @@
 #include "engine/history_edit.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -101,19 +103,41 @@ Result<void> apply_edit(sqlite::Database& db, const HistoryEditOptions& options,
     if (!transaction) {
         return std::unexpected(transaction.error());
     }
-    if (auto ok = snapshot_before_edit(options, report); !ok) {
-        return ok;
+    // A new, empty database has nothing a snapshot could keep.
+    auto objects_before = db.query_int("SELECT count(*) FROM sqlite_schema");
+    if (!objects_before) {
+        return std::unexpected(objects_before.error());
+    }
+    if (*objects_before > 0) {
+        if (auto ok = snapshot_before_edit(options, report); !ok) {
+            return ok;
+        }
+    } else {
+        report.notes.push_back("the database is empty: no snapshot is needed");
     }
     sqlite::HistoryStore history(db, options.db.history_table);
     auto ok = history.create_tables();
     auto objects = ok ? sqlite::read_schema_objects(db, options.db.history_table)
                       : std::unexpected(ok.error());
-    ok = objects ? history.record_schema(*objects) : std::unexpected(objects.error());
+    ok = objects ? ok : std::unexpected(objects.error());
     const auto fingerprint = objects ? sqlite::fingerprint_of(*objects) : std::string();
     for (const auto& change : changes) {
         ok = ok ? apply_change(history, change, fingerprint) : ok;
         if (ok) {
             report.changes.push_back(change.description);
+        }
+    }
+    // Rows recorded as applied declare the schema as it is now to be theirs: it becomes the
+    // reference for drift, and that is a change the operator is shown. Repair and removals
+    // leave the reference alone, so drift stays visible.
+    const bool adds_rows = std::ranges::any_of(changes, [](const HistoryChange& change) {
+        return change.kind == HistoryChange::Kind::add_row;
+    });
+    if (ok && adds_rows) {
+        ok = history.record_schema(*objects);
+        if (ok) {
+            report.changes.push_back(
+                "record the schema as it is now as the reference for db check's drift check");
         }
     }
     ok = ok ? transaction->commit() : ok;

@@ -237,7 +237,13 @@ Result<std::filesystem::path> move_aside(const std::filesystem::path& database) 
         return std::unexpected(ok.error());
     }
     if (auto moved = move_companions(database, aside); !moved) {
-        return std::unexpected(moved.error());
+        // Put the database back where it was, so a failed move changes nothing.
+        if (rename_no_replace(aside, database)) {
+            return std::unexpected(moved.error());
+        }
+        auto error = moved.error();
+        error.message += fmt::format("; the database itself is now at {}", aside.string());
+        return std::unexpected(error);
     }
     return aside;
 }

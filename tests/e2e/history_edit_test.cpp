@@ -169,3 +169,51 @@ TEST_F(HistoryEditTest, ForceOfAnUnknownVersionOrAMissingDatabaseIsAUsageError) 
 
 }  // namespace
 }  // namespace belay::testing
+
+namespace belay::testing {
+namespace {
+
+TEST_F(HistoryEditTest, RepairLeavesDriftVisibleAndHandlesADirtyModifiedStepInOneRun) {
+    write_migration("0001_users.sql", up_only("CREATE TABLE users (id INTEGER PRIMARY KEY);"));
+    write_migration("0002_half.sql", R"(-- +migrate Up
+CREATE TABLE half (x);
+-- +migrate Down notransaction
+DROP TABLE half;
+INSERT INTO no_such_table VALUES (1);
+)");
+    ASSERT_EQ(belay("migrate", {"--no-backup"}).exit_code, 0);
+    ASSERT_EQ(belay("down", {"--no-backup"}).exit_code, 1) << "the NoTransaction Down fails";
+    // By hand: the table comes back, and the Down is fixed in the file.
+    TestDb(db()).exec("CREATE TABLE half (x); CREATE TABLE sneaky (y);");
+    write_migration("0002_half.sql", R"(-- +migrate Up
+CREATE TABLE half (x);
+-- +migrate Down notransaction
+DROP TABLE half;
+)");
+    auto repaired = belay("repair", {"--yes", "--json"});
+    ASSERT_EQ(repaired.exit_code, 0) << describe(repaired);
+    const auto changes = repaired.json().at("changes").dump();
+    EXPECT_NE(changes.find("clear the dirty mark of 0002_half"), std::string::npos) << changes;
+    EXPECT_NE(changes.find("re-record the checksum of 0002_half"), std::string::npos)
+        << "one run handles both\n"
+        << changes;
+    auto check = belay("check");
+    EXPECT_EQ(check.exit_code, 6) << "repair does not accept the hand-made table\n"
+                                  << describe(check);
+    EXPECT_NE(check.out.find("sneaky"), std::string::npos) << check.out;
+    ASSERT_EQ(belay("down", {"--no-backup"}).exit_code, 0);
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0001"}));
+}
+
+TEST_F(HistoryEditTest, BaselineOfAnEmptyDatabaseNeedsNoSnapshot) {
+    write_three();
+    write_file("app.db", "");
+    auto result = belay("baseline", {"0001"});
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_NE(result.out.find("no snapshot is needed"), std::string::npos) << result.out;
+    EXPECT_TRUE(names_ending_with(dir(), ".bak").empty());
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0001"}));
+}
+
+}  // namespace
+}  // namespace belay::testing

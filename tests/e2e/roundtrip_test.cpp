@@ -79,6 +79,33 @@ ALTER TABLE users_old RENAME TO users;
         << problems;
 }
 
+TEST_F(RoundtripTest, ADownThatLosesConstraintsIsAFinding) {
+    write_migration("0001_items.sql", R"(-- +migrate Up
+CREATE TABLE items (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT COLLATE NOCASE,
+                    qty INTEGER CHECK (qty > 0)) STRICT;
+-- +migrate Down
+DROP TABLE items;
+)");
+    write_migration("0002_add_note.sql", R"(-- +migrate Up
+ALTER TABLE items ADD COLUMN note TEXT;
+-- +migrate Down
+CREATE TABLE items_old (id INTEGER PRIMARY KEY, name TEXT, qty INTEGER);
+INSERT INTO items_old SELECT id, name, qty FROM items;
+DROP TABLE items;
+ALTER TABLE items_old RENAME TO items;
+)");
+    auto result = roundtrip({"--json"});
+    EXPECT_EQ(result.exit_code, 6) << describe(result);
+    const auto problems =
+        result.json().at("roundtrip").at("migrations").at(1).at("problems").dump();
+    for (const auto* lost :
+         {"missing: check items: (qty > 0)", "missing: column items.name collate NOCASE",
+          "missing: column items.id collate BINARY autoincrement=1",
+          "missing: table items strict=1"}) {
+        EXPECT_NE(problems.find(lost), std::string::npos) << lost << "\n" << problems;
+    }
+}
+
 TEST_F(RoundtripTest, AFailingDownIsAFindingAndNoDownIsNot) {
     write_migration("0001_users.sql", up_only("CREATE TABLE users (id INTEGER PRIMARY KEY);"));
     write_migration("0002_posts.sql", R"(-- +migrate Up
