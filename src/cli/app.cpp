@@ -31,6 +31,8 @@ constexpr CommandEntry k_commands[] = {
     {"redo", "revert the newest applied migration and apply it again", command_redo},
     {"reset", "revert every applied migration (asks first)", command_reset},
     {"refresh", "reset, then migrate (asks first)", command_refresh},
+    {"adopt", "turn goose's, golang-migrate's, dbmate's or sql-migrate's history into belay's",
+     command_adopt},
     {"baseline", "record migrations up to VERSION as applied, without running them",
      command_baseline},
     {"repair", "clear failed and dirty marks, re-record changed checksums (asks first)",

@@ -26,6 +26,7 @@ int command_down(const Arguments& args);
 int command_redo(const Arguments& args);
 int command_reset(const Arguments& args);
 int command_refresh(const Arguments& args);
+int command_adopt(const Arguments& args);
 int command_baseline(const Arguments& args);
 int command_repair(const Arguments& args);
 int command_force(const Arguments& args);

@@ -1,4 +1,5 @@
-// `db baseline VERSION`, `db repair`, `db force VERSION`: history edits, each after a snapshot.
+// `db adopt`, `db baseline VERSION`, `db repair`, `db force VERSION`: history edits, each after
+// a snapshot.
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -46,7 +47,7 @@ nlohmann::json edit_to_json(const HistoryEditOptions& options, const HistoryEdit
 
 int run_edit(const std::string& command, HistoryEdit edit, const Arguments& args) {
     po::variables_map vm;
-    const bool takes_version = edit != HistoryEdit::repair;
+    const bool takes_version = edit == HistoryEdit::baseline || edit == HistoryEdit::force;
     auto common = parse_command(
         command, args,
         takes_version ? std::vector<std::string>{"version"} : std::vector<std::string>{}, true, vm);
@@ -58,6 +59,9 @@ int run_edit(const std::string& command, HistoryEdit edit, const Arguments& args
     options.edit = edit;
     options.assume_yes = vm.count("yes") != 0 && vm["yes"].as<bool>();
     options.confirm = terminal_confirmation();
+    if (vm.count("from")) {
+        options.from_tool = vm["from"].as<std::string>();
+    }
     if (takes_version) {
         const auto text = vm.count("version") ? vm["version"].as<std::string>() : std::string();
         options.target = Version::parse(text);
@@ -84,6 +88,10 @@ int run_edit(const std::string& command, HistoryEdit edit, const Arguments& args
 }
 
 }  // namespace
+
+int command_adopt(const Arguments& args) {
+    return run_edit("adopt", HistoryEdit::adopt, args);
+}
 
 int command_baseline(const Arguments& args) {
     return run_edit("baseline", HistoryEdit::baseline, args);

@@ -95,6 +95,9 @@ po::options_description command_options_description(const std::string& name) {
         add("keep", po::value<int>()->value_name("N"), "keep the newest N backups (default 10)");
         add("keep-days", po::value<int>()->value_name("D"), "keep backups younger than D days");
         add("dry-run", po::bool_switch(), "only show what would be removed");
+    } else if (command == "adopt") {
+        add("from", po::value<std::string>()->value_name("TOOL"),
+            "goose, sql-migrate, golang-migrate or dbmate (default: the table found)");
     } else if (command == "dump-schema") {
         add("out", po::value<std::string>()->value_name("FILE"),
             "write the dump to FILE (replacing it) instead of stdout");

@@ -3,11 +3,14 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace belay {
 
 std::string_view to_string(HistoryEdit edit) {
     switch (edit) {
+        case HistoryEdit::adopt:
+            return "adopt";
         case HistoryEdit::baseline:
             return "baseline";
         case HistoryEdit::repair:
@@ -27,7 +30,8 @@ HistoryChange add_row(const Migration& migration) {
                          &migration,
                          migration.checksum,
                          fmt::format("record {}_{} as applied (it is not run)",
-                                     migration.version.text(), migration.name)};
+                                     migration.version.text(), migration.name),
+                         {}};
 }
 
 HistoryChange clear_marks(const PlanEntry& entry, std::string_view what) {
@@ -37,7 +41,8 @@ HistoryChange clear_marks(const PlanEntry& entry, std::string_view what) {
         entry.name,
         nullptr,
         {},
-        fmt::format("clear the {} of {}_{}", what, entry.version.text(), entry.name)};
+        fmt::format("clear the {} of {}_{}", what, entry.version.text(), entry.name),
+        {}};
 }
 
 }  // namespace
@@ -80,11 +85,15 @@ std::vector<HistoryChange> plan_repair(const Plan& plan, std::vector<std::string
         if (entry.applied && entry.migration &&
             entry.applied->checksum != entry.migration->checksum) {
             changes.push_back(HistoryChange{
-                HistoryChange::Kind::update_checksum, entry.applied->version, entry.name, nullptr,
+                HistoryChange::Kind::update_checksum,
+                entry.applied->version,
+                entry.name,
+                nullptr,
                 entry.migration->checksum,
                 fmt::format("re-record the checksum of {}_{}: {} -> {}", entry.applied->version,
                             entry.name, entry.applied->checksum.substr(0, 12),
-                            entry.migration->checksum.substr(0, 12))});
+                            entry.migration->checksum.substr(0, 12)),
+                {}});
         }
         if (entry.applied && !entry.migration) {
             notes.push_back(fmt::format(
@@ -123,8 +132,87 @@ Result<std::vector<HistoryChange>> plan_force(const Plan& plan, const Version& t
                 nullptr,
                 {},
                 fmt::format("remove {}_{} from the history (what it changed in the schema stays)",
-                            entry.applied->version, entry.name)});
+                            entry.applied->version, entry.name),
+                {}});
         }
+    }
+    return changes;
+}
+
+Result<std::vector<HistoryChange>> plan_adopt(std::span<const Migration> migrations,
+                                              const History& history,
+                                              const ForeignHistory& foreign) {
+    if (!history.applied.empty()) {
+        return fail(ErrorCode::refused,
+                    "db adopt: belay's history already has {} applied migration(s); nothing was "
+                    "changed. {} stays as it is",
+                    history.applied.size(), foreign.table);
+    }
+    const auto file_of = [&](const std::string& version) -> const Migration* {
+        const auto parsed = Version::parse(version);
+        const auto it = std::ranges::find_if(
+            migrations, [&](const Migration& m) { return parsed && m.version == *parsed; });
+        return it == migrations.end() ? nullptr : &*it;
+    };
+    std::vector<std::string> missing;
+    std::vector<HistoryChange> changes{
+        HistoryChange{HistoryChange::Kind::keep_table,
+                      {},
+                      foreign.table,
+                      nullptr,
+                      {},
+                      fmt::format("keep {}'s table {} as belay_adopted_{}", foreign.tool,
+                                  foreign.table, foreign.table),
+                      {}}};
+    auto rows = foreign.applied;
+    std::optional<std::string> dirty;
+    if (foreign.up_to) {
+        const auto limit = Version::parse(*foreign.up_to);
+        if (!limit || file_of(*foreign.up_to) == nullptr) {
+            missing.push_back(*foreign.up_to);
+        }
+        for (const auto& migration : migrations) {
+            if (limit && !(*limit < migration.version)) {
+                if (foreign.dirty && migration.version == *limit) {
+                    dirty = migration.version.text();
+                } else {
+                    rows.push_back({migration.version.text(), {}});
+                }
+            }
+        }
+    }
+    for (const auto& row : rows) {
+        const auto* migration = file_of(row.version);
+        if (migration == nullptr) {
+            missing.push_back(row.version);
+            continue;
+        }
+        auto change = add_row(*migration);
+        change.applied_at = row.applied_at;
+        change.description = fmt::format("record {}_{} as applied ({} applied it{})",
+                                         migration->version.text(), migration->name, foreign.tool,
+                                         row.applied_at.empty() ? "" : " at " + row.applied_at);
+        changes.push_back(std::move(change));
+    }
+    if (dirty) {
+        const auto* migration = file_of(*dirty);
+        if (migration != nullptr) {
+            changes.push_back(HistoryChange{
+                HistoryChange::Kind::mark_dirty,
+                migration->version.text(),
+                migration->name,
+                migration,
+                {},
+                fmt::format("mark {}_{} dirty ({} left it dirty: it may be partly applied)",
+                            migration->version.text(), migration->name, foreign.tool),
+                {}});
+        }
+    }
+    if (!missing.empty()) {
+        return fail(ErrorCode::invalid_input,
+                    "db adopt: {} records version(s) {} but no migration file has them; put the "
+                    "files in {} (from version control) and run it again. Nothing was changed",
+                    foreign.table, fmt::join(missing, ", "), "the migrations directory");
     }
     return changes;
 }

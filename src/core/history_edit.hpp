@@ -17,6 +17,7 @@
 namespace belay {
 
 enum class HistoryEdit {
+    adopt,     // turn another tool's history table into belay's
     baseline,  // record migrations as applied on a database that existed before belay
     repair,    // clear failed and dirty marks, re-record changed checksums
     force,     // make the history say exactly "everything up to VERSION is applied"
@@ -30,14 +31,40 @@ struct HistoryChange {
         remove_row,       // delete the history row of `version` (its schema stays as it is)
         update_checksum,  // re-record the checksum of `version` as `checksum`
         clear_marks,      // remove the dirty mark and failed attempt of `version`
+        mark_dirty,       // record `version` as a NoTransaction step that did not finish
+        keep_table,       // rename another tool's table `name` to belay_adopted_<name>
     };
     Kind kind = Kind::add_row;
     std::string version;  // as written (the file's spelling, or the history's for removals)
     std::string name;
     const Migration* migration = nullptr;  // for add_row
-    std::string checksum;                  // for update_checksum
+    std::string checksum;                  // for add_row and update_checksum
     std::string description;               // one line for the operator
+    std::string applied_at;                // for add_row: when, if known (else now)
 };
+
+// What another tool's history table says (read by sqlite::read_foreign_history).
+struct ForeignHistory {
+    std::string tool;   // "goose", "golang-migrate", "dbmate", "sql-migrate"
+    std::string table;  // its table, e.g. goose_db_version
+    struct Row {
+        std::string version;     // digits, as the tool stored them
+        std::string applied_at;  // UTC ISO-8601 when the tool recorded it, else empty
+    };
+    std::vector<Row> applied;  // goose, dbmate, sql-migrate: each applied version, ascending
+    // golang-migrate: every migration up to this version is applied, this one too unless dirty
+    std::optional<std::string> up_to;
+    bool dirty = false;  // golang-migrate's dirty flag: `up_to` may be partly applied
+};
+
+// The changes that turn `foreign` into belay's history: a row for each applied version (with
+// the tool's time where it kept one) and a dirty mark for golang-migrate's dirty version.
+// The first change keeps the tool's table under the name belay_adopted_<table>. Refuses
+// (refused) when belay's history already has rows; invalid_input when a version has no
+// migration file (listing them all).
+Result<std::vector<HistoryChange>> plan_adopt(std::span<const Migration> migrations,
+                                              const History& history,
+                                              const ForeignHistory& foreign);
 
 // Every migration up to `target` recorded as applied. Refuses (refused) a database that already
 // has history rows or marks; invalid_input when no file has version `target`.

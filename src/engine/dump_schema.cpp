@@ -49,7 +49,7 @@ Result<std::string> dump_database(sqlite::Database& db, const std::string& histo
     auto objects = statements_of(
         db, fmt::format("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL "
                         "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-                        "AND name NOT IN ('belay_failures', 'belay_dirty', 'belay_schema') "
+                        "AND NOT (type = 'table' AND name LIKE 'belay\\_%' ESCAPE '\\') "
                         "AND NOT (type = 'table' AND name = {0} COLLATE NOCASE) "
                         "ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 "
                         "WHEN 'view' THEN 2 ELSE 3 END, name",

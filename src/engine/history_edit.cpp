@@ -1,6 +1,8 @@
 #include "engine/history_edit.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <span>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -12,7 +14,9 @@
 #include "engine/run_lock.hpp"
 #include "engine/shell_quote.hpp"
 #include "sqlite/database.hpp"
+#include "sqlite/foreign_history.hpp"
 #include "sqlite/history_store.hpp"
+#include "sqlite/identifiers.hpp"
 #include "sqlite/schema_inspection.hpp"
 #include "sqlite/snapshot.hpp"
 #include "sqlite/transaction.hpp"
@@ -23,11 +27,14 @@ namespace {
 
 Result<std::vector<HistoryChange>> plan_edit(const HistoryEditOptions& options,
                                              const MigrationSet& set, const History& history,
+                                             const std::optional<ForeignHistory>& foreign,
                                              HistoryEditReport& report) {
     const auto plan = build_plan(set.migrations, history);
     report.version_before = plan.current_version;
     report.version_after = plan.current_version;
     switch (options.edit) {
+        case HistoryEdit::adopt:
+            return plan_adopt(set.migrations, history, *foreign);
         case HistoryEdit::baseline:
             return plan_baseline(set.migrations, history, *options.target);
         case HistoryEdit::repair:
@@ -40,7 +47,9 @@ Result<std::vector<HistoryChange>> plan_edit(const HistoryEditOptions& options,
 
 Result<void> confirm_edit(const HistoryEditOptions& options,
                           const std::vector<HistoryChange>& changes) {
-    if (options.edit == HistoryEdit::baseline || options.assume_yes) {
+    // adopt and baseline only add what is true and keep everything: no question needed.
+    if (options.edit == HistoryEdit::baseline || options.edit == HistoryEdit::adopt ||
+        options.assume_yes) {
         return {};
     }
     std::vector<std::string> lines;
@@ -61,13 +70,21 @@ Result<void> confirm_edit(const HistoryEditOptions& options,
 }
 
 // `fingerprint`: the schema as it is now, which an added row declares to be its result.
-Result<void> apply_change(sqlite::HistoryStore& history, const HistoryChange& change,
-                          const std::string& fingerprint) {
+Result<void> apply_change(sqlite::Database& db, sqlite::HistoryStore& history,
+                          const HistoryChange& change, const std::string& fingerprint) {
     switch (change.kind) {
         case HistoryChange::Kind::add_row:
-            return history.record_applied(
-                AppliedMigration{change.version, change.name, change.checksum,
-                                 sqlite::utc_now_iso8601(), 0, fingerprint});
+            return history.record_applied(AppliedMigration{
+                change.version, change.name, change.checksum,
+                change.applied_at.empty() ? sqlite::utc_now_iso8601() : change.applied_at, 0,
+                fingerprint});
+        case HistoryChange::Kind::mark_dirty:
+            return history.mark_dirty(
+                DirtyMark{change.version, change.name, sqlite::utc_now_iso8601()});
+        case HistoryChange::Kind::keep_table:
+            return db.exec(fmt::format("ALTER TABLE {} RENAME TO {}",
+                                       sqlite::quote_identifier(change.name),
+                                       sqlite::quote_identifier("belay_adopted_" + change.name)));
         case HistoryChange::Kind::remove_row:
             return history.record_reverted(change.version);
         case HistoryChange::Kind::update_checksum:
@@ -116,13 +133,23 @@ Result<void> apply_edit(sqlite::Database& db, const HistoryEditOptions& options,
         report.notes.push_back("the database is empty: no snapshot is needed");
     }
     sqlite::HistoryStore history(db, options.db.history_table);
-    auto ok = history.create_tables();
+    Result<void> ok;
+    std::size_t next = 0;
+    // Another tool's table goes out of the way first: it may have the history table's name.
+    if (!changes.empty() && changes.front().kind == HistoryChange::Kind::keep_table) {
+        ok = apply_change(db, history, changes.front(), {});
+        if (ok) {
+            report.changes.push_back(changes.front().description);
+        }
+        next = 1;
+    }
+    ok = ok ? history.create_tables() : ok;
     auto objects = ok ? sqlite::read_schema_objects(db, options.db.history_table)
                       : std::unexpected(ok.error());
     ok = objects ? ok : std::unexpected(objects.error());
     const auto fingerprint = objects ? sqlite::fingerprint_of(*objects) : std::string();
-    for (const auto& change : changes) {
-        ok = ok ? apply_change(history, change, fingerprint) : ok;
+    for (const auto& change : std::span(changes).subspan(next)) {
+        ok = ok ? apply_change(db, history, change, fingerprint) : ok;
         if (ok) {
             report.changes.push_back(change.description);
         }
@@ -146,6 +173,25 @@ Result<void> apply_edit(sqlite::Database& db, const HistoryEditOptions& options,
         report.changes.clear();
     }
     return ok;
+}
+
+bool iequal(std::string_view a, std::string_view b) {
+    return std::ranges::equal(a, b, [](char x, char y) {
+        return std::tolower(static_cast<unsigned char>(x)) ==
+               std::tolower(static_cast<unsigned char>(y));
+    });
+}
+
+Result<std::optional<ForeignHistory>> read_foreign_for_adopt(sqlite::Database& db,
+                                                             const HistoryEditOptions& options) {
+    auto foreign = sqlite::read_foreign_history(db, options.from_tool);
+    if (foreign && !*foreign) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: no other tool's history table here (goose_db_version, gorp_migrations, "
+                    "or a schema_migrations of golang-migrate or dbmate); nothing to adopt",
+                    options.db.database.string());
+    }
+    return foreign;
 }
 
 }  // namespace
@@ -172,9 +218,18 @@ Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options) {
     }
     auto db = sqlite::Database::open(options.db.database, sqlite::OpenMode::read_write,
                                      options.db.lock_timeout);
-    auto history = db ? read_history(*db, options.db.history_table) : std::unexpected(db.error());
-    auto changes =
-        history ? plan_edit(options, *set, *history, report) : std::unexpected(history.error());
+    auto foreign = db && options.edit == HistoryEdit::adopt
+                       ? read_foreign_for_adopt(*db, options)
+                       : Result<std::optional<ForeignHistory>>(std::nullopt);
+    // The other tool's table may carry the history table's name: belay's history is empty then.
+    const bool replaces_history =
+        foreign && *foreign && iequal((*foreign)->table, options.db.history_table);
+    auto history = !db                ? Result<History>(std::unexpected(db.error()))
+                   : !foreign         ? Result<History>(std::unexpected(foreign.error()))
+                   : replaces_history ? Result<History>(History{})
+                                      : read_history(*db, options.db.history_table);
+    auto changes = history ? plan_edit(options, *set, *history, *foreign, report)
+                           : std::unexpected(history.error());
     if (!changes) {
         return std::unexpected(changes.error());
     }

@@ -1,4 +1,5 @@
-// `db baseline`, `db repair` and `db force`: edits of the history alone, each after a snapshot.
+// `db adopt`, `db baseline`, `db repair` and `db force`: edits of the history alone, each after
+// a snapshot.
 #pragma once
 
 #include <functional>
@@ -15,6 +16,8 @@ struct HistoryEditOptions {
     DatabaseOptions db;
     HistoryEdit edit = HistoryEdit::repair;
     std::optional<Version> target;  // baseline and force: VERSION
+    std::optional<std::string>
+        from_tool;  // adopt --from: goose, sql-migrate, golang-migrate, dbmate
     // repair and force rewrite what belay knows: they run only with assume_yes (--yes) or when
     // confirm returns true for the question (empty: no terminal to ask on, refused).
     bool assume_yes = false;

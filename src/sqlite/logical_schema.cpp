@@ -20,7 +20,7 @@ constexpr const char* k_facts = R"(
 WITH objects AS (
     SELECT type, name, tbl_name, coalesce(sql, '') AS sql FROM sqlite_schema
     WHERE name NOT LIKE 'sqlite\_%' ESCAPE '\'
-      AND NOT (type = 'table' AND name IN ('belay_failures', 'belay_dirty', 'belay_schema'))
+      AND NOT (type = 'table' AND name LIKE 'belay\_%' ESCAPE '\')
       AND NOT (type = 'table' AND name = {history} COLLATE NOCASE)),
 tables AS (SELECT name FROM objects WHERE type = 'table')
 SELECT 'table ' || t.name FROM tables AS t
@@ -107,13 +107,12 @@ std::vector<std::string> check_clauses(const std::string& sql) {
 // table's CHECK constraints.
 Result<std::vector<std::string>> column_and_check_facts(Database& db,
                                                         const std::string& history_table) {
-    auto rows = query_rows(
-        db, fmt::format("SELECT m.name, c.name, m.sql FROM sqlite_schema AS m, "
-                        "pragma_table_xinfo(m.name) AS c WHERE m.type = 'table' "
-                        "AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-                        "AND m.name NOT IN ('belay_failures', 'belay_dirty', 'belay_schema') "
-                        "AND m.name <> {} COLLATE NOCASE ORDER BY m.name, c.cid",
-                        quote_literal(history_table)));
+    auto rows = query_rows(db, fmt::format("SELECT m.name, c.name, m.sql FROM sqlite_schema AS m, "
+                                           "pragma_table_xinfo(m.name) AS c WHERE m.type = 'table' "
+                                           "AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+                                           "AND m.name NOT LIKE 'belay\\_%' ESCAPE '\\' "
+                                           "AND m.name <> {} COLLATE NOCASE ORDER BY m.name, c.cid",
+                                           quote_literal(history_table)));
     if (!rows) {
         return std::unexpected(rows.error());
     }

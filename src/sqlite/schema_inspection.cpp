@@ -52,7 +52,7 @@ Result<std::vector<SchemaObject>> read_schema_objects(Database& db,
     auto statement = db.prepare(
         "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_schema "
         "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-        "AND NOT (type = 'table' AND name IN ('belay_failures', 'belay_dirty', 'belay_schema')) "
+        "AND NOT (type = 'table' AND name LIKE 'belay\\_%' ESCAPE '\\') "
         "AND NOT (type = 'table' AND name = ?1 COLLATE NOCASE) ORDER BY type, name");
     if (!statement) {
         return std::unexpected(statement.error());

@@ -1,0 +1,167 @@
+#include "sqlite/foreign_history.hpp"
+
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "sqlite/database.hpp"
+#include "sqlite/identifiers.hpp"
+#include "sqlite/schema_inspection.hpp"
+
+namespace belay::sqlite {
+
+namespace {
+
+Result<std::set<std::string>> columns_of(Database& db, const std::string& table) {
+    auto rows = query_rows(db, "SELECT name FROM pragma_table_info(" + quote_literal(table) + ")");
+    if (!rows) {
+        return std::unexpected(rows.error());
+    }
+    std::set<std::string> columns;
+    for (const auto& row : *rows) {
+        columns.insert(row.at(0));
+    }
+    return columns;
+}
+
+// "2024-01-02 03:04:05..." (SQLite's CURRENT_TIMESTAMP, Go's time text) -> ISO-8601 UTC;
+// anything else -> "" (belay then records the time of the adoption).
+std::string iso_time(const std::string& text) {
+    if (text.size() < 19 || text[4] != '-' || text[7] != '-' ||
+        (text[10] != ' ' && text[10] != 'T')) {
+        return {};
+    }
+    return text.substr(0, 10) + "T" + text.substr(11, 8) + "Z";
+}
+
+std::string digits_prefix(const std::string& text) {
+    std::size_t end = 0;
+    while (end < text.size() && text[end] >= '0' && text[end] <= '9') {
+        ++end;
+    }
+    return text.substr(0, end);
+}
+
+Result<ForeignHistory> read_goose(Database& db) {
+    auto rows = query_rows(db,
+                           "SELECT version_id, is_applied, coalesce(tstamp, '') FROM "
+                           "goose_db_version WHERE version_id > 0 ORDER BY id");
+    if (!rows) {
+        return std::unexpected(rows.error());
+    }
+    // The latest row of a version decides: goose writes a row with is_applied = 0 on down.
+    std::map<std::string, std::pair<bool, std::string>> latest;
+    for (const auto& row : *rows) {
+        latest[row.at(0)] = {row.at(1) != "0" && row.at(1) != "false", iso_time(row.at(2))};
+    }
+    ForeignHistory history{"goose", "goose_db_version", {}, std::nullopt, false};
+    for (const auto& [version, state] : latest) {
+        if (state.first) {
+            history.applied.push_back({version, state.second});
+        }
+    }
+    return history;
+}
+
+Result<ForeignHistory> read_listing(Database& db, const std::string& tool, const std::string& table,
+                                    const std::string& select) {
+    auto rows = query_rows(db, select);
+    if (!rows) {
+        return std::unexpected(rows.error());
+    }
+    ForeignHistory history{tool, table, {}, std::nullopt, false};
+    for (const auto& row : *rows) {
+        const auto version = digits_prefix(row.at(0));
+        if (!version.empty()) {
+            history.applied.push_back({version, row.size() > 1 ? iso_time(row.at(1)) : ""});
+        }
+    }
+    return history;
+}
+
+Result<ForeignHistory> read_golang_migrate(Database& db) {
+    auto rows = query_rows(db, "SELECT version, dirty FROM schema_migrations LIMIT 1");
+    if (!rows) {
+        return std::unexpected(rows.error());
+    }
+    ForeignHistory history{"golang-migrate", "schema_migrations", {}, std::nullopt, false};
+    if (!rows->empty()) {
+        history.up_to = rows->front().at(0);
+        history.dirty = rows->front().at(1) != "0" && rows->front().at(1) != "false";
+    }
+    return history;
+}
+
+Result<std::optional<ForeignHistory>> read_as(Database& db, const std::string& tool,
+                                              const std::set<std::string>& columns) {
+    const auto require_columns = [&](std::initializer_list<const char*> names) -> Result<void> {
+        for (const auto* name : names) {
+            if (!columns.contains(name)) {
+                return fail(ErrorCode::invalid_input,
+                            "{}: the {} history table has no column {}; is it really {}'s?",
+                            db.path().string(), tool, name, tool);
+            }
+        }
+        return {};
+    };
+    Result<void> ok;
+    Result<ForeignHistory> history = std::unexpected(Error{ErrorCode::invalid_input, ""});
+    if (tool == "goose") {
+        ok = require_columns({"id", "version_id", "is_applied"});
+        history = ok ? read_goose(db) : std::unexpected(ok.error());
+    } else if (tool == "sql-migrate") {
+        ok = require_columns({"id", "applied_at"});
+        history = ok ? read_listing(db, tool, "gorp_migrations",
+                                    "SELECT id, coalesce(applied_at, '') FROM gorp_migrations "
+                                    "ORDER BY id")
+                     : std::unexpected(ok.error());
+    } else if (tool == "golang-migrate") {
+        ok = require_columns({"version", "dirty"});
+        history = ok ? read_golang_migrate(db) : std::unexpected(ok.error());
+    } else {
+        ok = require_columns({"version"});
+        history = ok ? read_listing(db, tool, "schema_migrations",
+                                    "SELECT version FROM schema_migrations ORDER BY version")
+                     : std::unexpected(ok.error());
+    }
+    if (!history) {
+        return std::unexpected(history.error());
+    }
+    return std::optional(std::move(*history));
+}
+
+}  // namespace
+
+Result<std::optional<ForeignHistory>> read_foreign_history(Database& db,
+                                                           const std::optional<std::string>& tool) {
+    static const std::map<std::string, std::string> k_tables{
+        {"goose", "goose_db_version"},
+        {"sql-migrate", "gorp_migrations"},
+        {"golang-migrate", "schema_migrations"},
+        {"dbmate", "schema_migrations"}};
+    if (tool && !k_tables.contains(*tool)) {
+        return fail(ErrorCode::invalid_input,
+                    "--from {}: expected goose, sql-migrate, golang-migrate or dbmate", *tool);
+    }
+    for (const auto* candidate : {"goose", "sql-migrate", "golang-migrate", "dbmate"}) {
+        if (tool && *tool != candidate) {
+            continue;
+        }
+        auto columns = columns_of(db, k_tables.at(candidate));
+        if (!columns) {
+            return std::unexpected(columns.error());
+        }
+        if (columns->empty() || columns->contains("schema_fingerprint")) {
+            continue;  // absent, or belay's own history table
+        }
+        const bool golang = columns->contains("dirty");
+        if (!tool && std::string(candidate) == "golang-migrate" && !golang) {
+            continue;  // a schema_migrations without a dirty column is dbmate's
+        }
+        return read_as(db, candidate, *columns);
+    }
+    return std::optional<ForeignHistory>();
+}
+
+}  // namespace belay::sqlite

@@ -1,0 +1,100 @@
+// `db adopt`: another tool's history table becomes belay's, snapshot first, the old table kept.
+#include "e2e/harness.hpp"
+
+namespace belay::testing {
+namespace {
+
+class AdoptTest : public E2eTest {
+  protected:
+    void write_goose_three() {
+        for (const auto& [version, table] :
+             {std::pair{"00001", "a"}, {"00002", "b"}, {"00003", "c"}}) {
+            write_migration(std::string(version) + "_" + table + ".sql",
+                            std::string("-- +goose Up\nCREATE TABLE ") + table +
+                                " (x);\n-- +goose Down\nDROP TABLE " + table + ";\n");
+        }
+    }
+};
+
+TEST_F(AdoptTest, GooseHistoryBecomesBelaysAndTheOldTableIsKept) {
+    write_goose_three();
+    TestDb(db()).exec(
+        "CREATE TABLE goose_db_version (id INTEGER PRIMARY KEY AUTOINCREMENT, version_id INTEGER "
+        "NOT NULL, is_applied INTEGER NOT NULL, tstamp TIMESTAMP DEFAULT (datetime('now')));"
+        "INSERT INTO goose_db_version (version_id, is_applied, tstamp) VALUES "
+        "(0, 1, '2026-01-01 00:00:00'), (1, 1, '2026-01-02 10:00:00'),"
+        "(2, 1, '2026-01-03 10:00:00'), (3, 1, '2026-01-04 10:00:00'), (3, 0, '2026-01-05 "
+        "10:00:00');"
+        "CREATE TABLE a (x); CREATE TABLE b (x);");
+    const auto before = TestDb(db(), true).rows("SELECT * FROM goose_db_version ORDER BY id");
+
+    auto result = belay("adopt");
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_NE(
+        result.out.find("record 00001_a as applied (goose applied it at 2026-01-02T10:00:00Z)"),
+        std::string::npos)
+        << result.out;
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"00001", "00002"}))
+        << "goose's latest row for 3 says it was rolled back";
+    {
+        TestDb check(db(), true);
+        EXPECT_FALSE(check.has_object("goose_db_version"));
+        EXPECT_EQ(check.rows("SELECT * FROM belay_adopted_goose_db_version ORDER BY id"), before);
+        EXPECT_EQ(check.scalar("SELECT applied_at FROM schema_migrations WHERE version = '00002'"),
+                  "2026-01-03T10:00:00Z");
+    }
+    EXPECT_EQ(names_ending_with(dir(), ".bak").size(), 1u) << "a snapshot first";
+    ASSERT_EQ(belay("migrate", {"--no-backup"}).exit_code, 0);
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"00001", "00002", "00003"}));
+    EXPECT_EQ(belay("check").exit_code, 0);
+}
+
+TEST_F(AdoptTest, GolangMigratesDirtyFlagBecomesADirtyMark) {
+    write_migration("1_a.up.sql", "CREATE TABLE a (x);\n");
+    write_migration("2_b.up.sql", "CREATE TABLE b (x);\n");
+    write_migration("3_c.up.sql", "CREATE TABLE c (x);\n");
+    TestDb(db()).exec(
+        "CREATE TABLE schema_migrations (version uint64, dirty bool);"
+        "CREATE UNIQUE INDEX version_unique ON schema_migrations (version);"
+        "INSERT INTO schema_migrations VALUES (2, 1); CREATE TABLE a (x);");
+    EXPECT_EQ(belay("migrate").exit_code, 5) << "another tool's table is refused untouched";
+
+    auto result = belay("adopt", {"--json"});
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_EQ(result.json().at("operation"), "adopt");
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"1"}));
+    auto status = belay("status", {"--json"});
+    EXPECT_EQ(status.json()["migrations"][1]["status"], "dirty") << status.out;
+    EXPECT_EQ(belay("migrate").exit_code, 5) << "the dirty mark blocks runs, as it should";
+    EXPECT_TRUE(TestDb(db(), true).has_object("belay_adopted_schema_migrations"));
+}
+
+TEST_F(AdoptTest, DbmateHistoryAndTheRefusals) {
+    write_migration("20260101000000_a.sql", "-- migrate:up\nCREATE TABLE a (x);\n");
+    write_migration("20260102000000_b.sql", "-- migrate:up\nCREATE TABLE b (x);\n");
+    auto nothing = belay("adopt");
+    EXPECT_EQ(nothing.exit_code, 2) << "no database: " << describe(nothing);
+    TestDb(db()).exec("CREATE TABLE a (x);");
+    auto none = belay("adopt");
+    EXPECT_EQ(none.exit_code, 2) << describe(none);
+    EXPECT_NE(none.err.find("nothing to adopt"), std::string::npos) << none.err;
+
+    TestDb(db()).exec(
+        "CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY);"
+        "INSERT INTO schema_migrations VALUES ('20260101000000'), ('20251231000000');");
+    const auto before = database_contents(db());
+    auto missing = belay("adopt");
+    EXPECT_EQ(missing.exit_code, 2) << describe(missing);
+    EXPECT_NE(missing.err.find("20251231000000"), std::string::npos) << missing.err;
+    EXPECT_EQ(database_contents(db()), before) << "a refused adopt changes nothing";
+
+    TestDb(db()).exec("DELETE FROM schema_migrations WHERE version = '20251231000000';");
+    auto adopted = belay("adopt", {"--from", "dbmate"});
+    ASSERT_EQ(adopted.exit_code, 0) << describe(adopted);
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"20260101000000"}));
+    auto again = belay("adopt", {"--from", "goose"});
+    EXPECT_EQ(again.exit_code, 2) << describe(again);
+}
+
+}  // namespace
+}  // namespace belay::testing
