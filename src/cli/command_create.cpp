@@ -20,15 +20,22 @@ int command_create(const Arguments& args) {
                             common->json);
     }
     CreateOptions options{common->db.migrations_dir, vm["name"].as<std::string>(),
-                          vm["timestamp"].as<bool>()};
-    auto path = create_migration(options, std::chrono::system_clock::now());
-    if (!path) {
-        return report_error(path.error(), common->json);
+                          vm["timestamp"].as<bool>(), common->db.layout};
+    auto files = create_migration(options, std::chrono::system_clock::now());
+    if (!files) {
+        return report_error(files.error(), common->json);
     }
     if (common->json) {
-        fmt::print("{}\n", nlohmann::json{{"path", path->string()}}.dump(2));
+        auto paths = nlohmann::json::array();
+        for (const auto& file : *files) {
+            paths.push_back(file.string());
+        }
+        fmt::print("{}\n",
+                   nlohmann::json{{"path", files->front().string()}, {"files", paths}}.dump(2));
     } else {
-        fmt::print("{}\n", path->string());
+        for (const auto& file : *files) {
+            fmt::print("{}\n", file.string());
+        }
     }
     return 0;
 }

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/migration_parser.hpp"
+#include "core/migration_source.hpp"
 #include "core/utc_time.hpp"
 
 namespace belay {
@@ -92,8 +93,56 @@ Result<void> write_new_file(const std::filesystem::path& path, std::string_view 
 
 }  // namespace
 
-Result<std::filesystem::path> create_migration(const CreateOptions& options,
-                                               std::chrono::system_clock::time_point now) {
+namespace {
+
+// The newest version in `directory`: from file names for single files, else from what the
+// layout's reader finds.
+Result<std::optional<Version>> newest_in_layout(const std::filesystem::path& directory,
+                                                Layout layout) {
+    if (layout == Layout::sql_migrate || layout == Layout::goose || layout == Layout::dbmate) {
+        return newest_version(directory);
+    }
+    auto migrations = load_migrations(directory, layout);
+    if (!migrations) {
+        return std::unexpected(with_context(migrations.error(), "cannot find the newest version"));
+    }
+    return migrations->empty() ? std::nullopt : std::optional(migrations->back().version);
+}
+
+// The files of a new, empty migration: (path, contents).
+std::vector<std::pair<std::filesystem::path, std::string>> files_for(
+    Layout layout, const std::filesystem::path& directory, const std::string& version,
+    const std::string& name, std::chrono::system_clock::time_point now) {
+    const auto comment =
+        fmt::format("-- {}: describe what this migration changes and why.\n", name);
+    const auto single = [&](std::string_view up, std::string_view down) {
+        return std::vector<std::pair<std::filesystem::path, std::string>>{
+            {directory / fmt::format("{}_{}.sql", version, name),
+             fmt::format("{}\n{}\n\n\n{}\n\n", comment, up, down)}};
+    };
+    switch (layout) {
+        case Layout::goose:
+            return single("-- +goose Up", "-- +goose Down");
+        case Layout::dbmate:
+            return single("-- migrate:up", "-- migrate:down");
+        case Layout::golang_migrate:
+        case Layout::pop:
+            return {{directory / fmt::format("{}_{}.up.sql", version, name), comment},
+                    {directory / fmt::format("{}_{}.down.sql", version, name), comment}};
+        case Layout::diesel: {
+            const auto folder =
+                directory / fmt::format("{}_{}", format_utc(now, "%Y-%m-%d-%H%M%S"), name);
+            return {{folder / "up.sql", comment}, {folder / "down.sql", comment}};
+        }
+        default:
+            return single("-- +migrate Up", "-- +migrate Down");
+    }
+}
+
+}  // namespace
+
+Result<std::vector<std::filesystem::path>> create_migration(
+    const CreateOptions& options, std::chrono::system_clock::time_point now) {
     const auto name = normalise_migration_name(options.name);
     if (name.empty()) {
         return fail(ErrorCode::invalid_input,
@@ -106,30 +155,38 @@ Result<std::filesystem::path> create_migration(const CreateOptions& options,
         return fail(ErrorCode::invalid_input, "cannot create {}: {}",
                     options.migrations_dir.string(), ec.message());
     }
-    auto newest = newest_version(options.migrations_dir);
+    auto layout =
+        options.layout ? Result<Layout>(*options.layout) : detect_layout(options.migrations_dir);
+    auto newest = layout ? newest_in_layout(options.migrations_dir, *layout)
+                         : std::unexpected(layout.error());
     if (!newest) {
         return std::unexpected(newest.error());
     }
     std::string version;
-    if (options.timestamp) {
+    if (options.timestamp || *layout == Layout::diesel) {
         version = format_utc(now, "%Y%m%d%H%M%S");
     } else {
         version = *newest ? increment_version((*newest)->text()) : std::string("0001");
     }
     if (*newest && !(**newest < *Version::parse(version))) {
         return fail(ErrorCode::invalid_input,
-                    "{}: version {} would not be newer than the newest file's version {}",
+                    "{}: version {} would not be newer than the newest migration's version {}",
                     options.migrations_dir.string(), version, (*newest)->text());
     }
-    const auto path = options.migrations_dir / fmt::format("{}_{}.sql", version, name);
-    const auto contents = fmt::format(
-        "-- {}: describe what this migration changes and why.\n"
-        "\n-- +migrate Up\n\n\n-- +migrate Down\n\n",
-        name);
-    if (auto ok = write_new_file(path, contents); !ok) {
-        return std::unexpected(ok.error());
+    std::vector<std::filesystem::path> written;
+    for (const auto& [path, contents] :
+         files_for(*layout, options.migrations_dir, version, name, now)) {
+        std::filesystem::create_directories(path.parent_path(), ec);
+        auto ok = write_new_file(path, contents);
+        if (!ok) {
+            for (const auto& done : written) {
+                std::filesystem::remove(done, ec);  // all files of the migration, or none
+            }
+            return std::unexpected(ok.error());
+        }
+        written.push_back(path);
     }
-    return path;
+    return written;
 }
 
 }  // namespace belay

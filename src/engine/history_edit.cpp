@@ -240,7 +240,13 @@ Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options) {
         return std::unexpected(ok.error());
     }
     if (auto ok = apply_edit(*db, options, *changes, report); !ok) {
-        return std::unexpected(ok.error());
+        auto error = ok.error();
+        error.message += "\nThe change was rolled back: the history is as it was.";
+        if (report.snapshot) {
+            error.message += fmt::format(" The snapshot taken before it is {} ({}).",
+                                         *report.snapshot, report.restore_command);
+        }
+        return std::unexpected(error);
     }
     auto after = read_history(*db, options.db.history_table);
     report.version_after =

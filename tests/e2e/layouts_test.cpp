@@ -124,6 +124,32 @@ TEST_F(LayoutsTest, MixedLayoutsAreRefusedNamingAFileOfEach) {
     EXPECT_FALSE(fs::exists(db()));
 }
 
+TEST_F(LayoutsTest, CreateWritesInTheDirectorysLayout) {
+    write_migration("00001_users.sql", "-- +goose Up\nCREATE TABLE users (id);\n");
+    auto goose = belay("create", {"AddPosts"});
+    ASSERT_EQ(goose.exit_code, 0) << describe(goose);
+    EXPECT_EQ(goose.out, (migrations() / "00002_add_posts.sql").string() + "\n");
+    EXPECT_NE(read_file(migrations() / "00002_add_posts.sql").find("-- +goose Up"),
+              std::string::npos);
+    EXPECT_EQ(belay("status").exit_code, 0) << "the set still reads as one layout";
+
+    fs::remove_all(migrations());
+    write_migration("1_users.up.sql", "CREATE TABLE users (id);\n");
+    auto pairs = belay("create", {"add posts", "--json"});
+    ASSERT_EQ(pairs.exit_code, 0) << describe(pairs);
+    EXPECT_EQ(pairs.json().at("files").size(), 2u) << pairs.out;
+    EXPECT_TRUE(fs::exists(migrations() / "2_add_posts.up.sql"));
+    EXPECT_TRUE(fs::exists(migrations() / "2_add_posts.down.sql"));
+
+    fs::remove_all(migrations());
+    write_file("migrations/2026-01-01-120000_users/up.sql", "CREATE TABLE users (id);\n");
+    auto diesel = belay("create", {"add_posts"});
+    ASSERT_EQ(diesel.exit_code, 0) << describe(diesel);
+    EXPECT_NE(diesel.out.find("_add_posts/up.sql\n"), std::string::npos) << diesel.out;
+    EXPECT_NE(diesel.out.find("_add_posts/down.sql\n"), std::string::npos) << diesel.out;
+    EXPECT_EQ(belay("status", {"--json"}).json().at("migrations").size(), 2u);
+}
+
 TEST_F(LayoutsTest, FormatForcesALayout) {
     write_migration("0001_users.sql", "-- +goose Up\nCREATE TABLE users (id);\n");
     auto wrong = belay("migrate", {"--format", "sql-migrate"});

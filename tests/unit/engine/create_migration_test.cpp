@@ -38,20 +38,20 @@ std::set<std::string> entries_of(const fs::path& directory) {
 std::string create(const testing::TempDir& dir, std::string name, bool timestamp = false,
                    std::chrono::system_clock::time_point now = k_moment) {
     auto path =
-        create_migration(CreateOptions{dir / "migrations", std::move(name), timestamp}, now);
+        create_migration(CreateOptions{dir / "migrations", std::move(name), timestamp, {}}, now);
     if (!path) {
         ADD_FAILURE() << path.error().message;
         return {};
     }
-    return path->filename().string();
+    return path->front().filename().string();
 }
 
 Error create_error(const testing::TempDir& dir, std::string name, bool timestamp = false,
                    std::chrono::system_clock::time_point now = k_moment) {
     auto path =
-        create_migration(CreateOptions{dir / "migrations", std::move(name), timestamp}, now);
+        create_migration(CreateOptions{dir / "migrations", std::move(name), timestamp, {}}, now);
     if (path) {
-        ADD_FAILURE() << "expected create_migration to fail, it wrote " << *path;
+        ADD_FAILURE() << "expected create_migration to fail, it wrote " << path->front();
         return {};
     }
     return path.error();
