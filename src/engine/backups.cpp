@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/durable_file.hpp"
+#include "engine/shell_quote.hpp"
 #include "engine/status.hpp"
 
 namespace belay {
@@ -183,6 +184,24 @@ Result<PruneReport> run_prune(const PruneOptions& options,
         report.removed.push_back(std::move(entry));
     }
     return report;
+}
+
+Result<RunSnapshot> snapshot_beside_own_connection(const DatabaseOptions& db, std::string reason,
+                                                   std::string version,
+                                                   const BackupProgress& progress) {
+    sqlite::SnapshotRequest request;
+    request.database = db.database;
+    request.directory = db.backup_directory();
+    request.reason = std::move(reason);
+    request.schema_version = std::move(version);
+    request.lock_timeout = db.lock_timeout;
+    request.progress = progress;
+    request.beside_own_lock = true;
+    auto snapshot = sqlite::take_snapshot(request);
+    if (!snapshot) {
+        return std::unexpected(snapshot.error());
+    }
+    return RunSnapshot{snapshot->path, restore_command_for(db.database, snapshot->path)};
 }
 
 }  // namespace belay

@@ -24,6 +24,17 @@ struct BackupOptions {
 // invalid_input when the database does not exist, snapshot_failed/busy/interrupted otherwise.
 Result<sqlite::Snapshot> run_backup(const BackupOptions& options);
 
+// A snapshot taken while this process's own connection to the database is open (and may hold
+// its write lock), so the copy reaches the file only through SQLite: the one before a run or a
+// history edit. `reason` is a k_reason_* value or "before <edit>"; `version` the database's.
+struct RunSnapshot {
+    std::filesystem::path path;
+    std::string restore_command;  // the command that puts this snapshot back
+};
+Result<RunSnapshot> snapshot_beside_own_connection(const DatabaseOptions& db, std::string reason,
+                                                   std::string version,
+                                                   const BackupProgress& progress = {});
+
 struct BackupEntry {
     std::filesystem::path path;  // the .bak file
     BackupMetadata metadata;     // from its sidecar

@@ -11,11 +11,8 @@
 #include "core/plan.hpp"
 #include "engine/database_state.hpp"
 #include "engine/migration_set.hpp"
-#include "engine/scratch_directory.hpp"
-#include "engine/step_runner.hpp"
+#include "engine/scratch_run.hpp"
 #include "sqlite/database.hpp"
-#include "sqlite/execution_guard.hpp"
-#include "sqlite/history_store.hpp"
 #include "sqlite/identifiers.hpp"
 #include "sqlite/schema_inspection.hpp"
 
@@ -127,19 +124,13 @@ DumpParts split_dump(std::string_view dump, const std::string& history_table) {
 // Every Up, in order, on a scratch database; its dump.
 Result<std::string> dump_of_migrations(const MigrateOptions& options) {
     auto set = load_migration_set(options.db.migrations_dir, options.db.layout);
-    auto directory = set ? ScratchDirectory::create("belay-dump-check")
-                         : Result<ScratchDirectory>(std::unexpected(set.error()));
-    auto db = directory ? sqlite::Database::open(directory->path() / "schema.db",
-                                                 sqlite::OpenMode::read_write_create)
-                        : std::unexpected(directory.error());
-    if (!db) {
-        return std::unexpected(db.error());
+    auto scratch = set ? ScratchRun::create("belay-dump-check", options)
+                       : Result<ScratchRun>(std::unexpected(set.error()));
+    if (!scratch) {
+        return std::unexpected(scratch.error());
     }
-    sqlite::HistoryStore history(*db, options.db.history_table);
-    sqlite::ExecutionGuard guard(*db, options.db.lock_timeout);
-    StepContext context{*db, history, guard, options, nullptr};
     for (const auto& migration : set->migrations) {
-        auto outcome = apply_step(context, migration, Direction::up);
+        auto outcome = scratch->apply(migration, Direction::up);
         if (outcome.error) {
             return fail(ErrorCode::invalid_input,
                         "cannot build the schema from the migrations: {}_{} fails on a scratch "
@@ -149,7 +140,7 @@ Result<std::string> dump_of_migrations(const MigrateOptions& options) {
     }
     const auto newest =
         set->migrations.empty() ? std::string("0") : set->migrations.back().version.text();
-    return dump_database(*db, options.db.history_table, newest);
+    return dump_database(scratch->db(), options.db.history_table, newest);
 }
 
 Result<DumpSchemaReport> check_dump(const DumpSchemaOptions& options) {

@@ -9,16 +9,15 @@
 
 #include "core/backup_metadata.hpp"
 #include "core/plan.hpp"
+#include "engine/backups.hpp"
 #include "engine/database_state.hpp"
 #include "engine/migration_set.hpp"
 #include "engine/run_lock.hpp"
-#include "engine/shell_quote.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/foreign_history.hpp"
 #include "sqlite/history_store.hpp"
 #include "sqlite/identifiers.hpp"
 #include "sqlite/schema_inspection.hpp"
-#include "sqlite/snapshot.hpp"
 #include "sqlite/transaction.hpp"
 
 namespace belay {
@@ -96,19 +95,14 @@ Result<void> apply_change(sqlite::Database& db, sqlite::HistoryStore& history,
 }
 
 Result<void> snapshot_before_edit(const HistoryEditOptions& options, HistoryEditReport& report) {
-    sqlite::SnapshotRequest request;
-    request.database = options.db.database;
-    request.directory = options.db.backup_directory();
-    request.reason = fmt::format("before {}", to_string(options.edit));
-    request.schema_version = report.version_before;
-    request.lock_timeout = options.db.lock_timeout;
-    request.beside_own_lock = true;  // taken under this connection's write lock
-    auto snapshot = sqlite::take_snapshot(request);
+    // Taken under this connection's write lock.
+    auto snapshot = snapshot_beside_own_connection(
+        options.db, fmt::format("before {}", to_string(options.edit)), report.version_before);
     if (!snapshot) {
         return std::unexpected(snapshot.error());
     }
     report.snapshot = snapshot->path.string();
-    report.restore_command = restore_command_for(options.db.database, snapshot->path);
+    report.restore_command = snapshot->restore_command;
     return {};
 }
 

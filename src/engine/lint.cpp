@@ -8,11 +8,8 @@
 #include <fmt/ranges.h>
 
 #include "core/migration_source.hpp"
-#include "engine/scratch_directory.hpp"
-#include "engine/step_runner.hpp"
+#include "engine/scratch_run.hpp"
 #include "sqlite/database.hpp"
-#include "sqlite/execution_guard.hpp"
-#include "sqlite/history_store.hpp"
 #include "sqlite/identifiers.hpp"
 #include "sqlite/schema_inspection.hpp"
 #include "sqlite/statement_split.hpp"
@@ -43,20 +40,14 @@ Result<Columns> columns_of(sqlite::Database& db) {
 // column no DROP COLUMN of that migration accounts for.
 Result<void> find_lost_columns(const MigrateOptions& options,
                                const std::vector<Migration>& migrations, LintReport& report) {
-    auto directory = ScratchDirectory::create("belay-lint");
-    auto db = directory ? sqlite::Database::open(directory->path() / "lint.db",
-                                                 sqlite::OpenMode::read_write_create)
-                        : std::unexpected(directory.error());
-    if (!db) {
-        return std::unexpected(db.error());
+    auto scratch = ScratchRun::create("belay-lint", options);
+    if (!scratch) {
+        return std::unexpected(scratch.error());
     }
-    sqlite::HistoryStore history(*db, options.db.history_table);
-    sqlite::ExecutionGuard guard(*db, options.db.lock_timeout);
-    StepContext context{*db, history, guard, options, nullptr};
     for (const auto& migration : migrations) {
-        auto before = columns_of(*db);
-        auto outcome = before ? apply_step(context, migration, Direction::up) : StepOutcome{};
-        auto after = before ? columns_of(*db) : std::unexpected(before.error());
+        auto before = columns_of(scratch->db());
+        auto outcome = before ? scratch->apply(migration, Direction::up) : StepOutcome{};
+        auto after = before ? columns_of(scratch->db()) : std::unexpected(before.error());
         if (!after) {
             return std::unexpected(after.error());
         }

@@ -17,14 +17,12 @@
 #include "engine/migration_set.hpp"
 #include "engine/run_lock.hpp"
 #include "engine/scratch_directory.hpp"
-#include "engine/shell_quote.hpp"
 #include "engine/step_runner.hpp"
 #include "sqlite/backup.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/execution_guard.hpp"
 #include "sqlite/history_store.hpp"
 #include "sqlite/schema_inspection.hpp"
-#include "sqlite/snapshot.hpp"
 
 namespace belay {
 
@@ -143,23 +141,17 @@ void run_steps(sqlite::Database& db, const std::vector<PlannedStep>& steps,
 
 // Takes the snapshot before the run and records it in the report.
 Result<void> snapshot_before_run(const MigrateOptions& options, RunReport& report) {
-    sqlite::SnapshotRequest request;
-    request.database = options.db.database;
-    request.directory = options.db.backup_directory();
-    request.reason = std::string(options.operation == Operation::migrate ? k_reason_before_migrate
-                                                                         : k_reason_before_down);
-    request.schema_version = report.version_before;
-    request.lock_timeout = options.db.lock_timeout;
-    request.progress = options.backup_progress;
-    // The run's connection is open (and, inside the first step, holds the write lock): the
-    // snapshot must reach the file only through SQLite.
-    request.beside_own_lock = true;
-    auto snapshot = sqlite::take_snapshot(request);
+    // The run's connection is open (and, inside the first step, holds the write lock).
+    auto snapshot = snapshot_beside_own_connection(
+        options.db,
+        std::string(options.operation == Operation::migrate ? k_reason_before_migrate
+                                                            : k_reason_before_down),
+        report.version_before, options.backup_progress);
     if (!snapshot) {
         return std::unexpected(snapshot.error());
     }
     report.snapshot = snapshot->path.string();
-    report.restore_command = restore_command_for(options.db.database, snapshot->path);
+    report.restore_command = snapshot->restore_command;
     return {};
 }
 

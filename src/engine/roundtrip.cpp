@@ -3,11 +3,7 @@
 #include <fmt/format.h>
 
 #include "engine/migration_set.hpp"
-#include "engine/scratch_directory.hpp"
-#include "engine/step_runner.hpp"
-#include "sqlite/database.hpp"
-#include "sqlite/execution_guard.hpp"
-#include "sqlite/history_store.hpp"
+#include "engine/scratch_run.hpp"
 #include "sqlite/logical_schema.hpp"
 
 namespace belay {
@@ -15,15 +11,15 @@ namespace belay {
 namespace {
 
 struct Scratch {
-    StepContext& context;
+    ScratchRun& run;
     const std::string& history_table;
 
     Result<std::vector<std::string>> schema() {
-        return sqlite::logical_schema(context.db, history_table);
+        return sqlite::logical_schema(run.db(), history_table);
     }
     // Runs one step; the error message when it failed.
     std::optional<std::string> step(const Migration& migration, Direction direction) {
-        auto outcome = apply_step(context, migration, direction);
+        auto outcome = run.apply(migration, direction);
         if (outcome.error) {
             return outcome.error->message;
         }
@@ -91,19 +87,11 @@ Result<RoundtripReport> run_roundtrip(const MigrateOptions& options) {
     if (!set) {
         return std::unexpected(set.error());
     }
-    auto directory = ScratchDirectory::create("belay-roundtrip");
-    if (!directory) {
-        return std::unexpected(directory.error());
+    auto run = ScratchRun::create("belay-roundtrip", options);
+    if (!run) {
+        return std::unexpected(run.error());
     }
-    auto db = sqlite::Database::open(directory->path() / "roundtrip.db",
-                                     sqlite::OpenMode::read_write_create);
-    if (!db) {
-        return std::unexpected(db.error());
-    }
-    sqlite::HistoryStore history(*db, options.db.history_table);
-    sqlite::ExecutionGuard guard(*db, options.db.lock_timeout);
-    StepContext context{*db, history, guard, options, nullptr};
-    Scratch scratch{context, options.db.history_table};
+    Scratch scratch{*run, options.db.history_table};
     RoundtripReport report;
     for (const auto& migration : set->migrations) {
         bool stop = false;
