@@ -102,9 +102,10 @@ StepResult rehearsed(StepResult result) {
 // write lock (the snapshot).
 void run_steps(sqlite::Database& db, const std::vector<PlannedStep>& steps,
                const MigrateOptions& options, RunReport& report,
-               std::function<Result<void>()> on_write_lock = nullptr) {
+               std::function<Result<void>()> on_write_lock = nullptr,
+               std::optional<std::chrono::milliseconds> first_wait = std::nullopt) {
     sqlite::HistoryStore history(db, options.db.history_table);
-    sqlite::ExecutionGuard guard(db, options.db.lock_timeout);
+    sqlite::ExecutionGuard guard(db, options.db.lock_timeout, first_wait);
     StepContext context{db, history, guard, options, std::move(on_write_lock)};
     for (const auto& step : steps) {
         const auto& migration = *step.migration;
@@ -248,10 +249,17 @@ Result<RunReport> migrate_in_place(const MigrateOptions& options, const Migratio
         }
     }
     // The run lock comes first, so the history read below cannot change under this run.
+    // Waiting for it counts against the lock timeout: the first step's wait for the write
+    // lock gets what is left.
+    const auto lock_started = std::chrono::steady_clock::now();
     auto lock = RunLock::acquire(path, options.db.lock_timeout);
     if (!lock) {
         return std::unexpected(lock.error());
     }
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - lock_started);
+    const auto first_wait =
+        std::max(options.db.lock_timeout - waited, std::chrono::milliseconds(1));
     auto db =
         sqlite::Database::open(path, sqlite::OpenMode::read_write_create, options.db.lock_timeout);
     if (!db) {
@@ -285,7 +293,7 @@ Result<RunReport> migrate_in_place(const MigrateOptions& options, const Migratio
     if (!hook) {
         return std::unexpected(hook.error());
     }
-    run_steps(*db, *steps, options, report, std::move(*hook));
+    run_steps(*db, *steps, options, report, std::move(*hook), first_wait);
     report.version_after = current_version(*db, options, set);
     if (!report.error && options.keep) {
         prune_after_run(options, report);

@@ -17,8 +17,12 @@ constexpr int k_progress_interval = 1000;
 constexpr std::chrono::milliseconds k_max_busy_sleep{20};
 }  // namespace
 
-ExecutionGuard::ExecutionGuard(Database& db, std::chrono::milliseconds lock_timeout)
-    : m_db(db.handle()), m_restore_busy_timeout(db.busy_timeout()), m_lock_timeout(lock_timeout) {
+ExecutionGuard::ExecutionGuard(Database& db, std::chrono::milliseconds lock_timeout,
+                               std::optional<std::chrono::milliseconds> first_wait)
+    : m_db(db.handle()),
+      m_restore_busy_timeout(db.busy_timeout()),
+      m_lock_timeout(lock_timeout),
+      m_first_wait(first_wait) {
     sqlite3_progress_handler(m_db, k_progress_interval, &ExecutionGuard::on_progress, this);
     sqlite3_busy_handler(m_db, &ExecutionGuard::on_busy, this);
 }
@@ -57,12 +61,14 @@ int ExecutionGuard::on_busy(void* self, int attempt) {
     const auto now = Clock::now();
     if (attempt == 0) {
         guard->m_wait_started = now;
+        guard->m_wait_limit = guard->m_first_wait.value_or(guard->m_lock_timeout);
+        guard->m_first_wait.reset();
     }
     if (cancellation_requested()) {
         guard->m_stop_reason = StopReason::cancelled;
         return 0;
     }
-    const auto lock_deadline = guard->m_wait_started + guard->m_lock_timeout;
+    const auto lock_deadline = guard->m_wait_started + guard->m_wait_limit;
     const auto give_up_at = std::min(lock_deadline, guard->m_deadline);
     if (now >= give_up_at) {
         guard->m_stop_reason =

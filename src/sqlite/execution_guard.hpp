@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 
 struct sqlite3;
 
@@ -23,8 +24,11 @@ class ExecutionGuard {
     using Clock = std::chrono::steady_clock;
 
     // Installs the handlers on `db` for the guard's lifetime. `lock_timeout` limits each wait
-    // for a lock held by another connection.
-    ExecutionGuard(Database& db, std::chrono::milliseconds lock_timeout);
+    // for a lock held by another connection; `first_wait`, when given, limits the first one
+    // instead (what is left of a budget the caller already spent waiting, e.g. for the run
+    // lock).
+    ExecutionGuard(Database& db, std::chrono::milliseconds lock_timeout,
+                   std::optional<std::chrono::milliseconds> first_wait = std::nullopt);
     ~ExecutionGuard();
     ExecutionGuard(const ExecutionGuard&) = delete;
     ExecutionGuard& operator=(const ExecutionGuard&) = delete;
@@ -46,6 +50,8 @@ class ExecutionGuard {
     std::chrono::milliseconds m_lock_timeout;
     Clock::time_point m_deadline = Clock::time_point::max();
     Clock::time_point m_wait_started{};
+    std::optional<std::chrono::milliseconds> m_first_wait;  // cleared when the first wait starts
+    std::chrono::milliseconds m_wait_limit{0};              // the limit of the wait under way
     StopReason m_stop_reason = StopReason::none;
 };
 

@@ -8,6 +8,9 @@
 
 #include <cstdio>
 
+#include <chrono>
+#include <thread>
+
 #include "e2e/harness.hpp"
 
 namespace belay::testing {
@@ -107,6 +110,28 @@ TEST_F(TimeoutAndLockTest, RunLockHeldByAnotherRunGivesExitFour) {
 
     auto later = belay("migrate");
     EXPECT_EQ(later.exit_code, 0) << describe(later);
+}
+
+TEST_F(TimeoutAndLockTest, WaitingForTheRunLockCountsAgainstTheLockTimeout) {
+    write_migration("0001_a.sql", up_only("CREATE TABLE a (x);"));
+    TestDb holder(db());
+    holder.exec("CREATE TABLE existing (x); BEGIN IMMEDIATE; INSERT INTO existing VALUES (1);");
+    // Another run holds the run lock for 3.5 s; then the database's write lock is still taken.
+    const auto lock_path = dir() / "app.db.belay-lock";
+    const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+    std::thread release([fd] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(3500));
+        ::close(fd);
+    });
+    auto result = belay("migrate", {"--lock-timeout", "4"});
+    release.join();
+    EXPECT_EQ(result.exit_code, 4) << describe(result);
+    EXPECT_GT(result.seconds, 3.0) << describe(result);
+    EXPECT_LT(result.seconds, 6.5)
+        << "the write-lock wait got a lock timeout of its own after the run-lock wait (3.5 s + 4 s)";
+    holder.exec("ROLLBACK;");
 }
 
 class ConcurrentRunsTest : public TimeoutAndLockTest {
