@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <ctime>
@@ -386,6 +387,51 @@ TEST_F(SnapshotTest, NoOtherWriterCommitsWhileTheFirstStepRuns) {
     TestDb check(db(), true);
     EXPECT_FALSE(check.has_object("b"));
     EXPECT_EQ(check.scalar("SELECT count(*) FROM a WHERE v = 'sneaked in'"), "0");
+}
+
+TEST_F(SnapshotTest, ANoTransactionFirstStepSaysTheSnapshotCannotHoldTheLock) {
+    apply_base();
+    write_migration("0002_vacuum.sql", "-- +migrate Up notransaction\nVACUUM;\n");
+    auto result = belay("migrate");
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_NE(result.out.find("note: the first step (0002_vacuum) runs without a transaction, so "
+                              "the snapshot cannot hold the write lock into it"),
+              std::string::npos)
+        << result.out;
+    EXPECT_EQ(names_ending_with(dir(), ".bak").size(), 1u) << "the snapshot is still taken";
+}
+
+TEST_F(SnapshotTest, TheSnapshotIsExactlyTheStateTheFirstStepStartsFrom) {
+    apply_base();
+    add_filler(db(), 24);  // a copy that takes a while, so a writer has time to commit during it
+    TestDb(db()).exec("PRAGMA journal_mode = WAL;");
+    write_migration("0002_count.sql", up_only("CREATE TABLE seen AS SELECT count(*) AS n FROM a;"));
+    std::atomic<bool> stop{false};
+    std::atomic<int> commits{0};
+    std::thread writer([&] {
+        TestDb connection(db());
+        sqlite3_busy_timeout(connection.handle(), 2);
+        while (!stop) {
+            if (connection.try_exec("INSERT INTO a (v) VALUES ('writer')") == 0) {
+                ++commits;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));  // a commit every few ms
+        }
+    });
+    while (commits < 20) {
+        std::this_thread::yield();  // the writer is going before the run starts
+    }
+    auto result = belay("migrate");
+    stop = true;
+    writer.join();
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    const auto backups = names_ending_with(dir(), ".bak");
+    ASSERT_EQ(backups.size(), 1u);
+    const auto in_snapshot = TestDb(dir() / backups.front(), true).count("a");
+    const auto seen_by_step = std::stoll(TestDb(db(), true).scalar("SELECT n FROM seen"));
+    EXPECT_EQ(in_snapshot, seen_by_step)
+        << "a writer committed between the snapshot and the first step (" << commits.load()
+        << " commits in all)";
 }
 
 }  // namespace
