@@ -15,10 +15,12 @@
 namespace belay::testing {
 namespace {
 
-class BackupCrashTest : public E2eTest {};
+// Both copy paths: the sequential copy of a rollback-journal database, the backup API for WAL.
+class BackupCrashTest : public E2eTest, public ::testing::WithParamInterface<const char*> {};
 
-TEST_F(BackupCrashTest, KillDuringBackupLeavesNoIncompleteFinalFile) {
+TEST_P(BackupCrashTest, KillDuringBackupLeavesNoIncompleteFinalFile) {
     add_filler(db(), 60);
+    TestDb(db()).exec(std::string("PRAGMA journal_mode = ") + GetParam());
     const auto source_sha = sha256_of(db());
     const auto backups = dir() / "backups";
     fs::create_directories(backups);
@@ -95,6 +97,9 @@ TEST_F(BackupCrashTest, KillDuringBackupLeavesNoIncompleteFinalFile) {
         EXPECT_TRUE(entry.at("intact").get<bool>()) << entry.dump(2);
     }
 }
+
+INSTANTIATE_TEST_SUITE_P(JournalModes, BackupCrashTest, ::testing::Values("delete", "wal"),
+                         [](const auto& param_info) { return std::string(param_info.param); });
 
 }  // namespace
 }  // namespace belay::testing
