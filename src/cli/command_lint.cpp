@@ -37,10 +37,8 @@ int command_lint(const Arguments& args) {
         return exit_code;
     }
     for (const auto& warning : report->warnings) {
-        const auto where = warning.line > 0
-                               ? fmt::format("{}:{}", warning.file.string(), warning.line)
-                               : warning.file.string();
-        fmt::print("{}: warning [{}]: {}\n", where, warning.rule, warning.message);
+        fmt::print("{}:{}: warning [{}]: {}\n", warning.file.string(), warning.line, warning.rule,
+                   warning.message);
     }
     for (const auto& note : report->notes) {
         fmt::print("note: {}\n", note);

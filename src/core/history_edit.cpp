@@ -77,10 +77,13 @@ std::vector<HistoryChange> plan_repair(const Plan& plan, std::vector<std::string
     std::vector<HistoryChange> changes;
     for (const auto& entry : plan.entries) {
         // One entry may need several changes (a dirty step whose file was then edited).
-        if (entry.status == MigrationStatus::dirty) {
-            changes.push_back(clear_marks(entry, "dirty mark"));
-        } else if (entry.last_failure) {
-            changes.push_back(clear_marks(entry, "failed attempt"));
+        if (entry.status == MigrationStatus::dirty || entry.last_failure) {
+            const bool dirty = entry.status == MigrationStatus::dirty;
+            const bool failed = entry.last_failure.has_value();
+            changes.push_back(clear_marks(entry, dirty && failed
+                                                     ? "dirty mark and the failed attempt"
+                                                 : dirty ? "dirty mark"
+                                                         : "failed attempt"));
         }
         if (entry.applied && entry.migration &&
             entry.applied->checksum != entry.migration->checksum) {

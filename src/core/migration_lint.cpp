@@ -126,7 +126,8 @@ std::vector<LintWarning> lint_migration(const SplitMigration& split) {
     const auto& migration = *split.migration;
     std::vector<LintWarning> warnings;
     const Context context{migration, warnings};
-    const int up_marker = std::max(migration.up.first_line - 1, 0);
+    // The Up marker's line; line 1 for a file that is all Up (a pair's up file).
+    const int up_marker = std::max(migration.up.first_line - 1, 1);
     if (split.up.empty()) {
         context.warn("empty-up", migration.up, up_marker,
                      "the Up section is empty or holds only comments: the migration is a no-op");
@@ -153,7 +154,7 @@ std::vector<LintWarning> lint_versions(std::span<const Migration> migrations) {
         const auto here = std::stoll(migrations[i].version.numeric());
         if (here > before + 1) {
             warnings.push_back(LintWarning{
-                "gap", migrations[i].path, 0,
+                "gap", migrations[i].path, 1,
                 fmt::format("no migration between versions {} and {}: a file missing from the "
                             "set, or a skipped number",
                             migrations[i - 1].version.text(), migrations[i].version.text())});

@@ -15,7 +15,7 @@ struct LintWarning {
     std::string rule;  // gap, no-down, empty-up, drop-table, drop-column, lost-column,
                        // not-null-without-default, no-effect-in-transaction, explicit-transaction
     std::filesystem::path file;
-    int line = 0;  // 1-based; 0 for the file as a whole
+    int line = 1;  // 1-based; 1 for what concerns the file as a whole
     std::string message;
 };
 
@@ -34,7 +34,7 @@ struct SplitMigration {
 std::vector<LintWarning> lint_migration(const SplitMigration& split);
 
 // Gaps in sequential versions (all versions shorter than 10 digits, so not timestamps): one
-// warning on the file after each gap.
+// warning on line 1 of the file after each gap.
 std::vector<LintWarning> lint_versions(std::span<const Migration> migrations);
 
 }  // namespace belay

@@ -44,9 +44,11 @@ Result<std::string> dump_database(sqlite::Database& db, const std::string& histo
     const auto table = sqlite::quote_identifier(history_table);
     const auto name = sqlite::quote_literal(history_table);
     auto objects = statements_of(
-        db, fmt::format("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL "
+        db, fmt::format("SELECT sql FROM sqlite_schema AS m WHERE sql IS NOT NULL "
                         "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
                         "AND NOT (type = 'table' AND name LIKE 'belay\\_%' ESCAPE '\\') "
+                        "AND NOT EXISTS (SELECT 1 FROM pragma_table_list AS l WHERE "
+                        "l.name = m.name AND l.type = 'shadow') "
                         "AND NOT (type = 'table' AND name = {0} COLLATE NOCASE) "
                         "ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 "
                         "WHEN 'view' THEN 2 ELSE 3 END, name",
@@ -63,14 +65,17 @@ Result<std::string> dump_database(sqlite::Database& db, const std::string& histo
                           db, fmt::format("SELECT 'INSERT INTO {0} (version, name, checksum, "
                                           "applied_at, execution_ms, schema_fingerprint) VALUES (' "
                                           "|| quote(version) || ', ' || quote(name) || ', ' || "
-                                          "quote(checksum) || ', ' || quote(applied_at) || ', ' || "
-                                          "quote(execution_ms) || ', ' || "
+                                          "quote(checksum) || ', ' || "
+                                          "'strftime(''%Y-%m-%dT%H:%M:%SZ'', ''now''), 0, ' || "
                                           "quote(schema_fingerprint) || ')' FROM {0} ORDER BY "
                                           "length(ltrim(version, '0')), ltrim(version, '0')",
                                           table))
                     : tables;
+    if (!rows) {  // an error of objects or tables travels along
+        return std::unexpected(rows.error());
+    }
     auto recorded =
-        rows && has_history && tables->find("belay_schema") != std::string::npos
+        has_history && tables->find("belay_schema") != std::string::npos
             ? statements_of(db, fmt::format("SELECT 'INSERT INTO belay_schema (history_table, "
                                             "type, name, tbl_name, sql) VALUES (' || "
                                             "quote(history_table) || ', ' || quote(type) || ', ' "

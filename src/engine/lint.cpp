@@ -71,7 +71,7 @@ Result<void> find_lost_columns(const MigrateOptions& options,
             if (!lost.empty()) {
                 report.warnings.push_back(LintWarning{
                     "lost-column", migration.file_of(migration.up),
-                    std::max(migration.up.first_line - 1, 0),
+                    std::max(migration.up.first_line - 1, 1),
                     fmt::format("after this Up, table {} no longer has column(s) {}: a table "
                                 "rebuild that leaves them out deletes their data",
                                 table, fmt::join(lost, ", "))});

@@ -28,6 +28,13 @@ namespace belay {
 
 namespace {
 
+// A run that applies migrations with belay's default history table must not repeat what
+// another tool applied. Given a table of its own (--table), belay runs beside that tool.
+bool guards_against_foreign_history(const MigrateOptions& options) {
+    return options.operation == Operation::migrate &&
+           options.db.history_table == DatabaseOptions{}.history_table;
+}
+
 std::vector<PlannedStep> going(const std::vector<const Migration*>& migrations,
                                Direction direction) {
     std::vector<PlannedStep> steps;
@@ -279,6 +286,11 @@ Result<RunReport> migrate_in_place(const MigrateOptions& options, const Migratio
         }
         return report;
     }
+    if (guards_against_foreign_history(options)) {
+        if (auto ok = refuse_foreign_overlap(*db, *history, set.migrations); !ok) {
+            return std::unexpected(ok.error());
+        }
+    }
     auto steps = plan_steps(options, set, *history, report);
     if (!steps) {
         return std::unexpected(steps.error());
@@ -340,6 +352,11 @@ Result<RunReport> rehearse(const MigrateOptions& options, const MigrationSet& se
         auto read = read_history(*opened, options.db.history_table);
         if (!read) {
             return std::unexpected(read.error());
+        }
+        if (guards_against_foreign_history(options)) {
+            if (auto ok = refuse_foreign_overlap(*opened, *read, set.migrations); !ok) {
+                return std::unexpected(ok.error());
+            }
         }
         history = std::move(*read);
         source = std::move(*opened);

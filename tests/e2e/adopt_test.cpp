@@ -27,6 +27,14 @@ TEST_F(AdoptTest, GooseHistoryBecomesBelaysAndTheOldTableIsKept) {
         "10:00:00');"
         "CREATE TABLE a (x); CREATE TABLE b (x);");
     const auto before = TestDb(db(), true).rows("SELECT * FROM goose_db_version ORDER BY id");
+    const auto untouched = database_contents(db());
+    for (const auto* flag : {"--no-backup", "--dry-run"}) {
+        auto refused = belay("migrate", {flag});
+        EXPECT_EQ(refused.exit_code, 5) << "belay would apply goose's migrations again\n"
+                                        << describe(refused);
+        EXPECT_NE(refused.err.find("belay db adopt"), std::string::npos) << refused.err;
+    }
+    EXPECT_EQ(database_contents(db()), untouched);
 
     auto result = belay("adopt");
     ASSERT_EQ(result.exit_code, 0) << describe(result);
@@ -43,7 +51,9 @@ TEST_F(AdoptTest, GooseHistoryBecomesBelaysAndTheOldTableIsKept) {
         EXPECT_EQ(check.scalar("SELECT applied_at FROM schema_migrations WHERE version = '00002'"),
                   "2026-01-03T10:00:00Z");
     }
-    EXPECT_EQ(names_ending_with(dir(), ".bak").size(), 1u) << "a snapshot first";
+    const auto snapshots = names_ending_with(dir(), ".bak");
+    ASSERT_EQ(snapshots.size(), 1u) << "a snapshot first";
+    EXPECT_EQ(read_json_file(dir() / (snapshots.front() + ".json")).at("reason"), "before adopt");
     ASSERT_EQ(belay("migrate", {"--no-backup"}).exit_code, 0);
     EXPECT_EQ(applied_versions(), (std::vector<std::string>{"00001", "00002", "00003"}));
     EXPECT_EQ(belay("check").exit_code, 0);

@@ -1,4 +1,7 @@
 // `db dump-schema`: a stable SQL dump ending with the history, and --check against the files.
+#include <chrono>
+#include <thread>
+
 #include "e2e/harness.hpp"
 
 namespace belay::testing {
@@ -79,6 +82,35 @@ TEST_F(DumpSchemaTest, AHandMadeChangeShowsUpInTheCheck) {
     EXPECT_EQ(check.exit_code, 6) << describe(check);
     EXPECT_NE(check.out.find("extra schema line: CREATE TABLE users"), std::string::npos)
         << check.out;
+}
+
+TEST_F(DumpSchemaTest, TwoDatabasesMigratedFromTheSameFilesDumpTheSame) {
+    ASSERT_EQ(belay("migrate", {"-q"}).exit_code, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // other applied_at times
+    const auto other = dir() / "other.db";
+    ASSERT_EQ(
+        run_raw({"db", "migrate", "--db", other.string(), "--migrations", migrations().string()})
+            .exit_code,
+        0);
+    auto mine = belay("dump-schema");
+    auto theirs = run_raw(
+        {"db", "dump-schema", "--db", other.string(), "--migrations", migrations().string()});
+    ASSERT_EQ(theirs.exit_code, 0) << describe(theirs);
+    EXPECT_EQ(mine.out, theirs.out) << "a committed schema.sql would churn between machines";
+}
+
+TEST_F(DumpSchemaTest, FullTextSearchTablesLoadWithoutTheirShadowTables) {
+    write_migration("0003_search.sql",
+                    "-- +migrate Up\nCREATE VIRTUAL TABLE search USING fts5(body);\n");
+    ASSERT_EQ(belay("migrate", {"-q"}).exit_code, 0);
+    auto dump = belay("dump-schema");
+    ASSERT_EQ(dump.exit_code, 0) << describe(dump);
+    EXPECT_EQ(dump.out.find("\nCREATE TABLE 'search_config'"), std::string::npos)
+        << "FTS5 makes its shadow tables itself\n"
+        << dump.out;
+    const auto loaded = dir() / "loaded.db";
+    TestDb(loaded).exec(dump.out);
+    EXPECT_EQ(user_schema(loaded), user_schema(db()));
 }
 
 TEST_F(DumpSchemaTest, AMissingDatabaseIsAUsageError) {

@@ -81,14 +81,16 @@ INSERT INTO no_such_table VALUES (1);
     const auto before = database_contents(db());
     auto refused = belay("repair");
     EXPECT_EQ(refused.exit_code, 5) << describe(refused);
-    EXPECT_NE(refused.err.find("clear the dirty mark of 0002_bad"), std::string::npos)
+    EXPECT_NE(refused.err.find("clear the dirty mark and the failed attempt of 0002_bad"),
+              std::string::npos)
         << "the refusal lists what it would change\n"
         << refused.err;
     EXPECT_EQ(database_contents(db()), before);
 
     auto repaired = belay("repair", {"--yes"});
     ASSERT_EQ(repaired.exit_code, 0) << describe(repaired);
-    EXPECT_NE(repaired.out.find("clear the dirty mark of 0002_bad"), std::string::npos)
+    EXPECT_NE(repaired.out.find("clear the dirty mark and the failed attempt of 0002_bad"),
+              std::string::npos)
         << repaired.out;
     EXPECT_EQ(sidecar_reason(), "before repair");
     auto status = belay("status", {"--json"});

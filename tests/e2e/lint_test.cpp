@@ -75,7 +75,7 @@ DROP TABLE t;
     EXPECT_TRUE(has("drop-column", "0002_destructive.sql:3")) << result.out;
     EXPECT_TRUE(has("not-null-without-default", "0002_destructive.sql:4")) << result.out;
     EXPECT_TRUE(has("no-effect-in-transaction", "0002_destructive.sql:5")) << result.out;
-    EXPECT_TRUE(has("gap", "0004_rebuild_loses_email.sql:0")) << result.out;
+    EXPECT_TRUE(has("gap", "0004_rebuild_loses_email.sql:1")) << result.out;
     EXPECT_FALSE(has("drop-table", "0004_rebuild_loses_email.sql:4"))
         << "the rebuild's DROP TABLE is renamed back: not a warning\n"
         << result.out;

@@ -129,8 +129,8 @@ TEST_F(TimeoutAndLockTest, WaitingForTheRunLockCountsAgainstTheLockTimeout) {
     release.join();
     EXPECT_EQ(result.exit_code, 4) << describe(result);
     EXPECT_GT(result.seconds, 3.0) << describe(result);
-    EXPECT_LT(result.seconds, 6.5)
-        << "the write-lock wait got a lock timeout of its own after the run-lock wait (3.5 s + 4 s)";
+    EXPECT_LT(result.seconds, 6.5) << "the write-lock wait got a lock timeout of its own after the "
+                                      "run-lock wait (3.5 s + 4 s)";
     holder.exec("ROLLBACK;");
 }
 
