@@ -316,3 +316,81 @@ ALTER TABLE users DROP COLUMN name;
 
 }  // namespace
 }  // namespace belay::testing
+
+namespace belay::testing {
+namespace {
+
+TEST_F(DownTest, RedoRefusesANewestMigrationWithoutDownOrChangedSinceItWasApplied) {
+    write_migration("0001_users.sql", k_users);
+    write_migration("0002_posts.sql", up_only("CREATE TABLE posts (id INTEGER PRIMARY KEY);"));
+    ASSERT_EQ(belay("migrate", {"-q", "--no-backup"}).exit_code, 0);
+    auto no_down = belay("redo");
+    EXPECT_EQ(no_down.exit_code, 5) << describe(no_down);
+    EXPECT_NE(no_down.err.find("0002_posts has no Down section"), std::string::npos) << no_down.err;
+
+    write_migration("0002_posts.sql", std::string(k_posts) + "-- edited\n");
+    auto modified = belay("redo");
+    EXPECT_EQ(modified.exit_code, 5) << describe(modified);
+    EXPECT_TRUE(names_ending_with(dir(), ".bak").empty());
+}
+
+TEST_F(DownTest, RedoResetAndRefreshRehearseOnACopy) {
+    apply_three();
+    const auto hash = sha256_of(db());
+    for (const auto* command : {"redo", "reset", "refresh"}) {
+        auto result = belay(command, {"--dry-run"});
+        EXPECT_EQ(result.exit_code, 0) << command << ": " << describe(result);
+        EXPECT_NE(result.out.find(std::string("Rehearsing db ") + command), std::string::npos)
+            << result.out;
+        EXPECT_NE(result.out.find("would revert 0003_email_index"), std::string::npos)
+            << result.out;
+    }
+    EXPECT_EQ(sha256_of(db()), hash) << "a rehearsal needs no --yes and changes nothing";
+    EXPECT_TRUE(names_ending_with(dir(), ".bak").empty());
+}
+
+TEST_F(DownTest, AFailingRefreshNamesTheSnapshotThatUndoesIt) {
+    apply_three();
+    TestDb(db()).exec("INSERT INTO users (email) VALUES ('b@example.org');");
+    // Applies here (two users), fails after a refresh (0001 makes one user only).
+    write_migration("0004_needs_two_users.sql", R"(-- +migrate Up
+CREATE TABLE flags (x);
+-- +migrate Verify
+SELECT count(*) > 1 FROM users;
+-- +migrate Down
+DROP TABLE flags;
+)");
+    ASSERT_EQ(belay("migrate", {"--no-backup", "-q"}).exit_code, 0);
+    const auto before = database_contents(db());
+    auto refresh = belay("refresh", {"--yes"});
+    EXPECT_EQ(refresh.exit_code, 1) << describe(refresh);
+    EXPECT_NE(refresh.err.find("migration 0004_needs_two_users failed"), std::string::npos)
+        << refresh.err;
+    const auto backups = names_ending_with(dir(), ".bak");
+    ASSERT_EQ(backups.size(), 1u);
+    EXPECT_NE(refresh.err.find(backups.front()), std::string::npos)
+        << "the message names the snapshot\n"
+        << refresh.err;
+    ASSERT_NE(refresh.err.find("belay db restore"), std::string::npos) << refresh.err;
+    auto undo = belay("restore", {(dir() / backups.front()).string(), "--yes"});
+    ASSERT_EQ(undo.exit_code, 0) << describe(undo);
+    EXPECT_EQ(database_contents(db()), before) << "the state from just before the refresh is back";
+}
+
+TEST_F(DownTest, ADownStepObeysItsTimeout) {
+    write_migration("0001_users.sql", k_users);
+    write_migration("0002_slow_down.sql", std::string("-- +migrate Timeout 1\n") + R"(-- +migrate Up
+CREATE TABLE posts (id INTEGER PRIMARY KEY);
+-- +migrate Down
+DROP TABLE posts;
+)" + k_runaway + "\n");
+    ASSERT_EQ(belay("migrate", {"-q", "--no-backup"}).exit_code, 0);
+    auto result = belay("down", {"--no-backup"});
+    EXPECT_EQ(result.exit_code, 1) << describe(result);
+    EXPECT_LT(result.seconds, 20.0);
+    EXPECT_NE(result.err.find("timeout"), std::string::npos) << result.err;
+    EXPECT_TRUE(TestDb(db(), true).has_object("posts")) << "the Down was rolled back";
+}
+
+}  // namespace
+}  // namespace belay::testing

@@ -219,3 +219,24 @@ TEST_F(HistoryEditTest, BaselineOfAnEmptyDatabaseNeedsNoSnapshot) {
 
 }  // namespace
 }  // namespace belay::testing
+
+namespace belay::testing {
+namespace {
+
+TEST_F(HistoryEditTest, RepairClearsAFailedAttemptSoStatusIsCleanAgain) {
+    write_migration("0001_users.sql", up_only("CREATE TABLE users (id INTEGER PRIMARY KEY);"));
+    write_migration("0002_bad.sql", up_only("INSERT INTO no_such_table VALUES (1);"));
+    ASSERT_EQ(belay("migrate", {"--no-backup"}).exit_code, 1);
+    auto status = belay("status", {"--json"});
+    ASSERT_EQ(status.json()["migrations"][1]["status"], "failed") << status.out;
+    auto repaired = belay("repair", {"--yes"});
+    ASSERT_EQ(repaired.exit_code, 0) << describe(repaired);
+    EXPECT_NE(repaired.out.find("clear the failed attempt of 0002_bad"), std::string::npos)
+        << repaired.out;
+    auto after = belay("status", {"--json"});
+    EXPECT_EQ(after.json()["migrations"][1]["status"], "pending") << after.out;
+    EXPECT_TRUE(after.json()["migrations"][1]["last_failure"].is_null()) << after.out;
+}
+
+}  // namespace
+}  // namespace belay::testing

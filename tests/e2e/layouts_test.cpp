@@ -164,3 +164,33 @@ TEST_F(LayoutsTest, FormatForcesALayout) {
 
 }  // namespace
 }  // namespace belay::testing
+
+namespace belay::testing {
+namespace {
+
+TEST_F(LayoutsTest, PopDownVariantsAndAutocommitDownAndDbmateTransactionFalseOnDown) {
+    write_migration("1_users.up.sql", "CREATE TABLE users (id INTEGER PRIMARY KEY);\n");
+    write_migration("1_users.down.sql", "SELECT RAISE(FAIL, 'the generic down must not run');\n");
+    write_migration("1_users.sqlite3.down.sql", "DROP TABLE users;\n");
+    write_migration("2_vacuum.up.sql", "CREATE TABLE t (x);\n");
+    write_migration("2_vacuum.autocommit.down.sql", "DROP TABLE t;\nVACUUM;\n");
+    migrate_ok({"--no-backup"});
+    auto down = belay("down", {"--to", "0", "--no-backup"});
+    ASSERT_EQ(down.exit_code, 0) << "VACUUM runs because the down file is .autocommit, and the "
+                                    "sqlite3 down file wins\n"
+                                 << describe(down);
+    EXPECT_FALSE(has("users"));
+
+    fs::remove_all(migrations());
+    fs::remove(db());
+    write_migration("1_t.sql",
+                    "-- migrate:up\nCREATE TABLE t (x);\n"
+                    "-- migrate:down transaction:false\nDROP TABLE t;\nVACUUM;\n");
+    migrate_ok({"--no-backup"});
+    auto dbmate_down = belay("down", {"--no-backup"});
+    EXPECT_EQ(dbmate_down.exit_code, 0) << describe(dbmate_down);
+    EXPECT_FALSE(has("t"));
+}
+
+}  // namespace
+}  // namespace belay::testing
