@@ -6,6 +6,21 @@
 
 namespace belay::cli {
 
+namespace {
+
+nlohmann::json results_to_json(const std::vector<RoundtripResult>& results) {
+    auto json = nlohmann::json::array();
+    for (const auto& result : results) {
+        json.push_back({{"version", result.version},
+                        {"name", result.name},
+                        {"outcome", result.outcome},
+                        {"problems", result.problems}});
+    }
+    return json;
+}
+
+}  // namespace
+
 int command_check(const Arguments& args) {
     po::variables_map vm;
     auto common = parse_command("check", args, {}, true, vm);
@@ -35,15 +50,9 @@ int command_check(const Arguments& args) {
             {"ok", report->findings.empty()}, {"backups_checked", report->backups.size()},
             {"findings", findings},           {"roundtrip", nullptr}};
         if (report->roundtrip) {
-            auto migrations = nlohmann::json::array();
-            for (const auto& result : report->roundtrip->migrations) {
-                migrations.push_back({{"version", result.version},
-                                      {"name", result.name},
-                                      {"outcome", result.outcome},
-                                      {"problems", result.problems}});
-            }
             json["roundtrip"] = {{"complete", report->roundtrip->complete},
-                                 {"migrations", migrations}};
+                                 {"migrations", results_to_json(report->roundtrip->migrations)},
+                                 {"on_copy", results_to_json(report->roundtrip->on_copy)}};
         }
         fmt::print("{}\n", json.dump(2));
         return exit_code;
@@ -51,6 +60,10 @@ int command_check(const Arguments& args) {
     if (report->roundtrip) {
         for (const auto& result : report->roundtrip->migrations) {
             fmt::print("roundtrip    {}_{}: {}\n", result.version, result.name, result.outcome);
+        }
+        for (const auto& result : report->roundtrip->on_copy) {
+            fmt::print("roundtrip    {}_{} on a copy of the database: {}\n", result.version,
+                       result.name, result.outcome);
         }
     }
     for (const auto& finding : report->findings) {

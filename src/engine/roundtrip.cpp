@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/plan.hpp"
+#include "engine/database_state.hpp"
 #include "engine/migration_set.hpp"
 #include "engine/scratch_run.hpp"
 #include "sqlite/logical_schema.hpp"
@@ -80,6 +82,24 @@ Result<RoundtripResult> round_trip(Scratch& scratch, const Migration& migration,
     return result;
 }
 
+// Round-trips `migrations` in order, stopping after an Up that fails; false when it stopped
+// before the last.
+Result<bool> round_trip_each(Scratch& scratch, const std::vector<const Migration*>& migrations,
+                             std::vector<RoundtripResult>& results) {
+    for (const auto* migration : migrations) {
+        bool stop = false;
+        auto result = round_trip(scratch, *migration, stop);
+        if (!result) {
+            return std::unexpected(result.error());
+        }
+        results.push_back(std::move(*result));
+        if (stop) {
+            return migration == migrations.back();
+        }
+    }
+    return true;
+}
+
 }  // namespace
 
 Result<RoundtripReport> run_roundtrip(const MigrateOptions& options) {
@@ -93,17 +113,32 @@ Result<RoundtripReport> run_roundtrip(const MigrateOptions& options) {
     }
     Scratch scratch{*run, options.db.history_table};
     RoundtripReport report;
+    std::vector<const Migration*> all;
     for (const auto& migration : set->migrations) {
-        bool stop = false;
-        auto result = round_trip(scratch, migration, stop);
-        if (!result) {
-            return std::unexpected(result.error());
-        }
-        report.migrations.push_back(std::move(*result));
-        if (stop) {
-            report.complete = &migration == &set->migrations.back();
-            break;
-        }
+        all.push_back(&migration);
+    }
+    auto complete = round_trip_each(scratch, all, report.migrations);
+    if (!complete) {
+        return std::unexpected(complete.error());
+    }
+    report.complete = *complete;
+    std::error_code ec;
+    if (!std::filesystem::exists(options.db.database, ec)) {
+        return report;
+    }
+    auto copy = ScratchRun::create_copy("belay-roundtrip-copy", options);
+    auto history =
+        copy ? read_history(copy->db(), options.db.history_table) : std::unexpected(copy.error());
+    if (!history) {
+        return std::unexpected(history.error());
+    }
+    std::vector<const Migration*> pending;
+    for (const auto* entry : build_plan(set->migrations, *history).pending()) {
+        pending.push_back(entry->migration);
+    }
+    Scratch on_copy{*copy, options.db.history_table};
+    if (auto ok = round_trip_each(on_copy, pending, report.on_copy); !ok) {
+        return std::unexpected(ok.error());
     }
     return report;
 }

@@ -1,6 +1,7 @@
 #include "engine/scratch_run.hpp"
 
 #include "engine/scratch_directory.hpp"
+#include "sqlite/backup.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/execution_guard.hpp"
 #include "sqlite/history_store.hpp"
@@ -35,6 +36,20 @@ Result<ScratchRun> ScratchRun::create(std::string_view purpose, const MigrateOpt
         return std::unexpected(db.error());
     }
     return ScratchRun(std::make_unique<State>(std::move(*directory), std::move(*db), options));
+}
+
+Result<ScratchRun> ScratchRun::create_copy(std::string_view purpose,
+                                           const MigrateOptions& options) {
+    auto source = sqlite::Database::open(options.db.database, sqlite::OpenMode::read_only,
+                                         options.db.lock_timeout);
+    auto run = source ? create(purpose, options) : std::unexpected(source.error());
+    if (!run) {
+        return run;
+    }
+    if (auto copied = sqlite::copy_database(*source, run->db()); !copied) {
+        return std::unexpected(with_context(copied.error(), "cannot copy the database"));
+    }
+    return run;
 }
 
 ScratchRun::ScratchRun(std::unique_ptr<State> state) : m_state(std::move(state)) {}

@@ -15,6 +15,9 @@ class ScratchRun {
     // A new, empty database in a new scratch directory named after `purpose`. Fails like
     // ScratchDirectory::create and sqlite::Database::open.
     static Result<ScratchRun> create(std::string_view purpose, const MigrateOptions& options);
+    // The same, holding a copy of options.db.database made with the backup API (the database
+    // itself is only read). Fails as create does, or when the database cannot be copied.
+    static Result<ScratchRun> create_copy(std::string_view purpose, const MigrateOptions& options);
     ScratchRun(ScratchRun&&) noexcept;
     ScratchRun& operator=(ScratchRun&&) = delete;
     ~ScratchRun();

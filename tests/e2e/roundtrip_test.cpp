@@ -130,6 +130,36 @@ DROP TABLE tags;
     EXPECT_EQ(result.json().at("findings").size(), 1u) << result.out;
 }
 
+TEST_F(RoundtripTest, PendingMigrationsAreAlsoTriedOnACopyOfTheDatabaseWithItsData) {
+    write_migration("0001_users.sql", R"(-- +migrate Up
+CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);
+CREATE UNIQUE INDEX users_email ON users (email);
+-- +migrate Down
+DROP TABLE users;
+)");
+    ASSERT_EQ(belay("migrate", {"--no-backup"}).exit_code, 0);
+    TestDb(db()).exec("INSERT INTO users (email) VALUES ('a@example.org');");
+    // Fine on an empty database; on real rows its Down cannot bring the unique index back.
+    write_migration("0002_allow_duplicates.sql", R"(-- +migrate Up
+DROP INDEX users_email;
+INSERT INTO users (email) SELECT email FROM users;
+-- +migrate Down
+CREATE UNIQUE INDEX users_email ON users (email);
+)");
+    const auto hash = sha256_of(db());
+    auto result = roundtrip({"--json"});
+    EXPECT_EQ(result.exit_code, 6) << describe(result);
+    const auto json = result.json().at("roundtrip");
+    EXPECT_EQ(json.at("migrations").at(1).at("outcome"), "ok") << json.dump(2);
+    ASSERT_EQ(json.at("on_copy").size(), 1u) << json.dump(2);
+    EXPECT_EQ(json.at("on_copy").at(0).at("version"), "0002");
+    EXPECT_EQ(json.at("on_copy").at(0).at("outcome"), "failed");
+    EXPECT_NE(json.at("on_copy").at(0).at("problems").dump().find("UNIQUE constraint failed"),
+              std::string::npos)
+        << json.dump(2);
+    EXPECT_EQ(sha256_of(db()), hash) << "only a copy was used";
+}
+
 TEST_F(RoundtripTest, TheDatabaseIsNotTouched) {
     write_migration("0001_users.sql", R"(-- +migrate Up
 CREATE TABLE users (id INTEGER PRIMARY KEY);
