@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/version.hpp"
 
@@ -22,6 +23,12 @@ struct SqlSection {
 
 enum class Direction { up, down };
 
+// Which tool's layout a migration was read in (see core/migration_layouts.hpp).
+enum class Layout { sql_migrate, goose, dbmate, golang_migrate, pop, diesel };
+
+// How a file of `layout` says "run this without a transaction", for messages.
+std::string_view no_transaction_hint(Layout layout);
+
 struct Migration {
     Version version;                 // from the file name, spelled as written there
     std::string name;                // the file name's part after "<version>_", without ".sql"
@@ -32,7 +39,8 @@ struct Migration {
     bool up_no_transaction = false;  // "-- +migrate NoTransaction" or "Up notransaction"
     bool down_no_transaction = false;  // "-- +migrate NoTransaction" or "Down notransaction"
     std::optional<std::chrono::milliseconds> timeout;  // "-- +migrate Timeout <seconds>"
-    std::string checksum;  // lowercase hex SHA-256 of the file, CRLF read as LF
+    std::string checksum;                 // lowercase hex SHA-256 of the file, CRLF read as LF
+    Layout layout = Layout::sql_migrate;  // the layout it was read in
 
     const SqlSection& section(Direction d) const { return d == Direction::up ? up : down; }
     // The file `section` (one of this migration's) was read from, for messages.

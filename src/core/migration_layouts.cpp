@@ -113,6 +113,22 @@ bool is_pair_file(std::string_view name) {
 
 }  // namespace
 
+std::string_view no_transaction_hint(Layout layout) {
+    switch (layout) {
+        case Layout::goose:
+            return "put '-- +goose NO TRANSACTION' in the file";
+        case Layout::dbmate:
+            return "add 'transaction:false' to its '-- migrate:up' or '-- migrate:down' line";
+        case Layout::golang_migrate:
+        case Layout::pop:
+            return "name the file <version>_<name>.autocommit.up.sql (or .down.sql)";
+        case Layout::diesel:
+            return "put 'run_in_transaction = false' in the folder's metadata.toml";
+        default:
+            return "put '-- +migrate NoTransaction' in the file";
+    }
+}
+
 std::string_view to_string(Layout layout) {
     for (const auto& [value, name] : k_names) {
         if (value == layout) {

@@ -26,8 +26,6 @@
 
 namespace belay {
 
-enum class Layout { sql_migrate, goose, dbmate, golang_migrate, pop, diesel };
-
 std::string_view to_string(Layout layout);
 
 // "sql-migrate", "goose", "dbmate", "golang-migrate", "pop", "diesel" (as --format spells them).

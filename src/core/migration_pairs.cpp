@@ -120,7 +120,7 @@ Result<std::string> read_section(const PairFile& file, SqlSection& section) {
     return *contents;
 }
 
-std::optional<Migration> assemble_pair(const std::vector<PairFile>& files,
+std::optional<Migration> assemble_pair(const std::vector<PairFile>& files, Layout layout,
                                        std::vector<std::string>& problems) {
     const auto* up = choose_variant(files, Direction::up, problems);
     const auto* down = choose_variant(files, Direction::down, problems);
@@ -133,8 +133,8 @@ std::optional<Migration> assemble_pair(const std::vector<PairFile>& files,
         }
         return std::nullopt;  // only other dialects' files: not a migration for SQLite
     }
-    Migration migration{up->version, up->name,       up->path, {},           {},
-                        {},          up->autocommit, false,    std::nullopt, {}};
+    Migration migration{up->version,    up->name, up->path,     {}, {},    {},
+                        up->autocommit, false,    std::nullopt, {}, layout};
     auto up_text = read_section(*up, migration.up);
     if (!up_text) {
         problems.push_back(up_text.error().message);
@@ -181,7 +181,7 @@ Result<std::vector<Migration>> load_paired_files(const fs::path& directory, Layo
     }
     std::vector<Migration> migrations;
     for (const auto& [version, files] : by_version) {
-        if (auto migration = assemble_pair(files, problems)) {
+        if (auto migration = assemble_pair(files, layout, problems)) {
             migrations.push_back(std::move(*migration));
         }
     }
@@ -269,7 +269,7 @@ Result<std::vector<Migration>> load_diesel_folders(const fs::path& directory) {
                                            entry.path().string()));
             continue;
         }
-        if (auto migration = assemble_pair(files, problems)) {
+        if (auto migration = assemble_pair(files, Layout::diesel, problems)) {
             migrations.push_back(std::move(*migration));
         }
     }

@@ -260,7 +260,7 @@ void Parser::open_section(int line, SectionKind kind, const Directive& directive
     }
     m_marker_lines[index] = line;
     m_current = &m_result.sections[index];
-    *m_current = SqlSection{.present = true, .sql = {}, .first_line = line + 1};
+    *m_current = SqlSection{.present = true, .sql = {}, .first_line = line + 1, .file = {}};
 }
 
 void Parser::close_section(std::string_view where) {
@@ -385,6 +385,7 @@ Result<Migration> parse_migration(const std::filesystem::path& path, std::string
         .down_no_transaction = parsed.down_no_transaction,
         .timeout = parsed.timeout,
         .checksum = migration_checksum(contents),
+        .layout = Layout::sql_migrate,
     };
 }
 

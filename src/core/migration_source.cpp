@@ -181,6 +181,7 @@ Result<std::vector<Migration>> load_single_files(const std::filesystem::path& di
             candidate.path, translated ? translate_directives(*contents, layout) : *contents);
         if (parsed) {
             parsed->checksum = migration_checksum(*contents);
+            parsed->layout = layout;
             migrations.push_back(std::move(*parsed));
         } else {
             problems.push_back(std::move(parsed.error().message));

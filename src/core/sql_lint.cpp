@@ -199,14 +199,15 @@ Result<void> check_transactional_statements(const Migration& m, std::string_view
         }
         const bool control = contains(k_transaction_control, *blocker);
         problems.push_back(fmt::format(
-            "{}:{}: {} cannot run inside the transaction belay runs the {} section in; {}put "
-            "'-- +migrate NoTransaction' in the file to run it without one",
+            "{}:{}: {} cannot run inside the transaction belay runs the {} section in; {}{} to "
+            "run it without one",
             m.file_of(section == "Down"     ? m.down
                       : section == "Verify" ? m.verify
                                             : m.up)
                 .string(),
             statement.line, *blocker, section,
-            control ? "remove it (belay begins and commits the transaction itself), or " : ""));
+            control ? "remove it (belay begins and commits the transaction itself), or " : "",
+            no_transaction_hint(m.layout)));
     }
     if (!problems.empty()) {
         return fail(ErrorCode::invalid_input, "{}", fmt::join(problems, "\n"));

@@ -168,6 +168,18 @@ TEST_F(LayoutsTest, FormatForcesALayout) {
 namespace belay::testing {
 namespace {
 
+TEST_F(LayoutsTest, RefusalsPointAtEachLayoutsOwnWayOutOfTheTransaction) {
+    write_migration("1_vacuum.sql", "-- migrate:up\nVACUUM;\n");
+    auto dbmate = belay("migrate");
+    EXPECT_EQ(dbmate.exit_code, 2) << describe(dbmate);
+    EXPECT_NE(dbmate.err.find("transaction:false"), std::string::npos) << dbmate.err;
+    fs::remove_all(migrations());
+    write_migration("1_vacuum.up.sql", "VACUUM;\n");
+    auto pair = belay("migrate");
+    EXPECT_EQ(pair.exit_code, 2) << describe(pair);
+    EXPECT_NE(pair.err.find(".autocommit.up.sql"), std::string::npos) << pair.err;
+}
+
 TEST_F(LayoutsTest, PopDownVariantsAndAutocommitDownAndDbmateTransactionFalseOnDown) {
     write_migration("1_users.up.sql", "CREATE TABLE users (id INTEGER PRIMARY KEY);\n");
     write_migration("1_users.down.sql", "SELECT RAISE(FAIL, 'the generic down must not run');\n");

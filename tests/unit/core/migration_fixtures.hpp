@@ -31,7 +31,8 @@ inline std::string checksum_of(std::string_view version) {
 // A migration file as load_migrations would give it; the checksum is derived from the version
 // unless a test wants a file that differs from what was applied.
 inline Migration file(std::string_view version, std::string name, std::string checksum = {}) {
-    Migration m{v(version), std::move(name), {}, {}, {}, {}, false, false, std::nullopt, {}};
+    Migration m{v(version), std::move(name),    {}, {}, {}, {}, false, false, std::nullopt,
+                {},         Layout::sql_migrate};
     m.path = std::string(version) + "_" + m.name + ".sql";
     m.up.present = true;
     m.up.sql = "SELECT 1;\n";
