@@ -3,7 +3,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <ctime>
+#include <memory>
 
 #include "e2e/harness.hpp"
 
@@ -230,6 +232,42 @@ TEST_F(BackupCommandTest, MissingDatabaseIsAnError) {
     EXPECT_NE(result.err.find("does not exist"), std::string::npos) << result.err;
     EXPECT_FALSE(fs::exists(db())) << "a backup must not create the database";
     EXPECT_TRUE(names_ending_with(dir(), ".bak").empty());
+}
+
+}  // namespace
+}  // namespace belay::testing
+
+namespace belay::testing {
+namespace {
+
+// `script` (util-linux's bsdutils, essential on Debian) runs belay on a pseudo-terminal.
+std::string on_a_terminal(const std::string& command) {
+    const std::string line = "script -qec '" + command + "' /dev/null 2>&1";
+    std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(line.c_str(), "r"), ::pclose);
+    std::string output;
+    char buffer[4096];
+    while (pipe && std::fgets(buffer, sizeof buffer, pipe.get()) != nullptr) {
+        output += buffer;
+    }
+    return output;
+}
+
+TEST(BackupProgressTest, ABarOnATerminalForLargeDatabasesAndNoneOtherwise) {
+    TempDir dir;
+    const auto database = dir.path() / "big.db";
+    add_filler(database, 70);
+    const auto belay = belay_binary().string() + " db backup --db " + database.string();
+    const auto shown = on_a_terminal(belay);
+    EXPECT_NE(shown.find("pages"), std::string::npos) << shown;
+    EXPECT_NE(shown.find("MB/s"), std::string::npos) << shown;
+    EXPECT_NE(shown.find("ETA"), std::string::npos) << shown;
+    for (const auto* quiet : {" -q", " --json"}) {
+        const auto hidden = on_a_terminal(belay + quiet);
+        EXPECT_EQ(hidden.find("MB/s"), std::string::npos) << quiet << ": " << hidden;
+    }
+    auto piped = run_belay({"db", "backup", "--db", database.string()});
+    ASSERT_EQ(piped.exit_code, 0) << describe(piped);
+    EXPECT_EQ(piped.err.find("MB/s"), std::string::npos) << "stderr is not a terminal here";
 }
 
 }  // namespace

@@ -780,3 +780,38 @@ TEST(RunMigrate, DanglingForeignKeyWarnsNormallyAndFailsWhenStrict) {
 
 }  // namespace
 }  // namespace belay
+
+namespace belay {
+namespace {
+
+TEST(RunMigrate, ResetAsksItsQuestionAndANoChangesNothing) {
+    Project project;
+    project.add("0001_a.sql",
+                "-- +migrate Up\nCREATE TABLE a (x);\n-- +migrate Down\nDROP TABLE a;\n");
+    project.migrate(project.options());
+    const auto before = sha256_file_hex(project.db());
+    ASSERT_TRUE(before.has_value());
+
+    auto options = project.options();
+    options.operation = Operation::reset;
+    std::string asked;
+    options.confirm = [&](const std::string& question) {
+        asked = question;
+        return false;
+    };
+    auto declined = run_migrate(options);
+    ASSERT_FALSE(declined.has_value());
+    EXPECT_EQ(declined.error().code, ErrorCode::refused);
+    EXPECT_CONTAINS(asked, "db reset reverts all 1 applied migration(s)");
+    EXPECT_EQ(sha256_file_hex(project.db()).value_or(""), *before)
+        << "a declined reset changed the database";
+
+    options.confirm = [](const std::string&) { return true; };
+    auto confirmed = run_migrate(options);
+    ASSERT_TRUE(confirmed.has_value()) << confirmed.error().message;
+    EXPECT_FALSE(confirmed->error.has_value());
+    EXPECT_EQ(confirmed->version_after, "0");
+}
+
+}  // namespace
+}  // namespace belay
