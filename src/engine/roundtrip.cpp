@@ -133,7 +133,8 @@ Result<RoundtripReport> run_roundtrip(const MigrateOptions& options) {
         return std::unexpected(history.error());
     }
     std::vector<const Migration*> pending;
-    for (const auto* entry : build_plan(set->migrations, *history).pending()) {
+    const auto plan = build_plan(set->migrations, *history);  // pending() points into it
+    for (const auto* entry : plan.pending()) {
         pending.push_back(entry->migration);
     }
     Scratch on_copy{*copy, options.db.history_table};
