@@ -141,7 +141,7 @@ std::string describe_refusal(const PlanEntry& entry, const UpPolicy& policy) {
             return fmt::format(
                 "  {} is dirty: a NoTransaction step started and did not finish, so the database "
                 "may hold part of it. Inspect the schema, restore the backup taken before that "
-                "run, or fix it by hand and clear the mark",
+                "run, or fix it by hand and clear the mark with belay db repair",
                 label);
         case MigrationStatus::modified:
             return fmt::format(
