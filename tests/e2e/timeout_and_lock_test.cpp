@@ -191,5 +191,28 @@ TEST_F(ConcurrentRunsTest, FourRunsAtOnceExitZeroOrBusy) {
     expect_each_applied_once(8);
 }
 
+TEST_F(ConcurrentRunsTest, EightRunsAtOnceOnAnExistingDatabaseLeaveOneConsistentState) {
+    write_effects(1);
+    ASSERT_EQ(belay("migrate", {"--no-backup"}).exit_code, 0);
+    add_filler(db(), 2);  // each run's snapshot is real work
+    fs::remove_all(migrations());
+    write_effects(12);
+    std::vector<std::unique_ptr<BackgroundRun>> runs;
+    for (int i = 0; i < 8; ++i) {
+        runs.push_back(start("migrate", {"--lock-timeout", "60"}));
+    }
+    for (auto& run : runs) {
+        const auto result = run->wait(std::chrono::seconds(300));
+        EXPECT_TRUE(result.exit_code == 0 || result.exit_code == 4) << describe(result);
+    }
+    expect_each_applied_once(12);
+    EXPECT_EQ(TestDb(db(), true).scalar("PRAGMA integrity_check"), "ok");
+    auto status = belay("status", {"--exit-code"});
+    EXPECT_EQ(status.exit_code, 0) << describe(status);
+    for (const auto& backup : names_ending_with(dir(), ".bak")) {
+        EXPECT_EQ(TestDb(dir() / backup, true).scalar("PRAGMA integrity_check"), "ok") << backup;
+    }
+}
+
 }  // namespace
 }  // namespace belay::testing
