@@ -75,6 +75,9 @@ void install_signal_handlers() {
     action.sa_flags = SA_RESETHAND;
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGTERM, &action, nullptr);
+    // Past the file-size limit (ulimit -f) a write should fail with EFBIG and be reported,
+    // not end the process mid-backup without a word.
+    std::signal(SIGXFSZ, SIG_IGN);
 }
 
 int dispatch(const std::vector<std::string>& args) {

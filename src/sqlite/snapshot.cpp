@@ -105,8 +105,15 @@ Result<void> copy_pages(Database& source, Database& destination, const CopyProgr
     const int finish_rc = sqlite3_backup_finish(backup);
     if (step_rc != SQLITE_DONE || finish_rc != SQLITE_OK) {
         const int failed = step_rc != SQLITE_DONE ? step_rc : finish_rc;
-        return fail(error_code_for_sqlite(failed), "copying {} failed: {}", source.path().string(),
-                    sqlite3_errstr(failed));
+        // For an I/O error the OS's reason says more: "File too large", "No space left".
+        const int os_error =
+            (failed & 0xff) == SQLITE_IOERR ? sqlite3_system_errno(destination.handle()) : 0;
+        return fail(error_code_for_sqlite(failed), "copying {} failed: {}{}",
+                    source.path().string(), sqlite3_errstr(failed),
+                    os_error != 0 ? fmt::format(" ({}); free some space (or raise the file size "
+                                                "limit), or choose --backup-dir",
+                                                std::strerror(os_error))
+                                  : std::string());
     }
     return {};
 }
@@ -156,6 +163,23 @@ Result<void> check_room(const std::filesystem::path& directory, const SnapshotRe
     return {};
 }
 
+// Writes all of `data` (a short write is retried; the error after it is the real one).
+Result<void> write_all(int fd, const char* data, std::size_t size) {
+    std::size_t written = 0;
+    while (written < size) {
+        const auto n = ::write(fd, data + written, size - written);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return std::unexpected(
+                Error{ErrorCode::snapshot_failed, std::strerror(n < 0 ? errno : EIO)});
+        }
+        written += static_cast<std::size_t>(n);
+    }
+    return {};
+}
+
 // In rollback-journal mode, while the source's read transaction holds its SHARED lock no
 // connection can write the main file (a writer needs EXCLUSIVE), and that file is exactly the
 // committed state: a sequential copy of its pages is the same database the backup API would
@@ -176,12 +200,20 @@ Result<std::string> copy_file_hashing(const std::filesystem::path& database, int
         const auto want = static_cast<std::size_t>(
             std::min<std::int64_t>(total - done, static_cast<std::int64_t>(buffer.size())));
         const auto got = ::pread(source, buffer.data(), want, done);
-        if (got <= 0 || ::write(destination, buffer.data(), static_cast<std::size_t>(got)) != got) {
-            const int error = got < 0 ? errno : EIO;
+        if (got <= 0) {
+            const int error = got < 0 ? errno : 0;
             ::close(source);
             return fail(
                 ErrorCode::snapshot_failed, "copying {} failed: {}", database.string(),
                 got == 0 ? "the file is shorter than its page count" : std::strerror(error));
+        }
+        if (auto written = write_all(destination, buffer.data(), static_cast<std::size_t>(got));
+            !written) {
+            ::close(source);
+            return fail(ErrorCode::snapshot_failed,
+                        "writing the backup of {} failed: {}; free some space (or raise the file "
+                        "size limit), or choose --backup-dir",
+                        database.string(), written.error().message);
         }
         digest.update(std::string_view(buffer.data(), static_cast<std::size_t>(got)));
         done += got;

@@ -1,0 +1,79 @@
+// A full disk, played by a lowered file-size limit (ulimit -f): backups and the snapshot before a
+// run fail with a clear message and exit 3, the database stays as it was, and no partial backup
+// is left under a final name (nor a temporary one).
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "e2e/harness.hpp"
+
+namespace belay::testing {
+namespace {
+
+struct LimitedRun {
+    int exit_code = -1;
+    std::string output;  // stdout and stderr
+};
+
+// belay with `args` under a file-size limit of `kib` KiB, through bash's ulimit.
+LimitedRun run_with_file_limit(const std::vector<std::string>& args, int kib) {
+    std::string command = "ulimit -f " + std::to_string(kib) + "; exec " + belay_binary().string();
+    for (const auto& arg : args) {
+        command += " '" + arg + "'";
+    }
+    const auto line = "bash -c \"" + command + "\" 2>&1";
+    FILE* pipe = ::popen(line.c_str(), "r");
+    LimitedRun result;
+    if (pipe == nullptr) {
+        return result;
+    }
+    char buffer[4096];
+    while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) {
+        result.output += buffer;
+    }
+    const int status = ::pclose(pipe);
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return result;
+}
+
+class FileSizeLimitTest : public E2eTest, public ::testing::WithParamInterface<const char*> {
+  protected:
+    void SetUp() override {
+        add_filler(db(), 8);
+        TestDb(db()).exec(std::string("PRAGMA journal_mode = ") + GetParam());
+        m_before = sha256_of(db());
+    }
+    void expect_nothing_left(const std::string& output) {
+        EXPECT_EQ(sha256_of(db()), m_before) << "the database changed";
+        for (const auto& name : list_dir(dir())) {
+            EXPECT_FALSE(name.ends_with(".bak")) << name << " left behind\n" << output;
+            EXPECT_EQ(name.find(".tmp-"), std::string::npos) << name << " left behind\n" << output;
+        }
+    }
+    std::string m_before;
+};
+
+TEST_P(FileSizeLimitTest, BackupFailsClearlyWithExitThreeAndLeavesNothing) {
+    const auto run = run_with_file_limit({"db", "backup", "--db", db().string()}, 2048);
+    EXPECT_EQ(run.exit_code, 3) << run.output;
+    EXPECT_NE(run.output.find("File too large"), std::string::npos) << run.output;
+    EXPECT_NE(run.output.find("free some space"), std::string::npos) << run.output;
+    expect_nothing_left(run.output);
+}
+
+TEST_P(FileSizeLimitTest, MigrateRunsNothingWhenItsSnapshotCannotBeWritten) {
+    write_migration("0001_a.sql", up_only("CREATE TABLE a (x);"));
+    const auto run = run_with_file_limit(
+        {"db", "migrate", "--db", db().string(), "--migrations", migrations().string()}, 2048);
+    EXPECT_EQ(run.exit_code, 3) << run.output;
+    EXPECT_NE(run.output.find("No migration ran"), std::string::npos) << run.output;
+    expect_nothing_left(run.output);
+    EXPECT_FALSE(TestDb(db(), true).has_object("a"));
+}
+
+INSTANTIATE_TEST_SUITE_P(JournalModes, FileSizeLimitTest, ::testing::Values("delete", "wal"),
+                         [](const auto& param_info) { return std::string(param_info.param); });
+
+}  // namespace
+}  // namespace belay::testing
