@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "core/ascii.hpp"
 #include "core/checksum.hpp"
 #include "core/migration_files.hpp"
 #include "core/migration_parser.hpp"
@@ -28,16 +29,6 @@ constexpr std::array<std::pair<Layout, std::string_view>, 6> k_names{{
     {Layout::diesel, "diesel"},
 }};
 
-char lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string lowered(std::string_view text) {
-    std::string result(text);
-    std::ranges::transform(result, result.begin(), lower);
-    return result;
-}
-
 std::string_view trimmed(std::string_view text) {
     while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
         text.remove_prefix(1);
@@ -56,7 +47,7 @@ std::optional<std::string> directive_after(std::string_view line, std::string_vi
         return std::nullopt;
     }
     text = trimmed(text.substr(2));
-    const auto folded = lowered(text);
+    const auto folded = to_lower_ascii(text);
     if (!folded.starts_with(marker)) {
         return std::nullopt;
     }

@@ -6,24 +6,17 @@
 
 #include <fmt/format.h>
 
+#include "core/ascii.hpp"
 #include "core/sql_lint.hpp"
 
 namespace belay {
 
 namespace {
 
-std::string upper(std::string_view text) {
-    std::string result(text);
-    std::ranges::transform(result, result.begin(), [](char c) {
-        return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
-    });
-    return result;
-}
-
 // The statement's text in upper case with string literals blanked, so that words inside
 // strings are not taken for keywords.
 std::string code_of(std::string_view statement) {
-    std::string code = upper(statement);
+    std::string code = to_upper_ascii(statement);
     bool in_string = false;
     for (auto& c : code) {
         if (c == '\'') {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <vector>
 
+#include "core/ascii.hpp"
 #include "core/checksum.hpp"
 #include "core/sql_lint.hpp"
 
@@ -20,16 +21,8 @@ bool is_blank(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
 }
 
-char to_lower_ascii(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return std::ranges::equal(a, b, {}, to_lower_ascii, to_lower_ascii);
-}
-
 bool istarts_with(std::string_view text, std::string_view prefix) {
-    return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
+    return text.size() >= prefix.size() && iequals_ascii(text.substr(0, prefix.size()), prefix);
 }
 
 std::vector<std::string_view> split_words(std::string_view text) {
@@ -116,7 +109,7 @@ constexpr std::array<std::string_view, 3> k_section_names = {"Up", "Down", "Veri
 
 std::optional<SectionKind> section_kind(std::string_view keyword) {
     for (std::size_t i = 0; i < k_section_names.size(); ++i) {
-        if (iequals(keyword, k_section_names[i])) {
+        if (iequals_ascii(keyword, k_section_names[i])) {
             return static_cast<SectionKind>(i);
         }
     }
@@ -188,7 +181,7 @@ void Parser::parse(std::string_view text) {
                 // has no ';' (a trigger's bare END): a ';' in its place does the same here, and
                 // an extra one after "END;" is an empty statement SQLite skips. The line stays
                 // a line, so later lines keep their file line numbers.
-                if (iequals(directive->keyword, "StatementEnd")) {
+                if (iequals_ascii(directive->keyword, "StatementEnd")) {
                     sink.push_back(';');
                 }
                 sink.push_back('\n');
@@ -204,17 +197,17 @@ void Parser::parse(std::string_view text) {
 void Parser::handle_directive(int line, const Directive& directive) {
     if (const auto kind = section_kind(directive.keyword)) {
         open_section(line, *kind, directive);
-    } else if (iequals(directive.keyword, "NoTransaction")) {
+    } else if (iequals_ascii(directive.keyword, "NoTransaction")) {
         if (no_options(line, directive)) {
             m_result.up_no_transaction = m_result.down_no_transaction = true;
         }
-    } else if (iequals(directive.keyword, "Timeout")) {
+    } else if (iequals_ascii(directive.keyword, "Timeout")) {
         set_timeout(line, directive);
-    } else if (iequals(directive.keyword, "StatementBegin")) {
+    } else if (iequals_ascii(directive.keyword, "StatementBegin")) {
         if (no_options(line, directive)) {
             statement_begin(line);
         }
-    } else if (iequals(directive.keyword, "StatementEnd")) {
+    } else if (iequals_ascii(directive.keyword, "StatementEnd")) {
         if (no_options(line, directive)) {
             statement_end(line);
         }
@@ -241,7 +234,7 @@ void Parser::open_section(int line, SectionKind kind, const Directive& directive
         check_preamble();
     }
     for (const std::string_view option : directive.options) {
-        if (kind != SectionKind::verify && iequals(option, "notransaction")) {
+        if (kind != SectionKind::verify && iequals_ascii(option, "notransaction")) {
             (kind == SectionKind::up ? m_result.up_no_transaction : m_result.down_no_transaction) =
                 true;
         } else {

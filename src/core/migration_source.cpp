@@ -8,6 +8,7 @@
 #include <string>
 #include <system_error>
 
+#include "core/ascii.hpp"
 #include "core/checksum.hpp"
 #include "core/migration_files.hpp"
 #include "core/migration_parser.hpp"
@@ -16,14 +17,6 @@ namespace belay {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string to_lower_ascii(std::string_view text) {
-    std::string lower(text);
-    std::ranges::transform(lower, lower.begin(), [](char c) {
-        return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-    });
-    return lower;
-}
 
 // A file that should be a migration, with the version its name gives.
 struct Candidate {

@@ -39,11 +39,10 @@ Result<std::string> statements_of(sqlite::Database& db, const std::string& sql) 
     return text;
 }
 
-Result<std::string> dump_database(sqlite::Database& db, const std::string& history_table,
-                                  const std::string& version) {
-    const auto table = sqlite::quote_identifier(history_table);
-    const auto name = sqlite::quote_literal(history_table);
-    auto objects = statements_of(
+// The user's tables, indexes, views and triggers, in that order, each group by name; not
+// belay's tables, nor tables SQLite makes itself (FTS5's shadow tables).
+Result<std::string> user_objects(sqlite::Database& db, const std::string& history_table) {
+    return statements_of(
         db, fmt::format("SELECT sql FROM sqlite_schema AS m WHERE sql IS NOT NULL "
                         "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
                         "AND NOT (type = 'table' AND name LIKE 'belay\\_%' ESCAPE '\\') "
@@ -52,45 +51,60 @@ Result<std::string> dump_database(sqlite::Database& db, const std::string& histo
                         "AND NOT (type = 'table' AND name = {0} COLLATE NOCASE) "
                         "ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 "
                         "WHEN 'view' THEN 2 ELSE 3 END, name",
+                        sqlite::quote_literal(history_table)));
+}
+
+// belay's history table and belay_schema with their rows ("" when belay never ran here). The
+// history rows get the loading time and 0 ms, so the text is the same for every database
+// migrated from the same files.
+Result<std::string> history_part(sqlite::Database& db, const std::string& history_table) {
+    const auto name = sqlite::quote_literal(history_table);
+    auto tables = statements_of(
+        db, fmt::format("SELECT sql FROM sqlite_schema WHERE type = 'table' AND (name = {0} "
+                        "COLLATE NOCASE OR name = 'belay_schema') ORDER BY name = 'belay_schema'",
                         name));
-    auto tables = objects ? statements_of(db, fmt::format("SELECT sql FROM sqlite_schema WHERE "
-                                                          "type = 'table' AND (name = {0} COLLATE "
-                                                          "NOCASE OR name = 'belay_schema') "
-                                                          "ORDER BY name = 'belay_schema'",
-                                                          name))
-                          : objects;
-    const bool has_history = tables && !tables->empty();
-    auto rows = has_history
-                    ? statements_of(
-                          db, fmt::format("SELECT 'INSERT INTO {0} (version, name, checksum, "
-                                          "applied_at, execution_ms, schema_fingerprint) VALUES (' "
-                                          "|| quote(version) || ', ' || quote(name) || ', ' || "
-                                          "quote(checksum) || ', ' || "
-                                          "'strftime(''%Y-%m-%dT%H:%M:%SZ'', ''now''), 0, ' || "
-                                          "quote(schema_fingerprint) || ')' FROM {0} ORDER BY "
-                                          "length(ltrim(version, '0')), ltrim(version, '0')",
-                                          table))
-                    : tables;
-    if (!rows) {  // an error of objects or tables travels along
-        return std::unexpected(rows.error());
+    if (!tables || tables->empty()) {
+        return tables;
     }
-    auto recorded =
-        has_history && tables->find("belay_schema") != std::string::npos
-            ? statements_of(db, fmt::format("SELECT 'INSERT INTO belay_schema (history_table, "
-                                            "type, name, tbl_name, sql) VALUES (' || "
-                                            "quote(history_table) || ', ' || quote(type) || ', ' "
-                                            "|| quote(name) || ', ' || quote(tbl_name) || ', ' || "
-                                            "quote(sql) || ')' FROM belay_schema WHERE "
-                                            "history_table = {0} ORDER BY type, name",
-                                            name))
-            : Result<std::string>(std::string());
-    if (!recorded) {
-        return std::unexpected(recorded.error());
+    auto rows = statements_of(
+        db, fmt::format("SELECT 'INSERT INTO {0} (version, name, checksum, applied_at, "
+                        "execution_ms, schema_fingerprint) VALUES (' || quote(version) || ', ' || "
+                        "quote(name) || ', ' || quote(checksum) || ', ' || "
+                        "'strftime(''%Y-%m-%dT%H:%M:%SZ'', ''now''), 0, ' || "
+                        "quote(schema_fingerprint) || ')' FROM {0} ORDER BY "
+                        "length(ltrim(version, '0')), ltrim(version, '0')",
+                        sqlite::quote_identifier(history_table)));
+    if (!rows) {
+        return rows;
+    }
+    std::string recorded;
+    if (tables->find("belay_schema") != std::string::npos) {
+        auto schema_rows = statements_of(
+            db, fmt::format("SELECT 'INSERT INTO belay_schema (history_table, type, name, "
+                            "tbl_name, sql) VALUES (' || quote(history_table) || ', ' || "
+                            "quote(type) || ', ' || quote(name) || ', ' || quote(tbl_name) || "
+                            "', ' || quote(sql) || ')' FROM belay_schema WHERE history_table = "
+                            "{0} ORDER BY type, name",
+                            name));
+        if (!schema_rows) {
+            return schema_rows;
+        }
+        recorded = std::move(*schema_rows);
+    }
+    return *tables + *rows + recorded;
+}
+
+Result<std::string> dump_database(sqlite::Database& db, const std::string& history_table,
+                                  const std::string& version) {
+    auto objects = user_objects(db, history_table);
+    auto history = objects ? history_part(db, history_table) : objects;
+    if (!history) {
+        return std::unexpected(history.error());
     }
     return fmt::format(
         "-- Schema at version {}, written by belay db dump-schema. Load it into a new database "
-        "with:\n--   sqlite3 new.db < schema.sql\n{}{}\n{}{}{}{}COMMIT;\n",
-        version, k_begin, *objects, k_history_marker, *tables, *rows, *recorded);
+        "with:\n--   sqlite3 new.db < schema.sql\n{}{}\n{}{}COMMIT;\n",
+        version, k_begin, *objects, k_history_marker, *history);
 }
 
 // The schema part of a dump (between BEGIN and the history marker) and the history's

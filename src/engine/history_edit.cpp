@@ -1,12 +1,12 @@
 #include "engine/history_edit.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <span>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "core/ascii.hpp"
 #include "core/backup_metadata.hpp"
 #include "core/plan.hpp"
 #include "engine/backups.hpp"
@@ -169,13 +169,6 @@ Result<void> apply_edit(sqlite::Database& db, const HistoryEditOptions& options,
     return ok;
 }
 
-bool iequal(std::string_view a, std::string_view b) {
-    return std::ranges::equal(a, b, [](char x, char y) {
-        return std::tolower(static_cast<unsigned char>(x)) ==
-               std::tolower(static_cast<unsigned char>(y));
-    });
-}
-
 Result<std::optional<ForeignHistory>> read_foreign_for_adopt(sqlite::Database& db,
                                                              const HistoryEditOptions& options) {
     auto foreign = sqlite::read_foreign_history(db, options.from_tool);
@@ -217,7 +210,7 @@ Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options) {
                        : Result<std::optional<ForeignHistory>>(std::nullopt);
     // The other tool's table may carry the history table's name: belay's history is empty then.
     const bool replaces_history =
-        foreign && *foreign && iequal((*foreign)->table, options.db.history_table);
+        foreign && *foreign && iequals_ascii((*foreign)->table, options.db.history_table);
     auto history = !db                ? Result<History>(std::unexpected(db.error()))
                    : !foreign         ? Result<History>(std::unexpected(foreign.error()))
                    : replaces_history ? Result<History>(History{})

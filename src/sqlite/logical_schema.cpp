@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include "core/ascii.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/identifiers.hpp"
 #include "sqlite/schema_inspection.hpp"
@@ -56,10 +57,7 @@ FROM tables AS t, pragma_table_list(t.name) AS l WHERE l.schema = 'main'
 // names are skipped, so a CHECK inside them is not one.
 std::vector<std::string> check_clauses(const std::string& sql) {
     std::vector<std::string> clauses;
-    std::string upper = sql;
-    std::ranges::transform(upper, upper.begin(), [](char c) {
-        return static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    });
+    const std::string upper = to_upper_ascii(sql);
     const auto is_word = [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
     };

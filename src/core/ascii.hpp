@@ -1,0 +1,37 @@
+// ASCII case folding for SQL keywords, directives and file names (never locale-dependent).
+#pragma once
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+
+namespace belay {
+
+inline char to_lower_ascii(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+inline char to_upper_ascii(char c) {
+    return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+}
+
+inline std::string to_lower_ascii(std::string_view text) {
+    std::string result(text);
+    std::ranges::transform(result, result.begin(), [](char c) { return to_lower_ascii(c); });
+    return result;
+}
+
+inline std::string to_upper_ascii(std::string_view text) {
+    std::string result(text);
+    std::ranges::transform(result, result.begin(), [](char c) { return to_upper_ascii(c); });
+    return result;
+}
+
+// Equal but for ASCII case: how SQLite compares identifiers, how belay compares directives.
+inline bool iequals_ascii(std::string_view a, std::string_view b) {
+    return std::ranges::equal(
+        a, b, {}, [](char c) { return to_lower_ascii(c); },
+        [](char c) { return to_lower_ascii(c); });
+}
+
+}  // namespace belay
