@@ -181,6 +181,32 @@ Result<std::optional<ForeignHistory>> read_foreign_for_adopt(sqlite::Database& d
     return foreign;
 }
 
+struct EditState {
+    History history;                        // belay's
+    std::optional<ForeignHistory> foreign;  // adopt: the other tool's
+};
+
+Result<EditState> read_edit_state(sqlite::Database& db, const HistoryEditOptions& options) {
+    EditState state;
+    if (options.edit == HistoryEdit::adopt) {
+        auto foreign = read_foreign_for_adopt(db, options);
+        if (!foreign) {
+            return std::unexpected(foreign.error());
+        }
+        state.foreign = std::move(*foreign);
+        // The other tool's table may carry the history table's name: belay has none then.
+        if (iequals_ascii(state.foreign->table, options.db.history_table)) {
+            return state;
+        }
+    }
+    auto history = read_history(db, options.db.history_table);
+    if (!history) {
+        return std::unexpected(history.error());
+    }
+    state.history = std::move(*history);
+    return state;
+}
+
 }  // namespace
 
 Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options) {
@@ -205,18 +231,9 @@ Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options) {
     }
     auto db = sqlite::Database::open(options.db.database, sqlite::OpenMode::read_write,
                                      options.db.lock_timeout);
-    auto foreign = db && options.edit == HistoryEdit::adopt
-                       ? read_foreign_for_adopt(*db, options)
-                       : Result<std::optional<ForeignHistory>>(std::nullopt);
-    // The other tool's table may carry the history table's name: belay's history is empty then.
-    const bool replaces_history =
-        foreign && *foreign && iequals_ascii((*foreign)->table, options.db.history_table);
-    auto history = !db                ? Result<History>(std::unexpected(db.error()))
-                   : !foreign         ? Result<History>(std::unexpected(foreign.error()))
-                   : replaces_history ? Result<History>(History{})
-                                      : read_history(*db, options.db.history_table);
-    auto changes = history ? plan_edit(options, *set, *history, *foreign, report)
-                           : std::unexpected(history.error());
+    auto state = db ? read_edit_state(*db, options) : std::unexpected(db.error());
+    auto changes = state ? plan_edit(options, *set, state->history, state->foreign, report)
+                         : std::unexpected(state.error());
     if (!changes) {
         return std::unexpected(changes.error());
     }
