@@ -45,7 +45,7 @@ int command_prune(const Arguments& args) {
     }
     const char* verb = options.dry_run ? "would remove" : "removed";
     if (report->abandoned_removed > 0) {
-        fmt::print("removed {} temporary file(s) left by an interrupted backup\n",
+        fmt::print("removed {} file(s) left by an interrupted backup or prune\n",
                    report->abandoned_removed);
     }
     for (const auto& entry : report->removed) {

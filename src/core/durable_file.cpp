@@ -125,6 +125,26 @@ int remove_abandoned_temporaries(const std::filesystem::path& directory,
     return removed;
 }
 
+bool has_live_temporary(const std::filesystem::path& directory, std::string_view final_name) {
+    std::error_code ec;
+    const auto where = directory.empty() ? std::filesystem::path(".") : directory;
+    for (const auto& entry : std::filesystem::directory_iterator(where, ec)) {
+        if (final_name_of_temporary(entry.path().filename().string()) != final_name) {
+            continue;
+        }
+        const int fd = ::open(entry.path().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+            continue;
+        }
+        const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+        ::close(fd);
+        if (held) {
+            return true;
+        }
+    }
+    return false;
+}
+
 Result<void> sync_file(const std::filesystem::path& path) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {

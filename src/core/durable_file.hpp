@@ -63,6 +63,9 @@ std::optional<std::string> final_name_of_temporary(std::string_view name);
 int remove_abandoned_temporaries(const std::filesystem::path& directory,
                                  const std::function<bool(std::string_view)>& is_ours);
 
+// Whether a live process holds (is still writing) a temporary for `final_name` in `directory`.
+bool has_live_temporary(const std::filesystem::path& directory, std::string_view final_name);
+
 // fsync of a file by path, and of a directory (so that a rename in it is durable).
 Result<void> sync_file(const std::filesystem::path& path);
 

@@ -72,6 +72,38 @@ std::time_t parse_utc(const std::string& text) {
     return ::timegm(&parts);
 }
 
+// Removes the sidecars of this database's backups whose backup is gone: what a prune killed
+// between its two removals leaves (it removes the backup first). A sidecar whose backup is
+// still being written stays: its writer holds the copy's temporary until it renames it.
+int remove_orphan_sidecars(const DatabaseOptions& options) {
+    const auto directory = listing_directory(options);
+    const auto stem = backup_stem(options.database);
+    std::error_code ec;
+    const auto source = std::filesystem::weakly_canonical(options.database, ec).string();
+    int removed = 0;
+    for (const auto& file : std::filesystem::directory_iterator(directory, ec)) {
+        const auto name = file.path().filename().string();
+        if (!name.ends_with(".bak.json") || !is_backup_file_name(name, stem, true)) {
+            continue;
+        }
+        const auto backup_name = name.substr(0, name.size() - 5);
+        // In this order: a writer renames its copy into place after the sidecar, so once no
+        // live copy exists, a backup that is not there now never will be.
+        if (has_live_temporary(directory, backup_name) ||
+            std::filesystem::exists(std::filesystem::symlink_status(directory / backup_name))) {
+            continue;
+        }
+        auto metadata = read_backup_metadata(file.path());
+        if (!metadata || metadata->source != source) {
+            continue;  // unreadable, or another database's: not ours to remove
+        }
+        if (::unlink(file.path().c_str()) == 0) {
+            ++removed;
+        }
+    }
+    return removed;
+}
+
 }  // namespace
 
 Result<sqlite::Snapshot> run_backup(const BackupOptions& options) {
@@ -148,6 +180,7 @@ Result<PruneReport> run_prune(const PruneOptions& options,
         report.abandoned_removed = remove_abandoned_temporaries(
             options.db.backup_directory(),
             [&](std::string_view name) { return is_backup_file_name(name, stem, true); });
+        report.abandoned_removed += remove_orphan_sidecars(options.db);
     }
     const auto keep = options.keep.value_or(options.keep_days ? 0 : k_default_keep);
     const auto now_seconds = std::chrono::system_clock::to_time_t(now);

@@ -62,7 +62,7 @@ struct PruneReport {
     std::vector<BackupEntry> removed;  // (or would be, with dry_run)
     std::vector<BackupEntry> kept;
     std::uintmax_t bytes_freed = 0;
-    int abandoned_removed = 0;  // temporary files a killed belay left behind
+    int abandoned_removed = 0;  // temporaries and sidecars a killed belay left behind
 };
 
 inline constexpr int k_default_keep = 10;

@@ -31,13 +31,13 @@ TEST_P(BackupCrashTest, KillDuringBackupLeavesNoIncompleteFinalFile) {
     ASSERT_EQ(whole.exit_code, 0) << describe(whole);
     const auto duration_ms = static_cast<int>(whole.seconds * 1000);
 
-    std::random_device seed_source;
-    const auto seed = seed_source();
+    const auto seed = crash_seed();
     std::mt19937 random(seed);
     std::uniform_int_distribution<int> delay_ms(duration_ms / 20, duration_ms);
     std::string moments;
     int killed = 0;
-    for (int attempt = 0; attempt < 5; ++attempt) {
+    const int kills = crash_kills(5);
+    for (int attempt = 0; attempt < kills; ++attempt) {
         auto run = start("backup", args);
         const int delay = delay_ms(random);
         std::this_thread::sleep_for(std::chrono::milliseconds(delay));
@@ -86,6 +86,10 @@ TEST_P(BackupCrashTest, KillDuringBackupLeavesNoIncompleteFinalFile) {
     }
     RecordProperty("leftovers", leftover_list);
     std::cout << "[ leftovers ] " << context << "\n" << leftover_list;
+    std::cout << "[ tally ] backup " << GetParam() << ": " << killed << " of " << kills
+              << " runs killed (a backup takes " << duration_ms << " ms; seed " << seed
+              << "); complete backups: " << complete << ", temporaries left: " << leftovers.size()
+              << "\n";
 
     // The source was only read, and every listed backup is intact.
     EXPECT_EQ(sha256_of(db()), source_sha);

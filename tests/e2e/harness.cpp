@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <random>
 #include <regex>
 #include <stdexcept>
 #include <thread>
@@ -351,6 +352,27 @@ std::string up_only(const std::string& up_sql, const std::string& verify_sql) {
         text += "\n-- +migrate Verify\n" + verify_sql + "\n";
     }
     return text;
+}
+
+int crash_kills(int default_count) {
+    const char* value = std::getenv("BELAY_CRASH_KILLS");
+    if (value == nullptr || *value == '\0') {
+        return default_count;
+    }
+    const int count = std::atoi(value);
+    if (count <= 0) {
+        throw std::runtime_error(std::string("BELAY_CRASH_KILLS must be a positive number, not ") +
+                                 value);
+    }
+    return count;
+}
+
+unsigned crash_seed() {
+    const char* value = std::getenv("BELAY_CRASH_SEED");
+    if (value != nullptr && *value != '\0') {
+        return static_cast<unsigned>(std::stoul(value));
+    }
+    return std::random_device{}();
 }
 
 std::string sha256_of(const fs::path& file) {

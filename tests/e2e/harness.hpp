@@ -151,6 +151,15 @@ std::string up_only(const std::string& up_sql, const std::string& verify_sql = "
 inline constexpr const char* k_runaway =
     "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c;";
 
+// --- Crash injection ---
+
+// How many runs a crash-injection test kills: $BELAY_CRASH_KILLS when set (scripts/soak raises
+// it), else `default_count`.
+int crash_kills(int default_count);
+// The seed for a crash-injection test's kill moments: $BELAY_CRASH_SEED when set (to replay a
+// failure), else a random one. Tests print it.
+unsigned crash_seed();
+
 // --- Helpers for the backup, restore, prune and check tests ---
 
 // SHA-256 of a file as lowercase hex, computed by the system's sha256sum (not by belay's code).

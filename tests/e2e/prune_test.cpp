@@ -1,6 +1,10 @@
 // `belay db prune`: --keep N, --keep-days D, the default, --dry-run; every removal printed with
 // the bytes freed; sidecars go with their backups; the newest intact backup always stays; other
 // databases' backups and unrelated files are never touched.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <ctime>
 #include <map>
 
@@ -198,9 +202,37 @@ TEST_F(PruneTest, RemovesAbandonedTemporariesOfThisDatabaseOnly) {
     write_file("app-20261123-101500.bak.json.tmp-fedcba9876543210", "half a sidecar");
     auto result = belay("prune");
     ASSERT_EQ(result.exit_code, 0) << describe(result);
-    EXPECT_NE(result.out.find("2 temporary file(s)"), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find("removed 2 file(s) left by an interrupted"), std::string::npos)
+        << result.out;
     EXPECT_FALSE(fs::exists(dir() / "app-20261123-101500.bak.tmp-0123456789abcdef"));
     EXPECT_FALSE(fs::exists(dir() / "app-20261123-101500.bak.json.tmp-fedcba9876543210"));
+    expect_unchanged(files);
+}
+
+// A prune killed between removing a backup and its sidecar leaves the sidecar alone; the next
+// prune removes it. A sidecar whose backup is still being copied (a live writer holds the copy's
+// temporary) and another database's sidecar stay.
+TEST_F(PruneTest, RemovesSidecarsLeftWithoutTheirBackupButNotALiveWritersOne) {
+    const auto made = make_backups({0, 0});
+    const auto files = make_unrelated_files();
+    fs::remove(made.front());  // as a kill between the two removals leaves it
+    fs::copy_file(dir() / "app-20000101-000000.bak.json", dir() / "app-20000103-000000.bak.json");
+    // A backup being written: its sidecar already has its final name, its copy does not yet.
+    write_file("app-20261123-101500.bak.json", read_file(made.back().string() + ".json"));
+    const auto copy = write_file("app-20261123-101500.bak.tmp-0123456789abcdef", "being copied");
+    const int held = ::open(copy.c_str(), O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(held, 0);
+    ASSERT_EQ(::flock(held, LOCK_EX), 0);
+    auto result = belay("prune");
+    ::close(held);
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_NE(result.out.find("removed 1 file(s) left by an interrupted"), std::string::npos)
+        << result.out;
+    EXPECT_FALSE(fs::exists(made.front().string() + ".json"));
+    EXPECT_TRUE(exists_with_sidecar(made.back()));
+    EXPECT_TRUE(fs::exists(dir() / "app-20261123-101500.bak.json"));
+    EXPECT_TRUE(fs::exists(copy));
+    EXPECT_TRUE(fs::exists(dir() / "app-20000103-000000.bak.json")) << "another database's";
     expect_unchanged(files);
 }
 

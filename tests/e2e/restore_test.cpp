@@ -417,13 +417,13 @@ TEST_P(RestoreCrashTest, KillDuringRestoreLeavesTheOldOrTheRestoredState) {
     ASSERT_EQ(state("after a whole restore"), "backup");
     const auto duration_ms = static_cast<int>(whole.seconds * 1000);
 
-    std::random_device seed_source;
-    const auto seed = seed_source();
+    const auto seed = crash_seed();
     std::mt19937 random(seed);
     std::string moments;
     int killed = 0;
     std::map<std::string, int> outcomes;
-    for (int attempt = 0; attempt < 4; ++attempt) {
+    const int kills = crash_kills(4);
+    for (int attempt = 0; attempt < kills; ++attempt) {
         if (state("before attempt " + std::to_string(attempt)) == "backup") {
             make_live();
         }
@@ -456,9 +456,10 @@ TEST_P(RestoreCrashTest, KillDuringRestoreLeavesTheOldOrTheRestoredState) {
                              std::to_string(attempt) + ", kills: " + moments;
         ++outcomes[state(context)];
     }
-    std::cout << "[ " << GetParam() << " ] a whole restore took " << duration_ms
-              << " ms; kills: " << moments << " outcomes: backup " << outcomes["backup"]
-              << ", live " << outcomes["live"] << "\n";
+    std::cout << "[ tally ] restore " << GetParam() << ": " << killed << " of " << kills
+              << " runs killed (a restore takes " << duration_ms << " ms; seed " << seed
+              << "); restored state: " << outcomes["backup"] << ", old state: " << outcomes["live"]
+              << "\n[ kills ] " << moments << "\n";
     RecordProperty("kill_moments", moments);
     EXPECT_GE(killed, 1) << "no restore was killed before it ended: " << moments;
 }
