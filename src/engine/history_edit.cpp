@@ -240,6 +240,9 @@ Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options) {
     if (changes->empty()) {
         return report;
     }
+    if (auto ok = sqlite::refuse_unwritable_database(options.db.database); !ok) {
+        return std::unexpected(ok.error());
+    }
     if (auto ok = confirm_edit(options, *changes); !ok) {
         return std::unexpected(ok.error());
     }

@@ -298,6 +298,11 @@ Result<RunReport> migrate_in_place(const MigrateOptions& options, const Migratio
     if (steps->empty()) {
         return report;
     }
+    // A read-only file or directory would let the snapshot be taken and then fail the first
+    // step half-way through its bookkeeping: refuse before anything is written.
+    if (auto ok = sqlite::refuse_unwritable_database(path); !ok) {
+        return std::unexpected(ok.error());
+    }
     if (auto ok = confirm_destructive_run(options, *steps); !ok) {
         return std::unexpected(ok.error());
     }

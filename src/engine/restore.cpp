@@ -25,12 +25,37 @@ struct ChosenBackup {
     BackupMetadata metadata;
 };
 
-Result<ChosenBackup> read_sidecar_of(const std::filesystem::path& backup) {
+// The backup a path names: the path itself, or the file a symlink points at (restoring only
+// reads it, so following is safe; the target's own sidecar describes it).
+Result<std::filesystem::path> resolve_backup_path(const std::filesystem::path& given) {
     std::error_code ec;
-    if (!std::filesystem::is_regular_file(std::filesystem::symlink_status(backup, ec))) {
-        return fail(ErrorCode::invalid_input, "backup {} does not exist or is not a regular file",
-                    backup.string());
+    const auto link = std::filesystem::symlink_status(given, ec);
+    if (!std::filesystem::is_symlink(link)) {
+        if (!std::filesystem::is_regular_file(link)) {
+            return fail(ErrorCode::invalid_input,
+                        "backup {} does not exist or is not a regular file; `belay db backups` "
+                        "lists the backups",
+                        given.string());
+        }
+        return given;
     }
+    auto target = std::filesystem::canonical(given, ec);
+    if (ec || !std::filesystem::is_regular_file(target, ec)) {
+        return fail(ErrorCode::invalid_input,
+                    "backup {} is a symlink to {}, which does not exist or is not a regular file",
+                    given.string(), std::filesystem::read_symlink(given, ec).string());
+    }
+    spdlog::info("{} is a symlink: restoring its target {}", given.string(), target.string());
+    return target;
+}
+
+Result<ChosenBackup> read_sidecar_of(const std::filesystem::path& given) {
+    auto resolved = resolve_backup_path(given);
+    if (!resolved) {
+        return std::unexpected(resolved.error());
+    }
+    const auto& backup = *resolved;
+    std::error_code ec;
     const auto sidecar = sidecar_path(backup);
     if (!std::filesystem::exists(sidecar, ec)) {
         return fail(ErrorCode::refused,
@@ -107,6 +132,11 @@ Result<void> copy_result(const sqlite::CopyStatus& status, const std::filesystem
     switch (status.outcome) {
         case sqlite::CopyOutcome::done:
             return {};
+        case sqlite::CopyOutcome::interrupted:
+            return fail(ErrorCode::interrupted,
+                        "the restore of {} into {} was interrupted by a signal before it "
+                        "finished; its copy was rolled back",
+                        backup.string(), database.string());
         case sqlite::CopyOutcome::busy:
             return fail(ErrorCode::busy,
                         "another process holds {}; close the programs using it (or wait) and run "
@@ -248,6 +278,29 @@ Result<std::filesystem::path> move_aside(const std::filesystem::path& database) 
     return aside;
 }
 
+// What a user needs after an interrupted restore: which state the database is in and how to
+// finish. The copy is one transaction, so an interrupted restore changed nothing in it.
+Error explain_interruption(Error error, const RestoreOptions& options,
+                           const RestoreReport& report) {
+    const auto& database = options.db.database.string();
+    if (report.moved_aside) {
+        error.message += fmt::format(
+            "\n{} was not restored: the unreadable database is at {}. Run the restore again "
+            "to finish it.",
+            database, report.moved_aside->string());
+    } else {
+        error.message += fmt::format(
+            "\n{} is unchanged (still at version {}){}. Run the restore again to finish it: "
+            "belay db restore --db {} {}",
+            database, report.version_before,
+            report.safety_snapshot
+                ? "; the safety snapshot " + report.safety_snapshot->string() + " stays"
+                : std::string(),
+            database, report.backup.string());
+    }
+    return error;
+}
+
 Result<std::filesystem::path> take_safety_snapshot(const RestoreOptions& options) {
     BackupOptions backup{options.db, std::nullopt, true, std::string(k_reason_before_restore),
                          options.progress};
@@ -262,29 +315,17 @@ Result<std::filesystem::path> take_safety_snapshot(const RestoreOptions& options
     return snapshot->path;
 }
 
-}  // namespace
-
-Result<RestoreReport> run_restore(const RestoreOptions& options) {
-    auto chosen = choose_backup(options);
-    if (!chosen) {
-        return std::unexpected(chosen.error());
-    }
-    RestoreReport report;
-    report.backup = chosen->path;
+// Everything after the confirmation: the run lock, the safety snapshot (or moving an unreadable
+// database aside) and the copy. Fills `report` as it goes, so that an interruption can say
+// what state the database is in.
+Result<void> restore_confirmed(const RestoreOptions& options, const ChosenBackup& chosen,
+                               bool readable, bool exists, RestoreReport& report) {
     const auto& database = options.db.database;
-    std::error_code ec;
-    const bool exists = std::filesystem::exists(std::filesystem::symlink_status(database, ec));
-    const bool readable = exists && is_readable(options.db);
-    report.version_before =
-        readable ? read_current_version(options.db).value_or("-") : std::string(exists ? "-" : "0");
-    if (auto ok = confirm(options, *chosen); !ok) {
-        return std::unexpected(ok.error());
-    }
     auto lock = RunLock::acquire(database, options.db.lock_timeout);
     if (!lock) {
         return std::unexpected(lock.error());
     }
-    auto source = sqlite::Database::open(chosen->path, sqlite::OpenMode::read_only);
+    auto source = sqlite::Database::open(chosen.path, sqlite::OpenMode::read_only);
     auto hardened =
         source ? source->harden_for_untrusted_content() : std::unexpected(source.error());
     if (!hardened) {
@@ -320,6 +361,40 @@ Result<RestoreReport> run_restore(const RestoreOptions& options) {
         if (auto ok = restore_as_new_file(*source, database, ownership); !ok) {
             return std::unexpected(ok.error());
         }
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<RestoreReport> run_restore(const RestoreOptions& options) {
+    auto chosen = choose_backup(options);
+    if (!chosen) {
+        return std::unexpected(chosen.error());
+    }
+    RestoreReport report;
+    report.backup = chosen->path;
+    const auto& database = options.db.database;
+    std::error_code ec;
+    const bool exists = std::filesystem::exists(std::filesystem::symlink_status(database, ec));
+    const bool readable = exists && is_readable(options.db);
+    report.version_before =
+        readable ? read_current_version(options.db).value_or("-") : std::string(exists ? "-" : "0");
+    // Refused before asking: a read-only database (or directory) cannot take the copy.
+    if (auto ok = readable ? sqlite::refuse_unwritable_database(database)
+                           : sqlite::refuse_unwritable_directory_of(database);
+        !ok) {
+        return std::unexpected(ok.error());
+    }
+    if (auto ok = confirm(options, *chosen); !ok) {
+        return std::unexpected(ok.error());
+    }
+    auto restored = restore_confirmed(options, *chosen, readable, exists, report);
+    if (!restored) {
+        if (restored.error().code == ErrorCode::interrupted) {
+            return std::unexpected(explain_interruption(restored.error(), options, report));
+        }
+        return std::unexpected(restored.error());
     }
     auto version = read_current_version(options.db);
     report.version_after = version ? *version : std::string("?");

@@ -1,9 +1,12 @@
 #include "sqlite/database.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <array>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <system_error>
@@ -56,6 +59,64 @@ Result<FileKind> inspect_database_file(const std::filesystem::path& path) {
     return header[18] == 2 && header[19] == 2 ? FileKind::wal : FileKind::rollback_journal;
 }
 
+namespace {
+
+std::uint32_t big_endian(const unsigned char* bytes, int count) {
+    std::uint32_t value = 0;
+    for (int i = 0; i < count; ++i) {
+        value = (value << 8) | bytes[i];
+    }
+    return value;
+}
+
+// Whether `path`'s size fits its header: a whole number of pages and at least the page count
+// the header records (when SQLite trusts that count, and no -wal holds pages the main file has
+// not taken in yet). A file cut short
+// (a truncated copy, a full disk mid-copy) fails; SQLite would read its missing tail as zeros
+// or call it malformed. Skipped while a -journal is beside it: rolling that back (SQLite does
+// it on the next read-write open) may restore the file's length.
+Result<void> refuse_truncated(const std::filesystem::path& path, FileKind kind) {
+    std::error_code ec;
+    if (std::filesystem::file_size(path.string() + "-journal", ec) > 0 && !ec) {
+        return {};
+    }
+    std::ifstream in(path, std::ios::binary);
+    std::array<unsigned char, 100> header{};
+    in.read(reinterpret_cast<char*>(header.data()), header.size());
+    const auto size = std::filesystem::file_size(path, ec);
+    if (!in || ec) {
+        return {};  // unreadable: opening it reports why
+    }
+    const auto raw_page_size = big_endian(&header[16], 2);
+    const std::uintmax_t page_size = raw_page_size == 1 ? 65536 : raw_page_size;
+    if (page_size < 512 || (page_size & (page_size - 1)) != 0) {
+        return {};  // not a size SQLite accepts: it refuses the file itself
+    }
+    const auto header_pages = big_endian(&header[28], 4);
+    const bool count_trusted =
+        header_pages != 0 && big_endian(&header[24], 4) == big_endian(&header[92], 4);
+    // In WAL mode pages may live in a -wal the main file has not taken in yet.
+    const bool wal_pending =
+        kind == FileKind::wal && std::filesystem::file_size(path.string() + "-wal", ec) > 0 && !ec;
+    const bool short_of_count =
+        !wal_pending && count_trusted && size < std::uintmax_t{header_pages} * page_size;
+    if (size % page_size == 0 && !short_of_count) {
+        return {};
+    }
+    const auto what =
+        size % page_size != 0
+            ? fmt::format("not a whole number of {}-byte pages", page_size)
+            : fmt::format("but its header records {} pages of {} bytes ({} bytes)", header_pages,
+                          page_size, std::uintmax_t{header_pages} * page_size);
+    return fail(ErrorCode::invalid_input,
+                "{} is damaged: it is {} bytes, {}; it looks cut short. belay left it untouched. "
+                "Restore a backup (belay db restore --db {} --latest) or try sqlite3's .recover "
+                "on a copy",
+                path.string(), size, what, path.string());
+}
+
+}  // namespace
+
 Result<FileKind> refuse_non_database(const std::filesystem::path& path) {
     auto kind = inspect_database_file(path);
     if (!kind) {
@@ -67,7 +128,37 @@ Result<FileKind> refuse_non_database(const std::filesystem::path& path) {
                     "untouched. Check --db",
                     path.string());
     }
+    if (*kind != FileKind::empty) {
+        if (auto ok = refuse_truncated(path, *kind); !ok) {
+            return std::unexpected(ok.error());
+        }
+    }
     return kind;
+}
+
+Result<void> refuse_unwritable_database(const std::filesystem::path& path) {
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec) &&
+        ::faccessat(AT_FDCWD, path.c_str(), W_OK, AT_EACCESS) != 0) {
+        return fail(ErrorCode::invalid_input,
+                    "{} cannot be written by this user ({}); belay must write it. Make it "
+                    "writable (chmod u+w {}) or run belay as its owner. Nothing was changed",
+                    path.string(), std::strerror(errno), path.string());
+    }
+    return refuse_unwritable_directory_of(path);
+}
+
+Result<void> refuse_unwritable_directory_of(const std::filesystem::path& path) {
+    const auto directory =
+        path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+    if (::faccessat(AT_FDCWD, directory.c_str(), W_OK | X_OK, AT_EACCESS) != 0) {
+        return fail(ErrorCode::invalid_input,
+                    "cannot write in {}, the directory of {} ({}): SQLite creates its -journal "
+                    "or -wal file there, and belay its run lock. Make the directory writable for "
+                    "this user or run belay as its owner. Nothing was changed",
+                    directory.string(), path.string(), std::strerror(errno));
+    }
+    return {};
 }
 
 namespace {

@@ -113,7 +113,16 @@ enum class FileKind {
 Result<FileKind> inspect_database_file(const std::filesystem::path& path);
 
 // inspect_database_file, failing with invalid_input ("not an SQLite database ... left it
-// untouched") for a file that is not one.
+// untouched") for a file that is not one, and ("is damaged ... looks cut short") for one whose
+// size is not a whole number of pages or short of the page count its header records.
 Result<FileKind> refuse_non_database(const std::filesystem::path& path);
+
+// Fails with invalid_input, naming the path and what to do, when this user cannot write the
+// database file (if it exists) or create files in its directory (SQLite's -journal, -wal and
+// -shm, belay's run lock): checked before a command that writes the database changes anything.
+Result<void> refuse_unwritable_database(const std::filesystem::path& path);
+
+// The directory half of refuse_unwritable_database: new files can be made beside `path`.
+Result<void> refuse_unwritable_directory_of(const std::filesystem::path& path);
 
 }  // namespace belay::sqlite

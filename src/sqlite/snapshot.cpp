@@ -146,6 +146,33 @@ Result<SourceFacts> begin_consistent_read(Database& source) {
     return SourceFacts{*count, *size, *fingerprint, *mode == "wal"};
 }
 
+// The directory a backup goes into must exist (belay never creates one: a mistyped
+// --backup-dir would quietly scatter backups) and be writable for this user. Symlinks to a
+// directory are followed: the user chose that path.
+Result<void> check_target_directory(const std::filesystem::path& given) {
+    const auto directory = given.empty() ? std::filesystem::path(".") : given;
+    std::error_code ec;
+    const auto status = std::filesystem::status(directory, ec);
+    if (!std::filesystem::exists(status)) {
+        return fail(ErrorCode::snapshot_failed,
+                    "the backup directory {} does not exist (belay does not create it): create "
+                    "it (mkdir -p {}) or choose another --backup-dir",
+                    directory.string(), directory.string());
+    }
+    if (!std::filesystem::is_directory(status)) {
+        return fail(ErrorCode::snapshot_failed,
+                    "the backup directory {} is not a directory; choose another --backup-dir",
+                    directory.string());
+    }
+    if (::faccessat(AT_FDCWD, directory.c_str(), W_OK | X_OK, AT_EACCESS) != 0) {
+        return fail(ErrorCode::snapshot_failed,
+                    "cannot write backups into {}: {}. Make it writable for this user or choose "
+                    "another --backup-dir",
+                    directory.string(), std::strerror(errno));
+    }
+    return {};
+}
+
 Result<void> check_room(const std::filesystem::path& directory, const SnapshotRequest& request,
                         const SourceFacts& facts) {
     auto available = available_space(directory);
@@ -388,8 +415,10 @@ Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
                     request.database.string());
     }
     auto final_path = facts ? choose_final_path(request, now) : std::unexpected(facts.error());
-    auto room = final_path ? check_room(final_path->parent_path(), request, *facts)
-                           : std::unexpected(final_path.error());
+    auto usable = final_path ? check_target_directory(final_path->parent_path())
+                             : std::unexpected(final_path.error());
+    auto room = usable ? check_room(final_path->parent_path(), request, *facts)
+                       : std::unexpected(usable.error());
     auto ownership = room ? ownership_of(request.database) : std::unexpected(room.error());
     if (!ownership) {
         return std::unexpected(ownership.error());
@@ -425,6 +454,12 @@ Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
     const auto publish_started = std::chrono::steady_clock::now();
     if (auto ok = seal(temporary, metadata, *ownership, *copy); !ok) {
         return std::unexpected(ok.error());
+    }
+    // A signal during verification or the flush still counts: no backup gets its final name
+    // after the user asked belay to stop.
+    if (cancellation_requested()) {
+        return fail(ErrorCode::interrupted, "the backup of {} was interrupted by a signal",
+                    request.database.string());
     }
     auto placed = place_with_free_name(temporary, *final_path, request, metadata, *ownership, now);
     if (!placed) {

@@ -91,7 +91,12 @@ std::string describe(const RunResult& result) {
 }
 
 BackgroundRun::BackgroundRun(const std::vector<std::string>& args, const RunOptions& options) {
-    std::vector<std::string> argv_strings{belay_binary().string()};
+    std::vector<std::string> argv_strings;
+    if (options.as_unprivileged_user && ::geteuid() == 0) {
+        argv_strings = {"/usr/bin/setpriv", "--reuid=" + std::to_string(k_unprivileged_uid),
+                        "--regid=" + std::to_string(k_unprivileged_gid), "--clear-groups", "--"};
+    }
+    argv_strings.push_back(belay_binary().string());
     argv_strings.insert(argv_strings.end(), args.begin(), args.end());
     auto env_strings = child_environment(options);
     auto argv = c_strings(argv_strings);
@@ -344,6 +349,21 @@ std::unique_ptr<BackgroundRun> E2eTest::start(const std::string& command,
 std::vector<std::string> E2eTest::applied_versions(const std::string& table) {
     TestDb check(db(), true);
     return check.column("SELECT version FROM \"" + table + "\" ORDER BY rowid");
+}
+
+void E2eTest::hand_to_unprivileged_user() const {
+    if (::geteuid() != 0) {
+        return;
+    }
+    auto give = [](const fs::path& path) {
+        if (::lchown(path.c_str(), k_unprivileged_uid, k_unprivileged_gid) != 0) {
+            throw std::runtime_error("cannot chown " + path.string() + ": " + std::strerror(errno));
+        }
+    };
+    give(dir());
+    for (const auto& entry : fs::recursive_directory_iterator(dir())) {
+        give(entry.path());
+    }
 }
 
 std::string up_only(const std::string& up_sql, const std::string& verify_sql) {

@@ -34,7 +34,21 @@ struct RunOptions {
     std::vector<std::pair<std::string, std::string>> env;  // added to the child's environment
     fs::path cwd;                                          // empty: the test's own cwd
     std::chrono::seconds timeout{120};                     // killed (SIGKILL) past this
+    // Run as user and group nobody (65534) through setpriv when the test runs as root, since
+    // root bypasses file permissions; as the test's own user otherwise.
+    bool as_unprivileged_user = false;
 };
+
+// The uid and gid belay runs as with as_unprivileged_user when the test runs as root.
+inline constexpr uid_t k_unprivileged_uid = 65534;
+inline constexpr gid_t k_unprivileged_gid = 65534;
+
+// RunOptions that run belay as an unprivileged user (see RunOptions::as_unprivileged_user).
+inline RunOptions unprivileged() {
+    RunOptions options;
+    options.as_unprivileged_user = true;
+    return options;
+}
 
 // RunOptions with only environment additions: with_env({{"BELAY_DB", "app.db"}}).
 inline RunOptions with_env(std::vector<std::pair<std::string, std::string>> env) {
@@ -140,6 +154,10 @@ class E2eTest : public ::testing::Test {
 
     // Versions recorded in schema_migrations, in application order.
     std::vector<std::string> applied_versions(const std::string& table = "schema_migrations");
+
+    // When the test runs as root: gives dir() and everything in it to the unprivileged user, so
+    // that belay run with as_unprivileged_user owns the files as a user would. Else nothing.
+    void hand_to_unprivileged_user() const;
 
     TempDir m_dir;
 };
