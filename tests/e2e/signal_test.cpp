@@ -34,9 +34,9 @@ class SignalTest : public E2eTest {
 
     void expect_rolled_back_and_clean() {
         auto files = list_dir(dir());
-        // Migration files, and pre-run snapshots (*.bak) once backups exist, are expected.
+        // Migration files, and pre-run snapshots with their sidecars, are expected.
         std::erase_if(files, [](const std::string& f) {
-            return f.starts_with("migrations") || f.ends_with(".bak");
+            return f.starts_with("migrations") || f.ends_with(".bak") || f.ends_with(".bak.json");
         });
         EXPECT_EQ(files, (std::vector<std::string>{"app.db", "app.db.belay-lock"}))
             << "a -journal, -wal or other temporary file was left behind";
@@ -68,6 +68,39 @@ TEST_F(SignalTest, SigintDuringASlowStepExits130AndRollsBack) {
     auto result = interrupt_slow_step(SIGINT, {});
     EXPECT_EQ(result.exit_code, 130) << describe(result);
     expect_rolled_back_and_clean();
+}
+
+// On a database with data the run takes a snapshot first; the interrupted run's message names
+// it with the command that undoes the whole run, and that command does.
+TEST_F(SignalTest, InterruptedRunOnAnExistingDatabasePrintsTheRestoreCommand) {
+    TestDb(db()).exec("CREATE TABLE kept (x); INSERT INTO kept VALUES ('before the run');");
+    const auto before = database_contents(db());
+    write_slow_second_step();
+    for (const int signal_number : {SIGINT, SIGTERM}) {
+        auto result = interrupt_slow_step(signal_number, {});
+        EXPECT_EQ(result.exit_code, signal_number == SIGINT ? 130 : 143) << describe(result);
+        const auto snapshots = names_ending_with(dir(), ".bak");
+        ASSERT_FALSE(snapshots.empty());
+        const auto command = "belay db restore --db " + db().string() + " ";
+        const auto at = result.err.find(command);
+        ASSERT_NE(at, std::string::npos) << result.err;
+        const auto line = result.err.substr(at, result.err.find('\n', at) - at);
+        EXPECT_NE(line.find(snapshots.back()), std::string::npos) << line;
+        EXPECT_NE(result.err.find("0001"), std::string::npos) << "the version it stopped at";
+        expect_rolled_back_and_clean();
+
+        // The printed command, as a user would paste it (plus --yes: no terminal here).
+        auto words = std::vector<std::string>{
+            "db", "restore", "--db", db().string(), (dir() / snapshots.back()).string(), "--yes"};
+        auto restored = run_raw(words);
+        ASSERT_EQ(restored.exit_code, 0) << describe(restored);
+        EXPECT_EQ(database_contents(db()), before) << "the restore did not undo the run";
+        for (const auto& name : list_dir(dir())) {
+            if (name.ends_with(".bak") || name.ends_with(".bak.json")) {
+                fs::remove(dir() / name);
+            }
+        }
+    }
 }
 
 TEST_F(SignalTest, SigtermDuringADryRunRemovesTheScratchCopy) {
