@@ -1,6 +1,7 @@
 #include "sqlite/history_store.hpp"
 
 #include <chrono>
+#include <map>
 #include <set>
 
 #include <fmt/ranges.h>
@@ -294,25 +295,49 @@ Result<void> HistoryStore::mark_dirty(const DirtyMark& mark) {
 }
 
 Result<void> HistoryStore::record_schema(const std::vector<SchemaObject>& objects) {
-    auto remove = m_db.prepare("DELETE FROM belay_schema WHERE history_table = ?1");
+    // Only what changed is written: a step touches a few objects, and rewriting every row of a
+    // large schema after each one would make a run of many steps quadratic in pages written.
+    auto recorded = read_recorded_schema();
+    if (!recorded) {
+        return std::unexpected(recorded.error());
+    }
+    std::map<std::pair<std::string, std::string>, const SchemaObject*> stale;
+    if (*recorded) {
+        for (const auto& object : **recorded) {
+            stale.emplace(std::pair(object.type, object.name), &object);
+        }
+    }
+    auto upsert = m_db.prepare(
+        "INSERT OR REPLACE INTO belay_schema (history_table, type, name, tbl_name, sql) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (!upsert) {
+        return std::unexpected(upsert.error());
+    }
+    for (const auto& object : objects) {
+        const auto found = stale.find(std::pair(object.type, object.name));
+        const bool unchanged = found != stale.end() && *found->second == object;
+        if (found != stale.end()) {
+            stale.erase(found);
+        }
+        if (unchanged) {
+            continue;
+        }
+        upsert->reset();
+        upsert->bind(1, m_table).bind(2, object.type).bind(3, object.name);
+        upsert->bind(4, object.table).bind(5, object.sql);
+        if (auto ok = upsert->run(); !ok) {
+            return ok;
+        }
+    }
+    auto remove = m_db.prepare(
+        "DELETE FROM belay_schema WHERE history_table = ?1 AND type = ?2 AND name = ?3");
     if (!remove) {
         return std::unexpected(remove.error());
     }
-    remove->bind(1, m_table);
-    if (auto ok = remove->run(); !ok) {
-        return ok;
-    }
-    auto insert = m_db.prepare(
-        "INSERT INTO belay_schema (history_table, type, name, tbl_name, sql) "
-        "VALUES (?1, ?2, ?3, ?4, ?5)");
-    if (!insert) {
-        return std::unexpected(insert.error());
-    }
-    for (const auto& object : objects) {
-        insert->reset();
-        insert->bind(1, m_table).bind(2, object.type).bind(3, object.name);
-        insert->bind(4, object.table).bind(5, object.sql);
-        if (auto ok = insert->run(); !ok) {
+    for (const auto& [key, object] : stale) {
+        remove->reset();
+        remove->bind(1, m_table).bind(2, key.first).bind(3, key.second);
+        if (auto ok = remove->run(); !ok) {
             return ok;
         }
     }

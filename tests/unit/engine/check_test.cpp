@@ -1,5 +1,7 @@
 #include "engine/check.hpp"
 
+#include <sqlite3.h>
+
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -360,6 +362,26 @@ TEST_F(RecordedSchemaTest, RecordedSchemaRoundTripsAndIsReplacedNotAppended) {
     schema = store.read_recorded_schema();
     ASSERT_TRUE(schema.has_value() && schema->has_value());
     EXPECT_EQ(**schema, second);
+}
+
+// After a step only the objects it changed are written: one replaced, one removed, the
+// unchanged one not touched (two row changes, not a rewrite of all three).
+TEST_F(RecordedSchemaTest, RecordingWritesOnlyWhatChanged) {
+    sqlite::HistoryStore store(*m_db, "schema_migrations");
+    create(store);
+    const sqlite::SchemaObject users{"table", "users", "users", "CREATE TABLE users (id INTEGER)"};
+    const sqlite::SchemaObject index{"index", "users_by_id", "users",
+                                     "CREATE INDEX users_by_id ON users (id)"};
+    const sqlite::SchemaObject view{"view", "v", "v", "CREATE VIEW v AS SELECT 1"};
+    ASSERT_TRUE(store.record_schema({users, index, view}).has_value());
+    auto changed_view = view;
+    changed_view.sql = "CREATE VIEW v AS SELECT 2";
+    const auto changes_before = sqlite3_total_changes64(m_db->handle());
+    ASSERT_TRUE(store.record_schema({users, changed_view}).has_value());
+    EXPECT_EQ(sqlite3_total_changes64(m_db->handle()) - changes_before, 2);
+    auto schema = store.read_recorded_schema();
+    ASSERT_TRUE(schema.has_value() && schema->has_value());
+    EXPECT_EQ(**schema, (std::vector<sqlite::SchemaObject>{users, changed_view}));
 }
 
 TEST_F(RecordedSchemaTest, EachHistoryTableKeepsItsOwnRecordedSchema) {
