@@ -14,12 +14,15 @@ namespace {
 
 constexpr int k_megabytes = 200;
 
-// Waits (polling every millisecond, up to a minute) until `dir` holds a name containing `part`.
+// Waits (polling every millisecond, up to a minute) until `dir` holds a name containing `part`,
+// while belay creates, renames and removes files in it.
 bool wait_for_name(const fs::path& dir, const std::string& part) {
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < give_up) {
-        for (const auto& name : list_dir(dir)) {
-            if (name.find(part) != std::string::npos) {
+        // Names only, errors ignored: belay renames and removes files while this looks.
+        std::error_code ec;
+        for (const auto& entry : fs::directory_iterator(dir, ec)) {
+            if (entry.path().filename().string().find(part) != std::string::npos) {
                 return true;
             }
         }

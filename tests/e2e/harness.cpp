@@ -307,7 +307,7 @@ std::vector<std::string> list_dir(const fs::path& dir) {
     std::error_code ec;
     for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
          it.increment(ec)) {
-        names.push_back(fs::relative(it->path(), dir).string());
+        names.push_back(it->path().lexically_relative(dir).string());
     }
     std::ranges::sort(names);
     return names;
