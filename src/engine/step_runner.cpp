@@ -44,11 +44,27 @@ std::chrono::milliseconds step_budget(const StepContext& context, const Migratio
     return migration.timeout.value_or(context.options.step_timeout);
 }
 
+// The validation state before a step: the one the previous step ended with when no other
+// connection has committed since (data_version counts only other connections' commits; this
+// connection's own history rows touch no table with foreign keys, views or triggers), else
+// captured now.
+Result<sqlite::ValidationState> state_before_step(StepContext& context, std::int64_t data_version) {
+    auto carried = std::exchange(context.carried, std::nullopt);
+    if (carried && carried->data_version == data_version) {
+        return std::move(carried->state);
+    }
+    return sqlite::capture_validation_state(context.db);
+}
+
 // Runs the statements, the Verify section and the validation comparison; the part of a step
 // that is the same with and without a transaction. Returns the warnings on success.
 Result<std::vector<std::string>> run_checked(StepContext& context, const Migration& migration,
                                              Direction direction) {
-    auto before = sqlite::capture_validation_state(context.db);
+    auto data_version = context.db.query_int("PRAGMA data_version");
+    if (!data_version) {
+        return std::unexpected(data_version.error());
+    }
+    auto before = state_before_step(context, *data_version);
     if (!before) {
         return std::unexpected(before.error());
     }
@@ -87,6 +103,7 @@ Result<std::vector<std::string>> run_checked(StepContext& context, const Migrati
                     migration.file_of(section).string(), direction == Direction::up ? "Up" : "Down",
                     fmt::join(findings.errors, "\n  "));
     }
+    context.carried = CarriedValidation{*data_version, std::move(*after)};
     return findings.warnings;
 }
 
@@ -202,6 +219,9 @@ StepOutcome apply_transactional(StepContext& context, const Migration& migration
     outcome.report.result = direction == Direction::up ? StepResult::applied : StepResult::reverted;
     outcome.report.warnings = std::move(*warnings);
     outcome.report.duration_ms = elapsed_ms(start);
+    if (outcome.error) {
+        context.carried.reset();  // rolled back: what the step's end looked like never was
+    }
     return outcome;
 }
 

@@ -1,12 +1,14 @@
 // Applying one migration step with all of belay's guarantees.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 
 #include "core/migration.hpp"
 #include "core/run_report.hpp"
 #include "engine/options.hpp"
+#include "sqlite/schema_inspection.hpp"
 
 namespace belay {
 
@@ -15,6 +17,13 @@ class Database;
 class ExecutionGuard;
 class HistoryStore;
 }  // namespace sqlite
+
+// The validation state after the last step that finished, with the connection's data_version
+// then. While no other connection has committed since, it is the next step's "before" state.
+struct CarriedValidation {
+    std::int64_t data_version = 0;
+    sqlite::ValidationState state;
+};
 
 struct StepContext {
     sqlite::Database& db;
@@ -25,6 +34,9 @@ struct StepContext {
     // does anything else (the snapshot before a run); cleared after use. A failure ends the
     // step unrun: rolled back, not recorded as the migration's failure.
     std::function<Result<void>()> on_write_lock;
+    // Set by each step that finishes, cleared by one that fails; saves capturing the same state
+    // twice between two steps (half the validation work of a run of many small steps).
+    std::optional<CarriedValidation> carried;
 };
 
 struct StepOutcome {

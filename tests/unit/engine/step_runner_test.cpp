@@ -34,6 +34,7 @@ class StepFixture : public ::testing::Test {
     }
 
     void TearDown() override {
+        m_context.reset();
         m_guard.reset();
         m_history.reset();
         m_db.reset();
@@ -49,9 +50,13 @@ class StepFixture : public ::testing::Test {
         return *parsed;
     }
 
+    // One context for every step of a test, as one run has: the validation state a step ends
+    // with is carried to the next unless another connection committed in between.
     StepOutcome apply(const Migration& m) {
-        StepContext context{*m_db, *m_history, *m_guard, m_options, {}};
-        return apply_step(context, m, Direction::up);
+        if (!m_context) {
+            m_context.emplace(*m_db, *m_history, *m_guard, m_options, nullptr, std::nullopt);
+        }
+        return apply_step(*m_context, m, Direction::up);
     }
 
     // Applies a file that must succeed (test set-up).
@@ -67,6 +72,7 @@ class StepFixture : public ::testing::Test {
     std::optional<sqlite::HistoryStore> m_history;
     std::optional<sqlite::ExecutionGuard> m_guard;
     MigrateOptions m_options;
+    std::optional<StepContext> m_context;
 };
 
 const std::string k_parent_child =
