@@ -1,7 +1,10 @@
 #include "sqlite/schema_inspection.hpp"
 
+#include <set>
+
 #include <fmt/ranges.h>
 
+#include "core/ascii.hpp"
 #include "core/checksum.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/identifiers.hpp"
@@ -91,32 +94,65 @@ Result<std::string> schema_fingerprint(Database& db, const std::string& history_
 
 namespace {
 
-// Per table, so that one table whose foreign key SQLite cannot check ("foreign key mismatch":
-// the parent key is not unique) is a finding of its own instead of failing the whole capture.
-Result<void> capture_foreign_key_violations(Database& db, ValidationState& state) {
-    // Only a table with a foreign key of its own can hold violations or a mismatch (both are
-    // found from the child's side), so the others are not scanned at all.
-    auto tables = query_rows(db,
-                             "SELECT DISTINCT m.name FROM sqlite_schema m, "
-                             "pragma_foreign_key_list(m.name) f WHERE m.type = 'table'");
+// Every foreign key of the schema, read once per capture: which tables to check, and which
+// keys point at a table that does not exist.
+struct ForeignKeys {
+    std::vector<std::pair<std::string, std::string>> edges;  // (child table, parent as written)
+    std::set<std::string> tables;                            // every table, ASCII lower case
+};
+
+Result<ForeignKeys> read_foreign_keys(Database& db) {
+    auto edges = query_rows(db,
+                            "SELECT m.name, f.\"table\" FROM sqlite_schema m, "
+                            "pragma_foreign_key_list(m.name) f WHERE m.type = 'table'");
+    auto tables = edges ? query_rows(db, "SELECT name FROM sqlite_schema WHERE type = 'table'")
+                        : std::unexpected(edges.error());
     if (!tables) {
         return std::unexpected(tables.error());
     }
+    ForeignKeys keys;
+    for (auto& edge : *edges) {
+        keys.edges.emplace_back(std::move(edge[0]), std::move(edge[1]));
+    }
     for (const auto& table : *tables) {
+        keys.tables.insert(to_lower_ascii(table[0]));
+    }
+    return keys;
+}
+
+// Per table, so that one table whose foreign key SQLite cannot check ("foreign key mismatch":
+// the parent key is not unique) is a finding of its own instead of failing the whole capture.
+// Only a table with a foreign key of its own can hold violations or a mismatch (both are found
+// from the child's side), so the others are not scanned at all.
+void capture_foreign_key_violations(Database& db, const ForeignKeys& keys, ValidationState& state) {
+    std::set<std::string> children;
+    for (const auto& edge : keys.edges) {
+        children.insert(edge.first);
+    }
+    for (const auto& table : children) {
         auto rows = query_rows(db, "SELECT parent, count(*) FROM pragma_foreign_key_check(" +
-                                       quote_literal(table[0]) + ") GROUP BY parent");
+                                       quote_literal(table) + ") GROUP BY parent");
         if (!rows) {
             const auto& message = rows.error().message;
             const auto at = message.find("foreign key mismatch");
-            state.foreign_key_mismatches[table[0]] =
+            state.foreign_key_mismatches[table] =
                 at == std::string::npos ? message : message.substr(at);
             continue;
         }
         for (const auto& row : *rows) {
-            state.foreign_key_violations[table[0] + " -> " + row[0]] = std::stoll(row[1]);
+            state.foreign_key_violations[table + " -> " + row[0]] = std::stoll(row[1]);
         }
     }
-    return {};
+}
+
+// A foreign key whose parent table does not exist (SQLite compares names without ASCII case).
+void capture_dangling_references(const ForeignKeys& keys, ValidationState& state) {
+    for (const auto& [child, parent] : keys.edges) {
+        if (!keys.tables.contains(to_lower_ascii(parent))) {
+            state.dangling_references[child + " -> " + parent] = fmt::format(
+                "table {} has a foreign key to {}, which does not exist", child, parent);
+        }
+    }
 }
 
 Result<void> capture_broken_views(Database& db, ValidationState& state) {
@@ -175,28 +211,17 @@ Result<void> capture_broken_triggers(Database& db, ValidationState& state) {
     return {};
 }
 
-Result<void> capture_dangling_references(Database& db, ValidationState& state) {
-    auto rows = query_rows(
-        db,
-        "SELECT m.name, f.\"table\" FROM sqlite_schema m, pragma_foreign_key_list(m.name) f "
-        "WHERE m.type = 'table' AND NOT EXISTS (SELECT 1 FROM sqlite_schema p "
-        "WHERE p.type = 'table' AND lower(p.name) = lower(f.\"table\"))");
-    if (!rows) {
-        return std::unexpected(rows.error());
-    }
-    for (const auto& row : *rows) {
-        state.dangling_references[row[0] + " -> " + row[1]] =
-            fmt::format("table {} has a foreign key to {}, which does not exist", row[0], row[1]);
-    }
-    return {};
-}
-
 }  // namespace
 
 Result<ValidationState> capture_validation_state(Database& db) {
     ValidationState state;
-    for (auto capture : {capture_foreign_key_violations, capture_broken_views,
-                         capture_broken_triggers, capture_dangling_references}) {
+    auto keys = read_foreign_keys(db);
+    if (!keys) {
+        return std::unexpected(with_context(keys.error(), "validation query failed"));
+    }
+    capture_foreign_key_violations(db, *keys, state);
+    capture_dangling_references(*keys, state);
+    for (auto capture : {capture_broken_views, capture_broken_triggers}) {
         if (auto ok = capture(db, state); !ok) {
             return std::unexpected(with_context(ok.error(), "validation query failed"));
         }

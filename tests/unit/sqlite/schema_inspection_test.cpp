@@ -252,6 +252,18 @@ TEST_F(SchemaInspectionTest, ForeignKeyMismatchMadeByAStepIsAFindingNotAFailedCa
     EXPECT_CONTAINS(joined(findings.errors) + joined(findings.warnings), "orders");
 }
 
+// SQLite matches a foreign key's parent table without ASCII case, so does belay; a parent that
+// really is missing is dangling, keyed by the child and the parent as written.
+TEST_F(SchemaInspectionTest, DanglingReferenceIgnoresTheParentsCaseAndNamesAMissingOne) {
+    exec(
+        "CREATE TABLE Shops (id INTEGER PRIMARY KEY);"
+        "CREATE TABLE deliveries (shop_id INTEGER REFERENCES SHOPS (id),"
+        " coupon_id INTEGER REFERENCES coupons (id));");
+    const auto state = capture();
+    EXPECT_EQ(state.dangling_references.size(), 1u);
+    EXPECT_EQ(state.dangling_references.count("deliveries -> coupons"), 1u);
+}
+
 TEST_F(SchemaInspectionTest, ViewBrokenBeforeAndAfterIsNoFinding) {
     exec("CREATE TABLE gone (x); CREATE VIEW stale AS SELECT x FROM gone; DROP TABLE gone;");
     const auto state = capture();
