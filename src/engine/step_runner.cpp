@@ -112,12 +112,21 @@ Result<std::vector<std::string>> run_checked(StepContext& context, const Migrati
 Result<void> record_success(StepContext& context, const Migration& migration, Direction direction,
                             std::int64_t duration_ms) {
     auto objects = sqlite::read_schema_objects(context.db, context.history.table());
-    if (!objects) {
-        return std::unexpected(objects.error());
+    auto data_version =
+        objects ? context.db.query_int("PRAGMA data_version") : std::unexpected(objects.error());
+    if (!data_version) {
+        return std::unexpected(data_version.error());
     }
-    if (auto ok = context.history.record_schema(*objects); !ok) {
+    // What the previous step recorded is what belay_schema holds, unless another connection
+    // committed since (it might have changed belay_schema too): then it is read again.
+    auto previous = std::exchange(context.recorded_schema, std::nullopt);
+    const bool previous_holds = previous && previous->first == *data_version;
+    if (auto ok =
+            context.history.record_schema(*objects, previous_holds ? &previous->second : nullptr);
+        !ok) {
         return ok;
     }
+    context.recorded_schema.emplace(*data_version, *objects);
     if (direction == Direction::down) {
         return context.history.record_reverted(migration.version.text());
     }
@@ -220,7 +229,9 @@ StepOutcome apply_transactional(StepContext& context, const Migration& migration
     outcome.report.warnings = std::move(*warnings);
     outcome.report.duration_ms = elapsed_ms(start);
     if (outcome.error) {
-        context.carried.reset();  // rolled back: what the step's end looked like never was
+        // Rolled back: what the step's end looked like never was.
+        context.carried.reset();
+        context.recorded_schema.reset();
     }
     return outcome;
 }

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "core/migration.hpp"
 #include "core/run_report.hpp"
@@ -37,6 +39,9 @@ struct StepContext {
     // Set by each step that finishes, cleared by one that fails; saves capturing the same state
     // twice between two steps (half the validation work of a run of many small steps).
     std::optional<CarriedValidation> carried;
+    // The schema the last finished step recorded in belay_schema, with the data_version then:
+    // while no other connection has committed since, it is what belay_schema holds.
+    std::optional<std::pair<std::int64_t, std::vector<sqlite::SchemaObject>>> recorded_schema;
 };
 
 struct StepOutcome {

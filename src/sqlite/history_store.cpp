@@ -294,16 +294,22 @@ Result<void> HistoryStore::mark_dirty(const DirtyMark& mark) {
     return statement->run();
 }
 
-Result<void> HistoryStore::record_schema(const std::vector<SchemaObject>& objects) {
+Result<void> HistoryStore::record_schema(const std::vector<SchemaObject>& objects,
+                                         const std::vector<SchemaObject>* recorded) {
     // Only what changed is written: a step touches a few objects, and rewriting every row of a
     // large schema after each one would make a run of many steps quadratic in pages written.
-    auto recorded = read_recorded_schema();
-    if (!recorded) {
-        return std::unexpected(recorded.error());
+    std::optional<std::vector<SchemaObject>> read;
+    if (recorded == nullptr) {
+        auto from_table = read_recorded_schema();
+        if (!from_table) {
+            return std::unexpected(from_table.error());
+        }
+        read = std::move(*from_table);
+        recorded = read ? &*read : nullptr;
     }
     std::map<std::pair<std::string, std::string>, const SchemaObject*> stale;
-    if (*recorded) {
-        for (const auto& object : **recorded) {
+    if (recorded != nullptr) {
+        for (const auto& object : *recorded) {
             stale.emplace(std::pair(object.type, object.name), &object);
         }
     }

@@ -55,8 +55,10 @@ class HistoryStore {
 
     // Replaces the recorded schema (belay_schema) with `objects`: the schema right after the
     // latest step, kept so that `db check` can list what changed outside migrations. In the
-    // caller's transaction.
-    Result<void> record_schema(const std::vector<SchemaObject>& objects);
+    // caller's transaction. Writes only what differs from what is recorded: `recorded`, when
+    // the caller knows it (the previous step's objects), else read from the table.
+    Result<void> record_schema(const std::vector<SchemaObject>& objects,
+                               const std::vector<SchemaObject>* recorded = nullptr);
 
     // The recorded schema, std::nullopt when none was recorded (belay_schema missing or empty).
     Result<std::optional<std::vector<SchemaObject>>> read_recorded_schema();

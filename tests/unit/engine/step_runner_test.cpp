@@ -54,7 +54,8 @@ class StepFixture : public ::testing::Test {
     // with is carried to the next unless another connection committed in between.
     StepOutcome apply(const Migration& m) {
         if (!m_context) {
-            m_context.emplace(*m_db, *m_history, *m_guard, m_options, nullptr, std::nullopt);
+            m_context.emplace(*m_db, *m_history, *m_guard, m_options, nullptr, std::nullopt,
+                              std::nullopt);
         }
         return apply_step(*m_context, m, Direction::up);
     }
@@ -94,6 +95,32 @@ TEST_F(StepFixture, AppliedStepReportsAndRecordsItself) {
     auto db = raw();
     EXPECT_EQ(db.text("SELECT checksum FROM schema_migrations WHERE version = '0001'"), m.checksum);
     EXPECT_FALSE(m_db->in_transaction());
+}
+
+// belay_schema holds the schema after the last step, step after step of one run, also when
+// another connection changed the schema between two steps.
+TEST_F(StepFixture, RecordedSchemaFollowsEveryStepAndChangesMadeBetweenThem) {
+    const auto recorded = [&] {
+        return raw().column(
+            "SELECT type || ' ' || name || ': ' || sql FROM belay_schema ORDER BY type, name");
+    };
+    const auto actual = [&] {
+        return raw().column(
+            "SELECT type || ' ' || name || ': ' || sql FROM sqlite_schema WHERE name NOT LIKE "
+            "'sqlite_%' AND name NOT LIKE 'belay_%' AND name <> 'schema_migrations' "
+            "ORDER BY type, name");
+    };
+    apply_ok("0001_a.sql", "-- +migrate Up\nCREATE TABLE a (x);\nCREATE INDEX a_x ON a (x);\n");
+    EXPECT_EQ(recorded(), actual());
+    apply_ok("0002_b.sql", "-- +migrate Up\nCREATE TABLE b (y);\nDROP INDEX a_x;\n");
+    EXPECT_EQ(recorded(), actual());
+    raw().exec("CREATE TABLE made_by_hand (z)");
+    apply_ok("0003_c.sql", "-- +migrate Up\nALTER TABLE b ADD COLUMN w;\n");
+    EXPECT_EQ(recorded(), actual());
+    EXPECT_EQ(recorded().size(), 3u) << "a, b (with w) and made_by_hand";
+    raw().exec("DELETE FROM belay_schema");  // by hand, between two steps
+    apply_ok("0004_d.sql", "-- +migrate Up\nCREATE TABLE d (v);\n");
+    EXPECT_EQ(recorded(), actual());
 }
 
 TEST_F(StepFixture, StepAppliedByAnotherRunMeanwhileIsSkipped) {

@@ -264,6 +264,18 @@ TEST_F(SchemaInspectionTest, DanglingReferenceIgnoresTheParentsCaseAndNamesAMiss
     EXPECT_EQ(state.dangling_references.count("deliveries -> coupons"), 1u);
 }
 
+// A foreign key added by ALTER TABLE, written in lower case, is still checked: belay asks only
+// tables whose CREATE text says "references", and ADD COLUMN edits that text.
+TEST_F(SchemaInspectionTest, ForeignKeyAddedByAlterTableIsChecked) {
+    exec(
+        "CREATE TABLE shelves (id INTEGER PRIMARY KEY);"
+        "CREATE TABLE books (id INTEGER PRIMARY KEY); INSERT INTO books VALUES (1);");
+    const auto findings = findings_of(
+        "ALTER TABLE books ADD COLUMN shelf_id INTEGER references shelves (id) "
+        "DEFAULT 7");
+    EXPECT_CONTAINS(joined(findings.errors), "books");
+}
+
 TEST_F(SchemaInspectionTest, ViewBrokenBeforeAndAfterIsNoFinding) {
     exec("CREATE TABLE gone (x); CREATE VIEW stale AS SELECT x FROM gone; DROP TABLE gone;");
     const auto state = capture();
