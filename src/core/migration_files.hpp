@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/error.hpp"
@@ -12,6 +13,18 @@ namespace belay {
 
 // The whole file; fails with invalid_input naming the path and the OS's reason.
 Result<std::string> read_whole_file(const std::filesystem::path& path);
+
+// Files read while a directory's layout was detected, kept so that loading the directory next
+// reads each file once (in a directory of ten thousand files that is most of the I/O).
+class ReadCache {
+  public:
+    void keep(std::filesystem::path path, std::string contents);
+    // `path`'s contents: what was kept for it (handed over, not copied), else read now.
+    Result<std::string> take(const std::filesystem::path& path);
+
+  private:
+    std::unordered_map<std::string, std::string> m_files;  // by path, as given
+};
 
 // Fails with invalid_input unless `directory` exists and is a directory (or a symlink to one).
 Result<void> check_is_directory(const std::filesystem::path& directory);

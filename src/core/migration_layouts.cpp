@@ -162,7 +162,7 @@ std::string translate_directives(std::string_view contents, Layout layout) {
     return result;
 }
 
-Result<Layout> detect_layout(const fs::path& directory) {
+Result<Layout> detect_layout(const fs::path& directory, ReadCache* cache) {
     const auto entries = sorted_entries(directory);
     if (!entries) {
         return std::unexpected(entries.error());
@@ -190,6 +190,9 @@ Result<Layout> detect_layout(const fs::path& directory) {
         auto contents = read_whole_file(entry.path());
         if (contents) {
             found.try_emplace(layout_of_single_file(*contents), entry.path());
+            if (cache != nullptr) {
+                cache->keep(entry.path(), std::move(*contents));
+            }
         }
     }
     if (found.size() > 1) {

@@ -31,10 +31,12 @@ std::string_view to_string(Layout layout);
 // "sql-migrate", "goose", "dbmate", "golang-migrate", "pop", "diesel" (as --format spells them).
 std::optional<Layout> parse_layout(std::string_view name);
 
+class ReadCache;
+
 // Which layout `directory` holds, judged by its file and folder names and, for single .sql
 // files, by their directives. Fails with invalid_input when it holds more than one layout,
-// naming a file of each.
-Result<Layout> detect_layout(const std::filesystem::path& directory);
+// naming a file of each. The files it reads are kept in `cache` when one is given.
+Result<Layout> detect_layout(const std::filesystem::path& directory, ReadCache* cache = nullptr);
 
 // golang-migrate's and pop's pairs of files, and diesel's folders: every migration of
 // `directory`, sorted by version. Fail with invalid_input listing every problem (misnamed
