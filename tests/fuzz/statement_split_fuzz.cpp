@@ -3,11 +3,12 @@
 // Beyond "no crash", it checks what lint and error positions rely on. For any bytes, the
 // statements are the input's text in order, and the section's first line only shifts their lines.
 // For text without a NUL byte (belay refuses files holding one, and SQLite reads no further than
-// one, so from there on the split is arbitrary):
+// one, so from there on the split is arbitrary) or a '\v' (see LLVMFuzzerTestOneInput):
 //   - the input is, in order, each statement's exact text with only white space, comments and
 //     empty statements (';') between them: nothing is lost, duplicated or reordered;
 //   - each statement starts at a token, and its line is the file line of that token;
-//   - each statement but the last ends with ';' and is complete per sqlite3_complete;
+//   - each statement but the last ends with ';' and is complete per sqlite3_complete, and none
+//     holds a complete statement before its end (checked at each of its ';');
 //   - splitting is stable: a statement split again is that one statement.
 #include <sqlite3.h>
 
@@ -82,6 +83,13 @@ void check_each_statement(const std::vector<SqlStatement>& statements) {
             require(sqlite3_complete(text.c_str()) != 0,
                     "a statement before the last is not complete per sqlite3_complete");
         }
+        // No ';' before its end closes a complete statement: it was not split too late.
+        for (std::size_t semicolon = text.find(';');
+             semicolon != std::string::npos && semicolon + 1 < text.size();
+             semicolon = text.find(';', semicolon + 1)) {
+            require(sqlite3_complete(text.substr(0, semicolon + 1).c_str()) == 0,
+                    "a statement holds a complete statement before its end");
+        }
         const auto again = split_statements(SqlSection{true, text, 1, {}});
         require(again.size() == 1 && again[0].text == text && again[0].line == 1,
                 "a statement split again is not that one statement");
@@ -104,7 +112,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string sql(reinterpret_cast<const char*>(data), size);
     const auto statements = split_statements(SqlSection{true, sql, 1, {}});
     check_shifted_lines(sql, statements);
-    if (sql.find('\0') != std::string::npos) {
+    // sqlite3_complete reads no further than a NUL byte, and takes '\v' for a token where belay
+    // (like C's isspace) takes it for white space; SQLite's parser refuses it as illegal.
+    if (sql.find_first_of(std::string_view("\0\v", 2)) != std::string::npos) {
         check_in_order(sql, statements);
         return 0;
     }
