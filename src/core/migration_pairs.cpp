@@ -116,6 +116,9 @@ Result<std::string> read_section(const PairFile& file, SqlSection& section) {
     if (!contents) {
         return std::unexpected(contents.error());
     }
+    if (auto text = check_no_nul_byte(file.path, *contents); !text) {
+        return std::unexpected(std::move(text.error()));
+    }
     section = SqlSection{true, with_lf(*contents), 1, file.path};
     return *contents;
 }

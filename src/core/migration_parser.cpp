@@ -16,6 +16,19 @@ namespace {
 constexpr std::string_view k_valid_directives =
     "Up, Down, Verify, NoTransaction, Timeout <seconds>, StatementBegin, StatementEnd";
 constexpr double k_max_timeout_seconds = 1e9;
+constexpr std::string_view k_nul_byte_problem =
+    "a NUL byte; SQLite stops reading SQL there, so the rest of the file would never run: save "
+    "the file as UTF-8 text (a file saved as UTF-16 has a NUL in every ASCII character)";
+
+// The 1-based line of the first NUL byte of `text`, or 0 when it has none.
+int line_of_first_nul(std::string_view text) {
+    const auto nul = text.find('\0');
+    if (nul == std::string_view::npos) {
+        return 0;
+    }
+    return 1 +
+           static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(nul), '\n'));
+}
 
 bool is_blank(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
@@ -362,6 +375,9 @@ Result<Migration> parse_migration(const std::filesystem::path& path, std::string
                        "the file name does not look like <version>_<name>.sql (e.g. "
                        "0001_create_users.sql); rename it");
     }
+    if (const int nul_line = line_of_first_nul(contents); nul_line != 0) {
+        parser.problem(nul_line, std::string(k_nul_byte_problem));
+    }
     parser.parse(contents);
     if (auto error = parser.error()) {
         return std::unexpected(std::move(*error));
@@ -380,6 +396,13 @@ Result<Migration> parse_migration(const std::filesystem::path& path, std::string
         .checksum = migration_checksum(contents),
         .layout = Layout::sql_migrate,
     };
+}
+
+Result<void> check_no_nul_byte(const std::filesystem::path& path, std::string_view contents) {
+    if (const int line = line_of_first_nul(contents); line != 0) {
+        return fail(ErrorCode::invalid_input, "{}:{}: {}", path.string(), line, k_nul_byte_problem);
+    }
+    return {};
 }
 
 }  // namespace belay

@@ -42,9 +42,15 @@ std::optional<std::pair<Version, std::string>> parse_migration_file_name(
 //
 // Fails with ErrorCode::invalid_input when the file name does not match or the text breaks the
 // format above: no Up section, a duplicate section, SQL before the first marker, an unknown
-// directive or option, a bad Timeout, an unbalanced or nested StatementBegin/StatementEnd. The
+// directive or option, a bad Timeout, an unbalanced or nested StatementBegin/StatementEnd, a NUL
+// byte (see check_no_nul_byte). The
 // message lists every problem found, one per line, each as "<path>:<line>: ..." (or "<path>: ..."
 // for problems of the whole file), and says how to fix it.
 Result<Migration> parse_migration(const std::filesystem::path& path, std::string_view contents);
+
+// Fails with ErrorCode::invalid_input, as "<path>:<line>: ...", when `contents` holds a NUL byte.
+// SQLite reads SQL only up to a NUL, so whatever follows one would never run (and belay's runner
+// could not move past it); a file saved as UTF-16 is the usual cause. Only the first is reported.
+Result<void> check_no_nul_byte(const std::filesystem::path& path, std::string_view contents);
 
 }  // namespace belay

@@ -97,6 +97,14 @@ Result<void> for_each_statement(Database& db, const ExecutionGuard& guard,
             return std::unexpected(statement_error(guard, rc, where, file));
         }
         Statement statement(db.handle(), raw);
+        if (next == nullptr || next <= tail) {
+            // SQLite reads SQL no further than a NUL byte, so its tail stops there. The file
+            // readers refuse such files (check_no_nul_byte); this stops the loop all the same.
+            return fail(ErrorCode::step_failed,
+                        "{}:{}: a NUL byte; SQLite reads no further, so the rest of the section "
+                        "cannot run: save the file as UTF-8 text",
+                        file.string(), where.line);
+        }
         tail = next;
         if (raw == nullptr) {
             continue;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 
+#include "core/ascii.hpp"
 #include "core/sql_lint.hpp"
 
 namespace belay::sqlite {
@@ -46,6 +47,23 @@ std::size_t skip_quoted_or_comment(std::string_view sql, std::size_t i) {
     return i;
 }
 
+// White space as sqlite3_complete sees it, and '\v', which it does not (erring towards asking it).
+bool is_space_char(char c) {
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+bool is_word_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// True when the last token of `sql` that ends at `token_end`, past white space and comments, may be
+// the keyword END. Only then can a ';' end a CREATE TRIGGER whose first ';' did not end it: inside
+// a trigger body sqlite3_complete accepts nothing but "; END ;". Errs towards true.
+bool may_follow_end(std::string_view sql, std::size_t token_end) {
+    return token_end >= 3 && iequals_ascii(sql.substr(token_end - 3, 3), "END") &&
+           (token_end == 3 || !is_word_char(sql[token_end - 4]));
+}
+
 }  // namespace
 
 std::vector<SqlStatement> split_statements(const SqlSection& section) {
@@ -61,20 +79,30 @@ std::vector<SqlStatement> split_statements(const SqlSection& section) {
         }
     };
     std::size_t start = 0;
+    bool first_semicolon = true;  // of the statement that begins at `start`
+    std::size_t token_end = 0;    // just past the last token before `i`
     std::string candidate;
     for (std::size_t i = 0; i < sql.size();) {
         if (const auto next = skip_quoted_or_comment(sql, i); next != i) {
+            const bool comment = sql[i] == '-' || sql[i] == '/';
+            token_end = comment ? token_end : next;
             i = next;
             continue;
         }
-        if (sql[i] == ';') {
-            // Only a ';' outside literals and comments can end a statement; sqlite3_complete
-            // then says whether it does (inside a trigger body it does not).
+        // Only a ';' outside literals and comments can end a statement; sqlite3_complete then
+        // says whether it does (inside a trigger body it does not). Asking it at every ';' of a
+        // trigger body would take time in the square of the body's length.
+        if (sql[i] == ';' && (first_semicolon || may_follow_end(sql, token_end))) {
+            first_semicolon = false;
             candidate.assign(sql.substr(start, i + 1 - start));
             if (sqlite3_complete(candidate.c_str()) != 0) {
                 add(start, i + 1);
                 start = i + 1;
+                first_semicolon = true;
             }
+        }
+        if (!is_space_char(sql[i])) {
+            token_end = i + 1;
         }
         ++i;
     }

@@ -10,6 +10,8 @@
 namespace belay {
 namespace {
 
+using namespace std::string_view_literals;
+
 TEST(TranslateDirectives, GooseLinesBecomeSqlMigrateLinesWithTheSameLineNumbers) {
     const std::string goose =
         "-- +goose NO TRANSACTION\r\n-- +goose Up\nSELECT 1;\n  --   +goose statementbegin\n"
@@ -53,6 +55,22 @@ TEST(LoadPairedFiles, ReportsADownWithoutUpAndTwoUpsOfOneVersion) {
     EXPECT_NE(message.find("1_a.down.sql: a down file without an up file"), std::string::npos)
         << message;
     EXPECT_NE(message.find("are both the up file of version 2"), std::string::npos) << message;
+}
+
+// Regression (found by tests/fuzz): the paired layouts refuse a NUL byte as parse_migration does.
+TEST(LoadPairedFiles, NulByteIsRefusedNamingTheFileAndLine) {
+    testing::TempDir dir;
+    dir.write("1_a.up.sql", "SELECT 1;");
+    dir.write("1_a.down.sql", "SELECT 1;\nSELECT 2;\0"sv);
+    dir.write("2018-04-27-155151_users/up.sql", "\0"sv);
+    auto loaded = load_paired_files(dir.path(), Layout::golang_migrate);
+    ASSERT_FALSE(loaded.has_value());
+    EXPECT_NE(loaded.error().message.find("1_a.down.sql:2: a NUL byte"), std::string::npos)
+        << loaded.error().message;
+    auto diesel = load_diesel_folders(dir.path());
+    ASSERT_FALSE(diesel.has_value());
+    EXPECT_NE(diesel.error().message.find("up.sql:1: a NUL byte"), std::string::npos)
+        << diesel.error().message;
 }
 
 TEST(LoadDieselFolders, VersionIsTheFourteenDigitsWhateverTheSeparators) {

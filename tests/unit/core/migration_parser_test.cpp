@@ -12,6 +12,7 @@ namespace belay {
 namespace {
 
 using namespace std::chrono_literals;
+using namespace std::string_view_literals;
 
 // Returns line `n` (0-based) of `text`, without its newline.
 std::string line_of(const std::string& text, std::size_t n) {
@@ -311,6 +312,26 @@ TEST(ParseMigration, ReportsEveryProblemInLineOrder) {
     EXPECT_TRUE(lines[2].starts_with("db/bad-name.sql:2: unknown directive")) << lines[2];
     EXPECT_TRUE(lines[3].starts_with("db/bad-name.sql:4: ")) << lines[3];
     EXPECT_TRUE(lines[4].starts_with("db/bad-name.sql:5: ")) << lines[4];
+}
+
+// Regression (found by tests/fuzz): SQLite reads SQL only up to a NUL byte, so what follows one
+// never ran, and the runner looped for ever on it. Such a file is refused before anything runs.
+TEST(ParseMigration, NulByteIsAnErrorNamingItsLine) {
+    const std::string message =
+        parse_error("-- +migrate Up\nCREATE TABLE a (x);\nSELECT 1;\0DROP TABLE a;\n"sv);
+    EXPECT_CONTAINS(message, "db/0001_test.sql:3: a NUL byte; SQLite stops reading SQL there");
+    EXPECT_EQ(std::ranges::count(message, '\n'), 0) << "one problem: " << message;
+}
+
+TEST(ParseMigration, Utf16FileIsRefusedAsNotUtf8Text) {
+    std::string utf16 = "\xFF\xFE";
+    for (const char c : "-- +migrate Up\nSELECT 1;\n"sv) {
+        utf16 += c;
+        utf16 += '\0';
+    }
+    const std::string message = parse_error(utf16);
+    EXPECT_CONTAINS(message, "db/0001_test.sql:1: a NUL byte");
+    EXPECT_CONTAINS(message, "save the file as UTF-8 text");
 }
 
 }  // namespace

@@ -15,6 +15,7 @@ namespace belay::sqlite {
 namespace {
 
 using namespace std::chrono_literals;
+using namespace std::string_literals;
 
 #define EXPECT_CONTAINS(haystack, needle) \
     EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
@@ -130,6 +131,17 @@ TEST_F(ScriptRunnerTest, EmptyStatementsBetweenStatementsAreHarmless) {
     auto ran = run(section("CREATE TABLE t (x);;\n; ;\nINSERT INTO t VALUES (1);;"));
     ASSERT_TRUE(ran.has_value()) << ran.error().message;
     EXPECT_EQ(count("SELECT count(*) FROM t"), 1);
+}
+
+// Regression (found by tests/fuzz): SQLite stops at a NUL byte without moving its tail, and the
+// runner prepared the same empty text for ever, ignoring signals and the step's deadline.
+TEST_F(ScriptRunnerTest, NulByteFailsNamingItsLineInsteadOfLoopingForEver) {
+    const auto ran = run(section("CREATE TABLE a (x);\n\0CREATE TABLE b (y);\n"s, 3));
+    ASSERT_FALSE(ran.has_value());
+    EXPECT_EQ(ran.error().code, ErrorCode::step_failed);
+    EXPECT_CONTAINS(ran.error().message, "migrations/0007_add_orders.sql:4: a NUL byte");
+    EXPECT_EQ(count("SELECT count(*) FROM sqlite_schema WHERE name = 'a'"), 1);
+    EXPECT_EQ(count("SELECT count(*) FROM sqlite_schema WHERE name = 'b'"), 0);
 }
 
 TEST_F(ScriptRunnerTest, RuntimeFailureHasNoOffsetButTheRightLine) {

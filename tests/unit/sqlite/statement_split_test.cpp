@@ -152,6 +152,41 @@ TEST(SplitStatements, LargeStatementWithManySemicolonsInStringsSplitsQuickly) {
         << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
 }
 
+// Inside a trigger body only "; END ;" can end the statement, so the split asks sqlite3_complete
+// only there. Asking at every ';' took time in the square of the body: a CREATE TRIGGER missing
+// its END before a large data migration took minutes to lint (found by tests/fuzz).
+TEST(SplitStatements, LargeTriggerBodiesSplitQuicklyEndedOrNot) {
+    const std::string create = "CREATE TRIGGER audit AFTER INSERT ON t BEGIN\n";
+    std::string body;
+    for (int i = 0; i < 20000; ++i) {
+        body += "  INSERT INTO log VALUES (new.id, 'x');\n";
+    }
+    ASSERT_GT(body.size(), 600'000u);
+    const auto started = std::chrono::steady_clock::now();
+    const auto ended = split_statements(section(create + body + "END;\nSELECT 1;\n"));
+    const auto unended = split_statements(section(create + body));
+    const auto took = std::chrono::steady_clock::now() - started;
+    ASSERT_EQ(ended.size(), 2u);
+    EXPECT_EQ(ended[1].line, 20003);
+    EXPECT_EQ(unended.size(), 1u);
+    EXPECT_LT(took, std::chrono::seconds(3))
+        << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
+}
+
+TEST(SplitStatements, TriggerEndsOnlyAtEndFollowedBySemicolon) {
+    const std::string create = "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; ";
+    for (const std::string ending : {"END;", "end /* c; */ ;", "End\n-- c;\n;"}) {
+        EXPECT_EQ(texts(split_statements(section(create + ending + " SELECT 2;"))),
+                  (std::vector<std::string>{create + ending, "SELECT 2;"}))
+            << ending;
+    }
+    for (const std::string not_an_end :
+         {"SELECT CASE WHEN 1 THEN 2 END;", "SELECT [end];", "SELECT x_end;", "SELECT 'END';"}) {
+        EXPECT_EQ(split_statements(section(create + not_an_end + " SELECT 2;")).size(), 1u)
+            << not_an_end;
+    }
+}
+
 TEST(FirstTokenOffset, SkipsWhitespaceAndBothCommentKinds) {
     EXPECT_EQ(first_token_offset("SELECT 1"), 0u);
     EXPECT_EQ(first_token_offset("  \r\n\tSELECT"), 5u);

@@ -1,0 +1,7 @@
+-- +migrate Up
+-- +migrate StatementBegin
+-- +migrate StatementBegin
+-- +migrate Timeout 0.0001
+-- +migrate Timeout 1e9
+-- +migrate Up extra
+-- +migrateDown

@@ -1,0 +1,4 @@
+-- +migrate Up
+-- Deliberately empty: this version only marks a release.
+
+-- +migrate Down

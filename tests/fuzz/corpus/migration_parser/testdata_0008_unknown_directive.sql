@@ -1,0 +1,5 @@
+-- +migrate Up
+CREATE TABLE t (id INTEGER);
+-- +migrate Upgrade
+-- +migrate Down notransactionn
+DROP TABLE t;

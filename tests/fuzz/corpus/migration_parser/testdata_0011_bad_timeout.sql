@@ -1,0 +1,4 @@
+-- +migrate Timeout 30s
+-- +migrate Up
+SELECT 1;
+-- +migrate Timeout 0

@@ -1,0 +1,3 @@
+﻿-- Saved by an editor that writes a byte-order mark.
+-- +migrate Up
+CREATE TABLE bom (id INTEGER);

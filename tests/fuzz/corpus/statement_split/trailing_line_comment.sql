@@ -1,0 +1,1 @@
+select 1 -- no newline at the end; SELECT 2;

@@ -1,0 +1,2 @@
+INSERT INTO t VALUES ('never closed;
+SELECT 2;
