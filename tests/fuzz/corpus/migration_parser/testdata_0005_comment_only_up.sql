@@ -1,4 +1,0 @@
--- +migrate Up
--- Deliberately empty: this version only marks a release.
-
--- +migrate Down

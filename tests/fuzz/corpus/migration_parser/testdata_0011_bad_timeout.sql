@@ -1,4 +1,0 @@
--- +migrate Timeout 30s
--- +migrate Up
-SELECT 1;
--- +migrate Timeout 0
