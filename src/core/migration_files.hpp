@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -14,24 +15,30 @@ namespace belay {
 // The whole file; fails with invalid_input naming the path and the OS's reason.
 Result<std::string> read_whole_file(const std::filesystem::path& path);
 
-// Files read while a directory's layout was detected, kept so that loading the directory next
-// reads each file once (in a directory of ten thousand files that is most of the I/O).
+// The directory's entries sorted by path, so that problems come out in a stable order.
+Result<std::vector<std::filesystem::directory_entry>> sorted_entries(
+    const std::filesystem::path& directory);
+
+// What detecting a directory's layout read (its sorted listing and its files), kept so that
+// loading the directory next lists it and reads each file once (in a directory of ten thousand
+// files that is most of the I/O).
 class ReadCache {
   public:
+    // sorted_entries(directory), listed on the first call for that directory only.
+    const Result<std::vector<std::filesystem::directory_entry>>& entries(
+        const std::filesystem::path& directory);
     void keep(std::filesystem::path path, std::string contents);
     // `path`'s contents: what was kept for it (handed over, not copied), else read now.
     Result<std::string> take(const std::filesystem::path& path);
 
   private:
+    std::string m_listed_directory;
+    std::optional<Result<std::vector<std::filesystem::directory_entry>>> m_listing;
     std::unordered_map<std::string, std::string> m_files;  // by path, as given
 };
 
 // Fails with invalid_input unless `directory` exists and is a directory (or a symlink to one).
 Result<void> check_is_directory(const std::filesystem::path& directory);
-
-// The directory's entries sorted by path, so that problems come out in a stable order.
-Result<std::vector<std::filesystem::directory_entry>> sorted_entries(
-    const std::filesystem::path& directory);
 
 // Sorts `migrations` by version and adds a problem for every two with the same numeric version.
 void sort_and_report_duplicates(std::vector<Migration>& migrations,

@@ -163,7 +163,8 @@ std::string translate_directives(std::string_view contents, Layout layout) {
 }
 
 Result<Layout> detect_layout(const fs::path& directory, ReadCache* cache) {
-    const auto entries = sorted_entries(directory);
+    ReadCache own;
+    const auto& entries = (cache != nullptr ? *cache : own).entries(directory);
     if (!entries) {
         return std::unexpected(entries.error());
     }

@@ -77,6 +77,14 @@ struct FileCloser {
 
 }  // namespace
 
+const Result<std::vector<fs::directory_entry>>& ReadCache::entries(const fs::path& directory) {
+    if (!m_listing || m_listed_directory != directory.native()) {
+        m_listed_directory = directory.native();
+        m_listing = sorted_entries(directory);
+    }
+    return *m_listing;
+}
+
 void ReadCache::keep(fs::path path, std::string contents) {
     m_files.insert_or_assign(path.native(), std::move(contents));
 }
@@ -172,7 +180,7 @@ namespace {
 // sql-migrate, goose and dbmate: one <version>_<name>.sql file per migration.
 Result<std::vector<Migration>> load_single_files(const std::filesystem::path& directory,
                                                  Layout layout, ReadCache& cache) {
-    const auto entries = sorted_entries(directory);
+    const auto& entries = cache.entries(directory);
     if (!entries) {
         return std::unexpected(entries.error());
     }
