@@ -7,7 +7,6 @@
 #include <chrono>
 #include <iostream>
 #include <random>
-#include <regex>
 #include <thread>
 
 #include "e2e/harness.hpp"
@@ -52,33 +51,18 @@ TEST_P(BackupCrashTest, KillDuringBackupLeavesNoIncompleteFinalFile) {
                                 std::to_string(duration_ms) + " ms, kills at " + moments;
     EXPECT_GE(killed, 1) << "no run was killed before it ended; " << context;
 
-    // The temporary names belay uses, and final names.
-    const std::regex temporary(R"(app-\d{8}-\d{6}(-\d+)?\.bak(\.json)?\.tmp-[0-9a-f]{16})");
-    const std::regex final_backup(R"(app-\d{8}-\d{6}(-\d+)?\.bak)");
-    const std::regex final_sidecar(R"(app-\d{8}-\d{6}(-\d+)?\.bak\.json)");
-    std::vector<std::string> leftovers;
-    int complete = 0;
-    for (const auto& name : list_dir(backups)) {
-        const auto path = backups / name;
-        if (std::regex_match(name, final_backup)) {
-            ASSERT_TRUE(fs::exists(path.string() + ".json"))
-                << name << " has no sidecar; " << context;
-            const auto sidecar = read_json_file(path.string() + ".json");
-            EXPECT_EQ(sidecar.at("sha256").get<std::string>(), sha256_of(path))
-                << name << " is not the complete, verified backup its sidecar describes; "
-                << context;
-            EXPECT_EQ(fs::file_size(path), sidecar.at("size_bytes").get<std::uintmax_t>()) << name;
-            ++complete;
-        } else if (std::regex_match(name, final_sidecar)) {
-            if (!fs::exists(backups / name.substr(0, name.size() - 5))) {
-                leftovers.push_back(name + " (sidecar of a backup that never got its name)");
-            }
-        } else if (std::regex_match(name, temporary)) {
-            leftovers.push_back(name);
-        } else {
-            ADD_FAILURE() << "unexpected file " << name << " in the backup directory; " << context;
-        }
+    // Final backups, each verified against its sidecar; the rest only belay's temporaries and
+    // sidecars whose backup never got its name: nothing else at all.
+    expect_every_backup_verified(backups, context);
+    const auto found = classify_backup_directory(backups);
+    const int complete = static_cast<int>(found.backups.size());
+    std::vector<std::string> leftovers = found.temporaries;
+    for (const auto& name : found.orphans) {
+        leftovers.push_back(name + " (sidecar of a backup that never got its name)");
     }
+    EXPECT_EQ(list_dir(backups).size(), 2 * found.backups.size() + leftovers.size())
+        << "unexpected files in the backup directory: "
+        << ::testing::PrintToString(list_dir(backups)) << "; " << context;
     EXPECT_GE(complete, 1);
     std::string leftover_list;
     for (const auto& name : leftovers) {

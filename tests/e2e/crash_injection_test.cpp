@@ -21,8 +21,6 @@
 #include <iostream>
 #include <map>
 #include <random>
-#include <regex>
-#include <set>
 #include <thread>
 
 #include "e2e/harness.hpp"
@@ -99,51 +97,6 @@ std::vector<std::string> without_audit(std::vector<std::string> lines) {
     std::erase_if(lines,
                   [](const std::string& line) { return line.find("audit") != std::string::npos; });
     return lines;
-}
-
-// What the directory of a killed run holds, by kind.
-struct RunDirectory {
-    std::vector<std::string> backups;      // final `.bak` names
-    std::vector<std::string> temporaries;  // belay's own temporary names
-    std::vector<std::string> orphans;      // sidecars whose backup never got (or lost) its name
-    std::vector<std::string> unexpected;
-};
-
-RunDirectory classify(const fs::path& directory) {
-    static const std::regex backup(R"(app-\d{8}-\d{6}(-\d+)?\.bak)");
-    static const std::regex sidecar(R"(app-\d{8}-\d{6}(-\d+)?\.bak\.json)");
-    static const std::regex temporary(R"(app-\d{8}-\d{6}(-\d+)?\.bak(\.json)?\.tmp-[0-9a-f]{16})");
-    static const std::set<std::string> database_files{"app.db", "app.db-journal", "app.db-wal",
-                                                      "app.db-shm", "app.db.belay-lock"};
-    RunDirectory found;
-    for (const auto& name : list_dir(directory)) {
-        if (std::regex_match(name, backup)) {
-            found.backups.push_back(name);
-        } else if (std::regex_match(name, sidecar)) {
-            if (!fs::exists(directory / name.substr(0, name.size() - 5))) {
-                found.orphans.push_back(name);
-            }
-        } else if (std::regex_match(name, temporary)) {
-            found.temporaries.push_back(name);
-        } else if (!database_files.contains(name)) {
-            found.unexpected.push_back(name);
-        }
-    }
-    return found;
-}
-
-// Every final `.bak` in `directory` is the complete, verified file its sidecar describes.
-void expect_every_backup_verified(const fs::path& directory, const std::string& context) {
-    for (const auto& name : classify(directory).backups) {
-        const auto path = directory / name;
-        const auto sidecar_path = fs::path(path.string() + ".json");
-        ASSERT_TRUE(fs::exists(sidecar_path)) << name << " has no sidecar; " << context;
-        const auto sidecar = read_json_file(sidecar_path);
-        EXPECT_EQ(sidecar.at("sha256").get<std::string>(), sha256_of(path))
-            << name << " is not the verified backup its sidecar describes; " << context;
-        EXPECT_EQ(fs::file_size(path), sidecar.at("size_bytes").get<std::uintmax_t>())
-            << name << "; " << context;
-    }
 }
 
 class MigrateCrashTest : public E2eTest, public ::testing::WithParamInterface<const char*> {
@@ -250,7 +203,7 @@ std::string MigrateCrashTest::check_after_kill(const fs::path& database,
     }
 
     // Backups: a step ran only after the verified snapshot had its final name.
-    const auto files = classify(directory);
+    const auto files = classify_backup_directory(directory);
     EXPECT_TRUE(files.unexpected.empty())
         << "unexpected files: " << ::testing::PrintToString(files.unexpected) << "; " << context;
     EXPECT_LE(files.backups.size(), 1U) << context;
@@ -300,7 +253,7 @@ void MigrateCrashTest::recover(const fs::path& database, bool dirty, const std::
     EXPECT_EQ(db.scalar("PRAGMA integrity_check"), "ok") << context;
     EXPECT_EQ(db.count("schema_migrations"), static_cast<std::int64_t>(twelve_steps().size()))
         << context;
-    const auto files = classify(database.parent_path());
+    const auto files = classify_backup_directory(database.parent_path());
     EXPECT_TRUE(files.temporaries.empty())
         << "the next run did not clear the killed run's temporaries: "
         << ::testing::PrintToString(files.temporaries) << "; " << context;
@@ -434,7 +387,7 @@ TEST_F(PruneCrashTest, KillDuringPruneNeverLosesAKeptBackupOrLeavesAnUnverifiedO
                 << "kept backup " << name << " was removed; " << context;
         }
         expect_every_backup_verified(backups, context);
-        const auto files = classify(backups);
+        const auto files = classify_backup_directory(backups);
         EXPECT_TRUE(files.unexpected.empty() && files.temporaries.empty())
             << ::testing::PrintToString(files.unexpected) << " "
             << ::testing::PrintToString(files.temporaries) << context;

@@ -15,6 +15,7 @@
 #include <ctime>
 #include <random>
 #include <regex>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -393,6 +394,42 @@ unsigned crash_seed() {
         return static_cast<unsigned>(std::stoul(value));
     }
     return std::random_device{}();
+}
+
+BackupDirectory classify_backup_directory(const fs::path& directory) {
+    static const std::regex backup(R"(app-\d{8}-\d{6}(-\d+)?\.bak)");
+    static const std::regex sidecar(R"(app-\d{8}-\d{6}(-\d+)?\.bak\.json)");
+    static const std::regex temporary(R"(app-\d{8}-\d{6}(-\d+)?\.bak(\.json)?\.tmp-[0-9a-f]{16})");
+    static const std::set<std::string> database_files{"app.db", "app.db-journal", "app.db-wal",
+                                                      "app.db-shm", "app.db.belay-lock"};
+    BackupDirectory found;
+    for (const auto& name : list_dir(directory)) {
+        if (std::regex_match(name, backup)) {
+            found.backups.push_back(name);
+        } else if (std::regex_match(name, sidecar)) {
+            if (!fs::exists(directory / name.substr(0, name.size() - 5))) {
+                found.orphans.push_back(name);
+            }
+        } else if (std::regex_match(name, temporary)) {
+            found.temporaries.push_back(name);
+        } else if (!database_files.contains(name)) {
+            found.unexpected.push_back(name);
+        }
+    }
+    return found;
+}
+
+void expect_every_backup_verified(const fs::path& directory, const std::string& context) {
+    for (const auto& name : classify_backup_directory(directory).backups) {
+        const auto path = directory / name;
+        const auto sidecar_path = fs::path(path.string() + ".json");
+        ASSERT_TRUE(fs::exists(sidecar_path)) << name << " has no sidecar; " << context;
+        const auto sidecar = read_json_file(sidecar_path);
+        EXPECT_EQ(sidecar.at("sha256").get<std::string>(), sha256_of(path))
+            << name << " is not the verified backup its sidecar describes; " << context;
+        EXPECT_EQ(fs::file_size(path), sidecar.at("size_bytes").get<std::uintmax_t>())
+            << name << "; " << context;
+    }
 }
 
 std::string sha256_of(const fs::path& file) {

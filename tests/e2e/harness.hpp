@@ -180,6 +180,20 @@ unsigned crash_seed();
 
 // --- Helpers for the backup, restore, prune and check tests ---
 
+// What a directory holding app.db's backups holds, by kind of name. app.db itself and the
+// files SQLite and belay keep beside it count as expected.
+struct BackupDirectory {
+    std::vector<std::string> backups;      // final `app-<time>[-n].bak` names
+    std::vector<std::string> temporaries;  // belay's own temporary names
+    std::vector<std::string> orphans;      // sidecars whose backup never got (or lost) its name
+    std::vector<std::string> unexpected;   // anything else
+};
+BackupDirectory classify_backup_directory(const fs::path& directory);
+
+// Every final `.bak` in `directory` is the complete, verified file its sidecar describes
+// (the sidecar exists, its SHA-256 and size match); failures name the file and `context`.
+void expect_every_backup_verified(const fs::path& directory, const std::string& context);
+
 // SHA-256 of a file as lowercase hex, computed by the system's sha256sum (not by belay's code).
 std::string sha256_of(const fs::path& file);
 
