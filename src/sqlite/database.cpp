@@ -40,23 +40,47 @@ ErrorCode error_code_for_sqlite(int result_code) {
     }
 }
 
-Result<FileKind> inspect_database_file(const std::filesystem::path& path) {
+namespace {
+
+// The first 100 bytes of a file (fewer when it is shorter): SQLite's database header.
+struct FileHeader {
+    std::array<unsigned char, 100> bytes{};
+    std::streamsize size = 0;
+};
+
+Result<FileHeader> read_header(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         return fail(ErrorCode::invalid_input, "cannot read {}: {}", path.string(),
                     std::strerror(errno));
     }
-    std::array<char, 100> header{};
-    in.read(header.data(), header.size());
-    const auto got = in.gcount();
-    if (got == 0) {
+    FileHeader header;
+    in.read(reinterpret_cast<char*>(header.bytes.data()), header.bytes.size());
+    header.size = in.gcount();
+    return header;
+}
+
+FileKind kind_of(const FileHeader& header) {
+    if (header.size == 0) {
         return FileKind::empty;
     }
     static constexpr std::string_view k_magic{"SQLite format 3\0", 16};
-    if (got < 100 || std::string_view(header.data(), 16) != k_magic) {
+    const std::string_view start(reinterpret_cast<const char*>(header.bytes.data()), 16);
+    if (header.size < 100 || start != k_magic) {
         return FileKind::not_sqlite;
     }
-    return header[18] == 2 && header[19] == 2 ? FileKind::wal : FileKind::rollback_journal;
+    return header.bytes[18] == 2 && header.bytes[19] == 2 ? FileKind::wal
+                                                          : FileKind::rollback_journal;
+}
+
+}  // namespace
+
+Result<FileKind> inspect_database_file(const std::filesystem::path& path) {
+    auto header = read_header(path);
+    if (!header) {
+        return std::unexpected(header.error());
+    }
+    return kind_of(*header);
 }
 
 namespace {
@@ -75,18 +99,17 @@ std::uint32_t big_endian(const unsigned char* bytes, int count) {
 // (a truncated copy, a full disk mid-copy) fails; SQLite would read its missing tail as zeros
 // or call it malformed. Skipped while a -journal is beside it: rolling that back (SQLite does
 // it on the next read-write open) may restore the file's length.
-Result<void> refuse_truncated(const std::filesystem::path& path, FileKind kind) {
+Result<void> refuse_truncated(const std::filesystem::path& path, const FileHeader& file) {
     std::error_code ec;
     if (std::filesystem::file_size(path.string() + "-journal", ec) > 0 && !ec) {
         return {};
     }
-    std::ifstream in(path, std::ios::binary);
-    std::array<unsigned char, 100> header{};
-    in.read(reinterpret_cast<char*>(header.data()), header.size());
     const auto size = std::filesystem::file_size(path, ec);
-    if (!in || ec) {
+    if (ec) {
         return {};  // unreadable: opening it reports why
     }
+    const auto kind = kind_of(file);
+    const auto& header = file.bytes;
     const auto raw_page_size = big_endian(&header[16], 2);
     const std::uintmax_t page_size = raw_page_size == 1 ? 65536 : raw_page_size;
     if (page_size < 512 || (page_size & (page_size - 1)) != 0) {
@@ -118,18 +141,19 @@ Result<void> refuse_truncated(const std::filesystem::path& path, FileKind kind) 
 }  // namespace
 
 Result<FileKind> refuse_non_database(const std::filesystem::path& path) {
-    auto kind = inspect_database_file(path);
-    if (!kind) {
-        return kind;
+    auto header = read_header(path);
+    if (!header) {
+        return std::unexpected(header.error());
     }
-    if (*kind == FileKind::not_sqlite) {
+    const auto kind = kind_of(*header);
+    if (kind == FileKind::not_sqlite) {
         return fail(ErrorCode::invalid_input,
                     "{} is not an SQLite database (its header does not match); belay left it "
                     "untouched. Check --db",
                     path.string());
     }
-    if (*kind != FileKind::empty) {
-        if (auto ok = refuse_truncated(path, *kind); !ok) {
+    if (kind != FileKind::empty) {
+        if (auto ok = refuse_truncated(path, *header); !ok) {
             return std::unexpected(ok.error());
         }
     }
