@@ -6,6 +6,10 @@ namespace belay::cli {
 
 namespace {
 
+nlohmann::json optional_number(const std::optional<std::int64_t>& value) {
+    return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
 nlohmann::json entry_to_json(const PlanEntry& entry) {
     nlohmann::json json{
         {"version", entry.applied ? entry.applied->version : entry.version.text()},
@@ -84,6 +88,8 @@ nlohmann::json run_to_json(const RunReport& report, int exit_code) {
         {"restore_command", report.restore_command.empty()
                                 ? nlohmann::json(nullptr)
                                 : nlohmann::json(report.restore_command)},
+        {"snapshot_ms", optional_number(report.snapshot_ms)},
+        {"final_check_ms", optional_number(report.final_check_ms)},
         {"error", error},
     };
 }

@@ -34,4 +34,15 @@ inline bool iequals_ascii(std::string_view a, std::string_view b) {
         [](char c) { return to_lower_ascii(c); });
 }
 
+// `text` begins with `prefix`, but for ASCII case (what SQL's LIKE 'prefix%' matches).
+inline bool starts_with_ascii_nocase(std::string_view text, std::string_view prefix) {
+    return text.size() >= prefix.size() && iequals_ascii(text.substr(0, prefix.size()), prefix);
+}
+
+// `needle` occurs in `text`, but for ASCII case (what SQL's LIKE '%needle%' matches).
+inline bool contains_ascii_nocase(std::string_view text, std::string_view needle) {
+    const auto same = [](char a, char b) { return to_lower_ascii(a) == to_lower_ascii(b); };
+    return needle.empty() || !std::ranges::search(text, needle, same).empty();
+}
+
 }  // namespace belay

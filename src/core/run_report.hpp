@@ -57,7 +57,11 @@ struct RunReport {
     std::vector<std::string> pruned;      // backups removed by --keep after the run
     std::optional<std::string> snapshot;  // the backup taken before the first step
     std::string restore_command;          // the command that undoes this run, with snapshot
-    std::optional<Error> error;           // set when the run failed; decides the exit code
+    // How long the snapshot took (inside the first step, under its write lock: that step's
+    // duration_ms includes it) and the quick_check after the last step; unset when not done.
+    std::optional<std::int64_t> snapshot_ms;
+    std::optional<std::int64_t> final_check_ms;
+    std::optional<Error> error;  // set when the run failed; decides the exit code
 
     bool succeeded() const { return !error.has_value(); }
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 
@@ -91,6 +92,12 @@ std::string current_version(sqlite::Database& db, const MigrateOptions& options,
     return history ? build_plan(set.migrations, *history).current_version : std::string("?");
 }
 
+std::int64_t milliseconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 start)
+        .count();
+}
+
 StepResult rehearsed(StepResult result) {
     switch (result) {
         case StepResult::applied:
@@ -113,8 +120,8 @@ void run_steps(sqlite::Database& db, const std::vector<PlannedStep>& steps,
                std::optional<std::chrono::milliseconds> first_wait = std::nullopt) {
     sqlite::HistoryStore history(db, options.db.history_table);
     sqlite::ExecutionGuard guard(db, options.db.lock_timeout, first_wait);
-    StepContext context{db,           history,     guard, options, std::move(on_write_lock),
-                        std::nullopt, std::nullopt};
+    StepContext context{db,           history,      guard,       options, std::move(on_write_lock),
+                        std::nullopt, std::nullopt, std::nullopt};
     for (const auto& step : steps) {
         const auto& migration = *step.migration;
         if (!report.error && cancellation_requested()) {
@@ -137,7 +144,9 @@ void run_steps(sqlite::Database& db, const std::vector<PlannedStep>& steps,
         report.error = std::move(outcome.error);
     }
     if (!report.error) {
+        const auto check_started = std::chrono::steady_clock::now();
         auto problems = sqlite::check_integrity(db, false);
+        report.final_check_ms = milliseconds_since(check_started);
         if (!problems) {
             report.error = problems.error();
         } else if (!problems->empty()) {
@@ -151,6 +160,7 @@ void run_steps(sqlite::Database& db, const std::vector<PlannedStep>& steps,
 // Takes the snapshot before the run and records it in the report.
 Result<void> snapshot_before_run(const MigrateOptions& options, RunReport& report) {
     // The run's connection is open (and, inside the first step, holds the write lock).
+    const auto started = std::chrono::steady_clock::now();
     auto snapshot = snapshot_beside_own_connection(
         options.db,
         std::string(options.operation == Operation::migrate ? k_reason_before_migrate
@@ -161,6 +171,7 @@ Result<void> snapshot_before_run(const MigrateOptions& options, RunReport& repor
     }
     report.snapshot = snapshot->path.string();
     report.restore_command = snapshot->restore_command;
+    report.snapshot_ms = milliseconds_since(started);
     return {};
 }
 

@@ -56,10 +56,36 @@ Result<sqlite::ValidationState> state_before_step(StepContext& context, std::int
     return sqlite::capture_validation_state(context.db);
 }
 
+// Whether `version` has a history row, asked inside the step's transaction (another run may
+// have applied it since the plan was made). The versions are read once and kept while no other
+// connection commits, so that a run of many steps does not scan the history at each one.
+Result<bool> history_has(StepContext& context, const Version& version) {
+    auto data_version = context.db.query_int("PRAGMA data_version");
+    if (!data_version) {
+        return std::unexpected(data_version.error());
+    }
+    if (!context.known_history || context.known_history->data_version != *data_version) {
+        context.known_history.reset();
+        auto versions = context.history.applied_versions();
+        if (!versions) {
+            return std::unexpected(versions.error());
+        }
+        context.known_history = KnownHistory{*data_version, std::move(*versions)};
+    }
+    return context.known_history->versions.contains(version.numeric());
+}
+
+// What a step that passed its checks leaves for its record.
+struct CheckedStep {
+    std::vector<std::string> warnings;
+    std::vector<sqlite::SchemaObject> objects;  // the user's schema after the step
+};
+
 // Runs the statements, the Verify section and the validation comparison; the part of a step
-// that is the same with and without a transaction. Returns the warnings on success.
-Result<std::vector<std::string>> run_checked(StepContext& context, const Migration& migration,
-                                             Direction direction) {
+// that is the same with and without a transaction. The catalog is read once after the step,
+// for both the validation state and the schema the step records.
+Result<CheckedStep> run_checked(StepContext& context, const Migration& migration,
+                                Direction direction) {
     auto data_version = context.db.query_int("PRAGMA data_version");
     if (!data_version) {
         return std::unexpected(data_version.error());
@@ -83,7 +109,11 @@ Result<std::vector<std::string>> run_checked(StepContext& context, const Migrati
             return std::unexpected(ok.error());
         }
     }
-    auto after = sqlite::capture_validation_state(context.db);
+    auto catalog = sqlite::read_catalog(context.db);
+    if (!catalog) {
+        return std::unexpected(with_context(catalog.error(), "validation query failed"));
+    }
+    auto after = sqlite::capture_validation_state(context.db, *catalog);
     if (!after) {
         return std::unexpected(after.error());
     }
@@ -104,16 +134,24 @@ Result<std::vector<std::string>> run_checked(StepContext& context, const Migrati
                     fmt::join(findings.errors, "\n  "));
     }
     context.carried = CarriedValidation{*data_version, std::move(*after)};
-    return findings.warnings;
+    return CheckedStep{std::move(findings.warnings),
+                       sqlite::user_objects(std::move(*catalog), context.history.table())};
 }
 
 // Records a finished step in the caller's transaction: the history row added (Up) or removed
-// (Down), and the schema as it now is.
+// (Down), and the schema as it now is: `checked`'s objects when the step ran in this same
+// transaction, else read again (a NoTransaction step records in a transaction of its own).
 Result<void> record_success(StepContext& context, const Migration& migration, Direction direction,
-                            std::int64_t duration_ms) {
-    auto objects = sqlite::read_schema_objects(context.db, context.history.table());
-    auto data_version =
-        objects ? context.db.query_int("PRAGMA data_version") : std::unexpected(objects.error());
+                            std::int64_t duration_ms, CheckedStep& checked, bool same_transaction) {
+    if (!same_transaction) {
+        auto objects = sqlite::read_schema_objects(context.db, context.history.table());
+        if (!objects) {
+            return std::unexpected(objects.error());
+        }
+        checked.objects = std::move(*objects);
+    }
+    const auto& objects = checked.objects;
+    auto data_version = context.db.query_int("PRAGMA data_version");
     if (!data_version) {
         return std::unexpected(data_version.error());
     }
@@ -122,17 +160,17 @@ Result<void> record_success(StepContext& context, const Migration& migration, Di
     auto previous = std::exchange(context.recorded_schema, std::nullopt);
     const bool previous_holds = previous && previous->first == *data_version;
     if (auto ok =
-            context.history.record_schema(*objects, previous_holds ? &previous->second : nullptr);
+            context.history.record_schema(objects, previous_holds ? &previous->second : nullptr);
         !ok) {
         return ok;
     }
-    context.recorded_schema.emplace(*data_version, *objects);
+    context.recorded_schema.emplace(*data_version, objects);
     if (direction == Direction::down) {
         return context.history.record_reverted(migration.version.text());
     }
     return context.history.record_applied(
         AppliedMigration{migration.version.text(), migration.name, migration.checksum,
-                         sqlite::utc_now_iso8601(), duration_ms, sqlite::fingerprint_of(*objects)});
+                         sqlite::utc_now_iso8601(), duration_ms, sqlite::fingerprint_of(objects)});
 }
 
 // Records a failed attempt in its own transaction, after the step's rollback. Best effort:
@@ -204,7 +242,7 @@ StepOutcome apply_transactional(StepContext& context, const Migration& migration
         }
     }
     auto ready = context.history.create_tables();
-    auto applied = ready ? context.history.is_applied(migration.version.text()) : Result<bool>();
+    auto applied = ready ? history_has(context, migration.version) : Result<bool>();
     if (!ready || !applied) {
         (void)transaction->rollback();
         return finish_failed(context, migration, direction, std::move(outcome),
@@ -216,17 +254,27 @@ StepOutcome apply_transactional(StepContext& context, const Migration& migration
                                        : "already reverted by another run meanwhile; skipped");
         return outcome;
     }
-    auto warnings = run_checked(context, migration, direction);
-    auto recorded = warnings ? record_success(context, migration, direction, elapsed_ms(start))
-                             : std::unexpected(warnings.error());
+    auto checked = run_checked(context, migration, direction);
+    auto recorded =
+        checked ? record_success(context, migration, direction, elapsed_ms(start), *checked, true)
+                : std::unexpected(checked.error());
     context.guard.clear_deadline();
     auto committed = recorded ? transaction->commit() : recorded;
     if (!committed) {
         (void)transaction->rollback();
+        context.known_history.reset();
         return finish_failed(context, migration, direction, std::move(outcome), committed.error());
     }
+    if (context.known_history) {
+        const auto& version = migration.version.numeric();
+        if (direction == Direction::up) {
+            context.known_history->versions.insert(version);
+        } else {
+            context.known_history->versions.erase(version);
+        }
+    }
     outcome.report.result = direction == Direction::up ? StepResult::applied : StepResult::reverted;
-    outcome.report.warnings = std::move(*warnings);
+    outcome.report.warnings = std::move(checked->warnings);
     outcome.report.duration_ms = elapsed_ms(start);
     if (outcome.error) {
         // Rolled back: what the step's end looked like never was.
@@ -264,15 +312,15 @@ StepOutcome apply_without_transaction(StepContext& context, const Migration& mig
         return finish_failed(context, migration, direction, std::move(outcome),
                              with_context(marked.error(), "cannot mark the step dirty"));
     }
-    auto warnings = run_checked(context, migration, direction);
+    auto checked = run_checked(context, migration, direction);
     context.guard.clear_deadline();
-    auto recorded = warnings
-                        ? in_transaction(context.db,
-                                         [&]() {
-                                             return record_success(context, migration, direction,
-                                                                   elapsed_ms(start));
-                                         })
-                        : std::unexpected(warnings.error());
+    auto recorded =
+        checked ? in_transaction(context.db,
+                                 [&]() {
+                                     return record_success(context, migration, direction,
+                                                           elapsed_ms(start), *checked, false);
+                                 })
+                : std::unexpected(checked.error());
     if (!recorded) {
         auto error = recorded.error();
         error.message += fmt::format(
@@ -282,7 +330,7 @@ StepOutcome apply_without_transaction(StepContext& context, const Migration& mig
         return finish_failed(context, migration, direction, std::move(outcome), std::move(error));
     }
     outcome.report.result = direction == Direction::up ? StepResult::applied : StepResult::reverted;
-    outcome.report.warnings = std::move(*warnings);
+    outcome.report.warnings = std::move(checked->warnings);
     outcome.report.duration_ms = elapsed_ms(start);
     return outcome;
 }
@@ -299,9 +347,13 @@ StepOutcome apply_step(StepContext& context, const Migration& migration, Directi
                  migration.version.text(), migration.name);
     ForeignKeysOff foreign_keys_off(context.db);
     const auto start = Clock::now();
-    outcome = migration.no_transaction(direction)
-                  ? apply_without_transaction(context, migration, direction, std::move(outcome))
-                  : apply_transactional(context, migration, direction, std::move(outcome));
+    if (migration.no_transaction(direction)) {
+        // It records in transactions of its own; the next step reads the history again.
+        context.known_history.reset();
+        outcome = apply_without_transaction(context, migration, direction, std::move(outcome));
+    } else {
+        outcome = apply_transactional(context, migration, direction, std::move(outcome));
+    }
     outcome.report.duration_ms = elapsed_ms(start);
     return outcome;
 }

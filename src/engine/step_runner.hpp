@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -27,6 +29,14 @@ struct CarriedValidation {
     sqlite::ValidationState state;
 };
 
+// The versions the history table held (leading zeros trimmed: versions compare as numbers),
+// with the connection's data_version when they were read. While no other connection has
+// committed since, a step need not scan the history again to see whether another run did it.
+struct KnownHistory {
+    std::int64_t data_version = 0;
+    std::set<std::string> versions;
+};
+
 struct StepContext {
     sqlite::Database& db;
     sqlite::HistoryStore& history;
@@ -42,6 +52,8 @@ struct StepContext {
     // The schema the last finished step recorded in belay_schema, with the data_version then:
     // while no other connection has committed since, it is what belay_schema holds.
     std::optional<std::pair<std::int64_t, std::vector<sqlite::SchemaObject>>> recorded_schema;
+    // What the history held after the last transactional step that committed.
+    std::optional<KnownHistory> known_history;
 };
 
 struct StepOutcome {

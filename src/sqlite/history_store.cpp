@@ -1,12 +1,15 @@
 #include "sqlite/history_store.hpp"
 
+#include <algorithm>
 #include <chrono>
-#include <map>
+#include <compare>
 #include <set>
+#include <tuple>
 
 #include <fmt/ranges.h>
 
 #include "core/utc_time.hpp"
+#include "core/version.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/identifiers.hpp"
 #include "sqlite/statement.hpp"
@@ -204,15 +207,18 @@ Result<History> HistoryStore::read() {
     return history;
 }
 
-Result<bool> HistoryStore::is_applied(const std::string& version) {
-    // Numeric equality: "0001" in one file name and "1" in another are the same version.
-    auto statement = m_db.prepare(
-        fmt::format("SELECT 1 FROM {} WHERE ltrim(version, '0') = ltrim(?1, '0')", quoted_table()));
-    if (!statement) {
-        return std::unexpected(statement.error());
+Result<std::set<std::string>> HistoryStore::applied_versions() {
+    std::set<std::string> versions;
+    auto ok = for_each_row(m_db, fmt::format("SELECT version FROM {}", quoted_table()), m_table,
+                           [&](const Statement& s) {
+                               auto text = s.column_text(0);
+                               const auto version = Version::parse(text);
+                               versions.insert(version ? version->numeric() : std::move(text));
+                           });
+    if (!ok) {
+        return std::unexpected(ok.error());
     }
-    statement->bind(1, version);
-    return statement->step();
+    return versions;
 }
 
 Result<void> HistoryStore::record_applied(const AppliedMigration& row) {
@@ -307,10 +313,44 @@ Result<void> HistoryStore::record_schema(const std::vector<SchemaObject>& object
         read = std::move(*from_table);
         recorded = read ? &*read : nullptr;
     }
-    std::map<std::pair<std::string, std::string>, const SchemaObject*> stale;
-    if (recorded != nullptr) {
-        for (const auto& object : *recorded) {
-            stale.emplace(std::pair(object.type, object.name), &object);
+    // Both lists in (type, name) order, so one walk pairs them: an object only in `objects` is
+    // new, one only in `recorded` is gone.
+    const auto ordered = [](const std::vector<SchemaObject>& list) {
+        std::vector<const SchemaObject*> pointers;
+        pointers.reserve(list.size());
+        for (const auto& object : list) {
+            pointers.push_back(&object);
+        }
+        const auto key = [](const SchemaObject* object) {
+            return std::tie(object->type, object->name);
+        };
+        if (!std::ranges::is_sorted(pointers, {}, key)) {
+            std::ranges::stable_sort(pointers, {}, key);
+        }
+        return pointers;
+    };
+    const auto now = ordered(objects);
+    const auto before =
+        recorded != nullptr ? ordered(*recorded) : std::vector<const SchemaObject*>{};
+    std::vector<const SchemaObject*> changed;
+    std::vector<const SchemaObject*> gone;
+    std::size_t i = 0;
+    std::size_t j = 0;
+    while (i < now.size() || j < before.size()) {
+        const auto order = i == now.size()      ? std::strong_ordering::greater
+                           : j == before.size() ? std::strong_ordering::less
+                                                : std::tie(now[i]->type, now[i]->name) <=>
+                                                      std::tie(before[j]->type, before[j]->name);
+        if (order < 0) {
+            changed.push_back(now[i++]);
+        } else if (order > 0) {
+            gone.push_back(before[j++]);
+        } else {
+            if (!(*now[i] == *before[j])) {
+                changed.push_back(now[i]);
+            }
+            ++i;
+            ++j;
         }
     }
     auto upsert = m_db.prepare(
@@ -319,18 +359,10 @@ Result<void> HistoryStore::record_schema(const std::vector<SchemaObject>& object
     if (!upsert) {
         return std::unexpected(upsert.error());
     }
-    for (const auto& object : objects) {
-        const auto found = stale.find(std::pair(object.type, object.name));
-        const bool unchanged = found != stale.end() && *found->second == object;
-        if (found != stale.end()) {
-            stale.erase(found);
-        }
-        if (unchanged) {
-            continue;
-        }
+    for (const auto* object : changed) {
         upsert->reset();
-        upsert->bind(1, m_table).bind(2, object.type).bind(3, object.name);
-        upsert->bind(4, object.table).bind(5, object.sql);
+        upsert->bind(1, m_table).bind(2, object->type).bind(3, object->name);
+        upsert->bind(4, object->table).bind(5, object->sql);
         if (auto ok = upsert->run(); !ok) {
             return ok;
         }
@@ -340,9 +372,9 @@ Result<void> HistoryStore::record_schema(const std::vector<SchemaObject>& object
     if (!remove) {
         return std::unexpected(remove.error());
     }
-    for (const auto& [key, object] : stale) {
+    for (const auto* object : gone) {
         remove->reset();
-        remove->bind(1, m_table).bind(2, key.first).bind(3, key.second);
+        remove->bind(1, m_table).bind(2, object->type).bind(3, object->name);
         if (auto ok = remove->run(); !ok) {
             return ok;
         }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,9 +36,9 @@ class HistoryStore {
     // Creates the tables if they are missing. Must run inside the caller's write transaction.
     Result<void> create_tables();
 
-    // True when `version` (compared as a number) has a history row. For the re-check inside a
-    // step's transaction.
-    Result<bool> is_applied(const std::string& version);
+    // Every version with a history row, as Version::numeric() spells it (versions compare as
+    // numbers: "0001" and "1" are the same). For the re-check inside a step's transaction.
+    Result<std::set<std::string>> applied_versions();
 
     // Inserts the history row and removes the version's failure record and dirty mark, all in
     // the caller's transaction, so the step and its record commit together.

@@ -1,6 +1,10 @@
 #include "sqlite/schema_inspection.hpp"
 
+#include <algorithm>
+#include <iterator>
+#include <optional>
 #include <set>
+#include <tuple>
 
 #include <fmt/ranges.h>
 
@@ -50,36 +54,79 @@ std::string prepare_error(Database& db, const std::string& sql) {
 
 }  // namespace
 
-Result<std::vector<SchemaObject>> read_schema_objects(Database& db,
-                                                      const std::string& history_table) {
-    auto statement = db.prepare(
-        "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_schema "
-        "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-        "AND NOT (type = 'table' AND name LIKE 'belay\\_%' ESCAPE '\\') "
-        "AND NOT (type = 'table' AND name = ?1 COLLATE NOCASE) ORDER BY type, name");
+Result<std::vector<SchemaObject>> read_catalog(Database& db) {
+    auto statement = db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_schema");
     if (!statement) {
         return std::unexpected(statement.error());
     }
-    statement->bind(1, history_table);
-    std::vector<SchemaObject> objects;
+    std::vector<SchemaObject> catalog;
     while (true) {
         auto row = statement->step();
         if (!row) {
             return std::unexpected(row.error());
         }
         if (!*row) {
-            return objects;
+            return catalog;
         }
-        objects.push_back(SchemaObject{statement->column_text(0), statement->column_text(1),
+        catalog.push_back(SchemaObject{statement->column_text(0), statement->column_text(1),
                                        statement->column_text(2), statement->column_text(3)});
     }
 }
 
+std::vector<SchemaObject> user_objects(std::vector<SchemaObject> catalog,
+                                       const std::string& history_table) {
+    // SQLite compares these names without ASCII case, as LIKE and COLLATE NOCASE do.
+    std::erase_if(catalog, [&](const SchemaObject& object) {
+        return starts_with_ascii_nocase(object.name, "sqlite_") ||
+               (object.type == "table" && (starts_with_ascii_nocase(object.name, "belay_") ||
+                                           iequals_ascii(object.name, history_table)));
+    });
+    // Byte order, as SQLite's BINARY collation sorts: the fingerprint depends on it. Pointers
+    // are sorted, then the objects moved once into place.
+    std::vector<SchemaObject*> order;
+    order.reserve(catalog.size());
+    for (auto& object : catalog) {
+        order.push_back(&object);
+    }
+    const auto key = [](const SchemaObject* object) {
+        return std::tie(object->type, object->name);
+    };
+    if (std::ranges::is_sorted(order, {}, key)) {
+        return catalog;
+    }
+    std::ranges::sort(order, {}, key);
+    std::vector<SchemaObject> objects;
+    objects.reserve(catalog.size());
+    for (auto* object : order) {
+        objects.push_back(std::move(*object));
+    }
+    return objects;
+}
+
+Result<std::vector<SchemaObject>> read_schema_objects(Database& db,
+                                                      const std::string& history_table) {
+    auto catalog = read_catalog(db);
+    if (!catalog) {
+        return std::unexpected(catalog.error());
+    }
+    return user_objects(std::move(*catalog), history_table);
+}
+
 std::string fingerprint_of(const std::vector<SchemaObject>& objects) {
-    std::string canonical;
+    std::size_t size = 0;
     for (const auto& object : objects) {
-        canonical += fmt::format("{}\x1f{}\x1f{}\x1f{}\n", object.type, object.name, object.table,
-                                 object.sql);
+        size +=
+            object.type.size() + object.name.size() + object.table.size() + object.sql.size() + 4;
+    }
+    std::string canonical;
+    canonical.reserve(size);
+    for (const auto& object : objects) {
+        for (const auto* field : {&object.type, &object.name, &object.table}) {
+            canonical += *field;
+            canonical += '\x1f';
+        }
+        canonical += object.sql;
+        canonical += '\n';
     }
     return sha256_hex(canonical);
 }
@@ -98,28 +145,40 @@ namespace {
 // keys point at a table that does not exist.
 struct ForeignKeys {
     std::vector<std::pair<std::string, std::string>> edges;  // (child table, parent as written)
-    std::set<std::string> tables;                            // every table, ASCII lower case
 };
 
-Result<ForeignKeys> read_foreign_keys(Database& db) {
+Result<ForeignKeys> read_foreign_keys(Database& db, const std::vector<SchemaObject>& catalog) {
     // A table with a foreign key says REFERENCES in its CREATE statement (ALTER TABLE ADD
     // COLUMN edits that text too), so only those tables are asked: in a schema of a thousand
     // tables without foreign keys, the pragma then runs for none of them.
-    auto edges = query_rows(db,
-                            "SELECT m.name, f.\"table\" FROM sqlite_schema m, "
-                            "pragma_foreign_key_list(m.name) f "
-                            "WHERE m.type = 'table' AND m.sql LIKE '%references%'");
-    auto tables = edges ? query_rows(db, "SELECT name FROM sqlite_schema WHERE type = 'table'")
-                        : std::unexpected(edges.error());
-    if (!tables) {
-        return std::unexpected(tables.error());
-    }
     ForeignKeys keys;
-    for (auto& edge : *edges) {
-        keys.edges.emplace_back(std::move(edge[0]), std::move(edge[1]));
-    }
-    for (const auto& table : *tables) {
-        keys.tables.insert(to_lower_ascii(table[0]));
+    std::optional<Statement> list;
+    for (const auto& object : catalog) {
+        if (object.type != "table") {
+            continue;
+        }
+        if (!contains_ascii_nocase(object.sql, "references")) {
+            continue;
+        }
+        if (!list) {
+            auto statement = db.prepare("SELECT \"table\" FROM pragma_foreign_key_list(?1)");
+            if (!statement) {
+                return std::unexpected(statement.error());
+            }
+            list.emplace(std::move(*statement));
+        }
+        list->reset();
+        list->bind(1, object.name);
+        while (true) {
+            auto row = list->step();
+            if (!row) {
+                return std::unexpected(row.error());
+            }
+            if (!*row) {
+                break;
+            }
+            keys.edges.emplace_back(object.name, list->column_text(0));
+        }
     }
     return keys;
 }
@@ -150,42 +209,50 @@ void capture_foreign_key_violations(Database& db, const ForeignKeys& keys, Valid
 }
 
 // A foreign key whose parent table does not exist (SQLite compares names without ASCII case).
-void capture_dangling_references(const ForeignKeys& keys, ValidationState& state) {
+void capture_dangling_references(const ForeignKeys& keys, const std::vector<SchemaObject>& catalog,
+                                 ValidationState& state) {
+    if (keys.edges.empty()) {
+        return;
+    }
+    std::set<std::string> tables;  // ASCII lower case
+    for (const auto& object : catalog) {
+        if (object.type == "table") {
+            tables.insert(to_lower_ascii(object.name));
+        }
+    }
     for (const auto& [child, parent] : keys.edges) {
-        if (!keys.tables.contains(to_lower_ascii(parent))) {
+        if (!tables.contains(to_lower_ascii(parent))) {
             state.dangling_references[child + " -> " + parent] = fmt::format(
                 "table {} has a foreign key to {}, which does not exist", child, parent);
         }
     }
 }
 
-Result<void> capture_broken_views(Database& db, ValidationState& state) {
-    auto views = query_rows(db, "SELECT name FROM sqlite_schema WHERE type = 'view'");
-    if (!views) {
-        return std::unexpected(views.error());
-    }
-    for (const auto& row : *views) {
-        auto error = prepare_error(db, "SELECT * FROM " + quote_identifier(row[0]) + " LIMIT 0");
+void capture_broken_views(Database& db, const std::vector<SchemaObject>& catalog,
+                          ValidationState& state) {
+    for (const auto& object : catalog) {
+        if (object.type != "view") {
+            continue;
+        }
+        auto error =
+            prepare_error(db, "SELECT * FROM " + quote_identifier(object.name) + " LIMIT 0");
         if (!error.empty()) {
-            state.broken_views[row[0]] = error;
+            state.broken_views[object.name] = error;
         }
     }
-    return {};
 }
 
 // Preparing INSERT, UPDATE and DELETE on a table compiles its triggers for that event, so a
 // trigger whose body names a dropped table or column fails here, without running anything.
-Result<void> capture_broken_triggers(Database& db, ValidationState& state) {
-    auto subjects = query_rows(db,
-                               "SELECT DISTINCT t.tbl_name, coalesce(o.type, '') "
-                               "FROM sqlite_schema t LEFT JOIN sqlite_schema o "
-                               "ON o.name = t.tbl_name AND o.type IN ('table', 'view') "
-                               "WHERE t.type = 'trigger'");
-    if (!subjects) {
-        return std::unexpected(subjects.error());
+void capture_broken_triggers(Database& db, const std::vector<SchemaObject>& catalog,
+                             ValidationState& state) {
+    std::set<std::string> subjects;
+    for (const auto& object : catalog) {
+        if (object.type == "trigger") {
+            subjects.insert(object.table);
+        }
     }
-    for (const auto& subject : *subjects) {
-        const auto& table = subject[0];
+    for (const auto& table : subjects) {
         const auto quoted = quote_identifier(table);
         auto columns = query_rows(db, "SELECT name FROM pragma_table_xinfo(" +
                                           quote_literal(table) + ") WHERE hidden IN (0, 1)");
@@ -212,25 +279,30 @@ Result<void> capture_broken_triggers(Database& db, ValidationState& state) {
             }
         }
     }
-    return {};
 }
 
 }  // namespace
 
-Result<ValidationState> capture_validation_state(Database& db) {
+Result<ValidationState> capture_validation_state(Database& db,
+                                                 const std::vector<SchemaObject>& catalog) {
     ValidationState state;
-    auto keys = read_foreign_keys(db);
+    auto keys = read_foreign_keys(db, catalog);
     if (!keys) {
         return std::unexpected(with_context(keys.error(), "validation query failed"));
     }
     capture_foreign_key_violations(db, *keys, state);
-    capture_dangling_references(*keys, state);
-    for (auto capture : {capture_broken_views, capture_broken_triggers}) {
-        if (auto ok = capture(db, state); !ok) {
-            return std::unexpected(with_context(ok.error(), "validation query failed"));
-        }
-    }
+    capture_dangling_references(*keys, catalog, state);
+    capture_broken_views(db, catalog, state);
+    capture_broken_triggers(db, catalog, state);
     return state;
+}
+
+Result<ValidationState> capture_validation_state(Database& db) {
+    auto catalog = read_catalog(db);
+    if (!catalog) {
+        return std::unexpected(with_context(catalog.error(), "validation query failed"));
+    }
+    return capture_validation_state(db, *catalog);
 }
 
 ValidationFindings compare_validation_states(const ValidationState& before,

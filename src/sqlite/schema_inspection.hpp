@@ -26,8 +26,17 @@ struct SchemaObject {
     bool operator==(const SchemaObject&) const = default;
 };
 
-// The user's schema objects in a stable order (type, name), leaving out SQLite's internal
-// objects, `history_table` and belay's own tables.
+// Every row of sqlite_schema, SQLite's internal objects and belay's tables included, in the
+// order SQLite stores them: one pass that serves both a step's validation and its schema
+// record.
+Result<std::vector<SchemaObject>> read_catalog(Database& db);
+
+// The user's schema objects of `catalog`, in a stable order (type, name, compared as bytes),
+// leaving out SQLite's internal objects, `history_table` and belay's own tables.
+std::vector<SchemaObject> user_objects(std::vector<SchemaObject> catalog,
+                                       const std::string& history_table);
+
+// read_catalog, then user_objects.
 Result<std::vector<SchemaObject>> read_schema_objects(Database& db,
                                                       const std::string& history_table);
 
@@ -51,8 +60,13 @@ struct ValidationState {
     std::map<std::string, std::string> dangling_references;  // "child -> parent" -> detail
 };
 
-// Captures the state. Cheap: foreign_key_check, one prepare per view, three per table with
-// triggers, one query for dangling references. Statements are prepared, never run.
+// Captures the state. Cheap: foreign_key_check and foreign_key_list for the tables that have
+// foreign keys, one prepare per view, three per table with triggers; everything else comes
+// from `catalog` (read_catalog, as the database is now). Statements are prepared, never run.
+Result<ValidationState> capture_validation_state(Database& db,
+                                                 const std::vector<SchemaObject>& catalog);
+
+// The same, reading the catalog first.
 Result<ValidationState> capture_validation_state(Database& db);
 
 struct ValidationFindings {

@@ -49,6 +49,35 @@ TEST_F(MigrateTest, ShippedExampleAppliesOnAFreshDatabaseAndSecondRunDoesNothing
         applied_at_before);
 }
 
+// The JSON report times the snapshot and the final quick_check on their own (what a benchmark
+// or an operator needs to tell the steps' time from belay's safety work).
+TEST_F(MigrateTest, JsonReportTimesTheSnapshotAndTheFinalCheck) {
+    write_migration("0001_a.sql", up_only("CREATE TABLE a (x); INSERT INTO a VALUES (1);"));
+    auto first = belay("migrate", {"--json"});
+    ASSERT_EQ(first.exit_code, 0) << describe(first);
+    auto report = first.json();
+    EXPECT_TRUE(report["snapshot_ms"].is_null()) << "a new, empty database needs no snapshot";
+    ASSERT_TRUE(report["final_check_ms"].is_number_integer()) << first.out;
+    EXPECT_GE(report["final_check_ms"].get<int>(), 0);
+
+    write_migration("0002_b.sql", up_only("CREATE TABLE b (x);"));
+    auto second = belay("migrate", {"--json"});
+    ASSERT_EQ(second.exit_code, 0) << describe(second);
+    report = second.json();
+    ASSERT_FALSE(report["snapshot"].is_null()) << second.out;
+    ASSERT_TRUE(report["snapshot_ms"].is_number_integer()) << second.out;
+    EXPECT_GE(report["snapshot_ms"].get<int>(), 0);
+    EXPECT_LE(report["snapshot_ms"].get<int>(), report["steps"][0]["duration_ms"].get<int>())
+        << "the snapshot is taken inside the first step";
+
+    write_migration("0003_bad.sql", up_only("INSERT INTO no_such_table VALUES (1);"));
+    auto failed = belay("migrate", {"--json", "--no-backup"});
+    ASSERT_EQ(failed.exit_code, 1) << describe(failed);
+    report = failed.json();
+    EXPECT_TRUE(report["snapshot_ms"].is_null()) << failed.out;
+    EXPECT_TRUE(report["final_check_ms"].is_null()) << "no quick_check after a failed run";
+}
+
 TEST_F(MigrateTest, StatementsAreSplitBySqliteNotBySemicolons) {
     write_migration("0001_tricky.sql", R"(-- +migrate Up
 /* License header; with; semicolons; and a fake statement: DROP TABLE x; */

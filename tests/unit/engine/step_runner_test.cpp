@@ -55,7 +55,7 @@ class StepFixture : public ::testing::Test {
     StepOutcome apply(const Migration& m) {
         if (!m_context) {
             m_context.emplace(*m_db, *m_history, *m_guard, m_options, nullptr, std::nullopt,
-                              std::nullopt);
+                              std::nullopt, std::nullopt);
         }
         return apply_step(*m_context, m, Direction::up);
     }
@@ -135,6 +135,56 @@ TEST_F(StepFixture, StepAppliedByAnotherRunMeanwhileIsSkipped) {
     auto db = raw();
     EXPECT_FALSE(db.has_table("extra"));
     EXPECT_EQ(db.integer("SELECT count(*) FROM schema_migrations"), 1);
+}
+
+// The re-check reads the history again when another connection committed since the last step
+// (belay keeps what it read while nobody else writes).
+TEST_F(StepFixture, StepAnotherConnectionRecordedBetweenTwoStepsIsSkipped) {
+    apply_ok("0001_a.sql", "-- +migrate Up\nCREATE TABLE a (x);\n");
+    raw().exec(
+        "INSERT INTO schema_migrations (version, name, checksum, applied_at, execution_ms, "
+        "schema_fingerprint) VALUES ('02', 'b', 'c', '2026-12-01T00:00:00Z', 1, 'f')");
+    const auto outcome = apply(migration("0002_b.sql", "-- +migrate Up\nCREATE TABLE b (y);\n"));
+    EXPECT_FALSE(outcome.error.has_value());
+    EXPECT_EQ(outcome.report.result, StepResult::not_run);
+    ASSERT_EQ(outcome.report.warnings.size(), 1U);
+    EXPECT_CONTAINS(outcome.report.warnings[0], "already applied");
+    EXPECT_FALSE(raw().has_table("b"));
+    // And a step nobody did runs as usual after that.
+    apply_ok("0003_c.sql", "-- +migrate Up\nCREATE TABLE c (z);\n");
+    EXPECT_TRUE(raw().has_table("c"));
+}
+
+TEST_F(StepFixture, RevertAnotherConnectionRecordedBetweenTwoStepsIsSkipped) {
+    const auto b = migration(
+        "0002_b.sql", "-- +migrate Up\nCREATE TABLE b (y);\n-- +migrate Down\nDROP TABLE b;\n");
+    apply_ok("0001_a.sql", "-- +migrate Up\nCREATE TABLE a (x);\n");
+    ASSERT_FALSE(apply(b).error.has_value());
+    raw().exec("DELETE FROM schema_migrations WHERE version = '0002'");
+    const auto outcome = apply_step(*m_context, b, Direction::down);
+    EXPECT_FALSE(outcome.error.has_value());
+    EXPECT_EQ(outcome.report.result, StepResult::not_run);
+    ASSERT_EQ(outcome.report.warnings.size(), 1U);
+    EXPECT_CONTAINS(outcome.report.warnings[0], "already reverted");
+    EXPECT_TRUE(raw().has_table("b"));
+}
+
+// Within one run, a step's own history row is known without reading the table again: a step
+// applied earlier in the run, then reverted, then applied again, is each time what it should be.
+TEST_F(StepFixture, OwnStepsOfTheRunAreKnownToTheReCheck) {
+    const auto a = migration(
+        "0001_a.sql", "-- +migrate Up\nCREATE TABLE a (x);\n-- +migrate Down\nDROP TABLE a;\n");
+    ASSERT_FALSE(apply(a).error.has_value());
+    auto again = apply(a);
+    EXPECT_EQ(again.report.result, StepResult::not_run) << "applied earlier in this run";
+    auto down = apply_step(*m_context, a, Direction::down);
+    ASSERT_FALSE(down.error.has_value()) << down.error->message;
+    EXPECT_EQ(down.report.result, StepResult::reverted);
+    EXPECT_FALSE(raw().has_table("a"));
+    again = apply(a);
+    ASSERT_FALSE(again.error.has_value()) << again.error->message;
+    EXPECT_EQ(again.report.result, StepResult::applied);
+    EXPECT_TRUE(raw().has_table("a"));
 }
 
 TEST_F(StepFixture, NewForeignKeyViolationFailsTheStep) {

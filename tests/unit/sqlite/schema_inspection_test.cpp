@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/checksum.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/history_store.hpp"
 #include "support/temp_dir.hpp"
@@ -111,6 +112,40 @@ TEST_F(SchemaInspectionTest, FingerprintIgnoresARenamedHistoryTableWhateverItsCa
     ASSERT_TRUE(store.create_tables().has_value());
     EXPECT_EQ(schema_fingerprint(*m_db, "VERSIONS").value(), before);
     EXPECT_NE(schema_fingerprint(*m_db, "schema_migrations").value(), before);
+}
+
+// Fingerprints recorded by earlier releases (in the history and in backup sidecars) must keep
+// matching: they were computed by this query, with SQL's filters and ordering, where belay now
+// filters and sorts the catalog itself.
+TEST_F(SchemaInspectionTest, FingerprintEqualsTheOneEarlierReleasesComputedInSql) {
+    exec(
+        "CREATE TABLE \"Zebra\" (k TEXT PRIMARY KEY, v);"     // an internal sqlite_autoindex
+        "CREATE TABLE \"\xc3\xa9t\xc3\xa9\" (x);"             // bytes above ASCII sort last
+        "CREATE TABLE \"BELAY_notes\" (x);"                   // belay's prefix, any case: left out
+        "CREATE INDEX belay_notes_x ON \"BELAY_notes\" (x);"  // an index of that name stays
+        "CREATE VIEW belay_view AS SELECT 1;"                 // and so does a view
+        "CREATE TABLE \"Schema_Migrations\" (version TEXT);"  // the history table, any case
+        "CREATE TABLE apple (x); CREATE INDEX Apple_x ON apple (x);"
+        "CREATE TRIGGER apple_ai AFTER INSERT ON apple BEGIN SELECT 1; END;");
+    auto rows = query_rows(*m_db,
+                           "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_schema "
+                           "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+                           "AND NOT (type = 'table' AND name LIKE 'belay\\_%' ESCAPE '\\') "
+                           "AND NOT (type = 'table' AND name = 'schema_migrations' COLLATE NOCASE) "
+                           "ORDER BY type, name");
+    ASSERT_TRUE(rows.has_value()) << rows.error().message;
+    std::string canonical;
+    for (const auto& row : *rows) {
+        canonical += row[0] + "\x1f" + row[1] + "\x1f" + row[2] + "\x1f" + row[3] + "\n";
+    }
+    EXPECT_EQ(rows->size(), 8u) << canonical;  // users and the seven kept above
+    EXPECT_EQ(fingerprint(), sha256_hex(canonical)) << canonical;
+    auto objects = read_schema_objects(*m_db, "schema_migrations");
+    ASSERT_TRUE(objects.has_value());
+    ASSERT_EQ(objects->size(), rows->size());
+    for (std::size_t i = 0; i < rows->size(); ++i) {
+        EXPECT_EQ((*objects)[i].name, (*rows)[i][1]);
+    }
 }
 
 TEST_F(SchemaInspectionTest, CleanSchemaHasNoFindings) {
