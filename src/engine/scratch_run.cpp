@@ -22,7 +22,8 @@ struct ScratchRun::State {
           db(std::move(database)),
           history(db, options.db.history_table),
           guard(db, options.db.lock_timeout),
-          context{db, history, guard, options, nullptr, std::nullopt, std::nullopt, std::nullopt} {}
+          context{db,           history,      guard,        options, nullptr,
+                  std::nullopt, std::nullopt, std::nullopt, {}} {}
 };
 
 Result<ScratchRun> ScratchRun::create(std::string_view purpose, const MigrateOptions& options) {

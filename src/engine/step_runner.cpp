@@ -53,7 +53,10 @@ Result<sqlite::ValidationState> state_before_step(StepContext& context, std::int
     if (carried && carried->data_version == data_version) {
         return std::move(carried->state);
     }
-    return sqlite::capture_validation_state(context.db);
+    if (auto ok = context.catalog.refresh(context.db, context.history.table()); !ok) {
+        return std::unexpected(with_context(ok.error(), "validation query failed"));
+    }
+    return sqlite::capture_validation_state(context.db, context.catalog);
 }
 
 // Whether `version` has a history row, asked inside the step's transaction (another run may
@@ -75,17 +78,11 @@ Result<bool> history_has(StepContext& context, const Version& version) {
     return context.known_history->versions.contains(version.numeric());
 }
 
-// What a step that passed its checks leaves for its record.
-struct CheckedStep {
-    std::vector<std::string> warnings;
-    std::vector<sqlite::SchemaObject> objects;  // the user's schema after the step
-};
-
 // Runs the statements, the Verify section and the validation comparison; the part of a step
 // that is the same with and without a transaction. The catalog is read once after the step,
-// for both the validation state and the schema the step records.
-Result<CheckedStep> run_checked(StepContext& context, const Migration& migration,
-                                Direction direction) {
+// for both the validation state and the schema the step records. Returns the warnings.
+Result<std::vector<std::string>> run_checked(StepContext& context, const Migration& migration,
+                                             Direction direction) {
     auto data_version = context.db.query_int("PRAGMA data_version");
     if (!data_version) {
         return std::unexpected(data_version.error());
@@ -109,11 +106,10 @@ Result<CheckedStep> run_checked(StepContext& context, const Migration& migration
             return std::unexpected(ok.error());
         }
     }
-    auto catalog = sqlite::read_catalog(context.db);
-    if (!catalog) {
-        return std::unexpected(with_context(catalog.error(), "validation query failed"));
+    if (auto ok = context.catalog.refresh(context.db, context.history.table()); !ok) {
+        return std::unexpected(with_context(ok.error(), "validation query failed"));
     }
-    auto after = sqlite::capture_validation_state(context.db, *catalog);
+    auto after = sqlite::capture_validation_state(context.db, context.catalog);
     if (!after) {
         return std::unexpected(after.error());
     }
@@ -134,37 +130,39 @@ Result<CheckedStep> run_checked(StepContext& context, const Migration& migration
                     fmt::join(findings.errors, "\n  "));
     }
     context.carried = CarriedValidation{*data_version, std::move(*after)};
-    return CheckedStep{std::move(findings.warnings),
-                       sqlite::user_objects(std::move(*catalog), context.history.table())};
+    return findings.warnings;
 }
 
 // Records a finished step in the caller's transaction: the history row added (Up) or removed
-// (Down), and the schema as it now is: `checked`'s objects when the step ran in this same
-// transaction, else read again (a NoTransaction step records in a transaction of its own).
+// (Down), and the schema as it now is: as the step's check read it when the step ran in this
+// same transaction, else read again (a NoTransaction step records in a transaction of its own).
 Result<void> record_success(StepContext& context, const Migration& migration, Direction direction,
-                            std::int64_t duration_ms, CheckedStep& checked, bool same_transaction) {
+                            std::int64_t duration_ms, bool same_transaction) {
+    const auto refreshes_before = context.catalog.refreshes();
     if (!same_transaction) {
-        auto objects = sqlite::read_schema_objects(context.db, context.history.table());
-        if (!objects) {
-            return std::unexpected(objects.error());
+        if (auto ok = context.catalog.refresh(context.db, context.history.table()); !ok) {
+            return ok;
         }
-        checked.objects = std::move(*objects);
     }
-    const auto& objects = checked.objects;
     auto data_version = context.db.query_int("PRAGMA data_version");
     if (!data_version) {
         return std::unexpected(data_version.error());
     }
     // What the previous step recorded is what belay_schema holds, unless another connection
-    // committed since (it might have changed belay_schema too): then it is read again.
+    // committed since (it might have changed belay_schema too) or the catalog was read again in
+    // between: then belay_schema is read and compared whole.
     auto previous = std::exchange(context.recorded_schema, std::nullopt);
-    const bool previous_holds = previous && previous->first == *data_version;
-    if (auto ok =
-            context.history.record_schema(objects, previous_holds ? &previous->second : nullptr);
+    const bool changes_suffice = same_transaction && previous &&
+                                 previous->data_version == *data_version &&
+                                 previous->catalog_refreshes + 1 == refreshes_before;
+    const auto& objects = context.catalog.user_objects();
+    if (auto ok = changes_suffice
+                      ? context.history.record_schema_changes(context.catalog.last_changes())
+                      : context.history.record_schema(objects, nullptr);
         !ok) {
         return ok;
     }
-    context.recorded_schema.emplace(*data_version, objects);
+    context.recorded_schema = RecordedSchema{*data_version, context.catalog.refreshes()};
     if (direction == Direction::down) {
         return context.history.record_reverted(migration.version.text());
     }
@@ -255,9 +253,8 @@ StepOutcome apply_transactional(StepContext& context, const Migration& migration
         return outcome;
     }
     auto checked = run_checked(context, migration, direction);
-    auto recorded =
-        checked ? record_success(context, migration, direction, elapsed_ms(start), *checked, true)
-                : std::unexpected(checked.error());
+    auto recorded = checked ? record_success(context, migration, direction, elapsed_ms(start), true)
+                            : std::unexpected(checked.error());
     context.guard.clear_deadline();
     auto committed = recorded ? transaction->commit() : recorded;
     if (!committed) {
@@ -274,7 +271,7 @@ StepOutcome apply_transactional(StepContext& context, const Migration& migration
         }
     }
     outcome.report.result = direction == Direction::up ? StepResult::applied : StepResult::reverted;
-    outcome.report.warnings = std::move(checked->warnings);
+    outcome.report.warnings = std::move(*checked);
     outcome.report.duration_ms = elapsed_ms(start);
     if (outcome.error) {
         // Rolled back: what the step's end looked like never was.
@@ -314,13 +311,13 @@ StepOutcome apply_without_transaction(StepContext& context, const Migration& mig
     }
     auto checked = run_checked(context, migration, direction);
     context.guard.clear_deadline();
-    auto recorded =
-        checked ? in_transaction(context.db,
-                                 [&]() {
-                                     return record_success(context, migration, direction,
-                                                           elapsed_ms(start), *checked, false);
-                                 })
-                : std::unexpected(checked.error());
+    auto recorded = checked
+                        ? in_transaction(context.db,
+                                         [&]() {
+                                             return record_success(context, migration, direction,
+                                                                   elapsed_ms(start), false);
+                                         })
+                        : std::unexpected(checked.error());
     if (!recorded) {
         auto error = recorded.error();
         error.message += fmt::format(
@@ -330,7 +327,7 @@ StepOutcome apply_without_transaction(StepContext& context, const Migration& mig
         return finish_failed(context, migration, direction, std::move(outcome), std::move(error));
     }
     outcome.report.result = direction == Direction::up ? StepResult::applied : StepResult::reverted;
-    outcome.report.warnings = std::move(checked->warnings);
+    outcome.report.warnings = std::move(*checked);
     outcome.report.duration_ms = elapsed_ms(start);
     return outcome;
 }

@@ -37,6 +37,11 @@ struct KnownHistory {
     std::set<std::string> versions;
 };
 
+struct RecordedSchema {
+    std::int64_t data_version = 0;
+    std::uint64_t catalog_refreshes = 0;
+};
+
 struct StepContext {
     sqlite::Database& db;
     sqlite::HistoryStore& history;
@@ -49,11 +54,14 @@ struct StepContext {
     // Set by each step that finishes, cleared by one that fails; saves capturing the same state
     // twice between two steps (half the validation work of a run of many small steps).
     std::optional<CarriedValidation> carried;
-    // The schema the last finished step recorded in belay_schema, with the data_version then:
-    // while no other connection has committed since, it is what belay_schema holds.
-    std::optional<std::pair<std::int64_t, std::vector<sqlite::SchemaObject>>> recorded_schema;
+    // When the last finished step recorded belay_schema: the data_version then, and the
+    // catalog's refreshes(). While no other connection has committed since, belay_schema holds
+    // that refresh's user objects, so the next refresh's last_changes() is all there is to write.
+    std::optional<RecordedSchema> recorded_schema;
     // What the history held after the last transactional step that committed.
     std::optional<KnownHistory> known_history;
+    // sqlite_schema as the last step read it (each step reads it once, after its statements).
+    sqlite::SchemaCatalog catalog;
 };
 
 struct StepOutcome {

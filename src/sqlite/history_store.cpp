@@ -313,53 +313,32 @@ Result<void> HistoryStore::record_schema(const std::vector<SchemaObject>& object
         read = std::move(*from_table);
         recorded = read ? &*read : nullptr;
     }
-    // Both lists in (type, name) order, so one walk pairs them: an object only in `objects` is
-    // new, one only in `recorded` is gone.
-    const auto ordered = [](const std::vector<SchemaObject>& list) {
-        std::vector<const SchemaObject*> pointers;
-        pointers.reserve(list.size());
-        for (const auto& object : list) {
-            pointers.push_back(&object);
+    // diff_schema needs both lists in (type, name) order, as read_schema_objects gives them.
+    const auto key = [](const SchemaObject& object) { return std::tie(object.type, object.name); };
+    const auto in_order = [&](std::vector<SchemaObject> list) {
+        if (!std::ranges::is_sorted(list, {}, key)) {
+            std::ranges::sort(list, {}, key);
         }
-        const auto key = [](const SchemaObject* object) {
-            return std::tie(object->type, object->name);
-        };
-        if (!std::ranges::is_sorted(pointers, {}, key)) {
-            std::ranges::stable_sort(pointers, {}, key);
-        }
-        return pointers;
+        return list;
     };
-    const auto now = ordered(objects);
-    const auto before =
-        recorded != nullptr ? ordered(*recorded) : std::vector<const SchemaObject*>{};
-    std::vector<const SchemaObject*> changed;
-    std::vector<const SchemaObject*> gone;
-    std::size_t i = 0;
-    std::size_t j = 0;
-    while (i < now.size() || j < before.size()) {
-        const auto order = i == now.size()      ? std::strong_ordering::greater
-                           : j == before.size() ? std::strong_ordering::less
-                                                : std::tie(now[i]->type, now[i]->name) <=>
-                                                      std::tie(before[j]->type, before[j]->name);
-        if (order < 0) {
-            changed.push_back(now[i++]);
-        } else if (order > 0) {
-            gone.push_back(before[j++]);
-        } else {
-            if (!(*now[i] == *before[j])) {
-                changed.push_back(now[i]);
-            }
-            ++i;
-            ++j;
-        }
+    const auto none = std::vector<SchemaObject>{};
+    if (std::ranges::is_sorted(objects, {}, key) &&
+        (recorded == nullptr || std::ranges::is_sorted(*recorded, {}, key))) {
+        return record_schema_changes(diff_schema(recorded != nullptr ? *recorded : none, objects));
     }
+    const auto sorted = in_order(objects);
+    return record_schema_changes(
+        diff_schema(recorded != nullptr ? in_order(*recorded) : none, sorted));
+}
+
+Result<void> HistoryStore::record_schema_changes(const SchemaChanges& changes) {
     auto upsert = m_db.prepare(
         "INSERT OR REPLACE INTO belay_schema (history_table, type, name, tbl_name, sql) "
         "VALUES (?1, ?2, ?3, ?4, ?5)");
     if (!upsert) {
         return std::unexpected(upsert.error());
     }
-    for (const auto* object : changed) {
+    for (const auto* object : changes.written) {
         upsert->reset();
         upsert->bind(1, m_table).bind(2, object->type).bind(3, object->name);
         upsert->bind(4, object->table).bind(5, object->sql);
@@ -372,9 +351,9 @@ Result<void> HistoryStore::record_schema(const std::vector<SchemaObject>& object
     if (!remove) {
         return std::unexpected(remove.error());
     }
-    for (const auto* object : gone) {
+    for (const auto& [type, name] : changes.removed) {
         remove->reset();
-        remove->bind(1, m_table).bind(2, object->type).bind(3, object->name);
+        remove->bind(1, m_table).bind(2, type).bind(3, name);
         if (auto ok = remove->run(); !ok) {
             return ok;
         }

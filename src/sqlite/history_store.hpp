@@ -61,6 +61,10 @@ class HistoryStore {
     Result<void> record_schema(const std::vector<SchemaObject>& objects,
                                const std::vector<SchemaObject>* recorded = nullptr);
 
+    // Writes `changes` to belay_schema, in the caller's transaction: for a caller that knows
+    // what changed since the schema it recorded last (SchemaCatalog::last_changes()).
+    Result<void> record_schema_changes(const SchemaChanges& changes);
+
     // The recorded schema, std::nullopt when none was recorded (belay_schema missing or empty).
     Result<std::optional<std::vector<SchemaObject>>> read_recorded_schema();
 

@@ -1,10 +1,7 @@
 #include "sqlite/schema_inspection.hpp"
 
-#include <algorithm>
-#include <iterator>
 #include <optional>
 #include <set>
-#include <tuple>
 
 #include <fmt/ranges.h>
 
@@ -54,64 +51,6 @@ std::string prepare_error(Database& db, const std::string& sql) {
 
 }  // namespace
 
-Result<std::vector<SchemaObject>> read_catalog(Database& db) {
-    auto statement = db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_schema");
-    if (!statement) {
-        return std::unexpected(statement.error());
-    }
-    std::vector<SchemaObject> catalog;
-    while (true) {
-        auto row = statement->step();
-        if (!row) {
-            return std::unexpected(row.error());
-        }
-        if (!*row) {
-            return catalog;
-        }
-        catalog.push_back(SchemaObject{statement->column_text(0), statement->column_text(1),
-                                       statement->column_text(2), statement->column_text(3)});
-    }
-}
-
-std::vector<SchemaObject> user_objects(std::vector<SchemaObject> catalog,
-                                       const std::string& history_table) {
-    // SQLite compares these names without ASCII case, as LIKE and COLLATE NOCASE do.
-    std::erase_if(catalog, [&](const SchemaObject& object) {
-        return starts_with_ascii_nocase(object.name, "sqlite_") ||
-               (object.type == "table" && (starts_with_ascii_nocase(object.name, "belay_") ||
-                                           iequals_ascii(object.name, history_table)));
-    });
-    // Byte order, as SQLite's BINARY collation sorts: the fingerprint depends on it. Pointers
-    // are sorted, then the objects moved once into place.
-    std::vector<SchemaObject*> order;
-    order.reserve(catalog.size());
-    for (auto& object : catalog) {
-        order.push_back(&object);
-    }
-    const auto key = [](const SchemaObject* object) {
-        return std::tie(object->type, object->name);
-    };
-    if (std::ranges::is_sorted(order, {}, key)) {
-        return catalog;
-    }
-    std::ranges::sort(order, {}, key);
-    std::vector<SchemaObject> objects;
-    objects.reserve(catalog.size());
-    for (auto* object : order) {
-        objects.push_back(std::move(*object));
-    }
-    return objects;
-}
-
-Result<std::vector<SchemaObject>> read_schema_objects(Database& db,
-                                                      const std::string& history_table) {
-    auto catalog = read_catalog(db);
-    if (!catalog) {
-        return std::unexpected(catalog.error());
-    }
-    return user_objects(std::move(*catalog), history_table);
-}
-
 std::string fingerprint_of(const std::vector<SchemaObject>& objects) {
     std::size_t size = 0;
     for (const auto& object : objects) {
@@ -147,17 +86,15 @@ struct ForeignKeys {
     std::vector<std::pair<std::string, std::string>> edges;  // (child table, parent as written)
 };
 
-Result<ForeignKeys> read_foreign_keys(Database& db, const std::vector<SchemaObject>& catalog) {
+Result<ForeignKeys> read_foreign_keys(Database& db, const SchemaCatalog& catalog) {
     // A table with a foreign key says REFERENCES in its CREATE statement (ALTER TABLE ADD
     // COLUMN edits that text too), so only those tables are asked: in a schema of a thousand
     // tables without foreign keys, the pragma then runs for none of them.
     ForeignKeys keys;
     std::optional<Statement> list;
-    for (const auto& object : catalog) {
-        if (object.type != "table") {
-            continue;
-        }
-        if (!contains_ascii_nocase(object.sql, "references")) {
+    for (std::size_t i = 0; i < catalog.rows().size(); ++i) {
+        const auto& object = catalog.rows()[i];
+        if (object.type != "table" || !catalog.mentions_references(i)) {
             continue;
         }
         if (!list) {
@@ -209,13 +146,13 @@ void capture_foreign_key_violations(Database& db, const ForeignKeys& keys, Valid
 }
 
 // A foreign key whose parent table does not exist (SQLite compares names without ASCII case).
-void capture_dangling_references(const ForeignKeys& keys, const std::vector<SchemaObject>& catalog,
+void capture_dangling_references(const ForeignKeys& keys, const SchemaCatalog& catalog,
                                  ValidationState& state) {
     if (keys.edges.empty()) {
         return;
     }
     std::set<std::string> tables;  // ASCII lower case
-    for (const auto& object : catalog) {
+    for (const auto& object : catalog.rows()) {
         if (object.type == "table") {
             tables.insert(to_lower_ascii(object.name));
         }
@@ -228,9 +165,8 @@ void capture_dangling_references(const ForeignKeys& keys, const std::vector<Sche
     }
 }
 
-void capture_broken_views(Database& db, const std::vector<SchemaObject>& catalog,
-                          ValidationState& state) {
-    for (const auto& object : catalog) {
+void capture_broken_views(Database& db, const SchemaCatalog& catalog, ValidationState& state) {
+    for (const auto& object : catalog.rows()) {
         if (object.type != "view") {
             continue;
         }
@@ -244,10 +180,9 @@ void capture_broken_views(Database& db, const std::vector<SchemaObject>& catalog
 
 // Preparing INSERT, UPDATE and DELETE on a table compiles its triggers for that event, so a
 // trigger whose body names a dropped table or column fails here, without running anything.
-void capture_broken_triggers(Database& db, const std::vector<SchemaObject>& catalog,
-                             ValidationState& state) {
+void capture_broken_triggers(Database& db, const SchemaCatalog& catalog, ValidationState& state) {
     std::set<std::string> subjects;
-    for (const auto& object : catalog) {
+    for (const auto& object : catalog.rows()) {
         if (object.type == "trigger") {
             subjects.insert(object.table);
         }
@@ -283,8 +218,7 @@ void capture_broken_triggers(Database& db, const std::vector<SchemaObject>& cata
 
 }  // namespace
 
-Result<ValidationState> capture_validation_state(Database& db,
-                                                 const std::vector<SchemaObject>& catalog) {
+Result<ValidationState> capture_validation_state(Database& db, const SchemaCatalog& catalog) {
     ValidationState state;
     auto keys = read_foreign_keys(db, catalog);
     if (!keys) {
@@ -298,11 +232,11 @@ Result<ValidationState> capture_validation_state(Database& db,
 }
 
 Result<ValidationState> capture_validation_state(Database& db) {
-    auto catalog = read_catalog(db);
-    if (!catalog) {
-        return std::unexpected(with_context(catalog.error(), "validation query failed"));
+    SchemaCatalog catalog;
+    if (auto ok = catalog.refresh(db, ""); !ok) {
+        return std::unexpected(with_context(ok.error(), "validation query failed"));
     }
-    return capture_validation_state(db, *catalog);
+    return capture_validation_state(db, catalog);
 }
 
 ValidationFindings compare_validation_states(const ValidationState& before,

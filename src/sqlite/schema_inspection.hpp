@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "sqlite/schema_catalog.hpp"
 
 namespace belay::sqlite {
 
@@ -16,29 +17,6 @@ class Database;
 
 // Runs a query and collects the text of each row's columns ("" for NULL).
 Result<std::vector<std::vector<std::string>>> query_rows(Database& db, std::string_view sql);
-
-// One object of the user's schema, as sqlite_schema has it.
-struct SchemaObject {
-    std::string type;  // table, index, view, trigger
-    std::string name;
-    std::string table;  // tbl_name
-    std::string sql;    // empty for objects SQLite made itself
-    bool operator==(const SchemaObject&) const = default;
-};
-
-// Every row of sqlite_schema, SQLite's internal objects and belay's tables included, in the
-// order SQLite stores them: one pass that serves both a step's validation and its schema
-// record.
-Result<std::vector<SchemaObject>> read_catalog(Database& db);
-
-// The user's schema objects of `catalog`, in a stable order (type, name, compared as bytes),
-// leaving out SQLite's internal objects, `history_table` and belay's own tables.
-std::vector<SchemaObject> user_objects(std::vector<SchemaObject> catalog,
-                                       const std::string& history_table);
-
-// read_catalog, then user_objects.
-Result<std::vector<SchemaObject>> read_schema_objects(Database& db,
-                                                      const std::string& history_table);
 
 // SHA-256 (hex) over the schema's user objects (type, name, table, SQL), in a stable order,
 // leaving out SQLite's internal objects, `history_table` and belay's own `belay_*` tables.
@@ -62,9 +40,8 @@ struct ValidationState {
 
 // Captures the state. Cheap: foreign_key_check and foreign_key_list for the tables that have
 // foreign keys, one prepare per view, three per table with triggers; everything else comes
-// from `catalog` (read_catalog, as the database is now). Statements are prepared, never run.
-Result<ValidationState> capture_validation_state(Database& db,
-                                                 const std::vector<SchemaObject>& catalog);
+// from `catalog` (refreshed: as the database is now). Statements are prepared, never run.
+Result<ValidationState> capture_validation_state(Database& db, const SchemaCatalog& catalog);
 
 // The same, reading the catalog first.
 Result<ValidationState> capture_validation_state(Database& db);

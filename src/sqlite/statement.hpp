@@ -34,6 +34,8 @@ class Statement {
     int column_count() const;
     bool column_is_null(int column) const;
     std::string column_text(int column) const;
+    // The column's text without a copy ("" for NULL); valid until the next step or reset.
+    std::string_view column_view(int column) const;
     std::optional<std::string> column_optional_text(int column) const;
     std::int64_t column_int(int column) const;
     double column_double(int column) const;

@@ -55,7 +55,7 @@ class StepFixture : public ::testing::Test {
     StepOutcome apply(const Migration& m) {
         if (!m_context) {
             m_context.emplace(*m_db, *m_history, *m_guard, m_options, nullptr, std::nullopt,
-                              std::nullopt, std::nullopt);
+                              std::nullopt, std::nullopt, sqlite::SchemaCatalog{});
         }
         return apply_step(*m_context, m, Direction::up);
     }
