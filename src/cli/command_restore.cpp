@@ -46,6 +46,11 @@ int command_restore(const Arguments& args) {
             {"moved_aside", report->moved_aside ? nlohmann::json(report->moved_aside->string())
                                                 : nlohmann::json(nullptr)},
             {"journal_mode_fallback", report->used_fallback},
+            {"timings",
+             {{"verify_backup_ms", report->timings.verify_backup_ms},
+              {"check_current_ms", report->timings.check_current_ms},
+              {"safety_snapshot_ms", report->timings.safety_snapshot_ms},
+              {"copy_ms", report->timings.copy_ms}}},
             {"orphans_moved_aside",
              [&] {
                  auto paths = nlohmann::json::array();

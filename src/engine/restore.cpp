@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 #include <unistd.h>
+#include <chrono>
 
 #include <spdlog/spdlog.h>
 
@@ -27,6 +28,17 @@ struct ChosenBackup {
 
 // The backup a path names: the path itself, or the file a symlink points at (restoring only
 // reads it, so following is safe; the target's own sidecar describes it).
+using Clock = std::chrono::steady_clock;
+
+// The copy into place is one transaction. When its dirty pages overflow the page cache, SQLite
+// writes them to the database early, and must sync the journal first each time: with the
+// default 2 MiB cache, a 100 MB restore synced 124 times, with this bounded 32 MiB one 10 times.
+constexpr const char* k_copy_cache = "PRAGMA cache_size = -32768";
+
+std::int64_t milliseconds_since(Clock::time_point start) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+}
+
 Result<std::filesystem::path> resolve_backup_path(const std::filesystem::path& given) {
     std::error_code ec;
     const auto link = std::filesystem::symlink_status(given, ec);
@@ -158,6 +170,9 @@ Result<bool> restore_in_place(sqlite::Database& source, const std::filesystem::p
         sqlite::Database::open(database, sqlite::OpenMode::read_write, options.db.lock_timeout);
     if (!destination) {
         return std::unexpected(destination.error());
+    }
+    if (auto ok = destination->exec(k_copy_cache); !ok) {
+        return std::unexpected(ok.error());
     }
     auto status = sqlite::copy_all_pages(source, *destination, options.db.lock_timeout);
     if (status.outcome != sqlite::CopyOutcome::page_size_conflict) {
@@ -331,12 +346,15 @@ Result<void> restore_confirmed(const RestoreOptions& options, const ChosenBackup
     if (!hardened) {
         return std::unexpected(hardened.error());
     }
+    auto started = Clock::now();
     if (readable) {
         auto safety = take_safety_snapshot(options);
         if (!safety) {
             return std::unexpected(safety.error());
         }
         report.safety_snapshot = *safety;
+        report.timings.safety_snapshot_ms = milliseconds_since(started);
+        started = Clock::now();
         auto fallback = restore_in_place(*source, database, options);
         if (!fallback) {
             return std::unexpected(fallback.error());
@@ -358,26 +376,32 @@ Result<void> restore_confirmed(const RestoreOptions& options, const ChosenBackup
             }
             report.orphans_moved_aside = std::move(*orphans);
         }
+        started = Clock::now();
         if (auto ok = restore_as_new_file(*source, database, ownership); !ok) {
             return std::unexpected(ok.error());
         }
     }
+    report.timings.copy_ms = milliseconds_since(started);
     return {};
 }
 
 }  // namespace
 
 Result<RestoreReport> run_restore(const RestoreOptions& options) {
+    auto started = Clock::now();
     auto chosen = choose_backup(options);
     if (!chosen) {
         return std::unexpected(chosen.error());
     }
     RestoreReport report;
+    report.timings.verify_backup_ms = milliseconds_since(started);
     report.backup = chosen->path;
     const auto& database = options.db.database;
     std::error_code ec;
     const bool exists = std::filesystem::exists(std::filesystem::symlink_status(database, ec));
+    started = Clock::now();
     const bool readable = exists && is_readable(options.db);
+    report.timings.check_current_ms = milliseconds_since(started);
     report.version_before =
         readable ? read_current_version(options.db).value_or("-") : std::string(exists ? "-" : "0");
     // Refused before asking: a read-only database (or directory) cannot take the copy.

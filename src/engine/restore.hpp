@@ -30,6 +30,15 @@ struct RestoreReport {
     // aside (SQLite would replay a stale -wal into the restored file), kept, never deleted.
     std::vector<std::filesystem::path> orphans_moved_aside;
     bool used_fallback = false;  // journal mode switched around the copy (page size in WAL)
+    // Where the time went, in milliseconds: verifying the chosen backup, checking that the
+    // current database is readable (integrity_check), the safety snapshot (0 when none), and
+    // copying the backup into place.
+    struct Timings {
+        std::int64_t verify_backup_ms = 0;
+        std::int64_t check_current_ms = 0;
+        std::int64_t safety_snapshot_ms = 0;
+        std::int64_t copy_ms = 0;
+    } timings;
 };
 
 // Verifies the backup first (a corrupt or tampered one is refused, exit 5, nothing touched);

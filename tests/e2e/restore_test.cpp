@@ -199,6 +199,28 @@ TEST_F(RestoreTest, WalDatabaseWithAnotherPageSizeIsRestoredThroughTheFallback) 
     EXPECT_EQ(check.scalar("PRAGMA integrity_check"), "ok");
 }
 
+// The JSON report says where the restore's time went (what a benchmark or an operator with a
+// large database needs to see): each phase is timed, the safety snapshot only when one is taken.
+TEST_F(RestoreTest, JsonReportTimesEachPhase) {
+    const auto backup = take_backup();
+    change_live_database();
+    auto result = belay("restore", {backup.string(), "--yes", "--json"});
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    const auto timings = result.json().at("timings");
+    for (const auto* phase :
+         {"verify_backup_ms", "check_current_ms", "safety_snapshot_ms", "copy_ms"}) {
+        ASSERT_TRUE(timings.at(phase).is_number_integer()) << phase << ": " << result.out;
+        EXPECT_GE(timings.at(phase).get<int>(), 0) << phase;
+    }
+    EXPECT_FALSE(result.json().at("safety_snapshot").is_null());
+
+    fs::remove(db());
+    auto fresh = belay("restore", {backup.string(), "--yes", "--json"});
+    ASSERT_EQ(fresh.exit_code, 0) << describe(fresh);
+    EXPECT_TRUE(fresh.json().at("safety_snapshot").is_null()) << fresh.out;
+    EXPECT_EQ(fresh.json().at("timings").at("safety_snapshot_ms"), 0) << "nothing to snapshot";
+}
+
 TEST_F(RestoreTest, UnreadableDatabaseIsMovedAsideAndTheBackupRestored) {
     const auto backup = take_backup();
     const auto backed_up = database_contents(db());
