@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "cli/command.hpp"
+#include "cli/command_help.hpp"
 #include "core/cancellation.hpp"
 
 namespace belay::cli {
@@ -19,35 +20,31 @@ constexpr int k_internal_error = 70;
 
 struct CommandEntry {
     const char* name;
-    const char* summary;
     int (*handler)(const Arguments&);
 };
 
+// Each command's summary, usage and examples are in command_help.cpp.
 constexpr CommandEntry k_commands[] = {
-    {"status", "show every migration and whether it is applied", command_status},
-    {"migrate", "apply pending migrations (--dry-run rehearses on a copy)", command_migrate},
-    {"down", "revert the newest applied migration (--steps N, --to VERSION)", command_down},
-    {"rollback", "the same as db down", command_down},
-    {"redo", "revert the newest applied migration and apply it again", command_redo},
-    {"reset", "revert every applied migration (asks first)", command_reset},
-    {"refresh", "reset, then migrate (asks first)", command_refresh},
-    {"adopt", "turn goose's, golang-migrate's, dbmate's or sql-migrate's history into belay's",
-     command_adopt},
-    {"baseline", "record migrations up to VERSION as applied, without running them",
-     command_baseline},
-    {"repair", "clear failed and dirty marks, re-record changed checksums (asks first)",
-     command_repair},
-    {"force", "make the history say VERSION is the current version (asks first)", command_force},
-    {"version", "print the current version", command_version},
-    {"create", "write a new migration file", command_create},
-    {"backup", "take a verified snapshot now", command_backup},
-    {"backups", "list this database's backups, newest first", command_backups},
-    {"restore", "put a verified backup back in place", command_restore},
-    {"prune", "remove old backups of this database", command_prune},
-    {"check", "integrity, validation, history and drift checks", command_check},
-    {"dump-schema", "the schema as SQL, with the history (--check FILE against the migrations)",
-     command_dump_schema},
-    {"lint", "warnings about the migration files (--strict: exit 6 on any)", command_lint},
+    {"status", command_status},
+    {"migrate", command_migrate},
+    {"down", command_down},
+    {"rollback", command_down},
+    {"redo", command_redo},
+    {"reset", command_reset},
+    {"refresh", command_refresh},
+    {"adopt", command_adopt},
+    {"baseline", command_baseline},
+    {"repair", command_repair},
+    {"force", command_force},
+    {"version", command_version},
+    {"create", command_create},
+    {"backup", command_backup},
+    {"backups", command_backups},
+    {"restore", command_restore},
+    {"prune", command_prune},
+    {"check", command_check},
+    {"dump-schema", command_dump_schema},
+    {"lint", command_lint},
 };
 
 void print_usage(std::FILE* out) {
@@ -55,8 +52,8 @@ void print_usage(std::FILE* out) {
                "belay {}: backup-first schema migrations for SQLite\n\n"
                "Usage: belay db <command> [options]\n       belay --version\n\nCommands:\n",
                BELAY_VERSION);
-    for (const auto& command : k_commands) {
-        fmt::print(out, "  db {:<10} {}\n", command.name, command.summary);
+    for (const auto& command : command_help()) {
+        fmt::print(out, "  db {:<11} {}\n", command.name, command.summary);
     }
     fmt::print(out, "\nRun `belay db <command> --help` for a command's options.\n");
 }

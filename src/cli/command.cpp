@@ -5,12 +5,16 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <sstream>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/command_help.hpp"
+#include "core/ascii.hpp"
 #include "core/cancellation.hpp"
 
 namespace belay::cli {
@@ -38,6 +42,27 @@ Result<void> set_up_logging(const CommonOptions& options) {
     }
     spdlog::set_level(level);
     return {};
+}
+
+// `text` broken into lines of at most `width` characters, at spaces.
+std::string wrapped(std::string_view text, std::size_t width) {
+    std::string result;
+    std::size_t line_length = 0;
+    while (!text.empty()) {
+        const auto space = text.find(' ');
+        const auto word = text.substr(0, space);
+        if (line_length > 0 && line_length + 1 + word.size() > width) {
+            result += '\n';
+            line_length = 0;
+        } else if (line_length > 0) {
+            result += ' ';
+            ++line_length;
+        }
+        result += word;
+        line_length += word.size();
+        text = space == std::string_view::npos ? std::string_view() : text.substr(space + 1);
+    }
+    return result;
 }
 
 }  // namespace
@@ -115,17 +140,25 @@ std::function<bool(const std::string&)> terminal_confirmation() {
 }
 
 void print_command_help(const std::string& command) {
-    po::options_description description;
+    const auto* help = find_command_help(command);
+    if (help == nullptr) {
+        return;
+    }
+    std::string summary(help->summary);
+    summary[0] = to_upper_ascii(summary[0]);
+    fmt::print("Usage: belay db {}\n\n{}.\n", help->usage, summary);
+    if (!help->details.empty()) {
+        fmt::print("\n{}\n", wrapped(help->details, 78));
+    }
+    po::options_description description(78);
     description.add(command_options_description(command)).add(common_options_description());
-    const char* usage = command == "create"     ? "belay db create NAME [options]"
-                        : command == "restore"  ? "belay db restore (PATH | --latest) [options]"
-                        : command == "baseline" ? "belay db baseline VERSION [options]"
-                        : command == "force"    ? "belay db force VERSION [options]"
-                                                : "belay db {} [options]";
-    fmt::print("Usage: {}\n\n", fmt::format(fmt::runtime(usage), command));
     std::ostringstream text;
     text << description;
     fmt::print("{}", text.str());
+    fmt::print("\nExamples:\n");
+    for (const auto& example : help->examples) {
+        fmt::print("  {}\n      {}\n", example.command, example.purpose);
+    }
 }
 
 }  // namespace belay::cli

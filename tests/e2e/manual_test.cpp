@@ -1,0 +1,80 @@
+// The man page docs/belay.1 against the binary's own help: every command, its synopsis, every
+// option it takes and every example of `belay db <command> --help` is in it, and it renders.
+#include <regex>
+#include <sstream>
+
+#include "e2e/harness.hpp"
+
+namespace belay::testing {
+namespace {
+
+// The man page's text with roff's escapes for '-' and '\' undone.
+std::string man_page_text() {
+    auto text = read_file(source_dir() / "docs" / "belay.1");
+    text = std::regex_replace(text, std::regex(R"(\\-)"), "-");
+    return std::regex_replace(text, std::regex(R"(\\e)"), "\\");
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        lines.push_back(line);
+    }
+    return lines;
+}
+
+TEST(ManualTest, ManPageHasEveryCommandOptionAndExampleOfTheHelp) {
+    const auto page = man_page_text();
+    auto top = run_belay({"--help"});
+    ASSERT_EQ(top.exit_code, 0) << describe(top);
+    std::size_t commands = 0;
+    for (const auto& line : lines_of(top.out)) {
+        if (!line.starts_with("  db ")) {
+            continue;
+        }
+        const auto command = line.substr(5, line.find(' ', 5) - 5);
+        SCOPED_TRACE(command);
+        ++commands;
+        auto help = run_belay({"db", command, "--help"});
+        ASSERT_EQ(help.exit_code, 0) << describe(help);
+        const auto help_lines = lines_of(help.out);
+        const auto usage = help_lines.at(0).substr(std::string("Usage: ").size());
+        EXPECT_NE(page.find(".SS \"" + usage + "\""), std::string::npos)
+            << "no section for " << usage;
+        for (const auto& help_line : help_lines) {
+            std::smatch option;
+            if (std::regex_search(help_line, option, std::regex(R"(^  (?:-\w \[ )?(--[\w-]+))"))) {
+                EXPECT_NE(page.find(option[1].str()), std::string::npos) << option[1];
+            }
+            if (help_line.starts_with("  belay ")) {
+                EXPECT_NE(page.find(".B " + help_line.substr(2) + "\n"), std::string::npos)
+                    << "example missing: " << help_line;
+            }
+        }
+    }
+    EXPECT_GE(commands, 20u);
+    for (const auto* word : {"NO_COLOR", "BELAY_", "belay.ini", ".belay-lock", "EXIT STATUS"}) {
+        EXPECT_NE(page.find(word), std::string::npos) << word;
+    }
+}
+
+TEST(ManualTest, ManPageRendersWithoutWarnings) {
+    // groff-base is installed by scripts/setup (man-db needs it too).
+    const auto page = source_dir() / "docs" / "belay.1";
+    const std::string command = "groff -man -Tutf8 -ww -z '" + page.string() + "' 2>&1";
+    std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
+    ASSERT_TRUE(pipe != nullptr);
+    std::string output;
+    char buffer[4096];
+    while (std::fgets(buffer, sizeof buffer, pipe.get()) != nullptr) {
+        output += buffer;
+    }
+    const int status = ::pclose(pipe.release());
+    EXPECT_EQ(status, 0) << "groff failed (is groff-base installed?)\n" << output;
+    EXPECT_EQ(output, "") << "groff warnings";
+}
+
+}  // namespace
+}  // namespace belay::testing
