@@ -10,6 +10,7 @@
 
 #include "cli/command.hpp"
 #include "cli/command_help.hpp"
+#include "cli/completion.hpp"
 #include "core/cancellation.hpp"
 
 namespace belay::cli {
@@ -50,7 +51,8 @@ constexpr CommandEntry k_commands[] = {
 void print_usage(std::FILE* out) {
     fmt::print(out,
                "belay {}: backup-first schema migrations for SQLite\n\n"
-               "Usage: belay db <command> [options]\n       belay --version\n\nCommands:\n",
+               "Usage: belay db <command> [options]\n       belay --version\n"
+               "       belay completion bash\n\nCommands:\n",
                BELAY_VERSION);
     for (const auto& command : command_help()) {
         fmt::print(out, "  db {:<11} {}\n", command.name, command.summary);
@@ -89,6 +91,14 @@ int dispatch(const std::vector<std::string>& args) {
     if (args[0] == "--version") {
         fmt::print("belay {}\n", BELAY_VERSION);
         return 0;
+    }
+    if (args[0] == "completion") {
+        if (args.size() == 2 && args[1] == "bash") {
+            fmt::print("{}", bash_completion_script());
+            return 0;
+        }
+        fmt::print(stderr, "belay: error: expected `belay completion bash`\n");
+        return static_cast<int>(ErrorCode::invalid_input);
     }
     if (args[0] != "db" || args.size() < 2) {
         fmt::print(stderr, "belay: error: unknown command '{}'; expected `belay db <command>`\n",

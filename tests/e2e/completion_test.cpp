@@ -1,0 +1,121 @@
+// `belay completion bash`: the script runs in bash and offers exactly what --help lists.
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "e2e/harness.hpp"
+
+namespace belay::testing {
+namespace {
+
+std::set<std::string> words_of(const std::string& text) {
+    std::set<std::string> words;
+    std::istringstream in(text);
+    std::string word;
+    while (in >> word) {
+        words.insert(word);
+    }
+    return words;
+}
+
+class CompletionTest : public E2eTest {
+  protected:
+    void SetUp() override {
+        auto script = run_belay({"completion", "bash"});
+        ASSERT_EQ(script.exit_code, 0) << describe(script);
+        m_script = write_file("belay.bash", script.out);
+    }
+
+    // What bash offers for the command line `words` (the last one being completed), as
+    // completing in dir().
+    std::set<std::string> complete(const std::vector<std::string>& words) {
+        std::string array;
+        for (const auto& word : words) {
+            array += " '" + word + "'";
+        }
+        const auto script =
+            write_file("complete.sh", "source '" + m_script.string() + "'\nCOMP_WORDS=(" + array +
+                                          ")\nCOMP_CWORD=" + std::to_string(words.size() - 1) +
+                                          "\n_belay\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n");
+        const std::string command =
+            "cd '" + dir().string() + "' && bash '" + script.string() + "' 2>&1";
+        std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
+        std::string output;
+        char buffer[4096];
+        while (pipe && std::fgets(buffer, sizeof buffer, pipe.get()) != nullptr) {
+            output += buffer;
+        }
+        return words_of(output);
+    }
+
+    fs::path m_script;
+};
+
+// The commands `belay --help` lists, and the options `belay db <command> --help` lists.
+std::set<std::string> listed_commands() {
+    std::set<std::string> commands;
+    std::istringstream lines(run_belay({"--help"}).out);
+    std::string line;
+    while (std::getline(lines, line)) {
+        if (line.starts_with("  db ")) {
+            commands.insert(line.substr(5, line.find(' ', 5) - 5));
+        }
+    }
+    return commands;
+}
+
+std::set<std::string> listed_options(const std::string& command) {
+    std::set<std::string> options{"--help"};
+    std::istringstream lines(run_belay({"db", command, "--help"}).out);
+    std::string line;
+    const std::regex option(R"(^  (-\w) \[ (--[\w-]+) \]|^  (--[\w-]+))");
+    while (std::getline(lines, line)) {
+        std::smatch match;
+        if (std::regex_search(line, match, option)) {
+            for (std::size_t i = 1; i < match.size(); ++i) {
+                if (match[i].matched) {
+                    options.insert(match[i].str());
+                }
+            }
+        }
+    }
+    return options;
+}
+
+TEST_F(CompletionTest, OffersEveryCommandAndExactlyEachCommandsOptions) {
+    const auto commands = listed_commands();
+    ASSERT_GE(commands.size(), 20u);
+    EXPECT_EQ(complete({"belay", "db", ""}), commands);
+    EXPECT_EQ(complete({"belay", "db", "mig"}), std::set<std::string>{"migrate"});
+    EXPECT_EQ(complete({"belay", ""}),
+              (std::set<std::string>{"db", "completion", "--help", "--version"}));
+    for (const auto& command : commands) {
+        SCOPED_TRACE(command);
+        auto offered = complete({"belay", "db", command, "-"});
+        EXPECT_EQ(offered, listed_options(command));
+    }
+}
+
+TEST_F(CompletionTest, CompletesValuesAndBackupFiles) {
+    EXPECT_EQ(complete({"belay", "db", "migrate", "--validate", ""}),
+              (std::set<std::string>{"normal", "full", "strict"}));
+    EXPECT_EQ(complete({"belay", "db", "down", "--st"}),
+              (std::set<std::string>{"--steps", "--step-timeout"}));
+    EXPECT_TRUE(complete({"belay", "db", "status", "--format", ""}).contains("golang-migrate"));
+    write_file("app-20261201-101500.bak", "x");
+    write_file("notes.txt", "x");
+    EXPECT_EQ(complete({"belay", "db", "restore", "--db", "app.db", "app-"}),
+              std::set<std::string>{"app-20261201-101500.bak"});
+    fs::create_directories(dir() / "migrations-old");
+    EXPECT_EQ(complete({"belay", "db", "status", "--migrations", "migrations-"}),
+              std::set<std::string>{"migrations-old"});
+}
+
+TEST(CompletionCommandTest, AnythingButBashIsAUsageError) {
+    auto result = run_belay({"completion", "zsh"});
+    EXPECT_EQ(result.exit_code, 2) << describe(result);
+    EXPECT_NE(result.err.find("belay completion bash"), std::string::npos) << result.err;
+}
+
+}  // namespace
+}  // namespace belay::testing
