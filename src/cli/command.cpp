@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/color.hpp"
 #include "cli/command_help.hpp"
 #include "core/ascii.hpp"
 #include "core/cancellation.hpp"
@@ -120,7 +121,8 @@ int report_error(const Error& error, bool json) {
         nlohmann::json document{{"error", {{"exit_code", code}, {"message", error.message}}}};
         fmt::print("{}\n", document.dump(2));
     }
-    fmt::print(stderr, "belay: error: {}\n", error.message);
+    fmt::print(stderr, "belay: {} {}\n", paint("error:", Color::red, colors_enabled(stderr)),
+               error.message);
     return code;
 }
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/color.hpp"
 #include "cli/render.hpp"
 
 namespace belay::cli {
@@ -17,7 +18,43 @@ std::string human_size(std::uintmax_t bytes) {
     return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", value, k_units[unit]);
 }
 
+namespace {
+
+Color color_of(MigrationStatus status) {
+    switch (status) {
+        case MigrationStatus::applied:
+            return Color::green;
+        case MigrationStatus::pending:
+            return Color::yellow;
+        default:
+            return Color::red;
+    }
+}
+
+Color color_of(StepResult result) {
+    switch (result) {
+        case StepResult::applied:
+        case StepResult::reverted:
+            return Color::green;
+        case StepResult::would_apply:
+        case StepResult::would_revert:
+            return Color::cyan;
+        case StepResult::not_run:
+            return Color::yellow;
+        default:
+            return Color::red;
+    }
+}
+
+// The text padded to `width`, then painted (escape codes must not count for the padding).
+std::string padded(std::string_view text, std::size_t width, Color color, bool colors) {
+    return paint(fmt::format("{:<{}}", text, width), color, colors);
+}
+
+}  // namespace
+
 void print_status_text(const StatusReport& report) {
+    const bool colors = colors_enabled(stdout);
     if (report.state.exists) {
         fmt::print("Database: {} ({})\n", report.database, human_size(report.state.size_bytes));
     } else {
@@ -43,8 +80,8 @@ void print_status_text(const StatusReport& report) {
         if (entry.out_of_order) {
             status += " (out of order)";
         }
-        fmt::print("{:<{}}  {:<{}}  {:<{}}  {:<20}  {}\n", version, version_width, entry.name,
-                   name_width, status, status_width,
+        fmt::print("{:<{}}  {:<{}}  {}  {:<20}  {}\n", version, version_width, entry.name,
+                   name_width, padded(status, status_width, color_of(entry.status), colors),
                    entry.applied ? entry.applied->applied_at : "-",
                    entry.applied ? fmt::format("{} ms", entry.applied->execution_ms) : "-");
         if (entry.last_failure) {
@@ -85,6 +122,7 @@ const char* run_verb(Operation operation) {
 }  // namespace
 
 void print_run_text(const RunReport& report) {
+    const bool colors = colors_enabled(stdout);
     for (const auto& note : report.notes) {
         fmt::print("note: {}\n", note);
     }
@@ -114,8 +152,9 @@ void print_run_text(const RunReport& report) {
         fmt::print("Snapshot: {}\n", *report.snapshot);
     }
     for (const auto& step : report.steps) {
-        fmt::print("  {:<12} {}_{}  {} ms{}\n", to_string(step.result), step.version, step.name,
-                   step.duration_ms, step.no_transaction ? "  (no transaction)" : "");
+        fmt::print("  {} {}_{}  {} ms{}\n",
+                   padded(to_string(step.result), 12, color_of(step.result), colors), step.version,
+                   step.name, step.duration_ms, step.no_transaction ? "  (no transaction)" : "");
         for (const auto& warning : step.warnings) {
             fmt::print("    warning: {}\n", warning);
         }

@@ -240,18 +240,6 @@ TEST_F(BackupCommandTest, MissingDatabaseIsAnError) {
 namespace belay::testing {
 namespace {
 
-// `script` (util-linux's bsdutils, essential on Debian) runs belay on a pseudo-terminal.
-std::string on_a_terminal(const std::string& command) {
-    const std::string line = "script -qec '" + command + "' /dev/null 2>&1";
-    std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(line.c_str(), "r"), ::pclose);
-    std::string output;
-    char buffer[4096];
-    while (pipe && std::fgets(buffer, sizeof buffer, pipe.get()) != nullptr) {
-        output += buffer;
-    }
-    return output;
-}
-
 TEST(BackupProgressTest, ABarOnATerminalForLargeDatabasesAndNoneOtherwise) {
     TempDir dir;
     const auto database = dir.path() / "big.db";

@@ -39,13 +39,7 @@ class CompletionTest : public E2eTest {
                                           "\n_belay\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n");
         const std::string command =
             "cd '" + dir().string() + "' && bash '" + script.string() + "' 2>&1";
-        std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
-        std::string output;
-        char buffer[4096];
-        while (pipe && std::fgets(buffer, sizeof buffer, pipe.get()) != nullptr) {
-            output += buffer;
-        }
-        return words_of(output);
+        return words_of(shell_output(command));
     }
 
     fs::path m_script;

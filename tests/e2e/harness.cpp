@@ -209,6 +209,27 @@ RunResult BackgroundRun::wait(std::chrono::seconds timeout) {
     return m_result;
 }
 
+std::string shell_output(const std::string& command, int* status) {
+    FILE* pipe = ::popen(command.c_str(), "r");
+    if (pipe == nullptr) {
+        throw std::runtime_error("popen failed for: " + command);
+    }
+    std::string output;
+    char buffer[4096];
+    while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) {
+        output += buffer;
+    }
+    const int closed = ::pclose(pipe);
+    if (status != nullptr) {
+        *status = closed;
+    }
+    return output;
+}
+
+std::string on_a_terminal(const std::string& command) {
+    return shell_output("script -qec '" + command + "' /dev/null 2>&1");
+}
+
 RunResult run_belay(const std::vector<std::string>& args, const RunOptions& options) {
     BackgroundRun run(args, options);
     return run.wait(options.timeout);

@@ -99,6 +99,14 @@ class BackgroundRun {
 // Runs belay to completion.
 RunResult run_belay(const std::vector<std::string>& args, const RunOptions& options = {});
 
+// Runs `command` with /bin/sh and returns what it wrote to stdout (and stderr, if the command
+// redirects it); `status`, when given, receives pclose's status.
+std::string shell_output(const std::string& command, int* status = nullptr);
+
+// Runs `command` on a pseudo-terminal through `script` (util-linux's bsdutils, essential on
+// Debian) and returns everything it wrote there, stdout and stderr together.
+std::string on_a_terminal(const std::string& command);
+
 // Minimal RAII over an sqlite3 connection for checking what belay did.
 class TestDb {
   public:

@@ -64,14 +64,8 @@ TEST(ManualTest, ManPageRendersWithoutWarnings) {
     // groff-base is installed by scripts/setup (man-db needs it too).
     const auto page = source_dir() / "docs" / "belay.1";
     const std::string command = "groff -man -Tutf8 -ww -z '" + page.string() + "' 2>&1";
-    std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
-    ASSERT_TRUE(pipe != nullptr);
-    std::string output;
-    char buffer[4096];
-    while (std::fgets(buffer, sizeof buffer, pipe.get()) != nullptr) {
-        output += buffer;
-    }
-    const int status = ::pclose(pipe.release());
+    int status = -1;
+    const auto output = shell_output(command, &status);
     EXPECT_EQ(status, 0) << "groff failed (is groff-base installed?)\n" << output;
     EXPECT_EQ(output, "") << "groff warnings";
 }
