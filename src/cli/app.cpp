@@ -12,6 +12,7 @@
 #include "cli/command_help.hpp"
 #include "cli/completion.hpp"
 #include "core/cancellation.hpp"
+#include "sqlite/database.hpp"
 
 namespace belay::cli {
 
@@ -89,7 +90,7 @@ int dispatch(const std::vector<std::string>& args) {
         return 0;
     }
     if (args[0] == "--version") {
-        fmt::print("belay {}\n", BELAY_VERSION);
+        fmt::print("belay {} (SQLite {})\n", BELAY_VERSION, sqlite::library_version());
         return 0;
     }
     if (args[0] == "completion") {

@@ -15,6 +15,10 @@
 
 namespace belay::sqlite {
 
+std::string_view library_version() {
+    return sqlite3_libversion();
+}
+
 void Database::Closer::operator()(sqlite3* db) const {
     // sqlite3_close_v2 defers the close until the last statement is finalized; nothing to report
     // from a destructor. Database::close() is the path that reports errors.

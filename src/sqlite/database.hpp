@@ -17,6 +17,9 @@ struct sqlite3;
 
 namespace belay::sqlite {
 
+// The version of the SQLite library belay runs with ("3.40.1").
+std::string_view library_version();
+
 class Statement;
 
 enum class OpenMode {
