@@ -45,19 +45,7 @@ class CompletionTest : public E2eTest {
     fs::path m_script;
 };
 
-// The commands `belay --help` lists, and the options `belay db <command> --help` lists.
-std::set<std::string> listed_commands() {
-    std::set<std::string> commands;
-    std::istringstream lines(run_belay({"--help"}).out);
-    std::string line;
-    while (std::getline(lines, line)) {
-        if (line.starts_with("  db ")) {
-            commands.insert(line.substr(5, line.find(' ', 5) - 5));
-        }
-    }
-    return commands;
-}
-
+// The options `belay db <command> --help` lists.
 std::set<std::string> listed_options(const std::string& command) {
     std::set<std::string> options{"--help"};
     std::istringstream lines(run_belay({"db", command, "--help"}).out);
@@ -77,7 +65,8 @@ std::set<std::string> listed_options(const std::string& command) {
 }
 
 TEST_F(CompletionTest, OffersEveryCommandAndExactlyEachCommandsOptions) {
-    const auto commands = listed_commands();
+    const auto listed = listed_commands();
+    const std::set<std::string> commands(listed.begin(), listed.end());
     ASSERT_GE(commands.size(), 20u);
     EXPECT_EQ(complete({"belay", "db", ""}), commands);
     EXPECT_EQ(complete({"belay", "db", "mig"}), std::set<std::string>{"migrate"});

@@ -16,6 +16,7 @@
 #include <random>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -224,6 +225,22 @@ std::string shell_output(const std::string& command, int* status) {
         *status = closed;
     }
     return output;
+}
+
+std::vector<std::string> listed_commands() {
+    auto help = run_belay({"--help"});
+    if (help.exit_code != 0) {
+        throw std::runtime_error("belay --help failed: " + describe(help));
+    }
+    std::vector<std::string> commands;
+    std::istringstream lines(help.out);
+    std::string line;
+    while (std::getline(lines, line)) {
+        if (line.starts_with("  db ")) {
+            commands.push_back(line.substr(5, line.find(' ', 5) - 5));
+        }
+    }
+    return commands;
 }
 
 std::string on_a_terminal(const std::string& command) {

@@ -103,6 +103,9 @@ RunResult run_belay(const std::vector<std::string>& args, const RunOptions& opti
 // redirects it); `status`, when given, receives pclose's status.
 std::string shell_output(const std::string& command, int* status = nullptr);
 
+// The commands `belay --help` lists ("status", "migrate", ...), in its order.
+std::vector<std::string> listed_commands();
+
 // Runs `command` on a pseudo-terminal through `script` (util-linux's bsdutils, essential on
 // Debian) and returns everything it wrote there, stdout and stderr together.
 std::string on_a_terminal(const std::string& command);

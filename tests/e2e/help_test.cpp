@@ -7,21 +7,6 @@
 namespace belay::testing {
 namespace {
 
-// The commands `belay --help` lists.
-std::vector<std::string> listed_commands() {
-    auto help = run_belay({"--help"});
-    EXPECT_EQ(help.exit_code, 0) << describe(help);
-    std::vector<std::string> commands;
-    std::istringstream lines(help.out);
-    std::string line;
-    while (std::getline(lines, line)) {
-        if (line.starts_with("  db ")) {
-            commands.push_back(line.substr(5, line.find(' ', 5) - 5));
-        }
-    }
-    return commands;
-}
-
 // The examples of `belay db <command> --help`: the indented lines that start with "belay ".
 std::vector<std::string> examples_of(const std::string& help) {
     std::vector<std::string> examples;
