@@ -41,6 +41,9 @@ struct SnapshotRequest {
 struct Snapshot {
     std::filesystem::path path;  // the final .bak file
     BackupMetadata metadata;     // what its sidecar says
+    // Copied raw (main file, plus the snapshot's WAL frames) rather than with the backup API,
+    // which serves when a WAL snapshot cannot be pinned; the two give the same pages.
+    bool raw_copy = false;
 };
 
 // Takes a snapshot of `request.database` as one consistent state: the copy runs inside one read
