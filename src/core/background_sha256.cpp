@@ -1,14 +1,22 @@
 #include "core/background_sha256.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <string_view>
 
 namespace belay {
 
-BackgroundSha256::BackgroundSha256(std::size_t chunk_size, std::size_t chunks)
-    : m_buffers(chunks, std::vector<char>(chunk_size)) {
-    for (std::size_t i = 0; i < chunks; ++i) {
-        m_free.push_back(i);
-    }
+namespace {
+
+constexpr std::int64_t k_read_size = std::int64_t{1} << 20;
+
+}  // namespace
+
+BackgroundSha256::BackgroundSha256(int fd, std::filesystem::path path)
+    : m_fd(fd), m_path(std::move(path)) {
     m_hasher = std::thread([this] { run(); });
 }
 
@@ -23,52 +31,70 @@ BackgroundSha256::~BackgroundSha256() {
     }
 }
 
-std::span<char> BackgroundSha256::acquire() {
-    std::unique_lock lock(m_mutex);
-    m_changed.wait(lock, [this] { return !m_free.empty(); });
-    m_acquired = m_free.front();
-    m_free.pop_front();
-    return m_buffers[m_acquired];
-}
-
-void BackgroundSha256::submit(std::size_t size) {
+void BackgroundSha256::advance(std::int64_t bytes) {
     {
         std::lock_guard lock(m_mutex);
-        m_submitted.push_back(Chunk{m_acquired, size});
+        m_ready = std::max(m_ready, bytes);
     }
     m_changed.notify_all();
 }
 
-std::string BackgroundSha256::finish_hex() {
+Result<std::string> BackgroundSha256::finish(std::int64_t total) {
     {
         std::lock_guard lock(m_mutex);
+        m_ready = std::max(m_ready, total);
         m_closing = true;
     }
     m_changed.notify_all();
     m_hasher.join();
+    if (m_errno != 0 || m_hashed != total) {
+        return fail(ErrorCode::snapshot_failed, "cannot read back {} to hash it: {}",
+                    m_path.string(),
+                    m_errno > 0 ? std::strerror(m_errno) : "it is shorter than what was written");
+    }
     return m_digest.finish_hex();
 }
 
+bool BackgroundSha256::digest_range(std::int64_t from, std::int64_t to, std::string& buffer) {
+    while (from < to) {
+        const auto want = static_cast<std::size_t>(std::min(to - from, k_read_size));
+        const auto got = ::pread(m_fd, buffer.data(), want, from);
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        if (got <= 0) {
+            std::lock_guard lock(m_mutex);
+            m_errno = got < 0 ? errno : -1;
+            return false;
+        }
+        m_digest.update(std::string_view(buffer.data(), static_cast<std::size_t>(got)));
+        from += got;
+        std::lock_guard lock(m_mutex);
+        m_hashed = from;
+        if (m_abandoned) {
+            return false;
+        }
+    }
+    return true;
+}
+
 void BackgroundSha256::run() {
+    std::string buffer(static_cast<std::size_t>(k_read_size), '\0');
+    std::int64_t done = 0;
     while (true) {
-        Chunk chunk{};
+        std::int64_t ready = 0;
         {
             std::unique_lock lock(m_mutex);
-            m_changed.wait(lock,
-                           [this] { return m_abandoned || m_closing || !m_submitted.empty(); });
-            if (m_abandoned || m_submitted.empty()) {
-                return;  // abandoned, or closing with nothing left
+            m_changed.wait(lock, [&] { return m_abandoned || m_closing || m_ready > done; });
+            if (m_abandoned || (m_closing && m_ready == done)) {
+                return;
             }
-            chunk = m_submitted.front();
-            m_submitted.pop_front();
+            ready = m_ready;
         }
-        // The buffer belongs to this thread until it is back in m_free: no lock while hashing.
-        m_digest.update(std::string_view(m_buffers[chunk.buffer].data(), chunk.size));
-        {
-            std::lock_guard lock(m_mutex);
-            m_free.push_back(chunk.buffer);
+        if (!digest_range(done, ready, buffer)) {
+            return;
         }
-        m_changed.notify_all();
+        done = ready;
     }
 }
 

@@ -1,53 +1,52 @@
-// SHA-256 of a stream of chunks, computed on a thread of its own: the copy loop of a backup
-// fills and writes the next chunk while the hasher works on the previous one, so that on two
-// cores the copy costs the slower of the two instead of their sum.
+// SHA-256 of a file while it is being written, computed on a thread of its own that reads back
+// (from the page cache) what the writer has finished so far. The writer never waits for the
+// hasher: on two cores a backup's copy costs the copy alone, and the rest of the hash overlaps
+// the copy's verification. What is hashed is what the file holds, not a buffer on its way.
 #pragma once
 
 #include <condition_variable>
-#include <cstddef>
-#include <deque>
+#include <cstdint>
+#include <filesystem>
 #include <mutex>
-#include <span>
 #include <string>
 #include <thread>
-#include <vector>
 
 #include "core/checksum.hpp"
+#include "core/error.hpp"
 
 namespace belay {
 
 class BackgroundSha256 {
   public:
-    // `chunks` buffers of `chunk_size` bytes each circulate between the caller and the hasher.
-    BackgroundSha256(std::size_t chunk_size, std::size_t chunks);
-    ~BackgroundSha256();  // stops the hasher (whatever it had left is dropped) and joins it
+    // Starts hashing `fd` (open for reading, kept open by the caller until finish() returns or
+    // this object is destroyed) from offset 0 as advance() allows.
+    BackgroundSha256(int fd, std::filesystem::path path);
+    ~BackgroundSha256();  // stops the hasher wherever it is and joins it
     BackgroundSha256(const BackgroundSha256&) = delete;
     BackgroundSha256& operator=(const BackgroundSha256&) = delete;
 
-    // A free buffer for the caller to fill; waits while the hasher holds them all.
-    std::span<char> acquire();
-    // Hands the first `size` bytes of the buffer acquire() returned last to the hasher, which
-    // digests chunks in the order they were submitted.
-    void submit(std::size_t size);
-    // The lowercase hex digest of every submitted byte, once the hasher has caught up. Call once.
-    std::string finish_hex();
+    // The first `bytes` bytes of the file are written and final; the hasher may read them.
+    void advance(std::int64_t bytes);
+    // Waits for the hasher to digest the whole file, which must be `total` bytes long. Returns
+    // the lowercase hex digest, or fails naming the path if the file could not be read or was
+    // shorter than that. Call once.
+    Result<std::string> finish(std::int64_t total);
 
   private:
-    struct Chunk {
-        std::size_t buffer;
-        std::size_t size;
-    };
     void run();
+    // Digests [from, to) of the file; false (and m_errno set) if a read fails or comes up short.
+    bool digest_range(std::int64_t from, std::int64_t to, std::string& buffer);
 
-    std::vector<std::vector<char>> m_buffers;
-    Sha256 m_digest;  // touched only by the hasher thread until finish_hex has joined it
+    int m_fd;
+    std::filesystem::path m_path;
+    Sha256 m_digest;  // only the hasher thread touches it until finish() has joined that thread
     std::mutex m_mutex;
     std::condition_variable m_changed;
-    std::deque<std::size_t> m_free;  // buffers the caller may fill
-    std::deque<Chunk> m_submitted;   // chunks the hasher has still to digest
-    std::size_t m_acquired = 0;      // the buffer the caller holds
-    bool m_closing = false;          // no more chunks: the hasher ends once m_submitted is empty
-    bool m_abandoned = false;        // the destructor runs: the hasher ends at once
+    std::int64_t m_ready = 0;   // bytes the hasher may read
+    std::int64_t m_hashed = 0;  // bytes it has digested (written by the hasher, under the mutex)
+    int m_errno = 0;            // the read error that stopped the hasher (-1: the file was short)
+    bool m_closing = false;     // no more advance(): stop once m_ready is digested
+    bool m_abandoned = false;   // the destructor runs: stop now
     std::thread m_hasher;
 };
 

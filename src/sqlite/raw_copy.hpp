@@ -3,10 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "core/background_sha256.hpp"
 #include "core/error.hpp"
 #include "sqlite/snapshot.hpp"
 
@@ -26,13 +28,35 @@ struct RawCopyPlan {
     bool wal = false;
 };
 
-// Writes the plan's pages in order to `destination` (an empty file open for writing), reading
-// them through `source`'s own file handles while its read transaction pins the snapshot, and
-// returns the SHA-256 of the bytes written.
+// Writes the plan's pages in order to `destination` (an empty file open for writing) while the
+// source's read transaction pins the snapshot, and lets `hasher` (following `destination`)
+// read each chunk once it is written. With `source_fd` (a read-only descriptor of belay's own
+// on the main file, or -1) the main file is copied inside the kernel (copy_file_range: no
+// copy through user memory, which costs several times more on some machines); otherwise, or
+// where the kernel cannot copy between the two files, through `source`'s own file handles.
+// The WAL's pages and the header bytes are written over the copied ranges before the hasher
+// may read them.
 // Fails with snapshot_failed naming the path (a read or write error, a main file shorter than
 // its page count in rollback-journal mode) or interrupted (a signal); the destination then holds
 // a partial copy the caller removes.
-Result<std::string> copy_raw_hashing(Database& source, int destination, const RawCopyPlan& plan,
-                                     const CopyProgress& progress);
+Result<void> copy_raw(Database& source, int source_fd, int destination, const RawCopyPlan& plan,
+                      const CopyProgress& progress, BackgroundSha256& hasher);
+
+// A read-only descriptor of belay's own on the database file, for copy_raw. Closing it drops
+// every POSIX lock this process holds on the file, SQLite's included: so it is never opened
+// beside another connection's locks (SnapshotRequest::beside_own_lock), and it is declared
+// before the source Database so that it closes after that connection has.
+class SourceDescriptor {
+  public:
+    SourceDescriptor() = default;
+    ~SourceDescriptor();
+    SourceDescriptor(const SourceDescriptor&) = delete;
+    SourceDescriptor& operator=(const SourceDescriptor&) = delete;
+    // Opens `path` read-only; -1 (and the copy goes through SQLite's handles) if it cannot.
+    int open(const std::filesystem::path& path);
+
+  private:
+    int m_fd = -1;
+};
 
 }  // namespace belay::sqlite

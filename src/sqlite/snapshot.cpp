@@ -8,11 +8,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
+#include "core/background_sha256.hpp"
 #include "core/cancellation.hpp"
 #include "core/checksum.hpp"
 #include "core/durable_file.hpp"
@@ -289,8 +291,11 @@ Result<void> verify_copy(const std::filesystem::path& temporary, const SnapshotR
 }
 
 struct CheckedCopy {
-    std::optional<std::string> sha256;  // when the raw copy computed it on the way
-    BackgroundFlush flush;              // the copy's fsync, started as soon as it was written
+    bool raw = false;  // copied raw rather than with the backup API
+    // SHA-256 of the copy, following the raw copy as it was written, or started once the
+    // backup API had finished; it runs on while the copy is verified.
+    std::unique_ptr<BackgroundSha256> hasher;
+    BackgroundFlush flush;  // the copy's fsync, started as soon as it was written
 };
 
 // The fallback copy, page by page through the pager (a WAL snapshot that could not be pinned).
@@ -310,26 +315,24 @@ Result<void> copy_with_backup_api(Database& source, const std::filesystem::path&
 
 // The copy in `temporary`, checked against the source (unless --no-verify), with its flush to
 // disk under way.
-Result<CheckedCopy> copy_and_check(Database& source, int temporary_fd,
+Result<CheckedCopy> copy_and_check(Database& source, SourceDescriptor& descriptor, int temporary_fd,
                                    const std::filesystem::path& temporary,
                                    const SnapshotRequest& request, const SourceFacts& facts) {
     const auto started = std::chrono::steady_clock::now();
-    std::optional<std::string> sha256;
-    // The raw copy reads through the source connection's own handles (no descriptor of
-    // belay's own whose close would drop this process's locks), so it is safe beside_own_lock.
-    if (auto plan = plan_raw_copy(source, facts)) {
-        auto hashed = copy_raw_hashing(source, temporary_fd, *plan, request.progress);
-        if (!hashed) {
-            return std::unexpected(hashed.error());
-        }
-        sha256 = *hashed;
-    } else if (auto ok = copy_with_backup_api(source, temporary, request, facts); !ok) {
-        return std::unexpected(ok.error());
+    auto hasher = std::make_unique<BackgroundSha256>(temporary_fd, temporary);
+    // Beside another connection's locks the raw copy reads only through the source
+    // connection's own handles: no descriptor of belay's own, whose close would drop them.
+    auto plan = plan_raw_copy(source, facts);
+    const int source_fd = plan && !request.beside_own_lock ? descriptor.open(request.database) : -1;
+    auto copied = plan ? copy_raw(source, source_fd, temporary_fd, *plan, request.progress, *hasher)
+                       : copy_with_backup_api(source, temporary, request, facts);
+    if (!copied) {
+        return std::unexpected(copied.error());
     }
-    spdlog::debug("copied {} pages ({}) in {} ms", facts.page_count,
-                  sha256 ? "raw, hashed on the way" : "backup API", milliseconds_since(started));
-    // The kernel writes the copy out while it is verified and hashed.
-    CheckedCopy copy{std::move(sha256), BackgroundFlush(temporary_fd, temporary)};
+    spdlog::debug("copied {} pages ({}) in {} ms", facts.page_count, plan ? "raw" : "backup API",
+                  milliseconds_since(started));
+    // The kernel writes the copy out, and the hasher reads it, while it is verified.
+    CheckedCopy copy{plan.has_value(), std::move(hasher), BackgroundFlush(temporary_fd, temporary)};
     if (auto ok = source.exec("COMMIT"); !ok) {  // writers may go on now
         return std::unexpected(ok.error());
     }
@@ -343,22 +346,29 @@ Result<CheckedCopy> copy_and_check(Database& source, int temporary_fd,
     return copy;
 }
 
-// Hashes the verified copy (unless the copy did), waits for its flush to disk and gives it
-// the database's exact mode bits.
+// Waits for the copy's hash and its flush to disk, and gives it the database's exact mode bits.
 Result<void> seal(const std::filesystem::path& temporary, BackupMetadata& metadata,
                   const FileOwnership& ownership, CheckedCopy& copy) {
-    auto sha256 = copy.sha256 ? Result<std::string>(*copy.sha256) : sha256_file_hex(temporary);
-    const auto waiting = std::chrono::steady_clock::now();
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(temporary, ec);
+    if (ec) {
+        return fail(ErrorCode::snapshot_failed, "cannot tell the size of {}: {}",
+                    temporary.string(), ec.message());
+    }
+    const auto hashing = std::chrono::steady_clock::now();
+    auto sha256 = copy.hasher->finish(static_cast<std::int64_t>(size));
+    const auto flushing = std::chrono::steady_clock::now();
     if (auto flushed = copy.flush.wait(); !flushed) {
         return flushed;
     }
-    spdlog::debug("waited {} ms for the flush to disk", milliseconds_since(waiting));
+    spdlog::debug("after verification, waited {} ms for the hash and {} ms for the flush",
+                  milliseconds_since(hashing) - milliseconds_since(flushing),
+                  milliseconds_since(flushing));
     if (!sha256) {
         return std::unexpected(sha256.error());
     }
-    std::error_code ec;
     metadata.sha256 = *sha256;
-    metadata.size_bytes = std::filesystem::file_size(temporary, ec);
+    metadata.size_bytes = size;
     std::filesystem::permissions(temporary,
                                  static_cast<std::filesystem::perms>(ownership.mode & 07777),
                                  std::filesystem::perm_options::replace, ec);
@@ -411,6 +421,7 @@ Result<std::filesystem::path> place_with_free_name(const std::filesystem::path& 
 
 Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
     const auto now = std::chrono::system_clock::now();
+    SourceDescriptor descriptor;  // closes after `source` (see SourceDescriptor)
     auto source = Database::open(
         request.database,
         request.beside_own_lock ? OpenMode::read_only_beside_own_lock : OpenMode::read_only,
@@ -451,7 +462,7 @@ Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
     }
     FileRemover remover(temporary);
     const auto copy_started = std::chrono::steady_clock::now();
-    auto copy = copy_and_check(*source, held->fd(), temporary, request, *facts);
+    auto copy = copy_and_check(*source, descriptor, held->fd(), temporary, request, *facts);
     if (!copy) {
         return std::unexpected(copy.error());
     }
@@ -484,7 +495,7 @@ Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
     }
     remover.release();
     spdlog::debug("flushed, hashed and renamed in {} ms", milliseconds_since(publish_started));
-    return Snapshot{*placed, std::move(metadata), copy->sha256.has_value()};
+    return Snapshot{*placed, std::move(metadata), copy->raw};
 }
 
 }  // namespace

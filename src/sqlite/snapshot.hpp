@@ -1,10 +1,16 @@
-// Verified online snapshots with SQLite's backup API, and their verification later.
+// Verified online snapshots, and their verification later.
 //
 // A snapshot is never half a snapshot: it is copied into an exclusively created temporary file
-// beside its final name (with the database's mode and owner from the start), switched to
+// beside its final name (with the database's mode and owner from the start), in
 // rollback-journal mode so it opens alone, verified (quick_check, page count, schema
 // fingerprint), flushed, hashed, described by a durably written sidecar, and only then renamed
 // to its final `.bak` name, which is never an existing file or symlink.
+//
+// The copy is raw whenever the committed state can be read from the files directly: the main
+// file under the read transaction's SHARED lock (rollback journal), or the main file plus the
+// WAL frames of the pinned snapshot (WAL, see wal_snapshot.hpp). Otherwise SQLite's backup API
+// copies it page by page. Both give the same pages (tests/unit/sqlite/
+// snapshot_consistency_test.cpp).
 #pragma once
 
 #include <chrono>
