@@ -99,8 +99,8 @@ bool kernel_copy_unsupported(int error) {
 }
 
 // Copies [offset, offset + size) of the main file to the same range of the destination inside
-// the kernel, and returns how many bytes were there before the main file ended; an errno
-// value (as the error's message) when copy_file_range failed.
+// the kernel, and returns how many bytes were there before the main file ended, or the errno
+// value copy_file_range failed with.
 std::expected<std::int64_t, int> copy_in_kernel(int source_fd, int destination, std::int64_t offset,
                                                 std::int64_t size) {
     loff_t in = offset;
