@@ -8,17 +8,21 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
+#include "core/background_sha256.hpp"
 #include "core/cancellation.hpp"
 #include "core/checksum.hpp"
 #include "core/durable_file.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/history_store.hpp"
+#include "sqlite/raw_copy.hpp"
 #include "sqlite/schema_inspection.hpp"
+#include "sqlite/wal_snapshot.hpp"
 
 namespace belay::sqlite {
 
@@ -26,6 +30,8 @@ namespace {
 
 constexpr int k_pages_per_step = 4096;
 constexpr std::uintmax_t k_space_margin = 1024 * 1024;
+// Tries at pinning a WAL snapshot before the copy falls back to the backup API.
+constexpr int k_pin_attempts = 20;
 
 // Removes a file (and the -journal SQLite may have made beside it) unless released.
 class FileRemover {
@@ -129,13 +135,45 @@ struct SourceFacts {
     std::int64_t page_size = 0;
     std::string fingerprint;
     bool wal = false;  // WAL mode: committed pages may be in the -wal, not in the main file
+    // WAL mode: the wal-index header the read transaction is known to have started from, when
+    // it could be pinned (see wal_snapshot.hpp); without it the copy uses the backup API.
+    std::optional<WalIndexHeader> wal_index;
 };
+
+// Begins the read transaction on `source`. In WAL mode, also returns the wal-index header
+// that transaction's snapshot is, when the header read just before BEGIN and just after the
+// first read are the same (every header change increments its iChange); a writer committing
+// in between makes it try again, a few times.
+Result<std::optional<WalIndexHeader>> begin_pinned_read(Database& source) {
+    // Outside a transaction: also opens the WAL and maps the wal-index for the reads below.
+    auto mode = source.query_text("PRAGMA journal_mode");
+    if (!mode) {
+        return std::unexpected(mode.error());
+    }
+    for (int attempt = 1;; ++attempt) {
+        auto before = *mode == "wal" ? read_wal_index_header(source) : std::nullopt;
+        if (auto ok = source.exec("BEGIN; SELECT count(*) FROM sqlite_schema;"); !ok) {
+            return std::unexpected(ok.error());
+        }
+        auto after = before ? read_wal_index_header(source) : std::nullopt;
+        if (!before || (after && after->raw == before->raw)) {
+            return after;
+        }
+        if (attempt == k_pin_attempts) {
+            spdlog::debug("the WAL of {} changed at every attempt to pin a snapshot",
+                          source.path().string());
+            return std::nullopt;
+        }
+        if (auto ok = source.exec("COMMIT"); !ok) {
+            return std::unexpected(ok.error());
+        }
+    }
+}
 
 // Opens the read transaction the copy runs in and reads what verification compares against.
 Result<SourceFacts> begin_consistent_read(Database& source) {
-    SourceFacts facts;
-    auto ok = source.exec("BEGIN; SELECT count(*) FROM sqlite_schema;");
-    auto count = ok ? source.query_int("PRAGMA page_count") : std::unexpected(ok.error());
+    auto pinned = begin_pinned_read(source);
+    auto count = pinned ? source.query_int("PRAGMA page_count") : std::unexpected(pinned.error());
     auto size = count ? source.query_int("PRAGMA page_size") : std::unexpected(count.error());
     auto fingerprint = size ? schema_fingerprint(source, "") : std::unexpected(size.error());
     auto mode = fingerprint ? source.query_text("PRAGMA journal_mode")
@@ -143,7 +181,41 @@ Result<SourceFacts> begin_consistent_read(Database& source) {
     if (!mode) {
         return std::unexpected(mode.error());
     }
-    return SourceFacts{*count, *size, *fingerprint, *mode == "wal"};
+    const bool wal = *mode == "wal";
+    return SourceFacts{*count, *size, *fingerprint, wal,
+                       wal ? *pinned : std::optional<WalIndexHeader>()};
+}
+
+// The raw copy's plan for the pinned snapshot, or std::nullopt (with the reason logged) when
+// only the backup API can copy it.
+std::optional<RawCopyPlan> plan_raw_copy(Database& source, const SourceFacts& facts) {
+    RawCopyPlan plan{facts.page_count, facts.page_size, {}, facts.wal};
+    if (!facts.wal) {
+        return plan;  // the SHARED lock keeps the main file exactly the committed database
+    }
+    if (!facts.wal_index) {
+        return std::nullopt;
+    }
+    const auto& header = *facts.wal_index;
+    if (header.max_frame != 0 &&
+        (header.page_count != facts.page_count || header.page_size != facts.page_size ||
+         header.backfilled > header.max_frame)) {
+        spdlog::debug(
+            "the wal-index of {} disagrees with its read transaction; using the "
+            "backup API",
+            source.path().string());
+        return std::nullopt;
+    }
+    if (header.backfilled == header.max_frame) {
+        return plan;  // every frame is in the main file already, and nothing writes it now
+    }
+    auto frames = latest_wal_frames(source, header);
+    if (!frames) {
+        spdlog::debug("{}; using the backup API", frames.error().message);
+        return std::nullopt;
+    }
+    plan.wal_frames = std::move(*frames);
+    return plan;
 }
 
 // The directory a backup goes into must exist (belay never creates one: a mistyped
@@ -190,80 +262,17 @@ Result<void> check_room(const std::filesystem::path& directory, const SnapshotRe
     return {};
 }
 
-// Writes all of `data` (a short write is retried; the error after it is the real one).
-Result<void> write_all(int fd, const char* data, std::size_t size) {
-    std::size_t written = 0;
-    while (written < size) {
-        const auto n = ::write(fd, data + written, size - written);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return std::unexpected(
-                Error{ErrorCode::snapshot_failed, std::strerror(n < 0 ? errno : EIO)});
-        }
-        written += static_cast<std::size_t>(n);
-    }
-    return {};
-}
-
-// In rollback-journal mode, while the source's read transaction holds its SHARED lock no
-// connection can write the main file (a writer needs EXCLUSIVE), and that file is exactly the
-// committed state: a sequential copy of its pages is the same database the backup API would
-// produce, at the speed of a file copy, hashed on the way so no second pass is needed.
-// Returns the copy's SHA-256.
-Result<std::string> copy_file_hashing(const std::filesystem::path& database, int destination,
-                                      const SourceFacts& facts, const CopyProgress& progress) {
-    const int source = ::open(database.c_str(), O_RDONLY | O_CLOEXEC);
-    if (source < 0) {
-        return fail(ErrorCode::snapshot_failed, "cannot read {}: {}", database.string(),
-                    std::strerror(errno));
-    }
-    const auto total = facts.page_count * facts.page_size;
-    std::vector<char> buffer(std::size_t{1} << 20);
-    Sha256 digest;
-    std::int64_t done = 0;
-    while (done < total) {
-        const auto want = static_cast<std::size_t>(
-            std::min<std::int64_t>(total - done, static_cast<std::int64_t>(buffer.size())));
-        const auto got = ::pread(source, buffer.data(), want, done);
-        if (got <= 0) {
-            const int error = got < 0 ? errno : 0;
-            ::close(source);
-            return fail(
-                ErrorCode::snapshot_failed, "copying {} failed: {}", database.string(),
-                got == 0 ? "the file is shorter than its page count" : std::strerror(error));
-        }
-        if (auto written = write_all(destination, buffer.data(), static_cast<std::size_t>(got));
-            !written) {
-            ::close(source);
-            return fail(ErrorCode::snapshot_failed,
-                        "writing the backup of {} failed: {}; free some space (or raise the file "
-                        "size limit), or choose --backup-dir",
-                        database.string(), written.error().message);
-        }
-        digest.update(std::string_view(buffer.data(), static_cast<std::size_t>(got)));
-        done += got;
-        if (progress) {
-            progress(done, total, facts.page_size);
-        }
-        if (cancellation_requested()) {
-            ::close(source);
-            return fail(ErrorCode::interrupted, "the backup of {} was interrupted by a signal",
-                        database.string());
-        }
-    }
-    ::close(source);
-    return digest.finish_hex();
-}
-
 Result<void> verify_copy(const std::filesystem::path& temporary, const SnapshotRequest& request,
                          const SourceFacts& facts) {
     auto copy = Database::open(temporary, OpenMode::read_only);
     if (!copy) {
         return std::unexpected(copy.error());
     }
-    auto problems = check_integrity(*copy, false);
+    // quick_check reads every page once: through a memory map instead of a pread per page it
+    // takes about half the time. Nothing else writes or truncates the temporary while it runs.
+    auto mapped =
+        copy->exec(fmt::format("PRAGMA mmap_size = {}", facts.page_count * facts.page_size));
+    auto problems = mapped ? check_integrity(*copy, false) : std::unexpected(mapped.error());
     auto pages = copy->query_int("PRAGMA page_count");
     auto fingerprint = schema_fingerprint(*copy, "");
     if (!problems || !pages || !fingerprint) {
@@ -282,66 +291,84 @@ Result<void> verify_copy(const std::filesystem::path& temporary, const SnapshotR
 }
 
 struct CheckedCopy {
-    std::optional<std::string> sha256;  // when the copy computed it on the way
-    BackgroundFlush flush;              // the copy's fsync, started as soon as it was written
+    bool raw = false;  // copied raw rather than with the backup API
+    // SHA-256 of the copy, following the raw copy as it was written, or started once the
+    // backup API had finished; it runs on while the copy is verified.
+    std::unique_ptr<BackgroundSha256> hasher;
+    BackgroundFlush flush;  // the copy's fsync, started as soon as it was written
 };
 
-// The copy in `temporary`, in rollback-journal mode, checked against the source (unless
-// --no-verify), with its flush to disk under way.
-Result<CheckedCopy> copy_and_check(Database& source, int temporary_fd,
+// The fallback copy, page by page through the pager (a WAL snapshot that could not be pinned).
+Result<void> copy_with_backup_api(Database& source, const std::filesystem::path& temporary,
+                                  const SnapshotRequest& request, const SourceFacts& facts) {
+    auto destination = Database::open(temporary, OpenMode::own_file);
+    if (!destination) {
+        return std::unexpected(destination.error());
+    }
+    // The temporary file is not a backup until it is verified and renamed: no journal.
+    auto ok = destination->exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF");
+    ok = ok ? copy_pages(source, *destination, request.progress, facts.page_size) : ok;
+    // A copy of a WAL database says WAL in its header; DELETE makes it open on its own.
+    ok = ok ? destination->exec("PRAGMA journal_mode = DELETE") : ok;
+    return ok ? destination->close() : ok;
+}
+
+// The copy in `temporary`, checked against the source (unless --no-verify), with its flush to
+// disk under way.
+Result<CheckedCopy> copy_and_check(Database& source, SourceDescriptor& descriptor, int temporary_fd,
                                    const std::filesystem::path& temporary,
                                    const SnapshotRequest& request, const SourceFacts& facts) {
-    std::optional<std::string> sha256;
-    // The raw copy opens and closes a descriptor on the database file: safe only when no other
-    // connection of this process holds a lock there (see beside_own_lock).
-    if (!facts.wal && !request.beside_own_lock) {
-        auto hashed = copy_file_hashing(request.database, temporary_fd, facts, request.progress);
-        if (!hashed) {
-            return std::unexpected(hashed.error());
-        }
-        sha256 = *hashed;
-    } else {
-        auto destination = Database::open(temporary, OpenMode::own_file);
-        if (!destination) {
-            return std::unexpected(destination.error());
-        }
-        // The temporary file is not a backup until it is verified and renamed: no journal.
-        auto ok = destination->exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF");
-        ok = ok ? copy_pages(source, *destination, request.progress, facts.page_size) : ok;
-        // A copy of a WAL database says WAL in its header; DELETE makes it open on its own.
-        ok = ok ? destination->exec("PRAGMA journal_mode = DELETE") : ok;
-        ok = ok ? destination->close() : ok;
-        if (!ok) {
-            return std::unexpected(ok.error());
-        }
+    const auto started = std::chrono::steady_clock::now();
+    auto hasher = std::make_unique<BackgroundSha256>(temporary_fd, temporary);
+    // Beside another connection's locks the raw copy reads only through the source
+    // connection's own handles: no descriptor of belay's own, whose close would drop them.
+    auto plan = plan_raw_copy(source, facts);
+    const int source_fd = plan && !request.beside_own_lock ? descriptor.open(request.database) : -1;
+    auto copied = plan ? copy_raw(source, source_fd, temporary_fd, *plan, request.progress, *hasher)
+                       : copy_with_backup_api(source, temporary, request, facts);
+    if (!copied) {
+        return std::unexpected(copied.error());
     }
-    // The kernel writes the copy out while it is verified and hashed.
-    CheckedCopy copy{std::move(sha256), BackgroundFlush(temporary_fd, temporary)};
+    spdlog::debug("copied {} pages ({}) in {} ms", facts.page_count, plan ? "raw" : "backup API",
+                  milliseconds_since(started));
+    // The kernel writes the copy out, and the hasher reads it, while it is verified.
+    CheckedCopy copy{plan.has_value(), std::move(hasher), BackgroundFlush(temporary_fd, temporary)};
     if (auto ok = source.exec("COMMIT"); !ok) {  // writers may go on now
         return std::unexpected(ok.error());
     }
     if (request.verify) {
+        const auto verifying = std::chrono::steady_clock::now();
         if (auto ok = verify_copy(temporary, request, facts); !ok) {
             return std::unexpected(ok.error());
         }
+        spdlog::debug("verified the copy in {} ms", milliseconds_since(verifying));
     }
     return copy;
 }
 
-// Hashes the verified copy (unless the copy did), waits for its flush to disk and gives it
-// the database's exact mode bits.
+// Waits for the copy's hash and its flush to disk, and gives it the database's exact mode bits.
 Result<void> seal(const std::filesystem::path& temporary, BackupMetadata& metadata,
                   const FileOwnership& ownership, CheckedCopy& copy) {
-    auto sha256 = copy.sha256 ? Result<std::string>(*copy.sha256) : sha256_file_hex(temporary);
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(temporary, ec);
+    if (ec) {
+        return fail(ErrorCode::snapshot_failed, "cannot tell the size of {}: {}",
+                    temporary.string(), ec.message());
+    }
+    const auto hashing = std::chrono::steady_clock::now();
+    auto sha256 = copy.hasher->finish(static_cast<std::int64_t>(size));
+    const auto flushing = std::chrono::steady_clock::now();
     if (auto flushed = copy.flush.wait(); !flushed) {
         return flushed;
     }
+    spdlog::debug("after verification, waited {} ms for the hash and {} ms for the flush",
+                  milliseconds_since(hashing) - milliseconds_since(flushing),
+                  milliseconds_since(flushing));
     if (!sha256) {
         return std::unexpected(sha256.error());
     }
-    std::error_code ec;
     metadata.sha256 = *sha256;
-    metadata.size_bytes = std::filesystem::file_size(temporary, ec);
+    metadata.size_bytes = size;
     std::filesystem::permissions(temporary,
                                  static_cast<std::filesystem::perms>(ownership.mode & 07777),
                                  std::filesystem::perm_options::replace, ec);
@@ -394,6 +421,7 @@ Result<std::filesystem::path> place_with_free_name(const std::filesystem::path& 
 
 Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
     const auto now = std::chrono::system_clock::now();
+    SourceDescriptor descriptor;  // closes after `source` (see SourceDescriptor)
     auto source = Database::open(
         request.database,
         request.beside_own_lock ? OpenMode::read_only_beside_own_lock : OpenMode::read_only,
@@ -434,7 +462,7 @@ Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
     }
     FileRemover remover(temporary);
     const auto copy_started = std::chrono::steady_clock::now();
-    auto copy = copy_and_check(*source, held->fd(), temporary, request, *facts);
+    auto copy = copy_and_check(*source, descriptor, held->fd(), temporary, request, *facts);
     if (!copy) {
         return std::unexpected(copy.error());
     }
@@ -467,7 +495,7 @@ Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
     }
     remover.release();
     spdlog::debug("flushed, hashed and renamed in {} ms", milliseconds_since(publish_started));
-    return Snapshot{*placed, std::move(metadata)};
+    return Snapshot{*placed, std::move(metadata), copy->raw};
 }
 
 }  // namespace

@@ -1,10 +1,16 @@
-// Verified online snapshots with SQLite's backup API, and their verification later.
+// Verified online snapshots, and their verification later.
 //
 // A snapshot is never half a snapshot: it is copied into an exclusively created temporary file
-// beside its final name (with the database's mode and owner from the start), switched to
+// beside its final name (with the database's mode and owner from the start), in
 // rollback-journal mode so it opens alone, verified (quick_check, page count, schema
 // fingerprint), flushed, hashed, described by a durably written sidecar, and only then renamed
 // to its final `.bak` name, which is never an existing file or symlink.
+//
+// The copy is raw whenever the committed state can be read from the files directly: the main
+// file under the read transaction's SHARED lock (rollback journal), or the main file plus the
+// WAL frames of the pinned snapshot (WAL, see wal_snapshot.hpp). Otherwise SQLite's backup API
+// copies it page by page. Both give the same pages (tests/unit/sqlite/
+// snapshot_consistency_test.cpp).
 #pragma once
 
 #include <chrono>
@@ -41,6 +47,9 @@ struct SnapshotRequest {
 struct Snapshot {
     std::filesystem::path path;  // the final .bak file
     BackupMetadata metadata;     // what its sidecar says
+    // Copied raw (main file, plus the snapshot's WAL frames) rather than with the backup API,
+    // which serves when a WAL snapshot cannot be pinned; the two give the same pages.
+    bool raw_copy = false;
 };
 
 // Takes a snapshot of `request.database` as one consistent state: the copy runs inside one read
