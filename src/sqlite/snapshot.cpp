@@ -268,11 +268,10 @@ Result<void> verify_copy(const std::filesystem::path& temporary, const SnapshotR
     if (!copy) {
         return std::unexpected(copy.error());
     }
-    // quick_check reads every page once: through a memory map instead of a pread per page it
-    // takes about half the time. Nothing else writes or truncates the temporary while it runs.
-    auto mapped =
-        copy->exec(fmt::format("PRAGMA mmap_size = {}", facts.page_count * facts.page_size));
-    auto problems = mapped ? check_integrity(*copy, false) : std::unexpected(mapped.error());
+    // quick_check reads every page once with a pread per page. A memory map would halve its
+    // time (0.75 -> 0.41 s per GiB), but every mapped page counts in belay's resident set, which
+    // then grows with the database (1 GiB for 1 GiB); belay keeps its RSS small instead.
+    auto problems = check_integrity(*copy, false);
     auto pages = copy->query_int("PRAGMA page_count");
     auto fingerprint = schema_fingerprint(*copy, "");
     if (!problems || !pages || !fingerprint) {
