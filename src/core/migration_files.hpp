@@ -4,13 +4,20 @@
 #include <filesystem>
 #include <optional>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 #include <vector>
 
 #include "core/error.hpp"
 #include "core/migration.hpp"
 
 namespace belay {
+
+// The last component of `path` as a view into it: path.filename().string() without the copies
+// (a migration directory's listing asks for ten thousand of them).
+inline std::string_view file_name_of(const std::filesystem::path& path) {
+    const std::string_view native = path.native();
+    return native.substr(native.rfind('/') + 1);
+}
 
 // The whole file; fails with invalid_input naming the path and the OS's reason.
 Result<std::string> read_whole_file(const std::filesystem::path& path);
@@ -21,20 +28,23 @@ Result<std::vector<std::filesystem::directory_entry>> sorted_entries(
 
 // What detecting a directory's layout read (its sorted listing and its files), kept so that
 // loading the directory next lists it and reads each file once (in a directory of ten thousand
-// files that is most of the I/O).
+// files that is most of the I/O). Files are known by their index in entries().
 class ReadCache {
   public:
-    // sorted_entries(directory), listed on the first call for that directory only.
+    // sorted_entries(directory), listed on the first call for that directory only (listing
+    // another directory forgets what was kept).
     const Result<std::vector<std::filesystem::directory_entry>>& entries(
         const std::filesystem::path& directory);
-    void keep(std::filesystem::path path, std::string contents);
-    // `path`'s contents: what was kept for it (handed over, not copied), else read now.
-    Result<std::string> take(const std::filesystem::path& path);
+    // Keeps the contents of entries()[index], which must exist.
+    void keep(std::size_t index, std::string contents);
+    // The contents of entries()[index]: what was kept for it (handed over, not copied), else
+    // read now (failing as read_whole_file does).
+    Result<std::string> take(std::size_t index);
 
   private:
     std::string m_listed_directory;
     std::optional<Result<std::vector<std::filesystem::directory_entry>>> m_listing;
-    std::unordered_map<std::string, std::string> m_files;  // by path, as given
+    std::vector<std::optional<std::string>> m_files;  // by index in the listing
 };
 
 // Fails with invalid_input unless `directory` exists and is a directory (or a symlink to one).

@@ -8,6 +8,7 @@
 
 #include "core/ascii.hpp"
 #include "core/checksum.hpp"
+#include "core/migration_files.hpp"
 #include "core/sql_lint.hpp"
 
 namespace belay {
@@ -73,10 +74,15 @@ std::optional<Directive> directive_on(std::string_view line) {
     if (line.substr(pos, 2) != "--") {
         return std::nullopt;
     }
-    const auto words = split_words(line.substr(pos + 2));
-    if (words.empty() || !istarts_with(words.front(), "+migrate")) {
+    // Most comment lines are no directive: tell that before splitting the line into words.
+    std::size_t first_word = pos + 2;
+    while (first_word < line.size() && is_blank(line[first_word])) {
+        ++first_word;
+    }
+    if (!istarts_with(line.substr(first_word), "+migrate")) {
         return std::nullopt;
     }
+    const auto words = split_words(line.substr(pos + 2));
     Directive directive;
     directive.text = line.substr(pos);
     while (!directive.text.empty() && is_blank(directive.text.back())) {
@@ -132,9 +138,7 @@ std::optional<SectionKind> section_kind(std::string_view keyword) {
 // What the text of a file says, apart from version, name and checksum.
 struct ParsedText {
     std::array<SqlSection, 3> sections;  // indexed by SectionKind
-    const SqlSection& section(SectionKind kind) const {
-        return sections[static_cast<std::size_t>(kind)];
-    }
+    SqlSection& section(SectionKind kind) { return sections[static_cast<std::size_t>(kind)]; }
     bool up_no_transaction = false;
     bool down_no_transaction = false;
     std::optional<std::chrono::milliseconds> timeout;
@@ -143,7 +147,8 @@ struct ParsedText {
 // Walks a file line by line, filling the sections and collecting every problem on the way.
 class Parser {
   public:
-    explicit Parser(const std::filesystem::path& path) : m_file(path.string()) {}
+    // `path` names the file in messages; it must outlive the parser.
+    explicit Parser(const std::filesystem::path& path) : m_path(path) {}
 
     void parse(std::string_view text);
     void problem(int line, std::string message) {
@@ -151,7 +156,8 @@ class Parser {
     }
     // The problems found, one per line in line order, or std::nullopt when there are none.
     std::optional<Error> error();
-    const ParsedText& result() const { return m_result; }
+    // What parse() found, handed over (the sections' text is not copied); call once.
+    ParsedText take_result() { return std::move(m_result); }
 
   private:
     void handle_directive(int line, const Directive& directive);
@@ -163,7 +169,7 @@ class Parser {
     void check_preamble();
     bool no_options(int line, const Directive& directive);
 
-    std::string m_file;
+    const std::filesystem::path& m_path;
     ParsedText m_result;
     std::vector<std::pair<int, std::string>> m_problems;  // (line, message); line 0: whole file
     std::string m_preamble;           // text before the first marker, directives blanked
@@ -340,10 +346,11 @@ std::optional<Error> Parser::error() {
         return std::nullopt;
     }
     std::ranges::stable_sort(m_problems, {}, &std::pair<int, std::string>::first);
+    const std::string file = m_path.string();
     std::vector<std::string> lines;
     for (const auto& [line, message] : m_problems) {
-        lines.push_back(line == 0 ? fmt::format("{}: {}", m_file, message)
-                                  : fmt::format("{}:{}: {}", m_file, line, message));
+        lines.push_back(line == 0 ? fmt::format("{}: {}", file, message)
+                                  : fmt::format("{}:{}: {}", file, line, message));
     }
     return Error{ErrorCode::invalid_input, fmt::format("{}", fmt::join(lines, "\n"))};
 }
@@ -367,35 +374,41 @@ std::optional<std::pair<Version, std::string>> parse_migration_file_name(
     return std::pair{std::move(*version), std::string(stem.substr(underscore + 1))};
 }
 
-Result<Migration> parse_migration(const std::filesystem::path& path, std::string_view contents) {
+Result<Migration> parse_translated_migration(const std::filesystem::path& path,
+                                             std::string_view translated,
+                                             std::string_view original) {
     Parser parser(path);
-    const auto file_name = parse_migration_file_name(path.filename().string());
+    auto file_name = parse_migration_file_name(file_name_of(path));
     if (!file_name) {
         parser.problem(0,
                        "the file name does not look like <version>_<name>.sql (e.g. "
                        "0001_create_users.sql); rename it");
     }
-    if (const int nul_line = line_of_first_nul(contents); nul_line != 0) {
+    if (const int nul_line = line_of_first_nul(translated); nul_line != 0) {
         parser.problem(nul_line, std::string(k_nul_byte_problem));
     }
-    parser.parse(contents);
+    parser.parse(translated);
     if (auto error = parser.error()) {
         return std::unexpected(std::move(*error));
     }
-    const ParsedText& parsed = parser.result();
+    ParsedText parsed = parser.take_result();
     return Migration{
-        .version = file_name->first,
-        .name = file_name->second,
+        .version = std::move(file_name->first),
+        .name = std::move(file_name->second),
         .path = path,
-        .up = parsed.section(SectionKind::up),
-        .down = parsed.section(SectionKind::down),
-        .verify = parsed.section(SectionKind::verify),
+        .up = std::move(parsed.section(SectionKind::up)),
+        .down = std::move(parsed.section(SectionKind::down)),
+        .verify = std::move(parsed.section(SectionKind::verify)),
         .up_no_transaction = parsed.up_no_transaction,
         .down_no_transaction = parsed.down_no_transaction,
         .timeout = parsed.timeout,
-        .checksum = migration_checksum(contents),
+        .checksum = migration_checksum(original),
         .layout = Layout::sql_migrate,
     };
+}
+
+Result<Migration> parse_migration(const std::filesystem::path& path, std::string_view contents) {
+    return parse_translated_migration(path, contents, contents);
 }
 
 Result<void> check_no_nul_byte(const std::filesystem::path& path, std::string_view contents) {

@@ -48,6 +48,13 @@ std::optional<std::pair<Version, std::string>> parse_migration_file_name(
 // for problems of the whole file), and says how to fix it.
 Result<Migration> parse_migration(const std::filesystem::path& path, std::string_view contents);
 
+// As parse_migration, for a file whose directives were translated into the ones above (goose's,
+// dbmate's; see translate_directives): parses `translated` and takes the checksum of `original`,
+// the file as written, so that the checksum is computed once and matches the file on disk.
+Result<Migration> parse_translated_migration(const std::filesystem::path& path,
+                                             std::string_view translated,
+                                             std::string_view original);
+
 // Fails with ErrorCode::invalid_input, as "<path>:<line>: ...", when `contents` holds a NUL byte.
 // SQLite reads SQL only up to a NUL, so whatever follows one would never run (and belay's runner
 // could not move past it); a file saved as UTF-16 is the usual cause. Only the first is reported.
