@@ -162,7 +162,9 @@ class Parser {
   private:
     void handle_directive(int line, const Directive& directive);
     void open_section(int line, SectionKind kind, const Directive& directive);
-    void close_section(std::string_view where);
+    // Reports a StatementBegin still open at the section marker on `marker_line`, or at the end
+    // of the file when it is 0.
+    void close_section(int marker_line);
     void set_timeout(int line, const Directive& directive);
     void statement_begin(int line);
     void statement_end(int line);
@@ -210,7 +212,7 @@ void Parser::parse(std::string_view text) {
             sink.append(line).push_back('\n');
         }
     }
-    close_section("the end of the file");
+    close_section(0);
 }
 
 void Parser::handle_directive(int line, const Directive& directive) {
@@ -248,7 +250,7 @@ bool Parser::no_options(int line, const Directive& directive) {
 
 void Parser::open_section(int line, SectionKind kind, const Directive& directive) {
     const auto index = static_cast<std::size_t>(kind);
-    close_section(fmt::format("the section marker on line {}", line));
+    close_section(line);
     if (m_current == nullptr) {
         check_preamble();
     }
@@ -275,8 +277,11 @@ void Parser::open_section(int line, SectionKind kind, const Directive& directive
     *m_current = SqlSection{.present = true, .sql = {}, .first_line = line + 1, .file = {}};
 }
 
-void Parser::close_section(std::string_view where) {
+void Parser::close_section(int marker_line) {
     if (m_open_statement_begin != 0) {
+        const std::string where = marker_line == 0
+                                      ? std::string("the end of the file")
+                                      : fmt::format("the section marker on line {}", marker_line);
         problem(m_open_statement_begin,
                 fmt::format("'-- +migrate StatementBegin' has no matching '-- +migrate "
                             "StatementEnd' before {}; add one",
