@@ -44,37 +44,47 @@ bool Plan::has_problems() const {
 
 namespace {
 
+// True for the text of a version: one or more ASCII digits (what Version::parse accepts).
+bool is_version_text(std::string_view text) {
+    return !text.empty() && std::ranges::all_of(text, [](char c) { return c >= '0' && c <= '9'; });
+}
+
 // Entries keyed by the numeric value of the version, so "0001" in a file and "1" in the
-// history meet. Keys that are not versions at all sort last, by their text.
+// history meet. Keys that are not versions at all sort last, by their text. A key holds only
+// the digits without leading zeros (or the text): no Version is built to look an entry up.
 struct EntryKey {
-    std::optional<Version> version;
-    std::string text;
+    bool is_version = false;
+    std::string text;  // Version::numeric() for a version, else the text as written
     bool operator<(const EntryKey& other) const {
-        if (version && other.version) {
-            return *version < *other.version;
+        if (is_version != other.is_version) {
+            return is_version;
         }
-        if (version.has_value() != other.version.has_value()) {
-            return version.has_value();
+        if (is_version && text.size() != other.text.size()) {
+            return text.size() < other.text.size();  // as Version compares numbers
         }
         return text < other.text;
     }
 };
 
 EntryKey key_for(std::string_view text) {
-    auto version = Version::parse(text);
-    return EntryKey{version, version ? version->numeric() : std::string(text)};
+    if (!is_version_text(text)) {
+        return EntryKey{false, std::string(text)};
+    }
+    const auto first_nonzero = text.find_first_not_of('0');
+    return EntryKey{true, first_nonzero == std::string_view::npos
+                              ? std::string("0")
+                              : std::string(text.substr(first_nonzero))};
+}
+
+PlanEntry make_entry(Version version, std::string name, MigrationStatus status) {
+    return PlanEntry{std::move(version), std::move(name), status, nullptr,
+                     std::nullopt,       std::nullopt,    false};
 }
 
 PlanEntry make_entry(std::string_view version_text, std::string name, MigrationStatus status) {
     // A history row whose version is not digits (written by hand) still gets an entry.
-    PlanEntry entry{Version::parse(version_text).value_or(*Version::parse("0")),
-                    std::move(name),
-                    status,
-                    nullptr,
-                    std::nullopt,
-                    std::nullopt,
-                    false};
-    return entry;
+    return make_entry(Version::parse(version_text).value_or(*Version::parse("0")), std::move(name),
+                      status);
 }
 
 }  // namespace
@@ -88,8 +98,8 @@ Plan build_plan(std::span<const Migration> migrations, const History& history) {
     }
     for (const auto& migration : migrations) {
         auto [it, inserted] = entries.try_emplace(
-            key_for(migration.version.text()),
-            make_entry(migration.version.text(), migration.name, MigrationStatus::pending));
+            EntryKey{true, migration.version.numeric()},
+            make_entry(migration.version, migration.name, MigrationStatus::pending));
         auto& entry = it->second;
         entry.migration = &migration;
         if (inserted) {
@@ -114,11 +124,12 @@ Plan build_plan(std::span<const Migration> migrations, const History& history) {
     }
 
     Plan plan;
+    plan.entries.reserve(entries.size());
     std::optional<Version> newest_applied;
     for (auto& [key, entry] : entries) {
         // A history row whose version is not digits (edited by hand) is reported as missing
         // but never becomes the current version.
-        if (entry.applied && Version::parse(entry.applied->version)) {
+        if (entry.applied && is_version_text(entry.applied->version)) {
             newest_applied = entry.version;
             plan.current_version = entry.applied->version;
         }

@@ -64,18 +64,28 @@ bool may_follow_end(std::string_view sql, std::size_t token_end) {
            (token_end == 3 || !is_word_char(sql[token_end - 4]));
 }
 
+// True for the characters that may start a literal, a quoted identifier or a comment, or end a
+// statement: the only ones the scan below has to look at closely.
+constexpr bool may_be_special(char c) {
+    return c == '\'' || c == '"' || c == '`' || c == '[' || c == '-' || c == '/' || c == ';';
+}
+
 }  // namespace
 
 std::vector<SqlStatement> split_statements(const SqlSection& section) {
     std::vector<SqlStatement> statements;
     const std::string_view sql = section.sql;
+    // Statements come in order, so their lines are counted on from the previous one's instead
+    // of from the start of the section each time.
+    std::size_t counted_to = 0;
+    int line = section.first_line;
     auto add = [&](std::size_t start, std::size_t end) {
         const auto text = sql.substr(start, end - start);
         const auto token = first_token_offset(text);
         if (token != std::string_view::npos && text.substr(token) != ";") {
-            statements.push_back(
-                SqlStatement{std::string(text.substr(token)),
-                             section.first_line + count_lines_before(sql, start + token)});
+            line += count_lines_before(sql.substr(counted_to), start + token - counted_to);
+            counted_to = start + token;
+            statements.push_back(SqlStatement{std::string(text.substr(token)), line});
         }
     };
     std::size_t start = 0;
@@ -83,6 +93,13 @@ std::vector<SqlStatement> split_statements(const SqlSection& section) {
     std::size_t token_end = 0;    // just past the last token before `i`
     std::string candidate;
     for (std::size_t i = 0; i < sql.size();) {
+        if (!may_be_special(sql[i])) {
+            if (!is_space_char(sql[i])) {
+                token_end = i + 1;
+            }
+            ++i;
+            continue;
+        }
         if (const auto next = skip_quoted_or_comment(sql, i); next != i) {
             const bool comment = sql[i] == '-' || sql[i] == '/';
             token_end = comment ? token_end : next;

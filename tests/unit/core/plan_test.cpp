@@ -189,6 +189,22 @@ TEST(BuildPlan, NonNumericHistoryRowDoesNotBecomeCurrentVersion) {
     EXPECT_TRUE(entry_for(plan, "0002").out_of_order);
 }
 
+TEST(BuildPlan, HandEditedRowsSortAfterEveryVersionByTheirText) {
+    const std::vector<Migration> files{file("9", "nine"), file("000", "zero")};
+    History history;
+    history.applied = {applied("b", "x"), applied("10", "ten"), applied("a", "y"),
+                       applied("0009", "nine", checksum_of("9")), applied("", "blank")};
+    const auto plan = build_plan(files, history);
+    std::vector<std::string> order;
+    for (const auto& entry : plan.entries) {
+        order.push_back(entry.name + ":" + std::string(to_string(entry.status)));
+    }
+    EXPECT_EQ(order, (std::vector<std::string>{"zero:pending", "nine:applied", "ten:missing",
+                                               "blank:missing", "y:missing", "x:missing"}));
+    EXPECT_EQ(plan.current_version, "10");
+    EXPECT_TRUE(entry_for(plan, "0").out_of_order);
+}
+
 TEST(SelectUpSteps, ReturnsPendingInOrder) {
     const std::vector<Migration> files{file("0001", "a"), file("0002", "b"), file("0003", "c")};
     History history;

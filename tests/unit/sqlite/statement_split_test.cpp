@@ -97,6 +97,26 @@ TEST(SplitStatements, WhitespaceAndCommentOnlySectionsGiveNothing) {
     EXPECT_TRUE(split_statements(section("/* unterminated; comment")).empty());
 }
 
+TEST(SplitStatements, MinusAndSlashOutsideCommentsAreOrdinaryCharacters) {
+    const auto statements = split_statements(
+        section("SELECT 4-2; SELECT 8/2;\n"
+                "/* a; b\n c; */ SELECT 1 - -1 -- one; more\n"
+                ";\n"
+                "\n"
+                "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 2/1; SELECT 3-1; END\n"
+                "-- after END;\n"
+                "/**/;\n"
+                "SELECT '-- not a comment; really'/*;*/;",
+                10));
+    EXPECT_EQ(texts(statements),
+              (std::vector<std::string>{
+                  "SELECT 4-2;", "SELECT 8/2;", "SELECT 1 - -1 -- one; more\n;",
+                  "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 2/1; SELECT 3-1; END\n"
+                  "-- after END;\n/**/;",
+                  "SELECT '-- not a comment; really'/*;*/;"}));
+    EXPECT_EQ(lines(statements), (std::vector<int>{10, 10, 12, 15, 18}));
+}
+
 TEST(SplitStatements, TrailingCommentAfterTheLastStatementGivesNothingMore) {
     const auto statements = split_statements(section("SELECT 1;\n-- done; bye\n/* end */\n"));
     EXPECT_EQ(texts(statements), std::vector<std::string>{"SELECT 1;"});
