@@ -64,6 +64,56 @@ bool may_follow_end(std::string_view sql, std::size_t token_end) {
            (token_end == 3 || !is_word_char(sql[token_end - 4]));
 }
 
+// The bytes SQLite's tokenizer reads as part of a keyword or identifier (its IdChar).
+bool is_id_char(char c) {
+    return is_word_char(c) || c == '$' || static_cast<unsigned char>(c) >= 0x80;
+}
+
+// False when sqlite3_complete() would call `statement` complete at its first ';' outside literals
+// and comments, so that it need not be asked: its state machine leaves a ';' open only after
+// CREATE [TEMP | TEMPORARY]... TRIGGER, the way into a trigger body, or after an EXPLAIN that
+// any tokens may follow before such a CREATE. It reads the text
+// only up to a NUL, so one anywhere means ask. Errs towards true ('\v' is white space here, a
+// token there).
+bool may_open_trigger(std::string_view statement) {
+    if (statement.find('\0') != std::string_view::npos) {
+        return true;
+    }
+    std::size_t pos = 0;
+    // The next keyword-like token as SQLite's state machine reads it; empty for any other token.
+    const auto next_word = [&] {
+        const std::size_t start = skip_space_and_comments(statement, pos);
+        pos = start;
+        while (pos < statement.size() && is_id_char(statement[pos])) {
+            ++pos;
+        }
+        return statement.substr(start, pos - start);
+    };
+    std::string_view word = next_word();
+    if (iequals_ascii(word, "EXPLAIN")) {
+        return true;  // any tokens may come between EXPLAIN and CREATE: ask
+    }
+    if (!iequals_ascii(word, "CREATE")) {
+        return false;
+    }
+    do {
+        word = next_word();
+    } while (iequals_ascii(word, "TEMP") || iequals_ascii(word, "TEMPORARY"));
+    return iequals_ascii(word, "TRIGGER");
+}
+
+// Whether the ';' at `semicolon` ends the statement that begins at `start`, as sqlite3_complete
+// says. `candidate` is scratch space for the NUL-terminated copy it needs.
+bool completes_statement(std::string_view sql, std::size_t start, std::size_t semicolon,
+                         std::string& candidate) {
+    const std::string_view statement = sql.substr(start, semicolon + 1 - start);
+    if (!may_open_trigger(statement)) {
+        return true;
+    }
+    candidate.assign(statement);
+    return sqlite3_complete(candidate.c_str()) != 0;
+}
+
 // True for the characters that may start a literal, a quoted identifier or a comment, or end a
 // statement: the only ones the scan below has to look at closely.
 constexpr bool may_be_special(char c) {
@@ -111,8 +161,7 @@ std::vector<SqlStatement> split_statements(const SqlSection& section) {
         // trigger body would take time in the square of the body's length.
         if (sql[i] == ';' && (first_semicolon || may_follow_end(sql, token_end))) {
             first_semicolon = false;
-            candidate.assign(sql.substr(start, i + 1 - start));
-            if (sqlite3_complete(candidate.c_str()) != 0) {
+            if (completes_statement(sql, start, i, candidate)) {
                 add(start, i + 1);
                 start = i + 1;
                 first_semicolon = true;

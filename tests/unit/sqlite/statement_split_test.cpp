@@ -117,6 +117,27 @@ TEST(SplitStatements, MinusAndSlashOutsideCommentsAreOrdinaryCharacters) {
     EXPECT_EQ(lines(statements), (std::vector<int>{10, 10, 12, 15, 18}));
 }
 
+TEST(SplitStatements, TriggersAreKeptWholeHoweverTheyAreIntroduced) {
+    const auto statements = split_statements(
+        section("/* c; */ create temp trigger a after insert on t begin select 1; end;\n"
+                "EXPLAIN CREATE TRIGGER b AFTER INSERT ON t BEGIN SELECT 2; END;\n"
+                "-- x;\n\tCreate\tTrigger c after delete on t begin delete from u; end;\n"
+                "SELECT 'CREATE TRIGGER d BEGIN'; createx; _create; \"CREATE\" TRIGGER;\n"
+                "CREATE TEMPORARY temp TRIGGER e AFTER INSERT ON t BEGIN SELECT 3; END;\n"
+                "EXPLAIN (x) CREATE TRIGGER f AFTER INSERT ON t BEGIN SELECT 4; END;\n"
+                "CREATE TABLE g (x); CREATE TEMP TABLE h (y);\n"));
+    EXPECT_EQ(texts(statements),
+              (std::vector<std::string>{
+                  "create temp trigger a after insert on t begin select 1; end;",
+                  "EXPLAIN CREATE TRIGGER b AFTER INSERT ON t BEGIN SELECT 2; END;",
+                  "Create\tTrigger c after delete on t begin delete from u; end;",
+                  "SELECT 'CREATE TRIGGER d BEGIN';", "createx;", "_create;", "\"CREATE\" TRIGGER;",
+                  "CREATE TEMPORARY temp TRIGGER e AFTER INSERT ON t BEGIN SELECT 3; END;",
+                  "EXPLAIN (x) CREATE TRIGGER f AFTER INSERT ON t BEGIN SELECT 4; END;",
+                  "CREATE TABLE g (x);", "CREATE TEMP TABLE h (y);"}));
+    EXPECT_EQ(lines(statements), (std::vector<int>{1, 2, 4, 5, 5, 5, 5, 6, 7, 8, 8}));
+}
+
 TEST(SplitStatements, TrailingCommentAfterTheLastStatementGivesNothingMore) {
     const auto statements = split_statements(section("SELECT 1;\n-- done; bye\n/* end */\n"));
     EXPECT_EQ(texts(statements), std::vector<std::string>{"SELECT 1;"});
