@@ -87,53 +87,113 @@ PlanEntry make_entry(std::string_view version_text, std::string name, MigrationS
                       status);
 }
 
+// Puts entries[order[k]] at position k for every k, in place, following the permutation's
+// cycles: an entry already in its place (all of them, when files and history come in version
+// order) is not moved at all.
+void arrange(std::vector<PlanEntry>& entries, std::vector<std::size_t> order) {
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        if (order[k] == k) {
+            continue;
+        }
+        PlanEntry held = std::move(entries[k]);
+        std::size_t j = k;
+        while (order[j] != k) {
+            const std::size_t next = order[j];
+            entries[j] = std::move(entries[next]);
+            order[j] = j;
+            j = next;
+        }
+        entries[j] = std::move(held);
+        order[j] = j;
+    }
+}
+
+// The plan's entries in the order they are first seen, looked up by key. A map holding the
+// entries themselves, moved into the plan afterwards, kept two copies of every entry alive.
+class EntryTable {
+  public:
+    explicit EntryTable(std::size_t capacity) { m_entries.reserve(capacity); }
+
+    // The entry under `key`, made by `make()` when there is none yet; true when it was made.
+    // The pointer is good until the next call.
+    template <typename Make>
+    std::pair<PlanEntry*, bool> find_or_add(EntryKey key, Make make) {
+        const auto [it, inserted] = m_index.try_emplace(std::move(key), m_entries.size());
+        if (inserted) {
+            m_entries.push_back(make());
+        }
+        return {&m_entries[it->second], inserted};
+    }
+
+    PlanEntry* find(const EntryKey& key) {
+        const auto it = m_index.find(key);
+        return it == m_index.end() ? nullptr : &m_entries[it->second];
+    }
+
+    // Every entry, ascending by key.
+    std::vector<PlanEntry> take_sorted() {
+        std::vector<std::size_t> order;
+        order.reserve(m_index.size());
+        for (const auto& [key, position] : m_index) {
+            order.push_back(position);
+        }
+        arrange(m_entries, std::move(order));
+        return std::move(m_entries);
+    }
+
+  private:
+    std::map<EntryKey, std::size_t> m_index;  // key -> position in m_entries
+    std::vector<PlanEntry> m_entries;
+};
+
 }  // namespace
 
 Plan build_plan(std::span<const Migration> migrations, const History& history) {
-    std::map<EntryKey, PlanEntry> entries;
+    EntryTable entries(history.applied.size() + migrations.size() + history.dirty.size());
     for (const auto& row : history.applied) {
-        auto entry = make_entry(row.version, row.name, MigrationStatus::missing);
-        entry.applied = row;
-        entries.emplace(key_for(row.version), std::move(entry));
+        entries.find_or_add(key_for(row.version), [&] {
+            auto entry = make_entry(row.version, row.name, MigrationStatus::missing);
+            entry.applied = row;
+            return entry;
+        });
     }
     for (const auto& migration : migrations) {
-        auto [it, inserted] = entries.try_emplace(
-            EntryKey{true, migration.version.numeric()},
-            make_entry(migration.version, migration.name, MigrationStatus::pending));
-        auto& entry = it->second;
-        entry.migration = &migration;
-        if (inserted) {
-            entry.status = MigrationStatus::pending;
-        } else {
-            entry.status = entry.applied->checksum == migration.checksum
-                               ? MigrationStatus::applied
-                               : MigrationStatus::modified;
+        auto [entry, inserted] =
+            entries.find_or_add(EntryKey{true, migration.version.numeric()}, [&] {
+                return make_entry(migration.version, migration.name, MigrationStatus::pending);
+            });
+        entry->migration = &migration;
+        if (!inserted) {
+            entry->status = entry->applied->checksum == migration.checksum
+                                ? MigrationStatus::applied
+                                : MigrationStatus::modified;
         }
     }
     for (const auto& failure : history.failures) {
-        auto it = entries.find(key_for(failure.version));
-        if (it != entries.end() && it->second.status == MigrationStatus::pending) {
-            it->second.status = MigrationStatus::failed;
-            it->second.last_failure = failure;
+        auto* entry = entries.find(key_for(failure.version));
+        if (entry != nullptr && entry->status == MigrationStatus::pending) {
+            entry->status = MigrationStatus::failed;
+            entry->last_failure = failure;
         }
     }
     for (const auto& mark : history.dirty) {
-        auto [it, inserted] = entries.try_emplace(
-            key_for(mark.version), make_entry(mark.version, mark.name, MigrationStatus::dirty));
-        it->second.status = MigrationStatus::dirty;
+        entries
+            .find_or_add(
+                key_for(mark.version),
+                [&] { return make_entry(mark.version, mark.name, MigrationStatus::dirty); })
+            .first->status = MigrationStatus::dirty;
     }
 
     Plan plan;
-    plan.entries.reserve(entries.size());
+    plan.entries = entries.take_sorted();
     std::optional<Version> newest_applied;
-    for (auto& [key, entry] : entries) {
+    for (const auto& entry : plan.entries) {
         // A history row whose version is not digits (edited by hand) is reported as missing
         // but never becomes the current version.
         if (entry.applied && is_version_text(entry.applied->version)) {
             newest_applied = entry.version;
             plan.current_version = entry.applied->version;
         }
-        plan.entries.push_back(std::move(entry));
     }
     for (auto& entry : plan.entries) {
         const bool waiting =
