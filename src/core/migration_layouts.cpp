@@ -182,8 +182,8 @@ Result<Layout> detect_layout(const fs::path& directory, ReadCache* cache) {
     }
     std::map<Layout, fs::path> found;  // each layout seen, with its first file
     for (std::size_t index = 0; index < entries->size(); ++index) {
-        const fs::directory_entry& entry = (*entries)[index];
-        const std::string_view name = file_name_of(entry.path());
+        const ListedEntry& entry = (*entries)[index];
+        const std::string_view name = entry.file_name();
         std::error_code ec;
         if (is_ignored_file_name(name)) {
             continue;

@@ -379,7 +379,7 @@ std::optional<std::pair<Version, std::string>> parse_migration_file_name(
     return std::pair{std::move(*version), std::string(stem.substr(underscore + 1))};
 }
 
-Result<Migration> parse_translated_migration(const std::filesystem::path& path,
+Result<Migration> parse_translated_migration(std::filesystem::path path,
                                              std::string_view translated,
                                              std::string_view original) {
     Parser parser(path);
@@ -400,7 +400,7 @@ Result<Migration> parse_translated_migration(const std::filesystem::path& path,
     return Migration{
         .version = std::move(file_name->first),
         .name = std::move(file_name->second),
-        .path = path,
+        .path = std::move(path),
         .up = std::move(parsed.section(SectionKind::up)),
         .down = std::move(parsed.section(SectionKind::down)),
         .verify = std::move(parsed.section(SectionKind::verify)),
@@ -412,8 +412,8 @@ Result<Migration> parse_translated_migration(const std::filesystem::path& path,
     };
 }
 
-Result<Migration> parse_migration(const std::filesystem::path& path, std::string_view contents) {
-    return parse_translated_migration(path, contents, contents);
+Result<Migration> parse_migration(std::filesystem::path path, std::string_view contents) {
+    return parse_translated_migration(std::move(path), contents, contents);
 }
 
 Result<void> check_no_nul_byte(const std::filesystem::path& path, std::string_view contents) {

@@ -46,12 +46,12 @@ std::optional<std::pair<Version, std::string>> parse_migration_file_name(
 // byte (see check_no_nul_byte). The
 // message lists every problem found, one per line, each as "<path>:<line>: ..." (or "<path>: ..."
 // for problems of the whole file), and says how to fix it.
-Result<Migration> parse_migration(const std::filesystem::path& path, std::string_view contents);
+Result<Migration> parse_migration(std::filesystem::path path, std::string_view contents);
 
 // As parse_migration, for a file whose directives were translated into the ones above (goose's,
 // dbmate's; see translate_directives): parses `translated` and takes the checksum of `original`,
 // the file as written, so that the checksum is computed once and matches the file on disk.
-Result<Migration> parse_translated_migration(const std::filesystem::path& path,
+Result<Migration> parse_translated_migration(std::filesystem::path path,
                                              std::string_view translated,
                                              std::string_view original);
 

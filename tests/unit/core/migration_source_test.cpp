@@ -128,6 +128,42 @@ TEST(SortedEntries, SortsByTheBytesOfTheFileName) {
                                                "b.sql"}));
 }
 
+TEST(SortedEntries, TypesFollowSymlinksAsDirectoryEntriesDo) {
+    testing::TempDir dir;
+    const auto file = dir.write("f.sql", "x");
+    fs::create_directory(dir / "sub");
+    fs::create_symlink(file, dir / "link_to_file");
+    fs::create_symlink(dir / "sub", dir / "link_to_dir");
+    fs::create_symlink(dir / "gone", dir / "broken");
+    const auto entries = sorted_entries(dir.path());
+    ASSERT_TRUE(entries.has_value()) << entries.error().message;
+    std::vector<std::string> seen;
+    for (const auto& entry : *entries) {
+        std::error_code directory_error;
+        std::error_code file_error;
+        const bool directory = entry.is_directory(directory_error);
+        const bool regular = entry.is_regular_file(file_error);
+        const fs::directory_entry reference(entry.path());
+        std::error_code ignored;
+        EXPECT_EQ(directory, reference.is_directory(ignored)) << entry.path();
+        EXPECT_EQ(regular, reference.is_regular_file(ignored)) << entry.path();
+        EXPECT_EQ(entry.file_name(), entry.path().filename().string());
+        seen.push_back(std::string(entry.file_name()) + (directory ? " dir" : "") +
+                       (regular ? " file" : "") + (file_error ? " error" : ""));
+    }
+    EXPECT_EQ(seen, (std::vector<std::string>{"broken error", "f.sql file", "link_to_dir dir",
+                                              "link_to_file file", "sub dir"}));
+}
+
+TEST(SortedEntries, MissingDirectoryNamesItAndTheReason) {
+    testing::TempDir dir;
+    const auto entries = sorted_entries(dir / "nope");
+    ASSERT_FALSE(entries.has_value());
+    EXPECT_EQ(entries.error().code, ErrorCode::invalid_input);
+    EXPECT_EQ(entries.error().message, "cannot list migrations directory " +
+                                           (dir / "nope").string() + ": No such file or directory");
+}
+
 TEST(ReadWholeFile, ReadsAFileLargerThanOneBufferByteForByte) {
     testing::TempDir dir;
     std::string contents;
