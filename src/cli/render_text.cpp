@@ -37,6 +37,14 @@ ColumnWidths status_column_widths(const Plan& plan) {
     return widths;
 }
 
+constexpr std::size_t k_flush_bytes = 64 * 1024;
+
+// Prints what `out` holds and empties it.
+void flush(fmt::memory_buffer& out) {
+    fmt::print("{}", fmt::string_view(out.data(), out.size()));
+    out.clear();
+}
+
 // `text` left-aligned in `width` columns, exactly as fmt's "{:<{}}" pads it. fmt counts the
 // columns of every string character by character; an ASCII string (one column per byte, the
 // usual case) is padded here directly, which for a ten-thousand-row table was most of its cost.
@@ -82,7 +90,8 @@ void append_status_row(fmt::memory_buffer& out, const PlanEntry& entry, const Co
 }  // namespace
 
 void print_status_text(const StatusReport& report) {
-    // The whole table goes out in one write.
+    // Written out in pieces of about k_flush_bytes: one write per row was slow, and one buffer
+    // for a whole table of ten thousand rows is fresh memory the kernel has to fault in.
     fmt::memory_buffer out;
     const auto to = std::back_inserter(out);
     if (report.state.exists) {
@@ -98,6 +107,9 @@ void print_status_text(const StatusReport& report) {
                    widths.name, "STATUS", widths.status, "APPLIED AT", "DURATION");
     for (const auto& entry : report.plan.entries) {
         append_status_row(out, entry, widths);
+        if (out.size() >= k_flush_bytes) {
+            flush(out);
+        }
     }
     if (report.plan.entries.empty()) {
         fmt::format_to(to, "(no migrations)\n");
@@ -107,7 +119,7 @@ void print_status_text(const StatusReport& report) {
                    std::ranges::count_if(report.plan.entries,
                                          [](const PlanEntry& e) { return e.applied.has_value(); }),
                    pending, report.plan.has_problems() ? ", needs attention (see STATUS)" : "");
-    fmt::print("{}", fmt::string_view(out.data(), out.size()));
+    flush(out);
 }
 
 namespace {

@@ -295,6 +295,7 @@ Result<std::vector<Migration>> load_single_files(const std::filesystem::path& di
     }
     std::vector<std::string> problems;
     std::vector<Candidate> candidates;
+    candidates.reserve(entries->size());
     for (std::size_t index = 0; index < entries->size(); ++index) {
         classify_entry(*entries, index, candidates, problems);
     }

@@ -1,6 +1,8 @@
 // `belay db status` and `belay db version`: read-only views that create nothing.
 #include <sqlite3.h>
 
+#include <fmt/format.h>
+
 #include "e2e/harness.hpp"
 
 namespace belay::testing {
@@ -200,6 +202,26 @@ TEST_F(StatusTest, TextTableLayoutIsExact) {
     EXPECT_EQ(result.out.substr(0, table), "Database: " + db().string() + " (" +
                                                std::to_string(fs::file_size(db()) / 1024) +
                                                ".0 KiB)\n");
+    EXPECT_EQ(result.out.substr(table), expected);
+}
+
+// A table far longer than one write's worth comes out whole and in order.
+TEST_F(StatusTest, LongTableIsPrintedWholeAndInOrder) {
+    constexpr int k_count = 1500;  // about 90 KB of table
+    for (int i = 1; i <= k_count; ++i) {
+        write_migration(fmt::format("{:05}_table_number_{}.sql", i, i),
+                        up_only(fmt::format("CREATE TABLE t{} (x);", i)));
+    }
+    const auto result = belay("status");
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    std::string expected = "VERSION  NAME               STATUS    APPLIED AT            DURATION\n";
+    for (int i = 1; i <= k_count; ++i) {
+        expected += fmt::format("{:05}    {:<17}  pending   -                     -\n", i,
+                                fmt::format("table_number_{}", i));
+    }
+    expected += fmt::format("\n0 applied, {} pending\n", k_count);
+    const auto table = result.out.find("VERSION");
+    ASSERT_NE(table, std::string::npos) << result.out;
     EXPECT_EQ(result.out.substr(table), expected);
 }
 
