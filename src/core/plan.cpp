@@ -118,7 +118,11 @@ class EntryTable {
     // The pointer is good until the next call.
     template <typename Make>
     std::pair<PlanEntry*, bool> find_or_add(EntryKey key, Make make) {
-        const auto [it, inserted] = m_index.try_emplace(std::move(key), m_entries.size());
+        // Hinted at the end: files and history rows mostly come in ascending order, and a key
+        // above all others then goes in without a search.
+        const std::size_t known = m_index.size();
+        const auto it = m_index.try_emplace(m_index.end(), std::move(key), m_entries.size());
+        const bool inserted = m_index.size() != known;
         if (inserted) {
             m_entries.push_back(make());
         }
