@@ -220,25 +220,34 @@ bool sets_foreign_keys_pragma(std::string_view statement) {
     return pragma && pragma->name == "FOREIGN_KEYS" && pragma->has_argument;
 }
 
+std::optional<std::string> transactional_statement_problem(const Migration& m,
+                                                           std::string_view section,
+                                                           std::string_view statement, int line) {
+    const auto blocker = transaction_blocker(statement);
+    if (!blocker) {
+        return std::nullopt;
+    }
+    const bool control = contains(k_transaction_control, *blocker);
+    return fmt::format(
+        "{}:{}: {} cannot run inside the transaction belay runs the {} section in; {}{} to run "
+        "it without one",
+        m.file_of(section == "Down"     ? m.down
+                  : section == "Verify" ? m.verify
+                                        : m.up)
+            .string(),
+        line, *blocker, section,
+        control ? "remove it (belay begins and commits the transaction itself), or " : "",
+        no_transaction_hint(m.layout));
+}
+
 Result<void> check_transactional_statements(const Migration& m, std::string_view section,
                                             std::span<const SqlStatement> statements) {
     std::vector<std::string> problems;
     for (const SqlStatement& statement : statements) {
-        const auto blocker = transaction_blocker(statement.text);
-        if (!blocker) {
-            continue;
+        if (auto problem =
+                transactional_statement_problem(m, section, statement.text, statement.line)) {
+            problems.push_back(std::move(*problem));
         }
-        const bool control = contains(k_transaction_control, *blocker);
-        problems.push_back(fmt::format(
-            "{}:{}: {} cannot run inside the transaction belay runs the {} section in; {}{} to "
-            "run it without one",
-            m.file_of(section == "Down"     ? m.down
-                      : section == "Verify" ? m.verify
-                                            : m.up)
-                .string(),
-            statement.line, *blocker, section,
-            control ? "remove it (belay begins and commits the transaction itself), or " : "",
-            no_transaction_hint(m.layout)));
     }
     if (!problems.empty()) {
         return fail(ErrorCode::invalid_input, "{}", fmt::join(problems, "\n"));

@@ -122,8 +122,7 @@ constexpr bool may_be_special(char c) {
 
 }  // namespace
 
-std::vector<SqlStatement> split_statements(const SqlSection& section) {
-    std::vector<SqlStatement> statements;
+void for_each_statement(const SqlSection& section, StatementSink& sink) {
     const std::string_view sql = section.sql;
     // Statements come in order, so their lines are counted on from the previous one's instead
     // of from the start of the section each time.
@@ -135,7 +134,7 @@ std::vector<SqlStatement> split_statements(const SqlSection& section) {
         if (token != std::string_view::npos && text.substr(token) != ";") {
             line += count_lines_before(sql.substr(counted_to), start + token - counted_to);
             counted_to = start + token;
-            statements.push_back(SqlStatement{std::string(text.substr(token)), line});
+            sink.statement(text.substr(token), line);
         }
     };
     std::size_t start = 0;
@@ -173,7 +172,19 @@ std::vector<SqlStatement> split_statements(const SqlSection& section) {
         ++i;
     }
     add(start, sql.size());
-    return statements;
+}
+
+std::vector<SqlStatement> split_statements(const SqlSection& section) {
+    class Collect final : public StatementSink {
+      public:
+        void statement(std::string_view text, int line) override {
+            statements.push_back(SqlStatement{std::string(text), line});
+        }
+        std::vector<SqlStatement> statements;
+    };
+    Collect collect;
+    for_each_statement(section, collect);
+    return std::move(collect.statements);
 }
 
 }  // namespace belay::sqlite

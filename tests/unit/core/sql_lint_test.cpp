@@ -112,6 +112,22 @@ TEST(CheckTransactionalStatements, JudgesTheFirstWordHoweverItIsWrittenOrPrecede
     EXPECT_EQ(std::ranges::count(message, '\n'), 2) << message;
 }
 
+TEST(TransactionalStatementProblem, IsTheLineTheWholeCheckReportsForThatStatement) {
+    const Migration m = migration_at("m/0007_lint.sql");
+    EXPECT_FALSE(transactional_statement_problem(m, "Up", "CREATE TABLE t (x);", 3));
+    EXPECT_FALSE(transactional_statement_problem(m, "Up", "PRAGMA journal_mode;", 3));
+    const auto problem = transactional_statement_problem(m, "Verify", "commit;", 12);
+    ASSERT_TRUE(problem.has_value());
+    const auto whole = check_transactional_statements(m, "Verify", statements({"commit;"}));
+    ASSERT_FALSE(whole.has_value());
+    EXPECT_EQ(*problem, "m/0007_lint.sql:12:" + whole.error().message.substr(
+                                                    std::string("m/0007_lint.sql:10:").size()));
+    EXPECT_EQ(*problem,
+              "m/0007_lint.sql:12: COMMIT cannot run inside the transaction belay runs the Verify "
+              "section in; remove it (belay begins and commits the transaction itself), or put "
+              "'-- +migrate NoTransaction' in the file to run it without one");
+}
+
 TEST(CheckTransactionalStatements, AcceptsOrdinaryDdlAndTriggers) {
     const auto sql = statements({
         "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);",

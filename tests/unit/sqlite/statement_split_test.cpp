@@ -138,6 +138,33 @@ TEST(SplitStatements, TriggersAreKeptWholeHoweverTheyAreIntroduced) {
     EXPECT_EQ(lines(statements), (std::vector<int>{1, 2, 4, 5, 5, 5, 5, 6, 7, 8, 8}));
 }
 
+TEST(ForEachStatement, HandsOverWhatSplitStatementsReturnsAsViewsIntoTheSection) {
+    class Record final : public StatementSink {
+      public:
+        explicit Record(const std::string& sql) : m_sql(sql) {}
+        void statement(std::string_view text, int line) override {
+            EXPECT_GE(text.data(), m_sql.data());
+            EXPECT_LE(text.data() + text.size(), m_sql.data() + m_sql.size());
+            seen.push_back({std::string(text), line});
+        }
+        std::vector<SqlStatement> seen;
+
+      private:
+        const std::string& m_sql;
+    };
+    for (const std::string sql :
+         {"CREATE TABLE a (x);\nCREATE TABLE b (y);\n", "  -- only a comment\n",
+          "CREATE TRIGGER t AFTER INSERT ON a BEGIN\n  SELECT 1;\nEND;\nSELECT 2",
+          "SELECT ';'; /* ; */ SELECT \"a;b\";\n\n\nSELECT 3;"}) {
+        const SqlSection s = section(sql, 7);
+        Record record(s.sql);
+        for_each_statement(s, record);
+        const auto split = split_statements(s);
+        EXPECT_EQ(texts(record.seen), texts(split)) << sql;
+        EXPECT_EQ(lines(record.seen), lines(split)) << sql;
+    }
+}
+
 TEST(SplitStatements, TrailingCommentAfterTheLastStatementGivesNothingMore) {
     const auto statements = split_statements(section("SELECT 1;\n-- done; bye\n/* end */\n"));
     EXPECT_EQ(texts(statements), std::vector<std::string>{"SELECT 1;"});
