@@ -150,9 +150,8 @@ class EntryTable {
     std::vector<PlanEntry> m_entries;
 };
 
-}  // namespace
-
-Plan build_plan(std::span<const Migration> migrations, const History& history) {
+// Every version the files or the history know, each with its status before ordering.
+EntryTable collect_entries(std::span<const Migration> migrations, const History& history) {
     EntryTable entries(history.applied.size() + migrations.size() + history.dirty.size());
     for (const auto& row : history.applied) {
         entries.find_or_add(key_for(row.version), [&] {
@@ -187,9 +186,14 @@ Plan build_plan(std::span<const Migration> migrations, const History& history) {
                 [&] { return make_entry(mark.version, mark.name, MigrationStatus::dirty); })
             .first->status = MigrationStatus::dirty;
     }
+    return entries;
+}
 
+}  // namespace
+
+Plan build_plan(std::span<const Migration> migrations, const History& history) {
     Plan plan;
-    plan.entries = entries.take_sorted();
+    plan.entries = collect_entries(migrations, history).take_sorted();
     std::optional<Version> newest_applied;
     for (const auto& entry : plan.entries) {
         // A history row whose version is not digits (edited by hand) is reported as missing
