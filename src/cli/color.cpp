@@ -18,26 +18,25 @@ bool colors_enabled(std::FILE* stream) {
     return ::isatty(::fileno(stream)) != 0;
 }
 
+std::string_view escape_of(Color color) {
+    switch (color) {
+        case Color::green:
+            return "\x1b[32m";
+        case Color::yellow:
+            return "\x1b[33m";
+        case Color::red:
+            return "\x1b[31m";
+        case Color::cyan:
+            return "\x1b[36m";
+    }
+    return "";
+}
+
 std::string paint(std::string_view text, Color color, bool enabled) {
     if (!enabled) {
         return std::string(text);
     }
-    const char* code = "";
-    switch (color) {
-        case Color::green:
-            code = "\x1b[32m";
-            break;
-        case Color::yellow:
-            code = "\x1b[33m";
-            break;
-        case Color::red:
-            code = "\x1b[31m";
-            break;
-        case Color::cyan:
-            code = "\x1b[36m";
-            break;
-    }
-    return std::string(code) + std::string(text) + "\x1b[0m";
+    return std::string(escape_of(color)) + std::string(text) + std::string(k_color_reset);
 }
 
 }  // namespace belay::cli

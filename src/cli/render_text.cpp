@@ -51,54 +51,115 @@ std::string padded(std::string_view text, std::size_t width, Color color, bool c
     return paint(fmt::format("{:<{}}", text, width), color, colors);
 }
 
+struct ColumnWidths {
+    std::size_t version = 7;
+    std::size_t name = 4;
+    std::size_t status = 8;
+};
+
+ColumnWidths status_column_widths(const Plan& plan) {
+    ColumnWidths widths;
+    for (const auto& entry : plan.entries) {
+        widths.version = std::max(widths.version, entry.version.text().size());
+        widths.name = std::max(widths.name, entry.name.size());
+        if (entry.out_of_order) {
+            widths.status = std::max(widths.status, to_string(entry.status).size() + 15);
+        }
+    }
+    return widths;
+}
+
+constexpr std::size_t k_flush_bytes = 64 * 1024;
+
+// Prints what `out` holds and empties it.
+void flush(fmt::memory_buffer& out) {
+    fmt::print("{}", fmt::string_view(out.data(), out.size()));
+    out.clear();
+}
+
+// `text` left-aligned in `width` columns, exactly as fmt's "{:<{}}" pads it. fmt counts the
+// columns of every string character by character; an ASCII string (one column per byte, the
+// usual case) is padded here directly, which for a ten-thousand-row table was most of its cost.
+void append_padded(fmt::memory_buffer& out, std::string_view text, std::size_t width) {
+    if (!std::ranges::all_of(text, [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+        fmt::format_to(std::back_inserter(out), "{:<{}}", text, width);
+        return;
+    }
+    out.append(text);
+    for (std::size_t column = text.size(); column < width; ++column) {
+        out.push_back(' ');
+    }
+}
+
+// One row of the table, and the first line of its last failure.
+void append_status_row(fmt::memory_buffer& out, const PlanEntry& entry, const ColumnWidths& w,
+                       bool colors) {
+    append_padded(out, entry.applied ? entry.applied->version : entry.version.text(), w.version);
+    out.append(std::string_view("  "));
+    append_padded(out, entry.name, w.name);
+    out.append(std::string_view("  "));
+    std::string status(to_string(entry.status));
+    if (entry.out_of_order) {
+        status += " (out of order)";
+    }
+    if (colors) {
+        out.append(escape_of(color_of(entry.status)));
+    }
+    append_padded(out, status, w.status);
+    if (colors) {
+        out.append(k_color_reset);
+    }
+    out.append(std::string_view("  "));
+    append_padded(out, entry.applied ? std::string_view(entry.applied->applied_at) : "-", 20);
+    out.append(std::string_view("  "));
+    if (entry.applied) {
+        out.append(std::string_view(fmt::format_int(entry.applied->execution_ms).str()));
+        out.append(std::string_view(" ms\n"));
+    } else {
+        out.append(std::string_view("-\n"));
+    }
+    if (entry.last_failure) {
+        // The first line: the file, line and SQLite's error. `--json` has all of it.
+        const std::string_view error = entry.last_failure->error;
+        fmt::format_to(std::back_inserter(out), "{:>{}}  last attempt {} failed: {}\n", "",
+                       w.version, entry.last_failure->failed_at, error.substr(0, error.find('\n')));
+    }
+}
+
 }  // namespace
 
 void print_status_text(const StatusReport& report) {
     const bool colors = colors_enabled(stdout);
+    // Written out in pieces of about k_flush_bytes: one write per row was slow, and one buffer
+    // for a whole table of ten thousand rows is fresh memory the kernel has to fault in.
+    fmt::memory_buffer out;
+    const auto to = std::back_inserter(out);
     if (report.state.exists) {
-        fmt::print("Database: {} ({})\n", report.database, human_size(report.state.size_bytes));
+        fmt::format_to(to, "Database: {} ({})\n", report.database,
+                       human_size(report.state.size_bytes));
     } else {
-        fmt::print("Database: {} (does not exist yet; belay db migrate creates it)\n",
-                   report.database);
+        fmt::format_to(to, "Database: {} (does not exist yet; belay db migrate creates it)\n",
+                       report.database);
     }
-    fmt::print("Version:  {}\n\n", report.plan.current_version);
-    std::size_t version_width = 7;
-    std::size_t name_width = 4;
-    std::size_t status_width = 8;
+    fmt::format_to(to, "Version:  {}\n\n", report.plan.current_version);
+    const ColumnWidths widths = status_column_widths(report.plan);
+    fmt::format_to(to, "{:<{}}  {:<{}}  {:<{}}  {:<20}  {}\n", "VERSION", widths.version, "NAME",
+                   widths.name, "STATUS", widths.status, "APPLIED AT", "DURATION");
     for (const auto& entry : report.plan.entries) {
-        version_width = std::max(version_width, entry.version.text().size());
-        name_width = std::max(name_width, entry.name.size());
-        if (entry.out_of_order) {
-            status_width = std::max(status_width, to_string(entry.status).size() + 15);
-        }
-    }
-    fmt::print("{:<{}}  {:<{}}  {:<{}}  {:<20}  {}\n", "VERSION", version_width, "NAME", name_width,
-               "STATUS", status_width, "APPLIED AT", "DURATION");
-    for (const auto& entry : report.plan.entries) {
-        const auto version = entry.applied ? entry.applied->version : entry.version.text();
-        std::string status(to_string(entry.status));
-        if (entry.out_of_order) {
-            status += " (out of order)";
-        }
-        fmt::print("{:<{}}  {:<{}}  {}  {:<20}  {}\n", version, version_width, entry.name,
-                   name_width, padded(status, status_width, color_of(entry.status), colors),
-                   entry.applied ? entry.applied->applied_at : "-",
-                   entry.applied ? fmt::format("{} ms", entry.applied->execution_ms) : "-");
-        if (entry.last_failure) {
-            // The first line: the file, line and SQLite's error. `--json` has all of it.
-            const auto& error = entry.last_failure->error;
-            fmt::print("{:>{}}  last attempt {} failed: {}\n", "", version_width,
-                       entry.last_failure->failed_at, error.substr(0, error.find('\n')));
+        append_status_row(out, entry, widths, colors);
+        if (out.size() >= k_flush_bytes) {
+            flush(out);
         }
     }
     if (report.plan.entries.empty()) {
-        fmt::print("(no migrations)\n");
+        fmt::format_to(to, "(no migrations)\n");
     }
     const auto pending = report.plan.pending().size();
-    fmt::print("\n{} applied, {} pending{}\n",
-               std::ranges::count_if(report.plan.entries,
-                                     [](const PlanEntry& e) { return e.applied.has_value(); }),
-               pending, report.plan.has_problems() ? ", needs attention (see STATUS)" : "");
+    fmt::format_to(to, "\n{} applied, {} pending{}\n",
+                   std::ranges::count_if(report.plan.entries,
+                                         [](const PlanEntry& e) { return e.applied.has_value(); }),
+                   pending, report.plan.has_problems() ? ", needs attention (see STATUS)" : "");
+    flush(out);
 }
 
 namespace {

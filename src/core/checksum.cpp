@@ -61,11 +61,11 @@ std::string Sha256::finish_hex() {
     unsigned int length = 0;
     require(EVP_DigestFinal_ex(m_context.get(), digest, &length), "EVP_DigestFinal_ex");
     static constexpr char k_hex_digits[] = "0123456789abcdef";
-    std::string hex;
-    hex.reserve(std::size_t{length} * 2);
-    for (unsigned int i = 0; i < length; ++i) {
-        hex.push_back(k_hex_digits[digest[i] >> 4]);
-        hex.push_back(k_hex_digits[digest[i] & 0x0f]);
+    // Written in place: a push_back per digit was a tenth of hashing a small migration file.
+    std::string hex(std::size_t{length} * 2, '0');
+    for (std::size_t i = 0; i < length; ++i) {
+        hex[2 * i] = k_hex_digits[digest[i] >> 4];
+        hex[2 * i + 1] = k_hex_digits[digest[i] & 0x0f];
     }
     return hex;
 }

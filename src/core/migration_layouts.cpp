@@ -39,19 +39,29 @@ std::string_view trimmed(std::string_view text) {
     return text;
 }
 
-// The words after "--" on a comment line that starts with `marker` (compared in lower case),
-// or std::nullopt for any other line: "-- +goose NO TRANSACTION" -> "no transaction".
-std::optional<std::string> directive_after(std::string_view line, std::string_view marker) {
+// The text after "--" on a comment line (trimmed) when it starts with `marker` (lower case),
+// compared without case; std::nullopt for any other line. Allocates nothing: it is asked of
+// every comment line of every file.
+std::optional<std::string_view> text_of_directive(std::string_view line, std::string_view marker) {
     auto text = trimmed(line);
     if (!text.starts_with("--")) {
         return std::nullopt;
     }
     text = trimmed(text.substr(2));
-    const auto folded = to_lower_ascii(text);
-    if (!folded.starts_with(marker)) {
+    if (!starts_with_ascii_nocase(text, marker)) {
         return std::nullopt;
     }
-    return std::string(trimmed(std::string_view(folded).substr(marker.size())));
+    return text;
+}
+
+// The words after `marker` on a directive line, in lower case, or std::nullopt for any other
+// line: "-- +goose NO TRANSACTION" -> "no transaction".
+std::optional<std::string> directive_after(std::string_view line, std::string_view marker) {
+    const auto text = text_of_directive(line, marker);
+    if (!text) {
+        return std::nullopt;
+    }
+    return to_lower_ascii(trimmed(text->substr(marker.size())));
 }
 
 std::string goose_to_sql_migrate(const std::string& command) {
@@ -84,13 +94,13 @@ Layout layout_of_single_file(std::string_view contents) {
     while (start <= contents.size()) {
         const auto end = std::min(contents.find('\n', start), contents.size());
         const auto line = contents.substr(start, end - start);
-        if (directive_after(line, "+goose")) {
+        if (text_of_directive(line, "+goose")) {
             return Layout::goose;
         }
-        if (directive_after(line, "migrate:")) {
+        if (text_of_directive(line, "migrate:")) {
             return Layout::dbmate;
         }
-        if (directive_after(line, "+migrate")) {
+        if (text_of_directive(line, "+migrate")) {
             return Layout::sql_migrate;
         }
         start = end + 1;
@@ -141,13 +151,15 @@ std::optional<Layout> parse_layout(std::string_view name) {
 std::string translate_directives(std::string_view contents, Layout layout) {
     const std::string_view marker = layout == Layout::goose ? "+goose" : "migrate:";
     std::string result;
+    result.reserve(contents.size() + 64);  // the translation is about as long as the file
     std::size_t start = 0;
     while (start <= contents.size()) {
         const auto end = std::min(contents.find('\n', start), contents.size());
         const auto line = contents.substr(start, end - start);
         if (auto command = directive_after(line, marker)) {
-            result += "-- +migrate " + (layout == Layout::goose ? goose_to_sql_migrate(*command)
-                                                                : dbmate_to_sql_migrate(*command));
+            result += "-- +migrate ";
+            result += layout == Layout::goose ? goose_to_sql_migrate(*command)
+                                              : dbmate_to_sql_migrate(*command);
             if (line.ends_with('\r')) {
                 result += '\r';
             }
@@ -169,14 +181,15 @@ Result<Layout> detect_layout(const fs::path& directory, ReadCache* cache) {
         return std::unexpected(entries.error());
     }
     std::map<Layout, fs::path> found;  // each layout seen, with its first file
-    for (const auto& entry : *entries) {
-        const auto name = entry.path().filename().string();
+    for (std::size_t index = 0; index < entries->size(); ++index) {
+        const ListedEntry& entry = (*entries)[index];
+        const std::string_view name = entry.file_name();
         std::error_code ec;
         if (is_ignored_file_name(name)) {
             continue;
         }
         if (entry.is_directory(ec)) {
-            if (is_diesel_folder_name(name)) {
+            if (is_diesel_folder_name(std::string(name))) {
                 found.try_emplace(Layout::diesel, entry.path());
             }
             continue;
@@ -192,7 +205,7 @@ Result<Layout> detect_layout(const fs::path& directory, ReadCache* cache) {
         if (contents) {
             found.try_emplace(layout_of_single_file(*contents), entry.path());
             if (cache != nullptr) {
-                cache->keep(entry.path(), std::move(*contents));
+                cache->keep(index, std::move(*contents));
             }
         }
     }

@@ -8,6 +8,7 @@
 
 #include "core/ascii.hpp"
 #include "core/checksum.hpp"
+#include "core/migration_files.hpp"
 #include "core/sql_lint.hpp"
 
 namespace belay {
@@ -73,10 +74,15 @@ std::optional<Directive> directive_on(std::string_view line) {
     if (line.substr(pos, 2) != "--") {
         return std::nullopt;
     }
-    const auto words = split_words(line.substr(pos + 2));
-    if (words.empty() || !istarts_with(words.front(), "+migrate")) {
+    // Most comment lines are no directive: tell that before splitting the line into words.
+    std::size_t first_word = pos + 2;
+    while (first_word < line.size() && is_blank(line[first_word])) {
+        ++first_word;
+    }
+    if (!istarts_with(line.substr(first_word), "+migrate")) {
         return std::nullopt;
     }
+    const auto words = split_words(line.substr(pos + 2));
     Directive directive;
     directive.text = line.substr(pos);
     while (!directive.text.empty() && is_blank(directive.text.back())) {
@@ -132,9 +138,7 @@ std::optional<SectionKind> section_kind(std::string_view keyword) {
 // What the text of a file says, apart from version, name and checksum.
 struct ParsedText {
     std::array<SqlSection, 3> sections;  // indexed by SectionKind
-    const SqlSection& section(SectionKind kind) const {
-        return sections[static_cast<std::size_t>(kind)];
-    }
+    SqlSection& section(SectionKind kind) { return sections[static_cast<std::size_t>(kind)]; }
     bool up_no_transaction = false;
     bool down_no_transaction = false;
     std::optional<std::chrono::milliseconds> timeout;
@@ -143,7 +147,8 @@ struct ParsedText {
 // Walks a file line by line, filling the sections and collecting every problem on the way.
 class Parser {
   public:
-    explicit Parser(const std::filesystem::path& path) : m_file(path.string()) {}
+    // `path` names the file in messages; it must outlive the parser.
+    explicit Parser(const std::filesystem::path& path) : m_path(path) {}
 
     void parse(std::string_view text);
     void problem(int line, std::string message) {
@@ -151,19 +156,22 @@ class Parser {
     }
     // The problems found, one per line in line order, or std::nullopt when there are none.
     std::optional<Error> error();
-    const ParsedText& result() const { return m_result; }
+    // What parse() found, handed over (the sections' text is not copied); call once.
+    ParsedText take_result() { return std::move(m_result); }
 
   private:
     void handle_directive(int line, const Directive& directive);
     void open_section(int line, SectionKind kind, const Directive& directive);
-    void close_section(std::string_view where);
+    // Reports a StatementBegin still open at the section marker on `marker_line`, or at the end
+    // of the file when it is 0.
+    void close_section(int marker_line);
     void set_timeout(int line, const Directive& directive);
     void statement_begin(int line);
     void statement_end(int line);
     void check_preamble();
     bool no_options(int line, const Directive& directive);
 
-    std::string m_file;
+    const std::filesystem::path& m_path;
     ParsedText m_result;
     std::vector<std::pair<int, std::string>> m_problems;  // (line, message); line 0: whole file
     std::string m_preamble;           // text before the first marker, directives blanked
@@ -204,7 +212,7 @@ void Parser::parse(std::string_view text) {
             sink.append(line).push_back('\n');
         }
     }
-    close_section("the end of the file");
+    close_section(0);
 }
 
 void Parser::handle_directive(int line, const Directive& directive) {
@@ -242,7 +250,7 @@ bool Parser::no_options(int line, const Directive& directive) {
 
 void Parser::open_section(int line, SectionKind kind, const Directive& directive) {
     const auto index = static_cast<std::size_t>(kind);
-    close_section(fmt::format("the section marker on line {}", line));
+    close_section(line);
     if (m_current == nullptr) {
         check_preamble();
     }
@@ -269,8 +277,11 @@ void Parser::open_section(int line, SectionKind kind, const Directive& directive
     *m_current = SqlSection{.present = true, .sql = {}, .first_line = line + 1, .file = {}};
 }
 
-void Parser::close_section(std::string_view where) {
+void Parser::close_section(int marker_line) {
     if (m_open_statement_begin != 0) {
+        const std::string where = marker_line == 0
+                                      ? std::string("the end of the file")
+                                      : fmt::format("the section marker on line {}", marker_line);
         problem(m_open_statement_begin,
                 fmt::format("'-- +migrate StatementBegin' has no matching '-- +migrate "
                             "StatementEnd' before {}; add one",
@@ -340,10 +351,11 @@ std::optional<Error> Parser::error() {
         return std::nullopt;
     }
     std::ranges::stable_sort(m_problems, {}, &std::pair<int, std::string>::first);
+    const std::string file = m_path.string();
     std::vector<std::string> lines;
     for (const auto& [line, message] : m_problems) {
-        lines.push_back(line == 0 ? fmt::format("{}: {}", m_file, message)
-                                  : fmt::format("{}:{}: {}", m_file, line, message));
+        lines.push_back(line == 0 ? fmt::format("{}: {}", file, message)
+                                  : fmt::format("{}:{}: {}", file, line, message));
     }
     return Error{ErrorCode::invalid_input, fmt::format("{}", fmt::join(lines, "\n"))};
 }
@@ -367,35 +379,41 @@ std::optional<std::pair<Version, std::string>> parse_migration_file_name(
     return std::pair{std::move(*version), std::string(stem.substr(underscore + 1))};
 }
 
-Result<Migration> parse_migration(const std::filesystem::path& path, std::string_view contents) {
+Result<Migration> parse_translated_migration(std::filesystem::path path,
+                                             std::string_view translated,
+                                             std::string_view original) {
     Parser parser(path);
-    const auto file_name = parse_migration_file_name(path.filename().string());
+    auto file_name = parse_migration_file_name(file_name_of(path));
     if (!file_name) {
         parser.problem(0,
                        "the file name does not look like <version>_<name>.sql (e.g. "
                        "0001_create_users.sql); rename it");
     }
-    if (const int nul_line = line_of_first_nul(contents); nul_line != 0) {
+    if (const int nul_line = line_of_first_nul(translated); nul_line != 0) {
         parser.problem(nul_line, std::string(k_nul_byte_problem));
     }
-    parser.parse(contents);
+    parser.parse(translated);
     if (auto error = parser.error()) {
         return std::unexpected(std::move(*error));
     }
-    const ParsedText& parsed = parser.result();
+    ParsedText parsed = parser.take_result();
     return Migration{
-        .version = file_name->first,
-        .name = file_name->second,
-        .path = path,
-        .up = parsed.section(SectionKind::up),
-        .down = parsed.section(SectionKind::down),
-        .verify = parsed.section(SectionKind::verify),
+        .version = std::move(file_name->first),
+        .name = std::move(file_name->second),
+        .path = std::move(path),
+        .up = std::move(parsed.section(SectionKind::up)),
+        .down = std::move(parsed.section(SectionKind::down)),
+        .verify = std::move(parsed.section(SectionKind::verify)),
         .up_no_transaction = parsed.up_no_transaction,
         .down_no_transaction = parsed.down_no_transaction,
         .timeout = parsed.timeout,
-        .checksum = migration_checksum(contents),
+        .checksum = migration_checksum(original),
         .layout = Layout::sql_migrate,
     };
+}
+
+Result<Migration> parse_migration(std::filesystem::path path, std::string_view contents) {
+    return parse_translated_migration(std::move(path), contents, contents);
 }
 
 Result<void> check_no_nul_byte(const std::filesystem::path& path, std::string_view contents) {

@@ -46,7 +46,14 @@ std::optional<std::pair<Version, std::string>> parse_migration_file_name(
 // byte (see check_no_nul_byte). The
 // message lists every problem found, one per line, each as "<path>:<line>: ..." (or "<path>: ..."
 // for problems of the whole file), and says how to fix it.
-Result<Migration> parse_migration(const std::filesystem::path& path, std::string_view contents);
+Result<Migration> parse_migration(std::filesystem::path path, std::string_view contents);
+
+// As parse_migration, for a file whose directives were translated into the ones above (goose's,
+// dbmate's; see translate_directives): parses `translated` and takes the checksum of `original`,
+// the file as written, so that the checksum is computed once and matches the file on disk.
+Result<Migration> parse_translated_migration(std::filesystem::path path,
+                                             std::string_view translated,
+                                             std::string_view original);
 
 // Fails with ErrorCode::invalid_input, as "<path>:<line>: ...", when `contents` holds a NUL byte.
 // SQLite reads SQL only up to a NUL, so whatever follows one would never run (and belay's runner

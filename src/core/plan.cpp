@@ -44,85 +44,164 @@ bool Plan::has_problems() const {
 
 namespace {
 
+// True for the text of a version: one or more ASCII digits (what Version::parse accepts).
+bool is_version_text(std::string_view text) {
+    return !text.empty() && std::ranges::all_of(text, [](char c) { return c >= '0' && c <= '9'; });
+}
+
 // Entries keyed by the numeric value of the version, so "0001" in a file and "1" in the
-// history meet. Keys that are not versions at all sort last, by their text.
+// history meet. Keys that are not versions at all sort last, by their text. A key holds only
+// the digits without leading zeros (or the text): no Version is built to look an entry up.
 struct EntryKey {
-    std::optional<Version> version;
-    std::string text;
+    bool is_version = false;
+    std::string text;  // Version::numeric() for a version, else the text as written
     bool operator<(const EntryKey& other) const {
-        if (version && other.version) {
-            return *version < *other.version;
+        if (is_version != other.is_version) {
+            return is_version;
         }
-        if (version.has_value() != other.version.has_value()) {
-            return version.has_value();
+        if (is_version && text.size() != other.text.size()) {
+            return text.size() < other.text.size();  // as Version compares numbers
         }
         return text < other.text;
     }
 };
 
 EntryKey key_for(std::string_view text) {
-    auto version = Version::parse(text);
-    return EntryKey{version, version ? version->numeric() : std::string(text)};
+    if (!is_version_text(text)) {
+        return EntryKey{false, std::string(text)};
+    }
+    const auto first_nonzero = text.find_first_not_of('0');
+    return EntryKey{true, first_nonzero == std::string_view::npos
+                              ? std::string("0")
+                              : std::string(text.substr(first_nonzero))};
+}
+
+PlanEntry make_entry(Version version, std::string name, MigrationStatus status) {
+    return PlanEntry{std::move(version), std::move(name), status, nullptr,
+                     std::nullopt,       std::nullopt,    false};
 }
 
 PlanEntry make_entry(std::string_view version_text, std::string name, MigrationStatus status) {
     // A history row whose version is not digits (written by hand) still gets an entry.
-    PlanEntry entry{Version::parse(version_text).value_or(*Version::parse("0")),
-                    std::move(name),
-                    status,
-                    nullptr,
-                    std::nullopt,
-                    std::nullopt,
-                    false};
-    return entry;
+    return make_entry(Version::parse(version_text).value_or(*Version::parse("0")), std::move(name),
+                      status);
+}
+
+// Puts entries[order[k]] at position k for every k, in place, following the permutation's
+// cycles: an entry already in its place (all of them, when files and history come in version
+// order) is not moved at all.
+void arrange(std::vector<PlanEntry>& entries, std::vector<std::size_t> order) {
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        if (order[k] == k) {
+            continue;
+        }
+        PlanEntry held = std::move(entries[k]);
+        std::size_t j = k;
+        while (order[j] != k) {
+            const std::size_t next = order[j];
+            entries[j] = std::move(entries[next]);
+            order[j] = j;
+            j = next;
+        }
+        entries[j] = std::move(held);
+        order[j] = j;
+    }
+}
+
+// The plan's entries in the order they are first seen, looked up by key. A map holding the
+// entries themselves, moved into the plan afterwards, kept two copies of every entry alive.
+class EntryTable {
+  public:
+    explicit EntryTable(std::size_t capacity) { m_entries.reserve(capacity); }
+
+    // The entry under `key`, made by `make()` when there is none yet; true when it was made.
+    // The pointer is good until the next call.
+    template <typename Make>
+    std::pair<PlanEntry*, bool> find_or_add(EntryKey key, Make make) {
+        // Hinted at the end: files and history rows mostly come in ascending order, and a key
+        // above all others then goes in without a search.
+        const std::size_t known = m_index.size();
+        const auto it = m_index.try_emplace(m_index.end(), std::move(key), m_entries.size());
+        const bool inserted = m_index.size() != known;
+        if (inserted) {
+            m_entries.push_back(make());
+        }
+        return {&m_entries[it->second], inserted};
+    }
+
+    PlanEntry* find(const EntryKey& key) {
+        const auto it = m_index.find(key);
+        return it == m_index.end() ? nullptr : &m_entries[it->second];
+    }
+
+    // Every entry, ascending by key.
+    std::vector<PlanEntry> take_sorted() {
+        std::vector<std::size_t> order;
+        order.reserve(m_index.size());
+        for (const auto& [key, position] : m_index) {
+            order.push_back(position);
+        }
+        arrange(m_entries, std::move(order));
+        return std::move(m_entries);
+    }
+
+  private:
+    std::map<EntryKey, std::size_t> m_index;  // key -> position in m_entries
+    std::vector<PlanEntry> m_entries;
+};
+
+// Every version the files or the history know, each with its status before ordering.
+EntryTable collect_entries(std::span<const Migration> migrations, const History& history) {
+    EntryTable entries(history.applied.size() + migrations.size() + history.dirty.size());
+    for (const auto& row : history.applied) {
+        entries.find_or_add(key_for(row.version), [&] {
+            auto entry = make_entry(row.version, row.name, MigrationStatus::missing);
+            entry.applied = row;
+            return entry;
+        });
+    }
+    for (const auto& migration : migrations) {
+        auto [entry, inserted] =
+            entries.find_or_add(EntryKey{true, migration.version.numeric()}, [&] {
+                return make_entry(migration.version, migration.name, MigrationStatus::pending);
+            });
+        entry->migration = &migration;
+        if (!inserted) {
+            entry->status = entry->applied->checksum == migration.checksum
+                                ? MigrationStatus::applied
+                                : MigrationStatus::modified;
+        }
+    }
+    for (const auto& failure : history.failures) {
+        auto* entry = entries.find(key_for(failure.version));
+        if (entry != nullptr && entry->status == MigrationStatus::pending) {
+            entry->status = MigrationStatus::failed;
+            entry->last_failure = failure;
+        }
+    }
+    for (const auto& mark : history.dirty) {
+        entries
+            .find_or_add(
+                key_for(mark.version),
+                [&] { return make_entry(mark.version, mark.name, MigrationStatus::dirty); })
+            .first->status = MigrationStatus::dirty;
+    }
+    return entries;
 }
 
 }  // namespace
 
 Plan build_plan(std::span<const Migration> migrations, const History& history) {
-    std::map<EntryKey, PlanEntry> entries;
-    for (const auto& row : history.applied) {
-        auto entry = make_entry(row.version, row.name, MigrationStatus::missing);
-        entry.applied = row;
-        entries.emplace(key_for(row.version), std::move(entry));
-    }
-    for (const auto& migration : migrations) {
-        auto [it, inserted] = entries.try_emplace(
-            key_for(migration.version.text()),
-            make_entry(migration.version.text(), migration.name, MigrationStatus::pending));
-        auto& entry = it->second;
-        entry.migration = &migration;
-        if (inserted) {
-            entry.status = MigrationStatus::pending;
-        } else {
-            entry.status = entry.applied->checksum == migration.checksum
-                               ? MigrationStatus::applied
-                               : MigrationStatus::modified;
-        }
-    }
-    for (const auto& failure : history.failures) {
-        auto it = entries.find(key_for(failure.version));
-        if (it != entries.end() && it->second.status == MigrationStatus::pending) {
-            it->second.status = MigrationStatus::failed;
-            it->second.last_failure = failure;
-        }
-    }
-    for (const auto& mark : history.dirty) {
-        auto [it, inserted] = entries.try_emplace(
-            key_for(mark.version), make_entry(mark.version, mark.name, MigrationStatus::dirty));
-        it->second.status = MigrationStatus::dirty;
-    }
-
     Plan plan;
+    plan.entries = collect_entries(migrations, history).take_sorted();
     std::optional<Version> newest_applied;
-    for (auto& [key, entry] : entries) {
+    for (const auto& entry : plan.entries) {
         // A history row whose version is not digits (edited by hand) is reported as missing
         // but never becomes the current version.
-        if (entry.applied && Version::parse(entry.applied->version)) {
+        if (entry.applied && is_version_text(entry.applied->version)) {
             newest_applied = entry.version;
             plan.current_version = entry.applied->version;
         }
-        plan.entries.push_back(std::move(entry));
     }
     for (auto& entry : plan.entries) {
         const bool waiting =

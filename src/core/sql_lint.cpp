@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "core/ascii.hpp"
+
 namespace belay {
 namespace {
 
@@ -18,14 +20,6 @@ bool is_word_start(char c) {
 
 bool is_word_char(char c) {
     return is_word_start(c) || (c >= '0' && c <= '9') || c == '$';
-}
-
-std::string to_upper_ascii(std::string_view text) {
-    std::string upper(text);
-    std::ranges::transform(upper, upper.begin(), [](char c) {
-        return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
-    });
-    return upper;
 }
 
 enum class TokenKind { word, other, end };
@@ -113,8 +107,41 @@ bool contains(std::span<const std::string_view> haystack, std::string_view needl
 constexpr std::array<std::string_view, 6> k_transaction_control = {
     "BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"};
 
+// Every first word transaction_blocker looks at.
+constexpr std::array<std::string_view, 10> k_blocker_keywords = {
+    "VACUUM", "ATTACH", "DETACH",   "PRAGMA",    "BEGIN",
+    "COMMIT", "END",    "ROLLBACK", "SAVEPOINT", "RELEASE"};
+
+// False when the Tokenizer's first word of `statement` cannot be one of `keywords` (upper
+// case): the statement starts with a bare word that is none of them, or with no word at all.
+// A quoted first name may unquote to one of them, so it gives true, as a match does. Lets the
+// checks pass over an ordinary statement (CREATE, INSERT, ...) without tokenizing it.
+bool may_start_with(std::string_view statement, std::span<const std::string_view> keywords) {
+    const std::size_t start = skip_space_and_comments(statement);
+    if (start >= statement.size()) {
+        return false;
+    }
+    const char c = statement[start];
+    if (c == '"' || c == '`' || c == '[') {
+        return true;
+    }
+    if (!is_word_start(c)) {
+        return false;
+    }
+    std::size_t end = start;
+    while (end < statement.size() && is_word_char(statement[end])) {
+        ++end;
+    }
+    const std::string_view word = statement.substr(start, end - start);
+    return std::ranges::any_of(
+        keywords, [&](std::string_view keyword) { return iequals_ascii(word, keyword); });
+}
+
 // Returns how to name `statement` in an error when it cannot run inside a transaction.
 std::optional<std::string> transaction_blocker(std::string_view statement) {
+    if (!may_start_with(statement, k_blocker_keywords)) {
+        return std::nullopt;
+    }
     const auto words = leading_keywords(statement, 3);
     if (words.empty()) {
         return std::nullopt;
@@ -167,6 +194,10 @@ std::vector<std::string> leading_keywords(std::string_view statement, std::size_
 }
 
 std::optional<PragmaUse> parse_pragma(std::string_view statement) {
+    constexpr std::array<std::string_view, 1> k_pragma = {"PRAGMA"};
+    if (!may_start_with(statement, k_pragma)) {
+        return std::nullopt;
+    }
     Tokenizer tokens(statement);
     if (const Token keyword = tokens.next();
         keyword.kind != TokenKind::word || keyword.text != "PRAGMA") {
@@ -189,25 +220,34 @@ bool sets_foreign_keys_pragma(std::string_view statement) {
     return pragma && pragma->name == "FOREIGN_KEYS" && pragma->has_argument;
 }
 
+std::optional<std::string> transactional_statement_problem(const Migration& m,
+                                                           std::string_view section,
+                                                           std::string_view statement, int line) {
+    const auto blocker = transaction_blocker(statement);
+    if (!blocker) {
+        return std::nullopt;
+    }
+    const bool control = contains(k_transaction_control, *blocker);
+    return fmt::format(
+        "{}:{}: {} cannot run inside the transaction belay runs the {} section in; {}{} to run "
+        "it without one",
+        m.file_of(section == "Down"     ? m.down
+                  : section == "Verify" ? m.verify
+                                        : m.up)
+            .string(),
+        line, *blocker, section,
+        control ? "remove it (belay begins and commits the transaction itself), or " : "",
+        no_transaction_hint(m.layout));
+}
+
 Result<void> check_transactional_statements(const Migration& m, std::string_view section,
                                             std::span<const SqlStatement> statements) {
     std::vector<std::string> problems;
     for (const SqlStatement& statement : statements) {
-        const auto blocker = transaction_blocker(statement.text);
-        if (!blocker) {
-            continue;
+        if (auto problem =
+                transactional_statement_problem(m, section, statement.text, statement.line)) {
+            problems.push_back(std::move(*problem));
         }
-        const bool control = contains(k_transaction_control, *blocker);
-        problems.push_back(fmt::format(
-            "{}:{}: {} cannot run inside the transaction belay runs the {} section in; {}{} to "
-            "run it without one",
-            m.file_of(section == "Down"     ? m.down
-                      : section == "Verify" ? m.verify
-                                            : m.up)
-                .string(),
-            statement.line, *blocker, section,
-            control ? "remove it (belay begins and commits the transaction itself), or " : "",
-            no_transaction_hint(m.layout)));
     }
     if (!problems.empty()) {
         return fail(ErrorCode::invalid_input, "{}", fmt::join(problems, "\n"));

@@ -53,4 +53,10 @@ bool sets_foreign_keys_pragma(std::string_view statement);
 Result<void> check_transactional_statements(const Migration& m, std::string_view section,
                                             std::span<const SqlStatement> statements);
 
+// The line check_transactional_statements reports for one statement of `m`'s `section`
+// ("<file>:<line>: ..."), or std::nullopt when the statement can run inside a transaction.
+std::optional<std::string> transactional_statement_problem(const Migration& m,
+                                                           std::string_view section,
+                                                           std::string_view statement, int line);
+
 }  // namespace belay

@@ -10,25 +10,51 @@ namespace belay {
 
 namespace {
 
-// Lints one section that will run inside a transaction; notes a PRAGMA foreign_keys, which
-// belay makes harmless by managing enforcement itself.
+// Checks each statement of one section that will run inside a transaction as it is split off:
+// a statement that cannot run there is a problem; a PRAGMA foreign_keys, which belay makes
+// harmless by managing enforcement itself, is a note.
+class SectionCheck final : public sqlite::StatementSink {
+  public:
+    SectionCheck(const Migration& migration, std::string_view name, const SqlSection& section,
+                 std::vector<std::string>& notes)
+        : m_migration(migration), m_name(name), m_section(section), m_notes(notes) {}
+
+    void statement(std::string_view text, int line) override {
+        if (sets_foreign_keys_pragma(text)) {
+            m_notes.push_back(fmt::format(
+                "{}:{}: PRAGMA foreign_keys has no effect inside a transaction; belay turns "
+                "enforcement off around each step and checks foreign keys before COMMIT",
+                m_migration.file_of(m_section).string(), line));
+        }
+        if (auto problem = transactional_statement_problem(m_migration, m_name, text, line)) {
+            m_problems.push_back(std::move(*problem));
+        }
+    }
+
+    // The section's problems as one entry, a line each (as check_transactional_statements
+    // words them), or nothing.
+    void report(std::vector<std::string>& problems) const {
+        if (!m_problems.empty()) {
+            problems.push_back(fmt::format("{}", fmt::join(m_problems, "\n")));
+        }
+    }
+
+  private:
+    const Migration& m_migration;
+    std::string_view m_name;
+    const SqlSection& m_section;
+    std::vector<std::string>& m_notes;
+    std::vector<std::string> m_problems;
+};
+
 void check_section(const Migration& migration, std::string_view name, const SqlSection& section,
                    std::vector<std::string>& problems, std::vector<std::string>& notes) {
     if (!section.present) {
         return;
     }
-    const auto statements = sqlite::split_statements(section);
-    for (const auto& statement : statements) {
-        if (sets_foreign_keys_pragma(statement.text)) {
-            notes.push_back(fmt::format(
-                "{}:{}: PRAGMA foreign_keys has no effect inside a transaction; belay turns "
-                "enforcement off around each step and checks foreign keys before COMMIT",
-                migration.file_of(section).string(), statement.line));
-        }
-    }
-    if (auto ok = check_transactional_statements(migration, name, statements); !ok) {
-        problems.push_back(ok.error().message);
-    }
+    SectionCheck check(migration, name, section, notes);
+    sqlite::for_each_statement(section, check);
+    check.report(problems);
 }
 
 }  // namespace

@@ -64,18 +64,77 @@ bool may_follow_end(std::string_view sql, std::size_t token_end) {
            (token_end == 3 || !is_word_char(sql[token_end - 4]));
 }
 
+// The bytes SQLite's tokenizer reads as part of a keyword or identifier (its IdChar).
+bool is_id_char(char c) {
+    return is_word_char(c) || c == '$' || static_cast<unsigned char>(c) >= 0x80;
+}
+
+// False when sqlite3_complete() would call `statement` complete at its first ';' outside literals
+// and comments, so that it need not be asked: its state machine leaves a ';' open only after
+// CREATE [TEMP | TEMPORARY]... TRIGGER, the way into a trigger body, or after an EXPLAIN that
+// any tokens may follow before such a CREATE. It reads the text
+// only up to a NUL, so one anywhere means ask. Errs towards true ('\v' is white space here, a
+// token there).
+bool may_open_trigger(std::string_view statement) {
+    if (statement.find('\0') != std::string_view::npos) {
+        return true;
+    }
+    std::size_t pos = 0;
+    // The next keyword-like token as SQLite's state machine reads it; empty for any other token.
+    const auto next_word = [&] {
+        const std::size_t start = skip_space_and_comments(statement, pos);
+        pos = start;
+        while (pos < statement.size() && is_id_char(statement[pos])) {
+            ++pos;
+        }
+        return statement.substr(start, pos - start);
+    };
+    std::string_view word = next_word();
+    if (iequals_ascii(word, "EXPLAIN")) {
+        return true;  // any tokens may come between EXPLAIN and CREATE: ask
+    }
+    if (!iequals_ascii(word, "CREATE")) {
+        return false;
+    }
+    do {
+        word = next_word();
+    } while (iequals_ascii(word, "TEMP") || iequals_ascii(word, "TEMPORARY"));
+    return iequals_ascii(word, "TRIGGER");
+}
+
+// Whether the ';' at `semicolon` ends the statement that begins at `start`, as sqlite3_complete
+// says. `candidate` is scratch space for the NUL-terminated copy it needs.
+bool completes_statement(std::string_view sql, std::size_t start, std::size_t semicolon,
+                         std::string& candidate) {
+    const std::string_view statement = sql.substr(start, semicolon + 1 - start);
+    if (!may_open_trigger(statement)) {
+        return true;
+    }
+    candidate.assign(statement);
+    return sqlite3_complete(candidate.c_str()) != 0;
+}
+
+// True for the characters that may start a literal, a quoted identifier or a comment, or end a
+// statement: the only ones the scan below has to look at closely.
+constexpr bool may_be_special(char c) {
+    return c == '\'' || c == '"' || c == '`' || c == '[' || c == '-' || c == '/' || c == ';';
+}
+
 }  // namespace
 
-std::vector<SqlStatement> split_statements(const SqlSection& section) {
-    std::vector<SqlStatement> statements;
+void for_each_statement(const SqlSection& section, StatementSink& sink) {
     const std::string_view sql = section.sql;
+    // Statements come in order, so their lines are counted on from the previous one's instead
+    // of from the start of the section each time.
+    std::size_t counted_to = 0;
+    int line = section.first_line;
     auto add = [&](std::size_t start, std::size_t end) {
         const auto text = sql.substr(start, end - start);
         const auto token = first_token_offset(text);
         if (token != std::string_view::npos && text.substr(token) != ";") {
-            statements.push_back(
-                SqlStatement{std::string(text.substr(token)),
-                             section.first_line + count_lines_before(sql, start + token)});
+            line += count_lines_before(sql.substr(counted_to), start + token - counted_to);
+            counted_to = start + token;
+            sink.statement(text.substr(token), line);
         }
     };
     std::size_t start = 0;
@@ -83,6 +142,13 @@ std::vector<SqlStatement> split_statements(const SqlSection& section) {
     std::size_t token_end = 0;    // just past the last token before `i`
     std::string candidate;
     for (std::size_t i = 0; i < sql.size();) {
+        if (!may_be_special(sql[i])) {
+            if (!is_space_char(sql[i])) {
+                token_end = i + 1;
+            }
+            ++i;
+            continue;
+        }
         if (const auto next = skip_quoted_or_comment(sql, i); next != i) {
             const bool comment = sql[i] == '-' || sql[i] == '/';
             token_end = comment ? token_end : next;
@@ -94,8 +160,7 @@ std::vector<SqlStatement> split_statements(const SqlSection& section) {
         // trigger body would take time in the square of the body's length.
         if (sql[i] == ';' && (first_semicolon || may_follow_end(sql, token_end))) {
             first_semicolon = false;
-            candidate.assign(sql.substr(start, i + 1 - start));
-            if (sqlite3_complete(candidate.c_str()) != 0) {
+            if (completes_statement(sql, start, i, candidate)) {
                 add(start, i + 1);
                 start = i + 1;
                 first_semicolon = true;
@@ -107,7 +172,19 @@ std::vector<SqlStatement> split_statements(const SqlSection& section) {
         ++i;
     }
     add(start, sql.size());
-    return statements;
+}
+
+std::vector<SqlStatement> split_statements(const SqlSection& section) {
+    class Collect final : public StatementSink {
+      public:
+        void statement(std::string_view text, int line) override {
+            statements.push_back(SqlStatement{std::string(text), line});
+        }
+        std::vector<SqlStatement> statements;
+    };
+    Collect collect;
+    for_each_statement(section, collect);
+    return std::move(collect.statements);
 }
 
 }  // namespace belay::sqlite

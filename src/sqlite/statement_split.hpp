@@ -6,6 +6,7 @@
 // the one before. The split serves checks made ahead of time (lint, error positions).
 #pragma once
 
+#include <string_view>
 #include <vector>
 
 #include "core/migration.hpp"
@@ -15,6 +16,21 @@ namespace belay::sqlite {
 // The statements of `section`, each with the file line of its first token. Whitespace- and
 // comment-only stretches yield no statement; a final statement without `;` is kept.
 std::vector<SqlStatement> split_statements(const SqlSection& section);
+
+// Receives a section's statements one at a time from for_each_statement.
+class StatementSink {
+  public:
+    // `text` is a statement as split_statements gives it, a view into the section's SQL;
+    // `line` is the file line of its first token.
+    virtual void statement(std::string_view text, int line) = 0;
+
+  protected:
+    ~StatementSink() = default;
+};
+
+// Hands `sink` the statements split_statements returns, in order, without copying them: for a
+// check that looks at each statement once (ten thousand files make tens of thousands).
+void for_each_statement(const SqlSection& section, StatementSink& sink);
 
 // Offset of the first character of `text` that is neither white space nor inside a comment;
 // std::string_view::npos when there is none.

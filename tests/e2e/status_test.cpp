@@ -1,6 +1,8 @@
 // `belay db status` and `belay db version`: read-only views that create nothing.
 #include <sqlite3.h>
 
+#include <fmt/format.h>
+
 #include "e2e/harness.hpp"
 
 namespace belay::testing {
@@ -154,6 +156,87 @@ TEST_F(StatusTest, OutOfOrderPendingIsFlagged) {
     EXPECT_EQ(json["migrations"][1]["version"], "0002");
     EXPECT_EQ(json["migrations"][1]["out_of_order"], true);
     EXPECT_EQ(json["migrations"][2]["out_of_order"], false);
+}
+
+// The table exactly, column widths and all: applied (times pinned in the history), failed
+// with its last attempt, pending out of order, a name wider in bytes than on screen.
+TEST_F(StatusTest, TextTableLayoutIsExact) {
+    write_migration("0001_a.sql", up_only("CREATE TABLE a (x);"));
+    write_migration("0003_c.sql", up_only("CREATE TABLE c (x);"));
+    ASSERT_EQ(belay("migrate").exit_code, 0);
+    write_migration("0004_boom.sql", up_only("INSERT INTO nowhere VALUES (1);"));
+    ASSERT_EQ(belay("migrate", {"--no-backup"}).exit_code, 1);
+    write_migration("0002_b.sql", up_only("CREATE TABLE b (x);"));
+    write_migration("20260101000000_caf\xC3\xA9_cr\xC3\xA8me.sql", up_only("SELECT 1;"));
+    {
+        TestDb history(db());
+        history.exec(
+            "UPDATE schema_migrations SET applied_at = printf('2026-01-%02dT10:00:00Z', version), "
+            "execution_ms = 7 * version;"
+            "UPDATE belay_failures SET failed_at = '2026-01-05T10:00:00Z';");
+    }
+    const auto result = belay("status");
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    const std::string failure_line = TestDb(db(), true)
+                                         .scalar(
+                                             "SELECT substr(error, 1, instr(error || char(10), "
+                                             "char(10)) - 1) FROM belay_failures");
+    const std::string expected =
+        "Version:  0003\n"
+        "\n"
+        "VERSION         NAME          STATUS                  APPLIED AT            DURATION\n"
+        "0001            a             applied                 2026-01-01T10:00:00Z  7 ms\n"
+        "0002            b             pending (out of order)  -                     -\n"
+        "0003            c             applied                 2026-01-03T10:00:00Z  21 ms\n"
+        "0004            boom          failed                  -                     -\n"
+        "                last attempt 2026-01-05T10:00:00Z failed: " +
+        failure_line +
+        "\n"
+        // fmt pads by what the screen shows, the width is counted in bytes: 4 spaces, not 2
+        "20260101000000  caf\xC3\xA9_cr\xC3\xA8me    pending                 -                     "
+        "-\n"
+        "\n"
+        "2 applied, 3 pending, needs attention (see STATUS)\n";
+    const auto table = result.out.find("Version:");
+    ASSERT_NE(table, std::string::npos) << result.out;
+    EXPECT_EQ(result.out.substr(0, table), "Database: " + db().string() + " (" +
+                                               std::to_string(fs::file_size(db()) / 1024) +
+                                               ".0 KiB)\n");
+    EXPECT_EQ(result.out.substr(table), expected);
+}
+
+// A table far longer than one write's worth comes out whole and in order.
+TEST_F(StatusTest, LongTableIsPrintedWholeAndInOrder) {
+    constexpr int k_count = 1500;  // about 90 KB of table
+    for (int i = 1; i <= k_count; ++i) {
+        write_migration(fmt::format("{:05}_table_number_{}.sql", i, i),
+                        up_only(fmt::format("CREATE TABLE t{} (x);", i)));
+    }
+    const auto result = belay("status");
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    std::string expected = "VERSION  NAME               STATUS    APPLIED AT            DURATION\n";
+    for (int i = 1; i <= k_count; ++i) {
+        expected += fmt::format("{:05}    {:<17}  pending   -                     -\n", i,
+                                fmt::format("table_number_{}", i));
+    }
+    expected += fmt::format("\n0 applied, {} pending\n", k_count);
+    const auto table = result.out.find("VERSION");
+    ASSERT_NE(table, std::string::npos) << result.out;
+    EXPECT_EQ(result.out.substr(table), expected);
+}
+
+TEST_F(StatusTest, EmptyDirectorySaysNoMigrations) {
+    fs::create_directories(migrations());
+    const auto result = belay("status");
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_EQ(result.out, "Database: " + db().string() +
+                              " (does not exist yet; belay db migrate creates it)\n"
+                              "Version:  0\n"
+                              "\n"
+                              "VERSION  NAME  STATUS    APPLIED AT            DURATION\n"
+                              "(no migrations)\n"
+                              "\n"
+                              "0 applied, 0 pending\n");
 }
 
 TEST_F(StatusTest, VersionKeepsLeadingZerosAndSupportsJson) {

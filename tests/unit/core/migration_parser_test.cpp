@@ -180,6 +180,32 @@ TEST(ParseMigration, AcceptsLenientDirectiveSpellings) {
     EXPECT_EQ(m.down.sql, "SELECT 2;\n");
 }
 
+TEST(ParseMigration, EveryBlankMayStandBetweenTheDashesAndTheMarker) {
+    const Migration m = parse_ok("-- \t\f\v+MiGrAtE Up\nSELECT 1;\n--\r+migrate Down\nSELECT 2;\n");
+    EXPECT_EQ(m.up.sql, "SELECT 1;\n");
+    EXPECT_EQ(m.down.sql, "SELECT 2;\n");
+}
+
+TEST(ParseTranslatedMigration, ParsesTheTranslationAndChecksumsTheFileAsWritten) {
+    const std::string written = "-- migrate:up\r\nCREATE TABLE t (id INTEGER);\r\n";
+    const std::string translated = "-- +migrate Up\r\nCREATE TABLE t (id INTEGER);\r\n";
+    auto m = parse_translated_migration("db/0007_t.sql", translated, written);
+    ASSERT_TRUE(m.has_value()) << m.error().message;
+    EXPECT_EQ(m->version.text(), "0007");
+    EXPECT_EQ(m->name, "t");
+    EXPECT_EQ(m->up.sql, "CREATE TABLE t (id INTEGER);\n");
+    EXPECT_EQ(m->up.first_line, 2);
+    EXPECT_EQ(m->checksum, migration_checksum(written));
+    EXPECT_NE(m->checksum, migration_checksum(translated));
+}
+
+TEST(ParseTranslatedMigration, ReportsProblemsOfTheTranslationWithItsLines) {
+    auto m = parse_translated_migration("db/0007_t.sql", "SELECT 1;\n-- +migrate Up\n",
+                                        "SELECT 1;\n-- migrate:up\n");
+    ASSERT_FALSE(m.has_value());
+    EXPECT_CONTAINS(m.error().message, "db/0007_t.sql:1: SQL before the first");
+}
+
 TEST(ParseMigration, NoTransactionSpellings) {
     const Migration up_only = parse_ok("-- +migrate Up notransaction\nVACUUM;\n-- +migrate Down\n");
     EXPECT_TRUE(up_only.up_no_transaction);

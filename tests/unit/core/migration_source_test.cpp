@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/checksum.hpp"
+#include "core/migration_files.hpp"
 #include "support/temp_dir.hpp"
 
 namespace belay {
@@ -96,6 +98,132 @@ TEST(IsIgnoredFileName, DocumentsTheRule) {
     EXPECT_FALSE(is_ignored_file_name("0001_a.sql"));
     EXPECT_FALSE(is_ignored_file_name("create_users.sql"));
     EXPECT_FALSE(is_ignored_file_name("0001_a.sql.bak"));
+}
+
+TEST(IsIgnoredFileName, IgnoresCaseInPrefixesAndSuffixes) {
+    EXPECT_TRUE(is_ignored_file_name("Notes.TXT"));
+    EXPECT_TRUE(is_ignored_file_name("LiCeNsE-MIT"));
+    EXPECT_TRUE(is_ignored_file_name("changelog.Rst"));
+    EXPECT_TRUE(is_ignored_file_name(".md"));
+    EXPECT_FALSE(is_ignored_file_name("0001_readme.sql"));
+    EXPECT_FALSE(is_ignored_file_name("0001_a.mdx"));
+    EXPECT_FALSE(is_ignored_file_name("md"));
+    EXPECT_FALSE(is_ignored_file_name(""));
+}
+
+TEST(SortedEntries, SortsByTheBytesOfTheFileName) {
+    testing::TempDir dir;
+    for (const std::string_view name :
+         {"b.sql", "a_b.sql", "B.sql", "a.sql~", "a.sql", "10", "9"}) {
+        dir.write(name, "x");
+    }
+    const auto entries = sorted_entries(dir.path());
+    ASSERT_TRUE(entries.has_value()) << entries.error().message;
+    std::vector<std::string> names;
+    for (const auto& entry : *entries) {
+        names.push_back(entry.path().filename().string());
+        EXPECT_EQ(entry.path(), dir / names.back());
+    }
+    EXPECT_EQ(names, (std::vector<std::string>{"10", "9", "B.sql", "a.sql", "a.sql~", "a_b.sql",
+                                               "b.sql"}));
+}
+
+TEST(SortedEntries, TypesFollowSymlinksAsDirectoryEntriesDo) {
+    testing::TempDir dir;
+    const auto file = dir.write("f.sql", "x");
+    fs::create_directory(dir / "sub");
+    fs::create_symlink(file, dir / "link_to_file");
+    fs::create_symlink(dir / "sub", dir / "link_to_dir");
+    fs::create_symlink(dir / "gone", dir / "broken");
+    const auto entries = sorted_entries(dir.path());
+    ASSERT_TRUE(entries.has_value()) << entries.error().message;
+    std::vector<std::string> seen;
+    for (const auto& entry : *entries) {
+        std::error_code directory_error;
+        std::error_code file_error;
+        const bool directory = entry.is_directory(directory_error);
+        const bool regular = entry.is_regular_file(file_error);
+        const fs::directory_entry reference(entry.path());
+        std::error_code ignored;
+        EXPECT_EQ(directory, reference.is_directory(ignored)) << entry.path();
+        EXPECT_EQ(regular, reference.is_regular_file(ignored)) << entry.path();
+        EXPECT_EQ(entry.file_name(), entry.path().filename().string());
+        seen.push_back(std::string(entry.file_name()) + (directory ? " dir" : "") +
+                       (regular ? " file" : "") + (file_error ? " error" : ""));
+    }
+    EXPECT_EQ(seen, (std::vector<std::string>{"broken error", "f.sql file", "link_to_dir dir",
+                                              "link_to_file file", "sub dir"}));
+}
+
+TEST(SortedEntries, MissingDirectoryNamesItAndTheReason) {
+    testing::TempDir dir;
+    const auto entries = sorted_entries(dir / "nope");
+    ASSERT_FALSE(entries.has_value());
+    EXPECT_EQ(entries.error().code, ErrorCode::invalid_input);
+    EXPECT_EQ(entries.error().message, "cannot list migrations directory " +
+                                           (dir / "nope").string() + ": No such file or directory");
+}
+
+TEST(ReadWholeFile, ReadsAFileLargerThanOneBufferByteForByte) {
+    testing::TempDir dir;
+    std::string contents;
+    for (int i = 0; contents.size() < 200 * 1024; ++i) {
+        contents += std::to_string(i) + '\0' + "\r\n";
+    }
+    const auto read = read_whole_file(dir.write("big.sql", contents));
+    ASSERT_TRUE(read.has_value()) << read.error().message;
+    EXPECT_EQ(*read, contents);
+}
+
+TEST(ReadWholeFile, EmptyFileIsEmpty) {
+    testing::TempDir dir;
+    const auto read = read_whole_file(dir.write("empty.sql", ""));
+    ASSERT_TRUE(read.has_value()) << read.error().message;
+    EXPECT_EQ(*read, "");
+}
+
+TEST(ReadWholeFile, MissingFileOrDirectoryNamesThePathAndTheReason) {
+    testing::TempDir dir;
+    const auto missing = read_whole_file(dir / "nope.sql");
+    ASSERT_FALSE(missing.has_value());
+    EXPECT_EQ(missing.error().code, ErrorCode::invalid_input);
+    EXPECT_EQ(missing.error().message, (dir / "nope.sql").string() +
+                                           ": cannot open: No such file or directory; check its "
+                                           "permissions");
+    const auto directory = read_whole_file(dir.path());
+    ASSERT_FALSE(directory.has_value());
+    EXPECT_EQ(directory.error().message, dir.path().string() + ": cannot read: Is a directory");
+}
+
+TEST(LoadMigrations, DbmateFilesAreChecksummedAsWrittenAndParsedTranslated) {
+    testing::TempDir dir;
+    const std::string text =
+        "-- migrate:up\r\nCREATE TABLE t (id INTEGER);\r\n-- migrate:down\r\nDROP TABLE t;\r\n";
+    dir.write("20240101000000_t.sql", text);
+    const auto migrations = load_migrations(dir.path());
+    ASSERT_TRUE(migrations.has_value()) << migrations.error().message;
+    ASSERT_EQ(migrations->size(), 1u);
+    const Migration& m = migrations->front();
+    EXPECT_EQ(m.layout, Layout::dbmate);
+    EXPECT_EQ(m.checksum, migration_checksum(text));
+    EXPECT_EQ(m.up.sql, "CREATE TABLE t (id INTEGER);\n");
+    EXPECT_EQ(m.down.sql, "DROP TABLE t;\n");
+    EXPECT_EQ(m.down.first_line, 4);
+}
+
+TEST(LoadMigrations, DuplicatesAmongNamesThatDoNotSortByVersionAreFoundInVersionOrder) {
+    testing::TempDir dir;
+    dir.write("10_a.sql", k_ok);
+    dir.write("9_b.sql", k_ok);
+    dir.write("010_c.sql", k_ok);
+    dir.write("0009_d.sql", k_ok);
+    const std::string message = load_error(dir.path());
+    EXPECT_EQ(message, (dir / "0009_d.sql").string() + " and " + (dir / "9_b.sql").string() +
+                           " have the same version (0009 and 9 are both 9); give each migration "
+                           "its own version\n" +
+                           (dir / "010_c.sql").string() + " and " + (dir / "10_a.sql").string() +
+                           " have the same version (010 and 10 are both 10); give each migration "
+                           "its own version");
 }
 
 TEST(LoadMigrations, MissingDirectoryNamesIt) {

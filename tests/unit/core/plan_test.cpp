@@ -189,6 +189,54 @@ TEST(BuildPlan, NonNumericHistoryRowDoesNotBecomeCurrentVersion) {
     EXPECT_TRUE(entry_for(plan, "0002").out_of_order);
 }
 
+TEST(BuildPlan, HandEditedRowsSortAfterEveryVersionByTheirText) {
+    const std::vector<Migration> files{file("9", "nine"), file("000", "zero")};
+    History history;
+    history.applied = {applied("b", "x"), applied("10", "ten"), applied("a", "y"),
+                       applied("0009", "nine", checksum_of("9")), applied("", "blank")};
+    const auto plan = build_plan(files, history);
+    std::vector<std::string> order;
+    for (const auto& entry : plan.entries) {
+        order.push_back(entry.name + ":" + std::string(to_string(entry.status)));
+    }
+    EXPECT_EQ(order, (std::vector<std::string>{"zero:pending", "nine:applied", "ten:missing",
+                                               "blank:missing", "y:missing", "x:missing"}));
+    EXPECT_EQ(plan.current_version, "10");
+    EXPECT_TRUE(entry_for(plan, "0").out_of_order);
+}
+
+TEST(BuildPlan, EntriesComeOutInVersionOrderWhateverOrderTheHistoryIsIn) {
+    // Rows in a scrambled order (cycles of every length), files for every third version,
+    // dirty marks for a version with a file and for one without.
+    std::vector<Migration> files;
+    History history;
+    for (int i = 1; i <= 60; ++i) {
+        const int version = (i * 37) % 61;  // 37 generates the group: every 1..60 once
+        history.applied.push_back(applied(std::to_string(version), "m" + std::to_string(version)));
+    }
+    for (int version = 3; version <= 90; version += 3) {
+        files.push_back(file(std::to_string(version), "m" + std::to_string(version)));
+    }
+    history.dirty = {DirtyMark{"95", "late", "2026-01-02T03:04:05Z"},
+                     DirtyMark{"30", "m30", "2026-01-02T03:04:05Z"}};
+    const auto plan = build_plan(files, history);
+    std::vector<std::string> expected;
+    for (int version = 1; version <= 90; ++version) {
+        if (version <= 60 || version % 3 == 0) {
+            const char* status = version == 30  ? "dirty"
+                                 : version > 60 ? "pending"
+                                 : version % 3  ? "missing"
+                                                : "applied";
+            expected.push_back(std::to_string(version) + ":" + status);
+        }
+    }
+    expected.push_back("95:dirty");
+    EXPECT_EQ(statuses_of(plan), expected);
+    EXPECT_EQ(plan.current_version, "60");
+    EXPECT_EQ(entry_for(plan, "63").migration, &files[20]);
+    EXPECT_EQ(entry_for(plan, "7").applied->name, "m7");
+}
+
 TEST(SelectUpSteps, ReturnsPendingInOrder) {
     const std::vector<Migration> files{file("0001", "a"), file("0002", "b"), file("0003", "c")};
     History history;

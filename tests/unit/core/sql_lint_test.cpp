@@ -82,6 +82,52 @@ TEST(SetsForeignKeysPragma, RecognisesEverySpellingThatSetsIt) {
     EXPECT_FALSE(sets_foreign_keys_pragma("SELECT 'PRAGMA foreign_keys = OFF'"));
 }
 
+TEST(SetsForeignKeysPragma, AQuotedFirstWordCountsAsTheTokenizerUnquotesIt) {
+    EXPECT_TRUE(sets_foreign_keys_pragma("\"pragma\" foreign_keys = 0"));
+    EXPECT_TRUE(sets_foreign_keys_pragma("/* x */ [PRAGMA] foreign_keys(1)"));
+    EXPECT_FALSE(sets_foreign_keys_pragma("PRAGMAS foreign_keys = 0"));
+    EXPECT_FALSE(sets_foreign_keys_pragma("main.PRAGMA foreign_keys = 0"));
+    EXPECT_FALSE(sets_foreign_keys_pragma("(PRAGMA foreign_keys = 0)"));
+}
+
+TEST(CheckTransactionalStatements, JudgesTheFirstWordHoweverItIsWrittenOrPreceded) {
+    const auto sql = statements({
+        "\"VACUUM\";",                // line 10: a quoted name reads as the word
+        "[begin] TRANSACTION;",       // line 20
+        "-- why\n/* c */ Rollback;",  // line 30
+        "VACUUMS;",                   // line 40: another word, fine
+        "vacuum_log(1);",             // line 50: fine
+        "'VACUUM';",                  // line 60: a string, fine
+        "_begin;",                    // line 70: fine
+        "\xC3\xA9"
+        "commit;",       // line 80: a non-ASCII word, fine
+        "main.vacuum;",  // line 90: a qualified name, fine
+    });
+    const auto result = check_transactional_statements(migration_at("m/0007_lint.sql"), "Up", sql);
+    ASSERT_FALSE(result.has_value());
+    const std::string& message = result.error().message;
+    EXPECT_NE(message.find("m/0007_lint.sql:10: VACUUM "), std::string::npos) << message;
+    EXPECT_NE(message.find("m/0007_lint.sql:20: BEGIN "), std::string::npos) << message;
+    EXPECT_NE(message.find("m/0007_lint.sql:30: ROLLBACK "), std::string::npos) << message;
+    EXPECT_EQ(std::ranges::count(message, '\n'), 2) << message;
+}
+
+TEST(TransactionalStatementProblem, IsTheLineTheWholeCheckReportsForThatStatement) {
+    const Migration m = migration_at("m/0007_lint.sql");
+    EXPECT_FALSE(transactional_statement_problem(m, "Up", "CREATE TABLE t (x);", 3));
+    EXPECT_FALSE(transactional_statement_problem(m, "Up", "PRAGMA journal_mode;", 3));
+    const auto problem = transactional_statement_problem(m, "Verify", "commit;", 12);
+    ASSERT_TRUE(problem.has_value());
+    const auto whole = check_transactional_statements(m, "Verify", statements({"commit;"}));
+    ASSERT_FALSE(whole.has_value());
+    EXPECT_EQ(*problem, "m/0007_lint.sql:12:" + whole.error().message.substr(
+                                                    std::string("m/0007_lint.sql:10:").size()));
+    EXPECT_EQ(*problem,
+              "m/0007_lint.sql:12: COMMIT cannot run inside the transaction belay runs the Verify "
+              "section in; remove it (belay begins and commits the transaction itself), or put "
+              "'-- +migrate NoTransaction' in the file to run it without one");
+}
+
 TEST(CheckTransactionalStatements, AcceptsOrdinaryDdlAndTriggers) {
     const auto sql = statements({
         "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);",

@@ -97,6 +97,74 @@ TEST(SplitStatements, WhitespaceAndCommentOnlySectionsGiveNothing) {
     EXPECT_TRUE(split_statements(section("/* unterminated; comment")).empty());
 }
 
+TEST(SplitStatements, MinusAndSlashOutsideCommentsAreOrdinaryCharacters) {
+    const auto statements = split_statements(
+        section("SELECT 4-2; SELECT 8/2;\n"
+                "/* a; b\n c; */ SELECT 1 - -1 -- one; more\n"
+                ";\n"
+                "\n"
+                "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 2/1; SELECT 3-1; END\n"
+                "-- after END;\n"
+                "/**/;\n"
+                "SELECT '-- not a comment; really'/*;*/;",
+                10));
+    EXPECT_EQ(texts(statements),
+              (std::vector<std::string>{
+                  "SELECT 4-2;", "SELECT 8/2;", "SELECT 1 - -1 -- one; more\n;",
+                  "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 2/1; SELECT 3-1; END\n"
+                  "-- after END;\n/**/;",
+                  "SELECT '-- not a comment; really'/*;*/;"}));
+    EXPECT_EQ(lines(statements), (std::vector<int>{10, 10, 12, 15, 18}));
+}
+
+TEST(SplitStatements, TriggersAreKeptWholeHoweverTheyAreIntroduced) {
+    const auto statements = split_statements(
+        section("/* c; */ create temp trigger a after insert on t begin select 1; end;\n"
+                "EXPLAIN CREATE TRIGGER b AFTER INSERT ON t BEGIN SELECT 2; END;\n"
+                "-- x;\n\tCreate\tTrigger c after delete on t begin delete from u; end;\n"
+                "SELECT 'CREATE TRIGGER d BEGIN'; createx; _create; \"CREATE\" TRIGGER;\n"
+                "CREATE TEMPORARY temp TRIGGER e AFTER INSERT ON t BEGIN SELECT 3; END;\n"
+                "EXPLAIN (x) CREATE TRIGGER f AFTER INSERT ON t BEGIN SELECT 4; END;\n"
+                "CREATE TABLE g (x); CREATE TEMP TABLE h (y);\n"));
+    EXPECT_EQ(texts(statements),
+              (std::vector<std::string>{
+                  "create temp trigger a after insert on t begin select 1; end;",
+                  "EXPLAIN CREATE TRIGGER b AFTER INSERT ON t BEGIN SELECT 2; END;",
+                  "Create\tTrigger c after delete on t begin delete from u; end;",
+                  "SELECT 'CREATE TRIGGER d BEGIN';", "createx;", "_create;", "\"CREATE\" TRIGGER;",
+                  "CREATE TEMPORARY temp TRIGGER e AFTER INSERT ON t BEGIN SELECT 3; END;",
+                  "EXPLAIN (x) CREATE TRIGGER f AFTER INSERT ON t BEGIN SELECT 4; END;",
+                  "CREATE TABLE g (x);", "CREATE TEMP TABLE h (y);"}));
+    EXPECT_EQ(lines(statements), (std::vector<int>{1, 2, 4, 5, 5, 5, 5, 6, 7, 8, 8}));
+}
+
+TEST(ForEachStatement, HandsOverWhatSplitStatementsReturnsAsViewsIntoTheSection) {
+    class Record final : public StatementSink {
+      public:
+        explicit Record(const std::string& sql) : m_sql(sql) {}
+        void statement(std::string_view text, int line) override {
+            EXPECT_GE(text.data(), m_sql.data());
+            EXPECT_LE(text.data() + text.size(), m_sql.data() + m_sql.size());
+            seen.push_back({std::string(text), line});
+        }
+        std::vector<SqlStatement> seen;
+
+      private:
+        const std::string& m_sql;
+    };
+    for (const std::string sql :
+         {"CREATE TABLE a (x);\nCREATE TABLE b (y);\n", "  -- only a comment\n",
+          "CREATE TRIGGER t AFTER INSERT ON a BEGIN\n  SELECT 1;\nEND;\nSELECT 2",
+          "SELECT ';'; /* ; */ SELECT \"a;b\";\n\n\nSELECT 3;"}) {
+        const SqlSection s = section(sql, 7);
+        Record record(s.sql);
+        for_each_statement(s, record);
+        const auto split = split_statements(s);
+        EXPECT_EQ(texts(record.seen), texts(split)) << sql;
+        EXPECT_EQ(lines(record.seen), lines(split)) << sql;
+    }
+}
+
 TEST(SplitStatements, TrailingCommentAfterTheLastStatementGivesNothingMore) {
     const auto statements = split_statements(section("SELECT 1;\n-- done; bye\n/* end */\n"));
     EXPECT_EQ(texts(statements), std::vector<std::string>{"SELECT 1;"});
