@@ -10,7 +10,10 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <random>
+#include <string_view>
+#include <vector>
 
 namespace belay {
 
@@ -100,13 +103,45 @@ std::optional<std::string> final_name_of_temporary(std::string_view name) {
     return std::string(name.substr(0, marker));
 }
 
+namespace {
+
+// The files SQLite keeps beside a database it has open: a temporary that a connection opened
+// (to verify it, or because its header said WAL) may have them.
+constexpr std::string_view k_companions[] = {"-journal", "-wal", "-shm"};
+
+void remove_companions(const std::filesystem::path& file) {
+    for (const auto suffix : k_companions) {
+        ::unlink((file.string() + std::string(suffix)).c_str());
+    }
+}
+
+// "x.bak.tmp-...-wal" -> "x.bak.tmp-..."; std::nullopt for a name without such a suffix.
+std::optional<std::string_view> companion_of(std::string_view name) {
+    for (const auto suffix : k_companions) {
+        if (name.ends_with(suffix)) {
+            return name.substr(0, name.size() - suffix.size());
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
 int remove_abandoned_temporaries(const std::filesystem::path& directory,
                                  const std::function<bool(std::string_view)>& is_ours) {
     int removed = 0;
     std::error_code ec;
     const auto where = directory.empty() ? std::filesystem::path(".") : directory;
+    std::vector<std::filesystem::path> companions;
     for (const auto& entry : std::filesystem::directory_iterator(where, ec)) {
         const auto name = entry.path().filename().string();
+        if (const auto base = companion_of(name)) {
+            const auto of = final_name_of_temporary(*base);
+            if (of && is_ours(*of)) {
+                companions.push_back(entry.path());
+            }
+            continue;
+        }
         const auto final_name = final_name_of_temporary(name);
         if (!final_name || !is_ours(*final_name)) {
             continue;
@@ -117,10 +152,19 @@ int remove_abandoned_temporaries(const std::filesystem::path& directory,
         }
         // A writer holds its temporary with flock until it is renamed or removed.
         if (::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::unlink(entry.path().c_str()) == 0) {
-            ::unlink((entry.path().string() + "-journal").c_str());
+            remove_companions(entry.path());
             ++removed;
         }
         ::close(fd);
+    }
+    // A companion whose temporary is gone (a kill between the two unlinks) goes too; one whose
+    // temporary is still there belongs to a live writer, which holds it.
+    for (const auto& companion : companions) {
+        const auto name = companion.filename().string();
+        const auto base = companion_of(name);
+        if (!std::filesystem::exists(companion.parent_path() / std::string(*base), ec)) {
+            ::unlink(companion.c_str());
+        }
     }
     return removed;
 }

@@ -437,7 +437,9 @@ unsigned crash_seed() {
 BackupDirectory classify_backup_directory(const fs::path& directory) {
     static const std::regex backup(R"(app-\d{8}-\d{6}(-\d+)?\.bak)");
     static const std::regex sidecar(R"(app-\d{8}-\d{6}(-\d+)?\.bak\.json)");
-    static const std::regex temporary(R"(app-\d{8}-\d{6}(-\d+)?\.bak(\.json)?\.tmp-[0-9a-f]{16})");
+    // A temporary, and the -journal, -wal or -shm SQLite may keep beside it while it has it open.
+    static const std::regex temporary(
+        R"(app-\d{8}-\d{6}(-\d+)?\.bak(\.json)?\.tmp-[0-9a-f]{16}(-journal|-wal|-shm)?)");
     static const std::set<std::string> database_files{"app.db", "app.db-journal", "app.db-wal",
                                                       "app.db-shm", "app.db.belay-lock"};
     BackupDirectory found;

@@ -315,6 +315,35 @@ TEST(RemoveAbandonedTemporaries, RemovesOnlyUnheldTemporariesOfAcceptedNames) {
     EXPECT_TRUE(fs::exists(dir.path() / "ours-notes.tmp-draft"));
 }
 
+// A kill while SQLite had a temporary open (verifying it, or with WAL in its header) leaves its
+// -wal and -shm too; a kill between two unlinks leaves them without the temporary.
+TEST(RemoveAbandonedTemporaries, RemovesTheirWalAndShmAndOrphansOfThemButNotALiveWritersOnes) {
+    testing::TempDir dir;
+    const auto abandoned = temporary_sibling(dir.path() / "ours.bak");
+    dir.write(abandoned.filename().string(), "half a backup");
+    for (const auto* suffix : {"-wal", "-shm"}) {
+        dir.write(abandoned.filename().string() + suffix, "its companion");
+    }
+    const auto gone = temporary_sibling(dir.path() / "ours.bak");
+    dir.write(gone.filename().string() + "-wal", "left without its temporary");
+    const auto held_path = temporary_sibling(dir.path() / "ours.bak");
+    auto held = HeldTemporary::create(held_path, FileOwnership{});
+    ASSERT_TRUE(held.has_value()) << held.error().message;
+    dir.write(held_path.filename().string() + "-wal", "a live writer's");
+    const auto theirs = temporary_sibling(dir.path() / "theirs.bak");
+    dir.write(theirs.filename().string() + "-wal", "another program's");
+
+    const int removed = remove_abandoned_temporaries(
+        dir.path(), [](std::string_view name) { return name == "ours.bak"; });
+    EXPECT_EQ(removed, 1);
+    for (const auto* suffix : {"", "-wal", "-shm"}) {
+        EXPECT_FALSE(fs::exists(abandoned.string() + suffix)) << suffix;
+    }
+    EXPECT_FALSE(fs::exists(gone.string() + "-wal"));
+    EXPECT_TRUE(fs::exists(held_path.string() + "-wal")) << "a live writer's temporary keeps it";
+    EXPECT_TRUE(fs::exists(theirs.string() + "-wal"));
+}
+
 TEST(AvailableSpace, IsPositiveForARealDirectoryAndFailsForAMissingOne) {
     testing::TempDir dir;
     auto space = available_space(dir.path());
