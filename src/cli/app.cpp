@@ -1,4 +1,4 @@
-#include "cli/app.hpp"
+#include "app.hpp"
 
 #include <csignal>
 #include <cstdio>
@@ -8,11 +8,11 @@
 
 #include <fmt/format.h>
 
-#include "cli/command.hpp"
-#include "cli/command_help.hpp"
-#include "cli/completion.hpp"
-#include "core/cancellation.hpp"
-#include "sqlite/database.hpp"
+#include "belay/belay.hpp"
+#include "belay/cancellation.hpp"
+#include "command.hpp"
+#include "command_help.hpp"
+#include "completion.hpp"
 
 namespace belay::cli {
 
@@ -54,7 +54,7 @@ void print_usage(std::FILE* out) {
                "belay {}: backup-first schema migrations for SQLite\n\n"
                "Usage: belay db <command> [options]\n       belay --version\n"
                "       belay completion bash\n\nCommands:\n",
-               BELAY_VERSION);
+               library_version());
     for (const auto& command : command_help()) {
         fmt::print(out, "  db {:<11} {}\n", command.name, command.summary);
     }
@@ -90,7 +90,7 @@ int dispatch(const std::vector<std::string>& args) {
         return 0;
     }
     if (args[0] == "--version") {
-        fmt::print("belay {} (SQLite {})\n", BELAY_VERSION, sqlite::library_version());
+        fmt::print("belay {} (SQLite {})\n", library_version(), sqlite_library_version());
         return 0;
     }
     if (args[0] == "completion") {
@@ -100,6 +100,11 @@ int dispatch(const std::vector<std::string>& args) {
         }
         fmt::print(stderr, "belay: error: expected `belay completion bash`\n");
         return static_cast<int>(ErrorCode::invalid_input);
+    }
+    if (args[0] == "db" && args.size() == 2 &&
+        (args[1] == "--help" || args[1] == "-h" || args[1] == "help")) {
+        print_usage(stdout);
+        return 0;
     }
     if (args[0] != "db" || args.size() < 2) {
         fmt::print(stderr, "belay: error: unknown command '{}'; expected `belay db <command>`\n",

@@ -1,4 +1,4 @@
-#include "cli/color.hpp"
+#include "color.hpp"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "cli/command.hpp"
+#include "command.hpp"
 
 #include <unistd.h>
 
@@ -9,39 +9,48 @@
 #include <string_view>
 
 #include <fmt/format.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/color.hpp"
-#include "cli/command_help.hpp"
-#include "core/ascii.hpp"
-#include "core/cancellation.hpp"
+#include "belay/cancellation.hpp"
+#include "belay/log.hpp"
+#include "color.hpp"
+#include "command_help.hpp"
 
 namespace belay::cli {
 
 namespace {
 
-Result<void> set_up_logging(const CommonOptions& options) {
-    auto logger = spdlog::stderr_logger_mt("belay");
-    logger->set_pattern("belay: %l: %v");
-    spdlog::set_default_logger(logger);
-    auto level = spdlog::level::warn;
-    if (!options.log_level.empty()) {
-        level = spdlog::level::from_str(options.log_level);
-        if (level == spdlog::level::off && options.log_level != "off") {
-            return fail(ErrorCode::invalid_input,
-                        "--log-level {}: expected trace, debug, info, warn, error or off",
-                        options.log_level);
+std::optional<LogLevel> parse_log_level(std::string_view name) {
+    static constexpr std::pair<std::string_view, LogLevel> k_names[] = {
+        {"trace", LogLevel::trace},  {"debug", LogLevel::debug},     {"info", LogLevel::info},
+        {"warn", LogLevel::warning}, {"warning", LogLevel::warning}, {"error", LogLevel::error},
+        {"off", LogLevel::off},
+    };
+    for (const auto& [text, level] : k_names) {
+        if (text == name) {
+            return level;
         }
-    } else if (options.quiet) {
-        level = spdlog::level::err;
-    } else if (options.verbosity >= 2) {
-        level = spdlog::level::debug;
-    } else if (options.verbosity == 1) {
-        level = spdlog::level::info;
     }
-    spdlog::set_level(level);
+    return std::nullopt;
+}
+
+Result<void> set_up_logging(const CommonOptions& options) {
+    auto level = LogLevel::warning;
+    if (!options.log_level.empty()) {
+        auto parsed = parse_log_level(options.log_level);
+        if (!parsed) {
+            return usage_error("--log-level {}: expected trace, debug, info, warn, error or off",
+                               options.log_level);
+        }
+        level = *parsed;
+    } else if (options.quiet) {
+        level = LogLevel::error;
+    } else if (options.verbosity >= 2) {
+        level = LogLevel::debug;
+    } else if (options.verbosity == 1) {
+        level = LogLevel::info;
+    }
+    set_log(level);
     return {};
 }
 
@@ -147,7 +156,9 @@ void print_command_help(const std::string& command) {
         return;
     }
     std::string summary(help->summary);
-    summary[0] = to_upper_ascii(summary[0]);
+    if (summary[0] >= 'a' && summary[0] <= 'z') {
+        summary[0] = static_cast<char>(summary[0] - 'a' + 'A');
+    }
     fmt::print("Usage: belay db {}\n\n{}.\n", help->usage, summary);
     if (!help->details.empty()) {
         fmt::print("\n{}\n", wrapped(help->details, 78));

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "cli/options.hpp"
-#include "core/error.hpp"
+#include "belay/error.hpp"
+#include "options.hpp"
 
 namespace belay::cli {
 

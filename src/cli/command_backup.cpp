@@ -1,10 +1,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/command.hpp"
-#include "cli/progress_bar.hpp"
-#include "cli/render.hpp"
-#include "engine/backups.hpp"
+#include "belay/backup.hpp"
+#include "command.hpp"
+#include "progress_bar.hpp"
+#include "render.hpp"
 
 namespace belay::cli {
 

@@ -1,8 +1,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/command.hpp"
-#include "engine/check.hpp"
+#include "belay/check.hpp"
+#include "command.hpp"
 
 namespace belay::cli {
 

@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/command.hpp"
-#include "engine/create_migration.hpp"
+#include "belay/create.hpp"
+#include "command.hpp"
 
 namespace belay::cli {
 

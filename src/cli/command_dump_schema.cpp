@@ -2,8 +2,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/command.hpp"
-#include "engine/dump_schema.hpp"
+#include "belay/dump_schema.hpp"
+#include "command.hpp"
 
 namespace belay::cli {
 

@@ -1,4 +1,4 @@
-#include "cli/command_help.hpp"
+#include "command_help.hpp"
 
 #include <algorithm>
 

@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/command.hpp"
-#include "engine/history_edit.hpp"
+#include "belay/history_edit.hpp"
+#include "command.hpp"
 
 namespace belay::cli {
 

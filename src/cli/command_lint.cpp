@@ -2,8 +2,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/command.hpp"
-#include "engine/lint.hpp"
+#include "belay/lint.hpp"
+#include "command.hpp"
 
 namespace belay::cli {
 

@@ -1,4 +1,4 @@
-#include "cli/run_command.hpp"
+#include "run_command.hpp"
 
 namespace belay::cli {
 

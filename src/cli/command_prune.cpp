@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/command.hpp"
-#include "cli/render.hpp"
-#include "engine/backups.hpp"
+#include "belay/backup.hpp"
+#include "command.hpp"
+#include "render.hpp"
 
 namespace belay::cli {
 

@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/command.hpp"
-#include "cli/progress_bar.hpp"
-#include "engine/restore.hpp"
+#include "belay/restore.hpp"
+#include "command.hpp"
+#include "progress_bar.hpp"
 
 namespace belay::cli {
 

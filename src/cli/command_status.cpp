@@ -1,9 +1,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/command.hpp"
-#include "cli/render.hpp"
-#include "engine/status.hpp"
+#include "belay/status.hpp"
+#include "command.hpp"
+#include "render.hpp"
 
 namespace belay::cli {
 

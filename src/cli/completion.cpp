@@ -1,4 +1,4 @@
-#include "cli/completion.hpp"
+#include "completion.hpp"
 
 #include <set>
 #include <string_view>
@@ -7,8 +7,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "cli/command_help.hpp"
-#include "cli/options.hpp"
+#include "command_help.hpp"
+#include "options.hpp"
 
 namespace belay::cli {
 

@@ -1,4 +1,4 @@
-#include "cli/options.hpp"
+#include "options.hpp"
 
 #include <cctype>
 #include <charconv>
@@ -166,7 +166,7 @@ Result<void> parse_config_file(const std::string& path, bool must_exist, po::var
         if (!must_exist) {
             return {};
         }
-        return fail(ErrorCode::invalid_input, "cannot read config file {}", path);
+        return usage_error("cannot read config file {}", path);
     }
     try {
         // store() reads the description through `parsed`: it must outlive both.
@@ -174,15 +174,15 @@ Result<void> parse_config_file(const std::string& path, bool must_exist, po::var
         const auto parsed = po::parse_config_file(in, description, false);
         for (const auto& option : parsed.options) {
             if (option.string_key == "to") {
-                return fail(ErrorCode::invalid_input,
-                            "config file {}: `to` cannot be set in a config file (it would steer "
-                            "every run, db down too); pass --to on the command line",
-                            path);
+                return usage_error(
+                    "config file {}: `to` cannot be set in a config file (it would steer "
+                    "every run, db down too); pass --to on the command line",
+                    path);
             }
         }
         po::store(parsed, vm);
     } catch (const po::error& e) {
-        return fail(ErrorCode::invalid_input, "config file {}: {}", path, e.what());
+        return usage_error("config file {}: {}", path, e.what());
     }
     return {};
 }
@@ -203,8 +203,7 @@ Result<void> parse_options(const std::string& command, const std::vector<std::st
                                         }),
                   vm);
     } catch (const po::error& e) {
-        return fail(ErrorCode::invalid_input, "db {}: {}; see `belay db {} --help`", command,
-                    e.what(), command);
+        return usage_error("db {}: {}; see `belay db {} --help`", command, e.what(), command);
     }
     const bool explicit_config = vm.count("config") != 0;
     const auto config = explicit_config ? vm["config"].as<std::string>() : std::string("belay.ini");
@@ -214,7 +213,7 @@ Result<void> parse_options(const std::string& command, const std::vector<std::st
     try {
         po::notify(vm);
     } catch (const po::error& e) {
-        return fail(ErrorCode::invalid_input, "db {}: {}", command, e.what());
+        return usage_error("db {}: {}", command, e.what());
     }
     return {};
 }
@@ -226,9 +225,8 @@ Result<std::chrono::milliseconds> seconds_option(const po::variables_map& vm,
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
     if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(seconds) ||
         seconds <= 0) {
-        return fail(ErrorCode::invalid_input,
-                    "--{} {}: expected a positive number of seconds, e.g. --{} 30", option, text,
-                    option);
+        return usage_error("--{} {}: expected a positive number of seconds, e.g. --{} 30", option,
+                           text, option);
     }
     return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(seconds * 1000.0)));
 }
@@ -237,9 +235,9 @@ Result<CommonOptions> read_common_options(const po::variables_map& vm, bool requ
     CommonOptions options;
     const bool has_database = vm.count("db") != 0 && !vm["db"].as<std::string>().empty();
     if (require_database && !has_database) {
-        return fail(ErrorCode::invalid_input,
-                    "no database given: pass --db PATH, set BELAY_DB, or put `db = PATH` in "
-                    "belay.ini");
+        return usage_error(
+            "no database given: pass --db PATH, set BELAY_DB, or put `db = PATH` in "
+            "belay.ini");
     }
     if (has_database) {
         options.db.database = vm["db"].as<std::string>();
@@ -251,18 +249,18 @@ Result<CommonOptions> read_common_options(const po::variables_map& vm, bool requ
     }
     if (options.db.history_table.empty() || options.db.history_table.starts_with("belay_") ||
         options.db.history_table.starts_with("sqlite_")) {
-        return fail(ErrorCode::invalid_input,
-                    "--table {}: the history table needs a name of its own, not empty and not "
-                    "starting with belay_ or sqlite_",
-                    options.db.history_table);
+        return usage_error(
+            "--table {}: the history table needs a name of its own, not empty and not "
+            "starting with belay_ or sqlite_",
+            options.db.history_table);
     }
     if (const auto format = vm["format"].as<std::string>(); format != "auto") {
         options.db.layout = parse_layout(format);
         if (!options.db.layout) {
-            return fail(ErrorCode::invalid_input,
-                        "--format {}: expected auto, sql-migrate, goose, dbmate, golang-migrate, "
-                        "pop or diesel",
-                        format);
+            return usage_error(
+                "--format {}: expected auto, sql-migrate, goose, dbmate, golang-migrate, "
+                "pop or diesel",
+                format);
         }
     }
     auto lock_timeout = seconds_option(vm, "lock-timeout");

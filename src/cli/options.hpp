@@ -7,14 +7,22 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <boost/program_options.hpp>
 
-#include "core/error.hpp"
-#include "engine/options.hpp"
+#include "belay/error.hpp"
+#include "belay/options.hpp"
 
 namespace belay::cli {
 
 namespace po = boost::program_options;
+
+// A usage error (exit 2) with a fmt-style message naming the option or file and what to do.
+template <typename... Args>
+std::unexpected<Error> usage_error(fmt::format_string<Args...> format, Args&&... args) {
+    return std::unexpected(
+        Error{ErrorCode::invalid_input, fmt::format(format, std::forward<Args>(args)...)});
+}
 
 // Options every `db` command takes, after parsing.
 struct CommonOptions {

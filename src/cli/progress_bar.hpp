@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <functional>
 
-#include "cli/options.hpp"
+#include "options.hpp"
 
 namespace belay::cli {
 

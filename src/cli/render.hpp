@@ -3,8 +3,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "core/run_report.hpp"
-#include "engine/status.hpp"
+#include "belay/run_report.hpp"
+#include "belay/status.hpp"
 
 namespace belay::cli {
 

@@ -1,6 +1,6 @@
 #include <nlohmann/json.hpp>
 
-#include "cli/render.hpp"
+#include "render.hpp"
 
 namespace belay::cli {
 

@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "cli/color.hpp"
-#include "cli/render.hpp"
+#include "color.hpp"
+#include "render.hpp"
 
 namespace belay::cli {
 

@@ -1,13 +1,13 @@
-#include "cli/run_command.hpp"
+#include "run_command.hpp"
 
 #include <algorithm>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/progress_bar.hpp"
-#include "cli/render.hpp"
-#include "engine/migrate.hpp"
+#include "belay/migrate.hpp"
+#include "progress_bar.hpp"
+#include "render.hpp"
 
 namespace belay::cli {
 
@@ -25,9 +25,8 @@ Result<void> read_target(const po::variables_map& vm, MigrateOptions& options) {
     const auto text = vm["to"].as<std::string>();
     options.target = Version::parse(text);
     if (!options.target) {
-        return fail(ErrorCode::invalid_input,
-                    "--to {}: a version is the digits at the start of a file name, e.g. --to 0003",
-                    text);
+        return usage_error(
+            "--to {}: a version is the digits at the start of a file name, e.g. --to 0003", text);
     }
     return {};
 }
@@ -37,13 +36,12 @@ Result<void> read_down_options(const po::variables_map& vm, MigrateOptions& opti
         return {};
     }
     if (options.target) {
-        return fail(ErrorCode::invalid_input,
-                    "--steps and --to contradict each other: give one (see belay db down --help)");
+        return usage_error(
+            "--steps and --to contradict each other: give one (see belay db down --help)");
     }
     options.steps = vm["steps"].as<int>();
     if (options.steps < 1) {
-        return fail(ErrorCode::invalid_input, "--steps {}: revert at least 1 migration",
-                    options.steps);
+        return usage_error("--steps {}: revert at least 1 migration", options.steps);
     }
     return {};
 }
@@ -52,19 +50,17 @@ Result<void> read_backup_options(const po::variables_map& vm, MigrateOptions& op
     options.backup = !vm["no-backup"].as<bool>();
     options.backup_only = switch_set(vm, "backup-only");
     if (options.backup_only && !options.backup) {
-        return fail(ErrorCode::invalid_input,
-                    "--backup-only and --no-backup contradict each other");
+        return usage_error("--backup-only and --no-backup contradict each other");
     }
     if (options.backup_only && options.dry_run) {
-        return fail(ErrorCode::invalid_input,
-                    "--backup-only and --dry-run contradict each other: a dry run writes no "
-                    "backup; use `belay db backup` for an on-demand one");
+        return usage_error(
+            "--backup-only and --dry-run contradict each other: a dry run writes no "
+            "backup; use `belay db backup` for an on-demand one");
     }
     if (options.operation == Operation::migrate && vm.count("keep")) {
         options.keep = vm["keep"].as<int>();
         if (*options.keep < 1) {
-            return fail(ErrorCode::invalid_input, "--keep {}: keep at least 1 backup",
-                        *options.keep);
+            return usage_error("--keep {}: keep at least 1 backup", *options.keep);
         }
     }
     return {};
@@ -84,8 +80,7 @@ Result<void> read_validation(const po::variables_map& vm, MigrateOptions& option
     } else if (level == "strict") {
         options.validation = ValidationLevel::strict;
     } else {
-        return fail(ErrorCode::invalid_input, "--validate {}: expected normal, full or strict",
-                    level);
+        return usage_error("--validate {}: expected normal, full or strict", level);
     }
     return {};
 }

@@ -2,8 +2,8 @@
 // options and showing the run's report.
 #pragma once
 
-#include "cli/command.hpp"
-#include "engine/options.hpp"
+#include "belay/options.hpp"
+#include "command.hpp"
 
 namespace belay::cli {
 

@@ -7,29 +7,10 @@
 #include <optional>
 #include <string>
 
+#include "belay/backup.hpp"
 #include "core/error.hpp"
 
 namespace belay {
-
-// Why a backup was taken; stored in the sidecar.
-inline constexpr std::string_view k_reason_before_migrate = "before migrate";
-inline constexpr std::string_view k_reason_before_down = "before down";
-inline constexpr std::string_view k_reason_before_restore = "before restore";
-inline constexpr std::string_view k_reason_manual = "manual";
-
-struct BackupMetadata {
-    std::string source;              // absolute path of the database it was taken from
-    std::string created_at;          // UTC ISO-8601
-    std::string reason;              // one of the k_reason_* values
-    std::string schema_version;      // the database's version at the time ("0" when none)
-    std::string sha256;              // of the .bak file's bytes
-    std::uintmax_t size_bytes = 0;   // of the .bak file
-    std::int64_t page_count = 0;     // pages copied
-    std::int64_t page_size = 0;      // bytes per page
-    std::string schema_fingerprint;  // of the copied schema
-    bool verified = false;           // quick_check, page count and fingerprint passed at creation
-    std::string belay_version;       // the belay that wrote it
-};
 
 // The sidecar's JSON text (pretty-printed, stable key order).
 std::string to_json_text(const BackupMetadata& metadata);

@@ -1,4 +1,4 @@
-#include "core/cancellation.hpp"
+#include "belay/cancellation.hpp"
 
 #include <atomic>
 

@@ -58,8 +58,8 @@ std::optional<std::string> final_name_of_temporary(std::string_view name);
 
 // Removes files in `directory` that temporary_sibling named for a final name `is_ours` accepts
 // (with any "-journal", "-wal" or "-shm" beside them, and such files left without their
-// temporary) when no live process holds them: what a killed belay left behind. Every other file stays. Returns how many it removed; errors are ignored (the files
-// simply stay).
+// temporary) when no live process holds them: what a killed belay left behind. Every other file
+// stays. Returns how many it removed; errors are ignored (the files simply stay).
 int remove_abandoned_temporaries(const std::filesystem::path& directory,
                                  const std::function<bool(std::string_view)>& is_ours);
 

@@ -9,21 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "belay/history.hpp"
+#include "belay/history_edit.hpp"
+#include "belay/migration.hpp"
 #include "core/error.hpp"
-#include "core/history.hpp"
-#include "core/migration.hpp"
 #include "core/plan.hpp"
 
 namespace belay {
-
-enum class HistoryEdit {
-    adopt,     // turn another tool's history table into belay's
-    baseline,  // record migrations as applied on a database that existed before belay
-    repair,    // clear failed and dirty marks, re-record changed checksums
-    force,     // make the history say exactly "everything up to VERSION is applied"
-};
-
-std::string_view to_string(HistoryEdit edit);
 
 struct HistoryChange {
     enum class Kind {

@@ -8,8 +8,8 @@
 #include <system_error>
 #include <vector>
 
+#include "belay/migration.hpp"
 #include "core/error.hpp"
-#include "core/migration.hpp"
 
 namespace belay {
 

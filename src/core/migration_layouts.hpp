@@ -21,15 +21,10 @@
 #include <string_view>
 #include <vector>
 
+#include "belay/migration.hpp"
 #include "core/error.hpp"
-#include "core/migration.hpp"
 
 namespace belay {
-
-std::string_view to_string(Layout layout);
-
-// "sql-migrate", "goose", "dbmate", "golang-migrate", "pop", "diesel" (as --format spells them).
-std::optional<Layout> parse_layout(std::string_view name);
 
 class ReadCache;
 

@@ -7,17 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "core/migration.hpp"
+#include "belay/lint.hpp"
+#include "belay/migration.hpp"
 
 namespace belay {
-
-struct LintWarning {
-    std::string rule;  // gap, no-down, empty-up, drop-table, drop-column, lost-column,
-                       // not-null-without-default, no-effect-in-transaction, explicit-transaction
-    std::filesystem::path file;
-    int line = 1;  // 1-based; 1 for what concerns the file as a whole
-    std::string message;
-};
 
 // The statements of one migration's sections, split ahead of time.
 struct SplitMigration {

@@ -24,9 +24,9 @@
 #include <string_view>
 #include <utility>
 
+#include "belay/migration.hpp"
+#include "belay/version.hpp"
 #include "core/error.hpp"
-#include "core/migration.hpp"
-#include "core/version.hpp"
 
 namespace belay {
 

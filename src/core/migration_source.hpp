@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "belay/migration.hpp"
 #include "core/error.hpp"
-#include "core/migration.hpp"
 #include "core/migration_layouts.hpp"
 
 namespace belay {

@@ -9,41 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "belay/history.hpp"
+#include "belay/migration.hpp"
+#include "belay/plan.hpp"
 #include "core/error.hpp"
-#include "core/history.hpp"
-#include "core/migration.hpp"
 
 namespace belay {
-
-enum class MigrationStatus {
-    applied,   // in the history, file unchanged
-    pending,   // file present, not applied
-    failed,    // pending, and its last attempt failed (rolled back)
-    dirty,     // a NoTransaction step started and did not finish
-    modified,  // applied, but the file's checksum differs from the recorded one
-    missing,   // applied, but no file has its version any more
-};
-
-std::string_view to_string(MigrationStatus status);
-
-struct PlanEntry {
-    Version version;
-    std::string name;
-    MigrationStatus status = MigrationStatus::pending;
-    const Migration* migration = nullptr;       // null for missing
-    std::optional<AppliedMigration> applied;    // set for applied, modified, missing
-    std::optional<FailedAttempt> last_failure;  // the last failed attempt, if recorded
-    bool out_of_order = false;                  // pending, yet older than the newest applied
-};
-
-struct Plan {
-    std::vector<PlanEntry> entries;  // every known version, ascending
-    // The newest applied version as written ("0" when none).
-    std::string current_version = "0";
-
-    std::vector<const PlanEntry*> pending() const;
-    bool has_problems() const;  // dirty, modified, missing, failed or out-of-order entries
-};
 
 // Builds the status of every version. `migrations` must be sorted ascending (load_migrations
 // does this). History rows whose version text is not all digits are reported as missing.

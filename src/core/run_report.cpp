@@ -1,4 +1,4 @@
-#include "core/run_report.hpp"
+#include "belay/run_report.hpp"
 
 namespace belay {
 

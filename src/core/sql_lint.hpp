@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "belay/migration.hpp"
 #include "core/error.hpp"
-#include "core/migration.hpp"
 
 namespace belay {
 

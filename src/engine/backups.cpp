@@ -8,11 +8,11 @@
 #include <regex>
 #include <tuple>
 
-#include <spdlog/spdlog.h>
+#include "core/log.hpp"
 
+#include "belay/status.hpp"
 #include "core/durable_file.hpp"
 #include "engine/shell_quote.hpp"
-#include "engine/status.hpp"
 
 namespace belay {
 
@@ -34,7 +34,7 @@ std::optional<BackupEntry> read_entry(const std::filesystem::path& sidecar,
                                       const std::string& source) {
     auto metadata = read_backup_metadata(sidecar);
     if (!metadata) {
-        spdlog::warn("skipping {}", metadata.error().message);
+        logger().warn("skipping {}", metadata.error().message);
         return std::nullopt;
     }
     if (metadata->source != source) {
@@ -190,8 +190,8 @@ Result<PruneReport> run_prune(const PruneOptions& options,
         auto& entry = (*entries)[i];
         const auto created = parse_utc(entry.metadata.created_at);
         if (created == 0) {
-            spdlog::warn("keeping {}: its sidecar's created_at ({}) is not a time belay writes",
-                         entry.path.string(), entry.metadata.created_at);
+            logger().warn("keeping {}: its sidecar's created_at ({}) is not a time belay writes",
+                          entry.path.string(), entry.metadata.created_at);
         }
         const auto age_days = created == 0 ? 0 : (now_seconds - created) / 86400;
         const bool kept = i < static_cast<std::size_t>(keep) ||

@@ -1,9 +1,11 @@
-#include "engine/check.hpp"
+#include "belay/check.hpp"
+
+#include "engine/roundtrip.hpp"
 
 #include <map>
 
+#include "belay/status.hpp"
 #include "engine/database_state.hpp"
-#include "engine/status.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/history_store.hpp"
 #include "sqlite/schema_inspection.hpp"

@@ -1,4 +1,4 @@
-#include "engine/create_migration.hpp"
+#include "belay/create.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -4,19 +4,14 @@
 #include <optional>
 #include <span>
 
-#include "core/history.hpp"
+#include "belay/history.hpp"
+#include "belay/migrations.hpp"
+#include "belay/options.hpp"
+#include "belay/status.hpp"
 #include "core/plan.hpp"
-#include "engine/migration_set.hpp"
-#include "engine/options.hpp"
 #include "sqlite/database.hpp"
 
 namespace belay {
-
-struct DatabaseState {
-    bool exists = false;            // false: the file is not there yet (nothing applied)
-    std::uintmax_t size_bytes = 0;  // main file size
-    History history;
-};
 
 // Opens the database read-only (creating nothing), checks that any history table is belay's
 // and reads the history. A database that does not exist yields exists = false.

@@ -1,4 +1,4 @@
-#include "engine/dump_schema.hpp"
+#include "belay/dump_schema.hpp"
 
 #include <algorithm>
 #include <iterator>
@@ -6,11 +6,11 @@
 
 #include <fmt/format.h>
 
+#include "belay/migrations.hpp"
 #include "core/durable_file.hpp"
 #include "core/migration_files.hpp"
 #include "core/plan.hpp"
 #include "engine/database_state.hpp"
-#include "engine/migration_set.hpp"
 #include "engine/scratch_run.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/identifiers.hpp"
@@ -142,7 +142,7 @@ DumpParts split_dump(std::string_view dump, const std::string& history_table) {
 
 // Every Up, in order, on a scratch database; its dump.
 Result<std::string> dump_of_migrations(const MigrateOptions& options) {
-    auto set = load_migration_set(options.db.migrations_dir, options.db.layout);
+    auto set = load_migration_set(options.db);
     auto scratch = set ? ScratchRun::create("belay-dump-check", options)
                        : Result<ScratchRun>(std::unexpected(set.error()));
     if (!scratch) {
@@ -209,8 +209,8 @@ Result<DumpSchemaReport> run_dump_schema(const DumpSchemaOptions& options) {
     }
     auto db = sqlite::Database::open(db_options.database, sqlite::OpenMode::read_only,
                                      db_options.lock_timeout);
-    auto set = db ? load_migration_set(db_options.migrations_dir, db_options.layout)
-                  : Result<MigrationSet>(std::unexpected(db.error()));
+    auto set =
+        db ? load_migration_set(db_options) : Result<MigrationSet>(std::unexpected(db.error()));
     // The version as the history says; the files are only needed to spell it.
     const auto version = set ? build_plan(set->migrations, state->history).current_version
                              : build_plan(std::vector<Migration>{}, state->history).current_version;

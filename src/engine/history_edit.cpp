@@ -1,4 +1,4 @@
-#include "engine/history_edit.hpp"
+#include "belay/history_edit.hpp"
 
 #include <algorithm>
 #include <span>
@@ -6,12 +6,12 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "belay/migrations.hpp"
 #include "core/ascii.hpp"
 #include "core/backup_metadata.hpp"
 #include "core/plan.hpp"
 #include "engine/backups.hpp"
 #include "engine/database_state.hpp"
-#include "engine/migration_set.hpp"
 #include "engine/run_lock.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/foreign_history.hpp"
@@ -210,7 +210,7 @@ Result<EditState> read_edit_state(sqlite::Database& db, const HistoryEditOptions
 }  // namespace
 
 Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options) {
-    auto set = load_migration_set(options.db.migrations_dir, options.db.layout);
+    auto set = load_migration_set(options.db);
     if (!set) {
         return std::unexpected(set.error());
     }

@@ -1,4 +1,4 @@
-#include "engine/lint.hpp"
+#include "belay/lint.hpp"
 
 #include <algorithm>
 #include <map>
@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "core/embedded_migrations.hpp"
+#include "core/migration_lint.hpp"
 #include "core/migration_source.hpp"
 #include "engine/scratch_run.hpp"
 #include "sqlite/database.hpp"
@@ -84,7 +86,9 @@ Result<void> find_lost_columns(const MigrateOptions& options,
 }  // namespace
 
 Result<LintReport> run_lint(const MigrateOptions& options) {
-    auto migrations = load_migrations(options.db.migrations_dir, options.db.layout);
+    auto migrations = options.db.embedded_migrations
+                          ? embedded_to_migrations(*options.db.embedded_migrations)
+                          : load_migrations(options.db.migrations_dir, options.db.layout);
     if (!migrations) {
         return std::unexpected(migrations.error());
     }

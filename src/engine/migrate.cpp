@@ -1,4 +1,4 @@
-#include "engine/migrate.hpp"
+#include "belay/migrate.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -7,15 +7,15 @@
 #include <cstdlib>
 #include <cstring>
 
-#include <spdlog/spdlog.h>
+#include "core/log.hpp"
 
+#include "belay/cancellation.hpp"
+#include "belay/migrations.hpp"
 #include "core/backup_metadata.hpp"
-#include "core/cancellation.hpp"
 #include "core/durable_file.hpp"
 #include "core/plan.hpp"
 #include "engine/backups.hpp"
 #include "engine/database_state.hpp"
-#include "engine/migration_set.hpp"
 #include "engine/run_lock.hpp"
 #include "engine/scratch_directory.hpp"
 #include "engine/step_runner.hpp"
@@ -197,7 +197,7 @@ Result<std::function<Result<void>()>> plan_snapshot(sqlite::Database& db,
                                                     const std::vector<PlannedStep>& steps,
                                                     RunReport& report) {
     if (!options.backup) {
-        spdlog::warn(
+        logger().warn(
             "--no-backup: NO SNAPSHOT is taken; if a step fails, earlier steps stay "
             "applied and there is no backup to restore");
         report.notes.push_back("--no-backup: no snapshot was taken before this run");
@@ -413,9 +413,14 @@ Result<RunReport> rehearse(const MigrateOptions& options, const MigrationSet& se
 }  // namespace
 
 Result<RunReport> run_migrate(const MigrateOptions& options) {
-    auto set = load_migration_set(options.db.migrations_dir, options.db.layout);
+    auto set = load_migration_set(options.db);
     if (!set) {
         return std::unexpected(set.error());
+    }
+    if (set->migrations.empty() && options.db.embedded_migrations) {
+        return fail(ErrorCode::invalid_input,
+                    "the program's list of embedded migrations is empty; add one "
+                    "(belay::EmbeddedMigration) or load them from a directory instead");
     }
     if (set->migrations.empty()) {
         return fail(ErrorCode::invalid_input,
@@ -446,6 +451,49 @@ Result<RunReport> run_migrate(const MigrateOptions& options) {
     report.notes = set->notes;
     return options.dry_run ? rehearse(options, *set, std::move(report))
                            : migrate_in_place(options, *set, std::move(report));
+}
+
+Result<RunPlan> plan_run(const MigrateOptions& options) {
+    auto set = load_migration_set(options.db);
+    if (!set) {
+        return std::unexpected(set.error());
+    }
+    RunPlan plan{
+        .database = options.db.database.string(), .operation = options.operation, .steps = {}};
+    History history;
+    std::error_code ec;
+    if (std::filesystem::exists(options.db.database, ec)) {
+        if (auto kind = sqlite::refuse_non_database(options.db.database); !kind) {
+            return std::unexpected(kind.error());
+        }
+        auto db = sqlite::Database::open(options.db.database, sqlite::OpenMode::read_only,
+                                         options.db.lock_timeout);
+        if (!db) {
+            return std::unexpected(db.error());
+        }
+        auto read = read_history(*db, options.db.history_table);
+        if (!read) {
+            return std::unexpected(read.error());
+        }
+        history = std::move(*read);
+        if (guards_against_foreign_history(options)) {
+            if (auto ok = refuse_foreign_overlap(*db, history, set->migrations); !ok) {
+                return std::unexpected(ok.error());
+            }
+        }
+    }
+    RunReport versions;
+    auto steps = plan_steps(options, *set, history, versions);
+    if (!steps) {
+        return std::unexpected(steps.error());
+    }
+    plan.version_before = versions.version_before;
+    for (const auto& step : *steps) {
+        plan.steps.push_back(PlannedRunStep{step.migration->version.text(), step.migration->name,
+                                            step.direction,
+                                            step.migration->no_transaction(step.direction)});
+    }
+    return plan;
 }
 
 }  // namespace belay

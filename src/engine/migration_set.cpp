@@ -1,7 +1,8 @@
-#include "engine/migration_set.hpp"
+#include "belay/migrations.hpp"
 
 #include <fmt/ranges.h>
 
+#include "core/embedded_migrations.hpp"
 #include "core/migration_source.hpp"
 #include "core/sql_lint.hpp"
 #include "sqlite/statement_split.hpp"
@@ -57,11 +58,8 @@ void check_section(const Migration& migration, std::string_view name, const SqlS
     check.report(problems);
 }
 
-}  // namespace
-
-Result<MigrationSet> load_migration_set(const std::filesystem::path& directory,
-                                        std::optional<Layout> layout) {
-    auto migrations = load_migrations(directory, layout);
+// Checks every section that runs inside a transaction; fails listing every problem.
+Result<MigrationSet> checked_set(Result<std::vector<Migration>> migrations) {
     if (!migrations) {
         return std::unexpected(migrations.error());
     }
@@ -83,6 +81,24 @@ Result<MigrationSet> load_migration_set(const std::filesystem::path& directory,
         return fail(ErrorCode::invalid_input, "{}", fmt::join(problems, "\n"));
     }
     return set;
+}
+
+}  // namespace
+
+Result<MigrationSet> load_migration_set(const std::filesystem::path& directory,
+                                        std::optional<Layout> layout) {
+    return checked_set(load_migrations(directory, layout));
+}
+
+Result<MigrationSet> load_migration_set(const std::vector<EmbeddedMigration>& migrations) {
+    return checked_set(embedded_to_migrations(migrations));
+}
+
+Result<MigrationSet> load_migration_set(const DatabaseOptions& options) {
+    if (options.embedded_migrations) {
+        return load_migration_set(*options.embedded_migrations);
+    }
+    return load_migration_set(options.migrations_dir, options.layout);
 }
 
 }  // namespace belay

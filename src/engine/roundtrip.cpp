@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "belay/migrations.hpp"
 #include "core/plan.hpp"
 #include "engine/database_state.hpp"
-#include "engine/migration_set.hpp"
 #include "engine/scratch_run.hpp"
 #include "sqlite/logical_schema.hpp"
 
@@ -103,7 +103,7 @@ Result<bool> round_trip_each(Scratch& scratch, const std::vector<const Migration
 }  // namespace
 
 Result<RoundtripReport> run_roundtrip(const MigrateOptions& options) {
-    auto set = load_migration_set(options.db.migrations_dir, options.db.layout);
+    auto set = load_migration_set(options.db);
     if (!set) {
         return std::unexpected(set.error());
     }

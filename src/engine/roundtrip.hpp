@@ -4,24 +4,10 @@
 #include <string>
 #include <vector>
 
-#include "engine/options.hpp"
+#include "belay/check.hpp"
+#include "belay/options.hpp"
 
 namespace belay {
-
-struct RoundtripResult {
-    std::string version;  // as written in the file name
-    std::string name;
-    std::string outcome;                // "ok", "no Down section", "differs", "failed"
-    std::vector<std::string> problems;  // for differs and failed: what, line by line
-};
-
-struct RoundtripReport {
-    std::vector<RoundtripResult> migrations;  // in version order, up to where it could go
-    bool complete = true;  // false when an Up failed and the later ones could not be checked
-    // When the database exists: its pending migrations, round-tripped on a copy of it (with its
-    // data), in version order up to where they could go.
-    std::vector<RoundtripResult> on_copy;
-};
 
 // Builds a scratch database from the migration files alone (never touching the user's
 // database): for each migration in version order, Up, then Down, comparing the logical schema

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <thread>
 
-#include "core/cancellation.hpp"
+#include "belay/cancellation.hpp"
 
 namespace belay {
 

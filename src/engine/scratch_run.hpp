@@ -5,7 +5,7 @@
 #include <memory>
 #include <string_view>
 
-#include "engine/options.hpp"
+#include "belay/options.hpp"
 #include "engine/step_runner.hpp"
 
 namespace belay {

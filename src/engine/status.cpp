@@ -1,9 +1,12 @@
-#include "engine/status.hpp"
+#include "belay/status.hpp"
+
+#include "core/plan.hpp"
+#include "engine/database_state.hpp"
 
 namespace belay {
 
 Result<std::unique_ptr<StatusReport>> build_status(const DatabaseOptions& options) {
-    auto set = load_migration_set(options.migrations_dir, options.layout);
+    auto set = load_migration_set(options);
     if (!set) {
         return std::unexpected(set.error());
     }

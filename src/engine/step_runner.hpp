@@ -9,9 +9,9 @@
 #include <utility>
 #include <vector>
 
-#include "core/migration.hpp"
-#include "core/run_report.hpp"
-#include "engine/options.hpp"
+#include "belay/migration.hpp"
+#include "belay/options.hpp"
+#include "belay/run_report.hpp"
 #include "sqlite/schema_inspection.hpp"
 
 namespace belay {

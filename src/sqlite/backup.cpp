@@ -4,7 +4,7 @@
 
 #include <thread>
 
-#include "core/cancellation.hpp"
+#include "belay/cancellation.hpp"
 #include "sqlite/database.hpp"
 
 namespace belay::sqlite {

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <thread>
 
-#include "core/cancellation.hpp"
+#include "belay/cancellation.hpp"
 #include "sqlite/database.hpp"
 
 namespace belay::sqlite {

@@ -8,8 +8,8 @@
 
 #include <fmt/ranges.h>
 
+#include "belay/version.hpp"
 #include "core/utc_time.hpp"
-#include "core/version.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/identifiers.hpp"
 #include "sqlite/statement.hpp"

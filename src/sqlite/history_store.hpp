@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "belay/history.hpp"
 #include "core/error.hpp"
-#include "core/history.hpp"
 #include "sqlite/schema_inspection.hpp"
 
 namespace belay::sqlite {

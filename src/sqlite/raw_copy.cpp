@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "belay/cancellation.hpp"
 #include "core/background_sha256.hpp"
-#include "core/cancellation.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/wal_snapshot.hpp"
 

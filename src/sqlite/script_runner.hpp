@@ -8,8 +8,8 @@
 
 #include <filesystem>
 
+#include "belay/migration.hpp"
 #include "core/error.hpp"
-#include "core/migration.hpp"
 
 namespace belay::sqlite {
 

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "belay/backup.hpp"
 #include "core/backup_metadata.hpp"
 #include "core/error.hpp"
 
@@ -44,13 +45,7 @@ struct SnapshotRequest {
     bool beside_own_lock = false;
 };
 
-struct Snapshot {
-    std::filesystem::path path;  // the final .bak file
-    BackupMetadata metadata;     // what its sidecar says
-    // Copied raw (main file, plus the snapshot's WAL frames) rather than with the backup API,
-    // which serves when a WAL snapshot cannot be pinned; the two give the same pages.
-    bool raw_copy = false;
-};
+using Snapshot = belay::Snapshot;  // belay/backup.hpp
 
 // Takes a snapshot of `request.database` as one consistent state: the copy runs inside one read
 // transaction of its own connection, so it never restarts, and in WAL mode writers go on

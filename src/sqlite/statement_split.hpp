@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/migration.hpp"
+#include "belay/migration.hpp"
 
 namespace belay::sqlite {
 

@@ -110,8 +110,8 @@ TEST_P(BackupConcurrencyTest, BackupUnderAContinuousWriterHoldsOneInstant) {
         }
     }
     const auto started_ms = unix_ms();
-    auto result =
-        belay("backup", {"--lock-timeout", "30"}, RunOptions{{}, {}, std::chrono::seconds(90)});
+    auto result = belay("backup", {"--lock-timeout", "30"},
+                        RunOptions{{}, {}, std::chrono::seconds(90), false, {}});
     const auto ended_ms = unix_ms();
     ASSERT_EQ(writer.stop(), 0) << "the writer failed";
     ASSERT_EQ(result.exit_code, 0) << describe(result);

@@ -98,7 +98,8 @@ BackgroundRun::BackgroundRun(const std::vector<std::string>& args, const RunOpti
         argv_strings = {"/usr/bin/setpriv", "--reuid=" + std::to_string(k_unprivileged_uid),
                         "--regid=" + std::to_string(k_unprivileged_gid), "--clear-groups", "--"};
     }
-    argv_strings.push_back(belay_binary().string());
+    argv_strings.push_back(options.program.empty() ? belay_binary().string()
+                                                   : options.program.string());
     argv_strings.insert(argv_strings.end(), args.begin(), args.end());
     auto env_strings = child_environment(options);
     auto argv = c_strings(argv_strings);

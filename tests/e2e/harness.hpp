@@ -37,6 +37,7 @@ struct RunOptions {
     // Run as user and group nobody (65534) through setpriv when the test runs as root, since
     // root bypasses file permissions; as the test's own user otherwise.
     bool as_unprivileged_user = false;
+    fs::path program;  // another program to run instead of belay (the examples)
 };
 
 // The uid and gid belay runs as with as_unprivileged_user when the test runs as root.

@@ -101,5 +101,16 @@ TEST_F(HelpTest, UnknownCommandIsAnErrorThatPointsAtTheList) {
     EXPECT_NE(result.err.find("db migrate"), std::string::npos) << "the list of commands";
 }
 
+TEST_F(HelpTest, DbHelpListsTheCommandsLikeBelayHelp) {
+    const auto top = run_belay({"--help"});
+    ASSERT_EQ(top.exit_code, 0) << describe(top);
+    for (const auto* flag : {"--help", "-h", "help"}) {
+        auto result = run_belay({"db", flag});
+        EXPECT_EQ(result.exit_code, 0) << flag << ": " << describe(result);
+        EXPECT_EQ(result.out, top.out) << flag;
+        EXPECT_TRUE(result.err.empty()) << result.err;
+    }
+}
+
 }  // namespace
 }  // namespace belay::testing

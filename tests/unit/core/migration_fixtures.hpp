@@ -8,8 +8,8 @@
 
 #include <gtest/gtest.h>
 
-#include "core/history.hpp"
-#include "core/migration.hpp"
+#include "belay/history.hpp"
+#include "belay/migration.hpp"
 
 namespace belay::fixtures {
 

@@ -1,4 +1,4 @@
-#include "core/version.hpp"
+#include "belay/version.hpp"
 
 #include <algorithm>
 #include <vector>

@@ -9,8 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include "belay/migrate.hpp"
 #include "core/utc_time.hpp"
-#include "engine/migrate.hpp"
 #include "support/temp_dir.hpp"
 #include "unit/engine/raw_database.hpp"
 

@@ -1,4 +1,4 @@
-#include "engine/check.hpp"
+#include "belay/check.hpp"
 
 #include <sqlite3.h>
 
@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/migrate.hpp"
+#include "belay/migrate.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/history_store.hpp"
 #include "sqlite/transaction.hpp"

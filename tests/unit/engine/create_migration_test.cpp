@@ -1,4 +1,4 @@
-#include "engine/create_migration.hpp"
+#include "belay/create.hpp"
 
 #include <time.h>
 
@@ -10,7 +10,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/migration_set.hpp"
+#include "belay/migrations.hpp"
 #include "support/temp_dir.hpp"
 
 namespace belay {

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/migrate.hpp"
+#include "belay/migrate.hpp"
 #include "support/temp_dir.hpp"
 #include "unit/engine/raw_database.hpp"
 

@@ -1,4 +1,4 @@
-#include "engine/migrate.hpp"
+#include "belay/migrate.hpp"
 
 #include <time.h>
 
@@ -14,7 +14,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/cancellation.hpp"
+#include "belay/cancellation.hpp"
 #include "core/checksum.hpp"
 #include "engine/run_lock.hpp"
 #include "support/temp_dir.hpp"

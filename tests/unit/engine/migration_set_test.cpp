@@ -1,4 +1,4 @@
-#include "engine/migration_set.hpp"
+#include "belay/migrations.hpp"
 
 #include <string>
 

@@ -1,4 +1,4 @@
-#include "engine/restore.hpp"
+#include "belay/restore.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,9 +13,9 @@
 
 #include <gtest/gtest.h>
 
+#include "belay/migrate.hpp"
 #include "core/backup_metadata.hpp"
 #include "engine/backups.hpp"
-#include "engine/migrate.hpp"
 #include "engine/run_lock.hpp"
 #include "support/temp_dir.hpp"
 #include "unit/engine/raw_database.hpp"

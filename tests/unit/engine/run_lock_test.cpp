@@ -12,7 +12,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/cancellation.hpp"
+#include "belay/cancellation.hpp"
 #include "support/temp_dir.hpp"
 
 namespace belay {

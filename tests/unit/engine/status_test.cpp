@@ -1,11 +1,11 @@
-#include "engine/status.hpp"
+#include "belay/status.hpp"
 
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-#include "engine/migrate.hpp"
+#include "belay/migrate.hpp"
 #include "support/temp_dir.hpp"
 
 namespace belay {

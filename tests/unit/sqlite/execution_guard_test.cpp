@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/cancellation.hpp"
+#include "belay/cancellation.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/transaction.hpp"
 #include "support/temp_dir.hpp"

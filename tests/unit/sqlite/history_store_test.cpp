@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/version.hpp"
+#include "belay/version.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/transaction.hpp"
 #include "support/temp_dir.hpp"

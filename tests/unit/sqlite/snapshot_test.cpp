@@ -20,7 +20,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/cancellation.hpp"
+#include "belay/cancellation.hpp"
 #include "core/checksum.hpp"
 #include "support/temp_dir.hpp"
 #include "unit/engine/raw_database.hpp"

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/version.hpp"
+#include "belay/version.hpp"
 
 namespace belay {
 
@@ -25,6 +25,11 @@ enum class Direction { up, down };
 
 // Which tool's layout a migration was read in (see core/migration_layouts.hpp).
 enum class Layout { sql_migrate, goose, dbmate, golang_migrate, pop, diesel };
+
+// "sql-migrate", "goose", "dbmate", "golang-migrate", "pop", "diesel" (as --format spells them).
+std::string_view to_string(Layout layout);
+
+std::optional<Layout> parse_layout(std::string_view name);
 
 // How a file of `layout` says "run this without a transaction", for messages.
 std::string_view no_transaction_hint(Layout layout);

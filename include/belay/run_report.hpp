@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "core/error.hpp"
-#include "core/migration.hpp"
+#include "belay/error.hpp"
+#include "belay/migration.hpp"
 
 namespace belay {
 

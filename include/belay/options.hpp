@@ -1,4 +1,5 @@
-// Plain option structs: the CLI fills them, the engine reads them. No parsing here.
+// The options of belay's calls, as plain structs: a program (or the CLI, from its command line,
+// environment and belay.ini) fills them; the calls only read them. Defaults are the CLI's.
 #pragma once
 
 #include <chrono>
@@ -7,10 +8,12 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
-#include "core/migration_layouts.hpp"
-#include "core/run_report.hpp"
-#include "core/version.hpp"
+#include "belay/embedded_migration.hpp"
+#include "belay/migration.hpp"
+#include "belay/run_report.hpp"
+#include "belay/version.hpp"
 
 namespace belay {
 
@@ -20,10 +23,13 @@ enum class ValidationLevel {
     strict,  // full, and new dangling foreign keys fail the step
 };
 
-// What every db command needs to find the database and its migrations.
+// What every call needs to find the database and its migrations.
 struct DatabaseOptions {
     std::filesystem::path database;
     std::filesystem::path migrations_dir = "migrations";
+    // Set: these migrations, compiled into the program, instead of migrations_dir's files
+    // (layout is then unused). See belay/migrations.hpp.
+    std::optional<std::vector<EmbeddedMigration>> embedded_migrations;
     std::string history_table = "schema_migrations";
     std::chrono::milliseconds lock_timeout{5000};
     std::filesystem::path backup_dir;  // empty: the database's own directory

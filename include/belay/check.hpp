@@ -6,11 +6,26 @@
 #include <string>
 #include <vector>
 
-#include "engine/backups.hpp"
-#include "engine/options.hpp"
-#include "engine/roundtrip.hpp"
+#include "belay/backup.hpp"
+#include "belay/options.hpp"
 
 namespace belay {
+
+// `check --roundtrip`: does each migration's Down give back the schema its Up started from?
+struct RoundtripResult {
+    std::string version;  // as written in the file name
+    std::string name;
+    std::string outcome;                // "ok", "no Down section", "differs", "failed"
+    std::vector<std::string> problems;  // for differs and failed: what, line by line
+};
+
+struct RoundtripReport {
+    std::vector<RoundtripResult> migrations;  // in version order, up to where it could go
+    bool complete = true;  // false when an Up failed and the later ones could not be checked
+    // When the database exists: its pending migrations, round-tripped on a copy of it (with its
+    // data), in version order up to where they could go.
+    std::vector<RoundtripResult> on_copy;
+};
 
 struct CheckOptions {
     DatabaseOptions db;

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/options.hpp"
+#include "belay/options.hpp"
 
 namespace belay {
 

@@ -3,10 +3,20 @@
 
 #include <vector>
 
-#include "core/migration_lint.hpp"
-#include "engine/options.hpp"
+#include <filesystem>
+#include <string>
+
+#include "belay/options.hpp"
 
 namespace belay {
+
+struct LintWarning {
+    std::string rule;  // gap, no-down, empty-up, drop-table, drop-column, lost-column,
+                       // not-null-without-default, no-effect-in-transaction, explicit-transaction
+    std::filesystem::path file;
+    int line = 1;  // 1-based; 1 for what concerns the file as a whole
+    std::string message;
+};
 
 struct LintReport {
     std::vector<LintWarning> warnings;  // in file order

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "core/error.hpp"
-#include "core/migration_layouts.hpp"
+#include "belay/error.hpp"
+#include "belay/migration.hpp"
 
 namespace belay {
 

@@ -7,10 +7,21 @@
 #include <string>
 #include <vector>
 
-#include "core/history_edit.hpp"
-#include "engine/options.hpp"
+#include <string_view>
+
+#include "belay/options.hpp"
+#include "belay/version.hpp"
 
 namespace belay {
+
+enum class HistoryEdit {
+    adopt,     // turn another tool's history table into belay's
+    baseline,  // record migrations as applied on a database that existed before belay
+    repair,    // clear failed and dirty marks, re-record changed checksums
+    force,     // make the history say exactly "everything up to VERSION is applied"
+};
+
+std::string_view to_string(HistoryEdit edit);
 
 struct HistoryEditOptions {
     DatabaseOptions db;

@@ -3,12 +3,18 @@
 
 #include <memory>
 
-#include "core/plan.hpp"
-#include "engine/database_state.hpp"
-#include "engine/migration_set.hpp"
-#include "engine/options.hpp"
+#include "belay/history.hpp"
+#include "belay/migrations.hpp"
+#include "belay/options.hpp"
+#include "belay/plan.hpp"
 
 namespace belay {
+
+struct DatabaseState {
+    bool exists = false;            // false: the file is not there yet (nothing applied)
+    std::uintmax_t size_bytes = 0;  // main file size
+    History history;
+};
 
 struct StatusReport {
     std::string database;

@@ -5,8 +5,8 @@
 #include <optional>
 #include <string>
 
-#include "core/error.hpp"
-#include "engine/options.hpp"
+#include "belay/error.hpp"
+#include "belay/options.hpp"
 
 namespace belay {
 

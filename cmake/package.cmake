@@ -1,0 +1,36 @@
+# CPack: `cpack -G DEB` in the build directory (scripts/package) makes two Debian packages:
+#   belay_<version>_<arch>.deb         the binary, its man page, bash completion and manual;
+#                                      Depends computed by dpkg-shlibdeps from the binary
+#   libbelay-dev_<version>_<arch>.deb  libbelay.a, include/belay/ and the CMake package, with
+#                                      the -dev packages a static libbelay needs to link
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME belay)
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGE_VENDOR "belay")
+set(CPACK_PACKAGE_CONTACT "belay maintainers <maintainers@belay.invalid>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
+set(CPACK_STRIP_FILES ON)
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_COMPONENTS_ALL runtime development)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME belay)
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION database)
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_SHLIBDEPS ON)
+set(CPACK_COMPONENT_RUNTIME_DESCRIPTION
+    "Backup-first schema migrations for SQLite
+ belay takes a verified online snapshot of an SQLite database before every run, then applies
+ versioned SQL migrations one step at a time, each in its own transaction, validated and
+ bounded by a timeout. It restores, prunes and checks backups for recovery.")
+
+set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_NAME libbelay-dev)
+set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_SECTION libdevel)
+set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_DEPENDS
+    "libsqlite3-dev, libssl-dev, libfmt-dev, libspdlog-dev, nlohmann-json3-dev, cmake")
+set(CPACK_COMPONENT_DEVELOPMENT_DESCRIPTION
+    "Backup-first schema migrations for SQLite (C++ library)
+ The belay library for programs that migrate their own SQLite database at start-up, with a
+ verified snapshot first: headers (belay/belay.hpp), a static library and a CMake package
+ (find_package(belay), target belay::belay).")
+
+include(CPack)

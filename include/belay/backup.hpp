@@ -1,0 +1,102 @@
+// Backups: taking one, listing and verifying them, pruning old ones. (Restoring one:
+// belay/restore.hpp.) Every backup is a `<stem>-YYYYMMDD-HHMMSS.bak` file beside a JSON sidecar
+// `<name>.bak.json` that names its source database, its SHA-256 and the schema version.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "belay/error.hpp"
+#include "belay/options.hpp"
+
+namespace belay {
+
+// Why a backup was taken; stored in the sidecar.
+inline constexpr std::string_view k_reason_before_migrate = "before migrate";
+inline constexpr std::string_view k_reason_before_down = "before down";
+inline constexpr std::string_view k_reason_before_restore = "before restore";
+inline constexpr std::string_view k_reason_manual = "manual";
+
+struct BackupMetadata {
+    std::string source;              // absolute path of the database it was taken from
+    std::string created_at;          // UTC ISO-8601
+    std::string reason;              // one of the k_reason_* values
+    std::string schema_version;      // the database's version at the time ("0" when none)
+    std::string sha256;              // of the .bak file's bytes
+    std::uintmax_t size_bytes = 0;   // of the .bak file
+    std::int64_t page_count = 0;     // pages copied
+    std::int64_t page_size = 0;      // bytes per page
+    std::string schema_fingerprint;  // of the copied schema
+    bool verified = false;           // quick_check, page count and fingerprint passed at creation
+    std::string belay_version;       // the belay that wrote it
+};
+
+struct BackupOptions {
+    DatabaseOptions db;
+    std::optional<std::filesystem::path> out;  // --out
+    bool verify = true;                        // false: --no-verify
+    std::string reason = std::string(k_reason_manual);
+    BackupProgress progress;
+};
+
+// A verified backup file on disk.
+struct Snapshot {
+    std::filesystem::path path;  // the final `<stem>-YYYYMMDD-HHMMSS.bak`
+    BackupMetadata metadata;     // what its sidecar (`<path>.json`) says
+    // Copied raw (main file, plus the snapshot's WAL frames) rather than with SQLite's backup
+    // API, which serves when a WAL snapshot cannot be pinned; the two give the same pages.
+    bool raw_copy = false;
+};
+
+// Takes an on-demand online snapshot of an existing database, in one read transaction (WAL
+// writers go on meanwhile), verified (quick_check, page count, schema fingerprint) before it
+// gets its final name beside a sidecar. Never leaves a partial file. Fails with invalid_input
+// when the database does not exist or is not SQLite, busy when it stays locked past
+// db.lock_timeout, snapshot_failed (no room, cannot write, verification failed) or interrupted.
+Result<Snapshot> run_backup(const BackupOptions& options);
+
+struct BackupEntry {
+    std::filesystem::path path;  // the .bak file
+    BackupMetadata metadata;     // from its sidecar
+    // Filled by verification: empty when intact, else what is wrong. Unset when not checked.
+    std::optional<std::vector<std::string>> problems;
+};
+
+// This database's backups in its backup directory, newest first: every `*.bak` whose sidecar
+// names this database (by canonical path) as its source. Sidecars that cannot be parsed are
+// skipped with a warning. With `verify`, each one is checked (SHA-256 and integrity).
+Result<std::vector<BackupEntry>> list_backups(const DatabaseOptions& options, bool verify);
+
+// Verifies `entries` (newest first, as list_backups returns them) in order until one is intact,
+// filling each checked entry's problems. Returns that entry's index, std::nullopt when none is.
+std::optional<std::size_t> find_newest_intact(std::vector<BackupEntry>& entries);
+
+struct PruneOptions {
+    DatabaseOptions db;
+    std::optional<int> keep;       // keep the newest N (default 10 when neither is given)
+    std::optional<int> keep_days;  // keep those younger than D days
+    bool dry_run = false;
+};
+
+struct PruneReport {
+    std::vector<BackupEntry> removed;  // (or would be, with dry_run)
+    std::vector<BackupEntry> kept;
+    std::uintmax_t bytes_freed = 0;
+    int abandoned_removed = 0;  // temporaries and sidecars a killed belay left behind
+};
+
+inline constexpr int k_default_keep = 10;
+
+// Removes this database's backups (with their sidecars) beyond the newest `keep` and older
+// than `keep_days`: a backup survives when either rule keeps it. Never removes the newest
+// backup that verifies intact. Files of other databases are never touched.
+Result<PruneReport> run_prune(const PruneOptions& options,
+                              std::chrono::system_clock::time_point now);
+
+}  // namespace belay

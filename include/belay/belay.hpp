@@ -1,0 +1,36 @@
+// belay's public C++ API in one include: migrate an SQLite database from a program, with a
+// verified snapshot first, and back up, restore, prune and check it.
+//
+// Every call that can fail returns Result<T> (belay/error.hpp): the value, or an Error whose
+// code is the CLI's exit status for the same failure and whose message names the file, line,
+// migration or path and what to do next. No call throws for bad input, and none leaves a
+// database or a backup changed when it fails before its first step. Each call opens the
+// database itself and closes it before returning; none keeps a connection between calls.
+//
+// Start at belay/database.hpp; docs/embedding.md walks through a program that migrates itself
+// at start-up.
+#pragma once
+
+#include <string_view>
+
+#include "belay/backup.hpp"
+#include "belay/cancellation.hpp"
+#include "belay/check.hpp"
+#include "belay/database.hpp"
+#include "belay/error.hpp"
+#include "belay/log.hpp"
+#include "belay/migrate.hpp"
+#include "belay/migrations.hpp"
+#include "belay/options.hpp"
+#include "belay/restore.hpp"
+#include "belay/status.hpp"
+
+namespace belay {
+
+// This library's version, e.g. "0.1.0" (the CLI's `belay --version`).
+std::string_view library_version() noexcept;
+
+// The version of the SQLite library belay runs on, e.g. "3.40.1".
+std::string_view sqlite_library_version() noexcept;
+
+}  // namespace belay

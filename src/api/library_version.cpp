@@ -1,0 +1,14 @@
+#include "belay/belay.hpp"
+#include "sqlite/database.hpp"
+
+namespace belay {
+
+std::string_view library_version() noexcept {
+    return BELAY_VERSION;
+}
+
+std::string_view sqlite_library_version() noexcept {
+    return sqlite::library_version();
+}
+
+}  // namespace belay

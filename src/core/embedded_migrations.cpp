@@ -1,0 +1,97 @@
+#include "core/embedded_migrations.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/ranges.h>
+
+#include "core/checksum.hpp"
+#include "core/error.hpp"
+
+namespace belay {
+
+namespace {
+
+bool is_usable_name(const std::string& name) {
+    return !name.empty() && std::ranges::all_of(name, [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_' || c == '-';
+    });
+}
+
+SqlSection section_of(const std::string& sql, const std::string& label, bool present) {
+    SqlSection section;
+    section.present = present;
+    if (present) {
+        section.sql = sql;
+        section.first_line = 1;
+        section.file = label;
+    }
+    return section;
+}
+
+// Every field that changes what the step does, each ended by a NUL (which SQL text cannot
+// hold), so that no two different migrations share a checksum.
+std::string checksum_of(const EmbeddedMigration& embedded) {
+    Sha256 hash;
+    for (const std::string& part : {embedded.up, embedded.down, embedded.verify}) {
+        hash.update(part);
+        hash.update(std::string_view("\0", 1));
+    }
+    hash.update(embedded.no_transaction ? "no-transaction" : "transaction");
+    return hash.finish_hex();
+}
+
+}  // namespace
+
+Result<std::vector<Migration>> embedded_to_migrations(
+    const std::vector<EmbeddedMigration>& embedded) {
+    std::vector<std::string> problems;
+    std::vector<Migration> migrations;
+    std::map<std::string, std::string> seen;  // numeric version -> who has it
+    for (std::size_t i = 0; i < embedded.size(); ++i) {
+        const EmbeddedMigration& source = embedded[i];
+        const std::string who = fmt::format("embedded migration #{} (version \"{}\", name \"{}\")",
+                                            i + 1, source.version, source.name);
+        auto version = Version::parse(source.version);
+        if (!version) {
+            problems.push_back(fmt::format(
+                "{}: the version must be a run of digits, like \"0001\" or \"20261123101500\"",
+                who));
+        }
+        if (!is_usable_name(source.name)) {
+            problems.push_back(fmt::format(
+                "{}: the name must be letters, digits, '_' or '-', like \"create_users\"", who));
+        }
+        if (!version || !is_usable_name(source.name)) {
+            continue;
+        }
+        if (auto [it, inserted] = seen.emplace(version->numeric(), who); !inserted) {
+            problems.push_back(
+                fmt::format("{}: {} has the same version; give each migration its own version", who,
+                            it->second));
+            continue;
+        }
+        const std::string label = fmt::format("(embedded) {}_{}", source.version, source.name);
+        migrations.push_back(Migration{
+            .version = *version,
+            .name = source.name,
+            .path = label,
+            .up = section_of(source.up, label + ", up", true),
+            .down = section_of(source.down, label + ", down", !source.down.empty()),
+            .verify = section_of(source.verify, label + ", verify", !source.verify.empty()),
+            .up_no_transaction = source.no_transaction,
+            .down_no_transaction = false,
+            .timeout = source.timeout,
+            .checksum = checksum_of(source),
+            .layout = Layout::sql_migrate,
+        });
+    }
+    if (!problems.empty()) {
+        return fail(ErrorCode::invalid_input, "{}", fmt::join(problems, "\n"));
+    }
+    std::ranges::sort(migrations, {}, &Migration::version);
+    return migrations;
+}
+
+}  // namespace belay

@@ -1,0 +1,18 @@
+// Migrations compiled into a program, turned into the Migration values files give.
+#pragma once
+
+#include <vector>
+
+#include "belay/embedded_migration.hpp"
+#include "belay/error.hpp"
+#include "belay/migration.hpp"
+
+namespace belay {
+
+// Sorted by version; see load_migration_set(const std::vector<EmbeddedMigration>&) in
+// belay/migrations.hpp for what each becomes and what is refused (all problems at once, each
+// naming its migration). Statements are not checked here.
+Result<std::vector<Migration>> embedded_to_migrations(
+    const std::vector<EmbeddedMigration>& embedded);
+
+}  // namespace belay

@@ -1,0 +1,13 @@
+// belay's own logger (not spdlog's default one, which belongs to the program): set up by
+// set_log (belay/log.hpp), used everywhere inside the library.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include "belay/log.hpp"
+
+namespace belay {
+
+spdlog::logger& logger();
+
+}  // namespace belay

@@ -1,0 +1,336 @@
+// The public API as a program uses it: only <belay/...> headers, real SQLite files in a
+// temporary directory, and a plain sqlite3 connection to look at what belay left behind.
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <belay/belay.hpp>
+
+#include "support/temp_dir.hpp"
+#include "unit/engine/raw_database.hpp"
+
+namespace belay {
+namespace {
+
+using testing::RawDatabase;
+using testing::TempDir;
+namespace fs = std::filesystem;
+
+std::vector<EmbeddedMigration> two_migrations() {
+    return {
+        {.version = "0002",
+         .name = "add_email",
+         .up = "ALTER TABLE users ADD COLUMN email TEXT;",
+         .down = "ALTER TABLE users DROP COLUMN email;",
+         .verify = "SELECT count(*) = 0 FROM users WHERE email IS NOT NULL;",
+         .no_transaction = false,
+         .timeout = std::nullopt},
+        {.version = "0001",
+         .name = "create_users",
+         .up = "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);",
+         .down = "DROP TABLE users;",
+         .verify = "",
+         .no_transaction = false,
+         .timeout = std::nullopt},
+    };
+}
+
+DatabaseOptions embedded(const fs::path& database, std::vector<EmbeddedMigration> migrations) {
+    DatabaseOptions options;
+    options.database = database;
+    options.embedded_migrations = std::move(migrations);
+    return options;
+}
+
+std::vector<fs::path> backups_in(const fs::path& directory) {
+    std::vector<fs::path> found;
+    for (const auto& entry : fs::directory_iterator(directory)) {
+        if (entry.path().extension() == ".bak") {
+            found.push_back(entry.path());
+        }
+    }
+    return found;
+}
+
+std::vector<std::string> versions_applied(const fs::path& database) {
+    RawDatabase raw(database, false);
+    std::vector<std::string> versions;
+    for (const auto& row : raw.rows("SELECT version FROM schema_migrations ORDER BY version")) {
+        versions.push_back(row[0]);
+    }
+    return versions;
+}
+
+TEST(DatabaseApi, EmbeddedMigrationsRunInVersionOrderAfterASnapshot) {
+    TempDir dir;
+    const auto path = dir / "app.db";
+    RawDatabase(path).exec("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('keep');");
+
+    auto db = Database::open(embedded(path, two_migrations()));
+    ASSERT_TRUE(db) << db.error().message;
+    auto report = db->migrate();
+    ASSERT_TRUE(report) << report.error().message;
+    ASSERT_TRUE(report->succeeded()) << report->error->message;
+
+    ASSERT_EQ(report->steps.size(), 2u);
+    EXPECT_EQ(report->steps[0].version, "0001");
+    EXPECT_EQ(report->steps[1].version, "0002");
+    EXPECT_EQ(report->version_after, "0002");
+    EXPECT_EQ(versions_applied(path), (std::vector<std::string>{"0001", "0002"}));
+    RawDatabase raw(path, false);
+    EXPECT_EQ(raw.rows("SELECT count(*) FROM pragma_table_info('users') WHERE name = 'email'"),
+              (std::vector<std::vector<std::string>>{{"1"}}));
+
+    // The snapshot on disk holds the state before the run: the notes, no users table.
+    ASSERT_TRUE(report->snapshot.has_value());
+    const auto backups = backups_in(dir.path());
+    ASSERT_EQ(backups.size(), 1u);
+    EXPECT_EQ(backups[0], fs::path(*report->snapshot));
+    EXPECT_TRUE(backups[0].filename().string().starts_with("app-"));
+    RawDatabase before(backups[0], false);
+    EXPECT_EQ(before.rows("SELECT body FROM notes"),
+              (std::vector<std::vector<std::string>>{{"keep"}}));
+    EXPECT_TRUE(before.rows("SELECT name FROM sqlite_schema WHERE name = 'users'").empty());
+}
+
+TEST(DatabaseApi, PlanSaysWhatMigrateWouldDoAndWritesNothing) {
+    TempDir dir;
+    const auto path = dir / "app.db";
+    auto db = Database::open(embedded(path, two_migrations()));
+    ASSERT_TRUE(db) << db.error().message;
+
+    auto plan = db->plan();
+    ASSERT_TRUE(plan) << plan.error().message;
+    ASSERT_EQ(plan->steps.size(), 2u);
+    EXPECT_EQ(plan->steps[0].name, "create_users");
+    EXPECT_EQ(plan->steps[1].direction, Direction::up);
+    EXPECT_EQ(plan->version_before, "0");
+    EXPECT_FALSE(fs::exists(path)) << "plan must not create the database";
+    EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 0);
+
+    MigrateOptions only_first;
+    only_first.target = Version::parse("1");
+    auto first = db->plan(only_first);
+    ASSERT_TRUE(first) << first.error().message;
+    ASSERT_EQ(first->steps.size(), 1u);
+    EXPECT_EQ(first->steps[0].version, "0001");
+
+    ASSERT_TRUE(db->migrate()->succeeded());
+    auto after = db->plan();
+    ASSERT_TRUE(after) << after.error().message;
+    EXPECT_TRUE(after->steps.empty());
+    MigrateOptions down;
+    down.operation = Operation::down;
+    auto back = db->plan(down);
+    ASSERT_TRUE(back) << back.error().message;
+    ASSERT_EQ(back->steps.size(), 1u);
+    EXPECT_EQ(back->steps[0].version, "0002");
+    EXPECT_EQ(back->steps[0].direction, Direction::down);
+    EXPECT_EQ(versions_applied(path), (std::vector<std::string>{"0001", "0002"}));
+}
+
+TEST(DatabaseApi, AnAppliedEmbeddedMigrationWhoseSqlChangedIsRefusedAsModified) {
+    TempDir dir;
+    const auto path = dir / "app.db";
+    ASSERT_TRUE(Database::open(embedded(path, two_migrations()))->migrate()->succeeded());
+
+    auto changed = two_migrations();
+    changed[1].up = "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);";
+    changed.push_back({.version = "0003",
+                       .name = "add_age",
+                       .up = "ALTER TABLE users ADD COLUMN age INTEGER;",
+                       .down = "",
+                       .verify = "",
+                       .no_transaction = false,
+                       .timeout = std::nullopt});
+    auto db = Database::open(embedded(path, changed));
+    ASSERT_TRUE(db) << db.error().message;
+    auto status = db->status();
+    ASSERT_TRUE(status) << status.error().message;
+    const auto& entries = status.value()->plan.entries;
+    ASSERT_EQ(entries.size(), 3u);
+    EXPECT_EQ(entries[0].status, MigrationStatus::modified);
+    EXPECT_EQ(entries[2].status, MigrationStatus::pending);
+
+    auto run = db->migrate();
+    ASSERT_FALSE(run);
+    EXPECT_EQ(run.error().code, ErrorCode::refused);
+    EXPECT_NE(run.error().message.find("0001"), std::string::npos) << run.error().message;
+    EXPECT_EQ(versions_applied(path), (std::vector<std::string>{"0001", "0002"}));
+    EXPECT_TRUE(backups_in(dir.path()).empty()) << "a refused run takes no snapshot";
+}
+
+TEST(DatabaseApi, OpenListsEveryProblemOfABadEmbeddedListAndCreatesNothing) {
+    TempDir dir;
+    const auto path = dir / "app.db";
+    std::vector<EmbeddedMigration> bad = {
+        {.version = "1a",
+         .name = "letters",
+         .up = "SELECT 1;",
+         .down = "",
+         .verify = "",
+         .no_transaction = false,
+         .timeout = std::nullopt},
+        {.version = "2",
+         .name = "",
+         .up = "SELECT 1;",
+         .down = "",
+         .verify = "",
+         .no_transaction = false,
+         .timeout = std::nullopt},
+        {.version = "3",
+         .name = "first",
+         .up = "SELECT 1;",
+         .down = "",
+         .verify = "",
+         .no_transaction = false,
+         .timeout = std::nullopt},
+        {.version = "0003",
+         .name = "again",
+         .up = "SELECT 1;",
+         .down = "",
+         .verify = "",
+         .no_transaction = false,
+         .timeout = std::nullopt},
+    };
+    auto db = Database::open(embedded(path, bad));
+    ASSERT_FALSE(db);
+    EXPECT_EQ(db.error().code, ErrorCode::invalid_input);
+    const auto& message = db.error().message;
+    EXPECT_NE(message.find("embedded migration #1 (version \"1a\""), std::string::npos) << message;
+    EXPECT_NE(message.find("embedded migration #2"), std::string::npos) << message;
+    EXPECT_NE(message.find("#4 (version \"0003\", name \"again\")"), std::string::npos) << message;
+    EXPECT_NE(message.find("same version"), std::string::npos) << message;
+    EXPECT_FALSE(fs::exists(path));
+
+    std::vector<EmbeddedMigration> vacuum = {{.version = "1",
+                                              .name = "compact",
+                                              .up = "CREATE TABLE t (x);\nVACUUM;",
+                                              .down = "",
+                                              .verify = "",
+                                              .no_transaction = false,
+                                              .timeout = std::nullopt}};
+    auto refused = Database::open(embedded(path, vacuum));
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("(embedded) 1_compact, up:2"), std::string::npos)
+        << refused.error().message;
+    EXPECT_FALSE(fs::exists(path));
+}
+
+TEST(DatabaseApi, AFailingStepIsRolledBackAndNamedWithItsLine) {
+    TempDir dir;
+    const auto path = dir / "app.db";
+    RawDatabase(path).exec("CREATE TABLE notes (body TEXT);");
+    auto migrations = two_migrations();
+    migrations[0].up = "ALTER TABLE users ADD COLUMN email TEXT;\nINSERT INTO missing VALUES (1);";
+    auto db = Database::open(embedded(path, migrations));
+    ASSERT_TRUE(db) << db.error().message;
+    auto report = db->migrate();
+    ASSERT_TRUE(report) << report.error().message;
+    ASSERT_FALSE(report->succeeded());
+    EXPECT_EQ(report->error->code, ErrorCode::step_failed);
+    EXPECT_NE(report->error->message.find("(embedded) 0002_add_email, up:2"), std::string::npos)
+        << report->error->message;
+    EXPECT_EQ(versions_applied(path), (std::vector<std::string>{"0001"}));
+    RawDatabase raw(path, false);
+    EXPECT_TRUE(raw.rows("SELECT 1 FROM pragma_table_info('users') WHERE name = 'email'").empty());
+    ASSERT_TRUE(report->snapshot.has_value());
+    EXPECT_TRUE(fs::exists(*report->snapshot));
+    EXPECT_NE(report->restore_command.find(*report->snapshot), std::string::npos);
+}
+
+TEST(DatabaseApi, AFalseVerifyCheckFailsItsStep) {
+    TempDir dir;
+    const auto path = dir / "app.db";
+    auto migrations = two_migrations();
+    migrations[0].verify = "SELECT count(*) = 1 FROM users;";  // the table is empty
+    auto report = Database::open(embedded(path, migrations))->migrate();
+    ASSERT_TRUE(report) << report.error().message;
+    ASSERT_FALSE(report->succeeded());
+    EXPECT_NE(report->error->message.find("0002_add_email"), std::string::npos)
+        << report->error->message;
+    EXPECT_EQ(versions_applied(path), (std::vector<std::string>{"0001"}));
+}
+
+TEST(DatabaseApi, OpenRefusesAMissingDirectoryAndAFileThatIsNotADatabase) {
+    TempDir dir;
+    auto missing = Database::open(embedded(dir / "no" / "app.db", two_migrations()));
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().code, ErrorCode::invalid_input);
+    EXPECT_NE(missing.error().message.find((dir / "no").string()), std::string::npos)
+        << missing.error().message;
+
+    const auto text = dir.write("notes.txt", "not a database, just notes\n");
+    auto not_db = Database::open(embedded(text, two_migrations()));
+    ASSERT_FALSE(not_db);
+    EXPECT_NE(not_db.error().message.find(text.string()), std::string::npos)
+        << not_db.error().message;
+    EXPECT_EQ(testing::read_file(text), "not a database, just notes\n");
+}
+
+TEST(DatabaseApi, BackupRestorePruneAndCheckThroughTheHandle) {
+    TempDir dir;
+    const auto path = dir / "app.db";
+    auto db = Database::open(embedded(path, two_migrations()));
+    ASSERT_TRUE(db) << db.error().message;
+    ASSERT_TRUE(db->migrate()->succeeded());
+    RawDatabase(path, false).exec("INSERT INTO users(name) VALUES ('ada');");
+
+    auto backup = db->backup();
+    ASSERT_TRUE(backup) << backup.error().message;
+    EXPECT_TRUE(fs::exists(backup->path));
+    EXPECT_EQ(backup->metadata.schema_version, "0002");
+    auto listed = db->backups(true);
+    ASSERT_TRUE(listed) << listed.error().message;
+    ASSERT_EQ(listed->size(), 1u);
+    ASSERT_TRUE(listed->front().problems.has_value());
+    EXPECT_TRUE(listed->front().problems->empty());
+
+    RawDatabase(path, false).exec("DELETE FROM users;");
+    RestoreOptions restore;
+    restore.backup = backup->path;
+    restore.assume_yes = true;
+    auto restored = db->restore(restore);
+    ASSERT_TRUE(restored) << restored.error().message;
+    EXPECT_EQ(RawDatabase(path, false).rows("SELECT name FROM users"),
+              (std::vector<std::vector<std::string>>{{"ada"}}));
+    ASSERT_TRUE(restored->safety_snapshot.has_value());
+
+    auto check = db->check();
+    ASSERT_TRUE(check) << check.error().message;
+    EXPECT_TRUE(check->findings.empty());
+
+    PruneOptions prune;
+    prune.keep = 1;
+    auto pruned = db->prune(prune);
+    ASSERT_TRUE(pruned) << pruned.error().message;
+    EXPECT_EQ(pruned->removed.size(), 1u);
+    EXPECT_EQ(backups_in(dir.path()).size(), 1u);
+}
+
+TEST(DatabaseApi, LogLinesGoToTheProgramsSink) {
+    TempDir dir;
+    std::vector<std::string> lines;
+    set_log(LogLevel::info, [&](LogLevel level, std::string_view message) {
+        if (level == LogLevel::info) {
+            lines.emplace_back(message);
+        }
+    });
+    auto report = Database::open(embedded(dir / "app.db", two_migrations()))->migrate();
+    set_log(LogLevel::warning);
+    ASSERT_TRUE(report && report->succeeded());
+    EXPECT_TRUE(std::ranges::any_of(lines, [](const std::string& line) {
+        return line.find("0001_create_users") != std::string::npos;
+    })) << lines.size();
+}
+
+TEST(DatabaseApi, VersionsAreReported) {
+    EXPECT_FALSE(library_version().empty());
+    EXPECT_TRUE(sqlite_library_version().starts_with("3."));
+}
+
+}  // namespace
+}  // namespace belay
