@@ -1,6 +1,7 @@
 // The public API as a program uses it: only <belay/...> headers, real SQLite files in a
 // temporary directory, and a plain sqlite3 connection to look at what belay left behind.
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -325,6 +326,65 @@ TEST(DatabaseApi, LogLinesGoToTheProgramsSink) {
     EXPECT_TRUE(std::ranges::any_of(lines, [](const std::string& line) {
         return line.find("0001_create_users") != std::string::npos;
     })) << lines.size();
+}
+
+TEST(DatabaseApi, ADryRunRehearsesOnACopyAndLeavesTheDatabaseAsItWas) {
+    TempDir dir;
+    const auto path = dir / "app.db";
+    RawDatabase(path).exec("CREATE TABLE notes (body TEXT);");
+    const auto before = testing::read_file(path);
+    MigrateOptions rehearse;
+    rehearse.dry_run = true;
+    auto report = Database::open(embedded(path, two_migrations()))->migrate(rehearse);
+    ASSERT_TRUE(report) << report.error().message;
+    ASSERT_TRUE(report->succeeded()) << report->error->message;
+    ASSERT_EQ(report->steps.size(), 2u);
+    EXPECT_EQ(report->steps[0].result, StepResult::would_apply);
+    EXPECT_EQ(testing::read_file(path), before);
+    EXPECT_TRUE(backups_in(dir.path()).empty());
+}
+
+TEST(DatabaseApi, AnEmbeddedTimeoutStopsARunawayStep) {
+    TempDir dir;
+    const auto path = dir / "app.db";
+    auto migrations = two_migrations();
+    migrations[0].up =
+        "CREATE TABLE spin AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+        "SELECT count(*) AS n FROM c;";
+    migrations[0].timeout = std::chrono::milliseconds(300);
+    auto report = Database::open(embedded(path, migrations))->migrate();
+    ASSERT_TRUE(report) << report.error().message;
+    ASSERT_FALSE(report->succeeded());
+    EXPECT_EQ(report->error->code, ErrorCode::step_failed);
+    EXPECT_NE(report->error->message.find("0002_add_email"), std::string::npos)
+        << report->error->message;
+    EXPECT_NE(report->error->message.find("timeout"), std::string::npos) << report->error->message;
+    EXPECT_EQ(versions_applied(path), (std::vector<std::string>{"0001"}));
+}
+
+TEST(DatabaseApi, StrictValidationFailsAStepThatLeavesADanglingForeignKey) {
+    const std::vector<EmbeddedMigration> dangling = {{.version = "1",
+                                                      .name = "orders",
+                                                      .up = "CREATE TABLE orders (customer INTEGER "
+                                                            "REFERENCES customers(id));",
+                                                      .down = "DROP TABLE orders;",
+                                                      .verify = "",
+                                                      .no_transaction = false,
+                                                      .timeout = std::nullopt}};
+    TempDir dir;
+    MigrateOptions strict;
+    strict.validation = ValidationLevel::strict;
+    auto refused = Database::open(embedded(dir / "strict.db", dangling))->migrate(strict);
+    ASSERT_TRUE(refused) << refused.error().message;
+    ASSERT_FALSE(refused->succeeded());
+    EXPECT_NE(refused->error->message.find("customers"), std::string::npos)
+        << refused->error->message;
+
+    auto warned = Database::open(embedded(dir / "normal.db", dangling))->migrate();
+    ASSERT_TRUE(warned) << warned.error().message;
+    ASSERT_TRUE(warned->succeeded()) << warned->error->message;
+    ASSERT_EQ(warned->steps.size(), 1u);
+    EXPECT_FALSE(warned->steps[0].warnings.empty());
 }
 
 TEST(DatabaseApi, VersionsAreReported) {
