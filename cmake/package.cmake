@@ -25,8 +25,22 @@ set(CPACK_COMPONENT_RUNTIME_DESCRIPTION
 
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_NAME libbelay-dev)
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_SECTION libdevel)
+# libbelay.a is compiled against this fmt and spdlog (their headers are part of its ABI), so
+# the -dev package asks for exactly the versions it was built with; g++ 12 for C++23's
+# <expected> in the headers.
+function(belay_installed_version package out)
+  execute_process(COMMAND dpkg-query -W -f=\${Version} ${package} OUTPUT_VARIABLE version
+                  RESULT_VARIABLE status ERROR_QUIET)
+  if(status EQUAL 0 AND version)
+    set(${out} "${package} (= ${version})" PARENT_SCOPE)
+  else()
+    set(${out} "${package}" PARENT_SCOPE)
+  endif()
+endfunction()
+belay_installed_version(libfmt-dev BELAY_FMT_DEPENDS)
+belay_installed_version(libspdlog-dev BELAY_SPDLOG_DEPENDS)
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_DEPENDS
-    "libsqlite3-dev, libssl-dev, libfmt-dev, libspdlog-dev, nlohmann-json3-dev, cmake")
+    "libsqlite3-dev, libssl-dev, ${BELAY_FMT_DEPENDS}, ${BELAY_SPDLOG_DEPENDS}, g++ (>= 4:12), cmake (>= 3.25)")
 set(CPACK_COMPONENT_DEVELOPMENT_DESCRIPTION
     "Backup-first schema migrations for SQLite (C++ library)
  The belay library for programs that migrate their own SQLite database at start-up, with a

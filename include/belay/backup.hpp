@@ -70,7 +70,9 @@ struct BackupEntry {
 
 // This database's backups in its backup directory, newest first: every `*.bak` whose sidecar
 // names this database (by canonical path) as its source. Sidecars that cannot be parsed are
-// skipped with a warning. With `verify`, each one is checked (SHA-256 and integrity).
+// skipped with a warning. With `verify`, each one is checked (SHA-256 and integrity) and the
+// result is in its `problems`. A backup directory that does not exist holds no backups. Fails
+// with invalid_input only when the directory cannot be listed; changes nothing.
 Result<std::vector<BackupEntry>> list_backups(const DatabaseOptions& options, bool verify);
 
 // Verifies `entries` (newest first, as list_backups returns them) in order until one is intact,
@@ -95,7 +97,11 @@ inline constexpr int k_default_keep = 10;
 
 // Removes this database's backups (with their sidecars) beyond the newest `keep` and older
 // than `keep_days`: a backup survives when either rule keeps it. Never removes the newest
-// backup that verifies intact. Files of other databases are never touched.
+// backup that verifies intact. Files of other databases are never touched. Also removes the
+// temporaries and orphaned sidecars a killed belay left behind (not with dry_run). Fails with
+// invalid_input for keep < 1 or keep_days < 0, a backup directory that cannot be listed, or a
+// backup that cannot be removed (those removed before it stay removed; the message names the
+// one that could not be).
 Result<PruneReport> run_prune(const PruneOptions& options,
                               std::chrono::system_clock::time_point now);
 

@@ -30,8 +30,8 @@ struct RoundtripReport {
 struct CheckOptions {
     DatabaseOptions db;
     bool backups = false;  // --backups: verify every backup of this database too
-    // --roundtrip: check each migration's Up then Down on a scratch database (see
-    // engine/roundtrip.hpp); the database itself may then be missing.
+    // --roundtrip: check each migration's Up then Down on a scratch database (RoundtripReport
+    // above); the database itself may then be missing.
     bool roundtrip = false;
     std::chrono::milliseconds step_timeout{30000};  // for the round trip's steps
 };

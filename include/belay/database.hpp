@@ -1,9 +1,9 @@
 // A database belay looks after, and every call on it, in one place.
 //
 // Database names a database file and how belay reaches it (its migrations, history table,
-// lock timeout, backup directory); it holds no connection. Each call opens the database,
-// takes belay's run lock where it writes, and closes both before it returns, so a program's
-// own connections are never blocked between calls. Every method is the free function of the
+// lock timeout, backup directory); it holds no connection. Each call opens the database and
+// closes it before it returns (migrate and restore also take belay's run lock, and release
+// it), so a program's own connections are never blocked between calls. Every method is the free function of the
 // same area (belay/migrate.hpp, backup.hpp, restore.hpp, status.hpp, check.hpp) with this
 // database's options filled in; the failure contracts are theirs.
 #pragma once

@@ -19,7 +19,9 @@ struct EmbeddedMigration {
     std::string down;             // SQL; empty: this migration cannot be reverted
     std::string verify;           // SQL checks run after Up, before COMMIT; empty: none
     bool no_transaction = false;  // Up runs outside a transaction (a failure leaves it dirty)
-    std::optional<std::chrono::milliseconds> timeout;  // this step's timeout instead of the run's
+    // This step's timeout instead of MigrateOptions::step_timeout: 1 ms to 1e9 s.
+    std::optional<std::chrono::milliseconds> timeout;
+    bool down_no_transaction = false;  // Down runs outside a transaction
 };
 
 }  // namespace belay

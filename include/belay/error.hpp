@@ -15,10 +15,11 @@ enum class ErrorCode : int {
     step_failed = 1,      // a migration step failed; it was rolled back and recorded
     invalid_input = 2,    // usage error, invalid migration files, unusable paths; nothing touched
     snapshot_failed = 3,  // the snapshot before a run failed; nothing ran
-    busy = 4,             // the database or the run lock stayed busy past --lock-timeout
+    busy = 4,             // the database or the run lock stayed busy past the lock timeout
     refused = 5,          // unsafe state (dirty, modified, missing, out of order, foreign history)
     findings = 6,         // a check found problems, or status --exit-code saw pending work
-    interrupted = 130,    // SIGINT or SIGTERM; the exit code is 128 + the signal number
+    interrupted = 130,    // SIGINT or SIGTERM (cancellation_signal() says which; the CLI
+                          // exits with 128 + that signal's number)
 };
 
 struct Error {

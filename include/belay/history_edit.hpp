@@ -46,8 +46,8 @@ struct HistoryEditReport {
 };
 
 // Loads the files, opens the existing database, takes the run lock, plans the edit (see
-// core/history_edit.hpp) and, when there is anything to change, asks for confirmation (repair,
-// force), takes a snapshot under the write lock (reason "before <edit>") and makes every
+// the HistoryEdit values above) and, when there is anything to change, asks for confirmation
+// (repair, force), takes a snapshot under the write lock (reason "before <edit>") and makes every
 // change in one transaction, recording the current schema as the reference for drift.
 // Nothing to change: no snapshot, no write. Fails with invalid_input for a missing database,
 // bad files or an unknown version; refused for a refused plan or a missing confirmation; busy

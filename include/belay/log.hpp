@@ -13,8 +13,8 @@ enum class LogLevel { trace, debug, info, warning, error, off };
 using LogSink = std::function<void(LogLevel level, std::string_view message)>;
 
 // From now on, lines at `level` and above go to `sink` (empty: stderr, as by default); `off`
-// silences belay. Call it before belay's other calls, from one thread: it is not synchronised
-// with lines being logged. Never fails.
+// silences belay. Safe to call at any time from any thread, also while other threads log: a
+// line being logged finishes with the sink it started with. Never fails.
 void set_log(LogLevel level, LogSink sink = {});
 
 }  // namespace belay

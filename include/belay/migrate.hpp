@@ -13,9 +13,9 @@ namespace belay {
 // Loads and checks the migration files, opens the database (migrate creates it for a real
 // run; the others need it to exist), takes the run lock, plans the steps of
 // options.operation, refuses an unsafe plan, asks for confirmation where the operation reverts
-// everything, snapshots, and runs each step (see apply_step), then runs quick_check. With
-// dry_run, the same steps run on a temporary copy made with the backup API; the database
-// itself is opened read-only and left as it was.
+// everything, snapshots, and runs each step (in its own transaction, validated, bounded by its
+// timeout), then runs quick_check. With dry_run, the same steps run on a temporary copy made with
+// the backup API; the database itself is opened read-only and left as it was.
 //
 // Errors that stop the run before any step (invalid files, unsafe state, busy lock, not a
 // database, no confirmation) come back as the unexpected value; once steps have started the

@@ -23,10 +23,13 @@ struct SqlSection {
 
 enum class Direction { up, down };
 
-// Which tool's layout a migration was read in (see core/migration_layouts.hpp).
-enum class Layout { sql_migrate, goose, dbmate, golang_migrate, pop, diesel };
+// Where a migration was read from: a directory in one tool's layout (sql-migrate is belay's
+// own format; the others are read as they are, see docs/file-format.md), or compiled into the
+// program (embedded, see belay/migrations.hpp).
+enum class Layout { sql_migrate, goose, dbmate, golang_migrate, pop, diesel, embedded };
 
-// "sql-migrate", "goose", "dbmate", "golang-migrate", "pop", "diesel" (as --format spells them).
+// "sql-migrate", "goose", "dbmate", "golang-migrate", "pop", "diesel" (as --format spells
+// them), "embedded".
 std::string_view to_string(Layout layout);
 
 std::optional<Layout> parse_layout(std::string_view name);

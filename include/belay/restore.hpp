@@ -15,7 +15,7 @@ struct RestoreOptions {
     std::optional<std::filesystem::path> backup;  // a backup file, or empty with latest
     bool latest = false;                          // the newest intact backup of this database
     bool assume_yes = false;                      // --yes
-    // Asks the operator on a terminal; empty when there is none (then --yes is required).
+    // Asks the operator on a terminal; empty when there is none (then assume_yes is required).
     std::function<bool(const std::string& question)> confirm;
     BackupProgress progress;
 };
@@ -41,12 +41,16 @@ struct RestoreReport {
     } timings;
 };
 
-// Verifies the backup first (a corrupt or tampered one is refused, exit 5, nothing touched);
-// asks for confirmation (refused without a terminal unless assume_yes); takes the run lock;
+// Verifies the backup first (a corrupt or tampered one, or one without its sidecar, is refused
+// with ErrorCode::refused, nothing touched); asks for confirmation (refused without a confirm
+// function unless assume_yes); takes the run lock;
 // takes a safety snapshot of the current database (or moves an unreadable one aside as
 // `<stem>-corrupt-YYYYMMDD-HHMMSS.db`); then copies the backup into the live database with the
-// backup API in one transaction, keeping its journal mode, owner and mode bits. Fails with busy
-// when another process keeps the database locked past the lock timeout.
+// backup API in one transaction, keeping its journal mode, owner and mode bits. Fails with
+// invalid_input when no backup is given, the file does not exist or `latest` finds no intact
+// one; snapshot_failed when the safety snapshot cannot be taken (nothing replaced); busy when
+// another process keeps the database locked past the lock timeout; interrupted; step_failed
+// when the copy fails (rolled back: the database is as it was).
 Result<RestoreReport> run_restore(const RestoreOptions& options);
 
 }  // namespace belay

@@ -23,7 +23,7 @@ enum class StepResult {
 
 std::string_view to_string(StepResult result);
 
-// What a run does: each is one pipeline of steps (see engine/migrate.hpp).
+// What a run does: each is one pipeline of steps (see belay/migrate.hpp).
 enum class Operation {
     migrate,  // apply pending migrations
     down,     // revert the newest applied migrations (alias rollback)

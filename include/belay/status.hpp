@@ -1,7 +1,9 @@
 // `belay db status` and `belay db version`: read-only views of files x history.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <string>
 
 #include "belay/history.hpp"
 #include "belay/migrations.hpp"
@@ -30,8 +32,10 @@ struct StatusReport {
 // table. A missing database is not an error: everything is pending.
 Result<std::unique_ptr<StatusReport>> build_status(const DatabaseOptions& options);
 
-// The newest applied version as written in its file name, "0" when none. Needs no migration
-// files: it reads the history alone.
+// The newest applied version as written in its file name, "0" when none (also for a database
+// that does not exist). Needs no migration files: it reads the history alone, read-only. Fails
+// with invalid_input for a file that is not a readable SQLite database, refused for another
+// tool's history table under history_table's name, busy when the database stays locked.
 Result<std::string> read_current_version(const DatabaseOptions& options);
 
 }  // namespace belay

@@ -7,10 +7,14 @@
 
 #include "core/checksum.hpp"
 #include "core/error.hpp"
+#include "core/migration_parser.hpp"
 
 namespace belay {
 
 namespace {
+
+constexpr std::chrono::milliseconds k_max_timeout{static_cast<std::int64_t>(k_max_timeout_seconds) *
+                                                  1000};
 
 bool is_usable_name(const std::string& name) {
     return !name.empty() && std::ranges::all_of(name, [](char c) {
@@ -30,15 +34,19 @@ SqlSection section_of(const std::string& sql, const std::string& label, bool pre
     return section;
 }
 
-// Every field that changes what the step does, each ended by a NUL (which SQL text cannot
-// hold), so that no two different migrations share a checksum.
+// Every field that changes what the steps do, each preceded by its length, so that no two
+// different migrations share a checksum. (Editing a file's SQL or directives changes its
+// checksum; the same edits here change this one.)
 std::string checksum_of(const EmbeddedMigration& embedded) {
+    const std::string flags =
+        fmt::format("up {}transaction, down {}transaction, timeout {}",
+                    embedded.no_transaction ? "no " : "", embedded.down_no_transaction ? "no " : "",
+                    embedded.timeout ? std::to_string(embedded.timeout->count()) : "none");
     Sha256 hash;
-    for (const std::string& part : {embedded.up, embedded.down, embedded.verify}) {
+    for (const std::string& part : {embedded.up, embedded.down, embedded.verify, flags}) {
+        hash.update(fmt::format("{}:", part.size()));
         hash.update(part);
-        hash.update(std::string_view("\0", 1));
     }
-    hash.update(embedded.no_transaction ? "no-transaction" : "transaction");
     return hash.finish_hex();
 }
 
@@ -63,6 +71,12 @@ Result<std::vector<Migration>> embedded_to_migrations(
             problems.push_back(fmt::format(
                 "{}: the name must be letters, digits, '_' or '-', like \"create_users\"", who));
         }
+        if (source.timeout &&
+            (*source.timeout < std::chrono::milliseconds(1) || *source.timeout > k_max_timeout)) {
+            problems.push_back(
+                fmt::format("{}: the timeout must be between 1 ms and {:.0f} s (given {} ms)", who,
+                            k_max_timeout_seconds, source.timeout->count()));
+        }
         if (!version || !is_usable_name(source.name)) {
             continue;
         }
@@ -81,10 +95,10 @@ Result<std::vector<Migration>> embedded_to_migrations(
             .down = section_of(source.down, label + ", down", !source.down.empty()),
             .verify = section_of(source.verify, label + ", verify", !source.verify.empty()),
             .up_no_transaction = source.no_transaction,
-            .down_no_transaction = false,
+            .down_no_transaction = source.down_no_transaction,
             .timeout = source.timeout,
             .checksum = checksum_of(source),
-            .layout = Layout::sql_migrate,
+            .layout = Layout::embedded,
         });
     }
     if (!problems.empty()) {

@@ -1,5 +1,6 @@
 #include "core/log.hpp"
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <utility>
@@ -73,19 +74,22 @@ std::shared_ptr<spdlog::logger> make_logger(LogLevel level, LogSink sink) {
     return made;
 }
 
-std::shared_ptr<spdlog::logger>& current() {
-    static std::shared_ptr<spdlog::logger> instance = make_logger(LogLevel::warning, {});
+// Swapped whole by set_log; each line logs through a copy, so a logger is never destroyed
+// while a line is going through it (on this thread or another).
+std::atomic<std::shared_ptr<spdlog::logger>>& current() {
+    static std::atomic<std::shared_ptr<spdlog::logger>> instance{
+        make_logger(LogLevel::warning, {})};
     return instance;
 }
 
 }  // namespace
 
-spdlog::logger& logger() {
-    return *current();
+std::shared_ptr<spdlog::logger> logger() {
+    return current().load();
 }
 
 void set_log(LogLevel level, LogSink sink) {
-    current() = make_logger(level, std::move(sink));
+    current().store(make_logger(level, std::move(sink)));
 }
 
 }  // namespace belay

@@ -125,12 +125,17 @@ std::string_view no_transaction_hint(Layout layout) {
             return "name the file <version>_<name>.autocommit.up.sql (or .down.sql)";
         case Layout::diesel:
             return "put 'run_in_transaction = false' in the folder's metadata.toml";
+        case Layout::embedded:
+            return "set no_transaction (or down_no_transaction) in its EmbeddedMigration";
         default:
             return "put '-- +migrate NoTransaction' in the file";
     }
 }
 
 std::string_view to_string(Layout layout) {
+    if (layout == Layout::embedded) {
+        return "embedded";  // not a --format: parse_layout does not accept it
+    }
     for (const auto& [value, name] : k_names) {
         if (value == layout) {
             return name;

@@ -16,7 +16,6 @@ namespace {
 
 constexpr std::string_view k_valid_directives =
     "Up, Down, Verify, NoTransaction, Timeout <seconds>, StatementBegin, StatementEnd";
-constexpr double k_max_timeout_seconds = 1e9;
 constexpr std::string_view k_nul_byte_problem =
     "a NUL byte; SQLite stops reading SQL there, so the rest of the file would never run: save "
     "the file as UTF-8 text (a file saved as UTF-16 has a NUL in every ASCII character)";

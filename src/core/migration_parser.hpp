@@ -30,6 +30,9 @@
 
 namespace belay {
 
+// The longest timeout a migration may ask for, in seconds.
+inline constexpr double k_max_timeout_seconds = 1e9;
+
 // Splits "<version>_<name>.sql" into its version (one or more ASCII digits, kept as text) and its
 // non-empty name: "0001_create_users.sql" -> ("0001", "create_users"). The ".sql" suffix is
 // case-sensitive, as in sql-migrate. Returns std::nullopt for any other file name.

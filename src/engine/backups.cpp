@@ -34,7 +34,7 @@ std::optional<BackupEntry> read_entry(const std::filesystem::path& sidecar,
                                       const std::string& source) {
     auto metadata = read_backup_metadata(sidecar);
     if (!metadata) {
-        logger().warn("skipping {}", metadata.error().message);
+        logger()->warn("skipping {}", metadata.error().message);
         return std::nullopt;
     }
     if (metadata->source != source) {
@@ -170,6 +170,12 @@ std::optional<std::size_t> find_newest_intact(std::vector<BackupEntry>& entries)
 
 Result<PruneReport> run_prune(const PruneOptions& options,
                               std::chrono::system_clock::time_point now) {
+    if ((options.keep && *options.keep < 1) || (options.keep_days && *options.keep_days < 0)) {
+        return fail(ErrorCode::invalid_input,
+                    "prune: keep at least 1 backup and keep_days at least 0 (given keep {}, "
+                    "keep_days {})",
+                    options.keep.value_or(k_default_keep), options.keep_days.value_or(0));
+    }
     auto entries = list_backups(options.db, false);
     if (!entries) {
         return std::unexpected(entries.error());
@@ -190,8 +196,8 @@ Result<PruneReport> run_prune(const PruneOptions& options,
         auto& entry = (*entries)[i];
         const auto created = parse_utc(entry.metadata.created_at);
         if (created == 0) {
-            logger().warn("keeping {}: its sidecar's created_at ({}) is not a time belay writes",
-                          entry.path.string(), entry.metadata.created_at);
+            logger()->warn("keeping {}: its sidecar's created_at ({}) is not a time belay writes",
+                           entry.path.string(), entry.metadata.created_at);
         }
         const auto age_days = created == 0 ? 0 : (now_seconds - created) / 86400;
         const bool kept = i < static_cast<std::size_t>(keep) ||

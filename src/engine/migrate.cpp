@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "core/log.hpp"
+#include "core/migration_parser.hpp"
 
 #include "belay/cancellation.hpp"
 #include "belay/migrations.hpp"
@@ -197,7 +198,7 @@ Result<std::function<Result<void>()>> plan_snapshot(sqlite::Database& db,
                                                     const std::vector<PlannedStep>& steps,
                                                     RunReport& report) {
     if (!options.backup) {
-        logger().warn(
+        logger()->warn(
             "--no-backup: NO SNAPSHOT is taken; if a step fails, earlier steps stay "
             "applied and there is no backup to restore");
         report.notes.push_back("--no-backup: no snapshot was taken before this run");
@@ -410,9 +411,44 @@ Result<RunReport> rehearse(const MigrateOptions& options, const MigrationSet& se
     return report;
 }
 
-}  // namespace
+// What the CLI checks on its command line, checked again for programs that fill the options
+// themselves. Messages name the option fields.
+Result<void> check_run_options(const MigrateOptions& options) {
+    const std::chrono::milliseconds longest{static_cast<std::int64_t>(k_max_timeout_seconds) *
+                                            1000};
+    if (options.step_timeout < std::chrono::milliseconds(1) || options.step_timeout > longest) {
+        return fail(ErrorCode::invalid_input,
+                    "step_timeout {} ms: give between 1 ms and {:.0f} s (--step-timeout)",
+                    options.step_timeout.count(), k_max_timeout_seconds);
+    }
+    if (options.db.lock_timeout < std::chrono::milliseconds(0) ||
+        options.db.lock_timeout > longest) {
+        return fail(ErrorCode::invalid_input,
+                    "lock_timeout {} ms: give between 0 and {:.0f} s (--lock-timeout)",
+                    options.db.lock_timeout.count(), k_max_timeout_seconds);
+    }
+    if (options.keep && *options.keep < 1) {
+        return fail(ErrorCode::invalid_input, "keep {}: keep at least 1 backup (--keep)",
+                    *options.keep);
+    }
+    if (options.operation == Operation::down && !options.target && options.steps < 1) {
+        return fail(ErrorCode::invalid_input, "steps {}: revert at least 1 migration (--steps)",
+                    options.steps);
+    }
+    if (options.backup_only && (!options.backup || options.dry_run)) {
+        return fail(ErrorCode::invalid_input,
+                    "backup_only with {}: they contradict each other (--backup-only)",
+                    options.dry_run ? "dry_run" : "backup = false");
+    }
+    return {};
+}
 
-Result<RunReport> run_migrate(const MigrateOptions& options) {
+// Everything a run checks before it opens the database, shared by run_migrate and plan_run
+// so that both refuse the same things in the same order.
+Result<MigrationSet> prepare_run(const MigrateOptions& options) {
+    if (auto ok = check_run_options(options); !ok) {
+        return std::unexpected(ok.error());
+    }
     auto set = load_migration_set(options.db);
     if (!set) {
         return std::unexpected(set.error());
@@ -444,6 +480,16 @@ Result<RunReport> run_migrate(const MigrateOptions& options) {
                     "database {} does not exist; there is nothing to revert (check --db)",
                     options.db.database.string());
     }
+    return set;
+}
+
+}  // namespace
+
+Result<RunReport> run_migrate(const MigrateOptions& options) {
+    auto set = prepare_run(options);
+    if (!set) {
+        return std::unexpected(set.error());
+    }
     RunReport report;
     report.database = options.db.database.string();
     report.operation = options.operation;
@@ -454,34 +500,28 @@ Result<RunReport> run_migrate(const MigrateOptions& options) {
 }
 
 Result<RunPlan> plan_run(const MigrateOptions& options) {
-    auto set = load_migration_set(options.db);
+    auto set = prepare_run(options);
     if (!set) {
         return std::unexpected(set.error());
     }
     RunPlan plan{
         .database = options.db.database.string(), .operation = options.operation, .steps = {}};
-    History history;
-    std::error_code ec;
-    if (std::filesystem::exists(options.db.database, ec)) {
-        if (auto kind = sqlite::refuse_non_database(options.db.database); !kind) {
-            return std::unexpected(kind.error());
-        }
+    // Read as db status reads it: read-only, creating nothing, a missing database is empty.
+    auto state = read_database_state(options.db);
+    if (!state) {
+        return std::unexpected(state.error());
+    }
+    if (state->exists && guards_against_foreign_history(options)) {
         auto db = sqlite::Database::open(options.db.database, sqlite::OpenMode::read_only,
                                          options.db.lock_timeout);
         if (!db) {
             return std::unexpected(db.error());
         }
-        auto read = read_history(*db, options.db.history_table);
-        if (!read) {
-            return std::unexpected(read.error());
-        }
-        history = std::move(*read);
-        if (guards_against_foreign_history(options)) {
-            if (auto ok = refuse_foreign_overlap(*db, history, set->migrations); !ok) {
-                return std::unexpected(ok.error());
-            }
+        if (auto ok = refuse_foreign_overlap(*db, state->history, set->migrations); !ok) {
+            return std::unexpected(ok.error());
         }
     }
+    const History& history = state->history;
     RunReport versions;
     auto steps = plan_steps(options, *set, history, versions);
     if (!steps) {

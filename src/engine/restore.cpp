@@ -57,7 +57,7 @@ Result<std::filesystem::path> resolve_backup_path(const std::filesystem::path& g
                     "backup {} is a symlink to {}, which does not exist or is not a regular file",
                     given.string(), std::filesystem::read_symlink(given, ec).string());
     }
-    logger().info("{} is a symlink: restoring its target {}", given.string(), target.string());
+    logger()->info("{} is a symlink: restoring its target {}", given.string(), target.string());
     return target;
 }
 
@@ -91,8 +91,8 @@ Result<ChosenBackup> choose_backup(const RestoreOptions& options) {
         }
         const auto intact = find_newest_intact(*entries);
         for (std::size_t i = 0; i < intact.value_or(entries->size()); ++i) {
-            logger().warn("skipping {}: {}", (*entries)[i].path.string(),
-                          (*entries)[i].problems->front());
+            logger()->warn("skipping {}: {}", (*entries)[i].path.string(),
+                           (*entries)[i].problems->front());
         }
         if (intact) {
             return ChosenBackup{(*entries)[*intact].path, (*entries)[*intact].metadata};
@@ -186,7 +186,7 @@ Result<bool> restore_in_place(sqlite::Database& source, const std::filesystem::p
         status.outcome = sqlite::CopyOutcome::failed;
         return std::unexpected(copy_result(status, source.path(), database).error());
     }
-    logger().info("page sizes differ in WAL mode: restoring through rollback-journal mode");
+    logger()->info("page sizes differ in WAL mode: restoring through rollback-journal mode");
     if (auto ok = destination->exec("PRAGMA journal_mode = DELETE"); !ok) {
         // Busy (another connection has it open) or anything else: say which, with SQLite's words.
         if (ok.error().code == ErrorCode::busy) {

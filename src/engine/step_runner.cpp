@@ -185,8 +185,8 @@ void record_failure(StepContext& context, const Migration& migration, const Erro
         ok = transaction->commit();
     }
     if (!transaction || !ok) {
-        logger().warn("could not record the failure of {}: {}", migration.path.string(),
-                      (!transaction ? transaction.error() : ok.error()).message);
+        logger()->warn("could not record the failure of {}: {}", migration.path.string(),
+                       (!transaction ? transaction.error() : ok.error()).message);
     }
 }
 
@@ -340,8 +340,8 @@ StepOutcome apply_step(StepContext& context, const Migration& migration, Directi
     outcome.report.name = migration.name;
     outcome.report.direction = direction;
     outcome.report.no_transaction = migration.no_transaction(direction);
-    logger().info("{} {}_{}", direction == Direction::up ? "applying" : "reverting",
-                  migration.version.text(), migration.name);
+    logger()->info("{} {}_{}", direction == Direction::up ? "applying" : "reverting",
+                   migration.version.text(), migration.name);
     ForeignKeysOff foreign_keys_off(context.db);
     const auto start = Clock::now();
     if (migration.no_transaction(direction)) {

@@ -109,7 +109,7 @@ Result<void> for_each_statement(Database& db, const ExecutionGuard& guard,
         if (raw == nullptr) {
             continue;
         }
-        logger().debug("{}:{}: {}", file.string(), where.line, where.statement);
+        logger()->debug("{}:{}: {}", file.string(), where.line, where.statement);
         while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
             if (auto ok = on_row(statement, where); !ok) {
                 return ok;

@@ -160,7 +160,7 @@ Result<std::optional<WalIndexHeader>> begin_pinned_read(Database& source) {
             return after;
         }
         if (attempt == k_pin_attempts) {
-            logger().debug("the WAL of {} changed at every attempt to pin a snapshot",
+            logger()->debug("the WAL of {} changed at every attempt to pin a snapshot",
                            source.path().string());
             return std::nullopt;
         }
@@ -200,7 +200,7 @@ std::optional<RawCopyPlan> plan_raw_copy(Database& source, const SourceFacts& fa
     if (header.max_frame != 0 &&
         (header.page_count != facts.page_count || header.page_size != facts.page_size ||
          header.backfilled > header.max_frame)) {
-        logger().debug(
+        logger()->debug(
             "the wal-index of {} disagrees with its read transaction; using the "
             "backup API",
             source.path().string());
@@ -211,7 +211,7 @@ std::optional<RawCopyPlan> plan_raw_copy(Database& source, const SourceFacts& fa
     }
     auto frames = latest_wal_frames(source, header);
     if (!frames) {
-        logger().debug("{}; using the backup API", frames.error().message);
+        logger()->debug("{}; using the backup API", frames.error().message);
         return std::nullopt;
     }
     plan.wal_frames = std::move(*frames);
@@ -328,7 +328,7 @@ Result<CheckedCopy> copy_and_check(Database& source, SourceDescriptor& descripto
     if (!copied) {
         return std::unexpected(copied.error());
     }
-    logger().debug("copied {} pages ({}) in {} ms", facts.page_count, plan ? "raw" : "backup API",
+    logger()->debug("copied {} pages ({}) in {} ms", facts.page_count, plan ? "raw" : "backup API",
                    milliseconds_since(started));
     // The kernel writes the copy out, and the hasher reads it, while it is verified.
     CheckedCopy copy{plan.has_value(), std::move(hasher), BackgroundFlush(temporary_fd, temporary)};
@@ -340,7 +340,7 @@ Result<CheckedCopy> copy_and_check(Database& source, SourceDescriptor& descripto
         if (auto ok = verify_copy(temporary, request, facts); !ok) {
             return std::unexpected(ok.error());
         }
-        logger().debug("verified the copy in {} ms", milliseconds_since(verifying));
+        logger()->debug("verified the copy in {} ms", milliseconds_since(verifying));
     }
     return copy;
 }
@@ -360,7 +360,7 @@ Result<void> seal(const std::filesystem::path& temporary, BackupMetadata& metada
     if (auto flushed = copy.flush.wait(); !flushed) {
         return flushed;
     }
-    logger().debug("after verification, waited {} ms for the hash and {} ms for the flush",
+    logger()->debug("after verification, waited {} ms for the hash and {} ms for the flush",
                    milliseconds_since(hashing) - milliseconds_since(flushing),
                    milliseconds_since(flushing));
     if (!sha256) {
@@ -465,7 +465,7 @@ Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
     if (!copy) {
         return std::unexpected(copy.error());
     }
-    logger().debug("copied{} {} pages in {} ms", request.verify ? " and verified" : "",
+    logger()->debug("copied{} {} pages in {} ms", request.verify ? " and verified" : "",
                    facts->page_count, milliseconds_since(copy_started));
     std::error_code ec;
     BackupMetadata metadata;
@@ -493,7 +493,7 @@ Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
         return std::unexpected(placed.error());
     }
     remover.release();
-    logger().debug("flushed, hashed and renamed in {} ms", milliseconds_since(publish_started));
+    logger()->debug("flushed, hashed and renamed in {} ms", milliseconds_since(publish_started));
     return Snapshot{*placed, std::move(metadata), copy->raw};
 }
 
@@ -505,7 +505,7 @@ Result<Snapshot> take_snapshot(const SnapshotRequest& request) {
         return std::unexpected(snapshot_error(
             with_context(snapshot.error(), "snapshot of " + request.database.string())));
     }
-    logger().info("snapshot {} written ({} bytes)", snapshot->path.string(),
+    logger()->info("snapshot {} written ({} bytes)", snapshot->path.string(),
                   snapshot->metadata.size_bytes);
     return snapshot;
 }

@@ -20,22 +20,25 @@ using testing::RawDatabase;
 using testing::TempDir;
 namespace fs = std::filesystem;
 
+EmbeddedMigration embedded_migration(std::string version, std::string name, std::string up,
+                                     std::string down = "", std::string verify = "") {
+    EmbeddedMigration migration;
+    migration.version = std::move(version);
+    migration.name = std::move(name);
+    migration.up = std::move(up);
+    migration.down = std::move(down);
+    migration.verify = std::move(verify);
+    return migration;
+}
+
 std::vector<EmbeddedMigration> two_migrations() {
     return {
-        {.version = "0002",
-         .name = "add_email",
-         .up = "ALTER TABLE users ADD COLUMN email TEXT;",
-         .down = "ALTER TABLE users DROP COLUMN email;",
-         .verify = "SELECT count(*) = 0 FROM users WHERE email IS NOT NULL;",
-         .no_transaction = false,
-         .timeout = std::nullopt},
-        {.version = "0001",
-         .name = "create_users",
-         .up = "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);",
-         .down = "DROP TABLE users;",
-         .verify = "",
-         .no_transaction = false,
-         .timeout = std::nullopt},
+        embedded_migration("0002", "add_email", "ALTER TABLE users ADD COLUMN email TEXT;",
+                           "ALTER TABLE users DROP COLUMN email;",
+                           "SELECT count(*) = 0 FROM users WHERE email IS NOT NULL;"),
+        embedded_migration("0001", "create_users",
+                           "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);",
+                           "DROP TABLE users;"),
     };
 }
 
@@ -140,13 +143,8 @@ TEST(DatabaseApi, AnAppliedEmbeddedMigrationWhoseSqlChangedIsRefusedAsModified) 
 
     auto changed = two_migrations();
     changed[1].up = "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);";
-    changed.push_back({.version = "0003",
-                       .name = "add_age",
-                       .up = "ALTER TABLE users ADD COLUMN age INTEGER;",
-                       .down = "",
-                       .verify = "",
-                       .no_transaction = false,
-                       .timeout = std::nullopt});
+    changed.push_back(
+        embedded_migration("0003", "add_age", "ALTER TABLE users ADD COLUMN age INTEGER;"));
     auto db = Database::open(embedded(path, changed));
     ASSERT_TRUE(db) << db.error().message;
     auto status = db->status();
@@ -168,34 +166,10 @@ TEST(DatabaseApi, OpenListsEveryProblemOfABadEmbeddedListAndCreatesNothing) {
     TempDir dir;
     const auto path = dir / "app.db";
     std::vector<EmbeddedMigration> bad = {
-        {.version = "1a",
-         .name = "letters",
-         .up = "SELECT 1;",
-         .down = "",
-         .verify = "",
-         .no_transaction = false,
-         .timeout = std::nullopt},
-        {.version = "2",
-         .name = "",
-         .up = "SELECT 1;",
-         .down = "",
-         .verify = "",
-         .no_transaction = false,
-         .timeout = std::nullopt},
-        {.version = "3",
-         .name = "first",
-         .up = "SELECT 1;",
-         .down = "",
-         .verify = "",
-         .no_transaction = false,
-         .timeout = std::nullopt},
-        {.version = "0003",
-         .name = "again",
-         .up = "SELECT 1;",
-         .down = "",
-         .verify = "",
-         .no_transaction = false,
-         .timeout = std::nullopt},
+        embedded_migration("1a", "letters", "SELECT 1;"),
+        embedded_migration("2", "", "SELECT 1;"),
+        embedded_migration("3", "first", "SELECT 1;"),
+        embedded_migration("0003", "again", "SELECT 1;"),
     };
     auto db = Database::open(embedded(path, bad));
     ASSERT_FALSE(db);
@@ -207,13 +181,8 @@ TEST(DatabaseApi, OpenListsEveryProblemOfABadEmbeddedListAndCreatesNothing) {
     EXPECT_NE(message.find("same version"), std::string::npos) << message;
     EXPECT_FALSE(fs::exists(path));
 
-    std::vector<EmbeddedMigration> vacuum = {{.version = "1",
-                                              .name = "compact",
-                                              .up = "CREATE TABLE t (x);\nVACUUM;",
-                                              .down = "",
-                                              .verify = "",
-                                              .no_transaction = false,
-                                              .timeout = std::nullopt}};
+    std::vector<EmbeddedMigration> vacuum = {
+        embedded_migration("1", "compact", "CREATE TABLE t (x);\nVACUUM;")};
     auto refused = Database::open(embedded(path, vacuum));
     ASSERT_FALSE(refused);
     EXPECT_NE(refused.error().message.find("(embedded) 1_compact, up:2"), std::string::npos)
@@ -363,14 +332,11 @@ TEST(DatabaseApi, AnEmbeddedTimeoutStopsARunawayStep) {
 }
 
 TEST(DatabaseApi, StrictValidationFailsAStepThatLeavesADanglingForeignKey) {
-    const std::vector<EmbeddedMigration> dangling = {{.version = "1",
-                                                      .name = "orders",
-                                                      .up = "CREATE TABLE orders (customer INTEGER "
-                                                            "REFERENCES customers(id));",
-                                                      .down = "DROP TABLE orders;",
-                                                      .verify = "",
-                                                      .no_transaction = false,
-                                                      .timeout = std::nullopt}};
+    const std::vector<EmbeddedMigration> dangling = {
+        embedded_migration("1", "orders",
+                           "CREATE TABLE orders (customer INTEGER "
+                           "REFERENCES customers(id));",
+                           "DROP TABLE orders;")};
     TempDir dir;
     MigrateOptions strict;
     strict.validation = ValidationLevel::strict;
@@ -385,6 +351,150 @@ TEST(DatabaseApi, StrictValidationFailsAStepThatLeavesADanglingForeignKey) {
     ASSERT_TRUE(warned->succeeded()) << warned->error->message;
     ASSERT_EQ(warned->steps.size(), 1u);
     EXPECT_FALSE(warned->steps[0].warnings.empty());
+}
+
+TEST(DatabaseApi, OptionsTheCliWouldRefuseAreRefusedBeforeAnythingIsWritten) {
+    TempDir dir;
+    const auto path = dir / "app.db";
+    RawDatabase(path).exec("CREATE TABLE notes (body TEXT);");
+    const auto before = testing::read_file(path);
+    auto db = Database::open(embedded(path, two_migrations()));
+    ASSERT_TRUE(db) << db.error().message;
+
+    MigrateOptions no_time;
+    no_time.step_timeout = std::chrono::milliseconds(0);
+    MigrateOptions keep_none;
+    keep_none.keep = 0;
+    MigrateOptions contradiction;
+    contradiction.backup_only = true;
+    contradiction.dry_run = true;
+    for (const auto& [options, field] :
+         {std::pair{no_time, "step_timeout"}, std::pair{keep_none, "keep 0"},
+          std::pair{contradiction, "backup_only with dry_run"}}) {
+        auto run = db->migrate(options);
+        ASSERT_FALSE(run) << field;
+        EXPECT_EQ(run.error().code, ErrorCode::invalid_input) << field;
+        EXPECT_NE(run.error().message.find(field), std::string::npos) << run.error().message;
+        auto plan = db->plan(options);
+        ASSERT_FALSE(plan) << field;
+        EXPECT_EQ(plan.error().message, run.error().message);
+    }
+    PruneOptions prune;
+    prune.keep = -1;
+    auto pruned = db->prune(prune);
+    ASSERT_FALSE(pruned);
+    EXPECT_EQ(pruned.error().code, ErrorCode::invalid_input);
+    EXPECT_EQ(testing::read_file(path), before);
+    EXPECT_TRUE(backups_in(dir.path()).empty());
+}
+
+TEST(DatabaseApi, PlanRefusesWhatMigrateRefuses) {
+    TempDir dir;
+    MigrateOptions down;
+    down.operation = Operation::down;
+    auto missing = Database::open(embedded(dir / "app.db", two_migrations()));
+    ASSERT_TRUE(missing) << missing.error().message;
+    auto plan = missing->plan(down);
+    ASSERT_FALSE(plan) << "nothing to revert in a database that does not exist";
+    EXPECT_EQ(plan.error().code, ErrorCode::invalid_input);
+    EXPECT_EQ(plan.error().message, missing->migrate(down).error().message);
+
+    auto empty = Database::open(embedded(dir / "app.db", {}));
+    ASSERT_TRUE(empty) << empty.error().message;
+    auto nothing = empty->plan();
+    ASSERT_FALSE(nothing);
+    EXPECT_NE(nothing.error().message.find("embedded migrations is empty"), std::string::npos)
+        << nothing.error().message;
+
+    MigrateOptions unknown;
+    unknown.target = Version::parse("7");
+    auto target = missing->plan(unknown);
+    ASSERT_FALSE(target);
+    EXPECT_EQ(target.error().code, ErrorCode::invalid_input);
+    EXPECT_FALSE(fs::exists(dir / "app.db"));
+}
+
+TEST(DatabaseApi, EmbeddedTimeoutsOutOfRangeAreRefusedAndTimeoutsCountInTheChecksum) {
+    TempDir dir;
+    auto zero = two_migrations();
+    zero[0].timeout = std::chrono::milliseconds(0);
+    auto refused = Database::open(embedded(dir / "app.db", zero));
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("#1 (version \"0002\", name \"add_email\"): the "
+                                           "timeout must be between 1 ms"),
+              std::string::npos)
+        << refused.error().message;
+
+    auto plain = load_migration_set(two_migrations());
+    auto timed = two_migrations();
+    timed[0].timeout = std::chrono::milliseconds(5000);
+    auto with_timeout = load_migration_set(timed);
+    ASSERT_TRUE(plain && with_timeout);
+    EXPECT_NE(plain->migrations[1].checksum, with_timeout->migrations[1].checksum);
+    EXPECT_EQ(plain->migrations[0].checksum, with_timeout->migrations[0].checksum);
+    EXPECT_EQ(with_timeout->migrations[1].timeout, std::chrono::milliseconds(5000));
+}
+
+TEST(DatabaseApi, StatementsThatCannotRunInATransactionSayWhichFieldToSet) {
+    TempDir dir;
+    const auto path = dir / "app.db";
+    auto migrations = two_migrations();
+    migrations.push_back(embedded_migration("0003", "compact", "VACUUM;"));
+    auto refused = Database::open(embedded(path, migrations));
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("no_transaction"), std::string::npos)
+        << refused.error().message;
+    EXPECT_EQ(refused.error().message.find("-- +migrate"), std::string::npos)
+        << refused.error().message;
+
+    migrations.back().no_transaction = true;
+    migrations.back().down = "VACUUM;";
+    migrations.back().down_no_transaction = true;
+    auto db = Database::open(embedded(path, migrations));
+    ASSERT_TRUE(db) << db.error().message;
+    auto up = db->migrate();
+    ASSERT_TRUE(up && up->succeeded());
+    EXPECT_TRUE(up->steps.back().no_transaction);
+    MigrateOptions down;
+    down.operation = Operation::down;
+    auto reverted = db->migrate(down);
+    ASSERT_TRUE(reverted) << reverted.error().message;
+    ASSERT_TRUE(reverted->succeeded()) << reverted->error->message;
+    EXPECT_EQ(versions_applied(path), (std::vector<std::string>{"0001", "0002"}));
+}
+
+TEST(DatabaseApi, ADatabaseMigratedFromFilesMovesToEmbeddedMigrationsThroughRepair) {
+    TempDir dir;
+    const auto path = dir / "app.db";
+    dir.write("migrations/0001_create_users.sql",
+              "-- +migrate Up\nCREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT "
+              "NULL);\n-- +migrate Down\nDROP TABLE users;\n");
+    DatabaseOptions files;
+    files.database = path;
+    files.migrations_dir = dir / "migrations";
+    auto from_files = Database::open(files)->migrate();
+    ASSERT_TRUE(from_files && from_files->succeeded());
+
+    // The same migration, compiled in: its checksum is not the file's, so it reads as modified
+    // and a run is refused until the history is told.
+    auto migrations = two_migrations();
+    auto db = Database::open(embedded(path, migrations));
+    ASSERT_TRUE(db) << db.error().message;
+    EXPECT_EQ(db->status().value()->plan.entries[0].status, MigrationStatus::modified);
+    ASSERT_FALSE(db->migrate());
+
+    HistoryEditOptions repair;
+    repair.db = db->options();
+    repair.edit = HistoryEdit::repair;
+    repair.assume_yes = true;
+    auto repaired = run_history_edit(repair);
+    ASSERT_TRUE(repaired) << repaired.error().message;
+    ASSERT_TRUE(repaired->snapshot.has_value()) << "a history edit is snapshotted first";
+    EXPECT_EQ(db->status().value()->plan.entries[0].status, MigrationStatus::applied);
+    auto report = db->migrate();
+    ASSERT_TRUE(report) << report.error().message;
+    ASSERT_TRUE(report->succeeded()) << report->error->message;
+    EXPECT_EQ(versions_applied(path), (std::vector<std::string>{"0001", "0002"}));
 }
 
 TEST(DatabaseApi, VersionsAreReported) {
