@@ -413,8 +413,9 @@ TEST_F(BackupsTest, PruneNeverRemovesTheNewestIntactBackup) {
     const auto corrupt = aged(original, 1);
     flip_bytes_in_the_middle(corrupt);
 
+    // Every rule says remove: only backups younger than 0 days may stay, and none is.
     PruneOptions request;
-    request.keep = 0;
+    request.keep_days = 0;
     const auto report = prune(request);
 
     EXPECT_EQ(file_names(report.kept), std::vector<std::string>{intact.filename().string()});
