@@ -1,6 +1,5 @@
 #include "core/log.hpp"
 
-#include <atomic>
 #include <memory>
 #include <mutex>
 #include <utility>
@@ -74,22 +73,33 @@ std::shared_ptr<spdlog::logger> make_logger(LogLevel level, LogSink sink) {
     return made;
 }
 
-// Swapped whole by set_log; each line logs through a copy, so a logger is never destroyed
-// while a line is going through it (on this thread or another).
-std::atomic<std::shared_ptr<spdlog::logger>>& current() {
-    static std::atomic<std::shared_ptr<spdlog::logger>> instance{
-        make_logger(LogLevel::warning, {})};
+// Swapped whole by set_log; each line logs through a copy taken under the mutex, so a logger
+// is never destroyed while a line is going through it (on this thread or another).
+struct Current {
+    std::mutex mutex;
+    std::shared_ptr<spdlog::logger> logger = make_logger(LogLevel::warning, {});
+};
+
+Current& current() {
+    static Current instance;
     return instance;
 }
 
 }  // namespace
 
 std::shared_ptr<spdlog::logger> logger() {
-    return current().load();
+    auto& state = current();
+    const std::lock_guard lock(state.mutex);
+    return state.logger;
 }
 
 void set_log(LogLevel level, LogSink sink) {
-    current().store(make_logger(level, std::move(sink)));
+    auto made = make_logger(level, std::move(sink));
+    auto& state = current();
+    const std::lock_guard lock(state.mutex);
+    state.logger.swap(made);
+    // The old logger is released after the lock, and lives on in any line still going
+    // through it.
 }
 
 }  // namespace belay

@@ -1,9 +1,11 @@
 // The public API as a program uses it: only <belay/...> headers, real SQLite files in a
 // temporary directory, and a plain sqlite3 connection to look at what belay left behind.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -495,6 +497,37 @@ TEST(DatabaseApi, ADatabaseMigratedFromFilesMovesToEmbeddedMigrationsThroughRepa
     ASSERT_TRUE(report) << report.error().message;
     ASSERT_TRUE(report->succeeded()) << report->error->message;
     EXPECT_EQ(versions_applied(path), (std::vector<std::string>{"0001", "0002"}));
+}
+
+TEST(DatabaseApi, SetLogMayBeCalledWhileAnotherThreadLogs) {
+    TempDir dir;
+    std::atomic<int> seen{0};
+    std::atomic<bool> done{false};
+    // Every sink counts: a line is counted once, by whichever sink it started with.
+    const auto counting = [&seen](LogLevel, std::string_view message) {
+        if (message.find("applying") != std::string_view::npos) {
+            ++seen;
+        }
+    };
+    set_log(LogLevel::info, counting);
+    std::thread switcher([&] {
+        while (!done) {
+            set_log(LogLevel::info, counting);
+            std::this_thread::yield();
+        }
+    });
+    bool all_succeeded = true;
+    for (int i = 0; i < 10; ++i) {
+        auto report =
+            Database::open(embedded(dir / ("app" + std::to_string(i) + ".db"), two_migrations()))
+                ->migrate();
+        all_succeeded = all_succeeded && report && report->succeeded();
+    }
+    done = true;
+    switcher.join();
+    set_log(LogLevel::warning);
+    EXPECT_TRUE(all_succeeded);
+    EXPECT_EQ(seen.load(), 20) << "each of the 20 steps logs one 'applying' line";
 }
 
 TEST(DatabaseApi, VersionsAreReported) {
