@@ -1,5 +1,6 @@
 // The man page docs/belay.1 against the binary's own help: every command, its synopsis, every
 // option it takes and every example of `belay db <command> --help` is in it, and it renders.
+// The manual's command reference, docs/commands.md, has every command and option too.
 #include <regex>
 #include <sstream>
 
@@ -25,6 +26,18 @@ std::vector<std::string> lines_of(const std::string& text) {
     return lines;
 }
 
+// The options `belay db <command> --help` lists ("--db", "--to", ...).
+std::vector<std::string> options_in_help(const std::vector<std::string>& help_lines) {
+    std::vector<std::string> options;
+    for (const auto& help_line : help_lines) {
+        std::smatch option;
+        if (std::regex_search(help_line, option, std::regex(R"(^  (?:-\w \[ )?(--[\w-]+))"))) {
+            options.push_back(option[1].str());
+        }
+    }
+    return options;
+}
+
 TEST(ManualTest, ManPageHasEveryCommandOptionAndExampleOfTheHelp) {
     const auto page = man_page_text();
     std::size_t commands = 0;
@@ -37,11 +50,10 @@ TEST(ManualTest, ManPageHasEveryCommandOptionAndExampleOfTheHelp) {
         const auto usage = help_lines.at(0).substr(std::string("Usage: ").size());
         EXPECT_NE(page.find(".SS \"" + usage + "\""), std::string::npos)
             << "no section for " << usage;
+        for (const auto& option : options_in_help(help_lines)) {
+            EXPECT_NE(page.find(option), std::string::npos) << option;
+        }
         for (const auto& help_line : help_lines) {
-            std::smatch option;
-            if (std::regex_search(help_line, option, std::regex(R"(^  (?:-\w \[ )?(--[\w-]+))"))) {
-                EXPECT_NE(page.find(option[1].str()), std::string::npos) << option[1];
-            }
             if (help_line.starts_with("  belay ")) {
                 EXPECT_NE(page.find(".B " + help_line.substr(2) + "\n"), std::string::npos)
                     << "example missing: " << help_line;
@@ -51,6 +63,30 @@ TEST(ManualTest, ManPageHasEveryCommandOptionAndExampleOfTheHelp) {
     EXPECT_GE(commands, 20u);
     for (const auto* word : {"NO_COLOR", "BELAY_", "belay.ini", ".belay-lock", "EXIT STATUS"}) {
         EXPECT_NE(page.find(word), std::string::npos) << word;
+    }
+}
+
+// docs/commands.md, the manual's reference, against the same help: a section per command and
+// every option of each (common options may be described once, under "Common options", or in
+// configuration.md).
+TEST(ManualTest, CommandsPageHasASectionForEveryCommandAndEveryOption) {
+    const auto page = read_file(source_dir() / "docs" / "commands.md") +
+                      read_file(source_dir() / "docs" / "configuration.md");
+    for (const auto& command : listed_commands()) {
+        SCOPED_TRACE(command);
+        if (command == "rollback") {
+            EXPECT_NE(page.find("## db down (alias db rollback)"), std::string::npos);
+            continue;
+        }
+        EXPECT_TRUE(std::regex_search(page, std::regex("\n## db " + command + "( |\n)")))
+            << "no section for db " << command;
+        auto help = run_belay({"db", command, "--help"});
+        ASSERT_EQ(help.exit_code, 0) << describe(help);
+        const auto options = options_in_help(lines_of(help.out));
+        EXPECT_FALSE(options.empty());
+        for (const auto& option : options) {
+            EXPECT_NE(page.find(option), std::string::npos) << option;
+        }
     }
 }
 
