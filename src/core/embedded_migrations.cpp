@@ -13,9 +13,6 @@ namespace belay {
 
 namespace {
 
-constexpr std::chrono::milliseconds k_max_timeout{static_cast<std::int64_t>(k_max_timeout_seconds) *
-                                                  1000};
-
 bool is_usable_name(const std::string& name) {
     return !name.empty() && std::ranges::all_of(name, [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||

@@ -18,6 +18,9 @@
 // recognised line by line, as sql-migrate does, even inside a /* */ comment or a string.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
+
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -30,8 +33,10 @@
 
 namespace belay {
 
-// The longest timeout a migration may ask for, in seconds.
+// The longest timeout a migration, a step or a lock wait may be given (10^9 s).
 inline constexpr double k_max_timeout_seconds = 1e9;
+inline constexpr std::chrono::milliseconds k_max_timeout{
+    static_cast<std::int64_t>(k_max_timeout_seconds) * 1000};
 
 // Splits "<version>_<name>.sql" into its version (one or more ASCII digits, kept as text) and its
 // non-empty name: "0001_create_users.sql" -> ("0001", "create_users"). The ".sql" suffix is

@@ -414,15 +414,14 @@ Result<RunReport> rehearse(const MigrateOptions& options, const MigrationSet& se
 // What the CLI checks on its command line, checked again for programs that fill the options
 // themselves. Messages name the option fields.
 Result<void> check_run_options(const MigrateOptions& options) {
-    const std::chrono::milliseconds longest{static_cast<std::int64_t>(k_max_timeout_seconds) *
-                                            1000};
-    if (options.step_timeout < std::chrono::milliseconds(1) || options.step_timeout > longest) {
+    if (options.step_timeout < std::chrono::milliseconds(1) ||
+        options.step_timeout > k_max_timeout) {
         return fail(ErrorCode::invalid_input,
                     "step_timeout {} ms: give between 1 ms and {:.0f} s (--step-timeout)",
                     options.step_timeout.count(), k_max_timeout_seconds);
     }
     if (options.db.lock_timeout < std::chrono::milliseconds(0) ||
-        options.db.lock_timeout > longest) {
+        options.db.lock_timeout > k_max_timeout) {
         return fail(ErrorCode::invalid_input,
                     "lock_timeout {} ms: give between 0 and {:.0f} s (--lock-timeout)",
                     options.db.lock_timeout.count(), k_max_timeout_seconds);
