@@ -161,11 +161,27 @@ std::string environment_name_to_option(const po::options_description& descriptio
 }
 
 Result<void> parse_config_file(const std::string& path, bool must_exist, po::variables_map& vm) {
-    std::ifstream in(path);
-    if (!in) {
+    // Only a regular file of a sane size is read: BELAY_CONFIG=/dev/zero or a FIFO must not read
+    // until memory runs out or block for ever.
+    constexpr std::uintmax_t k_max_config_bytes = 1024 * 1024;
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (ec || !std::filesystem::exists(status)) {
         if (!must_exist) {
             return {};
         }
+        return usage_error("cannot read config file {}: it does not exist", path);
+    }
+    if (!std::filesystem::is_regular_file(status)) {
+        return usage_error("config file {} is not a regular file; give the path of a belay.ini",
+                           path);
+    }
+    if (const auto size = std::filesystem::file_size(path, ec); !ec && size > k_max_config_bytes) {
+        return usage_error("config file {} is {} bytes, more than a config file can be (1 MiB)",
+                           path, size);
+    }
+    std::ifstream in(path);
+    if (!in) {
         return usage_error("cannot read config file {}", path);
     }
     try {
@@ -219,16 +235,28 @@ Result<void> parse_options(const std::string& command, const std::vector<std::st
 }
 
 Result<std::chrono::milliseconds> seconds_option(const po::variables_map& vm,
-                                                 const std::string& option) {
+                                                 const std::string& option, bool zero_allowed) {
+    // The library takes timeouts up to 1e9 s; a larger number of seconds would not fit the
+    // milliseconds it counts in.
+    constexpr double k_max_seconds = 1e9;
     const auto text = vm[option].as<std::string>();
     double seconds = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-    if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(seconds) ||
-        seconds <= 0) {
-        return usage_error("--{} {}: expected a positive number of seconds, e.g. --{} 30", option,
-                           text, option);
+    const bool number =
+        ec == std::errc() && end == text.data() + text.size() && std::isfinite(seconds);
+    const double milliseconds = seconds * 1000.0;
+    // Less than half a millisecond rounds to 0 ms, which would silently mean "no wait" or an
+    // instant timeout: only an explicit 0 may say so.
+    const bool in_range =
+        number && milliseconds <= k_max_seconds * 1000.0 &&
+        (zero_allowed ? (seconds == 0 || milliseconds >= 1.0) : milliseconds >= 1.0);
+    if (!in_range) {
+        return usage_error(
+            "--{} {}: expected {} number of seconds from 0.001 to {:.0f}, e.g. "
+            "--{} 30",
+            option, text, zero_allowed ? "0 (do not wait) or a" : "a", k_max_seconds, option);
     }
-    return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(seconds * 1000.0)));
+    return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(milliseconds)));
 }
 
 Result<CommonOptions> read_common_options(const po::variables_map& vm, bool require_database) {
@@ -263,7 +291,7 @@ Result<CommonOptions> read_common_options(const po::variables_map& vm, bool requ
                 format);
         }
     }
-    auto lock_timeout = seconds_option(vm, "lock-timeout");
+    auto lock_timeout = seconds_option(vm, "lock-timeout", true);
     if (!lock_timeout) {
         return std::unexpected(lock_timeout.error());
     }

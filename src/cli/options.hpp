@@ -49,11 +49,13 @@ Result<void> parse_options(const std::string& command, const std::vector<std::st
                            po::variables_map& vm);
 
 // The common options from `vm`; fails with invalid_input when `require_database` and no
-// database is given, or a duration is not a positive number.
+// database is given, or a duration is out of range.
 Result<CommonOptions> read_common_options(const po::variables_map& vm, bool require_database);
 
-// "2.5" seconds -> 2500 ms; fails for non-numbers and values <= 0, naming `option`.
+// "2.5" seconds -> 2500 ms; fails naming `option` for non-numbers and values outside 0.001 to
+// 1e9 seconds (0 is also accepted when `zero_allowed`: a lock wait of none).
 Result<std::chrono::milliseconds> seconds_option(const po::variables_map& vm,
-                                                 const std::string& option);
+                                                 const std::string& option,
+                                                 bool zero_allowed = false);
 
 }  // namespace belay::cli

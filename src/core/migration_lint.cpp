@@ -105,6 +105,10 @@ void lint_transaction_statements(const Context& context, const SqlSection& secti
                                      "step's transaction itself; remove it",
                                      first));
         }
+        if (auto reason = refused_statement_reason(statement.text)) {
+            context.warn("refused-statement", section, statement.line,
+                         "belay refuses this statement in any migration: " + *reason);
+        }
         if (!no_transaction && sets_foreign_keys_pragma(statement.text)) {
             context.warn("no-effect-in-transaction", section, statement.line,
                          "PRAGMA foreign_keys does nothing inside a transaction; belay turns "

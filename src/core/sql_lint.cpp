@@ -4,6 +4,7 @@
 #include <array>
 
 #include "core/ascii.hpp"
+#include "core/statement_rules.hpp"
 
 namespace belay {
 namespace {
@@ -212,12 +213,43 @@ std::optional<PragmaUse> parse_pragma(std::string_view statement) {
     use.name = last_dot == std::string::npos ? name.text : name.text.substr(last_dot + 1);
     const Token after = tokens.next();
     use.has_argument = after.is_other("=") || after.is_other("(");
+    if (use.has_argument) {
+        use.argument = tokens.next().text;
+    }
     return use;
 }
 
 bool sets_foreign_keys_pragma(std::string_view statement) {
     const auto pragma = parse_pragma(statement);
     return pragma && pragma->name == "FOREIGN_KEYS" && pragma->has_argument;
+}
+
+std::optional<std::string> refused_statement_reason(std::string_view statement) {
+    if (const auto pragma = parse_pragma(statement); pragma && pragma->has_argument) {
+        return pragma_refusal(pragma->name, pragma->argument);
+    }
+    constexpr std::array<std::string_view, 1> k_attach = {"ATTACH"};
+    if (may_start_with(statement, k_attach) &&
+        leading_keywords(statement, 1) == std::vector<std::string>{"ATTACH"}) {
+        return std::string(
+            "ATTACH: belay's snapshot, rollback and checks cover only the "
+            "database being migrated, not another file");
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> refused_statement_problem(const Migration& m, std::string_view section,
+                                                     std::string_view statement, int line) {
+    const auto reason = refused_statement_reason(statement);
+    if (!reason) {
+        return std::nullopt;
+    }
+    return fmt::format("{}:{}: belay refuses this statement in any migration: {}; remove it",
+                       m.file_of(section == "Down"     ? m.down
+                                 : section == "Verify" ? m.verify
+                                                       : m.up)
+                           .string(),
+                       line, *reason);
 }
 
 std::optional<std::string> transactional_statement_problem(const Migration& m,

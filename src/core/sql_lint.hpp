@@ -33,6 +33,7 @@ std::vector<std::string> leading_keywords(std::string_view statement, std::size_
 struct PragmaUse {
     std::string name;           // uppercased, without any schema prefix: "JOURNAL_MODE"
     bool has_argument = false;  // "PRAGMA x = v" or "PRAGMA x(v)", i.e. not a plain query
+    std::string argument;       // v, unquoted ("" for a query)
 };
 
 // Returns the pragma `statement` uses, or std::nullopt when it is not a PRAGMA statement.
@@ -42,6 +43,16 @@ std::optional<PragmaUse> parse_pragma(std::string_view statement);
 // schema prefix, "=" or "(...)" form). Inside a transaction SQLite ignores it silently; belay
 // manages enforcement itself, so the caller only logs a note.
 bool sets_foreign_keys_pragma(std::string_view statement);
+
+// The line to report when `statement` (of `m`'s `section`) is one that belay's statement rules
+// refuse in any step (core/statement_rules.hpp: PRAGMA journal_mode=OFF, writable_schema, ...,
+// ATTACH), or std::nullopt. The step runner would refuse it as it runs; this finds it before.
+std::optional<std::string> refused_statement_problem(const Migration& m, std::string_view section,
+                                                     std::string_view statement, int line);
+
+// Why belay refuses `statement` in any migration (the reason refused_statement_problem words),
+// or std::nullopt.
+std::optional<std::string> refused_statement_reason(std::string_view statement);
 
 // For the section of `m` named `section` ("Up", "Down" or "Verify") that will run inside a
 // transaction (the caller checks no_transaction first), refuses the statements that cannot work

@@ -11,16 +11,28 @@ namespace belay {
 
 namespace {
 
-// Checks each statement of one section that will run inside a transaction as it is split off:
-// a statement that cannot run there is a problem; a PRAGMA foreign_keys, which belay makes
-// harmless by managing enforcement itself, is a note.
+// Checks each statement of one section as it is split off: a PRAGMA belay's statement rules
+// refuse is a problem in any section; in a section that will run inside a transaction, so is a
+// statement that cannot run there, and a PRAGMA foreign_keys, which belay makes harmless by
+// managing enforcement itself, is a note.
 class SectionCheck final : public sqlite::StatementSink {
   public:
     SectionCheck(const Migration& migration, std::string_view name, const SqlSection& section,
-                 std::vector<std::string>& notes)
-        : m_migration(migration), m_name(name), m_section(section), m_notes(notes) {}
+                 bool transactional, std::vector<std::string>& notes)
+        : m_migration(migration),
+          m_name(name),
+          m_section(section),
+          m_transactional(transactional),
+          m_notes(notes) {}
 
     void statement(std::string_view text, int line) override {
+        if (auto problem = refused_statement_problem(m_migration, m_name, text, line)) {
+            m_problems.push_back(std::move(*problem));
+            return;
+        }
+        if (!m_transactional) {
+            return;
+        }
         if (sets_foreign_keys_pragma(text)) {
             m_notes.push_back(fmt::format(
                 "{}:{}: PRAGMA foreign_keys has no effect inside a transaction; belay turns "
@@ -44,21 +56,23 @@ class SectionCheck final : public sqlite::StatementSink {
     const Migration& m_migration;
     std::string_view m_name;
     const SqlSection& m_section;
+    bool m_transactional;
     std::vector<std::string>& m_notes;
     std::vector<std::string> m_problems;
 };
 
 void check_section(const Migration& migration, std::string_view name, const SqlSection& section,
-                   std::vector<std::string>& problems, std::vector<std::string>& notes) {
+                   bool transactional, std::vector<std::string>& problems,
+                   std::vector<std::string>& notes) {
     if (!section.present) {
         return;
     }
-    SectionCheck check(migration, name, section, notes);
+    SectionCheck check(migration, name, section, transactional, notes);
     sqlite::for_each_statement(section, check);
     check.report(problems);
 }
 
-// Checks every section that runs inside a transaction; fails listing every problem.
+// Checks every section; fails listing every problem.
 Result<MigrationSet> checked_set(Result<std::vector<Migration>> migrations) {
     if (!migrations) {
         return std::unexpected(migrations.error());
@@ -66,16 +80,13 @@ Result<MigrationSet> checked_set(Result<std::vector<Migration>> migrations) {
     MigrationSet set{std::move(*migrations), {}};
     std::vector<std::string> problems;
     for (const auto& migration : set.migrations) {
-        if (!migration.up_no_transaction) {
-            check_section(migration, "Up", migration.up, problems, set.notes);
-        }
-        if (!migration.down_no_transaction) {
-            check_section(migration, "Down", migration.down, problems, set.notes);
-        }
+        check_section(migration, "Up", migration.up, !migration.up_no_transaction, problems,
+                      set.notes);
+        check_section(migration, "Down", migration.down, !migration.down_no_transaction, problems,
+                      set.notes);
         // Verify always runs inside the step's transaction when there is one.
-        if (!migration.up_no_transaction) {
-            check_section(migration, "Verify", migration.verify, problems, set.notes);
-        }
+        check_section(migration, "Verify", migration.verify, !migration.up_no_transaction, problems,
+                      set.notes);
     }
     if (!problems.empty()) {
         return fail(ErrorCode::invalid_input, "{}", fmt::join(problems, "\n"));

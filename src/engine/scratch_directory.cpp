@@ -1,11 +1,55 @@
 #include "engine/scratch_directory.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 
+#include "core/log.hpp"
+
 namespace belay {
+
+namespace {
+
+// Held (flock) by the run that owns the directory, for as long as it lives. A directory whose
+// owner file nobody holds belongs to a run that was killed (kill -9 skips every destructor).
+constexpr const char* k_owner_file = ".belay-owner";
+
+// Removes the directories `purpose`-XXXXXX under `base` that a killed run of this user left:
+// those whose owner file can be locked. A directory without an owner file is left alone (it is
+// being made right now, or is not belay's).
+void remove_abandoned(const std::filesystem::path& base, std::string_view purpose) {
+    std::error_code ec;
+    const auto prefix = std::string(purpose) + "-";
+    for (std::filesystem::directory_iterator it(base, ec), end; !ec && it != end;
+         it.increment(ec)) {
+        const auto path = it->path();
+        const auto name = path.filename().string();
+        struct stat info {};
+        if (!name.starts_with(prefix) || ::lstat(path.c_str(), &info) != 0 ||
+            !S_ISDIR(info.st_mode) || info.st_uid != ::geteuid()) {
+            continue;
+        }
+        const int fd =
+            ::open((path / k_owner_file).c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0) {
+            continue;
+        }
+        if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            std::error_code ignored;
+            std::filesystem::remove_all(path, ignored);
+            logger()->info("removed {}, left by a run that was killed", path.string());
+        }
+        ::close(fd);
+    }
+}
+
+}  // namespace
 
 Result<ScratchDirectory> ScratchDirectory::create(std::string_view purpose) {
     std::error_code ec;
@@ -13,6 +57,7 @@ Result<ScratchDirectory> ScratchDirectory::create(std::string_view purpose) {
     if (ec) {
         base = "/tmp";
     }
+    remove_abandoned(base, purpose);
     std::string pattern = (base / (std::string(purpose) + "-XXXXXX")).string();
     if (::mkdtemp(pattern.data()) == nullptr) {
         return fail(ErrorCode::invalid_input,
@@ -20,11 +65,21 @@ Result<ScratchDirectory> ScratchDirectory::create(std::string_view purpose) {
                     "directory",
                     base.string(), std::strerror(errno));
     }
-    return ScratchDirectory(pattern);
+    ScratchDirectory directory(pattern);
+    const auto owner = directory.m_path / k_owner_file;
+    directory.m_owner_fd =
+        ::open(owner.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (directory.m_owner_fd < 0 || ::flock(directory.m_owner_fd, LOCK_EX) != 0) {
+        return fail(ErrorCode::invalid_input,
+                    "cannot create {}: {}; set TMPDIR to a writable "
+                    "directory",
+                    owner.string(), std::strerror(errno));
+    }
+    return directory;
 }
 
 ScratchDirectory::ScratchDirectory(ScratchDirectory&& other) noexcept
-    : m_path(std::move(other.m_path)) {
+    : m_path(std::move(other.m_path)), m_owner_fd(std::exchange(other.m_owner_fd, -1)) {
     other.m_path.clear();
 }
 
@@ -32,6 +87,9 @@ ScratchDirectory::~ScratchDirectory() {
     if (!m_path.empty()) {
         std::error_code ignored;
         std::filesystem::remove_all(m_path, ignored);
+    }
+    if (m_owner_fd >= 0) {
+        ::close(m_owner_fd);
     }
 }
 

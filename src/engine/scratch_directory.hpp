@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <string_view>
+#include <utility>
 
 #include "core/error.hpp"
 
@@ -10,6 +11,9 @@ namespace belay {
 
 // Made under $TMPDIR (else /tmp) with mkdtemp, and removed with its content when the object
 // goes (also on error and on SIGINT/SIGTERM, which end a run through the normal return path).
+// A run killed with SIGKILL cannot remove its directory: the next create() of the same purpose
+// by the same user removes every such directory whose owner is gone (each holds a lock on a
+// file inside it while its run lives).
 class ScratchDirectory {
   public:
     // `purpose` starts the directory's name ("belay-dry-run" -> belay-dry-run-XXXXXX). Fails
@@ -24,6 +28,7 @@ class ScratchDirectory {
   private:
     explicit ScratchDirectory(std::filesystem::path path) : m_path(std::move(path)) {}
     std::filesystem::path m_path;
+    int m_owner_fd = -1;  // the owner file, locked while this object lives
 };
 
 }  // namespace belay

@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 #include "core/log.hpp"
 
+#include "core/statement_rules.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/execution_guard.hpp"
 #include "sqlite/history_store.hpp"
@@ -39,6 +40,63 @@ class ForeignKeysOff {
     sqlite::Database& m_db;
     bool m_was_on = false;
 };
+
+// Holds the migration's statements to belay's statement rules (core/statement_rules.hpp) for
+// the object's lifetime: from the step's first statement to the end of its validation. belay's
+// own writes (the history row) come after, with the rules lifted.
+class HeldToRules {
+  public:
+    HeldToRules(sqlite::ExecutionGuard& guard, const std::string& history_table) : m_guard(guard) {
+        guard.hold_statements_to(StatementRules{.history_table = history_table});
+    }
+    ~HeldToRules() { m_guard.release_statements(); }
+    HeldToRules(const HeldToRules&) = delete;
+    HeldToRules& operator=(const HeldToRules&) = delete;
+
+  private:
+    sqlite::ExecutionGuard& m_guard;
+};
+
+// The connection settings a migration must not carry into the next step (or into belay's own
+// writes): put back before every step, whatever the step before did. The statement rules refuse
+// the PRAGMAs that change them; this holds even if something got past the rules. Returns the
+// settings it had to put back.
+Result<std::vector<std::string>> restore_connection_settings(sqlite::Database& db) {
+    struct Setting {
+        const char* query;
+        std::int64_t wanted;
+        const char* reset;
+    };
+    static constexpr Setting k_settings[] = {
+        {"PRAGMA writable_schema", 0, "PRAGMA writable_schema = OFF"},
+        {"PRAGMA ignore_check_constraints", 0, "PRAGMA ignore_check_constraints = OFF"},
+        {"PRAGMA query_only", 0, "PRAGMA query_only = OFF"},
+    };
+    std::vector<std::string> restored;
+    for (const auto& setting : k_settings) {
+        auto value = db.query_int(setting.query);
+        if (!value) {
+            return std::unexpected(value.error());
+        }
+        if (*value != setting.wanted) {
+            if (auto ok = db.exec(setting.reset); !ok) {
+                return std::unexpected(ok.error());
+            }
+            restored.emplace_back(setting.reset);
+        }
+    }
+    auto mode = db.query_text("PRAGMA journal_mode");
+    if (!mode) {
+        return std::unexpected(mode.error());
+    }
+    if (*mode == "off" || *mode == "memory") {
+        if (auto ok = db.exec("PRAGMA journal_mode = DELETE"); !ok) {
+            return std::unexpected(ok.error());
+        }
+        restored.emplace_back("PRAGMA journal_mode = DELETE");
+    }
+    return restored;
+}
 
 std::chrono::milliseconds step_budget(const StepContext& context, const Migration& migration) {
     return migration.timeout.value_or(context.options.step_timeout);
@@ -87,6 +145,9 @@ Result<std::vector<std::string>> run_checked(StepContext& context, const Migrati
     if (!data_version) {
         return std::unexpected(data_version.error());
     }
+    // The state before is compiled under the same rules as the state after, so that what the
+    // rules refuse in a trigger that was already there is an old finding, not a new one.
+    HeldToRules rules(context.guard, context.history.table());
     auto before = state_before_step(context, *data_version);
     if (!before) {
         return std::unexpected(before.error());
@@ -115,6 +176,10 @@ Result<std::vector<std::string>> run_checked(StepContext& context, const Migrati
     }
     const bool strict = context.options.validation == ValidationLevel::strict;
     auto findings = sqlite::compare_validation_states(*before, *after, strict);
+    if (!findings.errors.empty() && context.guard.stop_reason() == sqlite::StopReason::refused) {
+        // SQLite says only "not authorized" for what the rules refused in a trigger's body.
+        findings.errors.push_back("belay refuses: " + context.guard.refusal());
+    }
     if (context.options.validation != ValidationLevel::normal) {
         auto problems = sqlite::check_integrity(context.db, false);
         if (!problems) {
@@ -256,6 +321,13 @@ StepOutcome apply_transactional(StepContext& context, const Migration& migration
     auto recorded = checked ? record_success(context, migration, direction, elapsed_ms(start), true)
                             : std::unexpected(checked.error());
     context.guard.clear_deadline();
+    // A signal that came while the last statements, the checks or the history row ran still
+    // wins: an interrupted step never commits.
+    if (recorded && context.guard.poll() == sqlite::StopReason::cancelled) {
+        recorded = fail(ErrorCode::interrupted,
+                        "interrupted by a signal before {}_{} committed; it was rolled back",
+                        migration.version.text(), migration.name);
+    }
     auto committed = recorded ? transaction->commit() : recorded;
     if (!committed) {
         (void)transaction->rollback();
@@ -342,6 +414,15 @@ StepOutcome apply_step(StepContext& context, const Migration& migration, Directi
     outcome.report.no_transaction = migration.no_transaction(direction);
     logger()->info("{} {}_{}", direction == Direction::up ? "applying" : "reverting",
                    migration.version.text(), migration.name);
+    if (auto restored = restore_connection_settings(context.db); !restored) {
+        outcome.report.result = StepResult::not_run;
+        outcome.report.error = restored.error().message;
+        outcome.error = with_context(restored.error(), "cannot check the connection's settings");
+        return outcome;
+    } else if (!restored->empty()) {
+        logger()->warn("before {}_{}: put back {}", migration.version.text(), migration.name,
+                       fmt::join(*restored, ", "));
+    }
     ForeignKeysOff foreign_keys_off(context.db);
     const auto start = Clock::now();
     if (migration.no_transaction(direction)) {

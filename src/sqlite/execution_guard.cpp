@@ -28,6 +28,7 @@ ExecutionGuard::ExecutionGuard(Database& db, std::chrono::milliseconds lock_time
 }
 
 ExecutionGuard::~ExecutionGuard() {
+    release_statements();
     sqlite3_progress_handler(m_db, 0, nullptr, nullptr);
     // Replacing the busy handler replaced the connection's busy timeout too: put it back.
     sqlite3_busy_timeout(m_db, static_cast<int>(m_restore_busy_timeout.count()));
@@ -41,6 +42,89 @@ void ExecutionGuard::start_step(std::chrono::milliseconds budget) {
 void ExecutionGuard::clear_deadline() {
     m_deadline = Clock::time_point::max();
     m_stop_reason = StopReason::none;
+}
+
+StopReason ExecutionGuard::poll() {
+    auto reason = StopReason::none;
+    if (cancellation_requested()) {
+        reason = StopReason::cancelled;
+    } else if (Clock::now() >= m_deadline) {
+        reason = StopReason::deadline;
+    }
+    if (reason != StopReason::none) {
+        m_stop_reason = reason;
+    }
+    return reason;
+}
+
+void ExecutionGuard::hold_statements_to(StatementRules rules) {
+    m_rules = std::move(rules);
+    m_refusal.clear();
+    sqlite3_set_authorizer(m_db, &ExecutionGuard::on_authorize, this);
+}
+
+void ExecutionGuard::release_statements() {
+    if (m_rules) {
+        sqlite3_set_authorizer(m_db, nullptr, nullptr);
+        m_rules.reset();
+    }
+}
+
+int ExecutionGuard::on_authorize(void* self, int action, const char* first, const char* second,
+                                 const char* database, const char* trigger) {
+    auto* guard = static_cast<ExecutionGuard*>(self);
+    const auto text = [](const char* value) {
+        return value != nullptr ? std::string_view(value) : std::string_view();
+    };
+    SqlActionRequest request{.action = SqlAction::other,
+                             .object = text(first),
+                             .detail = text(second),
+                             .trigger = text(trigger),
+                             .database = text(database)};
+    switch (action) {
+        case SQLITE_PRAGMA:
+            request.action = SqlAction::pragma;
+            break;
+        case SQLITE_ATTACH:
+            request.action = SqlAction::attach;
+            request.detail = text(first);
+            break;
+        case SQLITE_CREATE_INDEX:
+        case SQLITE_CREATE_TEMP_INDEX:
+            request.action = SqlAction::create_index;
+            request.object = text(second);
+            break;
+        case SQLITE_CREATE_TRIGGER:
+        case SQLITE_CREATE_TEMP_TRIGGER:
+            request.action = SqlAction::create_trigger;
+            request.object = text(second);
+            break;
+        case SQLITE_DROP_TABLE:
+            request.action = SqlAction::drop_table;
+            break;
+        case SQLITE_ALTER_TABLE:
+            request.action = SqlAction::alter_table;
+            request.object = text(second);
+            break;
+        case SQLITE_INSERT:
+            request.action = SqlAction::insert;
+            break;
+        case SQLITE_UPDATE:
+            request.action = SqlAction::update;
+            break;
+        case SQLITE_DELETE:
+            request.action = SqlAction::delete_rows;
+            break;
+        default:
+            return SQLITE_OK;
+    }
+    auto reason = refusal_reason(*guard->m_rules, request);
+    if (!reason) {
+        return SQLITE_OK;
+    }
+    guard->m_refusal = std::move(*reason);
+    guard->m_stop_reason = StopReason::refused;
+    return SQLITE_DENY;
 }
 
 int ExecutionGuard::on_progress(void* self) {

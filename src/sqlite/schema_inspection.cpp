@@ -178,6 +178,45 @@ void capture_broken_views(Database& db, const SchemaCatalog& catalog, Validation
     }
 }
 
+// Whether a table's SQL may declare a generated column: the word AS followed by "(" (as in
+// "GENERATED ALWAYS AS (" or "c AS (a * 2)"). False positives only cost one prepare.
+bool may_declare_generated_column(std::string_view sql) {
+    const auto is_word = [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+    };
+    for (std::size_t i = 0; i + 2 < sql.size(); ++i) {
+        if ((sql[i] != 'a' && sql[i] != 'A') || (sql[i + 1] != 's' && sql[i + 1] != 'S') ||
+            (i > 0 && is_word(sql[i - 1]))) {
+            continue;
+        }
+        auto next = i + 2;
+        while (next < sql.size() && std::isspace(static_cast<unsigned char>(sql[next])) != 0) {
+            ++next;
+        }
+        if (next < sql.size() && sql[next] == '(') {
+            return true;
+        }
+    }
+    return false;
+}
+
+// SQLite accepts ALTER TABLE ... ADD COLUMN ... AS (f(x)) for a function it does not have, and
+// then every statement that reads the table's columns fails, quick_check included, and with it
+// every backup's verification. Reading the table's columns compiles the expressions.
+void capture_unreadable_tables(Database& db, const SchemaCatalog& catalog, ValidationState& state) {
+    for (const auto& object : catalog.rows()) {
+        if (object.type != "table" || object.name.starts_with("sqlite_") ||
+            !may_declare_generated_column(object.sql)) {
+            continue;
+        }
+        auto error =
+            prepare_error(db, "SELECT * FROM " + quote_identifier(object.name) + " LIMIT 0");
+        if (!error.empty()) {
+            state.unreadable_tables[object.name] = error;
+        }
+    }
+}
+
 // Preparing INSERT, UPDATE and DELETE on a table compiles its triggers for that event, so a
 // trigger whose body names a dropped table or column fails here, without running anything.
 void capture_broken_triggers(Database& db, const SchemaCatalog& catalog, ValidationState& state) {
@@ -228,6 +267,7 @@ Result<ValidationState> capture_validation_state(Database& db, const SchemaCatal
     capture_dangling_references(*keys, catalog, state);
     capture_broken_views(db, catalog, state);
     capture_broken_triggers(db, catalog, state);
+    capture_unreadable_tables(db, catalog, state);
     return state;
 }
 
@@ -266,6 +306,14 @@ ValidationFindings compare_validation_states(const ValidationState& before,
         if (!before.broken_triggers.contains(subject)) {
             findings.errors.push_back(
                 fmt::format("a trigger on {} no longer compiles: {}", subject, error));
+        }
+    }
+    for (const auto& [table, error] : after.unreadable_tables) {
+        if (!before.unreadable_tables.contains(table)) {
+            findings.errors.push_back(fmt::format(
+                "table {} can no longer be read: {} (SQLite accepted its definition, but every "
+                "query of its columns, every integrity check and every backup would now fail)",
+                table, error));
         }
     }
     for (const auto& [key, detail] : after.dangling_references) {

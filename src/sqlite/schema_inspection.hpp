@@ -36,6 +36,9 @@ struct ValidationState {
     std::map<std::string, std::string> broken_views;         // view -> SQLite's error
     std::map<std::string, std::string> broken_triggers;      // "table (EVENT)" -> error
     std::map<std::string, std::string> dangling_references;  // "child -> parent" -> detail
+    // table -> SQLite's error reading its columns (a generated column calling a function this
+    // SQLite lacks): integrity checks, and so every backup's verification, fail on it too.
+    std::map<std::string, std::string> unreadable_tables;
 };
 
 // Captures the state. Cheap: foreign_key_check and foreign_key_list for the tables that have

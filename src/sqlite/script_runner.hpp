@@ -25,15 +25,17 @@ struct ScriptFailure {
 
 // Runs every statement of `section`. On failure returns an Error whose code reflects why: the
 // guard's deadline (step_failed, "timed out"), cancellation (interrupted), another writer's
-// lock (busy), or the SQL itself (step_failed). `failure`, when given, receives the details.
-// Nothing is rolled back here: the caller owns the transaction.
-Result<void> run_section(Database& db, const ExecutionGuard& guard, const SqlSection& section,
+// lock (busy), the guard's statement rules (step_failed, "refuses"), or the SQL itself
+// (step_failed). The deadline and cancellation are polled between statements as well as
+// inside them, so neither waits for a long run of short statements to end. `failure`, when given,
+// receives the details. Nothing is rolled back here: the caller owns the transaction.
+Result<void> run_section(Database& db, ExecutionGuard& guard, const SqlSection& section,
                          const std::filesystem::path& file, ScriptFailure* failure = nullptr);
 
 // Runs a Verify section: every statement must succeed, and every row a statement returns must
 // have a true first column (not NULL, 0, 0.0, '0', 'false' or ''). Fails with step_failed
 // naming the file, the line and the offending value.
-Result<void> run_verify_section(Database& db, const ExecutionGuard& guard,
-                                const SqlSection& section, const std::filesystem::path& file);
+Result<void> run_verify_section(Database& db, ExecutionGuard& guard, const SqlSection& section,
+                                const std::filesystem::path& file);
 
 }  // namespace belay::sqlite

@@ -70,11 +70,10 @@ fs::path belay_binary() {
     return path_from_env("BELAY_BINARY");
 }
 fs::path source_dir() {
-    // Fallback: this file is <root>/tests/e2e/harness.cpp (CMake compiles with absolute paths).
     if (const char* value = std::getenv("BELAY_SOURCE_DIR"); value != nullptr && *value != '\0') {
         return value;
     }
-    return fs::path(__FILE__).parent_path().parent_path().parent_path();
+    return BELAY_SOURCE_ROOT;
 }
 
 nlohmann::json RunResult::json() const {

@@ -1,9 +1,9 @@
 // End-to-end test harness: runs the real `belay` binary against real files in a temp dir.
 //
 // The binary comes from $BELAY_BINARY and the repository root from $BELAY_SOURCE_DIR (both set
-// by tests/CMakeLists.txt; the root falls back to this file's location). Children get the test's
-// environment minus every BELAY_* variable, plus what a test adds, so a developer's own settings
-// never leak into a test.
+// by tests/CMakeLists.txt; the root falls back to the source tree CMake configured). Children get
+// the test's environment minus every BELAY_* variable, plus what a test adds, so a developer's own
+// settings never leak into a test.
 #pragma once
 
 #include <sys/types.h>

@@ -1,10 +1,12 @@
 #include "engine/step_runner.hpp"
 
 #include <chrono>
+#include <csignal>
 #include <string>
 
 #include <gtest/gtest.h>
 
+#include "belay/cancellation.hpp"
 #include "core/migration_parser.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/execution_guard.hpp"
@@ -323,6 +325,61 @@ TEST_F(StepFixture, NoTransactionStepFailingValidationStaysDirty) {
     ASSERT_EQ(dirty.size(), 1U);
     EXPECT_EQ(dirty[0], (std::vector<std::string>{"0002", "drop"}));
     EXPECT_EQ(db.integer("SELECT count(*) FROM belay_failures WHERE version = '0002'"), 1);
+}
+
+// A signal that came before or between short statements (too short for SQLite's progress
+// handler to run) used to be noticed only after COMMIT.
+TEST_F(StepFixture, CancellationBeforeAShortStepMeansNothingCommits) {
+    request_cancellation(SIGTERM);
+    const auto outcome = apply(migration("0001_short.sql",
+                                         "-- +migrate Up\n"
+                                         "CREATE TABLE x (a);\n"
+                                         "INSERT INTO x VALUES (1);\n"));
+    reset_cancellation();
+    ASSERT_TRUE(outcome.error.has_value());
+    EXPECT_EQ(outcome.error->code, ErrorCode::interrupted) << outcome.error->message;
+    EXPECT_CONTAINS(outcome.error->message, "0001_short.sql:2");
+    auto db = raw();
+    EXPECT_EQ(db.integer("SELECT count(*) FROM sqlite_schema WHERE name = 'x'"), 0);
+}
+
+// The loader refuses these files before a run; the runner refuses them all the same, for a
+// migration that reaches it another way (the library, a file changed after loading).
+TEST_F(StepFixture, RulesRefuseJournalModeOffInANoTransactionStepAsItRuns) {
+    const auto outcome = apply(migration("0001_off.sql",
+                                         "-- +migrate Up notransaction\n"
+                                         "CREATE TABLE before_it (a);\n"
+                                         "PRAGMA journal_mode = OFF;\n"));
+    ASSERT_TRUE(outcome.error.has_value());
+    EXPECT_EQ(outcome.error->code, ErrorCode::step_failed);
+    EXPECT_CONTAINS(outcome.error->message, "0001_off.sql:3: belay refuses this statement");
+    EXPECT_EQ(m_db->query_text("PRAGMA journal_mode").value_or(""), "delete");
+}
+
+TEST_F(StepFixture, RulesRefuseWritableSchemaAndHistoryWritesAndRollBack) {
+    apply_ok("0001_t.sql", "-- +migrate Up\nCREATE TABLE t (a);\n");
+    for (const auto* statement : {"PRAGMA writable_schema = 1;", "DELETE FROM schema_migrations;",
+                                  "UPDATE belay_schema SET sql = '';"}) {
+        const auto outcome = apply(migration(
+            "0002_bad.sql", std::string("-- +migrate Up\nCREATE TABLE u (a);\n") + statement));
+        ASSERT_TRUE(outcome.error.has_value()) << statement;
+        EXPECT_CONTAINS(outcome.error->message, "0002_bad.sql:3: belay refuses this statement");
+        auto db = raw();
+        EXPECT_EQ(db.integer("SELECT count(*) FROM sqlite_schema WHERE name = 'u'"), 0);
+        EXPECT_EQ(db.integer("SELECT count(*) FROM schema_migrations"), 1);
+    }
+}
+
+// Whatever a step (or anything else) left on the connection, the next step starts with belay's
+// settings: writable_schema off, check constraints on, writes allowed.
+TEST_F(StepFixture, ConnectionSettingsArePutBackBeforeEveryStep) {
+    ASSERT_TRUE(
+        m_db->exec("PRAGMA writable_schema = ON; PRAGMA ignore_check_constraints = ON; "
+                   "PRAGMA query_only = ON;"));
+    apply_ok("0001_t.sql", "-- +migrate Up\nCREATE TABLE t (a CHECK (a > 0));\n");
+    EXPECT_EQ(m_db->query_int("PRAGMA writable_schema").value_or(-1), 0);
+    EXPECT_EQ(m_db->query_int("PRAGMA ignore_check_constraints").value_or(-1), 0);
+    EXPECT_EQ(m_db->query_int("PRAGMA query_only").value_or(-1), 0);
 }
 
 }  // namespace

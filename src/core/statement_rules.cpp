@@ -1,0 +1,129 @@
+#include "core/statement_rules.hpp"
+
+#include <fmt/format.h>
+
+#include "core/ascii.hpp"
+
+namespace belay {
+
+namespace {
+
+// A pragma argument as SQLite reads it: quotes dropped, lower case.
+std::string normalized(std::string_view argument) {
+    if (argument.size() >= 2 && (argument.front() == '\'' || argument.front() == '"') &&
+        argument.back() == argument.front()) {
+        argument = argument.substr(1, argument.size() - 2);
+    }
+    return to_lower_ascii(argument);
+}
+
+bool is_off(std::string_view value) {
+    return value == "0" || value == "off" || value == "false" || value == "no";
+}
+
+std::string table_refusal(std::string_view what, std::string_view table, std::string_view trigger) {
+    const auto where =
+        trigger.empty() ? std::string() : fmt::format(" (in the body of trigger {})", trigger);
+    return fmt::format(
+        "{} belay's own table {}{}: belay's history and its checks depend on "
+        "that table, so a migration may read it but not change it or attach "
+        "anything to it",
+        what, table, where);
+}
+
+std::string_view verb_of(SqlAction action) {
+    switch (action) {
+        case SqlAction::create_index:
+            return "an index on";
+        case SqlAction::create_trigger:
+            return "a trigger on";
+        case SqlAction::drop_table:
+            return "DROP TABLE of";
+        case SqlAction::alter_table:
+            return "ALTER TABLE of";
+        case SqlAction::insert:
+            return "INSERT into";
+        case SqlAction::update:
+            return "UPDATE of";
+        case SqlAction::delete_rows:
+            return "DELETE from";
+        default:
+            return "a change to";
+    }
+}
+
+}  // namespace
+
+bool is_belay_table(const StatementRules& rules, std::string_view table) {
+    return iequals_ascii(table, rules.history_table) || starts_with_ascii_nocase(table, "belay_");
+}
+
+std::optional<std::string> pragma_refusal(std::string_view name, std::string_view argument) {
+    if (argument.empty()) {
+        return std::nullopt;
+    }
+    const auto value = normalized(argument);
+    if (iequals_ascii(name, "journal_mode") && (value == "off" || value == "memory")) {
+        return fmt::format(
+            "PRAGMA journal_mode={} switches off the rollback journal on disk: a "
+            "failing step could no longer be rolled back, and a crash could leave "
+            "the database corrupt",
+            value);
+    }
+    if (iequals_ascii(name, "writable_schema") && !is_off(value) && value != "reset") {
+        return std::string(
+            "PRAGMA writable_schema lets statements edit sqlite_schema "
+            "directly, past every check SQLite and belay make; one wrong row "
+            "leaves a database that no longer opens");
+    }
+    if (iequals_ascii(name, "schema_version")) {
+        return std::string("setting PRAGMA schema_version by hand can corrupt the database");
+    }
+    if (iequals_ascii(name, "synchronous") && is_off(value)) {
+        return std::string(
+            "PRAGMA synchronous=OFF would let a power loss during the step's "
+            "COMMIT corrupt the database");
+    }
+    if (iequals_ascii(name, "ignore_check_constraints") && !is_off(value)) {
+        return std::string(
+            "PRAGMA ignore_check_constraints would let rows that break CHECK "
+            "constraints in unnoticed");
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> refusal_reason(const StatementRules& rules,
+                                          const SqlActionRequest& request) {
+    switch (request.action) {
+        case SqlAction::pragma:
+            return pragma_refusal(request.object, request.detail);
+        case SqlAction::attach:
+            // VACUUM attaches a temporary database of its own, with no file name.
+            if (request.detail.empty() || request.detail == ":memory:") {
+                return std::nullopt;
+            }
+            return fmt::format(
+                "ATTACH (or VACUUM INTO) of {}: belay's snapshot, rollback and "
+                "checks cover only the database being migrated, not another file",
+                request.detail);
+        case SqlAction::create_trigger:
+        case SqlAction::create_index:
+        case SqlAction::drop_table:
+        case SqlAction::alter_table:
+        case SqlAction::insert:
+        case SqlAction::update:
+        case SqlAction::delete_rows:
+            break;
+        case SqlAction::other:
+            return std::nullopt;
+    }
+    // VACUUM rebuilds every table and index, belay's too, in a database of its own.
+    const bool this_database =
+        request.database.empty() || request.database == "main" || request.database == "temp";
+    if (!this_database || !is_belay_table(rules, request.object)) {
+        return std::nullopt;
+    }
+    return table_refusal(verb_of(request.action), request.object, request.trigger);
+}
+
+}  // namespace belay

@@ -1,0 +1,310 @@
+// What a migration may not do to belay's guarantees: switch off the rollback, edit the schema
+// table, write or hook belay's history, outlast its timeout or a signal with a long run of short
+// statements, or leave a table no integrity check (and so no backup) can read. Each test is a
+// way a hostile or careless migration broke a promise before.
+#include <sys/stat.h>
+
+#include <csignal>
+
+#include "e2e/harness.hpp"
+
+namespace belay::testing {
+namespace {
+
+class MigrationGuaranteesTest : public E2eTest {
+  protected:
+    void write_base() const {
+        write_migration("0001_t.sql",
+                        "-- +migrate Up\nCREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB);\n"
+                        "-- +migrate Down\nDROP TABLE t;\n");
+    }
+
+    // A step of `count` one-line INSERTs into t.
+    void write_many_inserts(const std::string& file_name, int count) const {
+        std::string sql = "-- +migrate Up\n";
+        sql.reserve(static_cast<std::size_t>(count) * 40);
+        for (int i = 0; i < count; ++i) {
+            sql += "INSERT INTO t (v) VALUES (" + std::to_string(i) + ");\n";
+        }
+        write_migration(file_name, sql);
+    }
+
+    void expect_refused_before_the_run(const RunResult& result, const std::string& where,
+                                       const std::string& why) {
+        EXPECT_EQ(result.exit_code, 2) << describe(result);
+        EXPECT_NE(result.err.find(where), std::string::npos) << result.err;
+        EXPECT_NE(result.err.find(why), std::string::npos) << result.err;
+    }
+};
+
+// journal_mode=OFF in a NoTransaction step used to stay in force: a later step that failed
+// after updating 5,000 rows reported "failed" and kept the rows.
+TEST_F(MigrationGuaranteesTest, JournalModeOffInANoTransactionStepIsRefusedBeforeTheRun) {
+    write_base();
+    write_migration("0002_rows.sql",
+                    up_only("WITH RECURSIVE s (x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s "
+                            "WHERE x < 5000) INSERT INTO t (v) SELECT x FROM s;"));
+    write_migration("0003_off.sql", "-- +migrate Up notransaction\nPRAGMA journal_mode = OFF;\n");
+    write_migration("0004_fails.sql",
+                    up_only("UPDATE t SET v = 'changed';\nINSERT INTO no_such_table VALUES (1);"));
+    auto result = belay("migrate");
+    expect_refused_before_the_run(result, "0003_off.sql:2", "journal_mode=off");
+    EXPECT_NE(result.err.find("could no longer be rolled back"), std::string::npos) << result.err;
+    EXPECT_FALSE(fs::exists(db())) << "nothing may run when a file is refused";
+}
+
+// db lint --strict used to say nothing about it.
+TEST_F(MigrationGuaranteesTest, LintStrictReportsARefusedStatement) {
+    write_base();
+    write_migration("0002_off.sql", "-- +migrate Up notransaction\nPRAGMA journal_mode = OFF;\n");
+    auto result = belay("lint", {"--strict"});
+    EXPECT_EQ(result.exit_code, 6) << describe(result);
+    EXPECT_NE(result.out.find("0002_off.sql:2"), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find("refused-statement"), std::string::npos) << result.out;
+}
+
+TEST_F(MigrationGuaranteesTest, EveryFormOfTheSubvertingPragmasIsRefusedInAnySection) {
+    write_base();
+    const std::pair<std::string, std::string> cases[] = {
+        {"PRAGMA main.journal_mode = 'memory';", "journal_mode=memory"},
+        {"PRAGMA writable_schema = ON;", "writable_schema"},
+        {"PRAGMA writable_schema(1);", "writable_schema"},
+        {"PRAGMA schema_version = 42;", "schema_version"},
+        {"PRAGMA synchronous = OFF;", "synchronous=OFF"},
+        {"PRAGMA ignore_check_constraints = 1;", "ignore_check_constraints"},
+    };
+    for (const auto& [statement, named] : cases) {
+        write_migration(
+            "0002_pragma.sql",
+            "-- +migrate Up notransaction\nSELECT 1;\n-- +migrate Down notransaction\n" +
+                statement + "\n");
+        auto result = belay("migrate");
+        expect_refused_before_the_run(result, "0002_pragma.sql:4", named);
+    }
+    EXPECT_FALSE(fs::exists(db()));
+}
+
+// writable_schema + DELETE FROM sqlite_master committed with exit 0; the next status said
+// "malformed database schema".
+TEST_F(MigrationGuaranteesTest, WritableSchemaEditIsRefusedAndTheDatabaseStaysReadable) {
+    write_base();
+    ASSERT_EQ(belay("migrate").exit_code, 0);
+    write_migration("0002_edit.sql",
+                    "-- +migrate Up\nPRAGMA writable_schema=ON;\n"
+                    "DELETE FROM sqlite_master WHERE name = 't';\n");
+    auto result = belay("migrate");
+    expect_refused_before_the_run(result, "0002_edit.sql:2", "writable_schema");
+    fs::remove(migrations() / "0002_edit.sql");
+    auto status = belay("status");
+    EXPECT_EQ(status.exit_code, 0) << describe(status);
+    TestDb check(db(), true);
+    EXPECT_EQ(check.scalar("PRAGMA integrity_check"), "ok");
+    EXPECT_TRUE(check.has_object("t"));
+}
+
+// A trigger on the history table fired on belay's own history insert, after validation, and
+// committed the foreign-key violations it made.
+TEST_F(MigrationGuaranteesTest, TriggerOnTheHistoryTableIsRefusedAndRolledBack) {
+    write_base();
+    write_migration("0002_parent.sql",
+                    up_only("CREATE TABLE p (id INTEGER PRIMARY KEY);\n"
+                            "CREATE TABLE c (p_id INTEGER REFERENCES p (id));\n"
+                            "INSERT INTO p VALUES (1); INSERT INTO c VALUES (1);"));
+    ASSERT_EQ(belay("migrate").exit_code, 0);
+    write_migration("0003_hook.sql",
+                    up_only("CREATE TABLE marker (x);\n"
+                            "CREATE TRIGGER hook AFTER INSERT ON schema_migrations\n"
+                            "BEGIN DELETE FROM p; END;"));
+    auto result = belay("migrate");
+    EXPECT_EQ(result.exit_code, 1) << describe(result);
+    EXPECT_NE(result.err.find("0003_hook.sql:3"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("a trigger on belay's own table schema_migrations"),
+              std::string::npos)
+        << result.err;
+    TestDb check(db(), true);
+    EXPECT_FALSE(check.has_object("hook"));
+    EXPECT_FALSE(check.has_object("marker")) << "the refused step was not rolled back";
+    EXPECT_EQ(check.count("p"), 1);
+    EXPECT_EQ(check.column("SELECT version FROM schema_migrations ORDER BY version"),
+              (std::vector<std::string>{"0001", "0002"}));
+}
+
+TEST_F(MigrationGuaranteesTest, WritesToTheHistoryAreRefusedDirectlyAndThroughATrigger) {
+    write_base();
+    ASSERT_EQ(belay("migrate").exit_code, 0);
+    const std::pair<std::string, std::string> cases[] = {
+        {"DELETE FROM schema_migrations;", "DELETE from belay's own table schema_migrations"},
+        {"INSERT INTO schema_migrations (version) VALUES ('0099');",
+         "INSERT into belay's own table schema_migrations"},
+        {"DROP TABLE belay_failures;", "DROP TABLE of belay's own table belay_failures"},
+        {"CREATE INDEX forged ON schema_migrations (version);", "an index on belay's own table"},
+        // Created on the user's table, but its body writes the history: it fails the step as
+        // soon as anything compiles it (belay's trigger check does, before COMMIT).
+        {"CREATE TRIGGER sneaky AFTER INSERT ON t BEGIN DELETE FROM schema_migrations; END;",
+         "in the body of trigger sneaky"},
+    };
+    for (const auto& [statement, named] : cases) {
+        write_migration("0002_forge.sql", up_only("CREATE TABLE marker (x);\n" + statement));
+        auto result = belay("migrate");
+        EXPECT_EQ(result.exit_code, 1) << statement << ": " << describe(result);
+        EXPECT_NE(result.err.find(named), std::string::npos) << statement << ": " << result.err;
+        TestDb check(db(), true);
+        EXPECT_FALSE(check.has_object("marker")) << statement;
+        EXPECT_EQ(check.column("SELECT version FROM schema_migrations"),
+                  std::vector<std::string>{"0001"})
+            << statement;
+    }
+}
+
+TEST_F(MigrationGuaranteesTest, AttachIsRefusedBeforeTheRunEvenWithoutATransaction) {
+    write_base();
+    write_migration("0002_attach.sql",
+                    "-- +migrate Up notransaction\nATTACH 'other.db' AS other;\n"
+                    "CREATE TABLE other.copy (x);\n");
+    auto result = belay("migrate");
+    expect_refused_before_the_run(result, "0002_attach.sql:2", "ATTACH");
+    EXPECT_FALSE(fs::exists(dir() / "other.db"));
+}
+
+// Reading belay's tables stays allowed: a Verify check may look at the history.
+TEST_F(MigrationGuaranteesTest, ReadingTheHistoryIsAllowed) {
+    write_base();
+    write_migration("0002_reads.sql",
+                    up_only("CREATE TABLE copy AS SELECT version FROM schema_migrations;",
+                            "SELECT count(*) = 1 FROM schema_migrations;"));
+    auto result = belay("migrate");
+    EXPECT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_EQ(TestDb(db(), true).count("copy"), 1);
+}
+
+// 40,000 short statements took 22 s (the runner copied the rest of the section for every one),
+// --step-timeout 2 let the step run to its end, and SIGTERM came too late to stop the COMMIT.
+TEST_F(MigrationGuaranteesTest, StepTimeoutStopsALongRunOfShortStatements) {
+    write_base();
+    ASSERT_EQ(belay("migrate").exit_code, 0);
+    write_many_inserts("0002_many.sql", 300000);
+    auto result = belay("migrate", {"--step-timeout", "0.1"});
+    EXPECT_EQ(result.exit_code, 1) << describe(result);
+    EXPECT_NE(result.err.find("ran past its timeout"), std::string::npos) << result.err;
+    TestDb check(db(), true);
+    EXPECT_EQ(check.count("t"), 0) << "the timed-out step was not rolled back";
+    EXPECT_EQ(check.column("SELECT version FROM schema_migrations"),
+              std::vector<std::string>{"0001"});
+}
+
+TEST_F(MigrationGuaranteesTest, SigtermDuringALongRunOfShortStatementsNeverCommits) {
+    write_base();
+    ASSERT_EQ(belay("migrate").exit_code, 0);
+    write_many_inserts("0002_many.sql", 400000);
+    auto run = start("migrate", {"--log-level", "info"});
+    ASSERT_TRUE(run->wait_for_stderr("applying 0002", std::chrono::seconds(120)))
+        << "belay never logged that it started 0002";
+    run->send_signal(SIGTERM);
+    auto result = run->wait(std::chrono::seconds(120));
+    EXPECT_EQ(result.exit_code, 143) << describe(result);
+    TestDb check(db(), true);
+    EXPECT_EQ(check.count("t"), 0) << "the interrupted step committed";
+    EXPECT_EQ(check.column("SELECT version FROM schema_migrations"),
+              std::vector<std::string>{"0001"});
+}
+
+TEST_F(MigrationGuaranteesTest, AHundredThousandStatementsApply) {
+    write_base();
+    write_many_inserts("0002_many.sql", 100000);
+    auto result = belay("migrate");
+    EXPECT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_EQ(TestDb(db(), true).count("t"), 100000);
+}
+
+// SQLite accepts a generated column calling a function it lacks; every later integrity check
+// and so every snapshot then failed ("cannot verify the copy"), blocking backup, down and
+// migrate. The step that adds it must fail instead.
+TEST_F(MigrationGuaranteesTest, GeneratedColumnCallingAMissingFunctionFailsItsStep) {
+    write_base();
+    ASSERT_EQ(belay("migrate").exit_code, 0);
+    TestDb(db()).exec("INSERT INTO t (v) VALUES ('kept');");
+    write_migration("0002_generated.sql",
+                    up_only("ALTER TABLE t ADD COLUMN b TEXT GENERATED ALWAYS AS "
+                            "(no_such_fn(v)) VIRTUAL;"));
+    auto result = belay("migrate");
+    EXPECT_EQ(result.exit_code, 1) << describe(result);
+    EXPECT_NE(result.err.find("table t can no longer be read"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("no_such_fn"), std::string::npos) << result.err;
+    EXPECT_EQ(TestDb(db(), true).columns("t"), (std::vector<std::string>{"id", "v"}));
+
+    // Everything that needs a snapshot still works.
+    fs::remove(migrations() / "0002_generated.sql");
+    auto backup = belay("backup");
+    EXPECT_EQ(backup.exit_code, 0) << describe(backup);
+    auto down = belay("down");
+    EXPECT_EQ(down.exit_code, 0) << describe(down);
+}
+
+// A database that already has such a table (made by another tool) is reported by db check.
+TEST_F(MigrationGuaranteesTest, CheckNamesATableNoIntegrityCheckCanRead) {
+    TestDb(db()).exec(
+        "CREATE TABLE t (a); INSERT INTO t VALUES (1);"
+        "ALTER TABLE t ADD COLUMN b TEXT GENERATED ALWAYS AS (no_such_fn(a)) "
+        "VIRTUAL;");
+    write_base();
+    auto result = belay("check");
+    EXPECT_EQ(result.exit_code, 6) << describe(result);
+    EXPECT_NE(result.out.find("table t cannot be read"), std::string::npos) << result.out;
+}
+
+// kill -9 during a dry run left its full-size scratch copy in $TMPDIR for ever.
+TEST_F(MigrationGuaranteesTest, ScratchCopyOfAKilledDryRunIsRemovedByTheNextDryRun) {
+    const auto tmp = dir() / "tmp";
+    fs::create_directory(tmp);
+    write_base();
+    ASSERT_EQ(belay("migrate").exit_code, 0);
+    write_migration("0002_slow.sql",
+                    "-- +migrate Timeout 600\n-- +migrate Up\n" + std::string(k_runaway) + "\n");
+    RunOptions options = with_env({{"TMPDIR", tmp.string()}});
+    auto run = start("migrate", {"--dry-run", "--log-level", "info"}, options);
+    ASSERT_TRUE(run->wait_for_stderr("applying 0002", std::chrono::seconds(60)));
+    ASSERT_EQ(list_dir(tmp).empty(), false) << "the dry run made no scratch copy";
+    run->send_signal(SIGKILL);
+    run->wait();
+    EXPECT_FALSE(list_dir(tmp).empty()) << "nothing was left to clean up";
+
+    // A directory that is not belay's, or whose owner lives, is left alone.
+    fs::create_directory(tmp / "belay-dry-run-notours");
+    write_migration("0002_slow.sql", up_only("CREATE TABLE quick (x);"));
+    auto again = belay("migrate", {"--dry-run"}, options);
+    EXPECT_EQ(again.exit_code, 0) << describe(again);
+    EXPECT_EQ(list_dir(tmp), std::vector<std::string>{"belay-dry-run-notours"});
+}
+
+TEST_F(MigrationGuaranteesTest, ConfigFileThatIsADeviceOrFifoIsRefusedAtOnce) {
+    write_base();
+    auto zero = belay("status", {}, with_env({{"BELAY_CONFIG", "/dev/zero"}}));
+    EXPECT_EQ(zero.exit_code, 2) << describe(zero);
+    EXPECT_NE(zero.err.find("/dev/zero is not a regular file"), std::string::npos) << zero.err;
+    const auto fifo = dir() / "belay.ini";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    auto implicit = belay("status");
+    EXPECT_EQ(implicit.exit_code, 2) << describe(implicit);
+    EXPECT_FALSE(implicit.timed_out);
+    EXPECT_NE(implicit.err.find("belay.ini is not a regular file"), std::string::npos)
+        << implicit.err;
+}
+
+TEST_F(MigrationGuaranteesTest, TimeoutsBelowAMillisecondAreRefusedAndLockTimeoutZeroWorks) {
+    write_base();
+    for (const auto& [option, value] :
+         {std::pair{"--lock-timeout", "1e-300"}, std::pair{"--lock-timeout", "0.0001"},
+          std::pair{"--step-timeout", "0"}, std::pair{"--step-timeout", "1e-300"},
+          std::pair{"--lock-timeout", "1e300"}}) {
+        auto result = belay("migrate", {option, value});
+        EXPECT_EQ(result.exit_code, 2) << option << " " << value << ": " << describe(result);
+        EXPECT_NE(result.err.find(std::string(option) + " " + value), std::string::npos)
+            << result.err;
+    }
+    EXPECT_FALSE(fs::exists(db()));
+    auto zero = belay("migrate", {"--lock-timeout", "0"});
+    EXPECT_EQ(zero.exit_code, 0) << describe(zero);
+}
+
+}  // namespace
+}  // namespace belay::testing
