@@ -212,5 +212,43 @@ TEST_F(E2eTest, RealDbmateDatabaseIsBackedUpCheckedAndAdopted) {
     EXPECT_EQ(applied_versions(), (std::vector<std::string>{"20240101000000"}));
 }
 
+// The real Alembic (Debian's alembic package; scripts/setup installs it), with its own
+// alembic_version: backed up, restored, pruned and checked as it is, and nothing created in it.
+TEST_F(E2eTest, RealAlembicDatabaseIsBackedUpRestoredAndChecked) {
+    int status = -1;
+    const auto out = shell_output(
+        "cd '" + dir().string() +
+            "' && alembic init alembic && sed -i 's|^sqlalchemy.url = .*|sqlalchemy.url = "
+            "sqlite:///app.db|' alembic.ini && alembic revision -m notes --rev-id ae1027a6acf && "
+            "sed -i 's/^def upgrade() -> None:$/&\\n    op.execute(\"CREATE TABLE notes (id "
+            "INTEGER PRIMARY KEY, body TEXT)\")/' alembic/versions/ae1027a6acf_notes.py && "
+            "alembic upgrade head 2>&1",
+        &status);
+    ASSERT_EQ(status, 0) << "alembic (apt-get install alembic; scripts/setup does it): " << out;
+    ASSERT_EQ(TestDb(db(), true).scalar("SELECT version_num FROM alembic_version"), "ae1027a6acf")
+        << out;
+    ASSERT_TRUE(TestDb(db(), true).has_object("notes")) << out;
+    const auto schema = [&] {
+        return TestDb(db(), true).rows("SELECT type, name, sql FROM sqlite_master ORDER BY 1, 2");
+    };
+    const auto schema_before = schema();
+    const auto before = database_contents(db());
+
+    auto backup = belay("backup");
+    ASSERT_EQ(backup.exit_code, 0) << describe(backup);
+    const auto backup_path = backup.out.substr(0, backup.out.find('\n'));
+    expect_every_backup_verified(dir(), "alembic");
+    TestDb(db()).exec("INSERT INTO notes (body) VALUES ('after the backup');");
+    auto restored = belay("restore", {backup_path, "--yes"});
+    ASSERT_EQ(restored.exit_code, 0) << describe(restored);
+    EXPECT_EQ(database_contents(db()), before);
+    EXPECT_EQ(belay("prune", {"--keep", "1"}).exit_code, 0);
+    auto check = belay("check", {"--backups"});
+    EXPECT_EQ(check.exit_code, 0) << describe(check);
+    EXPECT_NE(check.out.find("found Alembic's history table alembic_version"), std::string::npos)
+        << check.out;
+    EXPECT_EQ(schema(), schema_before) << "no belay_* table, nothing new";
+}
+
 }  // namespace
 }  // namespace belay::testing
