@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "belay/backup.hpp"
+#include "belay/history.hpp"
 #include "belay/options.hpp"
 
 namespace belay {
@@ -44,8 +45,13 @@ struct CheckFinding {
 
 struct CheckReport {
     std::string database;
-    std::string version = "0";
+    std::string version = "0";  // "-" when the history table's name is another tool's table
     std::vector<CheckFinding> findings;
+    // Every other migration tool's history table in the database: named, never a finding.
+    std::vector<ToolHistory> other_histories;
+    // Empty when the history and drift checks ran; else why not, e.g. "schema_migrations is
+    // dbmate's history table, not belay's" (every other check still ran).
+    std::string history_skipped;
     std::vector<BackupEntry> backups;          // with --backups, each with its problems
     std::optional<RoundtripReport> roundtrip;  // with --roundtrip
 };
@@ -54,7 +60,10 @@ struct CheckReport {
 // per-step validation's checks (views that do not prepare, triggers that do not compile,
 // foreign keys to missing tables), history against the files (modified, missing, failed,
 // dirty, out of order) and drift: the schema against the one recorded after the last
-// migration, listing the objects added, removed or changed outside migrations. Fails (rather
+// migration, listing the objects added, removed or changed outside migrations. Works on any
+// SQLite database: another tool's history tables are listed in other_histories, and when the
+// history table's name is one of them (or there are no migration files and no belay history)
+// the history and drift checks are skipped and history_skipped says why. Fails (rather
 // than reporting findings) only when the database or the files cannot be read at all. With
 // roundtrip, each migration's round trip adds its problems as "roundtrip" findings; a database
 // that does not exist then means the round trip alone is checked.

@@ -3,9 +3,9 @@
 // Database names a database file and how belay reaches it (its migrations, history table,
 // lock timeout, backup directory); it holds no connection. Each call opens the database and
 // closes it before it returns (migrate and restore also take belay's run lock, and release
-// it), so a program's own connections are never blocked between calls. Every method is the free function of the
-// same area (belay/migrate.hpp, backup.hpp, restore.hpp, status.hpp, check.hpp) with this
-// database's options filled in; the failure contracts are theirs.
+// it), so a program's own connections are never blocked between calls. Every method is the free
+// function of the same area (belay/migrate.hpp, backup.hpp, restore.hpp, status.hpp, check.hpp)
+// with this database's options filled in; the failure contracts are theirs.
 #pragma once
 
 #include <chrono>
@@ -24,11 +24,12 @@ namespace belay {
 class Database {
   public:
     // Checks that `options` can be used before anything is done with them: the path is given,
-    // its directory exists, and an existing file is an SQLite database whose history table (if
-    // any) is belay's. A file that does not exist yet is fine: migrate() creates it. The
-    // migrations are loaded and checked as well (from the directory, or the embedded list).
-    // Fails with invalid_input (naming the path or migration and what to do), refused (another
-    // tool's history table under belay's name) or busy. Writes nothing.
+    // its directory exists, and an existing file is an SQLite database. A file that does not
+    // exist yet is fine: migrate() creates it. The migrations are loaded and checked as well
+    // (from the directory, or the embedded list). Another tool's history table is accepted:
+    // backup(), backups(), restore(), prune() and check() work on any database, while status(),
+    // plan() and migrate() refuse it (refused). Fails with invalid_input (naming the path or
+    // migration and what to do) or busy. Writes nothing.
     static Result<Database> open(DatabaseOptions options);
 
     const DatabaseOptions& options() const { return m_options; }

@@ -34,6 +34,14 @@ struct DirtyMark {
     std::string started_at;  // UTC ISO-8601
 };
 
+// A history table another migration tool keeps in the database (db check names it).
+struct ToolHistory {
+    std::string tool;        // "goose", "dbmate", "Rails", "Prisma", "Alembic", ...
+    std::string table;       // its table, e.g. goose_db_version
+    bool adoptable = false;  // `db adopt` reads it (goose, sql-migrate, golang-migrate, dbmate,
+                             // Rails, pop, diesel)
+};
+
 struct History {
     bool table_exists = false;  // false for a database belay has never migrated
     std::vector<AppliedMigration> applied;

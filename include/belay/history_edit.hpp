@@ -28,7 +28,7 @@ struct HistoryEditOptions {
     HistoryEdit edit = HistoryEdit::repair;
     std::optional<Version> target;  // baseline and force: VERSION
     std::optional<std::string>
-        from_tool;  // adopt --from: goose, sql-migrate, golang-migrate, dbmate
+        from_tool;  // adopt --from: goose, sql-migrate, golang-migrate, dbmate, pop, diesel
     // repair and force rewrite what belay knows: they run only with assume_yes (--yes) or when
     // confirm returns true for the question (empty: no terminal to ask on, refused).
     bool assume_yes = false;

@@ -22,7 +22,9 @@ Result<Database> Database::open(DatabaseOptions options) {
     if (auto set = load_migration_set(options); !set) {
         return std::unexpected(set.error());
     }
-    if (auto state = read_database_state(options); !state) {
+    // Another tool's history table is no reason to refuse: backups, restores and checks work
+    // on any database; status() and migrate() refuse it themselves.
+    if (auto state = read_any_database_state(options); !state) {
         return std::unexpected(state.error());
     }
     return Database(std::move(options));

@@ -19,6 +19,20 @@ nlohmann::json results_to_json(const std::vector<RoundtripResult>& results) {
     return json;
 }
 
+// Another tool's history is no finding: say what was found and what belay did not check.
+void print_other_histories(const CheckReport& report) {
+    for (const auto& other : report.other_histories) {
+        fmt::print("found {}'s history table {}{}\n", other.tool, other.table,
+                   other.adoptable ? " (belay db adopt takes it over)" : "");
+    }
+    if (!report.history_skipped.empty()) {
+        fmt::print("history and drift not checked: {}{}\n", report.history_skipped,
+                   report.version == "-" ? " (keep belay's history in a table of its own with "
+                                           "--table NAME, or take it over with belay db adopt)"
+                                         : "");
+    }
+}
+
 }  // namespace
 
 int command_check(const Arguments& args) {
@@ -45,10 +59,22 @@ int command_check(const Arguments& args) {
         for (const auto& finding : report->findings) {
             findings.push_back({{"area", finding.area}, {"message", finding.message}});
         }
-        nlohmann::json json{
-            {"database", report->database},   {"version", report->version},
-            {"ok", report->findings.empty()}, {"backups_checked", report->backups.size()},
-            {"findings", findings},           {"roundtrip", nullptr}};
+        auto others = nlohmann::json::array();
+        for (const auto& other : report->other_histories) {
+            others.push_back(
+                {{"tool", other.tool}, {"table", other.table}, {"adoptable", other.adoptable}});
+        }
+        nlohmann::json json{{"database", report->database},
+                            {"version", report->version},
+                            {"ok", report->findings.empty()},
+                            {"backups_checked", report->backups.size()},
+                            {"findings", findings},
+                            {"roundtrip", nullptr},
+                            {"other_histories", others},
+                            {"history_checked", report->history_skipped.empty()},
+                            {"history_skipped", report->history_skipped.empty()
+                                                    ? nlohmann::json(nullptr)
+                                                    : nlohmann::json(report->history_skipped)}};
         if (report->roundtrip) {
             json["roundtrip"] = {{"complete", report->roundtrip->complete},
                                  {"migrations", results_to_json(report->roundtrip->migrations)},
@@ -69,6 +95,7 @@ int command_check(const Arguments& args) {
     for (const auto& finding : report->findings) {
         fmt::print("{:<12} {}\n", finding.area, finding.message);
     }
+    print_other_histories(*report);
     if (report->findings.empty()) {
         fmt::print("{} (version {}): no problems found{}\n", report->database, report->version,
                    vm["backups"].as<bool>()

@@ -83,7 +83,7 @@ _belay() {{
             mapfile -t COMPREPLY < <(compgen -W "trace debug info warn error off" -- "$cur")
             return ;;
         --from)
-            mapfile -t COMPREPLY < <(compgen -W "goose sql-migrate golang-migrate dbmate" -- "$cur")
+            mapfile -t COMPREPLY < <(compgen -W "goose sql-migrate golang-migrate dbmate pop diesel" -- "$cur")
             return ;;
     esac
     local options=""

@@ -97,7 +97,7 @@ po::options_description command_options_description(const std::string& name) {
         add("dry-run", po::bool_switch(), "only show what would be removed");
     } else if (command == "adopt") {
         add("from", po::value<std::string>()->value_name("TOOL"),
-            "goose, sql-migrate, golang-migrate or dbmate (default: the table found)");
+            "goose, sql-migrate, golang-migrate, dbmate, pop or diesel (default: the table found)");
     } else if (command == "dump-schema") {
         add("out", po::value<std::string>()->value_name("FILE"),
             "write the dump to FILE (replacing it) instead of stdout");

@@ -37,13 +37,13 @@ struct HistoryChange {
 
 // What another tool's history table says (read by sqlite::read_foreign_history).
 struct ForeignHistory {
-    std::string tool;   // "goose", "golang-migrate", "dbmate", "sql-migrate"
+    std::string tool;   // "goose", "golang-migrate", "dbmate", "sql-migrate", "pop", "diesel"
     std::string table;  // its table, e.g. goose_db_version
     struct Row {
         std::string version;     // digits, as the tool stored them
         std::string applied_at;  // UTC ISO-8601 when the tool recorded it, else empty
     };
-    std::vector<Row> applied;  // goose, dbmate, sql-migrate: each applied version, ascending
+    std::vector<Row> applied;  // all but golang-migrate: each applied version, ascending
     // golang-migrate: every migration up to this version is applied, this one too unless dirty
     std::optional<std::string> up_to;
     bool dirty = false;  // golang-migrate's dirty flag: `up_to` may be partly applied

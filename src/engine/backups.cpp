@@ -12,6 +12,7 @@
 
 #include "belay/status.hpp"
 #include "core/durable_file.hpp"
+#include "engine/database_state.hpp"
 #include "engine/shell_quote.hpp"
 
 namespace belay {
@@ -112,7 +113,8 @@ Result<sqlite::Snapshot> run_backup(const BackupOptions& options) {
         return fail(ErrorCode::invalid_input, "database {} does not exist; nothing to back up",
                     options.db.database.string());
     }
-    auto version = read_current_version(options.db);
+    // Any SQLite database can be backed up, whatever tool keeps its history.
+    auto version = read_version_for_backup(options.db);
     if (!version) {
         return std::unexpected(version.error());
     }

@@ -2,11 +2,17 @@
 
 #include "engine/roundtrip.hpp"
 
+#include <algorithm>
+#include <filesystem>
 #include <map>
 
+#include "belay/migrations.hpp"
 #include "belay/status.hpp"
+#include "core/ascii.hpp"
+#include "core/plan.hpp"
 #include "engine/database_state.hpp"
 #include "sqlite/database.hpp"
+#include "sqlite/foreign_history.hpp"
 #include "sqlite/history_store.hpp"
 #include "sqlite/schema_inspection.hpp"
 
@@ -59,8 +65,8 @@ Result<void> check_structure(sqlite::Database& db, CheckReport& report) {
     return {};
 }
 
-void check_history(const StatusReport& status, CheckReport& report) {
-    for (const auto& entry : status.plan.entries) {
+void check_history(const Plan& plan, CheckReport& report) {
+    for (const auto& entry : plan.entries) {
         const auto label = fmt::format("{}_{}", entry.version.text(), entry.name);
         switch (entry.status) {
             case MigrationStatus::modified:
@@ -167,6 +173,46 @@ Result<void> check_roundtrip(const CheckOptions& options, CheckReport& report) {
     return {};
 }
 
+// belay's version of a database whose history table is another tool's. (Assigning the literal
+// itself trips a false -Wrestrict warning of GCC 12.)
+constexpr std::string_view k_unknown_version = "-";
+
+// The history and drift checks, when the history table is belay's (or absent).
+Result<void> check_belay_history(sqlite::Database& db, const CheckOptions& options,
+                                 const AnyDatabaseState& read, CheckReport& report) {
+    if (read.not_belays) {
+        const auto& table = options.db.history_table;
+        const auto owner = std::ranges::find_if(report.other_histories, [&](const auto& other) {
+            return iequals_ascii(other.table, table);
+        });
+        report.version = std::string(k_unknown_version);
+        report.history_skipped =
+            fmt::format("{} is {} history table, not belay's", table,
+                        owner == report.other_histories.end() ? std::string("another tool's")
+                                                              : owner->tool + "'s");
+        return {};
+    }
+    auto set = load_migration_set(options.db);
+    std::error_code ec;
+    if (!set && !read.state.history.table_exists && !options.db.embedded_migrations &&
+        !std::filesystem::exists(options.db.migrations_dir, ec)) {
+        report.history_skipped =
+            fmt::format("belay has no history here and the migrations directory {} does not exist",
+                        options.db.migrations_dir.string());
+        return {};
+    }
+    if (!set) {
+        return std::unexpected(set.error());
+    }
+    const auto plan = build_plan(set->migrations, read.state.history);
+    report.version = plan.current_version;
+    if (auto ok = check_drift(db, options.db.history_table, report); !ok) {
+        return ok;
+    }
+    check_history(plan, report);
+    return {};
+}
+
 }  // namespace
 
 Result<CheckReport> run_check(const CheckOptions& options) {
@@ -181,23 +227,26 @@ Result<CheckReport> run_check(const CheckOptions& options) {
             return report;
         }
     }
-    auto status = build_status(options.db);
-    if (!status) {
-        return std::unexpected(status.error());
+    // Read as the backup commands read it: any SQLite database can be checked.
+    auto read = read_any_database_state(options.db);
+    if (!read) {
+        return std::unexpected(read.error());
     }
-    if (!(*status)->state.exists) {
+    if (!read->state.exists) {
         return fail(ErrorCode::invalid_input, "database {} does not exist; nothing to check",
                     options.db.database.string());
     }
-    report.version = (*status)->plan.current_version;
     auto db = sqlite::Database::open(options.db.database, sqlite::OpenMode::read_only,
                                      options.db.lock_timeout);
     auto ok = db ? check_structure(*db, report) : std::unexpected(db.error());
-    ok = ok ? check_drift(*db, options.db.history_table, report) : ok;
-    if (!ok) {
-        return std::unexpected(ok.error());
+    auto others = ok ? sqlite::find_tool_histories(*db) : std::unexpected(ok.error());
+    if (!others) {
+        return std::unexpected(others.error());
     }
-    check_history(**status, report);
+    report.other_histories = std::move(*others);
+    if (auto checked = check_belay_history(*db, options, *read, report); !checked) {
+        return std::unexpected(checked.error());
+    }
     if (options.backups) {
         auto backups = list_backups(options.db, true);
         if (!backups) {

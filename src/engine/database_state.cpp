@@ -1,9 +1,12 @@
 #include "engine/database_state.hpp"
 
 #include <algorithm>
+#include <filesystem>
+#include <set>
 
 #include <fmt/ranges.h>
 
+#include "core/plan.hpp"
 #include "sqlite/foreign_history.hpp"
 #include "sqlite/history_store.hpp"
 
@@ -17,29 +20,42 @@ Result<History> read_history(sqlite::Database& db, const std::string& history_ta
     return store.read();
 }
 
+bool guards_against_foreign_history(const DatabaseOptions& options) {
+    return options.history_table == DatabaseOptions{}.history_table;
+}
+
 Result<void> refuse_foreign_overlap(sqlite::Database& db, const History& history,
                                     std::span<const Migration> migrations) {
-    if (!history.applied.empty()) {
-        return {};
-    }
     auto other = sqlite::read_foreign_history(db, std::nullopt);
     if (!other || !*other) {
         return other ? Result<void>() : std::unexpected(other.error());
     }
     const auto& foreign = **other;
+    // Versions compare as numbers ("0001" is "1"): both sides as Version::numeric() spells them.
+    const auto numeric_versions = [](const auto& rows) {
+        std::set<std::string> versions;
+        for (const auto& row : rows) {
+            if (const auto version = Version::parse(row.version)) {
+                versions.insert(version->numeric());
+            }
+        }
+        return versions;
+    };
+    const auto there = numeric_versions(foreign.applied);
+    const auto here = numeric_versions(history.applied);
+    const auto limit = foreign.up_to ? Version::parse(*foreign.up_to) : std::nullopt;
     const auto applied_there = [&](const Migration& m) {
         if (foreign.up_to) {
-            const auto limit = Version::parse(*foreign.up_to);
             return limit && !(*limit < m.version);
         }
-        return std::ranges::any_of(foreign.applied, [&](const ForeignHistory::Row& row) {
-            const auto version = Version::parse(row.version);
-            return version && *version == m.version;
-        });
+        return there.contains(m.version.numeric());
+    };
+    const auto applied_here = [&](const Migration& m) {
+        return here.contains(m.version.numeric());
     };
     std::vector<std::string> overlap;
     for (const auto& migration : migrations) {
-        if (applied_there(migration)) {
+        if (applied_there(migration) && !applied_here(migration)) {
             overlap.push_back(migration.version.text() + "_" + migration.name);
         }
     }
@@ -47,18 +63,38 @@ Result<void> refuse_foreign_overlap(sqlite::Database& db, const History& history
         return {};
     }
     return fail(ErrorCode::refused,
-                "{}: {}'s history table {} says {} already applied, and belay has no history "
-                "here; running would apply them again. Take the history over with `belay db "
-                "adopt` (or drop {} if it is stale). Nothing was changed",
+                "{}: {}'s history table {} says {} already applied, and belay's history does "
+                "not record it; belay would apply it again. Take {}'s history over with `belay "
+                "db adopt` (it keeps {} as belay_adopted_{}), or, if {} keeps running its own "
+                "migrations here, give belay a history table of its own. Nothing was changed",
                 db.path().string(), foreign.tool, foreign.table, fmt::join(overlap, ", "),
-                foreign.table);
+                foreign.tool, foreign.table, foreign.table, foreign.tool);
 }
 
-Result<DatabaseState> read_database_state(const DatabaseOptions& options) {
-    DatabaseState state;
+Result<void> refuse_foreign_overlap(const DatabaseOptions& options, const History& history,
+                                    std::span<const Migration> migrations) {
+    std::error_code ec;
+    if (!guards_against_foreign_history(options) ||
+        !std::filesystem::exists(options.database, ec)) {
+        return {};
+    }
+    auto db =
+        sqlite::Database::open(options.database, sqlite::OpenMode::read_only, options.lock_timeout);
+    if (!db) {
+        return std::unexpected(db.error());
+    }
+    return refuse_foreign_overlap(*db, history, migrations);
+}
+
+namespace {
+
+// read_database_state, and with `any` a history table that is not belay's is no error.
+Result<AnyDatabaseState> read_state(const DatabaseOptions& options, bool any) {
+    AnyDatabaseState result;
+    auto& state = result.state;
     std::error_code ec;
     if (!std::filesystem::exists(options.database, ec)) {
-        return state;
+        return result;
     }
     auto db =
         sqlite::Database::open(options.database, sqlite::OpenMode::read_only, options.lock_timeout);
@@ -67,16 +103,51 @@ Result<DatabaseState> read_database_state(const DatabaseOptions& options) {
     }
     state.exists = true;
     state.size_bytes = std::filesystem::file_size(options.database, ec);
-    auto history = read_history(*db, options.history_table);
-    if (!history) {
-        auto error = history.error();
+    const auto unreadable = [](Error error) {
         if (error.code == ErrorCode::step_failed) {
             error.code = ErrorCode::invalid_input;  // an unreadable database, not a failed step
         }
-        return std::unexpected(error);
+        return std::unexpected(std::move(error));
+    };
+    sqlite::HistoryStore store(*db, options.history_table);
+    if (auto ok = store.check_ownership(); !ok) {
+        if (!any || ok.error().code != ErrorCode::refused) {
+            return unreadable(ok.error());
+        }
+        result.not_belays = ok.error().message;
+        return result;
+    }
+    auto history = store.read();
+    if (!history) {
+        return unreadable(history.error());
     }
     state.history = std::move(*history);
-    return state;
+    return result;
+}
+
+}  // namespace
+
+Result<DatabaseState> read_database_state(const DatabaseOptions& options) {
+    auto read = read_state(options, false);
+    if (!read) {
+        return std::unexpected(read.error());
+    }
+    return std::move(read->state);
+}
+
+Result<AnyDatabaseState> read_any_database_state(const DatabaseOptions& options) {
+    return read_state(options, true);
+}
+
+Result<std::string> read_version_for_backup(const DatabaseOptions& options) {
+    auto read = read_any_database_state(options);
+    if (!read) {
+        return std::unexpected(read.error());
+    }
+    if (read->not_belays) {
+        return std::string("-");
+    }
+    return build_plan({}, read->state.history).current_version;
 }
 
 }  // namespace belay

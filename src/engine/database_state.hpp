@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <span>
+#include <string>
 
 #include "belay/history.hpp"
 #include "belay/migrations.hpp"
@@ -17,16 +18,39 @@ namespace belay {
 // and reads the history. A database that does not exist yields exists = false.
 Result<DatabaseState> read_database_state(const DatabaseOptions& options);
 
+// The state for the commands that need no history (backup, backups, restore, prune, check):
+// as read_database_state reads it, except that a table under the history table's name that
+// belay did not make is no error. The history is then empty and `not_belays` holds the refusal
+// the history commands give (naming the table and the tool it looks like).
+struct AnyDatabaseState {
+    DatabaseState state;
+    std::optional<std::string> not_belays;
+};
+Result<AnyDatabaseState> read_any_database_state(const DatabaseOptions& options);
+
+// The version a backup's sidecar records: belay's current version, "0" without belay history,
+// "-" when the history table's name is another tool's table (a backup needs no history).
+Result<std::string> read_version_for_backup(const DatabaseOptions& options);
+
+// Whether runs on this database guard against another tool's history: with belay's default
+// history table. Given a table of its own (--table), belay runs beside that tool.
+bool guards_against_foreign_history(const DatabaseOptions& options);
+
 // Reads the history of an open connection, refusing another tool's history table under
 // `history_table`'s name.
 Result<History> read_history(sqlite::Database& db, const std::string& history_table);
 
-// Refuses (refused) a run when belay has no history here but another tool's history table
-// (goose's, sql-migrate's, golang-migrate's, dbmate's under another name) says some of
-// `migrations` are applied: belay would apply them again. The message points at `db adopt`.
-// (The caller skips it when belay was given a history table of its own with --table: then the
-// two tools run side by side.)
+// Refuses (refused) when another tool's history table (goose's, sql-migrate's,
+// golang-migrate's, dbmate's, pop's or diesel's) says some of `migrations` are applied that
+// belay's `history` does not record: belay would apply them again, and its status would be
+// wrong. The message names the tool and its table and points at `db adopt`. (Callers skip it
+// when guards_against_foreign_history is false: then the two tools run side by side.)
 Result<void> refuse_foreign_overlap(sqlite::Database& db, const History& history,
+                                    std::span<const Migration> migrations);
+
+// refuse_foreign_overlap for a database that is not open (status, plan): opens it read-only
+// when it exists and guards_against_foreign_history(options).
+Result<void> refuse_foreign_overlap(const DatabaseOptions& options, const History& history,
                                     std::span<const Migration> migrations);
 
 }  // namespace belay

@@ -175,7 +175,8 @@ Result<std::optional<ForeignHistory>> read_foreign_for_adopt(sqlite::Database& d
     if (foreign && !*foreign) {
         return fail(ErrorCode::invalid_input,
                     "{}: no other tool's history table here (goose_db_version, gorp_migrations, "
-                    "or a schema_migrations of golang-migrate or dbmate); nothing to adopt",
+                    "a schema_migrations of golang-migrate or dbmate, pop's schema_migration or "
+                    "diesel's __diesel_schema_migrations); nothing to adopt",
                     options.db.database.string());
     }
     return foreign;
@@ -186,7 +187,8 @@ struct EditState {
     std::optional<ForeignHistory> foreign;  // adopt: the other tool's
 };
 
-Result<EditState> read_edit_state(sqlite::Database& db, const HistoryEditOptions& options) {
+Result<EditState> read_edit_state(sqlite::Database& db, const HistoryEditOptions& options,
+                                  const MigrationSet& set) {
     EditState state;
     if (options.edit == HistoryEdit::adopt) {
         auto foreign = read_foreign_for_adopt(db, options);
@@ -202,6 +204,12 @@ Result<EditState> read_edit_state(sqlite::Database& db, const HistoryEditOptions
     auto history = read_history(db, options.db.history_table);
     if (!history) {
         return std::unexpected(history.error());
+    }
+    // baseline, repair and force would write a history that ignores what the tool applied.
+    if (options.edit != HistoryEdit::adopt && guards_against_foreign_history(options.db)) {
+        if (auto ok = refuse_foreign_overlap(db, *history, set.migrations); !ok) {
+            return std::unexpected(ok.error());
+        }
     }
     state.history = std::move(*history);
     return state;
@@ -231,7 +239,7 @@ Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options) {
     }
     auto db = sqlite::Database::open(options.db.database, sqlite::OpenMode::read_write,
                                      options.db.lock_timeout);
-    auto state = db ? read_edit_state(*db, options) : std::unexpected(db.error());
+    auto state = db ? read_edit_state(*db, options, *set) : std::unexpected(db.error());
     auto changes = state ? plan_edit(options, *set, state->history, state->foreign, report)
                          : std::unexpected(state.error());
     if (!changes) {

@@ -30,13 +30,6 @@ namespace belay {
 
 namespace {
 
-// A run that applies migrations with belay's default history table must not repeat what
-// another tool applied. Given a table of its own (--table), belay runs beside that tool.
-bool guards_against_foreign_history(const MigrateOptions& options) {
-    return options.operation == Operation::migrate &&
-           options.db.history_table == DatabaseOptions{}.history_table;
-}
-
 std::vector<PlannedStep> going(const std::vector<const Migration*>& migrations,
                                Direction direction) {
     std::vector<PlannedStep> steps;
@@ -299,7 +292,7 @@ Result<RunReport> migrate_in_place(const MigrateOptions& options, const Migratio
         }
         return report;
     }
-    if (guards_against_foreign_history(options)) {
+    if (guards_against_foreign_history(options.db)) {
         if (auto ok = refuse_foreign_overlap(*db, *history, set.migrations); !ok) {
             return std::unexpected(ok.error());
         }
@@ -371,7 +364,7 @@ Result<RunReport> rehearse(const MigrateOptions& options, const MigrationSet& se
         if (!read) {
             return std::unexpected(read.error());
         }
-        if (guards_against_foreign_history(options)) {
+        if (guards_against_foreign_history(options.db)) {
             if (auto ok = refuse_foreign_overlap(*opened, *read, set.migrations); !ok) {
                 return std::unexpected(ok.error());
             }
@@ -510,15 +503,8 @@ Result<RunPlan> plan_run(const MigrateOptions& options) {
     if (!state) {
         return std::unexpected(state.error());
     }
-    if (state->exists && guards_against_foreign_history(options)) {
-        auto db = sqlite::Database::open(options.db.database, sqlite::OpenMode::read_only,
-                                         options.db.lock_timeout);
-        if (!db) {
-            return std::unexpected(db.error());
-        }
-        if (auto ok = refuse_foreign_overlap(*db, state->history, set->migrations); !ok) {
-            return std::unexpected(ok.error());
-        }
+    if (auto ok = refuse_foreign_overlap(options.db, state->history, set->migrations); !ok) {
+        return std::unexpected(ok.error());
     }
     const History& history = state->history;
     RunReport versions;

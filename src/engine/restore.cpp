@@ -11,6 +11,7 @@
 #include "core/backup_metadata.hpp"
 #include "core/durable_file.hpp"
 #include "engine/backups.hpp"
+#include "engine/database_state.hpp"
 #include "engine/run_lock.hpp"
 #include "sqlite/backup.hpp"
 #include "sqlite/database.hpp"
@@ -402,8 +403,8 @@ Result<RestoreReport> run_restore(const RestoreOptions& options) {
     started = Clock::now();
     const bool readable = exists && is_readable(options.db);
     report.timings.check_current_ms = milliseconds_since(started);
-    report.version_before =
-        readable ? read_current_version(options.db).value_or("-") : std::string(exists ? "-" : "0");
+    report.version_before = readable ? read_version_for_backup(options.db).value_or("-")
+                                     : std::string(exists ? "-" : "0");
     // Refused before asking: a read-only database (or directory) cannot take the copy.
     if (auto ok = readable ? sqlite::refuse_unwritable_database(database)
                            : sqlite::refuse_unwritable_directory_of(database);
@@ -420,7 +421,7 @@ Result<RestoreReport> run_restore(const RestoreOptions& options) {
         }
         return std::unexpected(restored.error());
     }
-    auto version = read_current_version(options.db);
+    auto version = read_version_for_backup(options.db);
     report.version_after = version ? *version : std::string("?");
     return report;
 }

@@ -14,6 +14,10 @@ Result<std::unique_ptr<StatusReport>> build_status(const DatabaseOptions& option
     if (!state) {
         return std::unexpected(state.error());
     }
+    // A migration another tool applied would show as pending here, and run again.
+    if (auto ok = refuse_foreign_overlap(options, state->history, set->migrations); !ok) {
+        return std::unexpected(ok.error());
+    }
     auto report = std::make_unique<StatusReport>();
     report->database = options.database.string();
     report->state = std::move(*state);

@@ -1,5 +1,7 @@
 #include "sqlite/foreign_history.hpp"
 
+#include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 
@@ -13,8 +15,14 @@ namespace belay::sqlite {
 
 namespace {
 
+// The columns of the table `table` (lower case), none when there is no table of that name (a
+// view of that name is no tool's history).
 Result<std::set<std::string>> columns_of(Database& db, const std::string& table) {
-    auto rows = query_rows(db, "SELECT name FROM pragma_table_info(" + quote_literal(table) + ")");
+    auto rows =
+        query_rows(db,
+                   "SELECT lower(p.name) FROM sqlite_schema AS s, pragma_table_info(s.name) "
+                   "AS p WHERE s.type = 'table' AND s.name = " +
+                       quote_literal(table) + " COLLATE NOCASE");
     if (!rows) {
         return std::unexpected(rows.error());
     }
@@ -24,6 +32,46 @@ Result<std::set<std::string>> columns_of(Database& db, const std::string& table)
     }
     return columns;
 }
+
+// A table as a migration tool creates it: its name and the columns that tell it apart.
+struct KnownTable {
+    const char* tool;
+    const char* table;
+    std::vector<std::string> columns;
+};
+
+// The tools whose history `db adopt` reads come first (in read_foreign_history's order of
+// preference), then those belay only names. golang-migrate's schema_migrations comes before
+// dbmate's: it has the dirty column besides dbmate's version.
+const std::vector<KnownTable>& known_tables() {
+    static const std::vector<KnownTable> k_known{
+        {"goose", "goose_db_version", {"version_id", "is_applied"}},
+        {"sql-migrate", "gorp_migrations", {"id", "applied_at"}},
+        {"golang-migrate", "schema_migrations", {"version", "dirty"}},
+        {"dbmate", "schema_migrations", {"version"}},
+        {"pop", "schema_migration", {"version"}},
+        {"diesel", "__diesel_schema_migrations", {"version", "run_on"}},
+        {"Prisma", "_prisma_migrations", {"migration_name", "checksum"}},
+        {"Drizzle", "__drizzle_migrations", {"hash"}},
+        {"sqlx", "_sqlx_migrations", {"version", "description", "success"}},
+        {"Flyway", "flyway_schema_history", {"installed_rank", "version", "script"}},
+        {"Alembic", "alembic_version", {"version_num"}},
+    };
+    return k_known;
+}
+
+const KnownTable* known_table_of(const std::string& tool) {
+    for (const auto& known : known_tables()) {
+        if (tool == known.tool) {
+            return &known;
+        }
+    }
+    return nullptr;
+}
+
+// The tools `db adopt` reads, as `--from` names them.
+constexpr std::array<const char*, 6> k_adoptable{"goose",  "sql-migrate", "golang-migrate",
+                                                 "dbmate", "pop",         "diesel"};
 
 // "2024-01-02 03:04:05..." (SQLite's CURRENT_TIMESTAMP, Go's time text) -> ISO-8601 UTC;
 // anything else -> "" (belay then records the time of the adoption).
@@ -119,10 +167,19 @@ Result<std::optional<ForeignHistory>> read_as(Database& db, const std::string& t
     } else if (tool == "golang-migrate") {
         ok = require_columns({"version", "dirty"});
         history = ok ? read_golang_migrate(db) : std::unexpected(ok.error());
+    } else if (tool == "diesel") {
+        ok = require_columns({"version", "run_on"});
+        history = ok ? read_listing(db, tool, "__diesel_schema_migrations",
+                                    "SELECT replace(version, '-', ''), coalesce(run_on, '') FROM "
+                                    "__diesel_schema_migrations ORDER BY 1")
+                     : std::unexpected(ok.error());
     } else {
+        // dbmate's schema_migrations and pop's schema_migration: a version per row, no time.
+        const std::string table = known_table_of(tool)->table;
         ok = require_columns({"version"});
-        history = ok ? read_listing(db, tool, "schema_migrations",
-                                    "SELECT version FROM schema_migrations ORDER BY version")
+        history = ok ? read_listing(
+                           db, tool, table,
+                           "SELECT version FROM " + quote_identifier(table) + " ORDER BY version")
                      : std::unexpected(ok.error());
     }
     if (!history) {
@@ -135,20 +192,16 @@ Result<std::optional<ForeignHistory>> read_as(Database& db, const std::string& t
 
 Result<std::optional<ForeignHistory>> read_foreign_history(Database& db,
                                                            const std::optional<std::string>& tool) {
-    static const std::map<std::string, std::string> k_tables{
-        {"goose", "goose_db_version"},
-        {"sql-migrate", "gorp_migrations"},
-        {"golang-migrate", "schema_migrations"},
-        {"dbmate", "schema_migrations"}};
-    if (tool && !k_tables.contains(*tool)) {
+    if (tool && std::ranges::find(k_adoptable, *tool) == k_adoptable.end()) {
         return fail(ErrorCode::invalid_input,
-                    "--from {}: expected goose, sql-migrate, golang-migrate or dbmate", *tool);
+                    "--from {}: expected goose, sql-migrate, golang-migrate, dbmate, pop or diesel",
+                    *tool);
     }
-    for (const auto* candidate : {"goose", "sql-migrate", "golang-migrate", "dbmate"}) {
+    for (const auto* candidate : k_adoptable) {
         if (tool && *tool != candidate) {
             continue;
         }
-        auto columns = columns_of(db, k_tables.at(candidate));
+        auto columns = columns_of(db, known_table_of(candidate)->table);
         if (!columns) {
             return std::unexpected(columns.error());
         }
@@ -162,6 +215,38 @@ Result<std::optional<ForeignHistory>> read_foreign_history(Database& db,
         return read_as(db, candidate, *columns);
     }
     return std::optional<ForeignHistory>();
+}
+
+Result<std::vector<ToolHistory>> find_tool_histories(Database& db) {
+    std::vector<ToolHistory> found;
+    for (const auto& known : known_tables()) {
+        if (std::ranges::any_of(found,
+                                [&](const ToolHistory& h) { return h.table == known.table; })) {
+            continue;  // schema_migrations: golang-migrate's, so not dbmate's too
+        }
+        auto columns = columns_of(db, known.table);
+        if (!columns) {
+            return std::unexpected(columns.error());
+        }
+        if (columns->empty() || columns->contains("schema_fingerprint") ||
+            !std::ranges::all_of(known.columns,
+                                 [&](const std::string& c) { return columns->contains(c); })) {
+            continue;  // absent, belay's own, or a table of that name no tool made
+        }
+        std::string tool = known.tool;
+        if (tool == "dbmate") {
+            // Rails keeps the same schema_migrations (version) and, since 5.0, this table.
+            auto rails = columns_of(db, "ar_internal_metadata");
+            if (!rails) {
+                return std::unexpected(rails.error());
+            }
+            tool = rails->contains("key") ? "Rails" : "dbmate";
+        }
+        const bool adoptable =
+            std::ranges::find(k_adoptable, std::string_view(known.tool)) != k_adoptable.end();
+        found.push_back(ToolHistory{tool, known.table, adoptable});
+    }
+    return found;
 }
 
 }  // namespace belay::sqlite

@@ -105,8 +105,9 @@ Result<void> HistoryStore::check_ownership() {
     }
     return fail(ErrorCode::refused,
                 "{}: table {} exists but was not made by belay (it looks like {}'s: columns {}). "
-                "belay left it untouched. Use --table to keep belay's history elsewhere; "
-                "adopting another tool's history comes with `belay db adopt`",
+                "belay left it untouched. Take that tool's history over with `belay db adopt`, "
+                "or use --table to keep belay's history elsewhere (backups, restores and db "
+                "check work on this database as it is)",
                 m_db.path().string(), m_table, guess_tool(columns), fmt::join(columns, ", "));
 }
 

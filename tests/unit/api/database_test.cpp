@@ -535,5 +535,40 @@ TEST(DatabaseApi, VersionsAreReported) {
     EXPECT_TRUE(sqlite_library_version().starts_with("3."));
 }
 
+// A database another tool migrates (dbmate's schema_migrations under belay's table name) opens:
+// backup, backups and check work on it and create nothing; status and migrate refuse it.
+TEST(DatabaseApi, AnotherToolsDatabaseOpensForBackupsAndChecksButNotForRuns) {
+    TempDir dir;
+    const auto path = dir / "app.db";
+    RawDatabase(path).exec(
+        "CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY);"
+        "INSERT INTO schema_migrations VALUES ('20240101000000');");
+    const auto schema = [&] {
+        return RawDatabase(path, false).rows("SELECT name, sql FROM sqlite_schema ORDER BY 1");
+    };
+    const auto before = schema();
+    auto db = Database::open(embedded(path, two_migrations()));
+    ASSERT_TRUE(db) << db.error().message;
+    auto backup = db->backup();
+    ASSERT_TRUE(backup) << backup.error().message;
+    EXPECT_EQ(backup->metadata.schema_version, "-");
+    auto listed = db->backups(true);
+    ASSERT_TRUE(listed) << listed.error().message;
+    EXPECT_EQ(listed->size(), 1u);
+    auto check = db->check();
+    ASSERT_TRUE(check) << check.error().message;
+    EXPECT_TRUE(check->findings.empty());
+    ASSERT_EQ(check->other_histories.size(), 1u);
+    EXPECT_EQ(check->other_histories[0].tool, "dbmate");
+    EXPECT_FALSE(check->history_skipped.empty());
+    auto status = db->status();
+    ASSERT_FALSE(status);
+    EXPECT_EQ(status.error().code, ErrorCode::refused);
+    auto run = db->migrate();
+    ASSERT_FALSE(run);
+    EXPECT_EQ(run.error().code, ErrorCode::refused);
+    EXPECT_EQ(schema(), before) << "nothing of belay's was created";
+}
+
 }  // namespace
 }  // namespace belay

@@ -1,0 +1,73 @@
+#include "sqlite/foreign_history.hpp"
+
+#include <optional>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "sqlite/database.hpp"
+#include "support/temp_dir.hpp"
+
+namespace belay::sqlite {
+namespace {
+
+class ForeignHistoryTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        auto db = Database::open(m_dir / "f.db", OpenMode::read_write_create);
+        ASSERT_TRUE(db.has_value()) << db.error().message;
+        m_db.emplace(std::move(*db));
+    }
+
+    belay::testing::TempDir m_dir;
+    std::optional<Database> m_db;
+};
+
+TEST_F(ForeignHistoryTest, DieselVersionsLoseTheirDashesAndKeepTheirRunTime) {
+    ASSERT_TRUE(m_db->exec("CREATE TABLE __diesel_schema_migrations (version VARCHAR(50) PRIMARY "
+                           "KEY NOT NULL, run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP);"
+                           "INSERT INTO __diesel_schema_migrations VALUES "
+                           "('20240102000000', '2024-01-02 10:00:00'),"
+                           "('2024-01-01-000000', '2024-01-01 10:00:00');")
+                    .has_value());
+    auto history = read_foreign_history(*m_db, std::nullopt);
+    ASSERT_TRUE(history.has_value()) << history.error().message;
+    ASSERT_TRUE(history->has_value());
+    EXPECT_EQ((*history)->tool, "diesel");
+    EXPECT_EQ((*history)->table, "__diesel_schema_migrations");
+    ASSERT_EQ((*history)->applied.size(), 2u);
+    EXPECT_EQ((*history)->applied[0].version, "20240101000000");
+    EXPECT_EQ((*history)->applied[0].applied_at, "2024-01-01T10:00:00Z");
+    EXPECT_EQ((*history)->applied[1].version, "20240102000000");
+}
+
+TEST_F(ForeignHistoryTest, FindsEveryToolsTableButNotBelaysOrAViewOfThatName) {
+    ASSERT_TRUE(
+        m_db->exec("CREATE TABLE schema_migrations (version TEXT NOT NULL PRIMARY KEY, name TEXT "
+                   "NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL, execution_ms "
+                   "INTEGER NOT NULL, schema_fingerprint TEXT NOT NULL);"
+                   "CREATE TABLE \"Schema_Migration\" (\"Version\" TEXT NOT NULL);"
+                   "CREATE VIEW alembic_version AS SELECT 'x' AS version_num;"
+                   "CREATE TABLE _prisma_migrations (id TEXT PRIMARY KEY, checksum TEXT, "
+                   "migration_name TEXT)")
+            .has_value());
+    auto found = find_tool_histories(*m_db);
+    ASSERT_TRUE(found.has_value()) << found.error().message;
+    ASSERT_EQ(found->size(), 2u);
+    EXPECT_EQ((*found)[0].tool, "pop");
+    EXPECT_TRUE((*found)[0].adoptable);
+    EXPECT_EQ((*found)[1].tool, "Prisma");
+    EXPECT_EQ((*found)[1].table, "_prisma_migrations");
+    EXPECT_FALSE((*found)[1].adoptable);
+}
+
+TEST_F(ForeignHistoryTest, AnUnknownToolIsRefusedNamingTheSixItReads) {
+    auto history = read_foreign_history(*m_db, std::string("flyway"));
+    ASSERT_FALSE(history.has_value());
+    EXPECT_EQ(history.error().code, ErrorCode::invalid_input);
+    EXPECT_NE(history.error().message.find("pop or diesel"), std::string::npos)
+        << history.error().message;
+}
+
+}  // namespace
+}  // namespace belay::sqlite
