@@ -30,8 +30,9 @@ struct RestoreReport {
     std::string version_after = "0";                       // after the restore
     std::optional<std::filesystem::path> safety_snapshot;  // backup of the replaced state
     std::optional<std::filesystem::path> moved_aside;      // an unreadable database, kept
-    // -wal, -shm or -journal files left beside a database file that no longer exists: moved
-    // aside (SQLite would replay a stale -wal into the restored file), kept, never deleted.
+    // -wal, -shm or -journal files of an unreadable database, or left beside a database file
+    // that no longer exists: moved aside (SQLite would replay a stale -wal or -journal into the
+    // restored file), kept, never deleted.
     std::vector<std::filesystem::path> orphans_moved_aside;
     // A WAL database whose page size differs from the backup's: the backup was first copied with
     // the database's page size (the database stays in WAL mode and keeps its page size).

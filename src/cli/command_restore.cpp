@@ -74,7 +74,7 @@ int command_restore(const Arguments& args) {
                    report->moved_aside->string());
     }
     for (const auto& orphan : report->orphans_moved_aside) {
-        fmt::print("A -wal, -shm or -journal file of the replaced database was moved aside to {}\n",
+        fmt::print("A -wal, -shm or -journal file left beside the database was moved aside to {}\n",
                    orphan.string());
     }
     if (report->safety_snapshot) {

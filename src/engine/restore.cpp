@@ -169,11 +169,35 @@ Result<void> confirm(const RestoreOptions& options, const ChosenBackup& chosen,
     return {};
 }
 
+// The backup into a WAL database whose page size differs: copied with the database's page
+// size into a temporary first (restore_files.hpp), then into the database as one WAL
+// transaction; the temporary goes either way.
+Result<void> restore_converted(sqlite::Database& source, sqlite::Database& destination,
+                               const std::filesystem::path& database, std::int64_t page_size,
+                               std::chrono::milliseconds busy_wait) {
+    logger()->info("page sizes differ in WAL mode: copying the backup with {}-byte pages first",
+                   page_size);
+    auto converted = copy_with_page_size(source, database, page_size);
+    if (!converted) {
+        return std::unexpected(converted.error());
+    }
+    auto reader = sqlite::Database::open(converted->path, sqlite::OpenMode::read_only);
+    const auto status =
+        reader ? sqlite::copy_all_pages(*reader, destination, busy_wait)
+               : sqlite::CopyStatus{sqlite::CopyOutcome::failed, reader.error().message};
+    if (reader) {
+        (void)reader->close();  // read only: nothing to lose
+    }
+    remove_with_companions(converted->path);
+    return restore_copy_result(status, source.path(), database);
+}
+
 // Restores into the existing, readable database with the backup API: one write transaction,
 // crash-safe through the database's own journal, in its own journal mode, seen by other
 // connections as one commit. In WAL mode SQLite cannot change the page size that way
-// (SQLITE_READONLY): then the backup is first copied with the database's page size (VACUUM
-// INTO a temporary), so the database never leaves WAL mode. Returns whether it was.
+// (SQLITE_READONLY): then restore_converted, so the database never leaves WAL mode (switching
+// it out for the copy left it in rollback-journal mode when the process was killed). Returns
+// whether the backup was converted.
 Result<bool> restore_in_place(sqlite::Database& source, const std::filesystem::path& database,
                               const RestoreOptions& options) {
     auto destination =
@@ -197,20 +221,9 @@ Result<bool> restore_in_place(sqlite::Database& source, const std::filesystem::p
         status.outcome = sqlite::CopyOutcome::failed;
         return std::unexpected(restore_copy_result(status, source.path(), database).error());
     }
-    logger()->info("page sizes differ in WAL mode: copying the backup with {}-byte pages first",
-                   *page_size);
-    auto converted = copy_with_page_size(source, database, *page_size);
-    if (!converted) {
-        return std::unexpected(converted.error());
-    }
-    auto reader = sqlite::Database::open(converted->path, sqlite::OpenMode::read_only);
-    status = reader ? sqlite::copy_all_pages(*reader, *destination, options.db.lock_timeout)
-                    : sqlite::CopyStatus{sqlite::CopyOutcome::failed, reader.error().message};
-    if (reader) {
-        (void)reader->close();  // read only: nothing to lose
-    }
-    remove_with_companions(converted->path);
-    if (auto ok = restore_copy_result(status, source.path(), database); !ok) {
+    auto ok =
+        restore_converted(source, *destination, database, *page_size, options.db.lock_timeout);
+    if (!ok) {
         return std::unexpected(ok.error());
     }
     return true;
