@@ -19,6 +19,7 @@ int command_restore(const Arguments& args) {
     options.db = common->db;
     options.latest = vm["latest"].as<bool>();
     options.assume_yes = vm["yes"].as<bool>();
+    options.from_other_database = vm["from-other-database"].as<bool>();
     options.progress = progress_bar_for(*common);
     if (vm.count("backup")) {
         options.backup = vm["backup"].as<std::string>();
@@ -32,7 +33,12 @@ int command_restore(const Arguments& args) {
     options.confirm = terminal_confirmation();
     auto report = run_restore(options);
     if (!report) {
-        return report_error(report.error(), common->json);
+        auto error = report.error();
+        if (error.code == ErrorCode::refused &&
+            error.message.find(k_other_database_backup) != std::string::npos) {
+            error.message += " (pass --from-other-database with --yes)";
+        }
+        return report_error(error, common->json);
     }
     if (common->json) {
         nlohmann::json json{
@@ -45,7 +51,7 @@ int command_restore(const Arguments& args) {
                                     : nlohmann::json(nullptr)},
             {"moved_aside", report->moved_aside ? nlohmann::json(report->moved_aside->string())
                                                 : nlohmann::json(nullptr)},
-            {"journal_mode_fallback", report->used_fallback},
+            {"page_size_converted", report->converted_page_size},
             {"timings",
              {{"verify_backup_ms", report->timings.verify_backup_ms},
               {"check_current_ms", report->timings.check_current_ms},
@@ -68,17 +74,17 @@ int command_restore(const Arguments& args) {
                    report->moved_aside->string());
     }
     for (const auto& orphan : report->orphans_moved_aside) {
-        fmt::print("A file left beside the missing database was moved aside to {}\n",
+        fmt::print("A -wal, -shm or -journal file left beside the database was moved aside to {}\n",
                    orphan.string());
     }
     if (report->safety_snapshot) {
         fmt::print("Safety snapshot of the replaced state: {}\n",
                    report->safety_snapshot->string());
     }
-    if (report->used_fallback) {
+    if (report->converted_page_size) {
         fmt::print(
-            "The page sizes differed in WAL mode: the copy went through rollback-journal "
-            "mode, and the database is back in WAL mode.\n");
+            "The backup's page size differed from this WAL database's: it was copied in with the "
+            "database's page size, and the database stayed in WAL mode.\n");
     }
     fmt::print("Restored {} from {}: now at version {} (was {}).\n", common->db.database.string(),
                report->backup.string(), report->version_after, report->version_before);

@@ -91,6 +91,8 @@ po::options_description command_options_description(const std::string& name) {
         add("backup", po::value<std::string>()->value_name("PATH"), "the backup to restore");
         add("latest", po::bool_switch(), "restore this database's newest intact backup");
         add("yes", po::bool_switch(), "do not ask for confirmation");
+        add("from-other-database", po::bool_switch(),
+            "with --yes: allow a backup whose sidecar names another database");
     } else if (command == "prune") {
         add("keep", po::value<int>()->value_name("N"), "keep the newest N backups (default 10)");
         add("keep-days", po::value<int>()->value_name("D"), "keep backups younger than D days");

@@ -236,6 +236,31 @@ Result<void> rename_no_replace(const std::filesystem::path& from, const std::fil
     return {};
 }
 
+Result<void> link_no_replace(const std::filesystem::path& from, const std::filesystem::path& to) {
+    if (::link(from.c_str(), to.c_str()) != 0) {
+        return os_error("link " + from.string() + " to", to, errno);
+    }
+    return {};
+}
+
+std::filesystem::path follow_symlinks(const std::filesystem::path& path) {
+    constexpr int k_max_links = 40;  // Linux's own limit (ELOOP)
+    auto current = path;
+    for (int hops = 0; hops < k_max_links; ++hops) {
+        std::error_code ec;
+        if (!std::filesystem::is_symlink(std::filesystem::symlink_status(current, ec))) {
+            return current;
+        }
+        const auto target = std::filesystem::read_symlink(current, ec);
+        if (ec) {
+            return current;
+        }
+        current =
+            (target.is_absolute() ? target : current.parent_path() / target).lexically_normal();
+    }
+    return current;
+}
+
 Result<void> write_new_file_durably(const std::filesystem::path& path, std::string_view contents,
                                     const FileOwnership& ownership, ExistingFile existing) {
     const auto temporary = temporary_sibling(path);

@@ -92,6 +92,18 @@ Result<void> sync_directory(const std::filesystem::path& directory);
 // unlink where the filesystem lacks it). Never replaces and never follows a symlink at `to`.
 Result<void> rename_no_replace(const std::filesystem::path& from, const std::filesystem::path& to);
 
+// Keeps a second name for an existing file: link() `from` to `to` (which must not exist). The
+// file itself is not touched and `from` keeps its name. Fails naming both paths (EPERM or
+// ENOTSUP where the filesystem has no hard links).
+Result<void> link_no_replace(const std::filesystem::path& from, const std::filesystem::path& to);
+
+// The file a database path stands for: `path` with every symlink in its last component followed
+// (relative targets taken from the link's directory), so that two paths for one file agree on
+// the file to replace and on the run lock beside it. A dangling symlink gives the path it points
+// at; `path` itself when it is not a symlink; after 40 links (a loop) the last one reached, which
+// opening then refuses (ELOOP).
+std::filesystem::path follow_symlinks(const std::filesystem::path& path);
+
 enum class ExistingFile { refuse, replace };
 
 // Writes `contents` to `path` durably: temporary file beside it with `ownership`, write, fsync,

@@ -2,7 +2,10 @@
 
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
 #include "core/log.hpp"
 
@@ -12,6 +15,7 @@
 #include "core/durable_file.hpp"
 #include "engine/backups.hpp"
 #include "engine/database_state.hpp"
+#include "engine/restore_files.hpp"
 #include "engine/run_lock.hpp"
 #include "sqlite/backup.hpp"
 #include "sqlite/database.hpp"
@@ -119,52 +123,82 @@ Result<ChosenBackup> choose_backup(const RestoreOptions& options) {
     return chosen;
 }
 
-Result<void> confirm(const RestoreOptions& options, const ChosenBackup& chosen) {
+// The sidecar's source when the backup was taken from another database: neither the database
+// file itself (`file`, symlinks followed) nor the path the database was named by. nullopt for
+// this database's own backups and for sidecars without a source.
+std::optional<std::string> other_source(const ChosenBackup& chosen,
+                                        const std::filesystem::path& given,
+                                        const std::filesystem::path& file) {
+    const auto& source = chosen.metadata.source;
+    std::error_code ec;
+    const auto canonical = std::filesystem::weakly_canonical(file, ec);
+    const auto named = std::filesystem::absolute(given, ec).lexically_normal();
+    if (source.empty() || source == canonical.string() || source == named.string()) {
+        return std::nullopt;
+    }
+    return source;
+}
+
+// Another database's backup is never restored on a blanket yes: the operator must have said
+// so for that (from_other_database), or answered a question that names both databases.
+Result<void> confirm(const RestoreOptions& options, const ChosenBackup& chosen,
+                     const std::filesystem::path& file) {
+    const auto other = other_source(chosen, options.db.database, file);
+    const auto& database = options.db.database.string();
+    if (other && options.assume_yes && !options.from_other_database) {
+        return fail(ErrorCode::refused,
+                    "refusing to restore {} into {}: it {}, {}. Restoring it would replace the "
+                    "content of {} with that database's. Nothing was changed; confirm restoring "
+                    "another database's backup explicitly if that is what you mean",
+                    chosen.path.string(), database, k_other_database_backup, *other, database);
+    }
     if (options.assume_yes) {
         return {};
     }
     if (!options.confirm) {
         return fail(ErrorCode::refused,
                     "restoring replaces {} with {}; without a terminal to confirm on, pass --yes",
-                    options.db.database.string(), chosen.path.string());
+                    database, chosen.path.string());
     }
-    const auto question = fmt::format(
-        "Replace {} with {} (version {}, taken {}{})?", options.db.database.string(),
-        chosen.path.string(), chosen.metadata.schema_version, chosen.metadata.created_at,
-        chosen.metadata.source == std::filesystem::weakly_canonical(options.db.database).string()
-            ? ""
-            : ", from another database: " + chosen.metadata.source);
+    const auto question =
+        fmt::format("Replace {} with {} (version {}, taken {}{})?", database, chosen.path.string(),
+                    chosen.metadata.schema_version, chosen.metadata.created_at,
+                    other ? ", from another database: " + *other : "");
     if (!options.confirm(question)) {
         return fail(ErrorCode::refused, "restore not confirmed; nothing was changed");
     }
     return {};
 }
 
-Result<void> copy_result(const sqlite::CopyStatus& status, const std::filesystem::path& backup,
-                         const std::filesystem::path& database) {
-    switch (status.outcome) {
-        case sqlite::CopyOutcome::done:
-            return {};
-        case sqlite::CopyOutcome::interrupted:
-            return fail(ErrorCode::interrupted,
-                        "the restore of {} into {} was interrupted by a signal before it "
-                        "finished; its copy was rolled back",
-                        backup.string(), database.string());
-        case sqlite::CopyOutcome::busy:
-            return fail(ErrorCode::busy,
-                        "another process holds {}; close the programs using it (or wait) and run "
-                        "the restore again. Nothing was changed",
-                        database.string());
-        default:
-            return fail(ErrorCode::step_failed, "restoring {} into {} failed: {}", backup.string(),
-                        database.string(), status.message);
+// The backup into a WAL database whose page size differs: copied with the database's page
+// size into a temporary first (restore_files.hpp), then into the database as one WAL
+// transaction; the temporary goes either way.
+Result<void> restore_converted(sqlite::Database& source, sqlite::Database& destination,
+                               const std::filesystem::path& database, std::int64_t page_size,
+                               std::chrono::milliseconds busy_wait) {
+    logger()->info("page sizes differ in WAL mode: copying the backup with {}-byte pages first",
+                   page_size);
+    auto converted = copy_with_page_size(source, database, page_size);
+    if (!converted) {
+        return std::unexpected(converted.error());
     }
+    auto reader = sqlite::Database::open(converted->path, sqlite::OpenMode::read_only);
+    const auto status =
+        reader ? sqlite::copy_all_pages(*reader, destination, busy_wait)
+               : sqlite::CopyStatus{sqlite::CopyOutcome::failed, reader.error().message};
+    if (reader) {
+        (void)reader->close();  // read only: nothing to lose
+    }
+    remove_with_companions(converted->path);
+    return restore_copy_result(status, source.path(), database);
 }
 
-// Restores into the existing, readable database. In WAL mode SQLite cannot change the page
-// size through the backup API (SQLITE_READONLY): then the database goes to rollback-journal
-// mode for the copy (crash-safe through its journal; no -wal left that does not match) and
-// back to WAL afterwards.
+// Restores into the existing, readable database with the backup API: one write transaction,
+// crash-safe through the database's own journal, in its own journal mode, seen by other
+// connections as one commit. In WAL mode SQLite cannot change the page size that way
+// (SQLITE_READONLY): then restore_converted, so the database never leaves WAL mode (switching
+// it out for the copy left it in rollback-journal mode when the process was killed). Returns
+// whether the backup was converted.
 Result<bool> restore_in_place(sqlite::Database& source, const std::filesystem::path& database,
                               const RestoreOptions& options) {
     auto destination =
@@ -177,71 +211,28 @@ Result<bool> restore_in_place(sqlite::Database& source, const std::filesystem::p
     }
     auto status = sqlite::copy_all_pages(source, *destination, options.db.lock_timeout);
     if (status.outcome != sqlite::CopyOutcome::page_size_conflict) {
-        if (auto ok = copy_result(status, source.path(), database); !ok) {
+        if (auto ok = restore_copy_result(status, source.path(), database); !ok) {
             return std::unexpected(ok.error());
         }
         return false;
     }
     auto mode = destination->query_text("PRAGMA journal_mode");
-    if (!mode || *mode != "wal") {
+    auto page_size = destination->query_int("PRAGMA page_size");
+    if (!mode || *mode != "wal" || !page_size) {
         status.outcome = sqlite::CopyOutcome::failed;
-        return std::unexpected(copy_result(status, source.path(), database).error());
+        return std::unexpected(restore_copy_result(status, source.path(), database).error());
     }
-    logger()->info("page sizes differ in WAL mode: restoring through rollback-journal mode");
-    if (auto ok = destination->exec("PRAGMA journal_mode = DELETE"); !ok) {
-        // Busy (another connection has it open) or anything else: say which, with SQLite's words.
-        if (ok.error().code == ErrorCode::busy) {
-            return std::unexpected(
-                copy_result({sqlite::CopyOutcome::busy, {}}, source.path(), database).error());
-        }
-        return std::unexpected(with_context(ok.error(), "cannot leave WAL mode for the restore"));
-    }
-    status = sqlite::copy_all_pages(source, *destination, options.db.lock_timeout);
-    auto back = destination->exec("PRAGMA journal_mode = WAL");
-    if (auto ok = copy_result(status, source.path(), database); !ok) {
+    auto ok =
+        restore_converted(source, *destination, database, *page_size, options.db.lock_timeout);
+    if (!ok) {
         return std::unexpected(ok.error());
-    }
-    if (!back) {
-        return std::unexpected(back.error());
     }
     return true;
 }
 
-// Restores into a database file that does not exist (any more): a complete copy under a
-// temporary name, flushed, then renamed into place.
-Result<void> restore_as_new_file(sqlite::Database& source, const std::filesystem::path& database,
-                                 const FileOwnership& ownership) {
-    const auto temporary = temporary_sibling(database);
-    auto writable = ownership;  // SQLite must write it; the exact mode is set before the rename
-    writable.mode |= S_IWUSR;
-    auto held = HeldTemporary::create(temporary, writable);
-    if (!held) {
-        return std::unexpected(held.error());
-    }
-    auto destination = sqlite::Database::open(temporary, sqlite::OpenMode::own_file);
-    auto ok = destination ? Result<void>() : std::unexpected(destination.error());
-    ok = ok ? copy_result(sqlite::copy_all_pages(source, *destination, std::chrono::seconds(5)),
-                          source.path(), database)
-            : ok;
-    ok = ok ? destination->exec("PRAGMA journal_mode = DELETE") : ok;
-    ok = ok ? destination->close() : ok;
-    ok = ok ? sync_file(temporary) : ok;
-    if (ok && ::chmod(temporary.c_str(), ownership.mode) != 0) {
-        ok = fail(ErrorCode::step_failed, "cannot set the mode of {}", temporary.string());
-    }
-    ok = ok ? rename_no_replace(temporary, database) : ok;
-    ok = ok ? sync_directory(database.parent_path()) : ok;
-    if (!ok) {
-        ::unlink(temporary.c_str());
-        ::unlink((temporary.string() + "-journal").c_str());
-    }
-    return ok;
-}
-
-// True when the database opens and passes quick_check.
-bool is_readable(const DatabaseOptions& options) {
-    auto db =
-        sqlite::Database::open(options.database, sqlite::OpenMode::read_only, options.lock_timeout);
+// True when the database opens and passes integrity_check.
+bool is_readable(const std::filesystem::path& file, std::chrono::milliseconds lock_timeout) {
+    auto db = sqlite::Database::open(file, sqlite::OpenMode::read_only, lock_timeout);
     if (!db) {
         return db.error().code == ErrorCode::busy;  // busy is not unreadable
     }
@@ -250,70 +241,74 @@ bool is_readable(const DatabaseOptions& options) {
     return problems && problems->empty();
 }
 
-std::filesystem::path aside_name(const std::filesystem::path& database) {
-    return database.parent_path() /
-           corrupt_file_name(backup_stem(database), std::chrono::system_clock::now());
+// What the restore replaces: the database file itself (symlinks followed, so a symlink stays
+// a symlink and its target gets the backup), and what state it is in.
+struct CurrentDatabase {
+    std::filesystem::path file;
+    bool exists = false;
+    bool empty = false;  // 0 bytes: a valid empty database, with nothing to keep
+    bool readable = false;
+};
+
+std::string_view kind_of_file(mode_t mode) {
+    if (S_ISDIR(mode)) {
+        return "a directory";
+    }
+    if (S_ISFIFO(mode)) {
+        return "a FIFO";
+    }
+    if (S_ISSOCK(mode)) {
+        return "a socket";
+    }
+    if (S_ISCHR(mode) || S_ISBLK(mode)) {
+        return "a device";
+    }
+    return "not a regular file";
 }
 
-// Moves the database's -wal, -shm and -journal files, where there are any, to `aside` + the
-// same suffix. Returns where they went.
-Result<std::vector<std::filesystem::path>> move_companions(const std::filesystem::path& database,
-                                                           const std::filesystem::path& aside) {
-    std::vector<std::filesystem::path> moved;
-    for (const char* suffix : {"-wal", "-shm", "-journal"}) {
-        const auto companion = database.string() + suffix;
-        std::error_code ec;
-        if (!std::filesystem::exists(std::filesystem::symlink_status(companion, ec))) {
-            continue;
-        }
-        const auto target = aside.string() + suffix;
-        if (auto ok = rename_no_replace(companion, target); !ok) {
-            return std::unexpected(with_context(
-                ok.error(), fmt::format("cannot move {} aside; nothing was restored", companion)));
-        }
-        moved.emplace_back(target);
+// Refuses (before anything is opened, so a FIFO cannot block) a path that is not a database
+// file: a restore must never rename a directory or a device aside.
+Result<CurrentDatabase> inspect_current(const DatabaseOptions& db) {
+    CurrentDatabase current{.file = follow_symlinks(db.database)};
+    if (current.file != db.database) {
+        logger()->info("{} is a symlink: restoring into the file it points at, {}",
+                       db.database.string(), current.file.string());
     }
-    return moved;
-}
-
-// Moves an unreadable database (and its -wal/-shm/-journal) aside instead of deleting it.
-Result<std::filesystem::path> move_aside(const std::filesystem::path& database) {
-    const auto aside = aside_name(database);
-    if (auto ok = rename_no_replace(database, aside); !ok) {
-        return std::unexpected(ok.error());
-    }
-    if (auto moved = move_companions(database, aside); !moved) {
-        // Put the database back where it was, so a failed move changes nothing.
-        if (rename_no_replace(aside, database)) {
-            return std::unexpected(moved.error());
+    struct stat info {};
+    if (::lstat(current.file.c_str(), &info) != 0) {
+        if (errno == ENOENT) {
+            return current;
         }
-        auto error = moved.error();
-        error.message += fmt::format("; the database itself is now at {}", aside.string());
-        return std::unexpected(error);
+        return fail(ErrorCode::invalid_input, "cannot inspect the database path {}: {}",
+                    current.file.string(), std::strerror(errno));
     }
-    return aside;
+    if (!S_ISREG(info.st_mode)) {
+        return fail(ErrorCode::invalid_input,
+                    "database path {} is {}, not a database file; a restore replaces only a "
+                    "database file. Nothing was changed; check the database path",
+                    current.file.string(), kind_of_file(info.st_mode));
+    }
+    current.exists = true;
+    current.empty = info.st_size == 0;
+    return current;
 }
 
 // What a user needs after an interrupted restore: which state the database is in and how to
-// finish. The copy is one transaction, so an interrupted restore changed nothing in it.
+// finish. The copy is one transaction or a temporary file never renamed, so an interrupted
+// restore changed nothing at the database path.
 Error explain_interruption(Error error, const RestoreOptions& options,
                            const RestoreReport& report) {
     const auto& database = options.db.database.string();
-    if (report.moved_aside) {
-        error.message += fmt::format(
-            "\n{} was not restored: the unreadable database is at {}. Run the restore again "
-            "to finish it.",
-            database, report.moved_aside->string());
-    } else {
-        error.message += fmt::format(
-            "\n{} is unchanged (still at version {}){}. Run the restore again to finish it: "
-            "belay db restore --db {} {}",
-            database, report.version_before,
-            report.safety_snapshot
-                ? "; the safety snapshot " + report.safety_snapshot->string() + " stays"
-                : std::string(),
-            database, report.backup.string());
-    }
+    error.message += fmt::format(
+        "\n{} is unchanged ({}){}. Run the restore again to finish it: belay db restore --db {} "
+        "{}",
+        database,
+        report.version_before == "-" ? std::string("still the unreadable database")
+                                     : "still at version " + report.version_before,
+        report.safety_snapshot
+            ? "; the safety snapshot " + report.safety_snapshot->string() + " stays"
+            : std::string(),
+        database, report.backup.string());
     return error;
 }
 
@@ -331,16 +326,46 @@ Result<std::filesystem::path> take_safety_snapshot(const RestoreOptions& options
     return snapshot->path;
 }
 
-// Everything after the confirmation: the run lock, the safety snapshot (or moving an unreadable
-// database aside) and the copy. Fills `report` as it goes, so that an interruption can say
-// what state the database is in.
+// Puts the backup in place of the current database file, by the one way that keeps a complete
+// database at its path at every instant for the state it is in (restore_files.hpp).
+Result<void> replace_file(sqlite::Database& source, const CurrentDatabase& current,
+                          const RestoreOptions& options, RestoreReport& report) {
+    const auto& file = current.file;
+    if (current.readable) {
+        auto converted = restore_in_place(source, file, options);
+        if (!converted) {
+            return std::unexpected(converted.error());
+        }
+        report.converted_page_size = *converted;
+        return {};
+    }
+    if (current.exists) {
+        auto kept = replace_unreadable(source, file, ownership_of(file).value_or(FileOwnership{}));
+        if (!kept) {
+            return std::unexpected(kept.error());
+        }
+        report.moved_aside = kept->database;
+        report.orphans_moved_aside = std::move(kept->companions);
+        return {};
+    }
+    auto orphans = move_companions(file, aside_name(file));
+    if (!orphans) {
+        return std::unexpected(orphans.error());
+    }
+    report.orphans_moved_aside = std::move(*orphans);
+    return restore_as_new_file(source, file, FileOwnership{});
+}
+
+// Everything after the confirmation: the run lock, what a killed restore left behind, the
+// safety snapshot of a readable database and the copy. Fills `report` as it goes, so that an
+// interruption can say what state the database is in.
 Result<void> restore_confirmed(const RestoreOptions& options, const ChosenBackup& chosen,
-                               bool readable, bool exists, RestoreReport& report) {
-    const auto& database = options.db.database;
-    auto lock = RunLock::acquire(database, options.db.lock_timeout);
+                               const CurrentDatabase& current, RestoreReport& report) {
+    auto lock = RunLock::acquire(current.file, options.db.lock_timeout);
     if (!lock) {
         return std::unexpected(lock.error());
     }
+    remove_restore_leftovers(current.file);
     auto source = sqlite::Database::open(chosen.path, sqlite::OpenMode::read_only);
     auto hardened =
         source ? source->harden_for_untrusted_content() : std::unexpected(source.error());
@@ -348,7 +373,9 @@ Result<void> restore_confirmed(const RestoreOptions& options, const ChosenBackup
         return std::unexpected(hardened.error());
     }
     auto started = Clock::now();
-    if (readable) {
+    // A 0-byte file is a valid empty database with nothing in it to keep (and a backup of it
+    // would hold nothing): no safety snapshot.
+    if (current.readable && !current.empty) {
         auto safety = take_safety_snapshot(options);
         if (!safety) {
             return std::unexpected(safety.error());
@@ -356,31 +383,9 @@ Result<void> restore_confirmed(const RestoreOptions& options, const ChosenBackup
         report.safety_snapshot = *safety;
         report.timings.safety_snapshot_ms = milliseconds_since(started);
         started = Clock::now();
-        auto fallback = restore_in_place(*source, database, options);
-        if (!fallback) {
-            return std::unexpected(fallback.error());
-        }
-        report.used_fallback = *fallback;
-    } else {
-        FileOwnership ownership;
-        if (exists) {
-            ownership = ownership_of(database).value_or(FileOwnership{});
-            auto aside = move_aside(database);
-            if (!aside) {
-                return std::unexpected(aside.error());
-            }
-            report.moved_aside = *aside;
-        } else {
-            auto orphans = move_companions(database, aside_name(database));
-            if (!orphans) {
-                return std::unexpected(orphans.error());
-            }
-            report.orphans_moved_aside = std::move(*orphans);
-        }
-        started = Clock::now();
-        if (auto ok = restore_as_new_file(*source, database, ownership); !ok) {
-            return std::unexpected(ok.error());
-        }
+    }
+    if (auto ok = replace_file(*source, current, options, report); !ok) {
+        return ok;
     }
     report.timings.copy_ms = milliseconds_since(started);
     return {};
@@ -389,6 +394,10 @@ Result<void> restore_confirmed(const RestoreOptions& options, const ChosenBackup
 }  // namespace
 
 Result<RestoreReport> run_restore(const RestoreOptions& options) {
+    auto current = inspect_current(options.db);
+    if (!current) {
+        return std::unexpected(current.error());
+    }
     auto started = Clock::now();
     auto chosen = choose_backup(options);
     if (!chosen) {
@@ -397,24 +406,22 @@ Result<RestoreReport> run_restore(const RestoreOptions& options) {
     RestoreReport report;
     report.timings.verify_backup_ms = milliseconds_since(started);
     report.backup = chosen->path;
-    const auto& database = options.db.database;
-    std::error_code ec;
-    const bool exists = std::filesystem::exists(std::filesystem::symlink_status(database, ec));
     started = Clock::now();
-    const bool readable = exists && is_readable(options.db);
+    current->readable = current->exists && is_readable(current->file, options.db.lock_timeout);
     report.timings.check_current_ms = milliseconds_since(started);
-    report.version_before = readable ? read_version_for_backup(options.db).value_or("-")
-                                     : std::string(exists ? "-" : "0");
+    report.version_before = current->readable
+                                 ? read_version_for_backup(options.db).value_or("-")
+                                 : std::string(current->exists ? "-" : "0");
     // Refused before asking: a read-only database (or directory) cannot take the copy.
-    if (auto ok = readable ? sqlite::refuse_unwritable_database(database)
-                           : sqlite::refuse_unwritable_directory_of(database);
+    if (auto ok = current->readable ? sqlite::refuse_unwritable_database(current->file)
+                                    : sqlite::refuse_unwritable_directory_of(current->file);
         !ok) {
         return std::unexpected(ok.error());
     }
-    if (auto ok = confirm(options, *chosen); !ok) {
+    if (auto ok = confirm(options, *chosen, current->file); !ok) {
         return std::unexpected(ok.error());
     }
-    auto restored = restore_confirmed(options, *chosen, readable, exists, report);
+    auto restored = restore_confirmed(options, *chosen, *current, report);
     if (!restored) {
         if (restored.error().code == ErrorCode::interrupted) {
             return std::unexpected(explain_interruption(restored.error(), options, report));

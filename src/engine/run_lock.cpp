@@ -9,11 +9,12 @@
 #include <thread>
 
 #include "belay/cancellation.hpp"
+#include "core/durable_file.hpp"
 
 namespace belay {
 
 std::filesystem::path run_lock_path(const std::filesystem::path& database) {
-    auto path = database;
+    auto path = follow_symlinks(database);
     path += ".belay-lock";
     return path;
 }

@@ -1,9 +1,11 @@
 // One belay run at a time per database.
 //
 // An advisory lock (flock) on a file beside the database, `<db>.belay-lock`, held for the
-// whole run. The file is created on first use and left in place: removing a lock file races
-// with a process that has just opened it. The lock dies with the process, so a killed run
-// never leaves a stale lock behind.
+// whole run. `<db>` is the database file itself: a symlink is followed (follow_symlinks), so
+// `link.db` -> `real.db` and `real.db` take the one lock `real.db.belay-lock` beside the real
+// file, whichever path a command was given. The file is created on first use and left in place:
+// removing a lock file races with a process that has just opened it. The lock dies with the
+// process, so a killed run never leaves a stale lock behind.
 #pragma once
 
 #include <chrono>
@@ -33,6 +35,7 @@ class RunLock {
     std::filesystem::path m_path;
 };
 
+// `<database>.belay-lock` for the file `database` stands for (symlinks followed).
 std::filesystem::path run_lock_path(const std::filesystem::path& database);
 
 }  // namespace belay

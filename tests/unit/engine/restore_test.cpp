@@ -139,7 +139,7 @@ TEST_F(RestoreTest, PutsTheBackupContentBack) {
     const auto report = restore();
     EXPECT_EQ(report.backup, m_backup);
     EXPECT_EQ(dump_database(db()), m_backed_up);
-    EXPECT_FALSE(report.used_fallback);
+    EXPECT_FALSE(report.converted_page_size);
     EXPECT_FALSE(report.moved_aside.has_value());
     RawDatabase raw(db(), false);
     EXPECT_EQ(raw.text("PRAGMA integrity_check"), "ok");
@@ -238,7 +238,7 @@ TEST_F(RestoreTest, AcceptedConfirmationRestores) {
 TEST_F(RestoreTest, WalDatabaseStaysWal) {
     prepare(true);
     const auto report = restore();
-    EXPECT_FALSE(report.used_fallback);
+    EXPECT_FALSE(report.converted_page_size);
     EXPECT_EQ(dump_database(db()), m_backed_up);
     EXPECT_EQ(header_versions(db()), std::make_pair(2, 2));
     RawDatabase raw(db(), false);
@@ -246,7 +246,11 @@ TEST_F(RestoreTest, WalDatabaseStaysWal) {
     EXPECT_EQ(raw.text("PRAGMA integrity_check"), "ok");
 }
 
-TEST_F(RestoreTest, DifferentPageSizeInWalModeUsesTheFallback) {
+// SQLite cannot change a WAL database's page size through the backup API. The database used to
+// be switched to rollback-journal mode for the copy (a kill left it there, and another open
+// connection made the switch fail as busy); now the backup is copied with the database's page
+// size first, and the copy goes in as one WAL transaction.
+TEST_F(RestoreTest, DifferentPageSizeInWalModeStaysWalWhileAnotherConnectionReads) {
     prepare(false, 4096);
     {
         RawDatabase raw(db());
@@ -254,15 +258,22 @@ TEST_F(RestoreTest, DifferentPageSizeInWalModeUsesTheFallback) {
         raw.exec("INSERT INTO items (name) VALUES ('four')");
         ASSERT_EQ(raw.integer("PRAGMA page_size"), 8192);
     }
+    RawDatabase reader(db(), false);  // an application's connection, open throughout
+    ASSERT_EQ(reader.integer("SELECT count(*) FROM items"), 4);
 
     const auto report = restore();
 
-    EXPECT_TRUE(report.used_fallback);
+    EXPECT_TRUE(report.converted_page_size);
+    EXPECT_EQ(reader.integer("SELECT count(*) FROM items"), 2) << "the open connection sees it";
     EXPECT_EQ(dump_database(db()), m_backed_up);
+    EXPECT_EQ(header_versions(db()), std::make_pair(2, 2));
     RawDatabase raw(db(), false);
     EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
-    EXPECT_EQ(raw.integer("PRAGMA page_size"), 4096);
+    EXPECT_EQ(raw.integer("PRAGMA page_size"), 8192) << "the database keeps its page size";
     EXPECT_EQ(raw.text("PRAGMA integrity_check"), "ok");
+    for (const auto& name : names_in(m_dir.path())) {
+        EXPECT_EQ(name.find(".tmp-"), std::string::npos) << name;
+    }
 }
 
 TEST_F(RestoreTest, KeepsModeAndOwner) {
@@ -347,6 +358,135 @@ TEST_F(RestoreTest, MissingDatabaseIsRestoredAsANewFile) {
         EXPECT_EQ(name.find(".tmp-"), std::string::npos) << name;
         EXPECT_EQ(name.find("corrupt"), std::string::npos) << name;
     }
+}
+
+// A 0-byte file is a valid, empty SQLite database: restored like any other, without a safety
+// snapshot (it holds nothing to keep). It used to fail with "nothing to back up".
+TEST_F(RestoreTest, ZeroByteDatabaseIsRestoredWithoutASafetySnapshot) {
+    prepare();
+    fs::resize_file(db(), 0);
+
+    const auto report = restore();
+
+    EXPECT_FALSE(report.safety_snapshot.has_value());
+    EXPECT_FALSE(report.moved_aside.has_value());
+    EXPECT_EQ(dump_database(db()), m_backed_up);
+    RawDatabase raw(db(), false);
+    EXPECT_EQ(raw.text("PRAGMA integrity_check"), "ok");
+}
+
+// A directory, FIFO or socket at the database path is refused before anything is opened (a
+// FIFO would block an open) or moved: it used to be renamed aside and replaced by a file.
+TEST_F(RestoreTest, PathThatIsNotAFileIsRefusedTouchingNothing) {
+    prepare();
+    fs::remove(db());
+    for (const auto* kind : {"directory", "FIFO"}) {
+        if (std::string(kind) == "directory") {
+            fs::create_directory(db());
+            m_dir.write("app.db/inside", "kept");
+        } else {
+            ASSERT_EQ(::mkfifo(db().c_str(), 0600), 0);
+        }
+        const auto before = names_in(m_dir.path());
+
+        const auto error = refusal(options());
+
+        EXPECT_EQ(error.code, ErrorCode::invalid_input) << kind;
+        EXPECT_CONTAINS(error.message, db().string());
+        EXPECT_CONTAINS(error.message, std::string("a ") + kind);
+        EXPECT_EQ(names_in(m_dir.path()), before) << kind;
+        const auto status = fs::symlink_status(db());
+        EXPECT_TRUE(std::string(kind) == "directory" ? fs::is_directory(status)
+                                                     : fs::is_fifo(status))
+            << kind;
+        if (std::string(kind) == "directory") {
+            EXPECT_EQ(testing::read_file(db() / "inside"), "kept");
+        }
+        fs::remove_all(db());
+    }
+}
+
+// A symlink as the database: the file it points at gets the backup, the symlink stays, and
+// both paths take one run lock (the target's).
+TEST_F(RestoreTest, SymlinkToAnUnreadableDatabaseRestoresItsTarget) {
+    prepare();
+    const auto real = m_dir / "real.db";
+    fs::rename(db(), real);
+    m_dir.write("real.db", std::string(4096, 'g'));
+    fs::create_symlink("real.db", db());
+
+    const auto report = restore();
+
+    ASSERT_TRUE(fs::is_symlink(db()));
+    EXPECT_EQ(fs::read_symlink(db()), "real.db");
+    EXPECT_EQ(dump_database(real), m_backed_up);
+    ASSERT_TRUE(report.moved_aside.has_value());
+    EXPECT_TRUE(report.moved_aside->filename().string().starts_with("real-corrupt-"))
+        << *report.moved_aside;
+    EXPECT_EQ(testing::read_file(*report.moved_aside), std::string(4096, 'g'));
+    EXPECT_EQ(run_lock_path(db()), m_dir / "real.db.belay-lock");
+}
+
+// What a restore killed with kill -9 leaves beside the database (its temporary copy and that
+// copy's -journal, a temporary copy of the kept file) goes with the next restore; other
+// files stay.
+TEST_F(RestoreTest, LeftoversOfAKilledRestoreAreRemovedByTheNextOne) {
+    prepare();
+    const std::vector<std::string> leftovers{
+        "app.db.tmp-0123456789abcdef", "app.db.tmp-0123456789abcdef-journal",
+        "app.db.tmp-fedcba9876543210-wal", "app-corrupt-20261201-000000.db.tmp-00112233445566aa"};
+    for (const auto& name : leftovers) {
+        m_dir.write(name, "left by a killed restore");
+    }
+    m_dir.write("other.db.tmp-0123456789abcdef", "someone else's");
+
+    restore();
+
+    for (const auto& name : leftovers) {
+        EXPECT_FALSE(fs::exists(m_dir / name)) << name;
+    }
+    EXPECT_TRUE(fs::exists(m_dir / "other.db.tmp-0123456789abcdef"));
+    EXPECT_EQ(dump_database(db()), m_backed_up);
+}
+
+// The sidecar records which database a backup was taken from. Another database's backup is not
+// restored on a blanket yes; explicitly allowed, or confirmed at a question naming both, it is.
+TEST_F(RestoreTest, AnotherDatabasesBackupNeedsItsOwnConfirmation) {
+    prepare();
+    const auto other = m_dir / "other.db";
+    {
+        RawDatabase raw(other);
+        raw.exec("CREATE TABLE elsewhere (x); INSERT INTO elsewhere VALUES (42);");
+    }
+    BackupOptions request;
+    request.db.database = other;
+    auto theirs = run_backup(request);
+    ASSERT_TRUE(theirs.has_value()) << theirs.error().message;
+    const auto before = dump_database(db());
+    auto request_restore = options();
+    request_restore.backup = theirs->path;
+
+    const auto error = refusal(request_restore);
+    EXPECT_EQ(error.code, ErrorCode::refused);
+    EXPECT_CONTAINS(error.message, k_other_database_backup);
+    EXPECT_CONTAINS(error.message, fs::weakly_canonical(other).string());
+    EXPECT_CONTAINS(error.message, db().string());
+    EXPECT_EQ(dump_database(db()), before);
+
+    request_restore.assume_yes = false;
+    std::string asked;
+    request_restore.confirm = [&](const std::string& question) {
+        asked = question;
+        return true;
+    };
+    restore(request_restore);
+    EXPECT_CONTAINS(asked, "from another database: " + fs::weakly_canonical(other).string());
+    EXPECT_EQ(dump_database(db()), dump_database(other));
+
+    request_restore = options();
+    request_restore.from_other_database = true;
+    restore(request_restore);  // this database's own backup: the option changes nothing
+    EXPECT_EQ(dump_database(db()), m_backed_up);
 }
 
 TEST_F(RestoreTest, HeldDatabaseIsBusyAndUnchanged) {

@@ -119,6 +119,26 @@ TEST(RunLock, DifferentDatabasesDoNotShareALock) {
     EXPECT_TRUE(second.has_value());
 }
 
+// Two paths for one database file agree on its lock: a symlink (in another directory, to a file
+// that need not exist yet, through a chain of links) takes the lock beside the file it points
+// at. Per path, `link.db` and `real.db` used to take two locks and ran side by side.
+TEST(RunLock, ASymlinkAndItsTargetShareOneLock) {
+    testing::TempDir dir;
+    fs::create_directories(dir / "data");
+    fs::create_directories(dir / "links");
+    fs::create_symlink("../data/real.db", dir / "links" / "middle.db");
+    fs::create_symlink(dir / "links" / "middle.db", dir / "links" / "link.db");
+    EXPECT_EQ(run_lock_path(dir / "links" / "link.db"), dir / "data" / "real.db.belay-lock");
+
+    auto held = RunLock::acquire(dir / "data" / "real.db", 100ms);
+    ASSERT_TRUE(held.has_value()) << held.error().message;
+    auto through_link = RunLock::acquire(dir / "links" / "link.db", 0ms);
+    ASSERT_FALSE(through_link.has_value());
+    EXPECT_EQ(through_link.error().code, ErrorCode::busy);
+    EXPECT_CONTAINS(through_link.error().message, (dir / "data" / "real.db.belay-lock").string());
+    EXPECT_FALSE(fs::exists(dir / "links" / "link.db.belay-lock"));
+}
+
 TEST(RunLock, CancellationEndsTheWaitWithInterrupted) {
     testing::TempDir dir;
     const auto db = dir / "app.db";
