@@ -23,6 +23,10 @@ inline constexpr std::string_view k_reason_before_down = "before down";
 inline constexpr std::string_view k_reason_before_restore = "before restore";
 inline constexpr std::string_view k_reason_manual = "manual";
 
+// The sidecar format this belay writes. 1: every sidecar before "format" and "sequence" existed
+// (no "format" key); 2: adds them. Every sidecar belay has written holds every other field.
+inline constexpr int k_sidecar_format = 2;
+
 struct BackupMetadata {
     std::string source;              // absolute path of the database it was taken from
     std::string created_at;          // UTC ISO-8601
@@ -35,6 +39,14 @@ struct BackupMetadata {
     std::string schema_fingerprint;  // of the copied schema
     bool verified = false;           // quick_check, page count and fingerprint passed at creation
     std::string belay_version;       // the belay that wrote it
+    // One more than the highest sequence among this database's backups in the directory it was
+    // written to: the order backups were taken in, whatever the clock said. 0 in a format-1
+    // sidecar, which predates it. (Added last, like `format`: positional initialisers stay valid.)
+    std::int64_t sequence = 0;
+    int format = k_sidecar_format;  // the sidecar format it was written in
+    // Read, never written: the fields verification needs that the sidecar lacks although its
+    // format has them (a damaged or edited sidecar). Not empty: the backup is unverifiable.
+    std::vector<std::string> missing_fields;
 };
 
 struct BackupOptions {
@@ -68,11 +80,14 @@ struct BackupEntry {
     std::optional<std::vector<std::string>> problems;
 };
 
-// This database's backups in its backup directory, newest first: every `*.bak` whose sidecar
-// names this database (by canonical path) as its source. Sidecars that cannot be parsed are
-// skipped with a warning. With `verify`, each one is checked (SHA-256 and integrity) and the
-// result is in its `problems`. A backup directory that does not exist holds no backups. Fails
-// with invalid_input only when the directory cannot be listed; changes nothing.
+// This database's backups in its backup directory, newest first (by the sidecars' sequence;
+// sidecars from before it, after those, by created_at): every `*.bak` whose sidecar names this
+// database (by canonical path) as its source. Sidecars that cannot be parsed, and any backup or
+// sidecar name held by something other than a regular file (a FIFO, a directory, a symlink),
+// are skipped with a warning that names them; they are never opened for reading. With `verify`,
+// each one is checked (SHA-256 and integrity) and the result is in its `problems`. A backup
+// directory that does not exist holds no backups. Fails with invalid_input only when the directory
+// cannot be listed; changes nothing.
 Result<std::vector<BackupEntry>> list_backups(const DatabaseOptions& options, bool verify);
 
 // Verifies `entries` (newest first, as list_backups returns them) in order until one is intact,
@@ -84,6 +99,8 @@ struct PruneOptions {
     std::optional<int> keep;       // keep the newest N (default 10 when neither is given)
     std::optional<int> keep_days;  // keep those younger than D days
     bool dry_run = false;
+    // A backup never removed, whatever the rules say: the snapshot taken by the run that prunes.
+    std::optional<std::filesystem::path> protect;
 };
 
 struct PruneReport {

@@ -13,6 +13,7 @@ namespace {
 nlohmann::json metadata_to_json(const BackupMetadata& m) {
     return {{"source", m.source},
             {"created_at", m.created_at},
+            {"sequence", m.sequence},
             {"reason", m.reason},
             {"schema_version", m.schema_version},
             {"sha256", m.sha256},

@@ -15,7 +15,8 @@ int command_prune(const Arguments& args) {
     if (!common) {
         return report_error(common.error(), false);
     }
-    PruneOptions options{common->db, std::nullopt, std::nullopt, vm["dry-run"].as<bool>()};
+    PruneOptions options{common->db, std::nullopt, std::nullopt, vm["dry-run"].as<bool>(),
+                         std::nullopt};
     if (vm.count("keep")) {
         options.keep = vm["keep"].as<int>();
     }

@@ -2,10 +2,8 @@
 
 #include <algorithm>
 
+#include "core/regular_file.hpp"
 #include "core/utc_time.hpp"
-
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -14,8 +12,10 @@ namespace belay {
 
 std::string to_json_text(const BackupMetadata& m) {
     const nlohmann::ordered_json json{
+        {"format", k_sidecar_format},
         {"source", m.source},
         {"created_at", m.created_at},
+        {"sequence", m.sequence},
         {"reason", m.reason},
         {"schema_version", m.schema_version},
         {"sha256", m.sha256},
@@ -29,19 +29,48 @@ std::string to_json_text(const BackupMetadata& m) {
     return json.dump(2) + "\n";
 }
 
+namespace {
+
+// `key`'s value into `out` when the sidecar has it; else its name into `missing`. A value of
+// the wrong type throws (the sidecar is not valid).
+template <typename T>
+void read_needed(const nlohmann::json& json, const char* key, T& out,
+                 std::vector<std::string>& missing) {
+    if (json.contains(key)) {
+        out = json.at(key).get<T>();
+    } else {
+        missing.emplace_back(key);
+    }
+}
+
+}  // namespace
+
+// Every sidecar belay has written holds every field (git history: the writer has had them all
+// since it first existed), so a missing one means damage or editing, except "format" and
+// "sequence", which format 1 (no "format" key) predates.
 Result<BackupMetadata> parse_backup_metadata(std::string_view text, std::string_view where) {
     try {
         const auto json = nlohmann::json::parse(text);
         BackupMetadata m;
+        m.format = json.value("format", 1);
+        if (m.format < 1) {
+            return fail(ErrorCode::invalid_input,
+                        "{}: not a valid backup sidecar: format {} is not one belay writes", where,
+                        m.format);
+        }
         m.source = json.at("source").get<std::string>();
         m.created_at = json.at("created_at").get<std::string>();
         m.reason = json.at("reason").get<std::string>();
         m.schema_version = json.at("schema_version").get<std::string>();
-        m.sha256 = json.at("sha256").get<std::string>();
-        m.size_bytes = json.at("size_bytes").get<std::uintmax_t>();
-        m.page_count = json.value("page_count", std::int64_t{0});
-        m.page_size = json.value("page_size", std::int64_t{0});
-        m.schema_fingerprint = json.value("schema_fingerprint", std::string());
+        auto& missing = m.missing_fields;
+        if (m.format >= 2) {
+            read_needed(json, "sequence", m.sequence, missing);
+        }
+        read_needed(json, "sha256", m.sha256, missing);
+        read_needed(json, "size_bytes", m.size_bytes, missing);
+        read_needed(json, "page_count", m.page_count, missing);
+        read_needed(json, "page_size", m.page_size, missing);
+        read_needed(json, "schema_fingerprint", m.schema_fingerprint, missing);
         m.verified = json.value("verified", false);
         m.belay_version = json.value("belay_version", std::string());
         return m;
@@ -52,13 +81,33 @@ Result<BackupMetadata> parse_backup_metadata(std::string_view text, std::string_
 }
 
 Result<BackupMetadata> read_backup_metadata(const std::filesystem::path& sidecar) {
-    std::ifstream in(sidecar, std::ios::binary);
-    if (!in) {
-        return fail(ErrorCode::invalid_input, "cannot read the sidecar {}", sidecar.string());
+    // No sidecar belay writes comes near this size; a larger file is not one.
+    constexpr std::uintmax_t k_max_sidecar_bytes = 1 << 20;
+    auto file = RegularFile::open(sidecar);
+    auto text = file ? file->read_all(k_max_sidecar_bytes) : std::unexpected(file.error());
+    if (!text) {
+        return std::unexpected(with_context(
+            text.error(), fmt::format("cannot read the sidecar {}", sidecar.string())));
     }
-    std::stringstream text;
-    text << in.rdbuf();
-    return parse_backup_metadata(text.str(), sidecar.string());
+    return parse_backup_metadata(*text, sidecar.string());
+}
+
+std::int64_t highest_sequence(const std::filesystem::path& directory, const std::string& source) {
+    std::int64_t highest = 0;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(
+             directory.empty() ? std::filesystem::path(".") : directory, ec)) {
+        std::error_code type_ec;
+        if (!entry.path().filename().string().ends_with(".bak.json") ||
+            !entry.is_regular_file(type_ec) || entry.is_symlink(type_ec)) {
+            continue;
+        }
+        auto metadata = read_backup_metadata(entry.path());
+        if (metadata && metadata->source == source) {
+            highest = std::max(highest, metadata->sequence);
+        }
+    }
+    return highest;
 }
 
 std::string backup_stem(const std::filesystem::path& database) {

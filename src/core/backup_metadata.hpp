@@ -15,13 +15,20 @@ namespace belay {
 // The sidecar's JSON text (pretty-printed, stable key order).
 std::string to_json_text(const BackupMetadata& metadata);
 
-// Parses a sidecar; fails with invalid_input naming `where` when the JSON is malformed or a
-// required field is missing.
+// Parses a sidecar; fails with invalid_input naming `where` when the JSON is malformed, a field
+// has the wrong type, or source, created_at, reason or schema_version is missing. A missing field
+// that verification needs (sha256, size_bytes, page_count, page_size, schema_fingerprint, and
+// sequence from format 2 on) is named in missing_fields instead: the backup is unverifiable.
 Result<BackupMetadata> parse_backup_metadata(std::string_view json, std::string_view where);
 
 // Reads and parses the sidecar file at `sidecar`. Fails with invalid_input naming the file when
-// it cannot be read or is not a valid sidecar.
+// it is not a regular file (a FIFO is never waited on, a symlink never followed), cannot be
+// read, or is not a valid sidecar.
 Result<BackupMetadata> read_backup_metadata(const std::filesystem::path& sidecar);
+
+// The highest sequence among the sidecars (`*.bak.json`, regular files only) in `directory`
+// that name `source`; 0 when none has one. Unreadable sidecars are left out.
+std::int64_t highest_sequence(const std::filesystem::path& directory, const std::string& source);
 
 // "registry" for "/srv/registry.db": the stem backups of this database are named after.
 std::string backup_stem(const std::filesystem::path& database);

@@ -1,23 +1,20 @@
 #include "core/checksum.hpp"
 
 #include <cerrno>
-#include <cstdio>
 #include <memory>
 #include <stdexcept>
 #include <system_error>
 #include <vector>
 
 #include <openssl/evp.h>
+#include <unistd.h>
+
+#include "core/regular_file.hpp"
 
 namespace belay {
 namespace {
 
 constexpr std::size_t k_file_chunk_size = std::size_t{1} << 20;
-
-struct FileCloser {
-    void operator()(std::FILE* file) const { std::fclose(file); }
-};
-using FileHandle = std::unique_ptr<std::FILE, FileCloser>;
 
 // Throws: OpenSSL failing on SHA-256 means the process cannot work at all.
 void require(int openssl_result, const char* what) {
@@ -90,25 +87,26 @@ std::string migration_checksum(std::string_view file_contents) {
 }
 
 Result<std::string> sha256_file_hex(const std::filesystem::path& path) {
-    errno = 0;
-    FileHandle file(std::fopen(path.c_str(), "rb"));
+    auto file = RegularFile::open(path);
     if (!file) {
-        return fail(ErrorCode::invalid_input, "cannot open {} to compute its checksum: {}",
-                    path.string(), errno_text(errno));
+        return std::unexpected(file.error());
     }
     Sha256 digest;
     std::vector<char> buffer(k_file_chunk_size);
-    std::size_t count = 0;
-    do {
-        errno = 0;
-        count = std::fread(buffer.data(), 1, buffer.size(), file.get());
-        if (std::ferror(file.get())) {
+    for (;;) {
+        const auto count = ::read(file->fd(), buffer.data(), buffer.size());
+        if (count < 0 && errno == EINTR) {
+            continue;
+        }
+        if (count < 0) {
             return fail(ErrorCode::invalid_input, "cannot read {} to compute its checksum: {}",
                         path.string(), errno_text(errno));
         }
-        digest.update(std::string_view(buffer.data(), count));
-    } while (count == buffer.size());
-    return digest.finish_hex();
+        if (count == 0) {
+            return digest.finish_hex();
+        }
+        digest.update(std::string_view(buffer.data(), static_cast<std::size_t>(count)));
+    }
 }
 
 }  // namespace belay

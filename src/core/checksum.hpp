@@ -42,7 +42,8 @@ std::string migration_checksum(std::string_view file_contents);
 // Returns the lowercase hex SHA-256 of the file at `path`, read in 1 MiB chunks so that memory
 // stays flat for multi-gigabyte snapshots.
 // Fails with ErrorCode::invalid_input, naming the path and the OS's reason (errno text), when the
-// file cannot be opened or read. Throws only as sha256_hex does.
+// file cannot be opened or read, or is not a regular file (a FIFO is never waited on; a symlink
+// at its name is not followed). Throws only as sha256_hex does.
 Result<std::string> sha256_file_hex(const std::filesystem::path& path);
 
 }  // namespace belay

@@ -146,12 +146,15 @@ int remove_abandoned_temporaries(const std::filesystem::path& directory,
         if (!final_name || !is_ours(*final_name)) {
             continue;
         }
-        const int fd = ::open(entry.path().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        // O_NONBLOCK: a FIFO under a temporary's name must not block the open (nor be removed).
+        const int fd = ::open(entry.path().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0) {
             continue;
         }
+        struct stat status {};
         // A writer holds its temporary with flock until it is renamed or removed.
-        if (::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::unlink(entry.path().c_str()) == 0) {
+        if (::fstat(fd, &status) == 0 && S_ISREG(status.st_mode) &&
+            ::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::unlink(entry.path().c_str()) == 0) {
             remove_companions(entry.path());
             ++removed;
         }
@@ -176,7 +179,7 @@ bool has_live_temporary(const std::filesystem::path& directory, std::string_view
         if (final_name_of_temporary(entry.path().filename().string()) != final_name) {
             continue;
         }
-        const int fd = ::open(entry.path().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        const int fd = ::open(entry.path().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0) {
             continue;
         }

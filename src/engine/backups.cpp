@@ -12,6 +12,7 @@
 
 #include "belay/status.hpp"
 #include "core/durable_file.hpp"
+#include "core/regular_file.hpp"
 #include "engine/database_state.hpp"
 #include "engine/shell_quote.hpp"
 
@@ -31,8 +32,22 @@ void verify_entry(BackupEntry& entry) {
         problems ? std::move(*problems) : std::vector<std::string>{problems.error().message};
 }
 
+// Entries of the backup directory that are named like a backup or sidecar but are not regular
+// files (a FIFO, a directory, a symlink) are never read (a FIFO would block the read for ever),
+// never listed and never removed: a warning names them.
+void warn_not_regular(const std::filesystem::path& path, const std::string& kind) {
+    logger()->warn(
+        "skipping {}: it is {}, not a regular file; belay reads only regular files as backups "
+        "and sidecars, and leaves it alone (remove or rename it if it is not yours)",
+        path.string(), kind);
+}
+
 std::optional<BackupEntry> read_entry(const std::filesystem::path& sidecar,
                                       const std::string& source) {
+    if (const auto kind = non_regular_kind(sidecar); !kind.empty()) {
+        warn_not_regular(sidecar, kind);
+        return std::nullopt;
+    }
     auto metadata = read_backup_metadata(sidecar);
     if (!metadata) {
         logger()->warn("skipping {}", metadata.error().message);
@@ -44,8 +59,12 @@ std::optional<BackupEntry> read_entry(const std::filesystem::path& sidecar,
     auto backup = sidecar;
     backup.replace_extension();  // "x.bak.json" -> "x.bak"
     std::error_code ec;
-    if (!std::filesystem::is_regular_file(std::filesystem::symlink_status(backup, ec))) {
+    if (!std::filesystem::exists(std::filesystem::symlink_status(backup, ec))) {
         return std::nullopt;  // a sidecar whose backup was never renamed into place, or removed
+    }
+    if (const auto kind = non_regular_kind(backup); !kind.empty()) {
+        warn_not_regular(backup, kind);
+        return std::nullopt;
     }
     return BackupEntry{backup, std::move(*metadata), std::nullopt};
 }
@@ -105,6 +124,13 @@ int remove_orphan_sidecars(const DatabaseOptions& options) {
     return removed;
 }
 
+// True when `backup` is the file `protect` names (the snapshot this run just took).
+bool is_protected(const std::filesystem::path& backup,
+                  const std::optional<std::filesystem::path>& protect) {
+    std::error_code ec;
+    return protect && std::filesystem::equivalent(backup, *protect, ec);
+}
+
 }  // namespace
 
 Result<sqlite::Snapshot> run_backup(const BackupOptions& options) {
@@ -149,10 +175,14 @@ Result<std::vector<BackupEntry>> list_backups(const DatabaseOptions& options, bo
         return fail(ErrorCode::invalid_input, "cannot list backups in {}: {}", directory.string(),
                     ec.message());
     }
-    // created_at has whole seconds; within one second the "-<n>" suffix orders them.
+    // The sequence first: it orders backups as they were taken, whatever the clock said when
+    // they were named. Sidecars from before sequences (0) come after every one that has one
+    // and among themselves by created_at, whole seconds, then the "-<n>" suffix.
     std::ranges::sort(entries, [](const BackupEntry& a, const BackupEntry& b) {
-        return std::make_tuple(a.metadata.created_at, same_second_index(a.path), a.path) >
-               std::make_tuple(b.metadata.created_at, same_second_index(b.path), b.path);
+        return std::make_tuple(a.metadata.sequence, a.metadata.created_at,
+                               same_second_index(a.path),
+                               a.path) > std::make_tuple(b.metadata.sequence, b.metadata.created_at,
+                                                         same_second_index(b.path), b.path);
     });
     if (verify) {
         std::ranges::for_each(entries, verify_entry);
@@ -204,7 +234,7 @@ Result<PruneReport> run_prune(const PruneOptions& options,
         const auto age_days = created == 0 ? 0 : (now_seconds - created) / 86400;
         const bool kept = i < static_cast<std::size_t>(keep) ||
                           (options.keep_days && age_days < *options.keep_days) ||
-                          i == protected_index;
+                          i == protected_index || is_protected(entry.path, options.protect);
         if (kept) {
             report.kept.push_back(std::move(entry));
             continue;

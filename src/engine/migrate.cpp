@@ -172,8 +172,15 @@ Result<void> snapshot_before_run(const MigrateOptions& options, RunReport& repor
 // --keep N: after a successful run, prune this database's backups as `db prune --keep N`
 // would. A failure to prune is a note, never a failed run.
 void prune_after_run(const MigrateOptions& options, RunReport& report) {
-    auto pruned = run_prune(PruneOptions{options.db, options.keep, std::nullopt, false},
-                            std::chrono::system_clock::now());
+    PruneOptions prune{.db = options.db,
+                       .keep = options.keep,
+                       .keep_days = std::nullopt,
+                       .dry_run = false,
+                       .protect = std::nullopt};
+    if (report.snapshot) {
+        prune.protect = *report.snapshot;  // never this run's own snapshot, whatever the clock
+    }
+    auto pruned = run_prune(prune, std::chrono::system_clock::now());
     if (!pruned) {
         report.notes.push_back("--keep: pruning failed: " + pruned.error().message);
         return;

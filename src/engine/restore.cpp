@@ -26,9 +26,31 @@ namespace belay {
 
 namespace {
 
+// What identifies the bytes of a file: a write changes its ctime (which no one can set back),
+// a replacement its inode.
+struct FileStamp {
+    dev_t device = 0;
+    ino_t inode = 0;
+    off_t size = 0;
+    timespec changed{};
+    bool operator==(const FileStamp& other) const {
+        return device == other.device && inode == other.inode && size == other.size &&
+               changed.tv_sec == other.changed.tv_sec && changed.tv_nsec == other.changed.tv_nsec;
+    }
+};
+
+std::optional<FileStamp> stamp_of(const std::filesystem::path& path) {
+    struct stat status {};
+    if (::lstat(path.c_str(), &status) != 0) {
+        return std::nullopt;
+    }
+    return FileStamp{status.st_dev, status.st_ino, status.st_size, status.st_ctim};
+}
+
 struct ChosenBackup {
     std::filesystem::path path;
     BackupMetadata metadata;
+    std::optional<FileStamp> verified;  // the file as it was when verification read it
 };
 
 // The backup a path names: the path itself, or the file a symlink points at (restoring only
@@ -84,7 +106,7 @@ Result<ChosenBackup> read_sidecar_of(const std::filesystem::path& given) {
     if (!metadata) {
         return std::unexpected(metadata.error());
     }
-    return ChosenBackup{backup, std::move(*metadata)};
+    return ChosenBackup{backup, std::move(*metadata), std::nullopt};
 }
 
 // The backup to restore, verified: the named one, or the newest intact one with --latest.
@@ -100,7 +122,8 @@ Result<ChosenBackup> choose_backup(const RestoreOptions& options) {
                            (*entries)[i].problems->front());
         }
         if (intact) {
-            return ChosenBackup{(*entries)[*intact].path, (*entries)[*intact].metadata};
+            const auto& entry = (*entries)[*intact];
+            return ChosenBackup{entry.path, entry.metadata, stamp_of(entry.path)};
         }
         return fail(
             ErrorCode::invalid_input, "no intact backup of {} in {}", options.db.database.string(),
@@ -110,6 +133,7 @@ Result<ChosenBackup> choose_backup(const RestoreOptions& options) {
     if (!chosen) {
         return chosen;
     }
+    chosen->verified = stamp_of(chosen->path);  // before reading: a write during it shows
     auto problems = sqlite::verify_backup(chosen->path, chosen->metadata);
     if (!problems) {
         return std::unexpected(problems.error());
@@ -135,6 +159,19 @@ std::optional<std::string> other_source(const ChosenBackup& chosen,
     const auto named = std::filesystem::absolute(given, ec).lexically_normal();
     if (source.empty() || source == canonical.string() || source == named.string()) {
         return std::nullopt;
+    }
+    return source;
+}
+
+// The chosen backup opened as evidence (immutable: exactly its bytes, no -journal or -wal
+// beside it read), refused unless it is still the file that was verified.
+Result<sqlite::Database> open_verified(const ChosenBackup& chosen) {
+    auto source = sqlite::Database::open(chosen.path, sqlite::OpenMode::immutable_evidence);
+    if (source && (!chosen.verified || stamp_of(chosen.path) != chosen.verified)) {
+        return fail(ErrorCode::refused,
+                    "{} changed after it was verified; refusing to restore it. Nothing was "
+                    "restored; run the restore again",
+                    chosen.path.string());
     }
     return source;
 }
@@ -366,7 +403,7 @@ Result<void> restore_confirmed(const RestoreOptions& options, const ChosenBackup
         return std::unexpected(lock.error());
     }
     remove_restore_leftovers(current.file);
-    auto source = sqlite::Database::open(chosen.path, sqlite::OpenMode::read_only);
+    auto source = open_verified(chosen);
     auto hardened =
         source ? source->harden_for_untrusted_content() : std::unexpected(source.error());
     if (!hardened) {

@@ -101,11 +101,13 @@ std::uint32_t big_endian(const unsigned char* bytes, int count) {
 // the header records (when SQLite trusts that count, and no -wal holds pages the main file has
 // not taken in yet). A file cut short
 // (a truncated copy, a full disk mid-copy) fails; SQLite would read its missing tail as zeros
-// or call it malformed. Skipped while a -journal is beside it: rolling that back (SQLite does
-// it on the next read-write open) may restore the file's length.
-Result<void> refuse_truncated(const std::filesystem::path& path, const FileHeader& file) {
+// or call it malformed. Unless `alone` (an immutable open reads the main file only), skipped
+// while a -journal is beside it: rolling that back (SQLite does it on the next read-write open)
+// may restore the file's length.
+Result<void> refuse_truncated(const std::filesystem::path& path, const FileHeader& file,
+                              bool alone) {
     std::error_code ec;
-    if (std::filesystem::file_size(path.string() + "-journal", ec) > 0 && !ec) {
+    if (!alone && std::filesystem::file_size(path.string() + "-journal", ec) > 0 && !ec) {
         return {};
     }
     const auto size = std::filesystem::file_size(path, ec);
@@ -123,8 +125,8 @@ Result<void> refuse_truncated(const std::filesystem::path& path, const FileHeade
     const bool count_trusted =
         header_pages != 0 && big_endian(&header[24], 4) == big_endian(&header[92], 4);
     // In WAL mode pages may live in a -wal the main file has not taken in yet.
-    const bool wal_pending =
-        kind == FileKind::wal && std::filesystem::file_size(path.string() + "-wal", ec) > 0 && !ec;
+    const bool wal_pending = !alone && kind == FileKind::wal &&
+                             std::filesystem::file_size(path.string() + "-wal", ec) > 0 && !ec;
     const bool short_of_count =
         !wal_pending && count_trusted && size < std::uintmax_t{header_pages} * page_size;
     if (size % page_size == 0 && !short_of_count) {
@@ -144,7 +146,9 @@ Result<void> refuse_truncated(const std::filesystem::path& path, const FileHeade
 
 }  // namespace
 
-Result<FileKind> refuse_non_database(const std::filesystem::path& path) {
+namespace {
+
+Result<FileKind> refuse_non_database_impl(const std::filesystem::path& path, bool alone) {
     auto header = read_header(path);
     if (!header) {
         return std::unexpected(header.error());
@@ -157,11 +161,17 @@ Result<FileKind> refuse_non_database(const std::filesystem::path& path) {
                     path.string());
     }
     if (kind != FileKind::empty) {
-        if (auto ok = refuse_truncated(path, *header); !ok) {
+        if (auto ok = refuse_truncated(path, *header, alone); !ok) {
             return std::unexpected(ok.error());
         }
     }
     return kind;
+}
+
+}  // namespace
+
+Result<FileKind> refuse_non_database(const std::filesystem::path& path) {
+    return refuse_non_database_impl(path, false);
 }
 
 Result<void> refuse_unwritable_database(const std::filesystem::path& path) {
@@ -195,6 +205,14 @@ namespace {
 // creating it); refuses anything SQLite should not open.
 Result<FileKind> check_openable(const std::filesystem::path& path, OpenMode mode) {
     std::error_code ec;
+    if (mode == OpenMode::immutable_evidence) {
+        // Only the bytes of a regular file are evidence; a symlink at its name is not followed.
+        if (!std::filesystem::is_regular_file(std::filesystem::symlink_status(path, ec))) {
+            return fail(ErrorCode::invalid_input, "{} does not exist or is not a regular file",
+                        path.string());
+        }
+        return refuse_non_database_impl(path, true);
+    }
     const auto status = std::filesystem::status(path, ec);
     if (!std::filesystem::exists(status)) {
         if (mode == OpenMode::read_write_create) {
@@ -224,8 +242,44 @@ int open_flags(OpenMode mode, FileKind kind) {
             return common | SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW;
         case OpenMode::read_only_beside_own_lock:
             return common | SQLITE_OPEN_READONLY;
+        case OpenMode::immutable_evidence:
+            return common | SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
     }
     return common | SQLITE_OPEN_READONLY;
+}
+
+// "file:/abs/path?immutable=1", the path percent-encoded as SQLite's URI parser expects (a '?',
+// '#' or '%' in a file name would otherwise end or change the path).
+std::string immutable_uri(const std::filesystem::path& path) {
+    std::error_code ec;
+    const auto absolute = std::filesystem::absolute(path, ec);
+    std::string uri = "file:";
+    for (const unsigned char c : (ec ? path : absolute).string()) {
+        const bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                           (c >= '0' && c <= '9') || c == '/' || c == '.' || c == '_' || c == '-' ||
+                           c == '~';
+        uri += plain ? std::string(1, static_cast<char>(c)) : fmt::format("%{:02X}", c);
+    }
+    return uri + "?immutable=1";
+}
+
+// What sqlite3_open_v2 is given for `path` in `mode`.
+std::string open_name(const std::filesystem::path& path, OpenMode mode) {
+    std::error_code ec;
+    switch (mode) {
+        case OpenMode::own_file:
+            // SQLITE_OPEN_NOFOLLOW refuses a symlink anywhere in the path, so an own file is
+            // opened through its directory's real path: only a symlink at its own name is
+            // refused.
+            return (std::filesystem::weakly_canonical(
+                        path.parent_path().empty() ? "." : path.parent_path(), ec) /
+                    path.filename())
+                .string();
+        case OpenMode::immutable_evidence:
+            return immutable_uri(path);
+        default:
+            return path.string();
+    }
 }
 
 }  // namespace
@@ -261,16 +315,10 @@ Result<Database> Database::open_impl(const std::filesystem::path& path, OpenMode
     if (!kind) {
         return std::unexpected(kind.error());
     }
-    // SQLITE_OPEN_NOFOLLOW refuses a symlink anywhere in the path, so an own file is opened
-    // through its directory's real path: only a symlink at its own name is refused.
     std::error_code ec;
-    const auto open_path = mode == OpenMode::own_file
-                               ? std::filesystem::weakly_canonical(
-                                     path.parent_path().empty() ? "." : path.parent_path(), ec) /
-                                     path.filename()
-                               : path;
+    const auto name = open_name(path, mode);
     sqlite3* raw = nullptr;
-    int rc = sqlite3_open_v2(open_path.c_str(), &raw, open_flags(mode, *kind), nullptr);
+    int rc = sqlite3_open_v2(name.c_str(), &raw, open_flags(mode, *kind), nullptr);
     if (rc == SQLITE_CANTOPEN && mode == OpenMode::read_only && *kind == FileKind::wal) {
         // No write permission: read-only it is, even if SQLite then leaves -wal/-shm behind.
         sqlite3_close_v2(raw);
@@ -298,7 +346,8 @@ Result<Database> Database::open_impl(const std::filesystem::path& path, OpenMode
     }
     Database database(std::move(db), path);
     database.m_busy_timeout = busy_timeout;
-    if (mode == OpenMode::read_only || mode == OpenMode::read_only_beside_own_lock) {
+    if (mode == OpenMode::read_only || mode == OpenMode::read_only_beside_own_lock ||
+        mode == OpenMode::immutable_evidence) {
         if (auto ok = database.exec("PRAGMA query_only = ON"); !ok) {
             return std::unexpected(ok.error());
         }

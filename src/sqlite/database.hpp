@@ -39,6 +39,11 @@ enum class OpenMode {
     // descriptor for it is closed. So no header inspection, and plain SQLITE_OPEN_READONLY (the
     // other connection keeps any -wal/-shm in place).
     read_only_beside_own_lock,
+    // A backup read back as evidence: read-only through SQLite's `immutable=1` URI, so SQLite
+    // reads exactly the file's bytes (what its SHA-256 covers) and nothing else: no -journal
+    // rolled back into it, no -wal replayed, no lock, no -shm/-wal/-journal created beside it.
+    // The path itself must be a regular file (a symlink, FIFO or directory is refused).
+    immutable_evidence,
 };
 
 class Database {

@@ -57,9 +57,21 @@ using Snapshot = belay::Snapshot;  // belay/backup.hpp
 // failed), busy (the source stayed locked past lock_timeout) or interrupted.
 Result<Snapshot> take_snapshot(const SnapshotRequest& request);
 
+// Checks a copy of `source` just written to `copy` (opened immutable) against what was read from
+// the source: quick_check, `page_count` and the schema `fingerprint`. Fails with
+// snapshot_failed naming the source and what differs; when the copy cannot be checked at all,
+// with SQLite's reason, the copy's path and, for a function this SQLite lacks, the schema
+// objects that call it and what to do.
+Result<void> verify_copy(const std::filesystem::path& copy, const std::filesystem::path& source,
+                         std::int64_t page_count, const std::string& fingerprint);
+
 // The checks of one backup file against its sidecar: SHA-256, then (opened read-only with
-// SQLite's defences for untrusted files) quick_check, page count and schema fingerprint.
-// An empty list means it is intact. Fails only when the file cannot be read at all.
+// SQLite's defences for untrusted files) quick_check, page count and schema fingerprint. The
+// file is opened immutable (OpenMode::immutable_evidence): a -journal or -wal beside it is
+// never read, nothing is created beside it, and its bytes never change. A sidecar missing a
+// field these checks need (missing_fields) gives one problem starting "unverifiable:" that
+// names the sidecar and the fields. An empty list means it is intact. Fails only when the file
+// cannot be read at all, or is not a regular file (a FIFO is never waited on).
 Result<std::vector<std::string>> verify_backup(const std::filesystem::path& backup,
                                                const BackupMetadata& metadata);
 

@@ -263,17 +263,19 @@ TEST_F(SnapshotTest, DryRunWritesNoBackupFile) {
 
 TEST_F(SnapshotTest, KeepPrunesAfterASuccessfulRunOnly) {
     apply_base();
-    // Three older manual backups, dated back so their order is unambiguous.
+    // Three older manual backups, in the order they were taken (their sidecars' sequence, which
+    // orders them whatever the clock said), their sidecars dated back to 2020.
+    std::vector<std::string> manual;
     for (int i = 0; i < 3; ++i) {
         auto backup = belay("backup");
         ASSERT_EQ(backup.exit_code, 0) << describe(backup);
+        manual.push_back(fs::path(backup.out.substr(0, backup.out.find('\n'))).filename());
     }
-    const auto manual = names_ending_with(dir(), ".bak");
-    ASSERT_EQ(manual.size(), 3u);
     for (std::size_t i = 0; i < manual.size(); ++i) {
         const auto sidecar = dir() / (manual[i] + ".json");
         auto json = read_json_file(sidecar);
-        json["created_at"] = "2020-01-0" + std::to_string(i + 1) + "T00:00:00Z";
+        EXPECT_EQ(json.at("sequence"), i + 1) << sidecar;
+        json["created_at"] = "2020-01-0" + std::to_string(3 - i) + "T00:00:00Z";
         write_file(sidecar.filename().string(), json.dump(2));
     }
 

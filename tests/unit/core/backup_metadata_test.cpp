@@ -6,8 +6,10 @@
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace belay {
 namespace {
@@ -38,6 +40,7 @@ BackupMetadata example() {
     m.schema_fingerprint = std::string(64, 'f');
     m.verified = true;
     m.belay_version = "0.3.0";
+    m.sequence = 42;
     return m;
 }
 
@@ -53,6 +56,9 @@ void expect_equal(const BackupMetadata& a, const BackupMetadata& b) {
     EXPECT_EQ(a.schema_fingerprint, b.schema_fingerprint);
     EXPECT_EQ(a.verified, b.verified);
     EXPECT_EQ(a.belay_version, b.belay_version);
+    EXPECT_EQ(a.sequence, b.sequence);
+    EXPECT_EQ(a.format, b.format);
+    EXPECT_EQ(a.missing_fields, b.missing_fields);
 }
 
 // The sidecar text of `example()` with the line holding `"key":` removed.
@@ -89,10 +95,19 @@ TEST(BackupMetadataJson, IsPrettyPrintedInAStableKeyOrder) {
     const auto text = to_json_text(example());
     EXPECT_EQ(text, to_json_text(example()));
     EXPECT_EQ(text.back(), '\n');
-    const char* keys[] = {"source",         "created_at",   "reason",
-                          "schema_version", "sha256",       "size_bytes",
-                          "page_count",     "page_size",    "schema_fingerprint",
-                          "verified",       "belay_version"};
+    const char* keys[] = {"format",
+                          "source",
+                          "created_at",
+                          "sequence",
+                          "reason",
+                          "schema_version",
+                          "sha256",
+                          "size_bytes",
+                          "page_count",
+                          "page_size",
+                          "schema_fingerprint",
+                          "verified",
+                          "belay_version"};
     std::size_t previous = 0;
     for (const char* key : keys) {
         const auto at = text.find("\n  \"" + std::string(key) + "\": ");
@@ -102,23 +117,41 @@ TEST(BackupMetadataJson, IsPrettyPrintedInAStableKeyOrder) {
     }
 }
 
-TEST(BackupMetadataJson, OptionalFieldsTakeDefaultsWhenMissing) {
+// Every sidecar belay ever wrote has these fields (format 1 had all but "format" and
+// "sequence"): one without them was damaged or edited, and its backup cannot be verified.
+TEST(BackupMetadataJson, FieldsVerificationNeedsAreNamedWhenMissing) {
     const std::string text = R"({"source": "/srv/app.db", "created_at": "2026-11-23T10:15:00Z",
         "reason": "manual", "schema_version": "0", "sha256": "ab", "size_bytes": 8192})";
     auto parsed = parse_backup_metadata(text, k_where);
     ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
     EXPECT_EQ(parsed->source, "/srv/app.db");
     EXPECT_EQ(parsed->size_bytes, 8192U);
-    EXPECT_EQ(parsed->page_count, 0);
-    EXPECT_EQ(parsed->page_size, 0);
-    EXPECT_EQ(parsed->schema_fingerprint, "");
-    EXPECT_FALSE(parsed->verified);
-    EXPECT_EQ(parsed->belay_version, "");
+    EXPECT_EQ(parsed->format, 1);
+    EXPECT_EQ(parsed->missing_fields,
+              (std::vector<std::string>{"page_count", "page_size", "schema_fingerprint"}));
+    for (const char* key :
+         {"sha256", "size_bytes", "page_count", "page_size", "schema_fingerprint", "sequence"}) {
+        auto one = parse_backup_metadata(without_field(key), k_where);
+        ASSERT_TRUE(one.has_value()) << key << ": " << one.error().message;
+        EXPECT_EQ(one->missing_fields, std::vector<std::string>{key}) << key;
+    }
+}
+
+// A sidecar written before "format" and "sequence" existed (format 1) lacks nothing.
+TEST(BackupMetadataJson, FormatOneSidecarWithoutSequenceIsComplete) {
+    auto text = without_field("format");
+    auto json = nlohmann::json::parse(text);
+    json.erase("sequence");
+    auto parsed = parse_backup_metadata(json.dump(2), k_where);
+    ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+    EXPECT_EQ(parsed->format, 1);
+    EXPECT_EQ(parsed->sequence, 0);
+    EXPECT_TRUE(parsed->missing_fields.empty());
+    EXPECT_EQ(parsed->schema_fingerprint, example().schema_fingerprint);
 }
 
 TEST(BackupMetadataJson, MissingRequiredFieldIsInvalidInputNamingTheFile) {
-    for (const char* key :
-         {"source", "created_at", "reason", "schema_version", "sha256", "size_bytes"}) {
+    for (const char* key : {"source", "created_at", "reason", "schema_version"}) {
         const auto text = without_field(key);
         ASSERT_EQ(text.find(std::string("\"") + key + "\""), std::string::npos) << text;
         auto parsed = parse_backup_metadata(text, k_where);

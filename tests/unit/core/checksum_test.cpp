@@ -1,5 +1,7 @@
 #include "core/checksum.hpp"
 
+#include <sys/stat.h>
+
 #include <string>
 
 #include <gtest/gtest.h>
@@ -87,11 +89,23 @@ TEST(Sha256FileHex, MissingFileNamesPathAndReason) {
         << digest.error().message;
 }
 
-TEST(Sha256FileHex, DirectoryIsAReadError) {
+TEST(Sha256FileHex, DirectoryIsRefusedAsNotARegularFile) {
     testing::TempDir dir;
     const auto digest = sha256_file_hex(dir.path());
     ASSERT_FALSE(digest.has_value());
-    EXPECT_NE(digest.error().message.find("Is a directory"), std::string::npos)
+    EXPECT_NE(digest.error().message.find("is a directory, not a regular file"), std::string::npos)
+        << digest.error().message;
+}
+
+// Opening a FIFO for reading would wait for a writer: it is refused at once instead (a test
+// that regressed would hang here until the suite's timeout).
+TEST(Sha256FileHex, FifoIsRefusedWithoutWaitingForAWriter) {
+    testing::TempDir dir;
+    const auto fifo = dir.path() / "backup.bak";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    const auto digest = sha256_file_hex(fifo);
+    ASSERT_FALSE(digest.has_value());
+    EXPECT_NE(digest.error().message.find("is a FIFO"), std::string::npos)
         << digest.error().message;
 }
 

@@ -1,8 +1,14 @@
 #include "engine/backups.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -98,11 +104,13 @@ class BackupsTest : public ::testing::Test {
     // A copy of `original` under `name` whose sidecar says it was taken at `created_at`
     // (from `source` when given): how backups taken at other times look on disk.
     fs::path clone(const sqlite::Snapshot& original, const std::string& name,
-                   const std::string& created_at, const std::string& source = "") {
+                   const std::string& created_at, const std::string& source = "",
+                   std::optional<std::int64_t> sequence = std::nullopt) {
         const auto path = m_dir / name;
         fs::copy_file(original.path, path);
         auto metadata = original.metadata;
         metadata.created_at = created_at;
+        metadata.sequence = sequence.value_or(metadata.sequence);
         if (!source.empty()) {
             metadata.source = source;
         }
@@ -436,6 +444,91 @@ TEST_F(BackupsTest, PruneByAgeStillKeepsTheNewestIntactBackup) {
 
     EXPECT_EQ(file_names(report.kept), std::vector<std::string>{newest.filename().string()});
     EXPECT_EQ(file_names(report.removed), std::vector<std::string>{older.filename().string()});
+}
+
+// The clock may step back (an NTP correction, a restored VM): the sequence in each sidecar
+// orders backups as they were taken. Sidecars from before sequences come after, by time.
+TEST_F(BackupsTest, ListsBySequenceWhateverTheClockSaid) {
+    const auto original = template_backup();
+    clone(original, "app-20300101-000000.bak", "2030-01-01T00:00:00Z", "", 1);
+    clone(original, "app-20200101-000000.bak", "2020-01-01T00:00:00Z", "", 2);
+    clone(original, "app-20310101-000000.bak", "2031-01-01T00:00:00Z", "", 0);  // format 1
+    clone(original, "app-20320101-000000.bak", "2032-01-01T00:00:00Z", "", 0);
+
+    EXPECT_EQ(file_names(list()),
+              (std::vector<std::string>{"app-20200101-000000.bak", "app-20300101-000000.bak",
+                                        "app-20320101-000000.bak", "app-20310101-000000.bak"}));
+}
+
+TEST_F(BackupsTest, PruneNeverRemovesTheBackupItProtects) {
+    const auto original = template_backup();
+    const auto taken_now =
+        clone(original, "app-20200101-000000.bak", "2020-01-01T00:00:00Z", "", 1);
+    const auto newer = clone(original, "app-20300101-000000.bak", "2030-01-01T00:00:00Z", "", 2);
+
+    PruneOptions request;
+    request.keep = 1;
+    request.protect = taken_now;
+    const auto report = prune(request);
+
+    EXPECT_TRUE(report.removed.empty()) << file_names(report.removed).front();
+    EXPECT_TRUE(fs::exists(taken_now));
+    EXPECT_TRUE(fs::exists(newer));
+}
+
+// Whether `work` ends within a minute. If it does not, it is stuck opening one of `fifos`:
+// opening each for writing lets it go on (so that the test can end), and the answer is false.
+template <typename T>
+bool ends_without_blocking(std::future<T>& work, const std::vector<fs::path>& fifos) {
+    if (work.wait_for(60s) == std::future_status::ready) {
+        return true;
+    }
+    while (work.wait_for(100ms) != std::future_status::ready) {
+        for (const auto& fifo : fifos) {
+            const int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+            if (fd >= 0) {
+                ::close(fd);
+            }
+        }
+    }
+    return false;
+}
+
+// A FIFO, a directory or a symlink under a backup's or a sidecar's name is never read (a FIFO
+// would block the reader for ever), never listed and never removed.
+TEST_F(BackupsTest, EntriesThatAreNotRegularFilesAreSkippedWithoutBeingRead) {
+    const auto original = template_backup();
+    const auto real = clone(original, "app-20260101-000000.bak", "2026-01-01T00:00:00Z");
+    ASSERT_EQ(::mkfifo((m_dir / "app-20200101-000000.bak.json").c_str(), 0600), 0);
+    fs::create_directory(m_dir / "app-20200102-000000.bak.json");
+    fs::create_symlink(sidecar_path(real), m_dir / "app-20200103-000000.bak.json");
+    fs::copy_file(original.path, m_dir / "app-20200103-000000.bak");
+    // Names of backups whose sidecar is a regular file describing this database.
+    ASSERT_EQ(::mkfifo((m_dir / "app-20200104-000000.bak").c_str(), 0600), 0);
+    fs::create_directory(m_dir / "app-20200105-000000.bak");
+    fs::create_symlink(real, m_dir / "app-20200106-000000.bak");
+    for (const char* name : {"app-20200104-000000.bak.json", "app-20200105-000000.bak.json",
+                             "app-20200106-000000.bak.json"}) {
+        fs::copy_file(sidecar_path(real), m_dir / name);
+    }
+    const auto before = names_in(m_dir.path());
+
+    const std::vector<fs::path> fifos{m_dir / "app-20200101-000000.bak.json",
+                                      m_dir / "app-20200104-000000.bak"};
+    auto listed = std::async(std::launch::async, [&] { return list_backups(options(), true); });
+    ASSERT_TRUE(ends_without_blocking(listed, fifos)) << "list_backups blocked on a FIFO";
+    ASSERT_TRUE(listed.get().has_value());
+    EXPECT_EQ(file_names(list(true)), std::vector<std::string>{real.filename().string()});
+
+    PruneOptions request;
+    request.keep = 1;
+    auto pruned = std::async(std::launch::async, [&] {
+        request.db = options();
+        return run_prune(request, example_now());
+    });
+    ASSERT_TRUE(ends_without_blocking(pruned, fifos)) << "run_prune blocked on a FIFO";
+    ASSERT_TRUE(pruned.get().has_value());
+    EXPECT_EQ(names_in(m_dir.path()), before);
 }
 
 }  // namespace

@@ -235,6 +235,27 @@ TEST_F(RestoreTest, AcceptedConfirmationRestores) {
     EXPECT_EQ(dump_database(db()), m_backed_up);
 }
 
+// What is copied is what was verified: a backup replaced (here while the user is asked) after
+// its verification is refused, and the database keeps its content.
+TEST_F(RestoreTest, BackupReplacedAfterItsVerificationIsRefusedTouchingNothing) {
+    prepare();
+    auto request = options();
+    request.assume_yes = false;
+    request.confirm = [&](const std::string&) {
+        const auto forged = m_dir / "forged.bak";
+        fs::copy_file(m_backup, forged);
+        RawDatabase(forged).exec("UPDATE items SET name = 'forged'");
+        fs::rename(forged, m_backup);
+        return true;
+    };
+
+    const auto error = refusal(request);
+
+    EXPECT_EQ(error.code, ErrorCode::refused);
+    EXPECT_CONTAINS(error.message, "changed after it was verified");
+    EXPECT_EQ(dump_database(db()), m_changed);
+}
+
 TEST_F(RestoreTest, WalDatabaseStaysWal) {
     prepare(true);
     const auto report = restore();

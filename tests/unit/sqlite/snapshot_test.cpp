@@ -1,5 +1,7 @@
 #include "sqlite/snapshot.hpp"
 
+#include <fcntl.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -11,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <regex>
 #include <set>
 #include <string>
@@ -646,6 +649,122 @@ TEST_F(VerifyBackupTest, MissingFileIsAnError) {
     auto found = verify_backup(m_taken.path, m_metadata);
     ASSERT_FALSE(found.has_value());
     EXPECT_CONTAINS(found.error().message, m_taken.path.string());
+}
+
+// Leaves `database` as a crash mid-transaction does: a child rewrites every users row with a
+// tiny page cache, so changed pages spill into the file, and exits without committing. What is
+// left is a hot -journal holding the pages as they were before that transaction.
+void leave_hot_journal(const fs::path& database) {
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        sqlite3* raw = nullptr;
+        const bool ok = sqlite3_open(database.c_str(), &raw) == SQLITE_OK &&
+                        sqlite3_exec(raw,
+                                     "PRAGMA cache_size = 2; BEGIN; "
+                                     "UPDATE users SET name = hex(randomblob(600));",
+                                     nullptr, nullptr, nullptr) == SQLITE_OK;
+        ::_exit(ok ? 0 : 1);  // no rollback, no test framework in the child
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ASSERT_GT(fs::file_size(database.string() + "-journal"), 0U);
+}
+
+// A -journal dropped beside a backup (here: the hot journal of another copy, which holds rows
+// the backup never had) must never be rolled into it: the backup is evidence, read exactly as
+// its SHA-256 covers it, and nothing is written or created beside it.
+TEST_F(VerifyBackupTest, HotJournalBesideTheBackupIsNeverRolledIntoIt) {
+    const auto other = m_dir / "other.db";
+    fs::copy_file(m_taken.path, other);
+    RawDatabase(other).exec("UPDATE users SET name = 'from the journal'");
+    leave_hot_journal(other);
+    const auto journal = m_taken.path.string() + "-journal";
+    fs::rename(other.string() + "-journal", journal);
+    {
+        // The premise: any read-write open would roll this journal into the backup.
+        const auto probe = m_dir / "probe.db";
+        fs::copy_file(m_taken.path, probe);
+        fs::copy_file(journal, probe.string() + "-journal");
+        RawDatabase opened(probe);
+        ASSERT_NE(opened.text("SELECT count(*) FROM users WHERE name = 'from the journal'"), "0");
+    }
+    const auto bytes = testing::read_file(m_taken.path);
+    const auto journal_bytes = testing::read_file(journal);
+    const auto modified = fs::last_write_time(m_taken.path);
+    const auto before = names_in(backups());
+
+    EXPECT_EQ(problems(m_metadata), std::vector<std::string>{});
+
+    EXPECT_EQ(testing::read_file(m_taken.path), bytes) << "the journal was rolled into the backup";
+    EXPECT_EQ(fs::last_write_time(m_taken.path), modified);
+    EXPECT_EQ(testing::read_file(journal), journal_bytes);
+    EXPECT_EQ(names_in(backups()), before);
+}
+
+TEST_F(VerifyBackupTest, SidecarLackingAFieldMakesTheBackupUnverifiableNamingIt) {
+    for (const char* field : {"schema_fingerprint", "page_count"}) {
+        auto metadata = m_metadata;
+        metadata.missing_fields = {field};
+        const auto found = problems(metadata);
+        ASSERT_EQ(found.size(), 1U) << joined(found);
+        EXPECT_TRUE(found.front().starts_with("unverifiable")) << found.front();
+        EXPECT_CONTAINS(found.front(), sidecar_path(m_taken.path).string());
+        EXPECT_CONTAINS(found.front(), field);
+    }
+}
+
+// A FIFO is never opened for reading without O_NONBLOCK: that open would wait for a writer.
+TEST_F(VerifyBackupTest, FifoAtTheBackupsNameIsAnErrorAtOnce) {
+    fs::remove(m_taken.path);
+    ASSERT_EQ(::mkfifo(m_taken.path.c_str(), 0600), 0);
+    auto checked =
+        std::async(std::launch::async, [&] { return verify_backup(m_taken.path, m_metadata); });
+    if (checked.wait_for(60s) != std::future_status::ready) {
+        // Unblock the stuck reader so that the test can end, then fail.
+        const int writer = ::open(m_taken.path.c_str(), O_WRONLY);
+        ::close(writer);
+        FAIL() << "verify_backup blocked on a FIFO";
+    }
+    auto found = checked.get();
+    ASSERT_FALSE(found.has_value());
+    EXPECT_CONTAINS(found.error().message, m_taken.path.string());
+    EXPECT_CONTAINS(found.error().message, "FIFO");
+}
+
+TEST_F(SnapshotTest, SequenceIsOneMoreThanTheHighestOfThisDatabasesBackups) {
+    make_database();
+    const auto first = snapshot();
+    const auto second = snapshot();
+    EXPECT_EQ(read_sidecar(first.path).sequence, 1);
+    EXPECT_EQ(read_sidecar(second.path).sequence, 2);
+    // Another database's backups in the same directory do not count; a higher one of ours does.
+    auto theirs = read_sidecar(second.path);
+    theirs.source = "/elsewhere/other.db";
+    theirs.sequence = 1000;
+    m_dir.write("backups/other-20200101-000000.bak.json", to_json_text(theirs));
+    auto ours = read_sidecar(second.path);
+    ours.sequence = 7;
+    m_dir.write("backups/app-20200101-000000.bak.json", to_json_text(ours));
+    EXPECT_EQ(read_sidecar(snapshot().path).sequence, 8);
+}
+
+// A generated column calling a function this SQLite lacks is accepted by ALTER TABLE, but
+// quick_check then fails on every copy: the message must say why and where, not just "cannot".
+TEST_F(SnapshotTest, CopyThatCannotBeCheckedSaysWhyAndWhichObject) {
+    make_database();
+    RawDatabase(db()).exec(
+        "ALTER TABLE users ADD COLUMN shout TEXT GENERATED ALWAYS AS (no_such_fn(name)) "
+        "VIRTUAL");
+    auto taken = take_snapshot(request());
+    ASSERT_FALSE(taken.has_value());
+    EXPECT_EQ(taken.error().code, ErrorCode::snapshot_failed);
+    EXPECT_CONTAINS(taken.error().message, "function: no_such_fn");
+    EXPECT_CONTAINS(taken.error().message, db().string());
+    EXPECT_CONTAINS(taken.error().message, "table users");
+    EXPECT_CONTAINS(taken.error().message, "new migration");
+    EXPECT_TRUE(names_in(backups()).empty());
 }
 
 }  // namespace
