@@ -345,7 +345,7 @@ Result<void> check_room_for_copy(const std::filesystem::path& database,
     }
     needed += 1024 * 1024;  // margin for the copy's own bookkeeping
     if (*available < needed) {
-        return fail(ErrorCode::snapshot_failed,
+        return fail(ErrorCode::invalid_input,
                     "not enough room in {} for the dry run's copy of {}: it needs about {} bytes "
                     "and {} are free. Free some space or point TMPDIR elsewhere",
                     scratch.string(), database.string(), needed, *available);
@@ -400,7 +400,14 @@ Result<RunReport> rehearse(const MigrateOptions& options, const MigrationSet& se
     }
     if (source) {
         if (auto copied = sqlite::copy_database(*source, *copy); !copied) {
-            return std::unexpected(with_context(copied.error(), "cannot rehearse"));
+            // A dry run writes no backup: a copy that could not be written (a full TMPDIR,
+            // say) is a problem of where it was written, as the room check above says.
+            auto error = with_context(copied.error(), "cannot rehearse");
+            if (error.code == ErrorCode::step_failed) {
+                error.code = ErrorCode::invalid_input;
+                error.message += "; free some space or point TMPDIR elsewhere";
+            }
+            return std::unexpected(std::move(error));
         }
         if (auto closed = source->close(); !closed) {
             return std::unexpected(closed.error());

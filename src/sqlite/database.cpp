@@ -201,10 +201,35 @@ Result<void> refuse_unwritable_directory_of(const std::filesystem::path& path) {
 
 namespace {
 
+// SQLite opens the -journal, -wal and -shm beside a database as they are: a FIFO there blocks
+// the open for ever (a directory fails it with a confusing error). Anything there that is not a
+// regular file is refused, naming it, before SQLite looks.
+Result<void> refuse_odd_companions(const std::filesystem::path& path) {
+    for (const char* suffix : {"-journal", "-wal", "-shm"}) {
+        const std::filesystem::path companion = path.string() + suffix;
+        std::error_code ec;
+        const auto status = std::filesystem::symlink_status(companion, ec);
+        if (ec || !std::filesystem::exists(status) || std::filesystem::is_regular_file(status)) {
+            continue;
+        }
+        return fail(ErrorCode::invalid_input,
+                    "{} is not a regular file (SQLite would open it as the database's {} file and "
+                    "could block or fail); move it away, then run belay again. Nothing was "
+                    "changed",
+                    companion.string(), suffix + 1);
+    }
+    return {};
+}
+
 // What the file at `path` is (empty for a file that does not exist yet, when mode allows
 // creating it); refuses anything SQLite should not open.
 Result<FileKind> check_openable(const std::filesystem::path& path, OpenMode mode) {
     std::error_code ec;
+    if (mode != OpenMode::immutable_evidence) {
+        if (auto ok = refuse_odd_companions(path); !ok) {
+            return std::unexpected(ok.error());
+        }
+    }
     if (mode == OpenMode::immutable_evidence) {
         // Only the bytes of a regular file are evidence; a symlink at its name is not followed.
         if (!std::filesystem::is_regular_file(std::filesystem::symlink_status(path, ec))) {

@@ -276,6 +276,35 @@ TEST_F(MigrationGuaranteesTest, ScratchCopyOfAKilledDryRunIsRemovedByTheNextDryR
     EXPECT_EQ(list_dir(tmp), std::vector<std::string>{"belay-dry-run-notours"});
 }
 
+// A FIFO at app.db-journal made every command that opens the database block for ever.
+TEST_F(MigrationGuaranteesTest, FifoBesideTheDatabaseIsRefusedWithoutBlocking) {
+    write_base();
+    ASSERT_EQ(belay("migrate").exit_code, 0);
+    const auto before = sha256_of(db());
+    for (const char* suffix : {"-journal", "-wal", "-shm"}) {
+        const auto companion = fs::path(db().string() + suffix);
+        ASSERT_EQ(::mkfifo(companion.c_str(), 0600), 0);
+        for (const auto& command :
+             {std::vector<std::string>{"status"}, std::vector<std::string>{"backup"},
+              std::vector<std::string>{"check"},
+              std::vector<std::string>{"migrate", "--dry-run"}}) {
+            RunOptions options;
+            options.timeout = std::chrono::seconds(60);
+            auto result =
+                belay(command.front(), std::vector<std::string>(command.begin() + 1, command.end()),
+                      options);
+            EXPECT_FALSE(result.timed_out) << command.front() << " blocked on " << companion;
+            EXPECT_EQ(result.exit_code, 2) << command.front() << ": " << describe(result);
+            EXPECT_NE(result.err.find(companion.filename().string() + " is not a regular file"),
+                      std::string::npos)
+                << result.err;
+        }
+        fs::remove(companion);
+    }
+    EXPECT_EQ(sha256_of(db()), before);
+    EXPECT_TRUE(names_ending_with(dir(), ".bak").empty());
+}
+
 TEST_F(MigrationGuaranteesTest, ConfigFileThatIsADeviceOrFifoIsRefusedAtOnce) {
     write_base();
     auto zero = belay("status", {}, with_env({{"BELAY_CONFIG", "/dev/zero"}}));
