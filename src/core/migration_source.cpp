@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -149,12 +150,28 @@ class ReadDescriptor {
 Result<std::string> read_whole_file(const fs::path& path) {
     // open() and read() straight into the string: a FILE* costs two allocations and an fstat()
     // per file, which across a directory of ten thousand small migrations adds up.
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: open() of a FIFO would otherwise wait for a writer for ever. Only a regular
+    // file (a symlink to one is fine) of a bounded size is read: a link to /dev/zero must not
+    // read until memory runs out.
+    constexpr std::uintmax_t k_max_bytes = 512ull * 1024 * 1024;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         return fail(ErrorCode::invalid_input, "{}: cannot open: {}; check its permissions",
                     path.string(), std::generic_category().message(errno));
     }
     const ReadDescriptor file(fd);
+    struct stat info {};
+    if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: not a regular file (a FIFO, a device or a directory); a migration must "
+                    "be a file: replace it, or move it out of the migrations directory",
+                    path.string());
+    }
+    if (static_cast<std::uintmax_t>(info.st_size) > k_max_bytes) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: {} bytes, more than a migration file may hold ({} MiB); split it",
+                    path.string(), info.st_size, k_max_bytes / (1024 * 1024));
+    }
     std::string contents;
     std::array<char, 64 * 1024> buffer;
     while (true) {
@@ -170,6 +187,11 @@ Result<std::string> read_whole_file(const fs::path& path) {
             return contents;
         }
         contents.append(buffer.data(), static_cast<std::size_t>(count));
+        if (contents.size() > k_max_bytes) {
+            return fail(ErrorCode::invalid_input,
+                        "{}: grew past {} MiB while being read; split it, or stop what writes it",
+                        path.string(), k_max_bytes / (1024 * 1024));
+        }
     }
 }
 

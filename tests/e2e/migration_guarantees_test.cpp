@@ -305,6 +305,25 @@ TEST_F(MigrationGuaranteesTest, FifoBesideTheDatabaseIsRefusedWithoutBlocking) {
     EXPECT_TRUE(names_ending_with(dir(), ".bak").empty());
 }
 
+// A FIFO among the migrations blocked every command in the layout detection; a symlink to
+// /dev/zero read until memory ran out (exit 70).
+TEST_F(MigrationGuaranteesTest, MigrationFileThatIsAFifoOrADeviceIsRefusedAtOnce) {
+    write_base();
+    const auto fifo = migrations() / "0002_fifo.sql";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    auto blocked = belay("status");
+    EXPECT_FALSE(blocked.timed_out);
+    EXPECT_EQ(blocked.exit_code, 2) << describe(blocked);
+    EXPECT_NE(blocked.err.find("0002_fifo.sql"), std::string::npos) << blocked.err;
+    fs::remove(fifo);
+    fs::create_symlink("/dev/zero", migrations() / "0002_zero.sql");
+    auto endless = belay("migrate");
+    EXPECT_FALSE(endless.timed_out);
+    EXPECT_EQ(endless.exit_code, 2) << describe(endless);
+    EXPECT_NE(endless.err.find("0002_zero.sql"), std::string::npos) << endless.err;
+    EXPECT_FALSE(fs::exists(db()));
+}
+
 TEST_F(MigrationGuaranteesTest, ConfigFileThatIsADeviceOrFifoIsRefusedAtOnce) {
     write_base();
     auto zero = belay("status", {}, with_env({{"BELAY_CONFIG", "/dev/zero"}}));
