@@ -84,6 +84,13 @@ std::optional<std::string> pragma_refusal(std::string_view name, std::string_vie
             "PRAGMA synchronous=OFF would let a power loss during the step's "
             "COMMIT corrupt the database");
     }
+    if ((iequals_ascii(name, "hard_heap_limit") || iequals_ascii(name, "soft_heap_limit")) &&
+        value != "0") {
+        return fmt::format(
+            "PRAGMA {} limits the memory of the whole belay process, which "
+            "then cannot record, check or roll back the step",
+            to_lower_ascii(name));
+    }
     if (iequals_ascii(name, "ignore_check_constraints") && !is_off(value)) {
         return std::string(
             "PRAGMA ignore_check_constraints would let rows that break CHECK "

@@ -167,6 +167,14 @@ Result<std::vector<std::string>> run_checked(StepContext& context, const Migrati
             return std::unexpected(ok.error());
         }
     }
+    // What the step left in the connection's temp schema is gone before anything looks at the
+    // database: a temporary table would otherwise shadow the real one in the checks below (and
+    // in belay's history writes after), and the database has none of it for the next reader.
+    context.guard.release_statements();
+    if (auto dropped = sqlite::drop_temporary_objects(context.db); !dropped) {
+        return std::unexpected(dropped.error());
+    }
+    context.guard.hold_statements_to(StatementRules{.history_table = context.history.table()});
     if (auto ok = context.catalog.refresh(context.db, context.history.table()); !ok) {
         return std::unexpected(with_context(ok.error(), "validation query failed"));
     }
@@ -240,6 +248,10 @@ Result<void> record_success(StepContext& context, const Migration& migration, Di
 // a failure to record is logged, never hides the step's own error.
 void record_failure(StepContext& context, const Migration& migration, const Error& error) {
     context.guard.clear_deadline();
+    // A failed NoTransaction step may have left temporary objects or settings (query_only, a
+    // temporary belay_failures) that would swallow or refuse the record.
+    (void)sqlite::drop_temporary_objects(context.db);
+    (void)restore_connection_settings(context.db);
     auto transaction = sqlite::Transaction::begin_immediate(context.db);
     auto ok = transaction ? context.history.create_tables() : Result<void>();
     if (transaction && ok) {
@@ -414,6 +426,10 @@ StepOutcome apply_step(StepContext& context, const Migration& migration, Directi
     outcome.report.no_transaction = migration.no_transaction(direction);
     logger()->info("{} {}_{}", direction == Direction::up ? "applying" : "reverting",
                    migration.version.text(), migration.name);
+    if (auto dropped = sqlite::drop_temporary_objects(context.db); dropped && !dropped->empty()) {
+        logger()->warn("before {}_{}: dropped {}", migration.version.text(), migration.name,
+                       fmt::join(*dropped, ", "));
+    }
     if (auto restored = restore_connection_settings(context.db); !restored) {
         outcome.report.result = StepResult::not_run;
         outcome.report.error = restored.error().message;

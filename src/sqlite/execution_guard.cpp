@@ -58,6 +58,12 @@ StopReason ExecutionGuard::poll() {
 }
 
 void ExecutionGuard::hold_statements_to(StatementRules rules) {
+    if (!m_rules) {
+        // SQLite's defensive mode refuses what ordinary SQL could do to corrupt the file on
+        // purpose, writes to virtual tables' shadow tables (an R-Tree's r_node) among them.
+        sqlite3_db_config(m_db, SQLITE_DBCONFIG_DEFENSIVE, -1, &m_defensive_before);
+        sqlite3_db_config(m_db, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+    }
     m_rules = std::move(rules);
     m_refusal.clear();
     sqlite3_set_authorizer(m_db, &ExecutionGuard::on_authorize, this);
@@ -66,6 +72,7 @@ void ExecutionGuard::hold_statements_to(StatementRules rules) {
 void ExecutionGuard::release_statements() {
     if (m_rules) {
         sqlite3_set_authorizer(m_db, nullptr, nullptr);
+        sqlite3_db_config(m_db, SQLITE_DBCONFIG_DEFENSIVE, m_defensive_before, nullptr);
         m_rules.reset();
     }
 }

@@ -74,6 +74,7 @@ class ExecutionGuard {
     std::chrono::milliseconds m_wait_limit{0};              // the limit of the wait under way
     StopReason m_stop_reason = StopReason::none;
     std::optional<StatementRules> m_rules;  // set while statements are held to them
+    int m_defensive_before = 0;             // SQLITE_DBCONFIG_DEFENSIVE before they were
     std::string m_refusal;
 };
 

@@ -72,6 +72,7 @@ TEST_F(MigrationGuaranteesTest, EveryFormOfTheSubvertingPragmasIsRefusedInAnySec
         {"PRAGMA schema_version = 42;", "schema_version"},
         {"PRAGMA synchronous = OFF;", "synchronous=OFF"},
         {"PRAGMA ignore_check_constraints = 1;", "ignore_check_constraints"},
+        {"PRAGMA hard_heap_limit = 1;", "hard_heap_limit"},
     };
     for (const auto& [statement, named] : cases) {
         write_migration(
@@ -154,6 +155,78 @@ TEST_F(MigrationGuaranteesTest, WritesToTheHistoryAreRefusedDirectlyAndThroughAT
                   std::vector<std::string>{"0001"})
             << statement;
     }
+}
+
+// A TEMP table named like the history received belay's own history row: the step ran again on
+// every run, and each run said "applied".
+TEST_F(MigrationGuaranteesTest, TemporaryTableNamedLikeTheHistoryCannotForgeIt) {
+    write_migration("0001_base.sql", up_only("CREATE TABLE acct (id INTEGER PRIMARY KEY, b INT);\n"
+                                             "INSERT INTO acct (b) VALUES (100);"));
+    write_migration("0002_double.sql",
+                    up_only("CREATE TEMP TABLE schema_migrations (version, name, checksum, "
+                            "applied_at, execution_ms, schema_fingerprint);\n"
+                            "UPDATE acct SET b = b * 2;"));
+    for (int run = 0; run < 3; ++run) {
+        auto result = belay("migrate");
+        EXPECT_EQ(result.exit_code, 0) << describe(result);
+    }
+    TestDb check(db(), true);
+    EXPECT_EQ(check.scalar("SELECT b FROM acct"), "200") << "0002 ran more than once";
+    EXPECT_EQ(check.column("SELECT version FROM schema_migrations ORDER BY version"),
+              (std::vector<std::string>{"0001", "0002"}));
+}
+
+// A TEMP belay_dirty swallowed the dirty mark of a later NoTransaction step that failed; the
+// next run ran it again.
+TEST_F(MigrationGuaranteesTest, TemporaryTableNamedLikeTheDirtyMarksCannotHideOne) {
+    write_migration("0001_base.sql", up_only("CREATE TABLE acct (id INTEGER PRIMARY KEY, b INT);\n"
+                                             "INSERT INTO acct (b) VALUES (100);"));
+    write_migration("0002_shadow.sql",
+                    up_only("CREATE TEMP TABLE belay_dirty (history_table, version, name, "
+                            "started_at, error);"));
+    write_migration("0003_notx.sql",
+                    "-- +migrate Up notransaction\nUPDATE acct SET b = b + 1;\n"
+                    "SELECT no_such_function();\n");
+    auto first = belay("migrate");
+    EXPECT_EQ(first.exit_code, 1) << describe(first);
+    auto second = belay("migrate");
+    EXPECT_EQ(second.exit_code, 5) << "the dirty mark was lost: " << describe(second);
+    EXPECT_EQ(TestDb(db(), true).scalar("SELECT b FROM acct"), "101");
+}
+
+// A TEMP view or table named like one the step broke hid the break from the checks.
+TEST_F(MigrationGuaranteesTest, TemporaryObjectsCannotHideABrokenViewOrForeignKey) {
+    write_migration("0001_base.sql",
+                    up_only("CREATE TABLE t (id INTEGER PRIMARY KEY, v);\n"
+                            "CREATE VIEW tv AS SELECT id, v FROM t;\n"
+                            "CREATE TABLE parent (id INTEGER PRIMARY KEY);\n"
+                            "CREATE TABLE child (id INTEGER PRIMARY KEY, p INTEGER REFERENCES "
+                            "parent (id));"));
+    ASSERT_EQ(belay("migrate").exit_code, 0);
+    write_migration("0002_masked_view.sql", up_only("DROP TABLE t;\nCREATE TEMP TABLE t (id, v);"));
+    auto view = belay("migrate");
+    EXPECT_EQ(view.exit_code, 1) << describe(view);
+    EXPECT_NE(view.err.find("view tv no longer works"), std::string::npos) << view.err;
+    fs::remove(migrations() / "0002_masked_view.sql");
+    write_migration("0002_masked_key.sql",
+                    up_only("INSERT INTO child VALUES (1, 42);\nCREATE TEMP TABLE child (id, p);"));
+    auto key = belay("migrate");
+    EXPECT_EQ(key.exit_code, 1) << describe(key);
+    EXPECT_NE(key.err.find("foreign key violation"), std::string::npos) << key.err;
+    TestDb check(db(), true);
+    EXPECT_TRUE(check.has_object("t"));
+    EXPECT_EQ(check.count("child"), 0);
+}
+
+// Writes to an R-Tree's shadow tables corrupt it, and no integrity check notices.
+TEST_F(MigrationGuaranteesTest, WritesToAVirtualTablesShadowTablesAreRefused) {
+    write_migration("0001_r.sql", up_only("CREATE VIRTUAL TABLE r USING rtree (id, x0, x1);\n"
+                                          "INSERT INTO r VALUES (1, 0, 1);"));
+    ASSERT_EQ(belay("migrate").exit_code, 0);
+    write_migration("0002_shadow.sql", up_only("UPDATE r_node SET data = x'00';"));
+    auto result = belay("migrate");
+    EXPECT_EQ(result.exit_code, 1) << describe(result);
+    EXPECT_EQ(TestDb(db(), true).scalar("SELECT count(*) FROM r WHERE x0 = 0"), "1");
 }
 
 TEST_F(MigrationGuaranteesTest, AttachIsRefusedBeforeTheRunEvenWithoutATransaction) {
