@@ -76,9 +76,13 @@ int command_check(const Arguments& args) {
                                                     ? nlohmann::json(nullptr)
                                                     : nlohmann::json(report->history_skipped)}};
         if (report->roundtrip) {
-            json["roundtrip"] = {{"complete", report->roundtrip->complete},
-                                 {"migrations", results_to_json(report->roundtrip->migrations)},
-                                 {"on_copy", results_to_json(report->roundtrip->on_copy)}};
+            json["roundtrip"] = {
+                {"complete", report->roundtrip->complete},
+                {"migrations", results_to_json(report->roundtrip->migrations)},
+                {"on_copy", results_to_json(report->roundtrip->on_copy)},
+                {"on_copy_skipped", report->roundtrip->on_copy_skipped.empty()
+                                        ? nlohmann::json(nullptr)
+                                        : nlohmann::json(report->roundtrip->on_copy_skipped)}};
         }
         fmt::print("{}\n", json.dump(2));
         return exit_code;
@@ -90,6 +94,10 @@ int command_check(const Arguments& args) {
         for (const auto& result : report->roundtrip->on_copy) {
             fmt::print("roundtrip    {}_{} on a copy of the database: {}\n", result.version,
                        result.name, result.outcome);
+        }
+        if (!report->roundtrip->on_copy_skipped.empty()) {
+            fmt::print("roundtrip    not run on a copy of {}: {}\n", report->database,
+                       report->roundtrip->on_copy_skipped);
         }
     }
     for (const auto& finding : report->findings) {
