@@ -42,7 +42,8 @@ struct CheckOptions {
 
 struct CheckFinding {
     std::string area;     // integrity, foreign_keys, views, triggers, references, history,
-                          // drift, backups, roundtrip
+                          // drift, backups, roundtrip, belay_tables (an object under the name
+                          // of one of belay's own tables that belay did not make)
     std::string message;  // what is wrong, naming the object, migration or file
 };
 

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -25,11 +27,14 @@ void print_other_histories(const CheckReport& report) {
         fmt::print("found {}'s history table {}{}\n", other.tool, other.table,
                    other.adoptable ? " (belay db adopt takes it over)" : "");
     }
+    const bool in_the_way = std::ranges::any_of(
+        report.findings, [](const auto& finding) { return finding.area == "belay_tables"; });
     if (!report.history_skipped.empty()) {
         fmt::print("history and drift not checked: {}{}\n", report.history_skipped,
-                   report.version == "-" ? " (keep belay's history in a table of its own with "
-                                           "--table NAME, or take it over with belay db adopt)"
-                                         : "");
+                   report.version == "-" && !in_the_way
+                       ? " (keep belay's history in a table of its own with "
+                         "--table NAME, or take it over with belay db adopt)"
+                       : "");
     }
 }
 

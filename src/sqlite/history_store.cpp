@@ -60,7 +60,99 @@ Result<bool> HistoryStore::table_exists(const std::string& name) {
     return statement->step();
 }
 
+namespace {
+
+// belay's own tables (shared by every history table) and their columns as create_tables makes
+// them.
+struct OwnTable {
+    const char* name;
+    std::set<std::string> columns;
+};
+const std::vector<OwnTable>& own_tables() {
+    static const std::vector<OwnTable> tables{
+        {"belay_failures", {"history_table", "version", "name", "failed_at", "error"}},
+        {"belay_dirty", {"history_table", "version", "name", "started_at"}},
+        {"belay_schema", {"history_table", "type", "name", "tbl_name", "sql"}},
+    };
+    return tables;
+}
+
+Result<std::set<std::string>> column_names(Database& db, const std::string& table) {
+    auto statement = db.prepare("SELECT name FROM pragma_table_info(?1)");
+    if (!statement) {
+        return std::unexpected(statement.error());
+    }
+    statement->bind(1, table);
+    std::set<std::string> columns;
+    while (true) {
+        auto row = statement->step();
+        if (!row) {
+            return std::unexpected(row.error());
+        }
+        if (!*row) {
+            return columns;
+        }
+        columns.insert(statement->column_text(0));
+    }
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> find_foreign_belay_objects(Database& db) {
+    std::vector<std::string> found;
+    for (const auto& own : own_tables()) {
+        auto statement = db.prepare(
+            "SELECT type, name FROM sqlite_schema WHERE name = ?1 COLLATE NOCASE ORDER BY type");
+        if (!statement) {
+            return std::unexpected(statement.error());
+        }
+        statement->bind(1, std::string(own.name));
+        auto row = statement->step();
+        if (!row) {
+            return std::unexpected(row.error());
+        }
+        if (!*row) {
+            continue;
+        }
+        const auto type = statement->column_text(0);
+        const auto name = statement->column_text(1);
+        auto columns = type == "table" ? column_names(db, name) : std::set<std::string>{};
+        if (!columns) {
+            return std::unexpected(columns.error());
+        }
+        if (type == "table" && *columns == own.columns) {
+            continue;
+        }
+        const auto what_to_do =
+            type == "table" ? fmt::format("rename it (ALTER TABLE {} RENAME TO another_name)",
+                                          quote_identifier(name))
+                            : std::string("drop it and create it under another name");
+        found.push_back(fmt::format(
+            "{} {}{} was not made by belay, but belay keeps its own records under that name (the "
+            "belay_ prefix is belay's): {}",
+            type, name,
+            type == "table" ? fmt::format(" (columns {})", fmt::join(*columns, ", ")) : "",
+            what_to_do));
+    }
+    return found;
+}
+
 Result<void> HistoryStore::check_ownership() {
+    if (auto ok = check_history_table(); !ok) {
+        return ok;
+    }
+    auto foreign = find_foreign_belay_objects(m_db);
+    if (!foreign) {
+        return std::unexpected(foreign.error());
+    }
+    if (foreign->empty()) {
+        return {};
+    }
+    return fail(ErrorCode::refused, "{}: {}. belay left it untouched; nothing was changed",
+                m_db.path().string(), fmt::join(*foreign, "; "));
+}
+
+Result<void> HistoryStore::check_history_table() {
     auto other = m_db.prepare(
         "SELECT type FROM sqlite_schema WHERE name = ?1 COLLATE NOCASE AND type <> 'table'");
     if (!other) {
@@ -84,22 +176,11 @@ Result<void> HistoryStore::check_ownership() {
     if (!*exists) {
         return {};
     }
-    auto statement = m_db.prepare("SELECT name FROM pragma_table_info(?1)");
-    if (!statement) {
-        return std::unexpected(statement.error());
+    auto listed = column_names(m_db, m_table);
+    if (!listed) {
+        return std::unexpected(listed.error());
     }
-    statement->bind(1, m_table);
-    std::set<std::string> columns;
-    while (true) {
-        auto row = statement->step();
-        if (!row) {
-            return std::unexpected(row.error());
-        }
-        if (!*row) {
-            break;
-        }
-        columns.insert(statement->column_text(0));
-    }
+    const auto& columns = *listed;
     if (columns == k_belay_columns) {
         return {};
     }

@@ -1,0 +1,72 @@
+// belay owns the names it keeps its records under: the belay_ prefix (belay_failures,
+// belay_dirty, belay_schema) and no history table under belay_* or sqlite_*, whatever their
+// case. An object of the user's under one of those names is named and refused, never used.
+#include "e2e/harness.hpp"
+
+namespace belay::testing {
+namespace {
+
+class BelayNamesTest : public E2eTest {
+  protected:
+    void SetUp() override {
+        write_migration("0001_a.sql", "-- +migrate Up\nCREATE TABLE t (x);\n");
+    }
+};
+
+// breakit18 #2: a user table belay_schema made db check exit 1 ("no such column: type") and
+// db migrate fail with a raw error. check names it as a finding and runs everything else;
+// the history commands refuse (exit 5) naming it and saying to rename it; nothing changes.
+TEST_F(BelayNamesTest, AUserTableNamedBelaySchemaIsAFindingAndARefusal) {
+    TestDb(db()).exec(
+        "CREATE TABLE belay_schema (note TEXT); INSERT INTO belay_schema "
+        "VALUES ('mine'); CREATE TABLE data (a); INSERT INTO data VALUES (1);");
+    const auto before = database_contents(db());
+    auto check = belay("check");
+    EXPECT_EQ(check.exit_code, 6) << describe(check);
+    EXPECT_NE(check.out.find("belay_tables table belay_schema (columns note) was not made by "
+                             "belay"),
+              std::string::npos)
+        << check.out;
+    EXPECT_NE(check.out.find("ALTER TABLE \"belay_schema\" RENAME TO"), std::string::npos)
+        << check.out;
+    auto json = belay("check", {"--json"});
+    EXPECT_EQ(json.exit_code, 6) << describe(json);
+    EXPECT_EQ(json.json().at("findings").at(0).at("area"), "belay_tables") << json.out;
+    for (const auto& command : {"migrate", "status", "dump-schema"}) {
+        auto refused = belay(command);
+        EXPECT_EQ(refused.exit_code, 5) << command << "\n" << describe(refused);
+        EXPECT_NE(refused.err.find("table belay_schema (columns note) was not made by belay"),
+                  std::string::npos)
+            << command << "\n"
+            << refused.err;
+        EXPECT_NE(refused.err.find("RENAME TO"), std::string::npos) << refused.err;
+    }
+    EXPECT_EQ(database_contents(db()), before);
+    for (const auto& name : list_dir(dir())) {
+        EXPECT_EQ(name.find(".bak"), std::string::npos) << "no snapshot before a refusal: " << name;
+    }
+}
+
+// A view belay_dirty passed db check and failed db migrate --dry-run with "cannot modify
+// belay_dirty because it is a view"; a table belay_failures of other columns failed when a
+// failure was recorded.
+TEST_F(BelayNamesTest, AViewBelayDirtyOrATableBelayFailuresIsNamed) {
+    for (const auto& [sql, expected] : std::vector<std::pair<std::string, std::string>>{
+             {"CREATE VIEW belay_dirty AS SELECT 1 AS x;", "view belay_dirty was not made"},
+             {"CREATE TABLE Belay_Failures (id INTEGER);",
+              "table Belay_Failures (columns id) was not made"}}) {
+        fs::remove(db());
+        TestDb(db()).exec("CREATE TABLE data (a);" + sql);
+        const auto before = database_contents(db());
+        auto check = belay("check");
+        EXPECT_EQ(check.exit_code, 6) << describe(check);
+        EXPECT_NE(check.out.find(expected), std::string::npos) << check.out;
+        auto dry_run = belay("migrate", {"--dry-run"});
+        EXPECT_EQ(dry_run.exit_code, 5) << describe(dry_run);
+        EXPECT_NE(dry_run.err.find(expected), std::string::npos) << dry_run.err;
+        EXPECT_EQ(database_contents(db()), before);
+    }
+}
+
+}  // namespace
+}  // namespace belay::testing
