@@ -1,11 +1,27 @@
 #include "options.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <string_view>
 
 namespace belay::cli {
+
+namespace {
+
+// `text` begins with `prefix` but for ASCII case, as SQLite compares names (the CLI sees only
+// belay's public headers, so not core/ascii.hpp).
+bool starts_with_ascii_nocase(std::string_view text, std::string_view prefix) {
+    const auto lower = [](char c) {
+        return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    };
+    return text.size() >= prefix.size() &&
+           std::ranges::equal(text.substr(0, prefix.size()), prefix, {}, lower, lower);
+}
+
+}  // namespace
 
 po::options_description common_options_description() {
     po::options_description common("Common options");
@@ -277,11 +293,13 @@ Result<CommonOptions> read_common_options(const po::variables_map& vm, bool requ
     if (vm.count("backup-dir")) {
         options.db.backup_dir = vm["backup-dir"].as<std::string>();
     }
-    if (options.db.history_table.empty() || options.db.history_table.starts_with("belay_") ||
-        options.db.history_table.starts_with("sqlite_")) {
+    // SQLite compares names without ASCII case: Belay_Schema is belay_schema.
+    if (options.db.history_table.empty() ||
+        starts_with_ascii_nocase(options.db.history_table, "belay_") ||
+        starts_with_ascii_nocase(options.db.history_table, "sqlite_")) {
         return usage_error(
             "--table {}: the history table needs a name of its own, not empty and not "
-            "starting with belay_ or sqlite_",
+            "starting with belay_ or sqlite_ (in any case)",
             options.db.history_table);
     }
     if (const auto format = vm["format"].as<std::string>(); format != "auto") {

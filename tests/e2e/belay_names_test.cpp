@@ -68,5 +68,25 @@ TEST_F(BelayNamesTest, AViewBelayDirtyOrATableBelayFailuresIsNamed) {
     }
 }
 
+// breakit18 #3: --table Belay_Schema got past the belay_ check (names are case-sensitive only
+// to it, not to SQLite) and a migrate then took a snapshot, failed with "no such column: type"
+// and left belay's tables behind; SQLITE_master got to "object name reserved for internal use".
+TEST_F(BelayNamesTest, TableNamesDifferingOnlyInCaseFromBelayOrSqliteNamesAreUsageErrors) {
+    TestDb(db()).exec("CREATE TABLE data (a);");
+    const auto before = database_contents(db());
+    for (const auto& name :
+         {"Belay_Schema", "BELAY_FAILURES", "SQLITE_master", "Sqlite_Sequence"}) {
+        auto run = belay("migrate", {"--table", name});
+        EXPECT_EQ(run.exit_code, 2) << name << "\n" << describe(run);
+        EXPECT_NE(run.err.find(std::string("--table ") + name +
+                               ": the history table needs a name of its own"),
+                  std::string::npos)
+            << run.err;
+        EXPECT_EQ(database_contents(db()), before) << name;
+    }
+    EXPECT_EQ(list_dir(dir()),
+              (std::vector<std::string>{"app.db", "migrations", "migrations/0001_a.sql"}));
+}
+
 }  // namespace
 }  // namespace belay::testing
