@@ -18,6 +18,7 @@
 #include "sqlite/history_store.hpp"
 #include "sqlite/identifiers.hpp"
 #include "sqlite/schema_inspection.hpp"
+#include "sqlite/statement.hpp"
 #include "sqlite/transaction.hpp"
 
 namespace belay {
@@ -182,6 +183,40 @@ Result<std::optional<ForeignHistory>> read_foreign_for_adopt(sqlite::Database& d
     return foreign;
 }
 
+// Refuses (before any snapshot) what would make the adoption fail half-way with a raw SQLite
+// error: an object already under the name the tool's table is kept as (belay_adopted_<table>),
+// or one of the user's under the name of one of belay's own tables.
+Result<void> refuse_adopt_conflicts(sqlite::Database& db, const std::string& table) {
+    const auto kept_as = "belay_adopted_" + table;
+    auto statement =
+        db.prepare("SELECT type, name FROM sqlite_schema WHERE name = ?1 COLLATE NOCASE");
+    if (!statement) {
+        return std::unexpected(statement.error());
+    }
+    statement->bind(1, kept_as);
+    auto found = statement->step();
+    if (!found) {
+        return std::unexpected(found.error());
+    }
+    if (*found) {
+        return fail(ErrorCode::refused,
+                    "{}: db adopt keeps {} as {}, but this database already has a {} {}; rename "
+                    "or drop it (for a table: ALTER TABLE {} RENAME TO another_name) and run db "
+                    "adopt again. Nothing was changed",
+                    db.path().string(), table, kept_as, statement->column_text(0),
+                    statement->column_text(1), sqlite::quote_identifier(statement->column_text(1)));
+    }
+    auto foreign = sqlite::find_foreign_belay_objects(db);
+    if (!foreign) {
+        return std::unexpected(foreign.error());
+    }
+    if (!foreign->empty()) {
+        return fail(ErrorCode::refused, "{}: {}. belay left it untouched. Nothing was changed",
+                    db.path().string(), fmt::join(*foreign, "; "));
+    }
+    return {};
+}
+
 struct EditState {
     History history;                        // belay's
     std::optional<ForeignHistory> foreign;  // adopt: the other tool's
@@ -247,6 +282,11 @@ Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options) {
     }
     if (changes->empty()) {
         return report;
+    }
+    if (state->foreign) {
+        if (auto ok = refuse_adopt_conflicts(*db, state->foreign->table); !ok) {
+            return std::unexpected(ok.error());
+        }
     }
     if (auto ok = sqlite::refuse_unwritable_database(options.db.database); !ok) {
         return std::unexpected(ok.error());

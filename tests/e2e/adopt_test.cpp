@@ -106,5 +106,38 @@ TEST_F(AdoptTest, DbmateHistoryAndTheRefusals) {
     EXPECT_EQ(again.exit_code, 2) << describe(again);
 }
 
+// breakit18 #9: an existing belay_adopted_<table>, a tool's table that records one version twice
+// ('1' and '0001'), or a view of the user's named belay_schema made db adopt fail with a raw
+// SQLite error (exit 1) after taking a snapshot. Each is refused first (exit 5), naming the
+// conflict and what to do; no snapshot, nothing changed.
+TEST_F(AdoptTest, ConflictsAreRefusedBeforeTheSnapshot) {
+    write_migration("0001_a.sql", "-- +migrate Up\nCREATE TABLE t (x);\n");
+    for (const auto& [sql, expected] : std::vector<std::pair<std::string, std::string>>{
+             {"CREATE TABLE schema_migrations (version varchar PRIMARY KEY);"
+              "INSERT INTO schema_migrations VALUES ('1');"
+              "CREATE TABLE belay_adopted_schema_migrations (x);",
+              "db adopt keeps schema_migrations as belay_adopted_schema_migrations, but this "
+              "database already has a table belay_adopted_schema_migrations; rename or drop it"},
+             {"CREATE TABLE schema_migration (version TEXT NOT NULL);"
+              "INSERT INTO schema_migration VALUES ('1'), ('0001');",
+              "schema_migration records 0001_a twice"},
+             {"CREATE TABLE schema_migrations (version varchar PRIMARY KEY);"
+              "INSERT INTO schema_migrations VALUES ('1');"
+              "CREATE VIEW belay_schema AS SELECT 1;",
+              "view belay_schema was not made by belay"}}) {
+        fs::remove(db());
+        TestDb(db()).exec(sql);
+        const auto before = database_contents(db());
+        auto adopt = belay("adopt");
+        EXPECT_EQ(adopt.exit_code, 5) << describe(adopt);
+        EXPECT_NE(adopt.err.find(expected), std::string::npos) << adopt.err;
+        EXPECT_NE(adopt.err.find("Nothing was changed"), std::string::npos) << adopt.err;
+        EXPECT_EQ(database_contents(db()), before);
+        for (const auto& name : list_dir(dir())) {
+            EXPECT_EQ(name.find(".bak"), std::string::npos) << "no snapshot: " << name;
+        }
+    }
+}
+
 }  // namespace
 }  // namespace belay::testing
