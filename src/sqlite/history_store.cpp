@@ -9,8 +9,10 @@
 #include <fmt/ranges.h>
 
 #include "belay/version.hpp"
+#include "core/ascii.hpp"
 #include "core/utc_time.hpp"
 #include "sqlite/database.hpp"
+#include "sqlite/foreign_history.hpp"
 #include "sqlite/identifiers.hpp"
 #include "sqlite/statement.hpp"
 
@@ -184,12 +186,29 @@ Result<void> HistoryStore::check_history_table() {
     if (columns == k_belay_columns) {
         return {};
     }
+    // Name the tool only when belay knows the table, and point at db adopt only for a tool it
+    // can adopt: Prisma's or Flyway's table sent there would be a dead end.
+    auto tools = find_tool_histories(m_db);
+    if (!tools) {
+        return std::unexpected(tools.error());
+    }
+    const auto owner = std::ranges::find_if(
+        *tools, [&](const ToolHistory& tool) { return iequals_ascii(tool.table, m_table); });
+    const bool known = owner != tools->end();
+    const bool belays_and_more = std::ranges::includes(columns, k_belay_columns);
+    const auto whose =
+        known ? fmt::format("it is {}'s history table", owner->tool)
+        : belays_and_more
+            ? std::string("it has belay's history columns and others, so belay cannot trust it")
+            : fmt::format("it looks like {}'s", guess_tool(columns));
     return fail(ErrorCode::refused,
-                "{}: table {} exists but was not made by belay (it looks like {}'s: columns {}). "
-                "belay left it untouched. Take that tool's history over with `belay db adopt`, "
-                "or use --table to keep belay's history elsewhere (backups, restores and db "
-                "check work on this database as it is)",
-                m_db.path().string(), m_table, guess_tool(columns), fmt::join(columns, ", "));
+                "{}: table {} exists but was not made by belay ({}: columns {}). belay left it "
+                "untouched. {} --table to keep belay's history elsewhere (backups, restores and "
+                "db check work on this database as it is)",
+                m_db.path().string(), m_table, whose, fmt::join(columns, ", "),
+                known && owner->adoptable
+                    ? "Take that tool's history over with `belay db adopt`, or use"
+                    : "Use");
 }
 
 Result<void> HistoryStore::create_tables() {

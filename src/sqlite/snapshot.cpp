@@ -161,7 +161,7 @@ Result<std::optional<WalIndexHeader>> begin_pinned_read(Database& source) {
         }
         if (attempt == k_pin_attempts) {
             logger()->debug("the WAL of {} changed at every attempt to pin a snapshot",
-                           source.path().string());
+                            source.path().string());
             return std::nullopt;
         }
         if (auto ok = source.exec("COMMIT"); !ok) {
@@ -225,6 +225,16 @@ Result<void> check_target_directory(const std::filesystem::path& given) {
     const auto directory = given.empty() ? std::filesystem::path(".") : given;
     std::error_code ec;
     const auto status = std::filesystem::status(directory, ec);
+    // A dangling symlink: `mkdir -p` on it would fail, the directory it points at is missing.
+    if (!std::filesystem::exists(status) &&
+        std::filesystem::is_symlink(std::filesystem::symlink_status(directory, ec))) {
+        const auto target = std::filesystem::read_symlink(directory, ec);
+        return fail(ErrorCode::snapshot_failed,
+                    "the backup directory {} is a symbolic link to {}, which does not exist "
+                    "(belay does not create it): create the directory it points at, or choose "
+                    "another backup directory",
+                    directory.string(), ec ? std::string("a missing path") : target.string());
+    }
     if (!std::filesystem::exists(status)) {
         return fail(ErrorCode::snapshot_failed,
                     "the backup directory {} does not exist (belay does not create it): create "
@@ -256,8 +266,8 @@ Result<void> check_room(const std::filesystem::path& directory, const SnapshotRe
         return fail(ErrorCode::snapshot_failed,
                     "not enough room in {} for a backup of {}: it needs {} bytes and {} are "
                     "free. Free some space, prune old backups, or choose --backup-dir",
-                    directory.string(), request.database.string(), needed + k_space_margin,
-                    *available);
+                    directory.empty() ? std::string(".") : directory.string(),
+                    request.database.string(), needed + k_space_margin, *available);
     }
     return {};
 }
@@ -302,7 +312,7 @@ Result<CheckedCopy> copy_and_check(Database& source, SourceDescriptor& descripto
         return std::unexpected(copied.error());
     }
     logger()->debug("copied {} pages ({}) in {} ms", facts.page_count, plan ? "raw" : "backup API",
-                   milliseconds_since(started));
+                    milliseconds_since(started));
     // The kernel writes the copy out, and the hasher reads it, while it is verified.
     CheckedCopy copy{plan.has_value(), std::move(hasher), BackgroundFlush(temporary_fd, temporary)};
     if (auto ok = source.exec("COMMIT"); !ok) {  // writers may go on now
@@ -335,8 +345,8 @@ Result<void> seal(const std::filesystem::path& temporary, BackupMetadata& metada
         return flushed;
     }
     logger()->debug("after verification, waited {} ms for the hash and {} ms for the flush",
-                   milliseconds_since(hashing) - milliseconds_since(flushing),
-                   milliseconds_since(flushing));
+                    milliseconds_since(hashing) - milliseconds_since(flushing),
+                    milliseconds_since(flushing));
     if (!sha256) {
         return std::unexpected(sha256.error());
     }
@@ -440,7 +450,7 @@ Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
         return std::unexpected(copy.error());
     }
     logger()->debug("copied{} {} pages in {} ms", request.verify ? " and verified" : "",
-                   facts->page_count, milliseconds_since(copy_started));
+                    facts->page_count, milliseconds_since(copy_started));
     std::error_code ec;
     BackupMetadata metadata;
     metadata.source = std::filesystem::weakly_canonical(request.database, ec).string();
@@ -482,7 +492,7 @@ Result<Snapshot> take_snapshot(const SnapshotRequest& request) {
             with_context(snapshot.error(), "snapshot of " + request.database.string())));
     }
     logger()->info("snapshot {} written ({} bytes)", snapshot->path.string(),
-                  snapshot->metadata.size_bytes);
+                   snapshot->metadata.size_bytes);
     return snapshot;
 }
 

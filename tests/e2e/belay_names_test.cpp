@@ -88,5 +88,35 @@ TEST_F(BelayNamesTest, TableNamesDifferingOnlyInCaseFromBelayOrSqliteNamesAreUsa
               (std::vector<std::string>{"app.db", "migrations", "migrations/0001_a.sql"}));
 }
 
+// breakit18 #10: the refusal of a history table that is another tool's pointed at db adopt for
+// tools adopt cannot read (Prisma: a dead end), called pop's table "dbmate (or Rails)'s", and
+// called belay's own table with a column added "golang-migrate's ... take it over with db adopt".
+TEST_F(BelayNamesTest, ARefusedHistoryTableIsNamedAsDbCheckNamesItAndAdoptOnlyWhenItCan) {
+    TestDb(db()).exec(
+        "CREATE TABLE _prisma_migrations (id TEXT PRIMARY KEY NOT NULL, checksum TEXT NOT NULL, "
+        "finished_at DATETIME, migration_name TEXT NOT NULL, logs TEXT, rolled_back_at DATETIME, "
+        "started_at DATETIME NOT NULL DEFAULT current_timestamp, applied_steps_count INTEGER "
+        "UNSIGNED NOT NULL DEFAULT 0);"
+        "CREATE TABLE schema_migration (version TEXT NOT NULL);");
+    auto prisma = belay("status", {"--table", "_prisma_migrations"});
+    EXPECT_EQ(prisma.exit_code, 5) << describe(prisma);
+    EXPECT_NE(prisma.err.find("it is Prisma's history table"), std::string::npos) << prisma.err;
+    EXPECT_EQ(prisma.err.find("db adopt"), std::string::npos) << prisma.err;
+    EXPECT_NE(prisma.err.find("--table"), std::string::npos) << prisma.err;
+    auto pop = belay("status", {"--table", "schema_migration"});
+    EXPECT_EQ(pop.exit_code, 5) << describe(pop);
+    EXPECT_NE(pop.err.find("it is pop's history table"), std::string::npos) << pop.err;
+    EXPECT_NE(pop.err.find("belay db adopt"), std::string::npos) << pop.err;
+
+    ASSERT_EQ(belay("migrate", {"--no-backup"}).exit_code, 0);
+    TestDb(db()).exec("ALTER TABLE schema_migrations ADD COLUMN dirty INTEGER;");
+    auto extra = belay("status");
+    EXPECT_EQ(extra.exit_code, 5) << describe(extra);
+    EXPECT_NE(extra.err.find("it has belay's history columns and others"), std::string::npos)
+        << extra.err;
+    EXPECT_EQ(extra.err.find("golang-migrate"), std::string::npos) << extra.err;
+    EXPECT_EQ(extra.err.find("db adopt"), std::string::npos) << extra.err;
+}
+
 }  // namespace
 }  // namespace belay::testing
