@@ -1,6 +1,7 @@
 #include "belay/history_edit.hpp"
 
 #include <algorithm>
+#include <map>
 #include <span>
 
 #include <fmt/format.h>
@@ -107,6 +108,53 @@ Result<void> snapshot_before_edit(const HistoryEditOptions& options, HistoryEdit
     return {};
 }
 
+// Every object's CREATE statement but `table`'s own, by type and name.
+Result<std::map<std::pair<std::string, std::string>, std::string>> schema_sql_besides(
+    sqlite::Database& db, const std::string& table) {
+    auto statement = db.prepare(
+        "SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND name <> ?1");
+    if (!statement) {
+        return std::unexpected(statement.error());
+    }
+    statement->bind(1, table);
+    std::map<std::pair<std::string, std::string>, std::string> objects;
+    while (true) {
+        auto row = statement->step();
+        if (!row) {
+            return std::unexpected(row.error());
+        }
+        if (!*row) {
+            return objects;
+        }
+        objects[{statement->column_text(0), statement->column_text(1)}] = statement->column_text(2);
+    }
+}
+
+// Renames the tool's table to belay_adopted_<table>. SQLite rewrites the views, triggers and
+// foreign keys that name it to name the new table: each one is reported as a change, so that
+// nothing the adoption does goes unsaid (the user may want them to follow belay's history).
+Result<void> keep_tool_table(sqlite::Database& db, sqlite::HistoryStore& history,
+                             const HistoryChange& change, HistoryEditReport& report) {
+    auto before = schema_sql_besides(db, change.name);
+    auto ok = before ? apply_change(db, history, change, {}) : std::unexpected(before.error());
+    auto after =
+        ok ? schema_sql_besides(db, "belay_adopted_" + change.name) : std::unexpected(ok.error());
+    if (!after) {
+        return std::unexpected(after.error());
+    }
+    report.changes.push_back(change.description);
+    for (const auto& [key, sql] : *after) {
+        const auto it = before->find(key);
+        if (it != before->end() && it->second != sql) {
+            report.changes.push_back(fmt::format(
+                "{} {} now names belay_adopted_{} instead of {} (SQLite rewrites references "
+                "when a table is renamed)",
+                key.first, key.second, change.name, change.name));
+        }
+    }
+    return {};
+}
+
 // Inside one write transaction: the snapshot, every change, then the schema as it is now,
 // which becomes the reference for `db check`'s drift check.
 Result<void> apply_edit(sqlite::Database& db, const HistoryEditOptions& options,
@@ -132,10 +180,7 @@ Result<void> apply_edit(sqlite::Database& db, const HistoryEditOptions& options,
     std::size_t next = 0;
     // Another tool's table goes out of the way first: it may have the history table's name.
     if (!changes.empty() && changes.front().kind == HistoryChange::Kind::keep_table) {
-        ok = apply_change(db, history, changes.front(), {});
-        if (ok) {
-            report.changes.push_back(changes.front().description);
-        }
+        ok = keep_tool_table(db, history, changes.front(), report);
         next = 1;
     }
     ok = ok ? history.create_tables() : ok;

@@ -139,5 +139,30 @@ TEST_F(AdoptTest, ConflictsAreRefusedBeforeTheSnapshot) {
     }
 }
 
+// breakit18 #7: renaming the tool's table makes SQLite rewrite the views and triggers that name
+// it to name belay_adopted_<table>; adopt said nothing of it. Each rewritten object is printed
+// as a change (docs/history.md gives the way back to belay's history).
+TEST_F(AdoptTest, ViewsAndTriggersSqliteRewritesAreListedAsChanges) {
+    write_migration("20240101000000_users.sql",
+                    "-- migrate:up\nCREATE TABLE users (id INTEGER PRIMARY KEY);\n");
+    TestDb(db()).exec(
+        "CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY);"
+        "INSERT INTO schema_migrations VALUES ('20240101000000');"
+        "CREATE TABLE users (id INTEGER PRIMARY KEY);"
+        "CREATE VIEW current_version AS SELECT max(version) AS v FROM schema_migrations;"
+        "CREATE VIEW unrelated AS SELECT id FROM users;");
+    auto adopted = belay("adopt");
+    ASSERT_EQ(adopted.exit_code, 0) << describe(adopted);
+    EXPECT_NE(adopted.out.find("view current_version now names belay_adopted_schema_migrations "
+                               "instead of schema_migrations"),
+              std::string::npos)
+        << adopted.out;
+    EXPECT_EQ(adopted.out.find("unrelated"), std::string::npos) << adopted.out;
+    EXPECT_NE(TestDb(db(), true)
+                  .scalar("SELECT sql FROM sqlite_schema WHERE name = 'current_version'")
+                  .find("belay_adopted_schema_migrations"),
+              std::string::npos);
+}
+
 }  // namespace
 }  // namespace belay::testing
