@@ -221,7 +221,10 @@ std::optional<RawCopyPlan> plan_raw_copy(Database& source, const SourceFacts& fa
 // The directory a backup goes into must exist (belay never creates one: a mistyped
 // --backup-dir would quietly scatter backups) and be writable for this user. Symlinks to a
 // directory are followed: the user chose that path.
-Result<void> check_target_directory(const std::filesystem::path& given) {
+Result<void> check_target_directory(const std::filesystem::path& given, bool exact_path) {
+    // For an exact output path, another backup directory is no answer.
+    const std::string_view another =
+        exact_path ? "give a path in a directory that exists" : "choose another --backup-dir";
     const auto directory = given.empty() ? std::filesystem::path(".") : given;
     std::error_code ec;
     const auto status = std::filesystem::status(directory, ec);
@@ -231,26 +234,24 @@ Result<void> check_target_directory(const std::filesystem::path& given) {
         const auto target = std::filesystem::read_symlink(directory, ec);
         return fail(ErrorCode::snapshot_failed,
                     "the backup directory {} is a symbolic link to {}, which does not exist "
-                    "(belay does not create it): create the directory it points at, or choose "
-                    "another backup directory",
-                    directory.string(), ec ? std::string("a missing path") : target.string());
+                    "(belay does not create it): create the directory it points at, or {}",
+                    directory.string(), ec ? std::string("a missing path") : target.string(),
+                    another);
     }
     if (!std::filesystem::exists(status)) {
         return fail(ErrorCode::snapshot_failed,
                     "the backup directory {} does not exist (belay does not create it): create "
-                    "it (mkdir -p {}) or choose another --backup-dir",
-                    directory.string(), directory.string());
+                    "it (mkdir -p {}) or {}",
+                    directory.string(), directory.string(), another);
     }
     if (!std::filesystem::is_directory(status)) {
-        return fail(ErrorCode::snapshot_failed,
-                    "the backup directory {} is not a directory; choose another --backup-dir",
-                    directory.string());
+        return fail(ErrorCode::snapshot_failed, "the backup directory {} is not a directory; {}",
+                    directory.string(), another);
     }
     if (::faccessat(AT_FDCWD, directory.c_str(), W_OK | X_OK, AT_EACCESS) != 0) {
         return fail(ErrorCode::snapshot_failed,
-                    "cannot write backups into {}: {}. Make it writable for this user or choose "
-                    "another --backup-dir",
-                    directory.string(), std::strerror(errno));
+                    "cannot write backups into {}: {}. Make it writable for this user or {}",
+                    directory.string(), std::strerror(errno), another);
     }
     return {};
 }
@@ -426,8 +427,9 @@ Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
                     request.database.string());
     }
     auto final_path = facts ? choose_final_path(request, now) : std::unexpected(facts.error());
-    auto usable = final_path ? check_target_directory(final_path->parent_path())
-                             : std::unexpected(final_path.error());
+    auto usable = final_path
+                      ? check_target_directory(final_path->parent_path(), request.out.has_value())
+                      : std::unexpected(final_path.error());
     auto room = usable ? check_room(final_path->parent_path(), request, *facts)
                        : std::unexpected(usable.error());
     auto ownership = room ? ownership_of(request.database) : std::unexpected(room.error());

@@ -131,6 +131,9 @@ TEST_F(RefusalTest, MissingBackupDirectoryIsNotCreated) {
     auto out = belay("backup", {"--out", (missing / "x.bak").string()});
     EXPECT_EQ(out.exit_code, 3) << describe(out);
     expect_says(out, missing.string() + " does not exist");
+    // breakit18 #10: --out's directory is not the backup directory.
+    expect_says(out, "give a path in a directory that exists");
+    EXPECT_EQ(out.err.find("--backup-dir"), std::string::npos) << out.err;
     expect_unchanged(before, out);
 
     auto migrate = belay("migrate", {"--backup-dir", missing.string()});
