@@ -26,6 +26,9 @@ struct RoundtripReport {
     // When the database exists: its pending migrations, round-tripped on a copy of it (with its
     // data), in version order up to where they could go.
     std::vector<RoundtripResult> on_copy;
+    // Empty when the copy was round-tripped (or there is no database); else why not, e.g. its
+    // history table is another tool's, so belay cannot tell which migrations are pending there.
+    std::string on_copy_skipped;
 };
 
 struct CheckOptions {
@@ -39,7 +42,8 @@ struct CheckOptions {
 
 struct CheckFinding {
     std::string area;     // integrity, foreign_keys, views, triggers, references, history,
-                          // drift, backups, roundtrip
+                          // drift, backups, roundtrip, belay_tables (an object under the name
+                          // of one of belay's own tables that belay did not make)
     std::string message;  // what is wrong, naming the object, migration or file
 };
 

@@ -30,6 +30,7 @@ struct DatabaseOptions {
     // Set: these migrations, compiled into the program, instead of migrations_dir's files
     // (layout is then unused). See belay/migrations.hpp.
     std::optional<std::vector<EmbeddedMigration>> embedded_migrations;
+    // Not empty, not starting with belay_ or sqlite_ in any case (Database::open refuses it).
     std::string history_table = "schema_migrations";
     std::chrono::milliseconds lock_timeout{5000};
     std::filesystem::path backup_dir;  // empty: the database's own directory

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "engine/database_state.hpp"
 
@@ -18,6 +19,16 @@ Result<Database> Database::open(DatabaseOptions options) {
         return fail(ErrorCode::invalid_input,
                     "database {}: the directory {} does not exist; create it first",
                     options.database.string(), directory.string());
+    }
+    // belay_* names are belay's own tables and sqlite_* SQLite's, compared as SQLite compares
+    // names (without ASCII case).
+    if (options.history_table.empty() ||
+        starts_with_ascii_nocase(options.history_table, "belay_") ||
+        starts_with_ascii_nocase(options.history_table, "sqlite_")) {
+        return fail(ErrorCode::invalid_input,
+                    "DatabaseOptions::history_table \"{}\": the history table needs a name of its "
+                    "own, not empty and not starting with belay_ or sqlite_ (in any case)",
+                    options.history_table);
     }
     if (auto set = load_migration_set(options); !set) {
         return std::unexpected(set.error());

@@ -15,6 +15,7 @@
 #include "belay/log.hpp"
 #include "color.hpp"
 #include "command_help.hpp"
+#include "render.hpp"
 
 namespace belay::cli {
 
@@ -130,8 +131,9 @@ int report_error(const Error& error, bool json) {
         nlohmann::json document{{"error", {{"exit_code", code}, {"message", error.message}}}};
         fmt::print("{}\n", document.dump(2));
     }
+    // A message may quote a file's text (a sidecar's source, a migration's line): escaped.
     fmt::print(stderr, "belay: {} {}\n", paint("error:", Color::red, colors_enabled(stderr)),
-               error.message);
+               printable(error.message, true));
     return code;
 }
 
@@ -140,7 +142,7 @@ std::function<bool(const std::string&)> terminal_confirmation() {
         return nullptr;
     }
     return [](const std::string& question) {
-        fmt::print(stderr, "{} [y/N] ", question);
+        fmt::print(stderr, "{} [y/N] ", printable(question, true));
         std::fflush(stderr);
         std::string answer;
         if (!std::getline(std::cin, answer)) {

@@ -84,10 +84,12 @@ int command_backups(const Arguments& args) {
     fmt::print("{:<{}}  {:<20}  {:<14}  {:>10}  {:<8}  {}\n", "PATH", width, "CREATED", "REASON",
                "SIZE", "VERSION", "VERIFIED");
     for (const auto& entry : *entries) {
-        fmt::print("{:<{}}  {:<20}  {:<14}  {:>10}  {:<8}  {}\n", entry.path.string(), width,
-                   entry.metadata.created_at, entry.metadata.reason,
-                   human_size(entry.metadata.size_bytes), entry.metadata.schema_version,
-                   entry.problems->empty() ? "ok" : "FAILED: " + entry.problems->front());
+        // The sidecar's fields are whatever its file says: escaped, never sent to the terminal.
+        fmt::print(
+            "{:<{}}  {:<20}  {:<14}  {:>10}  {:<8}  {}\n", printable(entry.path.string()), width,
+            printable(entry.metadata.created_at), printable(entry.metadata.reason),
+            human_size(entry.metadata.size_bytes), printable(entry.metadata.schema_version),
+            entry.problems->empty() ? "ok" : "FAILED: " + printable(entry.problems->front()));
     }
     return 0;
 }

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -25,11 +27,14 @@ void print_other_histories(const CheckReport& report) {
         fmt::print("found {}'s history table {}{}\n", other.tool, other.table,
                    other.adoptable ? " (belay db adopt takes it over)" : "");
     }
+    const bool in_the_way = std::ranges::any_of(
+        report.findings, [](const auto& finding) { return finding.area == "belay_tables"; });
     if (!report.history_skipped.empty()) {
         fmt::print("history and drift not checked: {}{}\n", report.history_skipped,
-                   report.version == "-" ? " (keep belay's history in a table of its own with "
-                                           "--table NAME, or take it over with belay db adopt)"
-                                         : "");
+                   report.version == "-" && !in_the_way
+                       ? " (keep belay's history in a table of its own with "
+                         "--table NAME, or take it over with belay db adopt)"
+                       : "");
     }
 }
 
@@ -76,9 +81,13 @@ int command_check(const Arguments& args) {
                                                     ? nlohmann::json(nullptr)
                                                     : nlohmann::json(report->history_skipped)}};
         if (report->roundtrip) {
-            json["roundtrip"] = {{"complete", report->roundtrip->complete},
-                                 {"migrations", results_to_json(report->roundtrip->migrations)},
-                                 {"on_copy", results_to_json(report->roundtrip->on_copy)}};
+            json["roundtrip"] = {
+                {"complete", report->roundtrip->complete},
+                {"migrations", results_to_json(report->roundtrip->migrations)},
+                {"on_copy", results_to_json(report->roundtrip->on_copy)},
+                {"on_copy_skipped", report->roundtrip->on_copy_skipped.empty()
+                                        ? nlohmann::json(nullptr)
+                                        : nlohmann::json(report->roundtrip->on_copy_skipped)}};
         }
         fmt::print("{}\n", json.dump(2));
         return exit_code;
@@ -90,6 +99,10 @@ int command_check(const Arguments& args) {
         for (const auto& result : report->roundtrip->on_copy) {
             fmt::print("roundtrip    {}_{} on a copy of the database: {}\n", result.version,
                        result.name, result.outcome);
+        }
+        if (!report->roundtrip->on_copy_skipped.empty()) {
+            fmt::print("roundtrip    not run on a copy of {}: {}\n", report->database,
+                       report->roundtrip->on_copy_skipped);
         }
     }
     for (const auto& finding : report->findings) {

@@ -1,11 +1,28 @@
 #include "options.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <set>
+#include <string_view>
 
 namespace belay::cli {
+
+namespace {
+
+// `text` begins with `prefix` but for ASCII case, as SQLite compares names (the CLI sees only
+// belay's public headers, so not core/ascii.hpp).
+bool starts_with_ascii_nocase(std::string_view text, std::string_view prefix) {
+    const auto lower = [](char c) {
+        return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    };
+    return text.size() >= prefix.size() &&
+           std::ranges::equal(text.substr(0, prefix.size()), prefix, {}, lower, lower);
+}
+
+}  // namespace
 
 po::options_description common_options_description() {
     po::options_description common("Common options");
@@ -133,12 +150,32 @@ po::options_description all_options_description() {
         }
     }
     po::options_description others;
-    others.add_options()("keep-days", po::value<int>(), "")("latest", po::bool_switch(), "");
+    others.add_options()("keep-days", po::value<int>(), "");
+    // Known to the file parser only so that parse_config_file can refuse them by name (a
+    // config file never sets them; see is_command_line_only).
+    for (const char* option :
+         {"latest", "from-other-database", "yes", "backup", "steps", "version"}) {
+        if (all.find_nothrow(option, false) == nullptr) {
+            others.add_options()(option, po::value<std::string>(), "");
+        }
+    }
     all.add(others);
     return all;
 }
 
 namespace {
+
+// Options that come only from the command line, never from the environment (ignored) nor a
+// config file (refused): what a run restores, reverts or writes, where it goes and its
+// confirmation must be said each time, never stand as a setting (configuration.md). `to`,
+// `steps`, `version`: BELAY_TO set for `migrate` must never steer a `down`. `backup`,
+// `latest`, `from-other-database`: which backup a restore writes over the database. `yes`:
+// a confirmation. `out`: the one file a backup or a dump writes (a dump replaces it).
+bool is_command_line_only(const std::string& option) {
+    static const std::set<std::string> k_options{
+        "backup", "latest", "from-other-database", "yes", "to", "steps", "version", "out"};
+    return k_options.contains(option);
+}
 
 // BELAY_STEP_TIMEOUT -> "step-timeout" when the command has that option, else "" (ignored).
 std::string environment_name_to_option(const po::options_description& description,
@@ -152,14 +189,9 @@ std::string environment_name_to_option(const po::options_description& descriptio
         option += c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
     const bool known = description.find_nothrow(option, false) != nullptr;
-    // Positional arguments, repeatable switches and a restore's confirmation come only from the
-    // command line: an environment variable must never pick a backup or answer "yes".
-    // Nor may one pick the version a run goes to: BELAY_TO set for `migrate` must never steer
-    // a `down`.
-    const bool is_positional_or_repeatable =
-        option == "name" || option == "verbose" || option == "backup" || option == "yes" ||
-        option == "to" || option == "steps" || option == "version";
-    return known && !is_positional_or_repeatable ? option : "";
+    // A positional argument or a repeatable switch is no setting either.
+    const bool positional_or_repeatable = option == "name" || option == "verbose";
+    return known && !positional_or_repeatable && !is_command_line_only(option) ? option : "";
 }
 
 Result<void> parse_config_file(const std::string& path, bool must_exist, po::variables_map& vm) {
@@ -196,6 +228,14 @@ Result<void> parse_config_file(const std::string& path, bool must_exist, po::var
                     "config file {}: `to` cannot be set in a config file (it would steer "
                     "every run, db down too); pass --to on the command line",
                     path);
+            }
+            if (is_command_line_only(option.string_key)) {
+                return usage_error(
+                    "config file {}: `{}` cannot be set in a config file (which backup a "
+                    "restore writes, what a run reverts or writes and every confirmation are "
+                    "given on the command line each time); remove it and pass --{} where you "
+                    "mean it",
+                    path, option.string_key, option.string_key);
             }
         }
         po::store(parsed, vm);
@@ -277,11 +317,13 @@ Result<CommonOptions> read_common_options(const po::variables_map& vm, bool requ
     if (vm.count("backup-dir")) {
         options.db.backup_dir = vm["backup-dir"].as<std::string>();
     }
-    if (options.db.history_table.empty() || options.db.history_table.starts_with("belay_") ||
-        options.db.history_table.starts_with("sqlite_")) {
+    // SQLite compares names without ASCII case: Belay_Schema is belay_schema.
+    if (options.db.history_table.empty() ||
+        starts_with_ascii_nocase(options.db.history_table, "belay_") ||
+        starts_with_ascii_nocase(options.db.history_table, "sqlite_")) {
         return usage_error(
             "--table {}: the history table needs a name of its own, not empty and not "
-            "starting with belay_ or sqlite_",
+            "starting with belay_ or sqlite_ (in any case)",
             options.db.history_table);
     }
     if (const auto format = vm["format"].as<std::string>(); format != "auto") {

@@ -1,6 +1,7 @@
 #include "core/history_edit.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -184,11 +185,23 @@ Result<std::vector<HistoryChange>> plan_adopt(std::span<const Migration> migrati
             }
         }
     }
+    // Versions compare as numbers: two rows such as '1' and '0001' are one migration, and
+    // belay's history can record it only once. Which row is right is the operator's call.
+    std::map<const Migration*, std::string> recorded_as;
     for (const auto& row : rows) {
         const auto* migration = file_of(row.version);
         if (migration == nullptr) {
             missing.push_back(row.version);
             continue;
+        }
+        if (const auto [it, added] = recorded_as.emplace(migration, row.version); !added) {
+            return fail(ErrorCode::refused,
+                        "db adopt: {} records {}_{} twice, as version '{}' and as '{}' "
+                        "(versions compare as numbers); delete the row that is wrong (DELETE "
+                        "FROM {} WHERE version = '{}') and run db adopt again. Nothing was "
+                        "changed",
+                        foreign.table, migration->version.text(), migration->name, it->second,
+                        row.version, foreign.table, row.version);
         }
         auto change = add_row(*migration);
         change.applied_at = row.applied_at;

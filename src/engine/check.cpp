@@ -180,6 +180,21 @@ constexpr std::string_view k_unknown_version = "-";
 // The history and drift checks, when the history table is belay's (or absent).
 Result<void> check_belay_history(sqlite::Database& db, const CheckOptions& options,
                                  const AnyDatabaseState& read, CheckReport& report) {
+    // An object under one of belay's own table names that belay did not make: a finding, and
+    // belay's records cannot be read through it.
+    auto foreign = sqlite::find_foreign_belay_objects(db);
+    if (!foreign) {
+        return std::unexpected(foreign.error());
+    }
+    for (const auto& problem : *foreign) {
+        add(report, "belay_tables", problem);
+    }
+    if (!foreign->empty()) {
+        report.version = std::string(k_unknown_version);
+        report.history_skipped =
+            "belay's own tables cannot be read while another object has one of their names";
+        return {};
+    }
     if (read.not_belays) {
         const auto& table = options.db.history_table;
         const auto owner = std::ranges::find_if(report.other_histories, [&](const auto& other) {

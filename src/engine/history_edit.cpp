@@ -1,6 +1,7 @@
 #include "belay/history_edit.hpp"
 
 #include <algorithm>
+#include <map>
 #include <span>
 
 #include <fmt/format.h>
@@ -18,6 +19,7 @@
 #include "sqlite/history_store.hpp"
 #include "sqlite/identifiers.hpp"
 #include "sqlite/schema_inspection.hpp"
+#include "sqlite/statement.hpp"
 #include "sqlite/transaction.hpp"
 
 namespace belay {
@@ -106,6 +108,53 @@ Result<void> snapshot_before_edit(const HistoryEditOptions& options, HistoryEdit
     return {};
 }
 
+// Every object's CREATE statement but `table`'s own, by type and name.
+Result<std::map<std::pair<std::string, std::string>, std::string>> schema_sql_besides(
+    sqlite::Database& db, const std::string& table) {
+    auto statement = db.prepare(
+        "SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND name <> ?1");
+    if (!statement) {
+        return std::unexpected(statement.error());
+    }
+    statement->bind(1, table);
+    std::map<std::pair<std::string, std::string>, std::string> objects;
+    while (true) {
+        auto row = statement->step();
+        if (!row) {
+            return std::unexpected(row.error());
+        }
+        if (!*row) {
+            return objects;
+        }
+        objects[{statement->column_text(0), statement->column_text(1)}] = statement->column_text(2);
+    }
+}
+
+// Renames the tool's table to belay_adopted_<table>. SQLite rewrites the views, triggers and
+// foreign keys that name it to name the new table: each one is reported as a change, so that
+// nothing the adoption does goes unsaid (the user may want them to follow belay's history).
+Result<void> keep_tool_table(sqlite::Database& db, sqlite::HistoryStore& history,
+                             const HistoryChange& change, HistoryEditReport& report) {
+    auto before = schema_sql_besides(db, change.name);
+    auto ok = before ? apply_change(db, history, change, {}) : std::unexpected(before.error());
+    auto after =
+        ok ? schema_sql_besides(db, "belay_adopted_" + change.name) : std::unexpected(ok.error());
+    if (!after) {
+        return std::unexpected(after.error());
+    }
+    report.changes.push_back(change.description);
+    for (const auto& [key, sql] : *after) {
+        const auto it = before->find(key);
+        if (it != before->end() && it->second != sql) {
+            report.changes.push_back(fmt::format(
+                "{} {} now names belay_adopted_{} instead of {} (SQLite rewrites references "
+                "when a table is renamed)",
+                key.first, key.second, change.name, change.name));
+        }
+    }
+    return {};
+}
+
 // Inside one write transaction: the snapshot, every change, then the schema as it is now,
 // which becomes the reference for `db check`'s drift check.
 Result<void> apply_edit(sqlite::Database& db, const HistoryEditOptions& options,
@@ -131,10 +180,7 @@ Result<void> apply_edit(sqlite::Database& db, const HistoryEditOptions& options,
     std::size_t next = 0;
     // Another tool's table goes out of the way first: it may have the history table's name.
     if (!changes.empty() && changes.front().kind == HistoryChange::Kind::keep_table) {
-        ok = apply_change(db, history, changes.front(), {});
-        if (ok) {
-            report.changes.push_back(changes.front().description);
-        }
+        ok = keep_tool_table(db, history, changes.front(), report);
         next = 1;
     }
     ok = ok ? history.create_tables() : ok;
@@ -180,6 +226,40 @@ Result<std::optional<ForeignHistory>> read_foreign_for_adopt(sqlite::Database& d
                     options.db.database.string());
     }
     return foreign;
+}
+
+// Refuses (before any snapshot) what would make the adoption fail half-way with a raw SQLite
+// error: an object already under the name the tool's table is kept as (belay_adopted_<table>),
+// or one of the user's under the name of one of belay's own tables.
+Result<void> refuse_adopt_conflicts(sqlite::Database& db, const std::string& table) {
+    const auto kept_as = "belay_adopted_" + table;
+    auto statement =
+        db.prepare("SELECT type, name FROM sqlite_schema WHERE name = ?1 COLLATE NOCASE");
+    if (!statement) {
+        return std::unexpected(statement.error());
+    }
+    statement->bind(1, kept_as);
+    auto found = statement->step();
+    if (!found) {
+        return std::unexpected(found.error());
+    }
+    if (*found) {
+        return fail(ErrorCode::refused,
+                    "{}: db adopt keeps {} as {}, but this database already has a {} {}; rename "
+                    "or drop it (for a table: ALTER TABLE {} RENAME TO another_name) and run db "
+                    "adopt again. Nothing was changed",
+                    db.path().string(), table, kept_as, statement->column_text(0),
+                    statement->column_text(1), sqlite::quote_identifier(statement->column_text(1)));
+    }
+    auto foreign = sqlite::find_foreign_belay_objects(db);
+    if (!foreign) {
+        return std::unexpected(foreign.error());
+    }
+    if (!foreign->empty()) {
+        return fail(ErrorCode::refused, "{}: {}. belay left it untouched. Nothing was changed",
+                    db.path().string(), fmt::join(*foreign, "; "));
+    }
+    return {};
 }
 
 struct EditState {
@@ -247,6 +327,11 @@ Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options) {
     }
     if (changes->empty()) {
         return report;
+    }
+    if (state->foreign) {
+        if (auto ok = refuse_adopt_conflicts(*db, state->foreign->table); !ok) {
+            return std::unexpected(ok.error());
+        }
     }
     if (auto ok = sqlite::refuse_unwritable_database(options.db.database); !ok) {
         return std::unexpected(ok.error());

@@ -122,8 +122,20 @@ Result<RoundtripReport> run_roundtrip(const MigrateOptions& options) {
         return std::unexpected(complete.error());
     }
     report.complete = *complete;
-    std::error_code ec;
-    if (!std::filesystem::exists(options.db.database, ec)) {
+    // Which migrations are pending comes from belay's history: without it (another tool's
+    // history table, or a belay_* object belay did not make) the copy cannot be round-tripped.
+    // Read on the database itself, so that what is said names it, never the scratch copy.
+    auto state = read_any_database_state(options.db);
+    if (!state) {
+        return std::unexpected(state.error());
+    }
+    if (!state->state.exists) {
+        return report;
+    }
+    if (state->not_belays) {
+        report.on_copy_skipped =
+            fmt::format("it needs belay's history to tell which migrations are pending there: {}",
+                        *state->not_belays);
         return report;
     }
     auto copy = ScratchRun::create_copy("belay-roundtrip-copy", options);

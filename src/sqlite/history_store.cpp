@@ -9,8 +9,10 @@
 #include <fmt/ranges.h>
 
 #include "belay/version.hpp"
+#include "core/ascii.hpp"
 #include "core/utc_time.hpp"
 #include "sqlite/database.hpp"
+#include "sqlite/foreign_history.hpp"
 #include "sqlite/identifiers.hpp"
 #include "sqlite/statement.hpp"
 
@@ -60,7 +62,99 @@ Result<bool> HistoryStore::table_exists(const std::string& name) {
     return statement->step();
 }
 
+namespace {
+
+// belay's own tables (shared by every history table) and their columns as create_tables makes
+// them.
+struct OwnTable {
+    const char* name;
+    std::set<std::string> columns;
+};
+const std::vector<OwnTable>& own_tables() {
+    static const std::vector<OwnTable> tables{
+        {"belay_failures", {"history_table", "version", "name", "failed_at", "error"}},
+        {"belay_dirty", {"history_table", "version", "name", "started_at"}},
+        {"belay_schema", {"history_table", "type", "name", "tbl_name", "sql"}},
+    };
+    return tables;
+}
+
+Result<std::set<std::string>> column_names(Database& db, const std::string& table) {
+    auto statement = db.prepare("SELECT name FROM pragma_table_info(?1)");
+    if (!statement) {
+        return std::unexpected(statement.error());
+    }
+    statement->bind(1, table);
+    std::set<std::string> columns;
+    while (true) {
+        auto row = statement->step();
+        if (!row) {
+            return std::unexpected(row.error());
+        }
+        if (!*row) {
+            return columns;
+        }
+        columns.insert(statement->column_text(0));
+    }
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> find_foreign_belay_objects(Database& db) {
+    std::vector<std::string> found;
+    for (const auto& own : own_tables()) {
+        auto statement = db.prepare(
+            "SELECT type, name FROM sqlite_schema WHERE name = ?1 COLLATE NOCASE ORDER BY type");
+        if (!statement) {
+            return std::unexpected(statement.error());
+        }
+        statement->bind(1, std::string(own.name));
+        auto row = statement->step();
+        if (!row) {
+            return std::unexpected(row.error());
+        }
+        if (!*row) {
+            continue;
+        }
+        const auto type = statement->column_text(0);
+        const auto name = statement->column_text(1);
+        auto columns = type == "table" ? column_names(db, name) : std::set<std::string>{};
+        if (!columns) {
+            return std::unexpected(columns.error());
+        }
+        if (type == "table" && *columns == own.columns) {
+            continue;
+        }
+        const auto what_to_do =
+            type == "table" ? fmt::format("rename it (ALTER TABLE {} RENAME TO another_name)",
+                                          quote_identifier(name))
+                            : std::string("drop it and create it under another name");
+        found.push_back(fmt::format(
+            "{} {}{} was not made by belay, but belay keeps its own records under that name (the "
+            "belay_ prefix is belay's): {}",
+            type, name,
+            type == "table" ? fmt::format(" (columns {})", fmt::join(*columns, ", ")) : "",
+            what_to_do));
+    }
+    return found;
+}
+
 Result<void> HistoryStore::check_ownership() {
+    if (auto ok = check_history_table(); !ok) {
+        return ok;
+    }
+    auto foreign = find_foreign_belay_objects(m_db);
+    if (!foreign) {
+        return std::unexpected(foreign.error());
+    }
+    if (foreign->empty()) {
+        return {};
+    }
+    return fail(ErrorCode::refused, "{}: {}. belay left it untouched; nothing was changed",
+                m_db.path().string(), fmt::join(*foreign, "; "));
+}
+
+Result<void> HistoryStore::check_history_table() {
     auto other = m_db.prepare(
         "SELECT type FROM sqlite_schema WHERE name = ?1 COLLATE NOCASE AND type <> 'table'");
     if (!other) {
@@ -84,31 +178,37 @@ Result<void> HistoryStore::check_ownership() {
     if (!*exists) {
         return {};
     }
-    auto statement = m_db.prepare("SELECT name FROM pragma_table_info(?1)");
-    if (!statement) {
-        return std::unexpected(statement.error());
+    auto listed = column_names(m_db, m_table);
+    if (!listed) {
+        return std::unexpected(listed.error());
     }
-    statement->bind(1, m_table);
-    std::set<std::string> columns;
-    while (true) {
-        auto row = statement->step();
-        if (!row) {
-            return std::unexpected(row.error());
-        }
-        if (!*row) {
-            break;
-        }
-        columns.insert(statement->column_text(0));
-    }
+    const auto& columns = *listed;
     if (columns == k_belay_columns) {
         return {};
     }
+    // Name the tool only when belay knows the table, and point at db adopt only for a tool it
+    // can adopt: Prisma's or Flyway's table sent there would be a dead end.
+    auto tools = find_tool_histories(m_db);
+    if (!tools) {
+        return std::unexpected(tools.error());
+    }
+    const auto owner = std::ranges::find_if(
+        *tools, [&](const ToolHistory& tool) { return iequals_ascii(tool.table, m_table); });
+    const bool known = owner != tools->end();
+    const bool belays_and_more = std::ranges::includes(columns, k_belay_columns);
+    const auto whose =
+        known ? fmt::format("it is {}'s history table", owner->tool)
+        : belays_and_more
+            ? std::string("it has belay's history columns and others, so belay cannot trust it")
+            : fmt::format("it looks like {}'s", guess_tool(columns));
     return fail(ErrorCode::refused,
-                "{}: table {} exists but was not made by belay (it looks like {}'s: columns {}). "
-                "belay left it untouched. Take that tool's history over with `belay db adopt`, "
-                "or use --table to keep belay's history elsewhere (backups, restores and db "
-                "check work on this database as it is)",
-                m_db.path().string(), m_table, guess_tool(columns), fmt::join(columns, ", "));
+                "{}: table {} exists but was not made by belay ({}: columns {}). belay left it "
+                "untouched. {} --table to keep belay's history elsewhere (backups, restores and "
+                "db check work on this database as it is)",
+                m_db.path().string(), m_table, whose, fmt::join(columns, ", "),
+                known && owner->adoptable
+                    ? "Take that tool's history over with `belay db adopt`, or use"
+                    : "Use");
 }
 
 Result<void> HistoryStore::create_tables() {

@@ -26,8 +26,10 @@ class HistoryStore {
     const std::string& table() const { return m_table; }
 
     // Fails with ErrorCode::refused when a table of the history table's name exists but was
-    // not made by belay; the message names the tool it looks like and says belay left it as it
-    // was. Succeeds when the table is belay's or absent.
+    // not made by belay (the message names the tool it looks like and says belay left it as it
+    // was), or when an object under the name of one of belay's own tables (belay_failures,
+    // belay_dirty, belay_schema) is not that table (find_foreign_belay_objects). Succeeds when
+    // every one is belay's or absent.
     Result<void> check_ownership();
 
     // Reads everything (an empty History when the tables do not exist yet). Read-only.
@@ -79,12 +81,19 @@ class HistoryStore {
     Result<void> update_checksum(const std::string& version, const std::string& checksum);
 
   private:
+    Result<void> check_history_table();
     Result<bool> table_exists(const std::string& name);
     std::string quoted_table() const;
 
     Database& m_db;
     std::string m_table;
 };
+
+// One sentence per object under the name of one of belay's own tables (belay_failures,
+// belay_dirty, belay_schema, compared without case) that is not the table belay makes there: a
+// view, index or trigger, or a table with other columns. Each names the object and says to
+// rename it; empty when there is none. Read-only.
+Result<std::vector<std::string>> find_foreign_belay_objects(Database& db);
 
 // The current UTC time as ISO-8601 with a trailing Z, e.g. 2026-11-23T10:15:00Z.
 std::string utc_now_iso8601();

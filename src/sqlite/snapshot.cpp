@@ -161,7 +161,7 @@ Result<std::optional<WalIndexHeader>> begin_pinned_read(Database& source) {
         }
         if (attempt == k_pin_attempts) {
             logger()->debug("the WAL of {} changed at every attempt to pin a snapshot",
-                           source.path().string());
+                            source.path().string());
             return std::nullopt;
         }
         if (auto ok = source.exec("COMMIT"); !ok) {
@@ -221,26 +221,37 @@ std::optional<RawCopyPlan> plan_raw_copy(Database& source, const SourceFacts& fa
 // The directory a backup goes into must exist (belay never creates one: a mistyped
 // --backup-dir would quietly scatter backups) and be writable for this user. Symlinks to a
 // directory are followed: the user chose that path.
-Result<void> check_target_directory(const std::filesystem::path& given) {
+Result<void> check_target_directory(const std::filesystem::path& given, bool exact_path) {
+    // For an exact output path, another backup directory is no answer.
+    const std::string_view another =
+        exact_path ? "give a path in a directory that exists" : "choose another --backup-dir";
     const auto directory = given.empty() ? std::filesystem::path(".") : given;
     std::error_code ec;
     const auto status = std::filesystem::status(directory, ec);
+    // A dangling symlink: `mkdir -p` on it would fail, the directory it points at is missing.
+    if (!std::filesystem::exists(status) &&
+        std::filesystem::is_symlink(std::filesystem::symlink_status(directory, ec))) {
+        const auto target = std::filesystem::read_symlink(directory, ec);
+        return fail(ErrorCode::snapshot_failed,
+                    "the backup directory {} is a symbolic link to {}, which does not exist "
+                    "(belay does not create it): create the directory it points at, or {}",
+                    directory.string(), ec ? std::string("a missing path") : target.string(),
+                    another);
+    }
     if (!std::filesystem::exists(status)) {
         return fail(ErrorCode::snapshot_failed,
                     "the backup directory {} does not exist (belay does not create it): create "
-                    "it (mkdir -p {}) or choose another --backup-dir",
-                    directory.string(), directory.string());
+                    "it (mkdir -p {}) or {}",
+                    directory.string(), directory.string(), another);
     }
     if (!std::filesystem::is_directory(status)) {
-        return fail(ErrorCode::snapshot_failed,
-                    "the backup directory {} is not a directory; choose another --backup-dir",
-                    directory.string());
+        return fail(ErrorCode::snapshot_failed, "the backup directory {} is not a directory; {}",
+                    directory.string(), another);
     }
     if (::faccessat(AT_FDCWD, directory.c_str(), W_OK | X_OK, AT_EACCESS) != 0) {
         return fail(ErrorCode::snapshot_failed,
-                    "cannot write backups into {}: {}. Make it writable for this user or choose "
-                    "another --backup-dir",
-                    directory.string(), std::strerror(errno));
+                    "cannot write backups into {}: {}. Make it writable for this user or {}",
+                    directory.string(), std::strerror(errno), another);
     }
     return {};
 }
@@ -256,8 +267,8 @@ Result<void> check_room(const std::filesystem::path& directory, const SnapshotRe
         return fail(ErrorCode::snapshot_failed,
                     "not enough room in {} for a backup of {}: it needs {} bytes and {} are "
                     "free. Free some space, prune old backups, or choose --backup-dir",
-                    directory.string(), request.database.string(), needed + k_space_margin,
-                    *available);
+                    directory.empty() ? std::string(".") : directory.string(),
+                    request.database.string(), needed + k_space_margin, *available);
     }
     return {};
 }
@@ -302,7 +313,7 @@ Result<CheckedCopy> copy_and_check(Database& source, SourceDescriptor& descripto
         return std::unexpected(copied.error());
     }
     logger()->debug("copied {} pages ({}) in {} ms", facts.page_count, plan ? "raw" : "backup API",
-                   milliseconds_since(started));
+                    milliseconds_since(started));
     // The kernel writes the copy out, and the hasher reads it, while it is verified.
     CheckedCopy copy{plan.has_value(), std::move(hasher), BackgroundFlush(temporary_fd, temporary)};
     if (auto ok = source.exec("COMMIT"); !ok) {  // writers may go on now
@@ -335,8 +346,8 @@ Result<void> seal(const std::filesystem::path& temporary, BackupMetadata& metada
         return flushed;
     }
     logger()->debug("after verification, waited {} ms for the hash and {} ms for the flush",
-                   milliseconds_since(hashing) - milliseconds_since(flushing),
-                   milliseconds_since(flushing));
+                    milliseconds_since(hashing) - milliseconds_since(flushing),
+                    milliseconds_since(flushing));
     if (!sha256) {
         return std::unexpected(sha256.error());
     }
@@ -416,8 +427,9 @@ Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
                     request.database.string());
     }
     auto final_path = facts ? choose_final_path(request, now) : std::unexpected(facts.error());
-    auto usable = final_path ? check_target_directory(final_path->parent_path())
-                             : std::unexpected(final_path.error());
+    auto usable = final_path
+                      ? check_target_directory(final_path->parent_path(), request.out.has_value())
+                      : std::unexpected(final_path.error());
     auto room = usable ? check_room(final_path->parent_path(), request, *facts)
                        : std::unexpected(usable.error());
     auto ownership = room ? ownership_of(request.database) : std::unexpected(room.error());
@@ -440,7 +452,7 @@ Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
         return std::unexpected(copy.error());
     }
     logger()->debug("copied{} {} pages in {} ms", request.verify ? " and verified" : "",
-                   facts->page_count, milliseconds_since(copy_started));
+                    facts->page_count, milliseconds_since(copy_started));
     std::error_code ec;
     BackupMetadata metadata;
     metadata.source = std::filesystem::weakly_canonical(request.database, ec).string();
@@ -482,7 +494,7 @@ Result<Snapshot> take_snapshot(const SnapshotRequest& request) {
             with_context(snapshot.error(), "snapshot of " + request.database.string())));
     }
     logger()->info("snapshot {} written ({} bytes)", snapshot->path.string(),
-                  snapshot->metadata.size_bytes);
+                   snapshot->metadata.size_bytes);
     return snapshot;
 }
 

@@ -106,5 +106,63 @@ TEST_F(AdoptTest, DbmateHistoryAndTheRefusals) {
     EXPECT_EQ(again.exit_code, 2) << describe(again);
 }
 
+// breakit18 #9: an existing belay_adopted_<table>, a tool's table that records one version twice
+// ('1' and '0001'), or a view of the user's named belay_schema made db adopt fail with a raw
+// SQLite error (exit 1) after taking a snapshot. Each is refused first (exit 5), naming the
+// conflict and what to do; no snapshot, nothing changed.
+TEST_F(AdoptTest, ConflictsAreRefusedBeforeTheSnapshot) {
+    write_migration("0001_a.sql", "-- +migrate Up\nCREATE TABLE t (x);\n");
+    for (const auto& [sql, expected] : std::vector<std::pair<std::string, std::string>>{
+             {"CREATE TABLE schema_migrations (version varchar PRIMARY KEY);"
+              "INSERT INTO schema_migrations VALUES ('1');"
+              "CREATE TABLE belay_adopted_schema_migrations (x);",
+              "db adopt keeps schema_migrations as belay_adopted_schema_migrations, but this "
+              "database already has a table belay_adopted_schema_migrations; rename or drop it"},
+             {"CREATE TABLE schema_migration (version TEXT NOT NULL);"
+              "INSERT INTO schema_migration VALUES ('1'), ('0001');",
+              "schema_migration records 0001_a twice"},
+             {"CREATE TABLE schema_migrations (version varchar PRIMARY KEY);"
+              "INSERT INTO schema_migrations VALUES ('1');"
+              "CREATE VIEW belay_schema AS SELECT 1;",
+              "view belay_schema was not made by belay"}}) {
+        fs::remove(db());
+        TestDb(db()).exec(sql);
+        const auto before = database_contents(db());
+        auto adopt = belay("adopt");
+        EXPECT_EQ(adopt.exit_code, 5) << describe(adopt);
+        EXPECT_NE(adopt.err.find(expected), std::string::npos) << adopt.err;
+        EXPECT_NE(adopt.err.find("Nothing was changed"), std::string::npos) << adopt.err;
+        EXPECT_EQ(database_contents(db()), before);
+        for (const auto& name : list_dir(dir())) {
+            EXPECT_EQ(name.find(".bak"), std::string::npos) << "no snapshot: " << name;
+        }
+    }
+}
+
+// breakit18 #7: renaming the tool's table makes SQLite rewrite the views and triggers that name
+// it to name belay_adopted_<table>; adopt said nothing of it. Each rewritten object is printed
+// as a change (docs/history.md gives the way back to belay's history).
+TEST_F(AdoptTest, ViewsAndTriggersSqliteRewritesAreListedAsChanges) {
+    write_migration("20240101000000_users.sql",
+                    "-- migrate:up\nCREATE TABLE users (id INTEGER PRIMARY KEY);\n");
+    TestDb(db()).exec(
+        "CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY);"
+        "INSERT INTO schema_migrations VALUES ('20240101000000');"
+        "CREATE TABLE users (id INTEGER PRIMARY KEY);"
+        "CREATE VIEW current_version AS SELECT max(version) AS v FROM schema_migrations;"
+        "CREATE VIEW unrelated AS SELECT id FROM users;");
+    auto adopted = belay("adopt");
+    ASSERT_EQ(adopted.exit_code, 0) << describe(adopted);
+    EXPECT_NE(adopted.out.find("view current_version now names belay_adopted_schema_migrations "
+                               "instead of schema_migrations"),
+              std::string::npos)
+        << adopted.out;
+    EXPECT_EQ(adopted.out.find("unrelated"), std::string::npos) << adopted.out;
+    EXPECT_NE(TestDb(db(), true)
+                  .scalar("SELECT sql FROM sqlite_schema WHERE name = 'current_version'")
+                  .find("belay_adopted_schema_migrations"),
+              std::string::npos);
+}
+
 }  // namespace
 }  // namespace belay::testing

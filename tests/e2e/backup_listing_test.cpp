@@ -206,5 +206,29 @@ TEST_F(CorruptBackupTest, DamageBehindAMatchingChecksumIsStillFoundByTheIntegrit
     expect_refused_and_untouched(belay("restore", {m_backup.string(), "--yes"}), db_sha, files);
 }
 
+// breakit18 #11: a sidecar's reason and schema_version went to the terminal raw: escape
+// sequences (a window title, colours) and a forged extra line. The text table escapes every
+// control character; --json keeps the text exactly (JSON escapes it itself).
+TEST_F(BackupListingTest, ControlCharactersInASidecarAreEscapedInTheTable) {
+    const auto backup = fs::path(backup_of(db()));
+    auto json = read_json_file(backup.string() + ".json");
+    const std::string reason = "manual\x1b]0;pwned\x07\x1b[31mRED\xc2\x9b";
+    json["reason"] = reason;
+    json["schema_version"] = "x\nFAKE-LINE ok";
+    write_file(fs::relative(backup.string() + ".json", dir()).string(), json.dump(2));
+    auto listed = belay("backups");
+    ASSERT_EQ(listed.exit_code, 0) << describe(listed);
+    EXPECT_EQ(listed.out.find('\x1b'), std::string::npos) << listed.out;
+    EXPECT_EQ(listed.out.find('\x07'), std::string::npos) << listed.out;
+    EXPECT_EQ(listed.out.find("\xc2\x9b"), std::string::npos) << listed.out;
+    EXPECT_NE(listed.out.find("manual\\x1b]0;pwned\\x07\\x1b[31mRED\\u009b"), std::string::npos)
+        << listed.out;
+    EXPECT_NE(listed.out.find("x\\x0aFAKE-LINE ok"), std::string::npos) << listed.out;
+    EXPECT_EQ(std::count(listed.out.begin(), listed.out.end(), '\n'), 2) << listed.out;
+    auto as_json = belay("backups", {"--json"});
+    ASSERT_EQ(as_json.exit_code, 0) << describe(as_json);
+    EXPECT_EQ(as_json.json().at("backups").at(0).at("metadata").at("reason"), reason);
+}
+
 }  // namespace
 }  // namespace belay::testing

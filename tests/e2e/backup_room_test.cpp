@@ -89,5 +89,18 @@ TEST_F(BackupRoomTest, DryRunRefusesWhenItsScratchCopyHasNoRoom) {
     EXPECT_TRUE(list_dir(small()).empty()) << "the dry run left its scratch copy behind";
 }
 
+// breakit18 #10: with the database in the current directory the message said "not enough room
+// in  for a backup" (an empty name); it names the current directory `.`.
+TEST_F(BackupRoomTest, NoRoomInTheCurrentDirectoryNamesIt) {
+    TestDb(small() / "here.db").exec("CREATE TABLE t (x);");
+    add_filler(small() / "here.db", 1);  // fits in the 2 MiB, but not with a backup beside it
+    RunOptions in_small;
+    in_small.cwd = small();
+    auto result = run_raw({"db", "backup", "--db", "here.db"}, in_small);
+    EXPECT_EQ(result.exit_code, 3) << describe(result);
+    EXPECT_NE(result.err.find("not enough room in . for a backup of here.db"), std::string::npos)
+        << result.err;
+}
+
 }  // namespace
 }  // namespace belay::testing

@@ -173,5 +173,46 @@ TEST_F(OptionsTest, VersionAndHelp) {
     EXPECT_NE(migrate_help.out.find("--dry-run"), std::string::npos) << migrate_help.out;
 }
 
+// breakit18 #4: BELAY_LATEST=true broke every `db restore PATH` ("needs a backup"), and
+// `latest = true` in belay.ini made `db restore --yes` restore the newest backup with none
+// named. Which backup a restore writes, its confirmation, what a run reverts and the one file
+// a backup writes come only from the command line: the environment is ignored, a config file
+// refused by name; the database stays as it was.
+TEST_F(OptionsTest, WhatARestoreWritesAndConfirmationsComeOnlyFromTheCommandLine) {
+    TestDb(db()).exec("CREATE TABLE t (x); INSERT INTO t VALUES ('old');");
+    auto backup = run_raw({"db", "backup", "--db", "app.db"});
+    ASSERT_EQ(backup.exit_code, 0) << describe(backup);
+    const auto old = backup.out.substr(0, backup.out.find('\n'));
+    TestDb(db()).exec("INSERT INTO t VALUES ('new');");
+    auto from_env = run_raw({"db", "restore", "--db", "app.db", old, "--yes"},
+                            with_env({{"BELAY_LATEST", "true"}}));
+    EXPECT_EQ(from_env.exit_code, 0) << "BELAY_LATEST is ignored\n" << describe(from_env);
+    EXPECT_EQ(TestDb(db()).count("t"), 1);
+    auto out_env = run_raw({"db", "backup", "--db", "app.db"}, with_env({{"BELAY_OUT", "x.bak"}}));
+    EXPECT_EQ(out_env.exit_code, 0) << describe(out_env);
+    EXPECT_FALSE(fs::exists(dir() / "x.bak")) << "BELAY_OUT is ignored";
+    TestDb(db()).exec("INSERT INTO t VALUES ('newer');");
+    const auto before = database_contents(db());
+    for (const auto& [line, args] : std::vector<std::pair<std::string, std::vector<std::string>>>{
+             {"latest = true", {"db", "restore", "--db", "app.db", "--yes"}},
+             {"yes = true", {"db", "restore", "--db", "app.db", "--latest"}},
+             {"from-other-database = true", {"db", "restore", "--db", "app.db", old, "--yes"}},
+             {"backup = " + old, {"db", "restore", "--db", "app.db", "--yes"}},
+             {"steps = 1", {"db", "down", "--db", "app.db"}},
+             {"out = x.bak", {"db", "backup", "--db", "app.db"}}}) {
+        write_file("belay.ini", line + "\n");
+        auto refused = run_raw(args);
+        EXPECT_EQ(refused.exit_code, 2) << line << "\n" << describe(refused);
+        const auto key = line.substr(0, line.find(' '));
+        EXPECT_NE(
+            refused.err.find("config file belay.ini: `" + key + "` cannot be set in a config file"),
+            std::string::npos)
+            << refused.err;
+        EXPECT_NE(refused.err.find("pass --" + key), std::string::npos) << refused.err;
+        EXPECT_EQ(database_contents(db()), before) << line;
+        EXPECT_FALSE(fs::exists(dir() / "x.bak")) << line;
+    }
+}
+
 }  // namespace
 }  // namespace belay::testing

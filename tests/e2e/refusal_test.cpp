@@ -131,6 +131,9 @@ TEST_F(RefusalTest, MissingBackupDirectoryIsNotCreated) {
     auto out = belay("backup", {"--out", (missing / "x.bak").string()});
     EXPECT_EQ(out.exit_code, 3) << describe(out);
     expect_says(out, missing.string() + " does not exist");
+    // breakit18 #10: --out's directory is not the backup directory.
+    expect_says(out, "give a path in a directory that exists");
+    EXPECT_EQ(out.err.find("--backup-dir"), std::string::npos) << out.err;
     expect_unchanged(before, out);
 
     auto migrate = belay("migrate", {"--backup-dir", missing.string()});
@@ -312,6 +315,20 @@ INSTANTIATE_TEST_SUITE_P(Cuts, TruncatedDatabaseTest,
                              return std::string(param_info.param.mode) +
                                     (param_info.param.half ? "_half" : "_by_100_bytes");
                          });
+
+// breakit18 #10: a --backup-dir that is a dangling symlink said "create it (mkdir -p dangling)",
+// which fails on a symlink. The message names the link and where it points.
+TEST_F(RefusalTest, DanglingSymlinkBackupDirectoryNamesWhereItPoints) {
+    fs::create_symlink(dir() / "gone", dir() / "dangling");
+    const auto before = state();
+    auto db_backup = belay("backup", {"--backup-dir", (dir() / "dangling").string()});
+    EXPECT_EQ(db_backup.exit_code, 3) << describe(db_backup);
+    expect_says(db_backup, (dir() / "dangling").string() + " is a symbolic link to " +
+                               (dir() / "gone").string() + ", which does not exist");
+    EXPECT_EQ(db_backup.err.find("mkdir -p"), std::string::npos) << db_backup.err;
+    EXPECT_FALSE(fs::exists(dir() / "gone"));
+    expect_unchanged(before, db_backup);
+}
 
 }  // namespace
 }  // namespace belay::testing

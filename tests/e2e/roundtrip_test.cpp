@@ -175,5 +175,45 @@ DROP TABLE users;
     EXPECT_EQ(list_dir(dir()), files);
 }
 
+// breakit18 #1: a dbmate database (its schema_migrations is not belay's) made the round trip
+// exit 5 naming the scratch copy's private path. The files' round trip runs; the one on a copy
+// is skipped with a note naming the user's database, and check exits 0.
+TEST_F(RoundtripTest, AnotherToolsHistoryTableSkipsTheCopyWithANote) {
+    write_migration("0001_users.sql", R"(-- +migrate Up
+CREATE TABLE users (id INTEGER PRIMARY KEY);
+-- +migrate Down
+DROP TABLE users;
+)");
+    {
+        TestDb app(db());
+        app.exec(
+            "CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY);"
+            "INSERT INTO schema_migrations VALUES ('20240101000000');");
+    }
+    const auto hash = sha256_of(db());
+    auto result = roundtrip();
+    EXPECT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_EQ(result.err.find("belay-roundtrip"), std::string::npos) << result.err;
+    EXPECT_EQ(result.out.find("belay-roundtrip"), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find("roundtrip    0001_users: ok"), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find("roundtrip    not run on a copy of " + db().string() +
+                              ": it needs belay's history"),
+              std::string::npos)
+        << result.out;
+    EXPECT_NE(result.out.find("history and drift not checked: schema_migrations is dbmate's"),
+              std::string::npos)
+        << result.out;
+    auto json = roundtrip({"--json"});
+    ASSERT_EQ(json.exit_code, 0) << describe(json);
+    const auto report = json.json();
+    EXPECT_EQ(report.at("roundtrip").at("migrations").size(), 1u) << json.out;
+    EXPECT_NE(
+        report.at("roundtrip").at("on_copy_skipped").get<std::string>().find("schema_migrations"),
+        std::string::npos)
+        << json.out;
+    EXPECT_EQ(report.at("history_checked"), false) << json.out;
+    EXPECT_EQ(sha256_of(db()), hash) << "only read";
+}
+
 }  // namespace
 }  // namespace belay::testing

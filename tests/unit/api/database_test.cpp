@@ -570,5 +570,24 @@ TEST(DatabaseApi, AnotherToolsDatabaseOpensForBackupsAndChecksButNotForRuns) {
     EXPECT_EQ(schema(), before) << "nothing of belay's was created";
 }
 
+// breakit18 #3: the library checks the history table's name as the CLI does, without case,
+// naming the field.
+TEST(DatabaseApi, AHistoryTableNamedLikeBelaysOrSqlitesTablesIsRefusedInAnyCase) {
+    TempDir dir;
+    const auto path = dir / "app.db";
+    RawDatabase(path).exec("CREATE TABLE notes (body TEXT);");
+    const auto before = testing::read_file(path);
+    for (const auto& name : {"", "belay_x", "Belay_Schema", "SQLITE_master"}) {
+        auto options = embedded(path, two_migrations());
+        options.history_table = name;
+        auto db = Database::open(options);
+        ASSERT_FALSE(db) << name;
+        EXPECT_EQ(db.error().code, ErrorCode::invalid_input) << name;
+        EXPECT_NE(db.error().message.find("DatabaseOptions::history_table"), std::string::npos)
+            << db.error().message;
+    }
+    EXPECT_EQ(testing::read_file(path), before);
+}
+
 }  // namespace
 }  // namespace belay

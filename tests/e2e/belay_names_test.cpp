@@ -1,0 +1,122 @@
+// belay owns the names it keeps its records under: the belay_ prefix (belay_failures,
+// belay_dirty, belay_schema) and no history table under belay_* or sqlite_*, whatever their
+// case. An object of the user's under one of those names is named and refused, never used.
+#include "e2e/harness.hpp"
+
+namespace belay::testing {
+namespace {
+
+class BelayNamesTest : public E2eTest {
+  protected:
+    void SetUp() override {
+        write_migration("0001_a.sql", "-- +migrate Up\nCREATE TABLE t (x);\n");
+    }
+};
+
+// breakit18 #2: a user table belay_schema made db check exit 1 ("no such column: type") and
+// db migrate fail with a raw error. check names it as a finding and runs everything else;
+// the history commands refuse (exit 5) naming it and saying to rename it; nothing changes.
+TEST_F(BelayNamesTest, AUserTableNamedBelaySchemaIsAFindingAndARefusal) {
+    TestDb(db()).exec(
+        "CREATE TABLE belay_schema (note TEXT); INSERT INTO belay_schema "
+        "VALUES ('mine'); CREATE TABLE data (a); INSERT INTO data VALUES (1);");
+    const auto before = database_contents(db());
+    auto check = belay("check");
+    EXPECT_EQ(check.exit_code, 6) << describe(check);
+    EXPECT_NE(check.out.find("belay_tables table belay_schema (columns note) was not made by "
+                             "belay"),
+              std::string::npos)
+        << check.out;
+    EXPECT_NE(check.out.find("ALTER TABLE \"belay_schema\" RENAME TO"), std::string::npos)
+        << check.out;
+    auto json = belay("check", {"--json"});
+    EXPECT_EQ(json.exit_code, 6) << describe(json);
+    EXPECT_EQ(json.json().at("findings").at(0).at("area"), "belay_tables") << json.out;
+    for (const auto& command : {"migrate", "status", "dump-schema"}) {
+        auto refused = belay(command);
+        EXPECT_EQ(refused.exit_code, 5) << command << "\n" << describe(refused);
+        EXPECT_NE(refused.err.find("table belay_schema (columns note) was not made by belay"),
+                  std::string::npos)
+            << command << "\n"
+            << refused.err;
+        EXPECT_NE(refused.err.find("RENAME TO"), std::string::npos) << refused.err;
+    }
+    EXPECT_EQ(database_contents(db()), before);
+    for (const auto& name : list_dir(dir())) {
+        EXPECT_EQ(name.find(".bak"), std::string::npos) << "no snapshot before a refusal: " << name;
+    }
+}
+
+// A view belay_dirty passed db check and failed db migrate --dry-run with "cannot modify
+// belay_dirty because it is a view"; a table belay_failures of other columns failed when a
+// failure was recorded.
+TEST_F(BelayNamesTest, AViewBelayDirtyOrATableBelayFailuresIsNamed) {
+    for (const auto& [sql, expected] : std::vector<std::pair<std::string, std::string>>{
+             {"CREATE VIEW belay_dirty AS SELECT 1 AS x;", "view belay_dirty was not made"},
+             {"CREATE TABLE Belay_Failures (id INTEGER);",
+              "table Belay_Failures (columns id) was not made"}}) {
+        fs::remove(db());
+        TestDb(db()).exec("CREATE TABLE data (a);" + sql);
+        const auto before = database_contents(db());
+        auto check = belay("check");
+        EXPECT_EQ(check.exit_code, 6) << describe(check);
+        EXPECT_NE(check.out.find(expected), std::string::npos) << check.out;
+        auto dry_run = belay("migrate", {"--dry-run"});
+        EXPECT_EQ(dry_run.exit_code, 5) << describe(dry_run);
+        EXPECT_NE(dry_run.err.find(expected), std::string::npos) << dry_run.err;
+        EXPECT_EQ(database_contents(db()), before);
+    }
+}
+
+// breakit18 #3: --table Belay_Schema got past the belay_ check (names are case-sensitive only
+// to it, not to SQLite) and a migrate then took a snapshot, failed with "no such column: type"
+// and left belay's tables behind; SQLITE_master got to "object name reserved for internal use".
+TEST_F(BelayNamesTest, TableNamesDifferingOnlyInCaseFromBelayOrSqliteNamesAreUsageErrors) {
+    TestDb(db()).exec("CREATE TABLE data (a);");
+    const auto before = database_contents(db());
+    for (const auto& name :
+         {"Belay_Schema", "BELAY_FAILURES", "SQLITE_master", "Sqlite_Sequence"}) {
+        auto run = belay("migrate", {"--table", name});
+        EXPECT_EQ(run.exit_code, 2) << name << "\n" << describe(run);
+        EXPECT_NE(run.err.find(std::string("--table ") + name +
+                               ": the history table needs a name of its own"),
+                  std::string::npos)
+            << run.err;
+        EXPECT_EQ(database_contents(db()), before) << name;
+    }
+    EXPECT_EQ(list_dir(dir()),
+              (std::vector<std::string>{"app.db", "migrations", "migrations/0001_a.sql"}));
+}
+
+// breakit18 #10: the refusal of a history table that is another tool's pointed at db adopt for
+// tools adopt cannot read (Prisma: a dead end), called pop's table "dbmate (or Rails)'s", and
+// called belay's own table with a column added "golang-migrate's ... take it over with db adopt".
+TEST_F(BelayNamesTest, ARefusedHistoryTableIsNamedAsDbCheckNamesItAndAdoptOnlyWhenItCan) {
+    TestDb(db()).exec(
+        "CREATE TABLE _prisma_migrations (id TEXT PRIMARY KEY NOT NULL, checksum TEXT NOT NULL, "
+        "finished_at DATETIME, migration_name TEXT NOT NULL, logs TEXT, rolled_back_at DATETIME, "
+        "started_at DATETIME NOT NULL DEFAULT current_timestamp, applied_steps_count INTEGER "
+        "UNSIGNED NOT NULL DEFAULT 0);"
+        "CREATE TABLE schema_migration (version TEXT NOT NULL);");
+    auto prisma = belay("status", {"--table", "_prisma_migrations"});
+    EXPECT_EQ(prisma.exit_code, 5) << describe(prisma);
+    EXPECT_NE(prisma.err.find("it is Prisma's history table"), std::string::npos) << prisma.err;
+    EXPECT_EQ(prisma.err.find("db adopt"), std::string::npos) << prisma.err;
+    EXPECT_NE(prisma.err.find("--table"), std::string::npos) << prisma.err;
+    auto pop = belay("status", {"--table", "schema_migration"});
+    EXPECT_EQ(pop.exit_code, 5) << describe(pop);
+    EXPECT_NE(pop.err.find("it is pop's history table"), std::string::npos) << pop.err;
+    EXPECT_NE(pop.err.find("belay db adopt"), std::string::npos) << pop.err;
+
+    ASSERT_EQ(belay("migrate", {"--no-backup"}).exit_code, 0);
+    TestDb(db()).exec("ALTER TABLE schema_migrations ADD COLUMN dirty INTEGER;");
+    auto extra = belay("status");
+    EXPECT_EQ(extra.exit_code, 5) << describe(extra);
+    EXPECT_NE(extra.err.find("it has belay's history columns and others"), std::string::npos)
+        << extra.err;
+    EXPECT_EQ(extra.err.find("golang-migrate"), std::string::npos) << extra.err;
+    EXPECT_EQ(extra.err.find("db adopt"), std::string::npos) << extra.err;
+}
+
+}  // namespace
+}  // namespace belay::testing
