@@ -82,7 +82,9 @@ TEST_F(BackupRoomTest, DryRunRefusesWhenItsScratchCopyHasNoRoom) {
     write_migration("0002_b.sql", up_only("CREATE TABLE b (x);"));
     const auto before = sha256_of(db());
     auto result = belay("migrate", {"--dry-run"}, with_env({{"TMPDIR", small().string()}}));
-    EXPECT_EQ(result.exit_code, 3) << "the room for the dry run's copy should be checked first\n"
+    // Exit 2, as docs/exit-codes.md says: a dry run writes no backup, so no room for its copy
+    // is a problem of where the copy goes, not a failed backup (3).
+    EXPECT_EQ(result.exit_code, 2) << "the room for the dry run's copy should be checked first\n"
                                    << describe(result);
     EXPECT_NE(result.err.find("not enough room"), std::string::npos) << result.err;
     EXPECT_EQ(sha256_of(db()), before);

@@ -77,30 +77,3 @@ TEST_F(SmallFilesystemTest, MigrateWhoseSnapshotDoesNotFitRunsNothing) {
 
 }  // namespace
 }  // namespace belay::testing
-
-namespace belay::testing {
-namespace {
-
-// No room in $TMPDIR for a dry run's copy is exit 2 (a problem of where the copy goes), as
-// docs/exit-codes.md says; it was 3, as if a backup had failed.
-TEST_F(E2eTest, DryRunWithNoRoomInTmpdirExitsTwoAndLeavesNothingThere) {
-    write_migration("0001_a.sql", up_only("CREATE TABLE a (x);"));
-    ASSERT_EQ(belay("migrate", {"--no-backup"}).exit_code, 0);
-    add_filler(db(), 4);
-    write_migration("0002_b.sql", up_only("CREATE TABLE b (x);"));
-    const auto small = dir() / "small";
-    fs::create_directories(small);
-    if (::mount("tmpfs", small.c_str(), "tmpfs", 0, "size=2m") != 0) {
-        GTEST_SKIP() << "cannot mount a tmpfs at " << small << ": " << std::strerror(errno);
-    }
-    const auto before = sha256_of(db());
-    auto result = belay("migrate", {"--dry-run"}, with_env({{"TMPDIR", small.string()}}));
-    EXPECT_EQ(result.exit_code, 2) << describe(result);
-    EXPECT_NE(result.err.find("not enough room"), std::string::npos) << result.err;
-    EXPECT_TRUE(list_dir(small).empty()) << list_dir(small).front();
-    EXPECT_EQ(sha256_of(db()), before);
-    ::umount2(small.c_str(), MNT_DETACH);
-}
-
-}  // namespace
-}  // namespace belay::testing

@@ -192,7 +192,10 @@ TEST(ReadWholeFile, MissingFileOrDirectoryNamesThePathAndTheReason) {
                                            "permissions");
     const auto directory = read_whole_file(dir.path());
     ASSERT_FALSE(directory.has_value());
-    EXPECT_EQ(directory.error().message, dir.path().string() + ": cannot read: Is a directory");
+    EXPECT_EQ(directory.error().message,
+              dir.path().string() +
+                  ": not a regular file (a FIFO, a device or a directory); a migration must be a "
+                  "file: replace it, or move it out of the migrations directory");
 }
 
 TEST(LoadMigrations, DbmateFilesAreChecksummedAsWrittenAndParsedTranslated) {
