@@ -77,33 +77,6 @@ class BackupEvidenceTest : public E2eTest {
     }
 };
 
-// Leaves `database` with a hot -journal that holds the pages of t (and filler) as they were
-// before a transaction that a crash cut short: a child rewrites them with a tiny page cache,
-// so changed pages spill into the file, and exits without committing or rolling back.
-void leave_hot_journal_over_t(const fs::path& database) {
-    const pid_t child = ::fork();
-    if (child < 0) {
-        throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-    }
-    if (child == 0) {
-        sqlite3* raw = nullptr;
-        const bool ok = sqlite3_open(database.c_str(), &raw) == SQLITE_OK &&
-                        sqlite3_exec(raw,
-                                     "PRAGMA cache_size = 10; BEGIN; "
-                                     "UPDATE t SET v = randomblob(2000); "
-                                     "UPDATE filler SET b = randomblob(4000);",
-                                     nullptr, nullptr, nullptr) == SQLITE_OK;
-        ::_exit(ok ? 0 : 1);  // no rollback, nothing of the test framework
-    }
-    int status = 0;
-    ::waitpid(child, &status, 0);
-    std::error_code ec;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-        fs::file_size(database.string() + "-journal", ec) == 0) {
-        throw std::runtime_error("could not leave a hot journal beside " + database.string());
-    }
-}
-
 // Every command that reads a backup, with another copy's hot journal moved beside it: the
 // backup's bytes and mtime stay, the journal stays, no -wal/-shm appears, and the restored
 // database holds the backup's rows, never the journal's.
@@ -113,7 +86,9 @@ TEST_F(BackupEvidenceTest, HotJournalBesideABackupIsNeverRolledIntoItNorRestored
     const auto other = dir() / "other.db";
     fs::copy_file(backup, other);
     TestDb(other).exec("UPDATE t SET v = 'journal'");
-    leave_hot_journal_over_t(other);
+    leave_hot_journal(other,
+                      "UPDATE t SET v = randomblob(2000); "
+                      "UPDATE filler SET b = randomblob(4000);");
     const fs::path journal = backup.string() + "-journal";
     fs::rename(other.string() + "-journal", journal);
     {

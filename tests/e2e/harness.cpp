@@ -499,7 +499,7 @@ void add_filler(const fs::path& database, int megabytes) {
         ") INSERT INTO filler (b) SELECT randomblob(4000) FROM c; COMMIT;");
 }
 
-void leave_hot_journal(const fs::path& database) {
+void leave_hot_journal(const fs::path& database, const std::string& rewrite) {
     const pid_t child = ::fork();
     if (child < 0) {
         throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
@@ -507,11 +507,9 @@ void leave_hot_journal(const fs::path& database) {
     if (child == 0) {
         // Only the C API, and _exit: nothing of the test framework runs in the child.
         sqlite3* db = nullptr;
-        const bool ok =
-            sqlite3_open(database.c_str(), &db) == SQLITE_OK &&
-            sqlite3_exec(db,
-                         "PRAGMA cache_size = 10; BEGIN; UPDATE filler SET b = randomblob(4000);",
-                         nullptr, nullptr, nullptr) == SQLITE_OK;
+        const auto sql = "PRAGMA cache_size = 10; BEGIN; " + rewrite;
+        const bool ok = sqlite3_open(database.c_str(), &db) == SQLITE_OK &&
+                        sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
         ::_exit(ok ? 0 : 1);
     }
     int status = 0;

@@ -216,8 +216,10 @@ void add_filler(const fs::path& database, int megabytes);
 // Leaves `database` (rollback-journal mode, with a `filler` table of at least 1 MiB) as a
 // crash mid-transaction does: a child process rewrites every filler row with a tiny page
 // cache, so changed pages spill into the database file, and dies without committing. What
-// is left is a hot -journal that the next read-write open rolls back.
-void leave_hot_journal(const fs::path& database);
+// is left is a hot -journal that the next read-write open rolls back. `rewrite` is the
+// transaction's SQL (it must change enough pages to spill).
+void leave_hot_journal(const fs::path& database,
+                       const std::string& rewrite = "UPDATE filler SET b = randomblob(4000);");
 
 // Overwrites `count` bytes at `offset` of `file` with their bitwise complement.
 void flip_bytes(const fs::path& file, std::uintmax_t offset, std::size_t count);
