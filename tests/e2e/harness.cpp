@@ -34,12 +34,17 @@ fs::path path_from_env(const char* name) {
     return value;
 }
 
-// The child's environment: ours without BELAY_*, plus the test's additions.
+// The child's environment: ours without BELAY_*, plus the test's additions, which replace a
+// variable of ours of the same name (getenv would find ours first).
 std::vector<std::string> child_environment(const RunOptions& options) {
     std::vector<std::string> env;
     for (char** entry = environ; *entry != nullptr; ++entry) {
-        if (std::strncmp(*entry, "BELAY_", 6) != 0) {
-            env.emplace_back(*entry);
+        const std::string_view variable(*entry);
+        const auto name = variable.substr(0, variable.find('='));
+        const bool replaced = std::ranges::any_of(
+            options.env, [&](const auto& added) { return added.first == name; });
+        if (!variable.starts_with("BELAY_") && !replaced) {
+            env.emplace_back(variable);
         }
     }
     for (const auto& [name, value] : options.env) {
