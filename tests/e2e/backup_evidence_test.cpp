@@ -53,7 +53,10 @@ class BackupEvidenceTest : public E2eTest {
         const char* asan = std::getenv("ASAN_OPTIONS");
         options.env.emplace_back(
             "ASAN_OPTIONS", std::string(asan != nullptr ? asan : "") + ":verify_asan_link_order=0");
-        args.insert(args.begin(), {when, belay_binary().string()});
+        // -f hands `when` to libfaketime as it is: a plain date is a frozen clock (without -f,
+        // faketime starts a running clock there, and a slow run, under ASan say, crosses into
+        // the next second).
+        args.insert(args.begin(), {"-f", when, belay_binary().string()});
         return run_raw(args, options);
     }
     // `db backup` (at `when`); the absolute path of the backup it printed.
