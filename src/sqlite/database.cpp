@@ -2,13 +2,13 @@
 
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
 #include <system_error>
 
 #include "sqlite/statement.hpp"
@@ -52,15 +52,31 @@ struct FileHeader {
     std::streamsize size = 0;
 };
 
+// Without blocking: open() of a FIFO for reading waits for a writer, for ever when none comes.
+// A symlink to a regular file is followed (a database may be reached through one).
 Result<FileHeader> read_header(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
         return fail(ErrorCode::invalid_input, "cannot read {}: {}", path.string(),
                     std::strerror(errno));
     }
+    struct stat info {};
+    if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+        ::close(fd);
+        return fail(ErrorCode::invalid_input,
+                    "{} is not a regular file (a FIFO, a device or a directory); give the path "
+                    "of an SQLite database file",
+                    path.string());
+    }
     FileHeader header;
-    in.read(reinterpret_cast<char*>(header.bytes.data()), header.bytes.size());
-    header.size = in.gcount();
+    const auto count = ::pread(fd, header.bytes.data(), header.bytes.size(), 0);
+    const int read_errno = errno;
+    ::close(fd);
+    if (count < 0) {
+        return fail(ErrorCode::invalid_input, "cannot read {}: {}", path.string(),
+                    std::strerror(read_errno));
+    }
+    header.size = count;
     return header;
 }
 

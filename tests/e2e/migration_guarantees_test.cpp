@@ -397,6 +397,18 @@ TEST_F(MigrationGuaranteesTest, MigrationFileThatIsAFifoOrADeviceIsRefusedAtOnce
     EXPECT_FALSE(fs::exists(db()));
 }
 
+// db migrate read the header of a FIFO given as --db and blocked for ever.
+TEST_F(MigrationGuaranteesTest, DatabasePathThatIsAFifoIsRefusedByMigrateAtOnce) {
+    write_base();
+    ASSERT_EQ(::mkfifo(db().c_str(), 0600), 0);
+    RunOptions options;
+    options.timeout = std::chrono::seconds(60);
+    auto result = belay("migrate", {}, options);
+    EXPECT_FALSE(result.timed_out) << "db migrate blocked on a FIFO";
+    EXPECT_EQ(result.exit_code, 2) << describe(result);
+    EXPECT_NE(result.err.find("is not a regular file"), std::string::npos) << result.err;
+}
+
 TEST_F(MigrationGuaranteesTest, ConfigFileThatIsADeviceOrFifoIsRefusedAtOnce) {
     write_base();
     auto zero = belay("status", {}, with_env({{"BELAY_CONFIG", "/dev/zero"}}));
