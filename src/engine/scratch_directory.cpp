@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -20,9 +21,13 @@ namespace {
 // owner file nobody holds belongs to a run that was killed (kill -9 skips every destructor).
 constexpr const char* k_owner_file = ".belay-owner";
 
+// A run makes its owner file right after its directory: a directory without one that is older
+// than this was left by a run killed in between (it holds nothing yet).
+constexpr std::chrono::minutes k_ownerless_age{10};
+
 // Removes the directories `purpose`-XXXXXX under `base` that a killed run of this user left:
-// those whose owner file can be locked. A directory without an owner file is left alone (it is
-// being made right now, or is not belay's).
+// those whose owner file can be locked, and those without an owner file older than
+// k_ownerless_age (a younger one is being made right now).
 void remove_abandoned(const std::filesystem::path& base, std::string_view purpose) {
     std::error_code ec;
     const auto prefix = std::string(purpose) + "-";
@@ -38,6 +43,14 @@ void remove_abandoned(const std::filesystem::path& base, std::string_view purpos
         const int fd =
             ::open((path / k_owner_file).c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0) {
+            const bool no_owner = errno == ENOENT;
+            const auto age = std::chrono::system_clock::now() -
+                             std::chrono::system_clock::from_time_t(info.st_mtime);
+            if (no_owner && age > k_ownerless_age) {
+                std::error_code ignored;
+                std::filesystem::remove_all(path, ignored);
+                logger()->info("removed {}, left by a run that was killed", path.string());
+            }
             continue;
         }
         if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {

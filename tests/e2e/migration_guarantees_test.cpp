@@ -341,8 +341,13 @@ TEST_F(MigrationGuaranteesTest, ScratchCopyOfAKilledDryRunIsRemovedByTheNextDryR
     run->wait();
     EXPECT_FALSE(list_dir(tmp).empty()) << "nothing was left to clean up";
 
-    // A directory that is not belay's, or whose owner lives, is left alone.
+    // A directory that is not belay's, or whose owner lives, is left alone; one without an owner
+    // file that is older than any run's start (killed between making it and its owner file)
+    // goes.
     fs::create_directory(tmp / "belay-dry-run-notours");
+    fs::create_directory(tmp / "belay-dry-run-killedearly");
+    fs::last_write_time(tmp / "belay-dry-run-killedearly",
+                        fs::file_time_type::clock::now() - std::chrono::hours(1));
     write_migration("0002_slow.sql", up_only("CREATE TABLE quick (x);"));
     auto again = belay("migrate", {"--dry-run"}, options);
     EXPECT_EQ(again.exit_code, 0) << describe(again);
