@@ -13,6 +13,7 @@
 #include "belay/status.hpp"
 #include "core/backup_metadata.hpp"
 #include "core/durable_file.hpp"
+#include "core/regular_file.hpp"
 #include "engine/backups.hpp"
 #include "engine/database_state.hpp"
 #include "engine/restore_files.hpp"
@@ -287,22 +288,6 @@ struct CurrentDatabase {
     bool readable = false;
 };
 
-std::string_view kind_of_file(mode_t mode) {
-    if (S_ISDIR(mode)) {
-        return "a directory";
-    }
-    if (S_ISFIFO(mode)) {
-        return "a FIFO";
-    }
-    if (S_ISSOCK(mode)) {
-        return "a socket";
-    }
-    if (S_ISCHR(mode) || S_ISBLK(mode)) {
-        return "a device";
-    }
-    return "not a regular file";
-}
-
 // Refuses (before anything is opened, so a FIFO cannot block) a path that is not a database
 // file: a restore must never rename a directory or a device aside.
 Result<CurrentDatabase> inspect_current(const DatabaseOptions& db) {
@@ -323,7 +308,7 @@ Result<CurrentDatabase> inspect_current(const DatabaseOptions& db) {
         return fail(ErrorCode::invalid_input,
                     "database path {} is {}, not a database file; a restore replaces only a "
                     "database file. Nothing was changed; check the database path",
-                    current.file.string(), kind_of_file(info.st_mode));
+                    current.file.string(), non_regular_kind(current.file));
     }
     current.exists = true;
     current.empty = info.st_size == 0;
@@ -446,9 +431,8 @@ Result<RestoreReport> run_restore(const RestoreOptions& options) {
     started = Clock::now();
     current->readable = current->exists && is_readable(current->file, options.db.lock_timeout);
     report.timings.check_current_ms = milliseconds_since(started);
-    report.version_before = current->readable
-                                 ? read_version_for_backup(options.db).value_or("-")
-                                 : std::string(current->exists ? "-" : "0");
+    report.version_before = current->readable ? read_version_for_backup(options.db).value_or("-")
+                                              : std::string(current->exists ? "-" : "0");
     // Refused before asking: a read-only database (or directory) cannot take the copy.
     if (auto ok = current->readable ? sqlite::refuse_unwritable_database(current->file)
                                     : sqlite::refuse_unwritable_directory_of(current->file);
