@@ -426,10 +426,6 @@ StepOutcome apply_step(StepContext& context, const Migration& migration, Directi
     outcome.report.no_transaction = migration.no_transaction(direction);
     logger()->info("{} {}_{}", direction == Direction::up ? "applying" : "reverting",
                    migration.version.text(), migration.name);
-    if (auto dropped = sqlite::drop_temporary_objects(context.db); dropped && !dropped->empty()) {
-        logger()->warn("before {}_{}: dropped {}", migration.version.text(), migration.name,
-                       fmt::join(*dropped, ", "));
-    }
     if (auto restored = restore_connection_settings(context.db); !restored) {
         outcome.report.result = StepResult::not_run;
         outcome.report.error = restored.error().message;

@@ -325,7 +325,7 @@ ValidationFindings compare_validation_states(const ValidationState& before,
     return findings;
 }
 
-Result<std::vector<std::string>> drop_temporary_objects(Database& db) {
+Result<void> drop_temporary_objects(Database& db) {
     // Triggers and views first: a table's drop takes its own indexes and triggers with it.
     auto rows = query_rows(db,
                            "SELECT type, name FROM temp.sqlite_schema WHERE type IN "
@@ -333,17 +333,14 @@ Result<std::vector<std::string>> drop_temporary_objects(Database& db) {
     if (!rows) {
         return std::unexpected(rows.error());
     }
-    std::vector<std::string> dropped;
     for (const auto& row : *rows) {
-        const auto& type = row.at(0);
-        const auto statement = fmt::format("DROP {} IF EXISTS temp.{}", to_upper_ascii(type),
+        const auto statement = fmt::format("DROP {} IF EXISTS temp.{}", to_upper_ascii(row.at(0)),
                                            quote_identifier(row.at(1)));
         if (auto ok = db.exec(statement); !ok) {
-            return std::unexpected(ok.error());
+            return ok;
         }
-        dropped.push_back(fmt::format("temporary {} {}", type, row.at(1)));
     }
-    return dropped;
+    return {};
 }
 
 Result<std::vector<std::string>> check_integrity(Database& db, bool full) {

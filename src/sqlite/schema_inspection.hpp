@@ -61,8 +61,8 @@ ValidationFindings compare_validation_states(const ValidationState& before,
 // Drops every object in the connection's temp schema (tables, views, triggers). They live on the
 // connection, not in the database, and would shadow the database's own tables and views (SQLite
 // looks in temp first) in every later unqualified statement of the connection: a temporary
-// "schema_migrations" would receive belay's own history rows. Returns the names dropped.
-Result<std::vector<std::string>> drop_temporary_objects(Database& db);
+// "schema_migrations" would receive belay's own history rows.
+Result<void> drop_temporary_objects(Database& db);
 
 // PRAGMA quick_check (or integrity_check when `full`); the findings, empty when "ok".
 Result<std::vector<std::string>> check_integrity(Database& db, bool full);
