@@ -33,16 +33,12 @@ struct DatabaseOptions {
     // Not empty, not starting with belay_ or sqlite_ in any case (Database::open refuses it).
     std::string history_table = "schema_migrations";
     std::chrono::milliseconds lock_timeout{5000};
-    std::filesystem::path backup_dir;  // empty: the database's own directory
+    std::filesystem::path backup_dir;  // empty: the directory of the database's file
     std::optional<Layout> layout;      // --format; empty: detected from the directory
 
-    // Where this database's backups go (empty: the current directory).
-    std::filesystem::path backup_directory() const {
-        if (!backup_dir.empty()) {
-            return backup_dir;
-        }
-        return database.parent_path();  // empty for a bare file name: the current directory
-    }
+    // Where this database's backups go: backup_dir, or else the directory of the database's
+    // file, a symlink followed (empty: the current directory).
+    std::filesystem::path backup_directory() const;
 };
 
 // Reports bytes copied so far, bytes in all and bytes per page while a backup runs (for a

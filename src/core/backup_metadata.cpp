@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/durable_file.hpp"
 #include "core/regular_file.hpp"
 #include "core/utc_time.hpp"
 
@@ -111,7 +112,7 @@ std::int64_t highest_sequence(const std::filesystem::path& directory, const std:
 }
 
 std::string backup_stem(const std::filesystem::path& database) {
-    return database.stem().string();
+    return follow_symlinks(database).stem().string();
 }
 
 std::string backup_file_name(std::string_view stem, std::chrono::system_clock::time_point when,

@@ -30,7 +30,9 @@ Result<BackupMetadata> read_backup_metadata(const std::filesystem::path& sidecar
 // that name `source`; 0 when none has one. Unreadable sidecars are left out.
 std::int64_t highest_sequence(const std::filesystem::path& directory, const std::string& source);
 
-// "registry" for "/srv/registry.db": the stem backups of this database are named after.
+// "registry" for "/srv/registry.db": the stem backups of this database are named after. A
+// symlink is followed: backups of "alias.db -> registry.db" are registry's, whichever name a run
+// was given, so one run's leftovers are another's to clean up.
 std::string backup_stem(const std::filesystem::path& database);
 
 // "<stem>-YYYYMMDD-HHMMSS.bak" in UTC, or "<stem>-YYYYMMDD-HHMMSS-<n>.bak" for n > 0 (a second

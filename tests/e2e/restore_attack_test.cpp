@@ -408,6 +408,42 @@ TEST_F(RestoreAttackTest, DirectoryFifoSocketOrDeviceAsTheDatabaseIsRefused) {
     }
 }
 
+// Backups belong to the database's file, whichever path names it: through `alias.db -> data/app.db`
+// they are `data/app-*.bak` beside the file, listed and pruned by either name, and a killed
+// backup's temporary (`app-*.bak.tmp-*`) is swept by the next backup through the link. They used
+// to be `alias-*.bak` beside the link, and app's leftovers were never swept through it.
+TEST_F(RestoreAttackTest, BackupsThroughASymlinkAreNamedAndSweptAfterTheFile) {
+    fs::create_directories(dir() / "data");
+    const auto real = dir() / "data" / "app.db";
+    const auto alias = dir() / "alias.db";
+    auto migrated = run_raw({"db", "migrate", "--db", real.string(), "--migrations",
+                             migrations().string(), "--no-backup"});
+    ASSERT_EQ(migrated.exit_code, 0) << describe(migrated);
+    fs::create_symlink("data/app.db", alias);
+    const auto left = dir() / "data" / "app-20260101-000000.bak.tmp-0123456789abcdef";
+    write_file("data/app-20260101-000000.bak.tmp-0123456789abcdef", "what a killed backup left");
+
+    auto taken =
+        run_raw({"db", "backup", "--db", alias.string(), "--migrations", migrations().string()});
+    ASSERT_EQ(taken.exit_code, 0) << describe(taken);
+    const auto backup = fs::path(taken.out.substr(0, taken.out.find('\n')));
+    EXPECT_EQ(backup.parent_path(), dir() / "data") << describe(taken);
+    EXPECT_TRUE(backup.filename().string().starts_with("app-")) << describe(taken);
+    EXPECT_TRUE(fs::is_regular_file(backup)) << describe(taken);
+    EXPECT_FALSE(fs::exists(left)) << ::testing::PrintToString(list_dir(dir() / "data"));
+    EXPECT_TRUE(names_ending_with(dir(), ".bak").empty())
+        << ::testing::PrintToString(list_dir(dir()));
+
+    for (const auto& name : {real, alias}) {
+        auto listed = run_raw(
+            {"db", "backups", "--db", name.string(), "--migrations", migrations().string()});
+        EXPECT_EQ(listed.exit_code, 0) << describe(listed);
+        EXPECT_NE(listed.out.find(backup.filename().string()), std::string::npos)
+            << name << "\n"
+            << describe(listed);
+    }
+}
+
 // The sidecar says which database a backup was taken from. `--yes` alone does not restore
 // another database's backup (it used to, without a word): exit 5 naming both, unless
 // `--from-other-database` says that is meant.
