@@ -155,9 +155,14 @@ std::optional<std::string> transaction_blocker(std::string_view statement) {
     if (first == "ATTACH" || first == "DETACH" || contains(k_transaction_control, first)) {
         return first;
     }
-    if (const auto pragma = parse_pragma(statement);
-        pragma && pragma->name == "JOURNAL_MODE" && pragma->has_argument) {
+    const auto pragma = parse_pragma(statement);
+    if (pragma && pragma->name == "JOURNAL_MODE" && pragma->has_argument) {
         return "PRAGMA journal_mode";
+    }
+    // Every form of it, with or without a mode, fails inside a transaction ("database table is
+    // locked"), which read as another process holding the database.
+    if (pragma && pragma->name == "WAL_CHECKPOINT") {
+        return "PRAGMA wal_checkpoint";
     }
     return std::nullopt;
 }

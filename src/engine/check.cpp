@@ -202,9 +202,9 @@ Result<void> check_belay_history(sqlite::Database& db, const CheckOptions& optio
         });
         report.version = std::string(k_unknown_version);
         report.history_skipped =
-            fmt::format("{} is {} history table, not belay's", table,
-                        owner == report.other_histories.end() ? std::string("another tool's")
-                                                              : owner->tool + "'s");
+            owner == report.other_histories.end()
+                ? fmt::format("{} is not belay's history table", table)
+                : fmt::format("{} is {}'s history table, not belay's", table, owner->tool);
         return {};
     }
     auto set = load_migration_set(options.db);

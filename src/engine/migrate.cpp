@@ -405,7 +405,8 @@ Result<RunReport> rehearse(const MigrateOptions& options, const MigrationSet& se
             auto error = with_context(copied.error(), "cannot rehearse");
             if (error.code == ErrorCode::step_failed) {
                 error.code = ErrorCode::invalid_input;
-                error.message += "; free some space or point TMPDIR elsewhere";
+                error.message +=
+                    "; free some space (or raise the file size limit), or point TMPDIR elsewhere";
             }
             return std::unexpected(std::move(error));
         }

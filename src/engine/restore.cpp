@@ -315,21 +315,22 @@ Result<CurrentDatabase> inspect_current(const DatabaseOptions& db) {
     return current;
 }
 
-// What a user needs after an interrupted restore: which state the database is in and how to
-// finish. The copy is one transaction or a temporary file never renamed, so an interrupted
-// restore changed nothing at the database path.
-Error explain_interruption(Error error, const RestoreOptions& options,
-                           const RestoreReport& report) {
+// What a user needs after a restore that was interrupted, or whose copy into a readable database
+// failed (a full disk): which state the database is in, where the safety snapshot is, and how to
+// finish. The copy is one transaction or a temporary file never renamed, so such a restore
+// changed nothing at the database path.
+Error explain_unfinished(Error error, const RestoreOptions& options, const RestoreReport& report) {
     const auto& database = options.db.database.string();
+    const bool interrupted = error.code == ErrorCode::interrupted;
     error.message += fmt::format(
-        "\n{} is unchanged ({}){}. Run the restore again to finish it: belay db restore --db {} "
-        "{}",
-        database,
+        "\n{} is unchanged ({}){}. {}: belay db restore --db {} {}", database,
         report.version_before == "-" ? std::string("still the unreadable database")
                                      : "still at version " + report.version_before,
         report.safety_snapshot
             ? "; the safety snapshot " + report.safety_snapshot->string() + " stays"
             : std::string(),
+        interrupted ? "Run the restore again to finish it"
+                    : "Deal with the cause above (free some space, say) and run the restore again",
         database, report.backup.string());
     return error;
 }
@@ -444,8 +445,11 @@ Result<RestoreReport> run_restore(const RestoreOptions& options) {
     }
     auto restored = restore_confirmed(options, *chosen, *current, report);
     if (!restored) {
-        if (restored.error().code == ErrorCode::interrupted) {
-            return std::unexpected(explain_interruption(restored.error(), options, report));
+        // The safety snapshot taken and a readable database: the copy into it failed, and
+        // rolled back. (An unreadable one's failure already says the path holds the old file.)
+        if (restored.error().code == ErrorCode::interrupted ||
+            (report.safety_snapshot && current->readable)) {
+            return std::unexpected(explain_unfinished(restored.error(), options, report));
         }
         return std::unexpected(restored.error());
     }

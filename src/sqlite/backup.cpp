@@ -2,7 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <cstring>
 #include <thread>
+
+#include <fmt/format.h>
 
 #include "belay/cancellation.hpp"
 #include "sqlite/database.hpp"
@@ -49,7 +52,13 @@ CopyStatus copy_in_steps(Database& source, Database& destination,
     if (outcome == SQLITE_READONLY) {
         return {CopyOutcome::page_size_conflict, sqlite3_errstr(outcome)};
     }
-    return {CopyOutcome::failed, sqlite3_errstr(outcome)};
+    std::string message = sqlite3_errstr(outcome);
+    // For an I/O error the OS's reason says more: "File too large", "No space left on device".
+    if (const int os_error = sqlite3_system_errno(destination.handle());
+        outcome == SQLITE_IOERR && os_error != 0) {
+        message += fmt::format(" ({})", std::strerror(os_error));
+    }
+    return {CopyOutcome::failed, std::move(message)};
 }
 
 }  // namespace

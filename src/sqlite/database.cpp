@@ -402,6 +402,12 @@ Result<Database> Database::open_impl(const std::filesystem::path& path, OpenMode
         auto error = ok.error();
         if (error.code != ErrorCode::busy) {
             error.code = ErrorCode::invalid_input;
+        } else {
+            error.message += fmt::format(
+                ": another connection held a lock on it for longer than the lock timeout ({} "
+                "ms); wait for that program to finish (or stop it) and run again, or raise "
+                "--lock-timeout",
+                busy_timeout.count());
         }
         return std::unexpected(error);
     }

@@ -16,12 +16,14 @@ namespace belay::sqlite {
 namespace {
 
 // The columns of the table `table` (lower case), none when there is no table of that name (a
-// view of that name is no tool's history).
+// view or a virtual table of that name, an FTS5 index say, is no tool's history). SQLite stores a
+// virtual table's statement as "CREATE VIRTUAL TABLE ...", whatever case and spacing it was given.
 Result<std::set<std::string>> columns_of(Database& db, const std::string& table) {
     auto rows =
         query_rows(db,
                    "SELECT lower(p.name) FROM sqlite_schema AS s, pragma_table_info(s.name) "
-                   "AS p WHERE s.type = 'table' AND s.name = " +
+                   "AS p WHERE s.type = 'table' AND s.sql NOT LIKE 'CREATE VIRTUAL TABLE %' AND "
+                   "s.name = " +
                        quote_literal(table) + " COLLATE NOCASE");
     if (!rows) {
         return std::unexpected(rows.error());

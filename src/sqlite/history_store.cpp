@@ -155,8 +155,11 @@ Result<void> HistoryStore::check_ownership() {
 }
 
 Result<void> HistoryStore::check_history_table() {
+    // A view, an index, a trigger or a virtual table (an FTS5 index, say) under the name.
     auto other = m_db.prepare(
-        "SELECT type FROM sqlite_schema WHERE name = ?1 COLLATE NOCASE AND type <> 'table'");
+        "SELECT CASE WHEN type = 'table' THEN 'virtual table' ELSE type END FROM sqlite_schema "
+        "WHERE name = ?1 COLLATE NOCASE AND (type <> 'table' OR sql LIKE 'CREATE VIRTUAL "
+        "TABLE %')");
     if (!other) {
         return std::unexpected(other.error());
     }

@@ -118,5 +118,37 @@ TEST_F(BelayNamesTest, ARefusedHistoryTableIsNamedAsDbCheckNamesItAndAdoptOnlyWh
     EXPECT_EQ(extra.err.find("db adopt"), std::string::npos) << extra.err;
 }
 
+// breakit18: an FTS5 index named schema_migrations was "dbmate's history table", and db adopt
+// renamed it (with its shadow tables) and recorded nothing. A virtual table is nobody's history:
+// the history commands name it as one, adopt finds nothing to take, check skips the history
+// without naming a tool, and the table and its rows stay as they were.
+TEST_F(BelayNamesTest, AVirtualTableUnderTheHistoryNameIsNoToolsHistory) {
+    TestDb(db()).exec(
+        "CREATE VIRTUAL TABLE schema_migrations USING fts5(version);"
+        "INSERT INTO schema_migrations (version) VALUES ('search me');");
+    const auto before = sha256_of(db());
+    auto status = belay("status");
+    EXPECT_EQ(status.exit_code, 5) << describe(status);
+    EXPECT_NE(status.err.find("schema_migrations is a virtual table in this database, not belay's "
+                              "history table"),
+              std::string::npos)
+        << status.err;
+    EXPECT_NE(status.err.find("--table"), std::string::npos) << status.err;
+    EXPECT_EQ(status.err.find("dbmate"), std::string::npos) << status.err;
+    auto adopt = belay("adopt");
+    EXPECT_EQ(adopt.exit_code, 2) << describe(adopt);
+    EXPECT_NE(adopt.err.find("no other tool's history table here"), std::string::npos) << adopt.err;
+    auto check = belay("check", {"--json"});
+    EXPECT_EQ(check.exit_code, 0) << describe(check);
+    EXPECT_TRUE(check.json()["other_histories"].empty()) << check.out;
+    EXPECT_EQ(check.json()["history_skipped"], "schema_migrations is not belay's history table")
+        << check.out;
+    EXPECT_EQ(sha256_of(db()), before) << "the database changed";
+    EXPECT_EQ(TestDb(db(), true).column("SELECT version FROM schema_migrations"),
+              std::vector<std::string>{"search me"});
+    EXPECT_TRUE(names_ending_with(dir(), ".bak").empty())
+        << ::testing::PrintToString(list_dir(dir()));
+}
+
 }  // namespace
 }  // namespace belay::testing

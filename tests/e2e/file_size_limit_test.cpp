@@ -16,9 +16,12 @@ struct LimitedRun {
     std::string output;  // stdout and stderr
 };
 
-// belay with `args` under a file-size limit of `kib` KiB, through bash's ulimit.
-LimitedRun run_with_file_limit(const std::vector<std::string>& args, int kib) {
-    std::string command = "ulimit -f " + std::to_string(kib) + "; exec " + belay_binary().string();
+// belay with `args` under a file-size limit of `kib` KiB, through bash's ulimit; `environment`
+// ("NAME=value ...") is set for it.
+LimitedRun run_with_file_limit(const std::vector<std::string>& args, int kib,
+                               const std::string& environment = "") {
+    std::string command = "ulimit -f " + std::to_string(kib) + "; exec " + environment + " " +
+                          belay_binary().string();
     for (const auto& arg : args) {
         command += " '" + arg + "'";
     }
@@ -70,6 +73,22 @@ TEST_P(FileSizeLimitTest, MigrateRunsNothingWhenItsSnapshotCannotBeWritten) {
     EXPECT_NE(run.output.find("No migration ran"), std::string::npos) << run.output;
     expect_nothing_left(run.output);
     EXPECT_FALSE(TestDb(db(), true).has_object("a"));
+}
+
+// A dry run's copy in TMPDIR hits the limit too: exit 2 with the OS's reason (it used to say only
+// "disk I/O error"), the database unchanged, TMPDIR empty.
+TEST_P(FileSizeLimitTest, DryRunWhoseCopyCannotBeWrittenSaysWhy) {
+    write_migration("0001_a.sql", up_only("CREATE TABLE a (x);"));
+    const auto tmp = dir() / "tmp";
+    fs::create_directories(tmp);
+    const auto run = run_with_file_limit({"db", "migrate", "--dry-run", "--db", db().string(),
+                                          "--migrations", migrations().string()},
+                                         2048, "env TMPDIR=" + tmp.string());
+    EXPECT_EQ(run.exit_code, 2) << run.output;
+    EXPECT_NE(run.output.find("File too large"), std::string::npos) << run.output;
+    EXPECT_NE(run.output.find("raise the file size limit"), std::string::npos) << run.output;
+    EXPECT_TRUE(list_dir(tmp).empty()) << ::testing::PrintToString(list_dir(tmp));
+    expect_nothing_left(run.output);
 }
 
 INSTANTIATE_TEST_SUITE_P(JournalModes, FileSizeLimitTest, ::testing::Values("delete", "wal"),

@@ -127,6 +127,50 @@ TEST_F(RestoreAttackTest, FullDiskWhileReplacingAnUnreadableDatabaseKeepsItAtThe
     EXPECT_EQ(sha256_of(small / kept.front()), damaged);
 }
 
+// A full filesystem while a readable database takes the copy: the copy is one transaction, rolled
+// back, and the message says so: the database is unchanged, where the safety snapshot is, and
+// how to finish (it used to give only SQLite's "database or disk is full").
+TEST_F(RestoreAttackTest, FullDiskWhileRestoringIntoAReadableDatabaseSaysItIsUnchanged) {
+    const auto small = dir() / "small";
+    fs::create_directories(small);
+    if (::mount("tmpfs", small.c_str(), "tmpfs", 0, "size=16m") != 0) {
+        GTEST_SKIP() << "cannot mount a tmpfs at " << small << ": " << std::strerror(errno)
+                     << " (needs root / CAP_SYS_ADMIN)";
+    }
+    struct Unmount {
+        fs::path at;
+        ~Unmount() { ::umount2(at.c_str(), MNT_DETACH); }
+    } unmount{small};
+    const auto database = small / "app.db";
+    add_filler(database, 4);  // a 4 MiB copy to write
+    const auto backup = backed_up_database(database);
+    TestDb(database).exec("DROP TABLE filler; VACUUM;");
+    const auto current = database_contents(database);
+    const auto current_bytes = sha256_of(database);
+    write_file("small/ballast", garbage(14 << 20));  // under 2 MiB left: the copy cannot fit
+
+    auto full = restore(database, backup, {"--backup-dir", (dir() / "backups").string()});
+    EXPECT_EQ(full.exit_code, 1) << describe(full);
+    EXPECT_NE(full.err.find("full"), std::string::npos) << describe(full);
+    EXPECT_NE(full.err.find(database.string() + " is unchanged (still at version 0001)"),
+              std::string::npos)
+        << describe(full);
+    const auto safety = names_ending_with(dir() / "backups", ".bak");
+    ASSERT_EQ(safety.size(), 2u) << ::testing::PrintToString(list_dir(dir() / "backups"));
+    const auto safety_path =
+        (dir() / "backups" / (safety.front() == backup.filename() ? safety.back() : safety.front()))
+            .string();
+    EXPECT_NE(safety_path, backup.string());
+    EXPECT_NE(full.err.find("the safety snapshot " + safety_path + " stays"), std::string::npos)
+        << describe(full);
+    EXPECT_NE(full.err.find("belay db restore --db " + database.string() + " " + backup.string()),
+              std::string::npos)
+        << describe(full);
+    EXPECT_EQ(sha256_of(database), current_bytes);
+    EXPECT_TRUE(database_contents(database) == current) << "the database changed";
+    EXPECT_TRUE(database_contents(safety_path) == current) << "the safety snapshot differs";
+}
+
 // kill -9 at random moments while an unreadable database is replaced: the path always holds the
 // damaged file (byte for byte) or the complete restored one; every kept `*-corrupt-*` name holds
 // the damaged bytes; the next restore removes the temporaries a killed one left. Before, the

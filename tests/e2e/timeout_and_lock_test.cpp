@@ -82,6 +82,36 @@ TEST_F(TimeoutAndLockTest, WriteLockHeldByAnotherConnectionGivesExitFour) {
     EXPECT_TRUE(TestDb(db(), true).has_object("a"));
 }
 
+// An exclusive lock (a writer in the middle of committing in rollback-journal mode) keeps even
+// readers out: every command that opens the database gives up with exit 4 and says why and what
+// to do. backup, check, status and the dry run said only "app.db: database is locked".
+TEST_F(TimeoutAndLockTest, ExclusiveLockGivesExitFourWithAdviceFromEveryCommand) {
+    write_migration("0001_a.sql", up_only("CREATE TABLE a (x);"));
+    TestDb holder(db());
+    holder.exec("CREATE TABLE existing (x);");
+    const auto before = list_dir(dir());
+    holder.exec("BEGIN EXCLUSIVE; INSERT INTO existing VALUES (1);");
+    for (const auto& command : {std::vector<std::string>{"backup"},
+                                {"check"},
+                                {"status"},
+                                {"migrate", "--dry-run"},
+                                {"migrate"},
+                                {"dump-schema"}}) {
+        auto args = std::vector<std::string>(command.begin() + 1, command.end());
+        args.insert(args.end(), {"--lock-timeout", "0.2"});
+        auto result = belay(command.front(), args);
+        EXPECT_EQ(result.exit_code, 4) << describe(result);
+        EXPECT_NE(result.err.find("app.db"), std::string::npos) << describe(result);
+        EXPECT_NE(result.err.find("lock timeout (200 ms)"), std::string::npos) << describe(result);
+        EXPECT_NE(result.err.find("raise --lock-timeout"), std::string::npos) << describe(result);
+    }
+    holder.exec("ROLLBACK;");
+    auto after = list_dir(dir());
+    std::erase(after, "app.db.belay-lock");
+    EXPECT_EQ(after, before);
+    EXPECT_EQ(holder.tables(), std::vector<std::string>{"existing"});
+}
+
 // The lock timeout bounds the whole wait: giving up on a busy database must not wait a second
 // time (e.g. to record the failure under the same lock). 5 s timeout, 4 s of slack.
 TEST_F(TimeoutAndLockTest, BusyDatabaseIsGivenUpAfterTheLockTimeoutNotTwice) {

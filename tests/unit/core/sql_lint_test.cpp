@@ -128,6 +128,23 @@ TEST(TransactionalStatementProblem, IsTheLineTheWholeCheckReportsForThatStatemen
               "'-- +migrate NoTransaction' in the file to run it without one");
 }
 
+// Inside a transaction every checkpoint fails with "database table is locked", which belay
+// reported as exit 4 (another process holds the database) after the snapshot and earlier steps.
+TEST(TransactionalStatementProblem, AWalCheckpointInAnyFormIsRefusedBeforeTheRun) {
+    const Migration m = migration_at("m/0002_u.sql");
+    for (const auto* sql : {"PRAGMA wal_checkpoint;", "pragma main.WAL_CHECKPOINT(TRUNCATE);",
+                            "PRAGMA wal_checkpoint = PASSIVE;"}) {
+        const auto problem = transactional_statement_problem(m, "Up", sql, 3);
+        ASSERT_TRUE(problem.has_value()) << sql;
+        EXPECT_EQ(*problem,
+                  "m/0002_u.sql:3: PRAGMA wal_checkpoint cannot run inside the transaction belay "
+                  "runs the Up section in; put '-- +migrate NoTransaction' in the file to run it "
+                  "without one")
+            << sql;
+    }
+    EXPECT_FALSE(transactional_statement_problem(m, "Up", "SELECT wal_checkpoint FROM x;", 3));
+}
+
 TEST(CheckTransactionalStatements, AcceptsOrdinaryDdlAndTriggers) {
     const auto sql = statements({
         "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);",
