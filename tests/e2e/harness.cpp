@@ -102,6 +102,9 @@ BackgroundRun::BackgroundRun(const std::vector<std::string>& args, const RunOpti
         argv_strings = {"/usr/bin/setpriv", "--reuid=" + std::to_string(k_unprivileged_uid),
                         "--regid=" + std::to_string(k_unprivileged_gid), "--clear-groups", "--"};
     }
+    if (options.program.empty()) {
+        m_recorded_args = args;
+    }
     argv_strings.push_back(options.program.empty() ? belay_binary().string()
                                                    : options.program.string());
     argv_strings.insert(argv_strings.end(), args.begin(), args.end());
@@ -186,6 +189,41 @@ bool BackgroundRun::wait_for_stderr(const std::string& text, std::chrono::second
     return true;
 }
 
+namespace {
+
+// BELAY_E2E_RECORD=FILE: each run of belay appends one JSON line to FILE (the test, the arguments,
+// the exit status and both outputs), for scripts/compare-outputs, which shows whether a change
+// altered any word belay prints. One write(2) per line on an O_APPEND file: tests running in
+// parallel processes do not interleave their lines.
+void record_run(const std::vector<std::string>& args, const RunResult& result) {
+    const char* file = std::getenv("BELAY_E2E_RECORD");
+    if (file == nullptr || *file == '\0') {
+        return;
+    }
+    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    const nlohmann::json line{
+        {"test", test != nullptr ? std::string(test->test_suite_name()) + "." + test->name()
+                                 : std::string()},
+        {"args", args},
+        {"exit", result.exit_code},
+        {"signal", result.term_signal},
+        {"out", result.out},
+        {"err", result.err}};
+    const auto text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    const int fd = ::open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        throw std::runtime_error(std::string("BELAY_E2E_RECORD: cannot open ") + file + ": " +
+                                 std::strerror(errno));
+    }
+    const auto written = ::write(fd, text.data(), text.size());
+    ::close(fd);
+    if (written != static_cast<ssize_t>(text.size())) {
+        throw std::runtime_error(std::string("BELAY_E2E_RECORD: cannot write ") + file);
+    }
+}
+
+}  // namespace
+
 RunResult BackgroundRun::wait(std::chrono::seconds timeout) {
     const auto give_up = std::chrono::steady_clock::now() + timeout;
     int status = 0;
@@ -211,6 +249,9 @@ RunResult BackgroundRun::wait(std::chrono::seconds timeout) {
         m_result.exit_code = WEXITSTATUS(status);
     } else if (WIFSIGNALED(status)) {
         m_result.term_signal = WTERMSIG(status);
+    }
+    if (!m_recorded_args.empty()) {
+        record_run(m_recorded_args, m_result);
     }
     return m_result;
 }

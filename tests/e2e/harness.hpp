@@ -95,6 +95,7 @@ class BackgroundRun {
     bool m_reaped = false;
     RunResult m_result;
     std::chrono::steady_clock::time_point m_start;
+    std::vector<std::string> m_recorded_args;  // belay's arguments, for BELAY_E2E_RECORD
 };
 
 // Runs belay to completion.
