@@ -16,6 +16,7 @@
 #include "core/checksum.hpp"
 #include "core/migration_files.hpp"
 #include "core/migration_parser.hpp"
+#include "core/regular_file.hpp"
 
 namespace belay {
 namespace {
@@ -46,9 +47,13 @@ void classify_entry(const std::vector<ListedEntry>& entries, std::size_t index,
                         "0001_create_users.sql), or move this file out of the migrations directory",
                         entry.path().string()));
     } else if (!entry.is_regular_file(ignored)) {
-        problems.push_back(fmt::format(
-            "{}: not a regular file (a broken symlink?); replace it with the migration file",
-            entry.path().string()));
+        std::error_code link_ec;
+        const auto target = std::filesystem::read_symlink(entry.path(), link_ec);
+        problems.push_back(
+            fmt::format("{}: {}; replace it with the migration file", entry.path().string(),
+                        link_ec ? non_regular_kind(entry.path()) + ", not a regular file"
+                                : fmt::format("a symbolic link to {}, which is not a regular file",
+                                              target.string())));
     } else {
         candidates.push_back({index, std::move(parsed_name->first)});
     }

@@ -58,6 +58,13 @@ class Tokenizer {
         if (c == '\'') {
             return quoted('\'', TokenKind::other);
         }
+        if (c >= '0' && c <= '9') {  // a number, whole: "16", "8.5", "0x8", "1e3"
+            const std::size_t start = m_pos;
+            while (m_pos < m_sql.size() && (is_word_char(m_sql[m_pos]) || m_sql[m_pos] == '.')) {
+                ++m_pos;
+            }
+            return {TokenKind::other, std::string(m_sql.substr(start, m_pos - start))};
+        }
         ++m_pos;
         return {TokenKind::other, std::string(1, c)};
     }
@@ -219,7 +226,11 @@ std::optional<PragmaUse> parse_pragma(std::string_view statement) {
     const Token after = tokens.next();
     use.has_argument = after.is_other("=") || after.is_other("(");
     if (use.has_argument) {
-        use.argument = tokens.next().text;
+        Token argument = tokens.next();
+        if (argument.is_other("+")) {  // SQLite reads "+8" as 8
+            argument = tokens.next();
+        }
+        use.argument = argument.text;
     }
     return use;
 }

@@ -1,5 +1,8 @@
 #include "core/statement_rules.hpp"
 
+#include <cstdint>
+#include <limits>
+
 #include <fmt/format.h>
 
 #include "core/ascii.hpp"
@@ -19,6 +22,32 @@ std::string normalized(std::string_view argument) {
 
 bool is_off(std::string_view value) {
     return value == "0" || value == "off" || value == "false" || value == "no";
+}
+
+// True when SQLite would read `value` (normalized) as synchronous=OFF. SQLite takes a leading
+// number as an int (0 when it does not fit), keeps its low byte and sets the level to
+// (n + 1) & 7, where 0 counts as 1 (OFF): so 0, 7, 8, 15, 16, ... 256 are all OFF, not only 0.
+bool is_synchronous_off(std::string_view value) {
+    const auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+    if (value.starts_with('+')) {  // SQLite's parser drops a plus sign
+        value.remove_prefix(1);
+    }
+    if (value.empty() || !is_digit(value.front())) {
+        return is_off(value);
+    }
+    std::int64_t number = 0;
+    for (const char c : value) {
+        if (!is_digit(c)) {
+            break;
+        }
+        number = number * 10 + (c - '0');
+        if (number > std::numeric_limits<std::int32_t>::max()) {
+            number = 0;  // SQLite's int parse fails and leaves 0
+            break;
+        }
+    }
+    const auto level = ((number & 0xff) + 1) & 7;
+    return level <= 1;
 }
 
 std::string table_refusal(std::string_view what, std::string_view table, std::string_view trigger) {
@@ -79,7 +108,7 @@ std::optional<std::string> pragma_refusal(std::string_view name, std::string_vie
     if (iequals_ascii(name, "schema_version")) {
         return std::string("setting PRAGMA schema_version by hand can corrupt the database");
     }
-    if (iequals_ascii(name, "synchronous") && is_off(value)) {
+    if (iequals_ascii(name, "synchronous") && is_synchronous_off(value)) {
         return std::string(
             "PRAGMA synchronous=OFF would let a power loss during the step's "
             "COMMIT corrupt the database");

@@ -415,6 +415,15 @@ Result<RunReport> rehearse(const MigrateOptions& options, const MigrationSet& se
         }
     }
     run_steps(*copy, *steps, options, report);
+    // A step that failed only because the copy in TMPDIR had no room to grow would not fail in
+    // the real run: a problem of where the rehearsal ran (exit 2), not of the migration.
+    if (report.error && sqlite::is_out_of_room(report.error->message)) {
+        return fail(ErrorCode::invalid_input,
+                    "cannot rehearse: the copy of {} in {} ran out of room ({}); free some space "
+                    "(or raise the file size limit), or point TMPDIR elsewhere. Nothing was "
+                    "changed",
+                    path.string(), scratch->path().parent_path().string(), report.error->message);
+    }
     report.version_after = current_version(*copy, options, set);
     return report;
 }

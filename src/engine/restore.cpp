@@ -440,6 +440,10 @@ Result<RestoreReport> run_restore(const RestoreOptions& options) {
         !ok) {
         return std::unexpected(ok.error());
     }
+    if (auto ok = current->readable ? sqlite::refuse_hard_links(current->file) : Result<void>();
+        !ok) {
+        return std::unexpected(ok.error());
+    }
     if (auto ok = confirm(options, *chosen, current->file); !ok) {
         return std::unexpected(ok.error());
     }

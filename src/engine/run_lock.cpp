@@ -19,15 +19,48 @@ std::filesystem::path run_lock_path(const std::filesystem::path& database) {
     return path;
 }
 
+namespace {
+
+// Why the run lock file could not be opened, and what to do about it.
+Error lock_file_error(const std::filesystem::path& path, int error) {
+    const auto directory =
+        path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+    std::string advice;
+    switch (error) {
+        case ENOENT:
+            advice = fmt::format("the directory {} does not exist; check the database path",
+                                 directory.string());
+            break;
+        case ELOOP:
+            advice =
+                "it is a symlink, and belay never opens its run lock through one; remove it "
+                "(belay creates the file itself)";
+            break;
+        case EISDIR:
+            advice = "it is a directory; remove it (belay creates the file itself)";
+            break;
+        case EACCES:
+        case EPERM:
+        case EROFS:
+            advice = fmt::format("{}; check that you may write in {}", std::strerror(error),
+                                 directory.string());
+            break;
+        default:
+            advice = std::strerror(error);
+    }
+    return Error{
+        ErrorCode::invalid_input,
+        fmt::format("cannot open the run lock {}: {}. Nothing was changed", path.string(), advice)};
+}
+
+}  // namespace
+
 Result<RunLock> RunLock::acquire(const std::filesystem::path& database,
                                  std::chrono::milliseconds timeout) {
     auto path = run_lock_path(database);
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0) {
-        return fail(ErrorCode::invalid_input,
-                    "cannot create the run lock {}: {}; check that the database's directory is "
-                    "writable",
-                    path.string(), std::strerror(errno));
+        return std::unexpected(lock_file_error(path, errno));
     }
     const auto give_up_at = std::chrono::steady_clock::now() + timeout;
     while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {

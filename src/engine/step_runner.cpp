@@ -85,6 +85,16 @@ Result<std::vector<std::string>> restore_connection_settings(sqlite::Database& d
             restored.emplace_back(setting.reset);
         }
     }
+    auto synchronous = db.query_int("PRAGMA synchronous");
+    if (!synchronous) {
+        return std::unexpected(synchronous.error());
+    }
+    if (*synchronous == 0) {
+        if (auto ok = db.exec("PRAGMA synchronous = FULL"); !ok) {
+            return std::unexpected(ok.error());
+        }
+        restored.emplace_back("PRAGMA synchronous = FULL");
+    }
     auto mode = db.query_text("PRAGMA journal_mode");
     if (!mode) {
         return std::unexpected(mode.error());
@@ -136,6 +146,28 @@ Result<bool> history_has(StepContext& context, const Version& version) {
     return context.known_history->versions.contains(version.numeric());
 }
 
+// A NoTransaction section that began a transaction (BEGIN, SAVEPOINT) and did not end it: what
+// the transaction held is rolled back, and the step fails saying so (had its statements run, it
+// fails for the open transaction; had one failed, for that statement). belay's own bookkeeping
+// could not begin its transactions inside the section's.
+Result<void> end_open_transaction(sqlite::Database& db, const std::filesystem::path& file,
+                                  Result<void> ran) {
+    const auto rolled_back = db.exec("ROLLBACK");
+    const auto what = rolled_back ? std::string("belay rolled back what it held")
+                                  : "rolling it back failed too: " + rolled_back.error().message;
+    if (!ran) {
+        auto error = ran.error();
+        error.message += fmt::format(
+            "\n{}: the transaction the section began (BEGIN or SAVEPOINT) was still open; {}",
+            file.string(), what);
+        return std::unexpected(std::move(error));
+    }
+    return fail(ErrorCode::step_failed,
+                "{}: the section began a transaction (BEGIN or SAVEPOINT) and did not end it; {}. "
+                "End it in the migration (COMMIT, or RELEASE for a SAVEPOINT)",
+                file.string(), what);
+}
+
 // Runs the statements, the Verify section and the validation comparison; the part of a step
 // that is the same with and without a transaction. The catalog is read once after the step,
 // for both the validation state and the schema the step records. Returns the warnings.
@@ -154,10 +186,12 @@ Result<std::vector<std::string>> run_checked(StepContext& context, const Migrati
     }
     context.guard.start_step(step_budget(context, migration));
     const auto& section = migration.section(direction);
-    if (auto ok =
-            sqlite::run_section(context.db, context.guard, section, migration.file_of(section));
-        !ok) {
-        return std::unexpected(ok.error());
+    auto ran = sqlite::run_section(context.db, context.guard, section, migration.file_of(section));
+    if (migration.no_transaction(direction) && context.db.in_transaction()) {
+        ran = end_open_transaction(context.db, migration.file_of(section), std::move(ran));
+    }
+    if (!ran) {
+        return std::unexpected(ran.error());
     }
     // Verify checks what Up built; after Down there is nothing of it to check.
     if (direction == Direction::up && migration.verify.present) {
@@ -173,6 +207,10 @@ Result<std::vector<std::string>> run_checked(StepContext& context, const Migrati
     context.guard.release_statements();
     if (auto dropped = sqlite::drop_temporary_objects(context.db); !dropped) {
         return std::unexpected(dropped.error());
+    }
+    // query_only is the one setting the rules allow that would refuse belay's own writes.
+    if (auto ok = context.db.exec("PRAGMA query_only = OFF"); !ok) {
+        return std::unexpected(ok.error());
     }
     context.guard.hold_statements_to(StatementRules{.history_table = context.history.table()});
     if (auto ok = context.catalog.refresh(context.db, context.history.table()); !ok) {
@@ -382,9 +420,20 @@ StepOutcome apply_without_transaction(StepContext& context, const Migration& mig
                                       Direction direction, StepOutcome outcome) {
     const auto start = Clock::now();
     context.guard.clear_deadline();
+    bool still_due = true;
     auto marked = in_transaction(context.db, [&]() -> Result<void> {
         if (auto ok = context.history.create_tables(); !ok) {
             return ok;
+        }
+        // As a transactional step does under its write lock: another run may have taken the
+        // step meanwhile, and a NoTransaction step run twice is not rolled back.
+        auto applied = history_has(context, migration.version);
+        if (!applied) {
+            return std::unexpected(applied.error());
+        }
+        still_due = *applied == (direction == Direction::down);
+        if (!still_due) {
+            return {};
         }
         return context.history.mark_dirty(
             DirtyMark{migration.version.text(), migration.name, sqlite::utc_now_iso8601()});
@@ -392,6 +441,12 @@ StepOutcome apply_without_transaction(StepContext& context, const Migration& mig
     if (!marked) {
         return finish_failed(context, migration, direction, std::move(outcome),
                              with_context(marked.error(), "cannot mark the step dirty"));
+    }
+    if (!still_due) {
+        outcome.report.warnings.push_back(
+            direction == Direction::up ? "already applied by another run meanwhile; skipped"
+                                       : "already reverted by another run meanwhile; skipped");
+        return outcome;
     }
     auto checked = run_checked(context, migration, direction);
     context.guard.clear_deadline();

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <system_error>
 
+#include "core/durable_file.hpp"
 #include "sqlite/statement.hpp"
 
 namespace belay::sqlite {
@@ -220,9 +221,12 @@ namespace {
 // SQLite opens the -journal, -wal and -shm beside a database as they are: a FIFO there blocks
 // the open for ever (a directory fails it with a confusing error). Anything there that is not a
 // regular file is refused, naming it, before SQLite looks.
+// SQLite resolves a symlinked database name first: the companions it opens are those of the file
+// the link points at, so those are the ones looked at.
 Result<void> refuse_odd_companions(const std::filesystem::path& path) {
+    const auto file = follow_symlinks(path);
     for (const char* suffix : {"-journal", "-wal", "-shm"}) {
-        const std::filesystem::path companion = path.string() + suffix;
+        const std::filesystem::path companion = file.string() + suffix;
         std::error_code ec;
         const auto status = std::filesystem::symlink_status(companion, ec);
         if (ec || !std::filesystem::exists(status) || std::filesystem::is_regular_file(status)) {
@@ -266,6 +270,11 @@ Result<FileKind> check_openable(const std::filesystem::path& path, OpenMode mode
     if (!std::filesystem::is_regular_file(status)) {
         return fail(ErrorCode::invalid_input, "database path {} is not a regular file",
                     path.string());
+    }
+    if (mode == OpenMode::read_write || mode == OpenMode::read_write_create) {
+        if (auto ok = refuse_hard_links(path); !ok) {
+            return std::unexpected(ok.error());
+        }
     }
     return refuse_non_database(path);
 }
@@ -497,6 +506,27 @@ Result<void> Database::close() {
     }
     (void)m_db.release();
     return {};
+}
+
+bool is_out_of_room(std::string_view message) {
+    return message.find(sqlite3_errstr(SQLITE_FULL)) != std::string_view::npos ||
+           message.find(std::strerror(ENOSPC)) != std::string_view::npos ||
+           message.find(std::strerror(EFBIG)) != std::string_view::npos;
+}
+
+Result<void> refuse_hard_links(const std::filesystem::path& path) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0 || info.st_nlink <= 1) {
+        return {};
+    }
+    return fail(
+        ErrorCode::refused,
+        "{} has {} names (hard links to one file): SQLite keeps a database's journal "
+        "beside the name it was opened by, so a crash under one name could not be rolled "
+        "back under another, and belay's run lock could not keep out a run through "
+        "another name. Remove the other names (`find / -xdev -samefile` with this path lists "
+        "them) and run belay again. Nothing was changed",
+        path.string(), info.st_nlink);
 }
 
 }  // namespace belay::sqlite

@@ -130,6 +130,16 @@ Result<FileKind> refuse_non_database(const std::filesystem::path& path);
 // -shm, belay's run lock): checked before a command that writes the database changes anything.
 Result<void> refuse_unwritable_database(const std::filesystem::path& path);
 
+// True when `message` (an error SQLite gave, with belay's context around it) says a write ran out
+// of room: SQLite's "database or disk is full", or the OS's ENOSPC or EFBIG reason after its
+// "disk I/O error".
+bool is_out_of_room(std::string_view message);
+
+// Refuses (refused) a database file with more than one name (hard links): SQLite keeps the
+// journal beside the name it opened, so a crash under one name is not rolled back under another,
+// and belay's run lock cannot keep out a run through another name. Every writing open checks it.
+Result<void> refuse_hard_links(const std::filesystem::path& path);
+
 // The directory half of refuse_unwritable_database: new files can be made beside `path`.
 Result<void> refuse_unwritable_directory_of(const std::filesystem::path& path);
 

@@ -91,6 +91,32 @@ TEST_F(BackupRoomTest, DryRunRefusesWhenItsScratchCopyHasNoRoom) {
     EXPECT_TRUE(list_dir(small()).empty()) << "the dry run left its scratch copy behind";
 }
 
+// A copy that fits but a step that makes it outgrow TMPDIR: the rehearsal's "database or disk is
+// full" was reported as the migration failing (exit 1, "would fail"), although the real run
+// would succeed. It is a problem of where the rehearsal ran: exit 2, saying so.
+TEST_F(BackupRoomTest, DryRunWhoseCopyOutgrowsTmpdirIsNotTheMigrationsFailure) {
+    const auto grow = dir() / "grow";
+    write_file("grow/0001_grow.sql",
+               up_only("CREATE TABLE g (b BLOB);\nWITH RECURSIVE c(i) AS (SELECT 1 UNION ALL "
+                       "SELECT i + 1 FROM c WHERE i < 1000) INSERT INTO g SELECT "
+                       "randomblob(4000) FROM c;"));
+    const auto database = dir() / "grow.db";
+    TestDb(database).exec("CREATE TABLE t (x);");
+    const auto before = sha256_of(database);
+    auto result = run_raw(
+        {"db", "migrate", "--dry-run", "--db", database.string(), "--migrations", grow.string()},
+        with_env({{"TMPDIR", small().string()}}));
+    EXPECT_EQ(result.exit_code, 2) << describe(result);
+    EXPECT_NE(result.err.find("cannot rehearse: the copy of " + database.string() + " in " +
+                              small().string() + " ran out of room"),
+              std::string::npos)
+        << result.err;
+    EXPECT_NE(result.err.find("point TMPDIR elsewhere"), std::string::npos) << result.err;
+    EXPECT_EQ(result.out.find("would fail"), std::string::npos) << result.out;
+    EXPECT_EQ(sha256_of(database), before);
+    EXPECT_TRUE(list_dir(small()).empty()) << "the dry run left its scratch copy behind";
+}
+
 // breakit18 #10: with the database in the current directory the message said "not enough room
 // in  for a backup" (an empty name); it names the current directory `.`.
 TEST_F(BackupRoomTest, NoRoomInTheCurrentDirectoryNamesIt) {

@@ -3,6 +3,10 @@
 // statements, or leave a table no integrity check (and so no backup) can read. Each test is a
 // way a hostile or careless migration broke a promise before.
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <csignal>
 
@@ -71,6 +75,8 @@ TEST_F(MigrationGuaranteesTest, EveryFormOfTheSubvertingPragmasIsRefusedInAnySec
         {"PRAGMA writable_schema(1);", "writable_schema"},
         {"PRAGMA schema_version = 42;", "schema_version"},
         {"PRAGMA synchronous = OFF;", "synchronous=OFF"},
+        {"PRAGMA synchronous = 8;", "synchronous=OFF"},  // 8 is OFF to SQLite; it got through
+        {"PRAGMA temp.synchronous = 64;", "synchronous=OFF"},
         {"PRAGMA ignore_check_constraints = 1;", "ignore_check_constraints"},
         {"PRAGMA hard_heap_limit = 1;", "hard_heap_limit"},
     };
@@ -83,6 +89,60 @@ TEST_F(MigrationGuaranteesTest, EveryFormOfTheSubvertingPragmasIsRefusedInAnySec
         expect_refused_before_the_run(result, "0002_pragma.sql:4", named);
     }
     EXPECT_FALSE(fs::exists(db()));
+}
+
+// query_only, which a migration may set, refused belay's own history write after the step's
+// statements had all run: "attempt to write a readonly database", and a NoTransaction step was
+// left dirty. belay turns it off before it records anything.
+TEST_F(MigrationGuaranteesTest, QueryOnlySetByAStepDoesNotStopBelayRecordingIt) {
+    write_base();
+    write_migration("0002_q.sql", up_only("INSERT INTO t (v) VALUES (2);\nPRAGMA query_only = 1;"));
+    write_migration("0003_q.sql",
+                    "-- +migrate Up notransaction\nINSERT INTO t (v) VALUES (3);\n"
+                    "PRAGMA query_only = ON;\n");
+    write_migration("0004_after.sql", up_only("INSERT INTO t (v) VALUES (4);"));
+    auto result = belay("migrate", {"--no-backup"});
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0001", "0002", "0003", "0004"}));
+    TestDb check(db(), true);
+    EXPECT_EQ(check.column("SELECT v FROM t ORDER BY id"),
+              (std::vector<std::string>{"2", "3", "4"}));
+    EXPECT_EQ(check.scalar("SELECT count(*) FROM belay_dirty"), "0");
+}
+
+// A NoTransaction section that ran BEGIN and never COMMIT: belay's own bookkeeping then failed
+// with "cannot start a transaction within a transaction", naming neither the file nor the cause.
+// Now the open transaction is rolled back and the step fails saying so, with the usual dirty
+// mark (the statements before the BEGIN stay) and a recorded failure.
+TEST_F(MigrationGuaranteesTest, NoTransactionStepThatLeavesATransactionOpenFailsNamingIt) {
+    write_base();
+    write_migration("0002_open.sql",
+                    "-- +migrate Up notransaction\nINSERT INTO t (v) VALUES ('kept');\nBEGIN;\n"
+                    "INSERT INTO t (v) VALUES ('inside');\n");
+    auto result = belay("migrate", {"--no-backup"});
+    EXPECT_EQ(result.exit_code, 1) << describe(result);
+    EXPECT_NE(result.err.find("0002_open.sql: the section began a transaction (BEGIN or SAVEPOINT) "
+                              "and did not end it"),
+              std::string::npos)
+        << result.err;
+    EXPECT_EQ(result.err.find("within a transaction"), std::string::npos) << result.err;
+    TestDb check(db(), true);
+    EXPECT_EQ(check.column("SELECT v FROM t"), std::vector<std::string>{"kept"});
+    EXPECT_EQ(check.column("SELECT version FROM belay_dirty"), std::vector<std::string>{"0002"});
+    EXPECT_EQ(check.column("SELECT version FROM belay_failures"), std::vector<std::string>{"0002"});
+
+    // A statement that fails inside the open transaction: that statement is the error, and the
+    // transaction is rolled back as well.
+    TestDb(db()).exec("DELETE FROM belay_dirty; DELETE FROM belay_failures;");
+    write_migration("0002_open.sql",
+                    "-- +migrate Up notransaction\nSAVEPOINT s;\nINSERT INTO t (v) VALUES ('in');\n"
+                    "INSERT INTO no_such_table VALUES (1);\n");
+    auto failing = belay("migrate", {"--no-backup"});
+    EXPECT_EQ(failing.exit_code, 1) << describe(failing);
+    EXPECT_NE(failing.err.find("no_such_table"), std::string::npos) << failing.err;
+    EXPECT_NE(failing.err.find("was still open; belay rolled back what it held"), std::string::npos)
+        << failing.err;
+    EXPECT_EQ(TestDb(db(), true).column("SELECT v FROM t"), std::vector<std::string>{"kept"});
 }
 
 // writable_schema + DELETE FROM sqlite_master committed with exit 0; the next status said
@@ -381,6 +441,73 @@ TEST_F(MigrationGuaranteesTest, FifoBesideTheDatabaseIsRefusedWithoutBlocking) {
     }
     EXPECT_EQ(sha256_of(db()), before);
     EXPECT_TRUE(names_ending_with(dir(), ".bak").empty());
+}
+
+// SQLite opens the companions of the file a symlinked --db points at; belay looked beside the
+// link, so a FIFO at the target's -journal hung every command (and took the first SIGTERM), and
+// a FIFO beside the link, which SQLite never opens, was refused.
+TEST_F(MigrationGuaranteesTest, FifoBesideASymlinkedDatabasesTargetIsRefusedWithoutBlocking) {
+    write_base();
+    ASSERT_EQ(belay("migrate").exit_code, 0);
+    const auto link = dir() / "link.db";
+    fs::create_symlink(db().filename(), link);
+    const auto target_journal = fs::path(db().string() + "-journal");
+    ASSERT_EQ(::mkfifo(target_journal.c_str(), 0600), 0);
+    const auto before = sha256_of(db());
+    for (const char* command : {"status", "check", "backup", "migrate"}) {
+        RunOptions options;
+        options.timeout = std::chrono::seconds(60);
+        auto result = run_raw(
+            {"db", command, "--db", link.string(), "--migrations", migrations().string()}, options);
+        EXPECT_FALSE(result.timed_out) << command << " blocked on " << target_journal;
+        EXPECT_EQ(result.exit_code, 2) << command << ": " << describe(result);
+        EXPECT_NE(result.err.find(target_journal.string() + " is not a regular file"),
+                  std::string::npos)
+            << result.err;
+    }
+    fs::remove(target_journal);
+    const auto link_journal = fs::path(link.string() + "-journal");
+    ASSERT_EQ(::mkfifo(link_journal.c_str(), 0600), 0);
+    auto status =
+        run_raw({"db", "status", "--db", link.string(), "--migrations", migrations().string()});
+    EXPECT_EQ(status.exit_code, 0) << describe(status);
+    EXPECT_EQ(sha256_of(db()), before);
+}
+
+// A database with two names (a hard link): SQLite keeps its journal beside the name it opened,
+// and belay's run lock is beside the name too, so two runs through two names both ran a
+// NoTransaction step. Every command that writes the database refuses it (exit 5) before any
+// snapshot; reading it, and backing it up, still work.
+TEST_F(MigrationGuaranteesTest, DatabaseWithTwoNamesIsNotWritten) {
+    write_base();
+    ASSERT_EQ(belay("migrate", {"--no-backup"}).exit_code, 0);
+    auto backup = belay("backup");
+    ASSERT_EQ(backup.exit_code, 0) << describe(backup);
+    write_migration("0002_u.sql", up_only("CREATE TABLE u (x);"));
+    const auto other = dir() / "other.db";
+    ASSERT_EQ(::link(db().c_str(), other.c_str()), 0) << std::strerror(errno);
+    const auto before = sha256_of(db());
+    const auto files = list_dir(dir());
+    for (const auto& args :
+         {std::vector<std::string>{"db", "migrate", "--db", other.string()},
+          std::vector<std::string>{"db", "migrate", "--db", db().string()},
+          std::vector<std::string>{"db", "down", "--db", db().string()},
+          std::vector<std::string>{"db", "restore", "--db", db().string(), "--latest", "--yes"}}) {
+        auto command = args;
+        command.insert(command.end(), {"--migrations", migrations().string()});
+        auto result = run_raw(command);
+        EXPECT_EQ(result.exit_code, 5) << describe(result);
+        EXPECT_NE(result.err.find("has 2 names (hard links to one file)"), std::string::npos)
+            << result.err;
+    }
+    EXPECT_EQ(sha256_of(db()), before);
+    auto after = list_dir(dir());
+    std::erase(after, "other.db.belay-lock");  // the run lock comes first
+    EXPECT_EQ(after, files) << "no snapshot taken";
+    EXPECT_EQ(belay("status").exit_code, 0);
+    fs::remove(other);
+    EXPECT_EQ(belay("migrate").exit_code, 0);
+    EXPECT_TRUE(TestDb(db(), true).has_object("u"));
 }
 
 // A FIFO among the migrations blocked every command in the layout detection; a symlink to

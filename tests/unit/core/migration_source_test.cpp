@@ -281,7 +281,16 @@ TEST(LoadMigrations, MisnamedFilesAreErrorsNamingThem) {
 TEST(LoadMigrations, BrokenSymlinkIsAnError) {
     testing::TempDir dir;
     fs::create_symlink(dir / "gone.sql", dir / "0001_a.sql");
-    EXPECT_CONTAINS(load_error(dir.path()), (dir / "0001_a.sql").string() + ": not a regular file");
+    EXPECT_CONTAINS(load_error(dir.path()),
+                    (dir / "0001_a.sql").string() + ": a symbolic link to " +
+                        (dir / "gone.sql").string() + ", which is not a regular file");
+}
+
+TEST(LoadMigrations, FifoIsNamedAsOne) {
+    testing::TempDir dir;
+    ASSERT_EQ(::mkfifo((dir / "0001_a.sql").c_str(), 0600), 0);
+    EXPECT_CONTAINS(load_error(dir.path()),
+                    (dir / "0001_a.sql").string() + ": a FIFO, not a regular file");
 }
 
 TEST(LoadMigrations, SameNumericVersionIsAnErrorNamingBothFiles) {

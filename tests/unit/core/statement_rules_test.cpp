@@ -1,6 +1,11 @@
 #include "core/statement_rules.hpp"
 
+#include "core/sql_lint.hpp"
+
 #include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <string>
 
 namespace belay {
 namespace {
@@ -13,6 +18,36 @@ TEST(StatementRules, PragmasThatSwitchOffAGuaranteeAreRefusedInEveryForm) {
           std::pair{"ignore_check_constraints", "yes"}}) {
         EXPECT_TRUE(pragma_refusal(name, argument).has_value()) << name << " = " << argument;
     }
+}
+
+// SQLite reads synchronous=N as level (N + 1) & 7 (0 counting as OFF), so 7, 8, 16, 64 and an
+// int too large to parse are OFF too; a migration got past the rules with synchronous=8. The
+// rule is held against SQLite itself: refused exactly when SQLite then reports OFF.
+TEST(StatementRules, SynchronousIsRefusedExactlyWhenSQLiteWouldSwitchItOff) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(":memory:", &db), SQLITE_OK);
+    for (const auto* value :
+         {"0",    "1",      "2",          "3",          "4",           "6",   "7",     "8",
+          "9",    "15",     "16",         "24",         "64",          "256", "257",   "00",
+          "08",   "'8abc'", "2147483647", "2147483648", "99999999999", "+8",  "-8",    "8.5",
+          "1e3",  "0x8",    "off",        "OFF",        "'off'",       "no",  "false", "normal",
+          "full", "extra",  "on",         "yes",        "-1",          "abc"}) {
+        ASSERT_EQ(sqlite3_exec(db, "PRAGMA synchronous = FULL", nullptr, nullptr, nullptr),
+                  SQLITE_OK);
+        const auto set = std::string("PRAGMA synchronous = ") + value;
+        ASSERT_EQ(sqlite3_exec(db, set.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << value;
+        sqlite3_stmt* stmt = nullptr;
+        ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA synchronous", -1, &stmt, nullptr), SQLITE_OK);
+        ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+        const bool off = sqlite3_column_int(stmt, 0) == 0;
+        sqlite3_finalize(stmt);
+        EXPECT_EQ(pragma_refusal("synchronous", value).has_value(), off)
+            << "synchronous = " << value << " is " << (off ? "OFF" : "not OFF") << " to SQLite";
+        // The whole path a migration's statement takes, its parsing included ("16" was read as
+        // "1", so 16 and 64 got through where 8 did not).
+        EXPECT_EQ(refused_statement_reason(set + ";").has_value(), off) << set;
+    }
+    sqlite3_close(db);
 }
 
 TEST(StatementRules, HarmlessPragmasAndQueriesAreAllowed) {

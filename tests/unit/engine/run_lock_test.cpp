@@ -29,6 +29,30 @@ double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// breakit13b #10: each said "check that the database's directory is writable", the raw errno
+// ("Too many levels of symbolic links" for a symlink) the only hint of what was wrong.
+TEST(RunLock, ALockPathThatCannotBeOpenedSaysWhyAndWhatToDo) {
+    testing::TempDir dir;
+    fs::create_directory(dir / "dir.db.belay-lock");
+    fs::create_symlink("elsewhere", dir / "link.db.belay-lock");
+    const std::pair<fs::path, std::string> cases[] = {
+        {dir / "dir.db", "dir.db.belay-lock: it is a directory; remove it"},
+        {dir / "link.db",
+         "link.db.belay-lock: it is a symlink, and belay never opens its run "
+         "lock through one; remove it"},
+        {dir / "nodir" / "x.db",
+         "x.db.belay-lock: the directory " + (dir / "nodir").string() + " does not exist"},
+    };
+    for (const auto& [database, expected] : cases) {
+        auto lock = RunLock::acquire(database, 100ms);
+        ASSERT_FALSE(lock.has_value()) << database;
+        EXPECT_EQ(lock.error().code, ErrorCode::invalid_input);
+        EXPECT_CONTAINS(lock.error().message, expected);
+        EXPECT_EQ(lock.error().message.find("writable"), std::string::npos) << lock.error().message;
+    }
+    EXPECT_FALSE(fs::exists(dir / "elsewhere"));
+}
+
 TEST(RunLock, LivesBesideTheDatabase) {
     testing::TempDir dir;
     const auto db = dir / "app.db";

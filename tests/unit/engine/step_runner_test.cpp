@@ -157,6 +157,27 @@ TEST_F(StepFixture, StepAnotherConnectionRecordedBetweenTwoStepsIsSkipped) {
     EXPECT_TRUE(raw().has_table("c"));
 }
 
+// A NoTransaction step is re-checked too: it ran again (a counter bumped twice) when another
+// run, through a second name of the file, had applied it meanwhile.
+TEST_F(StepFixture, NoTransactionStepAnotherRunAppliedMeanwhileIsSkipped) {
+    apply_ok(
+        "0001_counter.sql",
+        "-- +migrate Up\nCREATE TABLE counter (n INTEGER);\nINSERT INTO counter VALUES (0);\n");
+    raw().exec(
+        "UPDATE counter SET n = n + 1;"
+        "INSERT INTO schema_migrations (version, name, checksum, applied_at, execution_ms, "
+        "schema_fingerprint) VALUES ('0002', 'bump', 'c', '2026-12-01T00:00:00Z', 1, 'f')");
+    const auto outcome = apply(migration(
+        "0002_bump.sql", "-- +migrate Up notransaction\nUPDATE counter SET n = n + 1;\n"));
+    EXPECT_FALSE(outcome.error.has_value()) << outcome.error->message;
+    EXPECT_EQ(outcome.report.result, StepResult::not_run);
+    ASSERT_EQ(outcome.report.warnings.size(), 1U);
+    EXPECT_CONTAINS(outcome.report.warnings[0], "already applied");
+    auto db = raw();
+    EXPECT_EQ(db.integer("SELECT n FROM counter"), 1);
+    EXPECT_EQ(db.integer("SELECT count(*) FROM belay_dirty"), 0);
+}
+
 TEST_F(StepFixture, RevertAnotherConnectionRecordedBetweenTwoStepsIsSkipped) {
     const auto b = migration(
         "0002_b.sql", "-- +migrate Up\nCREATE TABLE b (y);\n-- +migrate Down\nDROP TABLE b;\n");
