@@ -1,5 +1,7 @@
 #include "core/statement_rules.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <limits>
 
@@ -84,7 +86,13 @@ std::string_view verb_of(SqlAction action) {
 }  // namespace
 
 bool is_belay_table(const StatementRules& rules, std::string_view table) {
-    return iequals_ascii(table, rules.history_table) || starts_with_ascii_nocase(table, "belay_");
+    // The tables belay writes. Other belay_* names (belay_adopted_<table>, which belay never
+    // writes again, or a table of the user's) are the migrations' to change and drop.
+    constexpr std::array<std::string_view, 3> k_own = {"belay_schema", "belay_dirty",
+                                                       "belay_failures"};
+    return iequals_ascii(table, rules.history_table) ||
+           std::ranges::any_of(k_own,
+                               [&](std::string_view own) { return iequals_ascii(table, own); });
 }
 
 std::optional<std::string> pragma_refusal(std::string_view name, std::string_view argument) {

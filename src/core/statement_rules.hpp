@@ -38,8 +38,8 @@ struct SqlActionRequest {
 };
 
 struct StatementRules {
-    // belay's history table (the migrations' own writes to it would forge the history); every
-    // belay_* table is protected too.
+    // belay's history table (the migrations' own writes to it would forge the history);
+    // belay_schema, belay_dirty and belay_failures are protected too.
     std::string history_table;
 };
 
@@ -51,8 +51,8 @@ std::optional<std::string> refusal_reason(const StatementRules& rules,
 // written (argument empty for a query). Lets the loader refuse before the database is touched.
 std::optional<std::string> pragma_refusal(std::string_view name, std::string_view argument);
 
-// True for belay's own tables: the history table and belay_* (ASCII case-insensitive, as SQLite
-// compares names).
+// True for the tables belay writes: the history table, belay_schema, belay_dirty and
+// belay_failures (ASCII case-insensitive, as SQLite compares names). Other belay_* names are not.
 bool is_belay_table(const StatementRules& rules, std::string_view table);
 
 }  // namespace belay

@@ -150,5 +150,24 @@ TEST_F(BelayNamesTest, AVirtualTableUnderTheHistoryNameIsNoToolsHistory) {
         << ::testing::PrintToString(list_dir(dir()));
 }
 
+// breakit13b: every belay_* name was protected, so the belay_adopted_<table> that db adopt keeps
+// "for you to drop" could not be dropped by a migration, nor a belay_* table a migration made.
+TEST_F(BelayNamesTest, AMigrationMayDropTheAdoptedTableAndItsOwnBelayPrefixedTables) {
+    TestDb(db()).exec("CREATE TABLE belay_adopted_goose_db_version (id INTEGER PRIMARY KEY);");
+    write_migration("0002_extra.sql", up_only("CREATE TABLE belay_extra (x);"));
+    write_migration("0003_drop.sql",
+                    up_only("DROP TABLE belay_extra;\nDROP TABLE belay_adopted_goose_db_version;"));
+    auto result = belay("migrate", {"--no-backup"});
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    TestDb check(db(), true);
+    EXPECT_FALSE(check.has_object("belay_extra"));
+    EXPECT_FALSE(check.has_object("belay_adopted_goose_db_version"));
+    write_migration("0004_failures.sql", up_only("DELETE FROM belay_failures;"));
+    auto refused = belay("migrate", {"--no-backup"});
+    EXPECT_EQ(refused.exit_code, 1) << describe(refused);
+    EXPECT_NE(refused.err.find("belay's own table belay_failures"), std::string::npos)
+        << refused.err;
+}
+
 }  // namespace
 }  // namespace belay::testing

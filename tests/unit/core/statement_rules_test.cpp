@@ -73,6 +73,11 @@ TEST(StatementRules, BelayTablesAreProtectedOnlyInThisDatabase) {
     EXPECT_TRUE(ask(SqlAction::insert, "schema_migrations", "main"));
     EXPECT_TRUE(ask(SqlAction::delete_rows, "Schema_Migrations", "main"));
     EXPECT_TRUE(ask(SqlAction::create_trigger, "belay_schema", "temp"));
+    // Only the tables belay writes: what db adopt keeps (docs: "drop it yourself once you are
+    // sure") and a table of the user's with the prefix were refused, for ever once created.
+    EXPECT_FALSE(ask(SqlAction::drop_table, "belay_adopted_goose_db_version", "main"));
+    EXPECT_FALSE(ask(SqlAction::drop_table, "belay_extra", "main"));
+    EXPECT_TRUE(ask(SqlAction::drop_table, "BELAY_FAILURES", "main"));
     EXPECT_TRUE(ask(SqlAction::drop_table, "BELAY_FAILURES", ""));
     EXPECT_FALSE(ask(SqlAction::insert, "packages", "main"));
     EXPECT_FALSE(ask(SqlAction::other, "schema_migrations", "main"));
