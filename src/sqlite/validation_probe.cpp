@@ -1,5 +1,7 @@
 #include "sqlite/validation_probe.hpp"
 
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <vector>
 
@@ -141,11 +143,25 @@ Result<std::vector<BrokenTrigger>> compile_each_alone(
 Result<std::vector<BrokenTrigger>> name_broken_triggers(
     Database& db, ExecutionGuard* guard, const std::string& table, bool is_view,
     const std::vector<const SchemaObject*>& triggers, const std::vector<BrokenTrigger>& failing) {
-    if (auto ok = db.exec("SAVEPOINT belay_trigger_probe"); !ok) {
-        return std::unexpected(ok.error());
+    // On a connection opened read-only (db check), query_only would refuse the temp schema
+    // too; lifting it for this while cannot make the file itself writable.
+    const bool lift_query_only = sqlite3_db_readonly(db.handle(), "main") == 1 &&
+                                 db.query_int("PRAGMA query_only").value_or(0) != 0;
+    if (lift_query_only) {
+        if (auto ok = db.exec("PRAGMA query_only = OFF"); !ok) {
+            return std::unexpected(ok.error());
+        }
     }
-    auto named = compile_each_alone(db, guard, table, is_view, triggers, failing);
-    auto undone = db.exec("ROLLBACK TO belay_trigger_probe; RELEASE belay_trigger_probe");
+    auto started = db.exec("SAVEPOINT belay_trigger_probe");
+    auto named = started ? compile_each_alone(db, guard, table, is_view, triggers, failing)
+                         : std::unexpected(started.error());
+    auto undone = started ? db.exec("ROLLBACK TO belay_trigger_probe; RELEASE belay_trigger_probe")
+                          : Result<void>();
+    if (lift_query_only) {
+        if (auto ok = db.exec("PRAGMA query_only = ON"); !ok && undone) {
+            undone = ok;
+        }
+    }
     if (!undone) {
         return std::unexpected(with_context(undone.error(), "cannot undo the trigger check"));
     }
