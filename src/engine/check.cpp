@@ -45,9 +45,10 @@ Result<void> check_structure(sqlite::Database& db, CheckReport& report) {
             add(report, "integrity", "integrity_check: " + problem);
         }
     }
-    for (const auto& [key, count] : state->foreign_key_violations) {
+    for (const auto& [key, violations] : state->foreign_key_violations) {
         add(report, "foreign_keys",
-            fmt::format("{} row(s) of {} point at no row (PRAGMA foreign_key_check)", count, key));
+            fmt::format("{} row(s) of {} point at no row (PRAGMA foreign_key_check)",
+                        violations.count, key));
     }
     for (const auto& [table, error] : state->foreign_key_mismatches) {
         add(report, "foreign_keys", fmt::format("the foreign keys of {}: {}", table, error));
@@ -55,9 +56,8 @@ Result<void> check_structure(sqlite::Database& db, CheckReport& report) {
     for (const auto& [view, error] : state->broken_views) {
         add(report, "views", fmt::format("view {} does not work: {}", view, error));
     }
-    for (const auto& [subject, error] : state->broken_triggers) {
-        add(report, "triggers",
-            fmt::format("a trigger on {} does not compile: {}", subject, error));
+    for (const auto& [key, trigger] : state->broken_triggers) {
+        add(report, "triggers", sqlite::describe(trigger) + " does not compile: " + trigger.error);
     }
     for (const auto& [key, detail] : state->dangling_references) {
         add(report, "references", detail);

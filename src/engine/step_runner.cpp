@@ -13,6 +13,7 @@
 #include "sqlite/schema_inspection.hpp"
 #include "sqlite/script_runner.hpp"
 #include "sqlite/transaction.hpp"
+#include "sqlite/validation_probe.hpp"
 
 namespace belay {
 
@@ -124,7 +125,31 @@ Result<sqlite::ValidationState> state_before_step(StepContext& context, std::int
     if (auto ok = context.catalog.refresh(context.db, context.history.table()); !ok) {
         return std::unexpected(with_context(ok.error(), "validation query failed"));
     }
-    return sqlite::capture_validation_state(context.db, context.catalog);
+    return sqlite::capture_validation_state(context.db, context.catalog, &context.guard);
+}
+
+// What a stop that came while belay checked or recorded the step (not in one of its
+// statements, whose errors say so themselves) means: SQLite reports only SQLITE_INTERRUPT, the
+// guard knows whether the deadline or a signal asked for it.
+Error stopped_after_statements(const StepContext& context, const std::filesystem::path& file,
+                               Error error) {
+    if (error.code != ErrorCode::interrupted) {
+        return error;
+    }
+    switch (context.guard.stop_reason()) {
+        case sqlite::StopReason::deadline:
+            return Error{ErrorCode::step_failed,
+                         fmt::format("{}: the step ran past its timeout and was stopped while "
+                                     "belay validated it (raise it with '-- +migrate Timeout "
+                                     "<seconds>' or --step-timeout)",
+                                     file.string())};
+        case sqlite::StopReason::cancelled:
+            return Error{ErrorCode::interrupted,
+                         fmt::format("{}: interrupted by a signal while belay checked the step",
+                                     file.string())};
+        default:
+            return error;
+    }
 }
 
 // Whether `version` has a history row, asked inside the step's transaction (another run may
@@ -180,15 +205,18 @@ Result<std::vector<std::string>> run_checked(StepContext& context, const Migrati
     // The state before is compiled under the same rules as the state after, so that what the
     // rules refuse in a trigger that was already there is an old finding, not a new one.
     HeldToRules rules(context.guard, context.history.table());
+    const auto& section = migration.section(direction);
+    const auto& file = migration.file_of(section);
+    // The deadline covers the checks too: they can cost more than the statements (a view over
+    // views that takes a second to prepare, used by forty others).
+    context.guard.start_step(step_budget(context, migration));
     auto before = state_before_step(context, *data_version);
     if (!before) {
-        return std::unexpected(before.error());
+        return std::unexpected(stopped_after_statements(context, file, before.error()));
     }
-    context.guard.start_step(step_budget(context, migration));
-    const auto& section = migration.section(direction);
-    auto ran = sqlite::run_section(context.db, context.guard, section, migration.file_of(section));
+    auto ran = sqlite::run_section(context.db, context.guard, section, file);
     if (migration.no_transaction(direction) && context.db.in_transaction()) {
-        ran = end_open_transaction(context.db, migration.file_of(section), std::move(ran));
+        ran = end_open_transaction(context.db, file, std::move(ran));
     }
     if (!ran) {
         return std::unexpected(ran.error());
@@ -216,9 +244,9 @@ Result<std::vector<std::string>> run_checked(StepContext& context, const Migrati
     if (auto ok = context.catalog.refresh(context.db, context.history.table()); !ok) {
         return std::unexpected(with_context(ok.error(), "validation query failed"));
     }
-    auto after = sqlite::capture_validation_state(context.db, context.catalog);
+    auto after = sqlite::capture_validation_state(context.db, context.catalog, &context.guard);
     if (!after) {
-        return std::unexpected(after.error());
+        return std::unexpected(stopped_after_statements(context, file, after.error()));
     }
     const bool strict = context.options.validation == ValidationLevel::strict;
     auto findings = sqlite::compare_validation_states(*before, *after, strict);
@@ -229,7 +257,7 @@ Result<std::vector<std::string>> run_checked(StepContext& context, const Migrati
     if (context.options.validation != ValidationLevel::normal) {
         auto problems = sqlite::check_integrity(context.db, false);
         if (!problems) {
-            return std::unexpected(problems.error());
+            return std::unexpected(stopped_after_statements(context, file, problems.error()));
         }
         for (const auto& problem : *problems) {
             findings.errors.push_back("quick_check: " + problem);
@@ -239,6 +267,10 @@ Result<std::vector<std::string>> run_checked(StepContext& context, const Migrati
         return fail(ErrorCode::step_failed, "{}: validation failed after the {} section:\n  {}",
                     migration.file_of(section).string(), direction == Direction::up ? "Up" : "Down",
                     fmt::join(findings.errors, "\n  "));
+    }
+    // A step whose checks ended past its deadline ran past its timeout too.
+    if (auto ok = sqlite::stop_if_asked(&context.guard); !ok) {
+        return std::unexpected(stopped_after_statements(context, file, ok.error()));
     }
     context.carried = CarriedValidation{*data_version, std::move(*after)};
     return findings.warnings;
@@ -368,8 +400,15 @@ StepOutcome apply_transactional(StepContext& context, const Migration& migration
         return outcome;
     }
     auto checked = run_checked(context, migration, direction);
+    // The step's work ended within its deadline; belay's own records are not part of it (a
+    // signal still stops them).
+    context.guard.clear_deadline();
     auto recorded = checked ? record_success(context, migration, direction, elapsed_ms(start), true)
                             : std::unexpected(checked.error());
+    if (checked && !recorded) {
+        recorded = std::unexpected(stopped_after_statements(
+            context, migration.file_of(migration.section(direction)), recorded.error()));
+    }
     context.guard.clear_deadline();
     // A signal that came while the last statements, the checks or the history row ran still
     // wins: an interrupted step never commits.

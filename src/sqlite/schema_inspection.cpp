@@ -1,5 +1,7 @@
 #include "sqlite/schema_inspection.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <optional>
 #include <set>
 
@@ -10,6 +12,7 @@
 #include "sqlite/database.hpp"
 #include "sqlite/identifiers.hpp"
 #include "sqlite/statement.hpp"
+#include "sqlite/validation_probe.hpp"
 
 namespace belay::sqlite {
 
@@ -34,22 +37,6 @@ Result<std::vector<std::vector<std::string>>> query_rows(Database& db, std::stri
         rows.push_back(std::move(values));
     }
 }
-
-namespace {
-
-// The error SQLite gives when preparing `sql`, or "" when it compiles.
-std::string prepare_error(Database& db, const std::string& sql) {
-    auto statement = db.prepare(sql);
-    if (statement) {
-        return {};
-    }
-    // Drop the "<path>: cannot prepare statement: " prefix; keep SQLite's own words.
-    const auto& message = statement.error().message;
-    const auto colon = message.rfind("statement: ");
-    return colon == std::string::npos ? message : message.substr(colon + 11);
-}
-
-}  // namespace
 
 std::string fingerprint_of(const std::vector<SchemaObject>& objects) {
     std::size_t size = 0;
@@ -120,29 +107,72 @@ Result<ForeignKeys> read_foreign_keys(Database& db, const SchemaCatalog& catalog
     return keys;
 }
 
+// The violations of one child table, per parent, with the rowids that tell them apart.
+Result<void> read_violations(Statement& check, const std::string& table, ValidationState& state) {
+    while (true) {
+        auto row = check.step();
+        if (!row) {
+            return std::unexpected(row.error());
+        }
+        if (!*row) {
+            break;
+        }
+        const auto parent = check.column_text(2);
+        auto& violations = state.foreign_key_violations[table + " -> " + parent];
+        if (violations.count++ == 0) {
+            violations.table = table;
+            violations.parent = parent;
+        }
+        if (check.column_is_null(1)) {
+            violations.rowids = false;
+        } else {
+            violations.rows.emplace_back(check.column_int(1), check.column_int(3));
+        }
+    }
+    for (auto& [key, violations] : state.foreign_key_violations) {
+        if (violations.table == table) {
+            std::ranges::sort(violations.rows);
+        }
+    }
+    return {};
+}
+
 // Per table, so that one table whose foreign key SQLite cannot check ("foreign key mismatch":
 // the parent key is not unique) is a finding of its own instead of failing the whole capture.
 // Only a table with a foreign key of its own can hold violations or a mismatch (both are found
-// from the child's side), so the others are not scanned at all.
-void capture_foreign_key_violations(Database& db, const ForeignKeys& keys, ValidationState& state) {
+// from the child's side), so the others are not scanned at all. Each violating row is kept
+// (its rowid, 16 bytes), so that a step that removes one old violation and makes a new one is
+// still seen; without violations this costs what counting them did.
+Result<void> capture_foreign_key_violations(Database& db, const ForeignKeys& keys,
+                                            ExecutionGuard* guard, ValidationState& state) {
     std::set<std::string> children;
     for (const auto& edge : keys.edges) {
         children.insert(edge.first);
     }
     for (const auto& table : children) {
-        auto rows = query_rows(db, "SELECT parent, count(*) FROM pragma_foreign_key_check(" +
-                                       quote_literal(table) + ") GROUP BY parent");
-        if (!rows) {
-            const auto& message = rows.error().message;
-            const auto at = message.find("foreign key mismatch");
-            state.foreign_key_mismatches[table] =
-                at == std::string::npos ? message : message.substr(at);
+        if (auto ok = stop_if_asked(guard); !ok) {
+            return ok;
+        }
+        // Columns by position: table, rowid, parent, fkid ("rowid" by name would be the
+        // table-valued function's own).
+        auto check =
+            db.prepare("SELECT * FROM pragma_foreign_key_check(" + quote_literal(table) + ")");
+        auto read = check ? read_violations(*check, table, state) : Result<void>();
+        const auto& failure = !check ? check.error() : read ? Error{} : read.error();
+        if (check && read) {
             continue;
         }
-        for (const auto& row : *rows) {
-            state.foreign_key_violations[table + " -> " + row[0]] = std::stoll(row[1]);
+        if (failure.code == ErrorCode::interrupted) {
+            return std::unexpected(failure);
         }
+        std::erase_if(state.foreign_key_violations,
+                      [&](const auto& entry) { return entry.second.table == table; });
+        const auto& message = failure.message;
+        const auto at = message.find("foreign key mismatch");
+        state.foreign_key_mismatches[table] =
+            at == std::string::npos ? message : message.substr(at);
     }
+    return {};
 }
 
 // A foreign key whose parent table does not exist (SQLite compares names without ASCII case).
@@ -165,17 +195,25 @@ void capture_dangling_references(const ForeignKeys& keys, const SchemaCatalog& c
     }
 }
 
-void capture_broken_views(Database& db, const SchemaCatalog& catalog, ValidationState& state) {
+Result<void> capture_broken_views(Database& db, const SchemaCatalog& catalog, ExecutionGuard* guard,
+                                  ValidationState& state) {
     for (const auto& object : catalog.rows()) {
         if (object.type != "view") {
             continue;
         }
+        if (auto ok = stop_if_asked(guard); !ok) {
+            return ok;
+        }
         auto error =
             prepare_error(db, "SELECT * FROM " + quote_identifier(object.name) + " LIMIT 0");
-        if (!error.empty()) {
-            state.broken_views[object.name] = error;
+        if (!error) {
+            return std::unexpected(error.error());
+        }
+        if (!error->empty()) {
+            state.broken_views[object.name] = *error;
         }
     }
+    return {};
 }
 
 // Whether a table's SQL may declare a generated column: the word AS followed by "(" (as in
@@ -203,71 +241,51 @@ bool may_declare_generated_column(std::string_view sql) {
 // SQLite accepts ALTER TABLE ... ADD COLUMN ... AS (f(x)) for a function it does not have, and
 // then every statement that reads the table's columns fails, quick_check included, and with it
 // every backup's verification. Reading the table's columns compiles the expressions.
-void capture_unreadable_tables(Database& db, const SchemaCatalog& catalog, ValidationState& state) {
+Result<void> capture_unreadable_tables(Database& db, const SchemaCatalog& catalog,
+                                       ExecutionGuard* guard, ValidationState& state) {
     for (const auto& object : catalog.rows()) {
         if (object.type != "table" || object.name.starts_with("sqlite_") ||
             !may_declare_generated_column(object.sql)) {
             continue;
         }
+        if (auto ok = stop_if_asked(guard); !ok) {
+            return ok;
+        }
         auto error =
             prepare_error(db, "SELECT * FROM " + quote_identifier(object.name) + " LIMIT 0");
-        if (!error.empty()) {
-            state.unreadable_tables[object.name] = error;
+        if (!error) {
+            return std::unexpected(error.error());
+        }
+        if (!error->empty()) {
+            state.unreadable_tables[object.name] = *error;
         }
     }
-}
-
-// Preparing INSERT, UPDATE and DELETE on a table compiles its triggers for that event, so a
-// trigger whose body names a dropped table or column fails here, without running anything.
-void capture_broken_triggers(Database& db, const SchemaCatalog& catalog, ValidationState& state) {
-    std::set<std::string> subjects;
-    for (const auto& object : catalog.rows()) {
-        if (object.type == "trigger") {
-            subjects.insert(object.table);
-        }
-    }
-    for (const auto& table : subjects) {
-        const auto quoted = quote_identifier(table);
-        auto columns = query_rows(db, "SELECT name FROM pragma_table_xinfo(" +
-                                          quote_literal(table) + ") WHERE hidden IN (0, 1)");
-        std::vector<std::string> assignments;
-        if (columns) {
-            for (const auto& column : *columns) {
-                const auto c = quote_identifier(column[0]);
-                assignments.push_back(c + " = " + c);
-            }
-        }
-        const std::pair<const char*, std::string> probes[] = {
-            {"INSERT", "INSERT INTO " + quoted + " DEFAULT VALUES"},
-            {"UPDATE", assignments.empty() ? std::string()
-                                           : fmt::format("UPDATE {} SET {} WHERE 0", quoted,
-                                                         fmt::join(assignments, ", "))},
-            {"DELETE", "DELETE FROM " + quoted + " WHERE 0"},
-        };
-        for (const auto& [event, sql] : probes) {
-            auto error = sql.empty() ? std::string() : prepare_error(db, sql);
-            // A view without an INSTEAD OF trigger for this event cannot be modified at all:
-            // that is how views are, not a broken trigger.
-            if (!error.empty() && error.find("cannot modify") == std::string::npos) {
-                state.broken_triggers[fmt::format("{} ({})", table, event)] = error;
-            }
-        }
-    }
+    return {};
 }
 
 }  // namespace
 
-Result<ValidationState> capture_validation_state(Database& db, const SchemaCatalog& catalog) {
+Result<ValidationState> capture_validation_state(Database& db, const SchemaCatalog& catalog,
+                                                 ExecutionGuard* guard) {
     ValidationState state;
     auto keys = read_foreign_keys(db, catalog);
     if (!keys) {
         return std::unexpected(with_context(keys.error(), "validation query failed"));
     }
-    capture_foreign_key_violations(db, *keys, state);
     capture_dangling_references(*keys, catalog, state);
-    capture_broken_views(db, catalog, state);
-    capture_broken_triggers(db, catalog, state);
-    capture_unreadable_tables(db, catalog, state);
+    auto ok = capture_foreign_key_violations(db, *keys, guard, state);
+    if (ok) {
+        ok = capture_broken_views(db, catalog, guard, state);
+    }
+    if (ok) {
+        ok = capture_broken_triggers(db, catalog, guard, state.broken_triggers);
+    }
+    if (ok) {
+        ok = capture_unreadable_tables(db, catalog, guard, state);
+    }
+    if (!ok) {
+        return std::unexpected(ok.error());
+    }
     return state;
 }
 
@@ -279,16 +297,53 @@ Result<ValidationState> capture_validation_state(Database& db) {
     return capture_validation_state(db, catalog);
 }
 
+namespace {
+
+// The rows of `after` that did not violate their foreign key before the step, described; ""
+// when there are none, or when the child has no rowids to tell its rows apart (then the count,
+// compared by the caller, is all there is).
+std::string new_violations(const ForeignKeyViolations& before, const ForeignKeyViolations& after) {
+    if (!before.rowids || !after.rowids) {
+        return {};
+    }
+    std::vector<std::pair<std::int64_t, std::int64_t>> added;
+    std::ranges::set_difference(after.rows, before.rows, std::back_inserter(added));
+    if (added.empty()) {
+        return {};
+    }
+    constexpr std::size_t k_listed = 10;
+    std::vector<std::int64_t> rowids;
+    for (std::size_t i = 0; i < added.size() && i < k_listed; ++i) {
+        rowids.push_back(added[i].first);
+    }
+    return fmt::format(
+        "foreign key violation: {} row(s) of {} point at no row in {} that did not before the "
+        "step (rowid {}{}; {} row(s) in all, {} before the step)",
+        added.size(), after.table, after.parent, fmt::join(rowids, ", "),
+        added.size() > k_listed ? ", ..." : "", after.count, before.count);
+}
+
+}  // namespace
+
+std::string describe(const BrokenTrigger& trigger) {
+    return trigger.name.empty()
+               ? fmt::format("a trigger on {} ({})", trigger.table, trigger.event)
+               : fmt::format("trigger {} on {} ({})", trigger.name, trigger.table, trigger.event);
+}
+
 ValidationFindings compare_validation_states(const ValidationState& before,
                                              const ValidationState& after, bool strict) {
     ValidationFindings findings;
-    for (const auto& [key, count] : after.foreign_key_violations) {
+    for (const auto& [key, violations] : after.foreign_key_violations) {
         const auto it = before.foreign_key_violations.find(key);
-        const std::int64_t old_count = it == before.foreign_key_violations.end() ? 0 : it->second;
-        if (count > old_count) {
+        const ForeignKeyViolations none;
+        const auto& old = it == before.foreign_key_violations.end() ? none : it->second;
+        if (violations.count > old.count) {
             findings.errors.push_back(fmt::format(
                 "foreign key violation: {} row(s) of {} point at no row ({} before the step)",
-                count, key, old_count));
+                violations.count, key, old.count));
+        } else if (auto found = new_violations(old, violations); !found.empty()) {
+            findings.errors.push_back(found);
         }
     }
     for (const auto& [table, error] : after.foreign_key_mismatches) {
@@ -302,10 +357,9 @@ ValidationFindings compare_validation_states(const ValidationState& before,
             findings.errors.push_back(fmt::format("view {} no longer works: {}", view, error));
         }
     }
-    for (const auto& [subject, error] : after.broken_triggers) {
-        if (!before.broken_triggers.contains(subject)) {
-            findings.errors.push_back(
-                fmt::format("a trigger on {} no longer compiles: {}", subject, error));
+    for (const auto& [key, trigger] : after.broken_triggers) {
+        if (!before.broken_triggers.contains(key)) {
+            findings.errors.push_back(describe(trigger) + " no longer compiles: " + trigger.error);
         }
     }
     for (const auto& [table, error] : after.unreadable_tables) {

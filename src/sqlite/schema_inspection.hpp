@@ -14,6 +14,7 @@
 namespace belay::sqlite {
 
 class Database;
+class ExecutionGuard;
 
 // Runs a query and collects the text of each row's columns ("" for NULL).
 Result<std::vector<std::vector<std::string>>> query_rows(Database& db, std::string_view sql);
@@ -28,13 +29,37 @@ std::string fingerprint_of(const std::vector<SchemaObject>& objects);
 
 // Everything the per-step validation looks at, each finding keyed so that a before/after
 // comparison can tell new findings from old ones.
+// The rows of one child table whose foreign key to one parent table finds no parent row.
+struct ForeignKeyViolations {
+    std::string table;   // the child
+    std::string parent;  // the parent table as the foreign key names it
+    std::int64_t count = 0;
+    // (rowid, foreign key id) of every violating row, sorted. A WITHOUT ROWID child has no
+    // rowid to tell its rows apart: then `rowids` is false and only the count is compared.
+    std::vector<std::pair<std::int64_t, std::int64_t>> rows;
+    bool rowids = true;
+};
+
+// A trigger that no longer compiles. `name` is empty when no single trigger of the table fails
+// on its own for that event (the failure shows only with all of them together).
+struct BrokenTrigger {
+    std::string name;
+    std::string table;
+    std::string event;  // INSERT, UPDATE or DELETE
+    std::string error;  // SQLite's
+};
+
+// "trigger t on table (EVENT)", or "a trigger on table (EVENT)" for an unnamed one.
+std::string describe(const BrokenTrigger& trigger);
+
 struct ValidationState {
-    // "child -> parent" -> number of rows of child whose key finds no parent row.
-    std::map<std::string, std::int64_t> foreign_key_violations;
+    // "child -> parent" -> the rows of child whose key finds no parent row.
+    std::map<std::string, ForeignKeyViolations> foreign_key_violations;
     // table -> SQLite's "foreign key mismatch" error (a parent key that is not unique).
     std::map<std::string, std::string> foreign_key_mismatches;
-    std::map<std::string, std::string> broken_views;         // view -> SQLite's error
-    std::map<std::string, std::string> broken_triggers;      // "table (EVENT)" -> error
+    std::map<std::string, std::string> broken_views;  // view -> SQLite's error
+    // The trigger's name, or "table (EVENT)" for an unnamed one -> the finding.
+    std::map<std::string, BrokenTrigger> broken_triggers;
     std::map<std::string, std::string> dangling_references;  // "child -> parent" -> detail
     // table -> SQLite's error reading its columns (a generated column calling a function this
     // SQLite lacks): integrity checks, and so every backup's verification, fail on it too.
@@ -42,9 +67,16 @@ struct ValidationState {
 };
 
 // Captures the state. Cheap: foreign_key_check and foreign_key_list for the tables that have
-// foreign keys, one prepare per view, three per table with triggers; everything else comes
-// from `catalog` (refreshed: as the database is now). Statements are prepared, never run.
-Result<ValidationState> capture_validation_state(Database& db, const SchemaCatalog& catalog);
+// foreign keys, one prepare per view, three per table with triggers (and, for a table whose
+// triggers fail to compile, three per trigger of it, to name the broken ones); everything else
+// comes from `catalog` (refreshed: as the database is now). Statements are prepared, never
+// run; what it creates to name broken triggers lives in a savepoint that is always rolled back.
+//
+// With a `guard`, each check first asks guard->poll(): when it says stop (the step's deadline,
+// a signal), or a statement is interrupted, the capture fails with ErrorCode::interrupted and
+// guard->stop_reason() tells why.
+Result<ValidationState> capture_validation_state(Database& db, const SchemaCatalog& catalog,
+                                                 ExecutionGuard* guard = nullptr);
 
 // The same, reading the catalog first.
 Result<ValidationState> capture_validation_state(Database& db);

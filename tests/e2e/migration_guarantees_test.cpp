@@ -571,5 +571,89 @@ TEST_F(MigrationGuaranteesTest, TimeoutsBelowAMillisecondAreRefusedAndLockTimeou
     EXPECT_EQ(zero.exit_code, 0) << describe(zero);
 }
 
+// Validation compared foreign-key violations by count per child and parent: a step that
+// deleted an old orphan and inserted a new one kept the count at 1 and was applied.
+TEST_F(MigrationGuaranteesTest, ANewOrphanFailsItsStepWhenAnOldOneIsRemoved) {
+    write_migration("0001_base.sql",
+                    up_only("CREATE TABLE packages (id INTEGER PRIMARY KEY);\n"
+                            "CREATE TABLE releases (id INTEGER PRIMARY KEY, package_id INTEGER "
+                            "REFERENCES packages (id));"));
+    ASSERT_EQ(belay("migrate").exit_code, 0);
+    TestDb(db()).exec("INSERT INTO releases VALUES (900, 9999);");
+    write_migration("0002_swap.sql", up_only("DELETE FROM releases WHERE id = 900;\n"
+                                             "INSERT INTO releases VALUES (901, 8888);"));
+    auto result = belay("migrate");
+    EXPECT_EQ(result.exit_code, 1) << describe(result);
+    EXPECT_NE(result.err.find("foreign key violation: 1 row(s) of releases point at no row in "
+                              "packages that did not before the step (rowid 901; 1 row(s) in "
+                              "all, 1 before the step)"),
+              std::string::npos)
+        << result.err;
+    TestDb check(db(), true);
+    EXPECT_EQ(check.column("SELECT id FROM releases"), std::vector<std::string>{"900"});
+    EXPECT_EQ(check.column("SELECT version FROM schema_migrations"),
+              std::vector<std::string>{"0001"});
+}
+
+// The trigger check prepared one INSERT, UPDATE and DELETE per table: once a table's INSERT
+// triggers failed to compile, a second broken INSERT trigger on it went unseen, and so did
+// dropping the broken one while creating another.
+class BrokenTriggerTest : public E2eTest {
+  protected:
+    void with_broken_trigger() {
+        write_migration("0001_base.sql", up_only("CREATE TABLE maintainers (id, name);"));
+        ASSERT_EQ(belay("migrate").exit_code, 0);
+        TestDb(db()).exec(
+            "CREATE TABLE gone1 (a); CREATE TRIGGER t_old AFTER INSERT ON maintainers BEGIN "
+            "INSERT INTO gone1 VALUES (1); END; DROP TABLE gone1;");
+    }
+    void expect_failed_naming(const RunResult& result, const std::string& trigger) {
+        EXPECT_EQ(result.exit_code, 1) << describe(result);
+        EXPECT_NE(result.err.find("trigger " + trigger +
+                                  " on maintainers (INSERT) no longer "
+                                  "compiles: no such table: "),
+                  std::string::npos)
+            << result.err;
+        TestDb check(db(), true);
+        EXPECT_FALSE(check.has_object(trigger)) << "the failed step was not rolled back";
+        EXPECT_TRUE(check.has_object("t_old"));
+        EXPECT_EQ(check.column("SELECT version FROM schema_migrations"),
+                  std::vector<std::string>{"0001"});
+    }
+};
+
+TEST_F(BrokenTriggerTest, ASecondBrokenTriggerOnTheSameTableFailsItsStep) {
+    with_broken_trigger();
+    write_migration("0002_t3.sql",
+                    up_only("CREATE TABLE gone3 (a);\nCREATE TRIGGER t_3 AFTER INSERT ON "
+                            "maintainers BEGIN INSERT INTO gone3 VALUES (1); END;\n"
+                            "DROP TABLE gone3;"));
+    expect_failed_naming(belay("migrate"), "t_3");
+}
+
+TEST_F(BrokenTriggerTest, ReplacingABrokenTriggerWithAnotherFailsTheStep) {
+    with_broken_trigger();
+    write_migration("0002_swap.sql",
+                    up_only("DROP TRIGGER t_old;\nCREATE TABLE gone2 (a);\nCREATE TRIGGER t_new "
+                            "AFTER INSERT ON maintainers BEGIN INSERT INTO gone2 VALUES (1); "
+                            "END;\nDROP TABLE gone2;"));
+    expect_failed_naming(belay("migrate"), "t_new");
+}
+
+TEST_F(BrokenTriggerTest, CheckNamesTheBrokenTrigger) {
+    with_broken_trigger();
+    auto before = list_dir(dir());
+    auto result = belay("check");
+    EXPECT_EQ(result.exit_code, 6) << describe(result);
+    EXPECT_NE(result.out.find("triggers     trigger t_old on maintainers (INSERT) does not "
+                              "compile: no such table: gone1\n"),
+              std::string::npos)
+        << result.out;
+    EXPECT_EQ(list_dir(dir()), before);
+    EXPECT_EQ(
+        TestDb(db(), true).scalar("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"),
+        "1");
+}
+
 }  // namespace
 }  // namespace belay::testing

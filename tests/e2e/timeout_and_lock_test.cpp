@@ -6,10 +6,13 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 
 #include <chrono>
 #include <thread>
+
+#include <fmt/format.h>
 
 #include "e2e/harness.hpp"
 
@@ -53,6 +56,65 @@ TEST_F(TimeoutAndLockTest, StepTimeoutOptionStopsARunawayStep) {
 TEST_F(TimeoutAndLockTest, TimeoutDirectiveWinsOverTheOption) {
     write_runaway("-- +migrate Timeout 0.5\n");
     expect_runaway_stopped(belay("migrate", {"--step-timeout", "600"}), 4);
+}
+
+// Views whose expansion is costly to prepare (v15 names base0 32,768 times; about 0.7 s per
+// prepare here) and `users` views over it: creating them is fast, but checking them prepares
+// each one, about 40 s in all. Neither the step timeout nor SIGTERM was checked while belay
+// prepared them: with a timeout of 1 s the step ran all 40 s and then exited 130 ("interrupted",
+// no signal sent), unrecorded; SIGTERM waited for the end of the checks.
+std::string costly_views(int users) {
+    std::string sql = "CREATE TABLE base0 (a);\nCREATE VIEW v0 AS SELECT a FROM base0;\n";
+    for (int i = 1; i <= 15; ++i) {
+        sql += fmt::format("CREATE VIEW v{0} AS SELECT a FROM v{1} UNION ALL SELECT a FROM v{1};\n",
+                           i, i - 1);
+    }
+    for (int j = 0; j < users; ++j) {
+        sql += fmt::format("CREATE VIEW w{} AS SELECT a FROM v15;\n", j);
+    }
+    return sql;
+}
+
+TEST_F(TimeoutAndLockTest, StepTimeoutStopsTheChecksOfCostlyViews) {
+    write_migration("0001_base.sql", up_only("CREATE TABLE base (x);"));
+    write_migration("0002_views.sql", up_only(costly_views(60)));
+    auto result = belay("migrate", {"--step-timeout", "1"});
+    EXPECT_EQ(result.exit_code, 1) << describe(result);
+    EXPECT_LT(result.seconds, 15.0) << "the step timeout did not stop the checks";
+    EXPECT_NE(result.err.find("migration 0002_views failed: "), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("migrations/0002_views.sql: the step ran past its timeout and was "
+                              "stopped while belay validated it (raise it with '-- +migrate "
+                              "Timeout <seconds>' or --step-timeout)"),
+              std::string::npos)
+        << result.err;
+    TestDb check(db(), true);
+    EXPECT_FALSE(check.has_object("v0")) << "the timed-out step was not rolled back";
+    EXPECT_EQ(check.column("SELECT version FROM schema_migrations"),
+              std::vector<std::string>{"0001"});
+    auto status = belay("status", {"--json"});
+    EXPECT_EQ(status.json()["migrations"][1]["status"], "failed") << status.out;
+}
+
+TEST_F(TimeoutAndLockTest, SigtermStopsTheChecksOfCostlyViews) {
+    {
+        // Made outside belay: each step of the run checks them before and after it.
+        TestDb app(db());
+        app.exec(costly_views(60));
+    }
+    write_migration("0001_small.sql", up_only("CREATE TABLE small (x);"));
+    // No snapshot: the signal is to reach the checks, which come right after "applying".
+    auto run = start("migrate", {"--no-backup", "--step-timeout", "600", "--log-level", "info"});
+    ASSERT_TRUE(run->wait_for_stderr("applying 0001", std::chrono::seconds(120)))
+        << "belay never logged that it started 0001";
+    run->send_signal(SIGTERM);
+    const auto signalled = std::chrono::steady_clock::now();
+    auto result = run->wait(std::chrono::seconds(300));
+    const auto waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - signalled);
+    EXPECT_EQ(result.exit_code, 143) << describe(result);
+    EXPECT_LT(waited.count(), 15.0) << "SIGTERM did not stop the checks";
+    TestDb check(db(), true);
+    EXPECT_FALSE(check.has_object("small")) << "the interrupted step was not rolled back";
+    EXPECT_TRUE(check.has_object("w59"));
 }
 
 TEST_F(TimeoutAndLockTest, WriteLockHeldByAnotherConnectionGivesExitFour) {

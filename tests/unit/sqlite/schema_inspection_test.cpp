@@ -325,7 +325,7 @@ TEST_F(SchemaInspectionTest, ViewsWithoutInsteadOfTriggersAreNotBrokenTriggers) 
         "CREATE TRIGGER user_names_ii INSTEAD OF INSERT ON user_names BEGIN "
         "INSERT INTO users (name) VALUES (new.name); END;");
     const auto state = capture();
-    EXPECT_TRUE(state.broken_triggers.empty()) << state.broken_triggers.begin()->second;
+    EXPECT_TRUE(state.broken_triggers.empty()) << state.broken_triggers.begin()->second.error;
     EXPECT_TRUE(state.broken_views.empty());
 }
 
