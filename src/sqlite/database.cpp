@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "core/durable_file.hpp"
+#include "core/regular_file.hpp"
 #include "sqlite/statement.hpp"
 
 namespace belay::sqlite {
@@ -268,8 +269,10 @@ Result<FileKind> check_openable(const std::filesystem::path& path, OpenMode mode
                     path.string());
     }
     if (!std::filesystem::is_regular_file(status)) {
-        return fail(ErrorCode::invalid_input, "database path {} is not a regular file",
-                    path.string());
+        return fail(ErrorCode::invalid_input,
+                    "database path {} is {}, not a regular file; give the path of an SQLite "
+                    "database file",
+                    path.string(), non_regular_kind(follow_symlinks(path)));
     }
     if (mode == OpenMode::read_write || mode == OpenMode::read_write_create) {
         if (auto ok = refuse_hard_links(path); !ok) {

@@ -539,6 +539,17 @@ TEST_F(MigrationGuaranteesTest, DatabasePathThatIsAFifoIsRefusedByMigrateAtOnce)
     EXPECT_FALSE(result.timed_out) << "db migrate blocked on a FIFO";
     EXPECT_EQ(result.exit_code, 2) << describe(result);
     EXPECT_NE(result.err.find("is not a regular file"), std::string::npos) << result.err;
+    // The other commands name what it is and what to give instead (breakit13b: they said only
+    // "is not a regular file").
+    for (const char* command : {"status", "backup", "check"}) {
+        auto other = belay(command, {}, options);
+        EXPECT_EQ(other.exit_code, 2) << describe(other);
+        EXPECT_NE(other.err.find("database path " + db().string() +
+                                 " is a FIFO, not a regular file; give the path of an SQLite "
+                                 "database file"),
+                  std::string::npos)
+            << command << ": " << other.err;
+    }
 }
 
 TEST_F(MigrationGuaranteesTest, ConfigFileThatIsADeviceOrFifoIsRefusedAtOnce) {
