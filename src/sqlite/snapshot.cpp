@@ -486,7 +486,8 @@ Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
     metadata.verified = request.verify;
     metadata.belay_version = BELAY_VERSION;
     // Read after the copy, as late as possible: a backup written meanwhile counts too.
-    metadata.sequence = highest_sequence(final_path->parent_path(), metadata.source) + 1;
+    metadata.sequence =
+        sequence_after(highest_sequence(final_path->parent_path(), metadata.source));
     const auto publish_started = std::chrono::steady_clock::now();
     if (auto ok = seal(temporary, metadata, *ownership, *copy); !ok) {
         return std::unexpected(ok.error());
