@@ -1,9 +1,9 @@
-// Several `db backup` runs of one database at once, with `db prune` runs beside them: each
-// run's sweep of abandoned temporaries must leave the others' live temporaries alone, a prune
-// must not remove a sidecar whose backup is about to be renamed into place, and two runs that
-// pick the same name in the same second must both end with a backup of their own. Every
-// backup that printed its path (exit 0) then either stays, complete with its sidecar, or was
-// removed by a prune that said so.
+// Several `db backup` runs of one database at once, with `db prune` runs and a `db migrate
+// --backup-only --keep 2` beside them: each run's sweep of abandoned temporaries must leave the
+// others' live temporaries alone, a prune must not remove a sidecar whose backup is about to be
+// renamed into place, and two runs that pick the same name in the same second must both end
+// with a backup of their own. Every backup that printed its path (exit 0) then either stays,
+// complete with its sidecar, or was removed by a prune that said so (breakit13b section 3).
 #include <algorithm>
 #include <memory>
 #include <set>
@@ -21,8 +21,10 @@ constexpr int k_prunes_per_round = 2;
 class BackupRaceTest : public E2eTest {
   protected:
     void SetUp() override {
-        fs::create_directories(migrations());
         add_filler(db(), 2);  // a copy that takes long enough for the runs to overlap
+        write_migration("0001_t.sql", "-- +migrate Up\nCREATE TABLE t (x);\n");
+        auto migrated = belay("migrate", {"--no-backup"});
+        ASSERT_EQ(migrated.exit_code, 0) << describe(migrated);
     }
 };
 
@@ -45,6 +47,8 @@ TEST_F(BackupRaceTest, ConcurrentBackupsAndPrunesLoseNoBackupAndNoSidecar) {
     for (int round = 0; round < k_rounds; ++round) {
         std::vector<std::unique_ptr<BackgroundRun>> backups;
         std::vector<std::unique_ptr<BackgroundRun>> prunes;
+        // A run's snapshot and its --keep prune, as a deploy beside a cron backup does.
+        auto migrate = start("migrate", {"--backup-only", "--keep", "2"});
         for (int i = 0; i < k_backups_per_round; ++i) {
             backups.push_back(start("backup"));
             if (i < k_prunes_per_round) {
@@ -58,6 +62,8 @@ TEST_F(BackupRaceTest, ConcurrentBackupsAndPrunesLoseNoBackupAndNoSidecar) {
             ASSERT_EQ(result.exit_code, 0) << "round " << round << ": " << describe(result);
             succeeded.push_back(result.out.substr(0, result.out.find('\n')));
         }
+        const auto migrated = migrate->wait();
+        ASSERT_EQ(migrated.exit_code, 0) << "round " << round << ": " << describe(migrated);
         for (auto& run : prunes) {
             const auto result = run->wait();
             ASSERT_EQ(result.exit_code, 0) << "round " << round << ": " << describe(result);
