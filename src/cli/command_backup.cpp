@@ -33,6 +33,15 @@ int command_backup(const Arguments& args) {
                           std::string(k_reason_manual), progress_bar_for(*common)};
     if (vm.count("out")) {
         options.out = vm["out"].as<std::string>();
+        // '' or "dir/": no file name to write the backup under.
+        if (options.out->filename().empty()) {
+            return report_error(
+                Error{ErrorCode::invalid_input,
+                      fmt::format("--out '{}' names no file: give the path of the backup file "
+                                  "to write, e.g. --out before-upgrade.bak",
+                                  options.out->string())},
+                common->json);
+        }
     }
     auto snapshot = run_backup(options);
     if (!snapshot) {

@@ -44,6 +44,24 @@ void read_needed(const nlohmann::json& json, const char* key, T& out,
     }
 }
 
+// A sequence is a whole number from 0 to k_max_sequence: 1.5 or 1e308 would be truncated (or
+// overflow) into an integer, and one next to INT64_MAX would wrap the next backup's sequence
+// around to the smallest, so that it sorted as the oldest (and was the one pruned).
+Result<void> check_sequence(const nlohmann::json& json, std::string_view where) {
+    if (!json.contains("sequence") || !json.at("sequence").is_number()) {
+        return {};  // missing, or not a number at all: read_needed says so
+    }
+    const auto& value = json.at("sequence");
+    // nlohmann keeps a non-negative whole number as unsigned, a negative one as signed.
+    if (value.is_number_unsigned() &&
+        value.get<std::uint64_t>() <= static_cast<std::uint64_t>(k_max_sequence)) {
+        return {};
+    }
+    return fail(ErrorCode::invalid_input,
+                "{}: not a valid backup sidecar: sequence {} is not a whole number from 0 to {}",
+                where, value.dump(), k_max_sequence);
+}
+
 }  // namespace
 
 // Every sidecar belay has written holds every field (git history: the writer has had them all
@@ -65,6 +83,9 @@ Result<BackupMetadata> parse_backup_metadata(std::string_view text, std::string_
         m.schema_version = json.at("schema_version").get<std::string>();
         auto& missing = m.missing_fields;
         if (m.format >= 2) {
+            if (auto ok = check_sequence(json, where); !ok) {
+                return std::unexpected(ok.error());
+            }
             read_needed(json, "sequence", m.sequence, missing);
         }
         read_needed(json, "sha256", m.sha256, missing);
@@ -109,6 +130,10 @@ std::int64_t highest_sequence(const std::filesystem::path& directory, const std:
         }
     }
     return highest;
+}
+
+std::int64_t sequence_after(std::int64_t highest) {
+    return highest < k_max_sequence ? highest + 1 : k_max_sequence;
 }
 
 std::string backup_stem(const std::filesystem::path& database) {

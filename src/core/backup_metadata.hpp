@@ -16,7 +16,8 @@ namespace belay {
 std::string to_json_text(const BackupMetadata& metadata);
 
 // Parses a sidecar; fails with invalid_input naming `where` when the JSON is malformed, a field
-// has the wrong type, or source, created_at, reason or schema_version is missing. A missing field
+// has the wrong type, sequence is not a whole number from 0 to k_max_sequence, or source,
+// created_at, reason or schema_version is missing. A missing field
 // that verification needs (sha256, size_bytes, page_count, page_size, schema_fingerprint, and
 // sequence from format 2 on) is named in missing_fields instead: the backup is unverifiable.
 Result<BackupMetadata> parse_backup_metadata(std::string_view json, std::string_view where);
@@ -26,9 +27,16 @@ Result<BackupMetadata> parse_backup_metadata(std::string_view json, std::string_
 // read, or is not a valid sidecar.
 Result<BackupMetadata> read_backup_metadata(const std::filesystem::path& sidecar);
 
+// The largest sequence a sidecar may hold (2^53 - 1: exact as a JSON number in every reader).
+inline constexpr std::int64_t k_max_sequence = (std::int64_t{1} << 53) - 1;
+
 // The highest sequence among the sidecars (`*.bak.json`, regular files only) in `directory`
 // that name `source`; 0 when none has one. Unreadable sidecars are left out.
 std::int64_t highest_sequence(const std::filesystem::path& directory, const std::string& source);
+
+// The sequence of a backup written after one with `highest`: one more, but never past
+// k_max_sequence (where backups then share it, and created_at and the name order them).
+std::int64_t sequence_after(std::int64_t highest);
 
 // "registry" for "/srv/registry.db": the stem backups of this database are named after. A
 // symlink is followed: backups of "alias.db -> registry.db" are registry's, whichever name a run

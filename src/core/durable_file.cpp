@@ -13,6 +13,7 @@
 #include <optional>
 #include <random>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace belay {
@@ -42,19 +43,27 @@ Result<FileOwnership> ownership_of(const std::filesystem::path& path) {
     return FileOwnership{static_cast<mode_t>(info.st_mode & 07777), info.st_uid, info.st_gid};
 }
 
+namespace {
+
+// open() applies the umask; fchmod sets exactly the database's bits. Either way the file is
+// never more readable than the final mode. Fails with errno set.
+bool apply_ownership(int fd, const FileOwnership& ownership) {
+    bool ok = ::fchmod(fd, ownership.mode) == 0;
+    if (ok && ::geteuid() == 0 && ownership.uid != static_cast<uid_t>(-1)) {
+        ok = ::fchown(fd, ownership.uid, ownership.gid) == 0;
+    }
+    return ok;
+}
+
+}  // namespace
+
 Result<int> create_exclusive(const std::filesystem::path& path, const FileOwnership& ownership) {
     const int fd =
         ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, ownership.mode);
     if (fd < 0) {
         return os_error("create", path, errno);
     }
-    // open() applies the umask; fchmod sets exactly the database's bits. Either way the file
-    // is never more readable than the final mode.
-    bool ok = ::fchmod(fd, ownership.mode) == 0;
-    if (ok && ::geteuid() == 0 && ownership.uid != static_cast<uid_t>(-1)) {
-        ok = ::fchown(fd, ownership.uid, ownership.gid) == 0;
-    }
-    if (!ok) {
+    if (!apply_ownership(fd, ownership)) {
         const int error = errno;
         ::close(fd);
         ::unlink(path.c_str());
@@ -63,19 +72,97 @@ Result<int> create_exclusive(const std::filesystem::path& path, const FileOwners
     return fd;
 }
 
+namespace {
+
+// The file created without a name (O_TMPFILE), locked, and only then linked at `path`, so that
+// it is never seen unlocked. std::nullopt where the filesystem (or a missing /proc) does not
+// allow it: the caller creates and locks it the ordinary way.
+std::optional<Result<int>> create_locked_unnamed(const std::filesystem::path& path,
+                                                 const FileOwnership& ownership) {
+    const auto parent =
+        path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+    const int fd = ::open(parent.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, ownership.mode);
+    if (fd < 0) {
+        return std::nullopt;
+    }
+    if (!apply_ownership(fd, ownership) || ::flock(fd, LOCK_EX) != 0) {
+        ::close(fd);
+        return std::nullopt;
+    }
+    const auto self = fmt::format("/proc/self/fd/{}", fd);
+    if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+        const int error = errno;
+        ::close(fd);
+        if (error == EEXIST) {
+            return std::optional<Result<int>>(os_error("create", path, error));
+        }
+        return std::nullopt;
+    }
+    return std::optional<Result<int>>(fd);
+}
+
+}  // namespace
+
 Result<HeldTemporary> HeldTemporary::create(const std::filesystem::path& path,
                                             const FileOwnership& ownership) {
+    if (auto unnamed = create_locked_unnamed(path, ownership)) {
+        if (!*unnamed) {
+            return std::unexpected(unnamed->error());
+        }
+        return HeldTemporary(**unnamed);
+    }
     auto fd = create_exclusive(path, ownership);
     if (!fd) {
         return std::unexpected(fd.error());
     }
-    if (::flock(*fd, LOCK_EX | LOCK_NB) != 0) {
-        const int error = errno;
-        ::close(*fd);
-        ::unlink(path.c_str());
-        return os_error("lock", path, error);
+    return hold(*fd, path, ownership);
+}
+
+namespace {
+
+// Whether `path` names the file open as `fd` (not removed, nor replaced, since it was opened).
+bool still_named(int fd, const std::filesystem::path& path) {
+    struct stat open_file {};
+    struct stat named {};
+    return ::fstat(fd, &open_file) == 0 && ::lstat(path.c_str(), &named) == 0 &&
+           open_file.st_dev == named.st_dev && open_file.st_ino == named.st_ino;
+}
+
+}  // namespace
+
+Result<HeldTemporary> HeldTemporary::hold(int fd, const std::filesystem::path& path,
+                                          const FileOwnership& ownership) {
+    // A sweep that removed the file between create and flock would have to do so again at every
+    // attempt; a handful is plenty, and the bound keeps this finite whatever happens.
+    constexpr int k_attempts = 16;
+    for (int attempt = 1;; ++attempt) {
+        // Blocking: a sweep holds the lock only to unlink, and a liveness check only to look.
+        int locked = ::flock(fd, LOCK_EX);
+        while (locked != 0 && errno == EINTR) {
+            locked = ::flock(fd, LOCK_EX);
+        }
+        if (locked != 0) {
+            const int error = errno;
+            ::close(fd);
+            ::unlink(path.c_str());
+            return os_error("lock", path, error);
+        }
+        if (still_named(fd, path)) {
+            return HeldTemporary(fd);
+        }
+        // A sweep took it for abandoned and removed it before the lock was ours: a new one.
+        ::close(fd);
+        if (attempt == k_attempts) {
+            return fail(ErrorCode::invalid_input,
+                        "cannot hold {}: another process removed it {} times as it was created",
+                        path.string(), attempt);
+        }
+        auto again = create_exclusive(path, ownership);
+        if (!again) {
+            return std::unexpected(again.error());
+        }
+        fd = *again;
     }
-    return HeldTemporary(*fd);
 }
 
 HeldTemporary::HeldTemporary(HeldTemporary&& other) noexcept : m_fd(other.m_fd) {
@@ -181,7 +268,10 @@ bool has_live_temporary(const std::filesystem::path& directory, std::string_view
         }
         const int fd = ::open(entry.path().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0) {
-            continue;
+            if (errno == EACCES || errno == EPERM) {
+                return true;  // cannot tell: better a leftover sidecar than a lost one
+            }
+            continue;  // renamed into place or removed since the listing, or no file at all
         }
         const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
         ::close(fd);
@@ -224,19 +314,45 @@ Result<void> sync_directory(const std::filesystem::path& directory) {
     return ok ? Result<void>() : os_error("flush directory", target, error);
 }
 
-Result<void> rename_no_replace(const std::filesystem::path& from, const std::filesystem::path& to) {
+namespace {
+
+// rename_no_replace's work: 0, or the errno of the failed call, and which call failed.
+std::pair<int, const char*> rename_no_replace_errno(const std::filesystem::path& from,
+                                                    const std::filesystem::path& to) {
     if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) {
-        return {};
+        return {0, "rename"};
     }
     if (errno != EINVAL && errno != ENOSYS) {
-        return os_error("rename " + from.string() + " to", to, errno);
+        return {errno, "rename"};
     }
     // No RENAME_NOREPLACE on this filesystem: link() also refuses an existing target.
     if (::link(from.c_str(), to.c_str()) != 0) {
-        return os_error("link " + from.string() + " to", to, errno);
+        return {errno, "link"};
     }
     ::unlink(from.c_str());
+    return {0, "link"};
+}
+
+}  // namespace
+
+Result<void> rename_no_replace(const std::filesystem::path& from, const std::filesystem::path& to) {
+    const auto [error, call] = rename_no_replace_errno(from, to);
+    if (error != 0) {
+        return os_error(std::string(call) + " " + from.string() + " to", to, error);
+    }
     return {};
+}
+
+Result<bool> rename_unless_taken(const std::filesystem::path& from,
+                                 const std::filesystem::path& to) {
+    const auto [error, call] = rename_no_replace_errno(from, to);
+    if (error == EEXIST) {
+        return false;
+    }
+    if (error != 0) {
+        return os_error(std::string(call) + " " + from.string() + " to", to, error);
+    }
+    return true;
 }
 
 Result<void> link_no_replace(const std::filesystem::path& from, const std::filesystem::path& to) {
@@ -264,9 +380,18 @@ std::filesystem::path follow_symlinks(const std::filesystem::path& path) {
     return current;
 }
 
-Result<void> write_new_file_durably(const std::filesystem::path& path, std::string_view contents,
-                                    const FileOwnership& ownership, ExistingFile existing) {
-    const auto temporary = temporary_sibling(path);
+namespace {
+
+// `contents` written and flushed to a held temporary beside `path`, ready to be renamed.
+struct WrittenTemporary {
+    std::filesystem::path path;
+    HeldTemporary held;  // the lock stays until the rename (or the removal) is done
+};
+
+Result<WrittenTemporary> write_temporary(const std::filesystem::path& path,
+                                         std::string_view contents,
+                                         const FileOwnership& ownership) {
+    auto temporary = temporary_sibling(path);
     auto held = HeldTemporary::create(temporary, ownership);
     if (!held) {
         return std::unexpected(held.error());
@@ -289,17 +414,44 @@ Result<void> write_new_file_durably(const std::filesystem::path& path, std::stri
         ::unlink(temporary.c_str());
         return os_error("write", temporary, error);
     }
+    return WrittenTemporary{std::move(temporary), std::move(*held)};
+}
+
+}  // namespace
+
+Result<void> write_new_file_durably(const std::filesystem::path& path, std::string_view contents,
+                                    const FileOwnership& ownership, ExistingFile existing) {
+    auto temporary = write_temporary(path, contents, ownership);
+    if (!temporary) {
+        return std::unexpected(temporary.error());
+    }
     if (existing == ExistingFile::replace) {
-        if (::rename(temporary.c_str(), path.c_str()) != 0) {
+        if (::rename(temporary->path.c_str(), path.c_str()) != 0) {
             const int rename_error = errno;
-            ::unlink(temporary.c_str());
+            ::unlink(temporary->path.c_str());
             return os_error("replace", path, rename_error);
         }
-    } else if (auto renamed = rename_no_replace(temporary, path); !renamed) {
-        ::unlink(temporary.c_str());
+    } else if (auto renamed = rename_no_replace(temporary->path, path); !renamed) {
+        ::unlink(temporary->path.c_str());
         return renamed;
     }
     return sync_directory(path.parent_path());
+}
+
+Result<bool> write_new_file_unless_taken(const std::filesystem::path& path,
+                                         std::string_view contents,
+                                         const FileOwnership& ownership) {
+    auto temporary = write_temporary(path, contents, ownership);
+    if (!temporary) {
+        return std::unexpected(temporary.error());
+    }
+    auto renamed = rename_unless_taken(temporary->path, path);
+    if (!renamed || !*renamed) {
+        ::unlink(temporary->path.c_str());
+        return renamed;
+    }
+    auto synced = sync_directory(path.parent_path());
+    return synced ? Result<bool>(true) : std::unexpected(synced.error());
 }
 
 Result<std::uintmax_t> available_space(const std::filesystem::path& directory) {

@@ -39,9 +39,17 @@ Result<int> create_exclusive(const std::filesystem::path& path, const FileOwners
 // lives, so that remove_abandoned_temporaries can tell it from one a killed process left.
 class HeldTemporary {
   public:
-    // create_exclusive + flock. Fails like create_exclusive.
+    // create_exclusive + hold. Fails like create_exclusive.
     static Result<HeldTemporary> create(const std::filesystem::path& path,
                                         const FileOwnership& ownership);
+    // Takes the exclusive flock on `fd`, just created at `path` by create_exclusive. Until it
+    // holds the lock, another process's remove_abandoned_temporaries cannot tell the file from
+    // an abandoned one and may remove it: once locked, the file is checked to be still the one
+    // at `path`, and created afresh (and locked) when it is not. Waits for a process that holds
+    // the lock meanwhile (a sweep, for as long as it takes to unlink). Takes `fd` over, closing
+    // it on failure.
+    static Result<HeldTemporary> hold(int fd, const std::filesystem::path& path,
+                                      const FileOwnership& ownership);
     HeldTemporary(HeldTemporary&& other) noexcept;
     HeldTemporary& operator=(HeldTemporary&&) = delete;
     ~HeldTemporary();  // closes (releasing the lock); the file itself stays unless removed
@@ -64,6 +72,7 @@ int remove_abandoned_temporaries(const std::filesystem::path& directory,
                                  const std::function<bool(std::string_view)>& is_ours);
 
 // Whether a live process holds (is still writing) a temporary for `final_name` in `directory`.
+// A temporary this user may not open to tell counts as held.
 bool has_live_temporary(const std::filesystem::path& directory, std::string_view final_name);
 
 // fsync of a file by path, and of a directory (so that a rename in it is durable).
@@ -92,6 +101,10 @@ Result<void> sync_directory(const std::filesystem::path& directory);
 // unlink where the filesystem lacks it). Never replaces and never follows a symlink at `to`.
 Result<void> rename_no_replace(const std::filesystem::path& from, const std::filesystem::path& to);
 
+// rename_no_replace, but a `to` that exists already is no error: false, and `from` stays.
+Result<bool> rename_unless_taken(const std::filesystem::path& from,
+                                 const std::filesystem::path& to);
+
 // Keeps a second name for an existing file: link() `from` to `to` (which must not exist). The
 // file itself is not touched and `from` keeps its name. Fails naming both paths (EPERM or
 // ENOTSUP where the filesystem has no hard links).
@@ -113,6 +126,11 @@ enum class ExistingFile { refuse, replace };
 Result<void> write_new_file_durably(const std::filesystem::path& path, std::string_view contents,
                                     const FileOwnership& ownership,
                                     ExistingFile existing = ExistingFile::refuse);
+
+// write_new_file_durably with refuse, but a `path` that exists already is no error: false,
+// and nothing is written.
+Result<bool> write_new_file_unless_taken(const std::filesystem::path& path,
+                                         std::string_view contents, const FileOwnership& ownership);
 
 // Bytes free for an unprivileged writer in the filesystem holding `directory`.
 Result<std::uintmax_t> available_space(const std::filesystem::path& directory);

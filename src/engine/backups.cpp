@@ -1,15 +1,19 @@
 #include "engine/backups.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <regex>
+#include <thread>
 #include <tuple>
 
 #include "core/log.hpp"
 
+#include "belay/cancellation.hpp"
 #include "belay/status.hpp"
 #include "core/durable_file.hpp"
 #include "core/regular_file.hpp"
@@ -49,6 +53,10 @@ std::optional<BackupEntry> read_entry(const std::filesystem::path& sidecar,
         return std::nullopt;
     }
     auto metadata = read_backup_metadata(sidecar);
+    std::error_code ec;
+    if (!metadata && !std::filesystem::exists(std::filesystem::symlink_status(sidecar, ec))) {
+        return std::nullopt;  // removed since the directory was read (a prune running beside)
+    }
     if (!metadata) {
         logger()->warn("skipping {}", metadata.error().message);
         return std::nullopt;
@@ -58,7 +66,6 @@ std::optional<BackupEntry> read_entry(const std::filesystem::path& sidecar,
     }
     auto backup = sidecar;
     backup.replace_extension();  // "x.bak.json" -> "x.bak"
-    std::error_code ec;
     if (!std::filesystem::exists(std::filesystem::symlink_status(backup, ec))) {
         return std::nullopt;  // a sidecar whose backup was never renamed into place, or removed
     }
@@ -129,6 +136,55 @@ bool is_protected(const std::filesystem::path& backup,
                   const std::optional<std::filesystem::path>& protect) {
     std::error_code ec;
     return protect && std::filesystem::equivalent(backup, *protect, ec);
+}
+
+// An exclusive flock on the backup directory itself, held while a prune removes files, so that
+// two prunes never act on one listing: one that listed a backup another has removed since
+// could otherwise remove a new backup that took the same name meanwhile.
+class PruneLock {
+  public:
+    explicit PruneLock(int fd) : m_fd(fd) {}  // -1: none
+    PruneLock(PruneLock&& other) noexcept : m_fd(other.m_fd) { other.m_fd = -1; }
+    PruneLock& operator=(PruneLock&&) = delete;
+    ~PruneLock() {
+        if (m_fd >= 0) {
+            ::close(m_fd);
+        }
+    }
+
+  private:
+    int m_fd;
+};
+
+// Waits up to `timeout` for the directory's lock. A directory that cannot be locked at all
+// (opened, or flock refused by its filesystem) is pruned unlocked, as before there was a lock.
+Result<PruneLock> lock_for_prune(const std::filesystem::path& directory,
+                                 std::chrono::milliseconds timeout) {
+    const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        return PruneLock(-1);
+    }
+    const auto give_up_at = std::chrono::steady_clock::now() + timeout;
+    while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno != EWOULDBLOCK && errno != EINTR) {
+            ::close(fd);
+            return PruneLock(-1);
+        }
+        if (cancellation_requested()) {
+            ::close(fd);
+            return fail(ErrorCode::interrupted, "interrupted while waiting for another prune of {}",
+                        directory.string());
+        }
+        if (std::chrono::steady_clock::now() >= give_up_at) {
+            ::close(fd);
+            return fail(ErrorCode::busy,
+                        "another prune of the backups in {} is still running (waited {} ms); "
+                        "wait for it to finish",
+                        directory.string(), timeout.count());
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return PruneLock(fd);
 }
 
 }  // namespace
@@ -208,6 +264,13 @@ Result<PruneReport> run_prune(const PruneOptions& options,
                     "keep_days {})",
                     options.keep.value_or(k_default_keep), options.keep_days.value_or(0));
     }
+    // The lock first: the listing below must be the one acted on.
+    auto lock = options.dry_run
+                    ? Result<PruneLock>(PruneLock(-1))
+                    : lock_for_prune(listing_directory(options.db), options.db.lock_timeout);
+    if (!lock) {
+        return std::unexpected(lock.error());
+    }
     auto entries = list_backups(options.db, false);
     if (!entries) {
         return std::unexpected(entries.error());
@@ -246,6 +309,11 @@ Result<PruneReport> run_prune(const PruneOptions& options,
         if (!options.dry_run) {
             // The backup first: a sidecar without its backup is ignored by every listing.
             if (::unlink(entry.path.c_str()) != 0) {
+                if (errno == ENOENT) {
+                    // Removed by hand (or by a prune that could not lock the directory) since
+                    // the listing: its sidecar may be a new backup's by now, not ours to touch.
+                    continue;
+                }
                 return fail(ErrorCode::invalid_input, "cannot remove {}: {}", entry.path.string(),
                             std::strerror(errno));
             }

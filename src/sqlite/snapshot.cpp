@@ -46,6 +46,7 @@ class FileRemover {
     FileRemover(const FileRemover&) = delete;
     FileRemover& operator=(const FileRemover&) = delete;
     void release() { m_path.clear(); }
+    void moved_to(std::filesystem::path path) { m_path = std::move(path); }
 
   private:
     std::filesystem::path m_path;
@@ -364,42 +365,62 @@ Result<void> seal(const std::filesystem::path& temporary, BackupMetadata& metada
 }
 
 // Writes the sidecar, then renames the sealed copy to `final_path`; neither ever replaces an
-// existing file. On failure nothing of this attempt stays under a final name.
-Result<void> place(const std::filesystem::path& temporary, const std::filesystem::path& final_path,
+// existing file. False when another backup holds either name (nothing of this attempt stays
+// then); on failure too, nothing of this attempt stays under a final name.
+Result<bool> place(const std::filesystem::path& temporary, const std::filesystem::path& final_path,
                    const BackupMetadata& metadata, const FileOwnership& ownership) {
     const auto sidecar = sidecar_path(final_path);
-    if (auto ok = write_new_file_durably(sidecar, to_json_text(metadata), ownership); !ok) {
-        return ok;
+    auto written = write_new_file_unless_taken(sidecar, to_json_text(metadata), ownership);
+    if (!written || !*written) {
+        return written;
     }
-    if (auto ok = rename_no_replace(temporary, final_path); !ok) {
+    auto renamed = rename_unless_taken(temporary, final_path);
+    if (!renamed || !*renamed) {
         ::unlink(sidecar.c_str());
-        return ok;
+        return renamed;
     }
-    return sync_directory(final_path.parent_path());
+    auto synced = sync_directory(final_path.parent_path());
+    return synced ? Result<bool>(true) : std::unexpected(synced.error());
 }
 
 // Places the sealed copy under `final_path`; when the name was chosen automatically and
 // another backup took it meanwhile (two runs in the same second), under the next free one.
-Result<std::filesystem::path> place_with_free_name(const std::filesystem::path& temporary,
-                                                   std::filesystem::path final_path,
-                                                   const SnapshotRequest& request,
-                                                   const BackupMetadata& metadata,
-                                                   const FileOwnership& ownership,
-                                                   std::chrono::system_clock::time_point now) {
-    for (int attempt = 0;; ++attempt) {
+// Before each new name the copy's temporary is renamed after it (its flock goes with it), so
+// that a prune that finds this run's sidecar before its backup sees the backup being written
+// (remove_orphan_sidecars) and leaves the sidecar alone.
+Result<std::filesystem::path> place_with_free_name(
+    std::filesystem::path temporary, FileRemover& remover, std::filesystem::path final_path,
+    const SnapshotRequest& request, const BackupMetadata& metadata, const FileOwnership& ownership,
+    std::chrono::system_clock::time_point now) {
+    constexpr int k_attempts = 100;
+    for (int attempt = 1;; ++attempt) {
         auto placed = place(temporary, final_path, metadata, ownership);
-        if (placed) {
-            return final_path;
-        }
-        const bool taken = path_taken(final_path) || path_taken(sidecar_path(final_path));
-        if (request.out || !taken || attempt >= 100) {
+        if (!placed) {
             return std::unexpected(placed.error());
         }
-        auto next = choose_final_path(request, now);
+        if (*placed) {
+            return final_path;
+        }
+        if (request.out) {
+            return fail(ErrorCode::snapshot_failed,
+                        "{} (or its .json sidecar) already exists; belay never overwrites a "
+                        "backup: choose another --out",
+                        request.out->string());
+        }
+        auto next = attempt < k_attempts
+                        ? choose_final_path(request, now)
+                        : fail(ErrorCode::snapshot_failed, "no free backup name for {} in {}",
+                               request.database.string(), request.directory.string());
         if (!next) {
             return std::unexpected(next.error());
         }
         final_path = *next;
+        auto renamed_temporary = temporary_sibling(final_path);
+        if (auto ok = rename_no_replace(temporary, renamed_temporary); !ok) {
+            return std::unexpected(ok.error());
+        }
+        temporary = std::move(renamed_temporary);
+        remover.moved_to(temporary);
     }
 }
 
@@ -465,7 +486,8 @@ Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
     metadata.verified = request.verify;
     metadata.belay_version = BELAY_VERSION;
     // Read after the copy, as late as possible: a backup written meanwhile counts too.
-    metadata.sequence = highest_sequence(final_path->parent_path(), metadata.source) + 1;
+    metadata.sequence =
+        sequence_after(highest_sequence(final_path->parent_path(), metadata.source));
     const auto publish_started = std::chrono::steady_clock::now();
     if (auto ok = seal(temporary, metadata, *ownership, *copy); !ok) {
         return std::unexpected(ok.error());
@@ -476,7 +498,8 @@ Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
         return fail(ErrorCode::interrupted, "the backup of {} was interrupted by a signal",
                     request.database.string());
     }
-    auto placed = place_with_free_name(temporary, *final_path, request, metadata, *ownership, now);
+    auto placed =
+        place_with_free_name(temporary, remover, *final_path, request, metadata, *ownership, now);
     if (!placed) {
         return std::unexpected(placed.error());
     }

@@ -110,6 +110,22 @@ TEST_F(BackupCommandTest, OutRefusesAnExistingFile) {
         << "a temporary file or sidecar was left behind";
 }
 
+// `--out ''` ended in "cannot rename .tmp-... to : No such file or directory", exit 3
+// (breakit13b section 11): a path without a file name is a usage error naming --out.
+TEST_F(BackupCommandTest, OutWithoutAFileNameIsAUsageErrorNamingOut) {
+    fs::create_directories(dir() / "backups");
+    for (const std::string& out : {std::string(), (dir() / "backups").string() + "/"}) {
+        auto result = belay("backup", {"--out", out});
+        EXPECT_EQ(result.exit_code, 2) << describe(result);
+        EXPECT_EQ(result.err, "belay: error: --out '" + out +
+                                  "' names no file: give the path of the backup file to write, "
+                                  "e.g. --out before-upgrade.bak\n");
+        EXPECT_EQ(result.out, "");
+    }
+    EXPECT_EQ(other_files(), std::vector<std::string>{"backups"}) << "a file was left behind";
+    EXPECT_TRUE(fs::is_empty(dir() / "backups"));
+}
+
 TEST_F(BackupCommandTest, OutRefusesASymlinkAndLeavesItsTargetAlone) {
     const auto precious = write_file("precious.txt", "do not touch");
     fs::create_symlink(precious, dir() / "link.bak");

@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 
 #include <sqlite3.h>
@@ -242,6 +243,30 @@ TEST_F(BackupEvidenceTest, SnapshotTakenWhileTheClockIsBackIsNotPrunedByItsOwnRu
     EXPECT_TRUE(fs::exists(snapshot.string() + ".json"));
     EXPECT_FALSE(fs::exists(earlier)) << run.out;
     EXPECT_EQ(read_json_file(snapshot.string() + ".json").at("sequence"), 2);
+}
+
+// An edited sidecar with the largest 64-bit sequence made the next backup's sequence wrap to
+// the smallest, so `db prune --keep 1` removed the backup just taken (breakit13b section 5).
+// Such a sidecar is now skipped with a warning, like any invalid one; the new backup is kept.
+TEST_F(BackupEvidenceTest, SidecarWithAHugeSequenceIsSkippedAndNeverWrapsTheNextOne) {
+    const auto edited = take_backup();
+    auto json = read_json_file(edited.string() + ".json");
+    json["sequence"] = std::numeric_limits<std::int64_t>::max();
+    write_file(edited.filename().string() + ".json", json.dump(2));
+    set_live_values("new");
+
+    const auto next = take_backup();
+    EXPECT_EQ(read_json_file(next.string() + ".json").at("sequence"), 1);
+    auto pruned = belay("prune", {"--keep", "1"});
+    ASSERT_EQ(pruned.exit_code, 0) << describe(pruned);
+    EXPECT_TRUE(fs::exists(next)) << "the backup just taken was pruned\n" << pruned.out;
+    EXPECT_TRUE(fs::exists(next.string() + ".json"));
+    EXPECT_CONTAINS(pruned.err,
+                    "sequence 9223372036854775807 is not a whole number from 0 to "
+                    "9007199254740991");
+    auto restored = belay("restore", {"--latest", "--yes"});
+    ASSERT_EQ(restored.exit_code, 0) << describe(restored);
+    EXPECT_EQ(values_in(db()), "new");
 }
 
 TEST_F(BackupEvidenceTest, RestoreLatestTakesTheLastBackupTakenWhateverItsTime) {

@@ -236,6 +236,31 @@ TEST_F(PruneTest, RemovesSidecarsLeftWithoutTheirBackupButNotALiveWritersOne) {
     expect_unchanged(files);
 }
 
+// Prunes of one directory take turns (breakit13b section 3: two prunes that listed the same
+// backup both removed it, the second failing with "cannot remove ...: No such file"). While
+// another prune holds the directory, a prune waits up to --lock-timeout, then exits 4 naming
+// the directory and removes nothing; a dry run removes nothing and does not wait.
+TEST_F(PruneTest, WaitsForAnotherPruneOfTheDirectoryThenExitsFour) {
+    const auto backups = make_backups({3, 2, 1});
+    const int held = ::open(dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ASSERT_GE(held, 0);
+    ASSERT_EQ(::flock(held, LOCK_EX), 0);
+    auto busy = belay("prune", {"--keep", "1", "--lock-timeout", "0.2"});
+    auto dry = belay("prune", {"--keep", "1", "--dry-run", "--lock-timeout", "0"});
+    ::close(held);
+    EXPECT_EQ(busy.exit_code, 4) << describe(busy);
+    EXPECT_EQ(busy.err, "belay: error: another prune of the backups in " + dir().string() +
+                            " is still running (waited 200 ms); wait for it to finish\n");
+    EXPECT_EQ(dry.exit_code, 0) << describe(dry);
+    for (const auto& backup : backups) {
+        EXPECT_TRUE(exists_with_sidecar(backup)) << backup;
+    }
+    auto pruned = belay("prune", {"--keep", "1"});
+    ASSERT_EQ(pruned.exit_code, 0) << describe(pruned);
+    EXPECT_TRUE(gone_with_sidecar(backups[0]));
+    EXPECT_TRUE(exists_with_sidecar(backups[2]));
+}
+
 TEST_F(PruneTest, RejectsNonsenseCounts) {
     make_backups({1, 0});
     const auto files = list_dir(dir());

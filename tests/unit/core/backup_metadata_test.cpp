@@ -137,6 +137,38 @@ TEST(BackupMetadataJson, FieldsVerificationNeedsAreNamedWhenMissing) {
     }
 }
 
+// A sequence is a whole number from 0 to 2^53 - 1 (breakit13b section 5): INT64_MAX made the
+// next backup's sequence wrap to INT64_MIN, and 1.5 or 1e308 were truncated into an integer.
+TEST(BackupMetadataJson, SequenceOutsideZeroToTwoPowFiftyThreeIsInvalidNamingTheFile) {
+    for (const char* bad : {"9223372036854775807", "18446744073709551615", "9007199254740992", "-1",
+                            "1.5", "1e308", "2.0"}) {
+        auto json = nlohmann::json::parse(to_json_text(example()));
+        json["sequence"] = nlohmann::json::parse(bad);
+        auto parsed = parse_backup_metadata(json.dump(2), k_where);
+        ASSERT_FALSE(parsed.has_value()) << bad;
+        EXPECT_EQ(parsed.error().code, ErrorCode::invalid_input) << bad;
+        EXPECT_EQ(parsed.error().message,
+                  std::string(k_where) + ": not a valid backup sidecar: sequence " +
+                      json["sequence"].dump() + " is not a whole number from 0 to " +
+                      "9007199254740991")
+            << bad;
+    }
+    for (const std::int64_t good : {std::int64_t{0}, std::int64_t{1}, k_max_sequence}) {
+        auto json = nlohmann::json::parse(to_json_text(example()));
+        json["sequence"] = good;
+        auto parsed = parse_backup_metadata(json.dump(2), k_where);
+        ASSERT_TRUE(parsed.has_value()) << good << ": " << parsed.error().message;
+        EXPECT_EQ(parsed->sequence, good);
+    }
+}
+
+TEST(BackupMetadataJson, SequenceAfterTheLargestStaysTheLargest) {
+    EXPECT_EQ(sequence_after(0), 1);
+    EXPECT_EQ(sequence_after(41), 42);
+    EXPECT_EQ(sequence_after(k_max_sequence - 1), k_max_sequence);
+    EXPECT_EQ(sequence_after(k_max_sequence), k_max_sequence);
+}
+
 // A sidecar written before "format" and "sequence" existed (format 1) lacks nothing.
 TEST(BackupMetadataJson, FormatOneSidecarWithoutSequenceIsComplete) {
     auto text = without_field("format");

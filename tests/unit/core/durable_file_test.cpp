@@ -344,6 +344,74 @@ TEST(RemoveAbandonedTemporaries, RemovesTheirWalAndShmAndOrphansOfThemButNotALiv
     EXPECT_TRUE(fs::exists(theirs.string() + "-wal"));
 }
 
+// The moment between a temporary's creation and its flock: another run's sweep cannot tell it
+// from an abandoned one and removes it (breakit13b section 3a). hold() notices and creates it
+// again, so the writer ends up holding the file at its name, which no later sweep removes.
+TEST(HeldTemporary, HoldRecreatesATemporarySweptBeforeItWasLocked) {
+    testing::TempDir dir;
+    const auto path = temporary_sibling(dir.path() / "ours.bak");
+    auto fd = create_exclusive(path, FileOwnership{0600});
+    ASSERT_TRUE(fd.has_value()) << fd.error().message;
+    auto is_ours = [](std::string_view name) { return name == "ours.bak"; };
+    ASSERT_EQ(remove_abandoned_temporaries(dir.path(), is_ours), 1);
+    ASSERT_FALSE(fs::exists(path));
+
+    auto held = HeldTemporary::hold(*fd, path, FileOwnership{0600});
+    ASSERT_TRUE(held.has_value()) << held.error().message;
+    EXPECT_EQ(remove_abandoned_temporaries(dir.path(), is_ours), 0);
+    EXPECT_TRUE(has_live_temporary(dir.path(), "ours.bak"));
+    ASSERT_EQ(::write(held->fd(), "copy", 4), 4);
+    EXPECT_EQ(testing::read_file(path), "copy") << "the held file is the one at the name";
+    EXPECT_EQ(mode_of(path), 0600);
+}
+
+// A temporary made by create() is held from the moment its name exists: a sweep right after
+// leaves it, and it is the file the descriptor writes.
+TEST(HeldTemporary, CreateIsHeldAsSoonAsItsNameExists) {
+    testing::TempDir dir;
+    const auto path = temporary_sibling(dir.path() / "ours.bak");
+    auto held = HeldTemporary::create(path, FileOwnership{0640});
+    ASSERT_TRUE(held.has_value()) << held.error().message;
+    EXPECT_EQ(remove_abandoned_temporaries(
+                  dir.path(), [](std::string_view name) { return name == "ours.bak"; }),
+              0);
+    ASSERT_EQ(::write(held->fd(), "copy", 4), 4);
+    EXPECT_EQ(testing::read_file(path), "copy");
+    EXPECT_EQ(mode_of(path), 0640);
+    EXPECT_FALSE(HeldTemporary::create(path, FileOwnership{0640}).has_value()) << "never replaces";
+}
+
+TEST(RenameUnlessTaken, SaysFalseForAnExistingTargetAndMovesNothing) {
+    testing::TempDir dir;
+    const auto from = dir.write("a.tmp", "new");
+    const auto to = dir.write("a.bak", "old");
+    auto taken = rename_unless_taken(from, to);
+    ASSERT_TRUE(taken.has_value()) << taken.error().message;
+    EXPECT_FALSE(*taken);
+    EXPECT_EQ(testing::read_file(to), "old");
+    EXPECT_EQ(testing::read_file(from), "new");
+    auto moved = rename_unless_taken(from, dir.path() / "b.bak");
+    ASSERT_TRUE(moved.has_value()) << moved.error().message;
+    EXPECT_TRUE(*moved);
+    EXPECT_FALSE(fs::exists(from));
+    EXPECT_FALSE(rename_unless_taken(from, dir.path() / "c.bak").has_value()) << "a real error";
+}
+
+TEST(WriteNewFileUnlessTaken, SaysFalseForAnExistingFileAndLeavesNoTemporaryFile) {
+    testing::TempDir dir;
+    const auto path = dir.write("app.bak.json", "old sidecar");
+    auto taken = write_new_file_unless_taken(path, "new sidecar", FileOwnership{0600});
+    ASSERT_TRUE(taken.has_value()) << taken.error().message;
+    EXPECT_FALSE(*taken);
+    EXPECT_EQ(testing::read_file(path), "old sidecar");
+    EXPECT_EQ(names_in(dir.path()), std::set<std::string>{"app.bak.json"});
+    auto written =
+        write_new_file_unless_taken(dir.path() / "b.bak.json", "new", FileOwnership{0600});
+    ASSERT_TRUE(written.has_value()) << written.error().message;
+    EXPECT_TRUE(*written);
+    EXPECT_EQ(testing::read_file(dir.path() / "b.bak.json"), "new");
+}
+
 TEST(AvailableSpace, IsPositiveForARealDirectoryAndFailsForAMissingOne) {
     testing::TempDir dir;
     auto space = available_space(dir.path());
