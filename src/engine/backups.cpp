@@ -138,56 +138,47 @@ bool is_protected(const std::filesystem::path& backup,
     return protect && std::filesystem::equivalent(backup, *protect, ec);
 }
 
-// An exclusive flock on the backup directory itself, held while a prune removes files, so that
-// two prunes never act on one listing: one that listed a backup another has removed since
-// could otherwise remove a new backup that took the same name meanwhile.
-class PruneLock {
-  public:
-    explicit PruneLock(int fd) : m_fd(fd) {}  // -1: none
-    PruneLock(PruneLock&& other) noexcept : m_fd(other.m_fd) { other.m_fd = -1; }
-    PruneLock& operator=(PruneLock&&) = delete;
-    ~PruneLock() {
-        if (m_fd >= 0) {
-            ::close(m_fd);
-        }
+}  // namespace
+
+BackupDirectoryLock::~BackupDirectoryLock() {
+    if (m_fd >= 0) {
+        ::close(m_fd);
     }
+}
 
-  private:
-    int m_fd;
-};
-
-// Waits up to `timeout` for the directory's lock. A directory that cannot be locked at all
-// (opened, or flock refused by its filesystem) is pruned unlocked, as before there was a lock.
-Result<PruneLock> lock_for_prune(const std::filesystem::path& directory,
-                                 std::chrono::milliseconds timeout) {
-    const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+Result<BackupDirectoryLock> lock_backup_directory(const std::filesystem::path& directory,
+                                                  std::chrono::milliseconds timeout,
+                                                  bool exclusive) {
+    const int fd =
+        ::open(directory.empty() ? "." : directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
-        return PruneLock(-1);
+        return BackupDirectoryLock(-1);
     }
     const auto give_up_at = std::chrono::steady_clock::now() + timeout;
-    while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    while (::flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
         if (errno != EWOULDBLOCK && errno != EINTR) {
             ::close(fd);
-            return PruneLock(-1);
+            return BackupDirectoryLock(-1);
         }
         if (cancellation_requested()) {
             ::close(fd);
-            return fail(ErrorCode::interrupted, "interrupted while waiting for another prune of {}",
+            return fail(ErrorCode::interrupted,
+                        "interrupted while waiting for another prune or restore of the backups "
+                        "in {}",
                         directory.string());
         }
         if (std::chrono::steady_clock::now() >= give_up_at) {
             ::close(fd);
             return fail(ErrorCode::busy,
-                        "another prune of the backups in {} is still running (waited {} ms); "
-                        "wait for it to finish",
-                        directory.string(), timeout.count());
+                        "{} of the backups in {} is still running (waited {} ms); wait for it "
+                        "to finish",
+                        exclusive ? "another prune, or a restore," : "a prune", directory.string(),
+                        timeout.count());
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    return PruneLock(fd);
+    return BackupDirectoryLock(fd);
 }
-
-}  // namespace
 
 Result<sqlite::Snapshot> run_backup(const BackupOptions& options) {
     std::error_code ec;
@@ -265,9 +256,9 @@ Result<PruneReport> run_prune(const PruneOptions& options,
                     options.keep.value_or(k_default_keep), options.keep_days.value_or(0));
     }
     // The lock first: the listing below must be the one acted on.
-    auto lock = options.dry_run
-                    ? Result<PruneLock>(PruneLock(-1))
-                    : lock_for_prune(listing_directory(options.db), options.db.lock_timeout);
+    auto lock = options.dry_run ? Result<BackupDirectoryLock>(BackupDirectoryLock(-1))
+                                : lock_backup_directory(listing_directory(options.db),
+                                                        options.db.lock_timeout, true);
     if (!lock) {
         return std::unexpected(lock.error());
     }

@@ -23,4 +23,29 @@ Result<RunSnapshot> snapshot_beside_own_connection(const DatabaseOptions& db, st
                                                    std::string version,
                                                    const BackupProgress& progress = {});
 
+// A flock on a backup directory itself. A prune holds it exclusively while it lists and removes,
+// so that two prunes never act on one listing (one that listed a backup another has removed
+// could otherwise remove a new backup that took the same name), and `db restore --latest` holds
+// it shared from choosing the backup to the end of the copy, so that no prune removes the
+// backup it chose meanwhile. Backups themselves do not take it.
+class BackupDirectoryLock {
+  public:
+    explicit BackupDirectoryLock(int fd) : m_fd(fd) {}  // -1: none
+    BackupDirectoryLock(BackupDirectoryLock&& other) noexcept : m_fd(other.m_fd) {
+        other.m_fd = -1;
+    }
+    BackupDirectoryLock& operator=(BackupDirectoryLock&&) = delete;
+    ~BackupDirectoryLock();
+
+  private:
+    int m_fd;
+};
+
+// Waits up to `timeout` for the lock (busy past it; interrupted on a signal). A directory that
+// cannot be locked at all (not opened, or flock refused by its filesystem) gives a lock that
+// holds nothing, and the caller goes on unlocked, as before there was a lock.
+Result<BackupDirectoryLock> lock_backup_directory(const std::filesystem::path& directory,
+                                                  std::chrono::milliseconds timeout,
+                                                  bool exclusive);
+
 }  // namespace belay

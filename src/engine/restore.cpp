@@ -422,6 +422,13 @@ Result<RestoreReport> run_restore(const RestoreOptions& options) {
         return std::unexpected(current.error());
     }
     auto started = Clock::now();
+    // --latest chooses by listing the directory: no prune may remove the choice before the copy.
+    auto directory_lock = options.latest ? lock_backup_directory(options.db.backup_directory(),
+                                                                 options.db.lock_timeout, false)
+                                         : Result<BackupDirectoryLock>(BackupDirectoryLock(-1));
+    if (!directory_lock) {
+        return std::unexpected(directory_lock.error());
+    }
     auto chosen = choose_backup(options);
     if (!chosen) {
         return std::unexpected(chosen.error());

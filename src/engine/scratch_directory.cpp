@@ -25,6 +25,23 @@ constexpr const char* k_owner_file = ".belay-owner";
 // than this was left by a run killed in between (it holds nothing yet).
 constexpr std::chrono::minutes k_ownerless_age{10};
 
+// Removes what a run puts in its scratch directory (files only: the copy, its -journal/-wal/-shm,
+// the owner file), then the directory if that left it empty. A subdirectory is nothing belay
+// made: it, and so the directory, stay.
+void remove_scratch(const std::filesystem::path& directory) {
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(directory, ec), end; !ec && it != end;
+         it.increment(ec)) {
+        struct stat info {};
+        if (::lstat(it->path().c_str(), &info) == 0 && !S_ISDIR(info.st_mode)) {
+            ::unlink(it->path().c_str());
+        }
+    }
+    if (::rmdir(directory.c_str()) == 0) {
+        logger()->info("removed {}, left by a run that was killed", directory.string());
+    }
+}
+
 // Removes the directories `purpose`-XXXXXX under `base` that a killed run of this user left:
 // those whose owner file can be locked, and those without an owner file older than
 // k_ownerless_age (a younger one is being made right now).
@@ -47,16 +64,12 @@ void remove_abandoned(const std::filesystem::path& base, std::string_view purpos
             const auto age = std::chrono::system_clock::now() -
                              std::chrono::system_clock::from_time_t(info.st_mtime);
             if (no_owner && age > k_ownerless_age) {
-                std::error_code ignored;
-                std::filesystem::remove_all(path, ignored);
-                logger()->info("removed {}, left by a run that was killed", path.string());
+                remove_scratch(path);
             }
             continue;
         }
         if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
-            std::error_code ignored;
-            std::filesystem::remove_all(path, ignored);
-            logger()->info("removed {}, left by a run that was killed", path.string());
+            remove_scratch(path);
         }
         ::close(fd);
     }

@@ -110,8 +110,11 @@ int ExecutionGuard::on_authorize(void* self, int action, const char* first, cons
             request.action = SqlAction::drop_table;
             break;
         case SQLITE_ALTER_TABLE:
+            // The database is the first argument; DROP COLUMN puts the column's name where the
+            // database name usually is (which let it past the rules).
             request.action = SqlAction::alter_table;
             request.object = text(second);
+            request.database = text(first);
             break;
         case SQLITE_INSERT:
             request.action = SqlAction::insert;

@@ -1,5 +1,7 @@
 #include "sqlite/script_runner.hpp"
 
+#include <cstring>
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -139,6 +141,11 @@ Result<void> for_each_statement(Database& db, ExecutionGuard& guard, const SqlSe
         }
         if (rc != SQLITE_DONE) {
             where.sqlite_error = sqlite3_errmsg(db.handle());
+            // "disk I/O error" alone hides the cause: "File too large", "No space left on device".
+            if (const int os_error = sqlite3_system_errno(db.handle());
+                (rc & 0xff) == SQLITE_IOERR && os_error != 0) {
+                where.sqlite_error += fmt::format(" ({})", std::strerror(os_error));
+            }
             if (failure != nullptr) {
                 *failure = where;
             }

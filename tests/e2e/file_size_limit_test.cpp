@@ -91,6 +91,28 @@ TEST_P(FileSizeLimitTest, DryRunWhoseCopyCannotBeWrittenSaysWhy) {
     expect_nothing_left(run.output);
 }
 
+// breakit13c: a dry run whose step (not its copy) outgrew the limit said the migration "would
+// fail" with "disk I/O error" (exit 1); the limit is where the rehearsal ran, not the migration.
+TEST_F(E2eTest, DryRunWhoseStepOutgrowsTheFileSizeLimitSaysWhy) {
+    TestDb(db()).exec("CREATE TABLE t (x);");
+    write_migration("0001_grow.sql",
+                    up_only("CREATE TABLE g (b BLOB);\nWITH RECURSIVE c(i) AS (SELECT 1 UNION ALL "
+                            "SELECT i + 1 FROM c WHERE i < 1000) INSERT INTO g SELECT "
+                            "randomblob(4000) FROM c;"));
+    const auto tmp = dir() / "tmp";
+    fs::create_directories(tmp);
+    const auto before = sha256_of(db());
+    const auto run = run_with_file_limit({"db", "migrate", "--dry-run", "--db", db().string(),
+                                          "--migrations", migrations().string()},
+                                         1024, "env TMPDIR=" + tmp.string());
+    EXPECT_EQ(run.exit_code, 2) << run.output;
+    EXPECT_NE(run.output.find("ran out of room"), std::string::npos) << run.output;
+    EXPECT_NE(run.output.find("File too large"), std::string::npos) << run.output;
+    EXPECT_EQ(run.output.find("would fail"), std::string::npos) << run.output;
+    EXPECT_EQ(sha256_of(db()), before);
+    EXPECT_TRUE(list_dir(tmp).empty()) << ::testing::PrintToString(list_dir(tmp));
+}
+
 INSTANTIATE_TEST_SUITE_P(JournalModes, FileSizeLimitTest, ::testing::Values("delete", "wal"),
                          [](const auto& param_info) { return std::string(param_info.param); });
 

@@ -198,6 +198,12 @@ TEST_F(MigrationGuaranteesTest, WritesToTheHistoryAreRefusedDirectlyAndThroughAT
         {"INSERT INTO schema_migrations (version) VALUES ('0099');",
          "INSERT into belay's own table schema_migrations"},
         {"DROP TABLE belay_failures;", "DROP TABLE of belay's own table belay_failures"},
+        // breakit13c: DROP COLUMN passes the column's name where the database's usually is.
+        {"ALTER TABLE belay_failures DROP COLUMN error;",
+         "ALTER TABLE of belay's own table belay_failures"},
+        {"ALTER TABLE main.schema_migrations DROP COLUMN schema_fingerprint;",
+         "ALTER TABLE of belay's own table schema_migrations"},
+        {"ALTER TABLE belay_dirty ADD COLUMN x;", "ALTER TABLE of belay's own table belay_dirty"},
         {"CREATE INDEX forged ON schema_migrations (version);", "an index on belay's own table"},
         // Created on the user's table, but its body writes the history: it fails the step as
         // soon as anything compiles it (belay's trigger check does, before COMMIT).
@@ -408,10 +414,17 @@ TEST_F(MigrationGuaranteesTest, ScratchCopyOfAKilledDryRunIsRemovedByTheNextDryR
     fs::create_directory(tmp / "belay-dry-run-killedearly");
     fs::last_write_time(tmp / "belay-dry-run-killedearly",
                         fs::file_time_type::clock::now() - std::chrono::hours(1));
+    // breakit13c: the sweep removed a dead run's directory with everything in it. belay puts only
+    // files there; a subdirectory is not belay's, and it stays (with the directory holding it).
+    write_file("tmp/belay-dry-run-withmine/.belay-owner", "");
+    write_file("tmp/belay-dry-run-withmine/mine/keep.txt", "not belay's");
     write_migration("0002_slow.sql", up_only("CREATE TABLE quick (x);"));
     auto again = belay("migrate", {"--dry-run"}, options);
     EXPECT_EQ(again.exit_code, 0) << describe(again);
-    EXPECT_EQ(list_dir(tmp), std::vector<std::string>{"belay-dry-run-notours"});
+    EXPECT_EQ(list_dir(tmp),
+              (std::vector<std::string>{"belay-dry-run-notours", "belay-dry-run-withmine",
+                                        "belay-dry-run-withmine/mine",
+                                        "belay-dry-run-withmine/mine/keep.txt"}));
 }
 
 // A FIFO at app.db-journal made every command that opens the database block for ever.

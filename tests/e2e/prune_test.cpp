@@ -236,6 +236,33 @@ TEST_F(PruneTest, RemovesSidecarsLeftWithoutTheirBackupButNotALiveWritersOne) {
     expect_unchanged(files);
 }
 
+// breakit13c: `db restore --latest` racing a prune failed now and then ("does not exist", exit 2,
+// or "changed after it was verified", exit 5): the prune removed the backup it had chosen. A
+// restore --latest holds the directory shared from its choice to the end of its copy; a prune
+// waits for it (and it for a running prune), up to --lock-timeout.
+TEST_F(PruneTest, RestoreLatestAndPruneOfOneDirectoryTakeTurns) {
+    const auto backups = make_backups({3, 2, 1});
+    const int held = ::open(dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ASSERT_GE(held, 0);
+    ASSERT_EQ(::flock(held, LOCK_EX), 0);  // what a prune holds
+    const auto before = sha256_of(db());
+    auto waited = belay("restore", {"--latest", "--yes", "--lock-timeout", "0.2"});
+    EXPECT_EQ(waited.exit_code, 4) << describe(waited);
+    EXPECT_EQ(waited.err, "belay: error: a prune of the backups in " + dir().string() +
+                              " is still running (waited 200 ms); wait for it to finish\n");
+    EXPECT_EQ(sha256_of(db()), before);
+    ASSERT_EQ(::flock(held, LOCK_UN), 0);
+    ASSERT_EQ(::flock(held, LOCK_SH), 0);  // what a restore --latest holds
+    auto pruning = belay("prune", {"--keep", "1", "--lock-timeout", "0.2"});
+    EXPECT_EQ(pruning.exit_code, 4) << describe(pruning);
+    auto restoring = belay("restore", {"--latest", "--yes", "--lock-timeout", "0.2"});
+    EXPECT_EQ(restoring.exit_code, 0) << "restores share the directory\n" << describe(restoring);
+    ::close(held);
+    for (const auto& backup : backups) {
+        EXPECT_TRUE(exists_with_sidecar(backup)) << backup;
+    }
+}
+
 // Prunes of one directory take turns (breakit13b section 3: two prunes that listed the same
 // backup both removed it, the second failing with "cannot remove ...: No such file"). While
 // another prune holds the directory, a prune waits up to --lock-timeout, then exits 4 naming
@@ -249,7 +276,8 @@ TEST_F(PruneTest, WaitsForAnotherPruneOfTheDirectoryThenExitsFour) {
     auto dry = belay("prune", {"--keep", "1", "--dry-run", "--lock-timeout", "0"});
     ::close(held);
     EXPECT_EQ(busy.exit_code, 4) << describe(busy);
-    EXPECT_EQ(busy.err, "belay: error: another prune of the backups in " + dir().string() +
+    EXPECT_EQ(busy.err, "belay: error: another prune, or a restore, of the backups in " +
+                            dir().string() +
                             " is still running (waited 200 ms); wait for it to finish\n");
     EXPECT_EQ(dry.exit_code, 0) << describe(dry);
     for (const auto& backup : backups) {
