@@ -109,7 +109,7 @@ Result<BackupMetadata> read_backup_metadata(const std::filesystem::path& sidecar
     auto text = file ? file->read_all(k_max_sidecar_bytes) : std::unexpected(file.error());
     if (!text) {
         return std::unexpected(with_context(
-            text.error(), fmt::format("cannot read the sidecar {}", sidecar.string())));
+            text.error(), fmt::format("{}: cannot read this sidecar", sidecar.string())));
     }
     return parse_backup_metadata(*text, sidecar.string());
 }

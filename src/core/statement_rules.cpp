@@ -26,6 +26,19 @@ bool is_off(std::string_view value) {
     return value == "0" || value == "off" || value == "false" || value == "no";
 }
 
+// The journal mode SQLite sets for `value` (normalized): the first of its modes, in its own
+// order, that `value` begins ("o" is off, "m" memory); anything else leaves it as it was.
+std::string_view journal_mode_named(std::string_view value) {
+    constexpr std::array<std::string_view, 6> k_modes = {"delete",   "persist", "off",
+                                                         "truncate", "memory",  "wal"};
+    for (const auto mode : k_modes) {
+        if (!value.empty() && mode.starts_with(value)) {
+            return mode;
+        }
+    }
+    return {};
+}
+
 // True when SQLite would read `value` (normalized) as synchronous=OFF. SQLite takes a leading
 // number as an int (0 when it does not fit), keeps its low byte and sets the level to
 // (n + 1) & 7, where 0 counts as 1 (OFF): so 0, 7, 8, 15, 16, ... 256 are all OFF, not only 0.
@@ -100,12 +113,13 @@ std::optional<std::string> pragma_refusal(std::string_view name, std::string_vie
         return std::nullopt;
     }
     const auto value = normalized(argument);
-    if (iequals_ascii(name, "journal_mode") && (value == "off" || value == "memory")) {
+    if (const auto mode = journal_mode_named(value);
+        iequals_ascii(name, "journal_mode") && (mode == "off" || mode == "memory")) {
         return fmt::format(
             "PRAGMA journal_mode={} switches off the rollback journal on disk: a "
             "failing step could no longer be rolled back, and a crash could leave "
             "the database corrupt",
-            value);
+            mode);
     }
     if (iequals_ascii(name, "writable_schema") && !is_off(value) && value != "reset") {
         return std::string(

@@ -1,10 +1,12 @@
 #include "core/statement_rules.hpp"
 
 #include "core/sql_lint.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <filesystem>
 #include <string>
 
 namespace belay {
@@ -48,6 +50,30 @@ TEST(StatementRules, SynchronousIsRefusedExactlyWhenSQLiteWouldSwitchItOff) {
         EXPECT_EQ(refused_statement_reason(set + ";").has_value(), off) << set;
     }
     sqlite3_close(db);
+}
+
+// SQLite takes the first journal mode the value begins: "o" is OFF, "m" MEMORY (breakit13c: they
+// got past the rules). Held against SQLite on a database file.
+TEST(StatementRules, JournalModeIsRefusedExactlyWhenSQLiteWouldTurnTheJournalOff) {
+    testing::TempDir dir;
+    for (const auto* value : {"o", "of", "off", "OFF", "'o'", "m", "me", "MEMORY", "d", "p", "t",
+                              "w", "wal", "x", "delete"}) {
+        sqlite3* db = nullptr;
+        const auto path = dir / "journal.db";
+        std::filesystem::remove(path);
+        ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+        const auto set = std::string("PRAGMA journal_mode = ") + value;
+        sqlite3_stmt* stmt = nullptr;
+        ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE a (x)", nullptr, nullptr, nullptr), SQLITE_OK);
+        ASSERT_EQ(sqlite3_prepare_v2(db, set.c_str(), -1, &stmt, nullptr), SQLITE_OK) << value;
+        ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW) << value;
+        const std::string mode = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+        sqlite3_finalize(stmt);
+        sqlite3_close(db);
+        const bool off = mode == "off" || mode == "memory";
+        EXPECT_EQ(refused_statement_reason(set + ";").has_value(), off)
+            << set << " gives journal_mode " << mode;
+    }
 }
 
 TEST(StatementRules, HarmlessPragmasAndQueriesAreAllowed) {
