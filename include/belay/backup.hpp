@@ -1,5 +1,6 @@
-// Backups: taking one, listing and verifying them, pruning old ones. (Restoring one:
-// belay/restore.hpp.) Every backup is a `<stem>-YYYYMMDD-HHMMSS.bak` file beside a JSON sidecar
+// Backups, as the calls of belay/api.hpp that take, list, verify and prune them speak of them
+// (restoring one: belay/restore.hpp). Every backup is a `<stem>-YYYYMMDD-HHMMSS.bak` file beside a
+// JSON sidecar
 // `<name>.bak.json` that names its source database, its SHA-256 and the schema version.
 #pragma once
 
@@ -66,33 +67,12 @@ struct Snapshot {
     bool raw_copy = false;
 };
 
-// Takes an on-demand online snapshot of an existing database, in one read transaction (WAL
-// writers go on meanwhile), verified (quick_check, page count, schema fingerprint) before it
-// gets its final name beside a sidecar. Never leaves a partial file. Fails with invalid_input
-// when the database does not exist or is not SQLite, busy when it stays locked past
-// db.lock_timeout, snapshot_failed (no room, cannot write, verification failed) or interrupted.
-Result<Snapshot> run_backup(const BackupOptions& options);
-
 struct BackupEntry {
     std::filesystem::path path;  // the .bak file
     BackupMetadata metadata;     // from its sidecar
     // Filled by verification: empty when intact, else what is wrong. Unset when not checked.
     std::optional<std::vector<std::string>> problems;
 };
-
-// This database's backups in its backup directory, newest first (by the sidecars' sequence;
-// sidecars from before it, after those, by created_at): every `*.bak` whose sidecar names this
-// database (by canonical path) as its source. Sidecars that cannot be parsed, and any backup or
-// sidecar name held by something other than a regular file (a FIFO, a directory, a symlink),
-// are skipped with a warning that names them; they are never opened for reading. With `verify`,
-// each one is checked (SHA-256 and integrity) and the result is in its `problems`. A backup
-// directory that does not exist holds no backups. Fails with invalid_input only when the directory
-// cannot be listed; changes nothing.
-Result<std::vector<BackupEntry>> list_backups(const DatabaseOptions& options, bool verify);
-
-// Verifies `entries` (newest first, as list_backups returns them) in order until one is intact,
-// filling each checked entry's problems. Returns that entry's index, std::nullopt when none is.
-std::optional<std::size_t> find_newest_intact(std::vector<BackupEntry>& entries);
 
 struct PruneOptions {
     DatabaseOptions db;
@@ -111,15 +91,5 @@ struct PruneReport {
 };
 
 inline constexpr int k_default_keep = 10;
-
-// Removes this database's backups (with their sidecars) beyond the newest `keep` and older
-// than `keep_days`: a backup survives when either rule keeps it. Never removes the newest
-// backup that verifies intact. Files of other databases are never touched. Also removes the
-// temporaries and orphaned sidecars a killed belay left behind (not with dry_run). Fails with
-// invalid_input for keep < 1 or keep_days < 0, a backup directory that cannot be listed, or a
-// backup that cannot be removed (those removed before it stay removed; the message names the
-// one that could not be).
-Result<PruneReport> run_prune(const PruneOptions& options,
-                              std::chrono::system_clock::time_point now);
 
 }  // namespace belay

@@ -11,8 +11,7 @@
 // at start-up.
 #pragma once
 
-#include <string_view>
-
+#include "belay/api.hpp"
 #include "belay/backup.hpp"
 #include "belay/cancellation.hpp"
 #include "belay/check.hpp"
@@ -28,13 +27,3 @@
 #include "belay/options.hpp"
 #include "belay/restore.hpp"
 #include "belay/status.hpp"
-
-namespace belay {
-
-// This library's version, e.g. "0.1.0" (the CLI's `belay --version`).
-std::string_view library_version() noexcept;
-
-// The version of the SQLite library belay runs on, e.g. "3.40.1".
-std::string_view sqlite_library_version() noexcept;
-
-}  // namespace belay

@@ -60,17 +60,4 @@ struct CheckReport {
     std::optional<RoundtripReport> roundtrip;  // with --roundtrip
 };
 
-// Opens the database read-only and runs PRAGMA integrity_check and foreign_key_check, the
-// per-step validation's checks (views that do not prepare, triggers that do not compile,
-// foreign keys to missing tables), history against the files (modified, missing, failed,
-// dirty, out of order) and drift: the schema against the one recorded after the last
-// migration, listing the objects added, removed or changed outside migrations. Works on any
-// SQLite database: another tool's history tables are listed in other_histories, and when the
-// history table's name is one of them (or there are no migration files and no belay history)
-// the history and drift checks are skipped and history_skipped says why. Fails (rather
-// than reporting findings) only when the database or the files cannot be read at all. With
-// roundtrip, each migration's round trip adds its problems as "roundtrip" findings; a database
-// that does not exist then means the round trip alone is checked.
-Result<CheckReport> run_check(const CheckOptions& options);
-
 }  // namespace belay

@@ -28,14 +28,4 @@ std::string normalise_migration_name(std::string_view name);
 // ("0009" -> "0010", "99" -> "100"); works for any length.
 std::string increment_version(std::string_view digits);
 
-// Writes the migration in the directory's layout (creating the directory if needed) and returns
-// the files it wrote: one file for sql-migrate, goose and dbmate (with that tool's Up and Down
-// markers), an .up.sql and a .down.sql for golang-migrate and pop, a folder's up.sql and
-// down.sql for diesel (whose versions are always timestamps). Never overwrites: fails with
-// invalid_input if the name normalises to nothing, or a file with that version or path exists.
-// The version is sequential after the newest existing migration (same width; 4 digits when
-// there is none) or, with `timestamp`, the UTC time `now`.
-Result<std::vector<std::filesystem::path>> create_migration(
-    const CreateOptions& options, std::chrono::system_clock::time_point now);
-
 }  // namespace belay

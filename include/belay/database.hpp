@@ -4,8 +4,8 @@
 // lock timeout, backup directory); it holds no connection. Each call opens the database and
 // closes it before it returns (migrate and restore also take belay's run lock, and release
 // it), so a program's own connections are never blocked between calls. Every method is the free
-// function of the same area (belay/migrate.hpp, backup.hpp, restore.hpp, status.hpp, check.hpp)
-// with this database's options filled in; the failure contracts are theirs.
+// function of belay/api.hpp of the same name (run_migrate, run_backup, ...) with this
+// database's options filled in; the failure contracts are theirs.
 #pragma once
 
 #include <chrono>

@@ -45,13 +45,4 @@ struct HistoryEditReport {
     std::string restore_command;          // undoes the edit, with snapshot
 };
 
-// Loads the files, opens the existing database, takes the run lock, plans the edit (see
-// the HistoryEdit values above) and, when there is anything to change, asks for confirmation
-// (repair, force), takes a snapshot under the write lock (reason "before <edit>") and makes every
-// change in one transaction, recording the current schema as the reference for drift.
-// Nothing to change: no snapshot, no write. Fails with invalid_input for a missing database,
-// bad files or an unknown version; refused for a refused plan or a missing confirmation; busy
-// and snapshot_failed as a migrate run does. Nothing is changed on any failure.
-Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options);
-
 }  // namespace belay

@@ -24,11 +24,4 @@ struct LintReport {
     std::vector<std::string> notes;     // what could not be checked, and why
 };
 
-// Reads the files (without refusing statements that cannot run in a transaction: those become
-// warnings), applies the per-file and version rules (LintWarning::rule lists them), then applies
-// the migrations in order to a scratch database to find Up sections that lose a column of a
-// table that stays (a table rebuild that leaves one out). Touches no database of the user's.
-// Fails with invalid_input only when the files cannot be read or parsed.
-Result<LintReport> run_lint(const MigrateOptions& options);
-
 }  // namespace belay

@@ -52,29 +52,4 @@ struct RestoreReport {
 // a front end can add how to allow it).
 inline constexpr std::string_view k_other_database_backup = "is a backup of another database";
 
-// Restores a backup into `options.db.database`, which holds a complete database at every
-// instant (kill -9 and a full disk included): the old one or the restored one, never none and
-// never a part. A symlink is followed: its target gets the backup, and the run lock is the
-// target's. A path that is a directory, FIFO, socket or device is refused (invalid_input) before
-// anything is opened.
-//
-// Verifies the backup first (a corrupt or tampered one, or one without its sidecar, is refused
-// with ErrorCode::refused, nothing touched); asks for confirmation (refused without a confirm
-// function unless assume_yes; another database's backup with assume_yes only when
-// from_other_database); takes the run lock and removes what a killed restore left beside the
-// database; then:
-// - a readable database: a safety snapshot (none for a 0-byte file), then the backup copied in
-//   with the backup API in one transaction, keeping its journal mode (a WAL database whose page
-//   size differs gets the backup copied with its page size first), owner and mode bits;
-// - an unreadable one: the backup written completely under a temporary name, the old file kept
-//   as `<stem>-corrupt-YYYYMMDD-HHMMSS.db` (a hard link) with its -wal/-shm/-journal, then the
-//   copy renamed over the path;
-// - none: the same without an old file (stray -wal/-shm/-journal files are moved aside).
-// Fails with invalid_input when no backup is given, the file does not exist or `latest` finds no
-// intact one; snapshot_failed when the safety snapshot cannot be taken (nothing replaced); busy
-// when another process keeps the database locked past the lock timeout; interrupted;
-// step_failed when the copy fails (the path holds the database as it was; the message names
-// every file involved).
-Result<RestoreReport> run_restore(const RestoreOptions& options);
-
 }  // namespace belay

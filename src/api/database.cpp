@@ -2,9 +2,11 @@
 
 #include <filesystem>
 
+#include "belay/api.hpp"
 #include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "engine/database_state.hpp"
+#include "engine/migration_set.hpp"
 
 namespace belay {
 
@@ -30,12 +32,12 @@ Result<Database> Database::open(DatabaseOptions options) {
                     "own, not empty and not starting with belay_ or sqlite_ (in any case)",
                     options.history_table);
     }
-    if (auto set = load_migration_set(options); !set) {
+    if (auto set = engine::load_migration_set(options); !set) {
         return std::unexpected(set.error());
     }
     // Another tool's history table is no reason to refuse: backups, restores and checks work
     // on any database; status() and migrate() refuse it themselves.
-    if (auto state = read_any_database_state(options); !state) {
+    if (auto state = engine::read_any_database_state(options); !state) {
         return std::unexpected(state.error());
     }
     return Database(std::move(options));

@@ -1,4 +1,4 @@
-#include "belay/belay.hpp"
+#include "belay/api.hpp"
 #include "sqlite/database.hpp"
 
 namespace belay {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "belay/api.hpp"
 #include "belay/check.hpp"
 #include "command.hpp"
 

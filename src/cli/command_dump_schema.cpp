@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "belay/api.hpp"
 #include "belay/dump_schema.hpp"
 #include "command.hpp"
 

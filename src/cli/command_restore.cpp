@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "belay/api.hpp"
 #include "belay/restore.hpp"
 #include "command.hpp"
 #include "progress_bar.hpp"

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "belay/api.hpp"
 #include "belay/status.hpp"
 #include "command.hpp"
 #include "render.hpp"

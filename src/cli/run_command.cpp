@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "belay/api.hpp"
 #include "belay/migrate.hpp"
 #include "progress_bar.hpp"
 #include "render.hpp"

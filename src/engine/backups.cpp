@@ -14,13 +14,13 @@
 #include "core/log.hpp"
 
 #include "belay/cancellation.hpp"
-#include "belay/status.hpp"
 #include "core/durable_file.hpp"
 #include "core/regular_file.hpp"
 #include "engine/database_state.hpp"
 #include "engine/shell_quote.hpp"
+#include "engine/status.hpp"
 
-namespace belay {
+namespace belay::engine {
 
 namespace {
 
@@ -334,4 +334,4 @@ Result<RunSnapshot> snapshot_beside_own_connection(const DatabaseOptions& db, st
     return RunSnapshot{snapshot->path, restore_command_for(db.database, snapshot->path)};
 }
 
-}  // namespace belay
+}  // namespace belay::engine

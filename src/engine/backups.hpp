@@ -2,15 +2,26 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <optional>
 #include <vector>
 
+#include "belay/backup.hpp"
+#include "belay/error.hpp"
 #include "belay/options.hpp"
 #include "core/backup_metadata.hpp"
 #include "sqlite/snapshot.hpp"
 
-namespace belay {
+namespace belay::engine {
+
+// The engine's side of belay::run_backup, list_backups, find_newest_intact and run_prune
+// (belay/api.hpp gives the contracts; src/api calls these).
+Result<sqlite::Snapshot> run_backup(const BackupOptions& options);
+Result<std::vector<BackupEntry>> list_backups(const DatabaseOptions& options, bool verify);
+std::optional<std::size_t> find_newest_intact(std::vector<BackupEntry>& entries);
+Result<PruneReport> run_prune(const PruneOptions& options,
+                              std::chrono::system_clock::time_point now);
 
 // A snapshot taken while this process's own connection to the database is open (and may hold
 // its write lock), so the copy reaches the file only through SQLite: the one before a run or a
@@ -48,4 +59,4 @@ Result<BackupDirectoryLock> lock_backup_directory(const std::filesystem::path& d
                                                   std::chrono::milliseconds timeout,
                                                   bool exclusive);
 
-}  // namespace belay
+}  // namespace belay::engine

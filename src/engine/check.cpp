@@ -1,4 +1,6 @@
-#include "belay/check.hpp"
+#include "engine/check.hpp"
+
+#include "engine/backups.hpp"
 
 #include "engine/roundtrip.hpp"
 
@@ -6,17 +8,17 @@
 #include <filesystem>
 #include <map>
 
-#include "belay/migrations.hpp"
-#include "belay/status.hpp"
 #include "core/ascii.hpp"
 #include "core/plan.hpp"
 #include "engine/database_state.hpp"
+#include "engine/migration_set.hpp"
+#include "engine/status.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/foreign_history.hpp"
 #include "sqlite/history_store.hpp"
 #include "sqlite/schema_inspection.hpp"
 
-namespace belay {
+namespace belay::engine {
 
 namespace {
 
@@ -277,4 +279,4 @@ Result<CheckReport> run_check(const CheckOptions& options) {
     return report;
 }
 
-}  // namespace belay
+}  // namespace belay::engine

@@ -10,7 +10,7 @@
 #include "sqlite/foreign_history.hpp"
 #include "sqlite/history_store.hpp"
 
-namespace belay {
+namespace belay::engine {
 
 Result<History> read_history(sqlite::Database& db, const std::string& history_table) {
     sqlite::HistoryStore store(db, history_table);
@@ -150,4 +150,4 @@ Result<std::string> read_version_for_backup(const DatabaseOptions& options) {
     return build_plan({}, read->state.history).current_version;
 }
 
-}  // namespace belay
+}  // namespace belay::engine

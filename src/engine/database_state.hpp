@@ -12,7 +12,7 @@
 #include "core/plan.hpp"
 #include "sqlite/database.hpp"
 
-namespace belay {
+namespace belay::engine {
 
 // Opens the database read-only (creating nothing), checks that any history table is belay's
 // and reads the history. A database that does not exist yields exists = false.
@@ -53,4 +53,4 @@ Result<void> refuse_foreign_overlap(sqlite::Database& db, const History& history
 Result<void> refuse_foreign_overlap(const DatabaseOptions& options, const History& history,
                                     std::span<const Migration> migrations);
 
-}  // namespace belay
+}  // namespace belay::engine

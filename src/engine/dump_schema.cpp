@@ -1,4 +1,4 @@
-#include "belay/dump_schema.hpp"
+#include "engine/dump_schema.hpp"
 
 #include <algorithm>
 #include <iterator>
@@ -6,17 +6,17 @@
 
 #include <fmt/format.h>
 
-#include "belay/migrations.hpp"
 #include "core/durable_file.hpp"
 #include "core/migration_files.hpp"
 #include "core/plan.hpp"
 #include "engine/database_state.hpp"
+#include "engine/migration_set.hpp"
 #include "engine/scratch_run.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/identifiers.hpp"
 #include "sqlite/schema_inspection.hpp"
 
-namespace belay {
+namespace belay::engine {
 
 namespace {
 
@@ -233,4 +233,4 @@ Result<DumpSchemaReport> run_dump_schema(const DumpSchemaOptions& options) {
     return report;
 }
 
-}  // namespace belay
+}  // namespace belay::engine

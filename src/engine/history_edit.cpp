@@ -1,4 +1,4 @@
-#include "belay/history_edit.hpp"
+#include "engine/history_edit.hpp"
 
 #include <algorithm>
 #include <map>
@@ -7,12 +7,12 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "belay/migrations.hpp"
 #include "core/ascii.hpp"
 #include "core/backup_metadata.hpp"
 #include "core/plan.hpp"
 #include "engine/backups.hpp"
 #include "engine/database_state.hpp"
+#include "engine/migration_set.hpp"
 #include "engine/run_lock.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/foreign_history.hpp"
@@ -22,7 +22,7 @@
 #include "sqlite/statement.hpp"
 #include "sqlite/transaction.hpp"
 
-namespace belay {
+namespace belay::engine {
 
 namespace {
 
@@ -354,4 +354,4 @@ Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options) {
     return report;
 }
 
-}  // namespace belay
+}  // namespace belay::engine

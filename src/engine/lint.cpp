@@ -1,4 +1,4 @@
-#include "belay/lint.hpp"
+#include "engine/lint.hpp"
 
 #include <algorithm>
 #include <map>
@@ -16,7 +16,7 @@
 #include "sqlite/schema_inspection.hpp"
 #include "sqlite/statement_split.hpp"
 
-namespace belay {
+namespace belay::engine {
 
 namespace {
 
@@ -108,4 +108,4 @@ Result<LintReport> run_lint(const MigrateOptions& options) {
     return report;
 }
 
-}  // namespace belay
+}  // namespace belay::engine

@@ -1,4 +1,4 @@
-#include "belay/migrate.hpp"
+#include "engine/migrate.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -11,12 +11,12 @@
 #include "core/migration_parser.hpp"
 
 #include "belay/cancellation.hpp"
-#include "belay/migrations.hpp"
 #include "core/backup_metadata.hpp"
 #include "core/durable_file.hpp"
 #include "core/plan.hpp"
 #include "engine/backups.hpp"
 #include "engine/database_state.hpp"
+#include "engine/migration_set.hpp"
 #include "engine/run_lock.hpp"
 #include "engine/scratch_directory.hpp"
 #include "engine/step_runner.hpp"
@@ -26,7 +26,7 @@
 #include "sqlite/history_store.hpp"
 #include "sqlite/schema_inspection.hpp"
 
-namespace belay {
+namespace belay::engine {
 
 namespace {
 
@@ -545,4 +545,4 @@ Result<RunPlan> plan_run(const MigrateOptions& options) {
     return plan;
 }
 
-}  // namespace belay
+}  // namespace belay::engine

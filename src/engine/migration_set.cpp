@@ -1,4 +1,4 @@
-#include "belay/migrations.hpp"
+#include "engine/migration_set.hpp"
 
 #include <fmt/ranges.h>
 
@@ -7,7 +7,7 @@
 #include "core/sql_lint.hpp"
 #include "sqlite/statement_split.hpp"
 
-namespace belay {
+namespace belay::engine {
 
 namespace {
 
@@ -112,4 +112,4 @@ Result<MigrationSet> load_migration_set(const DatabaseOptions& options) {
     return load_migration_set(options.migrations_dir, options.layout);
 }
 
-}  // namespace belay
+}  // namespace belay::engine

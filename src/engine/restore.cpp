@@ -1,4 +1,4 @@
-#include "belay/restore.hpp"
+#include "engine/restore.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,7 +10,6 @@
 #include "core/log.hpp"
 
 #include "belay/cancellation.hpp"
-#include "belay/status.hpp"
 #include "core/backup_metadata.hpp"
 #include "core/durable_file.hpp"
 #include "core/regular_file.hpp"
@@ -18,12 +17,13 @@
 #include "engine/database_state.hpp"
 #include "engine/restore_files.hpp"
 #include "engine/run_lock.hpp"
+#include "engine/status.hpp"
 #include "sqlite/backup.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/schema_inspection.hpp"
 #include "sqlite/snapshot.hpp"
 
-namespace belay {
+namespace belay::engine {
 
 namespace {
 
@@ -469,4 +469,4 @@ Result<RestoreReport> run_restore(const RestoreOptions& options) {
     return report;
 }
 
-}  // namespace belay
+}  // namespace belay::engine

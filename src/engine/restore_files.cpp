@@ -13,7 +13,7 @@
 #include "sqlite/backup.hpp"
 #include "sqlite/database.hpp"
 
-namespace belay {
+namespace belay::engine {
 
 namespace {
 
@@ -257,4 +257,4 @@ Result<HeldCopy> copy_with_page_size(sqlite::Database& source,
     return HeldCopy{temporary, std::move(*held)};
 }
 
-}  // namespace belay
+}  // namespace belay::engine

@@ -18,12 +18,12 @@
 #include "core/durable_file.hpp"
 #include "core/error.hpp"
 
-namespace belay {
-
-namespace sqlite {
+namespace belay::sqlite {
 class Database;
 struct CopyStatus;
-}  // namespace sqlite
+}  // namespace belay::sqlite
+
+namespace belay::engine {
 
 // A copy's outcome as a Result naming the backup and the database: busy, interrupted (rolled
 // back) or step_failed with SQLite's words.
@@ -86,4 +86,4 @@ struct HeldCopy {
 Result<HeldCopy> copy_with_page_size(sqlite::Database& source,
                                      const std::filesystem::path& database, std::int64_t page_size);
 
-}  // namespace belay
+}  // namespace belay::engine

@@ -2,13 +2,13 @@
 
 #include <fmt/format.h>
 
-#include "belay/migrations.hpp"
 #include "core/plan.hpp"
 #include "engine/database_state.hpp"
+#include "engine/migration_set.hpp"
 #include "engine/scratch_run.hpp"
 #include "sqlite/logical_schema.hpp"
 
-namespace belay {
+namespace belay::engine {
 
 namespace {
 
@@ -156,4 +156,4 @@ Result<RoundtripReport> run_roundtrip(const MigrateOptions& options) {
     return report;
 }
 
-}  // namespace belay
+}  // namespace belay::engine

@@ -7,7 +7,7 @@
 #include "belay/check.hpp"
 #include "belay/options.hpp"
 
-namespace belay {
+namespace belay::engine {
 
 // Builds a scratch database from the migration files alone (never touching the user's
 // database): for each migration in version order, Up, then Down, comparing the logical schema
@@ -20,4 +20,4 @@ namespace belay {
 // in the report.
 Result<RoundtripReport> run_roundtrip(const MigrateOptions& options);
 
-}  // namespace belay
+}  // namespace belay::engine

@@ -11,7 +11,7 @@
 #include "belay/cancellation.hpp"
 #include "core/durable_file.hpp"
 
-namespace belay {
+namespace belay::engine {
 
 std::filesystem::path run_lock_path(const std::filesystem::path& database) {
     auto path = follow_symlinks(database);
@@ -98,4 +98,4 @@ RunLock::~RunLock() {
     }
 }
 
-}  // namespace belay
+}  // namespace belay::engine

@@ -13,7 +13,7 @@
 
 #include "core/error.hpp"
 
-namespace belay {
+namespace belay::engine {
 
 class RunLock {
   public:
@@ -38,4 +38,4 @@ class RunLock {
 // `<database>.belay-lock` for the file `database` stands for (symlinks followed).
 std::filesystem::path run_lock_path(const std::filesystem::path& database);
 
-}  // namespace belay
+}  // namespace belay::engine

@@ -13,7 +13,7 @@
 
 #include "core/log.hpp"
 
-namespace belay {
+namespace belay::engine {
 
 namespace {
 
@@ -119,4 +119,4 @@ ScratchDirectory::~ScratchDirectory() {
     }
 }
 
-}  // namespace belay
+}  // namespace belay::engine

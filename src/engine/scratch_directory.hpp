@@ -7,7 +7,7 @@
 
 #include "core/error.hpp"
 
-namespace belay {
+namespace belay::engine {
 
 // Made under $TMPDIR (else /tmp) with mkdtemp, and removed with its content when the object
 // goes (also on error and on SIGINT/SIGTERM, which end a run through the normal return path).
@@ -31,4 +31,4 @@ class ScratchDirectory {
     int m_owner_fd = -1;  // the owner file, locked while this object lives
 };
 
-}  // namespace belay
+}  // namespace belay::engine

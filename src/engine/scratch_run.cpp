@@ -6,7 +6,7 @@
 #include "sqlite/execution_guard.hpp"
 #include "sqlite/history_store.hpp"
 
-namespace belay {
+namespace belay::engine {
 
 // Declared in the order they must be built (and, reversed, torn down): the guard and the
 // store use the connection, the connection lives in the directory.
@@ -65,4 +65,4 @@ StepOutcome ScratchRun::apply(const Migration& migration, Direction direction) {
     return apply_step(m_state->context, migration, direction);
 }
 
-}  // namespace belay
+}  // namespace belay::engine

@@ -8,7 +8,7 @@
 #include "belay/options.hpp"
 #include "engine/step_runner.hpp"
 
-namespace belay {
+namespace belay::engine {
 
 class ScratchRun {
   public:
@@ -32,4 +32,4 @@ class ScratchRun {
     std::unique_ptr<State> m_state;
 };
 
-}  // namespace belay
+}  // namespace belay::engine

@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-namespace belay {
+namespace belay::engine {
 
 std::string shell_quote(const std::string& text) {
     const bool plain = !text.empty() && std::ranges::all_of(text, [](char c) {
@@ -28,4 +28,4 @@ std::string restore_command_for(const std::filesystem::path& database,
                        shell_quote(snapshot.string()));
 }
 
-}  // namespace belay
+}  // namespace belay::engine

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <string>
 
-namespace belay {
+namespace belay::engine {
 
 // `text` in single quotes for a POSIX shell, only where needed (plain words stay as they are).
 std::string shell_quote(const std::string& text);
@@ -13,4 +13,4 @@ std::string shell_quote(const std::string& text);
 std::string restore_command_for(const std::filesystem::path& database,
                                 const std::filesystem::path& snapshot);
 
-}  // namespace belay
+}  // namespace belay::engine

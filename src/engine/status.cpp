@@ -1,9 +1,10 @@
-#include "belay/status.hpp"
+#include "engine/status.hpp"
 
 #include "core/plan.hpp"
 #include "engine/database_state.hpp"
+#include "engine/migration_set.hpp"
 
-namespace belay {
+namespace belay::engine {
 
 Result<std::unique_ptr<StatusReport>> build_status(const DatabaseOptions& options) {
     auto set = load_migration_set(options);
@@ -34,4 +35,4 @@ Result<std::string> read_current_version(const DatabaseOptions& options) {
     return build_plan({}, state->history).current_version;
 }
 
-}  // namespace belay
+}  // namespace belay::engine

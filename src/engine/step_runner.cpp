@@ -15,7 +15,7 @@
 #include "sqlite/transaction.hpp"
 #include "sqlite/validation_probe.hpp"
 
-namespace belay {
+namespace belay::engine {
 
 namespace {
 
@@ -542,4 +542,4 @@ StepOutcome apply_step(StepContext& context, const Migration& migration, Directi
     return outcome;
 }
 
-}  // namespace belay
+}  // namespace belay::engine

@@ -14,13 +14,13 @@
 #include "belay/run_report.hpp"
 #include "sqlite/schema_inspection.hpp"
 
-namespace belay {
-
-namespace sqlite {
+namespace belay::sqlite {
 class Database;
 class ExecutionGuard;
 class HistoryStore;
-}  // namespace sqlite
+}  // namespace belay::sqlite
+
+namespace belay::engine {
 
 // The validation state after the last step that finished, with the connection's data_version
 // then. While no other connection has committed since, it is the next step's "before" state.
@@ -83,4 +83,4 @@ struct StepOutcome {
 // with the history change when the step succeeds, and stays when it fails.
 StepOutcome apply_step(StepContext& context, const Migration& migration, Direction direction);
 
-}  // namespace belay
+}  // namespace belay::engine

@@ -31,7 +31,13 @@ std::set<std::string> lines_of(const std::string& text) {
 
 class PackageTest : public ::testing::Test {
   protected:
-    static void SetUpTestSuite() {
+    // CPack runs once, in the first test's body: a failure there fails that test (a fatal
+    // failure in SetUpTestSuite would be reported as every test skipped), and the tests after
+    // it fail on the missing packages.
+    void SetUp() override {
+        if (s_output != nullptr) {
+            return;
+        }
         s_output = new TempDir;
         int status = -1;
         const auto log = shell_output("cpack -G DEB --config " +
@@ -116,9 +122,10 @@ TEST_F(PackageTest, TheDevelopmentPackageHoldsTheLibraryHeadersAndCMakePackage) 
     const auto file = deb("libbelay-dev");
     ASSERT_FALSE(file.empty()) << ::testing::PrintToString(list_dir(s_output->path()));
     const auto files = contents(file);
-    for (const auto* path : {"./usr/include/belay/belay.hpp", "./usr/include/belay/database.hpp",
-                             "./usr/lib/libbelay.a", "./usr/lib/cmake/belay/belayConfig.cmake",
-                             "./usr/lib/cmake/belay/belayTargets.cmake"}) {
+    for (const auto* path :
+         {"./usr/include/belay/belay.hpp", "./usr/include/belay/api.hpp",
+          "./usr/include/belay/database.hpp", "./usr/lib/libbelay.a",
+          "./usr/lib/cmake/belay/belayConfig.cmake", "./usr/lib/cmake/belay/belayTargets.cmake"}) {
         EXPECT_TRUE(files.contains(path)) << path;
     }
     const auto depends = shell_output("dpkg-deb --field " + quoted(file) + " Depends");

@@ -15,12 +15,12 @@
 
 #include <gtest/gtest.h>
 
-#include "belay/migrate.hpp"
 #include "core/utc_time.hpp"
+#include "engine/migrate.hpp"
 #include "support/temp_dir.hpp"
 #include "unit/engine/raw_database.hpp"
 
-namespace belay {
+namespace belay::engine {
 namespace {
 
 namespace fs = std::filesystem;
@@ -532,4 +532,4 @@ TEST_F(BackupsTest, EntriesThatAreNotRegularFilesAreSkippedWithoutBeingRead) {
 }
 
 }  // namespace
-}  // namespace belay
+}  // namespace belay::engine

@@ -1,4 +1,5 @@
-#include "belay/check.hpp"
+#include "engine/check.hpp"
+#include "engine/backups.hpp"
 
 #include <sqlite3.h>
 
@@ -11,14 +12,14 @@
 
 #include <gtest/gtest.h>
 
-#include "belay/migrate.hpp"
+#include "engine/migrate.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/history_store.hpp"
 #include "sqlite/transaction.hpp"
 #include "support/temp_dir.hpp"
 #include "unit/engine/raw_database.hpp"
 
-namespace belay {
+namespace belay::engine {
 namespace {
 
 namespace fs = std::filesystem;
@@ -411,4 +412,4 @@ TEST_F(RecordedSchemaTest, LastFingerprintIsTheMostRecentlyAppliedNotTheHighestV
 }
 
 }  // namespace
-}  // namespace belay
+}  // namespace belay::engine

@@ -1,4 +1,4 @@
-#include "belay/create.hpp"
+#include "engine/create_migration.hpp"
 
 #include <time.h>
 
@@ -10,10 +10,10 @@
 
 #include <gtest/gtest.h>
 
-#include "belay/migrations.hpp"
+#include "engine/migration_set.hpp"
 #include "support/temp_dir.hpp"
 
-namespace belay {
+namespace belay::engine {
 namespace {
 
 namespace fs = std::filesystem;
@@ -202,4 +202,4 @@ TEST(CreateMigration, MigrationsPathThatIsAFileIsInvalidInput) {
 }
 
 }  // namespace
-}  // namespace belay
+}  // namespace belay::engine

@@ -6,11 +6,11 @@
 
 #include <gtest/gtest.h>
 
-#include "belay/migrate.hpp"
+#include "engine/migrate.hpp"
 #include "support/temp_dir.hpp"
 #include "unit/engine/raw_database.hpp"
 
-namespace belay {
+namespace belay::engine {
 namespace {
 
 namespace fs = std::filesystem;
@@ -142,4 +142,4 @@ TEST(ReadDatabaseState, WalDatabaseIsReadWithoutLeavingFilesBehind) {
 }
 
 }  // namespace
-}  // namespace belay
+}  // namespace belay::engine

@@ -1,4 +1,4 @@
-#include "belay/migrate.hpp"
+#include "engine/migrate.hpp"
 
 #include <time.h>
 
@@ -20,7 +20,7 @@
 #include "support/temp_dir.hpp"
 #include "unit/engine/raw_database.hpp"
 
-namespace belay {
+namespace belay::engine {
 namespace {
 
 namespace fs = std::filesystem;
@@ -779,9 +779,9 @@ TEST(RunMigrate, DanglingForeignKeyWarnsNormallyAndFailsWhenStrict) {
 }
 
 }  // namespace
-}  // namespace belay
+}  // namespace belay::engine
 
-namespace belay {
+namespace belay::engine {
 namespace {
 
 TEST(RunMigrate, ResetAsksItsQuestionAndANoChangesNothing) {
@@ -814,4 +814,4 @@ TEST(RunMigrate, ResetAsksItsQuestionAndANoChangesNothing) {
 }
 
 }  // namespace
-}  // namespace belay
+}  // namespace belay::engine

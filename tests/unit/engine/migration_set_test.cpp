@@ -1,4 +1,4 @@
-#include "belay/migrations.hpp"
+#include "engine/migration_set.hpp"
 
 #include <string>
 
@@ -6,7 +6,7 @@
 
 #include "support/temp_dir.hpp"
 
-namespace belay {
+namespace belay::engine {
 namespace {
 
 #define EXPECT_CONTAINS(haystack, needle) \
@@ -157,4 +157,4 @@ TEST(LoadMigrationSet, MissingDirectoryIsInvalidInput) {
 }
 
 }  // namespace
-}  // namespace belay
+}  // namespace belay::engine

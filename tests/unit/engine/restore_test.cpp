@@ -1,4 +1,4 @@
-#include "belay/restore.hpp"
+#include "engine/restore.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,14 +13,14 @@
 
 #include <gtest/gtest.h>
 
-#include "belay/migrate.hpp"
 #include "core/backup_metadata.hpp"
 #include "engine/backups.hpp"
+#include "engine/migrate.hpp"
 #include "engine/run_lock.hpp"
 #include "support/temp_dir.hpp"
 #include "unit/engine/raw_database.hpp"
 
-namespace belay {
+namespace belay::engine {
 namespace {
 
 namespace fs = std::filesystem;
@@ -595,4 +595,4 @@ TEST_F(RestoreTest, ReportsTheVersionsBeforeAndAfter) {
 }
 
 }  // namespace
-}  // namespace belay
+}  // namespace belay::engine

@@ -15,7 +15,7 @@
 #include "belay/cancellation.hpp"
 #include "support/temp_dir.hpp"
 
-namespace belay {
+namespace belay::engine {
 namespace {
 
 namespace fs = std::filesystem;
@@ -240,4 +240,4 @@ TEST(RunLock, IsHeldAcrossProcesses) {
 }
 
 }  // namespace
-}  // namespace belay
+}  // namespace belay::engine

@@ -1,14 +1,14 @@
-#include "belay/status.hpp"
+#include "engine/status.hpp"
 
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-#include "belay/migrate.hpp"
+#include "engine/migrate.hpp"
 #include "support/temp_dir.hpp"
 
-namespace belay {
+namespace belay::engine {
 namespace {
 
 namespace fs = std::filesystem;
@@ -158,4 +158,4 @@ TEST(ReadCurrentVersion, HandlesTwentyDigitVersions) {
 }
 
 }  // namespace
-}  // namespace belay
+}  // namespace belay::engine

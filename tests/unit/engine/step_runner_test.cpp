@@ -14,7 +14,7 @@
 #include "support/temp_dir.hpp"
 #include "unit/engine/raw_database.hpp"
 
-namespace belay {
+namespace belay::engine {
 namespace {
 
 namespace fs = std::filesystem;
@@ -404,4 +404,4 @@ TEST_F(StepFixture, ConnectionSettingsArePutBackBeforeEveryStep) {
 }
 
 }  // namespace
-}  // namespace belay
+}  // namespace belay::engine

@@ -1,0 +1,88 @@
+// The entry points of belay/api.hpp: each hands its call to the engine, which does the work.
+#include "belay/api.hpp"
+
+#include "engine/backups.hpp"
+#include "engine/check.hpp"
+#include "engine/create_migration.hpp"
+#include "engine/dump_schema.hpp"
+#include "engine/history_edit.hpp"
+#include "engine/lint.hpp"
+#include "engine/migrate.hpp"
+#include "engine/migration_set.hpp"
+#include "engine/restore.hpp"
+#include "engine/status.hpp"
+
+namespace belay {
+
+Result<MigrationSet> load_migration_set(const std::filesystem::path& directory,
+                                        std::optional<Layout> layout) {
+    return engine::load_migration_set(directory, layout);
+}
+
+Result<MigrationSet> load_migration_set(const std::vector<EmbeddedMigration>& migrations) {
+    return engine::load_migration_set(migrations);
+}
+
+Result<MigrationSet> load_migration_set(const DatabaseOptions& options) {
+    return engine::load_migration_set(options);
+}
+
+Result<std::unique_ptr<StatusReport>> build_status(const DatabaseOptions& options) {
+    return engine::build_status(options);
+}
+
+Result<std::string> read_current_version(const DatabaseOptions& options) {
+    return engine::read_current_version(options);
+}
+
+Result<RunReport> run_migrate(const MigrateOptions& options) {
+    return engine::run_migrate(options);
+}
+
+Result<RunPlan> plan_run(const MigrateOptions& options) {
+    return engine::plan_run(options);
+}
+
+Result<LintReport> run_lint(const MigrateOptions& options) {
+    return engine::run_lint(options);
+}
+
+Result<Snapshot> run_backup(const BackupOptions& options) {
+    return engine::run_backup(options);
+}
+
+Result<std::vector<BackupEntry>> list_backups(const DatabaseOptions& options, bool verify) {
+    return engine::list_backups(options, verify);
+}
+
+std::optional<std::size_t> find_newest_intact(std::vector<BackupEntry>& entries) {
+    return engine::find_newest_intact(entries);
+}
+
+Result<PruneReport> run_prune(const PruneOptions& options,
+                              std::chrono::system_clock::time_point now) {
+    return engine::run_prune(options, now);
+}
+
+Result<RestoreReport> run_restore(const RestoreOptions& options) {
+    return engine::run_restore(options);
+}
+
+Result<CheckReport> run_check(const CheckOptions& options) {
+    return engine::run_check(options);
+}
+
+Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options) {
+    return engine::run_history_edit(options);
+}
+
+Result<DumpSchemaReport> run_dump_schema(const DumpSchemaOptions& options) {
+    return engine::run_dump_schema(options);
+}
+
+Result<std::vector<std::filesystem::path>> create_migration(
+    const CreateOptions& options, std::chrono::system_clock::time_point now) {
+    return engine::create_migration(options, now);
+}
+
+}  // namespace belay
