@@ -1,5 +1,4 @@
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "belay/api.hpp"
 #include "belay/backup.hpp"
@@ -8,21 +7,6 @@
 #include "render.hpp"
 
 namespace belay::cli {
-
-namespace {
-
-nlohmann::json metadata_to_json(const BackupMetadata& m) {
-    return {{"source", m.source},
-            {"created_at", m.created_at},
-            {"sequence", m.sequence},
-            {"reason", m.reason},
-            {"schema_version", m.schema_version},
-            {"sha256", m.sha256},
-            {"size_bytes", m.size_bytes},
-            {"verified_at_creation", m.verified}};
-}
-
-}  // namespace
 
 int command_backup(const Arguments& args) {
     po::variables_map vm;
@@ -49,11 +33,9 @@ int command_backup(const Arguments& args) {
         return report_error(snapshot.error(), common->json);
     }
     if (common->json) {
-        fmt::print("{}\n", nlohmann::json{{"path", snapshot->path.string()},
-                                          {"metadata", metadata_to_json(snapshot->metadata)}}
-                               .dump(2));
+        print_json(stdout, backup_to_json(*snapshot));
     } else {
-        fmt::print("{}\n", snapshot->path.string());
+        print_backup_text(stdout, *snapshot);
     }
     return 0;
 }
@@ -69,37 +51,9 @@ int command_backups(const Arguments& args) {
         return report_error(entries.error(), common->json);
     }
     if (common->json) {
-        auto list = nlohmann::json::array();
-        for (const auto& entry : *entries) {
-            list.push_back({{"path", entry.path.string()},
-                            {"metadata", metadata_to_json(entry.metadata)},
-                            {"intact", entry.problems->empty()},
-                            {"problems", *entry.problems}});
-        }
-        fmt::print(
-            "{}\n",
-            nlohmann::json{{"database", common->db.database.string()}, {"backups", list}}.dump(2));
-        return 0;
-    }
-    if (entries->empty()) {
-        fmt::print(
-            "no backups of {} in {}\n", common->db.database.string(),
-            common->db.backup_directory().empty() ? "." : common->db.backup_directory().string());
-        return 0;
-    }
-    std::size_t width = 4;
-    for (const auto& entry : *entries) {
-        width = std::max(width, entry.path.string().size());
-    }
-    fmt::print("{:<{}}  {:<20}  {:<14}  {:>10}  {:<8}  {}\n", "PATH", width, "CREATED", "REASON",
-               "SIZE", "VERSION", "VERIFIED");
-    for (const auto& entry : *entries) {
-        // The sidecar's fields are whatever its file says: escaped, never sent to the terminal.
-        fmt::print(
-            "{:<{}}  {:<20}  {:<14}  {:>10}  {:<8}  {}\n", printable(entry.path.string()), width,
-            printable(entry.metadata.created_at), printable(entry.metadata.reason),
-            human_size(entry.metadata.size_bytes), printable(entry.metadata.schema_version),
-            entry.problems->empty() ? "ok" : "FAILED: " + printable(entry.problems->front()));
+        print_json(stdout, backups_to_json(common->db, *entries));
+    } else {
+        print_backups_text(stdout, common->db, *entries);
     }
     return 0;
 }

@@ -1,11 +1,9 @@
 #include <chrono>
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
 #include "belay/api.hpp"
 #include "belay/create.hpp"
 #include "command.hpp"
+#include "render.hpp"
 
 namespace belay::cli {
 
@@ -27,16 +25,9 @@ int command_create(const Arguments& args) {
         return report_error(files.error(), common->json);
     }
     if (common->json) {
-        auto paths = nlohmann::json::array();
-        for (const auto& file : *files) {
-            paths.push_back(file.string());
-        }
-        fmt::print("{}\n",
-                   nlohmann::json{{"path", files->front().string()}, {"files", paths}}.dump(2));
+        print_json(stdout, created_to_json(*files));
     } else {
-        for (const auto& file : *files) {
-            fmt::print("{}\n", file.string());
-        }
+        print_created_text(stdout, *files);
     }
     return 0;
 }

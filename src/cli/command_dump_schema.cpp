@@ -1,10 +1,8 @@
 // `db dump-schema [--out FILE] [--check FILE]`.
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
 #include "belay/api.hpp"
 #include "belay/dump_schema.hpp"
 #include "command.hpp"
+#include "render.hpp"
 
 namespace belay::cli {
 
@@ -37,32 +35,16 @@ int command_dump_schema(const Arguments& args) {
     if (!report) {
         return report_error(report.error(), common->json);
     }
-    if (options.check) {
-        const int exit_code =
-            report->differences.empty() ? 0 : static_cast<int>(ErrorCode::findings);
-        if (common->json) {
-            fmt::print("{}\n", nlohmann::json{{"file", options.check->string()},
-                                              {"up_to_date", report->differences.empty()},
-                                              {"differences", report->differences}}
-                                   .dump(2));
-            return exit_code;
-        }
-        for (const auto& difference : report->differences) {
-            fmt::print("{}\n", difference);
-        }
-        fmt::print("{} {}\n", options.check->string(),
-                   report->differences.empty()
-                       ? "matches the migrations"
-                       : "does not match the migrations; regenerate it with belay db dump-schema "
-                         "--out");
-        return exit_code;
-    }
-    if (options.out) {
-        fmt::print("{}\n", options.out->string());
+    if (!options.check) {
+        print_schema_dump_text(stdout, *report, options.out);
         return 0;
     }
-    fmt::print("{}", report->sql);
-    return 0;
+    if (common->json) {
+        print_json(stdout, schema_check_to_json(*options.check, *report));
+    } else {
+        print_schema_check_text(stdout, *options.check, *report);
+    }
+    return report->differences.empty() ? 0 : static_cast<int>(ErrorCode::findings);
 }
 
 }  // namespace belay::cli

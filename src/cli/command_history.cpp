@@ -1,50 +1,15 @@
 // `db adopt`, `db baseline VERSION`, `db repair`, `db force VERSION`: history edits, each after
 // a snapshot.
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "belay/api.hpp"
 #include "belay/history_edit.hpp"
 #include "command.hpp"
+#include "render.hpp"
 
 namespace belay::cli {
 
 namespace {
-
-void print_edit_text(const HistoryEditOptions& options, const HistoryEditReport& report) {
-    for (const auto& note : report.notes) {
-        fmt::print("note: {}\n", note);
-    }
-    if (report.changes.empty()) {
-        fmt::print("{}: the history needs no change; nothing was written (version {})\n",
-                   report.database, report.version_before);
-        return;
-    }
-    fmt::print("db {} on {}\n", to_string(options.edit), report.database);
-    if (report.snapshot) {
-        fmt::print("Snapshot: {}\n", *report.snapshot);
-    }
-    for (const auto& change : report.changes) {
-        fmt::print("  {}\n", change);
-    }
-    fmt::print("Now at version {} (was {}).{}\n", report.version_after, report.version_before,
-               report.restore_command.empty() ? "" : " To undo: " + report.restore_command);
-}
-
-nlohmann::json edit_to_json(const HistoryEditOptions& options, const HistoryEditReport& report) {
-    return {
-        {"database", report.database},
-        {"operation", to_string(options.edit)},
-        {"version_before", report.version_before},
-        {"version_after", report.version_after},
-        {"changes", report.changes},
-        {"notes", report.notes},
-        {"snapshot", report.snapshot ? nlohmann::json(*report.snapshot) : nlohmann::json(nullptr)},
-        {"restore_command", report.restore_command.empty()
-                                ? nlohmann::json(nullptr)
-                                : nlohmann::json(report.restore_command)},
-    };
-}
 
 int run_edit(const std::string& command, HistoryEdit edit, const Arguments& args) {
     po::variables_map vm;
@@ -81,9 +46,9 @@ int run_edit(const std::string& command, HistoryEdit edit, const Arguments& args
         return report_error(report.error(), common->json);
     }
     if (common->json) {
-        fmt::print("{}\n", edit_to_json(options, *report).dump(2));
+        print_json(stdout, history_edit_to_json(edit, *report));
     } else {
-        print_edit_text(options, *report);
+        print_history_edit_text(stdout, edit, *report);
     }
     return 0;
 }

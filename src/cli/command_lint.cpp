@@ -1,10 +1,8 @@
 // `db lint [--strict]`: warnings about the migration files, each with file and line.
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
 #include "belay/api.hpp"
 #include "belay/lint.hpp"
 #include "command.hpp"
+#include "render.hpp"
 
 namespace belay::cli {
 
@@ -24,28 +22,10 @@ int command_lint(const Arguments& args) {
     const int exit_code =
         strict && !report->warnings.empty() ? static_cast<int>(ErrorCode::findings) : 0;
     if (common->json) {
-        auto warnings = nlohmann::json::array();
-        for (const auto& warning : report->warnings) {
-            warnings.push_back({{"rule", warning.rule},
-                                {"file", warning.file.string()},
-                                {"line", warning.line},
-                                {"message", warning.message}});
-        }
-        fmt::print("{}\n", nlohmann::json{{"migrations", common->db.migrations_dir.string()},
-                                          {"warnings", warnings},
-                                          {"notes", report->notes}}
-                               .dump(2));
-        return exit_code;
+        print_json(stdout, lint_to_json(*report, common->db.migrations_dir));
+    } else {
+        print_lint_text(stdout, *report, common->db.migrations_dir);
     }
-    for (const auto& warning : report->warnings) {
-        fmt::print("{}:{}: warning [{}]: {}\n", warning.file.string(), warning.line, warning.rule,
-                   warning.message);
-    }
-    for (const auto& note : report->notes) {
-        fmt::print("note: {}\n", note);
-    }
-    fmt::print("{} warning(s) in {}\n", report->warnings.size(),
-               common->db.migrations_dir.string());
     return exit_code;
 }
 

@@ -1,8 +1,5 @@
 #include <chrono>
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
 #include "belay/api.hpp"
 #include "belay/backup.hpp"
 #include "command.hpp"
@@ -34,29 +31,10 @@ int command_prune(const Arguments& args) {
         return report_error(report.error(), common->json);
     }
     if (common->json) {
-        auto removed = nlohmann::json::array();
-        for (const auto& entry : report->removed) {
-            removed.push_back(entry.path.string());
-        }
-        fmt::print("{}\n", nlohmann::json{{"dry_run", options.dry_run},
-                                          {"removed", removed},
-                                          {"kept", report->kept.size()},
-                                          {"bytes_freed", report->bytes_freed}}
-                               .dump(2));
-        return 0;
+        print_json(stdout, prune_to_json(*report, options.dry_run));
+    } else {
+        print_prune_text(stdout, *report, options.dry_run);
     }
-    const char* verb = options.dry_run ? "would remove" : "removed";
-    if (report->abandoned_removed > 0) {
-        fmt::print("removed {} file(s) left by an interrupted backup or prune\n",
-                   report->abandoned_removed);
-    }
-    for (const auto& entry : report->removed) {
-        fmt::print("{} {} ({}, {})\n", verb, entry.path.string(), entry.metadata.created_at,
-                   human_size(entry.metadata.size_bytes));
-    }
-    fmt::print("{} {} backup(s), kept {}, {} {}\n", verb, report->removed.size(),
-               report->kept.size(), options.dry_run ? "would free" : "freed",
-               human_size(report->bytes_freed));
     return 0;
 }
 

@@ -1,8 +1,6 @@
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
 #include "belay/api.hpp"
 #include "belay/status.hpp"
+#include "color.hpp"
 #include "command.hpp"
 #include "render.hpp"
 
@@ -19,9 +17,9 @@ int command_status(const Arguments& args) {
         return report_error(report.error(), options->json);
     }
     if (options->json) {
-        fmt::print("{}\n", status_to_json(**report).dump(2));
+        print_json(stdout, status_to_json(**report));
     } else {
-        print_status_text(**report);
+        print_status_text(stdout, **report, colors_enabled(stdout));
     }
     const bool strict_exit = vm["exit-code"].as<bool>();
     return strict_exit && (*report)->needs_attention() ? static_cast<int>(ErrorCode::findings) : 0;
@@ -38,9 +36,9 @@ int command_version(const Arguments& args) {
         return report_error(version.error(), options->json);
     }
     if (options->json) {
-        fmt::print("{}\n", nlohmann::json{{"version", *version}}.dump(2));
+        print_json(stdout, version_to_json(*version));
     } else {
-        fmt::print("{}\n", *version);
+        print_version_text(stdout, *version);
     }
     return 0;
 }

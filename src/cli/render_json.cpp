@@ -1,5 +1,5 @@
-#include <nlohmann/json.hpp>
-
+// The JSON document of each command's report (render.hpp). Keys are those of the documented
+// output (docs/); a field that does not apply is null rather than missing.
 #include "render.hpp"
 
 namespace belay::cli {
@@ -8,6 +8,27 @@ namespace {
 
 nlohmann::json optional_number(const std::optional<std::int64_t>& value) {
     return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+nlohmann::json optional_text(const std::optional<std::string>& value) {
+    return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+// Null for an empty string: "none" rather than "".
+nlohmann::json text_or_null(const std::string& value) {
+    return value.empty() ? nlohmann::json(nullptr) : nlohmann::json(value);
+}
+
+nlohmann::json optional_path(const std::optional<std::filesystem::path>& value) {
+    return value ? nlohmann::json(value->string()) : nlohmann::json(nullptr);
+}
+
+nlohmann::json paths_to_json(const std::vector<std::filesystem::path>& paths) {
+    auto json = nlohmann::json::array();
+    for (const auto& path : paths) {
+        json.push_back(path.string());
+    }
+    return json;
 }
 
 nlohmann::json entry_to_json(const PlanEntry& entry) {
@@ -66,7 +87,7 @@ nlohmann::json run_to_json(const RunReport& report, int exit_code) {
             {"result", to_string(step.result)},
             {"duration_ms", step.duration_ms},
             {"no_transaction", step.no_transaction},
-            {"error", step.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(step.error)},
+            {"error", text_or_null(step.error)},
             {"warnings", step.warnings},
         });
     }
@@ -84,14 +105,157 @@ nlohmann::json run_to_json(const RunReport& report, int exit_code) {
         {"steps", steps},
         {"notes", report.notes},
         {"pruned", report.pruned},
-        {"snapshot", report.snapshot ? nlohmann::json(*report.snapshot) : nlohmann::json(nullptr)},
-        {"restore_command", report.restore_command.empty()
-                                ? nlohmann::json(nullptr)
-                                : nlohmann::json(report.restore_command)},
+        {"snapshot", optional_text(report.snapshot)},
+        {"restore_command", text_or_null(report.restore_command)},
         {"snapshot_ms", optional_number(report.snapshot_ms)},
         {"final_check_ms", optional_number(report.final_check_ms)},
         {"error", error},
     };
+}
+
+nlohmann::json version_to_json(const std::string& version) {
+    return {{"version", version}};
+}
+
+nlohmann::json history_edit_to_json(HistoryEdit edit, const HistoryEditReport& report) {
+    return {
+        {"database", report.database},
+        {"operation", to_string(edit)},
+        {"version_before", report.version_before},
+        {"version_after", report.version_after},
+        {"changes", report.changes},
+        {"notes", report.notes},
+        {"snapshot", optional_text(report.snapshot)},
+        {"restore_command", text_or_null(report.restore_command)},
+    };
+}
+
+namespace {
+
+nlohmann::json metadata_to_json(const BackupMetadata& m) {
+    return {{"source", m.source},
+            {"created_at", m.created_at},
+            {"sequence", m.sequence},
+            {"reason", m.reason},
+            {"schema_version", m.schema_version},
+            {"sha256", m.sha256},
+            {"size_bytes", m.size_bytes},
+            {"verified_at_creation", m.verified}};
+}
+
+}  // namespace
+
+nlohmann::json backup_to_json(const Snapshot& snapshot) {
+    return {{"path", snapshot.path.string()}, {"metadata", metadata_to_json(snapshot.metadata)}};
+}
+
+nlohmann::json backups_to_json(const DatabaseOptions& db, const std::vector<BackupEntry>& entries) {
+    auto list = nlohmann::json::array();
+    for (const auto& entry : entries) {
+        list.push_back({{"path", entry.path.string()},
+                        {"metadata", metadata_to_json(entry.metadata)},
+                        {"intact", entry.problems->empty()},
+                        {"problems", *entry.problems}});
+    }
+    return {{"database", db.database.string()}, {"backups", list}};
+}
+
+nlohmann::json prune_to_json(const PruneReport& report, bool dry_run) {
+    auto removed = nlohmann::json::array();
+    for (const auto& entry : report.removed) {
+        removed.push_back(entry.path.string());
+    }
+    return {{"dry_run", dry_run},
+            {"removed", removed},
+            {"kept", report.kept.size()},
+            {"bytes_freed", report.bytes_freed}};
+}
+
+nlohmann::json restore_to_json(const std::filesystem::path& database, const RestoreReport& report) {
+    return {
+        {"database", database.string()},
+        {"backup", report.backup.string()},
+        {"version_before", report.version_before},
+        {"version_after", report.version_after},
+        {"safety_snapshot", optional_path(report.safety_snapshot)},
+        {"moved_aside", optional_path(report.moved_aside)},
+        {"page_size_converted", report.converted_page_size},
+        {"timings",
+         {{"verify_backup_ms", report.timings.verify_backup_ms},
+          {"check_current_ms", report.timings.check_current_ms},
+          {"safety_snapshot_ms", report.timings.safety_snapshot_ms},
+          {"copy_ms", report.timings.copy_ms}}},
+        {"orphans_moved_aside", paths_to_json(report.orphans_moved_aside)},
+    };
+}
+
+namespace {
+
+nlohmann::json roundtrip_results_to_json(const std::vector<RoundtripResult>& results) {
+    auto json = nlohmann::json::array();
+    for (const auto& result : results) {
+        json.push_back({{"version", result.version},
+                        {"name", result.name},
+                        {"outcome", result.outcome},
+                        {"problems", result.problems}});
+    }
+    return json;
+}
+
+nlohmann::json roundtrip_to_json(const std::optional<RoundtripReport>& roundtrip) {
+    if (!roundtrip) {
+        return nullptr;
+    }
+    return {{"complete", roundtrip->complete},
+            {"migrations", roundtrip_results_to_json(roundtrip->migrations)},
+            {"on_copy", roundtrip_results_to_json(roundtrip->on_copy)},
+            {"on_copy_skipped", text_or_null(roundtrip->on_copy_skipped)}};
+}
+
+}  // namespace
+
+nlohmann::json check_to_json(const CheckReport& report) {
+    auto findings = nlohmann::json::array();
+    for (const auto& finding : report.findings) {
+        findings.push_back({{"area", finding.area}, {"message", finding.message}});
+    }
+    auto others = nlohmann::json::array();
+    for (const auto& other : report.other_histories) {
+        others.push_back(
+            {{"tool", other.tool}, {"table", other.table}, {"adoptable", other.adoptable}});
+    }
+    return {{"database", report.database},
+            {"version", report.version},
+            {"ok", report.findings.empty()},
+            {"backups_checked", report.backups.size()},
+            {"findings", findings},
+            {"roundtrip", roundtrip_to_json(report.roundtrip)},
+            {"other_histories", others},
+            {"history_checked", report.history_skipped.empty()},
+            {"history_skipped", text_or_null(report.history_skipped)}};
+}
+
+nlohmann::json lint_to_json(const LintReport& report, const std::filesystem::path& migrations_dir) {
+    auto warnings = nlohmann::json::array();
+    for (const auto& warning : report.warnings) {
+        warnings.push_back({{"rule", warning.rule},
+                            {"file", warning.file.string()},
+                            {"line", warning.line},
+                            {"message", warning.message}});
+    }
+    return {
+        {"migrations", migrations_dir.string()}, {"warnings", warnings}, {"notes", report.notes}};
+}
+
+nlohmann::json schema_check_to_json(const std::filesystem::path& file,
+                                    const DumpSchemaReport& report) {
+    return {{"file", file.string()},
+            {"up_to_date", report.differences.empty()},
+            {"differences", report.differences}};
+}
+
+nlohmann::json created_to_json(const std::vector<std::filesystem::path>& files) {
+    return {{"path", files.front().string()}, {"files", paths_to_json(files)}};
 }
 
 }  // namespace belay::cli

@@ -1,3 +1,4 @@
+// The text of each command's report (render.hpp): what a person reads on a terminal.
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -6,36 +7,6 @@
 #include "render.hpp"
 
 namespace belay::cli {
-
-std::string printable(std::string_view text, bool keep_line_breaks) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const auto byte = static_cast<unsigned char>(text[i]);
-        const bool line_break = byte == '\n' || byte == '\t';
-        if ((byte < 0x20 && !(keep_line_breaks && line_break)) || byte == 0x7f) {
-            out += fmt::format("\\x{:02x}", byte);
-        } else if (byte == 0xc2 && i + 1 < text.size() &&
-                   static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
-                   static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
-            out += fmt::format("\\u{:04x}", static_cast<unsigned char>(text[++i]));
-        } else {
-            out += text[i];
-        }
-    }
-    return out;
-}
-
-std::string human_size(std::uintmax_t bytes) {
-    static constexpr const char* k_units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    auto value = static_cast<double>(bytes);
-    std::size_t unit = 0;
-    while (value >= 1024.0 && unit + 1 < std::size(k_units)) {
-        value /= 1024.0;
-        ++unit;
-    }
-    return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", value, k_units[unit]);
-}
 
 namespace {
 
@@ -90,10 +61,10 @@ ColumnWidths status_column_widths(const Plan& plan) {
 
 constexpr std::size_t k_flush_bytes = 64 * 1024;
 
-// Prints what `out` holds and empties it.
-void flush(fmt::memory_buffer& out) {
-    fmt::print("{}", fmt::string_view(out.data(), out.size()));
-    out.clear();
+// Writes what `buffer` holds to `out` and empties it.
+void flush(std::FILE* out, fmt::memory_buffer& buffer) {
+    fmt::print(out, "{}", fmt::string_view(buffer.data(), buffer.size()));
+    buffer.clear();
 }
 
 // `text` left-aligned in `width` columns, exactly as fmt's "{:<{}}" pads it. fmt counts the
@@ -147,12 +118,11 @@ void append_status_row(fmt::memory_buffer& out, const PlanEntry& entry, const Co
 
 }  // namespace
 
-void print_status_text(const StatusReport& report) {
-    const bool colors = colors_enabled(stdout);
+void print_status_text(std::FILE* out, const StatusReport& report, bool colors) {
     // Written out in pieces of about k_flush_bytes: one write per row was slow, and one buffer
     // for a whole table of ten thousand rows is fresh memory the kernel has to fault in.
-    fmt::memory_buffer out;
-    const auto to = std::back_inserter(out);
+    fmt::memory_buffer buffer;
+    const auto to = std::back_inserter(buffer);
     if (report.state.exists) {
         fmt::format_to(to, "Database: {} ({})\n", report.database,
                        human_size(report.state.size_bytes));
@@ -165,9 +135,9 @@ void print_status_text(const StatusReport& report) {
     fmt::format_to(to, "{:<{}}  {:<{}}  {:<{}}  {:<20}  {}\n", "VERSION", widths.version, "NAME",
                    widths.name, "STATUS", widths.status, "APPLIED AT", "DURATION");
     for (const auto& entry : report.plan.entries) {
-        append_status_row(out, entry, widths, colors);
-        if (out.size() >= k_flush_bytes) {
-            flush(out);
+        append_status_row(buffer, entry, widths, colors);
+        if (buffer.size() >= k_flush_bytes) {
+            flush(out, buffer);
         }
     }
     if (report.plan.entries.empty()) {
@@ -178,7 +148,11 @@ void print_status_text(const StatusReport& report) {
                    std::ranges::count_if(report.plan.entries,
                                          [](const PlanEntry& e) { return e.applied.has_value(); }),
                    pending, report.plan.has_problems() ? ", needs attention (see STATUS)" : "");
-    flush(out);
+    flush(out, buffer);
+}
+
+void print_version_text(std::FILE* out, const std::string& version) {
+    fmt::print(out, "{}\n", version);
 }
 
 namespace {
@@ -199,56 +173,240 @@ const char* run_verb(Operation operation) {
     return "Running";
 }
 
-}  // namespace
-
-void print_run_text(const RunReport& report) {
-    const bool colors = colors_enabled(stdout);
-    for (const auto& note : report.notes) {
-        fmt::print("note: {}\n", note);
-    }
-    if (report.steps.empty() && !report.error) {
-        if (report.snapshot) {
-            fmt::print("Snapshot: {}\n{} is at version {}; --backup-only ran no migration\n",
-                       *report.snapshot, report.database, report.version_before);
-            return;
-        }
-        if (report.operation == Operation::migrate) {
-            fmt::print("{} is up to date at version {}; nothing to do\n", report.database,
-                       report.version_before);
-        } else {
-            fmt::print("{} is at version {}: nothing to revert\n", report.database,
-                       report.version_before);
-        }
-        return;
-    }
-    if (report.dry_run) {
-        fmt::print("Rehearsing db {} on a copy of {} from version {}\n",
-                   to_string(report.operation), report.database, report.version_before);
-    } else {
-        fmt::print("{} {}{} from version {}\n", run_verb(report.operation), report.database,
-                   report.created_database ? " (new database)" : "", report.version_before);
-    }
+// A run that had nothing to do: no step ran and none failed.
+void print_idle_run_text(std::FILE* out, const RunReport& report) {
     if (report.snapshot) {
-        fmt::print("Snapshot: {}\n", *report.snapshot);
+        fmt::print(out, "Snapshot: {}\n{} is at version {}; --backup-only ran no migration\n",
+                   *report.snapshot, report.database, report.version_before);
+    } else if (report.operation == Operation::migrate) {
+        fmt::print(out, "{} is up to date at version {}; nothing to do\n", report.database,
+                   report.version_before);
+    } else {
+        fmt::print(out, "{} is at version {}: nothing to revert\n", report.database,
+                   report.version_before);
     }
-    for (const auto& step : report.steps) {
-        fmt::print("  {} {}_{}  {} ms{}\n",
+}
+
+void print_steps_text(std::FILE* out, const std::vector<StepReport>& steps, bool colors) {
+    for (const auto& step : steps) {
+        fmt::print(out, "  {} {}_{}  {} ms{}\n",
                    padded(to_string(step.result), 12, color_of(step.result), colors), step.version,
                    step.name, step.duration_ms, step.no_transaction ? "  (no transaction)" : "");
         for (const auto& warning : step.warnings) {
-            fmt::print("    warning: {}\n", warning);
+            fmt::print(out, "    warning: {}\n", warning);
         }
     }
-    for (const auto& pruned : report.pruned) {
-        fmt::print("Pruned old backup {}\n", pruned);
+}
+
+}  // namespace
+
+void print_run_text(std::FILE* out, const RunReport& report, bool colors) {
+    for (const auto& note : report.notes) {
+        fmt::print(out, "note: {}\n", note);
+    }
+    if (report.steps.empty() && !report.error) {
+        print_idle_run_text(out, report);
+        return;
     }
     if (report.dry_run) {
-        fmt::print("Dry run {}: the database was not changed.\n",
+        fmt::print(out, "Rehearsing db {} on a copy of {} from version {}\n",
+                   to_string(report.operation), report.database, report.version_before);
+    } else {
+        fmt::print(out, "{} {}{} from version {}\n", run_verb(report.operation), report.database,
+                   report.created_database ? " (new database)" : "", report.version_before);
+    }
+    if (report.snapshot) {
+        fmt::print(out, "Snapshot: {}\n", *report.snapshot);
+    }
+    print_steps_text(out, report.steps, colors);
+    for (const auto& pruned : report.pruned) {
+        fmt::print(out, "Pruned old backup {}\n", pruned);
+    }
+    if (report.dry_run) {
+        fmt::print(out, "Dry run {}: the database was not changed.\n",
                    report.error ? "found a failing step" : "succeeded");
     } else if (!report.error) {
-        fmt::print("Now at version {}.\n", report.version_after);
+        fmt::print(out, "Now at version {}.\n", report.version_after);
     } else {
-        fmt::print("Stopped at version {}.\n", report.version_after);
+        fmt::print(out, "Stopped at version {}.\n", report.version_after);
+    }
+}
+
+void print_history_edit_text(std::FILE* out, HistoryEdit edit, const HistoryEditReport& report) {
+    for (const auto& note : report.notes) {
+        fmt::print(out, "note: {}\n", note);
+    }
+    if (report.changes.empty()) {
+        fmt::print(out, "{}: the history needs no change; nothing was written (version {})\n",
+                   report.database, report.version_before);
+        return;
+    }
+    fmt::print(out, "db {} on {}\n", to_string(edit), report.database);
+    if (report.snapshot) {
+        fmt::print(out, "Snapshot: {}\n", *report.snapshot);
+    }
+    for (const auto& change : report.changes) {
+        fmt::print(out, "  {}\n", change);
+    }
+    fmt::print(out, "Now at version {} (was {}).{}\n", report.version_after, report.version_before,
+               report.restore_command.empty() ? "" : " To undo: " + report.restore_command);
+}
+
+void print_backup_text(std::FILE* out, const Snapshot& snapshot) {
+    fmt::print(out, "{}\n", snapshot.path.string());
+}
+
+void print_backups_text(std::FILE* out, const DatabaseOptions& db,
+                        const std::vector<BackupEntry>& entries) {
+    if (entries.empty()) {
+        fmt::print(out, "no backups of {} in {}\n", db.database.string(),
+                   db.backup_directory().empty() ? "." : db.backup_directory().string());
+        return;
+    }
+    std::size_t width = 4;
+    for (const auto& entry : entries) {
+        width = std::max(width, entry.path.string().size());
+    }
+    fmt::print(out, "{:<{}}  {:<20}  {:<14}  {:>10}  {:<8}  {}\n", "PATH", width, "CREATED",
+               "REASON", "SIZE", "VERSION", "VERIFIED");
+    for (const auto& entry : entries) {
+        // The sidecar's fields are whatever its file says: escaped, never sent to the terminal.
+        fmt::print(
+            out, "{:<{}}  {:<20}  {:<14}  {:>10}  {:<8}  {}\n", printable(entry.path.string()),
+            width, printable(entry.metadata.created_at), printable(entry.metadata.reason),
+            human_size(entry.metadata.size_bytes), printable(entry.metadata.schema_version),
+            entry.problems->empty() ? "ok" : "FAILED: " + printable(entry.problems->front()));
+    }
+}
+
+void print_prune_text(std::FILE* out, const PruneReport& report, bool dry_run) {
+    const char* verb = dry_run ? "would remove" : "removed";
+    if (report.abandoned_removed > 0) {
+        fmt::print(out, "removed {} file(s) left by an interrupted backup or prune\n",
+                   report.abandoned_removed);
+    }
+    for (const auto& entry : report.removed) {
+        fmt::print(out, "{} {} ({}, {})\n", verb, entry.path.string(), entry.metadata.created_at,
+                   human_size(entry.metadata.size_bytes));
+    }
+    fmt::print(out, "{} {} backup(s), kept {}, {} {}\n", verb, report.removed.size(),
+               report.kept.size(), dry_run ? "would free" : "freed",
+               human_size(report.bytes_freed));
+}
+
+void print_restore_text(std::FILE* out, const std::filesystem::path& database,
+                        const RestoreReport& report) {
+    if (report.moved_aside) {
+        fmt::print(out, "The unreadable database was moved aside to {}\n",
+                   report.moved_aside->string());
+    }
+    for (const auto& orphan : report.orphans_moved_aside) {
+        fmt::print(out,
+                   "A -wal, -shm or -journal file left beside the database was moved aside to {}\n",
+                   orphan.string());
+    }
+    if (report.safety_snapshot) {
+        fmt::print(out, "Safety snapshot of the replaced state: {}\n",
+                   report.safety_snapshot->string());
+    }
+    if (report.converted_page_size) {
+        fmt::print(out,
+                   "The backup's page size differed from this WAL database's: it was copied in "
+                   "with the database's page size, and the database stayed in WAL mode.\n");
+    }
+    fmt::print(out, "Restored {} from {}: now at version {} (was {}).\n", database.string(),
+               report.backup.string(), report.version_after, report.version_before);
+}
+
+namespace {
+
+void print_roundtrip_text(std::FILE* out, const std::string& database,
+                          const RoundtripReport& roundtrip) {
+    for (const auto& result : roundtrip.migrations) {
+        fmt::print(out, "roundtrip    {}_{}: {}\n", result.version, result.name, result.outcome);
+    }
+    for (const auto& result : roundtrip.on_copy) {
+        fmt::print(out, "roundtrip    {}_{} on a copy of the database: {}\n", result.version,
+                   result.name, result.outcome);
+    }
+    if (!roundtrip.on_copy_skipped.empty()) {
+        fmt::print(out, "roundtrip    not run on a copy of {}: {}\n", database,
+                   roundtrip.on_copy_skipped);
+    }
+}
+
+// Another tool's history is no finding: say what was found and what belay did not check.
+void print_other_histories(std::FILE* out, const CheckReport& report) {
+    for (const auto& other : report.other_histories) {
+        fmt::print(out, "found {}'s history table {}{}\n", other.tool, other.table,
+                   other.adoptable ? " (belay db adopt takes it over)" : "");
+    }
+    const bool in_the_way = std::ranges::any_of(
+        report.findings, [](const auto& finding) { return finding.area == "belay_tables"; });
+    if (!report.history_skipped.empty()) {
+        fmt::print(out, "history and drift not checked: {}{}\n", report.history_skipped,
+                   report.version == "-" && !in_the_way
+                       ? " (keep belay's history in a table of its own with "
+                         "--table NAME, or take it over with belay db adopt)"
+                       : "");
+    }
+}
+
+}  // namespace
+
+void print_check_text(std::FILE* out, const CheckReport& report, bool backups_checked) {
+    if (report.roundtrip) {
+        print_roundtrip_text(out, report.database, *report.roundtrip);
+    }
+    for (const auto& finding : report.findings) {
+        fmt::print(out, "{:<12} {}\n", finding.area, finding.message);
+    }
+    print_other_histories(out, report);
+    if (report.findings.empty()) {
+        fmt::print(
+            out, "{} (version {}): no problems found{}\n", report.database, report.version,
+            backups_checked ? fmt::format(", {} backup(s) intact", report.backups.size()) : "");
+    } else {
+        fmt::print(out, "{} problem(s) found in {}\n", report.findings.size(), report.database);
+    }
+}
+
+void print_lint_text(std::FILE* out, const LintReport& report,
+                     const std::filesystem::path& migrations_dir) {
+    for (const auto& warning : report.warnings) {
+        fmt::print(out, "{}:{}: warning [{}]: {}\n", warning.file.string(), warning.line,
+                   warning.rule, warning.message);
+    }
+    for (const auto& note : report.notes) {
+        fmt::print(out, "note: {}\n", note);
+    }
+    fmt::print(out, "{} warning(s) in {}\n", report.warnings.size(), migrations_dir.string());
+}
+
+void print_schema_dump_text(std::FILE* out, const DumpSchemaReport& report,
+                            const std::optional<std::filesystem::path>& written_to) {
+    if (written_to) {
+        fmt::print(out, "{}\n", written_to->string());
+    } else {
+        fmt::print(out, "{}", report.sql);
+    }
+}
+
+void print_schema_check_text(std::FILE* out, const std::filesystem::path& file,
+                             const DumpSchemaReport& report) {
+    for (const auto& difference : report.differences) {
+        fmt::print(out, "{}\n", difference);
+    }
+    fmt::print(out, "{} {}\n", file.string(),
+               report.differences.empty()
+                   ? "matches the migrations"
+                   : "does not match the migrations; regenerate it with belay db dump-schema "
+                     "--out");
+}
+
+void print_created_text(std::FILE* out, const std::vector<std::filesystem::path>& files) {
+    for (const auto& file : files) {
+        fmt::print(out, "{}\n", file.string());
     }
 }
 

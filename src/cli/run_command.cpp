@@ -3,10 +3,10 @@
 #include <algorithm>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "belay/api.hpp"
 #include "belay/migrate.hpp"
+#include "color.hpp"
 #include "progress_bar.hpp"
 #include "render.hpp"
 
@@ -172,9 +172,9 @@ int run_command(const std::string& command, Operation operation, const Arguments
     }
     const int exit_code = report->error ? exit_code_for(*report->error) : 0;
     if (common->json) {
-        fmt::print("{}\n", run_to_json(*report, exit_code).dump(2));
+        print_json(stdout, run_to_json(*report, exit_code));
     } else {
-        print_run_text(*report);
+        print_run_text(stdout, *report, colors_enabled(stdout));
     }
     if (report->error) {
         fmt::print(stderr, "belay: error: {}\n", failure_message(*report).message);

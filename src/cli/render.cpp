@@ -1,0 +1,42 @@
+// What every renderer shares: writing a JSON document, escaping file text, sizes for people.
+#include "render.hpp"
+
+#include <fmt/format.h>
+
+namespace belay::cli {
+
+void print_json(std::FILE* out, const nlohmann::json& document) {
+    fmt::print(out, "{}\n", document.dump(2));
+}
+
+std::string printable(std::string_view text, bool keep_line_breaks) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto byte = static_cast<unsigned char>(text[i]);
+        const bool line_break = byte == '\n' || byte == '\t';
+        if ((byte < 0x20 && !(keep_line_breaks && line_break)) || byte == 0x7f) {
+            out += fmt::format("\\x{:02x}", byte);
+        } else if (byte == 0xc2 && i + 1 < text.size() &&
+                   static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                   static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+            out += fmt::format("\\u{:04x}", static_cast<unsigned char>(text[++i]));
+        } else {
+            out += text[i];
+        }
+    }
+    return out;
+}
+
+std::string human_size(std::uintmax_t bytes) {
+    static constexpr const char* k_units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    auto value = static_cast<double>(bytes);
+    std::size_t unit = 0;
+    while (value >= 1024.0 && unit + 1 < std::size(k_units)) {
+        value /= 1024.0;
+        ++unit;
+    }
+    return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", value, k_units[unit]);
+}
+
+}  // namespace belay::cli
