@@ -25,25 +25,21 @@ std::string_view to_string(HistoryEdit edit) {
 namespace {
 
 HistoryChange add_row(const Migration& migration) {
-    return HistoryChange{HistoryChange::Kind::add_row,
-                         migration.version.text(),
-                         migration.name,
-                         &migration,
-                         migration.checksum,
-                         fmt::format("record {}_{} as applied (it is not run)",
-                                     migration.version.text(), migration.name),
-                         {}};
+    return HistoryChange{.kind = HistoryChange::Kind::add_row,
+                         .version = migration.version.text(),
+                         .name = migration.name,
+                         .migration = &migration,
+                         .checksum = migration.checksum,
+                         .description = fmt::format("record {}_{} as applied (it is not run)",
+                                                    migration.version.text(), migration.name)};
 }
 
 HistoryChange clear_marks(const PlanEntry& entry, std::string_view what) {
-    return HistoryChange{
-        HistoryChange::Kind::clear_marks,
-        entry.version.text(),
-        entry.name,
-        nullptr,
-        {},
-        fmt::format("clear the {} of {}_{}", what, entry.version.text(), entry.name),
-        {}};
+    return HistoryChange{.kind = HistoryChange::Kind::clear_marks,
+                         .version = entry.version.text(),
+                         .name = entry.name,
+                         .description = fmt::format("clear the {} of {}_{}", what,
+                                                    entry.version.text(), entry.name)};
 }
 
 }  // namespace
@@ -89,15 +85,14 @@ std::vector<HistoryChange> plan_repair(const Plan& plan, std::vector<std::string
         if (entry.applied && entry.migration &&
             entry.applied->checksum != entry.migration->checksum) {
             changes.push_back(HistoryChange{
-                HistoryChange::Kind::update_checksum,
-                entry.applied->version,
-                entry.name,
-                nullptr,
-                entry.migration->checksum,
-                fmt::format("re-record the checksum of {}_{}: {} -> {}", entry.applied->version,
-                            entry.name, entry.applied->checksum.substr(0, 12),
-                            entry.migration->checksum.substr(0, 12)),
-                {}});
+                .kind = HistoryChange::Kind::update_checksum,
+                .version = entry.applied->version,
+                .name = entry.name,
+                .checksum = entry.migration->checksum,
+                .description =
+                    fmt::format("re-record the checksum of {}_{}: {} -> {}", entry.applied->version,
+                                entry.name, entry.applied->checksum.substr(0, 12),
+                                entry.migration->checksum.substr(0, 12))});
         }
         if (entry.applied && !entry.migration) {
             notes.push_back(fmt::format(
@@ -130,66 +125,63 @@ Result<std::vector<HistoryChange>> plan_force(const Plan& plan, const Version& t
             changes.push_back(add_row(*entry.migration));
         } else if (!up_to_target && entry.applied) {
             changes.push_back(HistoryChange{
-                HistoryChange::Kind::remove_row,
-                entry.applied->version,
-                entry.name,
-                nullptr,
-                {},
-                fmt::format("remove {}_{} from the history (what it changed in the schema stays)",
-                            entry.applied->version, entry.name),
-                {}});
+                .kind = HistoryChange::Kind::remove_row,
+                .version = entry.applied->version,
+                .name = entry.name,
+                .description = fmt::format(
+                    "remove {}_{} from the history (what it changed in the schema stays)",
+                    entry.applied->version, entry.name)});
         }
     }
     return changes;
 }
 
-Result<std::vector<HistoryChange>> plan_adopt(std::span<const Migration> migrations,
-                                              const History& history,
-                                              const ForeignHistory& foreign) {
-    if (!history.applied.empty()) {
-        return fail(ErrorCode::refused,
-                    "db adopt: belay's history already has {} applied migration(s); nothing was "
-                    "changed. {} stays as it is",
-                    history.applied.size(), foreign.table);
-    }
-    const auto file_of = [&](const std::string& version) -> const Migration* {
-        const auto parsed = Version::parse(version);
-        const auto it = std::ranges::find_if(
-            migrations, [&](const Migration& m) { return parsed && m.version == *parsed; });
-        return it == migrations.end() ? nullptr : &*it;
-    };
-    std::vector<std::string> missing;
-    std::vector<HistoryChange> changes{
-        HistoryChange{HistoryChange::Kind::keep_table,
-                      {},
-                      foreign.table,
-                      nullptr,
-                      {},
-                      fmt::format("keep {}'s table {} as belay_adopted_{}", foreign.tool,
-                                  foreign.table, foreign.table),
-                      {}}};
+namespace {
+
+// The migration file whose version is `version` (as another tool wrote it), if any.
+const Migration* file_of(std::span<const Migration> migrations, const std::string& version) {
+    const auto parsed = Version::parse(version);
+    const auto it = std::ranges::find_if(
+        migrations, [&](const Migration& m) { return parsed && m.version == *parsed; });
+    return it == migrations.end() ? nullptr : &*it;
+}
+
+// The rows another tool's history stands for. A tool that records only the newest version
+// (golang-migrate) stands for every file up to it; its dirty flag concerns that newest one,
+// which `dirty` receives instead of a row. Versions no file has go to `missing`.
+std::vector<ForeignHistory::Row> rows_standing_for(std::span<const Migration> migrations,
+                                                   const ForeignHistory& foreign,
+                                                   std::vector<std::string>& missing,
+                                                   std::optional<std::string>& dirty) {
     auto rows = foreign.applied;
-    std::optional<std::string> dirty;
-    if (foreign.up_to) {
-        const auto limit = Version::parse(*foreign.up_to);
-        if (!limit || file_of(*foreign.up_to) == nullptr) {
-            missing.push_back(*foreign.up_to);
-        }
-        for (const auto& migration : migrations) {
-            if (limit && !(*limit < migration.version)) {
-                if (foreign.dirty && migration.version == *limit) {
-                    dirty = migration.version.text();
-                } else {
-                    rows.push_back({migration.version.text(), {}});
-                }
+    if (!foreign.up_to) {
+        return rows;
+    }
+    const auto limit = Version::parse(*foreign.up_to);
+    if (!limit || file_of(migrations, *foreign.up_to) == nullptr) {
+        missing.push_back(*foreign.up_to);
+    }
+    for (const auto& migration : migrations) {
+        if (limit && !(*limit < migration.version)) {
+            if (foreign.dirty && migration.version == *limit) {
+                dirty = migration.version.text();
+            } else {
+                rows.push_back({migration.version.text(), {}});
             }
         }
     }
-    // Versions compare as numbers: two rows such as '1' and '0001' are one migration, and
-    // belay's history can record it only once. Which row is right is the operator's call.
+    return rows;
+}
+
+// An add_row change per row, each keeping when the other tool applied it. Versions compare as
+// numbers: two rows such as '1' and '0001' are one migration, and belay's history can record
+// it only once. Which row is right is the operator's call (refused, naming both).
+Result<void> record_rows(std::span<const Migration> migrations, const ForeignHistory& foreign,
+                         const std::vector<ForeignHistory::Row>& rows,
+                         std::vector<std::string>& missing, std::vector<HistoryChange>& changes) {
     std::map<const Migration*, std::string> recorded_as;
     for (const auto& row : rows) {
-        const auto* migration = file_of(row.version);
+        const auto* migration = file_of(migrations, row.version);
         if (migration == nullptr) {
             missing.push_back(row.version);
             continue;
@@ -210,19 +202,46 @@ Result<std::vector<HistoryChange>> plan_adopt(std::span<const Migration> migrati
                                          row.applied_at.empty() ? "" : " at " + row.applied_at);
         changes.push_back(std::move(change));
     }
-    if (dirty) {
-        const auto* migration = file_of(*dirty);
-        if (migration != nullptr) {
-            changes.push_back(HistoryChange{
-                HistoryChange::Kind::mark_dirty,
-                migration->version.text(),
-                migration->name,
-                migration,
-                {},
-                fmt::format("mark {}_{} dirty ({} left it dirty: it may be partly applied)",
-                            migration->version.text(), migration->name, foreign.tool),
-                {}});
-        }
+    return {};
+}
+
+HistoryChange keep_foreign_table(const ForeignHistory& foreign) {
+    return HistoryChange{.kind = HistoryChange::Kind::keep_table,
+                         .name = foreign.table,
+                         .description = fmt::format("keep {}'s table {} as belay_adopted_{}",
+                                                    foreign.tool, foreign.table, foreign.table)};
+}
+
+HistoryChange mark_dirty(const Migration& migration, const ForeignHistory& foreign) {
+    return HistoryChange{
+        .kind = HistoryChange::Kind::mark_dirty,
+        .version = migration.version.text(),
+        .name = migration.name,
+        .migration = &migration,
+        .description = fmt::format("mark {}_{} dirty ({} left it dirty: it may be partly applied)",
+                                   migration.version.text(), migration.name, foreign.tool)};
+}
+
+}  // namespace
+
+Result<std::vector<HistoryChange>> plan_adopt(std::span<const Migration> migrations,
+                                              const History& history,
+                                              const ForeignHistory& foreign) {
+    if (!history.applied.empty()) {
+        return fail(ErrorCode::refused,
+                    "db adopt: belay's history already has {} applied migration(s); nothing was "
+                    "changed. {} stays as it is",
+                    history.applied.size(), foreign.table);
+    }
+    std::vector<std::string> missing;
+    std::optional<std::string> dirty;
+    const auto rows = rows_standing_for(migrations, foreign, missing, dirty);
+    std::vector<HistoryChange> changes{keep_foreign_table(foreign)};
+    if (auto recorded = record_rows(migrations, foreign, rows, missing, changes); !recorded) {
+        return std::unexpected(recorded.error());
+    }
+    if (const auto* migration = dirty ? file_of(migrations, *dirty) : nullptr) {
+        changes.push_back(mark_dirty(*migration, foreign));
     }
     if (!missing.empty()) {
         return fail(ErrorCode::invalid_input,

@@ -27,12 +27,12 @@ struct HistoryChange {
         keep_table,       // rename another tool's table `name` to belay_adopted_<name>
     };
     Kind kind = Kind::add_row;
-    std::string version;  // as written (the file's spelling, or the history's for removals)
-    std::string name;
+    std::string version{};  // as written (the file's spelling, or the history's for removals)
+    std::string name{};
     const Migration* migration = nullptr;  // for add_row
-    std::string checksum;                  // for add_row and update_checksum
-    std::string description;               // one line for the operator
-    std::string applied_at;                // for add_row: when, if known (else now)
+    std::string checksum{};                // for add_row and update_checksum
+    std::string description{};             // one line for the operator
+    std::string applied_at{};              // for add_row: when, if known (else now)
 };
 
 // What another tool's history table says (read by sqlite::read_foreign_history).

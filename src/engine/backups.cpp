@@ -247,6 +247,49 @@ std::optional<std::size_t> find_newest_intact(std::vector<BackupEntry>& entries)
     return std::nullopt;
 }
 
+namespace {
+
+// Whether the rules keep the backup at `index` of the listing (newest first): among the newest
+// `keep`, younger than keep_days, the newest intact one, or the one the pruning run protects.
+bool kept_by_rules(const PruneOptions& options, std::size_t index, const BackupEntry& entry,
+                   std::time_t now_seconds, std::optional<std::size_t> newest_intact) {
+    const auto keep = options.keep.value_or(options.keep_days ? 0 : k_default_keep);
+    const auto created = parse_utc(entry.metadata.created_at);
+    if (created == 0) {
+        logger()->warn("keeping {}: its sidecar's created_at ({}) is not a time belay writes",
+                       entry.path.string(), entry.metadata.created_at);
+    }
+    const auto age_days = created == 0 ? 0 : (now_seconds - created) / 86400;
+    return index < static_cast<std::size_t>(keep) ||
+           (options.keep_days && age_days < *options.keep_days) || index == newest_intact ||
+           is_protected(entry.path, options.protect);
+}
+
+// Removes a backup, then its sidecar (a sidecar without its backup is ignored by every
+// listing), and returns the bytes they held; nothing is removed with dry_run. std::nullopt when
+// the backup is already gone: removed by hand, or by a prune that could not lock the directory,
+// since the listing, so its sidecar may be a new backup's by now and is not ours to touch.
+Result<std::optional<std::uintmax_t>> remove_backup(const BackupEntry& entry, bool dry_run) {
+    std::error_code ec;
+    const auto sidecar = sidecar_path(entry.path);
+    const auto bytes =
+        std::filesystem::file_size(entry.path, ec) + std::filesystem::file_size(sidecar, ec);
+    if (dry_run) {
+        return bytes;
+    }
+    if (::unlink(entry.path.c_str()) != 0) {
+        if (errno == ENOENT) {
+            return std::nullopt;
+        }
+        return fail(ErrorCode::invalid_input, "cannot remove {}: {}", entry.path.string(),
+                    std::strerror(errno));
+    }
+    ::unlink(sidecar.c_str());
+    return bytes;
+}
+
+}  // namespace
+
 Result<PruneReport> run_prune(const PruneOptions& options,
                               std::chrono::system_clock::time_point now) {
     if ((options.keep && *options.keep < 1) || (options.keep_days && *options.keep_days < 0)) {
@@ -274,44 +317,23 @@ Result<PruneReport> run_prune(const PruneOptions& options,
             [&](std::string_view name) { return is_backup_file_name(name, stem, true); });
         report.abandoned_removed += remove_orphan_sidecars(options.db);
     }
-    const auto keep = options.keep.value_or(options.keep_days ? 0 : k_default_keep);
     const auto now_seconds = std::chrono::system_clock::to_time_t(now);
     // The newest backup that verifies intact is never removed, whatever the rules say.
-    const auto protected_index = find_newest_intact(*entries);
+    const auto newest_intact = find_newest_intact(*entries);
     for (std::size_t i = 0; i < entries->size(); ++i) {
         auto& entry = (*entries)[i];
-        const auto created = parse_utc(entry.metadata.created_at);
-        if (created == 0) {
-            logger()->warn("keeping {}: its sidecar's created_at ({}) is not a time belay writes",
-                           entry.path.string(), entry.metadata.created_at);
-        }
-        const auto age_days = created == 0 ? 0 : (now_seconds - created) / 86400;
-        const bool kept = i < static_cast<std::size_t>(keep) ||
-                          (options.keep_days && age_days < *options.keep_days) ||
-                          i == protected_index || is_protected(entry.path, options.protect);
-        if (kept) {
+        if (kept_by_rules(options, i, entry, now_seconds, newest_intact)) {
             report.kept.push_back(std::move(entry));
             continue;
         }
-        std::error_code ec;
-        const auto sidecar = sidecar_path(entry.path);
-        const auto bytes =
-            std::filesystem::file_size(entry.path, ec) + std::filesystem::file_size(sidecar, ec);
-        if (!options.dry_run) {
-            // The backup first: a sidecar without its backup is ignored by every listing.
-            if (::unlink(entry.path.c_str()) != 0) {
-                if (errno == ENOENT) {
-                    // Removed by hand (or by a prune that could not lock the directory) since
-                    // the listing: its sidecar may be a new backup's by now, not ours to touch.
-                    continue;
-                }
-                return fail(ErrorCode::invalid_input, "cannot remove {}: {}", entry.path.string(),
-                            std::strerror(errno));
-            }
-            ::unlink(sidecar.c_str());
+        auto bytes = remove_backup(entry, options.dry_run);
+        if (!bytes) {
+            return std::unexpected(bytes.error());
         }
-        report.bytes_freed += bytes;
-        report.removed.push_back(std::move(entry));
+        if (*bytes) {
+            report.bytes_freed += **bytes;
+            report.removed.push_back(std::move(entry));
+        }
     }
     return report;
 }
