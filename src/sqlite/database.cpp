@@ -361,6 +361,54 @@ Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode
     return open_impl(path, mode, busy_timeout, true);
 }
 
+namespace {
+
+// Opens the handle as `mode` wants (the handle may be set even when the result code is not
+// SQLITE_OK: it holds the error message). A WAL database without write permission is then
+// opened read-only as a rollback-journal one would be, even if SQLite leaves -wal/-shm behind.
+std::pair<sqlite3*, int> open_handle(const std::filesystem::path& path, OpenMode mode,
+                                     FileKind kind) {
+    const auto name = open_name(path, mode);
+    sqlite3* raw = nullptr;
+    int rc = sqlite3_open_v2(name.c_str(), &raw, open_flags(mode, kind), nullptr);
+    if (rc == SQLITE_CANTOPEN && mode == OpenMode::read_only && kind == FileKind::wal) {
+        sqlite3_close_v2(raw);
+        raw = nullptr;
+        rc = sqlite3_open_v2(path.c_str(), &raw, open_flags(mode, FileKind::rollback_journal),
+                             nullptr);
+    }
+    return {raw, rc};
+}
+
+// A read-only look must leave the files as found: closing the last connection would otherwise
+// checkpoint the -wal into the main file and delete -wal and -shm. (Without a -shm, SQLite
+// creates one; then the checkpoint and its clean-up are what leave the fewest new files.)
+void keep_wal_as_found(sqlite3* raw, const std::filesystem::path& path, OpenMode mode,
+                       FileKind kind) {
+    std::error_code ec;
+    if (mode == OpenMode::read_only && kind == FileKind::wal &&
+        std::filesystem::file_size(path.string() + "-wal", ec) > 0 && !ec &&
+        std::filesystem::exists(path.string() + "-shm", ec)) {
+        sqlite3_db_config(raw, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+    }
+}
+
+// What the first read of the schema failing means: a lock held past the timeout (busy, with
+// what to do), or else a file that is not a usable database (invalid_input).
+Error first_read_failed(Error error, std::chrono::milliseconds busy_timeout) {
+    if (error.code != ErrorCode::busy) {
+        error.code = ErrorCode::invalid_input;
+        return error;
+    }
+    error.message += fmt::format(
+        ": another connection held a lock on it for longer than the lock timeout ({} ms); wait "
+        "for that program to finish (or stop it) and run again, or raise --lock-timeout",
+        busy_timeout.count());
+    return error;
+}
+
+}  // namespace
+
 Result<Database> Database::open_impl(const std::filesystem::path& path, OpenMode mode,
                                      std::chrono::milliseconds busy_timeout, bool may_roll_back) {
     auto kind = mode == OpenMode::read_only_beside_own_lock ? Result<FileKind>(FileKind::empty)
@@ -368,17 +416,7 @@ Result<Database> Database::open_impl(const std::filesystem::path& path, OpenMode
     if (!kind) {
         return std::unexpected(kind.error());
     }
-    std::error_code ec;
-    const auto name = open_name(path, mode);
-    sqlite3* raw = nullptr;
-    int rc = sqlite3_open_v2(name.c_str(), &raw, open_flags(mode, *kind), nullptr);
-    if (rc == SQLITE_CANTOPEN && mode == OpenMode::read_only && *kind == FileKind::wal) {
-        // No write permission: read-only it is, even if SQLite then leaves -wal/-shm behind.
-        sqlite3_close_v2(raw);
-        raw = nullptr;
-        rc = sqlite3_open_v2(path.c_str(), &raw, open_flags(mode, FileKind::rollback_journal),
-                             nullptr);
-    }
+    const auto [raw, rc] = open_handle(path, mode, *kind);
     std::unique_ptr<sqlite3, Closer> db(raw);
     if (rc != SQLITE_OK) {
         const char* message = raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
@@ -388,15 +426,7 @@ Result<Database> Database::open_impl(const std::filesystem::path& path, OpenMode
     }
     sqlite3_extended_result_codes(raw, 1);
     sqlite3_busy_timeout(raw, static_cast<int>(busy_timeout.count()));
-    if (mode == OpenMode::read_only && *kind == FileKind::wal &&
-        std::filesystem::file_size(path.string() + "-wal", ec) > 0 && !ec &&
-        std::filesystem::exists(path.string() + "-shm", ec)) {
-        // A read-only look must leave the files as found: closing the last connection would
-        // otherwise checkpoint the -wal into the main file and delete -wal and -shm. (Without
-        // a -shm, SQLite creates one; then the checkpoint and its clean-up are what leave the
-        // fewest new files.)
-        sqlite3_db_config(raw, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
-    }
+    keep_wal_as_found(raw, path, mode, *kind);
     Database database(std::move(db), path);
     database.m_busy_timeout = busy_timeout;
     if (mode == OpenMode::read_only || mode == OpenMode::read_only_beside_own_lock ||
@@ -411,17 +441,7 @@ Result<Database> Database::open_impl(const std::filesystem::path& path, OpenMode
             sqlite3_extended_errcode(database.handle()) == SQLITE_READONLY_ROLLBACK) {
             return open_after_rollback(path, busy_timeout);
         }
-        auto error = ok.error();
-        if (error.code != ErrorCode::busy) {
-            error.code = ErrorCode::invalid_input;
-        } else {
-            error.message += fmt::format(
-                ": another connection held a lock on it for longer than the lock timeout ({} "
-                "ms); wait for that program to finish (or stop it) and run again, or raise "
-                "--lock-timeout",
-                busy_timeout.count());
-        }
-        return std::unexpected(error);
+        return std::unexpected(first_read_failed(ok.error(), busy_timeout));
     }
     return database;
 }
