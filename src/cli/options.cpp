@@ -65,15 +65,8 @@ void add_run_options(po::options_description_easy_init add) {
     add("no-backup", po::bool_switch(), "take NO snapshot before the run (not recommended)");
 }
 
-}  // namespace
-
-po::options_description command_options_description(const std::string& name) {
-    const std::string command = name == "rollback" ? "down" : name;
-    po::options_description specific("Options of db " + name);
-    auto add = specific.add_options();
-    if (is_run_command(command)) {
-        add_run_options(add);
-    }
+// The options of the commands that run steps or edit the history. False: not one of them.
+bool add_step_options(po::options_description_easy_init& add, const std::string& command) {
     if (command == "migrate") {
         add("to", po::value<std::string>()->value_name("VERSION"), "stop after this version");
         add("allow-out-of-order", po::bool_switch(),
@@ -95,12 +88,15 @@ po::options_description command_options_description(const std::string& name) {
         if (command == "force") {
             add("yes", po::bool_switch(), "do not ask for confirmation");
         }
-    } else if (command == "status") {
-        add("exit-code", po::bool_switch(), "exit 6 when anything is pending or wrong");
-    } else if (command == "create") {
-        add("name", po::value<std::string>()->value_name("NAME"), "what the migration does");
-        add("timestamp", po::bool_switch(), "version from the UTC time instead of a sequence");
-    } else if (command == "backup") {
+    } else {
+        return false;
+    }
+    return true;
+}
+
+// The options of the commands that take, restore or prune backups. False: not one of them.
+bool add_backup_options(po::options_description_easy_init& add, const std::string& command) {
+    if (command == "backup") {
         add("out", po::value<std::string>()->value_name("PATH"),
             "write the backup here instead of the backup directory");
         add("no-verify", po::bool_switch(), "skip quick_check, page count and schema checks");
@@ -114,6 +110,20 @@ po::options_description command_options_description(const std::string& name) {
         add("keep", po::value<int>()->value_name("N"), "keep the newest N backups (default 10)");
         add("keep-days", po::value<int>()->value_name("D"), "keep backups younger than D days");
         add("dry-run", po::bool_switch(), "only show what would be removed");
+    } else {
+        return false;
+    }
+    return true;
+}
+
+// The options of the commands that look at files or the database without changing it (and of
+// create and adopt).
+void add_inspection_options(po::options_description_easy_init& add, const std::string& command) {
+    if (command == "status") {
+        add("exit-code", po::bool_switch(), "exit 6 when anything is pending or wrong");
+    } else if (command == "create") {
+        add("name", po::value<std::string>()->value_name("NAME"), "what the migration does");
+        add("timestamp", po::bool_switch(), "version from the UTC time instead of a sequence");
     } else if (command == "adopt") {
         add("from", po::value<std::string>()->value_name("TOOL"),
             "goose, sql-migrate, golang-migrate, dbmate, pop or diesel (default: the table found)");
@@ -130,6 +140,20 @@ po::options_description command_options_description(const std::string& name) {
             "also check that each migration's Down undoes its Up, on a scratch database");
         add("step-timeout", po::value<std::string>()->value_name("SECONDS")->default_value("30"),
             "time limit of each round-trip step");
+    }
+}
+
+}  // namespace
+
+po::options_description command_options_description(const std::string& name) {
+    const std::string command = name == "rollback" ? "down" : name;
+    po::options_description specific("Options of db " + name);
+    auto add = specific.add_options();
+    if (is_run_command(command)) {
+        add_run_options(add);
+    }
+    if (!add_step_options(add, command) && !add_backup_options(add, command)) {
+        add_inspection_options(add, command);
     }
     return specific;
 }
