@@ -13,6 +13,7 @@
 #include "belay/cancellation.hpp"
 #include "core/backup_metadata.hpp"
 #include "core/durable_file.hpp"
+#include "core/elapsed.hpp"
 #include "core/plan.hpp"
 #include "engine/backups.hpp"
 #include "engine/database_state.hpp"
@@ -84,12 +85,6 @@ std::string current_version(sqlite::Database& db, const MigrateOptions& options,
                             const MigrationSet& set) {
     auto history = read_history(db, options.db.history_table);
     return history ? build_plan(set.migrations, *history).current_version : std::string("?");
-}
-
-std::int64_t milliseconds_since(std::chrono::steady_clock::time_point start) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                 start)
-        .count();
 }
 
 StepResult rehearsed(StepResult result) {
@@ -276,8 +271,7 @@ Result<RunReport> migrate_in_place(const MigrateOptions& options, const Migratio
     if (!lock) {
         return std::unexpected(lock.error());
     }
-    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - lock_started);
+    const auto waited = std::chrono::milliseconds(milliseconds_since(lock_started));
     const auto first_wait =
         std::max(options.db.lock_timeout - waited, std::chrono::milliseconds(1));
     auto db =

@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 #include "core/log.hpp"
 
+#include "core/elapsed.hpp"
 #include "core/statement_rules.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/execution_guard.hpp"
@@ -337,10 +338,6 @@ void record_failure(StepContext& context, const Migration& migration, const Erro
     }
 }
 
-std::int64_t elapsed_ms(Clock::time_point start) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-}
-
 StepOutcome finish_failed(StepContext& context, const Migration& migration, Direction direction,
                           StepOutcome outcome, Error error, bool started = true) {
     // A step that never got the write lock did not run at all.
@@ -403,8 +400,9 @@ StepOutcome apply_transactional(StepContext& context, const Migration& migration
     // The step's work ended within its deadline; belay's own records are not part of it (a
     // signal still stops them).
     context.guard.clear_deadline();
-    auto recorded = checked ? record_success(context, migration, direction, elapsed_ms(start), true)
-                            : std::unexpected(checked.error());
+    auto recorded =
+        checked ? record_success(context, migration, direction, milliseconds_since(start), true)
+                : std::unexpected(checked.error());
     if (checked && !recorded) {
         recorded = std::unexpected(stopped_after_statements(
             context, migration.file_of(migration.section(direction)), recorded.error()));
@@ -433,7 +431,7 @@ StepOutcome apply_transactional(StepContext& context, const Migration& migration
     }
     outcome.report.result = direction == Direction::up ? StepResult::applied : StepResult::reverted;
     outcome.report.warnings = std::move(*checked);
-    outcome.report.duration_ms = elapsed_ms(start);
+    outcome.report.duration_ms = milliseconds_since(start);
     if (outcome.error) {
         // Rolled back: what the step's end looked like never was.
         context.carried.reset();
@@ -489,13 +487,13 @@ StepOutcome apply_without_transaction(StepContext& context, const Migration& mig
     }
     auto checked = run_checked(context, migration, direction);
     context.guard.clear_deadline();
-    auto recorded = checked
-                        ? in_transaction(context.db,
-                                         [&]() {
-                                             return record_success(context, migration, direction,
-                                                                   elapsed_ms(start), false);
-                                         })
-                        : std::unexpected(checked.error());
+    auto recorded =
+        checked ? in_transaction(context.db,
+                                 [&]() {
+                                     return record_success(context, migration, direction,
+                                                           milliseconds_since(start), false);
+                                 })
+                : std::unexpected(checked.error());
     if (!recorded) {
         auto error = recorded.error();
         error.message += fmt::format(
@@ -506,7 +504,7 @@ StepOutcome apply_without_transaction(StepContext& context, const Migration& mig
     }
     outcome.report.result = direction == Direction::up ? StepResult::applied : StepResult::reverted;
     outcome.report.warnings = std::move(*checked);
-    outcome.report.duration_ms = elapsed_ms(start);
+    outcome.report.duration_ms = milliseconds_since(start);
     return outcome;
 }
 
@@ -538,7 +536,7 @@ StepOutcome apply_step(StepContext& context, const Migration& migration, Directi
     } else {
         outcome = apply_transactional(context, migration, direction, std::move(outcome));
     }
-    outcome.report.duration_ms = elapsed_ms(start);
+    outcome.report.duration_ms = milliseconds_since(start);
     return outcome;
 }
 

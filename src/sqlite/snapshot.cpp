@@ -17,6 +17,7 @@
 #include "core/background_sha256.hpp"
 #include "core/checksum.hpp"
 #include "core/durable_file.hpp"
+#include "core/elapsed.hpp"
 #include "sqlite/backup.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/history_store.hpp"
@@ -114,12 +115,6 @@ Result<void> copy_pages(Database& source, Database& destination, const CopyProgr
                                             : "");
     }
     return {};
-}
-
-std::int64_t milliseconds_since(std::chrono::steady_clock::time_point start) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                 start)
-        .count();
 }
 
 struct SourceFacts {
