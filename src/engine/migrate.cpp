@@ -475,13 +475,10 @@ Result<MigrationSet> prepare_run(const MigrateOptions& options) {
                     options.db.migrations_dir.string());
     }
     // An unknown --to is a usage error: refuse it before the database is created or opened.
-    if (options.operation == Operation::migrate && options.target &&
-        std::ranges::none_of(set->migrations,
-                             [&](const Migration& m) { return m.version == *options.target; })) {
-        return fail(ErrorCode::invalid_input,
-                    "--to {}: no migration file has that version; run belay db status to see "
-                    "the versions",
-                    options.target->text());
+    if (options.operation == Operation::migrate && options.target) {
+        if (auto ok = refuse_unknown_up_target(set->migrations, *options.target); !ok) {
+            return std::unexpected(ok.error());
+        }
     }
     std::error_code ec;
     if (options.operation != Operation::migrate &&
