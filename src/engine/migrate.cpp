@@ -109,8 +109,11 @@ void run_steps(sqlite::Database& db, const std::vector<PlannedStep>& steps,
                std::optional<std::chrono::milliseconds> first_wait = std::nullopt) {
     sqlite::HistoryStore history(db, options.db.history_table);
     sqlite::ExecutionGuard guard(db, options.db.lock_timeout, first_wait);
-    StepContext context{db,           history,      guard,        options, std::move(on_write_lock),
-                        std::nullopt, std::nullopt, std::nullopt, {}};
+    StepContext context{.db = db,
+                        .history = history,
+                        .guard = guard,
+                        .options = options,
+                        .on_write_lock = std::move(on_write_lock)};
     for (const auto& step : steps) {
         const auto& migration = *step.migration;
         if (!report.error && cancellation_requested()) {

@@ -338,11 +338,17 @@ void record_failure(StepContext& context, const Migration& migration, const Erro
     }
 }
 
+// Ends a step that failed: the outcome says so, and a failed Up of a pending migration is
+// recorded. The validation state and the recorded schema the step left are forgotten: its
+// transaction was rolled back (or, without one, its records were not written), so they are not
+// what the database holds.
 StepOutcome finish_failed(StepContext& context, const Migration& migration, Direction direction,
                           StepOutcome outcome, Error error, bool started = true) {
     // A step that never got the write lock did not run at all.
     outcome.report.result = started ? StepResult::failed : StepResult::not_run;
     outcome.report.error = error.message;
+    context.carried.reset();
+    context.recorded_schema.reset();
     // An interruption or a lock that never came is not the migration's failure (and recording
     // it would wait for the same lock again). belay_failures holds failed Up attempts of
     // pending migrations; a failed Down leaves its migration applied and is only reported.
@@ -354,48 +360,43 @@ StepOutcome finish_failed(StepContext& context, const Migration& migration, Dire
     return outcome;
 }
 
-StepOutcome apply_transactional(StepContext& context, const Migration& migration,
-                                Direction direction, StepOutcome outcome) {
-    const auto start = Clock::now();
+// The warning of a step another run took meanwhile.
+std::string skipped_meanwhile(Direction direction) {
+    return direction == Direction::up ? "already applied by another run meanwhile; skipped"
+                                      : "already reverted by another run meanwhile; skipped";
+}
+
+// BEGIN IMMEDIATE for the step of `migration`. A failure says why the step did not start: a
+// signal came while it waited, or another connection held the write lock past the lock timeout.
+Result<sqlite::Transaction> begin_step_transaction(StepContext& context,
+                                                   const Migration& migration) {
     context.guard.clear_deadline();
     auto transaction = sqlite::Transaction::begin_immediate(context.db);
-    if (!transaction) {
-        auto error = transaction.error();
-        if (context.guard.stop_reason() == sqlite::StopReason::cancelled) {
-            error = Error{ErrorCode::interrupted,
-                          fmt::format("interrupted by a signal while waiting for the write lock; "
-                                      "{}_{} did not start",
-                                      migration.version.text(), migration.name)};
-        } else if (error.code == ErrorCode::busy) {
-            error.message = fmt::format(
-                "{}: another connection held a write lock on the database for longer than the "
-                "lock timeout ({} ms); {}_{} did not start. Wait for it, or raise --lock-timeout",
-                context.db.path().string(), context.guard.lock_timeout().count(),
-                migration.version.text(), migration.name);
-        }
-        return finish_failed(context, migration, direction, std::move(outcome), std::move(error),
-                             false);
+    if (transaction) {
+        return transaction;
     }
-    if (auto hook = std::exchange(context.on_write_lock, nullptr)) {
-        if (auto ok = hook(); !ok) {
-            (void)transaction->rollback();
-            outcome.error = ok.error();
-            return outcome;
-        }
+    auto error = transaction.error();
+    if (context.guard.stop_reason() == sqlite::StopReason::cancelled) {
+        error = Error{ErrorCode::interrupted,
+                      fmt::format("interrupted by a signal while waiting for the write lock; "
+                                  "{}_{} did not start",
+                                  migration.version.text(), migration.name)};
+    } else if (error.code == ErrorCode::busy) {
+        error.message = fmt::format(
+            "{}: another connection held a write lock on the database for longer than the "
+            "lock timeout ({} ms); {}_{} did not start. Wait for it, or raise --lock-timeout",
+            context.db.path().string(), context.guard.lock_timeout().count(),
+            migration.version.text(), migration.name);
     }
-    auto ready = context.history.create_tables();
-    auto applied = ready ? history_has(context, migration.version) : Result<bool>();
-    if (!ready || !applied) {
-        (void)transaction->rollback();
-        return finish_failed(context, migration, direction, std::move(outcome),
-                             !ready ? ready.error() : applied.error());
-    }
-    if (*applied != (direction == Direction::down)) {
-        outcome.report.warnings.push_back(
-            direction == Direction::up ? "already applied by another run meanwhile; skipped"
-                                       : "already reverted by another run meanwhile; skipped");
-        return outcome;
-    }
+    return std::unexpected(std::move(error));
+}
+
+// Runs the checked step inside `transaction`, records it and commits. Returns the step's
+// warnings; on failure the transaction is rolled back.
+Result<std::vector<std::string>> run_and_commit(StepContext& context, const Migration& migration,
+                                                Direction direction,
+                                                sqlite::Transaction& transaction,
+                                                Clock::time_point start) {
     auto checked = run_checked(context, migration, direction);
     // The step's work ended within its deadline; belay's own records are not part of it (a
     // signal still stops them).
@@ -415,28 +416,61 @@ StepOutcome apply_transactional(StepContext& context, const Migration& migration
                         "interrupted by a signal before {}_{} committed; it was rolled back",
                         migration.version.text(), migration.name);
     }
-    auto committed = recorded ? transaction->commit() : recorded;
+    auto committed = recorded ? transaction.commit() : recorded;
     if (!committed) {
-        (void)transaction->rollback();
-        context.known_history.reset();
-        return finish_failed(context, migration, direction, std::move(outcome), committed.error());
+        (void)transaction.rollback();
+        return std::unexpected(committed.error());
     }
-    if (context.known_history) {
-        const auto& version = migration.version.numeric();
-        if (direction == Direction::up) {
-            context.known_history->versions.insert(version);
-        } else {
-            context.known_history->versions.erase(version);
+    return std::move(*checked);
+}
+
+// Keeps the known history as the committed step left it.
+void note_committed(StepContext& context, const Migration& migration, Direction direction) {
+    if (!context.known_history) {
+        return;
+    }
+    const auto& version = migration.version.numeric();
+    if (direction == Direction::up) {
+        context.known_history->versions.insert(version);
+    } else {
+        context.known_history->versions.erase(version);
+    }
+}
+
+StepOutcome apply_transactional(StepContext& context, const Migration& migration,
+                                Direction direction, StepOutcome outcome) {
+    const auto start = Clock::now();
+    auto transaction = begin_step_transaction(context, migration);
+    if (!transaction) {
+        return finish_failed(context, migration, direction, std::move(outcome), transaction.error(),
+                             false);
+    }
+    if (auto hook = std::exchange(context.on_write_lock, nullptr)) {
+        if (auto ok = hook(); !ok) {
+            (void)transaction->rollback();
+            outcome.error = ok.error();
+            return outcome;
         }
     }
-    outcome.report.result = direction == Direction::up ? StepResult::applied : StepResult::reverted;
-    outcome.report.warnings = std::move(*checked);
-    outcome.report.duration_ms = milliseconds_since(start);
-    if (outcome.error) {
-        // Rolled back: what the step's end looked like never was.
-        context.carried.reset();
-        context.recorded_schema.reset();
+    auto ready = context.history.create_tables();
+    auto applied = ready ? history_has(context, migration.version) : Result<bool>();
+    if (!ready || !applied) {
+        (void)transaction->rollback();
+        return finish_failed(context, migration, direction, std::move(outcome),
+                             !ready ? ready.error() : applied.error());
     }
+    if (*applied != (direction == Direction::down)) {
+        outcome.report.warnings.push_back(skipped_meanwhile(direction));
+        return outcome;
+    }
+    auto warnings = run_and_commit(context, migration, direction, *transaction, start);
+    if (!warnings) {
+        context.known_history.reset();
+        return finish_failed(context, migration, direction, std::move(outcome), warnings.error());
+    }
+    note_committed(context, migration, direction);
+    outcome.report.result = direction == Direction::up ? StepResult::applied : StepResult::reverted;
+    outcome.report.warnings = std::move(*warnings);
     return outcome;
 }
 
@@ -480,9 +514,7 @@ StepOutcome apply_without_transaction(StepContext& context, const Migration& mig
                              with_context(marked.error(), "cannot mark the step dirty"));
     }
     if (!still_due) {
-        outcome.report.warnings.push_back(
-            direction == Direction::up ? "already applied by another run meanwhile; skipped"
-                                       : "already reverted by another run meanwhile; skipped");
+        outcome.report.warnings.push_back(skipped_meanwhile(direction));
         return outcome;
     }
     auto checked = run_checked(context, migration, direction);
@@ -504,7 +536,6 @@ StepOutcome apply_without_transaction(StepContext& context, const Migration& mig
     }
     outcome.report.result = direction == Direction::up ? StepResult::applied : StepResult::reverted;
     outcome.report.warnings = std::move(*checked);
-    outcome.report.duration_ms = milliseconds_since(start);
     return outcome;
 }
 
