@@ -345,9 +345,7 @@ Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options) {
         }
         return std::unexpected(error);
     }
-    auto after = read_history(*db, options.db.history_table);
-    report.version_after =
-        after ? build_plan(set->migrations, *after).current_version : std::string("?");
+    report.version_after = read_version_after(*db, options.db.history_table, set->migrations);
     return report;
 }
 

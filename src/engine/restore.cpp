@@ -461,8 +461,12 @@ Result<RestoreReport> run_restore(const RestoreOptions& options) {
         }
         return std::unexpected(restored.error());
     }
-    auto version = read_version_for_backup(options.db);
-    report.version_after = version ? *version : std::string("?");
+    if (auto version = read_version_for_backup(options.db)) {
+        report.version_after = *version;
+    } else {
+        report.version_after.reset();
+        logger()->warn("the version after this change is unknown: {}", version.error().message);
+    }
     return report;
 }
 
