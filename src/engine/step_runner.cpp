@@ -194,63 +194,47 @@ Result<void> end_open_transaction(sqlite::Database& db, const std::filesystem::p
                 file.string(), what);
 }
 
-// Runs the statements, the Verify section and the validation comparison; the part of a step
-// that is the same with and without a transaction. The catalog is read once after the step,
-// for both the validation state and the schema the step records. Returns the warnings.
-Result<std::vector<std::string>> run_checked(StepContext& context, const Migration& migration,
-                                             Direction direction) {
-    auto data_version = context.db.query_int("PRAGMA data_version");
-    if (!data_version) {
-        return std::unexpected(data_version.error());
-    }
-    // The state before is compiled under the same rules as the state after, so that what the
-    // rules refuse in a trigger that was already there is an old finding, not a new one.
-    HeldToRules rules(context.guard, context.history.table());
-    const auto& section = migration.section(direction);
-    const auto& file = migration.file_of(section);
-    // The deadline covers the checks too: they can cost more than the statements (a view over
-    // views that takes a second to prepare, used by forty others).
-    context.guard.start_step(step_budget(context, migration));
-    auto before = state_before_step(context, *data_version);
-    if (!before) {
-        return std::unexpected(stopped_after_statements(context, file, before.error()));
-    }
-    auto ran = sqlite::run_section(context.db, context.guard, section, file);
+// The section's statements and, after Up, its Verify section. A NoTransaction section that left
+// a transaction open is rolled back and fails (end_open_transaction).
+Result<void> run_statements(StepContext& context, const Migration& migration, Direction direction) {
+    const auto& file = migration.file_of(migration.section(direction));
+    auto ran = sqlite::run_section(context.db, context.guard, migration.section(direction), file);
     if (migration.no_transaction(direction) && context.db.in_transaction()) {
         ran = end_open_transaction(context.db, file, std::move(ran));
     }
-    if (!ran) {
-        return std::unexpected(ran.error());
-    }
     // Verify checks what Up built; after Down there is nothing of it to check.
-    if (direction == Direction::up && migration.verify.present) {
-        if (auto ok = sqlite::run_verify_section(context.db, context.guard, migration.verify,
-                                                 migration.file_of(migration.verify));
-            !ok) {
-            return std::unexpected(ok.error());
-        }
+    if (!ran || direction == Direction::down || !migration.verify.present) {
+        return ran;
     }
-    // What the step left in the connection's temp schema is gone before anything looks at the
-    // database: a temporary table would otherwise shadow the real one in the checks below (and
-    // in belay's history writes after), and the database has none of it for the next reader.
+    return sqlite::run_verify_section(context.db, context.guard, migration.verify,
+                                      migration.file_of(migration.verify));
+}
+
+// What the step left in the connection's temp schema is gone before anything looks at the
+// database: a temporary table would otherwise shadow the real one in the checks (and in belay's
+// history writes after), and the database has none of it for the next reader. The rules hold
+// again for the checks.
+Result<void> clear_what_the_statements_left(StepContext& context) {
     context.guard.release_statements();
     if (auto dropped = sqlite::drop_temporary_objects(context.db); !dropped) {
-        return std::unexpected(dropped.error());
+        return dropped;
     }
     // query_only is the one setting the rules allow that would refuse belay's own writes.
     if (auto ok = context.db.exec("PRAGMA query_only = OFF"); !ok) {
-        return std::unexpected(ok.error());
+        return ok;
     }
     context.guard.hold_statements_to(StatementRules{.history_table = context.history.table()});
-    if (auto ok = context.catalog.refresh(context.db, context.history.table()); !ok) {
-        return std::unexpected(with_context(ok.error(), "validation query failed"));
-    }
-    auto after = sqlite::capture_validation_state(context.db, context.catalog, &context.guard);
-    if (!after) {
-        return std::unexpected(stopped_after_statements(context, file, after.error()));
-    }
+    return {};
+}
+
+// What the step changed that validation finds (compare_validation_states), with the rules'
+// refusal in a trigger's body and, above validation normal, quick_check's problems as errors.
+Result<sqlite::ValidationFindings> validation_findings(StepContext& context,
+                                                       const std::filesystem::path& file,
+                                                       const sqlite::ValidationState& before,
+                                                       const sqlite::ValidationState& after) {
     const bool strict = context.options.validation == ValidationLevel::strict;
-    auto findings = sqlite::compare_validation_states(*before, *after, strict);
+    auto findings = sqlite::compare_validation_states(before, after, strict);
     if (!findings.errors.empty() && context.guard.stop_reason() == sqlite::StopReason::refused) {
         // SQLite says only "not authorized" for what the rules refused in a trigger's body.
         findings.errors.push_back("belay refuses: " + context.guard.refusal());
@@ -264,17 +248,57 @@ Result<std::vector<std::string>> run_checked(StepContext& context, const Migrati
             findings.errors.push_back("quick_check: " + problem);
         }
     }
-    if (!findings.errors.empty()) {
+    return findings;
+}
+
+// Runs the statements, the Verify section and the validation comparison; the part of a step
+// that is the same with and without a transaction. The catalog is read once after the step,
+// for both the validation state and the schema the step records. Returns the warnings.
+Result<std::vector<std::string>> run_checked(StepContext& context, const Migration& migration,
+                                             Direction direction) {
+    auto data_version = context.db.query_int("PRAGMA data_version");
+    if (!data_version) {
+        return std::unexpected(data_version.error());
+    }
+    // The state before is compiled under the same rules as the state after, so that what the
+    // rules refuse in a trigger that was already there is an old finding, not a new one.
+    HeldToRules rules(context.guard, context.history.table());
+    const auto& file = migration.file_of(migration.section(direction));
+    // The deadline covers the checks too: they can cost more than the statements (a view over
+    // views that takes a second to prepare, used by forty others).
+    context.guard.start_step(step_budget(context, migration));
+    auto before = state_before_step(context, *data_version);
+    if (!before) {
+        return std::unexpected(stopped_after_statements(context, file, before.error()));
+    }
+    if (auto ran = run_statements(context, migration, direction); !ran) {
+        return std::unexpected(ran.error());
+    }
+    if (auto cleared = clear_what_the_statements_left(context); !cleared) {
+        return std::unexpected(cleared.error());
+    }
+    if (auto ok = context.catalog.refresh(context.db, context.history.table()); !ok) {
+        return std::unexpected(with_context(ok.error(), "validation query failed"));
+    }
+    auto after = sqlite::capture_validation_state(context.db, context.catalog, &context.guard);
+    if (!after) {
+        return std::unexpected(stopped_after_statements(context, file, after.error()));
+    }
+    auto findings = validation_findings(context, file, *before, *after);
+    if (!findings) {
+        return std::unexpected(findings.error());
+    }
+    if (!findings->errors.empty()) {
         return fail(ErrorCode::step_failed, "{}: validation failed after the {} section:\n  {}",
-                    migration.file_of(section).string(), direction == Direction::up ? "Up" : "Down",
-                    fmt::join(findings.errors, "\n  "));
+                    file.string(), direction == Direction::up ? "Up" : "Down",
+                    fmt::join(findings->errors, "\n  "));
     }
     // A step whose checks ended past its deadline ran past its timeout too.
     if (auto ok = sqlite::stop_if_asked(&context.guard); !ok) {
         return std::unexpected(stopped_after_statements(context, file, ok.error()));
     }
     context.carried = CarriedValidation{*data_version, std::move(*after)};
-    return findings.warnings;
+    return std::move(findings->warnings);
 }
 
 // Records a finished step in the caller's transaction: the history row added (Up) or removed
