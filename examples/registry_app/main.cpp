@@ -89,7 +89,7 @@ int prepare(const belay::Database& db, bool auto_migrate) {
     if (report->version_before != report->version_after) {
         std::fprintf(stderr, "registry_app: migrated %s from version %s to %s; %s%s\n",
                      report->database.c_str(), report->version_before.c_str(),
-                     report->version_after.c_str(),
+                     report->version_after.value_or("?").c_str(),
                      report->snapshot ? "the state before is in " : "it was a new database",
                      report->snapshot ? report->snapshot->c_str() : "");
     }

@@ -38,7 +38,8 @@ struct HistoryEditOptions {
 struct HistoryEditReport {
     std::string database;
     std::string version_before = "0";
-    std::string version_after = "0";
+    // Unset when the history could not be read after the edit, which stands (reason logged).
+    std::optional<std::string> version_after = "0";
     std::vector<std::string> changes;     // one line per change made, in order
     std::vector<std::string> notes;       // what was seen and left alone
     std::optional<std::string> snapshot;  // taken before the first change

@@ -25,9 +25,10 @@ struct RestoreOptions {
 };
 
 struct RestoreReport {
-    std::filesystem::path backup;                          // what was restored
-    std::string version_before = "0";                      // of the live database, "-" unknown
-    std::string version_after = "0";                       // after the restore
+    std::filesystem::path backup;      // what was restored
+    std::string version_before = "0";  // of the live database, "-" unknown
+    // After the restore; unset when it could not be read then (the restore stands; reason logged).
+    std::optional<std::string> version_after = "0";
     std::optional<std::filesystem::path> safety_snapshot;  // backup of the replaced state
     std::optional<std::filesystem::path> moved_aside;      // an unreadable database, kept
     // -wal, -shm or -journal files of an unreadable database, or left beside a database file

@@ -51,7 +51,9 @@ struct RunReport {
     bool dry_run = false;
     bool created_database = false;  // migrate created the file (a fresh install)
     std::string version_before = "0";
-    std::string version_after = "0";
+    // Unset when the history could not be read after the run (the reason is logged); the run's
+    // outcome (`error`, the steps) stands either way.
+    std::optional<std::string> version_after = "0";
     std::vector<StepReport> steps;
     std::vector<std::string> notes;       // things the operator should know (printed as notes)
     std::vector<std::string> pruned;      // backups removed by --keep after the run

@@ -39,6 +39,12 @@ std::string printable(std::string_view text, bool keep_line_breaks = false);
 // "12.3 KiB", "4.0 MiB": sizes for people.
 std::string human_size(std::uintmax_t bytes);
 
+// A report's version after a change, or "?" when the library could not read it then (the
+// change stands): how text and JSON show an unknown version.
+inline std::string shown_version(const std::optional<std::string>& version) {
+    return version.value_or("?");
+}
+
 // db status: the table of migrations, and its summary line.
 void print_status_text(std::FILE* out, const StatusReport& report, bool colors);
 nlohmann::json status_to_json(const StatusReport& report);

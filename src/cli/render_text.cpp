@@ -226,9 +226,9 @@ void print_run_text(std::FILE* out, const RunReport& report, bool colors) {
         fmt::print(out, "Dry run {}: the database was not changed.\n",
                    report.error ? "found a failing step" : "succeeded");
     } else if (!report.error) {
-        fmt::print(out, "Now at version {}.\n", report.version_after);
+        fmt::print(out, "Now at version {}.\n", shown_version(report.version_after));
     } else {
-        fmt::print(out, "Stopped at version {}.\n", report.version_after);
+        fmt::print(out, "Stopped at version {}.\n", shown_version(report.version_after));
     }
 }
 
@@ -248,7 +248,8 @@ void print_history_edit_text(std::FILE* out, HistoryEdit edit, const HistoryEdit
     for (const auto& change : report.changes) {
         fmt::print(out, "  {}\n", change);
     }
-    fmt::print(out, "Now at version {} (was {}).{}\n", report.version_after, report.version_before,
+    fmt::print(out, "Now at version {} (was {}).{}\n", shown_version(report.version_after),
+               report.version_before,
                report.restore_command.empty() ? "" : " To undo: " + report.restore_command);
 }
 
@@ -315,7 +316,7 @@ void print_restore_text(std::FILE* out, const std::filesystem::path& database,
                    "with the database's page size, and the database stayed in WAL mode.\n");
     }
     fmt::print(out, "Restored {} from {}: now at version {} (was {}).\n", database.string(),
-               report.backup.string(), report.version_after, report.version_before);
+               report.backup.string(), shown_version(report.version_after), report.version_before);
 }
 
 namespace {

@@ -107,10 +107,10 @@ std::string what_stays(const RunReport& report, const StepReport* failed) {
     }
     if (done == 0) {
         return fmt::format("Nothing of this run was done; the database is at version {} as before.",
-                           report.version_after);
+                           shown_version(report.version_after));
     }
     return fmt::format("{} earlier step(s) of this run {}; the database is now at version {}.",
-                       done, stay, report.version_after);
+                       done, stay, shown_version(report.version_after));
 }
 
 // The message for a failed run: what failed, what stayed as it was, and how to undo the run.

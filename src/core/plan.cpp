@@ -246,6 +246,18 @@ std::string describe_refusal(const PlanEntry& entry, const UpPolicy& policy) {
 
 }  // namespace
 
+Result<void> refuse_unknown_up_target(std::span<const Migration> migrations,
+                                      const Version& target) {
+    if (std::ranges::none_of(
+            migrations, [&](const Migration& migration) { return migration.version == target; })) {
+        return fail(ErrorCode::invalid_input,
+                    "--to {}: no migration file has that version; run belay db status to see "
+                    "the versions",
+                    target.text());
+    }
+    return {};
+}
+
 Result<std::vector<const Migration*>> select_up_steps(const Plan& plan, const UpPolicy& policy) {
     std::vector<std::string> reasons;
     for (const auto& entry : plan.entries) {
@@ -256,17 +268,6 @@ Result<std::vector<const Migration*>> select_up_steps(const Plan& plan, const Up
     if (!reasons.empty()) {
         return fail(ErrorCode::refused, "refusing to migrate; nothing was changed:\n{}",
                     fmt::join(reasons, "\n"));
-    }
-    if (policy.target) {
-        const bool known = std::ranges::any_of(plan.entries, [&](const PlanEntry& e) {
-            return e.version == *policy.target && e.migration != nullptr;
-        });
-        if (!known) {
-            return fail(ErrorCode::invalid_input,
-                        "--to {}: no migration file has that version; run belay db status to see "
-                        "the versions",
-                        policy.target->text());
-        }
     }
     std::vector<const Migration*> steps;
     for (const auto* entry : plan.pending()) {

@@ -21,14 +21,18 @@ namespace belay {
 Plan build_plan(std::span<const Migration> migrations, const History& history);
 
 struct UpPolicy {
-    std::optional<Version> target;  // --to: stop after this version
+    // --to: stop after this version, which a migration file has (refuse_unknown_up_target).
+    std::optional<Version> target;
     bool allow_out_of_order = false;
 };
 
+// Fails with invalid_input when no migration of `migrations` has version `target`: a run up to
+// it could not stop where it was asked to. Checked before the database is opened (or created).
+Result<void> refuse_unknown_up_target(std::span<const Migration> migrations, const Version& target);
+
 // The migrations a `migrate` run applies, in order. Refuses (ErrorCode::refused), listing every
 // reason, when a dirty mark stands, an applied file was modified or deleted, or a pending
-// migration is older than the newest applied one without allow_out_of_order. Fails with
-// invalid_input when target names a version that no file has.
+// migration is older than the newest applied one without allow_out_of_order.
 Result<std::vector<const Migration*>> select_up_steps(const Plan& plan, const UpPolicy& policy);
 
 struct DownPolicy {

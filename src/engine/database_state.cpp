@@ -6,6 +6,7 @@
 
 #include <fmt/ranges.h>
 
+#include "core/log.hpp"
 #include "core/plan.hpp"
 #include "sqlite/foreign_history.hpp"
 #include "sqlite/history_store.hpp"
@@ -18,6 +19,17 @@ Result<History> read_history(sqlite::Database& db, const std::string& history_ta
         return std::unexpected(ok.error());
     }
     return store.read();
+}
+
+std::optional<std::string> read_version_after(sqlite::Database& db,
+                                              const std::string& history_table,
+                                              std::span<const Migration> migrations) {
+    auto history = read_history(db, history_table);
+    if (!history) {
+        logger()->warn("the version after this change is unknown: {}", history.error().message);
+        return std::nullopt;
+    }
+    return build_plan(migrations, *history).current_version;
 }
 
 bool guards_against_foreign_history(const DatabaseOptions& options) {

@@ -32,6 +32,13 @@ Result<AnyDatabaseState> read_any_database_state(const DatabaseOptions& options)
 // "-" when the history table's name is another tool's table (a backup needs no history).
 Result<std::string> read_version_for_backup(const DatabaseOptions& options);
 
+// The version `db` is at for `migrations` (build_plan's current_version), read after a change
+// was made for the change's report: std::nullopt when the history cannot be read then, with the
+// reason logged as a warning, since the change stands either way.
+std::optional<std::string> read_version_after(sqlite::Database& db,
+                                              const std::string& history_table,
+                                              std::span<const Migration> migrations);
+
 // Whether runs on this database guard against another tool's history: with belay's default
 // history table. Given a table of its own (--table), belay runs beside that tool.
 bool guards_against_foreign_history(const DatabaseOptions& options);

@@ -118,16 +118,13 @@ Result<std::map<std::pair<std::string, std::string>, std::string>> schema_sql_be
     }
     statement->bind(1, table);
     std::map<std::pair<std::string, std::string>, std::string> objects;
-    while (true) {
-        auto row = statement->step();
-        if (!row) {
-            return std::unexpected(row.error());
-        }
-        if (!*row) {
-            return objects;
-        }
-        objects[{statement->column_text(0), statement->column_text(1)}] = statement->column_text(2);
+    auto read = statement->each_row([&](const sqlite::Statement& row) {
+        objects[{row.column_text(0), row.column_text(1)}] = row.column_text(2);
+    });
+    if (!read) {
+        return std::unexpected(read.error());
     }
+    return objects;
 }
 
 // Renames the tool's table to belay_adopted_<table>. SQLite rewrites the views, triggers and
@@ -348,9 +345,7 @@ Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options) {
         }
         return std::unexpected(error);
     }
-    auto after = read_history(*db, options.db.history_table);
-    report.version_after =
-        after ? build_plan(set->migrations, *after).current_version : std::string("?");
+    report.version_after = read_version_after(*db, options.db.history_table, set->migrations);
     return report;
 }
 

@@ -13,6 +13,7 @@
 #include "belay/cancellation.hpp"
 #include "core/backup_metadata.hpp"
 #include "core/durable_file.hpp"
+#include "core/elapsed.hpp"
 #include "core/plan.hpp"
 #include "engine/backups.hpp"
 #include "engine/database_state.hpp"
@@ -80,18 +81,6 @@ Result<std::vector<PlannedStep>> plan_steps(const MigrateOptions& options, const
     return select_steps(options, plan, set);
 }
 
-std::string current_version(sqlite::Database& db, const MigrateOptions& options,
-                            const MigrationSet& set) {
-    auto history = read_history(db, options.db.history_table);
-    return history ? build_plan(set.migrations, *history).current_version : std::string("?");
-}
-
-std::int64_t milliseconds_since(std::chrono::steady_clock::time_point start) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                 start)
-        .count();
-}
-
 StepResult rehearsed(StepResult result) {
     switch (result) {
         case StepResult::applied:
@@ -114,8 +103,11 @@ void run_steps(sqlite::Database& db, const std::vector<PlannedStep>& steps,
                std::optional<std::chrono::milliseconds> first_wait = std::nullopt) {
     sqlite::HistoryStore history(db, options.db.history_table);
     sqlite::ExecutionGuard guard(db, options.db.lock_timeout, first_wait);
-    StepContext context{db,           history,      guard,        options, std::move(on_write_lock),
-                        std::nullopt, std::nullopt, std::nullopt, {}};
+    StepContext context{.db = db,
+                        .history = history,
+                        .guard = guard,
+                        .options = options,
+                        .on_write_lock = std::move(on_write_lock)};
     for (const auto& step : steps) {
         const auto& migration = *step.migration;
         if (!report.error && cancellation_requested()) {
@@ -252,8 +244,18 @@ Result<void> confirm_destructive_run(const MigrateOptions& options,
     return {};
 }
 
-Result<RunReport> migrate_in_place(const MigrateOptions& options, const MigrationSet& set,
-                                   RunReport report) {
+// The database a run works on, opened under the run lock.
+struct RunDatabase {
+    RunLock lock;  // declared first: released after the connection closes
+    sqlite::Database db;
+    bool created = false;  // the file did not exist: the run creates it
+    // What the run lock's wait left of the lock timeout, for the first step's write lock.
+    std::chrono::milliseconds first_wait{1};
+};
+
+// Takes the run lock and opens (or creates) the database. A file that is not a database is
+// refused before the run lock's file is made beside it; backup_only refuses a missing one.
+Result<RunDatabase> open_for_run(const MigrateOptions& options) {
     const auto& path = options.db.database;
     std::error_code ec;
     const bool existed = std::filesystem::exists(path, ec);
@@ -262,31 +264,37 @@ Result<RunReport> migrate_in_place(const MigrateOptions& options, const Migratio
                     "--backup-only: database {} does not exist; there is nothing to back up",
                     path.string());
     }
-    // A file that is not a database is refused before the run lock's file is made beside it.
     if (existed) {
         if (auto kind = sqlite::refuse_non_database(path); !kind) {
             return std::unexpected(kind.error());
         }
     }
-    // The run lock comes first, so the history read below cannot change under this run.
-    // Waiting for it counts against the lock timeout: the first step's wait for the write
-    // lock gets what is left.
+    // The run lock comes first, so the history the run reads cannot change under it. Waiting
+    // for it counts against the lock timeout: the first step's wait for the write lock gets
+    // what is left.
     const auto lock_started = std::chrono::steady_clock::now();
     auto lock = RunLock::acquire(path, options.db.lock_timeout);
     if (!lock) {
         return std::unexpected(lock.error());
     }
-    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - lock_started);
-    const auto first_wait =
-        std::max(options.db.lock_timeout - waited, std::chrono::milliseconds(1));
+    const auto waited = std::chrono::milliseconds(milliseconds_since(lock_started));
     auto db =
         sqlite::Database::open(path, sqlite::OpenMode::read_write_create, options.db.lock_timeout);
     if (!db) {
         return std::unexpected(db.error());
     }
-    report.created_database = !existed;
-    auto history = read_history(*db, options.db.history_table);
+    return RunDatabase{std::move(*lock), std::move(*db), !existed,
+                       std::max(options.db.lock_timeout - waited, std::chrono::milliseconds(1))};
+}
+
+Result<RunReport> migrate_in_place(const MigrateOptions& options, const MigrationSet& set,
+                                   RunReport report) {
+    auto run = open_for_run(options);
+    if (!run) {
+        return std::unexpected(run.error());
+    }
+    report.created_database = run->created;
+    auto history = read_history(run->db, options.db.history_table);
     if (!history) {
         return std::unexpected(history.error());
     }
@@ -300,7 +308,7 @@ Result<RunReport> migrate_in_place(const MigrateOptions& options, const Migratio
         return report;
     }
     if (guards_against_foreign_history(options.db)) {
-        if (auto ok = refuse_foreign_overlap(*db, *history, set.migrations); !ok) {
+        if (auto ok = refuse_foreign_overlap(run->db, *history, set.migrations); !ok) {
             return std::unexpected(ok.error());
         }
     }
@@ -313,18 +321,18 @@ Result<RunReport> migrate_in_place(const MigrateOptions& options, const Migratio
     }
     // A read-only file or directory would let the snapshot be taken and then fail the first
     // step half-way through its bookkeeping: refuse before anything is written.
-    if (auto ok = sqlite::refuse_unwritable_database(path); !ok) {
+    if (auto ok = sqlite::refuse_unwritable_database(options.db.database); !ok) {
         return std::unexpected(ok.error());
     }
     if (auto ok = confirm_destructive_run(options, *steps); !ok) {
         return std::unexpected(ok.error());
     }
-    auto hook = plan_snapshot(*db, options, *steps, report);
+    auto hook = plan_snapshot(run->db, options, *steps, report);
     if (!hook) {
         return std::unexpected(hook.error());
     }
-    run_steps(*db, *steps, options, report, std::move(*hook), first_wait);
-    report.version_after = current_version(*db, options, set);
+    run_steps(run->db, *steps, options, report, std::move(*hook), run->first_wait);
+    report.version_after = read_version_after(run->db, options.db.history_table, set.migrations);
     if (!report.error && options.keep) {
         prune_after_run(options, report);
     }
@@ -351,6 +359,36 @@ Result<void> check_room_for_copy(const std::filesystem::path& database,
                     scratch.string(), database.string(), needed, *available);
     }
     return {};
+}
+
+// The rehearsal's database in `scratch`: a copy of `source` (closed once copied), or an empty
+// one when the database does not exist yet. A dry run writes no backup: a copy that could not
+// be written (a full TMPDIR, say) is a problem of where it was written (invalid_input), as
+// check_room_for_copy says.
+Result<sqlite::Database> copy_for_rehearsal(std::optional<sqlite::Database>& source,
+                                            const std::filesystem::path& path,
+                                            const std::filesystem::path& scratch) {
+    if (auto room = check_room_for_copy(path, scratch); !room) {
+        return std::unexpected(room.error());
+    }
+    auto copy =
+        sqlite::Database::open(scratch / path.filename(), sqlite::OpenMode::read_write_create);
+    if (!copy || !source) {
+        return copy;
+    }
+    if (auto copied = sqlite::copy_database(*source, *copy); !copied) {
+        auto error = with_context(copied.error(), "cannot rehearse");
+        if (error.code == ErrorCode::step_failed) {
+            error.code = ErrorCode::invalid_input;
+            error.message +=
+                "; free some space (or raise the file size limit), or point TMPDIR elsewhere";
+        }
+        return std::unexpected(std::move(error));
+    }
+    if (auto closed = source->close(); !closed) {
+        return std::unexpected(closed.error());
+    }
+    return copy;
 }
 
 // The dry run: plan against the real database opened read-only, then run the steps on a copy
@@ -390,29 +428,9 @@ Result<RunReport> rehearse(const MigrateOptions& options, const MigrationSet& se
     if (!scratch) {
         return std::unexpected(scratch.error());
     }
-    if (auto room = check_room_for_copy(path, scratch->path()); !room) {
-        return std::unexpected(room.error());
-    }
-    auto copy = sqlite::Database::open(scratch->path() / path.filename(),
-                                       sqlite::OpenMode::read_write_create);
+    auto copy = copy_for_rehearsal(source, path, scratch->path());
     if (!copy) {
         return std::unexpected(copy.error());
-    }
-    if (source) {
-        if (auto copied = sqlite::copy_database(*source, *copy); !copied) {
-            // A dry run writes no backup: a copy that could not be written (a full TMPDIR,
-            // say) is a problem of where it was written, as the room check above says.
-            auto error = with_context(copied.error(), "cannot rehearse");
-            if (error.code == ErrorCode::step_failed) {
-                error.code = ErrorCode::invalid_input;
-                error.message +=
-                    "; free some space (or raise the file size limit), or point TMPDIR elsewhere";
-            }
-            return std::unexpected(std::move(error));
-        }
-        if (auto closed = source->close(); !closed) {
-            return std::unexpected(closed.error());
-        }
     }
     run_steps(*copy, *steps, options, report);
     // A step that failed only because the copy in TMPDIR had no room to grow would not fail in
@@ -424,7 +442,7 @@ Result<RunReport> rehearse(const MigrateOptions& options, const MigrationSet& se
                     "changed",
                     path.string(), scratch->path().parent_path().string(), report.error->message);
     }
-    report.version_after = current_version(*copy, options, set);
+    report.version_after = read_version_after(*copy, options.db.history_table, set.migrations);
     return report;
 }
 
@@ -481,13 +499,10 @@ Result<MigrationSet> prepare_run(const MigrateOptions& options) {
                     options.db.migrations_dir.string());
     }
     // An unknown --to is a usage error: refuse it before the database is created or opened.
-    if (options.operation == Operation::migrate && options.target &&
-        std::ranges::none_of(set->migrations,
-                             [&](const Migration& m) { return m.version == *options.target; })) {
-        return fail(ErrorCode::invalid_input,
-                    "--to {}: no migration file has that version; run belay db status to see "
-                    "the versions",
-                    options.target->text());
+    if (options.operation == Operation::migrate && options.target) {
+        if (auto ok = refuse_unknown_up_target(set->migrations, *options.target); !ok) {
+            return std::unexpected(ok.error());
+        }
     }
     std::error_code ec;
     if (options.operation != Operation::migrate &&

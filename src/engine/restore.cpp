@@ -12,6 +12,7 @@
 #include "belay/cancellation.hpp"
 #include "core/backup_metadata.hpp"
 #include "core/durable_file.hpp"
+#include "core/elapsed.hpp"
 #include "core/regular_file.hpp"
 #include "engine/backups.hpp"
 #include "engine/database_state.hpp"
@@ -62,10 +63,6 @@ using Clock = std::chrono::steady_clock;
 // writes them to the database early, and must sync the journal first each time: with the
 // default 2 MiB cache, a 100 MB restore synced 124 times, with this bounded 32 MiB one 10 times.
 constexpr const char* k_copy_cache = "PRAGMA cache_size = -32768";
-
-std::int64_t milliseconds_since(Clock::time_point start) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-}
 
 Result<std::filesystem::path> resolve_backup_path(const std::filesystem::path& given) {
     std::error_code ec;
@@ -464,8 +461,12 @@ Result<RestoreReport> run_restore(const RestoreOptions& options) {
         }
         return std::unexpected(restored.error());
     }
-    auto version = read_version_for_backup(options.db);
-    report.version_after = version ? *version : std::string("?");
+    if (auto version = read_version_for_backup(options.db)) {
+        report.version_after = *version;
+    } else {
+        report.version_after.reset();
+        logger()->warn("the version after this change is unknown: {}", version.error().message);
+    }
     return report;
 }
 

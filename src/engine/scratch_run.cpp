@@ -22,8 +22,7 @@ struct ScratchRun::State {
           db(std::move(database)),
           history(db, options.db.history_table),
           guard(db, options.db.lock_timeout),
-          context{db,           history,      guard,        options, nullptr,
-                  std::nullopt, std::nullopt, std::nullopt, {}} {}
+          context{.db = db, .history = history, .guard = guard, .options = options} {}
 };
 
 Result<ScratchRun> ScratchRun::create(std::string_view purpose, const MigrateOptions& options) {

@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 #include "core/log.hpp"
 
+#include "core/elapsed.hpp"
 #include "core/statement_rules.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/execution_guard.hpp"
@@ -193,63 +194,47 @@ Result<void> end_open_transaction(sqlite::Database& db, const std::filesystem::p
                 file.string(), what);
 }
 
-// Runs the statements, the Verify section and the validation comparison; the part of a step
-// that is the same with and without a transaction. The catalog is read once after the step,
-// for both the validation state and the schema the step records. Returns the warnings.
-Result<std::vector<std::string>> run_checked(StepContext& context, const Migration& migration,
-                                             Direction direction) {
-    auto data_version = context.db.query_int("PRAGMA data_version");
-    if (!data_version) {
-        return std::unexpected(data_version.error());
-    }
-    // The state before is compiled under the same rules as the state after, so that what the
-    // rules refuse in a trigger that was already there is an old finding, not a new one.
-    HeldToRules rules(context.guard, context.history.table());
-    const auto& section = migration.section(direction);
-    const auto& file = migration.file_of(section);
-    // The deadline covers the checks too: they can cost more than the statements (a view over
-    // views that takes a second to prepare, used by forty others).
-    context.guard.start_step(step_budget(context, migration));
-    auto before = state_before_step(context, *data_version);
-    if (!before) {
-        return std::unexpected(stopped_after_statements(context, file, before.error()));
-    }
-    auto ran = sqlite::run_section(context.db, context.guard, section, file);
+// The section's statements and, after Up, its Verify section. A NoTransaction section that left
+// a transaction open is rolled back and fails (end_open_transaction).
+Result<void> run_statements(StepContext& context, const Migration& migration, Direction direction) {
+    const auto& file = migration.file_of(migration.section(direction));
+    auto ran = sqlite::run_section(context.db, context.guard, migration.section(direction), file);
     if (migration.no_transaction(direction) && context.db.in_transaction()) {
         ran = end_open_transaction(context.db, file, std::move(ran));
     }
-    if (!ran) {
-        return std::unexpected(ran.error());
-    }
     // Verify checks what Up built; after Down there is nothing of it to check.
-    if (direction == Direction::up && migration.verify.present) {
-        if (auto ok = sqlite::run_verify_section(context.db, context.guard, migration.verify,
-                                                 migration.file_of(migration.verify));
-            !ok) {
-            return std::unexpected(ok.error());
-        }
+    if (!ran || direction == Direction::down || !migration.verify.present) {
+        return ran;
     }
-    // What the step left in the connection's temp schema is gone before anything looks at the
-    // database: a temporary table would otherwise shadow the real one in the checks below (and
-    // in belay's history writes after), and the database has none of it for the next reader.
+    return sqlite::run_verify_section(context.db, context.guard, migration.verify,
+                                      migration.file_of(migration.verify));
+}
+
+// What the step left in the connection's temp schema is gone before anything looks at the
+// database: a temporary table would otherwise shadow the real one in the checks (and in belay's
+// history writes after), and the database has none of it for the next reader. The rules hold
+// again for the checks.
+Result<void> clear_what_the_statements_left(StepContext& context) {
     context.guard.release_statements();
     if (auto dropped = sqlite::drop_temporary_objects(context.db); !dropped) {
-        return std::unexpected(dropped.error());
+        return dropped;
     }
     // query_only is the one setting the rules allow that would refuse belay's own writes.
     if (auto ok = context.db.exec("PRAGMA query_only = OFF"); !ok) {
-        return std::unexpected(ok.error());
+        return ok;
     }
     context.guard.hold_statements_to(StatementRules{.history_table = context.history.table()});
-    if (auto ok = context.catalog.refresh(context.db, context.history.table()); !ok) {
-        return std::unexpected(with_context(ok.error(), "validation query failed"));
-    }
-    auto after = sqlite::capture_validation_state(context.db, context.catalog, &context.guard);
-    if (!after) {
-        return std::unexpected(stopped_after_statements(context, file, after.error()));
-    }
+    return {};
+}
+
+// What the step changed that validation finds (compare_validation_states), with the rules'
+// refusal in a trigger's body and, above validation normal, quick_check's problems as errors.
+Result<sqlite::ValidationFindings> validation_findings(StepContext& context,
+                                                       const std::filesystem::path& file,
+                                                       const sqlite::ValidationState& before,
+                                                       const sqlite::ValidationState& after) {
     const bool strict = context.options.validation == ValidationLevel::strict;
-    auto findings = sqlite::compare_validation_states(*before, *after, strict);
+    auto findings = sqlite::compare_validation_states(before, after, strict);
     if (!findings.errors.empty() && context.guard.stop_reason() == sqlite::StopReason::refused) {
         // SQLite says only "not authorized" for what the rules refused in a trigger's body.
         findings.errors.push_back("belay refuses: " + context.guard.refusal());
@@ -263,17 +248,57 @@ Result<std::vector<std::string>> run_checked(StepContext& context, const Migrati
             findings.errors.push_back("quick_check: " + problem);
         }
     }
-    if (!findings.errors.empty()) {
+    return findings;
+}
+
+// Runs the statements, the Verify section and the validation comparison; the part of a step
+// that is the same with and without a transaction. The catalog is read once after the step,
+// for both the validation state and the schema the step records. Returns the warnings.
+Result<std::vector<std::string>> run_checked(StepContext& context, const Migration& migration,
+                                             Direction direction) {
+    auto data_version = context.db.query_int("PRAGMA data_version");
+    if (!data_version) {
+        return std::unexpected(data_version.error());
+    }
+    // The state before is compiled under the same rules as the state after, so that what the
+    // rules refuse in a trigger that was already there is an old finding, not a new one.
+    HeldToRules rules(context.guard, context.history.table());
+    const auto& file = migration.file_of(migration.section(direction));
+    // The deadline covers the checks too: they can cost more than the statements (a view over
+    // views that takes a second to prepare, used by forty others).
+    context.guard.start_step(step_budget(context, migration));
+    auto before = state_before_step(context, *data_version);
+    if (!before) {
+        return std::unexpected(stopped_after_statements(context, file, before.error()));
+    }
+    if (auto ran = run_statements(context, migration, direction); !ran) {
+        return std::unexpected(ran.error());
+    }
+    if (auto cleared = clear_what_the_statements_left(context); !cleared) {
+        return std::unexpected(cleared.error());
+    }
+    if (auto ok = context.catalog.refresh(context.db, context.history.table()); !ok) {
+        return std::unexpected(with_context(ok.error(), "validation query failed"));
+    }
+    auto after = sqlite::capture_validation_state(context.db, context.catalog, &context.guard);
+    if (!after) {
+        return std::unexpected(stopped_after_statements(context, file, after.error()));
+    }
+    auto findings = validation_findings(context, file, *before, *after);
+    if (!findings) {
+        return std::unexpected(findings.error());
+    }
+    if (!findings->errors.empty()) {
         return fail(ErrorCode::step_failed, "{}: validation failed after the {} section:\n  {}",
-                    migration.file_of(section).string(), direction == Direction::up ? "Up" : "Down",
-                    fmt::join(findings.errors, "\n  "));
+                    file.string(), direction == Direction::up ? "Up" : "Down",
+                    fmt::join(findings->errors, "\n  "));
     }
     // A step whose checks ended past its deadline ran past its timeout too.
     if (auto ok = sqlite::stop_if_asked(&context.guard); !ok) {
         return std::unexpected(stopped_after_statements(context, file, ok.error()));
     }
     context.carried = CarriedValidation{*data_version, std::move(*after)};
-    return findings.warnings;
+    return std::move(findings->warnings);
 }
 
 // Records a finished step in the caller's transaction: the history row added (Up) or removed
@@ -337,15 +362,17 @@ void record_failure(StepContext& context, const Migration& migration, const Erro
     }
 }
 
-std::int64_t elapsed_ms(Clock::time_point start) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-}
-
+// Ends a step that failed: the outcome says so, and a failed Up of a pending migration is
+// recorded. The validation state and the recorded schema the step left are forgotten: its
+// transaction was rolled back (or, without one, its records were not written), so they are not
+// what the database holds.
 StepOutcome finish_failed(StepContext& context, const Migration& migration, Direction direction,
                           StepOutcome outcome, Error error, bool started = true) {
     // A step that never got the write lock did not run at all.
     outcome.report.result = started ? StepResult::failed : StepResult::not_run;
     outcome.report.error = error.message;
+    context.carried.reset();
+    context.recorded_schema.reset();
     // An interruption or a lock that never came is not the migration's failure (and recording
     // it would wait for the same lock again). belay_failures holds failed Up attempts of
     // pending migrations; a failed Down leaves its migration applied and is only reported.
@@ -357,26 +384,89 @@ StepOutcome finish_failed(StepContext& context, const Migration& migration, Dire
     return outcome;
 }
 
+// The warning of a step another run took meanwhile.
+std::string skipped_meanwhile(Direction direction) {
+    return direction == Direction::up ? "already applied by another run meanwhile; skipped"
+                                      : "already reverted by another run meanwhile; skipped";
+}
+
+// BEGIN IMMEDIATE for the step of `migration`. A failure says why the step did not start: a
+// signal came while it waited, or another connection held the write lock past the lock timeout.
+Result<sqlite::Transaction> begin_step_transaction(StepContext& context,
+                                                   const Migration& migration) {
+    context.guard.clear_deadline();
+    auto transaction = sqlite::Transaction::begin_immediate(context.db);
+    if (transaction) {
+        return transaction;
+    }
+    auto error = transaction.error();
+    if (context.guard.stop_reason() == sqlite::StopReason::cancelled) {
+        error = Error{ErrorCode::interrupted,
+                      fmt::format("interrupted by a signal while waiting for the write lock; "
+                                  "{}_{} did not start",
+                                  migration.version.text(), migration.name)};
+    } else if (error.code == ErrorCode::busy) {
+        error.message = fmt::format(
+            "{}: another connection held a write lock on the database for longer than the "
+            "lock timeout ({} ms); {}_{} did not start. Wait for it, or raise --lock-timeout",
+            context.db.path().string(), context.guard.lock_timeout().count(),
+            migration.version.text(), migration.name);
+    }
+    return std::unexpected(std::move(error));
+}
+
+// Runs the checked step inside `transaction`, records it and commits. Returns the step's
+// warnings; on failure the transaction is rolled back.
+Result<std::vector<std::string>> run_and_commit(StepContext& context, const Migration& migration,
+                                                Direction direction,
+                                                sqlite::Transaction& transaction,
+                                                Clock::time_point start) {
+    auto checked = run_checked(context, migration, direction);
+    // The step's work ended within its deadline; belay's own records are not part of it (a
+    // signal still stops them).
+    context.guard.clear_deadline();
+    auto recorded =
+        checked ? record_success(context, migration, direction, milliseconds_since(start), true)
+                : std::unexpected(checked.error());
+    if (checked && !recorded) {
+        recorded = std::unexpected(stopped_after_statements(
+            context, migration.file_of(migration.section(direction)), recorded.error()));
+    }
+    context.guard.clear_deadline();
+    // A signal that came while the last statements, the checks or the history row ran still
+    // wins: an interrupted step never commits.
+    if (recorded && context.guard.poll() == sqlite::StopReason::cancelled) {
+        recorded = fail(ErrorCode::interrupted,
+                        "interrupted by a signal before {}_{} committed; it was rolled back",
+                        migration.version.text(), migration.name);
+    }
+    auto committed = recorded ? transaction.commit() : recorded;
+    if (!committed) {
+        (void)transaction.rollback();
+        return std::unexpected(committed.error());
+    }
+    return std::move(*checked);
+}
+
+// Keeps the known history as the committed step left it.
+void note_committed(StepContext& context, const Migration& migration, Direction direction) {
+    if (!context.known_history) {
+        return;
+    }
+    const auto& version = migration.version.numeric();
+    if (direction == Direction::up) {
+        context.known_history->versions.insert(version);
+    } else {
+        context.known_history->versions.erase(version);
+    }
+}
+
 StepOutcome apply_transactional(StepContext& context, const Migration& migration,
                                 Direction direction, StepOutcome outcome) {
     const auto start = Clock::now();
-    context.guard.clear_deadline();
-    auto transaction = sqlite::Transaction::begin_immediate(context.db);
+    auto transaction = begin_step_transaction(context, migration);
     if (!transaction) {
-        auto error = transaction.error();
-        if (context.guard.stop_reason() == sqlite::StopReason::cancelled) {
-            error = Error{ErrorCode::interrupted,
-                          fmt::format("interrupted by a signal while waiting for the write lock; "
-                                      "{}_{} did not start",
-                                      migration.version.text(), migration.name)};
-        } else if (error.code == ErrorCode::busy) {
-            error.message = fmt::format(
-                "{}: another connection held a write lock on the database for longer than the "
-                "lock timeout ({} ms); {}_{} did not start. Wait for it, or raise --lock-timeout",
-                context.db.path().string(), context.guard.lock_timeout().count(),
-                migration.version.text(), migration.name);
-        }
-        return finish_failed(context, migration, direction, std::move(outcome), std::move(error),
+        return finish_failed(context, migration, direction, std::move(outcome), transaction.error(),
                              false);
     }
     if (auto hook = std::exchange(context.on_write_lock, nullptr)) {
@@ -394,51 +484,17 @@ StepOutcome apply_transactional(StepContext& context, const Migration& migration
                              !ready ? ready.error() : applied.error());
     }
     if (*applied != (direction == Direction::down)) {
-        outcome.report.warnings.push_back(
-            direction == Direction::up ? "already applied by another run meanwhile; skipped"
-                                       : "already reverted by another run meanwhile; skipped");
+        outcome.report.warnings.push_back(skipped_meanwhile(direction));
         return outcome;
     }
-    auto checked = run_checked(context, migration, direction);
-    // The step's work ended within its deadline; belay's own records are not part of it (a
-    // signal still stops them).
-    context.guard.clear_deadline();
-    auto recorded = checked ? record_success(context, migration, direction, elapsed_ms(start), true)
-                            : std::unexpected(checked.error());
-    if (checked && !recorded) {
-        recorded = std::unexpected(stopped_after_statements(
-            context, migration.file_of(migration.section(direction)), recorded.error()));
-    }
-    context.guard.clear_deadline();
-    // A signal that came while the last statements, the checks or the history row ran still
-    // wins: an interrupted step never commits.
-    if (recorded && context.guard.poll() == sqlite::StopReason::cancelled) {
-        recorded = fail(ErrorCode::interrupted,
-                        "interrupted by a signal before {}_{} committed; it was rolled back",
-                        migration.version.text(), migration.name);
-    }
-    auto committed = recorded ? transaction->commit() : recorded;
-    if (!committed) {
-        (void)transaction->rollback();
+    auto warnings = run_and_commit(context, migration, direction, *transaction, start);
+    if (!warnings) {
         context.known_history.reset();
-        return finish_failed(context, migration, direction, std::move(outcome), committed.error());
+        return finish_failed(context, migration, direction, std::move(outcome), warnings.error());
     }
-    if (context.known_history) {
-        const auto& version = migration.version.numeric();
-        if (direction == Direction::up) {
-            context.known_history->versions.insert(version);
-        } else {
-            context.known_history->versions.erase(version);
-        }
-    }
+    note_committed(context, migration, direction);
     outcome.report.result = direction == Direction::up ? StepResult::applied : StepResult::reverted;
-    outcome.report.warnings = std::move(*checked);
-    outcome.report.duration_ms = elapsed_ms(start);
-    if (outcome.error) {
-        // Rolled back: what the step's end looked like never was.
-        context.carried.reset();
-        context.recorded_schema.reset();
-    }
+    outcome.report.warnings = std::move(*warnings);
     return outcome;
 }
 
@@ -482,20 +538,18 @@ StepOutcome apply_without_transaction(StepContext& context, const Migration& mig
                              with_context(marked.error(), "cannot mark the step dirty"));
     }
     if (!still_due) {
-        outcome.report.warnings.push_back(
-            direction == Direction::up ? "already applied by another run meanwhile; skipped"
-                                       : "already reverted by another run meanwhile; skipped");
+        outcome.report.warnings.push_back(skipped_meanwhile(direction));
         return outcome;
     }
     auto checked = run_checked(context, migration, direction);
     context.guard.clear_deadline();
-    auto recorded = checked
-                        ? in_transaction(context.db,
-                                         [&]() {
-                                             return record_success(context, migration, direction,
-                                                                   elapsed_ms(start), false);
-                                         })
-                        : std::unexpected(checked.error());
+    auto recorded =
+        checked ? in_transaction(context.db,
+                                 [&]() {
+                                     return record_success(context, migration, direction,
+                                                           milliseconds_since(start), false);
+                                 })
+                : std::unexpected(checked.error());
     if (!recorded) {
         auto error = recorded.error();
         error.message += fmt::format(
@@ -506,7 +560,6 @@ StepOutcome apply_without_transaction(StepContext& context, const Migration& mig
     }
     outcome.report.result = direction == Direction::up ? StepResult::applied : StepResult::reverted;
     outcome.report.warnings = std::move(*checked);
-    outcome.report.duration_ms = elapsed_ms(start);
     return outcome;
 }
 
@@ -538,7 +591,7 @@ StepOutcome apply_step(StepContext& context, const Migration& migration, Directi
     } else {
         outcome = apply_transactional(context, migration, direction, std::move(outcome));
     }
-    outcome.report.duration_ms = elapsed_ms(start);
+    outcome.report.duration_ms = milliseconds_since(start);
     return outcome;
 }
 

@@ -42,6 +42,9 @@ struct RecordedSchema {
     std::uint64_t catalog_refreshes = 0;
 };
 
+// What the steps of one run share. A run names the connection, the history store, the guard and
+// its options (and on_write_lock when it has one) with designated initialisers; the rest is what
+// its steps carry from one to the next, and starts empty.
 struct StepContext {
     sqlite::Database& db;
     sqlite::HistoryStore& history;
@@ -50,18 +53,18 @@ struct StepContext {
     // Runs once, right after the next transactional step took the write lock and before it
     // does anything else (the snapshot before a run); cleared after use. A failure ends the
     // step unrun: rolled back, not recorded as the migration's failure.
-    std::function<Result<void>()> on_write_lock;
+    std::function<Result<void>()> on_write_lock = nullptr;
     // Set by each step that finishes, cleared by one that fails; saves capturing the same state
     // twice between two steps (half the validation work of a run of many small steps).
-    std::optional<CarriedValidation> carried;
+    std::optional<CarriedValidation> carried = std::nullopt;
     // When the last finished step recorded belay_schema: the data_version then, and the
     // catalog's refreshes(). While no other connection has committed since, belay_schema holds
     // that refresh's user objects, so the next refresh's last_changes() is all there is to write.
-    std::optional<RecordedSchema> recorded_schema;
+    std::optional<RecordedSchema> recorded_schema = std::nullopt;
     // What the history held after the last transactional step that committed.
-    std::optional<KnownHistory> known_history;
+    std::optional<KnownHistory> known_history = std::nullopt;
     // sqlite_schema as the last step read it (each step reads it once, after its statements).
-    sqlite::SchemaCatalog catalog;
+    sqlite::SchemaCatalog catalog = {};
 };
 
 struct StepOutcome {

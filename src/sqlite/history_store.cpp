@@ -86,16 +86,12 @@ Result<std::set<std::string>> column_names(Database& db, const std::string& tabl
     }
     statement->bind(1, table);
     std::set<std::string> columns;
-    while (true) {
-        auto row = statement->step();
-        if (!row) {
-            return std::unexpected(row.error());
-        }
-        if (!*row) {
-            return columns;
-        }
-        columns.insert(statement->column_text(0));
+    auto read =
+        statement->each_row([&](const Statement& row) { columns.insert(row.column_text(0)); });
+    if (!read) {
+        return std::unexpected(read.error());
     }
+    return columns;
 }
 
 }  // namespace
@@ -253,16 +249,7 @@ Result<void> for_each_row(Database& db, const std::string& sql, const std::strin
     if (sql.find("?1") != std::string::npos) {
         statement->bind(1, table);
     }
-    while (true) {
-        auto row = statement->step();
-        if (!row) {
-            return std::unexpected(row.error());
-        }
-        if (!*row) {
-            return {};
-        }
-        on_row(*statement);
-    }
+    return statement->each_row(on_row);
 }
 
 }  // namespace

@@ -50,16 +50,12 @@ Result<std::vector<SchemaObject>> read_catalog(Database& db) {
         return std::unexpected(statement.error());
     }
     std::vector<SchemaObject> catalog;
-    while (true) {
-        auto row = statement->step();
-        if (!row) {
-            return std::unexpected(row.error());
-        }
-        if (!*row) {
-            return catalog;
-        }
-        catalog.push_back(object_of(*statement));
+    auto read =
+        statement->each_row([&](const Statement& row) { catalog.push_back(object_of(row)); });
+    if (!read) {
+        return std::unexpected(read.error());
     }
+    return catalog;
 }
 
 std::vector<SchemaObject> user_objects(std::vector<SchemaObject> catalog,
@@ -134,24 +130,20 @@ Result<void> SchemaCatalog::refresh(Database& db, const std::string& history_tab
     rows.reserve(m_rows.size() + 1);
     references.reserve(m_rows.size() + 1);
     std::size_t kept = 0;
-    while (true) {
-        auto row = statement->step();
-        if (!row) {
-            forget();
-            return std::unexpected(row.error());
-        }
-        if (!*row) {
-            break;
-        }
+    auto read = statement->each_row([&](const Statement& row) {
         const auto at = rows.size();
-        if (kept == at && at < m_rows.size() && row_equals(*statement, m_rows[at])) {
+        if (kept == at && at < m_rows.size() && row_equals(row, m_rows[at])) {
             rows.push_back(std::move(m_rows[at]));
             references.push_back(m_references[at]);
             ++kept;
-            continue;
+            return;
         }
-        rows.push_back(object_of(*statement));
+        rows.push_back(object_of(row));
         references.push_back(contains_ascii_nocase(rows.back().sql, "references") ? 1 : 0);
+    });
+    if (!read) {
+        forget();
+        return std::unexpected(read.error());
     }
     // A few new objects are inserted where they belong; many are cheaper sorted with the rest.
     const bool few_added = kept == m_rows.size() && rows.size() - kept <= k_few;

@@ -22,20 +22,17 @@ Result<std::vector<std::vector<std::string>>> query_rows(Database& db, std::stri
         return std::unexpected(statement.error());
     }
     std::vector<std::vector<std::string>> rows;
-    while (true) {
-        auto row = statement->step();
-        if (!row) {
-            return std::unexpected(row.error());
-        }
-        if (!*row) {
-            return rows;
-        }
+    auto read = statement->each_row([&](const Statement& row) {
         std::vector<std::string> values;
-        for (int i = 0; i < statement->column_count(); ++i) {
-            values.push_back(statement->column_text(i));
+        for (int i = 0; i < row.column_count(); ++i) {
+            values.push_back(row.column_text(i));
         }
         rows.push_back(std::move(values));
+    });
+    if (!read) {
+        return std::unexpected(read.error());
     }
+    return rows;
 }
 
 std::string fingerprint_of(const std::vector<SchemaObject>& objects) {
@@ -93,15 +90,11 @@ Result<ForeignKeys> read_foreign_keys(Database& db, const SchemaCatalog& catalog
         }
         list->reset();
         list->bind(1, object.name);
-        while (true) {
-            auto row = list->step();
-            if (!row) {
-                return std::unexpected(row.error());
-            }
-            if (!*row) {
-                break;
-            }
-            keys.edges.emplace_back(object.name, list->column_text(0));
+        if (auto read = list->each_row([&](const Statement& row) {
+                keys.edges.emplace_back(object.name, row.column_text(0));
+            });
+            !read) {
+            return std::unexpected(read.error());
         }
     }
     return keys;
@@ -109,25 +102,21 @@ Result<ForeignKeys> read_foreign_keys(Database& db, const SchemaCatalog& catalog
 
 // The violations of one child table, per parent, with the rowids that tell them apart.
 Result<void> read_violations(Statement& check, const std::string& table, ValidationState& state) {
-    while (true) {
-        auto row = check.step();
-        if (!row) {
-            return std::unexpected(row.error());
-        }
-        if (!*row) {
-            break;
-        }
-        const auto parent = check.column_text(2);
+    auto read = check.each_row([&](const Statement& row) {
+        const auto parent = row.column_text(2);
         auto& violations = state.foreign_key_violations[table + " -> " + parent];
         if (violations.count++ == 0) {
             violations.table = table;
             violations.parent = parent;
         }
-        if (check.column_is_null(1)) {
+        if (row.column_is_null(1)) {
             violations.rowids = false;
         } else {
-            violations.rows.emplace_back(check.column_int(1), check.column_int(3));
+            violations.rows.emplace_back(row.column_int(1), row.column_int(3));
         }
+    });
+    if (!read) {
+        return read;
     }
     for (auto& [key, violations] : state.foreign_key_violations) {
         if (violations.table == table) {

@@ -1,7 +1,6 @@
 #include "sqlite/snapshot.hpp"
 
 #include <fcntl.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +17,8 @@
 #include "core/background_sha256.hpp"
 #include "core/checksum.hpp"
 #include "core/durable_file.hpp"
+#include "core/elapsed.hpp"
+#include "sqlite/backup.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/history_store.hpp"
 #include "sqlite/raw_copy.hpp"
@@ -89,46 +90,31 @@ Result<std::filesystem::path> choose_final_path(const SnapshotRequest& request,
 // Copies every page inside the source's open read transaction, so the copy never restarts.
 Result<void> copy_pages(Database& source, Database& destination, const CopyProgress& progress,
                         std::int64_t page_size) {
-    sqlite3_backup* backup =
-        sqlite3_backup_init(destination.handle(), "main", source.handle(), "main");
-    if (backup == nullptr) {
-        return std::unexpected(destination.last_error("cannot start the backup"));
+    auto backup = Backup::start(source, destination);
+    if (!backup) {
+        return std::unexpected(backup.error());
     }
-    int rc = SQLITE_OK;
-    while (rc == SQLITE_OK) {
-        rc = sqlite3_backup_step(backup, k_pages_per_step);
+    for (auto step = BackupStep::more; step == BackupStep::more;) {
+        step = backup->step(k_pages_per_step);
         if (progress) {
-            const auto total = sqlite3_backup_pagecount(backup);
-            progress((total - sqlite3_backup_remaining(backup)) * page_size, total * page_size,
-                     page_size);
+            const auto total = backup->page_count();
+            progress((total - backup->remaining()) * page_size, total * page_size, page_size);
         }
-        if (rc == SQLITE_OK && cancellation_requested()) {
-            sqlite3_backup_finish(backup);
+        if (step == BackupStep::more && cancellation_requested()) {
             return fail(ErrorCode::interrupted, "the backup of {} was interrupted by a signal",
-                        source.path().string());
+                        source.path().string());  // the destination is rolled back
         }
     }
-    const int step_rc = rc;
-    const int finish_rc = sqlite3_backup_finish(backup);
-    if (step_rc != SQLITE_DONE || finish_rc != SQLITE_OK) {
-        const int failed = step_rc != SQLITE_DONE ? step_rc : finish_rc;
-        // For an I/O error the OS's reason says more: "File too large", "No space left".
-        const int os_error =
-            (failed & 0xff) == SQLITE_IOERR ? sqlite3_system_errno(destination.handle()) : 0;
-        return fail(error_code_for_sqlite(failed), "copying {} failed: {}{}",
-                    source.path().string(), sqlite3_errstr(failed),
-                    os_error != 0 ? fmt::format(" ({}); free some space (or raise the file size "
-                                                "limit), or choose --backup-dir",
-                                                std::strerror(os_error))
-                                  : std::string());
+    if (auto finished = backup->finish(); !finished) {
+        // The OS's reason ("File too large", "No space left") is in the message: a problem of
+        // where the backup goes.
+        return fail(finished.error().code, "copying {} failed: {}{}", source.path().string(),
+                    finished.error().message,
+                    backup->os_error() != 0 ? "; free some space (or raise the file size limit), "
+                                              "or choose --backup-dir"
+                                            : "");
     }
     return {};
-}
-
-std::int64_t milliseconds_since(std::chrono::steady_clock::time_point start) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                 start)
-        .count();
 }
 
 struct SourceFacts {

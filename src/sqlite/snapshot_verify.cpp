@@ -43,9 +43,10 @@ std::vector<std::string> objects_calling(Database& db, const std::string& functi
         return found;
     }
     statement->bind(1, function);
-    for (auto row = statement->step(); row && *row; row = statement->step()) {
-        found.push_back(fmt::format("{} {}", statement->column_text(0), statement->column_text(1)));
-    }
+    // A hint's detail: an error only ends the list early.
+    (void)statement->each_row([&](const Statement& row) {
+        found.push_back(fmt::format("{} {}", row.column_text(0), row.column_text(1)));
+    });
     return found;
 }
 

@@ -54,15 +54,7 @@ Result<bool> Statement::step() {
 }
 
 Result<void> Statement::run() {
-    while (true) {
-        auto row = step();
-        if (!row) {
-            return std::unexpected(row.error());
-        }
-        if (!*row) {
-            return {};
-        }
-    }
+    return each_row([](const Statement&) {});
 }
 
 void Statement::reset() {

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 #include "core/error.hpp"
 
@@ -26,6 +28,11 @@ class Statement {
     // Advances one row. Returns true when a row is available, false when done; fails with the
     // connection's error (busy for BUSY/LOCKED, step_failed otherwise).
     Result<bool> step();
+    // Steps until done, handing each row to `on_row(const Statement&)`. Stops at the first
+    // error: step()'s, or the one `on_row` returns when it returns a Result<void>. The rows
+    // handed before an error stay handed.
+    template <typename OnRow>
+    Result<void> each_row(OnRow&& on_row);
     // Steps until done, discarding rows.
     Result<void> run();
     // Resets for another execution; bindings stay.
@@ -50,5 +57,23 @@ class Statement {
     sqlite3* m_db;
     std::unique_ptr<sqlite3_stmt, Finalizer> m_stmt;
 };
+
+template <typename OnRow>
+Result<void> Statement::each_row(OnRow&& on_row) {
+    while (true) {
+        auto row = step();
+        if (!row) {
+            return std::unexpected(row.error());
+        }
+        if (!*row) {
+            return {};
+        }
+        if constexpr (std::is_void_v<std::invoke_result_t<OnRow&, const Statement&>>) {
+            on_row(std::as_const(*this));
+        } else if (auto ok = on_row(std::as_const(*this)); !ok) {
+            return ok;
+        }
+    }
+}
 
 }  // namespace belay::sqlite

@@ -165,6 +165,41 @@ TEST(RenderJson, WhatDidNotHappenIsNullNotMissing) {
     EXPECT_EQ(run_to_json(run, 4).at("error").dump(), R"({"exit_code":4,"message":"boom"})");
 }
 
+// The library leaves version_after unset when it could not read it after the change; the CLI
+// shows "?" there, in text and JSON alike.
+TEST(RenderVersions, AVersionAfterTheLibraryCouldNotReadShowsAsAQuestionMark) {
+    RunReport run;
+    run.version_before = "0001";
+    run.version_after.reset();
+    run.error = Error{ErrorCode::step_failed, "boom"};
+    EXPECT_NE(written([&](std::FILE* out) {
+                  print_run_text(out, run, false);
+              }).find("Stopped at version ?.\n"),
+              std::string::npos);
+    EXPECT_EQ(run_to_json(run, 4).at("version_after"), "?");
+
+    HistoryEditReport edit;
+    edit.database = "app.db";
+    edit.changes = {"marked 0002 applied"};
+    edit.version_after.reset();
+    EXPECT_NE(written([&](std::FILE* out) {
+                  print_history_edit_text(out, HistoryEdit::force, edit);
+              }).find("Now at version ? (was 0)."),
+              std::string::npos);
+    EXPECT_EQ(history_edit_to_json(HistoryEdit::force, edit).at("version_after"), "?");
+
+    RestoreReport restore;
+    restore.backup = "app.bak";
+    restore.version_after.reset();
+    EXPECT_NE(written([&](std::FILE* out) {
+                  print_restore_text(out, "app.db", restore);
+              }).find("now at version ? (was 0)"),
+              std::string::npos);
+    EXPECT_EQ(restore_to_json("app.db", restore).at("version_after"), "?");
+    restore.version_after = "0003";
+    EXPECT_EQ(restore_to_json("app.db", restore).at("version_after"), "0003");
+}
+
 TEST(RenderCheckText, ThePassingSummaryCountsBackupsOnlyWhenTheyWereChecked) {
     CheckReport report;
     report.database = "app.db";

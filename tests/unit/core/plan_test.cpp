@@ -357,12 +357,18 @@ TEST(SelectUpSteps, TargetAlreadyAppliedGivesNoSteps) {
     EXPECT_TRUE(steps->empty());
 }
 
-TEST(SelectUpSteps, UnknownTargetIsInvalidInput) {
+TEST(RefuseUnknownUpTarget, AVersionNoFileHasIsInvalidInput) {
     const std::vector<Migration> files{file("0001", "a"), file("0003", "c")};
-    const auto steps = select_up_steps(build_plan(files, History{}), UpPolicy{v("0002"), false});
-    ASSERT_FALSE(steps.has_value());
-    EXPECT_EQ(steps.error().code, ErrorCode::invalid_input);
-    EXPECT_CONTAINS(steps.error().message, "--to 0002");
+    const auto refused = refuse_unknown_up_target(files, v("0002"));
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.error().code, ErrorCode::invalid_input);
+    EXPECT_CONTAINS(refused.error().message, "--to 0002");
+}
+
+TEST(RefuseUnknownUpTarget, AFilesVersionPassesWrittenAnyWay) {
+    const std::vector<Migration> files{file("0001", "a"), file("0003", "c")};
+    EXPECT_TRUE(refuse_unknown_up_target(files, v("3")).has_value());
+    EXPECT_TRUE(refuse_unknown_up_target(files, v("0001")).has_value());
 }
 
 TEST(MigrationStatusNames, AreTheWordsStatusPrints) {

@@ -56,8 +56,8 @@ class StepFixture : public ::testing::Test {
     // with is carried to the next unless another connection committed in between.
     StepOutcome apply(const Migration& m) {
         if (!m_context) {
-            m_context.emplace(*m_db, *m_history, *m_guard, m_options, nullptr, std::nullopt,
-                              std::nullopt, std::nullopt, sqlite::SchemaCatalog{});
+            m_context.emplace(StepContext{
+                .db = *m_db, .history = *m_history, .guard = *m_guard, .options = m_options});
         }
         return apply_step(*m_context, m, Direction::up);
     }

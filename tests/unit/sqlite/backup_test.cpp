@@ -1,9 +1,15 @@
 #include "sqlite/backup.hpp"
 
+#include <sqlite3.h>
+
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -154,6 +160,104 @@ TEST_F(BackupTest, SourceUnchangedByTheCopy) {
         ASSERT_TRUE(copy_database(source, destination).has_value());
     }
     EXPECT_EQ(testing::read_file(m_dir / "source.db"), before);
+}
+
+// The Backup handle itself: what copy_database and the snapshot build on.
+
+TEST_F(BackupTest, HandleStepsToDoneReportingItsProgress) {
+    auto source = open("source.db");
+    fill(source);
+    auto destination = open("copy.db");
+    auto backup = Backup::start(source, destination);
+    ASSERT_TRUE(backup.has_value()) << backup.error().message;
+    std::vector<std::int64_t> remaining;
+    auto step = BackupStep::more;
+    while (step == BackupStep::more) {
+        step = backup->step(4);
+        remaining.push_back(backup->remaining());
+    }
+    ASSERT_EQ(step, BackupStep::done);
+    EXPECT_EQ(backup->page_count(), source.query_int("PRAGMA page_count").value());
+    ASSERT_GT(remaining.size(), 2u) << "the test needs a copy of several steps";
+    EXPECT_TRUE(std::ranges::is_sorted(remaining, std::greater<>()));
+    EXPECT_EQ(remaining.back(), 0);
+    auto finished = backup->finish();
+    ASSERT_TRUE(finished.has_value()) << finished.error().message;
+    EXPECT_EQ(backup->result_code(), SQLITE_OK);
+    EXPECT_TRUE(backup->finish().has_value()) << "a second finish does nothing";
+    EXPECT_EQ(dump(destination), dump(source));
+}
+
+TEST_F(BackupTest, HandleFinishReportsAReadOnlyDestination) {
+    auto source = open("source.db");
+    fill(source);
+    {
+        auto setup = open("copy.db");
+        ASSERT_TRUE(setup.exec("CREATE TABLE kept (x); INSERT INTO kept VALUES (1)").has_value());
+    }
+    auto destination = open("copy.db", OpenMode::read_only);
+    auto backup = Backup::start(source, destination);
+    ASSERT_TRUE(backup.has_value()) << backup.error().message;
+    EXPECT_EQ(backup->step(-1), BackupStep::failed);
+    auto finished = backup->finish();
+    ASSERT_FALSE(finished.has_value());
+    EXPECT_EQ(finished.error().code, ErrorCode::step_failed);
+    EXPECT_EQ(finished.error().message, "attempt to write a readonly database");
+    EXPECT_EQ(backup->result_code(), SQLITE_READONLY);
+    // SQLite reports a failed backup on the destination connection too.
+    EXPECT_EQ(sqlite3_errcode(destination.handle()) & 0xff, SQLITE_READONLY);
+    EXPECT_EQ(destination.query_int("SELECT count(*) FROM kept").value(), 1);
+}
+
+TEST_F(BackupTest, HandleFinishReportsASourceLockedPastItsWait) {
+    {
+        auto setup = open("source.db");
+        fill(setup);
+    }
+    auto source = open("source.db", OpenMode::read_write);  // waits 200 ms for a lock
+    auto holder = open("source.db", OpenMode::read_write);
+    ASSERT_TRUE(holder.exec("BEGIN EXCLUSIVE").has_value());
+    auto destination = open("copy.db");
+    ASSERT_TRUE(destination.exec("CREATE TABLE kept (x)").has_value());
+    auto backup = Backup::start(source, destination);
+    ASSERT_TRUE(backup.has_value()) << backup.error().message;
+    EXPECT_EQ(backup->step(-1), BackupStep::busy);
+    auto finished = backup->finish();
+    ASSERT_FALSE(finished.has_value());
+    EXPECT_EQ(finished.error().code, ErrorCode::busy);
+    EXPECT_EQ(finished.error().message, "database is locked");
+    EXPECT_EQ(destination.query_int("SELECT count(*) FROM kept").value(), 0);
+    EXPECT_EQ(destination.query_int("SELECT count(*) FROM sqlite_schema").value(), 1);
+}
+
+TEST_F(BackupTest, HandleDestroyedBeforeDoneLeavesTheDestinationAsItWas) {
+    auto source = open("source.db");
+    fill(source);
+    auto destination = open("copy.db");
+    ASSERT_TRUE(destination.exec("CREATE TABLE leftovers (x); INSERT INTO leftovers VALUES (1)")
+                    .has_value());
+    const auto before = dump(destination);
+    {
+        auto backup = Backup::start(source, destination);
+        ASSERT_TRUE(backup.has_value()) << backup.error().message;
+        ASSERT_EQ(backup->step(1), BackupStep::more);
+    }
+    EXPECT_EQ(dump(destination), before);
+    // The destination's write lock went with the backup: another connection can write.
+    auto other = open("copy.db", OpenMode::read_write);
+    EXPECT_TRUE(other.exec("INSERT INTO leftovers VALUES (2)").has_value());
+}
+
+TEST_F(BackupTest, HandleCannotStartIntoADestinationInARead) {
+    auto source = open("source.db");
+    fill(source);
+    auto destination = open("copy.db");
+    ASSERT_TRUE(destination.exec("BEGIN; SELECT count(*) FROM sqlite_schema").has_value());
+    auto backup = Backup::start(source, destination);
+    ASSERT_FALSE(backup.has_value());
+    EXPECT_EQ(
+        backup.error().message,
+        (m_dir / "copy.db").string() + ": cannot start the backup: destination database is in use");
 }
 
 }  // namespace

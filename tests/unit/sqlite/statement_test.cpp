@@ -5,6 +5,7 @@
 #include <chrono>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -116,6 +117,69 @@ TEST_F(StatementTest, StepOnALockedDatabaseFailsWithBusy) {
     ASSERT_TRUE(m_db->exec("COMMIT").has_value());
     select->reset();
     EXPECT_TRUE(select->step().value());
+}
+
+TEST_F(StatementTest, EachRowHandsEveryRowInOrder) {
+    ASSERT_TRUE(m_db->exec("INSERT INTO t (name) VALUES ('b'), ('a'), ('c')").has_value());
+    auto select = m_db->prepare("SELECT name, id FROM t ORDER BY name");
+    ASSERT_TRUE(select.has_value());
+    std::vector<std::string> rows;
+    auto read = select->each_row([&](const Statement& row) {
+        rows.push_back(row.column_text(0) + "=" + std::to_string(row.column_int(1)));
+    });
+    ASSERT_TRUE(read.has_value()) << read.error().message;
+    EXPECT_EQ(rows, (std::vector<std::string>{"a=2", "b=1", "c=3"}));
+}
+
+TEST_F(StatementTest, EachRowOfAnEmptyResultHandsNothing) {
+    auto select = m_db->prepare("SELECT name FROM t");
+    ASSERT_TRUE(select.has_value());
+    int rows = 0;
+    auto read = select->each_row([&](const Statement&) { ++rows; });
+    ASSERT_TRUE(read.has_value()) << read.error().message;
+    EXPECT_EQ(rows, 0);
+}
+
+TEST_F(StatementTest, EachRowStopsAtAnErrorMidwayWithStepsError) {
+    ASSERT_TRUE(m_db->exec("INSERT INTO t (id) VALUES (1), (2), (3)").has_value());
+    // abs() of the smallest integer overflows: the second row fails as SQLite computes it.
+    const char* sql =
+        "SELECT CASE id WHEN 2 THEN abs(-9223372036854775807 - 1) ELSE id END FROM t ORDER BY id";
+    auto select = m_db->prepare(sql);
+    ASSERT_TRUE(select.has_value());
+    std::vector<std::int64_t> handed;
+    auto read =
+        select->each_row([&](const Statement& row) { handed.push_back(row.column_int(0)); });
+    ASSERT_FALSE(read.has_value());
+    EXPECT_EQ(handed, (std::vector<std::int64_t>{1}));
+    EXPECT_EQ(read.error().code, ErrorCode::step_failed);
+    EXPECT_EQ(read.error().message, "integer overflow");
+    // The same Error a loop over step() meets.
+    auto again = m_db->prepare(sql);
+    ASSERT_TRUE(again.has_value());
+    ASSERT_TRUE(again->step().value());
+    const auto stepped = again->step();
+    ASSERT_FALSE(stepped.has_value());
+    EXPECT_EQ(stepped.error().code, read.error().code);
+    EXPECT_EQ(stepped.error().message, read.error().message);
+}
+
+TEST_F(StatementTest, EachRowStopsAtTheFirstErrorTheCallbackReturns) {
+    ASSERT_TRUE(m_db->exec("INSERT INTO t (id) VALUES (1), (2), (3)").has_value());
+    auto select = m_db->prepare("SELECT id FROM t ORDER BY id");
+    ASSERT_TRUE(select.has_value());
+    std::vector<std::int64_t> handed;
+    auto read = select->each_row([&](const Statement& row) -> Result<void> {
+        handed.push_back(row.column_int(0));
+        if (row.column_int(0) == 2) {
+            return fail(ErrorCode::invalid_input, "row {} refused", row.column_int(0));
+        }
+        return {};
+    });
+    ASSERT_FALSE(read.has_value());
+    EXPECT_EQ(read.error().code, ErrorCode::invalid_input);
+    EXPECT_EQ(read.error().message, "row 2 refused");
+    EXPECT_EQ(handed, (std::vector<std::int64_t>{1, 2}));
 }
 
 }  // namespace
