@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "support/expect.hpp"
 #include "support/temp_dir.hpp"
 
 struct sqlite3;
