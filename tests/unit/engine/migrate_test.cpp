@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "belay/cancellation.hpp"
+#include "belay/log.hpp"
 #include "core/checksum.hpp"
 #include "engine/run_lock.hpp"
 #include "support/expect.hpp"
@@ -623,15 +624,21 @@ TEST(RunMigrate, CancellationDuringAStepRollsItBackWithoutRecordingAFailure) {
     project.add("0002_slow.sql",
                 "-- +migrate Up\nCREATE TABLE half (id INTEGER);\n" + std::string(k_runaway));
     reset_cancellation();
-    std::thread signaller([] {
-        std::this_thread::sleep_for(500ms);
-        request_cancellation(SIGTERM);
+    // Cancels (as the SIGTERM handler would) once 0002's CREATE TABLE has run: belay logs each
+    // statement at debug level just before it runs it, on the thread that runs it.
+    set_log(LogLevel::debug, [](LogLevel, std::string_view message) {
+        if (message.find("0002_slow.sql:3: WITH RECURSIVE") != std::string_view::npos) {
+            request_cancellation(SIGTERM);
+        }
     });
     const auto start = Clock::now();
     const auto report = project.migrate();
     const double took = seconds_since(start);
-    signaller.join();
+    set_log(LogLevel::warning);
+    const bool cancelled = cancellation_requested();
     reset_cancellation();
+
+    ASSERT_TRUE(cancelled) << "belay never logged that it runs 0002's endless statement";
 
     ASSERT_TRUE(report.error.has_value());
     EXPECT_EQ(report.error->code, ErrorCode::interrupted);
