@@ -108,6 +108,7 @@ TEST_P(BackupConcurrencyTest, BackupUnderAContinuousWriterHoldsOneInstant) {
         while (watch.count("left_side") < 50 && std::chrono::steady_clock::now() < give_up) {
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
+        ASSERT_GE(watch.count("left_side"), 50) << "the writer committed too little in 30 s";
     }
     const auto started_ms = unix_ms();
     auto result = belay("backup", {"--lock-timeout", "30"},

@@ -180,13 +180,31 @@ bool BackgroundRun::pump(int timeout_ms) {
 }
 
 bool BackgroundRun::wait_for_stderr(const std::string& text, std::chrono::seconds timeout) {
+    return wait_until([&] { return m_result.err.find(text) != std::string::npos; }, timeout);
+}
+
+bool BackgroundRun::wait_until(const std::function<bool()>& condition,
+                               std::chrono::seconds timeout) {
     const auto give_up = std::chrono::steady_clock::now() + timeout;
-    while (m_result.err.find(text) == std::string::npos) {
-        if (std::chrono::steady_clock::now() >= give_up || !pump(50)) {
-            return m_result.err.find(text) != std::string::npos;
+    while (!condition()) {
+        // pump() waits up to 10 ms for output: the polling interval.
+        if (std::chrono::steady_clock::now() >= give_up || !pump(10)) {
+            return condition();
         }
     }
     return true;
+}
+
+bool BackgroundRun::has_open(const fs::path& file) const {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator("/proc/" + std::to_string(m_pid) + "/fd", ec)) {
+        // equivalent() stats the link, so it compares the open file itself (device and inode).
+        std::error_code gone;  // the descriptor may close while this looks
+        if (fs::equivalent(entry.path(), file, gone)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 namespace {

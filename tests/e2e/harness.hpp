@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -19,6 +20,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "support/expect.hpp"
 #include "support/temp_dir.hpp"
 
 struct sqlite3;
@@ -84,6 +86,13 @@ class BackgroundRun {
     void send_signal(int signal_number) const;
     // Reads output until stderr contains `text`; false when the process ends or time runs out.
     bool wait_for_stderr(const std::string& text, std::chrono::seconds timeout);
+    // Reads output while polling `condition` (every few milliseconds) until it holds: for an
+    // event belay causes but does not print (a file appears, a row is committed, a lock is
+    // waited for). False when the process ends without it holding, or time runs out.
+    bool wait_until(const std::function<bool()>& condition, std::chrono::seconds timeout);
+    // Whether the process has `file` open now (a link in /proc/<pid>/fd): belay holds its run
+    // lock's file open while it waits for the lock and while it holds it.
+    bool has_open(const fs::path& file) const;
     // Waits for the process to end (SIGKILL past `timeout`) and returns what it did.
     RunResult wait(std::chrono::seconds timeout = std::chrono::seconds(120));
 

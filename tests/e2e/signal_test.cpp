@@ -1,7 +1,6 @@
 // SIGTERM and SIGINT during a slow step: the step is rolled back, no temporary files stay
 // behind, and the exit code says which signal it was (143, 130).
 #include <csignal>
-#include <thread>
 
 #include "e2e/harness.hpp"
 
@@ -18,18 +17,23 @@ class SignalTest : public E2eTest {
                             std::string(k_runaway) + "\n");
     }
 
-    // Starts `belay db migrate <extra>` logging each step, waits until it is inside 0002, then
+    // Starts `belay db migrate <extra>` logging each statement, waits until it runs the endless
+    // statement of 0002 (on line `runaway_line`: the step's earlier statements have run), then
     // sends `signal_number`.
     RunResult interrupt_slow_step(int signal_number, std::vector<std::string> extra,
-                                  RunOptions options = {}) {
-        extra.insert(extra.end(), {"--log-level", "info"});
+                                  RunOptions options = {}, int runaway_line = 4) {
+        extra.insert(extra.end(), {"--log-level", "debug"});
         auto run = start("migrate", extra, std::move(options));
-        EXPECT_TRUE(run->wait_for_stderr("applying 0002", std::chrono::seconds(60)))
-            << "belay never logged that it started 0002";
-        // Give it time to enter the endless statement; the signal is honoured either way.
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        // At debug level belay logs "<file>:<line>: <statement>" just before it runs each one.
+        EXPECT_TRUE(run->wait_for_stderr(
+            "0002_slow.sql:" + std::to_string(runaway_line) + ": WITH RECURSIVE",
+            std::chrono::seconds(60)))
+            << "belay never logged that it runs 0002's endless statement";
         run->send_signal(signal_number);
-        return run->wait(std::chrono::seconds(60));
+        auto result = run->wait(std::chrono::seconds(60));
+        EXPECT_CONTAINS(result.err, "0002_slow.sql:" + std::to_string(runaway_line) +
+                                        ": interrupted by a signal in: WITH RECURSIVE");
+        return result;
     }
 
     void expect_rolled_back_and_clean() {
@@ -86,7 +90,8 @@ TEST_F(SignalTest, InterruptedRunOnAnExistingDatabasePrintsTheRestoreCommand) {
         ASSERT_NE(at, std::string::npos) << result.err;
         const auto line = result.err.substr(at, result.err.find('\n', at) - at);
         EXPECT_NE(line.find(snapshots.back()), std::string::npos) << line;
-        EXPECT_NE(result.err.find("0001"), std::string::npos) << "the version it stopped at";
+        EXPECT_CONTAINS(result.err, "the database is now at version 0001")
+            << "the version it stopped at";
         expect_rolled_back_and_clean();
 
         // The printed command, as a user would paste it (plus --yes: no terminal here).
@@ -120,11 +125,17 @@ TEST_F(SignalTest, SigtermWhileWaitingForTheRunLockExits143) {
     auto holder = start("migrate", {"--log-level", "info"});
     ASSERT_TRUE(holder->wait_for_stderr("applying 0002", std::chrono::seconds(60)));
     auto waiter = start("migrate", {"--lock-timeout", "600"});
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    // belay opens the run lock's file once its signal handlers are in place, and keeps it open
+    // while it waits for the lock.
+    const auto lock = dir() / "app.db.belay-lock";
+    ASSERT_TRUE(
+        waiter->wait_until([&] { return waiter->has_open(lock); }, std::chrono::seconds(60)))
+        << "the second run never opened the run lock";
     waiter->send_signal(SIGTERM);
     const auto waited = waiter->wait(std::chrono::seconds(60));
     EXPECT_EQ(waited.exit_code, 143) << describe(waited);
-    EXPECT_LT(waited.seconds, 30.0);
+    EXPECT_CONTAINS(waited.err, "interrupted while waiting for the run lock");
+    EXPECT_LT(waited.seconds, 30.0) << "the wait for the lock (600 s) was not cut short";
     holder->send_signal(SIGTERM);
     const auto held = holder->wait(std::chrono::seconds(60));
     EXPECT_EQ(held.exit_code, 143) << describe(held);
@@ -135,12 +146,15 @@ TEST_F(SignalTest, SigtermWhileWaitingForAWriteLockExits143) {
     write_migration("0001_a.sql", up_only("CREATE TABLE a (x);"));
     TestDb holder(db());
     holder.exec("CREATE TABLE existing (x); BEGIN IMMEDIATE; INSERT INTO existing VALUES (1);");
-    auto run = start("migrate", {"--lock-timeout", "600"});
-    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    auto run = start("migrate", {"--lock-timeout", "600", "--log-level", "info"});
+    // belay logs "applying" just before it asks for the write lock.
+    ASSERT_TRUE(run->wait_for_stderr("applying 0001_a", std::chrono::seconds(60)))
+        << "belay never logged that it started 0001";
     run->send_signal(SIGTERM);
     const auto result = run->wait(std::chrono::seconds(60));
     EXPECT_EQ(result.exit_code, 143) << describe(result);
-    EXPECT_LT(result.seconds, 30.0) << "the wait for the lock was not cut short";
+    EXPECT_CONTAINS(result.err, "interrupted by a signal while waiting for the write lock");
+    EXPECT_LT(result.seconds, 30.0) << "the wait for the lock (600 s) was not cut short";
     holder.exec("ROLLBACK;");
     EXPECT_FALSE(holder.has_object("a"));
 }
@@ -151,7 +165,7 @@ TEST_F(SignalTest, InterruptedNoTransactionStepStaysDirty) {
                     "-- +migrate NoTransaction\n-- +migrate Timeout 600\n"
                     "-- +migrate Up\nCREATE TABLE half_done (x);\n" +
                         std::string(k_runaway) + "\n");
-    auto result = interrupt_slow_step(SIGTERM, {});
+    auto result = interrupt_slow_step(SIGTERM, {}, {}, 5);
     EXPECT_EQ(result.exit_code, 143) << describe(result);
     EXPECT_TRUE(TestDb(db(), true).has_object("half_done")) << "nothing rolls it back";
     auto status = belay("status", {"--json"});

@@ -351,9 +351,11 @@ TEST_F(SnapshotTest, SigtermDuringTheRunNamesTheSnapshotAndTheRestoreCommand) {
     apply_base();
     write_migration("0002_slow.sql",
                     "-- +migrate Timeout 600\n-- +migrate Up\n" + std::string(k_runaway) + "\n");
-    auto run = start("migrate", {"--log-level", "info"});
-    ASSERT_TRUE(run->wait_for_stderr("applying 0002", std::chrono::seconds(60)));
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    // At debug level belay logs each statement just before it runs it: by then the snapshot
+    // has been taken, under the step's write lock.
+    auto run = start("migrate", {"--log-level", "debug"});
+    ASSERT_TRUE(run->wait_for_stderr("0002_slow.sql:3: WITH RECURSIVE", std::chrono::seconds(60)))
+        << "belay never logged that it runs 0002's endless statement";
     run->send_signal(SIGTERM);
     auto result = run->wait(std::chrono::seconds(60));
     EXPECT_EQ(result.exit_code, 143) << describe(result);
@@ -373,9 +375,11 @@ TEST_F(SnapshotTest, NoOtherWriterCommitsWhileTheFirstStepRuns) {
                     "-- +migrate Timeout 600\n-- +migrate Up\n"
                     "CREATE TABLE b (x);\n" +
                         std::string(k_runaway) + "\n");
-    auto run = start("migrate", {"--log-level", "info"});
-    ASSERT_TRUE(run->wait_for_stderr("applying 0002", std::chrono::seconds(60)));
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // snapshot taken, step running
+    // Snapshot taken, CREATE TABLE b run, the endless statement about to run: belay logs each
+    // statement (at debug level) just before it runs it.
+    auto run = start("migrate", {"--log-level", "debug"});
+    ASSERT_TRUE(run->wait_for_stderr("0002_slow.sql:4: WITH RECURSIVE", std::chrono::seconds(60)))
+        << "belay never logged that it runs 0002's endless statement";
     {
         TestDb other(db());
         sqlite3_busy_timeout(other.handle(), 200);

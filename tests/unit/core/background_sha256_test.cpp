@@ -3,7 +3,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <future>
+#include <memory>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -73,16 +77,29 @@ TEST(BackgroundSha256, FileShorterThanTheTotalFailsNamingIt) {
         << digest.error().message;
 }
 
+// A copy that fails midway (disk full, a signal) destroys its hasher without calling finish().
+// The destructor must stop the hasher thread, which waits for bytes that will never be advanced,
+// and return: were it to wait for finish(), belay would hang instead of reporting the failure.
+// The hasher is destroyed on a thread of its own, so that a destructor that never returns fails
+// this test after a minute instead of hanging the whole suite.
 TEST(BackgroundSha256, AbandonedHasherStopsWithoutFinish) {
     testing::TempDir dir;
     const auto path = dir / "abandoned";
-    OpenFile file(path);
-    file.append(chunk(3));
-    {
-        BackgroundSha256 hasher(file.fd(), path);
-        hasher.advance(static_cast<std::int64_t>(chunk(3).size()));
-    }  // the destructor returns: nothing waits for a finish() that never comes
-    SUCCEED();
+    auto file = std::make_shared<OpenFile>(path);
+    file->append(chunk(3));
+    auto hasher = std::make_unique<BackgroundSha256>(file->fd(), path);
+    hasher->advance(static_cast<std::int64_t>(chunk(3).size()));
+
+    std::promise<void> destroyed;
+    auto done = destroyed.get_future();
+    // Detached, and owning everything the hasher uses: if the destructor hangs, the test fails
+    // and the thread is left behind without touching the test's stack.
+    std::thread([hasher = std::move(hasher), file, destroyed = std::move(destroyed)]() mutable {
+        hasher.reset();
+        destroyed.set_value();
+    }).detach();
+    EXPECT_TRUE(done.wait_for(std::chrono::seconds(60)) == std::future_status::ready)
+        << "destroying a hasher that was never finished did not return within 60 s";
 }
 
 }  // namespace

@@ -11,14 +11,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "support/expect.hpp"
+
 namespace belay {
 namespace {
 
 using namespace std::chrono;
 using namespace std::chrono_literals;
-
-#define EXPECT_CONTAINS(haystack, needle) \
-    EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 constexpr std::string_view k_where = "/srv/backups/registry-20261123-101500.bak.json";
 

@@ -10,15 +10,13 @@
 
 #include <gtest/gtest.h>
 
+#include "support/expect.hpp"
 #include "support/temp_dir.hpp"
 
 namespace belay {
 namespace {
 
 namespace fs = std::filesystem;
-
-#define EXPECT_CONTAINS(haystack, needle) \
-    EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 constexpr uid_t k_nobody_uid = 65534;
 constexpr gid_t k_nobody_gid = 65534;

@@ -10,11 +10,9 @@
 
 #include "belay/history.hpp"
 #include "belay/migration.hpp"
+#include "support/expect.hpp"
 
 namespace belay::fixtures {
-
-#define EXPECT_CONTAINS(haystack, needle) \
-    EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 inline Version v(std::string_view text) {
     auto version = Version::parse(text);

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "core/checksum.hpp"
+#include "support/expect.hpp"
 
 namespace belay {
 namespace {
@@ -45,9 +46,6 @@ std::string parse_error(std::string_view contents, std::string_view file = "0001
     EXPECT_EQ(migration.error().code, ErrorCode::invalid_input);
     return migration.error().message;
 }
-
-#define EXPECT_CONTAINS(haystack, needle) \
-    EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 TEST(ParseMigrationFileName, SplitsVersionAndName) {
     const auto parsed = parse_migration_file_name("0001_create_users.sql");

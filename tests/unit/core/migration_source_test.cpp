@@ -11,6 +11,7 @@
 
 #include "core/checksum.hpp"
 #include "core/migration_files.hpp"
+#include "support/expect.hpp"
 #include "support/temp_dir.hpp"
 
 namespace belay {
@@ -19,9 +20,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::string_view k_ok = "-- +migrate Up\nSELECT 1;\n";
-
-#define EXPECT_CONTAINS(haystack, needle) \
-    EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 std::vector<std::string> names_of(const std::vector<Migration>& migrations) {
     std::vector<std::string> names;
@@ -301,7 +299,7 @@ TEST(LoadMigrations, SameNumericVersionIsAnErrorNamingBothFiles) {
     const std::string message = load_error(dir.path());
     EXPECT_CONTAINS(message, (dir / "0001_a.sql").string() + " and " + (dir / "1_b.sql").string() +
                                  " have the same version (0001 and 1 are both 1)");
-    EXPECT_EQ(message.find("2_c.sql"), std::string::npos) << message;
+    EXPECT_NOT_CONTAINS(message, "2_c.sql");
 }
 
 TEST(LoadMigrations, ReportsAllProblemsTogetherOnePerLine) {
@@ -317,7 +315,7 @@ TEST(LoadMigrations, ReportsAllProblemsTogetherOnePerLine) {
     EXPECT_CONTAINS(message, (dir / "0002_b.sql").string() + " and " +
                                  (dir / "0002_c.sql").string() + " have the same version");
     EXPECT_CONTAINS(message, (dir / "notes.sql").string() + ": not a migration file name");
-    EXPECT_EQ(message.find("0003_d.sql"), std::string::npos) << message;
+    EXPECT_NOT_CONTAINS(message, "0003_d.sql");
     EXPECT_EQ(std::ranges::count(message, '\n'), 3) << message;
 }
 

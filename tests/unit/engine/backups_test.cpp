@@ -17,6 +17,7 @@
 
 #include "core/utc_time.hpp"
 #include "engine/migrate.hpp"
+#include "support/expect.hpp"
 #include "support/temp_dir.hpp"
 #include "unit/engine/raw_database.hpp"
 
@@ -27,9 +28,6 @@ namespace fs = std::filesystem;
 using namespace std::chrono;
 using namespace std::chrono_literals;
 using testing::RawDatabase;
-
-#define EXPECT_CONTAINS(haystack, needle) \
-    EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 // 2026-11-23 10:15:00 UTC: the "now" prune tests measure ages from.
 system_clock::time_point example_now() {

@@ -16,6 +16,7 @@
 #include "sqlite/database.hpp"
 #include "sqlite/history_store.hpp"
 #include "sqlite/transaction.hpp"
+#include "support/expect.hpp"
 #include "support/temp_dir.hpp"
 #include "unit/engine/raw_database.hpp"
 
@@ -25,9 +26,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using testing::RawDatabase;
-
-#define EXPECT_CONTAINS(haystack, needle) \
-    EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 const std::string k_users =
     "-- +migrate Up\n"

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/migration_set.hpp"
+#include "support/expect.hpp"
 #include "support/temp_dir.hpp"
 
 namespace belay::engine {
@@ -18,9 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-#define EXPECT_CONTAINS(haystack, needle) \
-    EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 // 2024-03-05 06:07:08.900 UTC.
 const auto k_moment =

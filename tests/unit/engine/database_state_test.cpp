@@ -8,6 +8,7 @@
 
 #include "engine/migrate.hpp"
 #include "engine/migration_set.hpp"
+#include "support/expect.hpp"
 #include "support/temp_dir.hpp"
 #include "unit/engine/raw_database.hpp"
 
@@ -16,9 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::RawDatabase;
-
-#define EXPECT_CONTAINS(haystack, needle) \
-    EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 DatabaseOptions options_for(const testing::TempDir& dir) {
     DatabaseOptions options;

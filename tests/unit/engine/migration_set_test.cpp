@@ -4,13 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include "support/expect.hpp"
 #include "support/temp_dir.hpp"
 
 namespace belay::engine {
 namespace {
-
-#define EXPECT_CONTAINS(haystack, needle) \
-    EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 std::string load_error(const std::filesystem::path& directory) {
     auto set = load_migration_set(directory);
@@ -81,7 +79,7 @@ TEST(LoadMigrationSet, RefusedStatementInVerifyIsReportedAsVerify) {
     const auto message = load_error(dir.path());
     EXPECT_CONTAINS(message, path.string() + ":4:");
     EXPECT_CONTAINS(message, "Verify section");
-    EXPECT_EQ(message.find("Up section"), std::string::npos) << message;
+    EXPECT_NOT_CONTAINS(message, "Up section");
 }
 
 TEST(LoadMigrationSet, TriggerBodiesAndStringsAreNotMistakenForTransactionControl) {
@@ -125,7 +123,7 @@ TEST(LoadMigrationSet, UpNoTransactionStillChecksTheDownSection) {
                                 "VACUUM;\n");
     const auto message = load_error(dir.path());
     EXPECT_CONTAINS(message, path.string() + ":4:");
-    EXPECT_EQ(message.find(path.string() + ":2:"), std::string::npos) << message;
+    EXPECT_NOT_CONTAINS(message, path.string() + ":2:");
 }
 
 TEST(LoadMigrationSet, NotesForeignKeysPragmaWithFileAndLine) {

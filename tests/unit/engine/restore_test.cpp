@@ -17,6 +17,7 @@
 #include "engine/backups.hpp"
 #include "engine/migrate.hpp"
 #include "engine/run_lock.hpp"
+#include "support/expect.hpp"
 #include "support/temp_dir.hpp"
 #include "unit/engine/raw_database.hpp"
 
@@ -28,9 +29,6 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using testing::dump_database;
 using testing::RawDatabase;
-
-#define EXPECT_CONTAINS(haystack, needle) \
-    EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 constexpr uid_t k_nobody_uid = 65534;
 constexpr gid_t k_nobody_gid = 65534;
@@ -293,7 +291,7 @@ TEST_F(RestoreTest, DifferentPageSizeInWalModeStaysWalWhileAnotherConnectionRead
     EXPECT_EQ(raw.integer("PRAGMA page_size"), 8192) << "the database keeps its page size";
     EXPECT_EQ(raw.text("PRAGMA integrity_check"), "ok");
     for (const auto& name : names_in(m_dir.path())) {
-        EXPECT_EQ(name.find(".tmp-"), std::string::npos) << name;
+        EXPECT_NOT_CONTAINS(name, ".tmp-");
     }
 }
 
@@ -342,7 +340,7 @@ TEST_F(RestoreTest, UnreadableDatabaseIsMovedAsideNotDeleted) {
         EXPECT_EQ(info.st_gid, k_nobody_gid);
     }
     for (const auto& name : names_in(m_dir.path())) {
-        EXPECT_EQ(name.find(".tmp-"), std::string::npos) << name;
+        EXPECT_NOT_CONTAINS(name, ".tmp-");
     }
 }
 
@@ -376,8 +374,8 @@ TEST_F(RestoreTest, MissingDatabaseIsRestoredAsANewFile) {
     EXPECT_EQ(dump_database(db()), m_backed_up);
     EXPECT_EQ(header_versions(db()), std::make_pair(1, 1));
     for (const auto& name : names_in(m_dir.path())) {
-        EXPECT_EQ(name.find(".tmp-"), std::string::npos) << name;
-        EXPECT_EQ(name.find("corrupt"), std::string::npos) << name;
+        EXPECT_NOT_CONTAINS(name, ".tmp-");
+        EXPECT_NOT_CONTAINS(name, "corrupt");
     }
 }
 

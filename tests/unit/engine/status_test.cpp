@@ -6,15 +6,13 @@
 #include <gtest/gtest.h>
 
 #include "engine/migrate.hpp"
+#include "support/expect.hpp"
 #include "support/temp_dir.hpp"
 
 namespace belay::engine {
 namespace {
 
 namespace fs = std::filesystem;
-
-#define EXPECT_CONTAINS(haystack, needle) \
-    EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 constexpr std::string_view k_a = "-- +migrate Up\nCREATE TABLE a (id INTEGER);\n";
 constexpr std::string_view k_b = "-- +migrate Up\nCREATE TABLE b (id INTEGER);\n";

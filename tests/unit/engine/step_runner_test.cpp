@@ -11,6 +11,7 @@
 #include "sqlite/database.hpp"
 #include "sqlite/execution_guard.hpp"
 #include "sqlite/history_store.hpp"
+#include "support/expect.hpp"
 #include "support/temp_dir.hpp"
 #include "unit/engine/raw_database.hpp"
 
@@ -20,9 +21,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using testing::RawDatabase;
-
-#define EXPECT_CONTAINS(haystack, needle) \
-    EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 // One connection with belay's machinery around it, as run_migrate sets it up.
 class StepFixture : public ::testing::Test {

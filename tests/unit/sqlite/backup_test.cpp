@@ -15,6 +15,7 @@
 
 #include "sqlite/database.hpp"
 #include "sqlite/statement.hpp"
+#include "support/expect.hpp"
 #include "support/temp_dir.hpp"
 
 namespace belay::sqlite {
@@ -22,9 +23,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-#define EXPECT_CONTAINS(haystack, needle) \
-    EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 // Every schema entry and every row of every table, as text, in a stable order.
 std::string dump(Database& db) {

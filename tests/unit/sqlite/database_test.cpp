@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "sqlite/statement.hpp"
+#include "support/expect.hpp"
 #include "support/temp_dir.hpp"
 
 namespace belay::sqlite {
@@ -18,9 +19,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-#define EXPECT_CONTAINS(haystack, needle) \
-    EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 // The names of everything in `directory`, sorted.
 std::vector<std::string> listing(const fs::path& directory) {

@@ -69,8 +69,10 @@ class ExecutionGuardTest : public ::testing::Test {
 
 TEST_F(ExecutionGuardTest, RunawayStatementStopsNearTheDeadline) {
     ExecutionGuard guard(*m_db, 5s);
-    guard.start_step(300ms);
+    // Measured from before the deadline is set, so that nothing but an early stop can make it
+    // shorter than the 300 ms budget.
     const auto started = Clock::now();
+    guard.start_step(300ms);
     auto count = m_db->query_int(k_runaway);
     const auto took = elapsed_ms(started);
     ASSERT_FALSE(count.has_value());
@@ -127,8 +129,8 @@ TEST_F(ExecutionGuardTest, LockHeldByAnotherConnectionGivesBusyAfterTheLockTimeo
 TEST_F(ExecutionGuardTest, LockWaitEndsAtTheStepDeadlineWhenThatComesFirst) {
     auto holder = lock_holder();
     ExecutionGuard guard(*m_db, 60s);
+    const auto started = Clock::now();  // before the deadline is set, as above
     guard.start_step(300ms);
-    const auto started = Clock::now();
     auto tx = Transaction::begin_immediate(*m_db);
     const auto took = elapsed_ms(started);
     ASSERT_FALSE(tx.has_value());
@@ -162,8 +164,7 @@ TEST_F(ExecutionGuardTest, CancellationStopsARunawayStatement) {
     ASSERT_FALSE(count.has_value());
     EXPECT_EQ(count.error().code, ErrorCode::interrupted);
     EXPECT_EQ(guard.stop_reason(), StopReason::cancelled);
-    EXPECT_GE(took, 150);
-    EXPECT_LT(took, 10'000);
+    EXPECT_LT(took, 10'000) << "cancellation did not stop it";
 }
 
 TEST_F(ExecutionGuardTest, CancellationEndsAWaitForALock) {
@@ -177,8 +178,7 @@ TEST_F(ExecutionGuardTest, CancellationEndsAWaitForALock) {
     ASSERT_FALSE(tx.has_value());
     EXPECT_EQ(tx.error().code, ErrorCode::busy);
     EXPECT_EQ(guard.stop_reason(), StopReason::cancelled);
-    EXPECT_GE(took, 150);
-    EXPECT_LT(took, 10'000);
+    EXPECT_LT(took, 10'000) << "cancellation did not stop it";
 }
 
 TEST_F(ExecutionGuardTest, DestroyedGuardNoLongerInterrupts) {

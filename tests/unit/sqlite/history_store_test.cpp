@@ -11,13 +11,11 @@
 #include "belay/version.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/transaction.hpp"
+#include "support/expect.hpp"
 #include "support/temp_dir.hpp"
 
 namespace belay::sqlite {
 namespace {
-
-#define EXPECT_CONTAINS(haystack, needle) \
-    EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 // Whether `version` is among the store's applied versions, compared as numbers the way a
 // step's re-check compares them.

@@ -8,13 +8,11 @@
 #include "core/checksum.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/history_store.hpp"
+#include "support/expect.hpp"
 #include "support/temp_dir.hpp"
 
 namespace belay::sqlite {
 namespace {
-
-#define EXPECT_CONTAINS(haystack, needle) \
-    EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 std::string joined(const std::vector<std::string>& lines) {
     std::string text;

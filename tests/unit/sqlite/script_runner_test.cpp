@@ -9,6 +9,7 @@
 #include "sqlite/database.hpp"
 #include "sqlite/execution_guard.hpp"
 #include "sqlite/transaction.hpp"
+#include "support/expect.hpp"
 #include "support/temp_dir.hpp"
 
 namespace belay::sqlite {
@@ -16,9 +17,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using namespace std::string_literals;
-
-#define EXPECT_CONTAINS(haystack, needle) \
-    EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 SqlSection section(std::string sql, int first_line = 1) {
     return SqlSection{true, std::move(sql), first_line, {}};

@@ -25,6 +25,7 @@
 
 #include "belay/cancellation.hpp"
 #include "core/checksum.hpp"
+#include "support/expect.hpp"
 #include "support/temp_dir.hpp"
 #include "unit/engine/raw_database.hpp"
 
@@ -35,9 +36,6 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using testing::dump_database;
 using testing::RawDatabase;
-
-#define EXPECT_CONTAINS(haystack, needle) \
-    EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 constexpr uid_t k_nobody_uid = 65534;
 constexpr gid_t k_nobody_gid = 65534;
@@ -616,7 +614,7 @@ TEST_F(VerifyBackupTest, DamagedPageWithAForgedSha256FailsQuickCheck) {
     overwrite(m_taken.path, 4096, std::string(16, '\x7f'));
     const auto found = problems(forged());
     ASSERT_FALSE(found.empty());
-    EXPECT_EQ(joined(found).find("SHA-256"), std::string::npos) << joined(found);
+    EXPECT_NOT_CONTAINS(joined(found), "SHA-256");
 }
 
 TEST_F(VerifyBackupTest, NonSqliteFileWithAForgedSha256IsNotReadable) {

@@ -9,15 +9,13 @@
 #include <gtest/gtest.h>
 
 #include "sqlite/database.hpp"
+#include "support/expect.hpp"
 #include "support/temp_dir.hpp"
 
 namespace belay::sqlite {
 namespace {
 
 using namespace std::chrono_literals;
-
-#define EXPECT_CONTAINS(haystack, needle) \
-    EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 class TransactionTest : public ::testing::Test {
   protected:
