@@ -31,7 +31,7 @@ std::filesystem::path listing_directory(const DatabaseOptions& options) {
 
 // Fills entry.problems: empty when the backup verifies intact.
 void verify_entry(BackupEntry& entry) {
-    auto problems = sqlite::verify_backup(entry.path, entry.metadata);
+    auto problems = verify_backup(entry.path, entry.metadata);
     entry.problems =
         problems ? std::move(*problems) : std::vector<std::string>{problems.error().message};
 }
@@ -180,7 +180,7 @@ Result<BackupDirectoryLock> lock_backup_directory(const std::filesystem::path& d
     return BackupDirectoryLock(fd);
 }
 
-Result<sqlite::Snapshot> run_backup(const BackupOptions& options) {
+Result<Snapshot> run_backup(const BackupOptions& options) {
     std::error_code ec;
     if (!std::filesystem::exists(options.db.database, ec)) {
         return fail(ErrorCode::invalid_input, "database {} does not exist; nothing to back up",
@@ -191,7 +191,7 @@ Result<sqlite::Snapshot> run_backup(const BackupOptions& options) {
     if (!version) {
         return std::unexpected(version.error());
     }
-    sqlite::SnapshotRequest request;
+    SnapshotRequest request;
     request.database = options.db.database;
     request.directory = options.db.backup_directory();
     request.out = options.out;
@@ -200,7 +200,7 @@ Result<sqlite::Snapshot> run_backup(const BackupOptions& options) {
     request.verify = options.verify;
     request.lock_timeout = options.db.lock_timeout;
     request.progress = options.progress;
-    return sqlite::take_snapshot(request);
+    return take_snapshot(request);
 }
 
 Result<std::vector<BackupEntry>> list_backups(const DatabaseOptions& options, bool verify) {
@@ -341,7 +341,7 @@ Result<PruneReport> run_prune(const PruneOptions& options,
 Result<RunSnapshot> snapshot_beside_own_connection(const DatabaseOptions& db, std::string reason,
                                                    std::string version,
                                                    const BackupProgress& progress) {
-    sqlite::SnapshotRequest request;
+    SnapshotRequest request;
     request.database = db.database;
     request.directory = db.backup_directory();
     request.reason = std::move(reason);
@@ -349,7 +349,7 @@ Result<RunSnapshot> snapshot_beside_own_connection(const DatabaseOptions& db, st
     request.lock_timeout = db.lock_timeout;
     request.progress = progress;
     request.beside_own_lock = true;
-    auto snapshot = sqlite::take_snapshot(request);
+    auto snapshot = take_snapshot(request);
     if (!snapshot) {
         return std::unexpected(snapshot.error());
     }

@@ -11,13 +11,13 @@
 #include "belay/error.hpp"
 #include "belay/options.hpp"
 #include "core/backup_metadata.hpp"
-#include "sqlite/snapshot.hpp"
+#include "engine/snapshot.hpp"
 
 namespace belay::engine {
 
 // The engine's side of belay::run_backup, list_backups, find_newest_intact and run_prune
 // (belay/api.hpp gives the contracts; src/api calls these).
-Result<sqlite::Snapshot> run_backup(const BackupOptions& options);
+Result<Snapshot> run_backup(const BackupOptions& options);
 Result<std::vector<BackupEntry>> list_backups(const DatabaseOptions& options, bool verify);
 std::optional<std::size_t> find_newest_intact(std::vector<BackupEntry>& entries);
 Result<PruneReport> run_prune(const PruneOptions& options,

@@ -18,11 +18,11 @@
 #include "engine/database_state.hpp"
 #include "engine/restore_files.hpp"
 #include "engine/run_lock.hpp"
+#include "engine/snapshot.hpp"
 #include "engine/status.hpp"
 #include "sqlite/backup.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/schema_inspection.hpp"
-#include "sqlite/snapshot.hpp"
 
 namespace belay::engine {
 
@@ -132,7 +132,7 @@ Result<ChosenBackup> choose_backup(const RestoreOptions& options) {
         return chosen;
     }
     chosen->verified = stamp_of(chosen->path);  // before reading: a write during it shows
-    auto problems = sqlite::verify_backup(chosen->path, chosen->metadata);
+    auto problems = verify_backup(chosen->path, chosen->metadata);
     if (!problems) {
         return std::unexpected(problems.error());
     }

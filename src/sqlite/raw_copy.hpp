@@ -10,7 +10,7 @@
 
 #include "core/background_sha256.hpp"
 #include "core/error.hpp"
-#include "sqlite/snapshot.hpp"
+#include "sqlite/page_copy.hpp"
 
 namespace belay::sqlite {
 
@@ -44,7 +44,8 @@ Result<void> copy_raw(Database& source, int source_fd, int destination, const Ra
 
 // A read-only descriptor of belay's own on the database file, for copy_raw. Closing it drops
 // every POSIX lock this process holds on the file, SQLite's included: so it is never opened
-// beside another connection's locks (SnapshotRequest::beside_own_lock), and it is declared
+// beside another connection of this process that holds locks (the engine's
+// SnapshotRequest::beside_own_lock), and it is declared
 // before the source Database so that it closes after that connection has.
 class SourceDescriptor {
   public:

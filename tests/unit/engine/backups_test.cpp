@@ -79,7 +79,7 @@ class BackupsTest : public ::testing::Test {
     }
     DatabaseOptions options() const { return options(db()); }
 
-    sqlite::Snapshot backup(const DatabaseOptions& db_options) {
+    Snapshot backup(const DatabaseOptions& db_options) {
         BackupOptions request;
         request.db = db_options;
         auto snapshot = run_backup(request);
@@ -89,10 +89,10 @@ class BackupsTest : public ::testing::Test {
         }
         return *snapshot;
     }
-    sqlite::Snapshot backup() { return backup(options()); }
+    Snapshot backup() { return backup(options()); }
 
     // A backup of app.db kept outside the directory backups are listed in, to clone from.
-    sqlite::Snapshot template_backup() {
+    Snapshot template_backup() {
         auto db_options = options();
         db_options.backup_dir = m_dir / "template";
         fs::create_directories(db_options.backup_dir);
@@ -101,8 +101,8 @@ class BackupsTest : public ::testing::Test {
 
     // A copy of `original` under `name` whose sidecar says it was taken at `created_at`
     // (from `source` when given): how backups taken at other times look on disk.
-    fs::path clone(const sqlite::Snapshot& original, const std::string& name,
-                   const std::string& created_at, const std::string& source = "",
+    fs::path clone(const Snapshot& original, const std::string& name, const std::string& created_at,
+                   const std::string& source = "",
                    std::optional<std::int64_t> sequence = std::nullopt) {
         const auto path = m_dir / name;
         fs::copy_file(original.path, path);
@@ -117,7 +117,7 @@ class BackupsTest : public ::testing::Test {
     }
 
     // Backups whose sidecars say they were taken `days` ago (relative to example_now()).
-    fs::path aged(const sqlite::Snapshot& original, int days) {
+    fs::path aged(const Snapshot& original, int days) {
         const auto when = example_now() - days * 24h;
         return clone(original, backup_file_name("app", when, 0), iso8601_utc(when));
     }

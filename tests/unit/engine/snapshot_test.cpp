@@ -1,4 +1,4 @@
-#include "sqlite/snapshot.hpp"
+#include "engine/snapshot.hpp"
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -29,7 +29,7 @@
 #include "support/temp_dir.hpp"
 #include "unit/engine/raw_database.hpp"
 
-namespace belay::sqlite {
+namespace belay::engine {
 namespace {
 
 namespace fs = std::filesystem;
@@ -766,4 +766,4 @@ TEST_F(SnapshotTest, CopyThatCannotBeCheckedSaysWhyAndWhichObject) {
 }
 
 }  // namespace
-}  // namespace belay::sqlite
+}  // namespace belay::engine

@@ -13,11 +13,11 @@
 
 #include <gtest/gtest.h>
 
-#include "sqlite/snapshot.hpp"
+#include "engine/snapshot.hpp"
 #include "support/temp_dir.hpp"
 #include "unit/engine/raw_database.hpp"
 
-namespace belay::sqlite {
+namespace belay::engine {
 namespace {
 
 namespace fs = std::filesystem;
@@ -315,4 +315,4 @@ TEST_F(SnapshotConsistencyTest, WalWrittenAndCheckpointedByAnotherProcessDuringT
 }
 
 }  // namespace
-}  // namespace belay::sqlite
+}  // namespace belay::engine

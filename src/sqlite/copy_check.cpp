@@ -1,34 +1,13 @@
-// verify_backup: checking a backup read back from disk against its sidecar.
-#include <optional>
+#include "sqlite/copy_check.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "core/backup_metadata.hpp"
-#include "core/checksum.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/schema_inspection.hpp"
-#include "sqlite/snapshot.hpp"
 #include "sqlite/statement.hpp"
 
 namespace belay::sqlite {
-
-namespace {
-
-// "unverifiable: ..." when the sidecar lacks what verification compares against.
-std::optional<std::string> unverifiable(const std::filesystem::path& backup,
-                                        const BackupMetadata& metadata) {
-    if (metadata.missing_fields.empty()) {
-        return std::nullopt;
-    }
-    return fmt::format(
-        "unverifiable: its sidecar {} lacks {} (every sidecar of format {} has {}: it was damaged "
-        "or edited), so belay cannot tell whether this backup is intact",
-        sidecar_path(backup).string(), fmt::join(metadata.missing_fields, ", "), metadata.format,
-        metadata.missing_fields.size() == 1 ? "it" : "them");
-}
-
-}  // namespace
 
 namespace {
 
@@ -110,27 +89,10 @@ Result<void> verify_copy(const std::filesystem::path& copy, const std::filesyste
     return db->close();
 }
 
-// The hash covers the file's bytes, and the immutable open reads exactly those bytes: no
-// -journal or -wal beside the backup can add to what is checked (or later copied).
-Result<std::vector<std::string>> verify_backup(const std::filesystem::path& backup,
-                                               const BackupMetadata& metadata) {
+std::vector<std::string> problems_in_copy(const std::filesystem::path& copy,
+                                          std::int64_t page_count, const std::string& fingerprint) {
     std::vector<std::string> problems;
-    if (auto problem = unverifiable(backup, metadata)) {
-        problems.push_back(std::move(*problem));
-        return problems;
-    }
-    auto sha256 = sha256_file_hex(backup);
-    if (!sha256) {
-        return std::unexpected(sha256.error());
-    }
-    if (*sha256 != metadata.sha256) {
-        problems.push_back(fmt::format(
-            "its SHA-256 ({}) differs from the one recorded when it was taken ({}): the file was "
-            "changed or damaged",
-            sha256->substr(0, 12), metadata.sha256.substr(0, 12)));
-        return problems;
-    }
-    auto db = Database::open(backup, OpenMode::immutable_evidence);
+    auto db = Database::open(copy, OpenMode::immutable_evidence);
     auto hardened = db ? db->harden_for_untrusted_content() : std::unexpected(db.error());
     auto integrity = hardened ? check_integrity(*db, false) : std::unexpected(hardened.error());
     if (!integrity) {
@@ -141,15 +103,15 @@ Result<std::vector<std::string>> verify_backup(const std::filesystem::path& back
         problems.push_back("quick_check: " + problem);
     }
     const auto pages = db->query_int("PRAGMA page_count");
-    if (!pages || *pages != metadata.page_count) {
+    if (!pages || *pages != page_count) {
         problems.push_back(fmt::format("it has {} pages, {} were copied",
                                        pages ? fmt::to_string(*pages) : pages.error().message,
-                                       metadata.page_count));
+                                       page_count));
     }
-    const auto fingerprint = schema_fingerprint(*db, "");
-    if (!fingerprint) {
-        problems.push_back("cannot read its schema: " + fingerprint.error().message);
-    } else if (*fingerprint != metadata.schema_fingerprint) {
+    const auto schema = schema_fingerprint(*db, "");
+    if (!schema) {
+        problems.push_back("cannot read its schema: " + schema.error().message);
+    } else if (*schema != fingerprint) {
         problems.push_back("its schema differs from the one recorded when it was taken");
     }
     return problems;

@@ -1,0 +1,178 @@
+#include "engine/backup_files.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "core/backup_metadata.hpp"
+#include "engine/snapshot.hpp"
+
+namespace belay::engine {
+
+namespace {
+
+constexpr std::uintmax_t k_space_margin = 1024 * 1024;
+
+bool path_taken(const std::filesystem::path& path) {
+    std::error_code ec;
+    return std::filesystem::exists(std::filesystem::symlink_status(path, ec));
+}
+
+// Writes the sidecar, then renames the sealed copy to `final_path`; neither ever replaces an
+// existing file. False when another backup holds either name (nothing of this attempt stays
+// then); on failure too, nothing of this attempt stays under a final name.
+Result<bool> place(const std::filesystem::path& temporary, const std::filesystem::path& final_path,
+                   const BackupMetadata& metadata, const FileOwnership& ownership) {
+    const auto sidecar = sidecar_path(final_path);
+    auto written = write_new_file_unless_taken(sidecar, to_json_text(metadata), ownership);
+    if (!written || !*written) {
+        return written;
+    }
+    auto renamed = rename_unless_taken(temporary, final_path);
+    if (!renamed || !*renamed) {
+        ::unlink(sidecar.c_str());
+        return renamed;
+    }
+    auto synced = sync_directory(final_path.parent_path());
+    return synced ? Result<bool>(true) : std::unexpected(synced.error());
+}
+
+}  // namespace
+
+SnapshotTemporary::~SnapshotTemporary() {
+    if (!m_path.empty()) {
+        ::unlink(m_path.c_str());
+        ::unlink((m_path.string() + "-journal").c_str());
+    }
+}
+
+void remove_abandoned_snapshot_temporaries(const SnapshotRequest& request) {
+    const auto out_name = request.out ? request.out->filename().string() : std::string();
+    const auto stem = backup_stem(request.database);
+    remove_abandoned_temporaries(
+        request.out ? request.out->parent_path() : request.directory,
+        [&](std::string_view final_name) {
+            return request.out ? final_name == out_name || final_name == out_name + ".json"
+                               : is_backup_file_name(final_name, stem, true);
+        });
+}
+
+Result<std::filesystem::path> choose_final_path(const SnapshotRequest& request,
+                                                std::chrono::system_clock::time_point now) {
+    if (request.out) {
+        if (path_taken(*request.out) || path_taken(sidecar_path(*request.out))) {
+            return fail(ErrorCode::snapshot_failed,
+                        "{} (or its .json sidecar) already exists; belay never overwrites a "
+                        "backup: choose another --out",
+                        request.out->string());
+        }
+        return *request.out;
+    }
+    const auto stem = backup_stem(request.database);
+    for (int n = 0; n < 1000; ++n) {
+        auto candidate = request.directory / backup_file_name(stem, now, n);
+        if (!path_taken(candidate) && !path_taken(sidecar_path(candidate))) {
+            return candidate;
+        }
+    }
+    return fail(ErrorCode::snapshot_failed, "no free backup name for {} in {}",
+                request.database.string(), request.directory.string());
+}
+
+// Symlinks to a directory are followed: the user chose that path. A mistyped --backup-dir
+// would quietly scatter backups if belay created it.
+Result<void> check_target_directory(const std::filesystem::path& given, bool exact_path) {
+    // For an exact output path, another backup directory is no answer.
+    const std::string_view another =
+        exact_path ? "give a path in a directory that exists" : "choose another --backup-dir";
+    const auto directory = given.empty() ? std::filesystem::path(".") : given;
+    std::error_code ec;
+    const auto status = std::filesystem::status(directory, ec);
+    // A dangling symlink: `mkdir -p` on it would fail, the directory it points at is missing.
+    if (!std::filesystem::exists(status) &&
+        std::filesystem::is_symlink(std::filesystem::symlink_status(directory, ec))) {
+        const auto target = std::filesystem::read_symlink(directory, ec);
+        return fail(ErrorCode::snapshot_failed,
+                    "the backup directory {} is a symbolic link to {}, which does not exist "
+                    "(belay does not create it): create the directory it points at, or {}",
+                    directory.string(), ec ? std::string("a missing path") : target.string(),
+                    another);
+    }
+    if (!std::filesystem::exists(status)) {
+        return fail(ErrorCode::snapshot_failed,
+                    "the backup directory {} does not exist (belay does not create it): create "
+                    "it (mkdir -p {}) or {}",
+                    directory.string(), directory.string(), another);
+    }
+    if (!std::filesystem::is_directory(status)) {
+        return fail(ErrorCode::snapshot_failed, "the backup directory {} is not a directory; {}",
+                    directory.string(), another);
+    }
+    if (::faccessat(AT_FDCWD, directory.c_str(), W_OK | X_OK, AT_EACCESS) != 0) {
+        return fail(ErrorCode::snapshot_failed,
+                    "cannot write backups into {}: {}. Make it writable for this user or {}",
+                    directory.string(), std::strerror(errno), another);
+    }
+    return {};
+}
+
+Result<void> check_room(const std::filesystem::path& directory, const SnapshotRequest& request,
+                        std::uintmax_t bytes) {
+    auto available = available_space(directory);
+    if (!available) {
+        return std::unexpected(available.error());
+    }
+    if (*available < bytes + k_space_margin) {
+        return fail(ErrorCode::snapshot_failed,
+                    "not enough room in {} for a backup of {}: it needs {} bytes and {} are "
+                    "free. Free some space, prune old backups, or choose --backup-dir",
+                    directory.empty() ? std::string(".") : directory.string(),
+                    request.database.string(), bytes + k_space_margin, *available);
+    }
+    return {};
+}
+
+// Before each new name the copy's temporary is renamed after it (its flock goes with it), so
+// that a prune that finds this run's sidecar before its backup sees the backup being written
+// (remove_orphan_sidecars) and leaves the sidecar alone.
+Result<std::filesystem::path> place_with_free_name(
+    std::filesystem::path temporary, SnapshotTemporary& remover, std::filesystem::path final_path,
+    const SnapshotRequest& request, const BackupMetadata& metadata, const FileOwnership& ownership,
+    std::chrono::system_clock::time_point now) {
+    constexpr int k_attempts = 100;
+    for (int attempt = 1;; ++attempt) {
+        auto placed = place(temporary, final_path, metadata, ownership);
+        if (!placed) {
+            return std::unexpected(placed.error());
+        }
+        if (*placed) {
+            return final_path;
+        }
+        if (request.out) {
+            return fail(ErrorCode::snapshot_failed,
+                        "{} (or its .json sidecar) already exists; belay never overwrites a "
+                        "backup: choose another --out",
+                        request.out->string());
+        }
+        auto next = attempt < k_attempts
+                        ? choose_final_path(request, now)
+                        : fail(ErrorCode::snapshot_failed, "no free backup name for {} in {}",
+                               request.database.string(), request.directory.string());
+        if (!next) {
+            return std::unexpected(next.error());
+        }
+        final_path = *next;
+        auto renamed_temporary = temporary_sibling(final_path);
+        if (auto ok = rename_no_replace(temporary, renamed_temporary); !ok) {
+            return std::unexpected(ok.error());
+        }
+        temporary = std::move(renamed_temporary);
+        remover.moved_to(temporary);
+    }
+}
+
+}  // namespace belay::engine

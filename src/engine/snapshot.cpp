@@ -1,0 +1,249 @@
+#include "engine/snapshot.hpp"
+
+#include <sys/stat.h>
+
+#include <memory>
+#include <utility>
+
+#include "core/log.hpp"
+
+#include "belay/cancellation.hpp"
+#include "core/background_sha256.hpp"
+#include "core/durable_file.hpp"
+#include "core/elapsed.hpp"
+#include "engine/backup_files.hpp"
+#include "sqlite/consistent_read.hpp"
+#include "sqlite/copy_check.hpp"
+#include "sqlite/database.hpp"
+#include "sqlite/history_store.hpp"
+#include "sqlite/page_copy.hpp"
+#include "sqlite/raw_copy.hpp"
+
+namespace belay::engine {
+
+namespace {
+
+using sqlite::Database;
+using sqlite::SourceFacts;
+
+Error snapshot_error(Error error) {
+    if (error.code != ErrorCode::busy && error.code != ErrorCode::interrupted) {
+        error.code = ErrorCode::snapshot_failed;
+    }
+    return error;
+}
+
+Result<Database> open_source(const SnapshotRequest& request) {
+    return Database::open(request.database,
+                          request.beside_own_lock ? sqlite::OpenMode::read_only_beside_own_lock
+                                                  : sqlite::OpenMode::read_only,
+                          request.lock_timeout);
+}
+
+// Opens the read transaction the copy runs in; a database of no pages has nothing to back up.
+Result<SourceFacts> read_source(Database& source, const SnapshotRequest& request) {
+    auto facts = sqlite::begin_consistent_read(source);
+    if (facts && facts->page_count == 0) {
+        return fail(ErrorCode::snapshot_failed, "{} is empty: there is nothing to back up",
+                    request.database.string());
+    }
+    return facts;
+}
+
+// Where the snapshot goes (checked to be usable and to have room) and whose it will be.
+struct Target {
+    std::filesystem::path final_path;
+    FileOwnership ownership;  // the database's mode and owner
+};
+
+Result<Target> choose_target(const SnapshotRequest& request, const SourceFacts& facts,
+                             std::chrono::system_clock::time_point now) {
+    auto final_path = choose_final_path(request, now);
+    auto usable = final_path
+                      ? check_target_directory(final_path->parent_path(), request.out.has_value())
+                      : std::unexpected(final_path.error());
+    const auto bytes = static_cast<std::uintmax_t>(facts.page_count * facts.page_size);
+    auto room = usable ? check_room(final_path->parent_path(), request, bytes)
+                       : std::unexpected(usable.error());
+    auto ownership = room ? ownership_of(request.database) : std::unexpected(room.error());
+    if (!ownership) {
+        return std::unexpected(ownership.error());
+    }
+    return Target{*final_path, *ownership};
+}
+
+// Owner-writable while it is written (SQLite must write it even when the database is
+// read-only); the exact mode is set before the rename. Never more readable than the final.
+Result<HeldTemporary> create_temporary(const std::filesystem::path& temporary,
+                                       const FileOwnership& ownership) {
+    auto writable = ownership;
+    writable.mode |= S_IWUSR;
+    return HeldTemporary::create(temporary, writable);
+}
+
+struct CheckedCopy {
+    bool raw = false;  // copied raw rather than with the backup API
+    // SHA-256 of the copy, following the raw copy as it was written, or started once the
+    // backup API had finished; it runs on while the copy is verified.
+    std::unique_ptr<BackgroundSha256> hasher;
+    BackgroundFlush flush;  // the copy's fsync, started as soon as it was written
+};
+
+// The copy in `temporary`, checked against the source (unless --no-verify), with its flush to
+// disk under way.
+Result<CheckedCopy> copy_and_check(Database& source, sqlite::SourceDescriptor& descriptor,
+                                   int temporary_fd, const std::filesystem::path& temporary,
+                                   const SnapshotRequest& request, const SourceFacts& facts) {
+    const auto started = std::chrono::steady_clock::now();
+    auto hasher = std::make_unique<BackgroundSha256>(temporary_fd, temporary);
+    // Beside another connection's locks the raw copy reads only through the source
+    // connection's own handles: no descriptor of belay's own, whose close would drop them.
+    auto plan = sqlite::plan_raw_copy(source, facts);
+    const int source_fd = plan && !request.beside_own_lock ? descriptor.open(request.database) : -1;
+    auto copied =
+        plan ? sqlite::copy_raw(source, source_fd, temporary_fd, *plan, request.progress, *hasher)
+             : sqlite::copy_with_backup_api(source, temporary, request.progress, facts.page_size);
+    if (!copied) {
+        return std::unexpected(copied.error());
+    }
+    logger()->debug("copied {} pages ({}) in {} ms", facts.page_count, plan ? "raw" : "backup API",
+                    milliseconds_since(started));
+    // The kernel writes the copy out, and the hasher reads it, while it is verified.
+    CheckedCopy copy{plan.has_value(), std::move(hasher), BackgroundFlush(temporary_fd, temporary)};
+    if (auto ok = source.exec("COMMIT"); !ok) {  // writers may go on now
+        return std::unexpected(ok.error());
+    }
+    if (request.verify) {
+        const auto verifying = std::chrono::steady_clock::now();
+        if (auto ok = sqlite::verify_copy(temporary, request.database, facts.page_count,
+                                          facts.fingerprint);
+            !ok) {
+            return std::unexpected(ok.error());
+        }
+        logger()->debug("verified the copy in {} ms", milliseconds_since(verifying));
+    }
+    return copy;
+}
+
+// The sidecar's fields but the copy's hash and size (seal fills those in).
+BackupMetadata describe(const SnapshotRequest& request, const SourceFacts& facts,
+                        const std::filesystem::path& final_path) {
+    std::error_code ec;
+    BackupMetadata metadata;
+    metadata.source = std::filesystem::weakly_canonical(request.database, ec).string();
+    metadata.created_at = sqlite::utc_now_iso8601();
+    metadata.reason = request.reason;
+    metadata.schema_version = request.schema_version;
+    metadata.page_count = facts.page_count;
+    metadata.page_size = facts.page_size;
+    metadata.schema_fingerprint = facts.fingerprint;
+    metadata.verified = request.verify;
+    metadata.belay_version = BELAY_VERSION;
+    // Read after the copy, as late as possible: a backup written meanwhile counts too.
+    metadata.sequence = sequence_after(highest_sequence(final_path.parent_path(), metadata.source));
+    return metadata;
+}
+
+// Waits for the copy's hash and its flush to disk, and gives it the database's exact mode bits.
+Result<void> seal(const std::filesystem::path& temporary, BackupMetadata& metadata,
+                  const FileOwnership& ownership, CheckedCopy& copy) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(temporary, ec);
+    if (ec) {
+        return fail(ErrorCode::snapshot_failed, "cannot tell the size of {}: {}",
+                    temporary.string(), ec.message());
+    }
+    const auto hashing = std::chrono::steady_clock::now();
+    auto sha256 = copy.hasher->finish(static_cast<std::int64_t>(size));
+    const auto flushing = std::chrono::steady_clock::now();
+    if (auto flushed = copy.flush.wait(); !flushed) {
+        return flushed;
+    }
+    logger()->debug("after verification, waited {} ms for the hash and {} ms for the flush",
+                    milliseconds_since(hashing) - milliseconds_since(flushing),
+                    milliseconds_since(flushing));
+    if (!sha256) {
+        return std::unexpected(sha256.error());
+    }
+    metadata.sha256 = *sha256;
+    metadata.size_bytes = size;
+    std::filesystem::permissions(temporary,
+                                 static_cast<std::filesystem::perms>(ownership.mode & 07777),
+                                 std::filesystem::perm_options::replace, ec);
+    if (ec) {
+        return fail(ErrorCode::snapshot_failed, "cannot set the mode of {}: {}", temporary.string(),
+                    ec.message());
+    }
+    return {};
+}
+
+// Seals the copy and gives it its final name (and its sidecar); the path it got.
+Result<std::filesystem::path> publish(const std::filesystem::path& temporary,
+                                      SnapshotTemporary& remover, const Target& target,
+                                      const SnapshotRequest& request, BackupMetadata& metadata,
+                                      CheckedCopy& copy,
+                                      std::chrono::system_clock::time_point now) {
+    if (auto ok = seal(temporary, metadata, target.ownership, copy); !ok) {
+        return std::unexpected(ok.error());
+    }
+    // A signal during verification or the flush still counts: no backup gets its final name
+    // after the user asked belay to stop.
+    if (cancellation_requested()) {
+        return fail(ErrorCode::interrupted, "the backup of {} was interrupted by a signal",
+                    request.database.string());
+    }
+    return place_with_free_name(temporary, remover, target.final_path, request, metadata,
+                                target.ownership, now);
+}
+
+Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
+    const auto now = std::chrono::system_clock::now();
+    sqlite::SourceDescriptor descriptor;  // closes after `source` (see SourceDescriptor)
+    auto source = open_source(request);
+    if (!source) {
+        return std::unexpected(source.error());
+    }
+    remove_abandoned_snapshot_temporaries(request);
+    auto facts = read_source(*source, request);
+    auto target = facts ? choose_target(request, *facts, now) : std::unexpected(facts.error());
+    if (!target) {
+        return std::unexpected(target.error());
+    }
+    const auto temporary = temporary_sibling(target->final_path);
+    auto held = create_temporary(temporary, target->ownership);
+    if (!held) {
+        return std::unexpected(held.error());
+    }
+    SnapshotTemporary remover(temporary);
+    const auto copy_started = std::chrono::steady_clock::now();
+    auto copy = copy_and_check(*source, descriptor, held->fd(), temporary, request, *facts);
+    if (!copy) {
+        return std::unexpected(copy.error());
+    }
+    logger()->debug("copied{} {} pages in {} ms", request.verify ? " and verified" : "",
+                    facts->page_count, milliseconds_since(copy_started));
+    auto metadata = describe(request, *facts, target->final_path);
+    const auto publish_started = std::chrono::steady_clock::now();
+    auto placed = publish(temporary, remover, *target, request, metadata, *copy, now);
+    if (!placed) {
+        return std::unexpected(placed.error());
+    }
+    remover.release();
+    logger()->debug("flushed, hashed and renamed in {} ms", milliseconds_since(publish_started));
+    return Snapshot{*placed, std::move(metadata), copy->raw};
+}
+
+}  // namespace
+
+Result<Snapshot> take_snapshot(const SnapshotRequest& request) {
+    auto snapshot = take_snapshot_unmapped(request);
+    if (!snapshot) {
+        return std::unexpected(snapshot_error(
+            with_context(snapshot.error(), "snapshot of " + request.database.string())));
+    }
+    logger()->info("snapshot {} written ({} bytes)", snapshot->path.string(),
+                   snapshot->metadata.size_bytes);
+    return snapshot;
+}
+
+}  // namespace belay::engine
