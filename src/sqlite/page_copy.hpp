@@ -15,8 +15,9 @@ class Database;
 // Called after each chunk: (bytes copied so far, bytes in all, bytes per page).
 using CopyProgress = std::function<void(std::int64_t, std::int64_t, std::int64_t)>;
 
-// Copies every page of `source` into the file `destination` (created, or an empty file) inside
-// the read transaction `source` has open, so the copy never restarts. The copy has no journal
+// Copies every page of `source` into `destination`, an empty file that exists (the caller
+// creates it, exclusively), inside the read transaction `source` has open, so the copy never
+// restarts. The copy has no journal
 // while it is written and says rollback journal (DELETE) in its header, so it opens on its own
 // even when `source` is in WAL mode. `progress` (may be empty) follows each step.
 // Fails with SQLite's reason (the OS's, with what to do, when the destination cannot be
