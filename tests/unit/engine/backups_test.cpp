@@ -27,19 +27,12 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono;
 using namespace std::chrono_literals;
+using testing::names_in;
 using testing::RawDatabase;
 
 // 2026-11-23 10:15:00 UTC: the "now" prune tests measure ages from.
 system_clock::time_point example_now() {
     return sys_days{year{2026} / November / 23} + 10h + 15min;
-}
-
-std::set<std::string> names_in(const fs::path& directory) {
-    std::set<std::string> names;
-    for (const auto& entry : fs::directory_iterator(directory)) {
-        names.insert(entry.path().filename().string());
-    }
-    return names;
 }
 
 std::vector<std::string> file_names(const std::vector<BackupEntry>& entries) {

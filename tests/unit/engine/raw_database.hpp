@@ -6,10 +6,16 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
+
+#include <gtest/gtest.h>
+
+#include "support/temp_dir.hpp"
 
 namespace belay::testing {
 
@@ -114,6 +120,26 @@ inline std::string dump_database(const std::filesystem::path& path) {
         }
     }
     return text;
+}
+
+// The names of the entries in `directory`.
+inline std::set<std::string> names_in(const std::filesystem::path& directory) {
+    std::set<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(directory)) {
+        names.insert(entry.path().filename().string());
+    }
+    return names;
+}
+
+// Bytes 18 and 19 of the database header: 1/1 rollback journal, 2/2 WAL. A file too short to
+// hold a header fails the test and gives {-1, -1}.
+inline std::pair<int, int> header_versions(const std::filesystem::path& path) {
+    const auto bytes = read_file(path);
+    if (bytes.size() < 100) {
+        ADD_FAILURE() << path << " has no database header";
+        return {-1, -1};
+    }
+    return {static_cast<unsigned char>(bytes[18]), static_cast<unsigned char>(bytes[19])};
 }
 
 }  // namespace belay::testing

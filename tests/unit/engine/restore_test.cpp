@@ -28,27 +28,12 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using testing::dump_database;
+using testing::header_versions;
+using testing::names_in;
 using testing::RawDatabase;
 
 constexpr uid_t k_nobody_uid = 65534;
 constexpr gid_t k_nobody_gid = 65534;
-
-std::set<std::string> names_in(const fs::path& directory) {
-    std::set<std::string> names;
-    for (const auto& entry : fs::directory_iterator(directory)) {
-        names.insert(entry.path().filename().string());
-    }
-    return names;
-}
-
-std::pair<int, int> header_versions(const fs::path& path) {
-    const auto bytes = testing::read_file(path);
-    if (bytes.size() < 100) {
-        ADD_FAILURE() << path << " has no database header";
-        return {-1, -1};
-    }
-    return {static_cast<unsigned char>(bytes[18]), static_cast<unsigned char>(bytes[19])};
-}
 
 void flip_bytes_in_the_middle(const fs::path& path) {
     std::fstream file(path, std::ios::binary | std::ios::in | std::ios::out);

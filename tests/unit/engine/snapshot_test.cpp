@@ -35,28 +35,12 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using testing::dump_database;
+using testing::header_versions;
+using testing::names_in;
 using testing::RawDatabase;
 
 constexpr uid_t k_nobody_uid = 65534;
 constexpr gid_t k_nobody_gid = 65534;
-
-std::set<std::string> names_in(const fs::path& directory) {
-    std::set<std::string> names;
-    for (const auto& entry : fs::directory_iterator(directory)) {
-        names.insert(entry.path().filename().string());
-    }
-    return names;
-}
-
-// Bytes 18 and 19 of the database header: 1/1 rollback journal, 2/2 WAL.
-std::pair<int, int> header_versions(const fs::path& path) {
-    const auto bytes = testing::read_file(path);
-    EXPECT_GE(bytes.size(), 100U) << path;
-    if (bytes.size() < 100) {
-        return {-1, -1};
-    }
-    return {static_cast<unsigned char>(bytes[18]), static_cast<unsigned char>(bytes[19])};
-}
 
 void overwrite(const fs::path& path, std::size_t offset, std::string_view bytes) {
     std::fstream file(path, std::ios::binary | std::ios::in | std::ios::out);
