@@ -30,4 +30,21 @@ struct Error {
 template <typename T>
 using Result = std::expected<T, Error>;
 
+// Passes an error on unchanged: evaluates `result` (a Result<T>, named or not) once and, if it
+// holds an error, returns that error from the calling function, which must itself return a
+// Result. Otherwise execution goes on and a named result can be used as it is:
+//
+//     auto version = current_version(db);
+//     BELAY_TRY(version);
+//     BELAY_TRY(db.exec("PRAGMA foreign_keys = ON"));
+//     use(*version);
+//
+// Code that must clean up first, or that adds context, writes its check out instead.
+#define BELAY_TRY(result)                                              \
+    do {                                                               \
+        if (auto&& belay_try_result_ = (result); !belay_try_result_) { \
+            return std::unexpected(belay_try_result_.error());         \
+        }                                                              \
+    } while (false)
+
 }  // namespace belay

@@ -32,14 +32,10 @@ Result<Database> Database::open(DatabaseOptions options) {
                     "own, not empty and not starting with belay_ or sqlite_ (in any case)",
                     options.history_table);
     }
-    if (auto set = engine::load_migration_set(options); !set) {
-        return std::unexpected(set.error());
-    }
+    BELAY_TRY(engine::load_migration_set(options));
     // Another tool's history table is no reason to refuse: backups, restores and checks work
     // on any database; status() and migrate() refuse it themselves.
-    if (auto state = engine::read_any_database_state(options); !state) {
-        return std::unexpected(state.error());
-    }
+    BELAY_TRY(engine::read_any_database_state(options));
     return Database(std::move(options));
 }
 

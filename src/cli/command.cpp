@@ -102,18 +102,14 @@ Result<CommonOptions> parse_command(const std::string& command, const Arguments&
     if (verbosity > 0) {
         folded.push_back("-v");
     }
-    if (auto ok = parse_options(command, folded, description, positions, vm); !ok) {
-        return std::unexpected(ok.error());
-    }
+    BELAY_TRY(parse_options(command, folded, description, positions, vm));
     auto options = read_common_options(vm, require_database);
     if (!options) {
         return options;
     }
     options->verbosity =
         std::max(options->verbosity, static_cast<int>(std::min<std::size_t>(verbosity, 2)));
-    if (auto ok = set_up_logging(*options); !ok) {
-        return std::unexpected(ok.error());
-    }
+    BELAY_TRY(set_up_logging(*options));
     return options;
 }
 

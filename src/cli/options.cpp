@@ -360,9 +360,7 @@ Result<CommonOptions> read_common_options(const po::variables_map& vm, bool requ
         }
     }
     auto lock_timeout = seconds_option(vm, "lock-timeout", true);
-    if (!lock_timeout) {
-        return std::unexpected(lock_timeout.error());
-    }
+    BELAY_TRY(lock_timeout);
     options.db.lock_timeout = *lock_timeout;
     options.json = vm["json"].as<bool>();
     options.quiet = vm["quiet"].as<bool>();

@@ -69,9 +69,7 @@ Result<void> read_backup_options(const po::variables_map& vm, MigrateOptions& op
 
 Result<void> read_validation(const po::variables_map& vm, MigrateOptions& options) {
     auto step_timeout = seconds_option(vm, "step-timeout");
-    if (!step_timeout) {
-        return std::unexpected(step_timeout.error());
-    }
+    BELAY_TRY(step_timeout);
     options.step_timeout = *step_timeout;
     const auto level = vm["validate"].as<std::string>();
     if (level == "normal") {
@@ -148,9 +146,7 @@ Result<MigrateOptions> read_run_options(const po::variables_map& vm, const Commo
     ok = ok ? read_down_options(vm, options) : ok;
     ok = ok ? read_backup_options(vm, options) : ok;
     ok = ok ? read_validation(vm, options) : ok;
-    if (!ok) {
-        return std::unexpected(ok.error());
-    }
+    BELAY_TRY(ok);
     return options;
 }
 

@@ -83,9 +83,7 @@ Result<BackupMetadata> parse_backup_metadata(std::string_view text, std::string_
         m.schema_version = json.at("schema_version").get<std::string>();
         auto& missing = m.missing_fields;
         if (m.format >= 2) {
-            if (auto ok = check_sequence(json, where); !ok) {
-                return std::unexpected(ok.error());
-            }
+            BELAY_TRY(check_sequence(json, where));
             read_needed(json, "sequence", m.sequence, missing);
         }
         read_needed(json, "sha256", m.sha256, missing);
@@ -106,7 +104,8 @@ Result<BackupMetadata> read_backup_metadata(const std::filesystem::path& sidecar
     // No sidecar belay writes comes near this size; a larger file is not one.
     constexpr std::uintmax_t k_max_sidecar_bytes = 1 << 20;
     auto file = RegularFile::open(sidecar);
-    auto text = file ? file->read_all(k_max_sidecar_bytes) : std::unexpected(file.error());
+    BELAY_TRY(file);
+    auto text = file->read_all(k_max_sidecar_bytes);
     if (!text) {
         return std::unexpected(with_context(
             text.error(), fmt::format("{}: cannot read this sidecar", sidecar.string())));

@@ -88,9 +88,7 @@ std::string migration_checksum(std::string_view file_contents) {
 
 Result<std::string> sha256_file_hex(const std::filesystem::path& path) {
     auto file = RegularFile::open(path);
-    if (!file) {
-        return std::unexpected(file.error());
-    }
+    BELAY_TRY(file);
     Sha256 digest;
     std::vector<char> buffer(k_file_chunk_size);
     for (;;) {

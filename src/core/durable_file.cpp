@@ -112,9 +112,7 @@ Result<HeldTemporary> HeldTemporary::create(const std::filesystem::path& path,
         return HeldTemporary(**unnamed);
     }
     auto fd = create_exclusive(path, ownership);
-    if (!fd) {
-        return std::unexpected(fd.error());
-    }
+    BELAY_TRY(fd);
     return hold(*fd, path, ownership);
 }
 
@@ -158,9 +156,7 @@ Result<HeldTemporary> HeldTemporary::hold(int fd, const std::filesystem::path& p
                         path.string(), attempt);
         }
         auto again = create_exclusive(path, ownership);
-        if (!again) {
-            return std::unexpected(again.error());
-        }
+        BELAY_TRY(again);
         fd = *again;
     }
 }
@@ -393,9 +389,7 @@ Result<WrittenTemporary> write_temporary(const std::filesystem::path& path,
                                          const FileOwnership& ownership) {
     auto temporary = temporary_sibling(path);
     auto held = HeldTemporary::create(temporary, ownership);
-    if (!held) {
-        return std::unexpected(held.error());
-    }
+    BELAY_TRY(held);
     const int fd = held->fd();
     std::size_t written = 0;
     while (written < contents.size()) {
@@ -422,9 +416,7 @@ Result<WrittenTemporary> write_temporary(const std::filesystem::path& path,
 Result<void> write_new_file_durably(const std::filesystem::path& path, std::string_view contents,
                                     const FileOwnership& ownership, ExistingFile existing) {
     auto temporary = write_temporary(path, contents, ownership);
-    if (!temporary) {
-        return std::unexpected(temporary.error());
-    }
+    BELAY_TRY(temporary);
     if (existing == ExistingFile::replace) {
         if (::rename(temporary->path.c_str(), path.c_str()) != 0) {
             const int rename_error = errno;
@@ -442,9 +434,7 @@ Result<bool> write_new_file_unless_taken(const std::filesystem::path& path,
                                          std::string_view contents,
                                          const FileOwnership& ownership) {
     auto temporary = write_temporary(path, contents, ownership);
-    if (!temporary) {
-        return std::unexpected(temporary.error());
-    }
+    BELAY_TRY(temporary);
     auto renamed = rename_unless_taken(temporary->path, path);
     if (!renamed || !*renamed) {
         ::unlink(temporary->path.c_str());

@@ -237,9 +237,7 @@ Result<std::vector<HistoryChange>> plan_adopt(std::span<const Migration> migrati
     std::optional<std::string> dirty;
     const auto rows = rows_standing_for(migrations, foreign, missing, dirty);
     std::vector<HistoryChange> changes{keep_foreign_table(foreign)};
-    if (auto recorded = record_rows(migrations, foreign, rows, missing, changes); !recorded) {
-        return std::unexpected(recorded.error());
-    }
+    BELAY_TRY(record_rows(migrations, foreign, rows, missing, changes));
     if (const auto* migration = dirty ? file_of(migrations, *dirty) : nullptr) {
         changes.push_back(mark_dirty(*migration, foreign));
     }

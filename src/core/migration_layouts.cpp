@@ -182,9 +182,7 @@ std::string translate_directives(std::string_view contents, Layout layout) {
 Result<Layout> detect_layout(const fs::path& directory, ReadCache* cache) {
     ReadCache own;
     const auto& entries = (cache != nullptr ? *cache : own).entries(directory);
-    if (!entries) {
-        return std::unexpected(entries.error());
-    }
+    BELAY_TRY(entries);
     std::map<Layout, fs::path> found;  // each layout seen, with its first file
     for (std::size_t index = 0; index < entries->size(); ++index) {
         const ListedEntry& entry = (*entries)[index];

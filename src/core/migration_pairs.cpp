@@ -113,9 +113,7 @@ const PairFile* choose_variant(const std::vector<PairFile>& files, Direction dir
 // Reads one direction's file into `section`; the checksum covers both files.
 Result<std::string> read_section(const PairFile& file, SqlSection& section) {
     auto contents = read_whole_file(file.path);
-    if (!contents) {
-        return std::unexpected(contents.error());
-    }
+    BELAY_TRY(contents);
     if (auto text = check_no_nul_byte(file.path, *contents); !text) {
         return std::unexpected(std::move(text.error()));
     }
@@ -161,9 +159,7 @@ std::optional<Migration> assemble_pair(const std::vector<PairFile>& files, Layou
 
 Result<std::vector<Migration>> load_paired_files(const fs::path& directory, Layout layout) {
     const auto entries = sorted_entries(directory);
-    if (!entries) {
-        return std::unexpected(entries.error());
-    }
+    BELAY_TRY(entries);
     std::vector<std::string> problems;
     std::map<Version, std::vector<PairFile>> by_version;
     for (const auto& entry : *entries) {
@@ -238,9 +234,7 @@ bool is_diesel_folder_name(const std::string& name) {
 
 Result<std::vector<Migration>> load_diesel_folders(const fs::path& directory) {
     const auto entries = sorted_entries(directory);
-    if (!entries) {
-        return std::unexpected(entries.error());
-    }
+    BELAY_TRY(entries);
     std::vector<std::string> problems;
     std::vector<Migration> migrations;
     for (const auto& entry : *entries) {

@@ -317,9 +317,7 @@ namespace {
 Result<std::vector<Migration>> load_single_files(const std::filesystem::path& directory,
                                                  Layout layout, ReadCache& cache) {
     const auto& entries = cache.entries(directory);
-    if (!entries) {
-        return std::unexpected(entries.error());
-    }
+    BELAY_TRY(entries);
     std::vector<std::string> problems;
     std::vector<Candidate> candidates;
     candidates.reserve(entries->size());
@@ -385,9 +383,7 @@ Result<std::vector<Migration>> load_migrations(const std::filesystem::path& dire
     ReadCache cache;
     if (!layout) {
         auto detected = detect_layout(directory, &cache);
-        if (!detected) {
-            return std::unexpected(detected.error());
-        }
+        BELAY_TRY(detected);
         layout = *detected;
     }
     switch (*layout) {

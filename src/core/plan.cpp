@@ -358,9 +358,7 @@ Result<std::vector<const PlanEntry*>> entries_to_revert(const Plan& plan,
 Result<std::vector<const Migration*>> select_down_steps(const Plan& plan,
                                                         const DownPolicy& policy) {
     auto way = entries_to_revert(plan, policy);
-    if (!way) {
-        return std::unexpected(way.error());
-    }
+    BELAY_TRY(way);
     std::vector<std::string> reasons;
     for (const auto& entry : plan.entries) {
         if (entry.status == MigrationStatus::dirty) {

@@ -123,9 +123,7 @@ Result<void> check_target_directory(const std::filesystem::path& given, bool exa
 Result<void> check_room(const std::filesystem::path& directory, const SnapshotRequest& request,
                         std::uintmax_t bytes) {
     auto available = available_space(directory);
-    if (!available) {
-        return std::unexpected(available.error());
-    }
+    BELAY_TRY(available);
     if (*available < bytes + k_space_margin) {
         return fail(ErrorCode::snapshot_failed,
                     "not enough room in {} for a backup of {}: it needs {} bytes and {} are "
@@ -146,9 +144,7 @@ Result<std::filesystem::path> place_with_free_name(
     constexpr int k_attempts = 100;
     for (int attempt = 1;; ++attempt) {
         auto placed = place(temporary, final_path, metadata, ownership);
-        if (!placed) {
-            return std::unexpected(placed.error());
-        }
+        BELAY_TRY(placed);
         if (*placed) {
             return final_path;
         }
@@ -162,14 +158,10 @@ Result<std::filesystem::path> place_with_free_name(
                         ? choose_final_path(request, now)
                         : fail(ErrorCode::snapshot_failed, "no free backup name for {} in {}",
                                request.database.string(), request.directory.string());
-        if (!next) {
-            return std::unexpected(next.error());
-        }
+        BELAY_TRY(next);
         final_path = *next;
         auto renamed_temporary = temporary_sibling(final_path);
-        if (auto ok = rename_no_replace(temporary, renamed_temporary); !ok) {
-            return std::unexpected(ok.error());
-        }
+        BELAY_TRY(rename_no_replace(temporary, renamed_temporary));
         temporary = std::move(renamed_temporary);
         remover.moved_to(temporary);
     }

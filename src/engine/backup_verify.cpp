@@ -35,9 +35,7 @@ Result<std::vector<std::string>> verify_backup(const std::filesystem::path& back
         return std::vector<std::string>{std::move(*problem)};
     }
     auto sha256 = sha256_file_hex(backup);
-    if (!sha256) {
-        return std::unexpected(sha256.error());
-    }
+    BELAY_TRY(sha256);
     if (*sha256 != metadata.sha256) {
         return std::vector<std::string>{fmt::format(
             "its SHA-256 ({}) differs from the one recorded when it was taken ({}): the file was "

@@ -188,9 +188,7 @@ Result<Snapshot> run_backup(const BackupOptions& options) {
     }
     // Any SQLite database can be backed up, whatever tool keeps its history.
     auto version = read_version_for_backup(options.db);
-    if (!version) {
-        return std::unexpected(version.error());
-    }
+    BELAY_TRY(version);
     SnapshotRequest request;
     request.database = options.db.database;
     request.directory = options.db.backup_directory();
@@ -302,13 +300,9 @@ Result<PruneReport> run_prune(const PruneOptions& options,
     auto lock = options.dry_run ? Result<BackupDirectoryLock>(BackupDirectoryLock(-1))
                                 : lock_backup_directory(listing_directory(options.db),
                                                         options.db.lock_timeout, true);
-    if (!lock) {
-        return std::unexpected(lock.error());
-    }
+    BELAY_TRY(lock);
     auto entries = list_backups(options.db, false);
-    if (!entries) {
-        return std::unexpected(entries.error());
-    }
+    BELAY_TRY(entries);
     PruneReport report;
     if (!options.dry_run) {
         const auto stem = backup_stem(options.db.database);
@@ -327,9 +321,7 @@ Result<PruneReport> run_prune(const PruneOptions& options,
             continue;
         }
         auto bytes = remove_backup(entry, options.dry_run);
-        if (!bytes) {
-            return std::unexpected(bytes.error());
-        }
+        BELAY_TRY(bytes);
         if (*bytes) {
             report.bytes_freed += **bytes;
             report.removed.push_back(std::move(entry));
@@ -350,9 +342,7 @@ Result<RunSnapshot> snapshot_beside_own_connection(const DatabaseOptions& db, st
     request.progress = progress;
     request.beside_own_lock = true;
     auto snapshot = take_snapshot(request);
-    if (!snapshot) {
-        return std::unexpected(snapshot.error());
-    }
+    BELAY_TRY(snapshot);
     return RunSnapshot{snapshot->path, restore_command_for(db.database, snapshot->path)};
 }
 

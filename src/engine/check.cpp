@@ -28,9 +28,7 @@ void add(CheckReport& report, std::string area, std::string message) {
 
 Result<void> check_structure(sqlite::Database& db, CheckReport& report) {
     auto state = sqlite::capture_validation_state(db);
-    if (!state) {
-        return std::unexpected(state.error());
-    }
+    BELAY_TRY(state);
     // integrity_check compiles every table's generated columns: with one it cannot read, it
     // cannot run at all, so the table is the finding.
     for (const auto& [table, error] : state->unreadable_tables) {
@@ -40,9 +38,7 @@ Result<void> check_structure(sqlite::Database& db, CheckReport& report) {
     }
     if (state->unreadable_tables.empty()) {
         auto integrity = sqlite::check_integrity(db, true);
-        if (!integrity) {
-            return std::unexpected(integrity.error());
-        }
+        BELAY_TRY(integrity);
         for (const auto& problem : *integrity) {
             add(report, "integrity", "integrity_check: " + problem);
         }
@@ -122,12 +118,11 @@ Result<void> check_drift(sqlite::Database& db, const std::string& history_table,
                          CheckReport& report) {
     sqlite::HistoryStore history(db, history_table);
     auto recorded_fingerprint = history.last_recorded_fingerprint();
-    auto current = recorded_fingerprint ? sqlite::read_schema_objects(db, history_table)
-                                        : std::unexpected(recorded_fingerprint.error());
-    auto recorded = current ? history.read_recorded_schema() : std::unexpected(current.error());
-    if (!recorded) {
-        return std::unexpected(recorded.error());
-    }
+    BELAY_TRY(recorded_fingerprint);
+    auto current = sqlite::read_schema_objects(db, history_table);
+    BELAY_TRY(current);
+    auto recorded = history.read_recorded_schema();
+    BELAY_TRY(recorded);
     // The schema recorded after the latest step (up or down) is the reference; databases
     // migrated before belay_schema existed only have the newest history row's fingerprint.
     const auto expected =
@@ -151,9 +146,7 @@ Result<void> check_roundtrip(const CheckOptions& options, CheckReport& report) {
     run.db = options.db;
     run.step_timeout = options.step_timeout;
     auto roundtrip = run_roundtrip(run);
-    if (!roundtrip) {
-        return std::unexpected(roundtrip.error());
-    }
+    BELAY_TRY(roundtrip);
     for (const auto& result : roundtrip->migrations) {
         for (const auto& problem : result.problems) {
             add(report, "roundtrip",
@@ -185,9 +178,7 @@ Result<void> check_belay_history(sqlite::Database& db, const CheckOptions& optio
     // An object under one of belay's own table names that belay did not make: a finding, and
     // belay's records cannot be read through it.
     auto foreign = sqlite::find_foreign_belay_objects(db);
-    if (!foreign) {
-        return std::unexpected(foreign.error());
-    }
+    BELAY_TRY(foreign);
     for (const auto& problem : *foreign) {
         add(report, "belay_tables", problem);
     }
@@ -218,9 +209,7 @@ Result<void> check_belay_history(sqlite::Database& db, const CheckOptions& optio
                         options.db.migrations_dir.string());
         return {};
     }
-    if (!set) {
-        return std::unexpected(set.error());
-    }
+    BELAY_TRY(set);
     const auto plan = build_plan(set->migrations, read.state.history);
     report.version = plan.current_version;
     if (auto ok = check_drift(db, options.db.history_table, report); !ok) {
@@ -236,9 +225,7 @@ Result<CheckReport> run_check(const CheckOptions& options) {
     CheckReport report;
     report.database = options.db.database.string();
     if (options.roundtrip) {
-        if (auto ok = check_roundtrip(options, report); !ok) {
-            return std::unexpected(ok.error());
-        }
+        BELAY_TRY(check_roundtrip(options, report));
         std::error_code ec;
         if (!std::filesystem::exists(options.db.database, ec)) {
             return report;
@@ -246,29 +233,23 @@ Result<CheckReport> run_check(const CheckOptions& options) {
     }
     // Read as the backup commands read it: any SQLite database can be checked.
     auto read = read_any_database_state(options.db);
-    if (!read) {
-        return std::unexpected(read.error());
-    }
+    BELAY_TRY(read);
     if (!read->state.exists) {
         return fail(ErrorCode::invalid_input, "database {} does not exist; nothing to check",
                     options.db.database.string());
     }
     auto db = sqlite::Database::open(options.db.database, sqlite::OpenMode::read_only,
                                      options.db.lock_timeout);
-    auto ok = db ? check_structure(*db, report) : std::unexpected(db.error());
-    auto others = ok ? sqlite::find_tool_histories(*db) : std::unexpected(ok.error());
-    if (!others) {
-        return std::unexpected(others.error());
-    }
+    BELAY_TRY(db);
+    auto ok = check_structure(*db, report);
+    BELAY_TRY(ok);
+    auto others = sqlite::find_tool_histories(*db);
+    BELAY_TRY(others);
     report.other_histories = std::move(*others);
-    if (auto checked = check_belay_history(*db, options, *read, report); !checked) {
-        return std::unexpected(checked.error());
-    }
+    BELAY_TRY(check_belay_history(*db, options, *read, report));
     if (options.backups) {
         auto backups = list_backups(options.db, true);
-        if (!backups) {
-            return std::unexpected(backups.error());
-        }
+        BELAY_TRY(backups);
         for (const auto& entry : *backups) {
             for (const auto& problem : *entry.problems) {
                 add(report, "backups", fmt::format("{}: {}", entry.path.string(), problem));

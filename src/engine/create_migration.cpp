@@ -118,11 +118,9 @@ Result<std::vector<std::filesystem::path>> create_migration(
     }
     auto layout =
         options.layout ? Result<Layout>(*options.layout) : detect_layout(options.migrations_dir);
-    auto newest = layout ? newest_in_layout(options.migrations_dir, *layout)
-                         : std::unexpected(layout.error());
-    if (!newest) {
-        return std::unexpected(newest.error());
-    }
+    BELAY_TRY(layout);
+    auto newest = newest_in_layout(options.migrations_dir, *layout);
+    BELAY_TRY(newest);
     std::string version;
     if (options.timestamp || *layout == Layout::diesel) {
         version = format_utc(now, "%Y%m%d%H%M%S");

@@ -15,9 +15,7 @@ namespace belay::engine {
 
 Result<History> read_history(sqlite::Database& db, const std::string& history_table) {
     sqlite::HistoryStore store(db, history_table);
-    if (auto ok = store.check_ownership(); !ok) {
-        return std::unexpected(ok.error());
-    }
+    BELAY_TRY(store.check_ownership());
     return store.read();
 }
 
@@ -92,9 +90,7 @@ Result<void> refuse_foreign_overlap(const DatabaseOptions& options, const Histor
     }
     auto db =
         sqlite::Database::open(options.database, sqlite::OpenMode::read_only, options.lock_timeout);
-    if (!db) {
-        return std::unexpected(db.error());
-    }
+    BELAY_TRY(db);
     return refuse_foreign_overlap(*db, history, migrations);
 }
 
@@ -110,9 +106,7 @@ Result<AnyDatabaseState> read_state(const DatabaseOptions& options, bool any) {
     }
     auto db =
         sqlite::Database::open(options.database, sqlite::OpenMode::read_only, options.lock_timeout);
-    if (!db) {
-        return std::unexpected(db.error());
-    }
+    BELAY_TRY(db);
     state.exists = true;
     state.size_bytes = std::filesystem::file_size(options.database, ec);
     const auto unreadable = [](Error error) {
@@ -141,9 +135,7 @@ Result<AnyDatabaseState> read_state(const DatabaseOptions& options, bool any) {
 
 Result<DatabaseState> read_database_state(const DatabaseOptions& options) {
     auto read = read_state(options, false);
-    if (!read) {
-        return std::unexpected(read.error());
-    }
+    BELAY_TRY(read);
     return std::move(read->state);
 }
 
@@ -153,9 +145,7 @@ Result<AnyDatabaseState> read_any_database_state(const DatabaseOptions& options)
 
 Result<std::string> read_version_for_backup(const DatabaseOptions& options) {
     auto read = read_any_database_state(options);
-    if (!read) {
-        return std::unexpected(read.error());
-    }
+    BELAY_TRY(read);
     if (read->not_belays) {
         return std::string("-");
     }

@@ -28,9 +28,7 @@ constexpr std::string_view k_history_marker =
 // The first column of every row, each followed by ";\n" unless it already ends a statement.
 Result<std::string> statements_of(sqlite::Database& db, const std::string& sql) {
     auto rows = sqlite::query_rows(db, sql);
-    if (!rows) {
-        return std::unexpected(rows.error());
-    }
+    BELAY_TRY(rows);
     std::string text;
     for (const auto& row : *rows) {
         text += row.at(0);
@@ -98,9 +96,7 @@ Result<std::string> dump_database(sqlite::Database& db, const std::string& histo
                                   const std::string& version) {
     auto objects = user_objects(db, history_table);
     auto history = objects ? history_part(db, history_table) : objects;
-    if (!history) {
-        return std::unexpected(history.error());
-    }
+    BELAY_TRY(history);
     return fmt::format(
         "-- Schema at version {}, written by belay db dump-schema. Load it into a new database "
         "with:\n--   sqlite3 new.db < schema.sql\n{}{}\n{}{}COMMIT;\n",
@@ -145,9 +141,7 @@ Result<std::string> dump_of_migrations(const MigrateOptions& options) {
     auto set = load_migration_set(options.db);
     auto scratch = set ? ScratchRun::create("belay-dump-check", options)
                        : Result<ScratchRun>(std::unexpected(set.error()));
-    if (!scratch) {
-        return std::unexpected(scratch.error());
-    }
+    BELAY_TRY(scratch);
     for (const auto& migration : set->migrations) {
         auto outcome = scratch->apply(migration, Direction::up);
         if (outcome.error) {
@@ -164,10 +158,9 @@ Result<std::string> dump_of_migrations(const MigrateOptions& options) {
 
 Result<DumpSchemaReport> check_dump(const DumpSchemaOptions& options) {
     auto file = read_whole_file(*options.check);
-    auto expected = file ? dump_of_migrations(options.run) : std::unexpected(file.error());
-    if (!expected) {
-        return std::unexpected(expected.error());
-    }
+    BELAY_TRY(file);
+    auto expected = dump_of_migrations(options.run);
+    BELAY_TRY(expected);
     const auto& table = options.run.db.history_table;
     const auto have = split_dump(*file, table);
     const auto want = split_dump(*expected, table);
@@ -200,9 +193,7 @@ Result<DumpSchemaReport> run_dump_schema(const DumpSchemaOptions& options) {
     }
     const auto& db_options = options.run.db;
     auto state = read_database_state(db_options);
-    if (!state) {
-        return std::unexpected(state.error());
-    }
+    BELAY_TRY(state);
     if (!state->exists) {
         return fail(ErrorCode::invalid_input, "database {} does not exist; nothing to dump",
                     db_options.database.string());
@@ -214,18 +205,13 @@ Result<DumpSchemaReport> run_dump_schema(const DumpSchemaOptions& options) {
     // The version as the history says; the files are only needed to spell it.
     const auto version = set ? build_plan(set->migrations, state->history).current_version
                              : build_plan(std::vector<Migration>{}, state->history).current_version;
-    auto sql =
-        db ? dump_database(*db, db_options.history_table, version) : std::unexpected(db.error());
-    if (!sql) {
-        return std::unexpected(sql.error());
-    }
+    BELAY_TRY(db);
+    auto sql = dump_database(*db, db_options.history_table, version);
+    BELAY_TRY(sql);
     DumpSchemaReport report;
     if (options.out) {
         auto ownership = FileOwnership{};
-        if (auto ok = write_new_file_durably(*options.out, *sql, ownership, ExistingFile::replace);
-            !ok) {
-            return std::unexpected(ok.error());
-        }
+        BELAY_TRY(write_new_file_durably(*options.out, *sql, ownership, ExistingFile::replace));
         report.notes.push_back(fmt::format("wrote {}", options.out->string()));
     } else {
         report.sql = std::move(*sql);

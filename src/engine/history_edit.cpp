@@ -100,9 +100,7 @@ Result<void> snapshot_before_edit(const HistoryEditOptions& options, HistoryEdit
     // Taken under this connection's write lock.
     auto snapshot = snapshot_beside_own_connection(
         options.db, fmt::format("before {}", to_string(options.edit)), report.version_before);
-    if (!snapshot) {
-        return std::unexpected(snapshot.error());
-    }
+    BELAY_TRY(snapshot);
     report.snapshot = snapshot->path.string();
     report.restore_command = snapshot->restore_command;
     return {};
@@ -113,17 +111,13 @@ Result<std::map<std::pair<std::string, std::string>, std::string>> schema_sql_be
     sqlite::Database& db, const std::string& table) {
     auto statement = db.prepare(
         "SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND name <> ?1");
-    if (!statement) {
-        return std::unexpected(statement.error());
-    }
+    BELAY_TRY(statement);
     statement->bind(1, table);
     std::map<std::pair<std::string, std::string>, std::string> objects;
     auto read = statement->each_row([&](const sqlite::Statement& row) {
         objects[{row.column_text(0), row.column_text(1)}] = row.column_text(2);
     });
-    if (!read) {
-        return std::unexpected(read.error());
-    }
+    BELAY_TRY(read);
     return objects;
 }
 
@@ -133,12 +127,11 @@ Result<std::map<std::pair<std::string, std::string>, std::string>> schema_sql_be
 Result<void> keep_tool_table(sqlite::Database& db, sqlite::HistoryStore& history,
                              const HistoryChange& change, HistoryEditReport& report) {
     auto before = schema_sql_besides(db, change.name);
-    auto ok = before ? apply_change(db, history, change, {}) : std::unexpected(before.error());
-    auto after =
-        ok ? schema_sql_besides(db, "belay_adopted_" + change.name) : std::unexpected(ok.error());
-    if (!after) {
-        return std::unexpected(after.error());
-    }
+    BELAY_TRY(before);
+    auto ok = apply_change(db, history, change, {});
+    BELAY_TRY(ok);
+    auto after = schema_sql_besides(db, "belay_adopted_" + change.name);
+    BELAY_TRY(after);
     report.changes.push_back(change.description);
     for (const auto& [key, sql] : *after) {
         const auto it = before->find(key);
@@ -157,14 +150,10 @@ Result<void> keep_tool_table(sqlite::Database& db, sqlite::HistoryStore& history
 Result<void> apply_edit(sqlite::Database& db, const HistoryEditOptions& options,
                         const std::vector<HistoryChange>& changes, HistoryEditReport& report) {
     auto transaction = sqlite::Transaction::begin_immediate(db);
-    if (!transaction) {
-        return std::unexpected(transaction.error());
-    }
+    BELAY_TRY(transaction);
     // A new, empty database has nothing a snapshot could keep.
     auto objects_before = db.query_int("SELECT count(*) FROM sqlite_schema");
-    if (!objects_before) {
-        return std::unexpected(objects_before.error());
-    }
+    BELAY_TRY(objects_before);
     if (*objects_before > 0) {
         if (auto ok = snapshot_before_edit(options, report); !ok) {
             return ok;
@@ -232,14 +221,10 @@ Result<void> refuse_adopt_conflicts(sqlite::Database& db, const std::string& tab
     const auto kept_as = "belay_adopted_" + table;
     auto statement =
         db.prepare("SELECT type, name FROM sqlite_schema WHERE name = ?1 COLLATE NOCASE");
-    if (!statement) {
-        return std::unexpected(statement.error());
-    }
+    BELAY_TRY(statement);
     statement->bind(1, kept_as);
     auto found = statement->step();
-    if (!found) {
-        return std::unexpected(found.error());
-    }
+    BELAY_TRY(found);
     if (*found) {
         return fail(ErrorCode::refused,
                     "{}: db adopt keeps {} as {}, but this database already has a {} {}; rename "
@@ -249,9 +234,7 @@ Result<void> refuse_adopt_conflicts(sqlite::Database& db, const std::string& tab
                     statement->column_text(1), sqlite::quote_identifier(statement->column_text(1)));
     }
     auto foreign = sqlite::find_foreign_belay_objects(db);
-    if (!foreign) {
-        return std::unexpected(foreign.error());
-    }
+    BELAY_TRY(foreign);
     if (!foreign->empty()) {
         return fail(ErrorCode::refused, "{}: {}. belay left it untouched. Nothing was changed",
                     db.path().string(), fmt::join(*foreign, "; "));
@@ -269,9 +252,7 @@ Result<EditState> read_edit_state(sqlite::Database& db, const HistoryEditOptions
     EditState state;
     if (options.edit == HistoryEdit::adopt) {
         auto foreign = read_foreign_for_adopt(db, options);
-        if (!foreign) {
-            return std::unexpected(foreign.error());
-        }
+        BELAY_TRY(foreign);
         state.foreign = std::move(*foreign);
         // The other tool's table may carry the history table's name: belay has none then.
         if (iequals_ascii(state.foreign->table, options.db.history_table)) {
@@ -279,14 +260,10 @@ Result<EditState> read_edit_state(sqlite::Database& db, const HistoryEditOptions
         }
     }
     auto history = read_history(db, options.db.history_table);
-    if (!history) {
-        return std::unexpected(history.error());
-    }
+    BELAY_TRY(history);
     // baseline, repair and force would write a history that ignores what the tool applied.
     if (options.edit != HistoryEdit::adopt && guards_against_foreign_history(options.db)) {
-        if (auto ok = refuse_foreign_overlap(db, *history, set.migrations); !ok) {
-            return std::unexpected(ok.error());
-        }
+        BELAY_TRY(refuse_foreign_overlap(db, *history, set.migrations));
     }
     state.history = std::move(*history);
     return state;
@@ -296,9 +273,7 @@ Result<EditState> read_edit_state(sqlite::Database& db, const HistoryEditOptions
 
 Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options) {
     auto set = load_migration_set(options.db);
-    if (!set) {
-        return std::unexpected(set.error());
-    }
+    BELAY_TRY(set);
     HistoryEditReport report;
     report.database = options.db.database.string();
     std::error_code ec;
@@ -307,35 +282,24 @@ Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options) {
                     "database {} does not exist; db {} works on an existing database (check --db)",
                     options.db.database.string(), to_string(options.edit));
     }
-    if (auto kind = sqlite::refuse_non_database(options.db.database); !kind) {
-        return std::unexpected(kind.error());
-    }
+    BELAY_TRY(sqlite::refuse_non_database(options.db.database));
     auto lock = RunLock::acquire(options.db.database, options.db.lock_timeout);
-    if (!lock) {
-        return std::unexpected(lock.error());
-    }
+    BELAY_TRY(lock);
     auto db = sqlite::Database::open(options.db.database, sqlite::OpenMode::read_write,
                                      options.db.lock_timeout);
-    auto state = db ? read_edit_state(*db, options, *set) : std::unexpected(db.error());
-    auto changes = state ? plan_edit(options, *set, state->history, state->foreign, report)
-                         : std::unexpected(state.error());
-    if (!changes) {
-        return std::unexpected(changes.error());
-    }
+    BELAY_TRY(db);
+    auto state = read_edit_state(*db, options, *set);
+    BELAY_TRY(state);
+    auto changes = plan_edit(options, *set, state->history, state->foreign, report);
+    BELAY_TRY(changes);
     if (changes->empty()) {
         return report;
     }
     if (state->foreign) {
-        if (auto ok = refuse_adopt_conflicts(*db, state->foreign->table); !ok) {
-            return std::unexpected(ok.error());
-        }
+        BELAY_TRY(refuse_adopt_conflicts(*db, state->foreign->table));
     }
-    if (auto ok = sqlite::refuse_unwritable_database(options.db.database); !ok) {
-        return std::unexpected(ok.error());
-    }
-    if (auto ok = confirm_edit(options, *changes); !ok) {
-        return std::unexpected(ok.error());
-    }
+    BELAY_TRY(sqlite::refuse_unwritable_database(options.db.database));
+    BELAY_TRY(confirm_edit(options, *changes));
     if (auto ok = apply_edit(*db, options, *changes, report); !ok) {
         auto error = ok.error();
         error.message += "\nThe change was rolled back: the history is as it was.";

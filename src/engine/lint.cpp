@@ -28,9 +28,7 @@ Result<Columns> columns_of(sqlite::Database& db) {
         "SELECT m.name, c.name FROM sqlite_schema AS m, pragma_table_info(m.name) AS c "
         "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
         "AND m.name NOT LIKE 'belay\\_%' ESCAPE '\\'");
-    if (!rows) {
-        return std::unexpected(rows.error());
-    }
+    BELAY_TRY(rows);
     Columns columns;
     for (const auto& row : *rows) {
         columns[row.at(0)].insert(row.at(1));
@@ -43,16 +41,13 @@ Result<Columns> columns_of(sqlite::Database& db) {
 Result<void> find_lost_columns(const MigrateOptions& options,
                                const std::vector<Migration>& migrations, LintReport& report) {
     auto scratch = ScratchRun::create("belay-lint", options);
-    if (!scratch) {
-        return std::unexpected(scratch.error());
-    }
+    BELAY_TRY(scratch);
     for (const auto& migration : migrations) {
         auto before = columns_of(scratch->db());
-        auto outcome = before ? scratch->apply(migration, Direction::up) : StepOutcome{};
-        auto after = before ? columns_of(scratch->db()) : std::unexpected(before.error());
-        if (!after) {
-            return std::unexpected(after.error());
-        }
+        BELAY_TRY(before);
+        auto outcome = scratch->apply(migration, Direction::up);
+        auto after = columns_of(scratch->db());
+        BELAY_TRY(after);
         if (outcome.error) {
             report.notes.push_back(fmt::format(
                 "the column check stopped at {}_{}: its Up fails on a database built from the "
@@ -89,9 +84,7 @@ Result<LintReport> run_lint(const MigrateOptions& options) {
     auto migrations = options.db.embedded_migrations
                           ? embedded_to_migrations(*options.db.embedded_migrations)
                           : load_migrations(options.db.migrations_dir, options.db.layout);
-    if (!migrations) {
-        return std::unexpected(migrations.error());
-    }
+    BELAY_TRY(migrations);
     LintReport report;
     report.warnings = lint_versions(*migrations);
     for (const auto& migration : *migrations) {
@@ -99,9 +92,7 @@ Result<LintReport> run_lint(const MigrateOptions& options) {
                                    sqlite::split_statements(migration.down)};
         std::ranges::move(lint_migration(split), std::back_inserter(report.warnings));
     }
-    if (auto ok = find_lost_columns(options, *migrations, report); !ok) {
-        return std::unexpected(ok.error());
-    }
+    BELAY_TRY(find_lost_columns(options, *migrations, report));
     std::ranges::stable_sort(report.warnings, [](const LintWarning& a, const LintWarning& b) {
         return std::pair(a.file, a.line) < std::pair(b.file, b.line);
     });

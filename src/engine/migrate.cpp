@@ -55,9 +55,7 @@ Result<std::vector<PlannedStep>> select_steps(const MigrateOptions& options, con
         policy.target = Version::parse("0");
     }
     auto down = select_down_steps(plan, policy);
-    if (!down) {
-        return std::unexpected(down.error());
-    }
+    BELAY_TRY(down);
     auto steps = going(*down, Direction::down);
     if (options.operation == Operation::redo && !down->empty()) {
         steps.push_back(PlannedStep{down->front(), Direction::up});
@@ -65,9 +63,7 @@ Result<std::vector<PlannedStep>> select_steps(const MigrateOptions& options, con
         // After the reset nothing is applied: every file is pending, in version order.
         const auto fresh = build_plan(set.migrations, History{});
         auto up = select_up_steps(fresh, UpPolicy{});
-        if (!up) {
-            return std::unexpected(up.error());
-        }
+        BELAY_TRY(up);
         std::ranges::move(going(*up, Direction::up), std::back_inserter(steps));
     }
     return steps;
@@ -152,9 +148,7 @@ Result<void> snapshot_before_run(const MigrateOptions& options, RunReport& repor
         std::string(options.operation == Operation::migrate ? k_reason_before_migrate
                                                             : k_reason_before_down),
         report.version_before, options.backup_progress);
-    if (!snapshot) {
-        return std::unexpected(snapshot.error());
-    }
+    BELAY_TRY(snapshot);
     report.snapshot = snapshot->path.string();
     report.restore_command = snapshot->restore_command;
     report.snapshot_ms = milliseconds_since(started);
@@ -197,9 +191,7 @@ Result<std::function<Result<void>()>> plan_snapshot(sqlite::Database& db,
         return nullptr;
     }
     auto objects = db.query_int("SELECT count(*) FROM sqlite_schema");
-    if (!objects) {
-        return std::unexpected(objects.error());
-    }
+    BELAY_TRY(objects);
     if (*objects == 0) {
         report.notes.push_back("the database is new and empty: no snapshot is needed");
         return nullptr;
@@ -210,9 +202,7 @@ Result<std::function<Result<void>()>> plan_snapshot(sqlite::Database& db,
             "the first step ({}_{}) runs without a transaction, so the snapshot cannot hold the "
             "write lock into it: another writer could commit between the snapshot and that step",
             first.version.text(), first.name));
-        if (auto ok = snapshot_before_run(options, report); !ok) {
-            return std::unexpected(ok.error());
-        }
+        BELAY_TRY(snapshot_before_run(options, report));
         return nullptr;
     }
     return [&options, &report]() -> Result<void> { return snapshot_before_run(options, report); };
@@ -265,24 +255,18 @@ Result<RunDatabase> open_for_run(const MigrateOptions& options) {
                     path.string());
     }
     if (existed) {
-        if (auto kind = sqlite::refuse_non_database(path); !kind) {
-            return std::unexpected(kind.error());
-        }
+        BELAY_TRY(sqlite::refuse_non_database(path));
     }
     // The run lock comes first, so the history the run reads cannot change under it. Waiting
     // for it counts against the lock timeout: the first step's wait for the write lock gets
     // what is left.
     const auto lock_started = std::chrono::steady_clock::now();
     auto lock = RunLock::acquire(path, options.db.lock_timeout);
-    if (!lock) {
-        return std::unexpected(lock.error());
-    }
+    BELAY_TRY(lock);
     const auto waited = std::chrono::milliseconds(milliseconds_since(lock_started));
     auto db =
         sqlite::Database::open(path, sqlite::OpenMode::read_write_create, options.db.lock_timeout);
-    if (!db) {
-        return std::unexpected(db.error());
-    }
+    BELAY_TRY(db);
     return RunDatabase{std::move(*lock), std::move(*db), !existed,
                        std::max(options.db.lock_timeout - waited, std::chrono::milliseconds(1))};
 }
@@ -290,47 +274,31 @@ Result<RunDatabase> open_for_run(const MigrateOptions& options) {
 Result<RunReport> migrate_in_place(const MigrateOptions& options, const MigrationSet& set,
                                    RunReport report) {
     auto run = open_for_run(options);
-    if (!run) {
-        return std::unexpected(run.error());
-    }
+    BELAY_TRY(run);
     report.created_database = run->created;
     auto history = read_history(run->db, options.db.history_table);
-    if (!history) {
-        return std::unexpected(history.error());
-    }
+    BELAY_TRY(history);
     if (options.backup_only) {
         // A backup is always safe to take, even in a state a run would refuse (dirty, ...).
         report.version_before = build_plan(set.migrations, *history).current_version;
         report.version_after = report.version_before;
-        if (auto ok = snapshot_before_run(options, report); !ok) {
-            return std::unexpected(ok.error());
-        }
+        BELAY_TRY(snapshot_before_run(options, report));
         return report;
     }
     if (guards_against_foreign_history(options.db)) {
-        if (auto ok = refuse_foreign_overlap(run->db, *history, set.migrations); !ok) {
-            return std::unexpected(ok.error());
-        }
+        BELAY_TRY(refuse_foreign_overlap(run->db, *history, set.migrations));
     }
     auto steps = plan_steps(options, set, *history, report);
-    if (!steps) {
-        return std::unexpected(steps.error());
-    }
+    BELAY_TRY(steps);
     if (steps->empty()) {
         return report;
     }
     // A read-only file or directory would let the snapshot be taken and then fail the first
     // step half-way through its bookkeeping: refuse before anything is written.
-    if (auto ok = sqlite::refuse_unwritable_database(options.db.database); !ok) {
-        return std::unexpected(ok.error());
-    }
-    if (auto ok = confirm_destructive_run(options, *steps); !ok) {
-        return std::unexpected(ok.error());
-    }
+    BELAY_TRY(sqlite::refuse_unwritable_database(options.db.database));
+    BELAY_TRY(confirm_destructive_run(options, *steps));
     auto hook = plan_snapshot(run->db, options, *steps, report);
-    if (!hook) {
-        return std::unexpected(hook.error());
-    }
+    BELAY_TRY(hook);
     run_steps(run->db, *steps, options, report, std::move(*hook), run->first_wait);
     report.version_after = read_version_after(run->db, options.db.history_table, set.migrations);
     if (!report.error && options.keep) {
@@ -348,9 +316,7 @@ Result<void> check_room_for_copy(const std::filesystem::path& database,
     const auto wal = std::filesystem::file_size(database.string() + "-wal", ec);
     needed += ec ? 0 : wal;
     auto available = available_space(scratch);
-    if (!available) {
-        return std::unexpected(available.error());
-    }
+    BELAY_TRY(available);
     needed += 1024 * 1024;  // margin for the copy's own bookkeeping
     if (*available < needed) {
         return fail(ErrorCode::invalid_input,
@@ -368,9 +334,7 @@ Result<void> check_room_for_copy(const std::filesystem::path& database,
 Result<sqlite::Database> copy_for_rehearsal(std::optional<sqlite::Database>& source,
                                             const std::filesystem::path& path,
                                             const std::filesystem::path& scratch) {
-    if (auto room = check_room_for_copy(path, scratch); !room) {
-        return std::unexpected(room.error());
-    }
+    BELAY_TRY(check_room_for_copy(path, scratch));
     auto copy =
         sqlite::Database::open(scratch / path.filename(), sqlite::OpenMode::read_write_create);
     if (!copy || !source) {
@@ -385,9 +349,7 @@ Result<sqlite::Database> copy_for_rehearsal(std::optional<sqlite::Database>& sou
         }
         return std::unexpected(std::move(error));
     }
-    if (auto closed = source->close(); !closed) {
-        return std::unexpected(closed.error());
-    }
+    BELAY_TRY(source->close());
     return copy;
 }
 
@@ -402,17 +364,11 @@ Result<RunReport> rehearse(const MigrateOptions& options, const MigrationSet& se
     if (std::filesystem::exists(path, ec)) {
         auto opened =
             sqlite::Database::open(path, sqlite::OpenMode::read_only, options.db.lock_timeout);
-        if (!opened) {
-            return std::unexpected(opened.error());
-        }
+        BELAY_TRY(opened);
         auto read = read_history(*opened, options.db.history_table);
-        if (!read) {
-            return std::unexpected(read.error());
-        }
+        BELAY_TRY(read);
         if (guards_against_foreign_history(options.db)) {
-            if (auto ok = refuse_foreign_overlap(*opened, *read, set.migrations); !ok) {
-                return std::unexpected(ok.error());
-            }
+            BELAY_TRY(refuse_foreign_overlap(*opened, *read, set.migrations));
         }
         history = std::move(*read);
         source = std::move(*opened);
@@ -425,13 +381,9 @@ Result<RunReport> rehearse(const MigrateOptions& options, const MigrationSet& se
         return steps ? Result<RunReport>(std::move(report)) : std::unexpected(steps.error());
     }
     auto scratch = ScratchDirectory::create("belay-dry-run");
-    if (!scratch) {
-        return std::unexpected(scratch.error());
-    }
+    BELAY_TRY(scratch);
     auto copy = copy_for_rehearsal(source, path, scratch->path());
-    if (!copy) {
-        return std::unexpected(copy.error());
-    }
+    BELAY_TRY(copy);
     run_steps(*copy, *steps, options, report);
     // A step that failed only because the copy in TMPDIR had no room to grow would not fail in
     // the real run: a problem of where the rehearsal ran (exit 2), not of the migration.
@@ -480,13 +432,9 @@ Result<void> check_run_options(const MigrateOptions& options) {
 // Everything a run checks before it opens the database, shared by run_migrate and plan_run
 // so that both refuse the same things in the same order.
 Result<MigrationSet> prepare_run(const MigrateOptions& options) {
-    if (auto ok = check_run_options(options); !ok) {
-        return std::unexpected(ok.error());
-    }
+    BELAY_TRY(check_run_options(options));
     auto set = load_migration_set(options.db);
-    if (!set) {
-        return std::unexpected(set.error());
-    }
+    BELAY_TRY(set);
     if (set->migrations.empty() && options.db.embedded_migrations) {
         return fail(ErrorCode::invalid_input,
                     "the program's list of embedded migrations is empty; add one "
@@ -500,9 +448,7 @@ Result<MigrationSet> prepare_run(const MigrateOptions& options) {
     }
     // An unknown --to is a usage error: refuse it before the database is created or opened.
     if (options.operation == Operation::migrate && options.target) {
-        if (auto ok = refuse_unknown_up_target(set->migrations, *options.target); !ok) {
-            return std::unexpected(ok.error());
-        }
+        BELAY_TRY(refuse_unknown_up_target(set->migrations, *options.target));
     }
     std::error_code ec;
     if (options.operation != Operation::migrate &&
@@ -518,9 +464,7 @@ Result<MigrationSet> prepare_run(const MigrateOptions& options) {
 
 Result<RunReport> run_migrate(const MigrateOptions& options) {
     auto set = prepare_run(options);
-    if (!set) {
-        return std::unexpected(set.error());
-    }
+    BELAY_TRY(set);
     RunReport report;
     report.database = options.db.database.string();
     report.operation = options.operation;
@@ -532,25 +476,17 @@ Result<RunReport> run_migrate(const MigrateOptions& options) {
 
 Result<RunPlan> plan_run(const MigrateOptions& options) {
     auto set = prepare_run(options);
-    if (!set) {
-        return std::unexpected(set.error());
-    }
+    BELAY_TRY(set);
     RunPlan plan{
         .database = options.db.database.string(), .operation = options.operation, .steps = {}};
     // Read as db status reads it: read-only, creating nothing, a missing database is empty.
     auto state = read_database_state(options.db);
-    if (!state) {
-        return std::unexpected(state.error());
-    }
-    if (auto ok = refuse_foreign_overlap(options.db, state->history, set->migrations); !ok) {
-        return std::unexpected(ok.error());
-    }
+    BELAY_TRY(state);
+    BELAY_TRY(refuse_foreign_overlap(options.db, state->history, set->migrations));
     const History& history = state->history;
     RunReport versions;
     auto steps = plan_steps(options, *set, history, versions);
-    if (!steps) {
-        return std::unexpected(steps.error());
-    }
+    BELAY_TRY(steps);
     plan.version_before = versions.version_before;
     for (const auto& step : *steps) {
         plan.steps.push_back(PlannedRunStep{step.migration->version.text(), step.migration->name,

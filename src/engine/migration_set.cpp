@@ -74,9 +74,7 @@ void check_section(const Migration& migration, std::string_view name, const SqlS
 
 // Checks every section; fails listing every problem.
 Result<MigrationSet> checked_set(Result<std::vector<Migration>> migrations) {
-    if (!migrations) {
-        return std::unexpected(migrations.error());
-    }
+    BELAY_TRY(migrations);
     MigrationSet set{std::move(*migrations), {}};
     std::vector<std::string> problems;
     for (const auto& migration : set.migrations) {

@@ -88,9 +88,7 @@ Result<std::filesystem::path> resolve_backup_path(const std::filesystem::path& g
 
 Result<ChosenBackup> read_sidecar_of(const std::filesystem::path& given) {
     auto resolved = resolve_backup_path(given);
-    if (!resolved) {
-        return std::unexpected(resolved.error());
-    }
+    BELAY_TRY(resolved);
     const auto& backup = *resolved;
     std::error_code ec;
     const auto sidecar = sidecar_path(backup);
@@ -101,9 +99,7 @@ Result<ChosenBackup> read_sidecar_of(const std::filesystem::path& given) {
                     backup.string(), sidecar.string());
     }
     auto metadata = read_backup_metadata(sidecar);
-    if (!metadata) {
-        return std::unexpected(metadata.error());
-    }
+    BELAY_TRY(metadata);
     return ChosenBackup{backup, std::move(*metadata), std::nullopt};
 }
 
@@ -111,9 +107,7 @@ Result<ChosenBackup> read_sidecar_of(const std::filesystem::path& given) {
 Result<ChosenBackup> choose_backup(const RestoreOptions& options) {
     if (options.latest) {
         auto entries = list_backups(options.db, false);
-        if (!entries) {
-            return std::unexpected(entries.error());
-        }
+        BELAY_TRY(entries);
         const auto intact = find_newest_intact(*entries);
         for (std::size_t i = 0; i < intact.value_or(entries->size()); ++i) {
             logger()->warn("skipping {}: {}", (*entries)[i].path.string(),
@@ -133,9 +127,7 @@ Result<ChosenBackup> choose_backup(const RestoreOptions& options) {
     }
     chosen->verified = stamp_of(chosen->path);  // before reading: a write during it shows
     auto problems = verify_backup(chosen->path, chosen->metadata);
-    if (!problems) {
-        return std::unexpected(problems.error());
-    }
+    BELAY_TRY(problems);
     if (!problems->empty()) {
         return fail(ErrorCode::refused,
                     "refusing to restore {}: {}. Nothing was changed; choose another backup "
@@ -214,9 +206,7 @@ Result<void> restore_converted(sqlite::Database& source, sqlite::Database& desti
     logger()->info("page sizes differ in WAL mode: copying the backup with {}-byte pages first",
                    page_size);
     auto converted = copy_with_page_size(source, database, page_size);
-    if (!converted) {
-        return std::unexpected(converted.error());
-    }
+    BELAY_TRY(converted);
     auto reader = sqlite::Database::open(converted->path, sqlite::OpenMode::read_only);
     const auto status =
         reader ? sqlite::copy_all_pages(*reader, destination, busy_wait)
@@ -238,17 +228,11 @@ Result<bool> restore_in_place(sqlite::Database& source, const std::filesystem::p
                               const RestoreOptions& options) {
     auto destination =
         sqlite::Database::open(database, sqlite::OpenMode::read_write, options.db.lock_timeout);
-    if (!destination) {
-        return std::unexpected(destination.error());
-    }
-    if (auto ok = destination->exec(k_copy_cache); !ok) {
-        return std::unexpected(ok.error());
-    }
+    BELAY_TRY(destination);
+    BELAY_TRY(destination->exec(k_copy_cache));
     auto status = sqlite::copy_all_pages(source, *destination, options.db.lock_timeout);
     if (status.outcome != sqlite::CopyOutcome::page_size_conflict) {
-        if (auto ok = restore_copy_result(status, source.path(), database); !ok) {
-            return std::unexpected(ok.error());
-        }
+        BELAY_TRY(restore_copy_result(status, source.path(), database));
         return false;
     }
     auto mode = destination->query_text("PRAGMA journal_mode");
@@ -259,9 +243,7 @@ Result<bool> restore_in_place(sqlite::Database& source, const std::filesystem::p
     }
     auto ok =
         restore_converted(source, *destination, database, *page_size, options.db.lock_timeout);
-    if (!ok) {
-        return std::unexpected(ok.error());
-    }
+    BELAY_TRY(ok);
     return true;
 }
 
@@ -353,25 +335,19 @@ Result<void> replace_file(sqlite::Database& source, const CurrentDatabase& curre
     const auto& file = current.file;
     if (current.readable) {
         auto converted = restore_in_place(source, file, options);
-        if (!converted) {
-            return std::unexpected(converted.error());
-        }
+        BELAY_TRY(converted);
         report.converted_page_size = *converted;
         return {};
     }
     if (current.exists) {
         auto kept = replace_unreadable(source, file, ownership_of(file).value_or(FileOwnership{}));
-        if (!kept) {
-            return std::unexpected(kept.error());
-        }
+        BELAY_TRY(kept);
         report.moved_aside = kept->database;
         report.orphans_moved_aside = std::move(kept->companions);
         return {};
     }
     auto orphans = move_companions(file, aside_name(file));
-    if (!orphans) {
-        return std::unexpected(orphans.error());
-    }
+    BELAY_TRY(orphans);
     report.orphans_moved_aside = std::move(*orphans);
     return restore_as_new_file(source, file, FileOwnership{});
 }
@@ -382,24 +358,18 @@ Result<void> replace_file(sqlite::Database& source, const CurrentDatabase& curre
 Result<void> restore_confirmed(const RestoreOptions& options, const ChosenBackup& chosen,
                                const CurrentDatabase& current, RestoreReport& report) {
     auto lock = RunLock::acquire(current.file, options.db.lock_timeout);
-    if (!lock) {
-        return std::unexpected(lock.error());
-    }
+    BELAY_TRY(lock);
     remove_restore_leftovers(current.file);
     auto source = open_verified(chosen);
-    auto hardened =
-        source ? source->harden_for_untrusted_content() : std::unexpected(source.error());
-    if (!hardened) {
-        return std::unexpected(hardened.error());
-    }
+    BELAY_TRY(source);
+    auto hardened = source->harden_for_untrusted_content();
+    BELAY_TRY(hardened);
     auto started = Clock::now();
     // A 0-byte file is a valid empty database with nothing in it to keep (and a backup of it
     // would hold nothing): no safety snapshot.
     if (current.readable && !current.empty) {
         auto safety = take_safety_snapshot(options);
-        if (!safety) {
-            return std::unexpected(safety.error());
-        }
+        BELAY_TRY(safety);
         report.safety_snapshot = *safety;
         report.timings.safety_snapshot_ms = milliseconds_since(started);
         started = Clock::now();
@@ -415,21 +385,15 @@ Result<void> restore_confirmed(const RestoreOptions& options, const ChosenBackup
 
 Result<RestoreReport> run_restore(const RestoreOptions& options) {
     auto current = inspect_current(options.db);
-    if (!current) {
-        return std::unexpected(current.error());
-    }
+    BELAY_TRY(current);
     auto started = Clock::now();
     // --latest chooses by listing the directory: no prune may remove the choice before the copy.
     auto directory_lock = options.latest ? lock_backup_directory(options.db.backup_directory(),
                                                                  options.db.lock_timeout, false)
                                          : Result<BackupDirectoryLock>(BackupDirectoryLock(-1));
-    if (!directory_lock) {
-        return std::unexpected(directory_lock.error());
-    }
+    BELAY_TRY(directory_lock);
     auto chosen = choose_backup(options);
-    if (!chosen) {
-        return std::unexpected(chosen.error());
-    }
+    BELAY_TRY(chosen);
     RestoreReport report;
     report.timings.verify_backup_ms = milliseconds_since(started);
     report.backup = chosen->path;
@@ -439,18 +403,10 @@ Result<RestoreReport> run_restore(const RestoreOptions& options) {
     report.version_before = current->readable ? read_version_for_backup(options.db).value_or("-")
                                               : std::string(current->exists ? "-" : "0");
     // Refused before asking: a read-only database (or directory) cannot take the copy.
-    if (auto ok = current->readable ? sqlite::refuse_unwritable_database(current->file)
-                                    : sqlite::refuse_unwritable_directory_of(current->file);
-        !ok) {
-        return std::unexpected(ok.error());
-    }
-    if (auto ok = current->readable ? sqlite::refuse_hard_links(current->file) : Result<void>();
-        !ok) {
-        return std::unexpected(ok.error());
-    }
-    if (auto ok = confirm(options, *chosen, current->file); !ok) {
-        return std::unexpected(ok.error());
-    }
+    BELAY_TRY(current->readable ? sqlite::refuse_unwritable_database(current->file)
+                                : sqlite::refuse_unwritable_directory_of(current->file));
+    BELAY_TRY(current->readable ? sqlite::refuse_hard_links(current->file) : Result<void>());
+    BELAY_TRY(confirm(options, *chosen, current->file));
     auto restored = restore_confirmed(options, *chosen, *current, report);
     if (!restored) {
         // The safety snapshot taken and a readable database: the copy into it failed, and

@@ -30,9 +30,7 @@ std::filesystem::path directory_of(const std::filesystem::path& path) {
 Result<void> fill_copy(sqlite::Database& source, const std::filesystem::path& temporary,
                        const std::filesystem::path& database, const FileOwnership& ownership) {
     auto destination = sqlite::Database::open(temporary, sqlite::OpenMode::own_file);
-    if (!destination) {
-        return std::unexpected(destination.error());
-    }
+    BELAY_TRY(destination);
     auto ok = restore_copy_result(sqlite::copy_all_pages(source, *destination, k_copy_wait),
                                   source.path(), database);
     ok = ok ? destination->exec("PRAGMA journal_mode = DELETE") : ok;
@@ -178,9 +176,7 @@ Result<std::vector<std::filesystem::path>> move_companions(const std::filesystem
 Result<void> restore_as_new_file(sqlite::Database& source, const std::filesystem::path& database,
                                  const FileOwnership& ownership) {
     auto copy = write_complete_copy(source, database, ownership);
-    if (!copy) {
-        return std::unexpected(copy.error());
-    }
+    BELAY_TRY(copy);
     auto ok = rename_no_replace(copy->path, database);
     if (!ok) {
         remove_with_companions(copy->path);
@@ -193,9 +189,7 @@ Result<KeptAside> replace_unreadable(sqlite::Database& source,
                                      const std::filesystem::path& database,
                                      const FileOwnership& ownership) {
     auto copy = write_complete_copy(source, database, ownership);
-    if (!copy) {
-        return std::unexpected(copy.error());
-    }
+    BELAY_TRY(copy);
     const auto aside = aside_name(database);
     const auto give_up = [&](Error error, const std::string& where_old_is) {
         remove_with_companions(copy->path);
@@ -222,9 +216,7 @@ Result<KeptAside> replace_unreadable(sqlite::Database& source,
                                          database.string(), std::strerror(errno))},
                        also + (companions->empty() ? "" : ", its -wal/-shm/-journal beside it"));
     }
-    if (auto ok = sync_directory(directory_of(database)); !ok) {
-        return std::unexpected(ok.error());
-    }
+    BELAY_TRY(sync_directory(directory_of(database)));
     return KeptAside{aside, std::move(*companions)};
 }
 
@@ -233,9 +225,7 @@ Result<HeldCopy> copy_with_page_size(sqlite::Database& source,
                                      std::int64_t page_size) {
     const auto temporary = temporary_sibling(database);
     auto held = HeldTemporary::create(temporary, FileOwnership{.mode = 0600});
-    if (!held) {
-        return std::unexpected(held.error());
-    }
+    BELAY_TRY(held);
     // The backup's pages into the temporary (a rollback-journal file, so VACUUM may change its
     // page size), then VACUUM with the database's page size; VACUUM keeps every rowid. (VACUUM
     // INTO straight from the backup would need the backup opened read-write.)

@@ -40,9 +40,7 @@ RoundtripResult failed(RoundtripResult result, std::string problem) {
 Result<RoundtripResult> round_trip(Scratch& scratch, const Migration& migration, bool& stop) {
     RoundtripResult result{migration.version.text(), migration.name, "ok", {}};
     auto before = scratch.schema();
-    if (!before) {
-        return std::unexpected(before.error());
-    }
+    BELAY_TRY(before);
     if (auto error = scratch.step(migration, Direction::up)) {
         stop = true;
         return failed(std::move(result),
@@ -53,16 +51,12 @@ Result<RoundtripResult> round_trip(Scratch& scratch, const Migration& migration,
         return result;
     }
     auto after_up = scratch.schema();
-    if (!after_up) {
-        return std::unexpected(after_up.error());
-    }
+    BELAY_TRY(after_up);
     if (auto error = scratch.step(migration, Direction::down)) {
         return failed(std::move(result), "Down failed right after Up: " + *error);
     }
     auto after_down = scratch.schema();
-    if (!after_down) {
-        return std::unexpected(after_down.error());
-    }
+    BELAY_TRY(after_down);
     for (auto& difference : sqlite::logical_differences(*before, *after_down)) {
         result.outcome = "differs";
         result.problems.push_back("after Up and Down, " + difference);
@@ -72,9 +66,7 @@ Result<RoundtripResult> round_trip(Scratch& scratch, const Migration& migration,
         return failed(std::move(result), "Up failed after its own Down: " + *error);
     }
     auto again = scratch.schema();
-    if (!again) {
-        return std::unexpected(again.error());
-    }
+    BELAY_TRY(again);
     for (auto& difference : sqlite::logical_differences(*after_up, *again)) {
         result.outcome = "differs";
         result.problems.push_back("Up after Down, compared with the first Up, " + difference);
@@ -89,9 +81,7 @@ Result<bool> round_trip_each(Scratch& scratch, const std::vector<const Migration
     for (const auto* migration : migrations) {
         bool stop = false;
         auto result = round_trip(scratch, *migration, stop);
-        if (!result) {
-            return std::unexpected(result.error());
-        }
+        BELAY_TRY(result);
         results.push_back(std::move(*result));
         if (stop) {
             return migration == migrations.back();
@@ -104,13 +94,9 @@ Result<bool> round_trip_each(Scratch& scratch, const std::vector<const Migration
 
 Result<RoundtripReport> run_roundtrip(const MigrateOptions& options) {
     auto set = load_migration_set(options.db);
-    if (!set) {
-        return std::unexpected(set.error());
-    }
+    BELAY_TRY(set);
     auto run = ScratchRun::create("belay-roundtrip", options);
-    if (!run) {
-        return std::unexpected(run.error());
-    }
+    BELAY_TRY(run);
     Scratch scratch{*run, options.db.history_table};
     RoundtripReport report;
     std::vector<const Migration*> all;
@@ -118,17 +104,13 @@ Result<RoundtripReport> run_roundtrip(const MigrateOptions& options) {
         all.push_back(&migration);
     }
     auto complete = round_trip_each(scratch, all, report.migrations);
-    if (!complete) {
-        return std::unexpected(complete.error());
-    }
+    BELAY_TRY(complete);
     report.complete = *complete;
     // Which migrations are pending comes from belay's history: without it (another tool's
     // history table, or a belay_* object belay did not make) the copy cannot be round-tripped.
     // Read on the database itself, so that what is said names it, never the scratch copy.
     auto state = read_any_database_state(options.db);
-    if (!state) {
-        return std::unexpected(state.error());
-    }
+    BELAY_TRY(state);
     if (!state->state.exists) {
         return report;
     }
@@ -139,20 +121,16 @@ Result<RoundtripReport> run_roundtrip(const MigrateOptions& options) {
         return report;
     }
     auto copy = ScratchRun::create_copy("belay-roundtrip-copy", options);
-    auto history =
-        copy ? read_history(copy->db(), options.db.history_table) : std::unexpected(copy.error());
-    if (!history) {
-        return std::unexpected(history.error());
-    }
+    BELAY_TRY(copy);
+    auto history = read_history(copy->db(), options.db.history_table);
+    BELAY_TRY(history);
     std::vector<const Migration*> pending;
     const auto plan = build_plan(set->migrations, *history);  // pending() points into it
     for (const auto* entry : plan.pending()) {
         pending.push_back(entry->migration);
     }
     Scratch on_copy{*copy, options.db.history_table};
-    if (auto ok = round_trip_each(on_copy, pending, report.on_copy); !ok) {
-        return std::unexpected(ok.error());
-    }
+    BELAY_TRY(round_trip_each(on_copy, pending, report.on_copy));
     return report;
 }
 

@@ -27,14 +27,10 @@ struct ScratchRun::State {
 
 Result<ScratchRun> ScratchRun::create(std::string_view purpose, const MigrateOptions& options) {
     auto directory = ScratchDirectory::create(purpose);
-    if (!directory) {
-        return std::unexpected(directory.error());
-    }
+    BELAY_TRY(directory);
     auto db = sqlite::Database::open(directory->path() / "scratch.db",
                                      sqlite::OpenMode::read_write_create);
-    if (!db) {
-        return std::unexpected(db.error());
-    }
+    BELAY_TRY(db);
     return ScratchRun(std::make_unique<State>(std::move(*directory), std::move(*db), options));
 }
 
@@ -42,7 +38,8 @@ Result<ScratchRun> ScratchRun::create_copy(std::string_view purpose,
                                            const MigrateOptions& options) {
     auto source = sqlite::Database::open(options.db.database, sqlite::OpenMode::read_only,
                                          options.db.lock_timeout);
-    auto run = source ? create(purpose, options) : std::unexpected(source.error());
+    BELAY_TRY(source);
+    auto run = create(purpose, options);
     if (!run) {
         return run;
     }

@@ -59,16 +59,14 @@ struct Target {
 Result<Target> choose_target(const SnapshotRequest& request, const SourceFacts& facts,
                              std::chrono::system_clock::time_point now) {
     auto final_path = choose_final_path(request, now);
-    auto usable = final_path
-                      ? check_target_directory(final_path->parent_path(), request.out.has_value())
-                      : std::unexpected(final_path.error());
+    BELAY_TRY(final_path);
+    auto usable = check_target_directory(final_path->parent_path(), request.out.has_value());
     const auto bytes = static_cast<std::uintmax_t>(facts.page_count * facts.page_size);
-    auto room = usable ? check_room(final_path->parent_path(), request, bytes)
-                       : std::unexpected(usable.error());
-    auto ownership = room ? ownership_of(request.database) : std::unexpected(room.error());
-    if (!ownership) {
-        return std::unexpected(ownership.error());
-    }
+    BELAY_TRY(usable);
+    auto room = check_room(final_path->parent_path(), request, bytes);
+    BELAY_TRY(room);
+    auto ownership = ownership_of(request.database);
+    BELAY_TRY(ownership);
     return Target{*final_path, *ownership};
 }
 
@@ -103,9 +101,7 @@ Result<CheckedCopy> copy_and_check(Database& source, sqlite::SourceDescriptor& d
     auto copied =
         plan ? sqlite::copy_raw(source, source_fd, temporary_fd, *plan, request.progress, *hasher)
              : sqlite::copy_with_backup_api(source, temporary, request.progress, facts.page_size);
-    if (!copied) {
-        return std::unexpected(copied.error());
-    }
+    BELAY_TRY(copied);
     logger()->debug("copied {} pages ({}) in {} ms", facts.page_count, plan ? "raw" : "backup API",
                     milliseconds_since(started));
     // The kernel writes the copy out, and the hasher reads it, while it is verified.
@@ -115,11 +111,8 @@ Result<CheckedCopy> copy_and_check(Database& source, sqlite::SourceDescriptor& d
     }
     if (request.verify) {
         const auto verifying = std::chrono::steady_clock::now();
-        if (auto ok = sqlite::verify_copy(temporary, request.database, facts.page_count,
-                                          facts.fingerprint);
-            !ok) {
-            return std::unexpected(ok.error());
-        }
+        BELAY_TRY(
+            sqlite::verify_copy(temporary, request.database, facts.page_count, facts.fingerprint));
         logger()->debug("verified the copy in {} ms", milliseconds_since(verifying));
     }
     return copy;
@@ -162,9 +155,7 @@ Result<void> seal(const std::filesystem::path& temporary, BackupMetadata& metada
     logger()->debug("after verification, waited {} ms for the hash and {} ms for the flush",
                     milliseconds_since(hashing) - milliseconds_since(flushing),
                     milliseconds_since(flushing));
-    if (!sha256) {
-        return std::unexpected(sha256.error());
-    }
+    BELAY_TRY(sha256);
     metadata.sha256 = *sha256;
     metadata.size_bytes = size;
     std::filesystem::permissions(temporary,
@@ -183,9 +174,7 @@ Result<std::filesystem::path> publish(const std::filesystem::path& temporary,
                                       const SnapshotRequest& request, BackupMetadata& metadata,
                                       CheckedCopy& copy,
                                       std::chrono::system_clock::time_point now) {
-    if (auto ok = seal(temporary, metadata, target.ownership, copy); !ok) {
-        return std::unexpected(ok.error());
-    }
+    BELAY_TRY(seal(temporary, metadata, target.ownership, copy));
     // A signal during verification or the flush still counts: no backup gets its final name
     // after the user asked belay to stop.
     if (cancellation_requested()) {
@@ -200,34 +189,25 @@ Result<Snapshot> take_snapshot_unmapped(const SnapshotRequest& request) {
     const auto now = std::chrono::system_clock::now();
     sqlite::SourceDescriptor descriptor;  // closes after `source` (see SourceDescriptor)
     auto source = open_source(request);
-    if (!source) {
-        return std::unexpected(source.error());
-    }
+    BELAY_TRY(source);
     remove_abandoned_snapshot_temporaries(request);
     auto facts = read_source(*source, request);
-    auto target = facts ? choose_target(request, *facts, now) : std::unexpected(facts.error());
-    if (!target) {
-        return std::unexpected(target.error());
-    }
+    BELAY_TRY(facts);
+    auto target = choose_target(request, *facts, now);
+    BELAY_TRY(target);
     const auto temporary = temporary_sibling(target->final_path);
     auto held = create_temporary(temporary, target->ownership);
-    if (!held) {
-        return std::unexpected(held.error());
-    }
+    BELAY_TRY(held);
     SnapshotTemporary remover(temporary);
     const auto copy_started = std::chrono::steady_clock::now();
     auto copy = copy_and_check(*source, descriptor, held->fd(), temporary, request, *facts);
-    if (!copy) {
-        return std::unexpected(copy.error());
-    }
+    BELAY_TRY(copy);
     logger()->debug("copied{} {} pages in {} ms", request.verify ? " and verified" : "",
                     facts->page_count, milliseconds_since(copy_started));
     auto metadata = describe(request, *facts, target->final_path);
     const auto publish_started = std::chrono::steady_clock::now();
     auto placed = publish(temporary, remover, *target, request, metadata, *copy, now);
-    if (!placed) {
-        return std::unexpected(placed.error());
-    }
+    BELAY_TRY(placed);
     remover.release();
     logger()->debug("flushed, hashed and renamed in {} ms", milliseconds_since(publish_started));
     return Snapshot{*placed, std::move(metadata), copy->raw};

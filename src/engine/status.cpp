@@ -8,17 +8,11 @@ namespace belay::engine {
 
 Result<std::unique_ptr<StatusReport>> build_status(const DatabaseOptions& options) {
     auto set = load_migration_set(options);
-    if (!set) {
-        return std::unexpected(set.error());
-    }
+    BELAY_TRY(set);
     auto state = read_database_state(options);
-    if (!state) {
-        return std::unexpected(state.error());
-    }
+    BELAY_TRY(state);
     // A migration another tool applied would show as pending here, and run again.
-    if (auto ok = refuse_foreign_overlap(options, state->history, set->migrations); !ok) {
-        return std::unexpected(ok.error());
-    }
+    BELAY_TRY(refuse_foreign_overlap(options, state->history, set->migrations));
     auto report = std::make_unique<StatusReport>();
     report->database = options.database.string();
     report->state = std::move(*state);
@@ -29,9 +23,7 @@ Result<std::unique_ptr<StatusReport>> build_status(const DatabaseOptions& option
 
 Result<std::string> read_current_version(const DatabaseOptions& options) {
     auto state = read_database_state(options);
-    if (!state) {
-        return std::unexpected(state.error());
-    }
+    BELAY_TRY(state);
     return build_plan({}, state->history).current_version;
 }
 

@@ -77,34 +77,22 @@ Result<std::vector<std::string>> restore_connection_settings(sqlite::Database& d
     std::vector<std::string> restored;
     for (const auto& setting : k_settings) {
         auto value = db.query_int(setting.query);
-        if (!value) {
-            return std::unexpected(value.error());
-        }
+        BELAY_TRY(value);
         if (*value != setting.wanted) {
-            if (auto ok = db.exec(setting.reset); !ok) {
-                return std::unexpected(ok.error());
-            }
+            BELAY_TRY(db.exec(setting.reset));
             restored.emplace_back(setting.reset);
         }
     }
     auto synchronous = db.query_int("PRAGMA synchronous");
-    if (!synchronous) {
-        return std::unexpected(synchronous.error());
-    }
+    BELAY_TRY(synchronous);
     if (*synchronous == 0) {
-        if (auto ok = db.exec("PRAGMA synchronous = FULL"); !ok) {
-            return std::unexpected(ok.error());
-        }
+        BELAY_TRY(db.exec("PRAGMA synchronous = FULL"));
         restored.emplace_back("PRAGMA synchronous = FULL");
     }
     auto mode = db.query_text("PRAGMA journal_mode");
-    if (!mode) {
-        return std::unexpected(mode.error());
-    }
+    BELAY_TRY(mode);
     if (*mode == "off" || *mode == "memory") {
-        if (auto ok = db.exec("PRAGMA journal_mode = DELETE"); !ok) {
-            return std::unexpected(ok.error());
-        }
+        BELAY_TRY(db.exec("PRAGMA journal_mode = DELETE"));
         restored.emplace_back("PRAGMA journal_mode = DELETE");
     }
     return restored;
@@ -158,15 +146,11 @@ Error stopped_after_statements(const StepContext& context, const std::filesystem
 // connection commits, so that a run of many steps does not scan the history at each one.
 Result<bool> history_has(StepContext& context, const Version& version) {
     auto data_version = context.db.query_int("PRAGMA data_version");
-    if (!data_version) {
-        return std::unexpected(data_version.error());
-    }
+    BELAY_TRY(data_version);
     if (!context.known_history || context.known_history->data_version != *data_version) {
         context.known_history.reset();
         auto versions = context.history.applied_versions();
-        if (!versions) {
-            return std::unexpected(versions.error());
-        }
+        BELAY_TRY(versions);
         context.known_history = KnownHistory{*data_version, std::move(*versions)};
     }
     return context.known_history->versions.contains(version.numeric());
@@ -257,9 +241,7 @@ Result<sqlite::ValidationFindings> validation_findings(StepContext& context,
 Result<std::vector<std::string>> run_checked(StepContext& context, const Migration& migration,
                                              Direction direction) {
     auto data_version = context.db.query_int("PRAGMA data_version");
-    if (!data_version) {
-        return std::unexpected(data_version.error());
-    }
+    BELAY_TRY(data_version);
     // The state before is compiled under the same rules as the state after, so that what the
     // rules refuse in a trigger that was already there is an old finding, not a new one.
     HeldToRules rules(context.guard, context.history.table());
@@ -271,12 +253,8 @@ Result<std::vector<std::string>> run_checked(StepContext& context, const Migrati
     if (!before) {
         return std::unexpected(stopped_after_statements(context, file, before.error()));
     }
-    if (auto ran = run_statements(context, migration, direction); !ran) {
-        return std::unexpected(ran.error());
-    }
-    if (auto cleared = clear_what_the_statements_left(context); !cleared) {
-        return std::unexpected(cleared.error());
-    }
+    BELAY_TRY(run_statements(context, migration, direction));
+    BELAY_TRY(clear_what_the_statements_left(context));
     if (auto ok = context.catalog.refresh(context.db, context.history.table()); !ok) {
         return std::unexpected(with_context(ok.error(), "validation query failed"));
     }
@@ -285,9 +263,7 @@ Result<std::vector<std::string>> run_checked(StepContext& context, const Migrati
         return std::unexpected(stopped_after_statements(context, file, after.error()));
     }
     auto findings = validation_findings(context, file, *before, *after);
-    if (!findings) {
-        return std::unexpected(findings.error());
-    }
+    BELAY_TRY(findings);
     if (!findings->errors.empty()) {
         return fail(ErrorCode::step_failed, "{}: validation failed after the {} section:\n  {}",
                     file.string(), direction == Direction::up ? "Up" : "Down",
@@ -313,9 +289,7 @@ Result<void> record_success(StepContext& context, const Migration& migration, Di
         }
     }
     auto data_version = context.db.query_int("PRAGMA data_version");
-    if (!data_version) {
-        return std::unexpected(data_version.error());
-    }
+    BELAY_TRY(data_version);
     // What the previous step recorded is what belay_schema holds, unless another connection
     // committed since (it might have changed belay_schema too) or the catalog was read again in
     // between: then belay_schema is read and compared whole.
@@ -502,9 +476,7 @@ StepOutcome apply_transactional(StepContext& context, const Migration& migration
 template <typename Work>
 Result<void> in_transaction(sqlite::Database& db, Work work) {
     auto transaction = sqlite::Transaction::begin_immediate(db);
-    if (!transaction) {
-        return std::unexpected(transaction.error());
-    }
+    BELAY_TRY(transaction);
     if (auto ok = work(); !ok) {
         return ok;
     }
@@ -523,9 +495,7 @@ StepOutcome apply_without_transaction(StepContext& context, const Migration& mig
         // As a transactional step does under its write lock: another run may have taken the
         // step meanwhile, and a NoTransaction step run twice is not rolled back.
         auto applied = history_has(context, migration.version);
-        if (!applied) {
-            return std::unexpected(applied.error());
-        }
+        BELAY_TRY(applied);
         still_due = *applied == (direction == Direction::down);
         if (!still_due) {
             return {};

@@ -21,14 +21,10 @@ constexpr int k_pin_attempts = 20;
 Result<std::optional<WalIndexHeader>> begin_pinned_read(Database& source) {
     // Outside a transaction: also opens the WAL and maps the wal-index for the reads below.
     auto mode = source.query_text("PRAGMA journal_mode");
-    if (!mode) {
-        return std::unexpected(mode.error());
-    }
+    BELAY_TRY(mode);
     for (int attempt = 1;; ++attempt) {
         auto before = *mode == "wal" ? read_wal_index_header(source) : std::nullopt;
-        if (auto ok = source.exec("BEGIN; SELECT count(*) FROM sqlite_schema;"); !ok) {
-            return std::unexpected(ok.error());
-        }
+        BELAY_TRY(source.exec("BEGIN; SELECT count(*) FROM sqlite_schema;"));
         auto after = before ? read_wal_index_header(source) : std::nullopt;
         if (!before || (after && after->raw == before->raw)) {
             return after;
@@ -38,9 +34,7 @@ Result<std::optional<WalIndexHeader>> begin_pinned_read(Database& source) {
                             source.path().string());
             return std::nullopt;
         }
-        if (auto ok = source.exec("COMMIT"); !ok) {
-            return std::unexpected(ok.error());
-        }
+        BELAY_TRY(source.exec("COMMIT"));
     }
 }
 
@@ -48,14 +42,15 @@ Result<std::optional<WalIndexHeader>> begin_pinned_read(Database& source) {
 
 Result<SourceFacts> begin_consistent_read(Database& source) {
     auto pinned = begin_pinned_read(source);
-    auto count = pinned ? source.query_int("PRAGMA page_count") : std::unexpected(pinned.error());
-    auto size = count ? source.query_int("PRAGMA page_size") : std::unexpected(count.error());
-    auto fingerprint = size ? schema_fingerprint(source, "") : std::unexpected(size.error());
-    auto mode = fingerprint ? source.query_text("PRAGMA journal_mode")
-                            : std::unexpected(fingerprint.error());
-    if (!mode) {
-        return std::unexpected(mode.error());
-    }
+    BELAY_TRY(pinned);
+    auto count = source.query_int("PRAGMA page_count");
+    BELAY_TRY(count);
+    auto size = source.query_int("PRAGMA page_size");
+    BELAY_TRY(size);
+    auto fingerprint = schema_fingerprint(source, "");
+    BELAY_TRY(fingerprint);
+    auto mode = source.query_text("PRAGMA journal_mode");
+    BELAY_TRY(mode);
     const bool wal = *mode == "wal";
     return SourceFacts{*count, *size, *fingerprint, wal,
                        wal ? *pinned : std::optional<WalIndexHeader>()};

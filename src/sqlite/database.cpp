@@ -99,9 +99,7 @@ FileKind kind_of(const FileHeader& header) {
 
 Result<FileKind> inspect_database_file(const std::filesystem::path& path) {
     auto header = read_header(path);
-    if (!header) {
-        return std::unexpected(header.error());
-    }
+    BELAY_TRY(header);
     return kind_of(*header);
 }
 
@@ -168,9 +166,7 @@ namespace {
 
 Result<FileKind> refuse_non_database_impl(const std::filesystem::path& path, bool alone) {
     auto header = read_header(path);
-    if (!header) {
-        return std::unexpected(header.error());
-    }
+    BELAY_TRY(header);
     const auto kind = kind_of(*header);
     if (kind == FileKind::not_sqlite) {
         return fail(ErrorCode::invalid_input,
@@ -179,9 +175,7 @@ Result<FileKind> refuse_non_database_impl(const std::filesystem::path& path, boo
                     path.string());
     }
     if (kind != FileKind::empty) {
-        if (auto ok = refuse_truncated(path, *header, alone); !ok) {
-            return std::unexpected(ok.error());
-        }
+        BELAY_TRY(refuse_truncated(path, *header, alone));
     }
     return kind;
 }
@@ -247,9 +241,7 @@ Result<void> refuse_odd_companions(const std::filesystem::path& path) {
 Result<FileKind> check_openable(const std::filesystem::path& path, OpenMode mode) {
     std::error_code ec;
     if (mode != OpenMode::immutable_evidence) {
-        if (auto ok = refuse_odd_companions(path); !ok) {
-            return std::unexpected(ok.error());
-        }
+        BELAY_TRY(refuse_odd_companions(path));
     }
     if (mode == OpenMode::immutable_evidence) {
         // Only the bytes of a regular file are evidence; a symlink at its name is not followed.
@@ -275,9 +267,7 @@ Result<FileKind> check_openable(const std::filesystem::path& path, OpenMode mode
                     path.string(), non_regular_kind(follow_symlinks(path)));
     }
     if (mode == OpenMode::read_write || mode == OpenMode::read_write_create) {
-        if (auto ok = refuse_hard_links(path); !ok) {
-            return std::unexpected(ok.error());
-        }
+        BELAY_TRY(refuse_hard_links(path));
     }
     return refuse_non_database(path);
 }
@@ -350,9 +340,7 @@ Result<Database> Database::open_after_rollback(const std::filesystem::path& path
             "rolled back: {}",
             path.string(), writer.error().message);
     }
-    if (auto closed = writer->close(); !closed) {
-        return std::unexpected(closed.error());
-    }
+    BELAY_TRY(writer->close());
     return open_impl(path, OpenMode::read_only, busy_timeout, false);
 }
 
@@ -413,9 +401,7 @@ Result<Database> Database::open_impl(const std::filesystem::path& path, OpenMode
                                      std::chrono::milliseconds busy_timeout, bool may_roll_back) {
     auto kind = mode == OpenMode::read_only_beside_own_lock ? Result<FileKind>(FileKind::empty)
                                                             : check_openable(path, mode);
-    if (!kind) {
-        return std::unexpected(kind.error());
-    }
+    BELAY_TRY(kind);
     const auto [raw, rc] = open_handle(path, mode, *kind);
     std::unique_ptr<sqlite3, Closer> db(raw);
     if (rc != SQLITE_OK) {
@@ -431,9 +417,7 @@ Result<Database> Database::open_impl(const std::filesystem::path& path, OpenMode
     database.m_busy_timeout = busy_timeout;
     if (mode == OpenMode::read_only || mode == OpenMode::read_only_beside_own_lock ||
         mode == OpenMode::immutable_evidence) {
-        if (auto ok = database.exec("PRAGMA query_only = ON"); !ok) {
-            return std::unexpected(ok.error());
-        }
+        BELAY_TRY(database.exec("PRAGMA query_only = ON"));
     }
     // Reading the schema proves the file is a usable database before anything else happens.
     if (auto ok = database.exec("SELECT count(*) FROM sqlite_schema"); !ok) {
@@ -474,9 +458,7 @@ Result<Statement> Database::query_first_row(std::string_view sql) {
         return statement;
     }
     auto row = statement->step();
-    if (!row) {
-        return std::unexpected(row.error());
-    }
+    BELAY_TRY(row);
     if (!*row) {
         return fail(ErrorCode::step_failed, "{}: query returned no row: {}", m_path.string(), sql);
     }
@@ -486,17 +468,13 @@ Result<Statement> Database::query_first_row(std::string_view sql) {
 // (GCC 12's std::expected has no transform(): hence the spelled-out forms.)
 Result<std::string> Database::query_text(std::string_view sql) {
     auto row = query_first_row(sql);
-    if (!row) {
-        return std::unexpected(row.error());
-    }
+    BELAY_TRY(row);
     return row->column_text(0);
 }
 
 Result<std::int64_t> Database::query_int(std::string_view sql) {
     auto row = query_first_row(sql);
-    if (!row) {
-        return std::unexpected(row.error());
-    }
+    BELAY_TRY(row);
     return row->column_int(0);
 }
 

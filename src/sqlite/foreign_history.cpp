@@ -25,9 +25,7 @@ Result<std::set<std::string>> columns_of(Database& db, const std::string& table)
                    "AS p WHERE s.type = 'table' AND s.sql NOT LIKE 'CREATE VIRTUAL TABLE %' AND "
                    "s.name = " +
                        quote_literal(table) + " COLLATE NOCASE");
-    if (!rows) {
-        return std::unexpected(rows.error());
-    }
+    BELAY_TRY(rows);
     std::set<std::string> columns;
     for (const auto& row : *rows) {
         columns.insert(row.at(0));
@@ -97,9 +95,7 @@ Result<ForeignHistory> read_goose(Database& db) {
     auto rows = query_rows(db,
                            "SELECT version_id, is_applied, coalesce(tstamp, '') FROM "
                            "goose_db_version WHERE version_id > 0 ORDER BY id");
-    if (!rows) {
-        return std::unexpected(rows.error());
-    }
+    BELAY_TRY(rows);
     // The latest row of a version decides: goose writes a row with is_applied = 0 on down.
     std::map<std::string, std::pair<bool, std::string>> latest;
     for (const auto& row : *rows) {
@@ -117,9 +113,7 @@ Result<ForeignHistory> read_goose(Database& db) {
 Result<ForeignHistory> read_listing(Database& db, const std::string& tool, const std::string& table,
                                     const std::string& select) {
     auto rows = query_rows(db, select);
-    if (!rows) {
-        return std::unexpected(rows.error());
-    }
+    BELAY_TRY(rows);
     ForeignHistory history{tool, table, {}, std::nullopt, false};
     for (const auto& row : *rows) {
         const auto version = digits_prefix(row.at(0));
@@ -132,9 +126,7 @@ Result<ForeignHistory> read_listing(Database& db, const std::string& tool, const
 
 Result<ForeignHistory> read_golang_migrate(Database& db) {
     auto rows = query_rows(db, "SELECT version, dirty FROM schema_migrations LIMIT 1");
-    if (!rows) {
-        return std::unexpected(rows.error());
-    }
+    BELAY_TRY(rows);
     ForeignHistory history{"golang-migrate", "schema_migrations", {}, std::nullopt, false};
     if (!rows->empty()) {
         history.up_to = rows->front().at(0);
@@ -184,9 +176,7 @@ Result<std::optional<ForeignHistory>> read_as(Database& db, const std::string& t
                            "SELECT version FROM " + quote_identifier(table) + " ORDER BY version")
                      : std::unexpected(ok.error());
     }
-    if (!history) {
-        return std::unexpected(history.error());
-    }
+    BELAY_TRY(history);
     return std::optional(std::move(*history));
 }
 
@@ -204,9 +194,7 @@ Result<std::optional<ForeignHistory>> read_foreign_history(Database& db,
             continue;
         }
         auto columns = columns_of(db, known_table_of(candidate)->table);
-        if (!columns) {
-            return std::unexpected(columns.error());
-        }
+        BELAY_TRY(columns);
         if (columns->empty() || columns->contains("schema_fingerprint")) {
             continue;  // absent, or belay's own history table
         }
@@ -227,9 +215,7 @@ Result<std::vector<ToolHistory>> find_tool_histories(Database& db) {
             continue;  // schema_migrations: golang-migrate's, so not dbmate's too
         }
         auto columns = columns_of(db, known.table);
-        if (!columns) {
-            return std::unexpected(columns.error());
-        }
+        BELAY_TRY(columns);
         if (columns->empty() || columns->contains("schema_fingerprint") ||
             !std::ranges::all_of(known.columns,
                                  [&](const std::string& c) { return columns->contains(c); })) {
@@ -239,9 +225,7 @@ Result<std::vector<ToolHistory>> find_tool_histories(Database& db) {
         if (tool == "dbmate") {
             // Rails keeps the same schema_migrations (version) and, since 5.0, this table.
             auto rails = columns_of(db, "ar_internal_metadata");
-            if (!rails) {
-                return std::unexpected(rails.error());
-            }
+            BELAY_TRY(rails);
             tool = rails->contains("key") ? "Rails" : "dbmate";
         }
         const bool adoptable =

@@ -55,9 +55,7 @@ std::string HistoryStore::quoted_table() const {
 Result<bool> HistoryStore::table_exists(const std::string& name) {
     auto statement = m_db.prepare(
         "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1 COLLATE NOCASE");
-    if (!statement) {
-        return std::unexpected(statement.error());
-    }
+    BELAY_TRY(statement);
     statement->bind(1, name);
     return statement->step();
 }
@@ -81,16 +79,12 @@ const std::vector<OwnTable>& own_tables() {
 
 Result<std::set<std::string>> column_names(Database& db, const std::string& table) {
     auto statement = db.prepare("SELECT name FROM pragma_table_info(?1)");
-    if (!statement) {
-        return std::unexpected(statement.error());
-    }
+    BELAY_TRY(statement);
     statement->bind(1, table);
     std::set<std::string> columns;
     auto read =
         statement->each_row([&](const Statement& row) { columns.insert(row.column_text(0)); });
-    if (!read) {
-        return std::unexpected(read.error());
-    }
+    BELAY_TRY(read);
     return columns;
 }
 
@@ -101,23 +95,17 @@ Result<std::vector<std::string>> find_foreign_belay_objects(Database& db) {
     for (const auto& own : own_tables()) {
         auto statement = db.prepare(
             "SELECT type, name FROM sqlite_schema WHERE name = ?1 COLLATE NOCASE ORDER BY type");
-        if (!statement) {
-            return std::unexpected(statement.error());
-        }
+        BELAY_TRY(statement);
         statement->bind(1, std::string(own.name));
         auto row = statement->step();
-        if (!row) {
-            return std::unexpected(row.error());
-        }
+        BELAY_TRY(row);
         if (!*row) {
             continue;
         }
         const auto type = statement->column_text(0);
         const auto name = statement->column_text(1);
         auto columns = type == "table" ? column_names(db, name) : std::set<std::string>{};
-        if (!columns) {
-            return std::unexpected(columns.error());
-        }
+        BELAY_TRY(columns);
         if (type == "table" && *columns == own.columns) {
             continue;
         }
@@ -140,9 +128,7 @@ Result<void> HistoryStore::check_ownership() {
         return ok;
     }
     auto foreign = find_foreign_belay_objects(m_db);
-    if (!foreign) {
-        return std::unexpected(foreign.error());
-    }
+    BELAY_TRY(foreign);
     if (foreign->empty()) {
         return {};
     }
@@ -156,14 +142,10 @@ Result<void> HistoryStore::check_history_table() {
         "SELECT CASE WHEN type = 'table' THEN 'virtual table' ELSE type END FROM sqlite_schema "
         "WHERE name = ?1 COLLATE NOCASE AND (type <> 'table' OR sql LIKE 'CREATE VIRTUAL "
         "TABLE %')");
-    if (!other) {
-        return std::unexpected(other.error());
-    }
+    BELAY_TRY(other);
     other->bind(1, m_table);
     auto found = other->step();
-    if (!found) {
-        return std::unexpected(found.error());
-    }
+    BELAY_TRY(found);
     if (*found) {
         return fail(ErrorCode::refused,
                     "{}: {} is a {} in this database, not belay's history table; belay left it "
@@ -171,16 +153,12 @@ Result<void> HistoryStore::check_history_table() {
                     m_db.path().string(), m_table, other->column_text(0));
     }
     auto exists = table_exists(m_table);
-    if (!exists) {
-        return std::unexpected(exists.error());
-    }
+    BELAY_TRY(exists);
     if (!*exists) {
         return {};
     }
     auto listed = column_names(m_db, m_table);
-    if (!listed) {
-        return std::unexpected(listed.error());
-    }
+    BELAY_TRY(listed);
     const auto& columns = *listed;
     if (columns == k_belay_columns) {
         return {};
@@ -188,9 +166,7 @@ Result<void> HistoryStore::check_history_table() {
     // Name the tool only when belay knows the table, and point at db adopt only for a tool it
     // can adopt: Prisma's or Flyway's table sent there would be a dead end.
     auto tools = find_tool_histories(m_db);
-    if (!tools) {
-        return std::unexpected(tools.error());
-    }
+    BELAY_TRY(tools);
     const auto owner = std::ranges::find_if(
         *tools, [&](const ToolHistory& tool) { return iequals_ascii(tool.table, m_table); });
     const bool known = owner != tools->end();
@@ -243,9 +219,7 @@ template <typename OnRow>
 Result<void> for_each_row(Database& db, const std::string& sql, const std::string& table,
                           OnRow on_row) {
     auto statement = db.prepare(sql);
-    if (!statement) {
-        return std::unexpected(statement.error());
-    }
+    BELAY_TRY(statement);
     if (sql.find("?1") != std::string::npos) {
         statement->bind(1, table);
     }
@@ -257,9 +231,7 @@ Result<void> for_each_row(Database& db, const std::string& sql, const std::strin
 Result<History> HistoryStore::read() {
     History history;
     auto exists = table_exists(m_table);
-    if (!exists) {
-        return std::unexpected(exists.error());
-    }
+    BELAY_TRY(exists);
     if (!*exists) {
         return history;
     }
@@ -306,9 +278,7 @@ Result<std::set<std::string>> HistoryStore::applied_versions() {
                                const auto version = Version::parse(text);
                                versions.insert(version ? version->numeric() : std::move(text));
                            });
-    if (!ok) {
-        return std::unexpected(ok.error());
-    }
+    BELAY_TRY(ok);
     return versions;
 }
 
@@ -317,9 +287,7 @@ Result<void> HistoryStore::record_applied(const AppliedMigration& row) {
         "INSERT INTO {} (version, name, checksum, applied_at, execution_ms, schema_fingerprint) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         quoted_table()));
-    if (!insert) {
-        return std::unexpected(insert.error());
-    }
+    BELAY_TRY(insert);
     insert->bind(1, row.version).bind(2, row.name).bind(3, row.checksum).bind(4, row.applied_at);
     insert->bind(5, row.execution_ms).bind(6, row.schema_fingerprint);
     if (auto ok = insert->run(); !ok) {
@@ -331,9 +299,7 @@ Result<void> HistoryStore::record_applied(const AppliedMigration& row) {
 Result<void> HistoryStore::record_reverted(const std::string& version) {
     auto remove = m_db.prepare(
         fmt::format("DELETE FROM {} WHERE ltrim(version, '0') = ltrim(?1, '0')", quoted_table()));
-    if (!remove) {
-        return std::unexpected(remove.error());
-    }
+    BELAY_TRY(remove);
     remove->bind(1, version);
     if (auto ok = remove->run(); !ok) {
         return ok;
@@ -345,9 +311,7 @@ Result<void> HistoryStore::update_checksum(const std::string& version,
                                            const std::string& checksum) {
     auto update = m_db.prepare(fmt::format(
         "UPDATE {} SET checksum = ?2 WHERE ltrim(version, '0') = ltrim(?1, '0')", quoted_table()));
-    if (!update) {
-        return std::unexpected(update.error());
-    }
+    BELAY_TRY(update);
     update->bind(1, version).bind(2, checksum);
     return update->run();
 }
@@ -357,9 +321,7 @@ Result<void> HistoryStore::clear_marks(const std::string& version) {
         auto remove = m_db.prepare(fmt::format(
             "DELETE FROM {} WHERE history_table = ?1 AND ltrim(version, '0') = ltrim(?2, '0')",
             table));
-        if (!remove) {
-            return std::unexpected(remove.error());
-        }
+        BELAY_TRY(remove);
         remove->bind(1, m_table).bind(2, version);
         if (auto ok = remove->run(); !ok) {
             return ok;
@@ -372,9 +334,7 @@ Result<void> HistoryStore::record_failure(const FailedAttempt& failure) {
     auto statement = m_db.prepare(
         "INSERT OR REPLACE INTO belay_failures (history_table, version, name, failed_at, error) "
         "VALUES (?1, ?2, ?3, ?4, ?5)");
-    if (!statement) {
-        return std::unexpected(statement.error());
-    }
+    BELAY_TRY(statement);
     statement->bind(1, m_table).bind(2, failure.version).bind(3, failure.name);
     statement->bind(4, failure.failed_at).bind(5, failure.error);
     return statement->run();
@@ -384,9 +344,7 @@ Result<void> HistoryStore::mark_dirty(const DirtyMark& mark) {
     auto statement = m_db.prepare(
         "INSERT OR REPLACE INTO belay_dirty (history_table, version, name, started_at) "
         "VALUES (?1, ?2, ?3, ?4)");
-    if (!statement) {
-        return std::unexpected(statement.error());
-    }
+    BELAY_TRY(statement);
     statement->bind(1, m_table).bind(2, mark.version).bind(3, mark.name).bind(4, mark.started_at);
     return statement->run();
 }
@@ -398,9 +356,7 @@ Result<void> HistoryStore::record_schema(const std::vector<SchemaObject>& object
     std::optional<std::vector<SchemaObject>> read;
     if (recorded == nullptr) {
         auto from_table = read_recorded_schema();
-        if (!from_table) {
-            return std::unexpected(from_table.error());
-        }
+        BELAY_TRY(from_table);
         read = std::move(*from_table);
         recorded = read ? &*read : nullptr;
     }
@@ -426,9 +382,7 @@ Result<void> HistoryStore::record_schema_changes(const SchemaChanges& changes) {
     auto upsert = m_db.prepare(
         "INSERT OR REPLACE INTO belay_schema (history_table, type, name, tbl_name, sql) "
         "VALUES (?1, ?2, ?3, ?4, ?5)");
-    if (!upsert) {
-        return std::unexpected(upsert.error());
-    }
+    BELAY_TRY(upsert);
     for (const auto* object : changes.written) {
         upsert->reset();
         upsert->bind(1, m_table).bind(2, object->type).bind(3, object->name);
@@ -439,9 +393,7 @@ Result<void> HistoryStore::record_schema_changes(const SchemaChanges& changes) {
     }
     auto remove = m_db.prepare(
         "DELETE FROM belay_schema WHERE history_table = ?1 AND type = ?2 AND name = ?3");
-    if (!remove) {
-        return std::unexpected(remove.error());
-    }
+    BELAY_TRY(remove);
     for (const auto& [type, name] : changes.removed) {
         remove->reset();
         remove->bind(1, m_table).bind(2, type).bind(3, name);
@@ -454,9 +406,7 @@ Result<void> HistoryStore::record_schema_changes(const SchemaChanges& changes) {
 
 Result<std::optional<std::vector<SchemaObject>>> HistoryStore::read_recorded_schema() {
     auto exists = table_exists("belay_schema");
-    if (!exists) {
-        return std::unexpected(exists.error());
-    }
+    BELAY_TRY(exists);
     if (!*exists) {
         return std::nullopt;
     }
@@ -468,9 +418,7 @@ Result<std::optional<std::vector<SchemaObject>>> HistoryStore::read_recorded_sch
                                objects.push_back(SchemaObject{s.column_text(0), s.column_text(1),
                                                               s.column_text(2), s.column_text(3)});
                            });
-    if (!ok) {
-        return std::unexpected(ok.error());
-    }
+    BELAY_TRY(ok);
     if (objects.empty()) {
         return std::nullopt;
     }
@@ -479,9 +427,7 @@ Result<std::optional<std::vector<SchemaObject>>> HistoryStore::read_recorded_sch
 
 Result<std::optional<std::string>> HistoryStore::last_recorded_fingerprint() {
     auto exists = table_exists(m_table);
-    if (!exists) {
-        return std::unexpected(exists.error());
-    }
+    BELAY_TRY(exists);
     if (!*exists) {
         return std::nullopt;
     }
@@ -491,9 +437,7 @@ Result<std::optional<std::string>> HistoryStore::last_recorded_fingerprint() {
                      fmt::format("SELECT schema_fingerprint FROM {} ORDER BY rowid DESC LIMIT 1",
                                  quoted_table()),
                      m_table, [&](const Statement& s) { fingerprint = s.column_text(0); });
-    if (!ok) {
-        return std::unexpected(ok.error());
-    }
+    BELAY_TRY(ok);
     return fingerprint;
 }
 

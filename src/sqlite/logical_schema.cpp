@@ -111,9 +111,7 @@ Result<std::vector<std::string>> column_and_check_facts(Database& db,
                                            "AND m.name NOT LIKE 'belay\\_%' ESCAPE '\\' "
                                            "AND m.name <> {} COLLATE NOCASE ORDER BY m.name, c.cid",
                                            quote_literal(history_table)));
-    if (!rows) {
-        return std::unexpected(rows.error());
-    }
+    BELAY_TRY(rows);
     std::vector<std::string> facts;
     std::string previous_table;
     for (const auto& row : *rows) {
@@ -163,13 +161,9 @@ std::string fold_space(const std::string& text) {
 Result<std::vector<std::string>> logical_schema(Database& db, const std::string& history_table) {
     auto rows = query_rows(
         db, fmt::format(fmt::runtime(k_facts), fmt::arg("history", quote_literal(history_table))));
-    if (!rows) {
-        return std::unexpected(rows.error());
-    }
+    BELAY_TRY(rows);
     auto more = column_and_check_facts(db, history_table);
-    if (!more) {
-        return std::unexpected(more.error());
-    }
+    BELAY_TRY(more);
     std::vector<std::string> lines;
     for (const auto& row : *rows) {
         lines.push_back(fold_space(row.at(0)));

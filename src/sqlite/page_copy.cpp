@@ -14,9 +14,7 @@ constexpr int k_pages_per_step = 4096;
 Result<void> copy_pages(Database& source, Database& destination, const CopyProgress& progress,
                         std::int64_t page_size) {
     auto backup = Backup::start(source, destination);
-    if (!backup) {
-        return std::unexpected(backup.error());
-    }
+    BELAY_TRY(backup);
     for (auto step = BackupStep::more; step == BackupStep::more;) {
         step = backup->step(k_pages_per_step);
         if (progress) {
@@ -45,9 +43,7 @@ Result<void> copy_pages(Database& source, Database& destination, const CopyProgr
 Result<void> copy_with_backup_api(Database& source, const std::filesystem::path& destination,
                                   const CopyProgress& progress, std::int64_t page_size) {
     auto copy = Database::open(destination, OpenMode::own_file);
-    if (!copy) {
-        return std::unexpected(copy.error());
-    }
+    BELAY_TRY(copy);
     // The copy is not a backup until it is verified and renamed: no journal.
     auto ok = copy->exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF");
     ok = ok ? copy_pages(source, *copy, progress, page_size) : ok;

@@ -137,11 +137,7 @@ Result<bool> copy_chunk_in_kernel(Database& source, int source_fd, int destinati
     std::vector<char> page(page_size);
     if (*copied < size) {  // pages past the main file's end read as zeros, as in the pager
         const std::vector<char> zeros(static_cast<std::size_t>(size - *copied));
-        if (auto ok =
-                write_backup(source, destination, zeros.data(), zeros.size(), offset + *copied);
-            !ok) {
-            return std::unexpected(ok.error());
-        }
+        BELAY_TRY(write_backup(source, destination, zeros.data(), zeros.size(), offset + *copied));
     }
     const auto end_page = (offset + size) / plan.page_size + 1;
     for (; next_frame < plan.wal_frames.size(); ++next_frame) {
@@ -153,15 +149,11 @@ Result<bool> copy_chunk_in_kernel(Database& source, int source_fd, int destinati
         ok = ok ? write_backup(source, destination, page.data(), page_size,
                                static_cast<std::int64_t>(number - 1) * plan.page_size)
                 : ok;
-        if (!ok) {
-            return std::unexpected(ok.error());
-        }
+        BELAY_TRY(ok);
     }
     if (offset == 0 && plan.wal) {
         // File format write and read versions: rollback journal.
-        if (auto ok = write_backup(source, destination, "\x01\x01", 2, 18); !ok) {
-            return std::unexpected(ok.error());
-        }
+        BELAY_TRY(write_backup(source, destination, "\x01\x01", 2, 18));
     }
     return true;
 }
@@ -178,9 +170,7 @@ Result<void> copy_chunk_through_memory(Database& source, int destination, const 
 
 Result<void> check_main_file_size(Database& source, const RawCopyPlan& plan) {
     auto size = main_file_size(source);
-    if (!size) {
-        return std::unexpected(size.error());
-    }
+    BELAY_TRY(size);
     // In WAL mode pages past the main file's end may be in the WAL (or read as zeros, as the
     // pager reads them); in rollback-journal mode the main file is the whole database.
     if (!plan.wal && *size < plan.page_count * plan.page_size) {
@@ -216,9 +206,7 @@ Result<void> copy_raw(Database& source, int source_fd, int destination, const Ra
                 std::span(buffer).first(static_cast<std::size_t>(size)), next_frame);
             copied = ok ? Result<bool>(true) : std::unexpected(ok.error());
         }
-        if (!copied) {
-            return std::unexpected(copied.error());
-        }
+        BELAY_TRY(copied);
         done += size;
         hasher.advance(done);
         if (progress) {

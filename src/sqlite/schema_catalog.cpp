@@ -46,15 +46,11 @@ SchemaObject object_of(const Statement& row) {
 
 Result<std::vector<SchemaObject>> read_catalog(Database& db) {
     auto statement = db.prepare(k_read_catalog);
-    if (!statement) {
-        return std::unexpected(statement.error());
-    }
+    BELAY_TRY(statement);
     std::vector<SchemaObject> catalog;
     auto read =
         statement->each_row([&](const Statement& row) { catalog.push_back(object_of(row)); });
-    if (!read) {
-        return std::unexpected(read.error());
-    }
+    BELAY_TRY(read);
     return catalog;
 }
 
@@ -84,9 +80,7 @@ std::vector<SchemaObject> user_objects(std::vector<SchemaObject> catalog,
 Result<std::vector<SchemaObject>> read_schema_objects(Database& db,
                                                       const std::string& history_table) {
     auto catalog = read_catalog(db);
-    if (!catalog) {
-        return std::unexpected(catalog.error());
-    }
+    BELAY_TRY(catalog);
     return user_objects(std::move(*catalog), history_table);
 }
 

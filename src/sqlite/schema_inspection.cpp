@@ -18,9 +18,7 @@ namespace belay::sqlite {
 
 Result<std::vector<std::vector<std::string>>> query_rows(Database& db, std::string_view sql) {
     auto statement = db.prepare(sql);
-    if (!statement) {
-        return std::unexpected(statement.error());
-    }
+    BELAY_TRY(statement);
     std::vector<std::vector<std::string>> rows;
     auto read = statement->each_row([&](const Statement& row) {
         std::vector<std::string> values;
@@ -29,9 +27,7 @@ Result<std::vector<std::vector<std::string>>> query_rows(Database& db, std::stri
         }
         rows.push_back(std::move(values));
     });
-    if (!read) {
-        return std::unexpected(read.error());
-    }
+    BELAY_TRY(read);
     return rows;
 }
 
@@ -56,9 +52,7 @@ std::string fingerprint_of(const std::vector<SchemaObject>& objects) {
 
 Result<std::string> schema_fingerprint(Database& db, const std::string& history_table) {
     auto objects = read_schema_objects(db, history_table);
-    if (!objects) {
-        return std::unexpected(objects.error());
-    }
+    BELAY_TRY(objects);
     return fingerprint_of(*objects);
 }
 
@@ -83,19 +77,14 @@ Result<ForeignKeys> read_foreign_keys(Database& db, const SchemaCatalog& catalog
         }
         if (!list) {
             auto statement = db.prepare("SELECT \"table\" FROM pragma_foreign_key_list(?1)");
-            if (!statement) {
-                return std::unexpected(statement.error());
-            }
+            BELAY_TRY(statement);
             list.emplace(std::move(*statement));
         }
         list->reset();
         list->bind(1, object.name);
-        if (auto read = list->each_row([&](const Statement& row) {
-                keys.edges.emplace_back(object.name, row.column_text(0));
-            });
-            !read) {
-            return std::unexpected(read.error());
-        }
+        BELAY_TRY(list->each_row([&](const Statement& row) {
+            keys.edges.emplace_back(object.name, row.column_text(0));
+        }));
     }
     return keys;
 }
@@ -195,9 +184,7 @@ Result<void> capture_broken_views(Database& db, const SchemaCatalog& catalog, Ex
         }
         auto error =
             prepare_error(db, "SELECT * FROM " + quote_identifier(object.name) + " LIMIT 0");
-        if (!error) {
-            return std::unexpected(error.error());
-        }
+        BELAY_TRY(error);
         if (!error->empty()) {
             state.broken_views[object.name] = *error;
         }
@@ -242,9 +229,7 @@ Result<void> capture_unreadable_tables(Database& db, const SchemaCatalog& catalo
         }
         auto error =
             prepare_error(db, "SELECT * FROM " + quote_identifier(object.name) + " LIMIT 0");
-        if (!error) {
-            return std::unexpected(error.error());
-        }
+        BELAY_TRY(error);
         if (!error->empty()) {
             state.unreadable_tables[object.name] = *error;
         }
@@ -272,9 +257,7 @@ Result<ValidationState> capture_validation_state(Database& db, const SchemaCatal
     if (ok) {
         ok = capture_unreadable_tables(db, catalog, guard, state);
     }
-    if (!ok) {
-        return std::unexpected(ok.error());
-    }
+    BELAY_TRY(ok);
     return state;
 }
 
@@ -373,9 +356,7 @@ Result<void> drop_temporary_objects(Database& db) {
     auto rows = query_rows(db,
                            "SELECT type, name FROM temp.sqlite_schema WHERE type IN "
                            "('trigger', 'view', 'table') ORDER BY type = 'table', name");
-    if (!rows) {
-        return std::unexpected(rows.error());
-    }
+    BELAY_TRY(rows);
     for (const auto& row : *rows) {
         const auto statement = fmt::format("DROP {} IF EXISTS temp.{}", to_upper_ascii(row.at(0)),
                                            quote_identifier(row.at(1)));
@@ -388,9 +369,7 @@ Result<void> drop_temporary_objects(Database& db) {
 
 Result<std::vector<std::string>> check_integrity(Database& db, bool full) {
     auto rows = query_rows(db, full ? "PRAGMA integrity_check" : "PRAGMA quick_check");
-    if (!rows) {
-        return std::unexpected(rows.error());
-    }
+    BELAY_TRY(rows);
     std::vector<std::string> problems;
     for (const auto& row : *rows) {
         if (!row.empty() && row[0] != "ok") {

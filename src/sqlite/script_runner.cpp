@@ -191,9 +191,7 @@ Result<void> for_each_statement(const SectionRun& run, const SqlSection& section
             return statement_failed(run, SQLITE_INTERRUPT, where);
         }
         auto prepared = prepare_next(run, remaining, token, where);
-        if (!prepared) {
-            return std::unexpected(prepared.error());
-        }
+        BELAY_TRY(prepared);
         at = static_cast<std::size_t>(prepared->next - sql.data());
         if (prepared->statement.handle() == nullptr) {
             continue;

@@ -62,9 +62,7 @@ template <typename OnRow>
 Result<void> Statement::each_row(OnRow&& on_row) {
     while (true) {
         auto row = step();
-        if (!row) {
-            return std::unexpected(row.error());
-        }
+        BELAY_TRY(row);
         if (!*row) {
             return {};
         }

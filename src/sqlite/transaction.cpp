@@ -5,9 +5,7 @@
 namespace belay::sqlite {
 
 Result<Transaction> Transaction::begin_immediate(Database& db) {
-    if (auto ok = db.exec("BEGIN IMMEDIATE"); !ok) {
-        return std::unexpected(ok.error());
-    }
+    BELAY_TRY(db.exec("BEGIN IMMEDIATE"));
     return Transaction(db);
 }
 

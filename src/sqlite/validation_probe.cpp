@@ -68,9 +68,7 @@ std::vector<Probe> probes_for(Database& db, const std::string& table,
 // The error of preparing `probe`, "" when it compiles. A view without an INSTEAD OF trigger
 // for the event cannot be modified at all: that is how views are, not a broken trigger.
 Result<std::string> probe_error(Database& db, ExecutionGuard* guard, const Probe& probe) {
-    if (auto ok = stop_if_asked(guard); !ok) {
-        return std::unexpected(ok.error());
-    }
+    BELAY_TRY(stop_if_asked(guard));
     auto error = probe.sql.empty() ? Result<std::string>() : prepare_error(db, probe.sql);
     if (error && error->find("cannot modify") != std::string::npos) {
         error->clear();
@@ -114,9 +112,7 @@ Result<std::vector<BrokenTrigger>> compile_each_alone(
             continue;
         }
         auto created = ran(db.exec("CREATE TEMP TRIGGER " + trigger->sql.substr(k_prefix.size())));
-        if (!created) {
-            return std::unexpected(created.error());
-        }
+        BELAY_TRY(created);
         if (!*created) {
             continue;
         }
@@ -124,16 +120,12 @@ Result<std::vector<BrokenTrigger>> compile_each_alone(
             const bool wanted = std::ranges::any_of(
                 failing, [&](const BrokenTrigger& f) { return f.event == probe.event; });
             auto error = wanted ? probe_error(db, guard, probe) : Result<std::string>();
-            if (!error) {
-                return std::unexpected(error.error());
-            }
+            BELAY_TRY(error);
             if (!error->empty()) {
                 named.push_back(BrokenTrigger{trigger->name, table, probe.event, *error});
             }
         }
-        if (auto ok = db.exec("DROP TRIGGER temp." + quote_identifier(trigger->name)); !ok) {
-            return std::unexpected(ok.error());
-        }
+        BELAY_TRY(db.exec("DROP TRIGGER temp." + quote_identifier(trigger->name)));
     }
     return named;
 }
@@ -148,13 +140,11 @@ Result<std::vector<BrokenTrigger>> name_broken_triggers(
     const bool lift_query_only = sqlite3_db_readonly(db.handle(), "main") == 1 &&
                                  db.query_int("PRAGMA query_only").value_or(0) != 0;
     if (lift_query_only) {
-        if (auto ok = db.exec("PRAGMA query_only = OFF"); !ok) {
-            return std::unexpected(ok.error());
-        }
+        BELAY_TRY(db.exec("PRAGMA query_only = OFF"));
     }
     auto started = db.exec("SAVEPOINT belay_trigger_probe");
-    auto named = started ? compile_each_alone(db, guard, table, is_view, triggers, failing)
-                         : std::unexpected(started.error());
+    BELAY_TRY(started);
+    auto named = compile_each_alone(db, guard, table, is_view, triggers, failing);
     auto undone = started ? db.exec("ROLLBACK TO belay_trigger_probe; RELEASE belay_trigger_probe")
                           : Result<void>();
     if (lift_query_only) {
@@ -195,9 +185,7 @@ Result<void> capture_broken_triggers(Database& db, const SchemaCatalog& catalog,
         std::vector<BrokenTrigger> failing;
         for (const auto& probe : probes_for(db, table, quote_identifier(table))) {
             auto error = probe_error(db, guard, probe);
-            if (!error) {
-                return std::unexpected(error.error());
-            }
+            BELAY_TRY(error);
             if (!error->empty()) {
                 failing.push_back(BrokenTrigger{"", table, probe.event, *error});
             }
@@ -207,9 +195,7 @@ Result<void> capture_broken_triggers(Database& db, const SchemaCatalog& catalog,
         }
         auto named = name_broken_triggers(db, guard, table, is_view_named(catalog, table), triggers,
                                           failing);
-        if (!named) {
-            return std::unexpected(named.error());
-        }
+        BELAY_TRY(named);
         for (auto& finding : failing) {
             const bool told_apart = std::ranges::any_of(
                 *named, [&](const BrokenTrigger& n) { return n.event == finding.event; });

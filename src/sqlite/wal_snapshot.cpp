@@ -156,9 +156,7 @@ Result<std::vector<std::pair<std::uint32_t, std::uint32_t>>> latest_wal_frames(
         return wal_disagrees(db, "is not open on the snapshot's connection");
     }
     std::array<std::uint32_t, 2> sum{0, 0};
-    if (auto ok = check_wal_header(db, wal, header, sum); !ok) {
-        return std::unexpected(ok.error());
-    }
+    BELAY_TRY(check_wal_header(db, wal, header, sum));
     const std::size_t frame_size = k_frame_header_size + header.page_size;
     std::vector<unsigned char> frame(frame_size);
     std::vector<std::pair<std::uint32_t, std::uint32_t>> frames;
@@ -166,9 +164,7 @@ Result<std::vector<std::pair<std::uint32_t, std::uint32_t>>> latest_wal_frames(
     std::uint32_t committed_pages = 0;
     for (std::uint32_t n = 1; n <= header.max_frame; ++n) {
         const auto offset = static_cast<std::int64_t>(k_wal_header_size + (n - 1) * frame_size);
-        if (auto ok = read_exactly(wal, frame, offset, db, "WAL"); !ok) {
-            return std::unexpected(ok.error());
-        }
+        BELAY_TRY(read_exactly(wal, frame, offset, db, "WAL"));
         wal_checksum(header.big_endian_checksums, frame.data(), 8, sum);
         wal_checksum(header.big_endian_checksums, frame.data() + k_frame_header_size,
                      header.page_size, sum);
