@@ -81,8 +81,9 @@ int prepare(const belay::Database& db, bool auto_migrate) {
         if (report->snapshot) {
             std::fprintf(stderr,
                          "registry_app: the state before this run is in %s; to go "
-                         "back to it: %s\n",
-                         report->snapshot->c_str(), report->restore_command.c_str());
+                         "back to it: belay db restore --db %s %s\n",
+                         report->snapshot->c_str(), report->database.c_str(),
+                         report->snapshot->c_str());
         }
         return static_cast<int>(report->error->code);
     }

@@ -14,6 +14,7 @@ struct DumpSchemaOptions {
     MigrateOptions run;                        // database, migrations, history table, timeouts
     std::optional<std::filesystem::path> out;  // --out: write here (replacing it) instead of stdout
     std::optional<std::filesystem::path> check;  // --check: compare this file with the migrations
+    std::string written_by = "belay";  // the program the dump's first line names as its writer
 };
 
 struct DumpSchemaReport {

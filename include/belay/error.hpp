@@ -6,7 +6,11 @@
 #pragma once
 
 #include <expected>
+#include <filesystem>
+#include <optional>
 #include <string>
+
+#include "belay/message.hpp"
 
 namespace belay {
 
@@ -24,7 +28,23 @@ enum class ErrorCode : int {
 
 struct Error {
     ErrorCode code = ErrorCode::invalid_input;
-    std::string message;  // one or more sentences; names the subject and the next step
+    // One or more sentences that name the subject and the next step, in the library's words.
+    std::string message;
+    // The same message with its terms kept (the option it is about, the call it advises), for
+    // an interface to word them its own way; when its text() differs from `message` (code that
+    // changed one and not the other), `message` is the one that holds.
+    Message said{};
+    // What the error is about, where belay knows it: a file (a database, a backup, a migration
+    // file), the line in a migration file, the migration (version_name).
+    struct Subject {
+        std::filesystem::path path;
+        int line = 0;
+        std::string migration;
+    } subject{};
+
+    // The option the error is about, and the call it advises as the next step, if any.
+    std::optional<Option> option() const;
+    std::optional<Call> advised_call() const;
 };
 
 template <typename T>

@@ -9,6 +9,7 @@
 
 #include <string_view>
 
+#include "belay/message.hpp"
 #include "belay/options.hpp"
 #include "belay/version.hpp"
 
@@ -32,7 +33,7 @@ struct HistoryEditOptions {
     // repair and force rewrite what belay knows: they run only with assume_yes (--yes) or when
     // confirm returns true for the question (empty: no terminal to ask on, refused).
     bool assume_yes = false;
-    std::function<bool(const std::string&)> confirm;
+    std::function<bool(const Message&)> confirm;
 };
 
 struct HistoryEditReport {
@@ -40,10 +41,10 @@ struct HistoryEditReport {
     std::string version_before = "0";
     // Unset when the history could not be read after the edit, which stands (reason logged).
     std::optional<std::string> version_after = "0";
-    std::vector<std::string> changes;     // one line per change made, in order
-    std::vector<std::string> notes;       // what was seen and left alone
+    std::vector<Message> changes;         // one line per change made, in order
+    std::vector<Message> notes;           // what was seen and left alone
     std::optional<std::string> snapshot;  // taken before the first change
-    std::string restore_command;          // undoes the edit, with snapshot
+    std::optional<Call> undo;             // the call that undoes the edit, with snapshot
 };
 
 }  // namespace belay

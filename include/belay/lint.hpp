@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 
+#include "belay/message.hpp"
 #include "belay/options.hpp"
 
 namespace belay {
@@ -16,7 +17,7 @@ struct LintWarning {
                        // refused-statement
     std::filesystem::path file;
     int line = 1;  // 1-based; 1 for what concerns the file as a whole
-    std::string message;
+    Message message;
 };
 
 struct LintReport {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "belay/embedded_migration.hpp"
+#include "belay/message.hpp"
 #include "belay/migration.hpp"
 #include "belay/run_report.hpp"
 #include "belay/version.hpp"
@@ -64,7 +65,7 @@ struct MigrateOptions {
     // reset and refresh revert everything: they run only when assume_yes (--yes) or confirm
     // returns true for the question it is asked (empty: no terminal to ask on, refused).
     bool assume_yes = false;
-    std::function<bool(const std::string&)> confirm;
+    std::function<bool(const Message&)> confirm;
 };
 
 }  // namespace belay

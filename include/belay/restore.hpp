@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "belay/error.hpp"
+#include "belay/message.hpp"
 #include "belay/options.hpp"
 
 namespace belay {
@@ -20,7 +21,7 @@ struct RestoreOptions {
     // only when this is set too (otherwise refused); a confirm question names both databases.
     bool from_other_database = false;
     // Asks the operator on a terminal; empty when there is none (then assume_yes is required).
-    std::function<bool(const std::string& question)> confirm;
+    std::function<bool(const Message& question)> confirm;
     BackupProgress progress;
 };
 

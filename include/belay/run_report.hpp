@@ -41,7 +41,7 @@ struct StepReport {
     StepResult result = StepResult::not_run;
     std::int64_t duration_ms = 0;
     bool no_transaction = false;
-    std::string error;                  // why it failed (empty otherwise)
+    Message error;                      // why it failed (empty otherwise)
     std::vector<std::string> warnings;  // e.g. new dangling foreign keys under --validate normal
 };
 
@@ -55,10 +55,10 @@ struct RunReport {
     // outcome (`error`, the steps) stands either way.
     std::optional<std::string> version_after = "0";
     std::vector<StepReport> steps;
-    std::vector<std::string> notes;       // things the operator should know (printed as notes)
+    std::vector<Message> notes;           // things the operator should know (printed as notes)
     std::vector<std::string> pruned;      // backups removed by --keep after the run
     std::optional<std::string> snapshot;  // the backup taken before the first step
-    std::string restore_command;          // the command that undoes this run, with snapshot
+    std::optional<Call> undo;             // the call that undoes this run, with snapshot
     // How long the snapshot took (inside the first step, under its write lock: that step's
     // duration_ms includes it) and the quick_check after the last step; unset when not done.
     std::optional<std::int64_t> snapshot_ms;

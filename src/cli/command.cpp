@@ -16,6 +16,7 @@
 #include "color.hpp"
 #include "command_help.hpp"
 #include "render.hpp"
+#include "words.hpp"
 
 namespace belay::cli {
 
@@ -35,7 +36,8 @@ std::optional<LogLevel> parse_log_level(std::string_view name) {
     return std::nullopt;
 }
 
-Result<void> set_up_logging(const CommonOptions& options) {
+// The level of the lines belay logs, from --log-level, --quiet and -v.
+Result<LogLevel> log_level_of(const CommonOptions& options) {
     auto level = LogLevel::warning;
     if (!options.log_level.empty()) {
         auto parsed = parse_log_level(options.log_level);
@@ -51,7 +53,13 @@ Result<void> set_up_logging(const CommonOptions& options) {
     } else if (options.verbosity == 1) {
         level = LogLevel::info;
     }
-    set_log(level);
+    return level;
+}
+
+Result<void> set_up_logging(const CommonOptions& options) {
+    auto level = log_level_of(options);
+    BELAY_TRY(level);
+    set_log(*level);
     return {};
 }
 
@@ -113,6 +121,13 @@ Result<CommonOptions> parse_command(const std::string& command, const Arguments&
     return options;
 }
 
+void print_warning(const CommonOptions& options, std::string_view text) {
+    auto level = log_level_of(options);
+    if (level && *level <= LogLevel::warning) {
+        fmt::print(stderr, "belay: warning: {}\n", text);
+    }
+}
+
 int exit_code_for(const Error& error) {
     if (error.code == ErrorCode::interrupted) {
         const int signal = cancellation_signal();
@@ -124,21 +139,21 @@ int exit_code_for(const Error& error) {
 int report_error(const Error& error, bool json) {
     const int code = exit_code_for(error);
     if (json) {
-        nlohmann::json document{{"error", {{"exit_code", code}, {"message", error.message}}}};
+        nlohmann::json document{{"error", {{"exit_code", code}, {"message", words(error)}}}};
         fmt::print("{}\n", document.dump(2));
     }
     // A message may quote a file's text (a sidecar's source, a migration's line): escaped.
     fmt::print(stderr, "belay: {} {}\n", paint("error:", Color::red, colors_enabled(stderr)),
-               printable(error.message, true));
+               printable(words(error), true));
     return code;
 }
 
-std::function<bool(const std::string&)> terminal_confirmation() {
+std::function<bool(const Message&)> terminal_confirmation() {
     if (::isatty(STDIN_FILENO) == 0 || ::isatty(STDERR_FILENO) == 0) {
         return nullptr;
     }
-    return [](const std::string& question) {
-        fmt::print(stderr, "{} [y/N] ", printable(question, true));
+    return [](const Message& question) {
+        fmt::print(stderr, "{} [y/N] ", printable(words(question), true));
         std::fflush(stderr);
         std::string answer;
         if (!std::getline(std::cin, answer)) {

@@ -35,7 +35,7 @@ int command_dump_schema(const Arguments& args);
 
 // Asks `question` on the terminal when stdin and stderr are both terminals (anything but "y"
 // or "yes" is a no); empty when there is no terminal to ask on.
-std::function<bool(const std::string&)> terminal_confirmation();
+std::function<bool(const Message&)> terminal_confirmation();
 
 // Parses the command's options (common + its own) into `vm` and sets up logging. `positional`
 // lists positional option names in order (e.g. {"name"} for create).
@@ -46,6 +46,10 @@ Result<CommonOptions> parse_command(const std::string& command, const Arguments&
 // Prints `belay: error: <message>` to stderr (and, with `json`, {"error": ...} to stdout) and
 // returns the documented exit code: the error's code, or 128 + the signal for interruptions.
 int report_error(const Error& error, bool json);
+
+// Prints a warning of the command line's own on stderr, as belay's log prints its warnings (not
+// under --quiet).
+void print_warning(const CommonOptions& options, std::string_view text);
 
 int exit_code_for(const Error& error);
 

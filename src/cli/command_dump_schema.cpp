@@ -14,6 +14,7 @@ int command_dump_schema(const Arguments& args) {
         return report_error(common.error(), false);
     }
     options.run.db = common->db;
+    options.written_by = "belay db dump-schema";
     if (vm.count("out")) {
         options.out = vm["out"].as<std::string>();
     }

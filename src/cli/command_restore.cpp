@@ -5,6 +5,7 @@
 #include "command.hpp"
 #include "progress_bar.hpp"
 #include "render.hpp"
+#include "words.hpp"
 
 namespace belay::cli {
 
@@ -35,7 +36,8 @@ int command_restore(const Arguments& args) {
         auto error = report.error();
         if (error.code == ErrorCode::refused &&
             error.message.find(k_other_database_backup) != std::string::npos) {
-            error.message += " (pass --from-other-database with --yes)";
+            error.message = words(error) + " (pass --from-other-database with --yes)";
+            error.said = Message(error.message);
         }
         return report_error(error, common->json);
     }

@@ -1,6 +1,7 @@
 // The JSON document of each command's report (render.hpp). Keys are those of the documented
 // output (docs/); a field that does not apply is null rather than missing.
 #include "render.hpp"
+#include "words.hpp"
 
 namespace belay::cli {
 
@@ -17,6 +18,14 @@ nlohmann::json optional_text(const std::optional<std::string>& value) {
 // Null for an empty string: "none" rather than "".
 nlohmann::json text_or_null(const std::string& value) {
     return value.empty() ? nlohmann::json(nullptr) : nlohmann::json(value);
+}
+
+std::vector<std::string> all_words(const std::vector<Message>& messages) {
+    std::vector<std::string> all;
+    for (const auto& message : messages) {
+        all.push_back(words(message));
+    }
+    return all;
 }
 
 nlohmann::json optional_path(const std::optional<std::filesystem::path>& value) {
@@ -87,13 +96,13 @@ nlohmann::json run_to_json(const RunReport& report, int exit_code) {
             {"result", to_string(step.result)},
             {"duration_ms", step.duration_ms},
             {"no_transaction", step.no_transaction},
-            {"error", text_or_null(step.error)},
+            {"error", text_or_null(words(step.error))},
             {"warnings", step.warnings},
         });
     }
     nlohmann::json error = nullptr;
     if (report.error) {
-        error = {{"exit_code", exit_code}, {"message", report.error->message}};
+        error = {{"exit_code", exit_code}, {"message", words(*report.error)}};
     }
     return {
         {"database", report.database},
@@ -103,10 +112,10 @@ nlohmann::json run_to_json(const RunReport& report, int exit_code) {
         {"version_before", report.version_before},
         {"version_after", shown_version(report.version_after)},
         {"steps", steps},
-        {"notes", report.notes},
+        {"notes", all_words(report.notes)},
         {"pruned", report.pruned},
         {"snapshot", optional_text(report.snapshot)},
-        {"restore_command", text_or_null(report.restore_command)},
+        {"restore_command", report.undo ? nlohmann::json(words(*report.undo)) : nullptr},
         {"snapshot_ms", optional_number(report.snapshot_ms)},
         {"final_check_ms", optional_number(report.final_check_ms)},
         {"error", error},
@@ -123,10 +132,10 @@ nlohmann::json history_edit_to_json(HistoryEdit edit, const HistoryEditReport& r
         {"operation", to_string(edit)},
         {"version_before", report.version_before},
         {"version_after", shown_version(report.version_after)},
-        {"changes", report.changes},
-        {"notes", report.notes},
+        {"changes", all_words(report.changes)},
+        {"notes", all_words(report.notes)},
         {"snapshot", optional_text(report.snapshot)},
-        {"restore_command", text_or_null(report.restore_command)},
+        {"restore_command", report.undo ? nlohmann::json(words(*report.undo)) : nullptr},
     };
 }
 
@@ -241,7 +250,7 @@ nlohmann::json lint_to_json(const LintReport& report, const std::filesystem::pat
         warnings.push_back({{"rule", warning.rule},
                             {"file", warning.file.string()},
                             {"line", warning.line},
-                            {"message", warning.message}});
+                            {"message", words(warning.message)}});
     }
     return {
         {"migrations", migrations_dir.string()}, {"warnings", warnings}, {"notes", report.notes}};

@@ -5,6 +5,7 @@
 
 #include "color.hpp"
 #include "render.hpp"
+#include "words.hpp"
 
 namespace belay::cli {
 
@@ -202,7 +203,7 @@ void print_steps_text(std::FILE* out, const std::vector<StepReport>& steps, bool
 
 void print_run_text(std::FILE* out, const RunReport& report, bool colors) {
     for (const auto& note : report.notes) {
-        fmt::print(out, "note: {}\n", note);
+        fmt::print(out, "note: {}\n", words(note));
     }
     if (report.steps.empty() && !report.error) {
         print_idle_run_text(out, report);
@@ -234,7 +235,7 @@ void print_run_text(std::FILE* out, const RunReport& report, bool colors) {
 
 void print_history_edit_text(std::FILE* out, HistoryEdit edit, const HistoryEditReport& report) {
     for (const auto& note : report.notes) {
-        fmt::print(out, "note: {}\n", note);
+        fmt::print(out, "note: {}\n", words(note));
     }
     if (report.changes.empty()) {
         fmt::print(out, "{}: the history needs no change; nothing was written (version {})\n",
@@ -246,11 +247,10 @@ void print_history_edit_text(std::FILE* out, HistoryEdit edit, const HistoryEdit
         fmt::print(out, "Snapshot: {}\n", *report.snapshot);
     }
     for (const auto& change : report.changes) {
-        fmt::print(out, "  {}\n", change);
+        fmt::print(out, "  {}\n", words(change));
     }
     fmt::print(out, "Now at version {} (was {}).{}\n", shown_version(report.version_after),
-               report.version_before,
-               report.restore_command.empty() ? "" : " To undo: " + report.restore_command);
+               report.version_before, report.undo ? " To undo: " + words(*report.undo) : "");
 }
 
 void print_backup_text(std::FILE* out, const Snapshot& snapshot) {
@@ -376,10 +376,10 @@ void print_lint_text(std::FILE* out, const LintReport& report,
                      const std::filesystem::path& migrations_dir) {
     for (const auto& warning : report.warnings) {
         fmt::print(out, "{}:{}: warning [{}]: {}\n", warning.file.string(), warning.line,
-                   warning.rule, warning.message);
+                   warning.rule, words(warning.message));
     }
     for (const auto& note : report.notes) {
-        fmt::print(out, "note: {}\n", note);
+        fmt::print(out, "note: {}\n", words(note));
     }
     fmt::print(out, "{} warning(s) in {}\n", report.warnings.size(), migrations_dir.string());
 }

@@ -9,6 +9,7 @@
 #include "color.hpp"
 #include "progress_bar.hpp"
 #include "render.hpp"
+#include "words.hpp"
 
 namespace belay::cli {
 
@@ -112,24 +113,24 @@ std::string what_stays(const RunReport& report, const StepReport* failed) {
 }
 
 // The message for a failed run: what failed, what stayed as it was, and how to undo the run.
-Error failure_message(const RunReport& report) {
-    auto error = *report.error;
+std::string failure_message(const RunReport& report) {
+    auto message = words(*report.error);
     const auto failed = std::ranges::find_if(report.steps, [](const StepReport& step) {
         return step.result == StepResult::failed || step.result == StepResult::would_fail;
     });
     const StepReport* failed_step = failed != report.steps.end() ? &*failed : nullptr;
     if (failed_step != nullptr) {
-        error.message = fmt::format("{}migration {}_{} failed: {}",
-                                    failed_step->direction == Direction::up ? "" : "reverting ",
-                                    failed_step->version, failed_step->name, error.message);
+        message = fmt::format("{}migration {}_{} failed: {}",
+                              failed_step->direction == Direction::up ? "" : "reverting ",
+                              failed_step->version, failed_step->name, message);
     }
-    error.message += "\n" + what_stays(report, failed_step);
-    if (report.snapshot && !report.dry_run) {
-        error.message +=
+    message += "\n" + what_stays(report, failed_step);
+    if (report.snapshot && report.undo && !report.dry_run) {
+        message +=
             fmt::format("\nThe snapshot taken before this run is {}. To undo the whole run:\n  {}",
-                        *report.snapshot, report.restore_command);
+                        *report.snapshot, words(*report.undo));
     }
-    return error;
+    return message;
 }
 
 }  // namespace
@@ -162,6 +163,11 @@ int run_command(const std::string& command, Operation operation, const Arguments
     }
     options->backup_progress = progress_bar_for(*common);
     options->confirm = terminal_confirmation();
+    if (!options->backup) {
+        print_warning(*common,
+                      "--no-backup: NO SNAPSHOT is taken; if a step fails, earlier steps stay "
+                      "applied and there is no backup to restore");
+    }
     auto report = run_migrate(*options);
     if (!report) {
         return report_error(report.error(), common->json);
@@ -173,7 +179,7 @@ int run_command(const std::string& command, Operation operation, const Arguments
         print_run_text(stdout, *report, colors_enabled(stdout));
     }
     if (report->error) {
-        fmt::print(stderr, "belay: error: {}\n", failure_message(*report).message);
+        fmt::print(stderr, "belay: error: {}\n", failure_message(*report));
     }
     return exit_code;
 }

@@ -1,10 +1,94 @@
 #include "core/error.hpp"
 
+#include <cassert>
+
 namespace belay {
 
-Error with_context(Error error, std::string_view context) {
-    error.message = fmt::format("{}: {}", context, error.message);
+namespace message_detail {
+
+FormatPieces split_format(std::string_view format) {
+    FormatPieces pieces;
+    std::string literal;
+    for (std::size_t i = 0; i < format.size(); ++i) {
+        const char c = format[i];
+        if ((c == '{' || c == '}') && i + 1 < format.size() && format[i + 1] == c) {
+            literal += c;  // {{ or }}
+            ++i;
+            continue;
+        }
+        if (c != '{') {
+            literal += c;
+            continue;
+        }
+        // A replacement field: automatic indexing only, so the spec is what follows ':'.
+        const auto close = format.find('}', i);
+        assert(close != std::string_view::npos);  // fmt checked the string at compile time
+        const auto field = format.substr(i + 1, close - i - 1);
+        const auto colon = field.find(':');
+        pieces.literals.push_back(std::move(literal));
+        literal.clear();
+        pieces.specs.emplace_back(colon == std::string_view::npos ? std::string_view()
+                                                                  : field.substr(colon + 1));
+        i = close;
+    }
+    pieces.literals.push_back(std::move(literal));
+    return pieces;
+}
+
+void add(Message& message, std::string_view /*spec*/, Option option) {
+    message += Message::Term(option);
+}
+
+void add(Message& message, std::string_view /*spec*/, const Call& call) {
+    message += Message::Term(call);
+}
+
+void add(Message& message, std::string_view /*spec*/, const Message& inner) {
+    message += inner;
+}
+
+void add(Message& message, std::string_view /*spec*/, const Error& inner) {
+    message += message_of(inner);
+}
+
+}  // namespace message_detail
+
+Error error_of(ErrorCode code, Message message) {
+    Error error{code, message.text(), std::move(message), {}};
     return error;
+}
+
+Message joined(const std::vector<Message>& messages, std::string_view separator) {
+    Message all;
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+        if (i > 0) {
+            all += separator;
+        }
+        all += messages[i];
+    }
+    return all;
+}
+
+Error with_context(Error error, std::string_view context) {
+    Message said(fmt::format("{}: ", context));
+    said += message_of(error);
+    error.message = fmt::format("{}: {}", context, error.message);
+    error.said = std::move(said);
+    return error;
+}
+
+void append(Error& error, const Message& more) {
+    auto said = message_of(error);
+    said += more;
+    error.message += more.text();
+    error.said = std::move(said);
+}
+
+Message message_of(const Error& error) {
+    if (!error.said.empty() && error.said.text() == error.message) {
+        return error.said;
+    }
+    return Message(error.message);
 }
 
 }  // namespace belay

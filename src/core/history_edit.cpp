@@ -48,17 +48,17 @@ Result<std::vector<HistoryChange>> plan_baseline(std::span<const Migration> migr
                                                  const History& history, const Version& target) {
     if (!history.applied.empty() || !history.dirty.empty() || !history.failures.empty()) {
         return fail(ErrorCode::refused,
-                    "db baseline is for a database belay has never migrated, and this one has "
-                    "history ({} applied migration(s), {} dirty mark(s), {} failed attempt(s)); "
-                    "nothing was changed. Use belay db status to see it, or belay db force "
-                    "VERSION to rewrite it",
-                    history.applied.size(), history.dirty.size(), history.failures.size());
+                    "{} is for a database belay has never migrated, and this one has history "
+                    "({} applied migration(s), {} dirty mark(s), {} failed attempt(s)); nothing "
+                    "was changed. Use {} to see it, or {} to rewrite it",
+                    named(Command::baseline), history.applied.size(), history.dirty.size(),
+                    history.failures.size(), run(Command::status),
+                    run(Command::force, {placeholder("VERSION")}));
     }
     if (std::ranges::none_of(migrations, [&](const Migration& m) { return m.version == target; })) {
         return fail(ErrorCode::invalid_input,
-                    "db baseline {}: no migration file has that version; run belay db status to "
-                    "see the versions",
-                    target.text());
+                    "{} {}: no migration file has that version; run {} to see the versions",
+                    named(Command::baseline), target.text(), run(Command::status));
     }
     std::vector<HistoryChange> changes;
     for (const auto& migration : migrations) {
@@ -70,7 +70,7 @@ Result<std::vector<HistoryChange>> plan_baseline(std::span<const Migration> migr
     return changes;
 }
 
-std::vector<HistoryChange> plan_repair(const Plan& plan, std::vector<std::string>& notes) {
+std::vector<HistoryChange> plan_repair(const Plan& plan, std::vector<Message>& notes) {
     std::vector<HistoryChange> changes;
     for (const auto& entry : plan.entries) {
         // One entry may need several changes (a dirty step whose file was then edited).
@@ -95,10 +95,10 @@ std::vector<HistoryChange> plan_repair(const Plan& plan, std::vector<std::string
                                 entry.migration->checksum.substr(0, 12))});
         }
         if (entry.applied && !entry.migration) {
-            notes.push_back(fmt::format(
+            notes.push_back(said(
                 "{}_{} is applied but its file is gone; restore the file, or remove its row with "
-                "belay db force",
-                entry.applied->version, entry.name));
+                "{}",
+                entry.applied->version, entry.name, run(Command::force)));
         }
     }
     return changes;
@@ -111,9 +111,9 @@ Result<std::vector<HistoryChange>> plan_force(const Plan& plan, const Version& t
         });
     if (!known) {
         return fail(ErrorCode::invalid_input,
-                    "db force {}: no migration file or history row has that version; give one "
-                    "of them, or 0 for no migration applied",
-                    target.text());
+                    "{} {}: no migration file or history row has that version; give one of "
+                    "them, or 0 for no migration applied",
+                    named(Command::force), target.text());
     }
     std::vector<HistoryChange> changes;
     for (const auto& entry : plan.entries) {
@@ -188,12 +188,12 @@ Result<void> record_rows(std::span<const Migration> migrations, const ForeignHis
         }
         if (const auto [it, added] = recorded_as.emplace(migration, row.version); !added) {
             return fail(ErrorCode::refused,
-                        "db adopt: {} records {}_{} twice, as version '{}' and as '{}' "
-                        "(versions compare as numbers); delete the row that is wrong (DELETE "
-                        "FROM {} WHERE version = '{}') and run db adopt again. Nothing was "
-                        "changed",
-                        foreign.table, migration->version.text(), migration->name, it->second,
-                        row.version, foreign.table, row.version);
+                        "{}: {} records {}_{} twice, as version '{}' and as '{}' (versions "
+                        "compare as numbers); delete the row that is wrong (DELETE FROM {} WHERE "
+                        "version = '{}') and run {} again. Nothing was changed",
+                        named(Command::adopt), foreign.table, migration->version.text(),
+                        migration->name, it->second, row.version, foreign.table, row.version,
+                        named(Command::adopt));
         }
         auto change = add_row(*migration);
         change.applied_at = row.applied_at;
@@ -229,9 +229,9 @@ Result<std::vector<HistoryChange>> plan_adopt(std::span<const Migration> migrati
                                               const ForeignHistory& foreign) {
     if (!history.applied.empty()) {
         return fail(ErrorCode::refused,
-                    "db adopt: belay's history already has {} applied migration(s); nothing was "
+                    "{}: belay's history already has {} applied migration(s); nothing was "
                     "changed. {} stays as it is",
-                    history.applied.size(), foreign.table);
+                    named(Command::adopt), history.applied.size(), foreign.table);
     }
     std::vector<std::string> missing;
     std::optional<std::string> dirty;
@@ -243,9 +243,10 @@ Result<std::vector<HistoryChange>> plan_adopt(std::span<const Migration> migrati
     }
     if (!missing.empty()) {
         return fail(ErrorCode::invalid_input,
-                    "db adopt: {} records version(s) {} but no migration file has them; put the "
-                    "files in {} (from version control) and run it again. Nothing was changed",
-                    foreign.table, fmt::join(missing, ", "), "the migrations directory");
+                    "{}: {} records version(s) {} but no migration file has them; put the files "
+                    "in the migrations directory (from version control) and run it again. "
+                    "Nothing was changed",
+                    named(Command::adopt), foreign.table, fmt::join(missing, ", "));
     }
     return changes;
 }

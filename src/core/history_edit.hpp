@@ -65,7 +65,7 @@ Result<std::vector<HistoryChange>> plan_baseline(std::span<const Migration> migr
 
 // Clears every dirty mark and failed attempt and re-records the checksum of every modified
 // file. Missing files are not changed (see force); they are listed in `notes`.
-std::vector<HistoryChange> plan_repair(const Plan& plan, std::vector<std::string>& notes);
+std::vector<HistoryChange> plan_repair(const Plan& plan, std::vector<Message>& notes);
 
 // Adds a row for every file up to `target` that is not applied, removes every row newer than
 // `target`, and clears every dirty mark. `target` "0" removes every row; any other target must

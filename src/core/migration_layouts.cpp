@@ -219,8 +219,8 @@ Result<Layout> detect_layout(const fs::path& directory, ReadCache* cache) {
         }
         return fail(ErrorCode::invalid_input,
                     "{} holds migrations in more than one layout: {}; keep one layout per "
-                    "directory, or pass --format to choose one",
-                    directory.string(), fmt::join(examples, ", "));
+                    "directory, or pass {} to choose one",
+                    directory.string(), fmt::join(examples, ", "), Option::layout);
     }
     return found.empty() ? Layout::sql_migrate : found.begin()->first;
 }

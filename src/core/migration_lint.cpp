@@ -56,7 +56,7 @@ std::optional<std::string> renamed_to(const SqlStatement& statement) {
 struct Context {
     const Migration& migration;
     std::vector<LintWarning>& warnings;
-    void warn(std::string rule, const SqlSection& section, int line, std::string message) const {
+    void warn(std::string rule, const SqlSection& section, int line, Message message) const {
         warnings.push_back(
             LintWarning{std::move(rule), migration.file_of(section), line, std::move(message)});
     }
@@ -131,7 +131,8 @@ std::vector<LintWarning> lint_migration(const SplitMigration& split) {
     }
     if (!migration.down.present) {
         context.warn("no-down", migration.up, up_marker,
-                     "no Down section: db down cannot revert this migration (only a restore can)");
+                     said("no Down section: {} cannot revert this migration (only a restore can)",
+                          named(Command::down)));
     }
     lint_destructive(context, split.up);
     lint_transaction_statements(context, migration.up, migration.up_no_transaction, split.up);

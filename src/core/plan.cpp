@@ -213,15 +213,15 @@ Plan build_plan(std::span<const Migration> migrations, const History& history) {
 
 namespace {
 
-std::string describe_refusal(const PlanEntry& entry, const UpPolicy& policy) {
+Message describe_refusal(const PlanEntry& entry, const UpPolicy& policy) {
     const std::string label = fmt::format("{}_{}", entry.version.text(), entry.name);
     switch (entry.status) {
         case MigrationStatus::dirty:
-            return fmt::format(
+            return said(
                 "  {} is dirty: a NoTransaction step started and did not finish, so the database "
                 "may hold part of it. Inspect the schema, restore the backup taken before that "
-                "run, or fix it by hand and clear the mark with belay db repair",
-                label);
+                "run, or fix it by hand and clear the mark with {}",
+                label, run(Command::repair));
         case MigrationStatus::modified:
             return fmt::format(
                 "  {} was changed after it was applied (checksum {} in the history, {} on disk). "
@@ -236,10 +236,10 @@ std::string describe_refusal(const PlanEntry& entry, const UpPolicy& policy) {
             break;
     }
     if (entry.out_of_order && !policy.allow_out_of_order) {
-        return fmt::format(
+        return said(
             "  {} is pending but older than the newest applied migration. Renumber it after the "
-            "newest one, or pass --allow-out-of-order to apply it anyway",
-            label);
+            "newest one, or pass {} to apply it anyway",
+            label, Option::allow_out_of_order);
     }
     return {};
 }
@@ -251,15 +251,14 @@ Result<void> refuse_unknown_up_target(std::span<const Migration> migrations,
     if (std::ranges::none_of(
             migrations, [&](const Migration& migration) { return migration.version == target; })) {
         return fail(ErrorCode::invalid_input,
-                    "--to {}: no migration file has that version; run belay db status to see "
-                    "the versions",
-                    target.text());
+                    "{} {}: no migration file has that version; run {} to see the versions",
+                    Option::target, target.text(), run(Command::status));
     }
     return {};
 }
 
 Result<std::vector<const Migration*>> select_up_steps(const Plan& plan, const UpPolicy& policy) {
-    std::vector<std::string> reasons;
+    std::vector<Message> reasons;
     for (const auto& entry : plan.entries) {
         if (auto reason = describe_refusal(entry, policy); !reason.empty()) {
             reasons.push_back(std::move(reason));
@@ -267,7 +266,7 @@ Result<std::vector<const Migration*>> select_up_steps(const Plan& plan, const Up
     }
     if (!reasons.empty()) {
         return fail(ErrorCode::refused, "refusing to migrate; nothing was changed:\n{}",
-                    fmt::join(reasons, "\n"));
+                    joined(reasons, "\n"));
     }
     std::vector<const Migration*> steps;
     for (const auto* entry : plan.pending()) {
@@ -332,9 +331,9 @@ Result<std::vector<const PlanEntry*>> entries_to_revert(const Plan& plan,
             applied, [&](const PlanEntry* e) { return e->version == *policy.target; });
         if (!to_zero && !known) {
             return fail(ErrorCode::invalid_input,
-                        "--to {}: that version is not applied; give an applied version (it stays "
-                        "applied) or 0 to undo everything; run belay db status to see them",
-                        policy.target->text());
+                        "{} {}: that version is not applied; give an applied version (it "
+                        "stays applied) or 0 to undo everything; run {} to see them",
+                        Option::target, policy.target->text(), run(Command::status));
         }
         for (const auto* entry : applied) {
             if (!(*policy.target < entry->version)) {
@@ -346,7 +345,7 @@ Result<std::vector<const PlanEntry*>> entries_to_revert(const Plan& plan,
     }
     if (policy.steps < 1 || static_cast<std::size_t>(policy.steps) > applied.size()) {
         return fail(ErrorCode::invalid_input,
-                    "--steps {}: {} migration(s) are applied; give a number from 1 to {}",
+                    "{} {}: {} migration(s) are applied; give a number from 1 to {}", Option::steps,
                     policy.steps, applied.size(), applied.size());
     }
     way.assign(applied.begin(), applied.begin() + policy.steps);
@@ -359,7 +358,7 @@ Result<std::vector<const Migration*>> select_down_steps(const Plan& plan,
                                                         const DownPolicy& policy) {
     auto way = entries_to_revert(plan, policy);
     BELAY_TRY(way);
-    std::vector<std::string> reasons;
+    std::vector<Message> reasons;
     for (const auto& entry : plan.entries) {
         if (entry.status == MigrationStatus::dirty) {
             reasons.push_back(describe_refusal(entry, UpPolicy{}));
@@ -373,9 +372,9 @@ Result<std::vector<const Migration*>> select_down_steps(const Plan& plan,
     if (!reasons.empty()) {
         return fail(ErrorCode::refused,
                     "refusing to revert; nothing was changed:\n{}\nTo go back past a migration "
-                    "that cannot be reverted, restore a backup taken before it (belay db "
-                    "backups, then belay db restore PATH)",
-                    fmt::join(reasons, "\n"));
+                    "that cannot be reverted, restore a backup taken before it ({}, then {})",
+                    joined(reasons, "\n"), run(Command::backups),
+                    run(Command::restore, {placeholder("PATH")}));
     }
     std::vector<const Migration*> steps;
     for (const auto* entry : *way) {

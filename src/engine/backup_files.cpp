@@ -67,8 +67,8 @@ Result<std::filesystem::path> choose_final_path(const SnapshotRequest& request,
         if (path_taken(*request.out) || path_taken(sidecar_path(*request.out))) {
             return fail(ErrorCode::snapshot_failed,
                         "{} (or its .json sidecar) already exists; belay never overwrites a "
-                        "backup: choose another --out",
-                        request.out->string());
+                        "backup: choose another {}",
+                        request.out->string(), Option::out);
         }
         return *request.out;
     }
@@ -87,8 +87,8 @@ Result<std::filesystem::path> choose_final_path(const SnapshotRequest& request,
 // would quietly scatter backups if belay created it.
 Result<void> check_target_directory(const std::filesystem::path& given, bool exact_path) {
     // For an exact output path, another backup directory is no answer.
-    const std::string_view another =
-        exact_path ? "give a path in a directory that exists" : "choose another --backup-dir";
+    const auto another = exact_path ? Message("give a path in a directory that exists")
+                                    : said("choose another {}", Option::backup_dir);
     const auto directory = given.empty() ? std::filesystem::path(".") : given;
     std::error_code ec;
     const auto status = std::filesystem::status(directory, ec);
@@ -127,9 +127,10 @@ Result<void> check_room(const std::filesystem::path& directory, const SnapshotRe
     if (*available < bytes + k_space_margin) {
         return fail(ErrorCode::snapshot_failed,
                     "not enough room in {} for a backup of {}: it needs {} bytes and {} are "
-                    "free. Free some space, prune old backups, or choose --backup-dir",
+                    "free. Free some space, prune old backups, or choose {}",
                     directory.empty() ? std::string(".") : directory.string(),
-                    request.database.string(), bytes + k_space_margin, *available);
+                    request.database.string(), bytes + k_space_margin, *available,
+                    Option::backup_dir);
     }
     return {};
 }
@@ -151,8 +152,8 @@ Result<std::filesystem::path> place_with_free_name(
         if (request.out) {
             return fail(ErrorCode::snapshot_failed,
                         "{} (or its .json sidecar) already exists; belay never overwrites a "
-                        "backup: choose another --out",
-                        request.out->string());
+                        "backup: choose another {}",
+                        request.out->string(), Option::out);
         }
         auto next = attempt < k_attempts
                         ? choose_final_path(request, now)

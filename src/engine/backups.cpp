@@ -17,7 +17,6 @@
 #include "core/durable_file.hpp"
 #include "core/regular_file.hpp"
 #include "engine/database_state.hpp"
-#include "engine/shell_quote.hpp"
 #include "engine/status.hpp"
 
 namespace belay::engine {
@@ -330,6 +329,11 @@ Result<PruneReport> run_prune(const PruneOptions& options,
     return report;
 }
 
+Call restore_call(const std::filesystem::path& database, const std::filesystem::path& snapshot) {
+    return run(Command::restore, {argument(Option::database, database.string()),
+                                  argument(Option::backup, snapshot.string())});
+}
+
 Result<RunSnapshot> snapshot_beside_own_connection(const DatabaseOptions& db, std::string reason,
                                                    std::string version,
                                                    const BackupProgress& progress) {
@@ -343,7 +347,7 @@ Result<RunSnapshot> snapshot_beside_own_connection(const DatabaseOptions& db, st
     request.beside_own_lock = true;
     auto snapshot = take_snapshot(request);
     BELAY_TRY(snapshot);
-    return RunSnapshot{snapshot->path, restore_command_for(db.database, snapshot->path)};
+    return RunSnapshot{snapshot->path, restore_call(db.database, snapshot->path)};
 }
 
 }  // namespace belay::engine

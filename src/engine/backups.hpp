@@ -28,8 +28,11 @@ Result<PruneReport> run_prune(const PruneOptions& options,
 // history edit. `reason` is a k_reason_* value or "before <edit>"; `version` the database's.
 struct RunSnapshot {
     std::filesystem::path path;
-    std::string restore_command;  // the command that puts this snapshot back
+    Call undo;  // the call that puts this snapshot back
 };
+// The call that restores `snapshot` into `database`.
+Call restore_call(const std::filesystem::path& database, const std::filesystem::path& snapshot);
+
 Result<RunSnapshot> snapshot_beside_own_connection(const DatabaseOptions& db, std::string reason,
                                                    std::string version,
                                                    const BackupProgress& progress = {});

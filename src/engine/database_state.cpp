@@ -74,11 +74,11 @@ Result<void> refuse_foreign_overlap(sqlite::Database& db, const History& history
     }
     return fail(ErrorCode::refused,
                 "{}: {}'s history table {} says {} already applied, and belay's history does "
-                "not record it; belay would apply it again. Take {}'s history over with `belay "
-                "db adopt` (it keeps {} as belay_adopted_{}), or, if {} keeps running its own "
-                "migrations here, give belay a history table of its own. Nothing was changed",
+                "not record it; belay would apply it again. Take {}'s history over with `{}` (it "
+                "keeps {} as belay_adopted_{}), or, if {} keeps running its own migrations here, "
+                "give belay a history table of its own. Nothing was changed",
                 db.path().string(), foreign.tool, foreign.table, fmt::join(overlap, ", "),
-                foreign.tool, foreign.table, foreign.table, foreign.tool);
+                foreign.tool, run(Command::adopt), foreign.table, foreign.table, foreign.tool);
 }
 
 Result<void> refuse_foreign_overlap(const DatabaseOptions& options, const History& history,

@@ -93,14 +93,14 @@ Result<std::string> history_part(sqlite::Database& db, const std::string& histor
 }
 
 Result<std::string> dump_database(sqlite::Database& db, const std::string& history_table,
-                                  const std::string& version) {
+                                  std::string_view written_by, const std::string& version) {
     auto objects = user_objects(db, history_table);
     auto history = objects ? history_part(db, history_table) : objects;
     BELAY_TRY(history);
     return fmt::format(
-        "-- Schema at version {}, written by belay db dump-schema. Load it into a new database "
+        "-- Schema at version {}, written by {}. Load it into a new database "
         "with:\n--   sqlite3 new.db < schema.sql\n{}{}\n{}{}COMMIT;\n",
-        version, k_begin, *objects, k_history_marker, *history);
+        version, written_by, k_begin, *objects, k_history_marker, *history);
 }
 
 // The schema part of a dump (between BEGIN and the history marker) and the history's
@@ -153,7 +153,7 @@ Result<std::string> dump_of_migrations(const MigrateOptions& options) {
     }
     const auto newest =
         set->migrations.empty() ? std::string("0") : set->migrations.back().version.text();
-    return dump_database(scratch->db(), options.db.history_table, newest);
+    return dump_database(scratch->db(), options.db.history_table, "belay", newest);
 }
 
 Result<DumpSchemaReport> check_dump(const DumpSchemaOptions& options) {
@@ -206,7 +206,7 @@ Result<DumpSchemaReport> run_dump_schema(const DumpSchemaOptions& options) {
     const auto version = set ? build_plan(set->migrations, state->history).current_version
                              : build_plan(std::vector<Migration>{}, state->history).current_version;
     BELAY_TRY(db);
-    auto sql = dump_database(*db, db_options.history_table, version);
+    auto sql = dump_database(*db, db_options.history_table, options.written_by, version);
     BELAY_TRY(sql);
     DumpSchemaReport report;
     if (options.out) {

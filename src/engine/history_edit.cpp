@@ -57,15 +57,16 @@ Result<void> confirm_edit(const HistoryEditOptions& options,
     for (const auto& change : changes) {
         lines.push_back("  " + change.description);
     }
-    const auto what = fmt::format("db {} changes the history of {}:\n{}", to_string(options.edit),
-                                  options.db.database.string(), fmt::join(lines, "\n"));
+    const auto what = said("{} changes the history of {}:\n{}", named(command_of(options.edit)),
+                           options.db.database.string(), fmt::join(lines, "\n"));
     if (!options.confirm) {
         return fail(ErrorCode::refused,
-                    "{}\nWithout a terminal to confirm on, pass --yes. Nothing was changed", what);
+                    "{}\nWithout a terminal to confirm on, pass {}. Nothing was changed", what,
+                    Option::assume_yes);
     }
-    if (!options.confirm(what + "\nA snapshot is taken first. Go ahead?")) {
-        return fail(ErrorCode::refused, "db {} not confirmed; nothing was changed",
-                    to_string(options.edit));
+    if (!options.confirm(said("{}\nA snapshot is taken first. Go ahead?", what))) {
+        return fail(ErrorCode::refused, "{} not confirmed; nothing was changed",
+                    named(command_of(options.edit)));
     }
     return {};
 }
@@ -102,7 +103,7 @@ Result<void> snapshot_before_edit(const HistoryEditOptions& options, HistoryEdit
         options.db, fmt::format("before {}", to_string(options.edit)), report.version_before);
     BELAY_TRY(snapshot);
     report.snapshot = snapshot->path.string();
-    report.restore_command = snapshot->restore_command;
+    report.undo = snapshot->undo;
     return {};
 }
 
@@ -190,7 +191,8 @@ Result<void> apply_edit(sqlite::Database& db, const HistoryEditOptions& options,
         ok = history.record_schema(*objects);
         if (ok) {
             report.changes.push_back(
-                "record the schema as it is now as the reference for db check's drift check");
+                said("record the schema as it is now as the reference for {}'s drift check",
+                     named(Command::check)));
         }
     }
     ok = ok ? transaction->commit() : ok;
@@ -227,11 +229,12 @@ Result<void> refuse_adopt_conflicts(sqlite::Database& db, const std::string& tab
     BELAY_TRY(found);
     if (*found) {
         return fail(ErrorCode::refused,
-                    "{}: db adopt keeps {} as {}, but this database already has a {} {}; rename "
-                    "or drop it (for a table: ALTER TABLE {} RENAME TO another_name) and run db "
-                    "adopt again. Nothing was changed",
-                    db.path().string(), table, kept_as, statement->column_text(0),
-                    statement->column_text(1), sqlite::quote_identifier(statement->column_text(1)));
+                    "{}: {} keeps {} as {}, but this database already has a {} {}; rename or "
+                    "drop it (for a table: ALTER TABLE {} RENAME TO another_name) and run {} "
+                    "again. Nothing was changed",
+                    db.path().string(), named(Command::adopt), table, kept_as,
+                    statement->column_text(0), statement->column_text(1),
+                    sqlite::quote_identifier(statement->column_text(1)), named(Command::adopt));
     }
     auto foreign = sqlite::find_foreign_belay_objects(db);
     BELAY_TRY(foreign);
@@ -279,8 +282,9 @@ Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options) {
     std::error_code ec;
     if (!std::filesystem::exists(options.db.database, ec)) {
         return fail(ErrorCode::invalid_input,
-                    "database {} does not exist; db {} works on an existing database (check --db)",
-                    options.db.database.string(), to_string(options.edit));
+                    "database {} does not exist; {} works on an existing database (check {})",
+                    options.db.database.string(), named(command_of(options.edit)),
+                    Option::database);
     }
     BELAY_TRY(sqlite::refuse_non_database(options.db.database));
     auto lock = RunLock::acquire(options.db.database, options.db.lock_timeout);
@@ -302,10 +306,10 @@ Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options) {
     BELAY_TRY(confirm_edit(options, *changes));
     if (auto ok = apply_edit(*db, options, *changes, report); !ok) {
         auto error = ok.error();
-        error.message += "\nThe change was rolled back: the history is as it was.";
-        if (report.snapshot) {
-            error.message += fmt::format(" The snapshot taken before it is {} ({}).",
-                                         *report.snapshot, report.restore_command);
+        append(error, "\nThe change was rolled back: the history is as it was.");
+        if (report.snapshot && report.undo) {
+            append(error, said(" The snapshot taken before it is {} ({}).", *report.snapshot,
+                               *report.undo));
         }
         return std::unexpected(error);
     }

@@ -150,7 +150,7 @@ Result<void> snapshot_before_run(const MigrateOptions& options, RunReport& repor
         report.version_before, options.backup_progress);
     BELAY_TRY(snapshot);
     report.snapshot = snapshot->path.string();
-    report.restore_command = snapshot->restore_command;
+    report.undo = snapshot->undo;
     report.snapshot_ms = milliseconds_since(started);
     return {};
 }
@@ -168,7 +168,7 @@ void prune_after_run(const MigrateOptions& options, RunReport& report) {
     }
     auto pruned = run_prune(prune, std::chrono::system_clock::now());
     if (!pruned) {
-        report.notes.push_back("--keep: pruning failed: " + pruned.error().message);
+        report.notes.push_back(said("{}: pruning failed: {}", Option::keep, pruned.error()));
         return;
     }
     for (const auto& entry : pruned->removed) {
@@ -184,10 +184,8 @@ Result<std::function<Result<void>()>> plan_snapshot(sqlite::Database& db,
                                                     const std::vector<PlannedStep>& steps,
                                                     RunReport& report) {
     if (!options.backup) {
-        logger()->warn(
-            "--no-backup: NO SNAPSHOT is taken; if a step fails, earlier steps stay "
-            "applied and there is no backup to restore");
-        report.notes.push_back("--no-backup: no snapshot was taken before this run");
+        report.notes.push_back(
+            said("{}: no snapshot was taken before this run", Option::no_backup));
         return nullptr;
     }
     auto objects = db.query_int("SELECT count(*) FROM sqlite_schema");
@@ -219,17 +217,18 @@ Result<void> confirm_destructive_run(const MigrateOptions& options,
     if (options.assume_yes || reverts == 0) {
         return {};
     }
-    const auto what = fmt::format(
-        "db {} reverts all {} applied migration(s) of {}{}", to_string(options.operation), reverts,
-        options.db.database.string(),
+    const auto what = said(
+        "{} reverts all {} applied migration(s) of {}{}", named(command_of(options.operation)),
+        reverts, options.db.database.string(),
         options.operation == Operation::refresh ? " and then applies every migration again" : "");
     if (!options.confirm) {
         return fail(ErrorCode::refused,
-                    "{}; without a terminal to confirm on, pass --yes. Nothing was changed", what);
+                    "{}; without a terminal to confirm on, pass {}. Nothing was changed", what,
+                    Option::assume_yes);
     }
-    if (!options.confirm(fmt::format("{}, after a snapshot. Go ahead?", what))) {
-        return fail(ErrorCode::refused, "db {} not confirmed; nothing was changed",
-                    to_string(options.operation));
+    if (!options.confirm(said("{}, after a snapshot. Go ahead?", what))) {
+        return fail(ErrorCode::refused, "{} not confirmed; nothing was changed",
+                    named(command_of(options.operation)));
     }
     return {};
 }
@@ -251,8 +250,8 @@ Result<RunDatabase> open_for_run(const MigrateOptions& options) {
     const bool existed = std::filesystem::exists(path, ec);
     if (options.backup_only && !existed) {
         return fail(ErrorCode::invalid_input,
-                    "--backup-only: database {} does not exist; there is nothing to back up",
-                    path.string());
+                    "{}: database {} does not exist; there is nothing to back up",
+                    Option::backup_only, path.string());
     }
     if (existed) {
         BELAY_TRY(sqlite::refuse_non_database(path));
@@ -404,27 +403,27 @@ Result<void> check_run_options(const MigrateOptions& options) {
     if (options.step_timeout < std::chrono::milliseconds(1) ||
         options.step_timeout > k_max_timeout) {
         return fail(ErrorCode::invalid_input,
-                    "step_timeout {} ms: give between 1 ms and {:.0f} s (--step-timeout)",
-                    options.step_timeout.count(), k_max_timeout_seconds);
+                    "step_timeout {} ms: give between 1 ms and {:.0f} s ({})",
+                    options.step_timeout.count(), k_max_timeout_seconds, Option::step_timeout);
     }
     if (options.db.lock_timeout < std::chrono::milliseconds(0) ||
         options.db.lock_timeout > k_max_timeout) {
         return fail(ErrorCode::invalid_input,
-                    "lock_timeout {} ms: give between 0 and {:.0f} s (--lock-timeout)",
-                    options.db.lock_timeout.count(), k_max_timeout_seconds);
+                    "lock_timeout {} ms: give between 0 and {:.0f} s ({})",
+                    options.db.lock_timeout.count(), k_max_timeout_seconds, Option::lock_timeout);
     }
     if (options.keep && *options.keep < 1) {
-        return fail(ErrorCode::invalid_input, "keep {}: keep at least 1 backup (--keep)",
-                    *options.keep);
+        return fail(ErrorCode::invalid_input, "keep {}: keep at least 1 backup ({})", *options.keep,
+                    Option::keep);
     }
     if (options.operation == Operation::down && !options.target && options.steps < 1) {
-        return fail(ErrorCode::invalid_input, "steps {}: revert at least 1 migration (--steps)",
-                    options.steps);
+        return fail(ErrorCode::invalid_input, "steps {}: revert at least 1 migration ({})",
+                    options.steps, Option::steps);
     }
     if (options.backup_only && (!options.backup || options.dry_run)) {
         return fail(ErrorCode::invalid_input,
-                    "backup_only with {}: they contradict each other (--backup-only)",
-                    options.dry_run ? "dry_run" : "backup = false");
+                    "backup_only with {}: they contradict each other ({})",
+                    options.dry_run ? "dry_run" : "backup = false", Option::backup_only);
     }
     return {};
 }
@@ -442,9 +441,10 @@ Result<MigrationSet> prepare_run(const MigrateOptions& options) {
     }
     if (set->migrations.empty()) {
         return fail(ErrorCode::invalid_input,
-                    "{} holds no migration files (<version>_<name>.sql); create one with "
-                    "`belay db create NAME` or point --migrations at the right directory",
-                    options.db.migrations_dir.string());
+                    "{} holds no migration files (<version>_<name>.sql); create one with `{}` or "
+                    "point {} at the right directory",
+                    options.db.migrations_dir.string(), run(Command::create, {placeholder("NAME")}),
+                    Option::migrations_dir);
     }
     // An unknown --to is a usage error: refuse it before the database is created or opened.
     if (options.operation == Operation::migrate && options.target) {
@@ -454,8 +454,8 @@ Result<MigrationSet> prepare_run(const MigrateOptions& options) {
     if (options.operation != Operation::migrate &&
         !std::filesystem::exists(options.db.database, ec)) {
         return fail(ErrorCode::invalid_input,
-                    "database {} does not exist; there is nothing to revert (check --db)",
-                    options.db.database.string());
+                    "database {} does not exist; there is nothing to revert (check {})",
+                    options.db.database.string(), Option::database);
     }
     return set;
 }
@@ -469,7 +469,7 @@ Result<RunReport> run_migrate(const MigrateOptions& options) {
     report.database = options.db.database.string();
     report.operation = options.operation;
     report.dry_run = options.dry_run;
-    report.notes = set->notes;
+    report.notes.assign(set->notes.begin(), set->notes.end());
     return options.dry_run ? rehearse(options, *set, std::move(report))
                            : migrate_in_place(options, *set, std::move(report));
 }

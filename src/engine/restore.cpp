@@ -70,9 +70,9 @@ Result<std::filesystem::path> resolve_backup_path(const std::filesystem::path& g
     if (!std::filesystem::is_symlink(link)) {
         if (!std::filesystem::is_regular_file(link)) {
             return fail(ErrorCode::invalid_input,
-                        "backup {} does not exist or is not a regular file; `belay db backups` "
-                        "lists the backups",
-                        given.string());
+                        "backup {} does not exist or is not a regular file; `{}` lists the "
+                        "backups",
+                        given.string(), run(Command::backups));
         }
         return given;
     }
@@ -131,8 +131,8 @@ Result<ChosenBackup> choose_backup(const RestoreOptions& options) {
     if (!problems->empty()) {
         return fail(ErrorCode::refused,
                     "refusing to restore {}: {}. Nothing was changed; choose another backup "
-                    "(belay db backups lists them)",
-                    chosen->path.string(), fmt::join(*problems, "; "));
+                    "({} lists them)",
+                    chosen->path.string(), fmt::join(*problems, "; "), run(Command::backups));
     }
     return chosen;
 }
@@ -184,8 +184,8 @@ Result<void> confirm(const RestoreOptions& options, const ChosenBackup& chosen,
     }
     if (!options.confirm) {
         return fail(ErrorCode::refused,
-                    "restoring replaces {} with {}; without a terminal to confirm on, pass --yes",
-                    database, chosen.path.string());
+                    "restoring replaces {} with {}; without a terminal to confirm on, pass {}",
+                    database, chosen.path.string(), Option::assume_yes);
     }
     const auto question =
         fmt::format("Replace {} with {} (version {}, taken {}{})?", database, chosen.path.string(),
@@ -301,16 +301,17 @@ Result<CurrentDatabase> inspect_current(const DatabaseOptions& db) {
 Error explain_unfinished(Error error, const RestoreOptions& options, const RestoreReport& report) {
     const auto& database = options.db.database.string();
     const bool interrupted = error.code == ErrorCode::interrupted;
-    error.message += fmt::format(
-        "\n{} is unchanged ({}){}. {}: belay db restore --db {} {}", database,
-        report.version_before == "-" ? std::string("still the unreadable database")
-                                     : "still at version " + report.version_before,
-        report.safety_snapshot
-            ? "; the safety snapshot " + report.safety_snapshot->string() + " stays"
-            : std::string(),
-        interrupted ? "Run the restore again to finish it"
+    append(error,
+           said("\n{} is unchanged ({}){}. {}: {}", database,
+                report.version_before == "-" ? std::string("still the unreadable database")
+                                             : "still at version " + report.version_before,
+                report.safety_snapshot
+                    ? "; the safety snapshot " + report.safety_snapshot->string() + " stays"
+                    : std::string(),
+                interrupted
+                    ? "Run the restore again to finish it"
                     : "Deal with the cause above (free some space, say) and run the restore again",
-        database, report.backup.string());
+                restore_call(options.db.database, report.backup)));
     return error;
 }
 

@@ -79,8 +79,8 @@ Result<RunLock> RunLock::acquire(const std::filesystem::path& database,
             ::close(fd);
             return fail(ErrorCode::busy,
                         "another belay run holds {} (waited {} ms); wait for it to finish or "
-                        "raise --lock-timeout",
-                        path.string(), timeout.count());
+                        "raise {}",
+                        path.string(), timeout.count(), Option::lock_timeout);
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }

@@ -127,11 +127,11 @@ Error stopped_after_statements(const StepContext& context, const std::filesystem
     }
     switch (context.guard.stop_reason()) {
         case sqlite::StopReason::deadline:
-            return Error{ErrorCode::step_failed,
-                         fmt::format("{}: the step ran past its timeout and was stopped while "
-                                     "belay validated it (raise it with '-- +migrate Timeout "
-                                     "<seconds>' or --step-timeout)",
-                                     file.string())};
+            return error_of(ErrorCode::step_failed,
+                            said("{}: the step ran past its timeout and was stopped while belay "
+                                 "validated it (raise it with '-- +migrate Timeout <seconds>' or "
+                                 "{})",
+                                 file.string(), Option::step_timeout));
         case sqlite::StopReason::cancelled:
             return Error{ErrorCode::interrupted,
                          fmt::format("{}: interrupted by a signal while belay checked the step",
@@ -344,7 +344,7 @@ StepOutcome finish_failed(StepContext& context, const Migration& migration, Dire
                           StepOutcome outcome, Error error, bool started = true) {
     // A step that never got the write lock did not run at all.
     outcome.report.result = started ? StepResult::failed : StepResult::not_run;
-    outcome.report.error = error.message;
+    outcome.report.error = message_of(error);
     context.carried.reset();
     context.recorded_schema.reset();
     // An interruption or a lock that never came is not the migration's failure (and recording
@@ -380,11 +380,12 @@ Result<sqlite::Transaction> begin_step_transaction(StepContext& context,
                                   "{}_{} did not start",
                                   migration.version.text(), migration.name)};
     } else if (error.code == ErrorCode::busy) {
-        error.message = fmt::format(
-            "{}: another connection held a write lock on the database for longer than the "
-            "lock timeout ({} ms); {}_{} did not start. Wait for it, or raise --lock-timeout",
-            context.db.path().string(), context.guard.lock_timeout().count(),
-            migration.version.text(), migration.name);
+        error = error_of(
+            error.code,
+            said("{}: another connection held a write lock on the database for longer than the "
+                 "lock timeout ({} ms); {}_{} did not start. Wait for it, or raise {}",
+                 context.db.path().string(), context.guard.lock_timeout().count(),
+                 migration.version.text(), migration.name, Option::lock_timeout));
     }
     return std::unexpected(std::move(error));
 }
@@ -545,7 +546,7 @@ StepOutcome apply_step(StepContext& context, const Migration& migration, Directi
                    migration.version.text(), migration.name);
     if (auto restored = restore_connection_settings(context.db); !restored) {
         outcome.report.result = StepResult::not_run;
-        outcome.report.error = restored.error().message;
+        outcome.report.error = message_of(restored.error());
         outcome.error = with_context(restored.error(), "cannot check the connection's settings");
         return outcome;
     } else if (!restored->empty()) {

@@ -155,9 +155,10 @@ Result<void> refuse_truncated(const std::filesystem::path& path, const FileHeade
                           page_size, std::uintmax_t{header_pages} * page_size);
     return fail(ErrorCode::invalid_input,
                 "{} is damaged: it is {} bytes, {}; it looks cut short. belay left it untouched. "
-                "Restore a backup (belay db restore --db {} --latest) or try sqlite3's .recover "
-                "on a copy",
-                path.string(), size, what, path.string());
+                "Restore a backup ({}) or try sqlite3's .recover on a copy",
+                path.string(), size, what,
+                run(Command::restore,
+                    {argument(Option::database, path.string()), argument(Option::latest)}));
 }
 
 }  // namespace
@@ -171,8 +172,8 @@ Result<FileKind> refuse_non_database_impl(const std::filesystem::path& path, boo
     if (kind == FileKind::not_sqlite) {
         return fail(ErrorCode::invalid_input,
                     "{} is not an SQLite database (its header does not match); belay left it "
-                    "untouched. Check --db",
-                    path.string());
+                    "untouched. Check {}",
+                    path.string(), Option::database);
     }
     if (kind != FileKind::empty) {
         BELAY_TRY(refuse_truncated(path, *header, alone));
@@ -257,8 +258,8 @@ Result<FileKind> check_openable(const std::filesystem::path& path, OpenMode mode
             return FileKind::empty;
         }
         return fail(ErrorCode::invalid_input,
-                    "database {} does not exist; check --db (belay db migrate creates it)",
-                    path.string());
+                    "database {} does not exist; check {} ({} creates it)", path.string(),
+                    Option::database, run(Command::migrate));
     }
     if (!std::filesystem::is_regular_file(status)) {
         return fail(ErrorCode::invalid_input,
@@ -388,10 +389,10 @@ Error first_read_failed(Error error, std::chrono::milliseconds busy_timeout) {
         error.code = ErrorCode::invalid_input;
         return error;
     }
-    error.message += fmt::format(
-        ": another connection held a lock on it for longer than the lock timeout ({} ms); wait "
-        "for that program to finish (or stop it) and run again, or raise --lock-timeout",
-        busy_timeout.count());
+    append(error, said(": another connection held a lock on it for longer than the lock timeout "
+                       "({} ms); wait for that program to finish (or stop it) and run again, or "
+                       "raise {}",
+                       busy_timeout.count(), Option::lock_timeout));
     return error;
 }
 

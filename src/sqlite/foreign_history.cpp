@@ -186,8 +186,8 @@ Result<std::optional<ForeignHistory>> read_foreign_history(Database& db,
                                                            const std::optional<std::string>& tool) {
     if (tool && std::ranges::find(k_adoptable, *tool) == k_adoptable.end()) {
         return fail(ErrorCode::invalid_input,
-                    "--from {}: expected goose, sql-migrate, golang-migrate, dbmate, pop or diesel",
-                    *tool);
+                    "{} {}: expected goose, sql-migrate, golang-migrate, dbmate, pop or diesel",
+                    Option::from_tool, *tool);
     }
     for (const auto* candidate : k_adoptable) {
         if (tool && *tool != candidate) {

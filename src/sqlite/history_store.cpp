@@ -149,8 +149,8 @@ Result<void> HistoryStore::check_history_table() {
     if (*found) {
         return fail(ErrorCode::refused,
                     "{}: {} is a {} in this database, not belay's history table; belay left it "
-                    "untouched. Use --table to keep belay's history under another name",
-                    m_db.path().string(), m_table, other->column_text(0));
+                    "untouched. Use {} to keep belay's history under another name",
+                    m_db.path().string(), m_table, other->column_text(0), Option::history_table);
     }
     auto exists = table_exists(m_table);
     BELAY_TRY(exists);
@@ -176,14 +176,16 @@ Result<void> HistoryStore::check_history_table() {
         : belays_and_more
             ? std::string("it has belay's history columns and others, so belay cannot trust it")
             : fmt::format("it looks like {}'s", guess_tool(columns));
+    const auto advice =
+        known && owner->adoptable
+            ? said("Take that tool's history over with `{}`, or use", run(Command::adopt))
+            : Message("Use");
     return fail(ErrorCode::refused,
                 "{}: table {} exists but was not made by belay ({}: columns {}). belay left it "
-                "untouched. {} --table to keep belay's history elsewhere (backups, restores and "
-                "db check work on this database as it is)",
-                m_db.path().string(), m_table, whose, fmt::join(columns, ", "),
-                known && owner->adoptable
-                    ? "Take that tool's history over with `belay db adopt`, or use"
-                    : "Use");
+                "untouched. {} {} to keep belay's history elsewhere (backups, restores and {} "
+                "work on this database as it is)",
+                m_db.path().string(), m_table, whose, fmt::join(columns, ", "), advice,
+                Option::history_table, named(Command::check));
 }
 
 Result<void> HistoryStore::create_tables() {

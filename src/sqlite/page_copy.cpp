@@ -30,10 +30,11 @@ Result<void> copy_pages(Database& source, Database& destination, const CopyProgr
         // The OS's reason ("File too large", "No space left") is in the message: a problem of
         // where the backup goes.
         return fail(finished.error().code, "copying {} failed: {}{}", source.path().string(),
-                    finished.error().message,
-                    backup->os_error() != 0 ? "; free some space (or raise the file size limit), "
-                                              "or choose --backup-dir"
-                                            : "");
+                    finished.error(),
+                    backup->os_error() != 0 ? said("; free some space (or raise the file size "
+                                                   "limit), or choose {}",
+                                                   Option::backup_dir)
+                                            : Message());
     }
     return {};
 }

@@ -44,8 +44,8 @@ Result<void> write_all(int fd, const char* data, std::size_t size, std::int64_t 
 std::unexpected<Error> write_failed(const Database& source, std::string_view reason) {
     return fail(ErrorCode::snapshot_failed,
                 "writing the backup of {} failed: {}; free some space (or raise the file size "
-                "limit), or choose --backup-dir",
-                source.path().string(), reason);
+                "limit), or choose {}",
+                source.path().string(), reason, Option::backup_dir);
 }
 
 // write_all into the backup, its failure worded for the user.

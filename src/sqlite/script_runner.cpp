@@ -38,11 +38,10 @@ Error statement_error(const ExecutionGuard& guard, int rc, const ScriptFailure& 
                             : std::string();
     switch (guard.stop_reason()) {
         case StopReason::deadline:
-            return Error{ErrorCode::step_failed,
-                         fmt::format("{}: the step ran past its timeout and was stopped in: {} "
-                                     "(raise it with '-- +migrate Timeout <seconds>' or "
-                                     "--step-timeout)",
-                                     location, where.statement)};
+            return error_of(ErrorCode::step_failed,
+                            said("{}: the step ran past its timeout and was stopped in: {} "
+                                 "(raise it with '-- +migrate Timeout <seconds>' or {})",
+                                 location, where.statement, Option::step_timeout));
         case StopReason::cancelled:
             return Error{ErrorCode::interrupted, fmt::format("{}: interrupted by a signal in: {}",
                                                              location, where.statement)};

@@ -24,6 +24,8 @@ template <typename Text>
 std::string as_text(const Text& value) {
     if constexpr (std::is_same_v<Text, char>) {
         return std::string(1, value);
+    } else if constexpr (requires { value.text(); }) {
+        return value.text();  // a belay::Message, in the library's words
     } else {
         return std::string(value);
     }

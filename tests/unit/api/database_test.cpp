@@ -211,7 +211,12 @@ TEST(DatabaseApi, AFailingStepIsRolledBackAndNamedWithItsLine) {
     EXPECT_TRUE(raw.rows("SELECT 1 FROM pragma_table_info('users') WHERE name = 'email'").empty());
     ASSERT_TRUE(report->snapshot.has_value());
     EXPECT_TRUE(fs::exists(*report->snapshot));
-    EXPECT_NE(report->restore_command.find(*report->snapshot), std::string::npos);
+    // The call that undoes the run: a restore of this database from the snapshot.
+    ASSERT_TRUE(report->undo.has_value());
+    EXPECT_EQ(report->undo->command, Command::restore);
+    EXPECT_EQ(report->undo->arguments,
+              (std::vector<Argument>{{Option::database, path.string(), false},
+                                     {Option::backup, *report->snapshot, false}}));
 }
 
 TEST(DatabaseApi, AFalseVerifyCheckFailsItsStep) {

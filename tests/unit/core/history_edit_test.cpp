@@ -47,7 +47,7 @@ TEST(PlanRepair, ClearsMarksReRecordsChecksumsAndLeavesMissingFilesToForce) {
     history.applied = {applied("1", "a", "old"), applied("9", "gone")};
     history.dirty = {DirtyMark{"2", "b", "2026-01-01T00:00:00Z"}};
     history.failures = {FailedAttempt{"3", "c", "2026-01-01T00:00:00Z", "boom"}};
-    std::vector<std::string> notes;
+    std::vector<Message> notes;
     const auto changes = plan_repair(build_plan(files, history), notes);
     EXPECT_EQ(described(changes),
               (std::vector<std::string>{"re-record the checksum of 1_a: old -> new",
@@ -55,6 +55,9 @@ TEST(PlanRepair, ClearsMarksReRecordsChecksumsAndLeavesMissingFilesToForce) {
                                         "clear the failed attempt of 3_c"}));
     ASSERT_EQ(notes.size(), 1u);
     EXPECT_CONTAINS(notes[0], "9_gone is applied but its file is gone");
+    // The note advises a call, as a fact: the CLI words it as `belay db force`.
+    ASSERT_TRUE(notes[0].call().has_value());
+    EXPECT_EQ(notes[0].call()->command, Command::force);
     EXPECT_TRUE(plan_repair(build_plan(files, History{}), notes).empty());
 }
 

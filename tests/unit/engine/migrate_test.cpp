@@ -472,7 +472,8 @@ TEST(RunMigrate, EmptyMigrationsDirectoryIsInvalidInput) {
     fs::create_directories(project.migrations());
     const auto error = project.refusal();
     EXPECT_EQ(error.code, ErrorCode::invalid_input);
-    EXPECT_CONTAINS(error.message, "belay db create");
+    EXPECT_CONTAINS(error.message, "create one with `create_migration(NAME)`");
+    EXPECT_EQ(error.option(), Option::migrations_dir);
     EXPECT_FALSE(fs::exists(project.db()));
 }
 
@@ -803,18 +804,18 @@ TEST(RunMigrate, ResetAsksItsQuestionAndANoChangesNothing) {
     auto options = project.options();
     options.operation = Operation::reset;
     std::string asked;
-    options.confirm = [&](const std::string& question) {
-        asked = question;
+    options.confirm = [&](const Message& question) {
+        asked = question.text();
         return false;
     };
     auto declined = run_migrate(options);
     ASSERT_FALSE(declined.has_value());
     EXPECT_EQ(declined.error().code, ErrorCode::refused);
-    EXPECT_CONTAINS(asked, "db reset reverts all 1 applied migration(s)");
+    EXPECT_CONTAINS(asked, "run_migrate(reset) reverts all 1 applied migration(s)");
     EXPECT_EQ(sha256_file_hex(project.db()).value_or(""), *before)
         << "a declined reset changed the database";
 
-    options.confirm = [](const std::string&) { return true; };
+    options.confirm = [](const Message&) { return true; };
     auto confirmed = run_migrate(options);
     ASSERT_TRUE(confirmed.has_value()) << confirmed.error().message;
     EXPECT_FALSE(confirmed->error.has_value());

@@ -177,7 +177,8 @@ TEST_F(RestoreTest, RefusesWithoutAConfirmationOrYes) {
     const auto error = refusal(request);
 
     EXPECT_EQ(error.code, ErrorCode::refused);
-    EXPECT_CONTAINS(error.message, "--yes");
+    EXPECT_CONTAINS(error.message, "without a terminal to confirm on, pass assume_yes");
+    EXPECT_EQ(error.option(), Option::assume_yes);
     EXPECT_EQ(testing::read_file(db()), bytes);
     EXPECT_EQ(names_in(m_dir.path()), files);
 }
@@ -189,8 +190,8 @@ TEST_F(RestoreTest, DeclinedConfirmationIsRefusedTouchingNothing) {
     std::vector<std::string> questions;
     auto request = options();
     request.assume_yes = false;
-    request.confirm = [&](const std::string& question) {
-        questions.push_back(question);
+    request.confirm = [&](const Message& question) {
+        questions.push_back(question.text());
         return false;
     };
 
@@ -209,7 +210,7 @@ TEST_F(RestoreTest, AcceptedConfirmationRestores) {
     int asked = 0;
     auto request = options();
     request.assume_yes = false;
-    request.confirm = [&](const std::string&) {
+    request.confirm = [&](const Message&) {
         ++asked;
         return true;
     };
@@ -224,7 +225,7 @@ TEST_F(RestoreTest, BackupReplacedAfterItsVerificationIsRefusedTouchingNothing) 
     prepare();
     auto request = options();
     request.assume_yes = false;
-    request.confirm = [&](const std::string&) {
+    request.confirm = [&](const Message&) {
         const auto forged = m_dir / "forged.bak";
         fs::copy_file(m_backup, forged);
         RawDatabase(forged).exec("UPDATE items SET name = 'forged'");
@@ -479,8 +480,8 @@ TEST_F(RestoreTest, AnotherDatabasesBackupNeedsItsOwnConfirmation) {
 
     request_restore.assume_yes = false;
     std::string asked;
-    request_restore.confirm = [&](const std::string& question) {
-        asked = question;
+    request_restore.confirm = [&](const Message& question) {
+        asked = question.text();
         return true;
     };
     restore(request_restore);

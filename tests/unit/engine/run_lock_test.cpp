@@ -76,7 +76,8 @@ TEST(RunLock, SecondAcquireWaitsThenFailsWithBusy) {
     ASSERT_FALSE(second.has_value());
     EXPECT_EQ(second.error().code, ErrorCode::busy);
     EXPECT_CONTAINS(second.error().message, (dir / "app.db.belay-lock").string());
-    EXPECT_CONTAINS(second.error().message, "--lock-timeout");
+    EXPECT_CONTAINS(second.error().message, "raise lock_timeout");
+    EXPECT_EQ(second.error().option(), Option::lock_timeout);
     EXPECT_GE(waited, 0.25);  // it really waited for the timeout
     EXPECT_LT(waited, 5.0);   // and gave up near it
 }

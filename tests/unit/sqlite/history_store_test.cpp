@@ -217,7 +217,10 @@ TEST_F(HistoryStoreTest, RefusesGolangMigratesTableAndLeavesItUntouched) {
     EXPECT_CONTAINS(owned.error().message, "golang-migrate");
     EXPECT_CONTAINS(owned.error().message, "schema_migrations");
     EXPECT_CONTAINS(owned.error().message, (m_dir / "h.db").string());
-    EXPECT_CONTAINS(owned.error().message, "--table");
+    EXPECT_CONTAINS(owned.error().message, "or use history_table to keep belay's history");
+    EXPECT_EQ(owned.error().option(), Option::history_table);
+    ASSERT_TRUE(owned.error().advised_call().has_value());
+    EXPECT_EQ(owned.error().advised_call()->command, Command::adopt);
     EXPECT_EQ(schema_of("schema_migrations"), before);
     EXPECT_EQ(m_db->query_int("SELECT version FROM schema_migrations WHERE dirty = 0").value(),
               20240101);

@@ -1,0 +1,117 @@
+#include "words.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <variant>
+
+namespace belay::cli {
+
+std::string_view flag_of(Option option) {
+    switch (option) {
+        case Option::database: return "--db";
+        case Option::migrations_dir: return "--migrations";
+        case Option::layout: return "--format";
+        case Option::history_table: return "--table";
+        case Option::backup_dir: return "--backup-dir";
+        case Option::lock_timeout: return "--lock-timeout";
+        case Option::target: return "--to";
+        case Option::steps: return "--steps";
+        case Option::keep: return "--keep";
+        case Option::step_timeout: return "--step-timeout";
+        case Option::no_backup: return "--no-backup";
+        case Option::backup_only: return "--backup-only";
+        case Option::allow_out_of_order: return "--allow-out-of-order";
+        case Option::assume_yes: return "--yes";
+        case Option::out: return "--out";
+        case Option::backup: return "--backup";
+        case Option::latest: return "--latest";
+        case Option::from_tool: return "--from";
+    }
+    return "--?";
+}
+
+std::string shell_quote(std::string_view text) {
+    const bool plain = !text.empty() && std::ranges::all_of(text, [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("-_./=:+@%", c);
+    });
+    if (plain) {
+        return std::string(text);
+    }
+    std::string quoted = "'";
+    for (char c : text) {
+        quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return quoted + "'";
+}
+
+namespace {
+
+std::string_view command_of(Command command) {
+    switch (command) {
+        case Command::status: return "db status";
+        case Command::migrate: return "db migrate";
+        case Command::down: return "db down";
+        case Command::redo: return "db redo";
+        case Command::reset: return "db reset";
+        case Command::refresh: return "db refresh";
+        case Command::create: return "db create";
+        case Command::backups: return "db backups";
+        case Command::restore: return "db restore";
+        case Command::check: return "db check";
+        case Command::adopt: return "db adopt";
+        case Command::baseline: return "db baseline";
+        case Command::force: return "db force";
+        case Command::repair: return "db repair";
+        case Command::dump_schema: return "db dump-schema";
+    }
+    return "db ?";
+}
+
+// A value is shell-quoted; a placeholder (VERSION) is written as it is. The backup of a
+// restore is its positional argument.
+std::string argument_words(const Argument& argument) {
+    const auto value = argument.placeholder ? argument.value : shell_quote(argument.value);
+    if (!argument.option || *argument.option == Option::backup) {
+        return value;
+    }
+    std::string flag(flag_of(*argument.option));
+    return argument.value.empty() ? flag : flag + " " + value;
+}
+
+}  // namespace
+
+std::string words(const Call& call) {
+    std::string command = call.as_command ? "belay " : "";
+    command += command_of(call.command);
+    for (const auto& argument : call.arguments) {
+        command += " " + argument_words(argument);
+    }
+    return command;
+}
+
+std::string words(const Message& message) {
+    std::string text;
+    for (const auto& part : message.parts()) {
+        if (const auto* plain = std::get_if<std::string>(&part)) {
+            text += *plain;
+            continue;
+        }
+        const auto& term = std::get<Message::Term>(part);
+        if (const auto* option = std::get_if<Option>(&term)) {
+            text += flag_of(*option);
+        } else {
+            text += words(std::get<Call>(term));
+        }
+    }
+    return text;
+}
+
+std::string words(const Error& error) {
+    if (!error.said.empty() && error.said.text() == error.message) {
+        return words(error.said);
+    }
+    return error.message;
+}
+
+}  // namespace belay::cli

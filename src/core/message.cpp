@@ -1,0 +1,202 @@
+#include "belay/message.hpp"
+
+#include <utility>
+
+#include "belay/error.hpp"
+#include "core/error.hpp"
+#include "belay/history_edit.hpp"
+#include "belay/run_report.hpp"
+
+namespace belay {
+
+std::string_view field_name(Option option) {
+    switch (option) {
+        case Option::database: return "database";
+        case Option::migrations_dir: return "migrations_dir";
+        case Option::layout: return "layout";
+        case Option::history_table: return "history_table";
+        case Option::backup_dir: return "backup_dir";
+        case Option::lock_timeout: return "lock_timeout";
+        case Option::target: return "target";
+        case Option::steps: return "steps";
+        case Option::keep: return "keep";
+        case Option::step_timeout: return "step_timeout";
+        case Option::no_backup: return "backup = false";
+        case Option::backup_only: return "backup_only";
+        case Option::allow_out_of_order: return "allow_out_of_order";
+        case Option::assume_yes: return "assume_yes";
+        case Option::out: return "out";
+        case Option::backup: return "backup";
+        case Option::latest: return "latest";
+        case Option::from_tool: return "from_tool";
+    }
+    return "?";
+}
+
+std::string_view call_name(Command command) {
+    switch (command) {
+        case Command::status: return "build_status";
+        case Command::migrate: return "run_migrate";
+        case Command::down: return "run_migrate(down)";
+        case Command::redo: return "run_migrate(redo)";
+        case Command::reset: return "run_migrate(reset)";
+        case Command::refresh: return "run_migrate(refresh)";
+        case Command::create: return "create_migration";
+        case Command::backups: return "list_backups";
+        case Command::restore: return "run_restore";
+        case Command::check: return "run_check";
+        case Command::adopt: return "run_history_edit(adopt)";
+        case Command::baseline: return "run_history_edit(baseline)";
+        case Command::force: return "run_history_edit(force)";
+        case Command::repair: return "run_history_edit(repair)";
+        case Command::dump_schema: return "run_dump_schema";
+    }
+    return "?";
+}
+
+Command command_of(Operation operation) {
+    switch (operation) {
+        case Operation::migrate: return Command::migrate;
+        case Operation::down: return Command::down;
+        case Operation::redo: return Command::redo;
+        case Operation::reset: return Command::reset;
+        case Operation::refresh: return Command::refresh;
+    }
+    return Command::migrate;
+}
+
+Command command_of(HistoryEdit edit) {
+    switch (edit) {
+        case HistoryEdit::adopt: return Command::adopt;
+        case HistoryEdit::baseline: return Command::baseline;
+        case HistoryEdit::repair: return Command::repair;
+        case HistoryEdit::force: return Command::force;
+    }
+    return Command::repair;
+}
+
+namespace {
+
+std::string argument_words(const Argument& argument) {
+    if (!argument.option) {
+        return argument.value;
+    }
+    std::string words(field_name(*argument.option));
+    if (!argument.value.empty()) {
+        words += " = " + argument.value;
+    }
+    return words;
+}
+
+std::string call_words(const Call& call) {
+    std::string words(call_name(call.command));
+    if (call.arguments.empty()) {
+        return words;
+    }
+    // run_history_edit(adopt) takes its arguments inside the same parentheses.
+    const bool open = words.ends_with(')');
+    if (open) {
+        words.pop_back();
+    }
+    words += open ? ", " : "(";
+    for (std::size_t i = 0; i < call.arguments.size(); ++i) {
+        words += (i == 0 ? "" : ", ") + argument_words(call.arguments[i]);
+    }
+    return words + ")";
+}
+
+}  // namespace
+
+std::string library_words(const Message::Term& term) {
+    if (const auto* option = std::get_if<Option>(&term)) {
+        return std::string(field_name(*option));
+    }
+    return call_words(std::get<Call>(term));
+}
+
+Message::Message(std::string text) {
+    if (!text.empty()) {
+        m_parts.emplace_back(std::move(text));
+    }
+}
+
+Message::Message(const char* text) : Message(std::string(text)) {}
+
+bool Message::empty() const {
+    return m_parts.empty();
+}
+
+std::string Message::text() const {
+    std::string words;
+    for (const auto& part : m_parts) {
+        if (const auto* text = std::get_if<std::string>(&part)) {
+            words += *text;
+        } else {
+            words += library_words(std::get<Term>(part));
+        }
+    }
+    return words;
+}
+
+std::optional<Option> Message::option() const {
+    for (const auto& part : m_parts) {
+        if (const auto* term = std::get_if<Term>(&part)) {
+            if (const auto* option = std::get_if<Option>(term)) {
+                return *option;
+            }
+            // A call's own options are part of the advice, not what the message is about.
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<Call> Message::call() const {
+    for (const auto& part : m_parts) {
+        if (const auto* term = std::get_if<Term>(&part)) {
+            if (const auto* call = std::get_if<Call>(term)) {
+                return *call;
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+Message& Message::operator+=(std::string_view words) {
+    if (words.empty()) {
+        return *this;
+    }
+    if (!m_parts.empty()) {
+        if (auto* text = std::get_if<std::string>(&m_parts.back())) {
+            *text += words;
+            return *this;
+        }
+    }
+    m_parts.emplace_back(std::string(words));
+    return *this;
+}
+
+Message& Message::operator+=(const Message& other) {
+    for (const auto& part : other.m_parts) {
+        if (const auto* text = std::get_if<std::string>(&part)) {
+            *this += std::string_view(*text);
+        } else {
+            m_parts.emplace_back(part);
+        }
+    }
+    return *this;
+}
+
+Message& Message::operator+=(Term term) {
+    m_parts.emplace_back(std::move(term));
+    return *this;
+}
+
+std::optional<Option> Error::option() const {
+    return said.text() == message ? said.option() : std::nullopt;
+}
+
+std::optional<Call> Error::advised_call() const {
+    return said.text() == message ? said.call() : std::nullopt;
+}
+
+}  // namespace belay
