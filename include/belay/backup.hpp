@@ -52,8 +52,8 @@ struct BackupMetadata {
 
 struct BackupOptions {
     DatabaseOptions db;
-    std::optional<std::filesystem::path> out;  // --out
-    bool verify = true;                        // false: --no-verify
+    std::optional<std::filesystem::path> out;  // this path exactly, instead of a named file
+    bool verify = true;                        // false: the copy is not verified
     std::string reason = std::string(k_reason_manual);
     BackupProgress progress;
 };

@@ -12,7 +12,7 @@
 
 namespace belay {
 
-// `check --roundtrip`: does each migration's Down give back the schema its Up started from?
+// The roundtrip check: does each migration's Down give back the schema its Up started from?
 struct RoundtripResult {
     std::string version;  // as written in the file name
     std::string name;
@@ -33,8 +33,8 @@ struct RoundtripReport {
 
 struct CheckOptions {
     DatabaseOptions db;
-    bool backups = false;  // --backups: verify every backup of this database too
-    // --roundtrip: check each migration's Up then Down on a scratch database (RoundtripReport
+    bool backups = false;  // verify every backup of this database too
+    // check each migration's Up then Down on a scratch database (RoundtripReport
     // above); the database itself may then be missing.
     bool roundtrip = false;
     std::chrono::milliseconds step_timeout{30000};  // for the round trip's steps
@@ -56,8 +56,8 @@ struct CheckReport {
     // Empty when the history and drift checks ran; else why not, e.g. "schema_migrations is
     // dbmate's history table, not belay's" (every other check still ran).
     std::string history_skipped;
-    std::vector<BackupEntry> backups;          // with --backups, each with its problems
-    std::optional<RoundtripReport> roundtrip;  // with --roundtrip
+    std::vector<BackupEntry> backups;          // with backups set, each with its problems
+    std::optional<RoundtripReport> roundtrip;  // with roundtrip set
 };
 
 }  // namespace belay

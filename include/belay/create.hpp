@@ -17,7 +17,7 @@ struct CreateOptions {
     std::filesystem::path migrations_dir = "migrations";
     std::string name;
     bool timestamp = false;        // UTC YYYYMMDDHHMMSS instead of the next sequential number
-    std::optional<Layout> layout;  // --format; empty: the directory's (sql-migrate when empty)
+    std::optional<Layout> layout;  // empty: the directory's (sql-migrate when empty)
 };
 
 // "Add Users-Table" -> "add_users_table": lowercase ASCII letters and digits joined by single

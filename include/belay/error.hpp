@@ -21,9 +21,9 @@ enum class ErrorCode : int {
     snapshot_failed = 3,  // the snapshot before a run failed; nothing ran
     busy = 4,             // the database or the run lock stayed busy past the lock timeout
     refused = 5,          // unsafe state (dirty, modified, missing, out of order, foreign history)
-    findings = 6,         // a check found problems, or status --exit-code saw pending work
-    interrupted = 130,    // SIGINT or SIGTERM (cancellation_signal() says which; the CLI
-                          // exits with 128 + that signal's number)
+    findings = 6,  // a check found problems, or a status asked for as an exit code saw pending work
+    interrupted = 130,  // SIGINT or SIGTERM (cancellation_signal() says which; the CLI
+                        // exits with 128 + that signal's number)
 };
 
 struct Error {
@@ -34,8 +34,9 @@ struct Error {
     // an interface to word them its own way; when its text() differs from `message` (code that
     // changed one and not the other), `message` is the one that holds.
     Message said{};
-    // What the error is about, where belay knows it: a file (a database, a backup, a migration
-    // file), the line in a migration file, the migration (version_name).
+    // What the error is about, where belay knows it: for a problem in a migration file, the file
+    // and line; for a failed step, the migration (version_name), its file and the line of the
+    // statement that failed. Empty otherwise.
     struct Subject {
         std::filesystem::path path;
         int line = 0;

@@ -27,10 +27,10 @@ std::string_view to_string(HistoryEdit edit);
 struct HistoryEditOptions {
     DatabaseOptions db;
     HistoryEdit edit = HistoryEdit::repair;
-    std::optional<Version> target;  // baseline and force: VERSION
-    std::optional<std::string>
-        from_tool;  // adopt --from: goose, sql-migrate, golang-migrate, dbmate, pop, diesel
-    // repair and force rewrite what belay knows: they run only with assume_yes (--yes) or when
+    std::optional<Version> target;         // baseline and force: VERSION
+    std::optional<std::string> from_tool;  // adopt: the tool, one of goose, sql-migrate,
+                                           // golang-migrate, dbmate, pop, diesel
+    // repair and force rewrite what belay knows: they run only with assume_yes or when
     // confirm returns true for the question (empty: no terminal to ask on, refused).
     bool assume_yes = false;
     std::function<bool(const Message&)> confirm;

@@ -88,7 +88,7 @@ struct Call {
 
 // A message: words, and terms among them.
 class Message {
-public:
+  public:
     using Term = std::variant<Option, Call>;
     using Part = std::variant<std::string, Term>;
 
@@ -115,7 +115,7 @@ public:
 
     bool operator==(const Message&) const = default;
 
-private:
+  private:
     std::vector<Part> m_parts;
 };
 

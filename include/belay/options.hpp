@@ -35,7 +35,7 @@ struct DatabaseOptions {
     std::string history_table = "schema_migrations";
     std::chrono::milliseconds lock_timeout{5000};
     std::filesystem::path backup_dir;  // empty: the directory of the database's file
-    std::optional<Layout> layout;      // --format; empty: detected from the directory
+    std::optional<Layout> layout;      // empty: detected from the directory
 
     // Where this database's backups go: backup_dir, or else the directory of the database's
     // file, a symlink followed (empty: the current directory).
@@ -50,19 +50,19 @@ using BackupProgress = std::function<void(std::int64_t, std::int64_t, std::int64
 struct MigrateOptions {
     DatabaseOptions db;
     Operation operation = Operation::migrate;
-    // --to: migrate stops after this version; down leaves it applied and reverts everything
+    // migrate stops after this version; down leaves it applied and reverts everything
     // newer ("0" reverts all). Unused by redo, reset and refresh.
     std::optional<Version> target;
-    int steps = 1;  // down without --to: how many of the newest applied migrations to revert
+    int steps = 1;  // down without a target: how many of the newest applied migrations to revert
     bool dry_run = false;
     bool allow_out_of_order = false;
     std::chrono::milliseconds step_timeout{30000};
     ValidationLevel validation = ValidationLevel::normal;
-    bool backup = true;              // false: --no-backup (warned about loudly)
-    bool backup_only = false;        // --backup-only: take the snapshot and stop
-    std::optional<int> keep;         // --keep N: prune to N backups after a successful run
+    bool backup = true;              // false: no snapshot (warned about loudly)
+    bool backup_only = false;        // take the snapshot and stop
+    std::optional<int> keep;         // prune to this many backups after a successful run
     BackupProgress backup_progress;  // may be empty
-    // reset and refresh revert everything: they run only when assume_yes (--yes) or confirm
+    // reset and refresh revert everything: they run only when assume_yes or confirm
     // returns true for the question it is asked (empty: no terminal to ask on, refused).
     bool assume_yes = false;
     std::function<bool(const Message&)> confirm;

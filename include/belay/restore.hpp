@@ -16,7 +16,7 @@ struct RestoreOptions {
     DatabaseOptions db;
     std::optional<std::filesystem::path> backup;  // a backup file, or empty with latest
     bool latest = false;                          // the newest intact backup of this database
-    bool assume_yes = false;                      // --yes
+    bool assume_yes = false;                      // replace without asking
     // A backup whose sidecar names another database as its source is restored with assume_yes
     // only when this is set too (otherwise refused); a confirm question names both databases.
     bool from_other_database = false;

@@ -41,8 +41,9 @@ struct StepReport {
     StepResult result = StepResult::not_run;
     std::int64_t duration_ms = 0;
     bool no_transaction = false;
-    Message error;                      // why it failed (empty otherwise)
-    std::vector<std::string> warnings;  // e.g. new dangling foreign keys under --validate normal
+    Message error;  // why it failed (empty otherwise)
+    std::vector<std::string>
+        warnings;  // e.g. new dangling foreign keys at the normal validation level
 };
 
 struct RunReport {
@@ -56,7 +57,7 @@ struct RunReport {
     std::optional<std::string> version_after = "0";
     std::vector<StepReport> steps;
     std::vector<Message> notes;           // things the operator should know (printed as notes)
-    std::vector<std::string> pruned;      // backups removed by --keep after the run
+    std::vector<std::string> pruned;      // backups removed by keep after the run
     std::optional<std::string> snapshot;  // the backup taken before the first step
     std::optional<Call> undo;             // the call that undoes this run, with snapshot
     // How long the snapshot took (inside the first step, under its write lock: that step's

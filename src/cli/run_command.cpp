@@ -163,14 +163,17 @@ int run_command(const std::string& command, Operation operation, const Arguments
     }
     options->backup_progress = progress_bar_for(*common);
     options->confirm = terminal_confirmation();
-    if (!options->backup) {
-        print_warning(*common,
-                      "--no-backup: NO SNAPSHOT is taken; if a step fails, earlier steps stay "
-                      "applied and there is no backup to restore");
-    }
     auto report = run_migrate(*options);
     if (!report) {
         return report_error(report.error(), common->json);
+    }
+    // The library notes a run that went ahead without a snapshot; the operator is warned.
+    if (std::ranges::any_of(report->notes, [](const Message& note) {
+            return note.option() == Option::no_backup;
+        })) {
+        print_warning(*common,
+                      "--no-backup: NO SNAPSHOT is taken; if a step fails, earlier steps stay "
+                      "applied and there is no backup to restore");
     }
     const int exit_code = report->error ? exit_code_for(*report->error) : 0;
     if (common->json) {

@@ -9,24 +9,42 @@ namespace belay::cli {
 
 std::string_view flag_of(Option option) {
     switch (option) {
-        case Option::database: return "--db";
-        case Option::migrations_dir: return "--migrations";
-        case Option::layout: return "--format";
-        case Option::history_table: return "--table";
-        case Option::backup_dir: return "--backup-dir";
-        case Option::lock_timeout: return "--lock-timeout";
-        case Option::target: return "--to";
-        case Option::steps: return "--steps";
-        case Option::keep: return "--keep";
-        case Option::step_timeout: return "--step-timeout";
-        case Option::no_backup: return "--no-backup";
-        case Option::backup_only: return "--backup-only";
-        case Option::allow_out_of_order: return "--allow-out-of-order";
-        case Option::assume_yes: return "--yes";
-        case Option::out: return "--out";
-        case Option::backup: return "--backup";
-        case Option::latest: return "--latest";
-        case Option::from_tool: return "--from";
+        case Option::database:
+            return "--db";
+        case Option::migrations_dir:
+            return "--migrations";
+        case Option::layout:
+            return "--format";
+        case Option::history_table:
+            return "--table";
+        case Option::backup_dir:
+            return "--backup-dir";
+        case Option::lock_timeout:
+            return "--lock-timeout";
+        case Option::target:
+            return "--to";
+        case Option::steps:
+            return "--steps";
+        case Option::keep:
+            return "--keep";
+        case Option::step_timeout:
+            return "--step-timeout";
+        case Option::no_backup:
+            return "--no-backup";
+        case Option::backup_only:
+            return "--backup-only";
+        case Option::allow_out_of_order:
+            return "--allow-out-of-order";
+        case Option::assume_yes:
+            return "--yes";
+        case Option::out:
+            return "--out";
+        case Option::backup:
+            return "--backup";
+        case Option::latest:
+            return "--latest";
+        case Option::from_tool:
+            return "--from";
     }
     return "--?";
 }
@@ -49,21 +67,36 @@ namespace {
 
 std::string_view command_of(Command command) {
     switch (command) {
-        case Command::status: return "db status";
-        case Command::migrate: return "db migrate";
-        case Command::down: return "db down";
-        case Command::redo: return "db redo";
-        case Command::reset: return "db reset";
-        case Command::refresh: return "db refresh";
-        case Command::create: return "db create";
-        case Command::backups: return "db backups";
-        case Command::restore: return "db restore";
-        case Command::check: return "db check";
-        case Command::adopt: return "db adopt";
-        case Command::baseline: return "db baseline";
-        case Command::force: return "db force";
-        case Command::repair: return "db repair";
-        case Command::dump_schema: return "db dump-schema";
+        case Command::status:
+            return "db status";
+        case Command::migrate:
+            return "db migrate";
+        case Command::down:
+            return "db down";
+        case Command::redo:
+            return "db redo";
+        case Command::reset:
+            return "db reset";
+        case Command::refresh:
+            return "db refresh";
+        case Command::create:
+            return "db create";
+        case Command::backups:
+            return "db backups";
+        case Command::restore:
+            return "db restore";
+        case Command::check:
+            return "db check";
+        case Command::adopt:
+            return "db adopt";
+        case Command::baseline:
+            return "db baseline";
+        case Command::force:
+            return "db force";
+        case Command::repair:
+            return "db repair";
+        case Command::dump_schema:
+            return "db dump-schema";
     }
     return "db ?";
 }

@@ -3,74 +3,116 @@
 #include <utility>
 
 #include "belay/error.hpp"
-#include "core/error.hpp"
 #include "belay/history_edit.hpp"
 #include "belay/run_report.hpp"
+#include "core/error.hpp"
 
 namespace belay {
 
 std::string_view field_name(Option option) {
     switch (option) {
-        case Option::database: return "database";
-        case Option::migrations_dir: return "migrations_dir";
-        case Option::layout: return "layout";
-        case Option::history_table: return "history_table";
-        case Option::backup_dir: return "backup_dir";
-        case Option::lock_timeout: return "lock_timeout";
-        case Option::target: return "target";
-        case Option::steps: return "steps";
-        case Option::keep: return "keep";
-        case Option::step_timeout: return "step_timeout";
-        case Option::no_backup: return "backup = false";
-        case Option::backup_only: return "backup_only";
-        case Option::allow_out_of_order: return "allow_out_of_order";
-        case Option::assume_yes: return "assume_yes";
-        case Option::out: return "out";
-        case Option::backup: return "backup";
-        case Option::latest: return "latest";
-        case Option::from_tool: return "from_tool";
+        case Option::database:
+            return "database";
+        case Option::migrations_dir:
+            return "migrations_dir";
+        case Option::layout:
+            return "layout";
+        case Option::history_table:
+            return "history_table";
+        case Option::backup_dir:
+            return "backup_dir";
+        case Option::lock_timeout:
+            return "lock_timeout";
+        case Option::target:
+            return "target";
+        case Option::steps:
+            return "steps";
+        case Option::keep:
+            return "keep";
+        case Option::step_timeout:
+            return "step_timeout";
+        case Option::no_backup:
+            return "backup = false";
+        case Option::backup_only:
+            return "backup_only";
+        case Option::allow_out_of_order:
+            return "allow_out_of_order";
+        case Option::assume_yes:
+            return "assume_yes";
+        case Option::out:
+            return "out";
+        case Option::backup:
+            return "backup";
+        case Option::latest:
+            return "latest";
+        case Option::from_tool:
+            return "from_tool";
     }
     return "?";
 }
 
 std::string_view call_name(Command command) {
     switch (command) {
-        case Command::status: return "build_status";
-        case Command::migrate: return "run_migrate";
-        case Command::down: return "run_migrate(down)";
-        case Command::redo: return "run_migrate(redo)";
-        case Command::reset: return "run_migrate(reset)";
-        case Command::refresh: return "run_migrate(refresh)";
-        case Command::create: return "create_migration";
-        case Command::backups: return "list_backups";
-        case Command::restore: return "run_restore";
-        case Command::check: return "run_check";
-        case Command::adopt: return "run_history_edit(adopt)";
-        case Command::baseline: return "run_history_edit(baseline)";
-        case Command::force: return "run_history_edit(force)";
-        case Command::repair: return "run_history_edit(repair)";
-        case Command::dump_schema: return "run_dump_schema";
+        case Command::status:
+            return "build_status";
+        case Command::migrate:
+            return "run_migrate";
+        case Command::down:
+            return "run_migrate(down)";
+        case Command::redo:
+            return "run_migrate(redo)";
+        case Command::reset:
+            return "run_migrate(reset)";
+        case Command::refresh:
+            return "run_migrate(refresh)";
+        case Command::create:
+            return "create_migration";
+        case Command::backups:
+            return "list_backups";
+        case Command::restore:
+            return "run_restore";
+        case Command::check:
+            return "run_check";
+        case Command::adopt:
+            return "run_history_edit(adopt)";
+        case Command::baseline:
+            return "run_history_edit(baseline)";
+        case Command::force:
+            return "run_history_edit(force)";
+        case Command::repair:
+            return "run_history_edit(repair)";
+        case Command::dump_schema:
+            return "run_dump_schema";
     }
     return "?";
 }
 
 Command command_of(Operation operation) {
     switch (operation) {
-        case Operation::migrate: return Command::migrate;
-        case Operation::down: return Command::down;
-        case Operation::redo: return Command::redo;
-        case Operation::reset: return Command::reset;
-        case Operation::refresh: return Command::refresh;
+        case Operation::migrate:
+            return Command::migrate;
+        case Operation::down:
+            return Command::down;
+        case Operation::redo:
+            return Command::redo;
+        case Operation::reset:
+            return Command::reset;
+        case Operation::refresh:
+            return Command::refresh;
     }
     return Command::migrate;
 }
 
 Command command_of(HistoryEdit edit) {
     switch (edit) {
-        case HistoryEdit::adopt: return Command::adopt;
-        case HistoryEdit::baseline: return Command::baseline;
-        case HistoryEdit::repair: return Command::repair;
-        case HistoryEdit::force: return Command::force;
+        case HistoryEdit::adopt:
+            return Command::adopt;
+        case HistoryEdit::baseline:
+            return Command::baseline;
+        case HistoryEdit::repair:
+            return Command::repair;
+        case HistoryEdit::force:
+            return Command::force;
     }
     return Command::repair;
 }

@@ -356,7 +356,10 @@ std::optional<Error> Parser::error() {
         lines.push_back(line == 0 ? fmt::format("{}: {}", file, message)
                                   : fmt::format("{}:{}: {}", file, line, message));
     }
-    return Error{ErrorCode::invalid_input, fmt::format("{}", fmt::join(lines, "\n"))};
+    Error error{ErrorCode::invalid_input, fmt::format("{}", fmt::join(lines, "\n"))};
+    error.subject.path = m_path;
+    error.subject.line = m_problems.front().first;
+    return error;
 }
 
 }  // namespace

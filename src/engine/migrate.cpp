@@ -343,8 +343,8 @@ Result<sqlite::Database> copy_for_rehearsal(std::optional<sqlite::Database>& sou
         auto error = with_context(copied.error(), "cannot rehearse");
         if (error.code == ErrorCode::step_failed) {
             error.code = ErrorCode::invalid_input;
-            error.message +=
-                "; free some space (or raise the file size limit), or point TMPDIR elsewhere";
+            append(error,
+                   "; free some space (or raise the file size limit), or point TMPDIR elsewhere");
         }
         return std::unexpected(std::move(error));
     }

@@ -321,9 +321,9 @@ Result<std::filesystem::path> take_safety_snapshot(const RestoreOptions& options
     auto snapshot = run_backup(backup);
     if (!snapshot) {
         auto error = snapshot.error();
-        error.message +=
-            "\nThe restore did not start: without a safety snapshot of the current "
-            "database, nothing was changed.";
+        append(error,
+               "\nThe restore did not start: without a safety snapshot of the current "
+               "database, nothing was changed.");
         return std::unexpected(error);
     }
     return snapshot->path;

@@ -58,9 +58,11 @@ Result<HeldCopy> write_complete_copy(sqlite::Database& source,
     if (auto ok = fill_copy(source, temporary, database, ownership); !ok) {
         remove_with_companions(temporary);
         auto error = ok.error();
-        error.message += fmt::format(
-            "\nThe restored copy {} could not be completed and was removed; {} was not touched",
-            temporary.string(), database.string());
+        append(
+            error,
+            fmt::format(
+                "\nThe restored copy {} could not be completed and was removed; {} was not touched",
+                temporary.string(), database.string()));
         return std::unexpected(error);
     }
     return HeldCopy{temporary, std::move(*held)};
@@ -193,10 +195,10 @@ Result<KeptAside> replace_unreadable(sqlite::Database& source,
     const auto aside = aside_name(database);
     const auto give_up = [&](Error error, const std::string& where_old_is) {
         remove_with_companions(copy->path);
-        error.message += fmt::format(
-            "\nNothing was restored: {} still holds the unreadable database{}; the restored copy "
-            "{} was removed. Run the restore again once the cause is fixed",
-            database.string(), where_old_is, copy->path.string());
+        append(error, fmt::format("\nNothing was restored: {} still holds the unreadable "
+                                  "database{}; the restored copy "
+                                  "{} was removed. Run the restore again once the cause is fixed",
+                                  database.string(), where_old_is, copy->path.string()));
         return std::unexpected(error);
     };
     if (auto ok = keep_aside(database, aside); !ok) {

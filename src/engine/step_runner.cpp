@@ -167,9 +167,11 @@ Result<void> end_open_transaction(sqlite::Database& db, const std::filesystem::p
                                   : "rolling it back failed too: " + rolled_back.error().message;
     if (!ran) {
         auto error = ran.error();
-        error.message += fmt::format(
-            "\n{}: the transaction the section began (BEGIN or SAVEPOINT) was still open; {}",
-            file.string(), what);
+        append(
+            error,
+            fmt::format(
+                "\n{}: the transaction the section began (BEGIN or SAVEPOINT) was still open; {}",
+                file.string(), what));
         return std::unexpected(std::move(error));
     }
     return fail(ErrorCode::step_failed,
@@ -345,6 +347,10 @@ StepOutcome finish_failed(StepContext& context, const Migration& migration, Dire
     // A step that never got the write lock did not run at all.
     outcome.report.result = started ? StepResult::failed : StepResult::not_run;
     outcome.report.error = message_of(error);
+    error.subject.migration = fmt::format("{}_{}", migration.version.text(), migration.name);
+    if (error.subject.path.empty()) {
+        error.subject.path = migration.path;
+    }
     context.carried.reset();
     context.recorded_schema.reset();
     // An interruption or a lock that never came is not the migration's failure (and recording
@@ -523,10 +529,10 @@ StepOutcome apply_without_transaction(StepContext& context, const Migration& mig
                 : std::unexpected(checked.error());
     if (!recorded) {
         auto error = recorded.error();
-        error.message += fmt::format(
-            "\nThis NoTransaction step was not rolled back: the database may hold part of it, and "
-            "{} is marked dirty until that is resolved.",
-            migration.version.text());
+        append(error, fmt::format("\nThis NoTransaction step was not rolled back: the database may "
+                                  "hold part of it, and "
+                                  "{} is marked dirty until that is resolved.",
+                                  migration.version.text()));
         return finish_failed(context, migration, direction, std::move(outcome), std::move(error));
     }
     outcome.report.result = direction == Direction::up ? StepResult::applied : StepResult::reverted;

@@ -30,8 +30,8 @@ std::string excerpt(std::string_view statement) {
 }
 
 // The error for a failed prepare or step, its code chosen by why the statement stopped.
-Error statement_error(const ExecutionGuard& guard, int rc, const ScriptFailure& where,
-                      const std::filesystem::path& file) {
+Error statement_error_words(const ExecutionGuard& guard, int rc, const ScriptFailure& where,
+                            const std::filesystem::path& file) {
     const auto location = fmt::format("{}:{}", file.string(), where.line);
     const auto offset = where.error_offset >= 0
                             ? fmt::format(" (at offset {} of the statement)", where.error_offset)
@@ -60,6 +60,15 @@ Error statement_error(const ExecutionGuard& guard, int rc, const ScriptFailure& 
     return Error{
         error_code_for_sqlite(rc) == ErrorCode::busy ? ErrorCode::busy : ErrorCode::step_failed,
         fmt::format("{}: {}{} in: {}", location, where.sqlite_error, offset, where.statement)};
+}
+
+// The error, with the file and line it is about.
+Error statement_error(const ExecutionGuard& guard, int rc, const ScriptFailure& where,
+                      const std::filesystem::path& file) {
+    auto error = statement_error_words(guard, rc, where, file);
+    error.subject.path = file;
+    error.subject.line = where.line;
+    return error;
 }
 
 // What every step of one section's run needs.

@@ -206,6 +206,9 @@ TEST(DatabaseApi, AFailingStepIsRolledBackAndNamedWithItsLine) {
     EXPECT_EQ(report->error->code, ErrorCode::step_failed);
     EXPECT_NE(report->error->message.find("(embedded) 0002_add_email, up:2"), std::string::npos)
         << report->error->message;
+    // The migration and the line of the failing statement are facts of the error.
+    EXPECT_EQ(report->error->subject.migration, "0002_add_email");
+    EXPECT_EQ(report->error->subject.line, 2);
     EXPECT_EQ(versions_applied(path), (std::vector<std::string>{"0001"}));
     RawDatabase raw(path, false);
     EXPECT_TRUE(raw.rows("SELECT 1 FROM pragma_table_info('users') WHERE name = 'email'").empty());

@@ -24,16 +24,15 @@ TEST(Said, KeepsOptionsAndCallsAsTermsAndWordsThemAsFieldsAndCalls) {
 }
 
 TEST(Said, FormatsOtherArgumentsAsFmtDoes) {
-    const auto message =
-        said("{:>5}|{:.1f}|{{literal}}|{}", 42, 2.25, Option::keep);
+    const auto message = said("{:>5}|{:.1f}|{{literal}}|{}", 42, 2.25, Option::keep);
     EXPECT_EQ(message.text(), "   42|2.2|{literal}|keep");
     // Without a term it is plain words.
     EXPECT_EQ(said("{} of {}", 1, 2), Message("1 of 2"));
 }
 
 TEST(Said, ACallWithArgumentsNamesEachByItsField) {
-    const auto restore = run(Command::restore, {argument(Option::database, "app.db"),
-                                                argument(Option::latest)});
+    const auto restore =
+        run(Command::restore, {argument(Option::database, "app.db"), argument(Option::latest)});
     EXPECT_EQ(said("{}", restore).text(), "run_restore(database = app.db, latest)");
     EXPECT_EQ(said("{}", run(Command::force, {placeholder("VERSION")})).text(),
               "run_history_edit(force, VERSION)");

@@ -202,6 +202,9 @@ TEST(ParseTranslatedMigration, ReportsProblemsOfTheTranslationWithItsLines) {
                                         "SELECT 1;\n-- migrate:up\n");
     ASSERT_FALSE(m.has_value());
     EXPECT_CONTAINS(m.error().message, "db/0007_t.sql:1: SQL before the first");
+    // The file and line are facts of the error too, not only words of its message.
+    EXPECT_EQ(m.error().subject.path, std::filesystem::path("db/0007_t.sql"));
+    EXPECT_EQ(m.error().subject.line, 1);
 }
 
 TEST(ParseMigration, NoTransactionSpellings) {
