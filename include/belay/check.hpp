@@ -8,6 +8,7 @@
 
 #include "belay/backup.hpp"
 #include "belay/history.hpp"
+#include "belay/message.hpp"
 #include "belay/options.hpp"
 
 namespace belay {
@@ -28,7 +29,7 @@ struct RoundtripReport {
     std::vector<RoundtripResult> on_copy;
     // Empty when the copy was round-tripped (or there is no database); else why not, e.g. its
     // history table is another tool's, so belay cannot tell which migrations are pending there.
-    std::string on_copy_skipped;
+    Message on_copy_skipped;
 };
 
 struct CheckOptions {

@@ -66,6 +66,13 @@ struct MigrateOptions {
     // returns true for the question it is asked (empty: no terminal to ask on, refused).
     bool assume_yes = false;
     std::function<bool(const Message&)> confirm;
+    // How a failed step's message is worded where belay writes it into the database (its row
+    // in belay_failures, which db status shows later): empty gives Message::text(), the
+    // library's words. belay's command line words it with its flags, as it prints messages.
+    std::function<std::string(const Message&)> record_words;
+    // Receives the warnings of a run as they arise (a run about to go ahead without a snapshot);
+    // empty: they go to belay's log, in the library's words.
+    std::function<void(const Message&)> on_warning;
 };
 
 }  // namespace belay

@@ -218,7 +218,7 @@ nlohmann::json roundtrip_to_json(const std::optional<RoundtripReport>& roundtrip
     return {{"complete", roundtrip->complete},
             {"migrations", roundtrip_results_to_json(roundtrip->migrations)},
             {"on_copy", roundtrip_results_to_json(roundtrip->on_copy)},
-            {"on_copy_skipped", text_or_null(roundtrip->on_copy_skipped)}};
+            {"on_copy_skipped", text_or_null(words(roundtrip->on_copy_skipped))}};
 }
 
 }  // namespace

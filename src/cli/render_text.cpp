@@ -332,7 +332,7 @@ void print_roundtrip_text(std::FILE* out, const std::string& database,
     }
     if (!roundtrip.on_copy_skipped.empty()) {
         fmt::print(out, "roundtrip    not run on a copy of {}: {}\n", database,
-                   roundtrip.on_copy_skipped);
+                   words(roundtrip.on_copy_skipped));
     }
 }
 

@@ -143,6 +143,7 @@ Result<MigrateOptions> read_run_options(const po::variables_map& vm, const Commo
     options.dry_run = vm["dry-run"].as<bool>();
     options.allow_out_of_order = switch_set(vm, "allow-out-of-order");
     options.assume_yes = switch_set(vm, "yes");
+    options.record_words = [](const Message& message) { return words(message); };
     auto ok = read_target(vm, options);
     ok = ok ? read_down_options(vm, options) : ok;
     ok = ok ? read_backup_options(vm, options) : ok;
@@ -163,18 +164,12 @@ int run_command(const std::string& command, Operation operation, const Arguments
     }
     options->backup_progress = progress_bar_for(*common);
     options->confirm = terminal_confirmation();
+    options->on_warning = [&](const Message& warning) { print_warning(*common, words(warning)); };
     auto report = run_migrate(*options);
     if (!report) {
         return report_error(report.error(), common->json);
     }
-    // The library notes a run that went ahead without a snapshot; the operator is warned.
-    if (std::ranges::any_of(report->notes, [](const Message& note) {
-            return note.option() == Option::no_backup;
-        })) {
-        print_warning(*common,
-                      "--no-backup: NO SNAPSHOT is taken; if a step fails, earlier steps stay "
-                      "applied and there is no backup to restore");
-    }
+
     const int exit_code = report->error ? exit_code_for(*report->error) : 0;
     if (common->json) {
         print_json(stdout, run_to_json(*report, exit_code));

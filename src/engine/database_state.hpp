@@ -24,7 +24,7 @@ Result<DatabaseState> read_database_state(const DatabaseOptions& options);
 // the history commands give (naming the table and the tool it looks like).
 struct AnyDatabaseState {
     DatabaseState state;
-    std::optional<std::string> not_belays;
+    std::optional<Message> not_belays;
 };
 Result<AnyDatabaseState> read_any_database_state(const DatabaseOptions& options);
 

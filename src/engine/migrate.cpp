@@ -184,6 +184,15 @@ Result<std::function<Result<void>()>> plan_snapshot(sqlite::Database& db,
                                                     const std::vector<PlannedStep>& steps,
                                                     RunReport& report) {
     if (!options.backup) {
+        const auto warning = said(
+            "{}: NO SNAPSHOT is taken; if a step fails, earlier steps stay "
+            "applied and there is no backup to restore",
+            Option::no_backup);
+        if (options.on_warning) {
+            options.on_warning(warning);
+        } else {
+            logger()->warn("{}", warning.text());
+        }
         report.notes.push_back(
             said("{}: no snapshot was taken before this run", Option::no_backup));
         return nullptr;

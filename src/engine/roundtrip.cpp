@@ -116,8 +116,8 @@ Result<RoundtripReport> run_roundtrip(const MigrateOptions& options) {
     }
     if (state->not_belays) {
         report.on_copy_skipped =
-            fmt::format("it needs belay's history to tell which migrations are pending there: {}",
-                        *state->not_belays);
+            said("it needs belay's history to tell which migrations are pending there: {}",
+                 *state->not_belays);
         return report;
     }
     auto copy = ScratchRun::create_copy("belay-roundtrip-copy", options);

@@ -326,8 +326,10 @@ void record_failure(StepContext& context, const Migration& migration, const Erro
     auto transaction = sqlite::Transaction::begin_immediate(context.db);
     auto ok = transaction ? context.history.create_tables() : Result<void>();
     if (transaction && ok) {
-        ok = context.history.record_failure(FailedAttempt{
-            migration.version.text(), migration.name, sqlite::utc_now_iso8601(), error.message});
+        const auto& words = context.options.record_words;
+        ok = context.history.record_failure(
+            FailedAttempt{migration.version.text(), migration.name, sqlite::utc_now_iso8601(),
+                          words ? words(message_of(error)) : error.message});
     }
     if (transaction && ok) {
         ok = transaction->commit();

@@ -592,6 +592,37 @@ TEST(RunMigrate, TimeoutDirectiveStopsARunawayStepNearItsDeadline) {
     EXPECT_EQ(db.column("SELECT version FROM belay_failures"), std::vector<std::string>{"0002"});
 }
 
+TEST(RunMigrate, AFailureIsRecordedInTheWordsTheCallerChoosesAndTheNoBackupWarningReachesIt) {
+    Project project;
+    project.add("0001_runaway.sql",
+                "-- +migrate Timeout 0.3\n-- +migrate Up\n" + std::string(k_runaway));
+    auto options = project.options();
+    options.backup = false;
+    std::vector<Message> warnings;
+    options.on_warning = [&](const Message& warning) { warnings.push_back(warning); };
+    options.record_words = [](const Message& message) {
+        std::string words;
+        for (const auto& part : message.parts()) {
+            words += std::holds_alternative<std::string>(part) ? std::get<std::string>(part)
+                                                               : std::string("<term>");
+        }
+        return words;
+    };
+    const auto report = run_migrate(options);
+    ASSERT_TRUE(report.has_value()) << report.error().message;
+    ASSERT_TRUE(report->error.has_value());
+    // The report speaks the library's words; the record, the caller's.
+    EXPECT_CONTAINS(report->error->message, "or step_timeout)");
+    EXPECT_EQ(report->error->option(), Option::step_timeout);
+    RawDatabase db(project.db());
+    const auto recorded = db.column("SELECT error FROM belay_failures");
+    ASSERT_EQ(recorded.size(), 1U);
+    EXPECT_CONTAINS(recorded[0], "or <term>)");
+    ASSERT_EQ(warnings.size(), 1U);
+    EXPECT_EQ(warnings[0].option(), Option::no_backup);
+    EXPECT_CONTAINS(warnings[0], "NO SNAPSHOT is taken");
+}
+
 TEST(RunMigrate, StepTimeoutOptionAppliesWithoutADirective) {
     Project project;
     project.add("0001_runaway.sql", "-- +migrate Up\n" + std::string(k_runaway));
