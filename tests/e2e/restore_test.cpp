@@ -275,6 +275,33 @@ TEST_F(RestoreTest, UnreadableDatabaseIsMovedAsideAndTheBackupRestored) {
     }
 }
 
+// What the report shows for the version of a database belay could not read: "-", in text and
+// JSON alike, whether the file was unreadable or its history table is another tool's.
+TEST_F(RestoreTest, VersionBeforeIsADashWhenBelayCannotTellIt) {
+    const auto backup = take_backup();
+    fs::remove(db());
+    write_file("app.db", std::string(3 * 4096, 'g'));
+    auto json = belay("restore", {backup.string(), "--yes", "--json"});
+    ASSERT_EQ(json.exit_code, 0) << describe(json);
+    EXPECT_EQ(json.json().at("version_before"), "-") << json.out;
+    EXPECT_EQ(json.json().at("version_after"), "0001") << json.out;
+
+    fs::remove(db());
+    write_file("app.db", std::string(3 * 4096, 'g'));
+    auto text = belay("restore", {backup.string(), "--yes"});
+    ASSERT_EQ(text.exit_code, 0) << describe(text);
+    EXPECT_CONTAINS(text.out, "now at version 0001 (was -).\n");
+
+    TestDb(db()).exec(
+        "DROP TABLE schema_migrations;"
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, dirty INTEGER NOT NULL);"
+        "INSERT INTO schema_migrations VALUES (3, 0);");  // golang-migrate's
+    auto foreign = belay("restore", {backup.string(), "--yes", "--json"});
+    ASSERT_EQ(foreign.exit_code, 0) << describe(foreign);
+    EXPECT_EQ(foreign.json().at("version_before"), "-") << foreign.out;
+    EXPECT_EQ(belay("version").out, "0001\n");
+}
+
 TEST_F(RestoreTest, DatabaseLeftWithAHotJournalIsRolledBackNotMovedAside) {
     add_filler(db(), 1);
     const auto backup = take_backup();

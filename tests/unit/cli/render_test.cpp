@@ -200,6 +200,20 @@ TEST(RenderVersions, AVersionAfterTheLibraryCouldNotReadShowsAsAQuestionMark) {
     EXPECT_EQ(restore_to_json("app.db", restore).at("version_after"), "0003");
 }
 
+// The library leaves a restore's version_before unset when it could not tell it (an unreadable
+// file, another tool's history table); the CLI shows "-" there, in text and JSON alike.
+TEST(RenderVersions, AVersionBeforeARestoreTheLibraryCouldNotTellShowsAsADash) {
+    RestoreReport restore;
+    restore.backup = "app.bak";
+    restore.version_before.reset();
+    restore.version_after = "0003";
+    EXPECT_EQ(written([&](std::FILE* out) { print_restore_text(out, "app.db", restore); }),
+              "Restored app.db from app.bak: now at version 0003 (was -).\n");
+    EXPECT_EQ(restore_to_json("app.db", restore).at("version_before"), "-");
+    restore.version_before = "0002";
+    EXPECT_EQ(restore_to_json("app.db", restore).at("version_before"), "0002");
+}
+
 TEST(RenderCheckText, ThePassingSummaryCountsBackupsOnlyWhenTheyWereChecked) {
     CheckReport report;
     report.database = "app.db";
