@@ -27,8 +27,8 @@ TEST_F(OptionsTest, MissingDatabaseIsAUsageErrorNamingTheWaysToGiveIt) {
     for (const auto* command : {"migrate", "status", "version"}) {
         auto result = run_raw({"db", command});
         EXPECT_EQ(result.exit_code, 2) << command << ": " << describe(result);
-        EXPECT_NE(result.err.find("--db"), std::string::npos) << result.err;
-        EXPECT_NE(result.err.find("BELAY_DB"), std::string::npos) << result.err;
+        EXPECT_CONTAINS(result.err, "--db") << result.err;
+        EXPECT_CONTAINS(result.err, "BELAY_DB") << result.err;
     }
 }
 
@@ -55,7 +55,7 @@ TEST_F(OptionsTest, ConfigOptionNamesAnotherFile) {
     EXPECT_EQ(database_used({}, with_env({{"BELAY_CONFIG", "conf/special.ini"}})), "special.db");
     auto missing = run_raw({"db", "status", "--config", "conf/nope.ini"});
     EXPECT_EQ(missing.exit_code, 2) << describe(missing);
-    EXPECT_NE(missing.err.find("nope.ini"), std::string::npos) << missing.err;
+    EXPECT_CONTAINS(missing.err, "nope.ini") << missing.err;
 }
 
 TEST_F(OptionsTest, CommandLineBeatsEnvironmentBeatsFile) {
@@ -108,7 +108,7 @@ TEST_F(OptionsTest, UnknownOptionsCommandsAndValuesAreUsageErrors) {
         auto result = run_raw(args);
         EXPECT_EQ(result.exit_code, 2) << ::testing::PrintToString(args) << "\n"
                                        << describe(result);
-        EXPECT_NE(result.err.find("belay"), std::string::npos) << result.err;
+        EXPECT_CONTAINS(result.err, "belay") << result.err;
     }
     EXPECT_FALSE(fs::exists(db()));
 }
@@ -117,15 +117,15 @@ TEST_F(OptionsTest, UnknownKeyInTheConfigFileIsAUsageErrorNamingFileAndKey) {
     write_file("belay.ini", "db = app.db\nstep_timout = 5\n");
     auto result = run_raw({"db", "status"});
     EXPECT_EQ(result.exit_code, 2) << describe(result);
-    EXPECT_NE(result.err.find("belay.ini"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("step_timout"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "belay.ini") << result.err;
+    EXPECT_CONTAINS(result.err, "step_timout") << result.err;
 }
 
 TEST_F(OptionsTest, MissingMigrationsDirectoryIsAUsageErrorNamingIt) {
     for (const auto* command : {"migrate", "status"}) {
         auto result = run_raw({"db", command, "--db", "app.db", "--migrations", "no_such_dir"});
         EXPECT_EQ(result.exit_code, 2) << command << ": " << describe(result);
-        EXPECT_NE(result.err.find("no_such_dir"), std::string::npos) << result.err;
+        EXPECT_CONTAINS(result.err, "no_such_dir") << result.err;
     }
     EXPECT_FALSE(fs::exists(db()));
 }
@@ -133,12 +133,12 @@ TEST_F(OptionsTest, MissingMigrationsDirectoryIsAUsageErrorNamingIt) {
 TEST_F(OptionsTest, DatabaseInAMissingDirectoryIsAUsageErrorNamingIt) {
     auto result = run_raw({"db", "migrate", "--db", "no_such_dir/app.db"});
     EXPECT_EQ(result.exit_code, 2) << describe(result);
-    EXPECT_NE(result.err.find("no_such_dir"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "no_such_dir") << result.err;
     EXPECT_FALSE(fs::exists(dir() / "no_such_dir"));
     fs::create_directories(dir() / "a_directory");
     auto directory = run_raw({"db", "migrate", "--db", "a_directory"});
     EXPECT_EQ(directory.exit_code, 2) << describe(directory);
-    EXPECT_NE(directory.err.find("a_directory"), std::string::npos) << directory.err;
+    EXPECT_CONTAINS(directory.err, "a_directory") << directory.err;
 }
 
 TEST_F(OptionsTest, QuietAndVerboseChangeOnlyTheLogOnStderr) {
@@ -148,11 +148,11 @@ TEST_F(OptionsTest, QuietAndVerboseChangeOnlyTheLogOnStderr) {
     fs::remove(db());
     auto verbose = belay("migrate", {"-v"});
     ASSERT_EQ(verbose.exit_code, 0) << describe(verbose);
-    EXPECT_NE(verbose.err.find("0001_a"), std::string::npos)
+    EXPECT_CONTAINS(verbose.err, "0001_a")
         << "-v should log each step on stderr; stderr was: " << verbose.err;
     // Results stay on stdout whatever the log level.
-    EXPECT_NE(quiet.out.find("0001_a"), std::string::npos) << quiet.out;
-    EXPECT_NE(verbose.out.find("0001_a"), std::string::npos) << verbose.out;
+    EXPECT_CONTAINS(quiet.out, "0001_a") << quiet.out;
+    EXPECT_CONTAINS(verbose.out, "0001_a") << verbose.out;
     auto log_level = belay("status", {}, with_env({{"BELAY_LOG_LEVEL", "off"}}));
     EXPECT_EQ(log_level.exit_code, 0) << describe(log_level);
 }
@@ -166,11 +166,11 @@ TEST_F(OptionsTest, VersionAndHelp) {
     auto help = run_raw({"--help"});
     EXPECT_EQ(help.exit_code, 0) << describe(help);
     for (const auto* command : {"status", "migrate", "version", "create"}) {
-        EXPECT_NE(help.out.find(command), std::string::npos) << help.out;
+        EXPECT_CONTAINS(help.out, command) << help.out;
     }
     auto migrate_help = run_raw({"db", "migrate", "--help"});
     EXPECT_EQ(migrate_help.exit_code, 0) << describe(migrate_help);
-    EXPECT_NE(migrate_help.out.find("--dry-run"), std::string::npos) << migrate_help.out;
+    EXPECT_CONTAINS(migrate_help.out, "--dry-run") << migrate_help.out;
 }
 
 // breakit18 #4: BELAY_LATEST=true broke every `db restore PATH` ("needs a backup"), and
@@ -204,11 +204,10 @@ TEST_F(OptionsTest, WhatARestoreWritesAndConfirmationsComeOnlyFromTheCommandLine
         auto refused = run_raw(args);
         EXPECT_EQ(refused.exit_code, 2) << line << "\n" << describe(refused);
         const auto key = line.substr(0, line.find(' '));
-        EXPECT_NE(
-            refused.err.find("config file belay.ini: `" + key + "` cannot be set in a config file"),
-            std::string::npos)
+        EXPECT_CONTAINS(refused.err,
+                        "config file belay.ini: `" + key + "` cannot be set in a config file")
             << refused.err;
-        EXPECT_NE(refused.err.find("pass --" + key), std::string::npos) << refused.err;
+        EXPECT_CONTAINS(refused.err, "pass --" + key) << refused.err;
         EXPECT_EQ(database_contents(db()), before) << line;
         EXPECT_FALSE(fs::exists(dir() / "x.bak")) << line;
     }
