@@ -205,12 +205,61 @@ TEST_F(OptionsTest, WhatARestoreWritesAndConfirmationsComeOnlyFromTheCommandLine
         EXPECT_EQ(refused.exit_code, 2) << line << "\n" << describe(refused);
         const auto key = line.substr(0, line.find(' '));
         EXPECT_CONTAINS(refused.err,
-                        "config file belay.ini: `" + key + "` cannot be set in a config file")
+                        "config file belay.ini:1: `" + key + "` cannot be set in a config file")
             << refused.err;
         EXPECT_CONTAINS(refused.err, "pass --" + key) << refused.err;
         EXPECT_EQ(database_contents(db()), before) << line;
         EXPECT_FALSE(fs::exists(dir() / "x.bak")) << line;
     }
+}
+
+// configuration.md promised that `verbose` (-v) and `name` (db create's NAME) in belay.ini are
+// errors, yet both were read: `name = x` made every bare `db create` write x, `verbose = true`
+// stood in for -v. Both are refused now, and so is `config`, which was silently ignored (one
+// config file does not name another): exit 2, a message naming the file, the line and the key
+// and what to do, and nothing written.
+TEST_F(OptionsTest, NameVerboseAndConfigInAConfigFileAreRefusedByFileAndLine) {
+    ASSERT_EQ(belay("migrate").exit_code, 0);
+    write_migration("0002_b.sql", up_only("CREATE TABLE b (x);"));
+    const auto before = database_contents(db());
+    const auto files_before = list_dir(migrations());
+    const std::vector<std::string> create{"db", "create"};
+    const std::vector<std::string> migrate{"db", "migrate"};
+    struct Case {
+        std::string file;
+        std::string key;
+        std::string line;
+        std::vector<std::string> args;
+        std::string what_to_do;
+    };
+    for (const auto& [file, key, line, args, what_to_do] : std::vector<Case>{
+             {"belay.ini", "name", "name = add_users", create, "belay db create NAME"},
+             {"conf/team.ini", "name", "name = add_users", create, "belay db create NAME"},
+             {"belay.ini", "verbose", "verbose = true", migrate, "pass -v where you mean it"},
+             {"belay.ini", "config", "config = conf/team.ini", migrate,
+              "pass --config or set BELAY_CONFIG"}}) {
+        write_file(file, "# team settings\ndb = app.db\n\n  " + line + "  # standing\n");
+        auto command = args;
+        if (file != "belay.ini") {
+            command.insert(command.end(), {"--config", file});
+        }
+        auto refused = run_raw(command);
+        EXPECT_EQ(refused.exit_code, 2) << line << "\n" << describe(refused);
+        EXPECT_CONTAINS(refused.err, "config file " + file + ":4: `" + key +
+                                         "` cannot be set in a config file (")
+            << line;
+        EXPECT_CONTAINS(refused.err, what_to_do) << line;
+        EXPECT_EQ(refused.out, "") << line;
+        EXPECT_EQ(database_contents(db()), before) << line;
+        EXPECT_TRUE(names_ending_with(dir(), ".bak").empty()) << line;
+        EXPECT_EQ(list_dir(migrations()), files_before) << line;
+        fs::remove(dir() / file);
+    }
+    // In the environment they were and stay ignored, as configuration.md says.
+    auto from_env = run_raw(create, with_env({{"BELAY_NAME", "add_users"}}));
+    EXPECT_EQ(from_env.exit_code, 2) << describe(from_env);
+    EXPECT_CONTAINS(from_env.err, "db create needs a name");
+    EXPECT_EQ(list_dir(migrations()), files_before);
 }
 
 }  // namespace
