@@ -26,9 +26,14 @@ struct RestoreOptions {
 };
 
 struct RestoreReport {
-    std::filesystem::path backup;      // what was restored
-    std::string version_before = "0";  // of the live database, "-" unknown
-    // After the restore; unset when it could not be read then (the restore stands; reason logged).
+    std::filesystem::path backup;  // what was restored
+    // The version of the database the restore replaced, "0" when there was none or it had no
+    // belay history; unset when belay could not tell: the file was unreadable (and moved
+    // aside), its history table under belay's name is another tool's, or reading it failed.
+    std::optional<std::string> version_before = "0";
+    // After the restore; unset when it could not be read then (the restore stands; reason logged),
+    // "-" when the restored file's history table under belay's name is another tool's (the
+    // version a backup's sidecar records then).
     std::optional<std::string> version_after = "0";
     std::optional<std::filesystem::path> safety_snapshot;  // backup of the replaced state
     std::optional<std::filesystem::path> moved_aside;      // an unreadable database, kept

@@ -5,7 +5,9 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <iterator>
 #include <set>
+#include <sstream>
 #include <string_view>
 
 namespace belay::cli {
@@ -194,11 +196,83 @@ namespace {
 // confirmation must be said each time, never stand as a setting (configuration.md). `to`,
 // `steps`, `version`: BELAY_TO set for `migrate` must never steer a `down`. `backup`,
 // `latest`, `from-other-database`: which backup a restore writes over the database. `yes`:
-// a confirmation. `out`: the one file a backup or a dump writes (a dump replaces it).
+// a confirmation. `out`: the one file a backup or a dump writes (a dump replaces it). `name`:
+// the one migration db create writes. `verbose`: -v is for one run (-vv counts its repeats).
 bool is_command_line_only(const std::string& option) {
     static const std::set<std::string> k_options{
-        "backup", "latest", "from-other-database", "yes", "to", "steps", "version", "out"};
+        "backup", "latest", "from-other-database", "yes", "to", "steps", "version", "out",
+        "name",   "verbose"};
     return k_options.contains(option);
+}
+
+// Why `key` cannot be set in a config file and what to do instead; empty when it can. Refused:
+// the command-line-only options, and `config` (it names the file being read: one file naming
+// another would be ignored).
+std::string config_key_refusal(const std::string& key) {
+    if (key == "to") {
+        return "(it would steer every run, db down too); pass --to on the command line";
+    }
+    if (key == "name") {
+        return "(it names the one migration db create writes, each time); remove it and pass the "
+               "name where you mean it: belay db create NAME";
+    }
+    if (key == "verbose") {
+        return "(-v is for one run; a standing log level is `log-level = info`); remove it and "
+               "pass -v where you mean it";
+    }
+    if (key == "config") {
+        return "(it names the file options are read from, so one file cannot name another); "
+               "remove it and pass --config or set BELAY_CONFIG where you mean it";
+    }
+    if (is_command_line_only(key)) {
+        return fmt::format(
+            "(which backup a restore writes, what a run reverts or writes and every confirmation "
+            "are given on the command line each time); remove it and pass --{} where you mean it",
+            key);
+    }
+    return "";
+}
+
+// The line (from 1) of an INI file's `text` that first sets `key`, read as
+// Boost.Program_options reads it (`#` starts a comment, blanks around the key); 0 when none.
+std::size_t line_setting(std::string_view text, std::string_view key) {
+    constexpr std::string_view k_blanks = " \t\r\n";
+    std::size_t number = 0;
+    for (std::size_t start = 0; start <= text.size(); ++number) {
+        auto end = text.find('\n', start);
+        end = end == std::string_view::npos ? text.size() : end;
+        auto line = text.substr(start, end - start);
+        start = end + 1;
+        line = line.substr(0, line.find('#'));
+        const auto equals = line.find('=');
+        if (equals == std::string_view::npos) {
+            continue;
+        }
+        auto name = line.substr(0, equals);
+        name.remove_prefix(std::min(name.find_first_not_of(k_blanks), name.size()));
+        name = name.substr(0, name.find_last_not_of(k_blanks) + 1);
+        if (name == key) {
+            return number + 1;
+        }
+    }
+    return 0;
+}
+
+// Refuses (naming the file, the line and the key) the first key of `parsed` that a config file
+// cannot set.
+Result<void> refuse_config_keys(const std::string& path, std::string_view text,
+                                const po::parsed_options& parsed) {
+    for (const auto& option : parsed.options) {
+        const auto refusal = config_key_refusal(option.string_key);
+        if (refusal.empty()) {
+            continue;
+        }
+        const auto line = line_setting(text, option.string_key);
+        return usage_error("config file {}{}: `{}` cannot be set in a config file {}", path,
+                           line == 0 ? std::string() : fmt::format(":{}", line), option.string_key,
+                           refusal);
+    }
+    return {};
 }
 
 // BELAY_STEP_TIMEOUT -> "step-timeout" when the command has that option, else "" (ignored).
@@ -213,9 +287,7 @@ std::string environment_name_to_option(const po::options_description& descriptio
         option += c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
     const bool known = description.find_nothrow(option, false) != nullptr;
-    // A positional argument or a repeatable switch is no setting either.
-    const bool positional_or_repeatable = option == "name" || option == "verbose";
-    return known && !positional_or_repeatable && !is_command_line_only(option) ? option : "";
+    return known && !is_command_line_only(option) ? option : "";
 }
 
 Result<void> parse_config_file(const std::string& path, bool must_exist, po::variables_map& vm) {
@@ -242,25 +314,14 @@ Result<void> parse_config_file(const std::string& path, bool must_exist, po::var
     if (!in) {
         return usage_error("cannot read config file {}", path);
     }
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     try {
         // store() reads the description through `parsed`: it must outlive both.
         const auto description = all_options_description();
-        const auto parsed = po::parse_config_file(in, description, false);
-        for (const auto& option : parsed.options) {
-            if (option.string_key == "to") {
-                return usage_error(
-                    "config file {}: `to` cannot be set in a config file (it would steer "
-                    "every run, db down too); pass --to on the command line",
-                    path);
-            }
-            if (is_command_line_only(option.string_key)) {
-                return usage_error(
-                    "config file {}: `{}` cannot be set in a config file (which backup a "
-                    "restore writes, what a run reverts or writes and every confirmation are "
-                    "given on the command line each time); remove it and pass --{} where you "
-                    "mean it",
-                    path, option.string_key, option.string_key);
-            }
+        std::istringstream stream(text);
+        const auto parsed = po::parse_config_file(stream, description, false);
+        if (auto ok = refuse_config_keys(path, text, parsed); !ok) {
+            return ok;
         }
         po::store(parsed, vm);
     } catch (const po::error& e) {

@@ -45,6 +45,12 @@ inline std::string shown_version(const std::optional<std::string>& version) {
     return version.value_or("?");
 }
 
+// A restore's version before, or "-" when the library could not tell it (an unreadable file,
+// another tool's history table): how text and JSON show it.
+inline std::string shown_version_before(const std::optional<std::string>& version) {
+    return version.value_or("-");
+}
+
 // db status: the table of migrations, and its summary line.
 void print_status_text(std::FILE* out, const StatusReport& report, bool colors);
 nlohmann::json status_to_json(const StatusReport& report);

@@ -184,7 +184,7 @@ nlohmann::json restore_to_json(const std::filesystem::path& database, const Rest
     return {
         {"database", database.string()},
         {"backup", report.backup.string()},
-        {"version_before", report.version_before},
+        {"version_before", shown_version_before(report.version_before)},
         {"version_after", shown_version(report.version_after)},
         {"safety_snapshot", optional_path(report.safety_snapshot)},
         {"moved_aside", optional_path(report.moved_aside)},

@@ -316,7 +316,8 @@ void print_restore_text(std::FILE* out, const std::filesystem::path& database,
                    "with the database's page size, and the database stayed in WAL mode.\n");
     }
     fmt::print(out, "Restored {} from {}: now at version {} (was {}).\n", database.string(),
-               report.backup.string(), shown_version(report.version_after), report.version_before);
+               report.backup.string(), shown_version(report.version_after),
+               shown_version_before(report.version_before));
 }
 
 namespace {

@@ -143,13 +143,21 @@ Result<AnyDatabaseState> read_any_database_state(const DatabaseOptions& options)
     return read_state(options, true);
 }
 
-Result<std::string> read_version_for_backup(const DatabaseOptions& options) {
+Result<std::optional<std::string>> read_any_version(const DatabaseOptions& options) {
     auto read = read_any_database_state(options);
     BELAY_TRY(read);
     if (read->not_belays) {
-        return std::string("-");
+        return std::nullopt;
     }
     return build_plan({}, read->state.history).current_version;
+}
+
+Result<std::string> read_version_for_backup(const DatabaseOptions& options) {
+    auto version = read_any_version(options);
+    if (!version) {
+        return std::unexpected(version.error());
+    }
+    return version->value_or("-");
 }
 
 }  // namespace belay::engine

@@ -28,8 +28,11 @@ struct AnyDatabaseState {
 };
 Result<AnyDatabaseState> read_any_database_state(const DatabaseOptions& options);
 
-// The version a backup's sidecar records: belay's current version, "0" without belay history,
-// "-" when the history table's name is another tool's table (a backup needs no history).
+// belay's current version of the database, "0" without belay history; std::nullopt when the
+// history table's name is another tool's table (a backup or a restore needs no history).
+Result<std::optional<std::string>> read_any_version(const DatabaseOptions& options);
+
+// The version a backup's sidecar records: read_any_version's, "-" for another tool's table.
 Result<std::string> read_version_for_backup(const DatabaseOptions& options);
 
 // The version `db` is at for `migrations` (build_plan's current_version), read after a change

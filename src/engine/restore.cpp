@@ -303,8 +303,8 @@ Error explain_unfinished(Error error, const RestoreOptions& options, const Resto
     const bool interrupted = error.code == ErrorCode::interrupted;
     append(error,
            said("\n{} is unchanged ({}){}. {}: {}", database,
-                report.version_before == "-" ? std::string("still the unreadable database")
-                                             : "still at version " + report.version_before,
+                report.version_before ? "still at version " + *report.version_before
+                                      : std::string("still the unreadable database"),
                 report.safety_snapshot
                     ? "; the safety snapshot " + report.safety_snapshot->string() + " stays"
                     : std::string(),
@@ -313,6 +313,17 @@ Error explain_unfinished(Error error, const RestoreOptions& options, const Resto
                     : "Deal with the cause above (free some space, say) and run the restore again",
                 restore_call(options.db.database, report.backup)));
     return error;
+}
+
+// RestoreReport::version_before: "0" for a database that does not exist yet, unset when belay
+// cannot tell (an unreadable file, another tool's history table, a read that failed).
+std::optional<std::string> version_before_restore(const CurrentDatabase& current,
+                                                  const DatabaseOptions& db) {
+    if (!current.readable) {
+        return current.exists ? std::nullopt : std::optional<std::string>("0");
+    }
+    auto version = read_any_version(db);
+    return version ? *version : std::nullopt;
 }
 
 Result<std::filesystem::path> take_safety_snapshot(const RestoreOptions& options) {
@@ -401,8 +412,7 @@ Result<RestoreReport> run_restore(const RestoreOptions& options) {
     started = Clock::now();
     current->readable = current->exists && is_readable(current->file, options.db.lock_timeout);
     report.timings.check_current_ms = milliseconds_since(started);
-    report.version_before = current->readable ? read_version_for_backup(options.db).value_or("-")
-                                              : std::string(current->exists ? "-" : "0");
+    report.version_before = version_before_restore(*current, options.db);
     // Refused before asking: a read-only database (or directory) cannot take the copy.
     BELAY_TRY(current->readable ? sqlite::refuse_unwritable_database(current->file)
                                 : sqlite::refuse_unwritable_directory_of(current->file));

@@ -32,15 +32,14 @@ TEST_F(AdoptTest, GooseHistoryBecomesBelaysAndTheOldTableIsKept) {
         auto refused = belay("migrate", {flag});
         EXPECT_EQ(refused.exit_code, 5) << "belay would apply goose's migrations again\n"
                                         << describe(refused);
-        EXPECT_NE(refused.err.find("belay db adopt"), std::string::npos) << refused.err;
+        EXPECT_CONTAINS(refused.err, "belay db adopt") << refused.err;
     }
     EXPECT_EQ(database_contents(db()), untouched);
 
     auto result = belay("adopt");
     ASSERT_EQ(result.exit_code, 0) << describe(result);
-    EXPECT_NE(
-        result.out.find("record 00001_a as applied (goose applied it at 2026-01-02T10:00:00Z)"),
-        std::string::npos)
+    EXPECT_CONTAINS(result.out,
+                    "record 00001_a as applied (goose applied it at 2026-01-02T10:00:00Z)")
         << result.out;
     EXPECT_EQ(applied_versions(), (std::vector<std::string>{"00001", "00002"}))
         << "goose's latest row for 3 says it was rolled back";
@@ -87,7 +86,7 @@ TEST_F(AdoptTest, DbmateHistoryAndTheRefusals) {
     TestDb(db()).exec("CREATE TABLE a (x);");
     auto none = belay("adopt");
     EXPECT_EQ(none.exit_code, 2) << describe(none);
-    EXPECT_NE(none.err.find("nothing to adopt"), std::string::npos) << none.err;
+    EXPECT_CONTAINS(none.err, "nothing to adopt") << none.err;
 
     TestDb(db()).exec(
         "CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY);"
@@ -95,7 +94,7 @@ TEST_F(AdoptTest, DbmateHistoryAndTheRefusals) {
     const auto before = database_contents(db());
     auto missing = belay("adopt");
     EXPECT_EQ(missing.exit_code, 2) << describe(missing);
-    EXPECT_NE(missing.err.find("20251231000000"), std::string::npos) << missing.err;
+    EXPECT_CONTAINS(missing.err, "20251231000000") << missing.err;
     EXPECT_EQ(database_contents(db()), before) << "a refused adopt changes nothing";
 
     TestDb(db()).exec("DELETE FROM schema_migrations WHERE version = '20251231000000';");
@@ -130,11 +129,11 @@ TEST_F(AdoptTest, ConflictsAreRefusedBeforeTheSnapshot) {
         const auto before = database_contents(db());
         auto adopt = belay("adopt");
         EXPECT_EQ(adopt.exit_code, 5) << describe(adopt);
-        EXPECT_NE(adopt.err.find(expected), std::string::npos) << adopt.err;
-        EXPECT_NE(adopt.err.find("Nothing was changed"), std::string::npos) << adopt.err;
+        EXPECT_CONTAINS(adopt.err, expected) << adopt.err;
+        EXPECT_CONTAINS(adopt.err, "Nothing was changed") << adopt.err;
         EXPECT_EQ(database_contents(db()), before);
         for (const auto& name : list_dir(dir())) {
-            EXPECT_EQ(name.find(".bak"), std::string::npos) << "no snapshot: " << name;
+            EXPECT_NOT_CONTAINS(name, ".bak") << "no snapshot: " << name;
         }
     }
 }
@@ -153,15 +152,14 @@ TEST_F(AdoptTest, ViewsAndTriggersSqliteRewritesAreListedAsChanges) {
         "CREATE VIEW unrelated AS SELECT id FROM users;");
     auto adopted = belay("adopt");
     ASSERT_EQ(adopted.exit_code, 0) << describe(adopted);
-    EXPECT_NE(adopted.out.find("view current_version now names belay_adopted_schema_migrations "
-                               "instead of schema_migrations"),
-              std::string::npos)
+    EXPECT_CONTAINS(adopted.out,
+                    "view current_version now names belay_adopted_schema_migrations "
+                    "instead of schema_migrations")
         << adopted.out;
-    EXPECT_EQ(adopted.out.find("unrelated"), std::string::npos) << adopted.out;
-    EXPECT_NE(TestDb(db(), true)
-                  .scalar("SELECT sql FROM sqlite_schema WHERE name = 'current_version'")
-                  .find("belay_adopted_schema_migrations"),
-              std::string::npos);
+    EXPECT_NOT_CONTAINS(adopted.out, "unrelated") << adopted.out;
+    EXPECT_CONTAINS(
+        TestDb(db(), true).scalar("SELECT sql FROM sqlite_schema WHERE name = 'current_version'"),
+        "belay_adopted_schema_migrations");
 }
 
 }  // namespace

@@ -131,11 +131,10 @@ TEST_P(AnyDatabaseTest, BackupCommandsAndCheckWorkAndCreateNothing) {
     auto json = belay("check", {"--json"});
     ASSERT_EQ(json.exit_code, 0) << describe(json) << json.out;
     if (other.tool.empty()) {
-        EXPECT_EQ(check.out.find("history table"), std::string::npos) << check.out;
+        EXPECT_NOT_CONTAINS(check.out, "history table") << check.out;
         EXPECT_TRUE(json.json()["other_histories"].empty()) << json.out;
     } else {
-        EXPECT_NE(check.out.find("found " + other.tool + "'s history table " + other.table),
-                  std::string::npos)
+        EXPECT_CONTAINS(check.out, "found " + other.tool + "'s history table " + other.table)
             << check.out;
         ASSERT_EQ(json.json()["other_histories"].size(), 1u) << json.out;
         EXPECT_EQ(json.json()["other_histories"][0]["tool"], other.tool) << json.out;
@@ -166,11 +165,10 @@ TEST_F(E2eTest, StatusStillRefusesAnotherToolsSchemaMigrations) {
         const auto before = database_contents(db());
         auto refused = belay("status");
         EXPECT_EQ(refused.exit_code, 5) << other.name << "\n" << describe(refused);
-        EXPECT_NE(refused.err.find("schema_migrations exists but was not made by belay"),
-                  std::string::npos)
+        EXPECT_CONTAINS(refused.err, "schema_migrations exists but was not made by belay")
             << refused.err;
-        EXPECT_NE(refused.err.find("--table"), std::string::npos) << refused.err;
-        EXPECT_NE(refused.err.find("belay db adopt"), std::string::npos) << refused.err;
+        EXPECT_CONTAINS(refused.err, "--table") << refused.err;
+        EXPECT_CONTAINS(refused.err, "belay db adopt") << refused.err;
         EXPECT_EQ(database_contents(db()), before);
     }
 }
@@ -196,8 +194,7 @@ TEST_F(E2eTest, RealDbmateDatabaseIsBackedUpCheckedAndAdopted) {
     expect_every_backup_verified(dir(), "dbmate");
     auto check = belay("check");
     EXPECT_EQ(check.exit_code, 0) << describe(check);
-    EXPECT_NE(check.out.find("found dbmate's history table schema_migrations"), std::string::npos)
-        << check.out;
+    EXPECT_CONTAINS(check.out, "found dbmate's history table schema_migrations") << check.out;
     auto refused = belay("migrate");
     EXPECT_EQ(refused.exit_code, 5) << describe(refused);
     EXPECT_EQ(database_contents(db()), before) << "nothing created, nothing run";
@@ -245,8 +242,7 @@ TEST_F(E2eTest, RealAlembicDatabaseIsBackedUpRestoredAndChecked) {
     EXPECT_EQ(belay("prune", {"--keep", "1"}).exit_code, 0);
     auto check = belay("check", {"--backups"});
     EXPECT_EQ(check.exit_code, 0) << describe(check);
-    EXPECT_NE(check.out.find("found Alembic's history table alembic_version"), std::string::npos)
-        << check.out;
+    EXPECT_CONTAINS(check.out, "found Alembic's history table alembic_version") << check.out;
     EXPECT_EQ(schema(), schema_before) << "no belay_* table, nothing new";
 }
 

@@ -104,7 +104,7 @@ TEST_F(BackupCommandTest, OutRefusesAnExistingFile) {
     const auto target = write_file("taken.bak", "precious");
     auto result = belay("backup", {"--out", target.string()});
     EXPECT_EQ(result.exit_code, 3) << describe(result);
-    EXPECT_NE(result.err.find("taken.bak"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "taken.bak") << result.err;
     EXPECT_EQ(read_file(target), "precious");
     EXPECT_EQ(other_files(), std::vector<std::string>{"taken.bak"})
         << "a temporary file or sidecar was left behind";
@@ -245,7 +245,7 @@ TEST_F(BackupCommandTest, MissingDatabaseIsAnError) {
     fs::remove(db());
     auto result = belay("backup");
     EXPECT_EQ(result.exit_code, 2) << describe(result);
-    EXPECT_NE(result.err.find("does not exist"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "does not exist") << result.err;
     EXPECT_FALSE(fs::exists(db())) << "a backup must not create the database";
     EXPECT_TRUE(names_ending_with(dir(), ".bak").empty());
 }
@@ -262,16 +262,16 @@ TEST(BackupProgressTest, ABarOnATerminalForLargeDatabasesAndNoneOtherwise) {
     add_filler(database, 70);
     const auto belay = belay_binary().string() + " db backup --db " + database.string();
     const auto shown = on_a_terminal(belay);
-    EXPECT_NE(shown.find("pages"), std::string::npos) << shown;
-    EXPECT_NE(shown.find("MB/s"), std::string::npos) << shown;
-    EXPECT_NE(shown.find("ETA"), std::string::npos) << shown;
+    EXPECT_CONTAINS(shown, "pages") << shown;
+    EXPECT_CONTAINS(shown, "MB/s") << shown;
+    EXPECT_CONTAINS(shown, "ETA") << shown;
     for (const auto* quiet : {" -q", " --json"}) {
         const auto hidden = on_a_terminal(belay + quiet);
-        EXPECT_EQ(hidden.find("MB/s"), std::string::npos) << quiet << ": " << hidden;
+        EXPECT_NOT_CONTAINS(hidden, "MB/s") << quiet << ": " << hidden;
     }
     auto piped = run_belay({"db", "backup", "--db", database.string()});
     ASSERT_EQ(piped.exit_code, 0) << describe(piped);
-    EXPECT_EQ(piped.err.find("MB/s"), std::string::npos) << "stderr is not a terminal here";
+    EXPECT_NOT_CONTAINS(piped.err, "MB/s") << "stderr is not a terminal here";
 }
 
 }  // namespace

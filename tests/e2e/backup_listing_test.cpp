@@ -88,12 +88,11 @@ TEST_F(BackupListingTest, ListsThisDatabasesBackupsNewestFirstByTheSourceInTheir
     auto text = belay("backups");
     ASSERT_EQ(text.exit_code, 0) << describe(text);
     for (const auto& word : {"PATH", "CREATED", "REASON", "SIZE", "VERSION", "VERIFIED"}) {
-        EXPECT_NE(text.out.find(word), std::string::npos) << word << "\n" << text.out;
+        EXPECT_CONTAINS(text.out, word) << word << "\n" << text.out;
     }
-    EXPECT_EQ(text.out.find("app-20300101"), std::string::npos)
-        << "another database's backup was listed\n"
-        << text.out;
-    EXPECT_NE(text.out.find(newest.string()), std::string::npos) << text.out;
+    EXPECT_NOT_CONTAINS(text.out, "app-20300101") << "another database's backup was listed\n"
+                                                  << text.out;
+    EXPECT_CONTAINS(text.out, newest.string()) << text.out;
 
     // The other database sees only its own.
     auto theirs = run_raw({"db", "backups", "--db", (dir() / "other.db").string(), "--json"});
@@ -122,7 +121,7 @@ TEST_F(BackupListingTest, BackupsTakenInTheSameSecondAreListedNewestFirst) {
         TestDb(db()).exec("DELETE FROM t;");
         auto restored = belay("restore", {"--latest", "--yes"});
         ASSERT_EQ(restored.exit_code, 0) << describe(restored);
-        EXPECT_NE(restored.out.find(second.string()), std::string::npos)
+        EXPECT_CONTAINS(restored.out, second.string())
             << "--latest restored the older of two backups taken in the same second\n"
             << restored.out;
         EXPECT_EQ(TestDb(db(), true).count("t"), rows_in_second)
@@ -149,8 +148,8 @@ class CorruptBackupTest : public BackupListingTest {
     void expect_refused_and_untouched(const RunResult& result, const std::string& db_sha,
                                       const std::vector<std::string>& files) {
         EXPECT_EQ(result.exit_code, 5) << describe(result);
-        EXPECT_NE(result.err.find(m_backup.filename().string()), std::string::npos) << result.err;
-        EXPECT_NE(result.err.find("Nothing was changed"), std::string::npos) << result.err;
+        EXPECT_CONTAINS(result.err, m_backup.filename().string()) << result.err;
+        EXPECT_CONTAINS(result.err, "Nothing was changed") << result.err;
         EXPECT_EQ(sha256_of(db()), db_sha) << "the live database was changed";
         EXPECT_EQ(list_dir(dir()), files) << "a file was created or removed";
     }
@@ -164,8 +163,8 @@ TEST_F(CorruptBackupTest, FlippedBytesAreReportedByBackupsAndCheckAndRefusedByRe
 
     auto listed = belay("backups");
     EXPECT_EQ(listed.exit_code, 0) << describe(listed);
-    EXPECT_NE(listed.out.find("FAILED"), std::string::npos) << listed.out;
-    EXPECT_NE(listed.out.find("SHA-256"), std::string::npos) << listed.out;
+    EXPECT_CONTAINS(listed.out, "FAILED") << listed.out;
+    EXPECT_CONTAINS(listed.out, "SHA-256") << listed.out;
     auto json = belay("backups", {"--json"});
     ASSERT_EQ(json.exit_code, 0) << describe(json);
     const auto entry = json.json().at("backups").at(0);
@@ -174,7 +173,7 @@ TEST_F(CorruptBackupTest, FlippedBytesAreReportedByBackupsAndCheckAndRefusedByRe
 
     auto check = belay("check", {"--backups"});
     EXPECT_EQ(check.exit_code, 6) << describe(check);
-    EXPECT_NE(check.out.find(m_backup.string()), std::string::npos) << check.out;
+    EXPECT_CONTAINS(check.out, m_backup.string()) << check.out;
     auto check_json = belay("check", {"--backups", "--json"});
     EXPECT_EQ(check_json.exit_code, 6) << describe(check_json);
     const auto findings = check_json.json().at("findings");
@@ -218,12 +217,11 @@ TEST_F(BackupListingTest, ControlCharactersInASidecarAreEscapedInTheTable) {
     write_file(fs::relative(backup.string() + ".json", dir()).string(), json.dump(2));
     auto listed = belay("backups");
     ASSERT_EQ(listed.exit_code, 0) << describe(listed);
-    EXPECT_EQ(listed.out.find('\x1b'), std::string::npos) << listed.out;
-    EXPECT_EQ(listed.out.find('\x07'), std::string::npos) << listed.out;
-    EXPECT_EQ(listed.out.find("\xc2\x9b"), std::string::npos) << listed.out;
-    EXPECT_NE(listed.out.find("manual\\x1b]0;pwned\\x07\\x1b[31mRED\\u009b"), std::string::npos)
-        << listed.out;
-    EXPECT_NE(listed.out.find("x\\x0aFAKE-LINE ok"), std::string::npos) << listed.out;
+    EXPECT_NOT_CONTAINS(listed.out, '\x1b') << listed.out;
+    EXPECT_NOT_CONTAINS(listed.out, '\x07') << listed.out;
+    EXPECT_NOT_CONTAINS(listed.out, "\xc2\x9b") << listed.out;
+    EXPECT_CONTAINS(listed.out, "manual\\x1b]0;pwned\\x07\\x1b[31mRED\\u009b") << listed.out;
+    EXPECT_CONTAINS(listed.out, "x\\x0aFAKE-LINE ok") << listed.out;
     EXPECT_EQ(std::count(listed.out.begin(), listed.out.end(), '\n'), 2) << listed.out;
     auto as_json = belay("backups", {"--json"});
     ASSERT_EQ(as_json.exit_code, 0) << describe(as_json);

@@ -39,16 +39,15 @@ class BackupRoomTest : public E2eTest {
 TEST_F(BackupRoomTest, BackupRefusesWithExit3AndLeavesNothing) {
     auto result = belay("backup", {"--backup-dir", small().string()});
     EXPECT_EQ(result.exit_code, 3) << describe(result);
-    EXPECT_NE(result.err.find("not enough room"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find(small().string()), std::string::npos)
-        << "the message should name the directory\n"
-        << result.err;
+    EXPECT_CONTAINS(result.err, "not enough room") << result.err;
+    EXPECT_CONTAINS(result.err, small().string()) << "the message should name the directory\n"
+                                                  << result.err;
     EXPECT_TRUE(list_dir(small()).empty())
         << "left in the full directory: " << list_dir(small())[0];
 
     auto out = belay("backup", {"--out", (small() / "x.bak").string()});
     EXPECT_EQ(out.exit_code, 3) << describe(out);
-    EXPECT_NE(out.err.find("not enough room"), std::string::npos) << out.err;
+    EXPECT_CONTAINS(out.err, "not enough room") << out.err;
     EXPECT_TRUE(list_dir(small()).empty());
 }
 
@@ -57,7 +56,7 @@ TEST_F(BackupRoomTest, MigrateRefusesWithExit3AndAppliesNothing) {
     const auto before = sha256_of(db());
     auto result = belay("migrate", {"--backup-dir", small().string()});
     EXPECT_EQ(result.exit_code, 3) << describe(result);
-    EXPECT_NE(result.err.find("not enough room"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "not enough room") << result.err;
     EXPECT_EQ(applied_versions(), std::vector<std::string>{"0001"});
     EXPECT_FALSE(TestDb(db(), true).has_object("b"));
     EXPECT_EQ(sha256_of(db()), before) << "the database changed although no migration ran";
@@ -72,8 +71,8 @@ TEST_F(BackupRoomTest, RestoreRefusesWhenItsSafetySnapshotHasNoRoom) {
     const auto before = sha256_of(db());
     auto result = belay("restore", {backup.string(), "--yes", "--backup-dir", small().string()});
     EXPECT_EQ(result.exit_code, 3) << describe(result);
-    EXPECT_NE(result.err.find("not enough room"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("nothing was changed"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "not enough room") << result.err;
+    EXPECT_CONTAINS(result.err, "nothing was changed") << result.err;
     EXPECT_EQ(sha256_of(db()), before) << "the restore went ahead without a safety snapshot";
     EXPECT_TRUE(list_dir(small()).empty());
 }
@@ -86,7 +85,7 @@ TEST_F(BackupRoomTest, DryRunRefusesWhenItsScratchCopyHasNoRoom) {
     // is a problem of where the copy goes, not a failed backup (3).
     EXPECT_EQ(result.exit_code, 2) << "the room for the dry run's copy should be checked first\n"
                                    << describe(result);
-    EXPECT_NE(result.err.find("not enough room"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "not enough room") << result.err;
     EXPECT_EQ(sha256_of(db()), before);
     EXPECT_TRUE(list_dir(small()).empty()) << "the dry run left its scratch copy behind";
 }
@@ -107,12 +106,11 @@ TEST_F(BackupRoomTest, DryRunWhoseCopyOutgrowsTmpdirIsNotTheMigrationsFailure) {
         {"db", "migrate", "--dry-run", "--db", database.string(), "--migrations", grow.string()},
         with_env({{"TMPDIR", small().string()}}));
     EXPECT_EQ(result.exit_code, 2) << describe(result);
-    EXPECT_NE(result.err.find("cannot rehearse: the copy of " + database.string() + " in " +
-                              small().string() + " ran out of room"),
-              std::string::npos)
+    EXPECT_CONTAINS(result.err, "cannot rehearse: the copy of " + database.string() + " in " +
+                                    small().string() + " ran out of room")
         << result.err;
-    EXPECT_NE(result.err.find("point TMPDIR elsewhere"), std::string::npos) << result.err;
-    EXPECT_EQ(result.out.find("would fail"), std::string::npos) << result.out;
+    EXPECT_CONTAINS(result.err, "point TMPDIR elsewhere") << result.err;
+    EXPECT_NOT_CONTAINS(result.out, "would fail") << result.out;
     EXPECT_EQ(sha256_of(database), before);
     EXPECT_TRUE(list_dir(small()).empty()) << "the dry run left its scratch copy behind";
 }
@@ -126,8 +124,7 @@ TEST_F(BackupRoomTest, NoRoomInTheCurrentDirectoryNamesIt) {
     in_small.cwd = small();
     auto result = run_raw({"db", "backup", "--db", "here.db"}, in_small);
     EXPECT_EQ(result.exit_code, 3) << describe(result);
-    EXPECT_NE(result.err.find("not enough room in . for a backup of here.db"), std::string::npos)
-        << result.err;
+    EXPECT_CONTAINS(result.err, "not enough room in . for a backup of here.db") << result.err;
 }
 
 }  // namespace

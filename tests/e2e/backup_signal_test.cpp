@@ -64,7 +64,7 @@ TEST_P(BackupSignalTest, InterruptedBackupLeavesNoBackupAndNoTemporary) {
     run->send_signal(GetParam().signal_number);
     const auto result = run->wait(std::chrono::seconds(120));
     EXPECT_EQ(result.exit_code, expected_exit()) << describe(result);
-    EXPECT_NE(result.err.find("interrupted"), std::string::npos) << describe(result);
+    EXPECT_CONTAINS(result.err, "interrupted") << describe(result);
     EXPECT_TRUE(list_dir(backups()).empty())
         << "left in the backup directory: " << list_dir(backups()).front();
     EXPECT_EQ(sha256_of(db()), sha) << "a backup changed the database";
@@ -86,12 +86,11 @@ TEST_P(BackupSignalTest, InterruptedRestoreLeavesTheDatabaseAsItWasAndSaysSo) {
     run->send_signal(GetParam().signal_number);
     const auto result = run->wait(std::chrono::seconds(120));
     EXPECT_EQ(result.exit_code, expected_exit()) << describe(result);
-    EXPECT_NE(result.err.find("interrupted"), std::string::npos) << describe(result);
-    EXPECT_NE(result.err.find(db().string() + " is unchanged"), std::string::npos)
+    EXPECT_CONTAINS(result.err, "interrupted") << describe(result);
+    EXPECT_CONTAINS(result.err, db().string() + " is unchanged")
         << "the message should say what state the database is in\n"
         << describe(result);
-    EXPECT_NE(result.err.find("belay db restore --db " + db().string() + " " + backup.string()),
-              std::string::npos)
+    EXPECT_CONTAINS(result.err, "belay db restore --db " + db().string() + " " + backup.string())
         << "the message should say what to run\n"
         << describe(result);
     EXPECT_EQ(database_contents(db()), live) << "the interrupted restore changed the database";
@@ -120,7 +119,7 @@ TEST_P(BackupSignalTest, RestoreInterruptedDuringItsSafetySnapshotChangesNothing
     run->send_signal(GetParam().signal_number);
     const auto result = run->wait(std::chrono::seconds(120));
     EXPECT_EQ(result.exit_code, expected_exit()) << describe(result);
-    EXPECT_NE(result.err.find("The restore did not start"), std::string::npos) << describe(result);
+    EXPECT_CONTAINS(result.err, "The restore did not start") << describe(result);
     EXPECT_EQ(sha256_of(db()), sha) << "the database changed";
     EXPECT_TRUE(list_dir(safety).empty()) << "left behind: " << list_dir(safety).front();
 }

@@ -23,27 +23,25 @@ TEST_F(BelayNamesTest, AUserTableNamedBelaySchemaIsAFindingAndARefusal) {
     const auto before = database_contents(db());
     auto check = belay("check");
     EXPECT_EQ(check.exit_code, 6) << describe(check);
-    EXPECT_NE(check.out.find("belay_tables table belay_schema (columns note) was not made by "
-                             "belay"),
-              std::string::npos)
+    EXPECT_CONTAINS(check.out,
+                    "belay_tables table belay_schema (columns note) was not made by "
+                    "belay")
         << check.out;
-    EXPECT_NE(check.out.find("ALTER TABLE \"belay_schema\" RENAME TO"), std::string::npos)
-        << check.out;
+    EXPECT_CONTAINS(check.out, "ALTER TABLE \"belay_schema\" RENAME TO") << check.out;
     auto json = belay("check", {"--json"});
     EXPECT_EQ(json.exit_code, 6) << describe(json);
     EXPECT_EQ(json.json().at("findings").at(0).at("area"), "belay_tables") << json.out;
     for (const auto& command : {"migrate", "status", "dump-schema"}) {
         auto refused = belay(command);
         EXPECT_EQ(refused.exit_code, 5) << command << "\n" << describe(refused);
-        EXPECT_NE(refused.err.find("table belay_schema (columns note) was not made by belay"),
-                  std::string::npos)
+        EXPECT_CONTAINS(refused.err, "table belay_schema (columns note) was not made by belay")
             << command << "\n"
             << refused.err;
-        EXPECT_NE(refused.err.find("RENAME TO"), std::string::npos) << refused.err;
+        EXPECT_CONTAINS(refused.err, "RENAME TO") << refused.err;
     }
     EXPECT_EQ(database_contents(db()), before);
     for (const auto& name : list_dir(dir())) {
-        EXPECT_EQ(name.find(".bak"), std::string::npos) << "no snapshot before a refusal: " << name;
+        EXPECT_NOT_CONTAINS(name, ".bak") << "no snapshot before a refusal: " << name;
     }
 }
 
@@ -60,10 +58,10 @@ TEST_F(BelayNamesTest, AViewBelayDirtyOrATableBelayFailuresIsNamed) {
         const auto before = database_contents(db());
         auto check = belay("check");
         EXPECT_EQ(check.exit_code, 6) << describe(check);
-        EXPECT_NE(check.out.find(expected), std::string::npos) << check.out;
+        EXPECT_CONTAINS(check.out, expected) << check.out;
         auto dry_run = belay("migrate", {"--dry-run"});
         EXPECT_EQ(dry_run.exit_code, 5) << describe(dry_run);
-        EXPECT_NE(dry_run.err.find(expected), std::string::npos) << dry_run.err;
+        EXPECT_CONTAINS(dry_run.err, expected) << dry_run.err;
         EXPECT_EQ(database_contents(db()), before);
     }
 }
@@ -78,9 +76,8 @@ TEST_F(BelayNamesTest, TableNamesDifferingOnlyInCaseFromBelayOrSqliteNamesAreUsa
          {"Belay_Schema", "BELAY_FAILURES", "SQLITE_master", "Sqlite_Sequence"}) {
         auto run = belay("migrate", {"--table", name});
         EXPECT_EQ(run.exit_code, 2) << name << "\n" << describe(run);
-        EXPECT_NE(run.err.find(std::string("--table ") + name +
-                               ": the history table needs a name of its own"),
-                  std::string::npos)
+        EXPECT_CONTAINS(
+            run.err, std::string("--table ") + name + ": the history table needs a name of its own")
             << run.err;
         EXPECT_EQ(database_contents(db()), before) << name;
     }
@@ -100,22 +97,21 @@ TEST_F(BelayNamesTest, ARefusedHistoryTableIsNamedAsDbCheckNamesItAndAdoptOnlyWh
         "CREATE TABLE schema_migration (version TEXT NOT NULL);");
     auto prisma = belay("status", {"--table", "_prisma_migrations"});
     EXPECT_EQ(prisma.exit_code, 5) << describe(prisma);
-    EXPECT_NE(prisma.err.find("it is Prisma's history table"), std::string::npos) << prisma.err;
-    EXPECT_EQ(prisma.err.find("db adopt"), std::string::npos) << prisma.err;
-    EXPECT_NE(prisma.err.find("--table"), std::string::npos) << prisma.err;
+    EXPECT_CONTAINS(prisma.err, "it is Prisma's history table") << prisma.err;
+    EXPECT_NOT_CONTAINS(prisma.err, "db adopt") << prisma.err;
+    EXPECT_CONTAINS(prisma.err, "--table") << prisma.err;
     auto pop = belay("status", {"--table", "schema_migration"});
     EXPECT_EQ(pop.exit_code, 5) << describe(pop);
-    EXPECT_NE(pop.err.find("it is pop's history table"), std::string::npos) << pop.err;
-    EXPECT_NE(pop.err.find("belay db adopt"), std::string::npos) << pop.err;
+    EXPECT_CONTAINS(pop.err, "it is pop's history table") << pop.err;
+    EXPECT_CONTAINS(pop.err, "belay db adopt") << pop.err;
 
     ASSERT_EQ(belay("migrate", {"--no-backup"}).exit_code, 0);
     TestDb(db()).exec("ALTER TABLE schema_migrations ADD COLUMN dirty INTEGER;");
     auto extra = belay("status");
     EXPECT_EQ(extra.exit_code, 5) << describe(extra);
-    EXPECT_NE(extra.err.find("it has belay's history columns and others"), std::string::npos)
-        << extra.err;
-    EXPECT_EQ(extra.err.find("golang-migrate"), std::string::npos) << extra.err;
-    EXPECT_EQ(extra.err.find("db adopt"), std::string::npos) << extra.err;
+    EXPECT_CONTAINS(extra.err, "it has belay's history columns and others") << extra.err;
+    EXPECT_NOT_CONTAINS(extra.err, "golang-migrate") << extra.err;
+    EXPECT_NOT_CONTAINS(extra.err, "db adopt") << extra.err;
 }
 
 // breakit18: an FTS5 index named schema_migrations was "dbmate's history table", and db adopt
@@ -129,15 +125,15 @@ TEST_F(BelayNamesTest, AVirtualTableUnderTheHistoryNameIsNoToolsHistory) {
     const auto before = sha256_of(db());
     auto status = belay("status");
     EXPECT_EQ(status.exit_code, 5) << describe(status);
-    EXPECT_NE(status.err.find("schema_migrations is a virtual table in this database, not belay's "
-                              "history table"),
-              std::string::npos)
+    EXPECT_CONTAINS(status.err,
+                    "schema_migrations is a virtual table in this database, not belay's "
+                    "history table")
         << status.err;
-    EXPECT_NE(status.err.find("--table"), std::string::npos) << status.err;
-    EXPECT_EQ(status.err.find("dbmate"), std::string::npos) << status.err;
+    EXPECT_CONTAINS(status.err, "--table") << status.err;
+    EXPECT_NOT_CONTAINS(status.err, "dbmate") << status.err;
     auto adopt = belay("adopt");
     EXPECT_EQ(adopt.exit_code, 2) << describe(adopt);
-    EXPECT_NE(adopt.err.find("no other tool's history table here"), std::string::npos) << adopt.err;
+    EXPECT_CONTAINS(adopt.err, "no other tool's history table here") << adopt.err;
     auto check = belay("check", {"--json"});
     EXPECT_EQ(check.exit_code, 0) << describe(check);
     EXPECT_TRUE(check.json()["other_histories"].empty()) << check.out;
@@ -165,8 +161,7 @@ TEST_F(BelayNamesTest, AMigrationMayDropTheAdoptedTableAndItsOwnBelayPrefixedTab
     write_migration("0004_failures.sql", up_only("DELETE FROM belay_failures;"));
     auto refused = belay("migrate", {"--no-backup"});
     EXPECT_EQ(refused.exit_code, 1) << describe(refused);
-    EXPECT_NE(refused.err.find("belay's own table belay_failures"), std::string::npos)
-        << refused.err;
+    EXPECT_CONTAINS(refused.err, "belay's own table belay_failures") << refused.err;
 }
 
 }  // namespace

@@ -52,7 +52,7 @@ class CheckTest : public E2eTest {
 TEST_F(CheckTest, CleanDatabasePasses) {
     auto result = belay("check");
     EXPECT_EQ(result.exit_code, 0) << describe(result);
-    EXPECT_NE(result.out.find("no problems found"), std::string::npos) << result.out;
+    EXPECT_CONTAINS(result.out, "no problems found") << result.out;
     auto json = belay("check", {"--json"});
     ASSERT_EQ(json.exit_code, 0) << describe(json);
     const auto document = json.json();
@@ -68,8 +68,8 @@ TEST_F(CheckTest, HandMadeAlterTableIsDriftNamingTheTable) {
     TestDb(db()).exec("ALTER TABLE customers ADD COLUMN email TEXT;");
     auto result = belay("check");
     EXPECT_EQ(result.exit_code, 6) << describe(result);
-    EXPECT_NE(result.out.find("customers"), std::string::npos) << result.out;
-    EXPECT_NE(result.out.find("outside migrations"), std::string::npos) << result.out;
+    EXPECT_CONTAINS(result.out, "customers") << result.out;
+    EXPECT_CONTAINS(result.out, "outside migrations") << result.out;
     const auto found = findings();
     EXPECT_TRUE(has_finding(found, "drift", "customers")) << dump(found);
     EXPECT_FALSE(has_finding(found, "drift", "orders")) << "only customers changed\n"

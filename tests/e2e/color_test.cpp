@@ -24,33 +24,33 @@ class ColorTest : public E2eTest {
 
 TEST_F(ColorTest, StatusAndStepsAreColouredOnATerminal) {
     const auto status = on_terminal("env -u NO_COLOR TERM=xterm", "status");
-    EXPECT_NE(status.find("\x1b[32mapplied"), std::string::npos) << status;
-    EXPECT_NE(status.find("\x1b[33mpending"), std::string::npos) << status;
+    EXPECT_CONTAINS(status, "\x1b[32mapplied") << status;
+    EXPECT_CONTAINS(status, "\x1b[33mpending") << status;
     const auto run = on_terminal("env -u NO_COLOR TERM=xterm", "migrate");
-    EXPECT_NE(run.find("\x1b[32mapplied"), std::string::npos) << run;
-    EXPECT_NE(run.find("0002_b"), std::string::npos) << run;
+    EXPECT_CONTAINS(run, "\x1b[32mapplied") << run;
+    EXPECT_CONTAINS(run, "0002_b") << run;
 }
 
 TEST_F(ColorTest, ErrorsAreRedOnATerminal) {
     const auto error = on_terminal("env -u NO_COLOR TERM=xterm", "restore no-such.bak --yes");
-    EXPECT_NE(error.find("belay: \x1b[31merror:"), std::string::npos) << error;
+    EXPECT_CONTAINS(error, "belay: \x1b[31merror:") << error;
 }
 
 TEST_F(ColorTest, NoColourWithNoColorOrADumbTerminalOrInAPipe) {
     for (const auto* environment : {"env NO_COLOR=1 TERM=xterm", "env -u NO_COLOR TERM=dumb"}) {
         SCOPED_TRACE(environment);
         const auto status = on_terminal(environment, "status");
-        EXPECT_NE(status.find("pending"), std::string::npos) << status;
-        EXPECT_EQ(status.find(k_escape), std::string::npos) << status;
+        EXPECT_CONTAINS(status, "pending") << status;
+        EXPECT_NOT_CONTAINS(status, k_escape) << status;
         const auto error = on_terminal(environment, "restore no-such.bak --yes");
-        EXPECT_NE(error.find("belay: error:"), std::string::npos) << error;
+        EXPECT_CONTAINS(error, "belay: error:") << error;
     }
     // An empty NO_COLOR does not count (no-color.org).
     const auto empty = on_terminal("env NO_COLOR= TERM=xterm", "status");
-    EXPECT_NE(empty.find(k_escape), std::string::npos) << empty;
+    EXPECT_CONTAINS(empty, k_escape) << empty;
     auto piped = belay("status");
     EXPECT_EQ(piped.exit_code, 0) << describe(piped);
-    EXPECT_EQ(piped.out.find(k_escape), std::string::npos) << piped.out;
+    EXPECT_NOT_CONTAINS(piped.out, k_escape) << piped.out;
 }
 
 }  // namespace

@@ -97,7 +97,7 @@ TEST_F(CompletionTest, CompletesValuesAndBackupFiles) {
 TEST(CompletionCommandTest, AnythingButBashIsAUsageError) {
     auto result = run_belay({"completion", "zsh"});
     EXPECT_EQ(result.exit_code, 2) << describe(result);
-    EXPECT_NE(result.err.find("belay completion bash"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "belay completion bash") << result.err;
 }
 
 }  // namespace

@@ -220,7 +220,7 @@ std::string MigrateCrashTest::check_after_kill(const fs::path& database,
     auto check = run_belay(args(database, "check", {"--json"}));
     if (dirty) {
         EXPECT_EQ(check.exit_code, 6) << describe(check) << context;
-        EXPECT_NE(check.out.find("0010"), std::string::npos) << check.out << context;
+        EXPECT_CONTAINS(check.out, "0010") << check.out << context;
     } else {
         EXPECT_EQ(check.exit_code, 0) << describe(check) << context;
     }

@@ -23,8 +23,8 @@ TEST_F(CreateTest, FirstFileGetsFourDigitsAndANormalisedName) {
     EXPECT_EQ(result.out, expected.string() + "\n");
     ASSERT_TRUE(fs::exists(expected));
     const auto text = read_file(expected);
-    EXPECT_NE(text.find("-- +migrate Up"), std::string::npos) << text;
-    EXPECT_NE(text.find("-- +migrate Down"), std::string::npos) << text;
+    EXPECT_CONTAINS(text, "-- +migrate Up") << text;
+    EXPECT_CONTAINS(text, "-- +migrate Down") << text;
     EXPECT_FALSE(fs::exists(db())) << "create must not touch a database";
 }
 
@@ -79,7 +79,7 @@ TEST_F(CreateTest, UnusableNamesAreUsageErrors) {
     EXPECT_EQ(empty.exit_code, 2) << describe(empty);
     auto missing = create({});
     EXPECT_EQ(missing.exit_code, 2) << describe(missing);
-    EXPECT_NE(missing.err.find("name"), std::string::npos) << missing.err;
+    EXPECT_CONTAINS(missing.err, "name") << missing.err;
     EXPECT_TRUE(!fs::exists(migrations()) || migration_files().empty());
 }
 

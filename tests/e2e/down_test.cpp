@@ -51,7 +51,7 @@ TEST_F(DownTest, RevertsTheNewestStepWithASnapshotFirst) {
         EXPECT_TRUE(check.has_object("posts"));
     }
     EXPECT_EQ(belay("version").out, "0002\n");
-    EXPECT_NE(result.out.find("reverted     0003_email_index"), std::string::npos) << result.out;
+    EXPECT_CONTAINS(result.out, "reverted     0003_email_index") << result.out;
 
     const auto backups = names_ending_with(dir(), ".bak");
     ASSERT_EQ(backups.size(), 1u) << "db down takes a snapshot first";
@@ -74,7 +74,7 @@ TEST_F(DownTest, RollbackIsTheSameCommand) {
     EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0001", "0002"}));
     auto help = run_raw({"db", "rollback", "--help"});
     EXPECT_EQ(help.exit_code, 0);
-    EXPECT_NE(help.out.find("--steps"), std::string::npos) << help.out;
+    EXPECT_CONTAINS(help.out, "--steps") << help.out;
 }
 
 TEST_F(DownTest, StepsAndToChooseHowFarNewestFirst) {
@@ -108,10 +108,10 @@ TEST_F(DownTest, BadTargetsAreUsageErrorsThatChangeNothing) {
     const auto before = database_contents(db());
     auto too_many = belay("down", {"--steps", "4"});
     EXPECT_EQ(too_many.exit_code, 2) << describe(too_many);
-    EXPECT_NE(too_many.err.find("3 migration(s) are applied"), std::string::npos) << too_many.err;
+    EXPECT_CONTAINS(too_many.err, "3 migration(s) are applied") << too_many.err;
     auto not_applied = belay("down", {"--to", "7"});
     EXPECT_EQ(not_applied.exit_code, 2) << describe(not_applied);
-    EXPECT_NE(not_applied.err.find("--to 7"), std::string::npos) << not_applied.err;
+    EXPECT_CONTAINS(not_applied.err, "--to 7") << not_applied.err;
     auto both = belay("down", {"--to", "1", "--steps", "1"});
     EXPECT_EQ(both.exit_code, 2) << describe(both);
     EXPECT_EQ(database_contents(db()), before);
@@ -123,8 +123,7 @@ TEST_F(DownTest, TargetsComeOnlyFromTheCommandLine) {
     write_file("belay.ini", "to = 1\n");
     auto from_file = belay("down");
     EXPECT_EQ(from_file.exit_code, 2) << describe(from_file);
-    EXPECT_NE(from_file.err.find("`to` cannot be set in a config file"), std::string::npos)
-        << from_file.err;
+    EXPECT_CONTAINS(from_file.err, "`to` cannot be set in a config file") << from_file.err;
     EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0001", "0002", "0003"}));
     fs::remove(dir() / "belay.ini");
 
@@ -144,8 +143,8 @@ TEST_F(DownTest, AMigrationWithoutDownOnTheWayStopsEverythingAndPointsAtRestore)
 
     auto result = belay("down", {"--to", "0"});
     EXPECT_EQ(result.exit_code, 5) << describe(result);
-    EXPECT_NE(result.err.find("0002_posts has no Down section"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("belay db restore"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "0002_posts has no Down section") << result.err;
+    EXPECT_CONTAINS(result.err, "belay db restore") << result.err;
     EXPECT_EQ(database_contents(db()), before) << "not even 0003, which has a Down, was reverted";
     EXPECT_TRUE(names_ending_with(dir(), ".bak").empty());
 
@@ -159,14 +158,13 @@ TEST_F(DownTest, ModifiedOrMissingFilesOnTheWayAreRefused) {
                     std::string(k_email_index) + "-- edited after it was applied\n");
     auto modified = belay("down");
     EXPECT_EQ(modified.exit_code, 5) << describe(modified);
-    EXPECT_NE(modified.err.find("0003_email_index was changed after it was applied"),
-              std::string::npos)
+    EXPECT_CONTAINS(modified.err, "0003_email_index was changed after it was applied")
         << modified.err;
 
     fs::remove(migrations() / "0003_email_index.sql");
     auto missing = belay("down");
     EXPECT_EQ(missing.exit_code, 5) << describe(missing);
-    EXPECT_NE(missing.err.find("its file is gone"), std::string::npos) << missing.err;
+    EXPECT_CONTAINS(missing.err, "its file is gone") << missing.err;
     EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0001", "0002", "0003"}));
 }
 
@@ -183,11 +181,10 @@ DROP TABLE no_such_table;
 
     auto result = belay("down");
     EXPECT_EQ(result.exit_code, 1) << describe(result);
-    EXPECT_NE(result.err.find("reverting migration 0002_posts failed"), std::string::npos)
-        << result.err;
-    EXPECT_NE(result.err.find("0002_posts.sql:5"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("no such table: no_such_table"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("belay db restore"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "reverting migration 0002_posts failed") << result.err;
+    EXPECT_CONTAINS(result.err, "0002_posts.sql:5") << result.err;
+    EXPECT_CONTAINS(result.err, "no such table: no_such_table") << result.err;
+    EXPECT_CONTAINS(result.err, "belay db restore") << result.err;
     EXPECT_EQ(database_contents(db()), before) << "the DROP TABLE posts was not rolled back";
     EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0001", "0002"}));
 }
@@ -207,7 +204,7 @@ DROP TABLE users;
     ASSERT_EQ(belay("migrate", {"-q", "--no-backup"}).exit_code, 0);
     auto result = belay("down", {"--no-backup"});
     EXPECT_EQ(result.exit_code, 1) << describe(result);
-    EXPECT_NE(result.err.find("user_emails"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "user_emails") << result.err;
     EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0001", "0002", "0003"}));
     TestDb check(db(), true);
     EXPECT_TRUE(check.has_object("users"));
@@ -218,7 +215,7 @@ TEST_F(DownTest, DryRunRehearsesOnACopyAndLeavesTheFileAsItWas) {
     const auto hash = sha256_of(db());
     auto result = belay("down", {"--to", "0", "--dry-run"});
     ASSERT_EQ(result.exit_code, 0) << describe(result);
-    EXPECT_NE(result.out.find("would revert 0001_users"), std::string::npos) << result.out;
+    EXPECT_CONTAINS(result.out, "would revert 0001_users") << result.out;
     EXPECT_EQ(sha256_of(db()), hash);
     EXPECT_EQ(list_dir(dir()),
               (std::vector<std::string>{"app.db", "app.db.belay-lock", "migrations",
@@ -232,7 +229,7 @@ TEST_F(DownTest, NothingAppliedIsNothingToDo) {
     write_file("app.db", "");
     auto result = belay("down");
     EXPECT_EQ(result.exit_code, 0) << describe(result);
-    EXPECT_NE(result.out.find("nothing to revert"), std::string::npos) << result.out;
+    EXPECT_CONTAINS(result.out, "nothing to revert") << result.out;
     auto absent = run_raw({"db", "down", "--db", "absent.db", "--migrations", "migrations"});
     EXPECT_EQ(absent.exit_code, 2) << describe(absent);
     EXPECT_FALSE(fs::exists(dir() / "absent.db")) << "db down never creates a database";
@@ -249,7 +246,7 @@ INSERT INTO no_such_table VALUES (1);
     ASSERT_EQ(belay("migrate", {"-q", "--no-backup"}).exit_code, 0);
     auto result = belay("down");
     EXPECT_EQ(result.exit_code, 1) << describe(result);
-    EXPECT_NE(result.err.find("marked dirty"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "marked dirty") << result.err;
     auto status = belay("status", {"--json"});
     EXPECT_EQ(status.json()["migrations"][1]["status"], "dirty") << status.out;
     EXPECT_EQ(belay("down").exit_code, 5) << "a dirty mark stops every run";
@@ -281,7 +278,7 @@ TEST_F(DownTest, ResetNeedsConfirmationWithoutATerminal) {
     const auto before = database_contents(db());
     auto refused = belay("reset");
     EXPECT_EQ(refused.exit_code, 5) << describe(refused);
-    EXPECT_NE(refused.err.find("pass --yes"), std::string::npos) << refused.err;
+    EXPECT_CONTAINS(refused.err, "pass --yes") << refused.err;
     EXPECT_EQ(database_contents(db()), before);
     EXPECT_TRUE(names_ending_with(dir(), ".bak").empty());
 
@@ -326,7 +323,7 @@ TEST_F(DownTest, RedoRefusesANewestMigrationWithoutDownOrChangedSinceItWasApplie
     ASSERT_EQ(belay("migrate", {"-q", "--no-backup"}).exit_code, 0);
     auto no_down = belay("redo");
     EXPECT_EQ(no_down.exit_code, 5) << describe(no_down);
-    EXPECT_NE(no_down.err.find("0002_posts has no Down section"), std::string::npos) << no_down.err;
+    EXPECT_CONTAINS(no_down.err, "0002_posts has no Down section") << no_down.err;
 
     write_migration("0002_posts.sql", std::string(k_posts) + "-- edited\n");
     auto modified = belay("redo");
@@ -340,10 +337,8 @@ TEST_F(DownTest, RedoResetAndRefreshRehearseOnACopy) {
     for (const auto* command : {"redo", "reset", "refresh"}) {
         auto result = belay(command, {"--dry-run"});
         EXPECT_EQ(result.exit_code, 0) << command << ": " << describe(result);
-        EXPECT_NE(result.out.find(std::string("Rehearsing db ") + command), std::string::npos)
-            << result.out;
-        EXPECT_NE(result.out.find("would revert 0003_email_index"), std::string::npos)
-            << result.out;
+        EXPECT_CONTAINS(result.out, std::string("Rehearsing db ") + command) << result.out;
+        EXPECT_CONTAINS(result.out, "would revert 0003_email_index") << result.out;
     }
     EXPECT_EQ(sha256_of(db()), hash) << "a rehearsal needs no --yes and changes nothing";
     EXPECT_TRUE(names_ending_with(dir(), ".bak").empty());
@@ -364,14 +359,12 @@ DROP TABLE flags;
     const auto before = database_contents(db());
     auto refresh = belay("refresh", {"--yes"});
     EXPECT_EQ(refresh.exit_code, 1) << describe(refresh);
-    EXPECT_NE(refresh.err.find("migration 0004_needs_two_users failed"), std::string::npos)
-        << refresh.err;
+    EXPECT_CONTAINS(refresh.err, "migration 0004_needs_two_users failed") << refresh.err;
     const auto backups = names_ending_with(dir(), ".bak");
     ASSERT_EQ(backups.size(), 1u);
-    EXPECT_NE(refresh.err.find(backups.front()), std::string::npos)
-        << "the message names the snapshot\n"
-        << refresh.err;
-    ASSERT_NE(refresh.err.find("belay db restore"), std::string::npos) << refresh.err;
+    EXPECT_CONTAINS(refresh.err, backups.front()) << "the message names the snapshot\n"
+                                                  << refresh.err;
+    ASSERT_CONTAINS(refresh.err, "belay db restore") << refresh.err;
     auto undo = belay("restore", {(dir() / backups.front()).string(), "--yes"});
     ASSERT_EQ(undo.exit_code, 0) << describe(undo);
     EXPECT_EQ(database_contents(db()), before) << "the state from just before the refresh is back";
@@ -388,7 +381,7 @@ DROP TABLE posts;
     auto result = belay("down", {"--no-backup"});
     EXPECT_EQ(result.exit_code, 1) << describe(result);
     EXPECT_LT(result.seconds, 20.0);
-    EXPECT_NE(result.err.find("timeout"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "timeout") << result.err;
     EXPECT_TRUE(TestDb(db(), true).has_object("posts")) << "the Down was rolled back";
 }
 

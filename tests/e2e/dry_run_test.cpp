@@ -31,11 +31,11 @@ TEST_F(DryRunTest, LeavesTheFileByteIdenticalAndReportsTheFailingStep) {
     EXPECT_EQ(result.exit_code, 1) << describe(result);
     EXPECT_EQ(read_file(db()), bytes) << "the dry run changed the database file";
     EXPECT_EQ(list_dir(dir()), files) << "the dry run left a -wal, -journal, -shm or lock file";
-    EXPECT_NE(result.out.find("would apply"), std::string::npos) << result.out;
-    EXPECT_NE(result.out.find("0002_ok"), std::string::npos) << result.out;
-    EXPECT_NE(result.out.find("would fail"), std::string::npos) << result.out;
-    EXPECT_NE(result.err.find("0003_bad.sql:3"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("no such table: missing_table"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.out, "would apply") << result.out;
+    EXPECT_CONTAINS(result.out, "0002_ok") << result.out;
+    EXPECT_CONTAINS(result.out, "would fail") << result.out;
+    EXPECT_CONTAINS(result.err, "0003_bad.sql:3") << result.err;
+    EXPECT_CONTAINS(result.err, "no such table: missing_table") << result.err;
 
     TestDb check(db(), true);
     EXPECT_FALSE(check.has_object("ok"));
@@ -54,8 +54,7 @@ TEST_F(DryRunTest, JsonReportGivesEachStepsOutcome) {
     EXPECT_EQ(report["steps"][0]["version"], "0002");
     EXPECT_EQ(report["steps"][0]["result"], "would apply");
     EXPECT_EQ(report["steps"][1]["result"], "would fail");
-    EXPECT_NE(report["steps"][1]["error"].get<std::string>().find("missing_table"),
-              std::string::npos);
+    EXPECT_CONTAINS(report["steps"][1]["error"].get<std::string>(), "missing_table");
     EXPECT_EQ(report["steps"][2]["result"], "not run");
     EXPECT_TRUE(report["steps"][0]["duration_ms"].is_number_integer());
 }
@@ -66,7 +65,7 @@ TEST_F(DryRunTest, SucceedingRehearsalExitsZeroAndChangesNothing) {
     const auto bytes = read_file(db());
     auto result = belay("migrate", {"--dry-run"});
     EXPECT_EQ(result.exit_code, 0) << describe(result);
-    EXPECT_NE(result.out.find("0004_later"), std::string::npos) << result.out;
+    EXPECT_CONTAINS(result.out, "0004_later") << result.out;
     EXPECT_EQ(read_file(db()), bytes);
     EXPECT_EQ(applied_versions(), std::vector<std::string>{"0001"});
 }
@@ -79,13 +78,13 @@ TEST_F(DryRunTest, RehearsalRunsValidationAndVerifyLikeTheRealRun) {
     const auto bytes = read_file(db());
     auto result = belay("migrate", {"--dry-run"});
     EXPECT_EQ(result.exit_code, 1) << describe(result);
-    EXPECT_NE(result.err.find("view v"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "view v") << result.err;
     EXPECT_EQ(read_file(db()), bytes);
 
     write_migration("0002_breaks_view.sql", up_only("CREATE TABLE u (y);", "SELECT 0;"));
     auto verify = belay("migrate", {"--dry-run"});
     EXPECT_EQ(verify.exit_code, 1) << describe(verify);
-    EXPECT_NE(verify.err.find("Verify"), std::string::npos) << verify.err;
+    EXPECT_CONTAINS(verify.err, "Verify") << verify.err;
 }
 
 TEST_F(DryRunTest, RehearsalHonoursTheStepTimeout) {
@@ -93,7 +92,7 @@ TEST_F(DryRunTest, RehearsalHonoursTheStepTimeout) {
     auto result = belay("migrate", {"--dry-run"});
     EXPECT_EQ(result.exit_code, 1) << describe(result);
     EXPECT_LT(result.seconds, 20.0);
-    EXPECT_NE(result.err.find("timeout"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "timeout") << result.err;
     EXPECT_FALSE(fs::exists(db()));
 }
 
@@ -105,7 +104,7 @@ TEST_F(DryRunTest, OnANonExistentDatabaseCreatesNothing) {
     const auto files = list_dir(dir());
     auto result = belay("migrate", {"--dry-run"}, with_env({{"TMPDIR", tmp.string()}}));
     EXPECT_EQ(result.exit_code, 0) << describe(result);
-    EXPECT_NE(result.out.find("would apply"), std::string::npos) << result.out;
+    EXPECT_CONTAINS(result.out, "would apply") << result.out;
     EXPECT_EQ(list_dir(dir()), files) << "the dry run created a file (or left its scratch copy)";
 }
 
@@ -170,7 +169,7 @@ TEST_F(DryRunTest, NothingPendingSaysSo) {
     ASSERT_EQ(belay("migrate").exit_code, 0);
     auto result = belay("migrate", {"--dry-run"});
     EXPECT_EQ(result.exit_code, 0) << describe(result);
-    EXPECT_NE(result.out.find("nothing to do"), std::string::npos) << result.out;
+    EXPECT_CONTAINS(result.out, "nothing to do") << result.out;
 }
 
 }  // namespace

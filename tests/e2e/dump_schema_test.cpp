@@ -36,7 +36,7 @@ TEST_F(DumpSchemaTest, TheDumpIsStableAndLoadsIntoADatabaseAtTheSameVersion) {
     auto first = belay("dump-schema");
     ASSERT_EQ(first.exit_code, 0) << describe(first);
     EXPECT_EQ(belay("dump-schema").out, first.out) << "two dumps of one database differ";
-    EXPECT_EQ(first.out.find("rows are not part"), std::string::npos) << "user rows are not dumped";
+    EXPECT_NOT_CONTAINS(first.out, "rows are not part") << "user rows are not dumped";
 
     const auto loaded = dir() / "loaded.db";
     TestDb(loaded).exec(first.out);
@@ -60,17 +60,16 @@ TEST_F(DumpSchemaTest, OutReplacesTheFileAndCheckComparesItWithTheMigrations) {
     auto fresh = run_raw(
         {"db", "dump-schema", "--check", "schema.sql", "--migrations", migrations().string()});
     EXPECT_EQ(fresh.exit_code, 0) << describe(fresh);
-    EXPECT_NE(fresh.out.find("matches the migrations"), std::string::npos) << fresh.out;
+    EXPECT_CONTAINS(fresh.out, "matches the migrations") << fresh.out;
 
     write_migration("0003_posts.sql", "-- +migrate Up\nCREATE TABLE posts (id INTEGER);\n");
     auto stale = run_raw({"db", "dump-schema", "--check", "schema.sql", "--migrations",
                           migrations().string(), "--json"});
     EXPECT_EQ(stale.exit_code, 6) << describe(stale);
     const auto differences = stale.json().at("differences").dump();
-    EXPECT_NE(differences.find("missing schema line: CREATE TABLE posts (id INTEGER);"),
-              std::string::npos)
+    EXPECT_CONTAINS(differences, "missing schema line: CREATE TABLE posts (id INTEGER);")
         << differences;
-    EXPECT_NE(differences.find("missing history version: 0003"), std::string::npos) << differences;
+    EXPECT_CONTAINS(differences, "missing history version: 0003") << differences;
 }
 
 TEST_F(DumpSchemaTest, AHandMadeChangeShowsUpInTheCheck) {
@@ -80,8 +79,7 @@ TEST_F(DumpSchemaTest, AHandMadeChangeShowsUpInTheCheck) {
     auto check = run_raw(
         {"db", "dump-schema", "--check", "schema.sql", "--migrations", migrations().string()});
     EXPECT_EQ(check.exit_code, 6) << describe(check);
-    EXPECT_NE(check.out.find("extra schema line: CREATE TABLE users"), std::string::npos)
-        << check.out;
+    EXPECT_CONTAINS(check.out, "extra schema line: CREATE TABLE users") << check.out;
 }
 
 TEST_F(DumpSchemaTest, TwoDatabasesMigratedFromTheSameFilesDumpTheSame) {
@@ -105,7 +103,7 @@ TEST_F(DumpSchemaTest, FullTextSearchTablesLoadWithoutTheirShadowTables) {
     ASSERT_EQ(belay("migrate", {"-q"}).exit_code, 0);
     auto dump = belay("dump-schema");
     ASSERT_EQ(dump.exit_code, 0) << describe(dump);
-    EXPECT_EQ(dump.out.find("\nCREATE TABLE 'search_config'"), std::string::npos)
+    EXPECT_NOT_CONTAINS(dump.out, "\nCREATE TABLE 'search_config'")
         << "FTS5 makes its shadow tables itself\n"
         << dump.out;
     const auto loaded = dir() / "loaded.db";

@@ -29,9 +29,9 @@ class ExampleAppTest : public E2eTest {
 TEST_F(ExampleAppTest, RefusesToStartWhileMigrationsArePendingWithoutAutoMigrate) {
     const auto result = app({"list"}, "");
     EXPECT_EQ(result.exit_code, 69) << describe(result);
-    EXPECT_NE(result.err.find("refusing to start"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("BELAY_AUTO_MIGRATE=true"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("0003_index_releases_by_date"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "refusing to start") << result.err;
+    EXPECT_CONTAINS(result.err, "BELAY_AUTO_MIGRATE=true") << result.err;
+    EXPECT_CONTAINS(result.err, "0003_index_releases_by_date") << result.err;
     EXPECT_FALSE(fs::exists(db()));
 }
 
@@ -39,7 +39,7 @@ TEST_F(ExampleAppTest, AutoMigrateBringsANewDatabaseUpAndTheProgramRuns) {
     const auto added = app({"add", "sqlite", "3.40.1"}, "true");
     ASSERT_EQ(added.exit_code, 0) << describe(added);
     EXPECT_EQ(added.out, "added sqlite 3.40.1\n");
-    EXPECT_NE(added.err.find("from version 0 to 0003"), std::string::npos) << added.err;
+    EXPECT_CONTAINS(added.err, "from version 0 to 0003") << added.err;
     TestDb check(db(), true);
     EXPECT_EQ(check.tables(),
               (std::vector<std::string>{"belay_dirty", "belay_failures", "belay_schema", "packages",
@@ -61,7 +61,7 @@ TEST_F(ExampleAppTest, AnExistingDatabaseIsSnapshottedBeforeItIsMigrated) {
     const auto taken = backups();
     ASSERT_EQ(taken.size(), 1u);
     EXPECT_TRUE(taken[0].starts_with("app-")) << taken[0];
-    EXPECT_NE(added.err.find(taken[0]), std::string::npos) << added.err;
+    EXPECT_CONTAINS(added.err, taken[0]) << added.err;
     TestDb before(dir() / "backups" / taken[0], true);
     EXPECT_EQ(before.tables(), (std::vector<std::string>{"notes"}));
     EXPECT_EQ(before.column("SELECT body FROM notes"), (std::vector<std::string>{"keep me"}));
@@ -76,9 +76,9 @@ TEST_F(ExampleAppTest, AFailedMigrationStopsTheProgramAndKeepsTheSnapshot) {
     const auto result = app({"add", "sqlite", "3.40.1"}, "true");
     EXPECT_EQ(result.exit_code, 1) << describe(result);
     EXPECT_TRUE(result.out.empty()) << "the program must not have run: " << result.out;
-    EXPECT_NE(result.err.find("refusing to start"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("0002_create_releases"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("belay db restore"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "refusing to start") << result.err;
+    EXPECT_CONTAINS(result.err, "0002_create_releases") << result.err;
+    EXPECT_CONTAINS(result.err, "belay db restore") << result.err;
     // Each step is its own transaction: the first is kept, the failed one rolled back.
     EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0001"}));
     TestDb after(db(), true);
@@ -95,9 +95,8 @@ TEST_F(ExampleAppTest, AMissingBackupDirectoryRefusesToStartAndTouchesNothing) {
     TestDb(db()).exec("CREATE TABLE notes (body TEXT);");
     const auto result = app({"list"}, "true");
     EXPECT_EQ(result.exit_code, 3) << describe(result);
-    EXPECT_NE(result.err.find("refusing to start"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("mkdir -p " + (dir() / "backups").string()), std::string::npos)
-        << result.err;
+    EXPECT_CONTAINS(result.err, "refusing to start") << result.err;
+    EXPECT_CONTAINS(result.err, "mkdir -p " + (dir() / "backups").string()) << result.err;
     TestDb after(db(), true);
     EXPECT_EQ(after.tables(), (std::vector<std::string>{"notes"}));
 }
@@ -105,8 +104,7 @@ TEST_F(ExampleAppTest, AMissingBackupDirectoryRefusesToStartAndTouchesNothing) {
 TEST_F(ExampleAppTest, AnUnclearAutoMigrateValueIsRefusedBeforeAnythingIsTouched) {
     const auto result = app({"list"}, "yes please");
     EXPECT_EQ(result.exit_code, 64) << describe(result);
-    EXPECT_NE(result.err.find("BELAY_AUTO_MIGRATE=yes please: expected true or false"),
-              std::string::npos)
+    EXPECT_CONTAINS(result.err, "BELAY_AUTO_MIGRATE=yes please: expected true or false")
         << result.err;
     EXPECT_FALSE(fs::exists(db()));
 }

@@ -25,9 +25,9 @@ TEST_F(FailureTest, FailingStepIsRolledBackEarlierStepsStayAndRerunAfterFixAppli
     write_migration("0003_c.sql", k_bad_third);
     auto result = belay("migrate");
     ASSERT_EQ(result.exit_code, 1) << describe(result);
-    EXPECT_NE(result.err.find("0003_c.sql:5"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("no such table: no_such_table"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("INSERT INTO no_such_table"), std::string::npos)
+    EXPECT_CONTAINS(result.err, "0003_c.sql:5") << result.err;
+    EXPECT_CONTAINS(result.err, "no such table: no_such_table") << result.err;
+    EXPECT_CONTAINS(result.err, "INSERT INTO no_such_table")
         << "the message should show the statement: " << result.err;
     EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0001", "0002"}));
     {
@@ -40,16 +40,15 @@ TEST_F(FailureTest, FailingStepIsRolledBackEarlierStepsStayAndRerunAfterFixAppli
 
     auto status = belay("status");
     EXPECT_EQ(status.exit_code, 0) << describe(status);
-    EXPECT_NE(status.out.find("failed"), std::string::npos) << status.out;
-    EXPECT_NE(status.out.find("no such table"), std::string::npos) << status.out;
+    EXPECT_CONTAINS(status.out, "failed") << status.out;
+    EXPECT_CONTAINS(status.out, "no such table") << status.out;
     auto json = belay("status", {"--json"});
     ASSERT_EQ(json.exit_code, 0) << describe(json);
     const auto entry = json.json()["migrations"][2];
     EXPECT_EQ(entry["version"], "0003");
     EXPECT_EQ(entry["status"], "failed");
     ASSERT_TRUE(entry["last_failure"].is_object()) << json.out;
-    EXPECT_NE(entry["last_failure"]["error"].get<std::string>().find("no_such_table"),
-              std::string::npos);
+    EXPECT_CONTAINS(entry["last_failure"]["error"].get<std::string>(), "no_such_table");
     EXPECT_EQ(belay("status", {"--exit-code"}).exit_code, 6);
 
     write_migration("0003_c.sql", up_only("CREATE TABLE c (x);\nINSERT INTO c VALUES (1);"));
@@ -65,9 +64,9 @@ TEST_F(FailureTest, SyntaxErrorNamesFileLineAndOffset) {
     write_migration("0001_typo.sql", "-- +migrate Up\nCREATE TABLE t (x);\n\nUPDAT t SET x = 1;\n");
     auto result = belay("migrate");
     ASSERT_EQ(result.exit_code, 1) << describe(result);
-    EXPECT_NE(result.err.find("0001_typo.sql:4"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("syntax error"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("offset"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "0001_typo.sql:4") << result.err;
+    EXPECT_CONTAINS(result.err, "syntax error") << result.err;
+    EXPECT_CONTAINS(result.err, "offset") << result.err;
     EXPECT_FALSE(TestDb(db(), true).has_object("t"));
 }
 
@@ -83,8 +82,8 @@ SELECT count(*) = 3 FROM c;
 )");
     auto result = belay("migrate");
     ASSERT_EQ(result.exit_code, 1) << describe(result);
-    EXPECT_NE(result.err.find("0003_backfill.sql:7"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("Verify"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "0003_backfill.sql:7") << result.err;
+    EXPECT_CONTAINS(result.err, "Verify") << result.err;
     EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0001", "0002"}));
     EXPECT_FALSE(TestDb(db(), true).has_object("c"));
 }
@@ -95,7 +94,7 @@ TEST_F(FailureTest, VerifyReturningNullOrNoRowsBehavesAsDocumented) {
     write_migration("0002_null_fails.sql", up_only("CREATE TABLE u (x);", "SELECT NULL;"));
     auto result = belay("migrate");
     ASSERT_EQ(result.exit_code, 1) << describe(result);
-    EXPECT_NE(result.err.find("0002_null_fails.sql"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "0002_null_fails.sql") << result.err;
     EXPECT_EQ(applied_versions(), std::vector<std::string>{"0001"});
 }
 
@@ -105,8 +104,8 @@ TEST_F(FailureTest, ViewBrokenByDropTableIsCaught) {
     write_migration("0002_drop.sql", up_only("DROP TABLE owners;"));
     auto result = belay("migrate");
     ASSERT_EQ(result.exit_code, 1) << describe(result);
-    EXPECT_NE(result.err.find("owner_ids"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("0002_drop.sql"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "owner_ids") << result.err;
+    EXPECT_CONTAINS(result.err, "0002_drop.sql") << result.err;
     EXPECT_TRUE(TestDb(db(), true).has_object("owners"));
     EXPECT_EQ(applied_versions(), std::vector<std::string>{"0001"});
 }
@@ -120,8 +119,8 @@ CREATE TRIGGER items_log AFTER INSERT ON items BEGIN INSERT INTO item_log VALUES
     write_migration("0002_drop_log.sql", up_only("DROP TABLE item_log;"));
     auto result = belay("migrate");
     ASSERT_EQ(result.exit_code, 1) << describe(result);
-    EXPECT_NE(result.err.find("trigger"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("items"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "trigger") << result.err;
+    EXPECT_CONTAINS(result.err, "items") << result.err;
     EXPECT_TRUE(TestDb(db(), true).has_object("item_log"));
     EXPECT_EQ(applied_versions(), std::vector<std::string>{"0001"});
 }
@@ -147,8 +146,8 @@ INSERT INTO child VALUES (1, 1);
     write_migration("0002_orphan.sql", up_only("INSERT INTO child VALUES (2, 99);"));
     auto result = belay("migrate");
     ASSERT_EQ(result.exit_code, 1) << describe(result);
-    EXPECT_NE(result.err.find("foreign key"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("child"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "foreign key") << result.err;
+    EXPECT_CONTAINS(result.err, "child") << result.err;
     EXPECT_EQ(TestDb(db(), true).count("child"), 1);
     EXPECT_EQ(applied_versions(), std::vector<std::string>{"0001"});
 }
@@ -197,7 +196,7 @@ CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent 
     write_migration("0002_drop_parent.sql", up_only("DROP TABLE parent;"));
     auto strict = belay("migrate", {"--validate", "strict"});
     EXPECT_EQ(strict.exit_code, 1) << describe(strict);
-    EXPECT_NE(strict.err.find("dangling"), std::string::npos) << strict.err;
+    EXPECT_CONTAINS(strict.err, "dangling") << strict.err;
     EXPECT_TRUE(TestDb(db(), true).has_object("parent"));
     EXPECT_EQ(applied_versions(), std::vector<std::string>{"0001"});
 
@@ -205,7 +204,7 @@ CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent 
     ASSERT_EQ(normal.exit_code, 0) << describe(normal);
     const auto warnings = normal.json()["steps"][0]["warnings"];
     ASSERT_EQ(warnings.size(), 1U) << normal.out;
-    EXPECT_NE(warnings[0].get<std::string>().find("parent"), std::string::npos) << warnings;
+    EXPECT_CONTAINS(warnings[0].get<std::string>(), "parent") << warnings;
     EXPECT_FALSE(TestDb(db(), true).has_object("parent"));
 }
 
@@ -217,8 +216,7 @@ TEST_F(FailureTest, JsonReportOfAFailedRunNamesTheStep) {
     const auto report = result.json();
     ASSERT_EQ(report["steps"].size(), 3U) << result.out;
     EXPECT_EQ(report["steps"][2]["result"], "failed");
-    EXPECT_NE(report["steps"][2]["error"].get<std::string>().find("no_such_table"),
-              std::string::npos);
+    EXPECT_CONTAINS(report["steps"][2]["error"].get<std::string>(), "no_such_table");
     EXPECT_EQ(report["version_after"], "0002");
     ASSERT_TRUE(report["error"].is_object());
     EXPECT_EQ(report["error"]["exit_code"], 1);

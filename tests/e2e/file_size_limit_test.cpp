@@ -51,7 +51,7 @@ class FileSizeLimitTest : public E2eTest, public ::testing::WithParamInterface<c
         EXPECT_EQ(sha256_of(db()), m_before) << "the database changed";
         for (const auto& name : list_dir(dir())) {
             EXPECT_FALSE(name.ends_with(".bak")) << name << " left behind\n" << output;
-            EXPECT_EQ(name.find(".tmp-"), std::string::npos) << name << " left behind\n" << output;
+            EXPECT_NOT_CONTAINS(name, ".tmp-") << name << " left behind\n" << output;
         }
     }
     std::string m_before;
@@ -60,8 +60,8 @@ class FileSizeLimitTest : public E2eTest, public ::testing::WithParamInterface<c
 TEST_P(FileSizeLimitTest, BackupFailsClearlyWithExitThreeAndLeavesNothing) {
     const auto run = run_with_file_limit({"db", "backup", "--db", db().string()}, 2048);
     EXPECT_EQ(run.exit_code, 3) << run.output;
-    EXPECT_NE(run.output.find("File too large"), std::string::npos) << run.output;
-    EXPECT_NE(run.output.find("free some space"), std::string::npos) << run.output;
+    EXPECT_CONTAINS(run.output, "File too large") << run.output;
+    EXPECT_CONTAINS(run.output, "free some space") << run.output;
     expect_nothing_left(run.output);
 }
 
@@ -70,7 +70,7 @@ TEST_P(FileSizeLimitTest, MigrateRunsNothingWhenItsSnapshotCannotBeWritten) {
     const auto run = run_with_file_limit(
         {"db", "migrate", "--db", db().string(), "--migrations", migrations().string()}, 2048);
     EXPECT_EQ(run.exit_code, 3) << run.output;
-    EXPECT_NE(run.output.find("No migration ran"), std::string::npos) << run.output;
+    EXPECT_CONTAINS(run.output, "No migration ran") << run.output;
     expect_nothing_left(run.output);
     EXPECT_FALSE(TestDb(db(), true).has_object("a"));
 }
@@ -85,8 +85,8 @@ TEST_P(FileSizeLimitTest, DryRunWhoseCopyCannotBeWrittenSaysWhy) {
                                           "--migrations", migrations().string()},
                                          2048, "env TMPDIR=" + tmp.string());
     EXPECT_EQ(run.exit_code, 2) << run.output;
-    EXPECT_NE(run.output.find("File too large"), std::string::npos) << run.output;
-    EXPECT_NE(run.output.find("raise the file size limit"), std::string::npos) << run.output;
+    EXPECT_CONTAINS(run.output, "File too large") << run.output;
+    EXPECT_CONTAINS(run.output, "raise the file size limit") << run.output;
     EXPECT_TRUE(list_dir(tmp).empty()) << ::testing::PrintToString(list_dir(tmp));
     expect_nothing_left(run.output);
 }
@@ -106,9 +106,9 @@ TEST_F(E2eTest, DryRunWhoseStepOutgrowsTheFileSizeLimitSaysWhy) {
                                           "--migrations", migrations().string()},
                                          1024, "env TMPDIR=" + tmp.string());
     EXPECT_EQ(run.exit_code, 2) << run.output;
-    EXPECT_NE(run.output.find("ran out of room"), std::string::npos) << run.output;
-    EXPECT_NE(run.output.find("File too large"), std::string::npos) << run.output;
-    EXPECT_EQ(run.output.find("would fail"), std::string::npos) << run.output;
+    EXPECT_CONTAINS(run.output, "ran out of room") << run.output;
+    EXPECT_CONTAINS(run.output, "File too large") << run.output;
+    EXPECT_NOT_CONTAINS(run.output, "would fail") << run.output;
     EXPECT_EQ(sha256_of(db()), before);
     EXPECT_TRUE(list_dir(tmp).empty()) << ::testing::PrintToString(list_dir(tmp));
 }

@@ -113,9 +113,9 @@ TEST_P(ForeignHistoryTest, HistoryCommandsRefuseUntilAdoptAndNothingRunsTwice) {
         EXPECT_EQ(refused.exit_code, 5)
             << tool.tool << ": db " << command << " must refuse: it would apply the seed again\n"
             << describe(refused) << refused.out;
-        EXPECT_NE(refused.err.find(tool.table), std::string::npos) << refused.err;
-        EXPECT_NE(refused.err.find(tool.tool), std::string::npos) << refused.err;
-        EXPECT_NE(refused.err.find("belay db adopt"), std::string::npos) << refused.err;
+        EXPECT_CONTAINS(refused.err, tool.table) << refused.err;
+        EXPECT_CONTAINS(refused.err, tool.tool) << refused.err;
+        EXPECT_CONTAINS(refused.err, "belay db adopt") << refused.err;
     }
     EXPECT_EQ(database_contents(db()), untouched) << "a refusal changes nothing";
 
@@ -153,7 +153,7 @@ TEST_P(ForeignHistoryTest, BaselineRepairAndForceRefuseToo) {
         auto refused = belay(command, extra);
         EXPECT_EQ(refused.exit_code, 5) << tool.tool << ": db " << command << "\n"
                                         << describe(refused);
-        EXPECT_NE(refused.err.find("belay db adopt"), std::string::npos) << refused.err;
+        EXPECT_CONTAINS(refused.err, "belay db adopt") << refused.err;
     }
     EXPECT_EQ(database_contents(db()), untouched);
 }
@@ -176,8 +176,7 @@ TEST_F(E2eTest, AdoptFromDieselKeepsItsRunTime) {
         "INSERT INTO __diesel_schema_migrations VALUES ('20240101000000', '2024-01-01 10:00:00');");
     auto adopted = belay("adopt", {"--from", "diesel"});
     ASSERT_EQ(adopted.exit_code, 0) << describe(adopted);
-    EXPECT_NE(adopted.out.find("diesel applied it at 2024-01-01T10:00:00Z"), std::string::npos)
-        << adopted.out;
+    EXPECT_CONTAINS(adopted.out, "diesel applied it at 2024-01-01T10:00:00Z") << adopted.out;
     EXPECT_EQ(TestDb(db(), true).scalar("SELECT applied_at FROM schema_migrations"),
               "2024-01-01T10:00:00Z");
 }

@@ -72,7 +72,7 @@ TEST_F(HelpTest, EveryCommandHasHelpWithExamplesThatRunAsWritten) {
         auto help = run_belay({"db", command, "--help"});
         ASSERT_EQ(help.exit_code, 0) << describe(help);
         EXPECT_TRUE(help.out.starts_with("Usage: belay db " + command)) << help.out;
-        EXPECT_NE(help.out.find("Common options:"), std::string::npos) << help.out;
+        EXPECT_CONTAINS(help.out, "Common options:") << help.out;
         const auto examples = examples_of(help.out);
         ASSERT_FALSE(examples.empty()) << help.out;
         // Each in turn in one directory (dump-schema --check reads what --out wrote), but adopt's
@@ -97,8 +97,8 @@ TEST_F(HelpTest, EveryCommandHasHelpWithExamplesThatRunAsWritten) {
 TEST_F(HelpTest, UnknownCommandIsAnErrorThatPointsAtTheList) {
     auto result = run_belay({"db", "migrat"});
     EXPECT_EQ(result.exit_code, 2) << describe(result);
-    EXPECT_NE(result.err.find("unknown command 'db migrat'"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("db migrate"), std::string::npos) << "the list of commands";
+    EXPECT_CONTAINS(result.err, "unknown command 'db migrat'") << result.err;
+    EXPECT_CONTAINS(result.err, "db migrate") << "the list of commands";
 }
 
 TEST_F(HelpTest, DbHelpListsTheCommandsLikeBelayHelp) {

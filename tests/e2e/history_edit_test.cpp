@@ -35,9 +35,8 @@ TEST_F(HistoryEditTest, BaselineAdoptsAnExistingDatabaseThenMigrateAppliesTheRes
     make_legacy_database();
     auto result = belay("baseline", {"0002"});
     ASSERT_EQ(result.exit_code, 0) << describe(result);
-    EXPECT_NE(result.out.find("record 0001_users as applied (it is not run)"), std::string::npos)
-        << result.out;
-    EXPECT_NE(result.out.find("record 0002_email as applied"), std::string::npos) << result.out;
+    EXPECT_CONTAINS(result.out, "record 0001_users as applied (it is not run)") << result.out;
+    EXPECT_CONTAINS(result.out, "record 0002_email as applied") << result.out;
     EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0001", "0002"}));
     EXPECT_EQ(sidecar_reason(), "before baseline");
 
@@ -56,12 +55,12 @@ TEST_F(HistoryEditTest, BaselineRefusesADatabaseWithHistoryAndUnknownVersions) {
     EXPECT_EQ(unknown.exit_code, 2) << describe(unknown);
     auto no_version = belay("baseline");
     EXPECT_EQ(no_version.exit_code, 2) << describe(no_version);
-    EXPECT_NE(no_version.err.find("needs a VERSION"), std::string::npos) << no_version.err;
+    EXPECT_CONTAINS(no_version.err, "needs a VERSION") << no_version.err;
     ASSERT_EQ(belay("baseline", {"0001"}).exit_code, 0);
     const auto before = database_contents(db());
     auto again = belay("baseline", {"0002"});
     EXPECT_EQ(again.exit_code, 5) << describe(again);
-    EXPECT_NE(again.err.find("has history"), std::string::npos) << again.err;
+    EXPECT_CONTAINS(again.err, "has history") << again.err;
     EXPECT_EQ(database_contents(db()), before);
     EXPECT_EQ(names_ending_with(dir(), ".bak").size(), 1u) << "the refusal took no snapshot";
 }
@@ -81,16 +80,14 @@ INSERT INTO no_such_table VALUES (1);
     const auto before = database_contents(db());
     auto refused = belay("repair");
     EXPECT_EQ(refused.exit_code, 5) << describe(refused);
-    EXPECT_NE(refused.err.find("clear the dirty mark and the failed attempt of 0002_bad"),
-              std::string::npos)
+    EXPECT_CONTAINS(refused.err, "clear the dirty mark and the failed attempt of 0002_bad")
         << "the refusal lists what it would change\n"
         << refused.err;
     EXPECT_EQ(database_contents(db()), before);
 
     auto repaired = belay("repair", {"--yes"});
     ASSERT_EQ(repaired.exit_code, 0) << describe(repaired);
-    EXPECT_NE(repaired.out.find("clear the dirty mark and the failed attempt of 0002_bad"),
-              std::string::npos)
+    EXPECT_CONTAINS(repaired.out, "clear the dirty mark and the failed attempt of 0002_bad")
         << repaired.out;
     EXPECT_EQ(sidecar_reason(), "before repair");
     auto status = belay("status", {"--json"});
@@ -110,14 +107,13 @@ TEST_F(HistoryEditTest, RepairReRecordsTheChecksumOfAModifiedFile) {
     ASSERT_EQ(repaired.exit_code, 0) << describe(repaired);
     const auto changes = repaired.json().at("changes");
     ASSERT_EQ(changes.size(), 1u) << repaired.out;
-    EXPECT_NE(changes[0].get<std::string>().find("re-record the checksum of 0002_email"),
-              std::string::npos);
+    EXPECT_CONTAINS(changes[0].get<std::string>(), "re-record the checksum of 0002_email");
     EXPECT_EQ(belay("status", {"--exit-code"}).exit_code, 0);
     EXPECT_EQ(belay("migrate").exit_code, 0);
 
     auto nothing = belay("repair", {"--yes"});
     EXPECT_EQ(nothing.exit_code, 0);
-    EXPECT_NE(nothing.out.find("needs no change"), std::string::npos) << nothing.out;
+    EXPECT_CONTAINS(nothing.out, "needs no change") << nothing.out;
     EXPECT_EQ(names_ending_with(dir(), ".bak").size(), 1u) << "nothing to repair: no snapshot";
 }
 
@@ -128,10 +124,8 @@ TEST_F(HistoryEditTest, ForceMakesTheHistorySayExactlyTheVersionAndTheSnapshotUn
     EXPECT_EQ(belay("force", {"0001"}).exit_code, 5) << "force needs a confirmation";
     auto forced = belay("force", {"0001", "--yes"});
     ASSERT_EQ(forced.exit_code, 0) << describe(forced);
-    EXPECT_NE(forced.out.find("remove 0003_posts from the history"), std::string::npos)
-        << forced.out;
-    EXPECT_NE(forced.out.find("remove 0002_email from the history"), std::string::npos)
-        << forced.out;
+    EXPECT_CONTAINS(forced.out, "remove 0003_posts from the history") << forced.out;
+    EXPECT_CONTAINS(forced.out, "remove 0002_email from the history") << forced.out;
     EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0001"}));
     EXPECT_TRUE(TestDb(db(), true).has_object("posts")) << "force runs nothing";
     EXPECT_EQ(sidecar_reason(), "before force");
@@ -195,14 +189,13 @@ DROP TABLE half;
     auto repaired = belay("repair", {"--yes", "--json"});
     ASSERT_EQ(repaired.exit_code, 0) << describe(repaired);
     const auto changes = repaired.json().at("changes").dump();
-    EXPECT_NE(changes.find("clear the dirty mark of 0002_half"), std::string::npos) << changes;
-    EXPECT_NE(changes.find("re-record the checksum of 0002_half"), std::string::npos)
-        << "one run handles both\n"
-        << changes;
+    EXPECT_CONTAINS(changes, "clear the dirty mark of 0002_half") << changes;
+    EXPECT_CONTAINS(changes, "re-record the checksum of 0002_half") << "one run handles both\n"
+                                                                    << changes;
     auto check = belay("check");
     EXPECT_EQ(check.exit_code, 6) << "repair does not accept the hand-made table\n"
                                   << describe(check);
-    EXPECT_NE(check.out.find("sneaky"), std::string::npos) << check.out;
+    EXPECT_CONTAINS(check.out, "sneaky") << check.out;
     ASSERT_EQ(belay("down", {"--no-backup"}).exit_code, 0);
     EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0001"}));
 }
@@ -212,7 +205,7 @@ TEST_F(HistoryEditTest, BaselineOfAnEmptyDatabaseNeedsNoSnapshot) {
     write_file("app.db", "");
     auto result = belay("baseline", {"0001"});
     ASSERT_EQ(result.exit_code, 0) << describe(result);
-    EXPECT_NE(result.out.find("no snapshot is needed"), std::string::npos) << result.out;
+    EXPECT_CONTAINS(result.out, "no snapshot is needed") << result.out;
     EXPECT_TRUE(names_ending_with(dir(), ".bak").empty());
     EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0001"}));
 }
@@ -231,8 +224,7 @@ TEST_F(HistoryEditTest, RepairClearsAFailedAttemptSoStatusIsCleanAgain) {
     ASSERT_EQ(status.json()["migrations"][1]["status"], "failed") << status.out;
     auto repaired = belay("repair", {"--yes"});
     ASSERT_EQ(repaired.exit_code, 0) << describe(repaired);
-    EXPECT_NE(repaired.out.find("clear the failed attempt of 0002_bad"), std::string::npos)
-        << repaired.out;
+    EXPECT_CONTAINS(repaired.out, "clear the failed attempt of 0002_bad") << repaired.out;
     auto after = belay("status", {"--json"});
     EXPECT_EQ(after.json()["migrations"][1]["status"], "pending") << after.out;
     EXPECT_TRUE(after.json()["migrations"][1]["last_failure"].is_null()) << after.out;

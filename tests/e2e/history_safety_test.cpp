@@ -36,8 +36,8 @@ TEST_F(HistorySafetyTest, ModifiedAppliedFileIsRefused) {
     const auto bytes = read_file(db());
     auto result = belay("migrate");
     expect_refused_and_untouched(result, bytes);
-    EXPECT_NE(result.err.find("0002_b"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("changed"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "0002_b") << result.err;
+    EXPECT_CONTAINS(result.err, "changed") << result.err;
     EXPECT_EQ(status_of("0002"), "modified");
     EXPECT_EQ(belay("status", {"--exit-code"}).exit_code, 6);
     EXPECT_EQ(belay("migrate", {"--dry-run"}).exit_code, 5);
@@ -58,8 +58,8 @@ TEST_F(HistorySafetyTest, MissingAppliedFileIsRefused) {
     const auto bytes = read_file(db());
     auto result = belay("migrate");
     expect_refused_and_untouched(result, bytes);
-    EXPECT_NE(result.err.find("0002_b"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("gone"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "0002_b") << result.err;
+    EXPECT_CONTAINS(result.err, "gone") << result.err;
     EXPECT_EQ(status_of("0002"), "missing");
 }
 
@@ -71,8 +71,8 @@ TEST_F(HistorySafetyTest, OutOfOrderPendingIsRefusedUnlessAllowed) {
     const auto bytes = read_file(db());
     auto refused = belay("migrate");
     EXPECT_EQ(refused.exit_code, 5) << describe(refused);
-    EXPECT_NE(refused.err.find("0002_late_merge"), std::string::npos) << refused.err;
-    EXPECT_NE(refused.err.find("--allow-out-of-order"), std::string::npos) << refused.err;
+    EXPECT_CONTAINS(refused.err, "0002_late_merge") << refused.err;
+    EXPECT_CONTAINS(refused.err, "--allow-out-of-order") << refused.err;
     EXPECT_EQ(read_file(db()), bytes);
 
     auto allowed = belay("migrate", {"--allow-out-of-order"});
@@ -96,8 +96,8 @@ TEST_F(HistorySafetyTest, GolangMigrateHistoryTableIsRefusedAndLeftUntouched) {
     for (const auto* command : {"migrate", "status"}) {
         auto result = belay(command);
         EXPECT_EQ(result.exit_code, 5) << command << ": " << describe(result);
-        EXPECT_NE(result.err.find("golang-migrate"), std::string::npos) << result.err;
-        EXPECT_NE(result.err.find("schema_migrations"), std::string::npos) << result.err;
+        EXPECT_CONTAINS(result.err, "golang-migrate") << result.err;
+        EXPECT_CONTAINS(result.err, "schema_migrations") << result.err;
     }
     EXPECT_EQ(belay("migrate", {"--dry-run"}).exit_code, 5);
     EXPECT_EQ(belay("version").exit_code, 5);
@@ -127,7 +127,7 @@ TEST_F(HistorySafetyTest, NonSqliteFileIsRefusedAndLeftUntouched) {
     for (const auto* command : {"migrate", "status", "version"}) {
         auto result = belay(command);
         EXPECT_EQ(result.exit_code, 2) << command << ": " << describe(result);
-        EXPECT_NE(result.err.find("not an SQLite database"), std::string::npos) << result.err;
+        EXPECT_CONTAINS(result.err, "not an SQLite database") << result.err;
     }
     EXPECT_EQ(belay("migrate", {"--dry-run"}).exit_code, 2);
     EXPECT_EQ(read_file(db()), text);
@@ -143,12 +143,12 @@ INSERT INTO no_such_table VALUES (1);
 )");
     auto failed = belay("migrate");
     EXPECT_EQ(failed.exit_code, 1) << describe(failed);
-    EXPECT_NE(failed.err.find("0002_partial.sql:4"), std::string::npos) << failed.err;
-    EXPECT_NE(failed.err.find("dirty"), std::string::npos) << failed.err;
+    EXPECT_CONTAINS(failed.err, "0002_partial.sql:4") << failed.err;
+    EXPECT_CONTAINS(failed.err, "dirty") << failed.err;
     EXPECT_TRUE(TestDb(db(), true).has_object("partial")) << "no transaction: nothing rolls back";
     EXPECT_EQ(status_of("0002"), "dirty");
     auto status_text = belay("status");
-    EXPECT_NE(status_text.out.find("dirty"), std::string::npos) << status_text.out;
+    EXPECT_CONTAINS(status_text.out, "dirty") << status_text.out;
     EXPECT_EQ(belay("status", {"--exit-code"}).exit_code, 6);
 
     // Even after the file is fixed, belay refuses until someone clears the mark.
@@ -159,8 +159,8 @@ INSERT INTO no_such_table VALUES (1);
     const auto bytes = read_file(db());
     auto refused = belay("migrate");
     EXPECT_EQ(refused.exit_code, 5) << describe(refused);
-    EXPECT_NE(refused.err.find("0002_partial"), std::string::npos) << refused.err;
-    EXPECT_NE(refused.err.find("dirty"), std::string::npos) << refused.err;
+    EXPECT_CONTAINS(refused.err, "0002_partial") << refused.err;
+    EXPECT_CONTAINS(refused.err, "dirty") << refused.err;
     EXPECT_EQ(read_file(db()), bytes);
 
     // The documented manual fix (docs/history.md#dirty), then the run goes on.

@@ -54,9 +54,8 @@ TEST(InstallTest, AnotherProjectBuildsAgainstTheInstalledPackageAndRuns) {
             build.string() + "' 2>&1",
         &status);
     ASSERT_EQ(status, 0) << log;
-    EXPECT_NE(read_file(build / "CMakeCache.txt")
-                  .find("belay_DIR:PATH=" + (prefix / "lib" / "cmake" / "belay").string()),
-              std::string::npos)
+    EXPECT_CONTAINS(read_file(build / "CMakeCache.txt"),
+                    "belay_DIR:PATH=" + (prefix / "lib" / "cmake" / "belay").string())
         << "the consumer must use the installed package";
 
     RunOptions options;

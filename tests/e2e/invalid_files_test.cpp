@@ -15,7 +15,7 @@ class InvalidFilesTest : public E2eTest {
             auto result = belay("migrate", extra);
             EXPECT_EQ(result.exit_code, 2) << describe(result);
             for (const auto& text : expected) {
-                EXPECT_NE(result.err.find(text), std::string::npos) << text << "\n" << result.err;
+                EXPECT_CONTAINS(result.err, text) << text << "\n" << result.err;
             }
         }
         EXPECT_EQ(belay("status").exit_code, 2);
@@ -33,8 +33,8 @@ TEST_F(InvalidFilesTest, MisnamedFilesAreNamedAndDocumentationIsIgnored) {
     fs::create_directories(migrations() / "archive");
     expect_rejected({"0002-oops.sql", "0003_shouting.SQL"});
     auto result = belay("migrate");
-    EXPECT_EQ(result.err.find("README.md"), std::string::npos) << result.err;
-    EXPECT_EQ(result.err.find("notes.txt"), std::string::npos) << result.err;
+    EXPECT_NOT_CONTAINS(result.err, "README.md") << result.err;
+    EXPECT_NOT_CONTAINS(result.err, "notes.txt") << result.err;
 }
 
 TEST_F(InvalidFilesTest, SameNumericVersionTwiceNamesBothFiles) {
@@ -65,7 +65,7 @@ TEST_F(InvalidFilesTest, MigrationsPathThatIsAFile) {
     write_file("not_a_dir", "x");
     auto result = run_raw({"db", "migrate", "--db", db().string(), "--migrations", "not_a_dir"});
     EXPECT_EQ(result.exit_code, 2) << describe(result);
-    EXPECT_NE(result.err.find("not_a_dir"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "not_a_dir") << result.err;
     EXPECT_FALSE(fs::exists(db()));
 }
 

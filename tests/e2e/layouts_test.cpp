@@ -71,7 +71,7 @@ TEST_F(LayoutsTest, GolangMigratePairsRunTheirOwnFilesAndNameThemInErrors) {
     EXPECT_EQ(applied_versions(), (std::vector<std::string>{"1", "2"}));
     auto down = belay("down", {"--no-backup"});
     EXPECT_EQ(down.exit_code, 1) << describe(down);
-    EXPECT_NE(down.err.find("2_posts.down.sql:2"), std::string::npos)
+    EXPECT_CONTAINS(down.err, "2_posts.down.sql:2")
         << "the error names the down file and its line\n"
         << down.err;
     write_migration("2_posts.down.sql", "DROP TABLE posts;\n");
@@ -118,9 +118,9 @@ TEST_F(LayoutsTest, MixedLayoutsAreRefusedNamingAFileOfEach) {
     write_migration("0002_posts.up.sql", "CREATE TABLE posts (id);\n");
     auto result = belay("migrate");
     EXPECT_EQ(result.exit_code, 2) << describe(result);
-    EXPECT_NE(result.err.find("more than one layout"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("goose ("), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("golang-migrate ("), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "more than one layout") << result.err;
+    EXPECT_CONTAINS(result.err, "goose (") << result.err;
+    EXPECT_CONTAINS(result.err, "golang-migrate (") << result.err;
     EXPECT_FALSE(fs::exists(db()));
 }
 
@@ -129,8 +129,7 @@ TEST_F(LayoutsTest, CreateWritesInTheDirectorysLayout) {
     auto goose = belay("create", {"AddPosts"});
     ASSERT_EQ(goose.exit_code, 0) << describe(goose);
     EXPECT_EQ(goose.out, (migrations() / "00002_add_posts.sql").string() + "\n");
-    EXPECT_NE(read_file(migrations() / "00002_add_posts.sql").find("-- +goose Up"),
-              std::string::npos);
+    EXPECT_CONTAINS(read_file(migrations() / "00002_add_posts.sql"), "-- +goose Up");
     EXPECT_EQ(belay("status").exit_code, 0) << "the set still reads as one layout";
 
     fs::remove_all(migrations());
@@ -145,8 +144,8 @@ TEST_F(LayoutsTest, CreateWritesInTheDirectorysLayout) {
     write_file("migrations/2026-01-01-120000_users/up.sql", "CREATE TABLE users (id);\n");
     auto diesel = belay("create", {"add_posts"});
     ASSERT_EQ(diesel.exit_code, 0) << describe(diesel);
-    EXPECT_NE(diesel.out.find("_add_posts/up.sql\n"), std::string::npos) << diesel.out;
-    EXPECT_NE(diesel.out.find("_add_posts/down.sql\n"), std::string::npos) << diesel.out;
+    EXPECT_CONTAINS(diesel.out, "_add_posts/up.sql\n") << diesel.out;
+    EXPECT_CONTAINS(diesel.out, "_add_posts/down.sql\n") << diesel.out;
     EXPECT_EQ(belay("status", {"--json"}).json().at("migrations").size(), 2u);
 }
 
@@ -157,7 +156,7 @@ TEST_F(LayoutsTest, FormatForcesALayout) {
     EXPECT_FALSE(fs::exists(db()));
     auto unknown = belay("status", {"--format", "flyway"});
     EXPECT_EQ(unknown.exit_code, 2) << describe(unknown);
-    EXPECT_NE(unknown.err.find("--format flyway"), std::string::npos) << unknown.err;
+    EXPECT_CONTAINS(unknown.err, "--format flyway") << unknown.err;
     migrate_ok({"--format", "goose"});
     EXPECT_TRUE(has("users"));
 }
@@ -172,12 +171,12 @@ TEST_F(LayoutsTest, RefusalsPointAtEachLayoutsOwnWayOutOfTheTransaction) {
     write_migration("1_vacuum.sql", "-- migrate:up\nVACUUM;\n");
     auto dbmate = belay("migrate");
     EXPECT_EQ(dbmate.exit_code, 2) << describe(dbmate);
-    EXPECT_NE(dbmate.err.find("transaction:false"), std::string::npos) << dbmate.err;
+    EXPECT_CONTAINS(dbmate.err, "transaction:false") << dbmate.err;
     fs::remove_all(migrations());
     write_migration("1_vacuum.up.sql", "VACUUM;\n");
     auto pair = belay("migrate");
     EXPECT_EQ(pair.exit_code, 2) << describe(pair);
-    EXPECT_NE(pair.err.find(".autocommit.up.sql"), std::string::npos) << pair.err;
+    EXPECT_CONTAINS(pair.err, ".autocommit.up.sql") << pair.err;
 }
 
 TEST_F(LayoutsTest, PopDownVariantsAndAutocommitDownAndDbmateTransactionFalseOnDown) {

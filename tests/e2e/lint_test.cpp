@@ -26,7 +26,7 @@ TEST_F(LintTest, TheShippedExamplesHaveNoWarnings) {
     auto result =
         run_raw({"db", "lint", "--strict", "--migrations", (source_dir() / "migrations").string()});
     EXPECT_EQ(result.exit_code, 0) << describe(result);
-    EXPECT_NE(result.out.find("0 warning(s)"), std::string::npos) << result.out;
+    EXPECT_CONTAINS(result.out, "0 warning(s)") << result.out;
 }
 
 TEST_F(LintTest, EachRuleNamesFileAndLine) {
@@ -101,9 +101,9 @@ SELECT 1;
 )");
     auto result = belay("lint");
     EXPECT_EQ(result.exit_code, 0) << describe(result);
-    EXPECT_NE(result.out.find("0002_rebuild.sql:1: warning [lost-column]: after this Up, table "
-                              "users no longer has column(s) email"),
-              std::string::npos)
+    EXPECT_CONTAINS(result.out,
+                    "0002_rebuild.sql:1: warning [lost-column]: after this Up, table "
+                    "users no longer has column(s) email")
         << result.out;
     auto strict = belay("lint", {"--strict"});
     EXPECT_EQ(strict.exit_code, 6) << describe(strict);

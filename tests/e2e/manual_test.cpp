@@ -48,21 +48,20 @@ TEST(ManualTest, ManPageHasEveryCommandOptionAndExampleOfTheHelp) {
         ASSERT_EQ(help.exit_code, 0) << describe(help);
         const auto help_lines = lines_of(help.out);
         const auto usage = help_lines.at(0).substr(std::string("Usage: ").size());
-        EXPECT_NE(page.find(".SS \"" + usage + "\""), std::string::npos)
-            << "no section for " << usage;
+        EXPECT_CONTAINS(page, ".SS \"" + usage + "\"") << "no section for " << usage;
         for (const auto& option : options_in_help(help_lines)) {
-            EXPECT_NE(page.find(option), std::string::npos) << option;
+            EXPECT_CONTAINS(page, option) << option;
         }
         for (const auto& help_line : help_lines) {
             if (help_line.starts_with("  belay ")) {
-                EXPECT_NE(page.find(".B " + help_line.substr(2) + "\n"), std::string::npos)
+                EXPECT_CONTAINS(page, ".B " + help_line.substr(2) + "\n")
                     << "example missing: " << help_line;
             }
         }
     }
     EXPECT_GE(commands, 20u);
     for (const auto* word : {"NO_COLOR", "BELAY_", "belay.ini", ".belay-lock", "EXIT STATUS"}) {
-        EXPECT_NE(page.find(word), std::string::npos) << word;
+        EXPECT_CONTAINS(page, word) << word;
     }
 }
 
@@ -75,7 +74,7 @@ TEST(ManualTest, CommandsPageHasASectionForEveryCommandAndEveryOption) {
     for (const auto& command : listed_commands()) {
         SCOPED_TRACE(command);
         if (command == "rollback") {
-            EXPECT_NE(page.find("## db down (alias db rollback)"), std::string::npos);
+            EXPECT_CONTAINS(page, "## db down (alias db rollback)");
             continue;
         }
         EXPECT_TRUE(std::regex_search(page, std::regex("\n## db " + command + "( |\n)")))
@@ -85,7 +84,7 @@ TEST(ManualTest, CommandsPageHasASectionForEveryCommandAndEveryOption) {
         const auto options = options_in_help(lines_of(help.out));
         EXPECT_FALSE(options.empty());
         for (const auto& option : options) {
-            EXPECT_NE(page.find(option), std::string::npos) << option;
+            EXPECT_CONTAINS(page, option) << option;
         }
     }
 }

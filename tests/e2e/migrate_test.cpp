@@ -33,7 +33,7 @@ TEST_F(MigrateTest, ShippedExampleAppliesOnAFreshDatabaseAndSecondRunDoesNothing
 
     auto status = run_raw({"db", "status", "--db", db().string(), "--migrations", shipped});
     ASSERT_EQ(status.exit_code, 0) << describe(status);
-    EXPECT_NE(status.out.find("7 applied, 0 pending"), std::string::npos) << status.out;
+    EXPECT_CONTAINS(status.out, "7 applied, 0 pending") << status.out;
     auto version = run_raw({"db", "version", "--db", db().string()});
     EXPECT_EQ(version.out, "0007\n") << describe(version);
 
@@ -42,7 +42,7 @@ TEST_F(MigrateTest, ShippedExampleAppliesOnAFreshDatabaseAndSecondRunDoesNothing
     const auto bytes_before = read_file(db());
     auto second = run_raw({"db", "migrate", "--db", db().string(), "--migrations", shipped});
     ASSERT_EQ(second.exit_code, 0) << describe(second);
-    EXPECT_NE(second.out.find("nothing to do"), std::string::npos) << second.out;
+    EXPECT_CONTAINS(second.out, "nothing to do") << second.out;
     EXPECT_EQ(read_file(db()), bytes_before) << "a run with nothing to do wrote to the database";
     EXPECT_EQ(
         TestDb(db(), true).column("SELECT applied_at FROM schema_migrations ORDER BY version"),
@@ -101,9 +101,9 @@ INSERT INTO notes (body) VALUES ('after the trigger');
               (std::vector<std::string>{"inserted; one", "inserted; two"}));
     const auto trigger_sql =
         check.scalar("SELECT sql FROM sqlite_schema WHERE name = 'notes_audit'");
-    EXPECT_NE(trigger_sql.find("'inserted; two'"), std::string::npos) << trigger_sql;
-    EXPECT_NE(check.scalar("SELECT sql FROM sqlite_schema WHERE name = 'notes'").find("a; comment"),
-              std::string::npos);
+    EXPECT_CONTAINS(trigger_sql, "'inserted; two'") << trigger_sql;
+    EXPECT_CONTAINS(check.scalar("SELECT sql FROM sqlite_schema WHERE name = 'notes'"),
+                    "a; comment");
 }
 
 TEST_F(MigrateTest, SqlMigrateStatementBeginEndIsAccepted) {
@@ -173,7 +173,7 @@ TEST_F(MigrateTest, ToVersionStopsAfterThatVersion) {
 
     auto unknown = belay("migrate", {"--to", "0009"});
     EXPECT_EQ(unknown.exit_code, 2) << describe(unknown);
-    EXPECT_NE(unknown.err.find("0009"), std::string::npos) << unknown.err;
+    EXPECT_CONTAINS(unknown.err, "0009") << unknown.err;
     EXPECT_EQ(applied_versions().size(), 2U);
 
     auto rest = belay("migrate", {"--to", "0003"});
@@ -287,7 +287,7 @@ TEST_F(MigrateTest, NoMigrationFilesIsAUsageError) {
     write_file("migrations/README.md", "# notes; not a migration\n");
     auto result = belay("migrate");
     EXPECT_EQ(result.exit_code, 2) << describe(result);
-    EXPECT_NE(result.err.find("migrations"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "migrations") << result.err;
     EXPECT_FALSE(fs::exists(db()));
 }
 

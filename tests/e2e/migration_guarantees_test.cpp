@@ -36,8 +36,8 @@ class MigrationGuaranteesTest : public E2eTest {
     void expect_refused_before_the_run(const RunResult& result, const std::string& where,
                                        const std::string& why) {
         EXPECT_EQ(result.exit_code, 2) << describe(result);
-        EXPECT_NE(result.err.find(where), std::string::npos) << result.err;
-        EXPECT_NE(result.err.find(why), std::string::npos) << result.err;
+        EXPECT_CONTAINS(result.err, where) << result.err;
+        EXPECT_CONTAINS(result.err, why) << result.err;
     }
 };
 
@@ -53,7 +53,7 @@ TEST_F(MigrationGuaranteesTest, JournalModeOffInANoTransactionStepIsRefusedBefor
                     up_only("UPDATE t SET v = 'changed';\nINSERT INTO no_such_table VALUES (1);"));
     auto result = belay("migrate");
     expect_refused_before_the_run(result, "0003_off.sql:2", "journal_mode=off");
-    EXPECT_NE(result.err.find("could no longer be rolled back"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "could no longer be rolled back") << result.err;
     EXPECT_FALSE(fs::exists(db())) << "nothing may run when a file is refused";
 }
 
@@ -63,8 +63,8 @@ TEST_F(MigrationGuaranteesTest, LintStrictReportsARefusedStatement) {
     write_migration("0002_off.sql", "-- +migrate Up notransaction\nPRAGMA journal_mode = OFF;\n");
     auto result = belay("lint", {"--strict"});
     EXPECT_EQ(result.exit_code, 6) << describe(result);
-    EXPECT_NE(result.out.find("0002_off.sql:2"), std::string::npos) << result.out;
-    EXPECT_NE(result.out.find("refused-statement"), std::string::npos) << result.out;
+    EXPECT_CONTAINS(result.out, "0002_off.sql:2") << result.out;
+    EXPECT_CONTAINS(result.out, "refused-statement") << result.out;
 }
 
 TEST_F(MigrationGuaranteesTest, EveryFormOfTheSubvertingPragmasIsRefusedInAnySection) {
@@ -121,11 +121,11 @@ TEST_F(MigrationGuaranteesTest, NoTransactionStepThatLeavesATransactionOpenFails
                     "INSERT INTO t (v) VALUES ('inside');\n");
     auto result = belay("migrate", {"--no-backup"});
     EXPECT_EQ(result.exit_code, 1) << describe(result);
-    EXPECT_NE(result.err.find("0002_open.sql: the section began a transaction (BEGIN or SAVEPOINT) "
-                              "and did not end it"),
-              std::string::npos)
+    EXPECT_CONTAINS(result.err,
+                    "0002_open.sql: the section began a transaction (BEGIN or SAVEPOINT) "
+                    "and did not end it")
         << result.err;
-    EXPECT_EQ(result.err.find("within a transaction"), std::string::npos) << result.err;
+    EXPECT_NOT_CONTAINS(result.err, "within a transaction") << result.err;
     TestDb check(db(), true);
     EXPECT_EQ(check.column("SELECT v FROM t"), std::vector<std::string>{"kept"});
     EXPECT_EQ(check.column("SELECT version FROM belay_dirty"), std::vector<std::string>{"0002"});
@@ -139,9 +139,8 @@ TEST_F(MigrationGuaranteesTest, NoTransactionStepThatLeavesATransactionOpenFails
                     "INSERT INTO no_such_table VALUES (1);\n");
     auto failing = belay("migrate", {"--no-backup"});
     EXPECT_EQ(failing.exit_code, 1) << describe(failing);
-    EXPECT_NE(failing.err.find("no_such_table"), std::string::npos) << failing.err;
-    EXPECT_NE(failing.err.find("was still open; belay rolled back what it held"), std::string::npos)
-        << failing.err;
+    EXPECT_CONTAINS(failing.err, "no_such_table") << failing.err;
+    EXPECT_CONTAINS(failing.err, "was still open; belay rolled back what it held") << failing.err;
     EXPECT_EQ(TestDb(db(), true).column("SELECT v FROM t"), std::vector<std::string>{"kept"});
 }
 
@@ -178,10 +177,8 @@ TEST_F(MigrationGuaranteesTest, TriggerOnTheHistoryTableIsRefusedAndRolledBack) 
                             "BEGIN DELETE FROM p; END;"));
     auto result = belay("migrate");
     EXPECT_EQ(result.exit_code, 1) << describe(result);
-    EXPECT_NE(result.err.find("0003_hook.sql:3"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("a trigger on belay's own table schema_migrations"),
-              std::string::npos)
-        << result.err;
+    EXPECT_CONTAINS(result.err, "0003_hook.sql:3") << result.err;
+    EXPECT_CONTAINS(result.err, "a trigger on belay's own table schema_migrations") << result.err;
     TestDb check(db(), true);
     EXPECT_FALSE(check.has_object("hook"));
     EXPECT_FALSE(check.has_object("marker")) << "the refused step was not rolled back";
@@ -214,7 +211,7 @@ TEST_F(MigrationGuaranteesTest, WritesToTheHistoryAreRefusedDirectlyAndThroughAT
         write_migration("0002_forge.sql", up_only("CREATE TABLE marker (x);\n" + statement));
         auto result = belay("migrate");
         EXPECT_EQ(result.exit_code, 1) << statement << ": " << describe(result);
-        EXPECT_NE(result.err.find(named), std::string::npos) << statement << ": " << result.err;
+        EXPECT_CONTAINS(result.err, named) << statement << ": " << result.err;
         TestDb check(db(), true);
         EXPECT_FALSE(check.has_object("marker")) << statement;
         EXPECT_EQ(check.column("SELECT version FROM schema_migrations"),
@@ -272,13 +269,13 @@ TEST_F(MigrationGuaranteesTest, TemporaryObjectsCannotHideABrokenViewOrForeignKe
     write_migration("0002_masked_view.sql", up_only("DROP TABLE t;\nCREATE TEMP TABLE t (id, v);"));
     auto view = belay("migrate");
     EXPECT_EQ(view.exit_code, 1) << describe(view);
-    EXPECT_NE(view.err.find("view tv no longer works"), std::string::npos) << view.err;
+    EXPECT_CONTAINS(view.err, "view tv no longer works") << view.err;
     fs::remove(migrations() / "0002_masked_view.sql");
     write_migration("0002_masked_key.sql",
                     up_only("INSERT INTO child VALUES (1, 42);\nCREATE TEMP TABLE child (id, p);"));
     auto key = belay("migrate");
     EXPECT_EQ(key.exit_code, 1) << describe(key);
-    EXPECT_NE(key.err.find("foreign key violation"), std::string::npos) << key.err;
+    EXPECT_CONTAINS(key.err, "foreign key violation") << key.err;
     TestDb check(db(), true);
     EXPECT_TRUE(check.has_object("t"));
     EXPECT_EQ(check.count("child"), 0);
@@ -324,7 +321,7 @@ TEST_F(MigrationGuaranteesTest, StepTimeoutStopsALongRunOfShortStatements) {
     write_many_inserts("0002_many.sql", 300000);
     auto result = belay("migrate", {"--step-timeout", "0.1"});
     EXPECT_EQ(result.exit_code, 1) << describe(result);
-    EXPECT_NE(result.err.find("ran past its timeout"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "ran past its timeout") << result.err;
     TestDb check(db(), true);
     EXPECT_EQ(check.count("t"), 0) << "the timed-out step was not rolled back";
     EXPECT_EQ(check.column("SELECT version FROM schema_migrations"),
@@ -367,8 +364,8 @@ TEST_F(MigrationGuaranteesTest, GeneratedColumnCallingAMissingFunctionFailsItsSt
                             "(no_such_fn(v)) VIRTUAL;"));
     auto result = belay("migrate");
     EXPECT_EQ(result.exit_code, 1) << describe(result);
-    EXPECT_NE(result.err.find("table t can no longer be read"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("no_such_fn"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "table t can no longer be read") << result.err;
+    EXPECT_CONTAINS(result.err, "no_such_fn") << result.err;
     EXPECT_EQ(TestDb(db(), true).columns("t"), (std::vector<std::string>{"id", "v"}));
 
     // Everything that needs a snapshot still works.
@@ -388,7 +385,7 @@ TEST_F(MigrationGuaranteesTest, CheckNamesATableNoIntegrityCheckCanRead) {
     write_base();
     auto result = belay("check");
     EXPECT_EQ(result.exit_code, 6) << describe(result);
-    EXPECT_NE(result.out.find("table t cannot be read"), std::string::npos) << result.out;
+    EXPECT_CONTAINS(result.out, "table t cannot be read") << result.out;
 }
 
 // kill -9 during a dry run left its full-size scratch copy in $TMPDIR for ever.
@@ -446,8 +443,7 @@ TEST_F(MigrationGuaranteesTest, FifoBesideTheDatabaseIsRefusedWithoutBlocking) {
                       options);
             EXPECT_FALSE(result.timed_out) << command.front() << " blocked on " << companion;
             EXPECT_EQ(result.exit_code, 2) << command.front() << ": " << describe(result);
-            EXPECT_NE(result.err.find(companion.filename().string() + " is not a regular file"),
-                      std::string::npos)
+            EXPECT_CONTAINS(result.err, companion.filename().string() + " is not a regular file")
                 << result.err;
         }
         fs::remove(companion);
@@ -474,8 +470,7 @@ TEST_F(MigrationGuaranteesTest, FifoBesideASymlinkedDatabasesTargetIsRefusedWith
             {"db", command, "--db", link.string(), "--migrations", migrations().string()}, options);
         EXPECT_FALSE(result.timed_out) << command << " blocked on " << target_journal;
         EXPECT_EQ(result.exit_code, 2) << command << ": " << describe(result);
-        EXPECT_NE(result.err.find(target_journal.string() + " is not a regular file"),
-                  std::string::npos)
+        EXPECT_CONTAINS(result.err, target_journal.string() + " is not a regular file")
             << result.err;
     }
     fs::remove(target_journal);
@@ -510,8 +505,7 @@ TEST_F(MigrationGuaranteesTest, DatabaseWithTwoNamesIsNotWritten) {
         command.insert(command.end(), {"--migrations", migrations().string()});
         auto result = run_raw(command);
         EXPECT_EQ(result.exit_code, 5) << describe(result);
-        EXPECT_NE(result.err.find("has 2 names (hard links to one file)"), std::string::npos)
-            << result.err;
+        EXPECT_CONTAINS(result.err, "has 2 names (hard links to one file)") << result.err;
     }
     EXPECT_EQ(sha256_of(db()), before);
     auto after = list_dir(dir());
@@ -532,13 +526,13 @@ TEST_F(MigrationGuaranteesTest, MigrationFileThatIsAFifoOrADeviceIsRefusedAtOnce
     auto blocked = belay("status");
     EXPECT_FALSE(blocked.timed_out);
     EXPECT_EQ(blocked.exit_code, 2) << describe(blocked);
-    EXPECT_NE(blocked.err.find("0002_fifo.sql"), std::string::npos) << blocked.err;
+    EXPECT_CONTAINS(blocked.err, "0002_fifo.sql") << blocked.err;
     fs::remove(fifo);
     fs::create_symlink("/dev/zero", migrations() / "0002_zero.sql");
     auto endless = belay("migrate");
     EXPECT_FALSE(endless.timed_out);
     EXPECT_EQ(endless.exit_code, 2) << describe(endless);
-    EXPECT_NE(endless.err.find("0002_zero.sql"), std::string::npos) << endless.err;
+    EXPECT_CONTAINS(endless.err, "0002_zero.sql") << endless.err;
     EXPECT_FALSE(fs::exists(db()));
 }
 
@@ -551,16 +545,15 @@ TEST_F(MigrationGuaranteesTest, DatabasePathThatIsAFifoIsRefusedByMigrateAtOnce)
     auto result = belay("migrate", {}, options);
     EXPECT_FALSE(result.timed_out) << "db migrate blocked on a FIFO";
     EXPECT_EQ(result.exit_code, 2) << describe(result);
-    EXPECT_NE(result.err.find("is not a regular file"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "is not a regular file") << result.err;
     // The other commands name what it is and what to give instead (breakit13b: they said only
     // "is not a regular file").
     for (const char* command : {"status", "backup", "check"}) {
         auto other = belay(command, {}, options);
         EXPECT_EQ(other.exit_code, 2) << describe(other);
-        EXPECT_NE(other.err.find("database path " + db().string() +
-                                 " is a FIFO, not a regular file; give the path of an SQLite "
-                                 "database file"),
-                  std::string::npos)
+        EXPECT_CONTAINS(other.err, "database path " + db().string() +
+                                       " is a FIFO, not a regular file; give the path of an SQLite "
+                                       "database file")
             << command << ": " << other.err;
     }
 }
@@ -569,14 +562,13 @@ TEST_F(MigrationGuaranteesTest, ConfigFileThatIsADeviceOrFifoIsRefusedAtOnce) {
     write_base();
     auto zero = belay("status", {}, with_env({{"BELAY_CONFIG", "/dev/zero"}}));
     EXPECT_EQ(zero.exit_code, 2) << describe(zero);
-    EXPECT_NE(zero.err.find("/dev/zero is not a regular file"), std::string::npos) << zero.err;
+    EXPECT_CONTAINS(zero.err, "/dev/zero is not a regular file") << zero.err;
     const auto fifo = dir() / "belay.ini";
     ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
     auto implicit = belay("status");
     EXPECT_EQ(implicit.exit_code, 2) << describe(implicit);
     EXPECT_FALSE(implicit.timed_out);
-    EXPECT_NE(implicit.err.find("belay.ini is not a regular file"), std::string::npos)
-        << implicit.err;
+    EXPECT_CONTAINS(implicit.err, "belay.ini is not a regular file") << implicit.err;
 }
 
 TEST_F(MigrationGuaranteesTest, TimeoutsBelowAMillisecondAreRefusedAndLockTimeoutZeroWorks) {
@@ -587,8 +579,7 @@ TEST_F(MigrationGuaranteesTest, TimeoutsBelowAMillisecondAreRefusedAndLockTimeou
           std::pair{"--lock-timeout", "1e300"}}) {
         auto result = belay("migrate", {option, value});
         EXPECT_EQ(result.exit_code, 2) << option << " " << value << ": " << describe(result);
-        EXPECT_NE(result.err.find(std::string(option) + " " + value), std::string::npos)
-            << result.err;
+        EXPECT_CONTAINS(result.err, std::string(option) + " " + value) << result.err;
     }
     EXPECT_FALSE(fs::exists(db()));
     auto zero = belay("migrate", {"--lock-timeout", "0"});
@@ -608,10 +599,10 @@ TEST_F(MigrationGuaranteesTest, ANewOrphanFailsItsStepWhenAnOldOneIsRemoved) {
                                              "INSERT INTO releases VALUES (901, 8888);"));
     auto result = belay("migrate");
     EXPECT_EQ(result.exit_code, 1) << describe(result);
-    EXPECT_NE(result.err.find("foreign key violation: 1 row(s) of releases point at no row in "
-                              "packages that did not before the step (rowid 901; 1 row(s) in "
-                              "all, 1 before the step)"),
-              std::string::npos)
+    EXPECT_CONTAINS(result.err,
+                    "foreign key violation: 1 row(s) of releases point at no row in "
+                    "packages that did not before the step (rowid 901; 1 row(s) in "
+                    "all, 1 before the step)")
         << result.err;
     TestDb check(db(), true);
     EXPECT_EQ(check.column("SELECT id FROM releases"), std::vector<std::string>{"900"});
@@ -633,10 +624,9 @@ class BrokenTriggerTest : public E2eTest {
     }
     void expect_failed_naming(const RunResult& result, const std::string& trigger) {
         EXPECT_EQ(result.exit_code, 1) << describe(result);
-        EXPECT_NE(result.err.find("trigger " + trigger +
-                                  " on maintainers (INSERT) no longer "
-                                  "compiles: no such table: "),
-                  std::string::npos)
+        EXPECT_CONTAINS(result.err, "trigger " + trigger +
+                                        " on maintainers (INSERT) no longer "
+                                        "compiles: no such table: ")
             << result.err;
         TestDb check(db(), true);
         EXPECT_FALSE(check.has_object(trigger)) << "the failed step was not rolled back";
@@ -669,9 +659,9 @@ TEST_F(BrokenTriggerTest, CheckNamesTheBrokenTrigger) {
     auto before = list_dir(dir());
     auto result = belay("check");
     EXPECT_EQ(result.exit_code, 6) << describe(result);
-    EXPECT_NE(result.out.find("triggers     trigger t_old on maintainers (INSERT) does not "
-                              "compile: no such table: gone1\n"),
-              std::string::npos)
+    EXPECT_CONTAINS(result.out,
+                    "triggers     trigger t_old on maintainers (INSERT) does not "
+                    "compile: no such table: gone1\n")
         << result.out;
     EXPECT_EQ(list_dir(dir()), before);
     EXPECT_EQ(

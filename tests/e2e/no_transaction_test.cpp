@@ -19,9 +19,9 @@ TEST_P(NoTransactionTest, RefusedInATransactionalMigrationBeforeTheDatabaseIsTou
                     "-- +migrate Up\nCREATE TABLE t (x);\n\n" + statement + "\n");
     auto result = belay("migrate");
     EXPECT_EQ(result.exit_code, 2) << describe(result);
-    EXPECT_NE(result.err.find("0002_refused.sql:4"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find(named), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("NoTransaction"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "0002_refused.sql:4") << result.err;
+    EXPECT_CONTAINS(result.err, named) << result.err;
+    EXPECT_CONTAINS(result.err, "NoTransaction") << result.err;
     EXPECT_FALSE(fs::exists(db())) << "the database was created although the files are invalid";
     EXPECT_FALSE(fs::exists(dir() / "app.db.belay-lock"));
 
@@ -58,7 +58,7 @@ TEST_F(NoTransactionRunTest, RefusedStatementInVerifyIsAlsoCaught) {
     write_migration("0001_a.sql", up_only("CREATE TABLE a (x);", "VACUUM;"));
     auto result = belay("migrate");
     EXPECT_EQ(result.exit_code, 2) << describe(result);
-    EXPECT_NE(result.err.find("0001_a.sql:5"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "0001_a.sql:5") << result.err;
     EXPECT_FALSE(fs::exists(db()));
 }
 

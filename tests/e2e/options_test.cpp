@@ -27,8 +27,8 @@ TEST_F(OptionsTest, MissingDatabaseIsAUsageErrorNamingTheWaysToGiveIt) {
     for (const auto* command : {"migrate", "status", "version"}) {
         auto result = run_raw({"db", command});
         EXPECT_EQ(result.exit_code, 2) << command << ": " << describe(result);
-        EXPECT_NE(result.err.find("--db"), std::string::npos) << result.err;
-        EXPECT_NE(result.err.find("BELAY_DB"), std::string::npos) << result.err;
+        EXPECT_CONTAINS(result.err, "--db") << result.err;
+        EXPECT_CONTAINS(result.err, "BELAY_DB") << result.err;
     }
 }
 
@@ -55,7 +55,7 @@ TEST_F(OptionsTest, ConfigOptionNamesAnotherFile) {
     EXPECT_EQ(database_used({}, with_env({{"BELAY_CONFIG", "conf/special.ini"}})), "special.db");
     auto missing = run_raw({"db", "status", "--config", "conf/nope.ini"});
     EXPECT_EQ(missing.exit_code, 2) << describe(missing);
-    EXPECT_NE(missing.err.find("nope.ini"), std::string::npos) << missing.err;
+    EXPECT_CONTAINS(missing.err, "nope.ini") << missing.err;
 }
 
 TEST_F(OptionsTest, CommandLineBeatsEnvironmentBeatsFile) {
@@ -108,7 +108,7 @@ TEST_F(OptionsTest, UnknownOptionsCommandsAndValuesAreUsageErrors) {
         auto result = run_raw(args);
         EXPECT_EQ(result.exit_code, 2) << ::testing::PrintToString(args) << "\n"
                                        << describe(result);
-        EXPECT_NE(result.err.find("belay"), std::string::npos) << result.err;
+        EXPECT_CONTAINS(result.err, "belay") << result.err;
     }
     EXPECT_FALSE(fs::exists(db()));
 }
@@ -117,15 +117,15 @@ TEST_F(OptionsTest, UnknownKeyInTheConfigFileIsAUsageErrorNamingFileAndKey) {
     write_file("belay.ini", "db = app.db\nstep_timout = 5\n");
     auto result = run_raw({"db", "status"});
     EXPECT_EQ(result.exit_code, 2) << describe(result);
-    EXPECT_NE(result.err.find("belay.ini"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("step_timout"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "belay.ini") << result.err;
+    EXPECT_CONTAINS(result.err, "step_timout") << result.err;
 }
 
 TEST_F(OptionsTest, MissingMigrationsDirectoryIsAUsageErrorNamingIt) {
     for (const auto* command : {"migrate", "status"}) {
         auto result = run_raw({"db", command, "--db", "app.db", "--migrations", "no_such_dir"});
         EXPECT_EQ(result.exit_code, 2) << command << ": " << describe(result);
-        EXPECT_NE(result.err.find("no_such_dir"), std::string::npos) << result.err;
+        EXPECT_CONTAINS(result.err, "no_such_dir") << result.err;
     }
     EXPECT_FALSE(fs::exists(db()));
 }
@@ -133,12 +133,12 @@ TEST_F(OptionsTest, MissingMigrationsDirectoryIsAUsageErrorNamingIt) {
 TEST_F(OptionsTest, DatabaseInAMissingDirectoryIsAUsageErrorNamingIt) {
     auto result = run_raw({"db", "migrate", "--db", "no_such_dir/app.db"});
     EXPECT_EQ(result.exit_code, 2) << describe(result);
-    EXPECT_NE(result.err.find("no_such_dir"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "no_such_dir") << result.err;
     EXPECT_FALSE(fs::exists(dir() / "no_such_dir"));
     fs::create_directories(dir() / "a_directory");
     auto directory = run_raw({"db", "migrate", "--db", "a_directory"});
     EXPECT_EQ(directory.exit_code, 2) << describe(directory);
-    EXPECT_NE(directory.err.find("a_directory"), std::string::npos) << directory.err;
+    EXPECT_CONTAINS(directory.err, "a_directory") << directory.err;
 }
 
 TEST_F(OptionsTest, QuietAndVerboseChangeOnlyTheLogOnStderr) {
@@ -148,11 +148,11 @@ TEST_F(OptionsTest, QuietAndVerboseChangeOnlyTheLogOnStderr) {
     fs::remove(db());
     auto verbose = belay("migrate", {"-v"});
     ASSERT_EQ(verbose.exit_code, 0) << describe(verbose);
-    EXPECT_NE(verbose.err.find("0001_a"), std::string::npos)
+    EXPECT_CONTAINS(verbose.err, "0001_a")
         << "-v should log each step on stderr; stderr was: " << verbose.err;
     // Results stay on stdout whatever the log level.
-    EXPECT_NE(quiet.out.find("0001_a"), std::string::npos) << quiet.out;
-    EXPECT_NE(verbose.out.find("0001_a"), std::string::npos) << verbose.out;
+    EXPECT_CONTAINS(quiet.out, "0001_a") << quiet.out;
+    EXPECT_CONTAINS(verbose.out, "0001_a") << verbose.out;
     auto log_level = belay("status", {}, with_env({{"BELAY_LOG_LEVEL", "off"}}));
     EXPECT_EQ(log_level.exit_code, 0) << describe(log_level);
 }
@@ -166,11 +166,11 @@ TEST_F(OptionsTest, VersionAndHelp) {
     auto help = run_raw({"--help"});
     EXPECT_EQ(help.exit_code, 0) << describe(help);
     for (const auto* command : {"status", "migrate", "version", "create"}) {
-        EXPECT_NE(help.out.find(command), std::string::npos) << help.out;
+        EXPECT_CONTAINS(help.out, command) << help.out;
     }
     auto migrate_help = run_raw({"db", "migrate", "--help"});
     EXPECT_EQ(migrate_help.exit_code, 0) << describe(migrate_help);
-    EXPECT_NE(migrate_help.out.find("--dry-run"), std::string::npos) << migrate_help.out;
+    EXPECT_CONTAINS(migrate_help.out, "--dry-run") << migrate_help.out;
 }
 
 // breakit18 #4: BELAY_LATEST=true broke every `db restore PATH` ("needs a backup"), and
@@ -204,14 +204,62 @@ TEST_F(OptionsTest, WhatARestoreWritesAndConfirmationsComeOnlyFromTheCommandLine
         auto refused = run_raw(args);
         EXPECT_EQ(refused.exit_code, 2) << line << "\n" << describe(refused);
         const auto key = line.substr(0, line.find(' '));
-        EXPECT_NE(
-            refused.err.find("config file belay.ini: `" + key + "` cannot be set in a config file"),
-            std::string::npos)
+        EXPECT_CONTAINS(refused.err,
+                        "config file belay.ini:1: `" + key + "` cannot be set in a config file")
             << refused.err;
-        EXPECT_NE(refused.err.find("pass --" + key), std::string::npos) << refused.err;
+        EXPECT_CONTAINS(refused.err, "pass --" + key) << refused.err;
         EXPECT_EQ(database_contents(db()), before) << line;
         EXPECT_FALSE(fs::exists(dir() / "x.bak")) << line;
     }
+}
+
+// configuration.md promised that `verbose` (-v) and `name` (db create's NAME) in belay.ini are
+// errors, yet both were read: `name = x` made every bare `db create` write x, `verbose = true`
+// stood in for -v. Both are refused now, and so is `config`, which was silently ignored (one
+// config file does not name another): exit 2, a message naming the file, the line and the key
+// and what to do, and nothing written.
+TEST_F(OptionsTest, NameVerboseAndConfigInAConfigFileAreRefusedByFileAndLine) {
+    ASSERT_EQ(belay("migrate").exit_code, 0);
+    write_migration("0002_b.sql", up_only("CREATE TABLE b (x);"));
+    const auto before = database_contents(db());
+    const auto files_before = list_dir(migrations());
+    const std::vector<std::string> create{"db", "create"};
+    const std::vector<std::string> migrate{"db", "migrate"};
+    struct Case {
+        std::string file;
+        std::string key;
+        std::string line;
+        std::vector<std::string> args;
+        std::string what_to_do;
+    };
+    for (const auto& [file, key, line, args, what_to_do] : std::vector<Case>{
+             {"belay.ini", "name", "name = add_users", create, "belay db create NAME"},
+             {"conf/team.ini", "name", "name = add_users", create, "belay db create NAME"},
+             {"belay.ini", "verbose", "verbose = true", migrate, "pass -v where you mean it"},
+             {"belay.ini", "config", "config = conf/team.ini", migrate,
+              "pass --config or set BELAY_CONFIG"}}) {
+        write_file(file, "# team settings\ndb = app.db\n\n  " + line + "  # standing\n");
+        auto command = args;
+        if (file != "belay.ini") {
+            command.insert(command.end(), {"--config", file});
+        }
+        auto refused = run_raw(command);
+        EXPECT_EQ(refused.exit_code, 2) << line << "\n" << describe(refused);
+        EXPECT_CONTAINS(refused.err, "config file " + file + ":4: `" + key +
+                                         "` cannot be set in a config file (")
+            << line;
+        EXPECT_CONTAINS(refused.err, what_to_do) << line;
+        EXPECT_EQ(refused.out, "") << line;
+        EXPECT_EQ(database_contents(db()), before) << line;
+        EXPECT_TRUE(names_ending_with(dir(), ".bak").empty()) << line;
+        EXPECT_EQ(list_dir(migrations()), files_before) << line;
+        fs::remove(dir() / file);
+    }
+    // In the environment they were and stay ignored, as configuration.md says.
+    auto from_env = run_raw(create, with_env({{"BELAY_NAME", "add_users"}}));
+    EXPECT_EQ(from_env.exit_code, 2) << describe(from_env);
+    EXPECT_CONTAINS(from_env.err, "db create needs a name");
+    EXPECT_EQ(list_dir(migrations()), files_before);
 }
 
 }  // namespace

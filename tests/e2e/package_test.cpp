@@ -131,7 +131,7 @@ TEST_F(PackageTest, TheDevelopmentPackageHoldsTheLibraryHeadersAndCMakePackage) 
     const auto depends = shell_output("dpkg-deb --field " + quoted(file) + " Depends");
     for (const auto* needed :
          {"libsqlite3-dev", "libssl-dev", "libfmt-dev", "libspdlog-dev", "g++"}) {
-        EXPECT_NE(depends.find(needed), std::string::npos) << depends;
+        EXPECT_CONTAINS(depends, needed) << depends;
     }
 }
 

@@ -103,19 +103,17 @@ TEST_F(PruneTest, KeepRemovesAllButTheNewestNPrintingEachAndTheBytesFreed) {
     auto dry_text = belay("prune", {"--keep", "2", "--dry-run"});
     ASSERT_EQ(dry_text.exit_code, 0) << describe(dry_text);
     for (std::size_t i = 0; i < 3; ++i) {
-        EXPECT_NE(dry_text.out.find("would remove " + backups[i].string()), std::string::npos)
-            << dry_text.out;
+        EXPECT_CONTAINS(dry_text.out, "would remove " + backups[i].string()) << dry_text.out;
     }
     EXPECT_EQ(list_dir(dir()), files) << "--dry-run removed something";
 
     auto result = belay("prune", {"--keep", "2"});
     ASSERT_EQ(result.exit_code, 0) << describe(result);
     for (std::size_t i = 0; i < 3; ++i) {
-        EXPECT_NE(result.out.find("removed " + backups[i].string()), std::string::npos)
-            << result.out;
+        EXPECT_CONTAINS(result.out, "removed " + backups[i].string()) << result.out;
         EXPECT_TRUE(gone_with_sidecar(backups[i])) << backups[i];
     }
-    EXPECT_NE(result.out.find("freed"), std::string::npos) << result.out;
+    EXPECT_CONTAINS(result.out, "freed") << result.out;
     EXPECT_TRUE(exists_with_sidecar(backups[3]));
     EXPECT_TRUE(exists_with_sidecar(backups[4]));
     expect_unchanged(unrelated);
@@ -202,8 +200,7 @@ TEST_F(PruneTest, RemovesAbandonedTemporariesOfThisDatabaseOnly) {
     write_file("app-20261123-101500.bak.json.tmp-fedcba9876543210", "half a sidecar");
     auto result = belay("prune");
     ASSERT_EQ(result.exit_code, 0) << describe(result);
-    EXPECT_NE(result.out.find("removed 2 file(s) left by an interrupted"), std::string::npos)
-        << result.out;
+    EXPECT_CONTAINS(result.out, "removed 2 file(s) left by an interrupted") << result.out;
     EXPECT_FALSE(fs::exists(dir() / "app-20261123-101500.bak.tmp-0123456789abcdef"));
     EXPECT_FALSE(fs::exists(dir() / "app-20261123-101500.bak.json.tmp-fedcba9876543210"));
     expect_unchanged(files);
@@ -226,8 +223,7 @@ TEST_F(PruneTest, RemovesSidecarsLeftWithoutTheirBackupButNotALiveWritersOne) {
     auto result = belay("prune");
     ::close(held);
     ASSERT_EQ(result.exit_code, 0) << describe(result);
-    EXPECT_NE(result.out.find("removed 1 file(s) left by an interrupted"), std::string::npos)
-        << result.out;
+    EXPECT_CONTAINS(result.out, "removed 1 file(s) left by an interrupted") << result.out;
     EXPECT_FALSE(fs::exists(made.front().string() + ".json"));
     EXPECT_TRUE(exists_with_sidecar(made.back()));
     EXPECT_TRUE(fs::exists(dir() / "app-20261123-101500.bak.json"));

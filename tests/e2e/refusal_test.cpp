@@ -50,9 +50,8 @@ class RefusalTest : public E2eTest {
                                                  << describe(result);
     }
     static void expect_says(const RunResult& result, const std::string& text) {
-        EXPECT_NE(result.err.find(text), std::string::npos)
-            << "expected \"" << text << "\" in the message\n"
-            << describe(result);
+        EXPECT_CONTAINS(result.err, text) << "expected \"" << text << "\" in the message\n"
+                                          << describe(result);
     }
 
     std::vector<fs::path> m_restore_mode;
@@ -133,7 +132,7 @@ TEST_F(RefusalTest, MissingBackupDirectoryIsNotCreated) {
     expect_says(out, missing.string() + " does not exist");
     // breakit18 #10: --out's directory is not the backup directory.
     expect_says(out, "give a path in a directory that exists");
-    EXPECT_EQ(out.err.find("--backup-dir"), std::string::npos) << out.err;
+    EXPECT_NOT_CONTAINS(out.err, "--backup-dir") << out.err;
     expect_unchanged(before, out);
 
     auto migrate = belay("migrate", {"--backup-dir", missing.string()});
@@ -191,7 +190,7 @@ TEST_F(RefusalTest, RestoreGivenASymlinkToABackupRestoresItsTarget) {
     auto restored = belay("restore", {(dir() / "latest.bak").string(), "--yes"});
     ASSERT_EQ(restored.exit_code, 0) << describe(restored);
     EXPECT_EQ(database_contents(db()), backed_up);
-    EXPECT_NE(restored.out.find(target.string()), std::string::npos)
+    EXPECT_CONTAINS(restored.out, target.string())
         << "the output should name the backup the symlink points at\n"
         << restored.out;
     EXPECT_TRUE(fs::is_symlink(dir() / "latest.bak"));
@@ -299,10 +298,9 @@ TEST_P(TruncatedDatabaseTest, IsRefusedWithExit2AndLeftAsItIs) {
         auto result = belay(args[0], {args.begin() + 1, args.end()});
         SCOPED_TRACE(args.size() > 1 ? args[1] : args[0]);
         EXPECT_EQ(result.exit_code, 2) << describe(result);
-        EXPECT_NE(result.err.find(db().string() + " is damaged"), std::string::npos)
-            << describe(result);
-        EXPECT_NE(result.err.find("cut short"), std::string::npos) << describe(result);
-        EXPECT_NE(result.err.find("belay db restore"), std::string::npos) << describe(result);
+        EXPECT_CONTAINS(result.err, db().string() + " is damaged") << describe(result);
+        EXPECT_CONTAINS(result.err, "cut short") << describe(result);
+        EXPECT_CONTAINS(result.err, "belay db restore") << describe(result);
         EXPECT_EQ(sha256_of(db()), sha) << "the damaged database was changed";
         EXPECT_EQ(list_dir(dir()), files) << "a backup or other file was made of it";
     }
@@ -325,7 +323,7 @@ TEST_F(RefusalTest, DanglingSymlinkBackupDirectoryNamesWhereItPoints) {
     EXPECT_EQ(db_backup.exit_code, 3) << describe(db_backup);
     expect_says(db_backup, (dir() / "dangling").string() + " is a symbolic link to " +
                                (dir() / "gone").string() + ", which does not exist");
-    EXPECT_EQ(db_backup.err.find("mkdir -p"), std::string::npos) << db_backup.err;
+    EXPECT_NOT_CONTAINS(db_backup.err, "mkdir -p") << db_backup.err;
     EXPECT_FALSE(fs::exists(dir() / "gone"));
     expect_unchanged(before, db_backup);
 }

@@ -107,9 +107,9 @@ TEST_F(RestoreAttackTest, FullDiskWhileReplacingAnUnreadableDatabaseKeepsItAtThe
     auto full = restore(database, backup);
     EXPECT_EQ(full.exit_code, 1) << describe(full);
     for (const auto& named : {database.string(), backup.string(), database.string() + ".tmp-"}) {
-        EXPECT_NE(full.err.find(named), std::string::npos) << named << "\n" << describe(full);
+        EXPECT_CONTAINS(full.err, named) << named << "\n" << describe(full);
     }
-    EXPECT_NE(full.err.find("full"), std::string::npos) << describe(full);
+    EXPECT_CONTAINS(full.err, "full") << describe(full);
     ASSERT_TRUE(fs::exists(database)) << "no database at the path after a failed restore";
     EXPECT_EQ(sha256_of(database), damaged);
     EXPECT_EQ(list_dir(small), (std::vector<std::string>{"app.db", "app.db.belay-lock"}))
@@ -151,9 +151,8 @@ TEST_F(RestoreAttackTest, FullDiskWhileRestoringIntoAReadableDatabaseSaysItIsUnc
 
     auto full = restore(database, backup, {"--backup-dir", (dir() / "backups").string()});
     EXPECT_EQ(full.exit_code, 1) << describe(full);
-    EXPECT_NE(full.err.find("full"), std::string::npos) << describe(full);
-    EXPECT_NE(full.err.find(database.string() + " is unchanged (still at version 0001)"),
-              std::string::npos)
+    EXPECT_CONTAINS(full.err, "full") << describe(full);
+    EXPECT_CONTAINS(full.err, database.string() + " is unchanged (still at version 0001)")
         << describe(full);
     const auto safety = names_ending_with(dir() / "backups", ".bak");
     ASSERT_EQ(safety.size(), 2u) << ::testing::PrintToString(list_dir(dir() / "backups"));
@@ -161,10 +160,8 @@ TEST_F(RestoreAttackTest, FullDiskWhileRestoringIntoAReadableDatabaseSaysItIsUnc
         (dir() / "backups" / (safety.front() == backup.filename() ? safety.back() : safety.front()))
             .string();
     EXPECT_NE(safety_path, backup.string());
-    EXPECT_NE(full.err.find("the safety snapshot " + safety_path + " stays"), std::string::npos)
-        << describe(full);
-    EXPECT_NE(full.err.find("belay db restore --db " + database.string() + " " + backup.string()),
-              std::string::npos)
+    EXPECT_CONTAINS(full.err, "the safety snapshot " + safety_path + " stays") << describe(full);
+    EXPECT_CONTAINS(full.err, "belay db restore --db " + database.string() + " " + backup.string())
         << describe(full);
     EXPECT_EQ(sha256_of(database), current_bytes);
     EXPECT_TRUE(database_contents(database) == current) << "the database changed";
@@ -377,7 +374,7 @@ TEST_F(RestoreAttackTest, ASymlinkAndItsTargetTakeTheSameRunLock) {
                                         "--lock-timeout", "1"};
     auto migrate = run_raw({"db", "migrate", link[0], link[1], link[2], link[3], link[4], link[5]});
     EXPECT_EQ(migrate.exit_code, 4) << describe(migrate);
-    EXPECT_NE(migrate.err.find(lock_path), std::string::npos) << describe(migrate);
+    EXPECT_CONTAINS(migrate.err, lock_path) << describe(migrate);
     auto restored = restore(dir() / "link.db", backup, {"--lock-timeout", "1"});
     EXPECT_EQ(restored.exit_code, 4) << describe(restored);
     EXPECT_FALSE(TestDb(real, true).has_object("u"));
@@ -444,8 +441,7 @@ TEST_F(RestoreAttackTest, DirectoryFifoSocketOrDeviceAsTheDatabaseIsRefused) {
         auto result = restore(db(), backup, {}, options);
         EXPECT_FALSE(result.timed_out) << kind;
         EXPECT_EQ(result.exit_code, 2) << kind << ": " << describe(result);
-        EXPECT_NE(result.err.find(db().string() + " is " + kind), std::string::npos)
-            << describe(result);
+        EXPECT_CONTAINS(result.err, db().string() + " is " + kind) << describe(result);
         EXPECT_EQ(list_dir(dir()), before) << kind;
         EXPECT_EQ(fs::symlink_status(db()).type(), mode) << kind;
         fs::remove_all(db());
@@ -482,9 +478,7 @@ TEST_F(RestoreAttackTest, BackupsThroughASymlinkAreNamedAndSweptAfterTheFile) {
         auto listed = run_raw(
             {"db", "backups", "--db", name.string(), "--migrations", migrations().string()});
         EXPECT_EQ(listed.exit_code, 0) << describe(listed);
-        EXPECT_NE(listed.out.find(backup.filename().string()), std::string::npos)
-            << name << "\n"
-            << describe(listed);
+        EXPECT_CONTAINS(listed.out, backup.filename().string()) << name << "\n" << describe(listed);
     }
 }
 
@@ -501,7 +495,7 @@ TEST_F(RestoreAttackTest, AnotherDatabasesBackupNeedsFromOtherDatabase) {
     EXPECT_EQ(refused.exit_code, 5) << describe(refused);
     for (const auto& named :
          {db().string(), other.string(), theirs.string(), std::string("--from-other-database")}) {
-        EXPECT_NE(refused.err.find(named), std::string::npos) << named << "\n" << describe(refused);
+        EXPECT_CONTAINS(refused.err, named) << named << "\n" << describe(refused);
     }
     EXPECT_EQ(sha256_of(db()), ours);
 

@@ -71,7 +71,7 @@ TEST_F(RestoreTest, WithoutATerminalAndWithoutYesItRefusesAndChangesNothing) {
     const auto files = list_dir(dir());
     auto result = belay("restore", {backup.string()});
     EXPECT_EQ(result.exit_code, 5) << describe(result);
-    EXPECT_NE(result.err.find("--yes"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "--yes") << result.err;
     EXPECT_EQ(sha256_of(db()), sha);
     EXPECT_EQ(list_dir(dir()), files) << "a refused restore created or removed a file";
 
@@ -99,11 +99,11 @@ TEST_F(RestoreTest, RestoresAfterASafetySnapshotAndStatusShowsTheRestoredVersion
     ASSERT_EQ(result.exit_code, 0) << describe(result);
     EXPECT_EQ(database_contents(db()), backed_up);
     EXPECT_EQ(TestDb(db(), true).scalar("PRAGMA integrity_check"), "ok");
-    EXPECT_NE(result.out.find("0001"), std::string::npos) << result.out;
+    EXPECT_CONTAINS(result.out, "0001") << result.out;
 
     const auto safety = safety_snapshots();
     ASSERT_EQ(safety.size(), 1u) << "one safety snapshot \"before restore\" expected";
-    EXPECT_NE(result.out.find(safety.front().string()), std::string::npos)
+    EXPECT_CONTAINS(result.out, safety.front().string())
         << "the output should name the safety snapshot\n"
         << result.out;
     EXPECT_EQ(database_contents(safety.front()), replaced)
@@ -143,7 +143,7 @@ TEST_F(RestoreTest, LatestRestoresTheNewestIntactBackupAndSkipsCorruptOnes) {
     auto latest = belay("restore", {"--latest", "--yes"});
     ASSERT_EQ(latest.exit_code, 0) << describe(latest);
     EXPECT_EQ(database_contents(db()), newer_state);
-    EXPECT_NE(latest.out.find(newer.string()), std::string::npos) << latest.out;
+    EXPECT_CONTAINS(latest.out, newer.string()) << latest.out;
 
     // The newer one damaged, and the safety snapshot just taken too: --latest skips them.
     const auto pages = std::stoll(TestDb(newer, true).scalar("PRAGMA page_count"));
@@ -155,7 +155,7 @@ TEST_F(RestoreTest, LatestRestoresTheNewestIntactBackupAndSkipsCorruptOnes) {
     auto skipping = belay("restore", {"--latest", "--yes"});
     ASSERT_EQ(skipping.exit_code, 0) << describe(skipping);
     EXPECT_EQ(database_contents(db()), older_state);
-    EXPECT_NE(skipping.err.find(newer.filename().string()), std::string::npos)
+    EXPECT_CONTAINS(skipping.err, newer.filename().string())
         << "a warning should say the damaged backup was skipped\n"
         << skipping.err;
 }
@@ -260,7 +260,7 @@ TEST_F(RestoreTest, UnreadableDatabaseIsMovedAsideAndTheBackupRestored) {
     const auto stamp = backup_name_time(as_backup_name, "x");
     EXPECT_GE(stamp, started - 2) << corrupt.front();
     EXPECT_LE(stamp, ended + 2) << corrupt.front();
-    EXPECT_NE(result.out.find(corrupt.front()), std::string::npos) << result.out;
+    EXPECT_CONTAINS(result.out, corrupt.front()) << result.out;
 
     EXPECT_EQ(database_contents(db()), backed_up);
     EXPECT_EQ(TestDb(db(), true).scalar("PRAGMA integrity_check"), "ok");
@@ -273,6 +273,33 @@ TEST_F(RestoreTest, UnreadableDatabaseIsMovedAsideAndTheBackupRestored) {
     for (const char* suffix : {"-journal", "-wal", "-shm"}) {
         EXPECT_FALSE(fs::exists(db().string() + suffix)) << suffix;
     }
+}
+
+// What the report shows for the version of a database belay could not read: "-", in text and
+// JSON alike, whether the file was unreadable or its history table is another tool's.
+TEST_F(RestoreTest, VersionBeforeIsADashWhenBelayCannotTellIt) {
+    const auto backup = take_backup();
+    fs::remove(db());
+    write_file("app.db", std::string(3 * 4096, 'g'));
+    auto json = belay("restore", {backup.string(), "--yes", "--json"});
+    ASSERT_EQ(json.exit_code, 0) << describe(json);
+    EXPECT_EQ(json.json().at("version_before"), "-") << json.out;
+    EXPECT_EQ(json.json().at("version_after"), "0001") << json.out;
+
+    fs::remove(db());
+    write_file("app.db", std::string(3 * 4096, 'g'));
+    auto text = belay("restore", {backup.string(), "--yes"});
+    ASSERT_EQ(text.exit_code, 0) << describe(text);
+    EXPECT_CONTAINS(text.out, "now at version 0001 (was -).\n");
+
+    TestDb(db()).exec(
+        "DROP TABLE schema_migrations;"
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, dirty INTEGER NOT NULL);"
+        "INSERT INTO schema_migrations VALUES (3, 0);");  // golang-migrate's
+    auto foreign = belay("restore", {backup.string(), "--yes", "--json"});
+    ASSERT_EQ(foreign.exit_code, 0) << describe(foreign);
+    EXPECT_EQ(foreign.json().at("version_before"), "-") << foreign.out;
+    EXPECT_EQ(belay("version").out, "0001\n");
 }
 
 TEST_F(RestoreTest, DatabaseLeftWithAHotJournalIsRolledBackNotMovedAside) {
@@ -308,7 +335,7 @@ TEST_F(RestoreTest, MissingDatabaseIsRestoredAsANewFile) {
     EXPECT_EQ(database_contents(db()), backed_up);
     EXPECT_EQ(belay("version").out, "0001\n");
     for (const auto& name : names_ending_with(dir(), "")) {
-        EXPECT_EQ(name.find(".tmp-"), std::string::npos) << "left behind: " << name;
+        EXPECT_NOT_CONTAINS(name, ".tmp-") << "left behind: " << name;
     }
 }
 
@@ -337,7 +364,7 @@ TEST_F(RestoreTest, MissingDatabaseWithAStaleWalGetsTheBackupNotTheWal) {
     ASSERT_EQ(moved.size(), 1u) << "the stale -wal is kept aside, not deleted";
     EXPECT_TRUE(moved.front().starts_with("app-corrupt-")) << moved.front();
     EXPECT_EQ(sha256_of(dir() / moved.front()), wal_hash);
-    EXPECT_NE(result.out.find(moved.front()), std::string::npos) << result.out;
+    EXPECT_CONTAINS(result.out, moved.front()) << result.out;
 }
 
 TEST_F(RestoreTest, ModeAndOwnerAreKept) {

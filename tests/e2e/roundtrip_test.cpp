@@ -41,14 +41,13 @@ ALTER TABLE users DROP COLUMN name;
 )");
     auto result = roundtrip();
     EXPECT_EQ(result.exit_code, 6) << describe(result);
-    EXPECT_NE(result.out.find("0002_email_index: after Up and Down, extra: index users_email on "
-                              "users: CREATE INDEX users_email ON users (email)"),
-              std::string::npos)
+    EXPECT_CONTAINS(result.out,
+                    "0002_email_index: after Up and Down, extra: index users_email on "
+                    "users: CREATE INDEX users_email ON users (email)")
         << result.out;
-    EXPECT_NE(result.out.find("roundtrip    0001_users: ok"), std::string::npos) << result.out;
-    EXPECT_NE(result.out.find("roundtrip    0002_email_index: failed"), std::string::npos)
-        << result.out;
-    EXPECT_NE(result.out.find("Up failed after its own Down"), std::string::npos)
+    EXPECT_CONTAINS(result.out, "roundtrip    0001_users: ok") << result.out;
+    EXPECT_CONTAINS(result.out, "roundtrip    0002_email_index: failed") << result.out;
+    EXPECT_CONTAINS(result.out, "Up failed after its own Down")
         << "the left-over index makes the second Up fail\n"
         << result.out;
 }
@@ -75,8 +74,7 @@ ALTER TABLE users_old RENAME TO users;
     const auto second = result.json().at("roundtrip").at("migrations").at(1);
     EXPECT_EQ(second.at("outcome"), "differs") << second.dump(2);
     const auto problems = second.at("problems").dump();
-    EXPECT_NE(problems.find("missing: column users#1 email TEXT notnull=1"), std::string::npos)
-        << problems;
+    EXPECT_CONTAINS(problems, "missing: column users#1 email TEXT notnull=1") << problems;
 }
 
 TEST_F(RoundtripTest, ADownThatLosesConstraintsIsAFinding) {
@@ -102,7 +100,7 @@ ALTER TABLE items_old RENAME TO items;
          {"missing: check items: (qty > 0)", "missing: column items.name collate NOCASE",
           "missing: column items.id collate BINARY autoincrement=1",
           "missing: table items strict=1"}) {
-        EXPECT_NE(problems.find(lost), std::string::npos) << lost << "\n" << problems;
+        EXPECT_CONTAINS(problems, lost) << lost << "\n" << problems;
     }
 }
 
@@ -124,7 +122,7 @@ DROP TABLE tags;
     ASSERT_EQ(migrations.size(), 3u) << result.out;
     EXPECT_EQ(migrations[0].at("outcome"), "no Down section");
     EXPECT_EQ(migrations[1].at("outcome"), "failed");
-    EXPECT_NE(migrations[1].at("problems").dump().find("no such table: post"), std::string::npos)
+    EXPECT_CONTAINS(migrations[1].at("problems").dump(), "no such table: post")
         << migrations[1].dump(2);
     EXPECT_EQ(migrations[2].at("outcome"), "ok") << "checking went on after a failing Down";
     EXPECT_EQ(result.json().at("findings").size(), 1u) << result.out;
@@ -154,8 +152,7 @@ CREATE UNIQUE INDEX users_email ON users (email);
     ASSERT_EQ(json.at("on_copy").size(), 1u) << json.dump(2);
     EXPECT_EQ(json.at("on_copy").at(0).at("version"), "0002");
     EXPECT_EQ(json.at("on_copy").at(0).at("outcome"), "failed");
-    EXPECT_NE(json.at("on_copy").at(0).at("problems").dump().find("UNIQUE constraint failed"),
-              std::string::npos)
+    EXPECT_CONTAINS(json.at("on_copy").at(0).at("problems").dump(), "UNIQUE constraint failed")
         << json.dump(2);
     EXPECT_EQ(sha256_of(db()), hash) << "only a copy was used";
 }
@@ -193,23 +190,20 @@ DROP TABLE users;
     const auto hash = sha256_of(db());
     auto result = roundtrip();
     EXPECT_EQ(result.exit_code, 0) << describe(result);
-    EXPECT_EQ(result.err.find("belay-roundtrip"), std::string::npos) << result.err;
-    EXPECT_EQ(result.out.find("belay-roundtrip"), std::string::npos) << result.out;
-    EXPECT_NE(result.out.find("roundtrip    0001_users: ok"), std::string::npos) << result.out;
-    EXPECT_NE(result.out.find("roundtrip    not run on a copy of " + db().string() +
-                              ": it needs belay's history"),
-              std::string::npos)
+    EXPECT_NOT_CONTAINS(result.err, "belay-roundtrip") << result.err;
+    EXPECT_NOT_CONTAINS(result.out, "belay-roundtrip") << result.out;
+    EXPECT_CONTAINS(result.out, "roundtrip    0001_users: ok") << result.out;
+    EXPECT_CONTAINS(result.out, "roundtrip    not run on a copy of " + db().string() +
+                                    ": it needs belay's history")
         << result.out;
-    EXPECT_NE(result.out.find("history and drift not checked: schema_migrations is dbmate's"),
-              std::string::npos)
+    EXPECT_CONTAINS(result.out, "history and drift not checked: schema_migrations is dbmate's")
         << result.out;
     auto json = roundtrip({"--json"});
     ASSERT_EQ(json.exit_code, 0) << describe(json);
     const auto report = json.json();
     EXPECT_EQ(report.at("roundtrip").at("migrations").size(), 1u) << json.out;
-    EXPECT_NE(
-        report.at("roundtrip").at("on_copy_skipped").get<std::string>().find("schema_migrations"),
-        std::string::npos)
+    EXPECT_CONTAINS(report.at("roundtrip").at("on_copy_skipped").get<std::string>(),
+                    "schema_migrations")
         << json.out;
     EXPECT_EQ(report.at("history_checked"), false) << json.out;
     EXPECT_EQ(sha256_of(db()), hash) << "only read";

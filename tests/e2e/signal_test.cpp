@@ -89,7 +89,7 @@ TEST_F(SignalTest, InterruptedRunOnAnExistingDatabasePrintsTheRestoreCommand) {
         const auto at = result.err.find(command);
         ASSERT_NE(at, std::string::npos) << result.err;
         const auto line = result.err.substr(at, result.err.find('\n', at) - at);
-        EXPECT_NE(line.find(snapshots.back()), std::string::npos) << line;
+        EXPECT_CONTAINS(line, snapshots.back()) << line;
         EXPECT_CONTAINS(result.err, "the database is now at version 0001")
             << "the version it stopped at";
         expect_rolled_back_and_clean();
@@ -172,7 +172,7 @@ TEST_F(SignalTest, InterruptedNoTransactionStepStaysDirty) {
     EXPECT_EQ(status.json()["migrations"][1]["status"], "dirty") << status.out;
     auto refused = belay("migrate");
     EXPECT_EQ(refused.exit_code, 5) << describe(refused);
-    EXPECT_NE(refused.err.find("0002_slow"), std::string::npos) << refused.err;
+    EXPECT_CONTAINS(refused.err, "0002_slow") << refused.err;
 }
 
 }  // namespace

@@ -42,7 +42,7 @@ class SmallFilesystemTest : public E2eTest {
     fs::path small() const { return dir() / "small"; }
     void expect_failed_cleanly(const RunResult& result) {
         EXPECT_EQ(result.exit_code, 3) << describe(result);
-        EXPECT_NE(result.err.find("No space left on device"), std::string::npos)
+        EXPECT_CONTAINS(result.err, "No space left on device")
             << "the OS's reason should be in the message\n"
             << describe(result);
         EXPECT_TRUE(list_dir(small()).empty())
@@ -70,7 +70,7 @@ TEST_F(SmallFilesystemTest, MigrateWhoseSnapshotDoesNotFitRunsNothing) {
     write_migration("0002_b.sql", up_only("CREATE TABLE b (x);"));
     auto result = belay("migrate", {"--backup-dir", small().string()});
     expect_failed_cleanly(result);
-    EXPECT_NE(result.err.find("No migration ran"), std::string::npos) << describe(result);
+    EXPECT_CONTAINS(result.err, "No migration ran") << describe(result);
     EXPECT_EQ(applied_versions(), std::vector<std::string>{"0001"});
     EXPECT_FALSE(TestDb(db(), true).has_object("b"));
 }

@@ -130,8 +130,7 @@ TEST_F(SnapshotTest, MigrateSnapshotsThePreRunStateWithASidecar) {
     EXPECT_GE(stamp, started - 2) << name << " is not named after the UTC time of the run";
     EXPECT_LE(stamp, ended + 2) << name << " is not named after the UTC time of the run";
     const auto backup = dir() / name;
-    EXPECT_NE(result.out.find(name), std::string::npos) << "stdout should name the snapshot\n"
-                                                        << result.out;
+    EXPECT_CONTAINS(result.out, name) << "stdout should name the snapshot\n" << result.out;
 
     // Stored in rollback-journal mode, so the file opens on its own.
     EXPECT_EQ(header_journal_bytes(backup), std::make_pair(1, 1));
@@ -185,7 +184,7 @@ TEST_F(SnapshotTest, NothingPendingTakesNoSnapshot) {
     apply_base();
     auto result = belay("migrate");
     ASSERT_EQ(result.exit_code, 0) << describe(result);
-    EXPECT_NE(result.out.find("up to date"), std::string::npos) << result.out;
+    EXPECT_CONTAINS(result.out, "up to date") << result.out;
     EXPECT_TRUE(names_ending_with(dir(), ".bak").empty());
     EXPECT_TRUE(names_ending_with(dir(), ".json").empty());
 }
@@ -194,7 +193,7 @@ TEST_F(SnapshotTest, NewEmptyDatabaseTakesNoSnapshotAndSaysSo) {
     write_migration("0001_a.sql", up_only("CREATE TABLE a (x);"));
     auto fresh = belay("migrate");
     ASSERT_EQ(fresh.exit_code, 0) << describe(fresh);
-    EXPECT_NE(lower(fresh.out).find("no snapshot"), std::string::npos) << fresh.out;
+    EXPECT_CONTAINS(lower(fresh.out), "no snapshot") << fresh.out;
     EXPECT_TRUE(names_ending_with(dir(), ".bak").empty());
 
     // An existing but empty file (touch app.db) is a new database too.
@@ -202,7 +201,7 @@ TEST_F(SnapshotTest, NewEmptyDatabaseTakesNoSnapshotAndSaysSo) {
     write_file("app.db", "");
     auto touched = belay("migrate");
     ASSERT_EQ(touched.exit_code, 0) << describe(touched);
-    EXPECT_NE(lower(touched.out).find("no snapshot"), std::string::npos) << touched.out;
+    EXPECT_CONTAINS(lower(touched.out), "no snapshot") << touched.out;
     EXPECT_TRUE(names_ending_with(dir(), ".bak").empty());
 }
 
@@ -211,10 +210,9 @@ TEST_F(SnapshotTest, NoBackupTakesNoneAndWarnsLoudly) {
     write_second_step();
     auto result = belay("migrate", {"--no-backup"});
     ASSERT_EQ(result.exit_code, 0) << describe(result);
-    EXPECT_NE(lower(result.err).find("no snapshot"), std::string::npos)
-        << "--no-backup should warn on stderr:\n"
-        << result.err;
-    EXPECT_NE(result.err.find("warn"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(lower(result.err), "no snapshot") << "--no-backup should warn on stderr:\n"
+                                                      << result.err;
+    EXPECT_CONTAINS(result.err, "warn") << result.err;
     EXPECT_TRUE(names_ending_with(dir(), ".bak").empty());
     EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0001", "0002"}));
 }
@@ -229,7 +227,7 @@ TEST_F(SnapshotTest, BackupOnlyTakesTheSnapshotAndAppliesNothing) {
     EXPECT_EQ(database_contents(db()), before);
     const auto backups = names_ending_with(dir(), ".bak");
     ASSERT_EQ(backups.size(), 1u);
-    EXPECT_NE(result.out.find(backups.front()), std::string::npos) << result.out;
+    EXPECT_CONTAINS(result.out, backups.front()) << result.out;
     EXPECT_EQ(database_contents(dir() / backups.front()), before);
     EXPECT_EQ(read_json_file(dir() / (backups.front() + ".json")).at("sha256").get<std::string>(),
               sha256_of(dir() / backups.front()));
@@ -313,9 +311,8 @@ TEST_F(SnapshotTest, FailureMessageNamesTheSnapshotAndItsRestoreCommandUndoesThe
     const auto backups = names_ending_with(dir(), ".bak");
     ASSERT_EQ(backups.size(), 1u);
     const auto snapshot = dir() / backups.front();
-    EXPECT_NE(result.err.find(snapshot.string()), std::string::npos)
-        << "the error should name the snapshot\n"
-        << result.err;
+    EXPECT_CONTAINS(result.err, snapshot.string()) << "the error should name the snapshot\n"
+                                                   << result.err;
 
     const auto marker = result.err.find("belay db restore");
     ASSERT_NE(marker, std::string::npos) << result.err;
@@ -361,8 +358,8 @@ TEST_F(SnapshotTest, SigtermDuringTheRunNamesTheSnapshotAndTheRestoreCommand) {
     EXPECT_EQ(result.exit_code, 143) << describe(result);
     const auto backups = names_ending_with(dir(), ".bak");
     ASSERT_EQ(backups.size(), 1u) << describe(result);
-    EXPECT_NE(result.err.find((dir() / backups.front()).string()), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("belay db restore"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, (dir() / backups.front()).string()) << result.err;
+    EXPECT_CONTAINS(result.err, "belay db restore") << result.err;
 }
 
 // Regression: the snapshot taken under the first step's write lock must not drop that lock.
@@ -400,9 +397,9 @@ TEST_F(SnapshotTest, ANoTransactionFirstStepSaysTheSnapshotCannotHoldTheLock) {
     write_migration("0002_vacuum.sql", "-- +migrate Up notransaction\nVACUUM;\n");
     auto result = belay("migrate");
     ASSERT_EQ(result.exit_code, 0) << describe(result);
-    EXPECT_NE(result.out.find("note: the first step (0002_vacuum) runs without a transaction, so "
-                              "the snapshot cannot hold the write lock into it"),
-              std::string::npos)
+    EXPECT_CONTAINS(result.out,
+                    "note: the first step (0002_vacuum) runs without a transaction, so "
+                    "the snapshot cannot hold the write lock into it")
         << result.out;
     EXPECT_EQ(names_ending_with(dir(), ".bak").size(), 1u) << "the snapshot is still taken";
 }

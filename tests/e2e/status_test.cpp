@@ -23,10 +23,10 @@ TEST_F(StatusTest, TextShowsEveryMigrationWithItsStatus) {
     ASSERT_EQ(belay("migrate", {"--to", "0002"}).exit_code, 0);
     auto result = belay("status");
     ASSERT_EQ(result.exit_code, 0) << describe(result);
-    EXPECT_NE(result.out.find(db().string()), std::string::npos) << result.out;
-    EXPECT_NE(result.out.find("0002"), std::string::npos);
+    EXPECT_CONTAINS(result.out, db().string()) << result.out;
+    EXPECT_CONTAINS(result.out, "0002");
     for (const auto* header : {"VERSION", "NAME", "STATUS", "APPLIED AT", "DURATION"}) {
-        EXPECT_NE(result.out.find(header), std::string::npos) << header << "\n" << result.out;
+        EXPECT_CONTAINS(result.out, header) << header << "\n" << result.out;
     }
     // One line per migration, each with its own status.
     auto line_of = [&](const std::string& name) {
@@ -35,10 +35,10 @@ TEST_F(StatusTest, TextShowsEveryMigrationWithItsStatus) {
         const auto end = result.out.find('\n', at);
         return result.out.substr(at, end - at);
     };
-    EXPECT_NE(line_of("create_users").find("applied"), std::string::npos);
-    EXPECT_NE(line_of("add_email").find("applied"), std::string::npos);
-    EXPECT_NE(line_of("index_email").find("pending"), std::string::npos);
-    EXPECT_NE(result.out.find("2 applied, 1 pending"), std::string::npos) << result.out;
+    EXPECT_CONTAINS(line_of("create_users"), "applied");
+    EXPECT_CONTAINS(line_of("add_email"), "applied");
+    EXPECT_CONTAINS(line_of("index_email"), "pending");
+    EXPECT_CONTAINS(result.out, "2 applied, 1 pending") << result.out;
 }
 
 TEST_F(StatusTest, JsonParsesAndHoldsTheFacts) {
@@ -83,7 +83,7 @@ TEST_F(StatusTest, StatusAndVersionOnAMissingDatabaseCreateNothing) {
     const auto files_before = list_dir(dir());
     auto status = belay("status");
     EXPECT_EQ(status.exit_code, 0) << describe(status);
-    EXPECT_NE(status.out.find("pending"), std::string::npos) << status.out;
+    EXPECT_CONTAINS(status.out, "pending") << status.out;
     auto json = belay("status", {"--json"});
     ASSERT_EQ(json.exit_code, 0) << describe(json);
     EXPECT_EQ(json.json()["exists"], false);
@@ -151,7 +151,7 @@ TEST_F(StatusTest, OutOfOrderPendingIsFlagged) {
     write_migration("0002_b.sql", up_only("CREATE TABLE b (x);"));
     auto text = belay("status", {"--exit-code"});
     EXPECT_EQ(text.exit_code, 6) << describe(text);
-    EXPECT_NE(text.out.find("out of order"), std::string::npos) << text.out;
+    EXPECT_CONTAINS(text.out, "out of order") << text.out;
     const auto json = belay("status", {"--json"}).json();
     EXPECT_EQ(json["migrations"][1]["version"], "0002");
     EXPECT_EQ(json["migrations"][1]["out_of_order"], true);

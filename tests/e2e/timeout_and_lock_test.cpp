@@ -31,9 +31,8 @@ class TimeoutAndLockTest : public E2eTest {
     void expect_runaway_stopped(const RunResult& result, int line) {
         EXPECT_EQ(result.exit_code, 1) << describe(result);
         EXPECT_LT(result.seconds, 20.0) << "the step timeout did not stop the statement in time";
-        EXPECT_NE(result.err.find("0002_runaway.sql:" + std::to_string(line)), std::string::npos)
-            << result.err;
-        EXPECT_NE(result.err.find("timeout"), std::string::npos) << result.err;
+        EXPECT_CONTAINS(result.err, "0002_runaway.sql:" + std::to_string(line)) << result.err;
+        EXPECT_CONTAINS(result.err, "timeout") << result.err;
         TestDb check(db(), true);
         EXPECT_FALSE(check.has_object("half_done")) << "the timed-out step was not rolled back";
         EXPECT_EQ(check.column("SELECT version FROM schema_migrations"),
@@ -81,11 +80,11 @@ TEST_F(TimeoutAndLockTest, StepTimeoutStopsTheChecksOfCostlyViews) {
     auto result = belay("migrate", {"--step-timeout", "1"});
     EXPECT_EQ(result.exit_code, 1) << describe(result);
     EXPECT_LT(result.seconds, 15.0) << "the step timeout did not stop the checks";
-    EXPECT_NE(result.err.find("migration 0002_views failed: "), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("migrations/0002_views.sql: the step ran past its timeout and was "
-                              "stopped while belay validated it (raise it with '-- +migrate "
-                              "Timeout <seconds>' or --step-timeout)"),
-              std::string::npos)
+    EXPECT_CONTAINS(result.err, "migration 0002_views failed: ") << result.err;
+    EXPECT_CONTAINS(result.err,
+                    "migrations/0002_views.sql: the step ran past its timeout and was "
+                    "stopped while belay validated it (raise it with '-- +migrate "
+                    "Timeout <seconds>' or --step-timeout)")
         << result.err;
     TestDb check(db(), true);
     EXPECT_FALSE(check.has_object("v0")) << "the timed-out step was not rolled back";
@@ -128,7 +127,7 @@ TEST_F(TimeoutAndLockTest, WriteLockHeldByAnotherConnectionGivesExitFour) {
     auto result = belay("migrate", {"--lock-timeout", "1"});
     EXPECT_EQ(result.exit_code, 4) << describe(result);
     EXPECT_LT(result.seconds, 20.0);
-    EXPECT_NE(result.err.find("lock"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "lock") << result.err;
     // Clear means: it says why it gave up and what to do (docs/exit-codes.md: raise
     // --lock-timeout), as the run-lock message does.
     EXPECT_TRUE(result.err.find("lock-timeout") != std::string::npos ||
@@ -163,9 +162,9 @@ TEST_F(TimeoutAndLockTest, ExclusiveLockGivesExitFourWithAdviceFromEveryCommand)
         args.insert(args.end(), {"--lock-timeout", "0.2"});
         auto result = belay(command.front(), args);
         EXPECT_EQ(result.exit_code, 4) << describe(result);
-        EXPECT_NE(result.err.find("app.db"), std::string::npos) << describe(result);
-        EXPECT_NE(result.err.find("lock timeout (200 ms)"), std::string::npos) << describe(result);
-        EXPECT_NE(result.err.find("raise --lock-timeout"), std::string::npos) << describe(result);
+        EXPECT_CONTAINS(result.err, "app.db") << describe(result);
+        EXPECT_CONTAINS(result.err, "lock timeout (200 ms)") << describe(result);
+        EXPECT_CONTAINS(result.err, "raise --lock-timeout") << describe(result);
     }
     holder.exec("ROLLBACK;");
     auto after = list_dir(dir());
@@ -205,7 +204,7 @@ TEST_F(TimeoutAndLockTest, RunLockHeldByAnotherRunGivesExitFour) {
     ::close(fd);
     EXPECT_EQ(result.exit_code, 4) << describe(result);
     EXPECT_LT(result.seconds, 20.0);
-    EXPECT_NE(result.err.find("belay-lock"), std::string::npos) << result.err;
+    EXPECT_CONTAINS(result.err, "belay-lock") << result.err;
     EXPECT_FALSE(fs::exists(db()) && TestDb(db(), true).has_object("a"));
 
     auto later = belay("migrate");

@@ -2,6 +2,7 @@
 //
 //   EXPECT_CONTAINS(result.err, "lock timeout (200 ms)");
 //   EXPECT_NOT_CONTAINS(name, ".tmp-") << "in " << dir;
+//   ASSERT_CONTAINS(result.err, "belay db restore");  // ends the test when absent
 //
 // A failure shows both expressions, the needle quoted (escapes visible, so a stray "\n" shows)
 // and the whole haystack as it is, line breaks and all, since it is usually a message or an
@@ -83,3 +84,8 @@ template <typename Haystack, typename Needle>
     EXPECT_PRED_FORMAT2(::belay::testing::text_contains, haystack, needle)
 #define EXPECT_NOT_CONTAINS(haystack, needle) \
     EXPECT_PRED_FORMAT2(::belay::testing::text_lacks, haystack, needle)
+// The same, ending the test on failure (when what follows would make no sense without it).
+#define ASSERT_CONTAINS(haystack, needle) \
+    ASSERT_PRED_FORMAT2(::belay::testing::text_contains, haystack, needle)
+#define ASSERT_NOT_CONTAINS(haystack, needle) \
+    ASSERT_PRED_FORMAT2(::belay::testing::text_lacks, haystack, needle)

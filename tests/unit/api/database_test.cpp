@@ -12,6 +12,7 @@
 
 #include <belay/belay.hpp>
 
+#include "support/expect.hpp"
 #include "support/temp_dir.hpp"
 #include "unit/engine/raw_database.hpp"
 
@@ -159,7 +160,7 @@ TEST(DatabaseApi, AnAppliedEmbeddedMigrationWhoseSqlChangedIsRefusedAsModified) 
     auto run = db->migrate();
     ASSERT_FALSE(run);
     EXPECT_EQ(run.error().code, ErrorCode::refused);
-    EXPECT_NE(run.error().message.find("0001"), std::string::npos) << run.error().message;
+    EXPECT_CONTAINS(run.error().message, "0001") << run.error().message;
     EXPECT_EQ(versions_applied(path), (std::vector<std::string>{"0001", "0002"}));
     EXPECT_TRUE(backups_in(dir.path()).empty()) << "a refused run takes no snapshot";
 }
@@ -177,17 +178,17 @@ TEST(DatabaseApi, OpenListsEveryProblemOfABadEmbeddedListAndCreatesNothing) {
     ASSERT_FALSE(db);
     EXPECT_EQ(db.error().code, ErrorCode::invalid_input);
     const auto& message = db.error().message;
-    EXPECT_NE(message.find("embedded migration #1 (version \"1a\""), std::string::npos) << message;
-    EXPECT_NE(message.find("embedded migration #2"), std::string::npos) << message;
-    EXPECT_NE(message.find("#4 (version \"0003\", name \"again\")"), std::string::npos) << message;
-    EXPECT_NE(message.find("same version"), std::string::npos) << message;
+    EXPECT_CONTAINS(message, "embedded migration #1 (version \"1a\"") << message;
+    EXPECT_CONTAINS(message, "embedded migration #2") << message;
+    EXPECT_CONTAINS(message, "#4 (version \"0003\", name \"again\")") << message;
+    EXPECT_CONTAINS(message, "same version") << message;
     EXPECT_FALSE(fs::exists(path));
 
     std::vector<EmbeddedMigration> vacuum = {
         embedded_migration("1", "compact", "CREATE TABLE t (x);\nVACUUM;")};
     auto refused = Database::open(embedded(path, vacuum));
     ASSERT_FALSE(refused);
-    EXPECT_NE(refused.error().message.find("(embedded) 1_compact, up:2"), std::string::npos)
+    EXPECT_CONTAINS(refused.error().message, "(embedded) 1_compact, up:2")
         << refused.error().message;
     EXPECT_FALSE(fs::exists(path));
 }
@@ -204,7 +205,7 @@ TEST(DatabaseApi, AFailingStepIsRolledBackAndNamedWithItsLine) {
     ASSERT_TRUE(report) << report.error().message;
     ASSERT_FALSE(report->succeeded());
     EXPECT_EQ(report->error->code, ErrorCode::step_failed);
-    EXPECT_NE(report->error->message.find("(embedded) 0002_add_email, up:2"), std::string::npos)
+    EXPECT_CONTAINS(report->error->message, "(embedded) 0002_add_email, up:2")
         << report->error->message;
     // The migration and the line of the failing statement are facts of the error.
     EXPECT_EQ(report->error->subject.migration, "0002_add_email");
@@ -230,8 +231,7 @@ TEST(DatabaseApi, AFalseVerifyCheckFailsItsStep) {
     auto report = Database::open(embedded(path, migrations))->migrate();
     ASSERT_TRUE(report) << report.error().message;
     ASSERT_FALSE(report->succeeded());
-    EXPECT_NE(report->error->message.find("0002_add_email"), std::string::npos)
-        << report->error->message;
+    EXPECT_CONTAINS(report->error->message, "0002_add_email") << report->error->message;
     EXPECT_EQ(versions_applied(path), (std::vector<std::string>{"0001"}));
 }
 
@@ -240,14 +240,12 @@ TEST(DatabaseApi, OpenRefusesAMissingDirectoryAndAFileThatIsNotADatabase) {
     auto missing = Database::open(embedded(dir / "no" / "app.db", two_migrations()));
     ASSERT_FALSE(missing);
     EXPECT_EQ(missing.error().code, ErrorCode::invalid_input);
-    EXPECT_NE(missing.error().message.find((dir / "no").string()), std::string::npos)
-        << missing.error().message;
+    EXPECT_CONTAINS(missing.error().message, (dir / "no").string()) << missing.error().message;
 
     const auto text = dir.write("notes.txt", "not a database, just notes\n");
     auto not_db = Database::open(embedded(text, two_migrations()));
     ASSERT_FALSE(not_db);
-    EXPECT_NE(not_db.error().message.find(text.string()), std::string::npos)
-        << not_db.error().message;
+    EXPECT_CONTAINS(not_db.error().message, text.string()) << not_db.error().message;
     EXPECT_EQ(testing::read_file(text), "not a database, just notes\n");
 }
 
@@ -335,9 +333,8 @@ TEST(DatabaseApi, AnEmbeddedTimeoutStopsARunawayStep) {
     ASSERT_TRUE(report) << report.error().message;
     ASSERT_FALSE(report->succeeded());
     EXPECT_EQ(report->error->code, ErrorCode::step_failed);
-    EXPECT_NE(report->error->message.find("0002_add_email"), std::string::npos)
-        << report->error->message;
-    EXPECT_NE(report->error->message.find("timeout"), std::string::npos) << report->error->message;
+    EXPECT_CONTAINS(report->error->message, "0002_add_email") << report->error->message;
+    EXPECT_CONTAINS(report->error->message, "timeout") << report->error->message;
     EXPECT_EQ(versions_applied(path), (std::vector<std::string>{"0001"}));
 }
 
@@ -353,8 +350,7 @@ TEST(DatabaseApi, StrictValidationFailsAStepThatLeavesADanglingForeignKey) {
     auto refused = Database::open(embedded(dir / "strict.db", dangling))->migrate(strict);
     ASSERT_TRUE(refused) << refused.error().message;
     ASSERT_FALSE(refused->succeeded());
-    EXPECT_NE(refused->error->message.find("customers"), std::string::npos)
-        << refused->error->message;
+    EXPECT_CONTAINS(refused->error->message, "customers") << refused->error->message;
 
     auto warned = Database::open(embedded(dir / "normal.db", dangling))->migrate();
     ASSERT_TRUE(warned) << warned.error().message;
@@ -384,7 +380,7 @@ TEST(DatabaseApi, OptionsTheCliWouldRefuseAreRefusedBeforeAnythingIsWritten) {
         auto run = db->migrate(options);
         ASSERT_FALSE(run) << field;
         EXPECT_EQ(run.error().code, ErrorCode::invalid_input) << field;
-        EXPECT_NE(run.error().message.find(field), std::string::npos) << run.error().message;
+        EXPECT_CONTAINS(run.error().message, field) << run.error().message;
         auto plan = db->plan(options);
         ASSERT_FALSE(plan) << field;
         EXPECT_EQ(plan.error().message, run.error().message);
@@ -413,7 +409,7 @@ TEST(DatabaseApi, PlanRefusesWhatMigrateRefuses) {
     ASSERT_TRUE(empty) << empty.error().message;
     auto nothing = empty->plan();
     ASSERT_FALSE(nothing);
-    EXPECT_NE(nothing.error().message.find("embedded migrations is empty"), std::string::npos)
+    EXPECT_CONTAINS(nothing.error().message, "embedded migrations is empty")
         << nothing.error().message;
 
     MigrateOptions unknown;
@@ -430,9 +426,9 @@ TEST(DatabaseApi, EmbeddedTimeoutsOutOfRangeAreRefusedAndTimeoutsCountInTheCheck
     zero[0].timeout = std::chrono::milliseconds(0);
     auto refused = Database::open(embedded(dir / "app.db", zero));
     ASSERT_FALSE(refused);
-    EXPECT_NE(refused.error().message.find("#1 (version \"0002\", name \"add_email\"): the "
-                                           "timeout must be between 1 ms"),
-              std::string::npos)
+    EXPECT_CONTAINS(refused.error().message,
+                    "#1 (version \"0002\", name \"add_email\"): the "
+                    "timeout must be between 1 ms")
         << refused.error().message;
 
     auto plain = load_migration_set(two_migrations());
@@ -452,10 +448,8 @@ TEST(DatabaseApi, StatementsThatCannotRunInATransactionSayWhichFieldToSet) {
     migrations.push_back(embedded_migration("0003", "compact", "VACUUM;"));
     auto refused = Database::open(embedded(path, migrations));
     ASSERT_FALSE(refused);
-    EXPECT_NE(refused.error().message.find("no_transaction"), std::string::npos)
-        << refused.error().message;
-    EXPECT_EQ(refused.error().message.find("-- +migrate"), std::string::npos)
-        << refused.error().message;
+    EXPECT_CONTAINS(refused.error().message, "no_transaction") << refused.error().message;
+    EXPECT_NOT_CONTAINS(refused.error().message, "-- +migrate") << refused.error().message;
 
     migrations.back().no_transaction = true;
     migrations.back().down = "VACUUM;";
@@ -591,8 +585,7 @@ TEST(DatabaseApi, AHistoryTableNamedLikeBelaysOrSqlitesTablesIsRefusedInAnyCase)
         auto db = Database::open(options);
         ASSERT_FALSE(db) << name;
         EXPECT_EQ(db.error().code, ErrorCode::invalid_input) << name;
-        EXPECT_NE(db.error().message.find("DatabaseOptions::history_table"), std::string::npos)
-            << db.error().message;
+        EXPECT_CONTAINS(db.error().message, "DatabaseOptions::history_table") << db.error().message;
     }
     EXPECT_EQ(testing::read_file(path), before);
 }

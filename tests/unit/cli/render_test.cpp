@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "cli/render.hpp"
+#include "support/expect.hpp"
 
 namespace belay::cli {
 namespace {
@@ -85,10 +86,10 @@ TEST(RenderStatusText, ColoursOnlyWhenAskedAndPadsAsWithout) {
     report.plan.entries.push_back(applied_entry("0001", "a"));
     report.plan.entries.push_back(pending_entry("0002", "b"));
     const auto plain = written([&](std::FILE* out) { print_status_text(out, report, false); });
-    EXPECT_EQ(plain.find('\x1b'), std::string::npos) << plain;
+    EXPECT_NOT_CONTAINS(plain, '\x1b') << plain;
     auto coloured = written([&](std::FILE* out) { print_status_text(out, report, true); });
-    EXPECT_NE(coloured.find("\x1b[32mapplied "), std::string::npos) << coloured;
-    EXPECT_NE(coloured.find("\x1b[33mpending "), std::string::npos) << coloured;
+    EXPECT_CONTAINS(coloured, "\x1b[32mapplied ") << coloured;
+    EXPECT_CONTAINS(coloured, "\x1b[33mpending ") << coloured;
     for (const std::string escape : {"\x1b[32m", "\x1b[33m", "\x1b[0m"}) {
         for (auto at = coloured.find(escape); at != std::string::npos; at = coloured.find(escape)) {
             coloured.erase(at, escape.size());
@@ -103,10 +104,10 @@ TEST(RenderBackupsText, ASidecarsEscapeCodesArePrintedAsTextNeverSent) {
     auto entry = backup_entry("app-20260102-030405.bak", "manual\x1b]0;owned\x07");
     entry.problems = std::vector<std::string>{"sha256 differs\x1b[2J"};
     const auto text = written([&](std::FILE* out) { print_backups_text(out, db, {entry}); });
-    EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
-    EXPECT_NE(text.find("manual\\x1b]0;owned\\x07"), std::string::npos) << text;
-    EXPECT_NE(text.find("FAILED: sha256 differs\\x1b[2J"), std::string::npos) << text;
-    EXPECT_NE(text.find("2.0 KiB"), std::string::npos) << text;
+    EXPECT_NOT_CONTAINS(text, '\x1b') << text;
+    EXPECT_CONTAINS(text, "manual\\x1b]0;owned\\x07") << text;
+    EXPECT_CONTAINS(text, "FAILED: sha256 differs\\x1b[2J") << text;
+    EXPECT_CONTAINS(text, "2.0 KiB") << text;
 }
 
 TEST(RenderBackups, NoBackupsNameWhereTheyWereLookedFor) {
@@ -172,32 +173,41 @@ TEST(RenderVersions, AVersionAfterTheLibraryCouldNotReadShowsAsAQuestionMark) {
     run.version_before = "0001";
     run.version_after.reset();
     run.error = Error{ErrorCode::step_failed, "boom"};
-    EXPECT_NE(written([&](std::FILE* out) {
-                  print_run_text(out, run, false);
-              }).find("Stopped at version ?.\n"),
-              std::string::npos);
+    EXPECT_CONTAINS(written([&](std::FILE* out) { print_run_text(out, run, false); }),
+                    "Stopped at version ?.\n");
     EXPECT_EQ(run_to_json(run, 4).at("version_after"), "?");
 
     HistoryEditReport edit;
     edit.database = "app.db";
     edit.changes = {"marked 0002 applied"};
     edit.version_after.reset();
-    EXPECT_NE(written([&](std::FILE* out) {
-                  print_history_edit_text(out, HistoryEdit::force, edit);
-              }).find("Now at version ? (was 0)."),
-              std::string::npos);
+    EXPECT_CONTAINS(
+        written([&](std::FILE* out) { print_history_edit_text(out, HistoryEdit::force, edit); }),
+        "Now at version ? (was 0).");
     EXPECT_EQ(history_edit_to_json(HistoryEdit::force, edit).at("version_after"), "?");
 
     RestoreReport restore;
     restore.backup = "app.bak";
     restore.version_after.reset();
-    EXPECT_NE(written([&](std::FILE* out) {
-                  print_restore_text(out, "app.db", restore);
-              }).find("now at version ? (was 0)"),
-              std::string::npos);
+    EXPECT_CONTAINS(written([&](std::FILE* out) { print_restore_text(out, "app.db", restore); }),
+                    "now at version ? (was 0)");
     EXPECT_EQ(restore_to_json("app.db", restore).at("version_after"), "?");
     restore.version_after = "0003";
     EXPECT_EQ(restore_to_json("app.db", restore).at("version_after"), "0003");
+}
+
+// The library leaves a restore's version_before unset when it could not tell it (an unreadable
+// file, another tool's history table); the CLI shows "-" there, in text and JSON alike.
+TEST(RenderVersions, AVersionBeforeARestoreTheLibraryCouldNotTellShowsAsADash) {
+    RestoreReport restore;
+    restore.backup = "app.bak";
+    restore.version_before.reset();
+    restore.version_after = "0003";
+    EXPECT_EQ(written([&](std::FILE* out) { print_restore_text(out, "app.db", restore); }),
+              "Restored app.db from app.bak: now at version 0003 (was -).\n");
+    EXPECT_EQ(restore_to_json("app.db", restore).at("version_before"), "-");
+    restore.version_before = "0002";
+    EXPECT_EQ(restore_to_json("app.db", restore).at("version_before"), "0002");
 }
 
 TEST(RenderCheckText, ThePassingSummaryCountsBackupsOnlyWhenTheyWereChecked) {

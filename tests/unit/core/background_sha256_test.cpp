@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "core/checksum.hpp"
+#include "support/expect.hpp"
 #include "support/temp_dir.hpp"
 
 namespace belay {
@@ -73,8 +74,7 @@ TEST(BackgroundSha256, FileShorterThanTheTotalFailsNamingIt) {
     BackgroundSha256 hasher(file.fd(), path);
     auto digest = hasher.finish(1000);
     ASSERT_FALSE(digest.has_value());
-    EXPECT_NE(digest.error().message.find(path.string()), std::string::npos)
-        << digest.error().message;
+    EXPECT_CONTAINS(digest.error().message, path.string()) << digest.error().message;
 }
 
 // A copy that fails midway (disk full, a signal) destroys its hasher without calling finish().

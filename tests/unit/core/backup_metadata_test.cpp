@@ -184,7 +184,7 @@ TEST(BackupMetadataJson, FormatOneSidecarWithoutSequenceIsComplete) {
 TEST(BackupMetadataJson, MissingRequiredFieldIsInvalidInputNamingTheFile) {
     for (const char* key : {"source", "created_at", "reason", "schema_version"}) {
         const auto text = without_field(key);
-        ASSERT_EQ(text.find(std::string("\"") + key + "\""), std::string::npos) << text;
+        ASSERT_NOT_CONTAINS(text, std::string("\"") + key + "\"") << text;
         auto parsed = parse_backup_metadata(text, k_where);
         ASSERT_FALSE(parsed.has_value()) << key;
         EXPECT_EQ(parsed.error().code, ErrorCode::invalid_input) << key;

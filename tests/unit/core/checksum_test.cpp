@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "support/expect.hpp"
 #include "support/temp_dir.hpp"
 
 namespace belay {
@@ -84,16 +85,15 @@ TEST(Sha256FileHex, MissingFileNamesPathAndReason) {
     const auto digest = sha256_file_hex(path);
     ASSERT_FALSE(digest.has_value());
     EXPECT_EQ(digest.error().code, ErrorCode::invalid_input);
-    EXPECT_NE(digest.error().message.find(path.string()), std::string::npos);
-    EXPECT_NE(digest.error().message.find("No such file or directory"), std::string::npos)
-        << digest.error().message;
+    EXPECT_CONTAINS(digest.error().message, path.string());
+    EXPECT_CONTAINS(digest.error().message, "No such file or directory") << digest.error().message;
 }
 
 TEST(Sha256FileHex, DirectoryIsRefusedAsNotARegularFile) {
     testing::TempDir dir;
     const auto digest = sha256_file_hex(dir.path());
     ASSERT_FALSE(digest.has_value());
-    EXPECT_NE(digest.error().message.find("is a directory, not a regular file"), std::string::npos)
+    EXPECT_CONTAINS(digest.error().message, "is a directory, not a regular file")
         << digest.error().message;
 }
 
@@ -105,8 +105,7 @@ TEST(Sha256FileHex, FifoIsRefusedWithoutWaitingForAWriter) {
     ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
     const auto digest = sha256_file_hex(fifo);
     ASSERT_FALSE(digest.has_value());
-    EXPECT_NE(digest.error().message.find("is a FIFO"), std::string::npos)
-        << digest.error().message;
+    EXPECT_CONTAINS(digest.error().message, "is a FIFO") << digest.error().message;
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "core/migration_source.hpp"
+#include "support/expect.hpp"
 #include "support/temp_dir.hpp"
 
 namespace belay {
@@ -37,7 +38,7 @@ TEST(DetectLayout, JudgesByNamesAndDirectivesAndRefusesAMix) {
     dir.write("2_b.sql", "-- migrate:up\nSELECT 1;\n");
     auto mixed = detect_layout(dir.path());
     ASSERT_FALSE(mixed.has_value());
-    EXPECT_NE(mixed.error().message.find("dbmate ("), std::string::npos) << mixed.error().message;
+    EXPECT_CONTAINS(mixed.error().message, "dbmate (") << mixed.error().message;
 
     testing::TempDir pairs;
     pairs.write("1_a.up.sql", "SELECT 1;");
@@ -52,9 +53,8 @@ TEST(LoadPairedFiles, ReportsADownWithoutUpAndTwoUpsOfOneVersion) {
     auto loaded = load_migrations(dir.path());
     ASSERT_FALSE(loaded.has_value());
     const auto& message = loaded.error().message;
-    EXPECT_NE(message.find("1_a.down.sql: a down file without an up file"), std::string::npos)
-        << message;
-    EXPECT_NE(message.find("are both the up file of version 2"), std::string::npos) << message;
+    EXPECT_CONTAINS(message, "1_a.down.sql: a down file without an up file") << message;
+    EXPECT_CONTAINS(message, "are both the up file of version 2") << message;
 }
 
 // Regression (found by tests/fuzz): the paired layouts refuse a NUL byte as parse_migration does.
@@ -65,12 +65,10 @@ TEST(LoadPairedFiles, NulByteIsRefusedNamingTheFileAndLine) {
     dir.write("2018-04-27-155151_users/up.sql", "\0"sv);
     auto loaded = load_paired_files(dir.path(), Layout::golang_migrate);
     ASSERT_FALSE(loaded.has_value());
-    EXPECT_NE(loaded.error().message.find("1_a.down.sql:2: a NUL byte"), std::string::npos)
-        << loaded.error().message;
+    EXPECT_CONTAINS(loaded.error().message, "1_a.down.sql:2: a NUL byte") << loaded.error().message;
     auto diesel = load_diesel_folders(dir.path());
     ASSERT_FALSE(diesel.has_value());
-    EXPECT_NE(diesel.error().message.find("up.sql:1: a NUL byte"), std::string::npos)
-        << diesel.error().message;
+    EXPECT_CONTAINS(diesel.error().message, "up.sql:1: a NUL byte") << diesel.error().message;
 }
 
 TEST(LoadDieselFolders, VersionIsTheFourteenDigitsWhateverTheSeparators) {

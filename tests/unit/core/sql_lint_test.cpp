@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "core/migration_parser.hpp"
+#include "support/expect.hpp"
 
 namespace belay {
 namespace {
@@ -106,9 +107,9 @@ TEST(CheckTransactionalStatements, JudgesTheFirstWordHoweverItIsWrittenOrPrecede
     const auto result = check_transactional_statements(migration_at("m/0007_lint.sql"), "Up", sql);
     ASSERT_FALSE(result.has_value());
     const std::string& message = result.error().message;
-    EXPECT_NE(message.find("m/0007_lint.sql:10: VACUUM "), std::string::npos) << message;
-    EXPECT_NE(message.find("m/0007_lint.sql:20: BEGIN "), std::string::npos) << message;
-    EXPECT_NE(message.find("m/0007_lint.sql:30: ROLLBACK "), std::string::npos) << message;
+    EXPECT_CONTAINS(message, "m/0007_lint.sql:10: VACUUM ") << message;
+    EXPECT_CONTAINS(message, "m/0007_lint.sql:20: BEGIN ") << message;
+    EXPECT_CONTAINS(message, "m/0007_lint.sql:30: ROLLBACK ") << message;
     EXPECT_EQ(std::ranges::count(message, '\n'), 2) << message;
 }
 
@@ -186,12 +187,12 @@ TEST(CheckTransactionalStatements, ListsEveryOffendingStatementWithFileAndLine) 
           "m/0007_lint.sql:80: COMMIT ", "m/0007_lint.sql:90: END ",
           "m/0007_lint.sql:100: ROLLBACK ", "m/0007_lint.sql:110: SAVEPOINT ",
           "m/0007_lint.sql:120: RELEASE "}) {
-        EXPECT_NE(message.find(expected), std::string::npos) << expected << "\n" << message;
+        EXPECT_CONTAINS(message, expected) << expected << "\n" << message;
     }
-    EXPECT_EQ(message.find(":20:"), std::string::npos) << message;
+    EXPECT_NOT_CONTAINS(message, ":20:") << message;
     EXPECT_EQ(std::ranges::count(message, '\n'), 10) << "one line per offending statement";
-    EXPECT_NE(message.find("Down section"), std::string::npos);
-    EXPECT_NE(message.find("'-- +migrate NoTransaction'"), std::string::npos);
+    EXPECT_CONTAINS(message, "Down section");
+    EXPECT_CONTAINS(message, "'-- +migrate NoTransaction'");
 }
 
 }  // namespace

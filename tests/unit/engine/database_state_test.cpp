@@ -168,5 +168,36 @@ TEST(ReadVersionAfter, IsUnknownWhenTheHistoryCannotBeRead) {
     EXPECT_EQ(read_version_after(*db, "schema_migrations", {}), std::nullopt);
 }
 
+// What a backup or a restore reports: belay's version, "0" without belay history, and no
+// version at all (not a made-up one) when the table under belay's name is another tool's; the
+// backup's sidecar writes that as "-".
+TEST(ReadAnyVersion, IsBelaysVersionOrUnknownUnderAnotherToolsHistoryTable) {
+    testing::TempDir dir;
+    RawDatabase(dir / "app.db").exec("CREATE TABLE notes (id INTEGER);");
+    auto none = read_any_version(options_for(dir));
+    ASSERT_TRUE(none.has_value()) << none.error().message;
+    EXPECT_EQ(*none, "0");
+
+    dir.write("migrations/0001_a.sql", "-- +migrate Up\nCREATE TABLE a (id INTEGER);\n");
+    MigrateOptions migrate;
+    migrate.db = options_for(dir);
+    ASSERT_TRUE(run_migrate(migrate).has_value());
+    auto belays = read_any_version(options_for(dir));
+    ASSERT_TRUE(belays.has_value()) << belays.error().message;
+    EXPECT_EQ(*belays, "0001");
+    EXPECT_EQ(read_version_for_backup(options_for(dir)), "0001");
+
+    testing::TempDir goose;
+    RawDatabase(goose / "app.db")
+        .exec(
+            "CREATE TABLE schema_migrations (id INTEGER PRIMARY KEY, version_id INTEGER, "
+            "is_applied INTEGER, tstamp TEXT);"
+            "INSERT INTO schema_migrations VALUES (1, 3, 1, '2020-01-01');");
+    auto unknown = read_any_version(options_for(goose));
+    ASSERT_TRUE(unknown.has_value()) << unknown.error().message;
+    EXPECT_EQ(*unknown, std::nullopt);
+    EXPECT_EQ(read_version_for_backup(options_for(goose)), "-");
+}
+
 }  // namespace
 }  // namespace belay::engine

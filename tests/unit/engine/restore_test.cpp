@@ -578,5 +578,25 @@ TEST_F(RestoreTest, ReportsTheVersionsBeforeAndAfter) {
     EXPECT_FALSE(raw.has_table("more"));
 }
 
+// The version of an unreadable file, or of a database whose history table under belay's name is
+// another tool's, is not known: the report says so (no made-up version such as "-").
+TEST_F(RestoreTest, TheVersionBeforeIsUnknownWhenBelayCannotTellIt) {
+    prepare();
+    fs::remove(db());
+    m_dir.write("app.db", std::string(4096, 'g'));
+    const auto unreadable = restore();
+    ASSERT_TRUE(unreadable.moved_aside.has_value());
+    EXPECT_EQ(unreadable.version_before, std::nullopt);
+
+    RawDatabase(db()).exec(
+        "CREATE TABLE schema_migrations (id INTEGER PRIMARY KEY, version_id INTEGER, "
+        "is_applied INTEGER, tstamp TEXT);"  // goose's
+        "INSERT INTO schema_migrations VALUES (1, 3, 1, '2020-01-01');");
+    const auto foreign = restore();
+    EXPECT_FALSE(foreign.moved_aside.has_value());
+    EXPECT_EQ(foreign.version_before, std::nullopt);
+    EXPECT_EQ(dump_database(db()), m_backed_up);
+}
+
 }  // namespace
 }  // namespace belay::engine

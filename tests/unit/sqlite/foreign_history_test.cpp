@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "sqlite/database.hpp"
+#include "support/expect.hpp"
 #include "support/temp_dir.hpp"
 
 namespace belay::sqlite {
@@ -65,8 +66,7 @@ TEST_F(ForeignHistoryTest, AnUnknownToolIsRefusedNamingTheSixItReads) {
     auto history = read_foreign_history(*m_db, std::string("flyway"));
     ASSERT_FALSE(history.has_value());
     EXPECT_EQ(history.error().code, ErrorCode::invalid_input);
-    EXPECT_NE(history.error().message.find("pop or diesel"), std::string::npos)
-        << history.error().message;
+    EXPECT_CONTAINS(history.error().message, "pop or diesel") << history.error().message;
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "sqlite/database.hpp"
+#include "support/expect.hpp"
 #include "support/temp_dir.hpp"
 
 namespace belay::sqlite {
@@ -68,8 +69,8 @@ TEST_F(LogicalSchemaTest, NamesTablesColumnsIndexesForeignKeysAndViewsButNotBela
             "delete NO ACTION match NONE"));
     EXPECT_TRUE(has("view kid_names on kid_names: CREATE VIEW kid_names AS SELECT name FROM kids"));
     for (const auto& line : lines) {
-        EXPECT_EQ(line.find("schema_migrations"), std::string::npos) << line;
-        EXPECT_EQ(line.find("belay_"), std::string::npos) << line;
+        EXPECT_NOT_CONTAINS(line, "schema_migrations") << line;
+        EXPECT_NOT_CONTAINS(line, "belay_") << line;
     }
 }
 

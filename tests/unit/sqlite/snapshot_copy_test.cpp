@@ -9,6 +9,7 @@
 #include "sqlite/copy_check.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/page_copy.hpp"
+#include "support/expect.hpp"
 #include "support/temp_dir.hpp"
 #include "unit/engine/raw_database.hpp"
 
@@ -109,9 +110,8 @@ TEST_F(SnapshotCopyTest, ChecksOfACopyNameWhatDiffers) {
     auto wrong_count = verify_copy(db(), db(), facts->page_count + 1, facts->fingerprint);
     ASSERT_FALSE(wrong_count.has_value());
     EXPECT_EQ(wrong_count.error().code, ErrorCode::snapshot_failed);
-    EXPECT_NE(wrong_count.error().message.find(
-                  fmt::format("{} of {} pages", facts->page_count, facts->page_count + 1)),
-              std::string::npos)
+    EXPECT_CONTAINS(wrong_count.error().message,
+                    fmt::format("{} of {} pages", facts->page_count, facts->page_count + 1))
         << wrong_count.error().message;
     EXPECT_EQ(
         problems_in_copy(db(), facts->page_count, "another schema"),
