@@ -36,7 +36,7 @@ struct Error {
     Message said{};
     // What the error is about, where belay knows it: for a problem in a migration file, the file
     // and line; for a failed step, the migration (version_name), its file and the line of the
-    // statement that failed. Empty otherwise.
+    // statement that failed; for a database that cannot be opened, its path. Empty otherwise.
     struct Subject {
         std::filesystem::path path;
         int line = 0;

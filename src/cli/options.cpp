@@ -167,7 +167,8 @@ po::options_description all_options_description() {
     // names the backup to restore nor answers a restore's confirmation.
     // An option several commands have (step-timeout, say) must be added once, or the file
     // parser calls it ambiguous.
-    for (const char* command : {"migrate", "status", "create", "backup", "check"}) {
+    for (const char* command :
+         {"migrate", "status", "create", "backup", "check", "lint", "adopt", "dump-schema"}) {
         const auto description = command_options_description(command);
         for (const auto& option : description.options()) {
             if (all.find_nothrow(option->long_name(), false) == nullptr) {
@@ -198,10 +199,12 @@ namespace {
 // `latest`, `from-other-database`: which backup a restore writes over the database. `yes`:
 // a confirmation. `out`: the one file a backup or a dump writes (a dump replaces it). `name`:
 // the one migration db create writes. `verbose`: -v is for one run (-vv counts its repeats).
+// `no-backup`: a run without its safety snapshot is chosen for that run, never standing.
 bool is_command_line_only(const std::string& option) {
-    static const std::set<std::string> k_options{
-        "backup", "latest", "from-other-database", "yes", "to", "steps", "version", "out",
-        "name",   "verbose"};
+    static const std::set<std::string> k_options{"backup",  "latest",   "from-other-database",
+                                                 "yes",     "to",       "steps",
+                                                 "version", "out",      "name",
+                                                 "verbose", "no-backup"};
     return k_options.contains(option);
 }
 
@@ -219,6 +222,10 @@ std::string config_key_refusal(const std::string& key) {
     if (key == "verbose") {
         return "(-v is for one run; a standing log level is `log-level = info`); remove it and "
                "pass -v where you mean it";
+    }
+    if (key == "no-backup") {
+        return "(a run without a snapshot is chosen for that run, never as a standing setting); "
+               "remove it and pass --no-backup where you mean it";
     }
     if (key == "config") {
         return "(it names the file options are read from, so one file cannot name another); "

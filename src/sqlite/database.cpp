@@ -347,7 +347,13 @@ Result<Database> Database::open_after_rollback(const std::filesystem::path& path
 
 Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode,
                                 std::chrono::milliseconds busy_timeout) {
-    return open_impl(path, mode, busy_timeout, true);
+    auto db = open_impl(path, mode, busy_timeout, true);
+    if (!db && db.error().subject.path.empty()) {
+        auto error = db.error();
+        error.subject.path = path;  // the file the error is about
+        return std::unexpected(std::move(error));
+    }
+    return db;
 }
 
 namespace {

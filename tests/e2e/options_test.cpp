@@ -237,7 +237,9 @@ TEST_F(OptionsTest, NameVerboseAndConfigInAConfigFileAreRefusedByFileAndLine) {
              {"conf/team.ini", "name", "name = add_users", create, "belay db create NAME"},
              {"belay.ini", "verbose", "verbose = true", migrate, "pass -v where you mean it"},
              {"belay.ini", "config", "config = conf/team.ini", migrate,
-              "pass --config or set BELAY_CONFIG"}}) {
+              "pass --config or set BELAY_CONFIG"},
+             {"belay.ini", "no-backup", "no-backup = true", migrate,
+              "pass --no-backup where you mean it"}}) {
         write_file(file, "# team settings\ndb = app.db\n\n  " + line + "  # standing\n");
         auto command = args;
         if (file != "belay.ini") {
@@ -260,6 +262,22 @@ TEST_F(OptionsTest, NameVerboseAndConfigInAConfigFileAreRefusedByFileAndLine) {
     EXPECT_EQ(from_env.exit_code, 2) << describe(from_env);
     EXPECT_CONTAINS(from_env.err, "db create needs a name");
     EXPECT_EQ(list_dir(migrations()), files_before);
+    // BELAY_NO_BACKUP is ignored: the run takes its snapshot, and the warning never comes.
+    auto protected_run =
+        run_raw(migrate, with_env({{"BELAY_NO_BACKUP", "true"}, {"BELAY_DB", db().string()}}));
+    EXPECT_EQ(protected_run.exit_code, 0) << describe(protected_run);
+    EXPECT_NOT_CONTAINS(protected_run.err, "NO SNAPSHOT");
+    EXPECT_EQ(names_ending_with(dir(), ".bak").size(), 1U) << describe(protected_run);
+}
+
+TEST_F(OptionsTest, LintAdoptAndDumpSchemaOptionsComeFromTheConfigFileToo) {
+    auto plain = run_raw({"db", "lint"});
+    EXPECT_EQ(plain.exit_code, 0) << describe(plain);
+    write_file("belay.ini", "db = app.db\nstrict = true\n");
+    auto strict = run_raw({"db", "lint"});
+    EXPECT_EQ(strict.exit_code, 6) << "strict = true in belay.ini makes warnings fail\n"
+                                   << describe(strict);
+    EXPECT_CONTAINS(strict.out, "no-down");
 }
 
 }  // namespace

@@ -186,6 +186,7 @@ TEST(DatabaseOpen, DirectoryIsRefused) {
     ASSERT_FALSE(db.has_value());
     EXPECT_EQ(db.error().code, ErrorCode::invalid_input);
     EXPECT_CONTAINS(db.error().message, (dir / "sub.db").string());
+    EXPECT_EQ(db.error().subject.path, dir / "sub.db") << "the path is a fact of the error too";
 }
 
 TEST(DatabaseOpen, ReadOnlyOnWalDatabaseRefusesWritesAndLeavesNoWalFiles) {
