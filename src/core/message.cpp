@@ -180,27 +180,30 @@ std::string Message::text() const {
     return words;
 }
 
-std::optional<Option> Message::option() const {
-    for (const auto& part : m_parts) {
-        if (const auto* term = std::get_if<Term>(&part)) {
-            if (const auto* option = std::get_if<Option>(term)) {
-                return *option;
+namespace {
+
+// The first term of kind T among `parts`. (A call's own options are part of its advice, not
+// what the message is about: they are not options of the message.)
+template <typename T>
+std::optional<T> first_term(const std::vector<Message::Part>& parts) {
+    for (const auto& part : parts) {
+        if (const auto* term = std::get_if<Message::Term>(&part)) {
+            if (const auto* found = std::get_if<T>(term)) {
+                return *found;
             }
-            // A call's own options are part of the advice, not what the message is about.
         }
     }
     return std::nullopt;
 }
 
+}  // namespace
+
+std::optional<Option> Message::option() const {
+    return first_term<Option>(m_parts);
+}
+
 std::optional<Call> Message::call() const {
-    for (const auto& part : m_parts) {
-        if (const auto* term = std::get_if<Term>(&part)) {
-            if (const auto* call = std::get_if<Call>(term)) {
-                return *call;
-            }
-        }
-    }
-    return std::nullopt;
+    return first_term<Call>(m_parts);
 }
 
 Message& Message::operator+=(std::string_view words) {
