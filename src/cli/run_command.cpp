@@ -144,11 +144,10 @@ Result<MigrateOptions> read_run_options(const po::variables_map& vm, const Commo
     options.allow_out_of_order = switch_set(vm, "allow-out-of-order");
     options.assume_yes = switch_set(vm, "yes");
     options.record_words = [](const Message& message) { return words(message); };
-    auto ok = read_target(vm, options);
-    ok = ok ? read_down_options(vm, options) : ok;
-    ok = ok ? read_backup_options(vm, options) : ok;
-    ok = ok ? read_validation(vm, options) : ok;
-    BELAY_TRY(ok);
+    BELAY_TRY(read_target(vm, options));
+    BELAY_TRY(read_down_options(vm, options));
+    BELAY_TRY(read_backup_options(vm, options));
+    BELAY_TRY(read_validation(vm, options));
     return options;
 }
 

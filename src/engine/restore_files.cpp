@@ -31,16 +31,16 @@ Result<void> fill_copy(sqlite::Database& source, const std::filesystem::path& te
                        const std::filesystem::path& database, const FileOwnership& ownership) {
     auto destination = sqlite::Database::open(temporary, sqlite::OpenMode::own_file);
     BELAY_TRY(destination);
-    auto ok = restore_copy_result(sqlite::copy_all_pages(source, *destination, k_copy_wait),
-                                  source.path(), database);
-    ok = ok ? destination->exec("PRAGMA journal_mode = DELETE") : ok;
-    ok = ok ? destination->close() : ok;
-    ok = ok ? sync_file(temporary) : ok;
-    if (ok && ::chmod(temporary.c_str(), ownership.mode) != 0) {
-        ok = fail(ErrorCode::step_failed, "cannot set the mode of {}: {}", temporary.string(),
-                  std::strerror(errno));
+    BELAY_TRY(restore_copy_result(sqlite::copy_all_pages(source, *destination, k_copy_wait),
+                                  source.path(), database));
+    BELAY_TRY(destination->exec("PRAGMA journal_mode = DELETE"));
+    BELAY_TRY(destination->close());
+    BELAY_TRY(sync_file(temporary));
+    if (::chmod(temporary.c_str(), ownership.mode) != 0) {
+        return fail(ErrorCode::step_failed, "cannot set the mode of {}: {}", temporary.string(),
+                    std::strerror(errno));
     }
-    return ok;
+    return {};
 }
 
 // A complete, flushed copy of `source` under a temporary name beside `database`.
