@@ -43,6 +43,9 @@ struct Error {
         std::string migration;
     } subject{};
 
+    // The message with its terms: `said`, or `message` alone (no terms) when they disagree.
+    Message what() const;
+
     // The option the error is about, and the call it advises as the next step, if any.
     std::optional<Option> option() const;
     std::optional<Call> advised_call() const;

@@ -141,10 +141,7 @@ std::string words(const Message& message) {
 }
 
 std::string words(const Error& error) {
-    if (!error.said.empty() && error.said.text() == error.message) {
-        return words(error.said);
-    }
-    return error.message;
+    return words(error.what());
 }
 
 }  // namespace belay::cli

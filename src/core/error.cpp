@@ -48,7 +48,7 @@ void add(Message& message, std::string_view /*spec*/, const Message& inner) {
 }
 
 void add(Message& message, std::string_view /*spec*/, const Error& inner) {
-    message += message_of(inner);
+    message += inner.what();
 }
 
 }  // namespace message_detail
@@ -71,24 +71,17 @@ Message joined(const std::vector<Message>& messages, std::string_view separator)
 
 Error with_context(Error error, std::string_view context) {
     Message said(fmt::format("{}: ", context));
-    said += message_of(error);
+    said += error.what();
     error.message = fmt::format("{}: {}", context, error.message);
     error.said = std::move(said);
     return error;
 }
 
 void append(Error& error, const Message& more) {
-    auto said = message_of(error);
+    auto said = error.what();
     said += more;
     error.message += more.text();
     error.said = std::move(said);
-}
-
-Message message_of(const Error& error) {
-    if (!error.said.empty() && error.said.text() == error.message) {
-        return error.said;
-    }
-    return Message(error.message);
 }
 
 }  // namespace belay

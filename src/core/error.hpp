@@ -140,7 +140,4 @@ Error with_context(Error error, std::string_view context);
 // Adds `more` at the end of the error's message.
 void append(Error& error, const Message& more);
 
-// The error's message with its terms: `said`, or `message` alone when they disagree.
-Message message_of(const Error& error);
-
 }  // namespace belay

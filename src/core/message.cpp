@@ -236,12 +236,19 @@ Message& Message::operator+=(Term term) {
     return *this;
 }
 
+Message Error::what() const {
+    if (!said.empty() && said.text() == message) {
+        return said;
+    }
+    return Message(message);
+}
+
 std::optional<Option> Error::option() const {
-    return said.text() == message ? said.option() : std::nullopt;
+    return what().option();
 }
 
 std::optional<Call> Error::advised_call() const {
-    return said.text() == message ? said.call() : std::nullopt;
+    return what().call();
 }
 
 }  // namespace belay

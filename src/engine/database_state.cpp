@@ -120,7 +120,7 @@ Result<AnyDatabaseState> read_state(const DatabaseOptions& options, bool any) {
         if (!any || ok.error().code != ErrorCode::refused) {
             return unreadable(ok.error());
         }
-        result.not_belays = message_of(ok.error());
+        result.not_belays = ok.error().what();
         return result;
     }
     auto history = store.read();

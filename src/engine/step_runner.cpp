@@ -329,7 +329,7 @@ void record_failure(StepContext& context, const Migration& migration, const Erro
         const auto& words = context.options.record_words;
         ok = context.history.record_failure(
             FailedAttempt{migration.version.text(), migration.name, sqlite::utc_now_iso8601(),
-                          words ? words(message_of(error)) : error.message});
+                          words ? words(error.what()) : error.message});
     }
     if (transaction && ok) {
         ok = transaction->commit();
@@ -348,7 +348,7 @@ StepOutcome finish_failed(StepContext& context, const Migration& migration, Dire
                           StepOutcome outcome, Error error, bool started = true) {
     // A step that never got the write lock did not run at all.
     outcome.report.result = started ? StepResult::failed : StepResult::not_run;
-    outcome.report.error = message_of(error);
+    outcome.report.error = error.what();
     error.subject.migration = fmt::format("{}_{}", migration.version.text(), migration.name);
     if (error.subject.path.empty()) {
         error.subject.path = migration.path;
@@ -554,7 +554,7 @@ StepOutcome apply_step(StepContext& context, const Migration& migration, Directi
                    migration.version.text(), migration.name);
     if (auto restored = restore_connection_settings(context.db); !restored) {
         outcome.report.result = StepResult::not_run;
-        outcome.report.error = message_of(restored.error());
+        outcome.report.error = restored.error().what();
         outcome.error = with_context(restored.error(), "cannot check the connection's settings");
         return outcome;
     } else if (!restored->empty()) {

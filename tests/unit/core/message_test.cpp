@@ -63,11 +63,11 @@ TEST(ErrorOf, ContextAndAppendKeepMessageAndTermsTogether) {
 TEST(ErrorOf, AMessageChangedWithoutItsTermsIsTheOneThatHolds) {
     auto error = error_of(ErrorCode::busy, said("raise {}", Option::lock_timeout));
     error.message += " (changed by hand)";
-    EXPECT_EQ(message_of(error), Message("raise lock_timeout (changed by hand)"));
+    EXPECT_EQ(error.what(), Message("raise lock_timeout (changed by hand)"));
     EXPECT_FALSE(error.option().has_value()) << "terms of a message that no longer holds";
     // An Error built from words alone has no terms and its words hold.
     const Error plain{ErrorCode::invalid_input, "plain words"};
-    EXPECT_EQ(message_of(plain).text(), "plain words");
+    EXPECT_EQ(plain.what().text(), "plain words");
 }
 
 }  // namespace
