@@ -18,8 +18,8 @@
 #include "sqlite/foreign_history.hpp"
 #include "sqlite/history_store.hpp"
 #include "sqlite/identifiers.hpp"
+#include "sqlite/schema_catalog.hpp"
 #include "sqlite/schema_inspection.hpp"
-#include "sqlite/statement.hpp"
 #include "sqlite/transaction.hpp"
 
 namespace belay::engine {
@@ -84,9 +84,7 @@ Result<void> apply_change(sqlite::Database& db, sqlite::HistoryStore& history,
             return history.mark_dirty(
                 DirtyMark{change.version, change.name, sqlite::utc_now_iso8601()});
         case HistoryChange::Kind::keep_table:
-            return db.exec(fmt::format("ALTER TABLE {} RENAME TO {}",
-                                       sqlite::quote_identifier(change.name),
-                                       sqlite::quote_identifier("belay_adopted_" + change.name)));
+            return sqlite::rename_tool_table(db, change.name, "belay_adopted_" + change.name);
         case HistoryChange::Kind::remove_row:
             return history.record_reverted(change.version);
         case HistoryChange::Kind::update_checksum:
@@ -110,15 +108,14 @@ Result<void> snapshot_before_edit(const HistoryEditOptions& options, HistoryEdit
 // Every object's CREATE statement but `table`'s own, by type and name.
 Result<std::map<std::pair<std::string, std::string>, std::string>> schema_sql_besides(
     sqlite::Database& db, const std::string& table) {
-    auto statement = db.prepare(
-        "SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND name <> ?1");
-    BELAY_TRY(statement);
-    statement->bind(1, table);
+    auto catalog = sqlite::read_catalog(db);
+    BELAY_TRY(catalog);
     std::map<std::pair<std::string, std::string>, std::string> objects;
-    auto read = statement->each_row([&](const sqlite::Statement& row) {
-        objects[{row.column_text(0), row.column_text(1)}] = row.column_text(2);
-    });
-    BELAY_TRY(read);
+    for (auto& object : *catalog) {
+        if (!object.sql.empty() && object.name != table) {
+            objects[{object.type, object.name}] = std::move(object.sql);
+        }
+    }
     return objects;
 }
 
@@ -153,9 +150,9 @@ Result<void> apply_edit(sqlite::Database& db, const HistoryEditOptions& options,
     auto transaction = sqlite::Transaction::begin_immediate(db);
     BELAY_TRY(transaction);
     // A new, empty database has nothing a snapshot could keep.
-    auto objects_before = db.query_int("SELECT count(*) FROM sqlite_schema");
-    BELAY_TRY(objects_before);
-    if (*objects_before > 0) {
+    auto has_objects = sqlite::has_objects(db);
+    BELAY_TRY(has_objects);
+    if (*has_objects) {
         if (auto ok = snapshot_before_edit(options, report); !ok) {
             return ok;
         }
@@ -221,20 +218,16 @@ Result<std::optional<ForeignHistory>> read_foreign_for_adopt(sqlite::Database& d
 // or one of the user's under the name of one of belay's own tables.
 Result<void> refuse_adopt_conflicts(sqlite::Database& db, const std::string& table) {
     const auto kept_as = "belay_adopted_" + table;
-    auto statement =
-        db.prepare("SELECT type, name FROM sqlite_schema WHERE name = ?1 COLLATE NOCASE");
-    BELAY_TRY(statement);
-    statement->bind(1, kept_as);
-    auto found = statement->step();
+    auto found = sqlite::find_object(db, kept_as);
     BELAY_TRY(found);
     if (*found) {
         return fail(ErrorCode::refused,
                     "{}: {} keeps {} as {}, but this database already has a {} {}; rename or "
                     "drop it (for a table: ALTER TABLE {} RENAME TO another_name) and run {} "
                     "again. Nothing was changed",
-                    db.path().string(), named(Command::adopt), table, kept_as,
-                    statement->column_text(0), statement->column_text(1),
-                    sqlite::quote_identifier(statement->column_text(1)), named(Command::adopt));
+                    db.path().string(), named(Command::adopt), table, kept_as, (*found)->type,
+                    (*found)->name, sqlite::quote_identifier((*found)->name),
+                    named(Command::adopt));
     }
     auto foreign = sqlite::find_foreign_belay_objects(db);
     BELAY_TRY(foreign);

@@ -20,22 +20,6 @@ namespace belay::engine {
 
 namespace {
 
-using Columns = std::map<std::string, std::set<std::string>>;  // table -> column names
-
-Result<Columns> columns_of(sqlite::Database& db) {
-    auto rows = sqlite::query_rows(
-        db,
-        "SELECT m.name, c.name FROM sqlite_schema AS m, pragma_table_info(m.name) AS c "
-        "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-        "AND m.name NOT LIKE 'belay\\_%' ESCAPE '\\'");
-    BELAY_TRY(rows);
-    Columns columns;
-    for (const auto& row : *rows) {
-        columns[row.at(0)].insert(row.at(1));
-    }
-    return columns;
-}
-
 // Applies each Up in order on a scratch database and warns where a table that stays loses a
 // column no DROP COLUMN of that migration accounts for.
 Result<void> find_lost_columns(const MigrateOptions& options,
@@ -43,10 +27,10 @@ Result<void> find_lost_columns(const MigrateOptions& options,
     auto scratch = ScratchRun::create("belay-lint", options);
     BELAY_TRY(scratch);
     for (const auto& migration : migrations) {
-        auto before = columns_of(scratch->db());
+        auto before = sqlite::table_columns(scratch->db());
         BELAY_TRY(before);
         auto outcome = scratch->apply(migration, Direction::up);
-        auto after = columns_of(scratch->db());
+        auto after = sqlite::table_columns(scratch->db());
         BELAY_TRY(after);
         if (outcome.error) {
             report.notes.push_back(fmt::format(

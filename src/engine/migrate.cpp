@@ -197,9 +197,9 @@ Result<std::function<Result<void>()>> plan_snapshot(sqlite::Database& db,
             said("{}: no snapshot was taken before this run", Option::no_backup));
         return nullptr;
     }
-    auto objects = db.query_int("SELECT count(*) FROM sqlite_schema");
-    BELAY_TRY(objects);
-    if (*objects == 0) {
+    auto has_objects = sqlite::has_objects(db);
+    BELAY_TRY(has_objects);
+    if (!*has_objects) {
         report.notes.push_back("the database is new and empty: no snapshot is needed");
         return nullptr;
     }

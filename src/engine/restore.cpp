@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 
 #include "core/log.hpp"
@@ -21,6 +22,7 @@
 #include "engine/snapshot.hpp"
 #include "engine/status.hpp"
 #include "sqlite/backup.hpp"
+#include "sqlite/connection_settings.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/schema_inspection.hpp"
 
@@ -62,7 +64,7 @@ using Clock = std::chrono::steady_clock;
 // The copy into place is one transaction. When its dirty pages overflow the page cache, SQLite
 // writes them to the database early, and must sync the journal first each time: with the
 // default 2 MiB cache, a 100 MB restore synced 124 times, with this bounded 32 MiB one 10 times.
-constexpr const char* k_copy_cache = "PRAGMA cache_size = -32768";
+constexpr std::int64_t k_copy_cache_kib = 32768;
 
 Result<std::filesystem::path> resolve_backup_path(const std::filesystem::path& given) {
     std::error_code ec;
@@ -229,14 +231,14 @@ Result<bool> restore_in_place(sqlite::Database& source, const std::filesystem::p
     auto destination =
         sqlite::Database::open(database, sqlite::OpenMode::read_write, options.db.lock_timeout);
     BELAY_TRY(destination);
-    BELAY_TRY(destination->exec(k_copy_cache));
+    BELAY_TRY(sqlite::set_page_cache(*destination, k_copy_cache_kib));
     auto status = sqlite::copy_all_pages(source, *destination, options.db.lock_timeout);
     if (status.outcome != sqlite::CopyOutcome::page_size_conflict) {
         BELAY_TRY(restore_copy_result(status, source.path(), database));
         return false;
     }
-    auto mode = destination->query_text("PRAGMA journal_mode");
-    auto page_size = destination->query_int("PRAGMA page_size");
+    auto mode = sqlite::journal_mode(*destination);
+    auto page_size = sqlite::page_size(*destination);
     if (!mode || *mode != "wal" || !page_size) {
         status.outcome = sqlite::CopyOutcome::failed;
         return std::unexpected(restore_copy_result(status, source.path(), database).error());

@@ -11,6 +11,7 @@
 #include "core/backup_metadata.hpp"
 #include "core/log.hpp"
 #include "sqlite/backup.hpp"
+#include "sqlite/connection_settings.hpp"
 #include "sqlite/database.hpp"
 
 namespace belay::engine {
@@ -33,7 +34,7 @@ Result<void> fill_copy(sqlite::Database& source, const std::filesystem::path& te
     BELAY_TRY(destination);
     BELAY_TRY(restore_copy_result(sqlite::copy_all_pages(source, *destination, k_copy_wait),
                                   source.path(), database));
-    BELAY_TRY(destination->exec("PRAGMA journal_mode = DELETE"));
+    BELAY_TRY(sqlite::use_rollback_journal(*destination));
     BELAY_TRY(destination->close());
     BELAY_TRY(sync_file(temporary));
     if (::chmod(temporary.c_str(), ownership.mode) != 0) {
@@ -235,9 +236,7 @@ Result<HeldCopy> copy_with_page_size(sqlite::Database& source,
     auto ok = copy ? restore_copy_result(sqlite::copy_all_pages(source, *copy, k_copy_wait),
                                          source.path(), temporary)
                    : Result<void>(std::unexpected(copy.error()));
-    ok = ok ? copy->exec(fmt::format("PRAGMA journal_mode = DELETE; PRAGMA page_size = {}; VACUUM",
-                                     page_size))
-            : ok;
+    ok = ok ? sqlite::rebuild_with_page_size(*copy, page_size) : ok;
     ok = ok ? copy->close() : ok;
     if (!ok) {
         remove_with_companions(temporary);

@@ -106,9 +106,7 @@ Result<CheckedCopy> copy_and_check(Database& source, sqlite::SourceDescriptor& d
                     milliseconds_since(started));
     // The kernel writes the copy out, and the hasher reads it, while it is verified.
     CheckedCopy copy{plan.has_value(), std::move(hasher), BackgroundFlush(temporary_fd, temporary)};
-    if (auto ok = source.exec("COMMIT"); !ok) {  // writers may go on now
-        return std::unexpected(ok.error());
-    }
+    BELAY_TRY(sqlite::end_consistent_read(source));  // writers may go on now
     if (request.verify) {
         const auto verifying = std::chrono::steady_clock::now();
         BELAY_TRY(

@@ -8,6 +8,7 @@
 
 #include "core/elapsed.hpp"
 #include "core/statement_rules.hpp"
+#include "sqlite/connection_settings.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/execution_guard.hpp"
 #include "sqlite/history_store.hpp"
@@ -21,27 +22,6 @@ namespace belay::engine {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Turns foreign-key enforcement off for the step (it cannot change inside a transaction) and
-// puts back what the connection had when the step ends.
-class ForeignKeysOff {
-  public:
-    explicit ForeignKeysOff(sqlite::Database& db) : m_db(db) {
-        m_was_on = db.query_int("PRAGMA foreign_keys").value_or(0) != 0;
-        (void)db.exec("PRAGMA foreign_keys = OFF");
-    }
-    ~ForeignKeysOff() {
-        if (m_was_on && !m_db.in_transaction()) {
-            (void)m_db.exec("PRAGMA foreign_keys = ON");
-        }
-    }
-    ForeignKeysOff(const ForeignKeysOff&) = delete;
-    ForeignKeysOff& operator=(const ForeignKeysOff&) = delete;
-
-  private:
-    sqlite::Database& m_db;
-    bool m_was_on = false;
-};
 
 // Holds the migration's statements to belay's statement rules (core/statement_rules.hpp) for
 // the object's lifetime: from the step's first statement to the end of its validation. belay's
@@ -58,45 +38,6 @@ class HeldToRules {
   private:
     sqlite::ExecutionGuard& m_guard;
 };
-
-// The connection settings a migration must not carry into the next step (or into belay's own
-// writes): put back before every step, whatever the step before did. The statement rules refuse
-// the PRAGMAs that change them; this holds even if something got past the rules. Returns the
-// settings it had to put back.
-Result<std::vector<std::string>> restore_connection_settings(sqlite::Database& db) {
-    struct Setting {
-        const char* query;
-        std::int64_t wanted;
-        const char* reset;
-    };
-    static constexpr Setting k_settings[] = {
-        {"PRAGMA writable_schema", 0, "PRAGMA writable_schema = OFF"},
-        {"PRAGMA ignore_check_constraints", 0, "PRAGMA ignore_check_constraints = OFF"},
-        {"PRAGMA query_only", 0, "PRAGMA query_only = OFF"},
-    };
-    std::vector<std::string> restored;
-    for (const auto& setting : k_settings) {
-        auto value = db.query_int(setting.query);
-        BELAY_TRY(value);
-        if (*value != setting.wanted) {
-            BELAY_TRY(db.exec(setting.reset));
-            restored.emplace_back(setting.reset);
-        }
-    }
-    auto synchronous = db.query_int("PRAGMA synchronous");
-    BELAY_TRY(synchronous);
-    if (*synchronous == 0) {
-        BELAY_TRY(db.exec("PRAGMA synchronous = FULL"));
-        restored.emplace_back("PRAGMA synchronous = FULL");
-    }
-    auto mode = db.query_text("PRAGMA journal_mode");
-    BELAY_TRY(mode);
-    if (*mode == "off" || *mode == "memory") {
-        BELAY_TRY(db.exec("PRAGMA journal_mode = DELETE"));
-        restored.emplace_back("PRAGMA journal_mode = DELETE");
-    }
-    return restored;
-}
 
 std::chrono::milliseconds step_budget(const StepContext& context, const Migration& migration) {
     return migration.timeout.value_or(context.options.step_timeout);
@@ -145,7 +86,7 @@ Error stopped_after_statements(const StepContext& context, const std::filesystem
 // have applied it since the plan was made). The versions are read once and kept while no other
 // connection commits, so that a run of many steps does not scan the history at each one.
 Result<bool> history_has(StepContext& context, const Version& version) {
-    auto data_version = context.db.query_int("PRAGMA data_version");
+    auto data_version = context.db.data_version();
     BELAY_TRY(data_version);
     if (!context.known_history || context.known_history->data_version != *data_version) {
         context.known_history.reset();
@@ -162,7 +103,7 @@ Result<bool> history_has(StepContext& context, const Version& version) {
 // could not begin its transactions inside the section's.
 Result<void> end_open_transaction(sqlite::Database& db, const std::filesystem::path& file,
                                   Result<void> ran) {
-    const auto rolled_back = db.exec("ROLLBACK");
+    const auto rolled_back = sqlite::roll_back_open_transaction(db);
     const auto what = rolled_back ? std::string("belay rolled back what it held")
                                   : "rolling it back failed too: " + rolled_back.error().message;
     if (!ran) {
@@ -206,7 +147,7 @@ Result<void> clear_what_the_statements_left(StepContext& context) {
         return dropped;
     }
     // query_only is the one setting the rules allow that would refuse belay's own writes.
-    if (auto ok = context.db.exec("PRAGMA query_only = OFF"); !ok) {
+    if (auto ok = sqlite::allow_writes(context.db); !ok) {
         return ok;
     }
     context.guard.hold_statements_to(StatementRules{.history_table = context.history.table()});
@@ -242,7 +183,7 @@ Result<sqlite::ValidationFindings> validation_findings(StepContext& context,
 // for both the validation state and the schema the step records. Returns the warnings.
 Result<std::vector<std::string>> run_checked(StepContext& context, const Migration& migration,
                                              Direction direction) {
-    auto data_version = context.db.query_int("PRAGMA data_version");
+    auto data_version = context.db.data_version();
     BELAY_TRY(data_version);
     // The state before is compiled under the same rules as the state after, so that what the
     // rules refuse in a trigger that was already there is an old finding, not a new one.
@@ -290,7 +231,7 @@ Result<void> record_success(StepContext& context, const Migration& migration, Di
             return ok;
         }
     }
-    auto data_version = context.db.query_int("PRAGMA data_version");
+    auto data_version = context.db.data_version();
     BELAY_TRY(data_version);
     // What the previous step recorded is what belay_schema holds, unless another connection
     // committed since (it might have changed belay_schema too) or the catalog was read again in
@@ -322,7 +263,7 @@ void record_failure(StepContext& context, const Migration& migration, const Erro
     // A failed NoTransaction step may have left temporary objects or settings (query_only, a
     // temporary belay_failures) that would swallow or refuse the record.
     (void)sqlite::drop_temporary_objects(context.db);
-    (void)restore_connection_settings(context.db);
+    (void)sqlite::restore_connection_settings(context.db);
     auto transaction = sqlite::Transaction::begin_immediate(context.db);
     auto ok = transaction ? context.history.create_tables() : Result<void>();
     if (transaction && ok) {
@@ -552,7 +493,7 @@ StepOutcome apply_step(StepContext& context, const Migration& migration, Directi
     outcome.report.no_transaction = migration.no_transaction(direction);
     logger()->info("{} {}_{}", direction == Direction::up ? "applying" : "reverting",
                    migration.version.text(), migration.name);
-    if (auto restored = restore_connection_settings(context.db); !restored) {
+    if (auto restored = sqlite::restore_connection_settings(context.db); !restored) {
         outcome.report.result = StepResult::not_run;
         outcome.report.error = restored.error().what();
         outcome.error = with_context(restored.error(), "cannot check the connection's settings");
@@ -561,7 +502,7 @@ StepOutcome apply_step(StepContext& context, const Migration& migration, Directi
         logger()->warn("before {}_{}: put back {}", migration.version.text(), migration.name,
                        fmt::join(*restored, ", "));
     }
-    ForeignKeysOff foreign_keys_off(context.db);
+    sqlite::ForeignKeysOff foreign_keys_off(context.db);
     const auto start = Clock::now();
     if (migration.no_transaction(direction)) {
         // It records in transactions of its own; the next step reads the history again.

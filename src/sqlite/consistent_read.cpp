@@ -86,4 +86,8 @@ std::optional<RawCopyPlan> plan_raw_copy(Database& source, const SourceFacts& fa
     return plan;
 }
 
+Result<void> end_consistent_read(Database& source) {
+    return source.exec("COMMIT");
+}
+
 }  // namespace belay::sqlite

@@ -32,9 +32,12 @@ struct SourceFacts {
 };
 
 // Opens the read transaction on `source` (no transaction open) that a copy runs in, and reads
-// what the copy is checked against. The caller ends it with COMMIT. Fails with SQLite's error
-// (busy when the source stays locked past the connection's timeout).
+// what the copy is checked against. The caller ends it with end_consistent_read. Fails with
+// SQLite's error (busy when the source stays locked past the connection's timeout).
 Result<SourceFacts> begin_consistent_read(Database& source);
+
+// Ends the read transaction begin_consistent_read opened: writers may go on.
+Result<void> end_consistent_read(Database& source);
 
 // The raw copy's plan for the state `facts` describes, or std::nullopt (with the reason logged)
 // when only the backup API can copy it. `source` must still be in the read transaction

@@ -479,6 +479,10 @@ Result<std::string> Database::query_text(std::string_view sql) {
     return row->column_text(0);
 }
 
+Result<std::int64_t> Database::data_version() {
+    return query_int("PRAGMA data_version");
+}
+
 Result<std::int64_t> Database::query_int(std::string_view sql) {
     auto row = query_first_row(sql);
     BELAY_TRY(row);

@@ -76,6 +76,10 @@ class Database {
     Result<std::string> query_text(std::string_view sql);
     Result<std::int64_t> query_int(std::string_view sql);
 
+    // A number that changes when another connection commits to the file (never for this
+    // connection's own commits): while it holds, what this connection read is still true.
+    Result<std::int64_t> data_version();
+
     // True while a transaction is open on this connection.
     bool in_transaction() const;
 

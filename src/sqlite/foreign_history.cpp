@@ -235,4 +235,10 @@ Result<std::vector<ToolHistory>> find_tool_histories(Database& db) {
     return found;
 }
 
+Result<void> rename_tool_table(Database& db, const std::string& table,
+                               const std::string& new_name) {
+    return db.exec(fmt::format("ALTER TABLE {} RENAME TO {}", quote_identifier(table),
+                               quote_identifier(new_name)));
+}
+
 }  // namespace belay::sqlite

@@ -30,4 +30,8 @@ Result<std::optional<ForeignHistory>> read_foreign_history(Database& db,
 // and Alembic, recognised by table name and columns. Read-only.
 Result<std::vector<ToolHistory>> find_tool_histories(Database& db);
 
+// Renames a tool's history table to `new_name` (ALTER TABLE ... RENAME TO), in the caller's
+// transaction. SQLite rewrites the views, triggers and foreign keys that name it.
+Result<void> rename_tool_table(Database& db, const std::string& table, const std::string& new_name);
+
 }  // namespace belay::sqlite

@@ -54,6 +54,25 @@ Result<std::vector<SchemaObject>> read_catalog(Database& db) {
     return catalog;
 }
 
+Result<bool> has_objects(Database& db) {
+    auto found = db.prepare("SELECT 1 FROM sqlite_schema LIMIT 1");
+    BELAY_TRY(found);
+    return found->step();
+}
+
+Result<std::optional<SchemaObject>> find_object(Database& db, const std::string& name) {
+    auto statement = db.prepare(
+        "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name = ?1 COLLATE NOCASE");
+    BELAY_TRY(statement);
+    statement->bind(1, name);
+    auto found = statement->step();
+    BELAY_TRY(found);
+    if (!*found) {
+        return std::nullopt;
+    }
+    return object_of(*statement);
+}
+
 std::vector<SchemaObject> user_objects(std::vector<SchemaObject> catalog,
                                        const std::string& history_table) {
     std::erase_if(catalog,

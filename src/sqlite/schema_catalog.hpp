@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,6 +33,12 @@ Result<std::vector<SchemaObject>> read_catalog(Database& db);
 // belay's own `belay_*` tables.
 std::vector<SchemaObject> user_objects(std::vector<SchemaObject> catalog,
                                        const std::string& history_table);
+
+// Whether sqlite_schema has any row at all (a new, empty database has none).
+Result<bool> has_objects(Database& db);
+
+// The object named `name` (SQLite matches names without ASCII case), if there is one.
+Result<std::optional<SchemaObject>> find_object(Database& db, const std::string& name);
 
 // read_catalog, then user_objects.
 Result<std::vector<SchemaObject>> read_schema_objects(Database& db,

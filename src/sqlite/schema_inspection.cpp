@@ -31,6 +31,19 @@ Result<std::vector<std::vector<std::string>>> query_rows(Database& db, std::stri
     return rows;
 }
 
+Result<std::map<std::string, std::set<std::string>>> table_columns(Database& db) {
+    auto statement = db.prepare(
+        "SELECT m.name, c.name FROM sqlite_schema AS m, pragma_table_info(m.name) AS c "
+        "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+        "AND m.name NOT LIKE 'belay\\_%' ESCAPE '\\'");
+    BELAY_TRY(statement);
+    std::map<std::string, std::set<std::string>> columns;
+    auto read = statement->each_row(
+        [&](const Statement& row) { columns[row.column_text(0)].insert(row.column_text(1)); });
+    BELAY_TRY(read);
+    return columns;
+}
+
 std::string fingerprint_of(const std::vector<SchemaObject>& objects) {
     std::size_t size = 0;
     for (const auto& object : objects) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,9 @@ class ExecutionGuard;
 
 // Runs a query and collects the text of each row's columns ("" for NULL).
 Result<std::vector<std::vector<std::string>>> query_rows(Database& db, std::string_view sql);
+
+// The column names of every table but SQLite's and belay's own (sqlite_*, belay_*), by table.
+Result<std::map<std::string, std::set<std::string>>> table_columns(Database& db);
 
 // SHA-256 (hex) over the schema's user objects (type, name, table, SQL), in a stable order,
 // leaving out SQLite's internal objects, `history_table` and belay's own `belay_*` tables.

@@ -4,6 +4,10 @@
 
 namespace belay::sqlite {
 
+Result<void> roll_back_open_transaction(Database& db) {
+    return db.exec("ROLLBACK");
+}
+
 Result<Transaction> Transaction::begin_immediate(Database& db) {
     BELAY_TRY(db.exec("BEGIN IMMEDIATE"));
     return Transaction(db);

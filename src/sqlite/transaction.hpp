@@ -7,6 +7,10 @@ namespace belay::sqlite {
 
 class Database;
 
+// Rolls back whatever transaction the connection has open, one that statements other than a
+// Transaction's began (a migration's own BEGIN or SAVEPOINT).
+Result<void> roll_back_open_transaction(Database& db);
+
 class Transaction {
   public:
     // BEGIN IMMEDIATE: takes the write lock now (waiting through the connection's busy handler),
