@@ -14,7 +14,7 @@ namespace belay {
 struct LintWarning {
     std::string rule;  // gap, no-down, empty-up, drop-table, drop-column, lost-column,
                        // not-null-without-default, no-effect-in-transaction, explicit-transaction,
-                       // refused-statement
+                       // refused-statement, needs-no-transaction
     std::filesystem::path file;
     int line = 1;  // 1-based; 1 for what concerns the file as a whole
     Message message;

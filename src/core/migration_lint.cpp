@@ -94,20 +94,30 @@ void lint_destructive(const Context& context, const std::vector<SqlStatement>& u
 }
 
 void lint_transaction_statements(const Context& context, const SqlSection& section,
-                                 bool no_transaction, const std::vector<SqlStatement>& statements) {
+                                 std::string_view name, bool no_transaction,
+                                 const std::vector<SqlStatement>& statements) {
     for (const auto& statement : statements) {
         const auto words = leading_keywords(statement.text, 1);
         const auto first = words.empty() ? std::string() : words[0];
-        if (first == "BEGIN" || first == "COMMIT" || first == "END" || first == "ROLLBACK" ||
-            first == "SAVEPOINT" || first == "RELEASE") {
+        const bool control = first == "BEGIN" || first == "COMMIT" || first == "END" ||
+                             first == "ROLLBACK" || first == "SAVEPOINT" || first == "RELEASE";
+        if (control) {
             context.warn("explicit-transaction", section, statement.line,
                          fmt::format("{} in a migration file: belay begins and commits each "
                                      "step's transaction itself; remove it",
                                      first));
         }
-        if (auto reason = refused_statement_reason(statement.text)) {
+        const auto reason = refused_statement_reason(statement.text);
+        if (reason) {
             context.warn("refused-statement", section, statement.line,
                          "belay refuses this statement in any migration: " + *reason);
+        }
+        // What db migrate refuses before it starts, said once per statement.
+        if (!no_transaction && !control && !reason) {
+            if (auto advice =
+                    transactional_statement_advice(context.migration, name, statement.text)) {
+                context.warn("needs-no-transaction", section, statement.line, *advice);
+            }
         }
         if (!no_transaction && sets_foreign_keys_pragma(statement.text)) {
             context.warn("no-effect-in-transaction", section, statement.line,
@@ -135,8 +145,9 @@ std::vector<LintWarning> lint_migration(const SplitMigration& split) {
                           named(Command::down)));
     }
     lint_destructive(context, split.up);
-    lint_transaction_statements(context, migration.up, migration.up_no_transaction, split.up);
-    lint_transaction_statements(context, migration.down, migration.down_no_transaction, split.down);
+    lint_transaction_statements(context, migration.up, "Up", migration.up_no_transaction, split.up);
+    lint_transaction_statements(context, migration.down, "Down", migration.down_no_transaction,
+                                split.down);
     return warnings;
 }
 

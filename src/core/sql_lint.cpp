@@ -268,24 +268,35 @@ std::optional<std::string> refused_statement_problem(const Migration& m, std::st
                        line, *reason);
 }
 
-std::optional<std::string> transactional_statement_problem(const Migration& m,
-                                                           std::string_view section,
-                                                           std::string_view statement, int line) {
+std::optional<std::string> transactional_statement_advice(const Migration& m,
+                                                          std::string_view section,
+                                                          std::string_view statement) {
     const auto blocker = transaction_blocker(statement);
     if (!blocker) {
         return std::nullopt;
     }
     const bool control = contains(k_transaction_control, *blocker);
     return fmt::format(
-        "{}:{}: {} cannot run inside the transaction belay runs the {} section in; {}{} to run "
-        "it without one",
-        m.file_of(section == "Down"     ? m.down
-                  : section == "Verify" ? m.verify
-                                        : m.up)
-            .string(),
-        line, *blocker, section,
+        "{} cannot run inside the transaction belay runs the {} section in; {}{} to run it "
+        "without one",
+        *blocker, section,
         control ? "remove it (belay begins and commits the transaction itself), or " : "",
         no_transaction_hint(m.layout));
+}
+
+std::optional<std::string> transactional_statement_problem(const Migration& m,
+                                                           std::string_view section,
+                                                           std::string_view statement, int line) {
+    auto advice = transactional_statement_advice(m, section, statement);
+    if (!advice) {
+        return std::nullopt;
+    }
+    return fmt::format("{}:{}: {}",
+                       m.file_of(section == "Down"     ? m.down
+                                 : section == "Verify" ? m.verify
+                                                       : m.up)
+                           .string(),
+                       line, *advice);
 }
 
 Result<void> check_transactional_statements(const Migration& m, std::string_view section,

@@ -64,6 +64,13 @@ std::optional<std::string> refused_statement_reason(std::string_view statement);
 Result<void> check_transactional_statements(const Migration& m, std::string_view section,
                                             std::span<const SqlStatement> statements);
 
+// Why `statement` cannot run inside the transaction belay runs `m`'s `section` in, and what to
+// do instead: transactional_statement_problem's words without "<file>:<line>: ". std::nullopt
+// when it can run there.
+std::optional<std::string> transactional_statement_advice(const Migration& m,
+                                                          std::string_view section,
+                                                          std::string_view statement);
+
 // The line check_transactional_statements reports for one statement of `m`'s `section`
 // ("<file>:<line>: ..."), or std::nullopt when the statement can run inside a transaction.
 std::optional<std::string> transactional_statement_problem(const Migration& m,

@@ -65,6 +65,7 @@ Result<DumpSchemaReport> check_dump(const DumpSchemaOptions& options) {
     };
     compare(have.schema, want.schema, "schema line");
     compare(have.versions, want.versions, "history version");
+    compare(have.other, want.other, "line");
     return report;
 }
 

@@ -1,6 +1,7 @@
 #include "sqlite/schema_dump.hpp"
 
 #include <algorithm>
+#include <regex>
 
 #include <fmt/format.h>
 
@@ -84,10 +85,21 @@ Result<std::string> history_part(Database& db, const std::string& history_table)
     return *tables + *rows + recorded;
 }
 
+std::string escape_for_regex(std::string_view text) {
+    std::string escaped;
+    for (const char c : text) {
+        if (std::string_view(R"(\^$.|?*+()[]{})").find(c) != std::string_view::npos) {
+            escaped += '\\';
+        }
+        escaped += c;
+    }
+    return escaped;
+}
+
 }  // namespace
 
 Result<std::string> dump_schema(Database& db, const std::string& history_table,
-                                  std::string_view written_by, const std::string& version) {
+                                std::string_view written_by, const std::string& version) {
     auto objects = user_object_statements(db, history_table);
     auto history = objects ? history_part(db, history_table) : objects;
     BELAY_TRY(history);
@@ -103,25 +115,38 @@ DumpParts split_dump(std::string_view dump, const std::string& history_table) {
     const auto marker = dump.find(k_history_marker);
     const auto schema_start = begin == std::string_view::npos ? 0 : begin + k_begin.size();
     const auto schema_end = marker == std::string_view::npos ? dump.size() : marker;
-    const auto insert =
-        fmt::format("INSERT INTO {} (version, ", quote_identifier(history_table));
+    // Only a line that is exactly one of these rows, its values SQL literals, is read as one: a
+    // line with anything more (a second statement) is compared whole, as every other line is.
+    const std::string literal = "'(?:[^']|'')*'";
+    const std::string value = "(?:" + literal + "|NULL)";
+    const std::regex history_row(
+        "INSERT INTO " + escape_for_regex(quote_identifier(history_table)) +
+        R"( \(version, name, checksum, applied_at, execution_ms, schema_fingerprint\) VALUES \('((?:[^']|'')*)', )" +
+        value + ", " + value + R"(, strftime\('%Y-%m-%dT%H:%M:%SZ', 'now'\), 0, )" + value +
+        R"(\);)");
+    const std::regex recorded_row(
+        R"(INSERT INTO belay_schema \(history_table, type, name, tbl_name, sql\) VALUES \()" +
+        literal + ", " + literal + ", " + literal + ", " + literal + ", " + literal + R"(\);)");
     std::size_t start = 0;
     while (start < dump.size()) {
         const auto end = std::min(dump.find('\n', start), dump.size());
         const auto line = std::string(dump.substr(start, end - start));
-        if (start >= schema_start && end <= schema_end && !line.empty()) {
+        std::smatch match;
+        if (line.empty() ||
+            (begin != std::string_view::npos && end <= begin && line.starts_with("--"))) {
+            // Blank lines, and the comments above the script (who wrote it, when).
+        } else if (start >= schema_start && end <= schema_end) {
             parts.schema.push_back(line);
-        } else if (line.starts_with(insert)) {
-            const auto open = line.find("VALUES ('");
-            const auto close = open == std::string::npos ? open : line.find('\'', open + 9);
-            if (close != std::string::npos) {
-                parts.versions.push_back(line.substr(open + 9, close - open - 9));
+        } else if (start < schema_start || end > schema_end) {
+            if (std::regex_match(line, match, history_row)) {
+                parts.versions.push_back(match[1].str());
+            } else if (!std::regex_match(line, recorded_row)) {
+                parts.other.push_back(line);
             }
         }
         start = end + 1;
     }
     return parts;
 }
-
 
 }  // namespace belay::sqlite

@@ -21,11 +21,15 @@ class Database;
 Result<std::string> dump_schema(Database& db, const std::string& history_table,
                                 std::string_view written_by, const std::string& version);
 
-// A script made by dump_schema, as text lines: the schema part (between BEGIN and the history
-// part) and the versions of its history rows.
+// A script like dump_schema's, as text lines: the schema part (between BEGIN and the history
+// part); the versions of its history rows; and every other line but blank ones, the comments
+// above BEGIN and belay_schema's rows (belay's record of the schema, which the schema part
+// already shows). A line is read as a history or belay_schema row only when it is exactly one
+// such INSERT of literal values.
 struct DumpParts {
     std::vector<std::string> schema;
     std::vector<std::string> versions;
+    std::vector<std::string> other;
 };
 
 DumpParts split_dump(std::string_view dump, const std::string& history_table);

@@ -82,6 +82,48 @@ TEST_F(DumpSchemaTest, AHandMadeChangeShowsUpInTheCheck) {
     EXPECT_CONTAINS(check.out, "extra schema line: CREATE TABLE users") << check.out;
 }
 
+// Whatever a hand could add to the file changes what `sqlite3 new.db < schema.sql` builds, so
+// the check sees it: after COMMIT, in the history part, and behind a history row on its line.
+TEST_F(DumpSchemaTest, StatementsAddedAnywhereInTheFileAreDifferences) {
+    ASSERT_EQ(belay("migrate", {"-q"}).exit_code, 0);
+    const auto dump = belay("dump-schema");
+    ASSERT_EQ(dump.exit_code, 0) << describe(dump);
+    const auto check = [&](const std::string& text) {
+        write_file("schema.sql", text);
+        return run_raw(
+            {"db", "dump-schema", "--check", "schema.sql", "--migrations", migrations().string()});
+    };
+    // The comments above the script say who wrote it: another writer is no difference.
+    auto rewritten = dump.out;
+    rewritten.replace(0, rewritten.find('\n'), "-- Schema written by hand, once");
+    auto same = check(rewritten);
+    EXPECT_EQ(same.exit_code, 0) << describe(same);
+
+    auto after_commit = check(dump.out + "DROP TABLE users; CREATE TABLE evil (a);\n");
+    EXPECT_EQ(after_commit.exit_code, 6) << describe(after_commit);
+    EXPECT_CONTAINS(after_commit.out, "extra line: DROP TABLE users; CREATE TABLE evil (a);")
+        << after_commit.out;
+
+    const auto marker = dump.out.find("-- belay's history");
+    ASSERT_NE(marker, std::string::npos) << dump.out;
+    const auto after_marker = dump.out.find('\n', marker) + 1;
+    auto in_history = dump.out;
+    in_history.insert(after_marker, "DROP VIEW emails;\n");
+    auto history_part = check(in_history);
+    EXPECT_EQ(history_part.exit_code, 6) << describe(history_part);
+    EXPECT_CONTAINS(history_part.out, "extra line: DROP VIEW emails;") << history_part.out;
+
+    auto behind_a_row = dump.out;
+    const auto row_end =
+        behind_a_row.find(");\n", behind_a_row.find("INSERT INTO \"schema_migrations\""));
+    ASSERT_NE(row_end, std::string::npos) << dump.out;
+    behind_a_row.insert(row_end + 2, " DROP TABLE users;");
+    auto hidden = check(behind_a_row);
+    EXPECT_EQ(hidden.exit_code, 6) << describe(hidden);
+    EXPECT_CONTAINS(hidden.out, "DROP TABLE users;") << hidden.out;
+    EXPECT_CONTAINS(hidden.out, "missing history version: 0001") << hidden.out;
+}
+
 TEST_F(DumpSchemaTest, TwoDatabasesMigratedFromTheSameFilesDumpTheSame) {
     ASSERT_EQ(belay("migrate", {"-q"}).exit_code, 0);
     std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // other applied_at times

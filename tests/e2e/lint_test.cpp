@@ -85,6 +85,42 @@ DROP TABLE t;
     EXPECT_FALSE(has("no-down", "0001_users.sql:1"));
 }
 
+// What db migrate refuses before it starts is a warning of lint's, so that --strict in CI fails
+// where the deploy would.
+TEST_F(LintTest, StatementsThatCannotRunInTheStepsTransactionAreWarnings) {
+    write_migration("0001_maintenance.sql", R"(-- +migrate Up
+CREATE TABLE t (x);
+VACUUM;
+PRAGMA journal_mode = WAL;
+DETACH other;
+-- +migrate Down
+DROP TABLE t;
+)");
+    write_migration("0002_outside.sql", R"(-- +migrate Up notransaction
+VACUUM;
+-- +migrate Down
+SELECT 1;
+)");
+    auto migrate = belay("migrate");
+    ASSERT_EQ(migrate.exit_code, 2) << describe(migrate);
+    auto result = belay("lint", {"--strict", "--json"});
+    EXPECT_EQ(result.exit_code, 6) << describe(result);
+    const auto found = warnings(result);
+    const auto at = [&](const std::string& where) {
+        const auto [first, last] = found.equal_range("needs-no-transaction");
+        return std::any_of(first, last, [&](const auto& entry) { return entry.second == where; });
+    };
+    EXPECT_TRUE(at("0001_maintenance.sql:3")) << result.out;
+    EXPECT_TRUE(at("0001_maintenance.sql:4")) << result.out;
+    EXPECT_TRUE(at("0001_maintenance.sql:5")) << result.out;
+    EXPECT_FALSE(at("0002_outside.sql:2")) << "a NoTransaction section may VACUUM\n" << result.out;
+    auto text = belay("lint");
+    EXPECT_CONTAINS(text.out,
+                    "0001_maintenance.sql:3: warning [needs-no-transaction]: VACUUM cannot run "
+                    "inside the transaction belay runs the Up section in")
+        << text.out;
+}
+
 TEST_F(LintTest, ARebuildThatLeavesAColumnOutIsFound) {
     write_migration("0001_users.sql", R"(-- +migrate Up
 CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);
