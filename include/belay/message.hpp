@@ -102,8 +102,9 @@ class Message {
     // The message in the library's words: terms as field and call names.
     std::string text() const;
 
-    // The first option and the first call the message names, if any: what it is about, and
-    // the next step it advises.
+    // The first option the message names, if any: what it is about; and the first call it
+    // advises as the next step (a call to make, as_command; not an operation it only names,
+    // such as the one that refused).
     std::optional<Option> option() const;
     std::optional<Call> call() const;
 

@@ -182,13 +182,13 @@ std::string Message::text() const {
 
 namespace {
 
-// The first term of kind T among `parts`. (A call's own options are part of its advice, not
-// what the message is about: they are not options of the message.)
-template <typename T>
-std::optional<T> first_term(const std::vector<Message::Part>& parts) {
+// The first term of kind T among `parts` that `wanted` accepts. (A call's own options are part
+// of its advice, not what the message is about: they are not options of the message.)
+template <typename T, typename Wanted>
+std::optional<T> first_term(const std::vector<Message::Part>& parts, Wanted wanted) {
     for (const auto& part : parts) {
         if (const auto* term = std::get_if<Message::Term>(&part)) {
-            if (const auto* found = std::get_if<T>(term)) {
+            if (const auto* found = std::get_if<T>(term); found && wanted(*found)) {
                 return *found;
             }
         }
@@ -199,11 +199,12 @@ std::optional<T> first_term(const std::vector<Message::Part>& parts) {
 }  // namespace
 
 std::optional<Option> Message::option() const {
-    return first_term<Option>(m_parts);
+    return first_term<Option>(m_parts, [](Option) { return true; });
 }
 
 std::optional<Call> Message::call() const {
-    return first_term<Call>(m_parts);
+    // An operation the message only names ("adopt refuses ...") is not advice.
+    return first_term<Call>(m_parts, [](const Call& call) { return call.as_command; });
 }
 
 Message& Message::operator+=(std::string_view words) {

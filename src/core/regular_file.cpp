@@ -32,10 +32,10 @@ std::string kind_of_mode(mode_t mode) {
 }
 
 Error not_regular(const std::filesystem::path& path, const std::string& kind) {
-    return Error{ErrorCode::invalid_input,
-                 fmt::format("{} is {}, not a regular file: belay reads only regular files as "
-                             "backups and sidecars, and left it alone",
-                             path.string(), kind)};
+    return error_of(ErrorCode::invalid_input,
+                    fmt::format("{} is {}, not a regular file: belay reads only regular files as "
+                                "backups and sidecars, and left it alone",
+                                path.string(), kind));
 }
 
 }  // namespace

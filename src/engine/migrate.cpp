@@ -107,7 +107,8 @@ void run_steps(sqlite::Database& db, const std::vector<PlannedStep>& steps,
     for (const auto& step : steps) {
         const auto& migration = *step.migration;
         if (!report.error && cancellation_requested()) {
-            report.error = Error{ErrorCode::interrupted, "interrupted by a signal between steps"};
+            report.error =
+                error_of(ErrorCode::interrupted, "interrupted by a signal between steps");
         }
         if (report.error) {
             StepReport skipped;
@@ -132,9 +133,9 @@ void run_steps(sqlite::Database& db, const std::vector<PlannedStep>& steps,
         if (!problems) {
             report.error = problems.error();
         } else if (!problems->empty()) {
-            report.error = Error{ErrorCode::step_failed,
-                                 fmt::format("{}: quick_check after the run reports: {}",
-                                             db.path().string(), problems->front())};
+            report.error = error_of(ErrorCode::step_failed,
+                                    fmt::format("{}: quick_check after the run reports: {}",
+                                                db.path().string(), problems->front()));
         }
     }
 }

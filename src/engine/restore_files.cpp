@@ -214,9 +214,9 @@ Result<KeptAside> replace_unreadable(sqlite::Database& source,
     }
     // The one step that changes what the path holds: rename(2) replaces it atomically.
     if (::rename(copy->path.c_str(), database.c_str()) != 0) {
-        return give_up(Error{ErrorCode::step_failed,
-                             fmt::format("cannot rename {} to {}: {}", copy->path.string(),
-                                         database.string(), std::strerror(errno))},
+        return give_up(error_of(ErrorCode::step_failed,
+                                fmt::format("cannot rename {} to {}: {}", copy->path.string(),
+                                            database.string(), std::strerror(errno))),
                        also + (companions->empty() ? "" : ", its -wal/-shm/-journal beside it"));
     }
     BELAY_TRY(sync_directory(directory_of(database)));

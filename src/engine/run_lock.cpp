@@ -48,9 +48,9 @@ Error lock_file_error(const std::filesystem::path& path, int error) {
         default:
             advice = std::strerror(error);
     }
-    return Error{
+    return error_of(
         ErrorCode::invalid_input,
-        fmt::format("cannot open the run lock {}: {}. Nothing was changed", path.string(), advice)};
+        fmt::format("cannot open the run lock {}: {}. Nothing was changed", path.string(), advice));
 }
 
 }  // namespace

@@ -58,11 +58,27 @@ Result<sqlite::ValidationState> state_before_step(StepContext& context, std::int
     return sqlite::capture_validation_state(context.db, context.catalog, &context.guard);
 }
 
+// How to give a step that ran past its timeout more time: the migration's own timeout when it
+// has one (raising step_timeout would change nothing for it), else step_timeout or a timeout of
+// the migration's own.
+Message timeout_advice(const Migration& migration) {
+    const bool embedded = migration.layout == Layout::embedded;
+    if (migration.timeout) {
+        const auto ms = migration.timeout->count();
+        return embedded ? Message(fmt::format("raise the migration's own timeout, {} ms now", ms))
+                        : Message(fmt::format("raise the file's '-- +migrate Timeout', {} s now",
+                                              static_cast<double>(ms) / 1000.0));
+    }
+    return embedded
+               ? said("raise {}, or give the migration a timeout of its own", Option::step_timeout)
+               : said("raise it with '-- +migrate Timeout <seconds>' or {}", Option::step_timeout);
+}
+
 // What a stop that came while belay checked or recorded the step (not in one of its
 // statements, whose errors say so themselves) means: SQLite reports only SQLITE_INTERRUPT, the
 // guard knows whether the deadline or a signal asked for it.
-Error stopped_after_statements(const StepContext& context, const std::filesystem::path& file,
-                               Error error) {
+Error stopped_after_statements(const StepContext& context, const Migration& migration,
+                               const std::filesystem::path& file, Error error) {
     if (error.code != ErrorCode::interrupted) {
         return error;
     }
@@ -70,13 +86,12 @@ Error stopped_after_statements(const StepContext& context, const std::filesystem
         case sqlite::StopReason::deadline:
             return error_of(ErrorCode::step_failed,
                             said("{}: the step ran past its timeout and was stopped while belay "
-                                 "validated it (raise it with '-- +migrate Timeout <seconds>' or "
-                                 "{})",
-                                 file.string(), Option::step_timeout));
+                                 "validated it ({})",
+                                 file.string(), timeout_advice(migration)));
         case sqlite::StopReason::cancelled:
-            return Error{ErrorCode::interrupted,
-                         fmt::format("{}: interrupted by a signal while belay checked the step",
-                                     file.string())};
+            return error_of(ErrorCode::interrupted,
+                            fmt::format("{}: interrupted by a signal while belay checked the step",
+                                        file.string()));
         default:
             return error;
     }
@@ -130,11 +145,14 @@ Result<void> run_statements(StepContext& context, const Migration& migration, Di
         ran = end_open_transaction(context.db, file, std::move(ran));
     }
     // Verify checks what Up built; after Down there is nothing of it to check.
-    if (!ran || direction == Direction::down || !migration.verify.present) {
-        return ran;
+    if (ran && direction == Direction::up && migration.verify.present) {
+        ran = sqlite::run_verify_section(context.db, context.guard, migration.verify,
+                                         migration.file_of(migration.verify));
     }
-    return sqlite::run_verify_section(context.db, context.guard, migration.verify,
-                                      migration.file_of(migration.verify));
+    if (!ran && context.guard.stop_reason() == sqlite::StopReason::deadline) {
+        append(ran.error(), said(" ({})", timeout_advice(migration)));
+    }
+    return ran;
 }
 
 // What the step left in the connection's temp schema is gone before anything looks at the
@@ -157,6 +175,7 @@ Result<void> clear_what_the_statements_left(StepContext& context) {
 // What the step changed that validation finds (compare_validation_states), with the rules'
 // refusal in a trigger's body and, above validation normal, quick_check's problems as errors.
 Result<sqlite::ValidationFindings> validation_findings(StepContext& context,
+                                                       const Migration& migration,
                                                        const std::filesystem::path& file,
                                                        const sqlite::ValidationState& before,
                                                        const sqlite::ValidationState& after) {
@@ -169,7 +188,8 @@ Result<sqlite::ValidationFindings> validation_findings(StepContext& context,
     if (context.options.validation != ValidationLevel::normal) {
         auto problems = sqlite::check_integrity(context.db, false);
         if (!problems) {
-            return std::unexpected(stopped_after_statements(context, file, problems.error()));
+            return std::unexpected(
+                stopped_after_statements(context, migration, file, problems.error()));
         }
         for (const auto& problem : *problems) {
             findings.errors.push_back("quick_check: " + problem);
@@ -194,7 +214,7 @@ Result<std::vector<std::string>> run_checked(StepContext& context, const Migrati
     context.guard.start_step(step_budget(context, migration));
     auto before = state_before_step(context, *data_version);
     if (!before) {
-        return std::unexpected(stopped_after_statements(context, file, before.error()));
+        return std::unexpected(stopped_after_statements(context, migration, file, before.error()));
     }
     BELAY_TRY(run_statements(context, migration, direction));
     BELAY_TRY(clear_what_the_statements_left(context));
@@ -203,9 +223,9 @@ Result<std::vector<std::string>> run_checked(StepContext& context, const Migrati
     }
     auto after = sqlite::capture_validation_state(context.db, context.catalog, &context.guard);
     if (!after) {
-        return std::unexpected(stopped_after_statements(context, file, after.error()));
+        return std::unexpected(stopped_after_statements(context, migration, file, after.error()));
     }
-    auto findings = validation_findings(context, file, *before, *after);
+    auto findings = validation_findings(context, migration, file, *before, *after);
     BELAY_TRY(findings);
     if (!findings->errors.empty()) {
         return fail(ErrorCode::step_failed, "{}: validation failed after the {} section:\n  {}",
@@ -214,7 +234,7 @@ Result<std::vector<std::string>> run_checked(StepContext& context, const Migrati
     }
     // A step whose checks ended past its deadline ran past its timeout too.
     if (auto ok = sqlite::stop_if_asked(&context.guard); !ok) {
-        return std::unexpected(stopped_after_statements(context, file, ok.error()));
+        return std::unexpected(stopped_after_statements(context, migration, file, ok.error()));
     }
     context.carried = CarriedValidation{*data_version, std::move(*after)};
     return std::move(findings->warnings);
@@ -324,10 +344,10 @@ Result<sqlite::Transaction> begin_step_transaction(StepContext& context,
     }
     auto error = transaction.error();
     if (context.guard.stop_reason() == sqlite::StopReason::cancelled) {
-        error = Error{ErrorCode::interrupted,
-                      fmt::format("interrupted by a signal while waiting for the write lock; "
-                                  "{}_{} did not start",
-                                  migration.version.text(), migration.name)};
+        error = error_of(ErrorCode::interrupted,
+                         fmt::format("interrupted by a signal while waiting for the write lock; "
+                                     "{}_{} did not start",
+                                     migration.version.text(), migration.name));
     } else if (error.code == ErrorCode::busy) {
         error = error_of(
             error.code,
@@ -354,7 +374,7 @@ Result<std::vector<std::string>> run_and_commit(StepContext& context, const Migr
                 : std::unexpected(checked.error());
     if (checked && !recorded) {
         recorded = std::unexpected(stopped_after_statements(
-            context, migration.file_of(migration.section(direction)), recorded.error()));
+            context, migration, migration.file_of(migration.section(direction)), recorded.error()));
     }
     context.guard.clear_deadline();
     // A signal that came while the last statements, the checks or the history row ran still

@@ -70,7 +70,7 @@ Result<void> Backup::finish() {
     if (m_os_error != 0) {
         message += fmt::format(" ({})", std::strerror(m_os_error));
     }
-    return std::unexpected(Error{error_code_for_sqlite(m_result_code), std::move(message)});
+    return std::unexpected(error_of(error_code_for_sqlite(m_result_code), std::move(message)));
 }
 
 namespace {

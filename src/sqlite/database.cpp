@@ -502,8 +502,8 @@ bool Database::in_transaction() const {
 
 Error Database::last_error(std::string_view what) const {
     const int rc = sqlite3_extended_errcode(m_db.get());
-    return Error{error_code_for_sqlite(rc),
-                 fmt::format("{}: {}: {}", m_path.string(), what, sqlite3_errmsg(m_db.get()))};
+    return error_of(error_code_for_sqlite(rc),
+                    fmt::format("{}: {}: {}", m_path.string(), what, sqlite3_errmsg(m_db.get())));
 }
 
 Result<void> Database::close() {

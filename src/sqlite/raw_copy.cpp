@@ -34,7 +34,7 @@ Result<void> write_all(int fd, const char* data, std::size_t size, std::int64_t 
         }
         if (n <= 0) {
             return std::unexpected(
-                Error{ErrorCode::snapshot_failed, std::strerror(n < 0 ? errno : EIO)});
+                error_of(ErrorCode::snapshot_failed, std::strerror(n < 0 ? errno : EIO)));
         }
         written += static_cast<std::size_t>(n);
     }

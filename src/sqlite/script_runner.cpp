@@ -39,27 +39,27 @@ Error statement_error_words(const ExecutionGuard& guard, int rc, const ScriptFai
     switch (guard.stop_reason()) {
         case StopReason::deadline:
             return error_of(ErrorCode::step_failed,
-                            said("{}: the step ran past its timeout and was stopped in: {} "
-                                 "(raise it with '-- +migrate Timeout <seconds>' or {})",
-                                 location, where.statement, Option::step_timeout));
+                            fmt::format("{}: the step ran past its timeout and was stopped in: {}",
+                                        location, where.statement));
         case StopReason::cancelled:
-            return Error{ErrorCode::interrupted, fmt::format("{}: interrupted by a signal in: {}",
-                                                             location, where.statement)};
+            return error_of(
+                ErrorCode::interrupted,
+                fmt::format("{}: interrupted by a signal in: {}", location, where.statement));
         case StopReason::refused:
-            return Error{ErrorCode::step_failed,
-                         fmt::format("{}: belay refuses this statement: {}; in: {}", location,
-                                     guard.refusal(), where.statement)};
+            return error_of(ErrorCode::step_failed,
+                            fmt::format("{}: belay refuses this statement: {}; in: {}", location,
+                                        guard.refusal(), where.statement));
         case StopReason::lock_timeout:
-            return Error{ErrorCode::busy,
-                         fmt::format("{}: another connection held a lock on the database for "
-                                     "longer than the lock timeout ({} ms) in: {}",
-                                     location, guard.lock_timeout().count(), where.statement)};
+            return error_of(ErrorCode::busy,
+                            fmt::format("{}: another connection held a lock on the database for "
+                                        "longer than the lock timeout ({} ms) in: {}",
+                                        location, guard.lock_timeout().count(), where.statement));
         case StopReason::none:
             break;
     }
-    return Error{
+    return error_of(
         error_code_for_sqlite(rc) == ErrorCode::busy ? ErrorCode::busy : ErrorCode::step_failed,
-        fmt::format("{}: {}{} in: {}", location, where.sqlite_error, offset, where.statement)};
+        fmt::format("{}: {}{} in: {}", location, where.sqlite_error, offset, where.statement));
 }
 
 // The error, with the file and line it is about.

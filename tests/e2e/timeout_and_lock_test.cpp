@@ -49,12 +49,20 @@ TEST_F(TimeoutAndLockTest, TimeoutDirectiveStopsARunawayStep) {
 
 TEST_F(TimeoutAndLockTest, StepTimeoutOptionStopsARunawayStep) {
     write_runaway("");
-    expect_runaway_stopped(belay("migrate", {"--step-timeout", "1"}), 3);
+    auto result = belay("migrate", {"--step-timeout", "1"});
+    expect_runaway_stopped(result, 3);
+    EXPECT_CONTAINS(result.err, "(raise it with '-- +migrate Timeout <seconds>' or --step-timeout)")
+        << result.err;
 }
 
+// The advice names the knob that holds: the file's own Timeout, which --step-timeout cannot raise.
 TEST_F(TimeoutAndLockTest, TimeoutDirectiveWinsOverTheOption) {
     write_runaway("-- +migrate Timeout 0.5\n");
-    expect_runaway_stopped(belay("migrate", {"--step-timeout", "600"}), 4);
+    auto result = belay("migrate", {"--step-timeout", "600"});
+    expect_runaway_stopped(result, 4);
+    EXPECT_CONTAINS(result.err, "(raise the file's '-- +migrate Timeout', 0.5 s now)")
+        << result.err;
+    EXPECT_NOT_CONTAINS(result.err, "--step-timeout") << result.err;
 }
 
 // Views whose expansion is costly to prepare (v15 names base0 32,768 times; about 0.7 s per

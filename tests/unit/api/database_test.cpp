@@ -335,6 +335,11 @@ TEST(DatabaseApi, AnEmbeddedTimeoutStopsARunawayStep) {
     EXPECT_EQ(report->error->code, ErrorCode::step_failed);
     EXPECT_CONTAINS(report->error->message, "0002_add_email") << report->error->message;
     EXPECT_CONTAINS(report->error->message, "timeout") << report->error->message;
+    // step_timeout does not apply to a migration with its own timeout: the advice is that one.
+    EXPECT_CONTAINS(report->error->message, "raise the migration's own timeout, 300 ms now")
+        << report->error->message;
+    EXPECT_NE(report->error->option(), Option::step_timeout) << report->error->message;
+    EXPECT_EQ(report->error->said.text(), report->error->message);
     EXPECT_EQ(versions_applied(path), (std::vector<std::string>{"0001"}));
 }
 

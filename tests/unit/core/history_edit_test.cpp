@@ -36,6 +36,9 @@ TEST(PlanBaseline, RefusesHistoryAndUnknownTargets) {
     auto refused = plan_baseline(files, history, v("1"));
     ASSERT_FALSE(refused.has_value());
     EXPECT_EQ(refused.error().code, ErrorCode::refused);
+    // The message names the refusing operation first; the call it advises is the next step.
+    ASSERT_TRUE(refused.error().advised_call().has_value()) << refused.error().message;
+    EXPECT_EQ(refused.error().advised_call()->command, Command::status);
     auto unknown = plan_baseline(files, History{}, v("7"));
     ASSERT_FALSE(unknown.has_value());
     EXPECT_EQ(unknown.error().code, ErrorCode::invalid_input);

@@ -60,6 +60,17 @@ TEST(ErrorOf, ContextAndAppendKeepMessageAndTermsTogether) {
     EXPECT_EQ(error.advised_call()->command, Command::status);
 }
 
+TEST(ErrorOf, AnOperationTheMessageOnlyNamesIsNotTheAdvice) {
+    const auto error =
+        error_of(ErrorCode::refused,
+                 said("{} refuses: see {}", named(Command::adopt), run(Command::status)));
+    ASSERT_TRUE(error.advised_call().has_value());
+    EXPECT_EQ(error.advised_call()->command, Command::status);
+    EXPECT_FALSE(error_of(ErrorCode::refused, said("{} refuses", named(Command::adopt)))
+                     .advised_call()
+                     .has_value());
+}
+
 TEST(ErrorOf, AMessageChangedWithoutItsTermsIsTheOneThatHolds) {
     auto error = error_of(ErrorCode::busy, said("raise {}", Option::lock_timeout));
     error.message += " (changed by hand)";
