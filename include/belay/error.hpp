@@ -34,9 +34,32 @@ struct Error {
     // an interface to word them its own way; when its text() differs from `message` (code that
     // changed one and not the other), `message` is the one that holds.
     Message said{};
-    // What the error is about, where belay knows it: for a problem in a migration file, the file
-    // and line; for a failed step, the migration (version_name), its file and the line of the
-    // statement that failed; for a database that cannot be opened, its path. Empty otherwise.
+    // What the error is about, where belay knows it; empty otherwise:
+    // - a problem in a migration file: the file and line (a list of problems in several files,
+    //   as loading a directory can give, is about none of them; a list of one keeps its own);
+    // - a failed step: the migration (version_name), its file and the line of the statement
+    //   that failed;
+    // - every error about one file or directory as such, its path alone:
+    //   - the database: missing, not a regular file, not an SQLite database, damaged (cut
+    //     short), cannot be opened, read or written, has hard links, empty (for a backup); a
+    //     -journal, -wal or -shm beside it that is not a regular file (that file); its directory
+    //     when belay cannot write its journal and run lock there, or (Database::open) it does not
+    //     exist (the directory); the run lock that cannot be opened or locked (the lock file);
+    //   - the migrations directory: missing, not a directory, cannot be listed, holds no
+    //     migration files or more than one layout; a migration file that is not a regular file
+    //     or cannot be read;
+    //   - a backup named or found: missing, a directory, FIFO or dangling symlink, cannot be
+    //     read, no sidecar, fails verification (checksum, integrity), changed after it was
+    //     verified, another database's; its sidecar when that cannot be read or parsed (the
+    //     sidecar); a backup prune cannot remove;
+    //   - where a backup goes: the backup directory (missing, not a directory, not writable,
+    //     not enough room, no free name, no intact backup in it for `latest`), an exact output
+    //     path that is taken, a file belay cannot create, flush or rename as it puts a backup
+    //     or sidecar in place (that file, as the message names it);
+    //   - a migration file `create_migration` cannot write, and its directory;
+    //   - a scratch directory (dry run, lint, round trip) that cannot be created or has no room.
+    // Empty for the rest: a busy lock, an interruption, a refused history, invalid options, the
+    // pages of a backup's copy that could not be written (a full disk mid-copy).
     struct Subject {
         std::filesystem::path path;
         int line = 0;

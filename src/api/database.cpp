@@ -18,7 +18,7 @@ Result<Database> Database::open(DatabaseOptions options) {
     const auto directory = options.database.parent_path();
     std::error_code ec;
     if (!directory.empty() && !std::filesystem::is_directory(directory, ec)) {
-        return fail(ErrorCode::invalid_input,
+        return fail(directory, ErrorCode::invalid_input,
                     "database {}: the directory {} does not exist; create it first",
                     options.database.string(), directory.string());
     }

@@ -48,7 +48,7 @@ Result<std::string> BackgroundSha256::finish(std::int64_t total) {
     m_changed.notify_all();
     m_hasher.join();
     if (m_errno != 0 || m_hashed != total) {
-        return fail(ErrorCode::snapshot_failed, "cannot read back {} to hash it: {}",
+        return fail(m_path, ErrorCode::snapshot_failed, "cannot read back {} to hash it: {}",
                     m_path.string(),
                     m_errno > 0 ? std::strerror(m_errno) : "it is shorter than what was written");
     }

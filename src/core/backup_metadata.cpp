@@ -110,7 +110,7 @@ Result<BackupMetadata> read_backup_metadata(const std::filesystem::path& sidecar
         return std::unexpected(with_context(
             text.error(), fmt::format("{}: cannot read this sidecar", sidecar.string())));
     }
-    return parse_backup_metadata(*text, sidecar.string());
+    return about(sidecar, parse_backup_metadata(*text, sidecar.string()));
 }
 
 std::int64_t highest_sequence(const std::filesystem::path& directory, const std::string& source) {

@@ -97,8 +97,9 @@ Result<std::string> sha256_file_hex(const std::filesystem::path& path) {
             continue;
         }
         if (count < 0) {
-            return fail(ErrorCode::invalid_input, "cannot read {} to compute its checksum: {}",
-                        path.string(), errno_text(errno));
+            return fail(path, ErrorCode::invalid_input,
+                        "cannot read {} to compute its checksum: {}", path.string(),
+                        errno_text(errno));
         }
         if (count == 0) {
             return digest.finish_hex();

@@ -22,7 +22,7 @@ namespace {
 
 std::unexpected<Error> os_error(std::string_view what, const std::filesystem::path& path,
                                 int error) {
-    return fail(ErrorCode::invalid_input, "cannot {} {}: {}", what, path.string(),
+    return fail(path, ErrorCode::invalid_input, "cannot {} {}: {}", what, path.string(),
                 std::strerror(error));
 }
 
@@ -151,7 +151,7 @@ Result<HeldTemporary> HeldTemporary::hold(int fd, const std::filesystem::path& p
         // A sweep took it for abandoned and removed it before the lock was ours: a new one.
         ::close(fd);
         if (attempt == k_attempts) {
-            return fail(ErrorCode::invalid_input,
+            return fail(path, ErrorCode::invalid_input,
                         "cannot hold {}: another process removed it {} times as it was created",
                         path.string(), attempt);
         }
@@ -448,7 +448,8 @@ Result<std::uintmax_t> available_space(const std::filesystem::path& directory) {
     std::error_code ec;
     const auto info = std::filesystem::space(directory.empty() ? "." : directory, ec);
     if (ec) {
-        return fail(ErrorCode::invalid_input, "cannot tell the free space in {}: {}",
+        return fail(directory.empty() ? std::filesystem::path(".") : directory,
+                    ErrorCode::invalid_input, "cannot tell the free space in {}: {}",
                     directory.string(), ec.message());
     }
     return info.available;

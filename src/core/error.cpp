@@ -58,6 +58,13 @@ Error error_of(ErrorCode code, Message message) {
     return error;
 }
 
+Error about(const std::filesystem::path& path, Error error) {
+    if (error.subject.path.empty()) {
+        error.subject.path = path;
+    }
+    return error;
+}
+
 Message joined(const std::vector<Message>& messages, std::string_view separator) {
     Message all;
     for (std::size_t i = 0; i < messages.size(); ++i) {

@@ -11,6 +11,7 @@
 // (scripts/check-code's rule library-names-no-flags).
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -129,6 +130,29 @@ Error error_of(ErrorCode code, Message message);
 template <typename... Args>
 std::unexpected<Error> fail(ErrorCode code, fmt::format_string<Args...> format, Args&&... args) {
     return std::unexpected(error_of(code, said(format, std::forward<Args>(args)...)));
+}
+
+// Returns `error` about `path`: the file or directory it concerns becomes subject.path, unless
+// the error already names one (what is closer to the cause holds). The message is unchanged (it
+// names the path already).
+Error about(const std::filesystem::path& path, Error error);
+
+// The same for a result passed on: its error, if it holds one, is about `path`.
+template <typename T>
+Result<T> about(const std::filesystem::path& path, Result<T> result) {
+    if (!result) {
+        return std::unexpected(about(path, std::move(result.error())));
+    }
+    return result;
+}
+
+// fail() for an error about one file or directory, `path`, which becomes its subject.path:
+//
+//     return fail(directory, ErrorCode::snapshot_failed, "{} is not a directory", ...);
+template <typename... Args>
+std::unexpected<Error> fail(const std::filesystem::path& path, ErrorCode code,
+                            fmt::format_string<Args...> format, Args&&... args) {
+    return std::unexpected(about(path, error_of(code, said(format, std::forward<Args>(args)...))));
 }
 
 // The messages one after another, `separator` between them (as fmt::join).

@@ -10,6 +10,7 @@
 
 #include "belay/migration.hpp"
 #include "core/error.hpp"
+#include "core/problems.hpp"
 
 namespace belay {
 
@@ -80,7 +81,6 @@ class ReadCache {
 Result<void> check_is_directory(const std::filesystem::path& directory);
 
 // Sorts `migrations` by version and adds a problem for every two with the same numeric version.
-void sort_and_report_duplicates(std::vector<Migration>& migrations,
-                                std::vector<std::string>& problems);
+void sort_and_report_duplicates(std::vector<Migration>& migrations, Problems& problems);
 
 }  // namespace belay

@@ -217,7 +217,7 @@ Result<Layout> detect_layout(const fs::path& directory, ReadCache* cache) {
         for (const auto& [layout, path] : found) {
             examples.push_back(fmt::format("{} ({})", to_string(layout), path.string()));
         }
-        return fail(ErrorCode::invalid_input,
+        return fail(directory, ErrorCode::invalid_input,
                     "{} holds migrations in more than one layout: {}; keep one layout per "
                     "directory, or pass {} to choose one",
                     directory.string(), fmt::join(examples, ", "), Option::layout);

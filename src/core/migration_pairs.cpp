@@ -89,7 +89,7 @@ std::string with_lf(std::string text) {
 // The variant of one direction a migration runs: a SQLite one wins over a generic one; other
 // dialects never run. More than one of the winning kind is a problem.
 const PairFile* choose_variant(const std::vector<PairFile>& files, Direction direction,
-                               std::vector<std::string>& problems) {
+                               Problems& problems) {
     for (const auto kind : {Dialect::sqlite, Dialect::generic}) {
         std::vector<const PairFile*> matching;
         for (const auto& file : files) {
@@ -98,10 +98,10 @@ const PairFile* choose_variant(const std::vector<PairFile>& files, Direction dir
             }
         }
         if (matching.size() > 1) {
-            problems.push_back(fmt::format("{} and {} are both the {} file of version {}; keep one",
-                                           matching[0]->path.string(), matching[1]->path.string(),
-                                           direction == Direction::up ? "up" : "down",
-                                           matching[0]->version.text()));
+            problems.add(fmt::format("{} and {} are both the {} file of version {}; keep one",
+                                     matching[0]->path.string(), matching[1]->path.string(),
+                                     direction == Direction::up ? "up" : "down",
+                                     matching[0]->version.text()));
         }
         if (!matching.empty()) {
             return matching.front();
@@ -122,15 +122,15 @@ Result<std::string> read_section(const PairFile& file, SqlSection& section) {
 }
 
 std::optional<Migration> assemble_pair(const std::vector<PairFile>& files, Layout layout,
-                                       std::vector<std::string>& problems) {
+                                       Problems& problems) {
     const auto* up = choose_variant(files, Direction::up, problems);
     const auto* down = choose_variant(files, Direction::down, problems);
     if (up == nullptr) {
         if (down != nullptr) {
-            problems.push_back(
-                fmt::format("{}: a down file without an up file for version {}; "
-                            "add the up file or remove this one",
-                            down->path.string(), down->version.text()));
+            problems.add(down->path,
+                         fmt::format("{}: a down file without an up file for version {}; "
+                                     "add the up file or remove this one",
+                                     down->path.string(), down->version.text()));
         }
         return std::nullopt;  // only other dialects' files: not a migration for SQLite
     }
@@ -138,7 +138,7 @@ std::optional<Migration> assemble_pair(const std::vector<PairFile>& files, Layou
                         up->autocommit, false,    std::nullopt, {}, layout};
     auto up_text = read_section(*up, migration.up);
     if (!up_text) {
-        problems.push_back(up_text.error().message);
+        problems.add(std::move(up_text.error()));
         return std::nullopt;
     }
     std::string both = *up_text;
@@ -146,7 +146,7 @@ std::optional<Migration> assemble_pair(const std::vector<PairFile>& files, Layou
         migration.down_no_transaction = down->autocommit;
         auto down_text = read_section(*down, migration.down);
         if (!down_text) {
-            problems.push_back(down_text.error().message);
+            problems.add(std::move(down_text.error()));
             return std::nullopt;
         }
         both += std::string(1, '\0') + *down_text;
@@ -160,7 +160,7 @@ std::optional<Migration> assemble_pair(const std::vector<PairFile>& files, Layou
 Result<std::vector<Migration>> load_paired_files(const fs::path& directory, Layout layout) {
     const auto entries = sorted_entries(directory);
     BELAY_TRY(entries);
-    std::vector<std::string> problems;
+    Problems problems;
     std::map<Version, std::vector<PairFile>> by_version;
     for (const auto& entry : *entries) {
         const auto name = entry.path().filename().string();
@@ -170,10 +170,12 @@ Result<std::vector<Migration>> load_paired_files(const fs::path& directory, Layo
         }
         auto file = parse_pair_file(entry.path());
         if (!file) {
-            problems.push_back(fmt::format(
-                "{}: not a {} migration file name; name them <version>_<name>.up.sql and "
-                "<version>_<name>.down.sql, or move this file out of the migrations directory",
-                entry.path().string(), to_string(layout)));
+            problems.add(
+                entry.path(),
+                fmt::format(
+                    "{}: not a {} migration file name; name them <version>_<name>.up.sql and "
+                    "<version>_<name>.down.sql, or move this file out of the migrations directory",
+                    entry.path().string(), to_string(layout)));
             continue;
         }
         by_version[file->version].push_back(std::move(*file));
@@ -186,7 +188,7 @@ Result<std::vector<Migration>> load_paired_files(const fs::path& directory, Layo
     }
     sort_and_report_duplicates(migrations, problems);
     if (!problems.empty()) {
-        return fail(ErrorCode::invalid_input, "{}", fmt::join(problems, "\n"));
+        return std::unexpected(problems.error());
     }
     return migrations;
 }
@@ -235,7 +237,7 @@ bool is_diesel_folder_name(const std::string& name) {
 Result<std::vector<Migration>> load_diesel_folders(const fs::path& directory) {
     const auto entries = sorted_entries(directory);
     BELAY_TRY(entries);
-    std::vector<std::string> problems;
+    Problems problems;
     std::vector<Migration> migrations;
     for (const auto& entry : *entries) {
         const auto name = entry.path().filename().string();
@@ -245,10 +247,12 @@ Result<std::vector<Migration>> load_diesel_folders(const fs::path& directory) {
         }
         auto parsed = entry.is_directory(ec) ? diesel_folder_name(name) : std::nullopt;
         if (!parsed) {
-            problems.push_back(fmt::format(
-                "{}: not a diesel migration folder; name it <YYYY-MM-DD-HHMMSS>_<name>/ with "
-                "up.sql (and down.sql) inside, or move it out of the migrations directory",
-                entry.path().string()));
+            problems.add(
+                entry.path(),
+                fmt::format(
+                    "{}: not a diesel migration folder; name it <YYYY-MM-DD-HHMMSS>_<name>/ with "
+                    "up.sql (and down.sql) inside, or move it out of the migrations directory",
+                    entry.path().string()));
             continue;
         }
         std::vector<PairFile> files;
@@ -262,8 +266,8 @@ Result<std::vector<Migration>> load_diesel_folders(const fs::path& directory) {
         }
         if (std::ranges::none_of(files,
                                  [](const PairFile& f) { return f.direction == Direction::up; })) {
-            problems.push_back(fmt::format("{}: no up.sql in this diesel migration folder",
-                                           entry.path().string()));
+            problems.add(entry.path(), fmt::format("{}: no up.sql in this diesel migration folder",
+                                                   entry.path().string()));
             continue;
         }
         if (auto migration = assemble_pair(files, Layout::diesel, problems)) {
@@ -272,7 +276,7 @@ Result<std::vector<Migration>> load_diesel_folders(const fs::path& directory) {
     }
     sort_and_report_duplicates(migrations, problems);
     if (!problems.empty()) {
-        return fail(ErrorCode::invalid_input, "{}", fmt::join(problems, "\n"));
+        return std::unexpected(problems.error());
     }
     return migrations;
 }

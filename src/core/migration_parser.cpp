@@ -420,7 +420,10 @@ Result<Migration> parse_migration(std::filesystem::path path, std::string_view c
 
 Result<void> check_no_nul_byte(const std::filesystem::path& path, std::string_view contents) {
     if (const int line = line_of_first_nul(contents); line != 0) {
-        return fail(ErrorCode::invalid_input, "{}:{}: {}", path.string(), line, k_nul_byte_problem);
+        auto nul = fail(path, ErrorCode::invalid_input, "{}:{}: {}", path.string(), line,
+                        k_nul_byte_problem);
+        nul.error().subject.line = line;
+        return nul;
     }
     return {};
 }

@@ -33,7 +33,7 @@ struct Candidate {
 // Adds the listing's entry `index` to `candidates` when it is a migration file, or a line to
 // `problems` when it is neither that nor something to skip.
 void classify_entry(const std::vector<ListedEntry>& entries, std::size_t index,
-                    std::vector<Candidate>& candidates, std::vector<std::string>& problems) {
+                    std::vector<Candidate>& candidates, Problems& problems) {
     const ListedEntry& entry = entries[index];
     const std::string_view name = entry.file_name();
     std::error_code ignored;
@@ -42,14 +42,16 @@ void classify_entry(const std::vector<ListedEntry>& entries, std::size_t index,
     }
     auto parsed_name = parse_migration_file_name(name);
     if (!parsed_name) {
-        problems.push_back(
+        problems.add(
+            entry.path(),
             fmt::format("{}: not a migration file name; name migrations <version>_<name>.sql (e.g. "
                         "0001_create_users.sql), or move this file out of the migrations directory",
                         entry.path().string()));
     } else if (!entry.is_regular_file(ignored)) {
         std::error_code link_ec;
         const auto target = std::filesystem::read_symlink(entry.path(), link_ec);
-        problems.push_back(
+        problems.add(
+            entry.path(),
             fmt::format("{}: {}; replace it with the migration file", entry.path().string(),
                         link_ec ? non_regular_kind(entry.path()) + ", not a regular file"
                                 : fmt::format("a symbolic link to {}, which is not a regular file",
@@ -161,19 +163,19 @@ Result<std::string> read_whole_file(const fs::path& path) {
     constexpr std::uintmax_t k_max_bytes = 512ull * 1024 * 1024;
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
-        return fail(ErrorCode::invalid_input, "{}: cannot open: {}; check its permissions",
+        return fail(path, ErrorCode::invalid_input, "{}: cannot open: {}; check its permissions",
                     path.string(), std::generic_category().message(errno));
     }
     const ReadDescriptor file(fd);
     struct stat info {};
     if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-        return fail(ErrorCode::invalid_input,
+        return fail(path, ErrorCode::invalid_input,
                     "{}: not a regular file (a FIFO, a device or a directory); a migration must "
                     "be a file: replace it, or move it out of the migrations directory",
                     path.string());
     }
     if (static_cast<std::uintmax_t>(info.st_size) > k_max_bytes) {
-        return fail(ErrorCode::invalid_input,
+        return fail(path, ErrorCode::invalid_input,
                     "{}: {} bytes, more than a migration file may hold ({} MiB); split it",
                     path.string(), info.st_size, k_max_bytes / (1024 * 1024));
     }
@@ -185,7 +187,7 @@ Result<std::string> read_whole_file(const fs::path& path) {
             continue;
         }
         if (count < 0) {
-            return fail(ErrorCode::invalid_input, "{}: cannot read: {}", path.string(),
+            return fail(path, ErrorCode::invalid_input, "{}: cannot read: {}", path.string(),
                         std::generic_category().message(errno));
         }
         if (count == 0) {
@@ -193,7 +195,7 @@ Result<std::string> read_whole_file(const fs::path& path) {
         }
         contents.append(buffer.data(), static_cast<std::size_t>(count));
         if (contents.size() > k_max_bytes) {
-            return fail(ErrorCode::invalid_input,
+            return fail(path, ErrorCode::invalid_input,
                         "{}: grew past {} MiB while being read; split it, or stop what writes it",
                         path.string(), k_max_bytes / (1024 * 1024));
         }
@@ -204,16 +206,16 @@ Result<void> check_is_directory(const fs::path& directory) {
     std::error_code error;
     const auto status = fs::status(directory, error);
     if (status.type() == fs::file_type::not_found) {
-        return fail(ErrorCode::invalid_input,
+        return fail(directory, ErrorCode::invalid_input,
                     "migrations directory {} does not exist; create it or give the right path",
                     directory.string());
     }
     if (error) {
-        return fail(ErrorCode::invalid_input, "cannot use migrations directory {}: {}",
+        return fail(directory, ErrorCode::invalid_input, "cannot use migrations directory {}: {}",
                     directory.string(), error.message());
     }
     if (status.type() != fs::file_type::directory) {
-        return fail(ErrorCode::invalid_input,
+        return fail(directory, ErrorCode::invalid_input,
                     "{} is not a directory; give the directory that holds the migration files",
                     directory.string());
     }
@@ -249,7 +251,7 @@ fs::file_type type_of(const dirent& entry) {
 }
 
 Result<void> cannot_list(const fs::path& directory, int error_number) {
-    return fail(ErrorCode::invalid_input, "cannot list migrations directory {}: {}",
+    return fail(directory, ErrorCode::invalid_input, "cannot list migrations directory {}: {}",
                 directory.string(), std::generic_category().message(error_number));
 }
 
@@ -318,7 +320,7 @@ Result<std::vector<Migration>> load_single_files(const std::filesystem::path& di
                                                  Layout layout, ReadCache& cache) {
     const auto& entries = cache.entries(directory);
     BELAY_TRY(entries);
-    std::vector<std::string> problems;
+    Problems problems;
     std::vector<Candidate> candidates;
     candidates.reserve(entries->size());
     for (std::size_t index = 0; index < entries->size(); ++index) {
@@ -332,7 +334,7 @@ Result<std::vector<Migration>> load_single_files(const std::filesystem::path& di
     for (const Candidate& candidate : candidates) {
         const auto contents = cache.take(candidate.index);
         if (!contents) {
-            problems.push_back(contents.error().message);
+            problems.add(contents.error());
             continue;
         }
         fs::path path = cache.take_path(candidate.index);
@@ -345,12 +347,14 @@ Result<std::vector<Migration>> load_single_files(const std::filesystem::path& di
             parsed->layout = layout;
             migrations.push_back(std::move(*parsed));
         } else {
-            problems.push_back(std::move(parsed.error().message));
+            problems.add(std::move(parsed.error()));
         }
     }
-    problems.insert(problems.end(), duplicates.begin(), duplicates.end());
+    for (const auto& duplicate : duplicates) {
+        problems.add(duplicate);
+    }
     if (!problems.empty()) {
-        return fail(ErrorCode::invalid_input, "{}", fmt::join(problems, "\n"));
+        return std::unexpected(problems.error());
     }
     if (!std::ranges::is_sorted(migrations, {}, &Migration::version)) {
         std::ranges::stable_sort(migrations, {}, &Migration::version);
@@ -360,12 +364,11 @@ Result<std::vector<Migration>> load_single_files(const std::filesystem::path& di
 
 }  // namespace
 
-void sort_and_report_duplicates(std::vector<Migration>& migrations,
-                                std::vector<std::string>& problems) {
+void sort_and_report_duplicates(std::vector<Migration>& migrations, Problems& problems) {
     std::ranges::stable_sort(migrations, {}, &Migration::version);
     for (std::size_t i = 1; i < migrations.size(); ++i) {
         if (migrations[i].version == migrations[i - 1].version) {
-            problems.push_back(fmt::format(
+            problems.add(fmt::format(
                 "{} and {} have the same version ({} and {} are both {}); give each migration "
                 "its own version",
                 migrations[i - 1].path.string(), migrations[i].path.string(),

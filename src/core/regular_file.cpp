@@ -32,10 +32,11 @@ std::string kind_of_mode(mode_t mode) {
 }
 
 Error not_regular(const std::filesystem::path& path, const std::string& kind) {
-    return error_of(ErrorCode::invalid_input,
-                    fmt::format("{} is {}, not a regular file: belay reads only regular files as "
-                                "backups and sidecars, and left it alone",
-                                path.string(), kind));
+    return about(path,
+                 error_of(ErrorCode::invalid_input,
+                          fmt::format("{} is {}, not a regular file: belay reads only regular "
+                                      "files as backups and sidecars, and left it alone",
+                                      path.string(), kind)));
 }
 
 }  // namespace
@@ -46,13 +47,13 @@ Result<RegularFile> RegularFile::open(const std::filesystem::path& path) {
         if (errno == ELOOP) {  // O_NOFOLLOW met a symlink at the name
             return std::unexpected(not_regular(path, "a symbolic link"));
         }
-        return fail(ErrorCode::invalid_input, "cannot open {}: {}", path.string(),
+        return fail(path, ErrorCode::invalid_input, "cannot open {}: {}", path.string(),
                     std::strerror(errno));
     }
     RegularFile file(fd, path);
     struct stat status {};
     if (::fstat(fd, &status) != 0) {
-        return fail(ErrorCode::invalid_input, "cannot tell what {} is: {}", path.string(),
+        return fail(path, ErrorCode::invalid_input, "cannot tell what {} is: {}", path.string(),
                     std::strerror(errno));
     }
     if (!S_ISREG(status.st_mode)) {
@@ -61,7 +62,7 @@ Result<RegularFile> RegularFile::open(const std::filesystem::path& path) {
     // Reads of a regular file never block anyway; clear the flag so they behave as usual.
     const int flags = ::fcntl(fd, F_GETFL);
     if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
-        return fail(ErrorCode::invalid_input, "cannot read {}: {}", path.string(),
+        return fail(path, ErrorCode::invalid_input, "cannot read {}: {}", path.string(),
                     std::strerror(errno));
     }
     return file;
@@ -96,7 +97,7 @@ Result<std::string> RegularFile::read_all(std::uintmax_t limit) const {
             continue;
         }
         if (count < 0) {
-            return fail(ErrorCode::invalid_input, "cannot read {}: {}", m_path.string(),
+            return fail(m_path, ErrorCode::invalid_input, "cannot read {}: {}", m_path.string(),
                         std::strerror(errno));
         }
         if (count == 0) {
@@ -104,8 +105,8 @@ Result<std::string> RegularFile::read_all(std::uintmax_t limit) const {
         }
         text.append(buffer, static_cast<std::size_t>(count));
         if (text.size() > limit) {
-            return fail(ErrorCode::invalid_input, "{} holds more than {} bytes", m_path.string(),
-                        limit);
+            return fail(m_path, ErrorCode::invalid_input, "{} holds more than {} bytes",
+                        m_path.string(), limit);
         }
     }
 }

@@ -41,6 +41,11 @@ Result<bool> place(const std::filesystem::path& temporary, const std::filesystem
     return synced ? Result<bool>(true) : std::unexpected(synced.error());
 }
 
+// The directory named backups of `request` go to, "." for the current one.
+std::filesystem::path backup_directory_of(const SnapshotRequest& request) {
+    return request.directory.empty() ? std::filesystem::path(".") : request.directory;
+}
+
 }  // namespace
 
 SnapshotTemporary::~SnapshotTemporary() {
@@ -65,7 +70,7 @@ Result<std::filesystem::path> choose_final_path(const SnapshotRequest& request,
                                                 std::chrono::system_clock::time_point now) {
     if (request.out) {
         if (path_taken(*request.out) || path_taken(sidecar_path(*request.out))) {
-            return fail(ErrorCode::snapshot_failed,
+            return fail(*request.out, ErrorCode::snapshot_failed,
                         "{} (or its .json sidecar) already exists; belay never overwrites a "
                         "backup: choose another {}",
                         request.out->string(), Option::out);
@@ -79,8 +84,9 @@ Result<std::filesystem::path> choose_final_path(const SnapshotRequest& request,
             return candidate;
         }
     }
-    return fail(ErrorCode::snapshot_failed, "no free backup name for {} in {}",
-                request.database.string(), request.directory.string());
+    return fail(backup_directory_of(request), ErrorCode::snapshot_failed,
+                "no free backup name for {} in {}", request.database.string(),
+                request.directory.string());
 }
 
 // Symlinks to a directory are followed: the user chose that path. A mistyped --backup-dir
@@ -96,24 +102,24 @@ Result<void> check_target_directory(const std::filesystem::path& given, bool exa
     if (!std::filesystem::exists(status) &&
         std::filesystem::is_symlink(std::filesystem::symlink_status(directory, ec))) {
         const auto target = std::filesystem::read_symlink(directory, ec);
-        return fail(ErrorCode::snapshot_failed,
+        return fail(directory, ErrorCode::snapshot_failed,
                     "the backup directory {} is a symbolic link to {}, which does not exist "
                     "(belay does not create it): create the directory it points at, or {}",
                     directory.string(), ec ? std::string("a missing path") : target.string(),
                     another);
     }
     if (!std::filesystem::exists(status)) {
-        return fail(ErrorCode::snapshot_failed,
+        return fail(directory, ErrorCode::snapshot_failed,
                     "the backup directory {} does not exist (belay does not create it): create "
                     "it (mkdir -p {}) or {}",
                     directory.string(), directory.string(), another);
     }
     if (!std::filesystem::is_directory(status)) {
-        return fail(ErrorCode::snapshot_failed, "the backup directory {} is not a directory; {}",
-                    directory.string(), another);
+        return fail(directory, ErrorCode::snapshot_failed,
+                    "the backup directory {} is not a directory; {}", directory.string(), another);
     }
     if (::faccessat(AT_FDCWD, directory.c_str(), W_OK | X_OK, AT_EACCESS) != 0) {
-        return fail(ErrorCode::snapshot_failed,
+        return fail(directory, ErrorCode::snapshot_failed,
                     "cannot write backups into {}: {}. Make it writable for this user or {}",
                     directory.string(), std::strerror(errno), another);
     }
@@ -125,11 +131,11 @@ Result<void> check_room(const std::filesystem::path& directory, const SnapshotRe
     auto available = available_space(directory);
     BELAY_TRY(available);
     if (*available < bytes + k_space_margin) {
-        return fail(ErrorCode::snapshot_failed,
+        const auto where = directory.empty() ? std::filesystem::path(".") : directory;
+        return fail(where, ErrorCode::snapshot_failed,
                     "not enough room in {} for a backup of {}: it needs {} bytes and {} are "
                     "free. Free some space, prune old backups, or choose {}",
-                    directory.empty() ? std::string(".") : directory.string(),
-                    request.database.string(), bytes + k_space_margin, *available,
+                    where.string(), request.database.string(), bytes + k_space_margin, *available,
                     Option::backup_dir);
     }
     return {};
@@ -150,15 +156,16 @@ Result<std::filesystem::path> place_with_free_name(
             return final_path;
         }
         if (request.out) {
-            return fail(ErrorCode::snapshot_failed,
+            return fail(*request.out, ErrorCode::snapshot_failed,
                         "{} (or its .json sidecar) already exists; belay never overwrites a "
                         "backup: choose another {}",
                         request.out->string(), Option::out);
         }
         auto next = attempt < k_attempts
                         ? choose_final_path(request, now)
-                        : fail(ErrorCode::snapshot_failed, "no free backup name for {} in {}",
-                               request.database.string(), request.directory.string());
+                        : fail(backup_directory_of(request), ErrorCode::snapshot_failed,
+                               "no free backup name for {} in {}", request.database.string(),
+                               request.directory.string());
         BELAY_TRY(next);
         final_path = *next;
         auto renamed_temporary = temporary_sibling(final_path);

@@ -182,8 +182,8 @@ Result<BackupDirectoryLock> lock_backup_directory(const std::filesystem::path& d
 Result<Snapshot> run_backup(const BackupOptions& options) {
     std::error_code ec;
     if (!std::filesystem::exists(options.db.database, ec)) {
-        return fail(ErrorCode::invalid_input, "database {} does not exist; nothing to back up",
-                    options.db.database.string());
+        return fail(options.db.database, ErrorCode::invalid_input,
+                    "database {} does not exist; nothing to back up", options.db.database.string());
     }
     // Any SQLite database can be backed up, whatever tool keeps its history.
     auto version = read_version_for_backup(options.db);
@@ -216,8 +216,8 @@ Result<std::vector<BackupEntry>> list_backups(const DatabaseOptions& options, bo
         }
     }
     if (ec) {
-        return fail(ErrorCode::invalid_input, "cannot list backups in {}: {}", directory.string(),
-                    ec.message());
+        return fail(directory, ErrorCode::invalid_input, "cannot list backups in {}: {}",
+                    directory.string(), ec.message());
     }
     // The sequence first: it orders backups as they were taken, whatever the clock said when
     // they were named. Sidecars from before sequences (0) come after every one that has one
@@ -278,8 +278,8 @@ Result<std::optional<std::uintmax_t>> remove_backup(const BackupEntry& entry, bo
         if (errno == ENOENT) {
             return std::nullopt;
         }
-        return fail(ErrorCode::invalid_input, "cannot remove {}: {}", entry.path.string(),
-                    std::strerror(errno));
+        return fail(entry.path, ErrorCode::invalid_input, "cannot remove {}: {}",
+                    entry.path.string(), std::strerror(errno));
     }
     ::unlink(sidecar.c_str());
     return bytes;

@@ -235,8 +235,8 @@ Result<CheckReport> run_check(const CheckOptions& options) {
     auto read = read_any_database_state(options.db);
     BELAY_TRY(read);
     if (!read->state.exists) {
-        return fail(ErrorCode::invalid_input, "database {} does not exist; nothing to check",
-                    options.db.database.string());
+        return fail(options.db.database, ErrorCode::invalid_input,
+                    "database {} does not exist; nothing to check", options.db.database.string());
     }
     auto db = sqlite::Database::open(options.db.database, sqlite::OpenMode::read_only,
                                      options.db.lock_timeout);

@@ -28,7 +28,7 @@ Result<std::optional<Version>> newest_version(const std::filesystem::path& direc
         }
     }
     if (ec) {
-        return fail(ErrorCode::invalid_input, "cannot read {}: {}", directory.string(),
+        return fail(directory, ErrorCode::invalid_input, "cannot read {}: {}", directory.string(),
                     ec.message());
     }
     return newest;
@@ -37,7 +37,7 @@ Result<std::optional<Version>> newest_version(const std::filesystem::path& direc
 Result<void> write_new_file(const std::filesystem::path& path, std::string_view contents) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0) {
-        return fail(ErrorCode::invalid_input, "cannot create {}: {}", path.string(),
+        return fail(path, ErrorCode::invalid_input, "cannot create {}: {}", path.string(),
                     std::strerror(errno));
     }
     const auto written = ::write(fd, contents.data(), contents.size());
@@ -46,7 +46,7 @@ Result<void> write_new_file(const std::filesystem::path& path, std::string_view 
     ::close(fd);
     if (!ok) {
         std::filesystem::remove(path);
-        return fail(ErrorCode::invalid_input, "cannot write {}: {}", path.string(),
+        return fail(path, ErrorCode::invalid_input, "cannot write {}: {}", path.string(),
                     std::strerror(error));
     }
     return {};
@@ -113,7 +113,7 @@ Result<std::vector<std::filesystem::path>> create_migration(
     std::error_code ec;
     std::filesystem::create_directories(options.migrations_dir, ec);
     if (ec) {
-        return fail(ErrorCode::invalid_input, "cannot create {}: {}",
+        return fail(options.migrations_dir, ErrorCode::invalid_input, "cannot create {}: {}",
                     options.migrations_dir.string(), ec.message());
     }
     auto layout =
@@ -128,7 +128,7 @@ Result<std::vector<std::filesystem::path>> create_migration(
         version = *newest ? increment_version((*newest)->text()) : std::string("0001");
     }
     if (*newest && !(**newest < *Version::parse(version))) {
-        return fail(ErrorCode::invalid_input,
+        return fail(options.migrations_dir, ErrorCode::invalid_input,
                     "{}: version {} would not be newer than the newest migration's version {}",
                     options.migrations_dir.string(), version, (*newest)->text());
     }

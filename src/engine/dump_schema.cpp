@@ -79,8 +79,8 @@ Result<DumpSchemaReport> run_dump_schema(const DumpSchemaOptions& options) {
     auto state = read_database_state(db_options);
     BELAY_TRY(state);
     if (!state->exists) {
-        return fail(ErrorCode::invalid_input, "database {} does not exist; nothing to dump",
-                    db_options.database.string());
+        return fail(db_options.database, ErrorCode::invalid_input,
+                    "database {} does not exist; nothing to dump", db_options.database.string());
     }
     auto db = sqlite::Database::open(db_options.database, sqlite::OpenMode::read_only,
                                      db_options.lock_timeout);

@@ -274,7 +274,7 @@ Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options) {
     report.database = options.db.database.string();
     std::error_code ec;
     if (!std::filesystem::exists(options.db.database, ec)) {
-        return fail(ErrorCode::invalid_input,
+        return fail(options.db.database, ErrorCode::invalid_input,
                     "database {} does not exist; {} works on an existing database (check {})",
                     options.db.database.string(), named(command_of(options.edit)),
                     Option::database);

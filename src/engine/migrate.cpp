@@ -259,7 +259,7 @@ Result<RunDatabase> open_for_run(const MigrateOptions& options) {
     std::error_code ec;
     const bool existed = std::filesystem::exists(path, ec);
     if (options.backup_only && !existed) {
-        return fail(ErrorCode::invalid_input,
+        return fail(path, ErrorCode::invalid_input,
                     "{}: database {} does not exist; there is nothing to back up",
                     Option::backup_only, path.string());
     }
@@ -328,7 +328,7 @@ Result<void> check_room_for_copy(const std::filesystem::path& database,
     BELAY_TRY(available);
     needed += 1024 * 1024;  // margin for the copy's own bookkeeping
     if (*available < needed) {
-        return fail(ErrorCode::invalid_input,
+        return fail(scratch, ErrorCode::invalid_input,
                     "not enough room in {} for the dry run's copy of {}: it needs about {} bytes "
                     "and {} are free. Free some space or point TMPDIR elsewhere",
                     scratch.string(), database.string(), needed, *available);
@@ -397,7 +397,7 @@ Result<RunReport> rehearse(const MigrateOptions& options, const MigrationSet& se
     // A step that failed only because the copy in TMPDIR had no room to grow would not fail in
     // the real run: a problem of where the rehearsal ran (exit 2), not of the migration.
     if (report.error && sqlite::is_out_of_room(report.error->message)) {
-        return fail(ErrorCode::invalid_input,
+        return fail(scratch->path().parent_path(), ErrorCode::invalid_input,
                     "cannot rehearse: the copy of {} in {} ran out of room ({}); free some space "
                     "(or raise the file size limit), or point TMPDIR elsewhere. Nothing was "
                     "changed",
@@ -450,7 +450,7 @@ Result<MigrationSet> prepare_run(const MigrateOptions& options) {
                     "(belay::EmbeddedMigration) or load them from a directory instead");
     }
     if (set->migrations.empty()) {
-        return fail(ErrorCode::invalid_input,
+        return fail(options.db.migrations_dir, ErrorCode::invalid_input,
                     "{} holds no migration files (<version>_<name>.sql); create one with `{}` or "
                     "point {} at the right directory",
                     options.db.migrations_dir.string(), run(Command::create, {placeholder("NAME")}),
@@ -463,7 +463,7 @@ Result<MigrationSet> prepare_run(const MigrateOptions& options) {
     std::error_code ec;
     if (options.operation != Operation::migrate &&
         !std::filesystem::exists(options.db.database, ec)) {
-        return fail(ErrorCode::invalid_input,
+        return fail(options.db.database, ErrorCode::invalid_input,
                     "database {} does not exist; there is nothing to revert (check {})",
                     options.db.database.string(), Option::database);
     }

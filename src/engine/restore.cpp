@@ -71,7 +71,7 @@ Result<std::filesystem::path> resolve_backup_path(const std::filesystem::path& g
     const auto link = std::filesystem::symlink_status(given, ec);
     if (!std::filesystem::is_symlink(link)) {
         if (!std::filesystem::is_regular_file(link)) {
-            return fail(ErrorCode::invalid_input,
+            return fail(given, ErrorCode::invalid_input,
                         "backup {} does not exist or is not a regular file; `{}` lists the "
                         "backups",
                         given.string(), run(Command::backups));
@@ -80,7 +80,7 @@ Result<std::filesystem::path> resolve_backup_path(const std::filesystem::path& g
     }
     auto target = std::filesystem::canonical(given, ec);
     if (ec || !std::filesystem::is_regular_file(target, ec)) {
-        return fail(ErrorCode::invalid_input,
+        return fail(given, ErrorCode::invalid_input,
                     "backup {} is a symlink to {}, which does not exist or is not a regular file",
                     given.string(), std::filesystem::read_symlink(given, ec).string());
     }
@@ -95,7 +95,7 @@ Result<ChosenBackup> read_sidecar_of(const std::filesystem::path& given) {
     std::error_code ec;
     const auto sidecar = sidecar_path(backup);
     if (!std::filesystem::exists(sidecar, ec)) {
-        return fail(ErrorCode::refused,
+        return fail(backup, ErrorCode::refused,
                     "{} has no sidecar {}, so belay cannot verify it; refusing to restore an "
                     "unverifiable file. Nothing was changed",
                     backup.string(), sidecar.string());
@@ -119,9 +119,11 @@ Result<ChosenBackup> choose_backup(const RestoreOptions& options) {
             const auto& entry = (*entries)[*intact];
             return ChosenBackup{entry.path, entry.metadata, stamp_of(entry.path)};
         }
-        return fail(
-            ErrorCode::invalid_input, "no intact backup of {} in {}", options.db.database.string(),
-            options.db.backup_directory().empty() ? "." : options.db.backup_directory().string());
+        const auto directory = options.db.backup_directory().empty()
+                                   ? std::filesystem::path(".")
+                                   : options.db.backup_directory();
+        return fail(directory, ErrorCode::invalid_input, "no intact backup of {} in {}",
+                    options.db.database.string(), directory.string());
     }
     auto chosen = read_sidecar_of(*options.backup);
     if (!chosen) {
@@ -131,7 +133,7 @@ Result<ChosenBackup> choose_backup(const RestoreOptions& options) {
     auto problems = verify_backup(chosen->path, chosen->metadata);
     BELAY_TRY(problems);
     if (!problems->empty()) {
-        return fail(ErrorCode::refused,
+        return fail(chosen->path, ErrorCode::refused,
                     "refusing to restore {}: {}. Nothing was changed; choose another backup "
                     "({} lists them)",
                     chosen->path.string(), fmt::join(*problems, "; "), run(Command::backups));
@@ -160,7 +162,7 @@ std::optional<std::string> other_source(const ChosenBackup& chosen,
 Result<sqlite::Database> open_verified(const ChosenBackup& chosen) {
     auto source = sqlite::Database::open(chosen.path, sqlite::OpenMode::immutable_evidence);
     if (source && (!chosen.verified || stamp_of(chosen.path) != chosen.verified)) {
-        return fail(ErrorCode::refused,
+        return fail(chosen.path, ErrorCode::refused,
                     "{} changed after it was verified; refusing to restore it. Nothing was "
                     "restored; run the restore again",
                     chosen.path.string());
@@ -175,7 +177,7 @@ Result<void> confirm(const RestoreOptions& options, const ChosenBackup& chosen,
     const auto other = other_source(chosen, options.db.database, file);
     const auto& database = options.db.database.string();
     if (other && options.assume_yes && !options.from_other_database) {
-        return fail(ErrorCode::refused,
+        return fail(chosen.path, ErrorCode::refused,
                     "refusing to restore {} into {}: it {}, {}. Restoring it would replace the "
                     "content of {} with that database's. Nothing was changed; confirm restoring "
                     "another database's backup explicitly if that is what you mean",
@@ -282,11 +284,12 @@ Result<CurrentDatabase> inspect_current(const DatabaseOptions& db) {
         if (errno == ENOENT) {
             return current;
         }
-        return fail(ErrorCode::invalid_input, "cannot inspect the database path {}: {}",
-                    current.file.string(), std::strerror(errno));
+        return fail(current.file, ErrorCode::invalid_input,
+                    "cannot inspect the database path {}: {}", current.file.string(),
+                    std::strerror(errno));
     }
     if (!S_ISREG(info.st_mode)) {
-        return fail(ErrorCode::invalid_input,
+        return fail(current.file, ErrorCode::invalid_input,
                     "database path {} is {}, not a database file; a restore replaces only a "
                     "database file. Nothing was changed; check the database path",
                     current.file.string(), non_regular_kind(current.file));

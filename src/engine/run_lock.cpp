@@ -48,9 +48,9 @@ Error lock_file_error(const std::filesystem::path& path, int error) {
         default:
             advice = std::strerror(error);
     }
-    return error_of(
-        ErrorCode::invalid_input,
-        fmt::format("cannot open the run lock {}: {}. Nothing was changed", path.string(), advice));
+    return about(path, error_of(ErrorCode::invalid_input,
+                                fmt::format("cannot open the run lock {}: {}. Nothing was changed",
+                                            path.string(), advice)));
 }
 
 }  // namespace
@@ -67,7 +67,7 @@ Result<RunLock> RunLock::acquire(const std::filesystem::path& database,
         if (errno != EWOULDBLOCK && errno != EINTR) {
             const int error = errno;
             ::close(fd);
-            return fail(ErrorCode::invalid_input, "cannot lock {}: {}", path.string(),
+            return fail(path, ErrorCode::invalid_input, "cannot lock {}: {}", path.string(),
                         std::strerror(error));
         }
         if (cancellation_requested()) {

@@ -86,7 +86,7 @@ Result<ScratchDirectory> ScratchDirectory::create(std::string_view purpose) {
     remove_abandoned(base, purpose);
     std::string pattern = (base / (std::string(purpose) + "-XXXXXX")).string();
     if (::mkdtemp(pattern.data()) == nullptr) {
-        return fail(ErrorCode::invalid_input,
+        return fail(base, ErrorCode::invalid_input,
                     "cannot create a scratch directory under {}: {}; set TMPDIR to a writable "
                     "directory",
                     base.string(), std::strerror(errno));
@@ -96,7 +96,7 @@ Result<ScratchDirectory> ScratchDirectory::create(std::string_view purpose) {
     directory.m_owner_fd =
         ::open(owner.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (directory.m_owner_fd < 0 || ::flock(directory.m_owner_fd, LOCK_EX) != 0) {
-        return fail(ErrorCode::invalid_input,
+        return fail(owner, ErrorCode::invalid_input,
                     "cannot create {}: {}; set TMPDIR to a writable "
                     "directory",
                     owner.string(), std::strerror(errno));

@@ -44,8 +44,8 @@ Result<Database> open_source(const SnapshotRequest& request) {
 Result<SourceFacts> read_source(Database& source, const SnapshotRequest& request) {
     auto facts = sqlite::begin_consistent_read(source);
     if (facts && facts->page_count == 0) {
-        return fail(ErrorCode::snapshot_failed, "{} is empty: there is nothing to back up",
-                    request.database.string());
+        return fail(request.database, ErrorCode::snapshot_failed,
+                    "{} is empty: there is nothing to back up", request.database.string());
     }
     return facts;
 }
@@ -141,7 +141,7 @@ Result<void> seal(const std::filesystem::path& temporary, BackupMetadata& metada
     std::error_code ec;
     const auto size = std::filesystem::file_size(temporary, ec);
     if (ec) {
-        return fail(ErrorCode::snapshot_failed, "cannot tell the size of {}: {}",
+        return fail(temporary, ErrorCode::snapshot_failed, "cannot tell the size of {}: {}",
                     temporary.string(), ec.message());
     }
     const auto hashing = std::chrono::steady_clock::now();
@@ -160,8 +160,8 @@ Result<void> seal(const std::filesystem::path& temporary, BackupMetadata& metada
                                  static_cast<std::filesystem::perms>(ownership.mode & 07777),
                                  std::filesystem::perm_options::replace, ec);
     if (ec) {
-        return fail(ErrorCode::snapshot_failed, "cannot set the mode of {}: {}", temporary.string(),
-                    ec.message());
+        return fail(temporary, ErrorCode::snapshot_failed, "cannot set the mode of {}: {}",
+                    temporary.string(), ec.message());
     }
     return {};
 }

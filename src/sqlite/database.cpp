@@ -59,13 +59,13 @@ struct FileHeader {
 Result<FileHeader> read_header(const std::filesystem::path& path) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
-        return fail(ErrorCode::invalid_input, "cannot read {}: {}", path.string(),
+        return fail(path, ErrorCode::invalid_input, "cannot read {}: {}", path.string(),
                     std::strerror(errno));
     }
     struct stat info {};
     if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
         ::close(fd);
-        return fail(ErrorCode::invalid_input,
+        return fail(path, ErrorCode::invalid_input,
                     "{} is not a regular file (a FIFO, a device or a directory); give the path "
                     "of an SQLite database file",
                     path.string());
@@ -75,7 +75,7 @@ Result<FileHeader> read_header(const std::filesystem::path& path) {
     const int read_errno = errno;
     ::close(fd);
     if (count < 0) {
-        return fail(ErrorCode::invalid_input, "cannot read {}: {}", path.string(),
+        return fail(path, ErrorCode::invalid_input, "cannot read {}: {}", path.string(),
                     std::strerror(read_errno));
     }
     header.size = count;
@@ -153,7 +153,7 @@ Result<void> refuse_truncated(const std::filesystem::path& path, const FileHeade
             ? fmt::format("not a whole number of {}-byte pages", page_size)
             : fmt::format("but its header records {} pages of {} bytes ({} bytes)", header_pages,
                           page_size, std::uintmax_t{header_pages} * page_size);
-    return fail(ErrorCode::invalid_input,
+    return fail(path, ErrorCode::invalid_input,
                 "{} is damaged: it is {} bytes, {}; it looks cut short. belay left it untouched. "
                 "Restore a backup ({}) or try sqlite3's .recover on a copy",
                 path.string(), size, what,
@@ -170,7 +170,7 @@ Result<FileKind> refuse_non_database_impl(const std::filesystem::path& path, boo
     BELAY_TRY(header);
     const auto kind = kind_of(*header);
     if (kind == FileKind::not_sqlite) {
-        return fail(ErrorCode::invalid_input,
+        return fail(path, ErrorCode::invalid_input,
                     "{} is not an SQLite database (its header does not match); belay left it "
                     "untouched. Check {}",
                     path.string(), Option::database);
@@ -191,7 +191,7 @@ Result<void> refuse_unwritable_database(const std::filesystem::path& path) {
     std::error_code ec;
     if (std::filesystem::exists(path, ec) &&
         ::faccessat(AT_FDCWD, path.c_str(), W_OK, AT_EACCESS) != 0) {
-        return fail(ErrorCode::invalid_input,
+        return fail(path, ErrorCode::invalid_input,
                     "{} cannot be written by this user ({}); belay must write it. Make it "
                     "writable (chmod u+w {}) or run belay as its owner. Nothing was changed",
                     path.string(), std::strerror(errno), path.string());
@@ -203,7 +203,7 @@ Result<void> refuse_unwritable_directory_of(const std::filesystem::path& path) {
     const auto directory =
         path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
     if (::faccessat(AT_FDCWD, directory.c_str(), W_OK | X_OK, AT_EACCESS) != 0) {
-        return fail(ErrorCode::invalid_input,
+        return fail(directory, ErrorCode::invalid_input,
                     "cannot write in {}, the directory of {} ({}): SQLite creates its -journal "
                     "or -wal file there, and belay its run lock. Make the directory writable for "
                     "this user or run belay as its owner. Nothing was changed",
@@ -228,7 +228,7 @@ Result<void> refuse_odd_companions(const std::filesystem::path& path) {
         if (ec || !std::filesystem::exists(status) || std::filesystem::is_regular_file(status)) {
             continue;
         }
-        return fail(ErrorCode::invalid_input,
+        return fail(companion, ErrorCode::invalid_input,
                     "{} is not a regular file (SQLite would open it as the database's {} file and "
                     "could block or fail); move it away, then run belay again. Nothing was "
                     "changed",
@@ -247,8 +247,8 @@ Result<FileKind> check_openable(const std::filesystem::path& path, OpenMode mode
     if (mode == OpenMode::immutable_evidence) {
         // Only the bytes of a regular file are evidence; a symlink at its name is not followed.
         if (!std::filesystem::is_regular_file(std::filesystem::symlink_status(path, ec))) {
-            return fail(ErrorCode::invalid_input, "{} does not exist or is not a regular file",
-                        path.string());
+            return fail(path, ErrorCode::invalid_input,
+                        "{} does not exist or is not a regular file", path.string());
         }
         return refuse_non_database_impl(path, true);
     }
@@ -257,12 +257,12 @@ Result<FileKind> check_openable(const std::filesystem::path& path, OpenMode mode
         if (mode == OpenMode::read_write_create) {
             return FileKind::empty;
         }
-        return fail(ErrorCode::invalid_input,
+        return fail(path, ErrorCode::invalid_input,
                     "database {} does not exist; check {} ({} creates it)", path.string(),
                     Option::database, run(Command::migrate));
     }
     if (!std::filesystem::is_regular_file(status)) {
-        return fail(ErrorCode::invalid_input,
+        return fail(path, ErrorCode::invalid_input,
                     "database path {} is {}, not a regular file; give the path of an SQLite "
                     "database file",
                     path.string(), non_regular_kind(follow_symlinks(path)));
@@ -347,13 +347,8 @@ Result<Database> Database::open_after_rollback(const std::filesystem::path& path
 
 Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode,
                                 std::chrono::milliseconds busy_timeout) {
-    auto db = open_impl(path, mode, busy_timeout, true);
-    if (!db && db.error().subject.path.empty()) {
-        auto error = db.error();
-        error.subject.path = path;  // the file the error is about
-        return std::unexpected(std::move(error));
-    }
-    return db;
+    // The file the error is about, unless it names another (a FIFO at its -wal's name).
+    return about(path, open_impl(path, mode, busy_timeout, true));
 }
 
 namespace {
@@ -532,7 +527,7 @@ Result<void> refuse_hard_links(const std::filesystem::path& path) {
         return {};
     }
     return fail(
-        ErrorCode::refused,
+        path, ErrorCode::refused,
         "{} has {} names (hard links to one file): SQLite keeps a database's journal "
         "beside the name it was opened by, so a crash under one name could not be rolled "
         "back under another, and belay's run lock could not keep out a run through "

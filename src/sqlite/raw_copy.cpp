@@ -174,7 +174,7 @@ Result<void> check_main_file_size(Database& source, const RawCopyPlan& plan) {
     // In WAL mode pages past the main file's end may be in the WAL (or read as zeros, as the
     // pager reads them); in rollback-journal mode the main file is the whole database.
     if (!plan.wal && *size < plan.page_count * plan.page_size) {
-        return fail(ErrorCode::snapshot_failed,
+        return fail(source.path(), ErrorCode::snapshot_failed,
                     "copying {} failed: the file is shorter than its page count",
                     source.path().string());
     }

@@ -1,0 +1,35 @@
+// Problems found one after another and reported together as one error, a line each (loading a
+// migrations directory reports every bad file at once).
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "belay/error.hpp"
+
+namespace belay {
+
+class Problems {
+  public:
+    // A problem about nothing in particular (or about more than one file).
+    void add(std::string line);
+    // A problem about one file or directory.
+    void add(const std::filesystem::path& path, std::string line);
+    // An error as a problem: its message, and what it is about (Error::subject).
+    void add(Error error);
+
+    bool empty() const { return m_lines.empty(); }
+    std::size_t size() const { return m_lines.size(); }
+
+    // The problems as one error with `code`, its message the lines joined by "\n". It is about
+    // what its problem is about when there is exactly one; several are about no one thing.
+    Error error(ErrorCode code = ErrorCode::invalid_input) const;
+
+  private:
+    std::vector<std::string> m_lines;
+    Error::Subject m_first;  // what the first problem is about
+};
+
+}  // namespace belay
