@@ -5,7 +5,10 @@
 // migrations): plain types and the few pure functions on them. This header and database.hpp
 // are implemented in the library's api layer, which hands each call to the engine
 // (ARCHITECTURE.md). Every call that can fail returns Result<T>; the contracts below say which
-// ErrorCode each failure has.
+// ErrorCode each failure has. Besides those, every call that works on a database (all but
+// load_migration_set, run_lint and create_migration) fails with invalid_input, before anything
+// is opened or created, when the database path (as given, or the full path a backup's sidecar
+// records) or backup_dir is not valid UTF-8: sidecars and reports hold paths as JSON text.
 #pragma once
 
 #include <chrono>
@@ -45,7 +48,8 @@ std::string_view sqlite_library_version() noexcept;
 
 // Reads and parses every migration file in `directory`, then checks each transactional
 // section (Up, Down, Verify) for statements that cannot work inside a transaction. Fails with
-// invalid_input listing every problem with its file and line. Touches no database.
+// invalid_input listing every problem with its file and line (also a migration file whose name
+// is not valid UTF-8: its name could not be reported). Touches no database.
 Result<MigrationSet> load_migration_set(const std::filesystem::path& directory,
                                         std::optional<Layout> layout = std::nullopt);
 

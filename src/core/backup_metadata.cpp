@@ -27,7 +27,9 @@ std::string to_json_text(const BackupMetadata& m) {
         {"verified", m.verified},
         {"belay_version", m.belay_version},
     };
-    return json.dump(2) + "\n";
+    // Never throws: the source is UTF-8 (the calls refuse any other database path, see
+    // engine/utf8_paths.hpp), and any other text that is not is written with U+FFFD.
+    return json.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 namespace {

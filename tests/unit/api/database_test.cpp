@@ -590,5 +590,37 @@ TEST(DatabaseApi, AHistoryTableNamedLikeBelaysOrSqlitesTablesIsRefusedInAnyCase)
     EXPECT_EQ(testing::read_file(path), before);
 }
 
+// Sidecars record the database's full path as JSON text: a path that is not UTF-8 is refused by
+// every call, before anything is created, naming the field and the path with \xNN escapes.
+TEST(DatabaseApi, APathThatIsNotUtf8IsRefusedBeforeAnythingIsCreated) {
+    TempDir dir;
+    const auto bad = dir / "bad\xff.db";
+    auto db = Database::open(embedded(bad, two_migrations()));
+    ASSERT_FALSE(db);
+    EXPECT_EQ(db.error().code, ErrorCode::invalid_input);
+    EXPECT_EQ(db.error().option(), Option::database);
+    EXPECT_CONTAINS(db.error().message,
+                    "database " + (dir / "bad\\xff.db").string() + ": this path is not valid UTF-8")
+        << db.error().message;
+    MigrateOptions run;
+    run.db = embedded(bad, two_migrations());
+    auto migrated = run_migrate(run);
+    ASSERT_FALSE(migrated);
+    EXPECT_EQ(migrated.error().code, ErrorCode::invalid_input);
+    EXPECT_FALSE(fs::exists(bad));
+
+    const auto path = dir / "app.db";
+    RawDatabase(path).exec("CREATE TABLE notes (body TEXT);");
+    fs::create_directory(dir / "backups\xfe");
+    BackupOptions backup;
+    backup.db = embedded(path, two_migrations());
+    backup.db.backup_dir = dir / "backups\xfe";
+    auto taken = run_backup(backup);
+    ASSERT_FALSE(taken);
+    EXPECT_EQ(taken.error().code, ErrorCode::invalid_input);
+    EXPECT_EQ(taken.error().option(), Option::backup_dir);
+    EXPECT_TRUE(fs::is_empty(dir / "backups\xfe"));
+}
+
 }  // namespace
 }  // namespace belay
