@@ -163,11 +163,11 @@ Result<PruneReport> run_prune(const PruneOptions& options,
 //   as `<stem>-corrupt-YYYYMMDD-HHMMSS.db` (a hard link) with its -wal/-shm/-journal, then the
 //   copy renamed over the path;
 // - none: the same without an old file (stray -wal/-shm/-journal files are moved aside).
-// Fails with invalid_input when no backup is given, the file does not exist or `latest` finds no
-// intact one; snapshot_failed when the safety snapshot cannot be taken (nothing replaced); busy
-// when another process keeps the database locked past the lock timeout; interrupted;
-// step_failed when the copy fails (the path holds the database as it was; the message names
-// every file involved).
+// Fails with invalid_input when no backup is given, or both a backup and `latest` are, the file
+// does not exist or `latest` finds no intact one; snapshot_failed when the safety snapshot cannot
+// be taken (nothing replaced); busy when another process keeps the database locked past the lock
+// timeout; interrupted; step_failed when the copy fails (the path holds the database as it was; the
+// message names every file involved).
 Result<RestoreReport> run_restore(const RestoreOptions& options);
 
 // ---- check: the types are in belay/check.hpp

@@ -395,9 +395,29 @@ Result<void> restore_confirmed(const RestoreOptions& options, const ChosenBackup
     return {};
 }
 
+// Exactly one backup to restore: a named one, or latest. Checked before anything is opened.
+Result<void> check_restore_options(const RestoreOptions& options) {
+    const bool named = options.backup && !options.backup->empty();
+    if (named && options.latest) {
+        return fail(ErrorCode::invalid_input,
+                    "{} {} and {} contradict each other: give one backup to restore, or ask for "
+                    "the newest intact one, not both. Nothing was changed",
+                    Option::backup, options.backup->string(), Option::latest);
+    }
+    if (!named && !options.latest) {
+        return fail(ErrorCode::invalid_input,
+                    "no backup to restore was given: set {} to a backup file, or {} for the newest "
+                    "intact backup of {} (`{}` lists them). Nothing was changed",
+                    Option::backup, Option::latest, options.db.database.string(),
+                    run(Command::backups));
+    }
+    return {};
+}
+
 }  // namespace
 
 Result<RestoreReport> run_restore(const RestoreOptions& options) {
+    BELAY_TRY(check_restore_options(options));
     auto current = inspect_current(options.db);
     BELAY_TRY(current);
     auto started = Clock::now();

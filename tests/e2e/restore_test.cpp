@@ -326,6 +326,26 @@ TEST_F(RestoreTest, DatabaseLeftWithAHotJournalIsRolledBackNotMovedAside) {
     EXPECT_EQ(database_contents(safety.front()), committed);
 }
 
+// A backup named and --latest: two different answers to "which backup", so neither is taken.
+TEST_F(RestoreTest, ABackupAndLatestTogetherAreRefusedAsContradicting) {
+    const auto backup = take_backup();
+    change_live_database();
+    const auto sha = sha256_of(db());
+    auto result = belay("restore", {backup.string(), "--latest", "--yes"});
+    EXPECT_EQ(result.exit_code, 2) << describe(result);
+    EXPECT_CONTAINS(result.err, "the backup " + backup.string() +
+                                    " and --latest contradict each other: restore that backup")
+        << result.err;
+    EXPECT_NOT_CONTAINS(result.err, "needs a backup") << result.err;
+    auto json = belay("restore", {backup.string(), "--latest", "--yes", "--json"});
+    EXPECT_EQ(json.exit_code, 2) << describe(json);
+    EXPECT_CONTAINS(json.json().at("error").at("message").get<std::string>(),
+                    "contradict each other")
+        << json.out;
+    EXPECT_EQ(sha256_of(db()), sha);
+    EXPECT_TRUE(safety_snapshots().empty());
+}
+
 TEST_F(RestoreTest, MissingDatabaseIsRestoredAsANewFile) {
     const auto backup = take_backup();
     const auto backed_up = database_contents(db());
