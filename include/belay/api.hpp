@@ -151,8 +151,9 @@ Result<PruneReport> run_prune(const PruneOptions& options,
 // target's. A path that is a directory, FIFO, socket or device is refused (invalid_input) before
 // anything is opened.
 //
-// Verifies the backup first (a corrupt or tampered one, or one without its sidecar, is refused
-// with ErrorCode::refused, nothing touched); asks for confirmation (refused without a confirm
+// Verifies the backup first (a corrupt or tampered one, or one without its sidecar or whose
+// sidecar cannot be read or is not valid JSON, is refused with ErrorCode::refused, nothing
+// touched); asks for confirmation (refused without a confirm
 // function unless assume_yes; another database's backup with assume_yes only when
 // from_other_database); takes the run lock and removes what a killed restore left beside the
 // database; then:
