@@ -5,7 +5,10 @@
 // migrations): plain types and the few pure functions on them. This header and database.hpp
 // are implemented in the library's api layer, which hands each call to the engine
 // (ARCHITECTURE.md). Every call that can fail returns Result<T>; the contracts below say which
-// ErrorCode each failure has.
+// ErrorCode each failure has. Besides those, every call that works on a database (all but
+// load_migration_set, run_lint and create_migration) fails with invalid_input, before anything
+// is opened or created, when the database path (as given, or the full path a backup's sidecar
+// records) or backup_dir is not valid UTF-8: sidecars and reports hold paths as JSON text.
 #pragma once
 
 #include <chrono>
@@ -45,7 +48,8 @@ std::string_view sqlite_library_version() noexcept;
 
 // Reads and parses every migration file in `directory`, then checks each transactional
 // section (Up, Down, Verify) for statements that cannot work inside a transaction. Fails with
-// invalid_input listing every problem with its file and line. Touches no database.
+// invalid_input listing every problem with its file and line (also a migration file whose name
+// is not valid UTF-8: its name could not be reported). Touches no database.
 Result<MigrationSet> load_migration_set(const std::filesystem::path& directory,
                                         std::optional<Layout> layout = std::nullopt);
 
@@ -147,8 +151,9 @@ Result<PruneReport> run_prune(const PruneOptions& options,
 // target's. A path that is a directory, FIFO, socket or device is refused (invalid_input) before
 // anything is opened.
 //
-// Verifies the backup first (a corrupt or tampered one, or one without its sidecar, is refused
-// with ErrorCode::refused, nothing touched); asks for confirmation (refused without a confirm
+// Verifies the backup first (a corrupt or tampered one, or one without its sidecar or whose
+// sidecar cannot be read or is not valid JSON, is refused with ErrorCode::refused, nothing
+// touched); asks for confirmation (refused without a confirm
 // function unless assume_yes; another database's backup with assume_yes only when
 // from_other_database); takes the run lock and removes what a killed restore left beside the
 // database; then:
@@ -159,11 +164,11 @@ Result<PruneReport> run_prune(const PruneOptions& options,
 //   as `<stem>-corrupt-YYYYMMDD-HHMMSS.db` (a hard link) with its -wal/-shm/-journal, then the
 //   copy renamed over the path;
 // - none: the same without an old file (stray -wal/-shm/-journal files are moved aside).
-// Fails with invalid_input when no backup is given, the file does not exist or `latest` finds no
-// intact one; snapshot_failed when the safety snapshot cannot be taken (nothing replaced); busy
-// when another process keeps the database locked past the lock timeout; interrupted;
-// step_failed when the copy fails (the path holds the database as it was; the message names
-// every file involved).
+// Fails with invalid_input when no backup is given, or both a backup and `latest` are, the file
+// does not exist or `latest` finds no intact one; snapshot_failed when the safety snapshot cannot
+// be taken (nothing replaced); busy when another process keeps the database locked past the lock
+// timeout; interrupted; step_failed when the copy fails (the path holds the database as it was; the
+// message names every file involved).
 Result<RestoreReport> run_restore(const RestoreOptions& options);
 
 // ---- check: the types are in belay/check.hpp

@@ -11,6 +11,7 @@
 #include "engine/migration_set.hpp"
 #include "engine/restore.hpp"
 #include "engine/status.hpp"
+#include "engine/utf8_paths.hpp"
 
 namespace belay {
 
@@ -28,18 +29,22 @@ Result<MigrationSet> load_migration_set(const DatabaseOptions& options) {
 }
 
 Result<std::unique_ptr<StatusReport>> build_status(const DatabaseOptions& options) {
+    BELAY_TRY(engine::refuse_non_utf8_paths(options));
     return engine::build_status(options);
 }
 
 Result<std::string> read_current_version(const DatabaseOptions& options) {
+    BELAY_TRY(engine::refuse_non_utf8_paths(options));
     return engine::read_current_version(options);
 }
 
 Result<RunReport> run_migrate(const MigrateOptions& options) {
+    BELAY_TRY(engine::refuse_non_utf8_paths(options.db));
     return engine::run_migrate(options);
 }
 
 Result<RunPlan> plan_run(const MigrateOptions& options) {
+    BELAY_TRY(engine::refuse_non_utf8_paths(options.db));
     return engine::plan_run(options);
 }
 
@@ -48,10 +53,12 @@ Result<LintReport> run_lint(const MigrateOptions& options) {
 }
 
 Result<Snapshot> run_backup(const BackupOptions& options) {
+    BELAY_TRY(engine::refuse_non_utf8_paths(options.db));
     return engine::run_backup(options);
 }
 
 Result<std::vector<BackupEntry>> list_backups(const DatabaseOptions& options, bool verify) {
+    BELAY_TRY(engine::refuse_non_utf8_paths(options));
     return engine::list_backups(options, verify);
 }
 
@@ -61,22 +68,27 @@ std::optional<std::size_t> find_newest_intact(std::vector<BackupEntry>& entries)
 
 Result<PruneReport> run_prune(const PruneOptions& options,
                               std::chrono::system_clock::time_point now) {
+    BELAY_TRY(engine::refuse_non_utf8_paths(options.db));
     return engine::run_prune(options, now);
 }
 
 Result<RestoreReport> run_restore(const RestoreOptions& options) {
+    BELAY_TRY(engine::refuse_non_utf8_paths(options.db));
     return engine::run_restore(options);
 }
 
 Result<CheckReport> run_check(const CheckOptions& options) {
+    BELAY_TRY(engine::refuse_non_utf8_paths(options.db));
     return engine::run_check(options);
 }
 
 Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options) {
+    BELAY_TRY(engine::refuse_non_utf8_paths(options.db));
     return engine::run_history_edit(options);
 }
 
 Result<DumpSchemaReport> run_dump_schema(const DumpSchemaOptions& options) {
+    BELAY_TRY(engine::refuse_non_utf8_paths(options.run.db));
     return engine::run_dump_schema(options);
 }
 

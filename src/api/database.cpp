@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 #include "engine/database_state.hpp"
 #include "engine/migration_set.hpp"
+#include "engine/utf8_paths.hpp"
 
 namespace belay {
 
@@ -15,6 +16,7 @@ Result<Database> Database::open(DatabaseOptions options) {
         return fail(ErrorCode::invalid_input,
                     "no database path given; set DatabaseOptions::database to the SQLite file");
     }
+    BELAY_TRY(engine::refuse_non_utf8_paths(options));
     const auto directory = options.database.parent_path();
     std::error_code ec;
     if (!directory.empty() && !std::filesystem::is_directory(directory, ec)) {

@@ -140,7 +140,7 @@ int report_error(const Error& error, bool json) {
     const int code = exit_code_for(error);
     if (json) {
         nlohmann::json document{{"error", {{"exit_code", code}, {"message", words(error)}}}};
-        fmt::print("{}\n", document.dump(2));
+        print_json(stdout, document);
     }
     // A message may quote a file's text (a sidecar's source, a migration's line): escaped.
     fmt::print(stderr, "belay: {} {}\n", paint("error:", Color::red, colors_enabled(stderr)),

@@ -1,5 +1,7 @@
 #include <string>
 
+#include <fmt/format.h>
+
 #include "belay/api.hpp"
 #include "belay/restore.hpp"
 #include "command.hpp"
@@ -24,7 +26,16 @@ int command_restore(const Arguments& args) {
     if (vm.count("backup")) {
         options.backup = vm["backup"].as<std::string>();
     }
-    if (options.latest == options.backup.has_value()) {
+    if (options.latest && options.backup) {
+        return report_error(
+            Error{ErrorCode::invalid_input,
+                  fmt::format("the backup {} and --latest contradict each other: restore that "
+                              "backup (`belay db restore {}`) or the newest intact one (`belay "
+                              "db restore --latest`), not both. Nothing was changed",
+                              options.backup->string(), shell_quote(options.backup->string()))},
+            common->json);
+    }
+    if (!options.latest && !options.backup) {
         return report_error(Error{ErrorCode::invalid_input,
                                   "db restore needs a backup: `belay db restore PATH` or "
                                   "`belay db restore --latest` (see `belay db backups`)"},

@@ -5,8 +5,10 @@
 
 namespace belay::cli {
 
+// Never throws: text that is not UTF-8 (a file's bytes quoted in a message) is written with
+// U+FFFD in place of each bad byte, so a command that did its work always reports it.
 void print_json(std::FILE* out, const nlohmann::json& document) {
-    fmt::print(out, "{}\n", document.dump(2));
+    fmt::print(out, "{}\n", document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 std::string printable(std::string_view text, bool keep_line_breaks) {

@@ -5,6 +5,7 @@
 #include "core/durable_file.hpp"
 #include "core/regular_file.hpp"
 #include "core/utc_time.hpp"
+#include "core/utf8.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -27,7 +28,9 @@ std::string to_json_text(const BackupMetadata& m) {
         {"verified", m.verified},
         {"belay_version", m.belay_version},
     };
-    return json.dump(2) + "\n";
+    // Never throws: the source is UTF-8 (the calls refuse any other database path, see
+    // engine/utf8_paths.hpp), and any other text that is not is written with U+FFFD.
+    return json.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 namespace {
@@ -62,6 +65,21 @@ Result<void> check_sequence(const nlohmann::json& json, std::string_view where) 
                 where, value.dump(), k_max_sequence);
 }
 
+// What nlohmann says is wrong, without its "[json.exception.parse_error.101] parse error at
+// line 1, column 11: syntax error while parsing value - " preamble, and with any byte of the
+// file it quotes that is not UTF-8 escaped (the message may end up in JSON itself).
+std::string json_problem(const nlohmann::json::exception& e) {
+    std::string_view text = e.what();
+    if (const auto end = text.find("] ");
+        text.starts_with("[json.exception.") && end != std::string_view::npos) {
+        text.remove_prefix(end + 2);
+    }
+    if (const auto dash = text.find(" - "); dash != std::string_view::npos) {
+        text.remove_prefix(dash + 3);
+    }
+    return escape_invalid_utf8(text);
+}
+
 }  // namespace
 
 // Every sidecar belay has written holds every field (git history: the writer has had them all
@@ -94,9 +112,13 @@ Result<BackupMetadata> parse_backup_metadata(std::string_view text, std::string_
         m.verified = json.value("verified", false);
         m.belay_version = json.value("belay_version", std::string());
         return m;
+    } catch (const nlohmann::json::parse_error& e) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: not a valid backup sidecar: not valid JSON at byte {} ({})", where, e.byte,
+                    json_problem(e));
     } catch (const nlohmann::json::exception& e) {
         return fail(ErrorCode::invalid_input, "{}: not a valid backup sidecar: {}", where,
-                    e.what());
+                    json_problem(e));
     }
 }
 

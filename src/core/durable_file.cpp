@@ -389,7 +389,16 @@ Result<WrittenTemporary> write_temporary(const std::filesystem::path& path,
                                          const FileOwnership& ownership) {
     auto temporary = temporary_sibling(path);
     auto held = HeldTemporary::create(temporary, ownership);
-    BELAY_TRY(held);
+    if (!held) {
+        // The caller asked for `path`: the temporary beside it is belay's business.
+        auto error = held.error();
+        for (auto at = error.message.find(temporary.native()); at != std::string::npos;
+             at = error.message.find(temporary.native(), at)) {
+            error.message.replace(at, temporary.native().size(), path.native());
+        }
+        error.said = Message(error.message);
+        return std::unexpected(error);
+    }
     const int fd = held->fd();
     std::size_t written = 0;
     while (written < contents.size()) {
@@ -406,7 +415,7 @@ Result<WrittenTemporary> write_temporary(const std::filesystem::path& path,
     const int error = errno;
     if (!ok) {
         ::unlink(temporary.c_str());
-        return os_error("write", temporary, error);
+        return os_error("write", path, error);
     }
     return WrittenTemporary{std::move(temporary), std::move(*held)};
 }

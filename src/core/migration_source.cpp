@@ -163,8 +163,10 @@ Result<std::string> read_whole_file(const fs::path& path) {
     constexpr std::uintmax_t k_max_bytes = 512ull * 1024 * 1024;
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
-        return fail(path, ErrorCode::invalid_input, "{}: cannot open: {}; check its permissions",
-                    path.string(), std::generic_category().message(errno));
+        const int error = errno;
+        return fail(path, ErrorCode::invalid_input, "{}: cannot open: {}{}", path.string(),
+                    std::generic_category().message(error),
+                    error == EACCES || error == EPERM ? "; check its permissions" : "");
     }
     const ReadDescriptor file(fd);
     struct stat info {};

@@ -83,7 +83,10 @@ void check_history(const Plan& plan, CheckReport& report) {
                 break;
         }
         if (entry.out_of_order) {
-            add(report, "history", label + " is pending but older than the newest applied");
+            add(report, "history",
+                fmt::format("{} is pending but older than the newest applied migration, {}; "
+                            "renumber it after that one",
+                            label, plan.current_version));
         }
     }
 }

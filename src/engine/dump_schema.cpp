@@ -40,6 +40,18 @@ Result<std::string> dump_of_migrations(const MigrateOptions& options) {
 }
 
 Result<DumpSchemaReport> check_dump(const DumpSchemaOptions& options) {
+    std::error_code ec;
+    if (!std::filesystem::exists(*options.check, ec) && !ec) {
+        std::vector<Argument> write;
+        if (!options.run.db.database.empty()) {
+            write.push_back(argument(Option::database, options.run.db.database.string()));
+        }
+        write.push_back(argument(Option::out, options.check->string()));
+        return fail(ErrorCode::invalid_input,
+                    "{} does not exist, so there is no schema file to check; write it with `{}` "
+                    "(and commit it), or check the path",
+                    options.check->string(), run(Command::dump_schema, std::move(write)));
+    }
     auto file = read_whole_file(*options.check);
     BELAY_TRY(file);
     auto expected = dump_of_migrations(options.run);

@@ -200,9 +200,41 @@ Result<void> apply_edit(sqlite::Database& db, const HistoryEditOptions& options,
     return ok;
 }
 
+// Why adopting from the tool the operator named fails when its table is not here: the tables of
+// other tools that are, and how to adopt the one belay can read.
+Error named_tool_absent(sqlite::Database& db, const HistoryEditOptions& options) {
+    auto present = sqlite::find_tool_histories(db);
+    if (!present) {
+        return present.error();
+    }
+    const auto& database = options.db.database.string();
+    const auto adoptable = std::ranges::find_if(*present, &ToolHistory::adoptable);
+    if (adoptable != present->end()) {
+        // Rails keeps dbmate's schema_migrations (version): dbmate's reader adopts it.
+        const auto tool = adoptable->tool == "Rails" ? std::string("dbmate") : adoptable->tool;
+        return error_of(ErrorCode::invalid_input,
+                        said("{}: no {} history table here, but {}'s {} is; adopt that with {} "
+                             "{}. Nothing was changed",
+                             database, *options.from_tool, adoptable->tool, adoptable->table,
+                             Option::from_tool, tool));
+    }
+    std::vector<std::string> others;
+    for (const auto& history : *present) {
+        others.push_back(
+            fmt::format("{}'s {}, which belay cannot adopt", history.tool, history.table));
+    }
+    return error_of(
+        ErrorCode::invalid_input,
+        said("{}: no {} history table here{}; nothing to adopt", database, *options.from_tool,
+             others.empty() ? std::string() : fmt::format(" (only {})", fmt::join(others, "; "))));
+}
+
 Result<std::optional<ForeignHistory>> read_foreign_for_adopt(sqlite::Database& db,
                                                              const HistoryEditOptions& options) {
     auto foreign = sqlite::read_foreign_history(db, options.from_tool);
+    if (foreign && !*foreign && options.from_tool) {
+        return std::unexpected(named_tool_absent(db, options));
+    }
     if (foreign && !*foreign) {
         return fail(ErrorCode::invalid_input,
                     "{}: no other tool's history table here (goose_db_version, gorp_migrations, "

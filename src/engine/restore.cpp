@@ -100,7 +100,15 @@ Result<ChosenBackup> read_sidecar_of(const std::filesystem::path& given) {
                     "unverifiable file. Nothing was changed",
                     backup.string(), sidecar.string());
     }
+    // A sidecar that cannot be read or parsed leaves the backup as unverifiable as none does.
     auto metadata = read_backup_metadata(sidecar);
+    if (!metadata && metadata.error().code == ErrorCode::invalid_input) {
+        return fail(ErrorCode::refused,
+                    "refusing to restore {}: {}; belay cannot verify the backup without its "
+                    "sidecar. Nothing was changed; put back the sidecar belay wrote with this "
+                    "backup, or choose another backup (`{}` lists them)",
+                    backup.string(), metadata.error(), run(Command::backups));
+    }
     BELAY_TRY(metadata);
     return ChosenBackup{backup, std::move(*metadata), std::nullopt};
 }
@@ -398,9 +406,29 @@ Result<void> restore_confirmed(const RestoreOptions& options, const ChosenBackup
     return {};
 }
 
+// Exactly one backup to restore: a named one, or latest. Checked before anything is opened.
+Result<void> check_restore_options(const RestoreOptions& options) {
+    const bool named = options.backup && !options.backup->empty();
+    if (named && options.latest) {
+        return fail(ErrorCode::invalid_input,
+                    "{} {} and {} contradict each other: give one backup to restore, or ask for "
+                    "the newest intact one, not both. Nothing was changed",
+                    Option::backup, options.backup->string(), Option::latest);
+    }
+    if (!named && !options.latest) {
+        return fail(ErrorCode::invalid_input,
+                    "no backup to restore was given: set {} to a backup file, or {} for the newest "
+                    "intact backup of {} (`{}` lists them). Nothing was changed",
+                    Option::backup, Option::latest, options.db.database.string(),
+                    run(Command::backups));
+    }
+    return {};
+}
+
 }  // namespace
 
 Result<RestoreReport> run_restore(const RestoreOptions& options) {
+    BELAY_TRY(check_restore_options(options));
     auto current = inspect_current(options.db);
     BELAY_TRY(current);
     auto started = Clock::now();

@@ -105,6 +105,36 @@ TEST_F(AdoptTest, DbmateHistoryAndTheRefusals) {
     EXPECT_EQ(again.exit_code, 2) << describe(again);
 }
 
+// --from names a tool whose table is not here: the message says that tool's table is missing
+// (not "no other tool's history table here" beside goose's table) and which tool's is there.
+TEST_F(AdoptTest, FromAToolWhoseTableIsNotHereNamesTheToolWhoseTableIs) {
+    write_goose_three();
+    TestDb(db()).exec(
+        "CREATE TABLE goose_db_version (id INTEGER PRIMARY KEY AUTOINCREMENT, version_id INTEGER "
+        "NOT NULL, is_applied INTEGER NOT NULL, tstamp TIMESTAMP DEFAULT (datetime('now')));"
+        "INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, 1), (1, 1);"
+        "CREATE TABLE a (x);");
+    const auto before = database_contents(db());
+    auto result = belay("adopt", {"--from", "dbmate"});
+    EXPECT_EQ(result.exit_code, 2) << describe(result);
+    EXPECT_CONTAINS(result.err,
+                    "app.db: no dbmate history table here, but goose's goose_db_version is; "
+                    "adopt that with --from goose. Nothing was changed")
+        << result.err;
+    EXPECT_NOT_CONTAINS(result.err, "no other tool's") << result.err;
+    EXPECT_EQ(database_contents(db()), before);
+    EXPECT_TRUE(names_ending_with(dir(), ".bak").empty());
+
+    TestDb(db()).exec(
+        "DROP TABLE goose_db_version; CREATE TABLE alembic_version (version_num TEXT);");
+    auto other = belay("adopt", {"--from", "dbmate"});
+    EXPECT_EQ(other.exit_code, 2) << describe(other);
+    EXPECT_CONTAINS(other.err,
+                    "no dbmate history table here (only Alembic's alembic_version, which belay "
+                    "cannot adopt); nothing to adopt")
+        << other.err;
+}
+
 // breakit18 #9: an existing belay_adopted_<table>, a tool's table that records one version twice
 // ('1' and '0001'), or a view of the user's named belay_schema made db adopt fail with a raw
 // SQLite error (exit 1) after taking a snapshot. Each is refused first (exit 5), naming the

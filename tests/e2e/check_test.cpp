@@ -96,6 +96,17 @@ TEST_F(CheckTest, ForeignKeyViolationIsAFinding) {
     EXPECT_TRUE(has_finding(found, "foreign_keys", "orders")) << dump(found);
 }
 
+TEST_F(CheckTest, APendingMigrationOlderThanTheNewestAppliedIsAFindingInAWholeSentence) {
+    write_migration("0003_later.sql", up_only("CREATE TABLE later (x);"));
+    ASSERT_EQ(belay("migrate").exit_code, 0);
+    write_migration("0002_between.sql", up_only("CREATE TABLE between_them (x);"));
+    const auto found = findings();
+    EXPECT_TRUE(has_finding(found, "history",
+                            "0002_between is pending but older than the newest applied "
+                            "migration, 0003; renumber it after that one"))
+        << dump(found);
+}
+
 TEST_F(CheckTest, ModifiedMigrationFileIsAFinding) {
     auto text = read_file(migrations() / "0001_shop.sql");
     write_migration("0001_shop.sql", text + "-- an edit after it was applied\n");

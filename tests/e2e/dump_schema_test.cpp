@@ -159,5 +159,25 @@ TEST_F(DumpSchemaTest, AMissingDatabaseIsAUsageError) {
     EXPECT_FALSE(fs::exists(db()));
 }
 
+// --check of a file that is not there says so (not "check its permissions") and how to write
+// it; --out into a directory that does not exist names the path given, not belay's temporary.
+TEST_F(DumpSchemaTest, AMissingCheckFileOrOutDirectoryIsNamedAsGiven) {
+    auto check = run_raw(
+        {"db", "dump-schema", "--check", "nope.sql", "--migrations", migrations().string()});
+    EXPECT_EQ(check.exit_code, 2) << describe(check);
+    EXPECT_CONTAINS(check.err,
+                    "nope.sql does not exist, so there is no schema file to check; write it with "
+                    "`belay db dump-schema --out nope.sql` (and commit it), or check the path")
+        << check.err;
+    EXPECT_NOT_CONTAINS(check.err, "permissions") << check.err;
+
+    ASSERT_EQ(belay("migrate", {"-q"}).exit_code, 0);
+    auto out = belay("dump-schema", {"--out", "missing-dir/s.sql"});
+    EXPECT_EQ(out.exit_code, 2) << describe(out);
+    EXPECT_CONTAINS(out.err, "missing-dir/s.sql: No such file or directory") << out.err;
+    EXPECT_NOT_CONTAINS(out.err, ".tmp-") << out.err;
+    EXPECT_FALSE(fs::exists(dir() / "missing-dir"));
+}
+
 }  // namespace
 }  // namespace belay::testing

@@ -326,6 +326,72 @@ TEST_F(RestoreTest, DatabaseLeftWithAHotJournalIsRolledBackNotMovedAside) {
     EXPECT_EQ(database_contents(safety.front()), committed);
 }
 
+// A backup named and --latest: two different answers to "which backup", so neither is taken.
+TEST_F(RestoreTest, ABackupAndLatestTogetherAreRefusedAsContradicting) {
+    const auto backup = take_backup();
+    change_live_database();
+    const auto sha = sha256_of(db());
+    auto result = belay("restore", {backup.string(), "--latest", "--yes"});
+    EXPECT_EQ(result.exit_code, 2) << describe(result);
+    EXPECT_CONTAINS(result.err, "the backup " + backup.string() +
+                                    " and --latest contradict each other: restore that backup")
+        << result.err;
+    EXPECT_NOT_CONTAINS(result.err, "needs a backup") << result.err;
+    auto json = belay("restore", {backup.string(), "--latest", "--yes", "--json"});
+    EXPECT_EQ(json.exit_code, 2) << describe(json);
+    EXPECT_CONTAINS(json.json().at("error").at("message").get<std::string>(),
+                    "contradict each other")
+        << json.out;
+    EXPECT_EQ(sha256_of(db()), sha);
+    EXPECT_TRUE(safety_snapshots().empty());
+}
+
+// A sidecar that is not valid JSON leaves its backup unverifiable, as a missing one does: the
+// restore is refused (5) saying which file is wrong and how, and listing, verifying and
+// pruning skip that backup with a warning that says so too, never removing it.
+TEST_F(RestoreTest, ASidecarThatIsNotValidJsonIsRefusedAsUnverifiable) {
+    const auto backup = take_backup();
+    fs::copy_file(backup, dir() / "copy.bak");
+    write_file("copy.bak.json", "{\"source\":\n");
+    change_live_database();
+    const auto sha = sha256_of(db());
+    const auto files = list_dir(dir());
+    auto result = belay("restore", {"copy.bak", "--yes"});
+    EXPECT_EQ(result.exit_code, 5) << describe(result);
+    EXPECT_CONTAINS(result.err,
+                    "refusing to restore copy.bak: copy.bak.json: not a valid backup sidecar: "
+                    "not valid JSON at byte 12 (unexpected end of input")
+        << result.err;
+    EXPECT_CONTAINS(result.err,
+                    "belay cannot verify the backup without its sidecar. Nothing was "
+                    "changed; put back the sidecar belay wrote with this backup, or "
+                    "choose another backup (`belay db backups` lists them)")
+        << result.err;
+    EXPECT_NOT_CONTAINS(result.err, "json.exception") << result.err;
+    EXPECT_EQ(sha256_of(db()), sha);
+    EXPECT_EQ(list_dir(dir()), files) << "a refused restore took a safety snapshot";
+
+    // One of this database's own backups with its sidecar damaged: skipped, named, kept.
+    const auto damaged = take_backup();
+    write_file(damaged.filename().string() + ".json", "not json");
+    const auto warning = damaged.filename().string() +
+                         ".json: not a valid backup sidecar: not valid JSON at byte 2 (";
+    auto listed = belay("backups", {"--json"});
+    ASSERT_EQ(listed.exit_code, 0) << describe(listed);
+    EXPECT_EQ(listed.json().at("backups").size(), 1u) << listed.out;
+    EXPECT_CONTAINS(listed.err, "skipping ") << listed.err;
+    EXPECT_CONTAINS(listed.err, warning) << listed.err;
+    EXPECT_NOT_CONTAINS(listed.err, "json.exception") << listed.err;
+    auto restored = belay("restore", {damaged.string(), "--yes"});
+    EXPECT_EQ(restored.exit_code, 5) << describe(restored);
+    auto pruned = belay("prune", {"--keep", "1"});
+    EXPECT_EQ(pruned.exit_code, 0) << describe(pruned);
+    EXPECT_CONTAINS(pruned.err, warning) << pruned.err;
+    EXPECT_TRUE(fs::exists(damaged)) << "prune removed a backup it could not identify";
+    EXPECT_TRUE(fs::exists(backup)) << "prune --keep 1 removed the only intact backup";
+    EXPECT_EQ(sha256_of(db()), sha);
+}
+
 TEST_F(RestoreTest, MissingDatabaseIsRestoredAsANewFile) {
     const auto backup = take_backup();
     const auto backed_up = database_contents(db());

@@ -595,5 +595,87 @@ TEST(DatabaseApi, AHistoryTableNamedLikeBelaysOrSqlitesTablesIsRefusedInAnyCase)
     EXPECT_EQ(testing::read_file(path), before);
 }
 
+// A backup named and latest set are two answers to "which backup": run_restore restored the
+// newest one, not the one named. Refused now, naming both fields; so is a call with neither
+// (it said "backup  does not exist", an empty name).
+TEST(DatabaseApi, RestoreRefusesABackupWithLatestAndACallWithNeither) {
+    TempDir dir;
+    const auto path = dir / "app.db";
+    ASSERT_TRUE(Database::open(embedded(path, two_migrations()))->migrate()->succeeded());
+    RawDatabase(path, false).exec("INSERT INTO users (name) VALUES ('old');");
+    RestoreOptions first;
+    first.db = embedded(path, two_migrations());
+    BackupOptions backup;
+    backup.db = first.db;
+    const auto old = run_backup(backup);
+    ASSERT_TRUE(old) << old.error().message;
+    RawDatabase(path, false).exec("INSERT INTO users (name) VALUES ('new');");
+    ASSERT_TRUE(run_backup(backup));
+    RawDatabase(path, false).exec("INSERT INTO users (name) VALUES ('newest');");
+    const auto before = testing::read_file(path);
+
+    RestoreOptions both = first;
+    both.backup = old->path;
+    both.latest = true;
+    both.assume_yes = true;
+    auto refused = run_restore(both);
+    ASSERT_FALSE(refused) << "restored " << refused->backup;
+    EXPECT_EQ(refused.error().code, ErrorCode::invalid_input);
+    EXPECT_EQ(refused.error().message,
+              "backup " + old->path.string() +
+                  " and latest contradict each other: give one backup to restore, or ask for "
+                  "the newest intact one, not both. Nothing was changed");
+    EXPECT_EQ(refused.error().option(), Option::backup);
+
+    RestoreOptions neither = first;
+    neither.assume_yes = true;
+    for (const auto& given : {std::optional<fs::path>(), std::optional<fs::path>("")}) {
+        neither.backup = given;
+        auto none = run_restore(neither);
+        ASSERT_FALSE(none);
+        EXPECT_EQ(none.error().code, ErrorCode::invalid_input);
+        EXPECT_CONTAINS(none.error().message,
+                        "no backup to restore was given: set backup to a backup file, or latest "
+                        "for the newest intact backup of " +
+                            path.string())
+            << none.error().message;
+        EXPECT_NOT_CONTAINS(none.error().message, "  ") << none.error().message;
+    }
+    EXPECT_EQ(testing::read_file(path), before);
+    EXPECT_EQ(backups_in(dir.path()).size(), 2u) << "a refused restore took a safety snapshot";
+}
+
+// Sidecars record the database's full path as JSON text: a path that is not UTF-8 is refused by
+// every call, before anything is created, naming the field and the path with \xNN escapes.
+TEST(DatabaseApi, APathThatIsNotUtf8IsRefusedBeforeAnythingIsCreated) {
+    TempDir dir;
+    const auto bad = dir / "bad\xff.db";
+    auto db = Database::open(embedded(bad, two_migrations()));
+    ASSERT_FALSE(db);
+    EXPECT_EQ(db.error().code, ErrorCode::invalid_input);
+    EXPECT_EQ(db.error().option(), Option::database);
+    EXPECT_CONTAINS(db.error().message,
+                    "database " + (dir / "bad\\xff.db").string() + ": this path is not valid UTF-8")
+        << db.error().message;
+    MigrateOptions run;
+    run.db = embedded(bad, two_migrations());
+    auto migrated = run_migrate(run);
+    ASSERT_FALSE(migrated);
+    EXPECT_EQ(migrated.error().code, ErrorCode::invalid_input);
+    EXPECT_FALSE(fs::exists(bad));
+
+    const auto path = dir / "app.db";
+    RawDatabase(path).exec("CREATE TABLE notes (body TEXT);");
+    fs::create_directory(dir / "backups\xfe");
+    BackupOptions backup;
+    backup.db = embedded(path, two_migrations());
+    backup.db.backup_dir = dir / "backups\xfe";
+    auto taken = run_backup(backup);
+    ASSERT_FALSE(taken);
+    EXPECT_EQ(taken.error().code, ErrorCode::invalid_input);
+    EXPECT_EQ(taken.error().option(), Option::backup_dir);
+    EXPECT_TRUE(fs::is_empty(dir / "backups\xfe"));
+}
+
 }  // namespace
 }  // namespace belay

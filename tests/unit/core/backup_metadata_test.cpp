@@ -204,7 +204,14 @@ TEST(BackupMetadataJson, MalformedTextIsInvalidInputNamingTheFile) {
         ASSERT_FALSE(parsed.has_value()) << text;
         EXPECT_EQ(parsed.error().code, ErrorCode::invalid_input) << text;
         EXPECT_CONTAINS(parsed.error().message, k_where);
+        EXPECT_NOT_CONTAINS(parsed.error().message, "json.exception") << text;
     }
+    auto cut = parse_backup_metadata("{\"source\":\n", k_where);
+    ASSERT_FALSE(cut.has_value());
+    EXPECT_EQ(cut.error().message,
+              std::string(k_where) +
+                  ": not a valid backup sidecar: not valid JSON at byte 12 (unexpected end of "
+                  "input; expected '[', '{', or a literal)");
 }
 
 TEST(BackupFileName, IsStemUtcStampAndBak) {
