@@ -28,7 +28,8 @@ using testing::RawDatabase;
 constexpr uid_t k_nobody_uid = 65534;
 constexpr gid_t k_nobody_gid = 65534;
 
-constexpr const char* k_migration = "-- +migrate Up\nCREATE TABLE items (id INTEGER PRIMARY KEY);\n";
+constexpr const char* k_migration =
+    "-- +migrate Up\nCREATE TABLE items (id INTEGER PRIMARY KEY);\n";
 
 // What a failed call's error is about, and its message for the failure report.
 template <typename T>
@@ -198,8 +199,9 @@ TEST_F(ErrorSubject, RestoreNamesADatabaseItCannotWrite) {
     const auto backup = make_backup();
     ASSERT_EQ(::chmod(db().c_str(), 0444), 0);
     const auto options = restore_options(backup);
-    EXPECT_TRUE(as_bound_user(m_dir.path(), [&] { return fails_about(run_restore(options), db()); }))
-        << "(the child's error is on stderr above)";
+    EXPECT_TRUE(as_bound_user(m_dir.path(), [&] {
+        return fails_about(run_restore(options), db());
+    })) << "(the child's error is on stderr above)";
 }
 
 TEST_F(ErrorSubject, BackupNamesTheBackupDirectoryItCannotUse) {
@@ -320,8 +322,9 @@ TEST_F(ErrorSubject, MigrateNamesADatabaseItRefuses) {
 
     ASSERT_EQ(::chmod(db().c_str(), 0444), 0);
     const auto options = migrate_options();
-    EXPECT_TRUE(as_bound_user(m_dir.path(), [&] { return fails_about(run_migrate(options), db()); }))
-        << "(the child's error is on stderr above)";
+    EXPECT_TRUE(as_bound_user(m_dir.path(), [&] {
+        return fails_about(run_migrate(options), db());
+    })) << "(the child's error is on stderr above)";
 }
 
 TEST_F(ErrorSubject, CallsOnAMissingDatabaseNameIt) {
