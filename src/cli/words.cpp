@@ -132,6 +132,14 @@ std::string words(const Call& call) {
     return command;
 }
 
+std::string words(const ShellCommand& command) {
+    std::string text;
+    for (const auto& word : command.words) {
+        text += (text.empty() ? "" : " ") + shell_quote(word);
+    }
+    return text;
+}
+
 std::string words(const Message& message) {
     std::string text;
     for (const auto& part : message.parts()) {
@@ -142,6 +150,8 @@ std::string words(const Message& message) {
         const auto& term = std::get<Message::Term>(part);
         if (const auto* option = std::get_if<Option>(&term)) {
             text += flag_of(*option);
+        } else if (const auto* command = std::get_if<ShellCommand>(&term)) {
+            text += words(*command);
         } else {
             text += words(std::get<Call>(term));
         }

@@ -47,8 +47,7 @@ class AdvisedCommandsTest : public E2eTest {
 // command (and --json's restore_command) now runs as it is and restores the database.
 TEST_F(AdvisedCommandsTest, TheRestoreCommandAfterAFailedRunWorksForPathsStartingWithADash) {
     write_migration("0001_a.sql", up_only("CREATE TABLE a (x);\nINSERT INTO a VALUES (1);"));
-    ASSERT_EQ(run_raw({"db", "migrate", "--db=-x.db", "--migrations", "migrations"}).exit_code,
-              0);
+    ASSERT_EQ(run_raw({"db", "migrate", "--db=-x.db", "--migrations", "migrations"}).exit_code, 0);
     const auto before = database_contents(dir() / "-x.db");
     write_migration("0002_b.sql", up_only("CREATE TABLE b (x);"));
     write_migration("0003_c.sql", up_only("INSERT INTO no_such_table VALUES (1);"));
@@ -66,6 +65,28 @@ TEST_F(AdvisedCommandsTest, TheRestoreCommandAfterAFailedRunWorksForPathsStartin
         EXPECT_EQ(run_printed(command + " --yes"), 0);
         EXPECT_EQ(database_contents(dir() / "-x.db"), before) << command;
     }
+}
+
+// breakit: `belay db backup --db "it's $x.db" --backup-dir "no dir/it's"` advised `create it
+// (mkdir -p no dir/it's)`, which a shell cannot run. The directory is now quoted; run as
+// printed, the command creates it, and the backup then goes there.
+TEST_F(AdvisedCommandsTest, TheMkdirForAMissingBackupDirectoryIsQuotedForTheShell) {
+    TestDb(dir() / "it's $x.db").exec("CREATE TABLE t (x);");
+    const std::vector<std::string> backup{"db",         "backup",       "--db",
+                                          "it's $x.db", "--backup-dir", "no dir/it's"};
+    auto refused = run_raw(backup);
+    ASSERT_EQ(refused.exit_code, 3) << describe(refused);
+    EXPECT_CONTAINS(refused.err,
+                    "does not exist (belay does not create it): create it (mkdir -p "
+                    "'no dir/it'\\''s') or choose another --backup-dir")
+        << refused.err;
+    const auto open = refused.err.find("(mkdir -p ");
+    const auto command = refused.err.substr(open + 1, refused.err.find(") or", open) - open - 1);
+    EXPECT_EQ(run_printed(command), 0);
+    EXPECT_TRUE(fs::is_directory(dir() / "no dir" / "it's"));
+    auto taken = run_raw(backup);
+    EXPECT_EQ(taken.exit_code, 0) << describe(taken);
+    EXPECT_EQ(names_ending_with(dir() / "no dir" / "it's", ".bak").size(), 1U);
 }
 
 }  // namespace
