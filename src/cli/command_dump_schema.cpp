@@ -37,7 +37,11 @@ int command_dump_schema(const Arguments& args) {
         return report_error(report.error(), common->json);
     }
     if (!options.check) {
-        print_schema_dump_text(stdout, *report, options.out);
+        if (common->json) {
+            print_json(stdout, schema_dump_to_json(*report, options.out));
+        } else {
+            print_schema_dump_text(stdout, *report, options.out);
+        }
         return 0;
     }
     if (common->json) {
