@@ -7,7 +7,7 @@
 namespace belay::cli {
 
 int command_dump_schema(const Arguments& args) {
-    po::variables_map vm;
+    ParsedOptions vm;
     DumpSchemaOptions options;
     auto common = parse_command("dump-schema", args, {}, false, vm);
     if (!common) {
