@@ -207,6 +207,14 @@ bool ParsedOptions::on_command_line(const std::string& option) const {
     return origin(option).place == Origin::Place::command_line;
 }
 
+std::string ParsedOptions::overruled(const std::string& first, const std::string& second) const {
+    const bool first_given = on_command_line(first);
+    if (first_given == on_command_line(second)) {
+        return "";
+    }
+    return first_given ? second : first;
+}
+
 std::string ParsedOptions::named(const std::string& option) const {
     const auto where = origin(option);
     switch (where.place) {

@@ -48,6 +48,10 @@ class ParsedOptions : public po::variables_map {
     Origin origin(const std::string& option) const;
     void record(const std::string& option, Origin origin);
     bool on_command_line(const std::string& option) const;
+    // Of two options set together that contradict each other, the one to ignore: the standing
+    // setting (environment or config file) when the other was given on the command line.
+    // Empty when both come from the command line or both are standing: the caller refuses.
+    std::string overruled(const std::string& first, const std::string& second) const;
 
     // `option` named as it was given: --keep, BELAY_KEEP, or `keep` (config file belay.ini:3).
     std::string named(const std::string& option) const;

@@ -48,16 +48,29 @@ Result<void> read_down_options(const ParsedOptions& vm, MigrateOptions& options)
     return {};
 }
 
+// --backup-only contradicts --no-backup and --dry-run. The command line wins over a standing
+// setting (configuration.md): `backup-only = true` in belay.ini and --dry-run on the command
+// line make a dry run. Both from the command line, or both standing, are refused.
 Result<void> read_backup_options(const ParsedOptions& vm, MigrateOptions& options) {
     options.backup = !vm["no-backup"].as<bool>();
     options.backup_only = switch_set(vm, "backup-only");
     if (options.backup_only && !options.backup) {
-        return usage_error("--backup-only and --no-backup contradict each other");
+        const auto dropped = vm.overruled("backup-only", "no-backup");
+        if (dropped.empty()) {
+            return usage_error("{} and {} contradict each other", vm.named("backup-only"),
+                               vm.named("no-backup"));
+        }
+        options.backup_only = false;
     }
     if (options.backup_only && options.dry_run) {
-        return usage_error(
-            "--backup-only and --dry-run contradict each other: a dry run writes no "
-            "backup; use `belay db backup` for an on-demand one");
+        const auto dropped = vm.overruled("backup-only", "dry-run");
+        if (dropped.empty()) {
+            return usage_error(
+                "{} and {} contradict each other: a dry run writes no backup; use `belay db "
+                "backup` for an on-demand one",
+                vm.named("backup-only"), vm.named("dry-run"));
+        }
+        (dropped == "dry-run" ? options.dry_run : options.backup_only) = false;
     }
     if (options.operation == Operation::migrate && vm.count("keep")) {
         options.keep = vm["keep"].as<int>();

@@ -87,6 +87,45 @@ TEST_F(ConfigOriginTest, AnEmptyValueCountsAsUnsetInTheEnvironmentAndTheFile) {
     EXPECT_EQ(pruned.exit_code, 0) << describe(pruned);
 }
 
+// breakit: `check = schema.sql` in belay.ini made `db dump-schema --out schema.sql`, the very
+// command `--check` advises, exit 2 ("--out and --check contradict each other") though --check
+// was never given, and nothing on the command line could unset it. The command line wins over
+// a standing setting it contradicts; two settings from the same kind of place are refused.
+TEST_F(ConfigOriginTest, TheCommandLineWinsOverAStandingSettingThatContradictsIt) {
+    ASSERT_EQ(run_raw({"db", "migrate", "--db", "app.db", "-q"}).exit_code, 0);
+    write_file("belay.ini", "migrations = migrations\ncheck = schema.sql\n");
+    auto written = run_raw({"db", "dump-schema", "--db", "app.db", "--out", "schema.sql"});
+    ASSERT_EQ(written.exit_code, 0) << describe(written);
+    EXPECT_EQ(written.out, "schema.sql\n");
+    auto checked = run_raw({"db", "dump-schema"});
+    EXPECT_EQ(checked.exit_code, 0) << describe(checked);
+    EXPECT_EQ(checked.out, "schema.sql matches the migrations\n");
+    auto both = run_raw({"db", "dump-schema", "--out", "x.sql", "--check", "schema.sql"});
+    EXPECT_EQ(both.exit_code, 2) << describe(both);
+    EXPECT_CONTAINS(both.err, "--out and --check contradict each other: give one");
+
+    // db migrate's --backup-only against --dry-run: whichever the command line gives wins.
+    write_migration("0002_b.sql", up_only("CREATE TABLE b (x);"));
+    write_file("belay.ini", "backup-only = true\n");
+    auto dry = run_raw({"db", "migrate", "--db", "app.db", "--dry-run"});
+    EXPECT_EQ(dry.exit_code, 0) << describe(dry);
+    EXPECT_TRUE(names_ending_with(dir(), ".bak").empty()) << "a dry run writes no backup";
+    EXPECT_FALSE(TestDb(db(), true).has_object("b"));
+    fs::remove(dir() / "belay.ini");
+    auto snapshot = run_raw({"db", "migrate", "--db", "app.db", "--backup-only"},
+                            with_env({{"BELAY_DRY_RUN", "true"}}));
+    EXPECT_EQ(snapshot.exit_code, 0) << describe(snapshot);
+    EXPECT_EQ(names_ending_with(dir(), ".bak").size(), 1U) << describe(snapshot);
+    EXPECT_FALSE(TestDb(db(), true).has_object("b"));
+    write_file("belay.ini", "backup-only = true\n");
+    auto standing = run_raw({"db", "migrate", "--db", "app.db"},
+                            with_env({{"BELAY_DRY_RUN", "true"}}));
+    EXPECT_EQ(standing.exit_code, 2) << describe(standing);
+    EXPECT_CONTAINS(standing.err,
+                    "`backup-only` (config file belay.ini:1) and BELAY_DRY_RUN contradict each "
+                    "other");
+}
+
 // breakit: a belay.ini that is a symbolic link to a file moved away, or to itself, was quietly
 // ignored, so `db status` ran with the defaults (another history table, another backup
 // directory); a FIFO or a directory was refused. Such a link is refused too, by name, and so is
