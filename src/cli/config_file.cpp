@@ -118,7 +118,8 @@ std::string control_character(std::string_view line) {
 // The entry on `line` (a line of the file, numbered `number`), or nothing for a blank or
 // comment line. Fails naming the line.
 Result<std::optional<ConfigEntry>> parse_line(const std::string& path, std::string_view line,
-                                              std::size_t number, const po::options_description& keys) {
+                                              std::size_t number,
+                                              const po::options_description& keys) {
     if (const auto control = control_character(line); !control.empty()) {
         return usage_error("config file {}:{}: {}", path, number, control);
     }
@@ -173,9 +174,10 @@ Result<std::vector<ConfigEntry>> parse_config_text(const std::string& path, std:
             continue;
         }
         if (const auto [first, added] = first_lines.emplace((*entry)->key, number); !added) {
-            return usage_error("config file {}:{}: `{}` is set a second time (first on line {}); "
-                               "keep one",
-                               path, number, (*entry)->key, first->second);
+            return usage_error(
+                "config file {}:{}: `{}` is set a second time (first on line {}); "
+                "keep one",
+                path, number, (*entry)->key, first->second);
         }
         entries.push_back(std::move(**entry));
     }

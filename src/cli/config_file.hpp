@@ -15,8 +15,8 @@ namespace belay::cli {
 // One `key = value` line of a config file.
 struct ConfigEntry {
     std::string key;
-    std::string value;      // without the blanks around it; `#` and what follows cut off
-    std::size_t line = 0;   // from 1
+    std::string value;     // without the blanks around it; `#` and what follows cut off
+    std::size_t line = 0;  // from 1
 };
 
 // The entries of the config file at `path`, in the file's order. A missing file is no entries
@@ -26,7 +26,7 @@ struct ConfigEntry {
 // file, over 1 MiB, unreadable; a control character; a line that is not `key = value`; a
 // `[section]`; a key that no option of `keys` has; a key only the command line may set
 // (configuration.md); a key set twice.
-Result<std::vector<ConfigEntry>> read_config_file(const std::string& path, bool named,
-                                                  const boost::program_options::options_description& keys);
+Result<std::vector<ConfigEntry>> read_config_file(
+    const std::string& path, bool named, const boost::program_options::options_description& keys);
 
 }  // namespace belay::cli
