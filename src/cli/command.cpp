@@ -106,6 +106,10 @@ Result<CommonOptions> parse_command(const std::string& command, const Arguments&
     }
     options->verbosity =
         std::max(options->verbosity, static_cast<int>(std::min<std::size_t>(verbosity, 2)));
+    // -v (only ever on the command line) wins over a standing `quiet` (configuration.md).
+    if (verbosity > 0 && !vm.on_command_line("quiet")) {
+        options->quiet = false;
+    }
     if (!options->log_level.empty() && !parse_log_level(options->log_level)) {
         return vm.bad_value("log-level", "expected trace, debug, info, warn, error or off");
     }

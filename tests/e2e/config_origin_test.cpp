@@ -66,8 +66,9 @@ TEST_F(ConfigOriginTest, ABadValueInTheEnvironmentIsNamedByItsVariable) {
     // value that the command line overrides is never read.
     auto flag = run_raw({"db", "migrate", "--db", "app.db", "--lock-timeout", "abc"});
     EXPECT_EQ(flag.exit_code, 2) << describe(flag);
-    EXPECT_CONTAINS(flag.err, "belay: error: --lock-timeout abc: expected 0 (do not wait) or a "
-                              "number of seconds from 0.001 to 1000000000, e.g. --lock-timeout 30");
+    EXPECT_CONTAINS(flag.err,
+                    "belay: error: --lock-timeout abc: expected 0 (do not wait) or a "
+                    "number of seconds from 0.001 to 1000000000, e.g. --lock-timeout 30");
     write_file("belay.ini", "lock-timeout = abc\n");
     auto overridden = run_raw({"db", "status", "--db", "app.db", "--lock-timeout", "1"},
                               with_env({{"BELAY_LOCK_TIMEOUT", "abc"}}));
@@ -118,12 +119,19 @@ TEST_F(ConfigOriginTest, TheCommandLineWinsOverAStandingSettingThatContradictsIt
     EXPECT_EQ(names_ending_with(dir(), ".bak").size(), 1U) << describe(snapshot);
     EXPECT_FALSE(TestDb(db(), true).has_object("b"));
     write_file("belay.ini", "backup-only = true\n");
-    auto standing = run_raw({"db", "migrate", "--db", "app.db"},
-                            with_env({{"BELAY_DRY_RUN", "true"}}));
+    auto standing =
+        run_raw({"db", "migrate", "--db", "app.db"}, with_env({{"BELAY_DRY_RUN", "true"}}));
     EXPECT_EQ(standing.exit_code, 2) << describe(standing);
     EXPECT_CONTAINS(standing.err,
                     "`backup-only` (config file belay.ini:1) and BELAY_DRY_RUN contradict each "
                     "other");
+
+    // A standing quiet gives way to -v on the command line.
+    fs::remove(dir() / "belay.ini");
+    auto verbose =
+        run_raw({"db", "migrate", "--db", "app.db", "-v"}, with_env({{"BELAY_QUIET", "true"}}));
+    EXPECT_EQ(verbose.exit_code, 0) << describe(verbose);
+    EXPECT_CONTAINS(verbose.err, "belay: info: applying 0002_b");
 }
 
 // breakit: a belay.ini that is a symbolic link to a file moved away, or to itself, was quietly
@@ -167,8 +175,9 @@ TEST_F(ConfigOriginTest, AByteOrderMarkIsSkippedAndControlCharactersAreNamedByLi
     write_file("belay.ini", "db = app.db\nmigr\0ations = other\n"s);
     auto nul = run_raw({"db", "status"});
     EXPECT_EQ(nul.exit_code, 2) << describe(nul);
-    EXPECT_CONTAINS(nul.err, "config file belay.ini:2: control character \\x00 in `migr\\x00ations "
-                             "= other`");
+    EXPECT_CONTAINS(nul.err,
+                    "config file belay.ini:2: control character \\x00 in `migr\\x00ations "
+                    "= other`");
     EXPECT_EQ(nul.err.find('\0'), std::string::npos) << "no raw NUL on stderr";
     write_file("belay.ini", "db = app.db\n\nstep_timout = 5\n");
     auto unknown = run_raw({"db", "status"});
