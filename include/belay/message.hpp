@@ -3,11 +3,12 @@
 // belay's messages often tell the reader which option to change or which call to make next.
 // The library names those as terms, not as text: an Option is a field of the calls' option
 // structs (lock_timeout), a Call is one of belay's calls with its arguments (restore, with the
-// database and the backup). Message::text() words them in the library's terms (field names,
-// call names); belay's command line words the same message with its flags and commands
-// (--lock-timeout, belay db restore --db app.db x.bak). A program embedding belay can word them
-// in its own (a setting in its configuration screen), or read them: option() and call() say
-// which option a message is about and which call it advises.
+// database and the backup), a ShellCommand a command of the system to run (mkdir -p backups).
+// Message::text() words them in the library's terms (field names, call names, the command's
+// words as they are); belay's command line words the same message with its flags and commands
+// (--lock-timeout, belay db restore --db app.db x.bak), quoted for the shell. A program embedding
+// belay can word them in its own (a setting in its configuration screen), or read them: option()
+// and call() say which option a message is about and which call it advises.
 #pragma once
 
 #include <optional>
@@ -86,10 +87,19 @@ struct Call {
     bool operator==(const Call&) const = default;
 };
 
+// A command of the system's shell (not one of belay's calls) for the reader to run, word by
+// word: {"mkdir", "-p", "backups/new dir"}. The library's words join them with spaces; an
+// interface that prints a command line quotes each as its shell needs.
+struct ShellCommand {
+    std::vector<std::string> words;
+
+    bool operator==(const ShellCommand&) const = default;
+};
+
 // A message: words, and terms among them.
 class Message {
   public:
-    using Term = std::variant<Option, Call>;
+    using Term = std::variant<Option, Call, ShellCommand>;
     using Part = std::variant<std::string, Term>;
 
     Message() = default;

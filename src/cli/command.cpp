@@ -36,15 +36,11 @@ std::optional<LogLevel> parse_log_level(std::string_view name) {
     return std::nullopt;
 }
 
-// The level of the lines belay logs, from --log-level, --quiet and -v.
-Result<LogLevel> log_level_of(const CommonOptions& options) {
+// The level of the lines belay logs, from --log-level (checked by parse_command), --quiet
+// and -v.
+LogLevel log_level_of(const CommonOptions& options) {
     auto level = LogLevel::warning;
-    if (!options.log_level.empty()) {
-        auto parsed = parse_log_level(options.log_level);
-        if (!parsed) {
-            return usage_error("--log-level {}: expected trace, debug, info, warn, error or off",
-                               options.log_level);
-        }
+    if (auto parsed = parse_log_level(options.log_level)) {
         level = *parsed;
     } else if (options.quiet) {
         level = LogLevel::error;
@@ -54,13 +50,6 @@ Result<LogLevel> log_level_of(const CommonOptions& options) {
         level = LogLevel::info;
     }
     return level;
-}
-
-Result<void> set_up_logging(const CommonOptions& options) {
-    auto level = log_level_of(options);
-    BELAY_TRY(level);
-    set_log(*level);
-    return {};
 }
 
 // `text` broken into lines of at most `width` characters, at spaces.
@@ -88,7 +77,7 @@ std::string wrapped(std::string_view text, std::size_t width) {
 
 Result<CommonOptions> parse_command(const std::string& command, const Arguments& args,
                                     const std::vector<std::string>& positional,
-                                    bool require_database, po::variables_map& vm) {
+                                    bool require_database, ParsedOptions& vm) {
     po::options_description description;
     description.add(common_options_description()).add(command_options_description(command));
     po::positional_options_description positions;
@@ -117,13 +106,19 @@ Result<CommonOptions> parse_command(const std::string& command, const Arguments&
     }
     options->verbosity =
         std::max(options->verbosity, static_cast<int>(std::min<std::size_t>(verbosity, 2)));
-    BELAY_TRY(set_up_logging(*options));
+    // -v (only ever on the command line) wins over a standing `quiet` (configuration.md).
+    if (verbosity > 0 && !vm.on_command_line("quiet")) {
+        options->quiet = false;
+    }
+    if (!options->log_level.empty() && !parse_log_level(options->log_level)) {
+        return vm.bad_value("log-level", "expected trace, debug, info, warn, error or off");
+    }
+    set_log(log_level_of(*options));
     return options;
 }
 
 void print_warning(const CommonOptions& options, std::string_view text) {
-    auto level = log_level_of(options);
-    if (level && *level <= LogLevel::warning) {
+    if (log_level_of(options) <= LogLevel::warning) {
         fmt::print(stderr, "belay: warning: {}\n", text);
     }
 }

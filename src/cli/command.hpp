@@ -41,7 +41,7 @@ std::function<bool(const Message&)> terminal_confirmation();
 // lists positional option names in order (e.g. {"name"} for create).
 Result<CommonOptions> parse_command(const std::string& command, const Arguments& args,
                                     const std::vector<std::string>& positional,
-                                    bool require_database, po::variables_map& vm);
+                                    bool require_database, ParsedOptions& vm);
 
 // Prints `belay: error: <message>` to stderr (and, with `json`, {"error": ...} to stdout) and
 // returns the documented exit code: the error's code, or 128 + the signal for interruptions.

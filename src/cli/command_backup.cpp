@@ -9,7 +9,7 @@
 namespace belay::cli {
 
 int command_backup(const Arguments& args) {
-    po::variables_map vm;
+    ParsedOptions vm;
     auto common = parse_command("backup", args, {}, true, vm);
     if (!common) {
         return report_error(common.error(), false);
@@ -41,7 +41,7 @@ int command_backup(const Arguments& args) {
 }
 
 int command_backups(const Arguments& args) {
-    po::variables_map vm;
+    ParsedOptions vm;
     auto common = parse_command("backups", args, {}, true, vm);
     if (!common) {
         return report_error(common.error(), false);

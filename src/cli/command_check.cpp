@@ -6,7 +6,7 @@
 namespace belay::cli {
 
 int command_check(const Arguments& args) {
-    po::variables_map vm;
+    ParsedOptions vm;
     auto common = parse_command("check", args, {}, true, vm);
     if (!common) {
         return report_error(common.error(), false);

@@ -8,7 +8,7 @@
 namespace belay::cli {
 
 int command_create(const Arguments& args) {
-    po::variables_map vm;
+    ParsedOptions vm;
     auto common = parse_command("create", args, {"name"}, false, vm);
     if (!common) {
         return report_error(common.error(), false);

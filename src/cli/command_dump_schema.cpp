@@ -1,4 +1,6 @@
 // `db dump-schema [--out FILE] [--check FILE]`.
+#include <fmt/format.h>
+
 #include "belay/api.hpp"
 #include "belay/dump_schema.hpp"
 #include "command.hpp"
@@ -7,7 +9,7 @@
 namespace belay::cli {
 
 int command_dump_schema(const Arguments& args) {
-    po::variables_map vm;
+    ParsedOptions vm;
     DumpSchemaOptions options;
     auto common = parse_command("dump-schema", args, {}, false, vm);
     if (!common) {
@@ -21,23 +23,33 @@ int command_dump_schema(const Arguments& args) {
     if (vm.count("check")) {
         options.check = vm["check"].as<std::string>();
     }
+    // --out comes only from the command line, and there wins over a standing `check`
+    // (configuration.md): the regeneration `db dump-schema --check` advises must run.
+    if (options.out && options.check) {
+        if (vm.overruled("out", "check").empty()) {
+            return report_error(Error{ErrorCode::invalid_input,
+                                      fmt::format("{} and {} contradict each other: give one",
+                                                  vm.named("out"), vm.named("check"))},
+                                common->json);
+        }
+        options.check.reset();
+    }
     if (!options.check && common->db.database.empty()) {
         return report_error(Error{ErrorCode::invalid_input,
                                   "no database given: pass --db PATH (or --check FILE to compare "
                                   "a dump with the migrations)"},
                             common->json);
     }
-    if (options.out && options.check) {
-        return report_error(
-            Error{ErrorCode::invalid_input, "--out and --check contradict each other: give one"},
-            common->json);
-    }
     auto report = run_dump_schema(options);
     if (!report) {
         return report_error(report.error(), common->json);
     }
     if (!options.check) {
-        print_schema_dump_text(stdout, *report, options.out);
+        if (common->json) {
+            print_json(stdout, schema_dump_to_json(*report, options.out));
+        } else {
+            print_schema_dump_text(stdout, *report, options.out);
+        }
         return 0;
     }
     if (common->json) {

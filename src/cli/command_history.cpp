@@ -1,5 +1,9 @@
 // `db adopt`, `db baseline VERSION`, `db repair`, `db force VERSION`: history edits, each after
 // a snapshot.
+#include <algorithm>
+#include <iterator>
+#include <string_view>
+
 #include <fmt/format.h>
 
 #include "belay/api.hpp"
@@ -12,7 +16,7 @@ namespace belay::cli {
 namespace {
 
 int run_edit(const std::string& command, HistoryEdit edit, const Arguments& args) {
-    po::variables_map vm;
+    ParsedOptions vm;
     const bool takes_version = edit == HistoryEdit::baseline || edit == HistoryEdit::force;
     auto common = parse_command(
         command, args,
@@ -27,6 +31,18 @@ int run_edit(const std::string& command, HistoryEdit edit, const Arguments& args
     options.confirm = terminal_confirmation();
     if (vm.count("from")) {
         options.from_tool = vm["from"].as<std::string>();
+        // The library names a wrong tool as the option; one from belay.ini or the environment
+        // is named here, where it was set.
+        static constexpr std::string_view k_tools[] = {"goose",  "sql-migrate", "golang-migrate",
+                                                       "dbmate", "pop",         "diesel"};
+        if (!vm.on_command_line("from") &&
+            std::ranges::find(k_tools, *options.from_tool) == std::end(k_tools)) {
+            return report_error(
+                vm.bad_value("from",
+                             "expected goose, sql-migrate, golang-migrate, dbmate, pop or diesel")
+                    .error(),
+                common->json);
+        }
     }
     if (takes_version) {
         const auto text = vm.count("version") ? vm["version"].as<std::string>() : std::string();

@@ -7,7 +7,7 @@
 namespace belay::cli {
 
 int command_lint(const Arguments& args) {
-    po::variables_map vm;
+    ParsedOptions vm;
     auto common = parse_command("lint", args, {}, false, vm);
     if (!common) {
         return report_error(common.error(), false);

@@ -8,7 +8,7 @@
 namespace belay::cli {
 
 int command_prune(const Arguments& args) {
-    po::variables_map vm;
+    ParsedOptions vm;
     auto common = parse_command("prune", args, {}, true, vm);
     if (!common) {
         return report_error(common.error(), false);
@@ -21,9 +21,17 @@ int command_prune(const Arguments& args) {
     if (vm.count("keep-days")) {
         options.keep_days = vm["keep-days"].as<int>();
     }
-    if ((options.keep && *options.keep < 1) || (options.keep_days && *options.keep_days < 0)) {
+    const bool bad_keep = options.keep && *options.keep < 1;
+    if (bad_keep || (options.keep_days && *options.keep_days < 0)) {
+        // A standing value is named where it was set; the command line's words stay as they were.
+        const std::string option = bad_keep ? "keep" : "keep-days";
         return report_error(
-            Error{ErrorCode::invalid_input, "--keep must be at least 1 and --keep-days at least 0"},
+            vm.on_command_line(option)
+                ? Error{ErrorCode::invalid_input,
+                        "--keep must be at least 1 and --keep-days at least 0"}
+                : vm.bad_value(option, bad_keep ? "keep at least 1 backup"
+                                                : "expected a number of days, 0 or more")
+                      .error(),
             common->json);
     }
     auto report = run_prune(options, std::chrono::system_clock::now());

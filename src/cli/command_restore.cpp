@@ -12,7 +12,7 @@
 namespace belay::cli {
 
 int command_restore(const Arguments& args) {
-    po::variables_map vm;
+    ParsedOptions vm;
     auto common = parse_command("restore", args, {"backup"}, true, vm);
     if (!common) {
         return report_error(common.error(), false);

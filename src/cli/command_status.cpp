@@ -7,7 +7,7 @@
 namespace belay::cli {
 
 int command_status(const Arguments& args) {
-    po::variables_map vm;
+    ParsedOptions vm;
     auto options = parse_command("status", args, {}, true, vm);
     if (!options) {
         return report_error(options.error(), false);
@@ -26,7 +26,7 @@ int command_status(const Arguments& args) {
 }
 
 int command_version(const Arguments& args) {
-    po::variables_map vm;
+    ParsedOptions vm;
     auto options = parse_command("version", args, {}, true, vm);
     if (!options) {
         return report_error(options.error(), false);

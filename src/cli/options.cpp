@@ -1,14 +1,15 @@
 #include "options.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <fstream>
-#include <iterator>
 #include <set>
-#include <sstream>
 #include <string_view>
+
+#include "config_file.hpp"
 
 namespace belay::cli {
 
@@ -163,10 +164,8 @@ po::options_description command_options_description(const std::string& name) {
 po::options_description all_options_description() {
     po::options_description all;
     all.add(common_options_description());
-    // Options that several commands share (keep, dry-run) are added once. A config file never
-    // names the backup to restore nor answers a restore's confirmation.
-    // An option several commands have (step-timeout, say) must be added once, or the file
-    // parser calls it ambiguous.
+    // An option several commands have (step-timeout, say) is added once. The options that a
+    // config file never sets are refused by name before a key is looked up (config_file.cpp).
     for (const char* command :
          {"migrate", "status", "create", "backup", "check", "lint", "adopt", "dump-schema"}) {
         const auto description = command_options_description(command);
@@ -176,30 +175,17 @@ po::options_description all_options_description() {
             }
         }
     }
-    po::options_description others;
-    others.add_options()("keep-days", po::value<int>(), "");
-    // Known to the file parser only so that parse_config_file can refuse them by name (a
-    // config file never sets them; see is_command_line_only).
-    for (const char* option :
-         {"latest", "from-other-database", "yes", "backup", "steps", "version"}) {
-        if (all.find_nothrow(option, false) == nullptr) {
-            others.add_options()(option, po::value<std::string>(), "");
-        }
-    }
-    all.add(others);
+    all.add_options()("keep-days", po::value<int>(), "");
     return all;
 }
 
-namespace {
-
-// Options that come only from the command line, never from the environment (ignored) nor a
-// config file (refused): what a run restores, reverts or writes, where it goes and its
-// confirmation must be said each time, never stand as a setting (configuration.md). `to`,
-// `steps`, `version`: BELAY_TO set for `migrate` must never steer a `down`. `backup`,
-// `latest`, `from-other-database`: which backup a restore writes over the database. `yes`:
-// a confirmation. `out`: the one file a backup or a dump writes (a dump replaces it). `name`:
-// the one migration db create writes. `verbose`: -v is for one run (-vv counts its repeats).
-// `no-backup`: a run without its safety snapshot is chosen for that run, never standing.
+// What a run restores, reverts or writes, where it goes and its confirmation must be said each
+// time, never stand as a setting (configuration.md). `to`, `steps`, `version`: BELAY_TO set
+// for `migrate` must never steer a `down`. `backup`, `latest`, `from-other-database`: which
+// backup a restore writes over the database. `yes`: a confirmation. `out`: the one file a
+// backup or a dump writes (a dump replaces it). `name`: the one migration db create writes.
+// `verbose`: -v is for one run (-vv counts its repeats). `no-backup`: a run without its safety
+// snapshot is chosen for that run, never standing.
 bool is_command_line_only(const std::string& option) {
     static const std::set<std::string> k_options{"backup",  "latest",   "from-other-database",
                                                  "yes",     "to",       "steps",
@@ -208,79 +194,72 @@ bool is_command_line_only(const std::string& option) {
     return k_options.contains(option);
 }
 
-// Why `key` cannot be set in a config file and what to do instead; empty when it can. Refused:
-// the command-line-only options, and `config` (it names the file being read: one file naming
-// another would be ignored).
-std::string config_key_refusal(const std::string& key) {
-    if (key == "to") {
-        return "(it would steer every run, db down too); pass --to on the command line";
-    }
-    if (key == "name") {
-        return "(it names the one migration db create writes, each time); remove it and pass the "
-               "name where you mean it: belay db create NAME";
-    }
-    if (key == "verbose") {
-        return "(-v is for one run; a standing log level is `log-level = info`); remove it and "
-               "pass -v where you mean it";
-    }
-    if (key == "no-backup") {
-        return "(a run without a snapshot is chosen for that run, never as a standing setting); "
-               "remove it and pass --no-backup where you mean it";
-    }
-    if (key == "config") {
-        return "(it names the file options are read from, so one file cannot name another); "
-               "remove it and pass --config or set BELAY_CONFIG where you mean it";
-    }
-    if (is_command_line_only(key)) {
-        return fmt::format(
-            "(which backup a restore writes, what a run reverts or writes and every confirmation "
-            "are given on the command line each time); remove it and pass --{} where you mean it",
-            key);
-    }
-    return "";
+Origin ParsedOptions::origin(const std::string& option) const {
+    const auto found = m_origins.find(option);
+    return found == m_origins.end() ? Origin{} : found->second;
 }
 
-// The line (from 1) of an INI file's `text` that first sets `key`, read as
-// Boost.Program_options reads it (`#` starts a comment, blanks around the key); 0 when none.
-std::size_t line_setting(std::string_view text, std::string_view key) {
-    constexpr std::string_view k_blanks = " \t\r\n";
-    std::size_t number = 0;
-    for (std::size_t start = 0; start <= text.size(); ++number) {
-        auto end = text.find('\n', start);
-        end = end == std::string_view::npos ? text.size() : end;
-        auto line = text.substr(start, end - start);
-        start = end + 1;
-        line = line.substr(0, line.find('#'));
-        const auto equals = line.find('=');
-        if (equals == std::string_view::npos) {
-            continue;
-        }
-        auto name = line.substr(0, equals);
-        name.remove_prefix(std::min(name.find_first_not_of(k_blanks), name.size()));
-        name = name.substr(0, name.find_last_not_of(k_blanks) + 1);
-        if (name == key) {
-            return number + 1;
-        }
-    }
-    return 0;
+void ParsedOptions::record(const std::string& option, Origin origin) {
+    m_origins.emplace(option, std::move(origin));
 }
 
-// Refuses (naming the file, the line and the key) the first key of `parsed` that a config file
-// cannot set.
-Result<void> refuse_config_keys(const std::string& path, std::string_view text,
-                                const po::parsed_options& parsed) {
-    for (const auto& option : parsed.options) {
-        const auto refusal = config_key_refusal(option.string_key);
-        if (refusal.empty()) {
-            continue;
-        }
-        const auto line = line_setting(text, option.string_key);
-        return usage_error("config file {}{}: `{}` cannot be set in a config file {}", path,
-                           line == 0 ? std::string() : fmt::format(":{}", line), option.string_key,
-                           refusal);
-    }
-    return {};
+bool ParsedOptions::on_command_line(const std::string& option) const {
+    return origin(option).place == Origin::Place::command_line;
 }
+
+std::string ParsedOptions::overruled(const std::string& first, const std::string& second) const {
+    const bool first_given = on_command_line(first);
+    if (first_given == on_command_line(second)) {
+        return "";
+    }
+    return first_given ? second : first;
+}
+
+std::string ParsedOptions::named(const std::string& option) const {
+    const auto where = origin(option);
+    switch (where.place) {
+        case Origin::Place::environment:
+            return where.variable;
+        case Origin::Place::config_file:
+            return fmt::format("`{}` (config file {}:{})", option, where.file, where.line);
+        case Origin::Place::command_line:
+            break;
+    }
+    return "--" + option;
+}
+
+std::string ParsedOptions::example(const std::string& option, std::string_view value) const {
+    const auto where = origin(option);
+    switch (where.place) {
+        case Origin::Place::environment:
+            return fmt::format("{}={}", where.variable, value);
+        case Origin::Place::config_file:
+            return fmt::format("{} = {}", option, value);
+        case Origin::Place::command_line:
+            break;
+    }
+    return fmt::format("--{} {}", option, value);
+}
+
+std::unexpected<Error> ParsedOptions::bad_value(const std::string& option,
+                                                std::string_view why) const {
+    const auto where = origin(option);
+    switch (where.place) {
+        case Origin::Place::environment:
+            return usage_error("environment variable {}={}: {}", where.variable, where.text, why);
+        case Origin::Place::config_file:
+            return usage_error("config file {}:{}: {} = {}: {}", where.file, where.line, option,
+                               where.text, why);
+        case Origin::Place::command_line:
+            break;
+    }
+    if (where.text.empty()) {
+        return usage_error("--{}: {}", option, why);
+    }
+    return usage_error("--{} {}: {}", option, where.text, why);
+}
+
+namespace {
 
 // BELAY_STEP_TIMEOUT -> "step-timeout" when the command has that option, else "" (ignored).
 std::string environment_name_to_option(const po::options_description& description,
@@ -297,44 +276,81 @@ std::string environment_name_to_option(const po::options_description& descriptio
     return known && !is_command_line_only(option) ? option : "";
 }
 
-Result<void> parse_config_file(const std::string& path, bool must_exist, po::variables_map& vm) {
-    // Only a regular file of a sane size is read: BELAY_CONFIG=/dev/zero or a FIFO must not read
-    // until memory runs out or block for ever.
-    constexpr std::uintmax_t k_max_config_bytes = 1024 * 1024;
-    std::error_code ec;
-    const auto status = std::filesystem::status(path, ec);
-    if (ec || !std::filesystem::exists(status)) {
-        if (!must_exist) {
-            return {};
+// Stores the values of one place (`origins[i]` is where `parsed.options[i]` was given) where
+// no earlier place gave the option. Each is read as its option's type first, so that a value
+// that does not read is named where it was given.
+Result<void> store_place(const po::parsed_options& parsed, const std::vector<Origin>& origins,
+                         ParsedOptions& vm) {
+    for (std::size_t i = 0; i < parsed.options.size(); ++i) {
+        const auto& option = parsed.options[i];
+        if (vm.count(option.string_key) != 0 && !vm[option.string_key].defaulted()) {
+            continue;  // given in a place that wins
         }
-        return usage_error("cannot read config file {}: it does not exist", path);
+        vm.record(option.string_key, origins[i]);
+        const auto& semantic = *parsed.description->find(option.string_key, false).semantic();
+        boost::any value;
+        try {
+            semantic.parse(value, option.value, false);
+        } catch (const po::error&) {
+            return vm.bad_value(option.string_key, semantic.max_tokens() == 0
+                                                       ? "expected true or false (or 1 or 0)"
+                                                       : "expected a whole number");
+        }
     }
-    if (!std::filesystem::is_regular_file(status)) {
-        return usage_error("config file {} is not a regular file; give the path of a belay.ini",
-                           path);
-    }
-    if (const auto size = std::filesystem::file_size(path, ec); !ec && size > k_max_config_bytes) {
-        return usage_error("config file {} is {} bytes, more than a config file can be (1 MiB)",
-                           path, size);
-    }
-    std::ifstream in(path);
-    if (!in) {
-        return usage_error("cannot read config file {}", path);
-    }
-    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     try {
-        // store() reads the description through `parsed`: it must outlive both.
-        const auto description = all_options_description();
-        std::istringstream stream(text);
-        const auto parsed = po::parse_config_file(stream, description, false);
-        if (auto ok = refuse_config_keys(path, text, parsed); !ok) {
-            return ok;
-        }
         po::store(parsed, vm);
     } catch (const po::error& e) {
-        return usage_error("config file {}: {}", path, e.what());
+        return usage_error("{}", e.what());
     }
     return {};
+}
+
+// The BELAY_* variables of `description`'s options, an empty one counting as unset.
+Result<void> store_environment(const po::options_description& description, ParsedOptions& vm) {
+    po::parsed_options parsed(&description);
+    std::vector<Origin> origins;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        const std::string_view text(*entry);
+        const auto equals = text.find('=');
+        if (equals == std::string_view::npos || equals + 1 == text.size()) {
+            continue;
+        }
+        const std::string variable(text.substr(0, equals));
+        const auto option = environment_name_to_option(description, variable);
+        if (option.empty()) {
+            continue;
+        }
+        const std::string value(text.substr(equals + 1));
+        parsed.options.emplace_back(option, std::vector<std::string>{value});
+        origins.push_back(Origin{.place = Origin::Place::environment,
+                                 .variable = variable,
+                                 .file = {},
+                                 .line = 0,
+                                 .text = value});
+    }
+    return store_place(parsed, origins, vm);
+}
+
+// The config file's keys, a key with an empty value counting as unset.
+Result<void> store_config_file(const std::string& path, bool named, ParsedOptions& vm) {
+    // store() reads the description through `parsed`: it must outlive both.
+    const auto keys = all_options_description();
+    auto entries = read_config_file(path, named, keys);
+    BELAY_TRY(entries);
+    po::parsed_options parsed(&keys);
+    std::vector<Origin> origins;
+    for (const auto& entry : *entries) {
+        if (entry.value.empty()) {
+            continue;
+        }
+        parsed.options.emplace_back(entry.key, std::vector<std::string>{entry.value});
+        origins.push_back(Origin{.place = Origin::Place::config_file,
+                                 .variable = {},
+                                 .file = path,
+                                 .line = entry.line,
+                                 .text = entry.value});
+    }
+    return store_place(parsed, origins, vm);
 }
 
 }  // namespace
@@ -342,24 +358,26 @@ Result<void> parse_config_file(const std::string& path, bool must_exist, po::var
 Result<void> parse_options(const std::string& command, const std::vector<std::string>& args,
                            const po::options_description& description,
                            const po::positional_options_description& positional,
-                           po::variables_map& vm) {
+                           ParsedOptions& vm) {
     try {
-        po::store(po::command_line_parser(args).options(description).positional(positional).run(),
-                  vm);
-        po::store(po::parse_environment(description,
-                                        [&](const std::string& variable) {
-                                            return environment_name_to_option(description,
-                                                                              variable);
-                                        }),
-                  vm);
+        const auto parsed =
+            po::command_line_parser(args).options(description).positional(positional).run();
+        po::store(parsed, vm);
+        for (const auto& option : parsed.options) {
+            vm.record(option.string_key,
+                      Origin{.place = Origin::Place::command_line,
+                             .variable = {},
+                             .file = {},
+                             .line = 0,
+                             .text = option.value.empty() ? "" : option.value.front()});
+        }
     } catch (const po::error& e) {
         return usage_error("db {}: {}; see `belay db {} --help`", command, e.what(), command);
     }
+    BELAY_TRY(store_environment(description, vm));
     const bool explicit_config = vm.count("config") != 0;
     const auto config = explicit_config ? vm["config"].as<std::string>() : std::string("belay.ini");
-    if (auto ok = parse_config_file(config, explicit_config, vm); !ok) {
-        return ok;
-    }
+    BELAY_TRY(store_config_file(config, explicit_config, vm));
     try {
         po::notify(vm);
     } catch (const po::error& e) {
@@ -368,8 +386,8 @@ Result<void> parse_options(const std::string& command, const std::vector<std::st
     return {};
 }
 
-Result<std::chrono::milliseconds> seconds_option(const po::variables_map& vm,
-                                                 const std::string& option, bool zero_allowed) {
+Result<std::chrono::milliseconds> seconds_option(const ParsedOptions& vm, const std::string& option,
+                                                 bool zero_allowed) {
     // The library takes timeouts up to 1e9 s; a larger number of seconds would not fit the
     // milliseconds it counts in.
     constexpr double k_max_seconds = 1e9;
@@ -385,15 +403,15 @@ Result<std::chrono::milliseconds> seconds_option(const po::variables_map& vm,
         number && milliseconds <= k_max_seconds * 1000.0 &&
         (zero_allowed ? (seconds == 0 || milliseconds >= 1.0) : milliseconds >= 1.0);
     if (!in_range) {
-        return usage_error(
-            "--{} {}: expected {} number of seconds from 0.001 to {:.0f}, e.g. "
-            "--{} 30",
-            option, text, zero_allowed ? "0 (do not wait) or a" : "a", k_max_seconds, option);
+        return vm.bad_value(
+            option, fmt::format("expected {} number of seconds from 0.001 to {:.0f}, e.g. {}",
+                                zero_allowed ? "0 (do not wait) or a" : "a", k_max_seconds,
+                                vm.example(option, "30")));
     }
     return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(milliseconds)));
 }
 
-Result<CommonOptions> read_common_options(const po::variables_map& vm, bool require_database) {
+Result<CommonOptions> read_common_options(const ParsedOptions& vm, bool require_database) {
     CommonOptions options;
     const bool has_database = vm.count("db") != 0 && !vm["db"].as<std::string>().empty();
     if (require_database && !has_database) {
@@ -413,18 +431,16 @@ Result<CommonOptions> read_common_options(const po::variables_map& vm, bool requ
     if (options.db.history_table.empty() ||
         starts_with_ascii_nocase(options.db.history_table, "belay_") ||
         starts_with_ascii_nocase(options.db.history_table, "sqlite_")) {
-        return usage_error(
-            "--table {}: the history table needs a name of its own, not empty and not "
-            "starting with belay_ or sqlite_ (in any case)",
-            options.db.history_table);
+        return vm.bad_value("table",
+                            "the history table needs a name of its own, not empty and not "
+                            "starting with belay_ or sqlite_ (in any case)");
     }
     if (const auto format = vm["format"].as<std::string>(); format != "auto") {
         options.db.layout = parse_layout(format);
         if (!options.db.layout) {
-            return usage_error(
-                "--format {}: expected auto, sql-migrate, goose, dbmate, golang-migrate, "
-                "pop or diesel",
-                format);
+            return vm.bad_value("format",
+                                "expected auto, sql-migrate, goose, dbmate, golang-migrate, pop "
+                                "or diesel");
         }
     }
     auto lock_timeout = seconds_option(vm, "lock-timeout", true);

@@ -96,10 +96,13 @@ void print_lint_text(std::FILE* out, const LintReport& report,
                      const std::filesystem::path& migrations_dir);
 nlohmann::json lint_to_json(const LintReport& report, const std::filesystem::path& migrations_dir);
 
-// db dump-schema: the dump itself, or with `written_to` (--out) the file it was written to.
-// The same text with --json: the dump is SQL either way.
+// db dump-schema: the dump itself, or with `written_to` (--out) the file it was written to;
+// the JSON document holds both (`sql`, `out`: null for the one that does not apply) and the
+// notes.
 void print_schema_dump_text(std::FILE* out, const DumpSchemaReport& report,
                             const std::optional<std::filesystem::path>& written_to);
+nlohmann::json schema_dump_to_json(const DumpSchemaReport& report,
+                                   const std::optional<std::filesystem::path>& written_to);
 
 // db dump-schema --check FILE: how `file` differs from the migrations.
 void print_schema_check_text(std::FILE* out, const std::filesystem::path& file,

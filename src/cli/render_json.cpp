@@ -256,6 +256,13 @@ nlohmann::json lint_to_json(const LintReport& report, const std::filesystem::pat
         {"migrations", migrations_dir.string()}, {"warnings", warnings}, {"notes", report.notes}};
 }
 
+nlohmann::json schema_dump_to_json(const DumpSchemaReport& report,
+                                   const std::optional<std::filesystem::path>& written_to) {
+    return {{"sql", written_to ? nlohmann::json(nullptr) : nlohmann::json(report.sql)},
+            {"out", written_to ? nlohmann::json(written_to->string()) : nlohmann::json(nullptr)},
+            {"notes", report.notes}};
+}
+
 nlohmann::json schema_check_to_json(const std::filesystem::path& file,
                                     const DumpSchemaReport& report) {
     return {{"file", file.string()},

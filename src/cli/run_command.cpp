@@ -16,11 +16,11 @@ namespace belay::cli {
 namespace {
 
 // A switch the command may not have: false when it is not one of its options.
-bool switch_set(const po::variables_map& vm, const char* name) {
+bool switch_set(const ParsedOptions& vm, const char* name) {
     return vm.count(name) != 0 && vm[name].as<bool>();
 }
 
-Result<void> read_target(const po::variables_map& vm, MigrateOptions& options) {
+Result<void> read_target(const ParsedOptions& vm, MigrateOptions& options) {
     if (!vm.count("to")) {
         return {};
     }
@@ -33,7 +33,7 @@ Result<void> read_target(const po::variables_map& vm, MigrateOptions& options) {
     return {};
 }
 
-Result<void> read_down_options(const po::variables_map& vm, MigrateOptions& options) {
+Result<void> read_down_options(const ParsedOptions& vm, MigrateOptions& options) {
     if (!vm.count("steps")) {
         return {};
     }
@@ -48,27 +48,40 @@ Result<void> read_down_options(const po::variables_map& vm, MigrateOptions& opti
     return {};
 }
 
-Result<void> read_backup_options(const po::variables_map& vm, MigrateOptions& options) {
+// --backup-only contradicts --no-backup and --dry-run. The command line wins over a standing
+// setting (configuration.md): `backup-only = true` in belay.ini and --dry-run on the command
+// line make a dry run. Both from the command line, or both standing, are refused.
+Result<void> read_backup_options(const ParsedOptions& vm, MigrateOptions& options) {
     options.backup = !vm["no-backup"].as<bool>();
     options.backup_only = switch_set(vm, "backup-only");
     if (options.backup_only && !options.backup) {
-        return usage_error("--backup-only and --no-backup contradict each other");
+        const auto dropped = vm.overruled("backup-only", "no-backup");
+        if (dropped.empty()) {
+            return usage_error("{} and {} contradict each other", vm.named("backup-only"),
+                               vm.named("no-backup"));
+        }
+        options.backup_only = false;
     }
     if (options.backup_only && options.dry_run) {
-        return usage_error(
-            "--backup-only and --dry-run contradict each other: a dry run writes no "
-            "backup; use `belay db backup` for an on-demand one");
+        const auto dropped = vm.overruled("backup-only", "dry-run");
+        if (dropped.empty()) {
+            return usage_error(
+                "{} and {} contradict each other: a dry run writes no backup; use `belay db "
+                "backup` for an on-demand one",
+                vm.named("backup-only"), vm.named("dry-run"));
+        }
+        (dropped == "dry-run" ? options.dry_run : options.backup_only) = false;
     }
     if (options.operation == Operation::migrate && vm.count("keep")) {
         options.keep = vm["keep"].as<int>();
         if (*options.keep < 1) {
-            return usage_error("--keep {}: keep at least 1 backup", *options.keep);
+            return vm.bad_value("keep", "keep at least 1 backup");
         }
     }
     return {};
 }
 
-Result<void> read_validation(const po::variables_map& vm, MigrateOptions& options) {
+Result<void> read_validation(const ParsedOptions& vm, MigrateOptions& options) {
     auto step_timeout = seconds_option(vm, "step-timeout");
     BELAY_TRY(step_timeout);
     options.step_timeout = *step_timeout;
@@ -80,7 +93,7 @@ Result<void> read_validation(const po::variables_map& vm, MigrateOptions& option
     } else if (level == "strict") {
         options.validation = ValidationLevel::strict;
     } else {
-        return usage_error("--validate {}: expected normal, full or strict", level);
+        return vm.bad_value("validate", "expected normal, full or strict");
     }
     return {};
 }
@@ -135,7 +148,7 @@ std::string failure_message(const RunReport& report) {
 
 }  // namespace
 
-Result<MigrateOptions> read_run_options(const po::variables_map& vm, const CommonOptions& common,
+Result<MigrateOptions> read_run_options(const ParsedOptions& vm, const CommonOptions& common,
                                         Operation operation) {
     MigrateOptions options;
     options.db = common.db;
@@ -152,7 +165,7 @@ Result<MigrateOptions> read_run_options(const po::variables_map& vm, const Commo
 }
 
 int run_command(const std::string& command, Operation operation, const Arguments& args) {
-    po::variables_map vm;
+    ParsedOptions vm;
     auto common = parse_command(command, args, {}, true, vm);
     if (!common) {
         return report_error(common.error(), false);

@@ -10,7 +10,7 @@ namespace belay::cli {
 // The options every run takes (--dry-run, --step-timeout, --validate, --no-backup) and those
 // of `operation` (migrate: --to, --allow-out-of-order, --backup-only, --keep; down: --to,
 // --steps; reset and refresh: --yes). Fails with invalid_input naming the bad option.
-Result<MigrateOptions> read_run_options(const po::variables_map& vm, const CommonOptions& common,
+Result<MigrateOptions> read_run_options(const ParsedOptions& vm, const CommonOptions& common,
                                         Operation operation);
 
 // Parses `args` for `command`, runs `operation`, prints the report (text or JSON) on stdout

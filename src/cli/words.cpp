@@ -102,14 +102,23 @@ std::string_view command_of(Command command) {
 }
 
 // A value is shell-quoted; a placeholder (VERSION) is written as it is. The backup of a
-// restore is its positional argument.
+// restore is its positional argument. A word that starts with '-' would be read as an option
+// (`-x-20261206-110558.bak`, or `-v` folded into the verbosity): a positional path gets `./`
+// in front, an option's value is joined to its flag (`--db=-x.db`).
 std::string argument_words(const Argument& argument) {
-    const auto value = argument.placeholder ? argument.value : shell_quote(argument.value);
-    if (!argument.option || *argument.option == Option::backup) {
+    const bool positional = !argument.option || *argument.option == Option::backup;
+    const bool dashed = !argument.placeholder && argument.value.starts_with('-');
+    const auto value = argument.placeholder   ? argument.value
+                       : positional && dashed ? shell_quote("./" + argument.value)
+                                              : shell_quote(argument.value);
+    if (positional) {
         return value;
     }
     std::string flag(flag_of(*argument.option));
-    return argument.value.empty() ? flag : flag + " " + value;
+    if (argument.value.empty()) {
+        return flag;
+    }
+    return flag + (dashed ? "=" : " ") + value;
 }
 
 }  // namespace
@@ -123,6 +132,14 @@ std::string words(const Call& call) {
     return command;
 }
 
+std::string words(const ShellCommand& command) {
+    std::string text;
+    for (const auto& word : command.words) {
+        text += (text.empty() ? "" : " ") + shell_quote(word);
+    }
+    return text;
+}
+
 std::string words(const Message& message) {
     std::string text;
     for (const auto& part : message.parts()) {
@@ -133,6 +150,8 @@ std::string words(const Message& message) {
         const auto& term = std::get<Message::Term>(part);
         if (const auto* option = std::get_if<Option>(&term)) {
             text += flag_of(*option);
+        } else if (const auto* command = std::get_if<ShellCommand>(&term)) {
+            text += words(*command);
         } else {
             text += words(std::get<Call>(term));
         }

@@ -14,6 +14,8 @@ namespace belay::cli {
 std::string_view flag_of(Option option);
 std::string words(const Message& message);
 std::string words(const Call& call);
+// Each word quoted for a POSIX shell where it needs it: mkdir -p 'no dir/it'\''s'.
+std::string words(const ShellCommand& command);
 // The error's message (its `said`, or `message` alone when the two disagree) in these words.
 std::string words(const Error& error);
 

@@ -43,6 +43,10 @@ void add(Message& message, std::string_view /*spec*/, const Call& call) {
     message += Message::Term(call);
 }
 
+void add(Message& message, std::string_view /*spec*/, const ShellCommand& command) {
+    message += Message::Term(command);
+}
+
 void add(Message& message, std::string_view /*spec*/, const Message& inner) {
     message += inner;
 }

@@ -1,8 +1,9 @@
 // Building errors and messages inside belay (the types are public: belay/error.hpp and
 // belay/message.hpp).
 //
-// said() formats like fmt::format, but an Option, a Call, a Message or an Error among its
-// arguments is kept as what it is, so that the CLI can word its terms with flags and commands:
+// said() formats like fmt::format, but an Option, a Call, a ShellCommand, a Message or an Error
+// among its arguments is kept as what it is, so that the CLI can word its terms with flags and
+// commands (and quote a shell command's words):
 //
 //     return fail(ErrorCode::busy, "another belay run holds {}; raise {}", path.string(),
 //                 Option::lock_timeout);
@@ -40,6 +41,13 @@ struct fmt::formatter<belay::Call> : fmt::formatter<std::string_view> {
 };
 
 template <>
+struct fmt::formatter<belay::ShellCommand> : fmt::formatter<std::string_view> {
+    auto format(const belay::ShellCommand& command, format_context& ctx) const {
+        return fmt::formatter<std::string_view>::format(belay::library_words(command), ctx);
+    }
+};
+
+template <>
 struct fmt::formatter<belay::Message> : fmt::formatter<std::string_view> {
     auto format(const belay::Message& message, format_context& ctx) const {
         return fmt::formatter<std::string_view>::format(message.text(), ctx);
@@ -58,8 +66,9 @@ namespace belay {
 namespace message_detail {
 
 template <typename T>
-inline constexpr bool is_term = std::is_same_v<T, Option> || std::is_same_v<T, Call> ||
-                                std::is_same_v<T, Message> || std::is_same_v<T, Error>;
+inline constexpr bool is_term =
+    std::is_same_v<T, Option> || std::is_same_v<T, Call> || std::is_same_v<T, ShellCommand> ||
+    std::is_same_v<T, Message> || std::is_same_v<T, Error>;
 
 // The literal words of a format string around its replacement fields, and each field's format
 // spec: literals.size() == specs.size() + 1.
@@ -71,6 +80,7 @@ FormatPieces split_format(std::string_view format);
 
 void add(Message& message, std::string_view spec, Option option);
 void add(Message& message, std::string_view spec, const Call& call);
+void add(Message& message, std::string_view spec, const ShellCommand& command);
 void add(Message& message, std::string_view spec, const Message& inner);
 void add(Message& message, std::string_view spec, const Error& inner);
 

@@ -153,6 +153,13 @@ std::string library_words(const Message::Term& term) {
     if (const auto* option = std::get_if<Option>(&term)) {
         return std::string(field_name(*option));
     }
+    if (const auto* command = std::get_if<ShellCommand>(&term)) {
+        std::string words;
+        for (const auto& word : command->words) {
+            words += (words.empty() ? "" : " ") + word;
+        }
+        return words;
+    }
     return call_words(std::get<Call>(term));
 }
 

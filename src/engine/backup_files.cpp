@@ -111,8 +111,8 @@ Result<void> check_target_directory(const std::filesystem::path& given, bool exa
     if (!std::filesystem::exists(status)) {
         return fail(directory, ErrorCode::snapshot_failed,
                     "the backup directory {} does not exist (belay does not create it): create "
-                    "it (mkdir -p {}) or {}",
-                    directory.string(), directory.string(), another);
+                    "it ({}) or {}",
+                    directory.string(), ShellCommand{{"mkdir", "-p", directory.string()}}, another);
     }
     if (!std::filesystem::is_directory(status)) {
         return fail(directory, ErrorCode::snapshot_failed,

@@ -179,5 +179,26 @@ TEST_F(DumpSchemaTest, AMissingCheckFileOrOutDirectoryIsNamedAsGiven) {
     EXPECT_FALSE(fs::exists(dir() / "missing-dir"));
 }
 
+// breakit: `db dump-schema --json` printed the SQL, not JSON, though commands.md lists --json
+// for it. It prints one document: the dump in `sql`, or with --out the file in `out`.
+TEST_F(DumpSchemaTest, JsonIsOneDocumentHoldingTheDumpOrTheFileWritten) {
+    ASSERT_EQ(belay("migrate", {"-q"}).exit_code, 0);
+    const auto text = belay("dump-schema").out;
+    auto printed = belay("dump-schema", {"--json"});
+    ASSERT_EQ(printed.exit_code, 0) << describe(printed);
+    const auto document = printed.json();
+    EXPECT_EQ(document.at("sql"), text);
+    EXPECT_TRUE(document.at("out").is_null()) << document.dump();
+    EXPECT_EQ(document.at("notes"), nlohmann::json::array());
+
+    auto written = belay("dump-schema", {"--json", "--out", "schema.sql"});
+    ASSERT_EQ(written.exit_code, 0) << describe(written);
+    const auto file = written.json();
+    EXPECT_EQ(file.at("out"), "schema.sql");
+    EXPECT_TRUE(file.at("sql").is_null()) << file.dump();
+    EXPECT_EQ(file.at("notes"), nlohmann::json::array({"wrote schema.sql"}));
+    EXPECT_EQ(read_file(dir() / "schema.sql"), text);
+}
+
 }  // namespace
 }  // namespace belay::testing

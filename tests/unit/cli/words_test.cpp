@@ -52,6 +52,22 @@ TEST(CliWords, AnErrorIsWordedFromItsTermsWhileTheyMatchItsMessage) {
     EXPECT_EQ(words(error), "changed by hand");
 }
 
+TEST(CliWords, AWordStartingWithADashIsNotReadAsAnOption) {
+    EXPECT_EQ(words(Call{Command::restore,
+                         {{Option::database, "-x.db", false},
+                          {Option::backup, "-x-20261206-110558.bak", false}},
+                         true}),
+              "belay db restore --db=-x.db ./-x-20261206-110558.bak");
+}
+
+TEST(CliWords, AShellCommandsWordsAreQuoted) {
+    Message message("create it (");
+    message += Message::Term(ShellCommand{{"mkdir", "-p", "no dir/it's"}});
+    message += ")";
+    EXPECT_EQ(message.text(), "create it (mkdir -p no dir/it's)");
+    EXPECT_EQ(words(message), "create it (mkdir -p 'no dir/it'\\''s')");
+}
+
 TEST(CliWords, ShellQuoteLeavesPlainWordsAndQuotesTheRest) {
     EXPECT_EQ(shell_quote("app-1.db"), "app-1.db");
     EXPECT_EQ(shell_quote("it's here"), "'it'\\''s here'");

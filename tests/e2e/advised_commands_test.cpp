@@ -1,0 +1,93 @@
+// The command lines belay advises (the restore that undoes a run, the directory to create) are
+// run as printed, through a real shell, whatever the paths hold.
+#include <sys/wait.h>
+
+#include "e2e/harness.hpp"
+
+namespace belay::testing {
+namespace {
+
+class AdvisedCommandsTest : public E2eTest {
+  protected:
+    // Runs `command` (a line belay printed, starting with `belay`) with bash in dir(), with the
+    // belay under test first on PATH; returns its exit status.
+    int run_printed(const std::string& command) const {
+        int status = -1;
+        const auto output = shell_output("cd '" + dir().string() + "' && PATH='" +
+                                             belay_binary().parent_path().string() +
+                                             "':\"$PATH\" bash -c " + quoted(command) + " 2>&1",
+                                         &status);
+        EXPECT_EQ(WEXITSTATUS(status), 0) << command << "\n" << output;
+        return WEXITSTATUS(status);
+    }
+
+    static std::string quoted(const std::string& text) {
+        std::string result = "'";
+        for (char c : text) {
+            result += c == '\'' ? std::string("'\\''") : std::string(1, c);
+        }
+        return result + "'";
+    }
+
+    // The line after "To undo the whole run:" in a failed run's message.
+    static std::string undo_line(const std::string& err) {
+        const std::string marker = "To undo the whole run:\n  ";
+        const auto at = err.find(marker);
+        if (at == std::string::npos) {
+            return "";
+        }
+        const auto start = at + marker.size();
+        return err.substr(start, err.find('\n', start) - start);
+    }
+};
+
+// breakit: `belay db migrate --db=-x.db` printed `belay db restore --db -x.db
+// -x-20261206-110558.bak` after a failing step, and that command exited 2 ("unrecognised
+// option"): the backup's relative path starting with '-' was read as an option. The printed
+// command (and --json's restore_command) now runs as it is and restores the database.
+TEST_F(AdvisedCommandsTest, TheRestoreCommandAfterAFailedRunWorksForPathsStartingWithADash) {
+    write_migration("0001_a.sql", up_only("CREATE TABLE a (x);\nINSERT INTO a VALUES (1);"));
+    ASSERT_EQ(run_raw({"db", "migrate", "--db=-x.db", "--migrations", "migrations"}).exit_code, 0);
+    const auto before = database_contents(dir() / "-x.db");
+    write_migration("0002_b.sql", up_only("CREATE TABLE b (x);"));
+    write_migration("0003_c.sql", up_only("INSERT INTO no_such_table VALUES (1);"));
+    for (const bool json : {false, true}) {
+        std::vector<std::string> args{"db", "migrate", "--db=-x.db", "--migrations", "migrations"};
+        if (json) {
+            args.emplace_back("--json");
+        }
+        auto failed = run_raw(args);
+        ASSERT_EQ(failed.exit_code, 1) << describe(failed);
+        const auto command =
+            json ? failed.json()["restore_command"].get<std::string>() : undo_line(failed.err);
+        EXPECT_TRUE(command.starts_with("belay db restore --db=-x.db ./-x-")) << failed.err;
+        EXPECT_TRUE(TestDb(dir() / "-x.db", true).has_object("b")) << "0002 stays applied";
+        EXPECT_EQ(run_printed(command + " --yes"), 0);
+        EXPECT_EQ(database_contents(dir() / "-x.db"), before) << command;
+    }
+}
+
+// breakit: `belay db backup --db "it's $x.db" --backup-dir "no dir/it's"` advised `create it
+// (mkdir -p no dir/it's)`, which a shell cannot run. The directory is now quoted; run as
+// printed, the command creates it, and the backup then goes there.
+TEST_F(AdvisedCommandsTest, TheMkdirForAMissingBackupDirectoryIsQuotedForTheShell) {
+    TestDb(dir() / "it's $x.db").exec("CREATE TABLE t (x);");
+    const std::vector<std::string> backup{"db",         "backup",       "--db",
+                                          "it's $x.db", "--backup-dir", "no dir/it's"};
+    auto refused = run_raw(backup);
+    ASSERT_EQ(refused.exit_code, 3) << describe(refused);
+    EXPECT_CONTAINS(refused.err,
+                    "does not exist (belay does not create it): create it (mkdir -p "
+                    "'no dir/it'\\''s') or choose another --backup-dir")
+        << refused.err;
+    const auto open = refused.err.find("(mkdir -p ");
+    const auto command = refused.err.substr(open + 1, refused.err.find(") or", open) - open - 1);
+    EXPECT_EQ(run_printed(command), 0);
+    EXPECT_TRUE(fs::is_directory(dir() / "no dir" / "it's"));
+    auto taken = run_raw(backup);
+    EXPECT_EQ(taken.exit_code, 0) << describe(taken);
+    EXPECT_EQ(names_ending_with(dir() / "no dir" / "it's", ".bak").size(), 1U);
+}
+
+}  // namespace
+}  // namespace belay::testing
