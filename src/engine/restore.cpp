@@ -103,7 +103,7 @@ Result<ChosenBackup> read_sidecar_of(const std::filesystem::path& given) {
     // A sidecar that cannot be read or parsed leaves the backup as unverifiable as none does.
     auto metadata = read_backup_metadata(sidecar);
     if (!metadata && metadata.error().code == ErrorCode::invalid_input) {
-        return fail(ErrorCode::refused,
+        return fail(metadata.error().subject.path, ErrorCode::refused,
                     "refusing to restore {}: {}; belay cannot verify the backup without its "
                     "sidecar. Nothing was changed; put back the sidecar belay wrote with this "
                     "backup, or choose another backup (`{}` lists them)",
