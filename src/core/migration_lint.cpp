@@ -148,6 +148,9 @@ std::vector<LintWarning> lint_migration(const SplitMigration& split) {
     lint_transaction_statements(context, migration.up, "Up", migration.up_no_transaction, split.up);
     lint_transaction_statements(context, migration.down, "Down", migration.down_no_transaction,
                                 split.down);
+    // Verify runs inside the Up step's transaction when there is one.
+    lint_transaction_statements(context, migration.verify, "Verify", migration.up_no_transaction,
+                                split.verify);
     return warnings;
 }
 

@@ -17,6 +17,7 @@ struct SplitMigration {
     const Migration* migration = nullptr;
     std::vector<SqlStatement> up;
     std::vector<SqlStatement> down;
+    std::vector<SqlStatement> verify;
 };
 
 // Per-file rules: no Down section; an empty or comment-only Up; DROP TABLE in Up (unless the

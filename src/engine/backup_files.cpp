@@ -109,10 +109,14 @@ Result<void> check_target_directory(const std::filesystem::path& given, bool exa
                     another);
     }
     if (!std::filesystem::exists(status)) {
+        // mkdir reads a name that starts with '-' as its options unless "--" ends them.
+        auto mkdir = directory.string().starts_with('-')
+                         ? ShellCommand{{"mkdir", "-p", "--", directory.string()}}
+                         : ShellCommand{{"mkdir", "-p", directory.string()}};
         return fail(directory, ErrorCode::snapshot_failed,
                     "the backup directory {} does not exist (belay does not create it): create "
                     "it ({}) or {}",
-                    directory.string(), ShellCommand{{"mkdir", "-p", directory.string()}}, another);
+                    directory.string(), std::move(mkdir), another);
     }
     if (!std::filesystem::is_directory(status)) {
         return fail(directory, ErrorCode::snapshot_failed,

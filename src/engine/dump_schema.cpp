@@ -39,6 +39,49 @@ Result<std::string> dump_of_migrations(const MigrateOptions& options) {
     return sqlite::dump_schema(scratch->db(), options.db.history_table, "belay", newest);
 }
 
+// A line as a difference shows it: a blank one is named.
+std::string shown(const std::string& line) {
+    return line.empty() ? "(a blank line)" : line;
+}
+
+// What `want` (the migrations' dump) has that `have` (the file) lacks, and the other way round:
+// lines as multisets (a dump's order is fixed by names, not worth a diff of its own), history
+// rows by version.
+void add_differences(sqlite::DumpParts have, sqlite::DumpParts want,
+                     std::vector<std::string>& differences) {
+    const auto compare = [&](std::vector<std::string> a, std::vector<std::string> b,
+                             std::string_view what) {
+        std::ranges::sort(a);
+        std::ranges::sort(b);
+        std::vector<std::string> missing;
+        std::vector<std::string> extra;
+        std::ranges::set_difference(b, a, std::back_inserter(missing));
+        std::ranges::set_difference(a, b, std::back_inserter(extra));
+        for (const auto& line : missing) {
+            differences.push_back(fmt::format("missing {}: {}", what, shown(line)));
+        }
+        for (const auto& line : extra) {
+            differences.push_back(fmt::format("extra {}: {}", what, shown(line)));
+        }
+    };
+    compare(std::move(have.schema), std::move(want.schema), "schema line");
+    for (const auto& [version, line] : want.history) {
+        const auto there = have.history.find(version);
+        if (there == have.history.end()) {
+            differences.push_back(fmt::format("missing history version: {}", version));
+        } else if (there->second != line) {
+            differences.push_back(fmt::format("changed history row: {} (the migrations give: {})",
+                                              there->second, line));
+        }
+    }
+    for (const auto& [version, line] : have.history) {
+        if (!want.history.contains(version)) {
+            differences.push_back(fmt::format("extra history version: {}", version));
+        }
+    }
+    compare(std::move(have.other), std::move(want.other), "line");
+}
+
 Result<DumpSchemaReport> check_dump(const DumpSchemaOptions& options) {
     std::error_code ec;
     if (!std::filesystem::exists(*options.check, ec) && !ec) {
@@ -57,27 +100,22 @@ Result<DumpSchemaReport> check_dump(const DumpSchemaOptions& options) {
     auto expected = dump_of_migrations(options.run);
     BELAY_TRY(expected);
     const auto& table = options.run.db.history_table;
-    const auto have = sqlite::split_dump(*file, table);
-    const auto want = sqlite::split_dump(*expected, table);
     DumpSchemaReport report;
-    const auto compare = [&](std::vector<std::string> a, std::vector<std::string> b,
-                             std::string_view what) {
-        std::ranges::sort(a);
-        std::ranges::sort(b);
-        std::vector<std::string> missing;
-        std::vector<std::string> extra;
-        std::ranges::set_difference(b, a, std::back_inserter(missing));
-        std::ranges::set_difference(a, b, std::back_inserter(extra));
-        for (const auto& line : missing) {
-            report.differences.push_back(fmt::format("missing {}: {}", what, line));
+    // A checkout that turned LF into CRLF: the lines are compared without the CRs, and that the
+    // file has them is a difference of its own (loading it puts CRs into multi-line text).
+    if (file->find("\r\n") != std::string::npos) {
+        report.differences.emplace_back(
+            "the file has CRLF line endings, belay writes LF (a checkout with git's autocrlf?)");
+        std::string lf;
+        for (std::size_t i = 0; i < file->size(); ++i) {
+            if ((*file)[i] != '\r' || i + 1 == file->size() || (*file)[i + 1] != '\n') {
+                lf += (*file)[i];
+            }
         }
-        for (const auto& line : extra) {
-            report.differences.push_back(fmt::format("extra {}: {}", what, line));
-        }
-    };
-    compare(have.schema, want.schema, "schema line");
-    compare(have.versions, want.versions, "history version");
-    compare(have.other, want.other, "line");
+        *file = std::move(lf);
+    }
+    add_differences(sqlite::split_dump(*file, table), sqlite::split_dump(*expected, table),
+                    report.differences);
     return report;
 }
 

@@ -10,6 +10,7 @@
 #include "core/embedded_migrations.hpp"
 #include "core/migration_lint.hpp"
 #include "core/migration_source.hpp"
+#include "engine/migration_set.hpp"
 #include "engine/scratch_run.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/identifiers.hpp"
@@ -69,11 +70,21 @@ Result<LintReport> run_lint(const MigrateOptions& options) {
                           ? embedded_to_migrations(*options.db.embedded_migrations)
                           : load_migrations(options.db.migrations_dir, options.db.layout);
     BELAY_TRY(migrations);
+    std::vector<std::string> problems;
+    for (const auto& migration : *migrations) {
+        if (auto problem = name_problem(migration)) {
+            problems.push_back(std::move(*problem));
+        }
+    }
+    if (!problems.empty()) {
+        return fail(ErrorCode::invalid_input, "{}", fmt::join(problems, "\n"));
+    }
     LintReport report;
     report.warnings = lint_versions(*migrations);
     for (const auto& migration : *migrations) {
         const SplitMigration split{&migration, sqlite::split_statements(migration.up),
-                                   sqlite::split_statements(migration.down)};
+                                   sqlite::split_statements(migration.down),
+                                   sqlite::split_statements(migration.verify)};
         std::ranges::move(lint_migration(split), std::back_inserter(report.warnings));
     }
     BELAY_TRY(find_lost_columns(options, *migrations, report));

@@ -73,21 +73,14 @@ void check_section(const Migration& migration, std::string_view name, const SqlS
     check.report(problems);
 }
 
-// Checks every name and section; fails listing every problem. A name is recorded in the
-// history and written into JSON reports, which hold UTF-8 only: one that is not UTF-8 (the
-// version and the layout's suffixes are ASCII, so it holds the file name's bad bytes) could be
-// applied but not reported.
+// Checks every name and section; fails listing every problem.
 Result<MigrationSet> checked_set(Result<std::vector<Migration>> migrations) {
     BELAY_TRY(migrations);
     MigrationSet set{std::move(*migrations), {}};
     std::vector<std::string> problems;
     for (const auto& migration : set.migrations) {
-        if (!is_valid_utf8(migration.name)) {
-            problems.push_back(fmt::format(
-                "{}: the file name is not valid UTF-8 (the bytes that are not are shown as "
-                "\\xNN); belay records migration names in its history and in JSON reports, "
-                "which hold UTF-8 only. Rename the file to a UTF-8 name",
-                escape_invalid_utf8(migration.path.native())));
+        if (auto problem = name_problem(migration)) {
+            problems.push_back(std::move(*problem));
         }
         check_section(migration, "Up", migration.up, !migration.up_no_transaction, problems,
                       set.notes);
@@ -104,6 +97,17 @@ Result<MigrationSet> checked_set(Result<std::vector<Migration>> migrations) {
 }
 
 }  // namespace
+
+std::optional<std::string> name_problem(const Migration& migration) {
+    if (is_valid_utf8(migration.name)) {
+        return std::nullopt;
+    }
+    return fmt::format(
+        "{}: the file name is not valid UTF-8 (the bytes that are not are shown as \\xNN); belay "
+        "records migration names in its history and in JSON reports, which hold UTF-8 only. "
+        "Rename the file to a UTF-8 name",
+        escape_invalid_utf8(migration.path.native()));
+}
 
 Result<MigrationSet> load_migration_set(const std::filesystem::path& directory,
                                         std::optional<Layout> layout) {

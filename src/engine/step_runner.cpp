@@ -63,6 +63,14 @@ Result<sqlite::ValidationState> state_before_step(StepContext& context, std::int
 // the migration's own.
 Message timeout_advice(const Migration& migration) {
     const bool embedded = migration.layout == Layout::embedded;
+    // Pairs of up and down files (golang-migrate, pop, diesel) are plain SQL: no directive of
+    // belay's is read there, so step_timeout is the only knob.
+    const bool reads_directives = migration.layout == Layout::sql_migrate ||
+                                  migration.layout == Layout::goose ||
+                                  migration.layout == Layout::dbmate;
+    if (!embedded && !reads_directives) {
+        return said("raise {}", Option::step_timeout);
+    }
     if (migration.timeout) {
         const auto ms = migration.timeout->count();
         return embedded ? Message(fmt::format("raise the migration's own timeout, {} ms now", ms))

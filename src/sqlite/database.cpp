@@ -347,8 +347,13 @@ Result<Database> Database::open_after_rollback(const std::filesystem::path& path
 
 Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode,
                                 std::chrono::milliseconds busy_timeout) {
-    // The file the error is about, unless it names another (a FIFO at its -wal's name).
-    return about(path, open_impl(path, mode, busy_timeout, true));
+    // The file the error is about, unless it names another (a FIFO at its -wal's name). A busy
+    // database is about another connection, not the file: no path (belay/error.hpp).
+    auto db = open_impl(path, mode, busy_timeout, true);
+    if (!db && db.error().code == ErrorCode::busy) {
+        return db;
+    }
+    return about(path, std::move(db));
 }
 
 namespace {

@@ -115,8 +115,8 @@ DumpParts split_dump(std::string_view dump, const std::string& history_table) {
     const auto marker = dump.find(k_history_marker);
     const auto schema_start = begin == std::string_view::npos ? 0 : begin + k_begin.size();
     const auto schema_end = marker == std::string_view::npos ? dump.size() : marker;
-    // Only a line that is exactly one of these rows, its values SQL literals, is read as one: a
-    // line with anything more (a second statement) is compared whole, as every other line is.
+    // Only a line that is exactly such a row, its values SQL literals, is read as one: a line
+    // with anything more (a second statement) is another line.
     const std::string literal = "'(?:[^']|'')*'";
     const std::string value = "(?:" + literal + "|NULL)";
     const std::regex history_row(
@@ -124,25 +124,20 @@ DumpParts split_dump(std::string_view dump, const std::string& history_table) {
         R"( \(version, name, checksum, applied_at, execution_ms, schema_fingerprint\) VALUES \('((?:[^']|'')*)', )" +
         value + ", " + value + R"(, strftime\('%Y-%m-%dT%H:%M:%SZ', 'now'\), 0, )" + value +
         R"(\);)");
-    const std::regex recorded_row(
-        R"(INSERT INTO belay_schema \(history_table, type, name, tbl_name, sql\) VALUES \()" +
-        literal + ", " + literal + ", " + literal + ", " + literal + ", " + literal + R"(\);)");
     std::size_t start = 0;
     while (start < dump.size()) {
         const auto end = std::min(dump.find('\n', start), dump.size());
         const auto line = std::string(dump.substr(start, end - start));
         std::smatch match;
-        if (line.empty() ||
-            (begin != std::string_view::npos && end <= begin && line.starts_with("--"))) {
-            // Blank lines, and the comments above the script (who wrote it, when).
+        if (begin != std::string_view::npos && end <= begin &&
+            (line.empty() || line.starts_with("--"))) {
+            // The comments above the script (who wrote it, when).
         } else if (start >= schema_start && end <= schema_end) {
             parts.schema.push_back(line);
-        } else if (start < schema_start || end > schema_end) {
-            if (std::regex_match(line, match, history_row)) {
-                parts.versions.push_back(match[1].str());
-            } else if (!std::regex_match(line, recorded_row)) {
-                parts.other.push_back(line);
-            }
+        } else if (std::regex_match(line, match, history_row)) {
+            parts.history.emplace(match[1].str(), line);
+        } else {
+            parts.other.push_back(line);
         }
         start = end + 1;
     }

@@ -3,6 +3,7 @@
 // the script read back into the lines a comparison needs.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,14 +22,13 @@ class Database;
 Result<std::string> dump_schema(Database& db, const std::string& history_table,
                                 std::string_view written_by, const std::string& version);
 
-// A script like dump_schema's, as text lines: the schema part (between BEGIN and the history
-// part); the versions of its history rows; and every other line but blank ones, the comments
-// above BEGIN and belay_schema's rows (belay's record of the schema, which the schema part
-// already shows). A line is read as a history or belay_schema row only when it is exactly one
-// such INSERT of literal values.
+// A script like dump_schema's, as text lines (blank ones too): the schema part (between BEGIN
+// and the history part); the rows of the history table by version; and every other line but
+// the comments above BEGIN. A line is read as a history row only when it is exactly one such
+// INSERT of literal values.
 struct DumpParts {
     std::vector<std::string> schema;
-    std::vector<std::string> versions;
+    std::map<std::string, std::string> history;  // version -> the row's line
     std::vector<std::string> other;
 };
 

@@ -89,5 +89,21 @@ TEST_F(AdvisedCommandsTest, TheMkdirForAMissingBackupDirectoryIsQuotedForTheShel
     EXPECT_EQ(names_ending_with(dir() / "no dir" / "it's", ".bak").size(), 1U);
 }
 
+// A directory whose name starts with '-': mkdir would read it as its options.
+TEST_F(AdvisedCommandsTest, TheMkdirForADirectoryStartingWithADashEndsMkdirsOptions) {
+    TestDb(dir() / "x.db").exec("CREATE TABLE t (x);");
+    const std::vector<std::string> backup{"db", "backup", "--db=x.db", "--backup-dir=-no dir"};
+    auto refused = run_raw(backup);
+    ASSERT_EQ(refused.exit_code, 3) << describe(refused);
+    const auto open = refused.err.find("(mkdir -p ");
+    ASSERT_NE(open, std::string::npos) << refused.err;
+    const auto command = refused.err.substr(open + 1, refused.err.find(") or", open) - open - 1);
+    EXPECT_EQ(command, "mkdir -p -- '-no dir'");
+    EXPECT_EQ(run_printed(command), 0);
+    EXPECT_TRUE(fs::is_directory(dir() / "-no dir"));
+    auto taken = run_raw(backup);
+    EXPECT_EQ(taken.exit_code, 0) << describe(taken);
+}
+
 }  // namespace
 }  // namespace belay::testing

@@ -124,6 +124,58 @@ TEST_F(DumpSchemaTest, StatementsAddedAnywhereInTheFileAreDifferences) {
     EXPECT_CONTAINS(hidden.out, "missing history version: 0001") << hidden.out;
 }
 
+// Every value of the history and of belay_schema is the same wherever the files were applied, and
+// `db status` and `db check` read them: a changed one is a difference. So are a blank line taken
+// out of a multi-line string, and line endings a checkout turned into CRLF (said once).
+TEST_F(DumpSchemaTest, HistoryValuesBlankLinesAndLineEndingsAreCompared) {
+    write_migration("0003_notes.sql",
+                    "-- +migrate Up\nCREATE TABLE notes (body TEXT DEFAULT 'one\n\nthree');\n");
+    ASSERT_EQ(belay("migrate", {"-q"}).exit_code, 0);
+    const auto dump = belay("dump-schema").out;
+    const auto check = [&](std::string text) {
+        write_file("schema.sql", text);
+        return run_raw(
+            {"db", "dump-schema", "--check", "schema.sql", "--migrations", migrations().string()});
+    };
+    const auto replaced = [&](const std::string& from, const std::string& to) {
+        auto text = dump;
+        const auto at = text.find(from);
+        EXPECT_NE(at, std::string::npos) << from;
+        return at == std::string::npos ? text : text.replace(at, from.size(), to);
+    };
+    auto renamed = check(replaced("VALUES ('0001', 'users'", "VALUES ('0001', 'people'"));
+    EXPECT_EQ(renamed.exit_code, 6) << describe(renamed);
+    EXPECT_CONTAINS(renamed.out, "changed history row: INSERT INTO \"schema_migrations\"")
+        << renamed.out;
+    EXPECT_NOT_CONTAINS(renamed.out, "history version") << renamed.out;
+
+    auto same = check(dump);
+    EXPECT_EQ(same.exit_code, 0) << "a multi-line string dumps as it loads\n" << describe(same);
+    auto drifted = dump;
+    const auto row = drifted.find("'table', 'users', 'users', 'CREATE TABLE users (");
+    ASSERT_NE(row, std::string::npos) << dump;
+    drifted.insert(drifted.find(");\n", row), ", evil TEXT");
+    auto changed_record = check(drifted);
+    EXPECT_EQ(changed_record.exit_code, 6) << describe(changed_record);
+    EXPECT_CONTAINS(changed_record.out, "extra line: INSERT INTO belay_schema")
+        << changed_record.out;
+
+    auto blank = check(replaced("'one\n\nthree'", "'one\nthree'"));
+    EXPECT_EQ(blank.exit_code, 6) << describe(blank);
+    EXPECT_CONTAINS(blank.out, "missing schema line: (a blank line)") << blank.out;
+
+    std::string crlf;
+    for (const char c : dump) {
+        crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    }
+    auto converted = check(crlf);
+    EXPECT_EQ(converted.exit_code, 6) << describe(converted);
+    EXPECT_CONTAINS(converted.out, "the file has CRLF line endings, belay writes LF")
+        << converted.out;
+    EXPECT_NOT_CONTAINS(converted.out, "schema line") << "only the line endings differ\n"
+                                                      << converted.out;
+}
+
 TEST_F(DumpSchemaTest, TwoDatabasesMigratedFromTheSameFilesDumpTheSame) {
     ASSERT_EQ(belay("migrate", {"-q"}).exit_code, 0);
     std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // other applied_at times

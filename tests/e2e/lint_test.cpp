@@ -95,6 +95,8 @@ PRAGMA journal_mode = WAL;
 DETACH other;
 -- +migrate Down
 DROP TABLE t;
+-- +migrate Verify
+VACUUM;
 )");
     write_migration("0002_outside.sql", R"(-- +migrate Up notransaction
 VACUUM;
@@ -113,6 +115,8 @@ SELECT 1;
     EXPECT_TRUE(at("0001_maintenance.sql:3")) << result.out;
     EXPECT_TRUE(at("0001_maintenance.sql:4")) << result.out;
     EXPECT_TRUE(at("0001_maintenance.sql:5")) << result.out;
+    EXPECT_TRUE(at("0001_maintenance.sql:9")) << "Verify runs in the Up step's transaction\n"
+                                              << result.out;
     EXPECT_FALSE(at("0002_outside.sql:2")) << "a NoTransaction section may VACUUM\n" << result.out;
     auto text = belay("lint");
     EXPECT_CONTAINS(text.out,

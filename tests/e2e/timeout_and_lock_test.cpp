@@ -65,6 +65,16 @@ TEST_F(TimeoutAndLockTest, TimeoutDirectiveWinsOverTheOption) {
     EXPECT_NOT_CONTAINS(result.err, "--step-timeout") << result.err;
 }
 
+// A pair of plain SQL files reads no directive of belay's: --step-timeout is the only knob.
+TEST_F(TimeoutAndLockTest, APairsTimeoutAdviceIsTheOptionAlone) {
+    write_migration("0001_spin.up.sql", std::string(k_runaway) + "\n");
+    auto result = belay("migrate", {"--step-timeout", "1"});
+    EXPECT_EQ(result.exit_code, 1) << describe(result);
+    EXPECT_CONTAINS(result.err, "ran past its timeout") << result.err;
+    EXPECT_CONTAINS(result.err, "(raise --step-timeout)") << result.err;
+    EXPECT_NOT_CONTAINS(result.err, "+migrate Timeout") << result.err;
+}
+
 // Views whose expansion is costly to prepare (v15 names base0 32,768 times; about 0.7 s per
 // prepare here) and `users` views over it: creating them is fast, but checking them prepares
 // each one, about 40 s in all. Neither the step timeout nor SIGTERM was checked while belay

@@ -43,6 +43,8 @@ TEST_F(Utf8NamesTest, AMigrationFileNameThatIsNotUtf8IsRefusedBeforeAnythingIsAp
     EXPECT_TRUE(names_ending_with(dir(), ".bak").empty()) << "a refused run took a snapshot";
 
     expect_json_error(belay("status", {"--json"}), 2, "0002_b\\xfe.sql");
+    // lint --strict fails where migrate refuses the files.
+    expect_json_error(belay("lint", {"--strict", "--json"}), 2, "0002_b\\xfe.sql");
 
     fs::rename(migrations() / "0002_b\xfe.sql", migrations() / "0002_b.sql");
     auto renamed = belay("migrate", {"--json"});
@@ -97,6 +99,20 @@ TEST_F(Utf8NamesTest, ABackupDirectoryOrAFullPathThatIsNotUtf8IsRefused) {
     EXPECT_EQ(run.exit_code, 2) << describe(run);
     EXPECT_CONTAINS(run.err, "--db app.db: its full path ") << run.err;
     EXPECT_CONTAINS(run.err, "/here\\xfe/app.db is not valid UTF-8") << run.err;
+    EXPECT_EQ(list_dir(inside), std::vector<std::string>{"app.db"});
+
+    // A database that does not exist yet, in such a directory or behind a symlink into one: it
+    // would be created and migrated, and then refused by every later command.
+    auto fresh = run_raw(
+        {"db", "migrate", "--db", "new.db", "--migrations", migrations().string(), "--json"},
+        there);
+    expect_json_error(fresh, 2, "is not valid UTF-8");
+    EXPECT_EQ(list_dir(inside), std::vector<std::string>{"app.db"});
+    fs::create_symlink(inside / "linked.db", dir() / "link.db");
+    auto linked = run_raw({"db", "migrate", "--db", (dir() / "link.db").string(), "--migrations",
+                           migrations().string()});
+    EXPECT_EQ(linked.exit_code, 2) << describe(linked);
+    EXPECT_CONTAINS(linked.err, "here\\xfe/linked.db is not valid UTF-8") << linked.err;
     EXPECT_EQ(list_dir(inside), std::vector<std::string>{"app.db"});
 }
 

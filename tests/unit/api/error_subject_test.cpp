@@ -118,6 +118,25 @@ class ErrorSubject : public ::testing::Test {
     testing::TempDir m_dir;
 };
 
+// A busy database is about another connection, not about the file: no path, as error.hpp says.
+TEST_F(ErrorSubject, ABusyDatabaseNamesNoPath) {
+    fs::create_directories(migrations());
+    RawDatabase(db()).exec("CREATE TABLE t (x);");
+    RawDatabase holder(db());
+    holder.exec("BEGIN EXCLUSIVE; INSERT INTO t VALUES (1);");
+    BackupOptions backup;
+    backup.db = options();
+    backup.db.lock_timeout = std::chrono::milliseconds(50);
+    auto busy = run_backup(backup);
+    ASSERT_FALSE(busy);
+    EXPECT_EQ(busy.error().code, ErrorCode::busy) << busy.error().message;
+    EXPECT_EQ(busy.error().subject.path, fs::path()) << busy.error().message;
+    auto status = build_status(backup.db);
+    ASSERT_FALSE(status);
+    EXPECT_EQ(status.error().code, ErrorCode::busy) << status.error().message;
+    EXPECT_EQ(status.error().subject.path, fs::path()) << status.error().message;
+}
+
 TEST_F(ErrorSubject, RestoreNamesABackupThatIsMissingOrNotAFile) {
     make_backup();
     const auto missing = m_dir / "missing.bak";
