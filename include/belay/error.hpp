@@ -35,16 +35,20 @@ struct Error {
     // changed one and not the other), `message` is the one that holds.
     Message said{};
     // What the error is about, where belay knows it; empty otherwise:
-    // - a problem in a migration file: the file and line (a list of problems in several files,
-    //   as loading a directory can give, is about none of them; a list of one keeps its own);
-    // - a failed step: the migration (version_name), its file and the line of the statement
-    //   that failed;
+    // - a problem in a migration file: the file and line (0 for the file as a whole, such as
+    //   no Up section); for an embedded migration, its section as "(embedded) 0002_add_email,
+    //   up" ("down", "verify") with the line in that section's text, or the migration as
+    //   "(embedded) 0002_add_email" for a problem of its own (version, name, timeout). When
+    //   every problem listed is in one file (or section), that file and the first problem's
+    //   line; problems in several files, or a version two share, are about none of them;
+    // - a failed step: the migration (version_name), its file (an embedded migration's section,
+    //   as above) and the line of the statement or Verify check that failed;
     // - every error about one file or directory as such, its path alone:
     //   - the database: missing, not a regular file, not an SQLite database, damaged (cut
     //     short), cannot be opened, read or written, has hard links, empty (for a backup); a
     //     -journal, -wal or -shm beside it that is not a regular file (that file); its directory
-    //     when belay cannot write its journal and run lock there, or (Database::open) it does not
-    //     exist (the directory); the run lock that cannot be opened or locked (the lock file);
+    //     when belay cannot write its journal and run lock there, or it does not exist (the
+    //     directory); the run lock that cannot be opened or locked (the lock file);
     //   - the migrations directory: missing, not a directory, cannot be listed, holds no
     //     migration files or more than one layout; a migration file that is not a regular file
     //     or cannot be read;

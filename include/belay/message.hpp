@@ -21,24 +21,26 @@ namespace belay {
 
 // A field of the calls' option structs (belay/options.hpp and the headers of each call).
 enum class Option {
-    database,            // DatabaseOptions::database
-    migrations_dir,      // DatabaseOptions::migrations_dir
-    layout,              // DatabaseOptions::layout
-    history_table,       // DatabaseOptions::history_table
-    backup_dir,          // DatabaseOptions::backup_dir
-    lock_timeout,        // DatabaseOptions::lock_timeout
-    target,              // MigrateOptions::target
-    steps,               // MigrateOptions::steps
-    keep,                // MigrateOptions::keep
-    step_timeout,        // MigrateOptions::step_timeout
-    no_backup,           // MigrateOptions::backup set to false
-    backup_only,         // MigrateOptions::backup_only
-    allow_out_of_order,  // MigrateOptions::allow_out_of_order
-    assume_yes,          // assume_yes of MigrateOptions, RestoreOptions, HistoryEditOptions
-    out,                 // BackupOptions::out, DumpSchemaOptions::out
-    backup,              // RestoreOptions::backup
-    latest,              // RestoreOptions::latest
-    from_tool,           // HistoryEditOptions::from_tool
+    database,             // DatabaseOptions::database
+    migrations_dir,       // DatabaseOptions::migrations_dir
+    layout,               // DatabaseOptions::layout
+    history_table,        // DatabaseOptions::history_table
+    backup_dir,           // DatabaseOptions::backup_dir
+    lock_timeout,         // DatabaseOptions::lock_timeout
+    target,               // MigrateOptions::target
+    steps,                // MigrateOptions::steps
+    keep,                 // MigrateOptions::keep, PruneOptions::keep
+    keep_days,            // PruneOptions::keep_days
+    step_timeout,         // MigrateOptions::step_timeout
+    no_backup,            // MigrateOptions::backup set to false
+    backup_only,          // MigrateOptions::backup_only
+    allow_out_of_order,   // MigrateOptions::allow_out_of_order
+    assume_yes,           // assume_yes of MigrateOptions, RestoreOptions, HistoryEditOptions
+    out,                  // BackupOptions::out, DumpSchemaOptions::out
+    backup,               // RestoreOptions::backup
+    latest,               // RestoreOptions::latest
+    from_tool,            // HistoryEditOptions::from_tool
+    from_other_database,  // RestoreOptions::from_other_database
 };
 
 // The field's name (lock_timeout; "backup = false" for no_backup).

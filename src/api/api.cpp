@@ -1,6 +1,7 @@
 // The entry points of belay/api.hpp: each hands its call to the engine, which does the work.
 #include "belay/api.hpp"
 
+#include "core/error.hpp"
 #include "engine/backups.hpp"
 #include "engine/check.hpp"
 #include "engine/create_migration.hpp"
@@ -14,6 +15,32 @@
 #include "engine/utf8_paths.hpp"
 
 namespace belay {
+
+namespace {
+
+// The result, its error advising calls on `options.database` (with_database): an advice such
+// as "clear the mark with run_history_edit(repair)" is made complete at this boundary, where
+// every call on a database passes.
+template <typename T>
+Result<T> on_database(const DatabaseOptions& options, Result<T> result) {
+    if (!result) {
+        return std::unexpected(with_database(options.database, std::move(result.error())));
+    }
+    return result;
+}
+
+// A run's report holds the error of a step that failed.
+Result<RunReport> on_database(const DatabaseOptions& options, Result<RunReport> result) {
+    if (result && result->error) {
+        result->error = with_database(options.database, std::move(*result->error));
+    }
+    if (!result) {
+        return std::unexpected(with_database(options.database, std::move(result.error())));
+    }
+    return result;
+}
+
+}  // namespace
 
 Result<MigrationSet> load_migration_set(const std::filesystem::path& directory,
                                         std::optional<Layout> layout) {
@@ -30,22 +57,22 @@ Result<MigrationSet> load_migration_set(const DatabaseOptions& options) {
 
 Result<std::unique_ptr<StatusReport>> build_status(const DatabaseOptions& options) {
     BELAY_TRY(engine::refuse_non_utf8_paths(options));
-    return engine::build_status(options);
+    return on_database(options, engine::build_status(options));
 }
 
 Result<std::string> read_current_version(const DatabaseOptions& options) {
     BELAY_TRY(engine::refuse_non_utf8_paths(options));
-    return engine::read_current_version(options);
+    return on_database(options, engine::read_current_version(options));
 }
 
 Result<RunReport> run_migrate(const MigrateOptions& options) {
     BELAY_TRY(engine::refuse_non_utf8_paths(options.db));
-    return engine::run_migrate(options);
+    return on_database(options.db, engine::run_migrate(options));
 }
 
 Result<RunPlan> plan_run(const MigrateOptions& options) {
     BELAY_TRY(engine::refuse_non_utf8_paths(options.db));
-    return engine::plan_run(options);
+    return on_database(options.db, engine::plan_run(options));
 }
 
 Result<LintReport> run_lint(const MigrateOptions& options) {
@@ -54,12 +81,12 @@ Result<LintReport> run_lint(const MigrateOptions& options) {
 
 Result<Snapshot> run_backup(const BackupOptions& options) {
     BELAY_TRY(engine::refuse_non_utf8_paths(options.db));
-    return engine::run_backup(options);
+    return on_database(options.db, engine::run_backup(options));
 }
 
 Result<std::vector<BackupEntry>> list_backups(const DatabaseOptions& options, bool verify) {
     BELAY_TRY(engine::refuse_non_utf8_paths(options));
-    return engine::list_backups(options, verify);
+    return on_database(options, engine::list_backups(options, verify));
 }
 
 std::optional<std::size_t> find_newest_intact(std::vector<BackupEntry>& entries) {
@@ -69,27 +96,27 @@ std::optional<std::size_t> find_newest_intact(std::vector<BackupEntry>& entries)
 Result<PruneReport> run_prune(const PruneOptions& options,
                               std::chrono::system_clock::time_point now) {
     BELAY_TRY(engine::refuse_non_utf8_paths(options.db));
-    return engine::run_prune(options, now);
+    return on_database(options.db, engine::run_prune(options, now));
 }
 
 Result<RestoreReport> run_restore(const RestoreOptions& options) {
     BELAY_TRY(engine::refuse_non_utf8_paths(options.db));
-    return engine::run_restore(options);
+    return on_database(options.db, engine::run_restore(options));
 }
 
 Result<CheckReport> run_check(const CheckOptions& options) {
     BELAY_TRY(engine::refuse_non_utf8_paths(options.db));
-    return engine::run_check(options);
+    return on_database(options.db, engine::run_check(options));
 }
 
 Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options) {
     BELAY_TRY(engine::refuse_non_utf8_paths(options.db));
-    return engine::run_history_edit(options);
+    return on_database(options.db, engine::run_history_edit(options));
 }
 
 Result<DumpSchemaReport> run_dump_schema(const DumpSchemaOptions& options) {
     BELAY_TRY(engine::refuse_non_utf8_paths(options.run.db));
-    return engine::run_dump_schema(options);
+    return on_database(options.run.db, engine::run_dump_schema(options));
 }
 
 Result<std::vector<std::filesystem::path>> create_migration(

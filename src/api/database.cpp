@@ -6,6 +6,7 @@
 #include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "engine/database_state.hpp"
+#include "engine/migrate.hpp"
 #include "engine/migration_set.hpp"
 #include "engine/utf8_paths.hpp"
 
@@ -13,9 +14,10 @@ namespace belay {
 
 Result<Database> Database::open(DatabaseOptions options) {
     if (options.database.empty()) {
-        return fail(ErrorCode::invalid_input,
-                    "no database path given; set DatabaseOptions::database to the SQLite file");
+        return fail(ErrorCode::invalid_input, "no database path given; set {} to the SQLite file",
+                    Option::database);
     }
+    BELAY_TRY(engine::check_lock_timeout(options));
     BELAY_TRY(engine::refuse_non_utf8_paths(options));
     const auto directory = options.database.parent_path();
     std::error_code ec;
@@ -30,14 +32,16 @@ Result<Database> Database::open(DatabaseOptions options) {
         starts_with_ascii_nocase(options.history_table, "belay_") ||
         starts_with_ascii_nocase(options.history_table, "sqlite_")) {
         return fail(ErrorCode::invalid_input,
-                    "DatabaseOptions::history_table \"{}\": the history table needs a name of its "
-                    "own, not empty and not starting with belay_ or sqlite_ (in any case)",
-                    options.history_table);
+                    "{} \"{}\": the history table needs a name of its own, not empty and not "
+                    "starting with belay_ or sqlite_ (in any case)",
+                    Option::history_table, options.history_table);
     }
     BELAY_TRY(engine::load_migration_set(options));
     // Another tool's history table is no reason to refuse: backups, restores and checks work
     // on any database; status() and migrate() refuse it themselves.
-    BELAY_TRY(engine::read_any_database_state(options));
+    if (auto state = engine::read_any_database_state(options); !state) {
+        return std::unexpected(with_database(options.database, std::move(state.error())));
+    }
     return Database(std::move(options));
 }
 

@@ -44,13 +44,7 @@ int command_restore(const Arguments& args) {
     options.confirm = terminal_confirmation();
     auto report = run_restore(options);
     if (!report) {
-        auto error = report.error();
-        if (error.code == ErrorCode::refused &&
-            error.message.find(k_other_database_backup) != std::string::npos) {
-            error.message = words(error) + " (pass --from-other-database with --yes)";
-            error.said = Message(error.message);
-        }
-        return report_error(error, common->json);
+        return report_error(report.error(), common->json);
     }
     if (common->json) {
         print_json(stdout, restore_to_json(common->db.database, *report));

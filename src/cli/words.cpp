@@ -27,6 +27,8 @@ std::string_view flag_of(Option option) {
             return "--steps";
         case Option::keep:
             return "--keep";
+        case Option::keep_days:
+            return "--keep-days";
         case Option::step_timeout:
             return "--step-timeout";
         case Option::no_backup:
@@ -45,6 +47,8 @@ std::string_view flag_of(Option option) {
             return "--latest";
         case Option::from_tool:
             return "--from";
+        case Option::from_other_database:
+            return "--from-other-database";
     }
     return "--?";
 }

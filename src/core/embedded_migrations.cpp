@@ -49,41 +49,42 @@ std::string checksum_of(const EmbeddedMigration& embedded) {
 
 }  // namespace
 
-Result<std::vector<Migration>> embedded_to_migrations(
-    const std::vector<EmbeddedMigration>& embedded) {
-    std::vector<std::string> problems;
+std::vector<Migration> embedded_to_migrations(const std::vector<EmbeddedMigration>& embedded,
+                                              Problems& problems) {
     std::vector<Migration> migrations;
     std::map<std::string, std::string> seen;  // numeric version -> who has it
     for (std::size_t i = 0; i < embedded.size(); ++i) {
         const EmbeddedMigration& source = embedded[i];
         const std::string who = fmt::format("embedded migration #{} (version \"{}\", name \"{}\")",
                                             i + 1, source.version, source.name);
+        const std::string label = fmt::format("(embedded) {}_{}", source.version, source.name);
         auto version = Version::parse(source.version);
         if (!version) {
-            problems.push_back(fmt::format(
-                "{}: the version must be a run of digits, like \"0001\" or \"20261123101500\"",
-                who));
+            problems.add(label, fmt::format("{}: the version must be a run of digits, like "
+                                            "\"0001\" or \"20261123101500\"",
+                                            who));
         }
         if (!is_usable_name(source.name)) {
-            problems.push_back(fmt::format(
-                "{}: the name must be letters, digits, '_' or '-', like \"create_users\"", who));
+            problems.add(label, fmt::format("{}: the name must be letters, digits, '_' or '-', "
+                                            "like \"create_users\"",
+                                            who));
         }
         if (source.timeout &&
             (*source.timeout < std::chrono::milliseconds(1) || *source.timeout > k_max_timeout)) {
-            problems.push_back(
-                fmt::format("{}: the timeout must be between 1 ms and {:.0f} s (given {} ms)", who,
-                            k_max_timeout_seconds, source.timeout->count()));
+            problems.add(label,
+                         fmt::format("{}: the timeout must be between 1 ms and {:.0f} s (given {} "
+                                     "ms)",
+                                     who, k_max_timeout_seconds, source.timeout->count()));
         }
         if (!version || !is_usable_name(source.name)) {
             continue;
         }
         if (auto [it, inserted] = seen.emplace(version->numeric(), who); !inserted) {
-            problems.push_back(
+            problems.add(
                 fmt::format("{}: {} has the same version; give each migration its own version", who,
                             it->second));
             continue;
         }
-        const std::string label = fmt::format("(embedded) {}_{}", source.version, source.name);
         migrations.push_back(Migration{
             .version = *version,
             .name = source.name,
@@ -98,10 +99,17 @@ Result<std::vector<Migration>> embedded_to_migrations(
             .layout = Layout::embedded,
         });
     }
-    if (!problems.empty()) {
-        return fail(ErrorCode::invalid_input, "{}", fmt::join(problems, "\n"));
-    }
     std::ranges::sort(migrations, {}, &Migration::version);
+    return migrations;
+}
+
+Result<std::vector<Migration>> embedded_to_migrations(
+    const std::vector<EmbeddedMigration>& embedded) {
+    Problems problems;
+    auto migrations = embedded_to_migrations(embedded, problems);
+    if (!problems.empty()) {
+        return std::unexpected(problems.error());
+    }
     return migrations;
 }
 

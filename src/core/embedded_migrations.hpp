@@ -6,6 +6,7 @@
 #include "belay/embedded_migration.hpp"
 #include "belay/error.hpp"
 #include "belay/migration.hpp"
+#include "core/problems.hpp"
 
 namespace belay {
 
@@ -14,5 +15,11 @@ namespace belay {
 // naming its migration). Statements are not checked here.
 Result<std::vector<Migration>> embedded_to_migrations(
     const std::vector<EmbeddedMigration>& embedded);
+
+// The same, adding each problem to `problems` (about the migration's label, "(embedded)
+// <version>_<name>"; a version two share is about neither) and returning the migrations that
+// have none, sorted: a caller that checks their statements too reports every problem at once.
+std::vector<Migration> embedded_to_migrations(const std::vector<EmbeddedMigration>& embedded,
+                                              Problems& problems);
 
 }  // namespace belay

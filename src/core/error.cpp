@@ -1,5 +1,8 @@
 #include "core/error.hpp"
 
+#include <algorithm>
+#include <variant>
+
 #include <cassert>
 
 namespace belay {
@@ -78,6 +81,45 @@ Message joined(const std::vector<Message>& messages, std::string_view separator)
         all += messages[i];
     }
     return all;
+}
+
+namespace {
+
+// A call to make on a database, which names none.
+bool lacks_database(const Call& call) {
+    return call.as_command && call.command != Command::create &&
+           std::ranges::none_of(call.arguments, [](const Argument& argument) {
+               return argument.option == Option::database;
+           });
+}
+
+}  // namespace
+
+Error with_database(const std::filesystem::path& database, Error error) {
+    if (database.empty()) {
+        return error;
+    }
+    const auto said = error.what();
+    Message completed;
+    bool changed = false;
+    for (const auto& part : said.parts()) {
+        if (const auto* text = std::get_if<std::string>(&part)) {
+            completed += *text;
+            continue;
+        }
+        auto term = std::get<Message::Term>(part);
+        if (auto* call = std::get_if<Call>(&term); call && lacks_database(*call)) {
+            call->arguments.insert(call->arguments.begin(),
+                                   argument(Option::database, database.string()));
+            changed = true;
+        }
+        completed += std::move(term);
+    }
+    if (changed) {
+        error.message = completed.text();
+        error.said = std::move(completed);
+    }
+    return error;
 }
 
 Error with_context(Error error, std::string_view context) {

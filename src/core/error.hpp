@@ -168,6 +168,11 @@ std::unexpected<Error> fail(const std::filesystem::path& path, ErrorCode code,
 // The messages one after another, `separator` between them (as fmt::join).
 Message joined(const std::vector<Message>& messages, std::string_view separator);
 
+// Returns `error` with `database` given to every call it advises that works on a database and
+// names none (run_history_edit(repair) becomes run_history_edit(repair, database = app.db)), so
+// that the call can be made as it stands. Unchanged when `database` is empty.
+Error with_database(const std::filesystem::path& database, Error error);
+
 // Returns a copy of `error` whose message starts with `context` ("<context>: <message>").
 Error with_context(Error error, std::string_view context);
 

@@ -29,6 +29,8 @@ std::string_view field_name(Option option) {
             return "steps";
         case Option::keep:
             return "keep";
+        case Option::keep_days:
+            return "keep_days";
         case Option::step_timeout:
             return "step_timeout";
         case Option::no_backup:
@@ -47,6 +49,8 @@ std::string_view field_name(Option option) {
             return "latest";
         case Option::from_tool:
             return "from_tool";
+        case Option::from_other_database:
+            return "from_other_database";
     }
     return "?";
 }

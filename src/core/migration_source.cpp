@@ -209,8 +209,9 @@ Result<void> check_is_directory(const fs::path& directory) {
     const auto status = fs::status(directory, error);
     if (status.type() == fs::file_type::not_found) {
         return fail(directory, ErrorCode::invalid_input,
-                    "migrations directory {} does not exist; create it or give the right path",
-                    directory.string());
+                    "migrations directory {} does not exist; create it or give the right path "
+                    "({})",
+                    directory.string(), Option::migrations_dir);
     }
     if (error) {
         return fail(directory, ErrorCode::invalid_input, "cannot use migrations directory {}: {}",
@@ -218,8 +219,9 @@ Result<void> check_is_directory(const fs::path& directory) {
     }
     if (status.type() != fs::file_type::directory) {
         return fail(directory, ErrorCode::invalid_input,
-                    "{} is not a directory; give the directory that holds the migration files",
-                    directory.string());
+                    "{} is not a directory; give the directory that holds the migration files "
+                    "({})",
+                    directory.string(), Option::migrations_dir);
     }
     return {};
 }

@@ -213,6 +213,15 @@ Plan build_plan(std::span<const Migration> migrations, const History& history) {
 
 namespace {
 
+bool is_embedded(const Migration& migration) {
+    return migration.layout == Layout::embedded;
+}
+
+// Where the migration's current text is: its file, or the program's list.
+std::string_view where_it_is(const Migration& migration) {
+    return is_embedded(migration) ? "in the program" : "on disk";
+}
+
 Message describe_refusal(const PlanEntry& entry, const UpPolicy& policy) {
     const std::string label = fmt::format("{}_{}", entry.version.text(), entry.name);
     switch (entry.status) {
@@ -224,10 +233,11 @@ Message describe_refusal(const PlanEntry& entry, const UpPolicy& policy) {
                 label, run(Command::repair));
         case MigrationStatus::modified:
             return fmt::format(
-                "  {} was changed after it was applied (checksum {} in the history, {} on disk). "
-                "Restore the file as it was applied and put the change in a new migration",
+                "  {} was changed after it was applied (checksum {} in the history, {} {}). "
+                "Restore {} as it was applied and put the change in a new migration",
                 label, entry.applied->checksum.substr(0, 12),
-                entry.migration->checksum.substr(0, 12));
+                entry.migration->checksum.substr(0, 12), where_it_is(*entry.migration),
+                is_embedded(*entry.migration) ? "the embedded migration" : "the file");
         case MigrationStatus::missing:
             return fmt::format(
                 "  {} is applied but its file is gone. Restore the file (from version control)",
@@ -293,10 +303,10 @@ std::string describe_down_refusal(const PlanEntry& entry) {
                                label);
         case MigrationStatus::modified:
             return fmt::format(
-                "  {} was changed after it was applied (checksum {} in the history, {} on disk): "
+                "  {} was changed after it was applied (checksum {} in the history, {} {}): "
                 "its Down section may not undo what was applied",
                 label, entry.applied->checksum.substr(0, 12),
-                entry.migration->checksum.substr(0, 12));
+                entry.migration->checksum.substr(0, 12), where_it_is(*entry.migration));
         default:
             break;
     }

@@ -9,27 +9,38 @@
 
 namespace belay {
 
+void Problems::about(const Error::Subject& subject) {
+    if (m_lines.empty()) {
+        m_first = subject;
+        m_one_subject = !subject.path.empty();
+    } else if (subject.path != m_first.path) {
+        m_one_subject = false;
+    }
+}
+
 void Problems::add(std::string line) {
+    about({});
     m_lines.push_back(std::move(line));
 }
 
 void Problems::add(const std::filesystem::path& path, std::string line) {
-    if (m_lines.empty()) {
-        m_first.path = path;
-    }
+    about({.path = path, .line = 0, .migration = {}});
     m_lines.push_back(std::move(line));
 }
 
+void Problems::add(const std::filesystem::path& path, int line, std::string text) {
+    about({.path = path, .line = line, .migration = {}});
+    m_lines.push_back(std::move(text));
+}
+
 void Problems::add(Error error) {
-    if (m_lines.empty()) {
-        m_first = std::move(error.subject);
-    }
+    about(error.subject);
     m_lines.push_back(std::move(error.message));
 }
 
 Error Problems::error(ErrorCode code) const {
     auto error = error_of(code, Message(fmt::format("{}", fmt::join(m_lines, "\n"))));
-    if (m_lines.size() == 1) {
+    if (m_one_subject) {
         error.subject = m_first;
     }
     return error;

@@ -4,6 +4,7 @@
 #include <array>
 
 #include "core/ascii.hpp"
+#include "core/problems.hpp"
 #include "core/statement_rules.hpp"
 
 namespace belay {
@@ -174,6 +175,11 @@ std::optional<std::string> transaction_blocker(std::string_view statement) {
     return std::nullopt;
 }
 
+// The section of `m` named `section` ("Up", "Down" or "Verify").
+const SqlSection& section_named(const Migration& m, std::string_view section) {
+    return section == "Down" ? m.down : section == "Verify" ? m.verify : m.up;
+}
+
 }  // namespace
 
 std::size_t skip_space_and_comments(std::string_view sql, std::size_t pos) {
@@ -261,11 +267,7 @@ std::optional<std::string> refused_statement_problem(const Migration& m, std::st
         return std::nullopt;
     }
     return fmt::format("{}:{}: belay refuses this statement in any migration: {}; remove it",
-                       m.file_of(section == "Down"     ? m.down
-                                 : section == "Verify" ? m.verify
-                                                       : m.up)
-                           .string(),
-                       line, *reason);
+                       m.file_of(section_named(m, section)).string(), line, *reason);
 }
 
 std::optional<std::string> transactional_statement_advice(const Migration& m,
@@ -291,25 +293,20 @@ std::optional<std::string> transactional_statement_problem(const Migration& m,
     if (!advice) {
         return std::nullopt;
     }
-    return fmt::format("{}:{}: {}",
-                       m.file_of(section == "Down"     ? m.down
-                                 : section == "Verify" ? m.verify
-                                                       : m.up)
-                           .string(),
-                       line, *advice);
+    return fmt::format("{}:{}: {}", m.file_of(section_named(m, section)).string(), line, *advice);
 }
 
 Result<void> check_transactional_statements(const Migration& m, std::string_view section,
                                             std::span<const SqlStatement> statements) {
-    std::vector<std::string> problems;
+    Problems problems;
     for (const SqlStatement& statement : statements) {
         if (auto problem =
                 transactional_statement_problem(m, section, statement.text, statement.line)) {
-            problems.push_back(std::move(*problem));
+            problems.add(m.file_of(section_named(m, section)), statement.line, std::move(*problem));
         }
     }
     if (!problems.empty()) {
-        return fail(ErrorCode::invalid_input, "{}", fmt::join(problems, "\n"));
+        return std::unexpected(problems.error());
     }
     return {};
 }

@@ -289,11 +289,13 @@ Result<std::optional<std::uintmax_t>> remove_backup(const BackupEntry& entry, bo
 
 Result<PruneReport> run_prune(const PruneOptions& options,
                               std::chrono::system_clock::time_point now) {
-    if ((options.keep && *options.keep < 1) || (options.keep_days && *options.keep_days < 0)) {
-        return fail(ErrorCode::invalid_input,
-                    "prune: keep at least 1 backup and keep_days at least 0 (given keep {}, "
-                    "keep_days {})",
-                    options.keep.value_or(k_default_keep), options.keep_days.value_or(0));
+    if (options.keep && *options.keep < 1) {
+        return fail(ErrorCode::invalid_input, "prune: keep {}: keep at least 1 backup ({})",
+                    *options.keep, Option::keep);
+    }
+    if (options.keep_days && *options.keep_days < 0) {
+        return fail(ErrorCode::invalid_input, "prune: keep_days {}: give 0 days or more ({})",
+                    *options.keep_days, Option::keep_days);
     }
     // The lock first: the listing below must be the one acted on.
     auto lock = options.dry_run ? Result<BackupDirectoryLock>(BackupDirectoryLock(-1))

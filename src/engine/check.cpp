@@ -11,6 +11,7 @@
 #include "core/ascii.hpp"
 #include "core/plan.hpp"
 #include "engine/database_state.hpp"
+#include "engine/migrate.hpp"
 #include "engine/migration_set.hpp"
 #include "engine/status.hpp"
 #include "sqlite/database.hpp"
@@ -145,6 +146,7 @@ Result<void> check_drift(sqlite::Database& db, const std::string& history_table,
 }
 
 Result<void> check_roundtrip(const CheckOptions& options, CheckReport& report) {
+    BELAY_TRY(check_step_timeout(options.step_timeout));
     MigrateOptions run;
     run.db = options.db;
     run.step_timeout = options.step_timeout;

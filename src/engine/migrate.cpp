@@ -407,21 +407,34 @@ Result<RunReport> rehearse(const MigrateOptions& options, const MigrationSet& se
     return report;
 }
 
+}  // namespace
+
+Result<void> check_lock_timeout(const DatabaseOptions& options) {
+    if (options.lock_timeout < std::chrono::milliseconds(0) ||
+        options.lock_timeout > k_max_timeout) {
+        return fail(ErrorCode::invalid_input,
+                    "lock_timeout {} ms: give between 0 and {:.0f} s ({})",
+                    options.lock_timeout.count(), k_max_timeout_seconds, Option::lock_timeout);
+    }
+    return {};
+}
+
+Result<void> check_step_timeout(std::chrono::milliseconds step_timeout) {
+    if (step_timeout < std::chrono::milliseconds(1) || step_timeout > k_max_timeout) {
+        return fail(ErrorCode::invalid_input,
+                    "step_timeout {} ms: give between 1 ms and {:.0f} s ({})", step_timeout.count(),
+                    k_max_timeout_seconds, Option::step_timeout);
+    }
+    return {};
+}
+
+namespace {
+
 // What the CLI checks on its command line, checked again for programs that fill the options
 // themselves. Messages name the option fields.
 Result<void> check_run_options(const MigrateOptions& options) {
-    if (options.step_timeout < std::chrono::milliseconds(1) ||
-        options.step_timeout > k_max_timeout) {
-        return fail(ErrorCode::invalid_input,
-                    "step_timeout {} ms: give between 1 ms and {:.0f} s ({})",
-                    options.step_timeout.count(), k_max_timeout_seconds, Option::step_timeout);
-    }
-    if (options.db.lock_timeout < std::chrono::milliseconds(0) ||
-        options.db.lock_timeout > k_max_timeout) {
-        return fail(ErrorCode::invalid_input,
-                    "lock_timeout {} ms: give between 0 and {:.0f} s ({})",
-                    options.db.lock_timeout.count(), k_max_timeout_seconds, Option::lock_timeout);
-    }
+    BELAY_TRY(check_step_timeout(options.step_timeout));
+    BELAY_TRY(check_lock_timeout(options.db));
     if (options.keep && *options.keep < 1) {
         return fail(ErrorCode::invalid_input, "keep {}: keep at least 1 backup ({})", *options.keep,
                     Option::keep);

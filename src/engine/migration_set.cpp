@@ -1,9 +1,8 @@
 #include "engine/migration_set.hpp"
 
-#include <fmt/ranges.h>
-
 #include "core/embedded_migrations.hpp"
 #include "core/migration_source.hpp"
+#include "core/problems.hpp"
 #include "core/sql_lint.hpp"
 #include "core/utf8.hpp"
 #include "sqlite/statement_split.hpp"
@@ -15,20 +14,23 @@ namespace {
 // Checks each statement of one section as it is split off: a PRAGMA belay's statement rules
 // refuse is a problem in any section; in a section that will run inside a transaction, so is a
 // statement that cannot run there, and a PRAGMA foreign_keys, which belay makes harmless by
-// managing enforcement itself, is a note.
+// managing enforcement itself, is a note. Each problem is about the section's file and the
+// statement's line.
 class SectionCheck final : public sqlite::StatementSink {
   public:
     SectionCheck(const Migration& migration, std::string_view name, const SqlSection& section,
-                 bool transactional, std::vector<std::string>& notes)
+                 bool transactional, Problems& problems, std::vector<std::string>& notes)
         : m_migration(migration),
           m_name(name),
           m_section(section),
           m_transactional(transactional),
+          m_problems(problems),
           m_notes(notes) {}
 
     void statement(std::string_view text, int line) override {
+        const auto& file = m_migration.file_of(m_section);
         if (auto problem = refused_statement_problem(m_migration, m_name, text, line)) {
-            m_problems.push_back(std::move(*problem));
+            m_problems.add(file, line, std::move(*problem));
             return;
         }
         if (!m_transactional) {
@@ -38,18 +40,10 @@ class SectionCheck final : public sqlite::StatementSink {
             m_notes.push_back(fmt::format(
                 "{}:{}: PRAGMA foreign_keys has no effect inside a transaction; belay turns "
                 "enforcement off around each step and checks foreign keys before COMMIT",
-                m_migration.file_of(m_section).string(), line));
+                file.string(), line));
         }
         if (auto problem = transactional_statement_problem(m_migration, m_name, text, line)) {
-            m_problems.push_back(std::move(*problem));
-        }
-    }
-
-    // The section's problems as one entry, a line each (as check_transactional_statements
-    // words them), or nothing.
-    void report(std::vector<std::string>& problems) const {
-        if (!m_problems.empty()) {
-            problems.push_back(fmt::format("{}", fmt::join(m_problems, "\n")));
+            m_problems.add(file, line, std::move(*problem));
         }
     }
 
@@ -58,29 +52,26 @@ class SectionCheck final : public sqlite::StatementSink {
     std::string_view m_name;
     const SqlSection& m_section;
     bool m_transactional;
+    Problems& m_problems;
     std::vector<std::string>& m_notes;
-    std::vector<std::string> m_problems;
 };
 
 void check_section(const Migration& migration, std::string_view name, const SqlSection& section,
-                   bool transactional, std::vector<std::string>& problems,
-                   std::vector<std::string>& notes) {
+                   bool transactional, Problems& problems, std::vector<std::string>& notes) {
     if (!section.present) {
         return;
     }
-    SectionCheck check(migration, name, section, transactional, notes);
+    SectionCheck check(migration, name, section, transactional, problems, notes);
     sqlite::for_each_statement(section, check);
-    check.report(problems);
 }
 
-// Checks every name and section; fails listing every problem.
-Result<MigrationSet> checked_set(Result<std::vector<Migration>> migrations) {
-    BELAY_TRY(migrations);
-    MigrationSet set{std::move(*migrations), {}};
-    std::vector<std::string> problems;
+// Checks every name and section; fails listing every problem, those found before
+// (`problems`) first.
+Result<MigrationSet> checked_set(std::vector<Migration> migrations, Problems problems) {
+    MigrationSet set{std::move(migrations), {}};
     for (const auto& migration : set.migrations) {
         if (auto problem = name_problem(migration)) {
-            problems.push_back(std::move(*problem));
+            problems.add(migration.path, std::move(*problem));
         }
         check_section(migration, "Up", migration.up, !migration.up_no_transaction, problems,
                       set.notes);
@@ -91,7 +82,7 @@ Result<MigrationSet> checked_set(Result<std::vector<Migration>> migrations) {
                       set.notes);
     }
     if (!problems.empty()) {
-        return fail(ErrorCode::invalid_input, "{}", fmt::join(problems, "\n"));
+        return std::unexpected(problems.error());
     }
     return set;
 }
@@ -111,11 +102,16 @@ std::optional<std::string> name_problem(const Migration& migration) {
 
 Result<MigrationSet> load_migration_set(const std::filesystem::path& directory,
                                         std::optional<Layout> layout) {
-    return checked_set(load_migrations(directory, layout));
+    auto migrations = load_migrations(directory, layout);
+    BELAY_TRY(migrations);
+    return checked_set(std::move(*migrations), Problems{});
 }
 
 Result<MigrationSet> load_migration_set(const std::vector<EmbeddedMigration>& migrations) {
-    return checked_set(embedded_to_migrations(migrations));
+    // Problems of the list and of the statements of its usable migrations, reported together.
+    Problems problems;
+    auto usable = embedded_to_migrations(migrations, problems);
+    return checked_set(std::move(usable), std::move(problems));
 }
 
 Result<MigrationSet> load_migration_set(const DatabaseOptions& options) {

@@ -188,8 +188,10 @@ Result<void> confirm(const RestoreOptions& options, const ChosenBackup& chosen,
         return fail(chosen.path, ErrorCode::refused,
                     "refusing to restore {} into {}: it {}, {}. Restoring it would replace the "
                     "content of {} with that database's. Nothing was changed; confirm restoring "
-                    "another database's backup explicitly if that is what you mean",
-                    chosen.path.string(), database, k_other_database_backup, *other, database);
+                    "another database's backup explicitly if that is what you mean (pass {} with "
+                    "{})",
+                    chosen.path.string(), database, k_other_database_backup, *other, database,
+                    Option::from_other_database, Option::assume_yes);
     }
     if (options.assume_yes) {
         return {};

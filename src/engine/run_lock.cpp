@@ -48,9 +48,11 @@ Error lock_file_error(const std::filesystem::path& path, int error) {
         default:
             advice = std::strerror(error);
     }
-    return about(path, error_of(ErrorCode::invalid_input,
-                                fmt::format("cannot open the run lock {}: {}. Nothing was changed",
-                                            path.string(), advice)));
+    // A directory that does not exist is what the error is about, as Database::open says.
+    return about(error == ENOENT ? directory : path,
+                 error_of(ErrorCode::invalid_input,
+                          fmt::format("cannot open the run lock {}: {}. Nothing was changed",
+                                      path.string(), advice)));
 }
 
 }  // namespace

@@ -138,7 +138,7 @@ Result<void> end_open_transaction(sqlite::Database& db, const std::filesystem::p
                 file.string(), what));
         return std::unexpected(std::move(error));
     }
-    return fail(ErrorCode::step_failed,
+    return fail(file, ErrorCode::step_failed,
                 "{}: the section began a transaction (BEGIN or SAVEPOINT) and did not end it; {}. "
                 "End it in the migration (COMMIT, or RELEASE for a SAVEPOINT)",
                 file.string(), what);

@@ -247,8 +247,11 @@ Result<void> run_verify_section(Database& db, ExecutionGuard& guard, const SqlSe
         }
         const auto value = statement.column_is_null(0) ? std::string("NULL")
                                                        : "'" + statement.column_text(0) + "'";
-        return fail(ErrorCode::step_failed, "{}:{}: Verify check failed: it returned {} in: {}",
-                    file.string(), where.line, value, where.statement);
+        auto failed =
+            fail(file, ErrorCode::step_failed, "{}:{}: Verify check failed: it returned {} in: {}",
+                 file.string(), where.line, value, where.statement);
+        failed.error().subject.line = where.line;
+        return failed;
     };
     return for_each_statement(SectionRun{db, guard, file, nullptr}, section, check_row);
 }

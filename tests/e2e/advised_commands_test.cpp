@@ -105,5 +105,36 @@ TEST_F(AdvisedCommandsTest, TheMkdirForADirectoryStartingWithADashEndsMkdirsOpti
     EXPECT_EQ(taken.exit_code, 0) << describe(taken);
 }
 
+// breakit: a refusal advised `belay db repair` and `belay db status` without the database, so
+// the command printed worked only where the database was the default one. The calls belay
+// advises name the database they are about, and run as printed.
+TEST_F(AdvisedCommandsTest, TheCommandsAdvisedForADatabaseNameIt) {
+    write_migration("0001_a.sql", up_only("CREATE TABLE a (x);"));
+    write_migration("0002_bad.sql", R"(-- +migrate Up notransaction
+CREATE TABLE half (x);
+INSERT INTO no_such_table VALUES (1);
+)");
+    const std::vector<std::string> db{"--db", "my app.db", "--no-backup"};
+    const auto migrate = [&](std::vector<std::string> extra) {
+        std::vector<std::string> args{"db", "migrate"};
+        args.insert(args.end(), db.begin(), db.end());
+        args.insert(args.end(), extra.begin(), extra.end());
+        return run_raw(args);
+    };
+    auto unknown = migrate({"--to", "0009"});
+    EXPECT_EQ(unknown.exit_code, 2) << describe(unknown);
+    EXPECT_CONTAINS(unknown.err, "run belay db status --db 'my app.db' to see the versions");
+    EXPECT_EQ(run_printed("belay db status --db 'my app.db'"), 0);
+
+    ASSERT_EQ(migrate({}).exit_code, 1) << "0002 fails and leaves its dirty mark";
+    auto dirty = migrate({});
+    EXPECT_EQ(dirty.exit_code, 5) << describe(dirty);
+    EXPECT_CONTAINS(dirty.err, "clear the mark with belay db repair --db 'my app.db'");
+    TestDb(dir() / "my app.db").exec("DROP TABLE half;");
+    write_migration("0002_bad.sql", up_only("CREATE TABLE half (x);"));
+    EXPECT_EQ(run_printed("belay db repair --db 'my app.db' --yes"), 0);
+    EXPECT_EQ(migrate({}).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace belay::testing

@@ -365,7 +365,8 @@ TEST_F(RestoreTest, ASidecarThatIsNotValidJsonIsRefusedAsUnverifiable) {
     EXPECT_CONTAINS(result.err,
                     "belay cannot verify the backup without its sidecar. Nothing was "
                     "changed; put back the sidecar belay wrote with this backup, or "
-                    "choose another backup (`belay db backups` lists them)")
+                    "choose another backup (`belay db backups --db " +
+                        db().string() + "` lists them)")
         << result.err;
     EXPECT_NOT_CONTAINS(result.err, "json.exception") << result.err;
     EXPECT_EQ(sha256_of(db()), sha);

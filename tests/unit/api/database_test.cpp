@@ -590,7 +590,8 @@ TEST(DatabaseApi, AHistoryTableNamedLikeBelaysOrSqlitesTablesIsRefusedInAnyCase)
         auto db = Database::open(options);
         ASSERT_FALSE(db) << name;
         EXPECT_EQ(db.error().code, ErrorCode::invalid_input) << name;
-        EXPECT_CONTAINS(db.error().message, "DatabaseOptions::history_table") << db.error().message;
+        EXPECT_EQ(db.error().option(), Option::history_table) << db.error().message;
+        EXPECT_CONTAINS(db.error().message, "history_table \"" + std::string(name) + "\"");
     }
     EXPECT_EQ(testing::read_file(path), before);
 }

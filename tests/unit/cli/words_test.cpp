@@ -33,6 +33,8 @@ TEST(CliWords, EveryOptionHasTheFlagTheParserKnows) {
     EXPECT_EQ(flag_of(Option::migrations_dir), "--migrations");
     EXPECT_EQ(flag_of(Option::assume_yes), "--yes");
     EXPECT_EQ(flag_of(Option::from_tool), "--from");
+    EXPECT_EQ(flag_of(Option::keep_days), "--keep-days");
+    EXPECT_EQ(flag_of(Option::from_other_database), "--from-other-database");
 }
 
 TEST(CliWords, ANamedCallHasNoProgramAndAPlaceholderIsNotQuoted) {

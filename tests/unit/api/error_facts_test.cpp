@@ -1,0 +1,306 @@
+// What an error says as facts through the public calls: the file and line of a problem in a
+// migration (read from files or embedded), the option an invalid value is about, and the same
+// refusals from every call.
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <belay/belay.hpp>
+
+#include "support/expect.hpp"
+#include "support/temp_dir.hpp"
+#include "unit/engine/raw_database.hpp"
+
+namespace belay {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using testing::RawDatabase;
+
+constexpr const char* k_items = "-- +migrate Up\nCREATE TABLE items (id INTEGER PRIMARY KEY);\n";
+
+EmbeddedMigration embedded(std::string version, std::string name, std::string up,
+                           std::string verify = "") {
+    EmbeddedMigration migration;
+    migration.version = std::move(version);
+    migration.name = std::move(name);
+    migration.up = std::move(up);
+    migration.verify = std::move(verify);
+    return migration;
+}
+
+// The error of a call that must fail (an empty one, after a failed expectation, when it did
+// not).
+template <typename T>
+Error error_of(const Result<T>& result) {
+    EXPECT_FALSE(result.has_value()) << "the call succeeded";
+    return result ? Error{} : result.error();
+}
+
+// The error of a run whose step failed (it is in the report).
+Error step_error(const Result<RunReport>& run) {
+    EXPECT_TRUE(run.has_value()) << run.error().message;
+    EXPECT_TRUE(run && run->error) << "the run succeeded";
+    return run && run->error ? *run->error : Error{};
+}
+
+class ErrorFacts : public ::testing::Test {
+  protected:
+    fs::path db() const { return m_dir / "app.db"; }
+    fs::path migrations() const { return m_dir / "migrations"; }
+
+    DatabaseOptions options() const {
+        DatabaseOptions options;
+        options.database = db();
+        options.migrations_dir = migrations();
+        return options;
+    }
+
+    MigrateOptions migrate_options() const {
+        MigrateOptions options;
+        options.db = this->options();
+        options.backup = false;
+        return options;
+    }
+
+    MigrateOptions embedded_options(std::vector<EmbeddedMigration> list) const {
+        auto options = migrate_options();
+        options.db.migrations_dir.clear();
+        options.db.embedded_migrations = std::move(list);
+        return options;
+    }
+
+    // The error of loading migrations/ when it holds only `contents` as 0001_x.sql.
+    Error load_one(const std::string& contents) {
+        fs::remove_all(migrations());
+        m_dir.write("migrations/0001_x.sql", contents);
+        return error_of(load_migration_set(migrations()));
+    }
+
+    testing::TempDir m_dir;
+};
+
+TEST_F(ErrorFacts, AProblemInAMigrationFileNamesItsFileAndLine) {
+    const auto file = migrations() / "0001_x.sql";
+    const std::vector<std::pair<std::string, int>> cases = {
+        {"-- +migrate Up\nCREATE TABLE a (x);\n\n-- comment\nVACUUM;\n", 5},
+        {"-- +migrate Up\nPRAGMA writable_schema = ON;\n", 2},
+        {"-- +migrate Up\nCREATE TABLE a (x);\n-- +migrate Sideways\n", 3},
+        {"CREATE TABLE a (x);\n-- +migrate Up\n", 1},
+        {"-- +migrate Timeout soon\n-- +migrate Up\n", 1},
+        {"-- +migrate Up\n-- +migrate StatementBegin\nCREATE TABLE a (x);\n", 2},
+        {"-- +migrate Up\nCREATE TABLE a (x);\n-- +migrate Up\n", 3},
+        {"-- +migrate Down\nDROP TABLE a;\n", 0},
+    };
+    for (const auto& [contents, line] : cases) {
+        const auto error = load_one(contents);
+        EXPECT_EQ(error.subject.path, file) << error.message;
+        EXPECT_EQ(error.subject.line, line) << error.message;
+    }
+    // Through a run too, and with the same facts.
+    load_one(cases[0].first);
+    RawDatabase(db()).exec("CREATE TABLE t (x);");
+    const auto run = error_of(run_migrate(migrate_options()));
+    EXPECT_EQ(run.subject.path, file) << run.message;
+    EXPECT_EQ(run.subject.line, 5) << run.message;
+}
+
+TEST_F(ErrorFacts, SeveralProblemsInOneFileNameTheFirstAndInSeveralFilesNone) {
+    const std::string two_statements = "-- +migrate Up\nVACUUM;\nPRAGMA writable_schema = ON;\n";
+    const auto error = load_one(two_statements);
+    EXPECT_EQ(error.subject.path, migrations() / "0001_x.sql") << error.message;
+    EXPECT_EQ(error.subject.line, 2) << error.message;
+    const auto parsed = load_one("-- +migrate Up\n-- +migrate Sideways\n-- +migrate Up\n");
+    EXPECT_EQ(parsed.subject.path, migrations() / "0001_x.sql") << parsed.message;
+    EXPECT_EQ(parsed.subject.line, 2) << parsed.message;
+
+    load_one(two_statements);
+    m_dir.write("migrations/0002_y.sql", two_statements);
+    const auto two = error_of(load_migration_set(migrations()));
+    EXPECT_EQ(two.subject.path, fs::path()) << two.message;
+    EXPECT_EQ(two.subject.line, 0) << two.message;
+}
+
+TEST_F(ErrorFacts, AProblemInAnEmbeddedMigrationNamesItsSectionAndLine) {
+    auto vacuum = load_migration_set(std::vector{
+        embedded("0001", "items", "CREATE TABLE items (id);\nVACUUM;\n"),
+    });
+    const auto error = error_of(vacuum);
+    EXPECT_EQ(error.subject.path, "(embedded) 0001_items, up") << error.message;
+    EXPECT_EQ(error.subject.line, 2) << error.message;
+
+    auto bad_timeout = embedded("0001", "items", "CREATE TABLE items (id);");
+    bad_timeout.timeout = 0ms;
+    const auto timeout = error_of(load_migration_set(std::vector{bad_timeout}));
+    EXPECT_EQ(timeout.subject.path, "(embedded) 0001_items") << timeout.message;
+    EXPECT_EQ(timeout.subject.line, 0) << timeout.message;
+}
+
+TEST_F(ErrorFacts, AnEmbeddedListReportsEveryProblemAtOnce) {
+    const auto error = error_of(load_migration_set(std::vector{
+        embedded("0001", "bad name", "CREATE TABLE a (x);"),
+        embedded("0002", "items", "CREATE TABLE items (id);\nVACUUM;\n"),
+    }));
+    EXPECT_CONTAINS(error.message, "the name must be");
+    EXPECT_CONTAINS(error.message, "VACUUM cannot run inside the transaction");
+    EXPECT_EQ(error.subject.path, fs::path()) << "problems of two migrations are about neither";
+}
+
+TEST_F(ErrorFacts, AFailedVerifyCheckNamesItsFileAndLine) {
+    RawDatabase(db()).exec("CREATE TABLE t (x);");
+    m_dir.write("migrations/0001_x.sql",
+                "-- +migrate Up\nCREATE TABLE a (x);\n-- +migrate Verify\nSELECT 0;\n");
+    const auto error = step_error(run_migrate(migrate_options()));
+    EXPECT_EQ(error.code, ErrorCode::step_failed);
+    EXPECT_EQ(error.subject.path, migrations() / "0001_x.sql") << error.message;
+    EXPECT_EQ(error.subject.line, 4) << error.message;
+    EXPECT_EQ(error.subject.migration, "0001_x");
+}
+
+TEST_F(ErrorFacts, AFailedEmbeddedStepNamesItsSectionAndLine) {
+    RawDatabase(db()).exec("CREATE TABLE t (x);");
+    const auto verify = step_error(run_migrate(embedded_options({
+        embedded("0001", "items", "CREATE TABLE items (id);", "SELECT 1;\nSELECT 0;\n"),
+    })));
+    EXPECT_EQ(verify.subject.path, "(embedded) 0001_items, verify") << verify.message;
+    EXPECT_EQ(verify.subject.line, 2) << verify.message;
+    EXPECT_EQ(verify.subject.migration, "0001_items");
+
+    const auto up = step_error(run_migrate(embedded_options({
+        embedded("0001", "items", "CREATE TABLE items (id);\nINSERT INTO nowhere VALUES (1);\n"),
+    })));
+    EXPECT_EQ(up.subject.path, "(embedded) 0001_items, up") << up.message;
+    EXPECT_EQ(up.subject.line, 2) << up.message;
+}
+
+TEST_F(ErrorFacts, EveryCallNamesADatabaseItCannotUse) {
+    m_dir.write("migrations/0001_items.sql", k_items);
+    const auto check_all = [&](const DatabaseOptions& db, const fs::path& expected,
+                               const char* what) {
+        auto migrate = migrate_options();
+        migrate.db = db;
+        EXPECT_EQ(error_of(run_migrate(migrate)).subject.path, expected) << what << ": migrate";
+        EXPECT_EQ(error_of(plan_run(migrate)).subject.path, expected) << what << ": plan";
+        EXPECT_EQ(error_of(build_status(db)).subject.path, expected) << what << ": status";
+        EXPECT_EQ(error_of(read_current_version(db)).subject.path, expected) << what;
+        EXPECT_EQ(error_of(Database::open(db)).subject.path, expected) << what << ": open";
+        BackupOptions backup;
+        backup.db = db;
+        EXPECT_EQ(error_of(run_backup(backup)).subject.path, expected) << what << ": backup";
+        CheckOptions check;
+        check.db = db;
+        EXPECT_EQ(error_of(run_check(check)).subject.path, expected) << what << ": check";
+    };
+
+    m_dir.write("app.db", "just some text\n");
+    check_all(options(), db(), "a text file");
+
+    fs::remove(db());
+    RawDatabase(db()).exec("CREATE TABLE t (x); INSERT INTO t VALUES (randomblob(20000));");
+    fs::resize_file(db(), 4096 + 100);
+    check_all(options(), db(), "a truncated database");
+
+    // A database whose directory does not exist: the calls that would create it name the
+    // directory; those that read it, the database that is not there.
+    auto elsewhere = options();
+    elsewhere.database = m_dir / "no-such-dir" / "app.db";
+    auto migrate = migrate_options();
+    migrate.db = elsewhere;
+    EXPECT_EQ(error_of(run_migrate(migrate)).subject.path, m_dir / "no-such-dir");
+    EXPECT_EQ(error_of(Database::open(elsewhere)).subject.path, m_dir / "no-such-dir");
+    BackupOptions backup;
+    backup.db = elsewhere;
+    EXPECT_EQ(error_of(run_backup(backup)).subject.path, elsewhere.database);
+    CheckOptions check;
+    check.db = elsewhere;
+    EXPECT_EQ(error_of(run_check(check)).subject.path, elsewhere.database);
+}
+
+TEST_F(ErrorFacts, InvalidOptionsNameTheirField) {
+    m_dir.write("migrations/0001_items.sql", k_items);
+    auto no_database = options();
+    no_database.database.clear();
+    EXPECT_EQ(error_of(Database::open(no_database)).option(), Option::database);
+
+    auto refused_table = options();
+    refused_table.history_table = "belay_x";
+    EXPECT_EQ(error_of(Database::open(refused_table)).option(), Option::history_table);
+
+    auto negative_lock = options();
+    negative_lock.lock_timeout = -5ms;
+    const auto open = error_of(Database::open(negative_lock));
+    EXPECT_EQ(open.code, ErrorCode::invalid_input);
+    EXPECT_EQ(open.option(), Option::lock_timeout);
+    auto migrate = migrate_options();
+    migrate.db = negative_lock;
+    EXPECT_EQ(error_of(run_migrate(migrate)).message, open.message);
+
+    auto no_dir = options();
+    no_dir.migrations_dir = m_dir / "missing";
+    EXPECT_EQ(error_of(load_migration_set(no_dir)).option(), Option::migrations_dir);
+
+    PruneOptions prune;
+    prune.db = options();
+    const auto now = std::chrono::system_clock::now();
+    prune.keep = 0;
+    EXPECT_EQ(error_of(run_prune(prune, now)).option(), Option::keep);
+    prune.keep = -3;
+    EXPECT_EQ(error_of(run_prune(prune, now)).option(), Option::keep);
+    prune.keep = 2;
+    prune.keep_days = -1;
+    EXPECT_EQ(error_of(run_prune(prune, now)).option(), Option::keep_days);
+}
+
+TEST_F(ErrorFacts, ARoundTripRefusesAStepTimeoutOfZero) {
+    m_dir.write("migrations/0001_items.sql", k_items);
+    CheckOptions check;
+    check.db = options();
+    check.roundtrip = true;
+    check.step_timeout = 0ms;
+    const auto error = error_of(run_check(check));
+    EXPECT_EQ(error.code, ErrorCode::invalid_input);
+    EXPECT_EQ(error.option(), Option::step_timeout);
+}
+
+TEST_F(ErrorFacts, RestoringAnotherDatabasesBackupNamesTheOptionThatAllowsIt) {
+    RawDatabase(m_dir / "other.db").exec("CREATE TABLE t (x);");
+    BackupOptions other;
+    other.db.database = m_dir / "other.db";
+    auto taken = run_backup(other);
+    ASSERT_TRUE(taken) << taken.error().message;
+    RawDatabase(db()).exec("CREATE TABLE t (x);");
+    RestoreOptions restore;
+    restore.db = options();
+    restore.backup = taken->path;
+    restore.assume_yes = true;
+    const auto error = error_of(run_restore(restore));
+    EXPECT_EQ(error.code, ErrorCode::refused);
+    EXPECT_EQ(error.option(), Option::from_other_database);
+}
+
+TEST_F(ErrorFacts, AChangedEmbeddedMigrationIsNotToldToRestoreAFile) {
+    RawDatabase(db()).exec("CREATE TABLE t (x);");
+    ASSERT_TRUE(run_migrate(embedded_options({embedded("0001", "items", "CREATE TABLE a (x);")})));
+    const auto error =
+        error_of(run_migrate(embedded_options({embedded("0001", "items", "CREATE TABLE b (x);")})));
+    EXPECT_EQ(error.code, ErrorCode::refused);
+    EXPECT_NOT_CONTAINS(error.message, "on disk");
+    EXPECT_NOT_CONTAINS(error.message, "Restore the file");
+}
+
+TEST_F(ErrorFacts, AnAdvisedCallNamesTheDatabase) {
+    m_dir.write("migrations/0001_items.sql", k_items);
+    auto migrate = migrate_options();
+    migrate.target = Version::parse("0009");
+    const auto error = error_of(run_migrate(migrate));
+    const Call status{Command::status, {{Option::database, db().string(), false}}, true};
+    EXPECT_EQ(error.advised_call(), status) << error.message;
+    EXPECT_CONTAINS(error.message, "build_status(database = " + db().string() + ")");
+}
+
+}  // namespace
+}  // namespace belay
