@@ -110,8 +110,7 @@ TEST_F(ErrorFacts, AProblemInAMigrationFileNamesItsFileAndLine) {
 }
 
 TEST_F(ErrorFacts, SeveralProblemsInOneFileNameTheFirstAndInSeveralFilesNone) {
-    const std::string two_statements =
-        "-- +migrate Up\nVACUUM;\nPRAGMA writable_schema = ON;\n";
+    const std::string two_statements = "-- +migrate Up\nVACUUM;\nPRAGMA writable_schema = ON;\n";
     const auto error = load_one(two_statements);
     EXPECT_EQ(error.subject.path, migrations() / "0001_x.sql") << error.message;
     EXPECT_EQ(error.subject.line, 2) << error.message;
@@ -286,8 +285,8 @@ TEST_F(ErrorFacts, RestoringAnotherDatabasesBackupNamesTheOptionThatAllowsIt) {
 TEST_F(ErrorFacts, AChangedEmbeddedMigrationIsNotToldToRestoreAFile) {
     RawDatabase(db()).exec("CREATE TABLE t (x);");
     ASSERT_TRUE(run_migrate(embedded_options({embedded("0001", "items", "CREATE TABLE a (x);")})));
-    const auto error = error_of(
-        run_migrate(embedded_options({embedded("0001", "items", "CREATE TABLE b (x);")})));
+    const auto error =
+        error_of(run_migrate(embedded_options({embedded("0001", "items", "CREATE TABLE b (x);")})));
     EXPECT_EQ(error.code, ErrorCode::refused);
     EXPECT_NOT_CONTAINS(error.message, "on disk");
     EXPECT_NOT_CONTAINS(error.message, "Restore the file");
