@@ -26,6 +26,7 @@
 #include "belay/dump_schema.hpp"
 #include "belay/embedded_migration.hpp"
 #include "belay/error.hpp"
+#include "belay/exec.hpp"
 #include "belay/history_edit.hpp"
 #include "belay/lint.hpp"
 #include "belay/migrate.hpp"
@@ -210,6 +211,29 @@ Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options);
 // missing from the file or extra in it. Fails with invalid_input for a missing database or
 // file, or migrations that do not apply on a scratch database.
 Result<DumpSchemaReport> run_dump_schema(const DumpSchemaOptions& options);
+
+// ---- exec: the types are in belay/exec.hpp
+
+// Runs another tool's migration command inside belay's safety, without changing the tool.
+// Before it: the run lock, a verified snapshot (reason "before exec") taken under the
+// database's write lock, and in the same transaction the facts to compare with later (schema,
+// foreign-key violations, views and triggers that do not compile, what each migration tool's
+// history table records). Then the command runs directly (no shell), in a process group of its
+// own, with every "{db}" in its arguments and environment values replaced by the database's
+// path and BELAY_DB and BELAY_SNAPSHOT set; belay waits for it, ending the whole group at the
+// timeout or when cancellation is requested (forwarding the signal). After it: integrity_check,
+// the facts again, and what changed. The report's error is set (step_failed) when the command
+// did not exit with 0 or a check failed; with restore_on_failure the snapshot is then put back
+// (run_restore's way, keeping the failed state in a safety snapshot), refused (refused) when
+// another process had the database open or the command's own processes still run; interrupted
+// when cancellation stopped the command. With dry_run the command works on a scratch copy and
+// the database is only read.
+//
+// Fails before the command runs, with nothing changed: invalid_input for bad options, a
+// program that cannot be found, a path that is not a database; busy for the run lock or the
+// write lock; snapshot_failed; refused with restore_on_failure when another process has the
+// database open; interrupted. The snapshot, when one was taken, stays.
+Result<ExecReport> run_exec(const ExecOptions& options);
 
 // ---- create: the types are in belay/create.hpp
 

@@ -23,6 +23,7 @@ inline constexpr std::string_view k_reason_before_migrate = "before migrate";
 inline constexpr std::string_view k_reason_before_down = "before down";
 inline constexpr std::string_view k_reason_before_restore = "before restore";
 inline constexpr std::string_view k_reason_manual = "manual";
+inline constexpr std::string_view k_reason_before_exec = "before exec";
 
 // The sidecar format this belay writes. 1: every sidecar before "format" and "sequence" existed
 // (no "format" key); 2: adds them. Every sidecar belay has written holds every other field.

@@ -41,6 +41,11 @@ enum class Option {
     latest,               // RestoreOptions::latest
     from_tool,            // HistoryEditOptions::from_tool
     from_other_database,  // RestoreOptions::from_other_database
+    command,              // ExecOptions::command
+    environment,          // ExecOptions::environment
+    dry_run,              // dry_run of MigrateOptions, ExecOptions, PruneOptions
+    restore_on_failure,   // ExecOptions::restore_on_failure
+    timeout,              // ExecOptions::timeout
 };
 
 // The field's name (lock_timeout; "backup = false" for no_backup).
@@ -63,6 +68,7 @@ enum class Command {
     force,        // run_history_edit with HistoryEdit::force
     repair,       // run_history_edit with HistoryEdit::repair
     dump_schema,  // run_dump_schema
+    exec,         // run_exec
 };
 
 // The call's name in the library (run_restore; run_history_edit(adopt) for adopt).

@@ -6,6 +6,7 @@
 #include "engine/check.hpp"
 #include "engine/create_migration.hpp"
 #include "engine/dump_schema.hpp"
+#include "engine/exec.hpp"
 #include "engine/history_edit.hpp"
 #include "engine/lint.hpp"
 #include "engine/migrate.hpp"
@@ -112,6 +113,15 @@ Result<CheckReport> run_check(const CheckOptions& options) {
 Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options) {
     BELAY_TRY(engine::refuse_non_utf8_paths(options.db));
     return on_database(options.db, engine::run_history_edit(options));
+}
+
+Result<ExecReport> run_exec(const ExecOptions& options) {
+    BELAY_TRY(engine::refuse_non_utf8_paths(options.db));
+    auto result = on_database(options.db, engine::run_exec(options));
+    if (result && result->error) {
+        result->error = with_database(options.db.database, std::move(*result->error));
+    }
+    return result;
 }
 
 Result<DumpSchemaReport> run_dump_schema(const DumpSchemaOptions& options) {

@@ -46,6 +46,7 @@ constexpr CommandEntry k_commands[] = {
     {"prune", command_prune},
     {"check", command_check},
     {"dump-schema", command_dump_schema},
+    {"exec", command_exec},
     {"lint", command_lint},
 };
 

@@ -32,6 +32,7 @@ int command_repair(const Arguments& args);
 int command_force(const Arguments& args);
 int command_lint(const Arguments& args);
 int command_dump_schema(const Arguments& args);
+int command_exec(const Arguments& args);
 
 // Asks `question` on the terminal when stdin and stderr are both terminals (anything but "y"
 // or "yes" is a no); empty when there is no terminal to ask on.

@@ -81,6 +81,12 @@ constexpr Example k_dump_schema[] = {
     {"belay db dump-schema --db registry.db --check schema.sql",
      "exit 6 when the migrations no longer build schema.sql"},
 };
+constexpr Example k_exec[] = {
+    {"belay db exec --db registry.db --dry-run -- sqlite3 {db} VACUUM",
+     "rehearse another tool's command on a copy of the database"},
+    {"belay db exec --db registry.db --restore-on-failure --timeout 600 -- sqlite3 {db} VACUUM",
+     "snapshot, run it, check; put the snapshot back if anything fails"},
+};
 constexpr Example k_lint[] = {
     {"belay db lint", "warnings about the files in migrations/"},
     {"belay db lint --migrations migrations --strict", "exit 6 on any warning (for CI)"},
@@ -139,6 +145,13 @@ constexpr CommandHelp k_commands[] = {
      k_dump_schema},
     {"lint", "lint [options]", "warnings about the migration files (--strict: exit 6 on any)", "",
      k_lint},
+    {"exec", "exec [options] -- COMMAND [ARG...]",
+     "run another tool's migration command with a snapshot before and checks after",
+     "Takes a verified snapshot, runs COMMAND (no shell; every {db} in its arguments becomes the "
+     "database's path), then checks integrity, foreign keys, views and triggers, and reports "
+     "the schema changes and what the tool's history table recorded. On failure it prints the "
+     "restore command, or with --restore-on-failure puts the snapshot back.",
+     k_exec},
 };
 
 }  // namespace

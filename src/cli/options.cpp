@@ -119,6 +119,19 @@ bool add_backup_options(po::options_description_easy_init& add, const std::strin
     return true;
 }
 
+// db exec's options.
+void add_exec_options(po::options_description_easy_init& add) {
+    add("dry-run", po::bool_switch(), "run the command on a scratch copy; change nothing");
+    add("restore-on-failure", po::bool_switch(),
+        "put the snapshot back when the command or a check fails");
+    add("timeout", po::value<std::string>()->value_name("SECONDS"),
+        "end the command (its whole process group) after this long");
+    add("validate", po::value<std::string>()->value_name("LEVEL")->default_value("normal"),
+        "normal, full or strict (strict: new dangling foreign keys fail)");
+    add("env", po::value<std::vector<std::string>>()->value_name("NAME=VALUE")->composing(),
+        "set in the command's environment ({db} replaced); repeatable");
+}
+
 // The options of the commands that look at files or the database without changing it (and of
 // create and adopt).
 void add_inspection_options(po::options_description_easy_init& add, const std::string& command) {
@@ -155,6 +168,10 @@ po::options_description command_options_description(const std::string& name) {
     if (is_run_command(command)) {
         add_run_options(add);
     }
+    if (command == "exec") {
+        add_exec_options(add);
+        return specific;
+    }
     if (!add_step_options(add, command) && !add_backup_options(add, command)) {
         add_inspection_options(add, command);
     }
@@ -166,8 +183,8 @@ po::options_description all_options_description() {
     all.add(common_options_description());
     // An option several commands have (step-timeout, say) is added once. The options that a
     // config file never sets are refused by name before a key is looked up (config_file.cpp).
-    for (const char* command :
-         {"migrate", "status", "create", "backup", "check", "lint", "adopt", "dump-schema"}) {
+    for (const char* command : {"migrate", "status", "create", "backup", "check", "lint", "adopt",
+                                "dump-schema", "exec"}) {
         const auto description = command_options_description(command);
         for (const auto& option : description.options()) {
             if (all.find_nothrow(option->long_name(), false) == nullptr) {
@@ -187,10 +204,9 @@ po::options_description all_options_description() {
 // `verbose`: -v is for one run (-vv counts its repeats). `no-backup`: a run without its safety
 // snapshot is chosen for that run, never standing.
 bool is_command_line_only(const std::string& option) {
-    static const std::set<std::string> k_options{"backup",  "latest",   "from-other-database",
-                                                 "yes",     "to",       "steps",
-                                                 "version", "out",      "name",
-                                                 "verbose", "no-backup"};
+    static const std::set<std::string> k_options{
+        "backup", "latest",  "from-other-database", "yes", "to", "steps", "version", "out",
+        "name",   "verbose", "no-backup",           "env"};
     return k_options.contains(option);
 }
 

@@ -19,6 +19,7 @@
 #include "belay/backup.hpp"
 #include "belay/check.hpp"
 #include "belay/dump_schema.hpp"
+#include "belay/exec.hpp"
 #include "belay/history_edit.hpp"
 #include "belay/lint.hpp"
 #include "belay/restore.hpp"
@@ -109,6 +110,11 @@ void print_schema_check_text(std::FILE* out, const std::filesystem::path& file,
                              const DumpSchemaReport& report);
 nlohmann::json schema_check_to_json(const std::filesystem::path& file,
                                     const DumpSchemaReport& report);
+
+// db exec: the command, how it ended, what it changed, the checks, and a restore if one was
+// made (the error itself goes to stderr, apart; the JSON document carries it).
+void print_exec_text(std::FILE* out, const ExecReport& report, bool colors);
+nlohmann::json exec_to_json(const ExecReport& report, int exit_code);
 
 // db create: the files written, the migration's first.
 void print_created_text(std::FILE* out, const std::vector<std::filesystem::path>& files);

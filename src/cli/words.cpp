@@ -49,6 +49,16 @@ std::string_view flag_of(Option option) {
             return "--from";
         case Option::from_other_database:
             return "--from-other-database";
+        case Option::command:
+            return "COMMAND";
+        case Option::environment:
+            return "--env";
+        case Option::dry_run:
+            return "--dry-run";
+        case Option::restore_on_failure:
+            return "--restore-on-failure";
+        case Option::timeout:
+            return "--timeout";
     }
     return "--?";
 }
@@ -101,6 +111,8 @@ std::string_view command_of(Command command) {
             return "db repair";
         case Command::dump_schema:
             return "db dump-schema";
+        case Command::exec:
+            return "db exec";
     }
     return "db ?";
 }

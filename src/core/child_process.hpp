@@ -61,10 +61,10 @@ Result<std::filesystem::path> find_program(const std::string& argv0);
 //   gets the terminal back (if this process is in the foreground again) and SIGCONT;
 // - past `timeout`, SIGTERM to the whole group, then SIGKILL after kill_grace to what is left
 //   (timed_out); when cancellation_signal() is or becomes non-zero (seen within 100 ms), that
-//   signal to the group, then SIGKILL after kill_grace (stopped_by). Both are followed by SIGCONT, so that a stopped
-//   member acts on them. run_child waits until no member is left (but at most 10 s after
-//   SIGKILL: a process in uninterruptible sleep, or a zombie whose parent left the group, is
-//   then reported as left_processes);
+//   signal to the group, then SIGKILL after kill_grace (stopped_by). Both are followed by SIGCONT,
+//   so that a stopped member acts on them. run_child waits until no member is left (but at most 10
+//   s after SIGKILL: a process in uninterruptible sleep, or a zombie whose parent left the group,
+//   is then reported as left_processes);
 // - when the command's process exits by itself, members of its group still running are left
 //   alone (left_processes).
 // While it runs, this process is a child subreaper (prctl PR_SET_CHILD_SUBREAPER, previous
@@ -85,7 +85,7 @@ Result<ChildOutcome> run_child(const ChildCommand& command);
 // entry per process and file, sorted by pid (then file, in the order of `files`).
 struct FileHolder {
     int pid = 0;
-    std::string command;  // /proc/<pid>/comm: the program's name, at most 15 bytes
+    std::string command;         // /proc/<pid>/comm: the program's name, at most 15 bytes
     std::filesystem::path file;  // as given in `files`
 };
 std::vector<FileHolder> processes_holding(const std::vector<std::filesystem::path>& files);

@@ -61,8 +61,8 @@ std::string command_of(const fs::path& process) {
 
 // A pid from a /proc entry's name, or 0 when the entry is no process.
 int pid_of(const std::string& name) {
-    if (name.empty() || !std::all_of(name.begin(), name.end(),
-                                     [](char c) { return c >= '0' && c <= '9'; })) {
+    if (name.empty() ||
+        !std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; })) {
         return 0;
     }
     return std::stoi(name);
@@ -91,7 +91,8 @@ std::vector<FileHolder> processes_holding(const std::vector<fs::path>& files) {
     std::sort(found.begin(), found.end());
     std::vector<FileHolder> holders;
     for (auto& [pid, index, command] : found) {
-        holders.push_back(FileHolder{.pid = pid, .command = std::move(command), .file = files[index]});
+        holders.push_back(
+            FileHolder{.pid = pid, .command = std::move(command), .file = files[index]});
     }
     return holders;
 }

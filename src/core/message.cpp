@@ -51,6 +51,16 @@ std::string_view field_name(Option option) {
             return "from_tool";
         case Option::from_other_database:
             return "from_other_database";
+        case Option::command:
+            return "command";
+        case Option::environment:
+            return "environment";
+        case Option::dry_run:
+            return "dry_run";
+        case Option::restore_on_failure:
+            return "restore_on_failure";
+        case Option::timeout:
+            return "timeout";
     }
     return "?";
 }
@@ -87,6 +97,8 @@ std::string_view call_name(Command command) {
             return "run_history_edit(repair)";
         case Command::dump_schema:
             return "run_dump_schema";
+        case Command::exec:
+            return "run_exec";
     }
     return "?";
 }

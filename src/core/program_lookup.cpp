@@ -64,7 +64,8 @@ ProgramLookup look_up_program(const std::string& argv0) {
     if (passed_over) {
         return *passed_over;
     }
-    return ProgramLookup{.path = std::nullopt, .fault = fmt::format("no such program in PATH ({})", search)};
+    return ProgramLookup{.path = std::nullopt,
+                         .fault = fmt::format("no such program in PATH ({})", search)};
 }
 
 Result<fs::path> find_program(const std::string& argv0) {
@@ -73,8 +74,8 @@ Result<fs::path> find_program(const std::string& argv0) {
     }
     auto lookup = look_up_program(argv0);
     if (!lookup.fault.empty()) {
-        auto failure = error_of(ErrorCode::invalid_input,
-                                said("cannot run {}: {}", argv0, lookup.fault));
+        auto failure =
+            error_of(ErrorCode::invalid_input, said("cannot run {}: {}", argv0, lookup.fault));
         return std::unexpected(lookup.path ? about(*lookup.path, std::move(failure)) : failure);
     }
     return *lookup.path;

@@ -316,26 +316,6 @@ Result<RunReport> migrate_in_place(const MigrateOptions& options, const Migratio
     return report;
 }
 
-// The rehearsal copy needs about as much room as the database and its -wal file.
-Result<void> check_room_for_copy(const std::filesystem::path& database,
-                                 const std::filesystem::path& scratch) {
-    std::error_code ec;
-    auto needed = std::filesystem::file_size(database, ec);
-    needed = ec ? 0 : needed;
-    const auto wal = std::filesystem::file_size(database.string() + "-wal", ec);
-    needed += ec ? 0 : wal;
-    auto available = available_space(scratch);
-    BELAY_TRY(available);
-    needed += 1024 * 1024;  // margin for the copy's own bookkeeping
-    if (*available < needed) {
-        return fail(scratch, ErrorCode::invalid_input,
-                    "not enough room in {} for the dry run's copy of {}: it needs about {} bytes "
-                    "and {} are free. Free some space or point TMPDIR elsewhere",
-                    scratch.string(), database.string(), needed, *available);
-    }
-    return {};
-}
-
 // The rehearsal's database in `scratch`: a copy of `source` (closed once copied), or an empty
 // one when the database does not exist yet. A dry run writes no backup: a copy that could not
 // be written (a full TMPDIR, say) is a problem of where it was written (invalid_input), as

@@ -383,9 +383,14 @@ Result<void> replace_file(sqlite::Database& source, const CurrentDatabase& curre
 // safety snapshot of a readable database and the copy. Fills `report` as it goes, so that an
 // interruption can say what state the database is in.
 Result<void> restore_confirmed(const RestoreOptions& options, const ChosenBackup& chosen,
-                               const CurrentDatabase& current, RestoreReport& report) {
-    auto lock = RunLock::acquire(current.file, options.db.lock_timeout);
-    BELAY_TRY(lock);
+                               const CurrentDatabase& current, RestoreReport& report,
+                               const RunLock* held) {
+    std::optional<RunLock> lock;
+    if (held == nullptr) {
+        auto acquired = RunLock::acquire(current.file, options.db.lock_timeout);
+        BELAY_TRY(acquired);
+        lock.emplace(std::move(*acquired));
+    }
     remove_restore_leftovers(current.file);
     auto source = open_verified(chosen);
     BELAY_TRY(source);
@@ -429,7 +434,7 @@ Result<void> check_restore_options(const RestoreOptions& options) {
 
 }  // namespace
 
-Result<RestoreReport> run_restore(const RestoreOptions& options) {
+Result<RestoreReport> run_restore(const RestoreOptions& options, const RunLock* held) {
     BELAY_TRY(check_restore_options(options));
     auto current = inspect_current(options.db);
     BELAY_TRY(current);
@@ -453,7 +458,7 @@ Result<RestoreReport> run_restore(const RestoreOptions& options) {
                                 : sqlite::refuse_unwritable_directory_of(current->file));
     BELAY_TRY(current->readable ? sqlite::refuse_hard_links(current->file) : Result<void>());
     BELAY_TRY(confirm(options, *chosen, current->file));
-    auto restored = restore_confirmed(options, *chosen, *current, report);
+    auto restored = restore_confirmed(options, *chosen, *current, report, held);
     if (!restored) {
         // The safety snapshot taken and a readable database: the copy into it failed, and
         // rolled back. (An unreadable one's failure already says the path holds the old file.)

@@ -4,9 +4,12 @@
 
 #include "belay/error.hpp"
 #include "belay/restore.hpp"
+#include "engine/run_lock.hpp"
 
 namespace belay::engine {
 
-Result<RestoreReport> run_restore(const RestoreOptions& options);
+// `held`: the caller holds the database's run lock already (db exec, which holds it from its
+// snapshot to the restore), so the restore does not take it again.
+Result<RestoreReport> run_restore(const RestoreOptions& options, const RunLock* held = nullptr);
 
 }  // namespace belay::engine

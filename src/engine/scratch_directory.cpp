@@ -11,6 +11,7 @@
 #include <cstring>
 #include <string>
 
+#include "core/durable_file.hpp"
 #include "core/log.hpp"
 
 namespace belay::engine {
@@ -117,6 +118,25 @@ ScratchDirectory::~ScratchDirectory() {
     if (m_owner_fd >= 0) {
         ::close(m_owner_fd);
     }
+}
+
+Result<void> check_room_for_copy(const std::filesystem::path& database,
+                                 const std::filesystem::path& scratch) {
+    std::error_code ec;
+    auto needed = std::filesystem::file_size(database, ec);
+    needed = ec ? 0 : needed;
+    const auto wal = std::filesystem::file_size(database.string() + "-wal", ec);
+    needed += ec ? 0 : wal;
+    auto available = available_space(scratch);
+    BELAY_TRY(available);
+    needed += 1024 * 1024;  // margin for the copy's own bookkeeping
+    if (*available < needed) {
+        return fail(scratch, ErrorCode::invalid_input,
+                    "not enough room in {} for the dry run's copy of {}: it needs about {} bytes "
+                    "and {} are free. Free some space or point TMPDIR elsewhere",
+                    scratch.string(), database.string(), needed, *available);
+    }
+    return {};
 }
 
 }  // namespace belay::engine

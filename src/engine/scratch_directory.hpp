@@ -31,4 +31,9 @@ class ScratchDirectory {
     int m_owner_fd = -1;  // the owner file, locked while this object lives
 };
 
+// Fails with invalid_input, naming `scratch` and the bytes needed and free, when `scratch` has
+// not room for a copy of `database` (about its size and its -wal file's, plus a margin).
+Result<void> check_room_for_copy(const std::filesystem::path& database,
+                                 const std::filesystem::path& scratch);
+
 }  // namespace belay::engine

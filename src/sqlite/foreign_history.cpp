@@ -235,6 +235,60 @@ Result<std::vector<ToolHistory>> find_tool_histories(Database& db) {
     return found;
 }
 
+namespace {
+
+// The query that lists a tool's entries (read_tool_records), by tool.
+std::string records_query(const ToolHistory& tool) {
+    const auto table = quote_identifier(tool.table);
+    if (tool.tool == "sql-migrate") {
+        return "SELECT id FROM " + table + " ORDER BY id";
+    }
+    if (tool.tool == "golang-migrate") {
+        return "SELECT version || CASE WHEN dirty THEN ' (dirty)' ELSE '' END FROM " + table;
+    }
+    if (tool.tool == "Prisma") {
+        return "SELECT migration_name || CASE WHEN rolled_back_at IS NOT NULL THEN ' (rolled "
+               "back)' WHEN finished_at IS NULL THEN ' (failed)' ELSE '' END FROM " +
+               table + " ORDER BY started_at, migration_name";
+    }
+    if (tool.tool == "Drizzle") {
+        return "SELECT created_at FROM " + table + " ORDER BY id";
+    }
+    if (tool.tool == "sqlx") {
+        return "SELECT version || CASE WHEN success THEN '' ELSE ' (failed)' END FROM " + table +
+               " ORDER BY version";
+    }
+    if (tool.tool == "Flyway") {
+        return "SELECT coalesce(version, 'R ' || description) || CASE WHEN success THEN '' ELSE "
+               "' (failed)' END FROM " +
+               table + " ORDER BY installed_rank";
+    }
+    if (tool.tool == "Alembic") {
+        return "SELECT version_num FROM " + table + " ORDER BY version_num";
+    }
+    return "SELECT version FROM " + table + " ORDER BY version";  // dbmate, Rails, pop, diesel
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> read_tool_records(Database& db, const ToolHistory& tool) {
+    std::vector<std::string> records;
+    if (tool.tool == "goose") {
+        auto goose = read_goose(db);
+        BELAY_TRY(goose);
+        for (auto& row : goose->applied) {
+            records.push_back(std::move(row.version));
+        }
+        return records;
+    }
+    auto rows = query_rows(db, records_query(tool));
+    BELAY_TRY(rows);
+    for (auto& row : *rows) {
+        records.push_back(std::move(row.at(0)));
+    }
+    return records;
+}
+
 Result<void> rename_tool_table(Database& db, const std::string& table,
                                const std::string& new_name) {
     return db.exec(fmt::format("ALTER TABLE {} RENAME TO {}", quote_identifier(table),

@@ -30,6 +30,15 @@ Result<std::optional<ForeignHistory>> read_foreign_history(Database& db,
 // and Alembic, recognised by table name and columns. Read-only.
 Result<std::vector<ToolHistory>> find_tool_histories(Database& db);
 
+// The entries `tool`'s history table records, in that tool's terms, for telling what a run of the
+// tool recorded: applied versions (goose: the latest row of each version decides; golang-migrate:
+// its one version, "<version> (dirty)" when dirty), sql-migrate's migration ids, Prisma's
+// migration names ("<name> (failed)", "<name> (rolled back)"), Drizzle's `created_at` (its
+// journal's `when`), sqlx's and Flyway's versions ("<version> (failed)"; Flyway's repeatable
+// migrations as "R <description>"), Alembic's revision. In the table's order where it has one
+// that means something, else sorted. Fails when the table lacks a column its tool keeps there.
+Result<std::vector<std::string>> read_tool_records(Database& db, const ToolHistory& tool);
+
 // Renames a tool's history table to `new_name` (ALTER TABLE ... RENAME TO), in the caller's
 // transaction. SQLite rewrites the views, triggers and foreign keys that name it.
 Result<void> rename_tool_table(Database& db, const std::string& table, const std::string& new_name);

@@ -167,11 +167,11 @@ Result<ChildOutcome> run_shell(const std::string& script, std::vector<std::strin
 TEST(ChildProcessFind, FindsTheFirstRunnableProgramInPathAsExecvpDoes) {
     TempDir dir;
     write_program(dir, "first/tool", "#!/bin/sh\n", k_readable);  // passed over: not executable
-    fs::create_directories(dir / "second/tool");                   // passed over: a directory
+    fs::create_directories(dir / "second/tool");                  // passed over: a directory
     const auto tool = write_program(dir, "third/tool", "#!/bin/sh\n", k_executable);
-    const ScopedVariable path("PATH", fmt::format("{}:{}:{}", (dir / "first").string(),
-                                                  (dir / "second").string(),
-                                                  (dir / "third").string()));
+    const ScopedVariable path(
+        "PATH", fmt::format("{}:{}:{}", (dir / "first").string(), (dir / "second").string(),
+                            (dir / "third").string()));
 
     auto found = find_program("tool");
     ASSERT_TRUE(found.has_value()) << found.error().message;
@@ -214,8 +214,8 @@ TEST(ChildProcessFind, SaysWhatIsWrongWithTheProgram) {
 TEST(ChildProcess, PassesArgumentsByteForByteWithoutAShell) {
     TempDir dir;
     const auto out = dir / "cmdline";
-    const std::vector<std::string> words = {"two words", "'single'", "\"double\"", "$HOME",
-                                            "*", "", "-n", "back\\slash", "new\nline"};
+    const std::vector<std::string> words = {"two words", "'single'", "\"double\"",  "$HOME",    "*",
+                                            "",          "-n",       "back\\slash", "new\nline"};
     // The command line the kernel gave the shell that runs the script: every argument as exec
     // received it, NUL after each.
     std::vector<std::string> arguments = {out.string()};
@@ -225,8 +225,8 @@ TEST(ChildProcess, PassesArgumentsByteForByteWithoutAShell) {
     ASSERT_TRUE(outcome->succeeded());
 
     std::string expected;
-    for (const auto& word : std::vector<std::string>{"/bin/sh", "-c",
-                                                      "cat /proc/$$/cmdline > \"$1\"", "sh"}) {
+    for (const auto& word :
+         std::vector<std::string>{"/bin/sh", "-c", "cat /proc/$$/cmdline > \"$1\"", "sh"}) {
         expected += word + '\0';
     }
     for (const auto& word : arguments) {
@@ -362,8 +362,8 @@ TEST(ChildProcess, StartsTheCommandWithDefaultSignalsAndAnEmptyMask) {
     {
         const ScopedSignalChanges changes;
         // grep reads its own status: what the command was given at exec.
-        auto outcome = run_shell("exec grep -E '^Sig(Blk|Ign)' /proc/self/status > \"$1\"",
-                                 {out.string()});
+        auto outcome =
+            run_shell("exec grep -E '^Sig(Blk|Ign)' /proc/self/status > \"$1\"", {out.string()});
         ASSERT_TRUE(outcome.has_value()) << outcome.error().message;
         ASSERT_TRUE(outcome->succeeded());
     }
@@ -390,12 +390,12 @@ TEST(ChildProcess, TimeoutEndsTheWholeGroupEvenWhatIgnoresSigterm) {
     std::thread watcher([&] { ready_line = ready.wait_line(); });
     // The timeout leaves the shell ample time to set its trap and start both sleeps (which
     // inherit the ignored SIGTERM): only SIGKILL, kill_grace later, ends them.
-    auto outcome = run_child(ChildCommand{
-        .argv = {"/bin/sh", "-c",
-                 fmt::format("trap '' TERM; sleep 1000 & echo ready >&{}; sleep 1000",
-                             ready.write_fd())},
-        .timeout = 1500ms,
-        .kill_grace = 300ms});
+    auto outcome = run_child(
+        ChildCommand{.argv = {"/bin/sh", "-c",
+                              fmt::format("trap '' TERM; sleep 1000 & echo ready >&{}; sleep 1000",
+                                          ready.write_fd())},
+                     .timeout = 1500ms,
+                     .kill_grace = 300ms});
     watcher.join();
     ASSERT_TRUE(outcome.has_value()) << outcome.error().message;
     const GroupCleanup cleanup(outcome->pid);
@@ -416,9 +416,9 @@ Result<ChildOutcome> run_then_cancel(const std::string& script, int signal_numbe
         ready_line = ready.wait_line();
         request_cancellation(signal_number);
     });
-    auto outcome = run_child(ChildCommand{
-        .argv = {"/bin/sh", "-c", script, "sh", std::to_string(ready.write_fd())},
-        .kill_grace = 300ms});
+    auto outcome = run_child(
+        ChildCommand{.argv = {"/bin/sh", "-c", script, "sh", std::to_string(ready.write_fd())},
+                     .kill_grace = 300ms});
     canceller.join();
     return outcome;
 }
@@ -517,10 +517,9 @@ TEST(ChildProcess, ExecFailureIsAnErrorNamingTheProgram) {
 TEST(ChildProcess, FindsTheProgramInPath) {
     TempDir dir;
     const auto out = dir / "out";
-    write_program(dir, "bin/belay-test-tool", "#!/bin/sh\necho \"$0 $1\" > \"$2\"\n",
-                  k_executable);
-    const ScopedVariable path(
-        "PATH", fmt::format("{}:{}", (dir / "bin").string(), std::getenv("PATH")));
+    write_program(dir, "bin/belay-test-tool", "#!/bin/sh\necho \"$0 $1\" > \"$2\"\n", k_executable);
+    const ScopedVariable path("PATH",
+                              fmt::format("{}:{}", (dir / "bin").string(), std::getenv("PATH")));
     auto outcome = run_child(ChildCommand{.argv = {"belay-test-tool", "one", out.string()}});
     ASSERT_TRUE(outcome.has_value()) << outcome.error().message;
     EXPECT_EQ(read_file(out), fmt::format("{} one\n", (dir / "bin/belay-test-tool").string()));
@@ -555,8 +554,8 @@ TEST(ChildProcess, GivesTheTerminalToTheCommandAndTakesItBack) {
         if (!outcome || !outcome->succeeded()) {
             return 11;
         }
-        std::ofstream(after) << fmt::format("{} {}", outcome->pid, ::tcgetpgrp(STDIN_FILENO) ==
-                                                                     ::getpgrp());
+        std::ofstream(after) << fmt::format("{} {}", outcome->pid,
+                                            ::tcgetpgrp(STDIN_FILENO) == ::getpgrp());
         return 0;
     });
     ASSERT_EQ(status, 0);
@@ -619,10 +618,9 @@ int act_as_shell(const fs::path& typed) {
     if (belay == 0) {
         ::setpgid(0, 0);
         ::tcsetpgrp(STDIN_FILENO, ::getpgrp());
-        auto outcome =
-            run_shell(fmt::format("echo $$ >&{}; read line; echo \"$line\" > \"$1\"",
-                                  ready.write_fd()),
-                      {typed.string()});
+        auto outcome = run_shell(
+            fmt::format("echo $$ >&{}; read line; echo \"$line\" > \"$1\"", ready.write_fd()),
+            {typed.string()});
         ::_exit(outcome && outcome->succeeded() ? 0 : 1);
     }
     ::setpgid(belay, belay);
