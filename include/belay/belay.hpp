@@ -19,6 +19,7 @@
 #include "belay/database.hpp"
 #include "belay/dump_schema.hpp"
 #include "belay/error.hpp"
+#include "belay/exec.hpp"
 #include "belay/history_edit.hpp"
 #include "belay/lint.hpp"
 #include "belay/log.hpp"

@@ -55,7 +55,7 @@ struct ExecOptions {
 
 // How the command ended.
 struct ExecCommand {
-    std::vector<std::string> argv;  // as run, placeholders replaced
+    std::vector<std::string> argv;   // as run, placeholders replaced
     std::optional<int> exit_status;  // it exited: with this status
     std::optional<int> signal;       // a signal ended it
     bool timed_out = false;          // belay ended it when the timeout passed
@@ -63,9 +63,7 @@ struct ExecCommand {
     // Processes of its process group still ran after it exited (belay leaves them alone).
     bool left_processes = false;
     std::int64_t duration_ms = 0;
-    bool succeeded() const {
-        return exit_status == 0 && !timed_out && stopped_by == 0 && !signal;
-    }
+    bool succeeded() const { return exit_status == 0 && !timed_out && stopped_by == 0 && !signal; }
 };
 
 // One object of the schema the command added, removed or changed (its SQL differs).
@@ -79,8 +77,8 @@ struct SchemaChange {
 // What a migration tool's history table recorded during the command, in that tool's terms
 // (versions; Prisma's migration names; a "(failed)" or "(dirty)" mark where the tool keeps one).
 struct ToolRecordChange {
-    std::string tool;   // "dbmate", "Alembic", "belay", ...
-    std::string table;  // its history table
+    std::string tool;                  // "dbmate", "Alembic", "belay", ...
+    std::string table;                 // its history table
     bool new_table = false;            // the command created it
     std::vector<std::string> added;    // entries it has now that it had not before
     std::vector<std::string> removed;  // entries it no longer has (a rollback)

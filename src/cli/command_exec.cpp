@@ -40,9 +40,10 @@ Result<void> read_environment(const ParsedOptions& vm, ExecOptions& options) {
     for (const auto& entry : vm["env"].as<std::vector<std::string>>()) {
         const auto equals = entry.find('=');
         if (equals == std::string::npos || equals == 0) {
-            return usage_error("--env {}: expected NAME=VALUE, e.g. --env "
-                               "DATABASE_URL=file:{{db}}",
-                               shell_quote(entry));
+            return usage_error(
+                "--env {}: expected NAME=VALUE, e.g. --env "
+                "DATABASE_URL=file:{{db}}",
+                shell_quote(entry));
         }
         options.environment.emplace_back(entry.substr(0, equals), entry.substr(equals + 1));
     }
@@ -86,7 +87,8 @@ void announce(const CommonOptions& common, const ExecReport& so_far) {
     for (const auto& word : so_far.command.argv) {
         quoted.push_back(shell_quote(word));
     }
-    fmt::print(stderr, "belay: running {}{}\n", printable(fmt::format("{}", fmt::join(quoted, " "))),
+    fmt::print(stderr, "belay: running {}{}\n",
+               printable(fmt::format("{}", fmt::join(quoted, " "))),
                so_far.dry_run ? " (dry run, on a copy)" : "");
     std::fflush(stderr);
 }
@@ -106,7 +108,8 @@ int command_exec(const Arguments& args) {
                                   "db exec --db app.db -- dbmate --url sqlite:{db} up"},
                             common->json);
     }
-    auto options = read_exec_options(vm, *common, std::vector<std::string>(separator + 1, args.end()));
+    auto options =
+        read_exec_options(vm, *common, std::vector<std::string>(separator + 1, args.end()));
     if (!options) {
         return report_error(options.error(), common->json);
     }

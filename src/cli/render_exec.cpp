@@ -34,7 +34,8 @@ std::string seconds(std::int64_t milliseconds) {
 std::string how_it_ended(const ExecCommand& command) {
     std::string how;
     if (command.stopped_by != 0) {
-        how = fmt::format("stopped: belay received {} and passed it on", signal_name(command.stopped_by));
+        how = fmt::format("stopped: belay received {} and passed it on",
+                          signal_name(command.stopped_by));
     } else if (command.timed_out) {
         how = "ended by belay at the timeout";
     } else if (command.signal) {
@@ -57,10 +58,10 @@ std::string tool_change_text(const ToolRecordChange& change) {
     }
     if (keeps_one_version(change.tool) && change.added.size() <= 1 && change.removed.size() <= 1 &&
         !change.added.empty()) {
-        parts.push_back(change.removed.empty()
-                            ? fmt::format("now at {}", change.added.front())
-                            : fmt::format("now at {} (was {})", change.added.front(),
-                                          change.removed.front()));
+        parts.push_back(
+            change.removed.empty()
+                ? fmt::format("now at {}", change.added.front())
+                : fmt::format("now at {} (was {})", change.added.front(), change.removed.front()));
     } else {
         if (!change.added.empty()) {
             parts.push_back(fmt::format("applied {}", fmt::join(change.added, ", ")));
@@ -87,10 +88,12 @@ void print_changes_text(std::FILE* out, const ExecReport& report) {
 
 void print_checks_text(std::FILE* out, const ExecReport& report, bool colors) {
     for (const auto& problem : report.integrity_problems) {
-        fmt::print(out, "check      {} {}\n", paint("FAILED", Color::red, colors), printable(problem));
+        fmt::print(out, "check      {} {}\n", paint("FAILED", Color::red, colors),
+                   printable(problem));
     }
     for (const auto& error : report.validation_errors) {
-        fmt::print(out, "check      {} {}\n", paint("FAILED", Color::red, colors), printable(error));
+        fmt::print(out, "check      {} {}\n", paint("FAILED", Color::red, colors),
+                   printable(error));
     }
     for (const auto& warning : report.validation_warnings) {
         fmt::print(out, "check      warning: {}\n", printable(warning));
@@ -105,9 +108,9 @@ void print_checks_text(std::FILE* out, const ExecReport& report, bool colors) {
 }  // namespace
 
 void print_exec_text(std::FILE* out, const ExecReport& report, bool colors) {
-    fmt::print(out, "database   {}{}\n", printable(report.database.string()),
-               report.dry_run ? " (dry run: the command ran on a copy; the database is unchanged)"
-                              : "");
+    fmt::print(
+        out, "database   {}{}\n", printable(report.database.string()),
+        report.dry_run ? " (dry run: the command ran on a copy; the database is unchanged)" : "");
     if (report.snapshot) {
         fmt::print(out, "snapshot   {}\n", printable(report.snapshot->string()));
     }
@@ -115,8 +118,8 @@ void print_exec_text(std::FILE* out, const ExecReport& report, bool colors) {
     for (const auto& word : report.command.argv) {
         quoted.push_back(shell_quote(word));
     }
-    fmt::print(out, "command    {}\n           {}\n", printable(fmt::format("{}", fmt::join(quoted, " "))),
-               how_it_ended(report.command));
+    fmt::print(out, "command    {}\n           {}\n",
+               printable(fmt::format("{}", fmt::join(quoted, " "))), how_it_ended(report.command));
     print_changes_text(out, report);
     print_checks_text(out, report, colors);
     for (const auto& other : report.other_processes) {
@@ -149,7 +152,8 @@ nlohmann::json command_to_json(const ExecCommand& command) {
         {"signal", optional_int(command.signal)},
         {"signal_name", command.signal ? nlohmann::json(signal_name(*command.signal)) : nullptr},
         {"timed_out", command.timed_out},
-        {"stopped_by_signal", command.stopped_by != 0 ? nlohmann::json(command.stopped_by) : nullptr},
+        {"stopped_by_signal",
+         command.stopped_by != 0 ? nlohmann::json(command.stopped_by) : nullptr},
         {"left_processes", command.left_processes},
         {"duration_ms", command.duration_ms},
     };
@@ -158,7 +162,8 @@ nlohmann::json command_to_json(const ExecCommand& command) {
 nlohmann::json changes_to_json(const ExecReport& report) {
     auto schema = nlohmann::json::array();
     for (const auto& change : report.schema_changes) {
-        schema.push_back({{"change", kind_word(change.kind)}, {"type", change.type}, {"name", change.name}});
+        schema.push_back(
+            {{"change", kind_word(change.kind)}, {"type", change.type}, {"name", change.name}});
     }
     return schema;
 }
@@ -204,10 +209,12 @@ nlohmann::json exec_to_json(const ExecReport& report, int exit_code) {
         {"tool_records", tools_to_json(report)},
         {"other_processes", others_to_json(report)},
         {"notes", notes},
-        {"restored", report.restored ? restore_to_json(report.database, *report.restored) : nullptr},
+        {"restored",
+         report.restored ? restore_to_json(report.database, *report.restored) : nullptr},
         {"restore_command", report.undo ? nlohmann::json(words(*report.undo)) : nullptr},
-        {"error", report.error ? nlohmann::json{{"exit_code", exit_code}, {"message", words(*report.error)}}
-                               : nullptr},
+        {"error", report.error
+                      ? nlohmann::json{{"exit_code", exit_code}, {"message", words(*report.error)}}
+                      : nullptr},
     };
 }
 

@@ -62,8 +62,8 @@ Result<void> check_exec_options(const ExecOptions& options) {
     BELAY_TRY(check_lock_timeout(options.db));
     if (options.command.empty() || options.command.front().empty()) {
         return fail(ErrorCode::invalid_input,
-                    "no {} to run: give the migration command after the options, e.g. "
-                    "dbmate --url sqlite:{} up",
+                    "no {} to run: give the program and its arguments, e.g. {{\"goose\", "
+                    "\"sqlite3\", \"{}\", \"up\"}}",
                     Option::command, k_database_placeholder);
     }
     if (std::ranges::any_of(options.command,
@@ -105,8 +105,8 @@ void note_other_processes(const ExecOptions& options, ExecReport& report) {
 std::string describe_others(const std::vector<OtherProcess>& others) {
     std::vector<std::string> each;
     for (const auto& other : others) {
-        each.push_back(fmt::format("pid {} ({}) has {} open", other.pid, other.name,
-                                   other.file.string()));
+        each.push_back(
+            fmt::format("pid {} ({}) has {} open", other.pid, other.name, other.file.string()));
     }
     return fmt::format("{}", fmt::join(each, "; "));
 }
@@ -144,8 +144,8 @@ Result<DatabaseFacts> snapshot_and_capture(const ExecOptions& options, ExecRepor
     BELAY_TRY(has_objects);
     if (*has_objects) {
         const auto started = Clock::now();
-        auto snapshot = snapshot_beside_own_connection(options.db, std::string(k_reason_before_exec),
-                                                       *version, options.backup_progress);
+        auto snapshot = snapshot_beside_own_connection(
+            options.db, std::string(k_reason_before_exec), *version, options.backup_progress);
         BELAY_TRY(snapshot);
         report.snapshot = snapshot->path;
         report.snapshot_ms = milliseconds_since(started);
@@ -195,11 +195,10 @@ Result<void> run_command(const ExecOptions& options, const std::filesystem::path
 }
 
 // Opens what the command left at `target` and reads its facts after an integrity check.
-Result<DatabaseFacts> inspect_after(const ExecOptions& options,
-                                    const std::filesystem::path& target, ExecReport& report) {
+Result<DatabaseFacts> inspect_after(const ExecOptions& options, const std::filesystem::path& target,
+                                    ExecReport& report) {
     BELAY_TRY(sqlite::refuse_non_database(target));
-    auto db =
-        sqlite::Database::open(target, sqlite::OpenMode::read_write, options.db.lock_timeout);
+    auto db = sqlite::Database::open(target, sqlite::OpenMode::read_write, options.db.lock_timeout);
     BELAY_TRY(db);
     auto transaction = sqlite::Transaction::begin_immediate(*db);
     BELAY_TRY(transaction);
@@ -281,8 +280,8 @@ Error restore_after_failure(const ExecOptions& options, ExecReport& report, Mess
     auto restored = run_restore(restore, lock);
     if (!restored) {
         report.undo = undo;
-        return error_of(restored.error().code,
-                        said("{}; putting the snapshot back failed: {}", failure, restored.error()));
+        return error_of(restored.error().code, said("{}; putting the snapshot back failed: {}",
+                                                    failure, restored.error()));
     }
     report.restored = std::move(*restored);
     return error_of(ErrorCode::step_failed,
@@ -304,8 +303,8 @@ void finish(const ExecOptions& options, ExecReport& report, const RunLock* lock)
         Message message("interrupted: the command was stopped");
         if (report.snapshot) {
             report.undo = restore_call(options.db.database, *report.snapshot);
-            message += said("; the database is as the command left it. To undo it: {}",
-                            *report.undo);
+            message +=
+                said("; the database is as the command left it. To undo it: {}", *report.undo);
         }
         report.error = error_of(ErrorCode::interrupted, message);
         return;
@@ -354,8 +353,8 @@ Result<ExecReport> exec_in_place(const ExecOptions& options, ExecReport report) 
         BELAY_TRY(sqlite::refuse_hard_links(path));
     } else {
         BELAY_TRY(sqlite::refuse_unwritable_directory_of(path));
-        report.notes.push_back(fmt::format(
-            "{} does not exist yet: there is nothing to snapshot", path.string()));
+        report.notes.push_back(
+            fmt::format("{} does not exist yet: there is nothing to snapshot", path.string()));
     }
     auto lock = RunLock::acquire(path, options.db.lock_timeout);
     BELAY_TRY(lock);
@@ -387,7 +386,8 @@ Result<DatabaseFacts> copy_and_capture(const ExecOptions& options,
         return DatabaseFacts{};
     }
     BELAY_TRY(check_room_for_copy(path, scratch));
-    auto source = sqlite::Database::open(path, sqlite::OpenMode::read_only, options.db.lock_timeout);
+    auto source =
+        sqlite::Database::open(path, sqlite::OpenMode::read_only, options.db.lock_timeout);
     BELAY_TRY(source);
     auto target = sqlite::Database::open(copy, sqlite::OpenMode::read_write_create);
     BELAY_TRY(target);

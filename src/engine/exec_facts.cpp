@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <string_view>
 #include <map>
+#include <string_view>
 #include <utility>
 
 #include <fmt/format.h>

@@ -76,8 +76,8 @@ TEST_F(ExecTest, SnapshotsRunsTheCommandAndReportsWhatItChanged) {
     // The snapshot: <stem>-YYYYMMDD-HHMMSS.bak beside the database, with the state before.
     const auto taken = backups();
     ASSERT_EQ(taken.size(), 1u);
-    EXPECT_TRUE(std::regex_match(taken.front().filename().string(),
-                                 std::regex(R"(app-\d{8}-\d{6}\.bak)")));
+    EXPECT_TRUE(
+        std::regex_match(taken.front().filename().string(), std::regex(R"(app-\d{8}-\d{6}\.bak)")));
     EXPECT_EQ(report["snapshot"], taken.front().string());
     EXPECT_EQ(TestDb(taken.front(), true).tables(), k_original_tables);
     const auto sidecar = nlohmann::json::parse(read_file(taken.front().string() + ".json"));
@@ -102,18 +102,19 @@ TEST_F(ExecTest, TextReportNamesTheCommandTheChangesAndTheChecks) {
 }
 
 TEST_F(ExecTest, AFailedCommandLeavesItsWorkAndPrintsTheRestoreCommand) {
-    const auto result = exec({}, sqlite3("CREATE TABLE mirrors (url TEXT); SELECT * FROM nowhere;"));
+    const auto result =
+        exec({}, sqlite3("CREATE TABLE mirrors (url TEXT); SELECT * FROM nowhere;"));
     ASSERT_EQ(result.exit_code, 1) << describe(result);
     // sqlite3 runs each statement on its own: the first one stays, as the command left it.
     EXPECT_EQ(tables(), (std::vector<std::string>{"mirrors", "packages", "releases"}));
     EXPECT_CONTAINS(result.err, "the command exited with status 1");
     const auto taken = backups();
     ASSERT_EQ(taken.size(), 1u);
-    EXPECT_CONTAINS(result.err, "belay db restore --db " + db().string() + " " +
-                                    taken.front().string());
+    EXPECT_CONTAINS(result.err,
+                    "belay db restore --db " + db().string() + " " + taken.front().string());
     // The printed command, run as printed, puts the snapshot back.
-    const auto restored = run_raw({"db", "restore", "--db", db().string(),
-                                   taken.front().string(), "--yes"});
+    const auto restored =
+        run_raw({"db", "restore", "--db", db().string(), taken.front().string(), "--yes"});
     ASSERT_EQ(restored.exit_code, 0) << describe(restored);
     EXPECT_EQ(tables(), k_original_tables);
 }
@@ -155,8 +156,9 @@ TEST_F(ExecTest, AViewThatNoLongerCompilesFailsTheRun) {
 }
 
 TEST_F(ExecTest, ABrokenViewThatWasAlreadyThereIsNoFailure) {
-    TestDb(db()).exec("CREATE TABLE gone (x); CREATE VIEW stale AS SELECT x FROM gone;"
-                      "DROP TABLE gone;");
+    TestDb(db()).exec(
+        "CREATE TABLE gone (x); CREATE VIEW stale AS SELECT x FROM gone;"
+        "DROP TABLE gone;");
     const auto result = exec({}, sqlite3("CREATE TABLE mirrors (url TEXT);"));
     EXPECT_EQ(result.exit_code, 0) << describe(result);
 }
@@ -172,8 +174,8 @@ TEST_F(ExecTest, ArgumentsReachTheCommandAsGivenWithThePlaceholderAndVariablesSe
     const auto taken = backups();
     ASSERT_EQ(taken.size(), 1u);
     EXPECT_EQ(read_file(dir() / "args.txt"), db().string() + "\n$HOME *\n\n" + db().string() +
-                                                  "\n" + taken.front().string() + "\nfile:" +
-                                                  db().string() + "\n");
+                                                 "\n" + taken.front().string() +
+                                                 "\nfile:" + db().string() + "\n");
 }
 
 TEST_F(ExecTest, WithJsonTheCommandsOutputGoesToStderr) {
@@ -196,11 +198,10 @@ TEST_F(ExecTest, TheCommandsExitStatusIsInTheReport) {
 
 TEST_F(ExecTest, TheTimeoutEndsTheWholeProcessGroupAndTheSnapshotGoesBack) {
     // The command forks a child that ignores SIGTERM, writes its pid, then waits forever.
-    const auto result = exec(
-        {"--timeout", "1", "--restore-on-failure", "--json"},
-        {"sh", "-c",
-         "sqlite3 {db} 'CREATE TABLE mirrors (url TEXT)' && "
-         "(trap '' TERM; exec sleep 1000) & echo $! > child.pid; wait"});
+    const auto result = exec({"--timeout", "1", "--restore-on-failure", "--json"},
+                             {"sh", "-c",
+                              "sqlite3 {db} 'CREATE TABLE mirrors (url TEXT)' && "
+                              "(trap '' TERM; exec sleep 1000) & echo $! > child.pid; wait"});
     ASSERT_EQ(result.exit_code, 1) << describe(result);
     const auto report = result.json();
     EXPECT_EQ(report["command"]["timed_out"], true);
@@ -212,9 +213,10 @@ TEST_F(ExecTest, TheTimeoutEndsTheWholeProcessGroupAndTheSnapshotGoesBack) {
 
 TEST_F(ExecTest, SigtermToBelayIsPassedToTheCommand) {
     auto run = std::make_unique<BackgroundRun>(
-        std::vector<std::string>{"db", "exec", "--db", db().string(), "--", "sh", "-c",
-                                 "trap 'echo got-term > term.txt; exit 7' TERM; echo $((40 + 2))-ready >&2; "
-                                 "while :; do sleep 0.05; done"},
+        std::vector<std::string>{
+            "db", "exec", "--db", db().string(), "--", "sh", "-c",
+            "trap 'echo got-term > term.txt; exit 7' TERM; echo $((40 + 2))-ready >&2; "
+            "while :; do sleep 0.05; done"},
         in_test_directory());
     // The command's own words (its command line, which belay prints first, has no "42").
     ASSERT_TRUE(run->wait_for_stderr("42-ready", std::chrono::seconds(60)));
