@@ -61,18 +61,18 @@ Result<std::filesystem::path> find_program(const std::string& argv0);
 //   gets the terminal back (if this process is in the foreground again) and SIGCONT;
 // - past `timeout`, SIGTERM to the whole group, then SIGKILL after kill_grace to what is left
 //   (timed_out); when cancellation_signal() is or becomes non-zero (seen within 100 ms), that
-//   signal to the group, then SIGKILL after kill_grace (stopped_by). Both are followed by SIGCONT,
-//   so that a stopped member acts on them. run_child waits until no member is left (but at most 10
-//   s after SIGKILL: a process in uninterruptible sleep, or a zombie whose parent left the group,
-//   is then reported as left_processes);
+//   signal to the group, then SIGKILL after kill_grace (stopped_by). Both are followed by
+//   SIGCONT, so that a stopped member acts on them. run_child then waits until no member is
+//   left, for at most 10 seconds after the SIGKILL (a process in uninterruptible sleep, or a
+//   zombie whose parent left the group, is then reported in left_processes);
 // - when the command's process exits by itself, members of its group still running are left
 //   alone (left_processes).
-// While it runs, this process is a child subreaper (prctl PR_SET_CHILD_SUBREAPER, previous
+// While it runs, this process is a child subreaper (prctl PR_SET_CHILD_SUBREAPER, the previous
 // setting restored on return): members orphaned by their parent's end become children of this
 // process and are reaped here, rather than left as zombies (which still count as members) where
 // PID 1 does not reap, as in many containers. Members left running stay this process's children
-// once orphaned: they are reaped by a later run_child only if they end during it, else by init
-// once this process exits. Only children in the command's group are ever reaped.
+// once orphaned: a caller that ends them reaps them (waitpid(-pid, ...)), else init does once
+// this process exits. run_child reaps only children in the command's group.
 // Fails (invalid_input) only when it could not be started: an empty argv or an environment name
 // that is empty or holds '=', fork failed, or exec failed in the child (the message names the
 // program and errno's text, passed back through a close-on-exec pipe; the child is reaped).
