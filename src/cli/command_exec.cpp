@@ -22,15 +22,17 @@ extern "C" void on_exec_signal(int signal_number) {
     request_cancellation(signal_number);
 }
 
-// SIGHUP and SIGQUIT, like SIGINT and SIGTERM (app.cpp), ask belay to stop: the command's
-// process group gets the signal, and belay reports what it left.
-void forward_hangup_and_quit() {
+// SIGINT, SIGTERM, SIGHUP and SIGQUIT ask belay to stop: the command's process group gets the
+// signal (then SIGKILL), and belay reports what it left. Unlike the other commands (app.cpp),
+// a second signal does not end belay at once: that would leave the command's processes running
+// unwatched, and the operator without the report and its restore command.
+void forward_signals() {
     struct sigaction action {};
     action.sa_handler = on_exec_signal;
     sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESETHAND;
-    sigaction(SIGHUP, &action, nullptr);
-    sigaction(SIGQUIT, &action, nullptr);
+    for (const int signal_number : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) {
+        sigaction(signal_number, &action, nullptr);
+    }
 }
 
 Result<void> read_environment(const ParsedOptions& vm, ExecOptions& options) {
@@ -115,7 +117,7 @@ int command_exec(const Arguments& args) {
     }
     options->backup_progress = progress_bar_for(*common);
     options->on_start = [&](const ExecReport& so_far) { announce(*common, so_far); };
-    forward_hangup_and_quit();
+    forward_signals();
     auto report = run_exec(*options);
     if (!report) {
         return report_error(report.error(), common->json);

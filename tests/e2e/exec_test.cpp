@@ -227,6 +227,24 @@ TEST_F(ExecTest, SigtermToBelayIsPassedToTheCommand) {
     EXPECT_CONTAINS(result.err, "belay db restore");
 }
 
+TEST_F(ExecTest, ASecondSignalStillEndsWithTheCommandGoneAndTheReport) {
+    // The command ignores SIGTERM: belay's SIGKILL after 5 s ends it.
+    auto run = std::make_unique<BackgroundRun>(
+        std::vector<std::string>{"db", "exec", "--db", db().string(), "--", "sh", "-c",
+                                 "trap '' TERM; echo $$ > command.pid; echo $((40 + 2))-ready >&2; "
+                                 "while :; do sleep 0.05; done"},
+        in_test_directory());
+    ASSERT_TRUE(run->wait_for_stderr("42-ready", std::chrono::seconds(60)));
+    run->send_signal(SIGTERM);
+    run->send_signal(SIGTERM);
+    const auto result = run->wait();
+    EXPECT_EQ(result.term_signal, 0) << "belay died of the second signal";
+    EXPECT_EQ(result.exit_code, 143) << describe(result);
+    EXPECT_CONTAINS(result.err, "belay db restore");
+    const auto pid = std::stoi(read_file(dir() / "command.pid"));
+    EXPECT_EQ(::kill(pid, 0), -1);
+}
+
 TEST_F(ExecTest, ADryRunLeavesTheDatabaseByteIdenticalAndRemovesItsCopy) {
     const auto before = sha256_of(db());
     const auto scratch = dir() / "tmp";

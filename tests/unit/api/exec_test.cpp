@@ -69,7 +69,8 @@ TEST_F(ExecApiTest, ReportsTheCommandsEndTheChangesAndTheSnapshot) {
 }
 
 TEST_F(ExecApiTest, AFailedCommandAdvisesTheRestoreCall) {
-    auto report = run_exec(options({"sh", "-c", "sqlite3 \"$BELAY_DB\" 'CREATE TABLE t (x)'; exit 4"}));
+    auto report =
+        run_exec(options({"sh", "-c", "sqlite3 \"$BELAY_DB\" 'CREATE TABLE t (x)'; exit 4"}));
     ASSERT_TRUE(report.has_value()) << report.error().message;
     ASSERT_TRUE(report->error.has_value());
     EXPECT_EQ(report->error->code, ErrorCode::step_failed);
