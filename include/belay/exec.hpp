@@ -96,11 +96,19 @@ struct ExecReport {
     std::filesystem::path database;  // as given
     bool dry_run = false;
     bool database_existed = true;  // false: there was nothing to snapshot (the command made it)
+    // Dry run only: the command wrote to the database itself (its file, -wal or -journal
+    // changed), not to the copy. Fails the run.
+    bool database_changed = false;
     std::optional<std::filesystem::path> snapshot;  // the snapshot taken before the command
     std::optional<std::int64_t> snapshot_ms;
     ExecCommand command;
     // After the command, on the database it worked on (in a dry run, the copy):
-    std::vector<std::string> integrity_problems;  // PRAGMA integrity_check; empty when "ok"
+    // PRAGMA integrity_check's findings that it did not have before the command; empty when
+    // there are none.
+    std::vector<std::string> integrity_problems;
+    // The checks could not be made (the database left locked, or no longer an SQLite database
+    // at all): why. Fails the run, as a finding does.
+    std::optional<Error> unchecked;
     // New foreign-key violations, views and triggers that no longer compile (and, with
     // ValidationLevel::strict, new dangling foreign keys): each fails the run.
     std::vector<std::string> validation_errors;

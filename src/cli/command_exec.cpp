@@ -104,7 +104,7 @@ int command_exec(const Arguments& args) {
     if (!common) {
         return report_error(common.error(), false);
     }
-    if (separator == args.end() || separator + 1 == args.end()) {
+    if (separator == args.end() || separator + 1 == args.end() || separator[1].empty()) {
         return report_error(Error{ErrorCode::invalid_input,
                                   "db exec needs the migration command after `--`, e.g. belay "
                                   "db exec --db app.db -- dbmate --url sqlite:{db} up"},

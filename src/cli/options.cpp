@@ -202,11 +202,22 @@ po::options_description all_options_description() {
 // backup a restore writes over the database. `yes`: a confirmation. `out`: the one file a
 // backup or a dump writes (a dump replaces it). `name`: the one migration db create writes.
 // `verbose`: -v is for one run (-vv counts its repeats). `no-backup`: a run without its safety
-// snapshot is chosen for that run, never standing.
+// snapshot is chosen for that run, never standing. `env`: what one wrapped command is given.
+// `restore-on-failure`: whether a failed exec puts a snapshot back over the database.
 bool is_command_line_only(const std::string& option) {
-    static const std::set<std::string> k_options{
-        "backup", "latest",  "from-other-database", "yes", "to", "steps", "version", "out",
-        "name",   "verbose", "no-backup",           "env"};
+    static const std::set<std::string> k_options{"backup",
+                                                 "latest",
+                                                 "from-other-database",
+                                                 "yes",
+                                                 "to",
+                                                 "steps",
+                                                 "version",
+                                                 "out",
+                                                 "name",
+                                                 "verbose",
+                                                 "no-backup",
+                                                 "env",
+                                                 "restore-on-failure"};
     return k_options.contains(option);
 }
 

@@ -98,7 +98,10 @@ void print_checks_text(std::FILE* out, const ExecReport& report, bool colors) {
     for (const auto& warning : report.validation_warnings) {
         fmt::print(out, "check      warning: {}\n", printable(warning));
     }
-    if (report.integrity_problems.empty() && report.validation_errors.empty()) {
+    if (report.unchecked) {
+        fmt::print(out, "check      {} could not be made: {}\n",
+                   paint("FAILED", Color::red, colors), printable(words(*report.unchecked)));
+    } else if (report.integrity_problems.empty() && report.validation_errors.empty()) {
         fmt::print(out,
                    "check      ok: integrity_check, foreign keys, views and triggers (no new "
                    "problems)\n");
@@ -108,9 +111,13 @@ void print_checks_text(std::FILE* out, const ExecReport& report, bool colors) {
 }  // namespace
 
 void print_exec_text(std::FILE* out, const ExecReport& report, bool colors) {
-    fmt::print(
-        out, "database   {}{}\n", printable(report.database.string()),
-        report.dry_run ? " (dry run: the command ran on a copy; the database is unchanged)" : "");
+    const char* dry_run = "";
+    if (report.dry_run) {
+        dry_run = report.database_changed
+                      ? " (dry run, but the command wrote to the database itself: it CHANGED)"
+                      : " (dry run: the command ran on a copy; the database is unchanged)";
+    }
+    fmt::print(out, "database   {}{}\n", printable(report.database.string()), dry_run);
     if (report.snapshot) {
         fmt::print(out, "snapshot   {}\n", printable(report.snapshot->string()));
     }
@@ -199,10 +206,13 @@ nlohmann::json exec_to_json(const ExecReport& report, int exit_code) {
         {"database", report.database.string()},
         {"dry_run", report.dry_run},
         {"database_existed", report.database_existed},
+        {"database_changed", report.database_changed},
         {"snapshot", report.snapshot ? nlohmann::json(report.snapshot->string()) : nullptr},
         {"snapshot_ms", report.snapshot_ms ? nlohmann::json(*report.snapshot_ms) : nullptr},
         {"command", command_to_json(report.command)},
         {"integrity_problems", report.integrity_problems},
+        {"unchecked", report.unchecked ? nlohmann::json(words(*report.unchecked)) : nullptr},
+        {"unchecked", report.unchecked ? nlohmann::json(words(*report.unchecked)) : nullptr},
         {"validation_errors", report.validation_errors},
         {"validation_warnings", report.validation_warnings},
         {"schema_changes", changes_to_json(report)},

@@ -1,7 +1,12 @@
 #include "engine/exec.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <cstdint>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -35,6 +40,50 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// What a file is now, to tell whether anything wrote it since: its identity, size and times.
+struct FileStamp {
+    bool exists = false;
+    dev_t device = 0;
+    ino_t inode = 0;
+    off_t size = 0;
+    std::pair<std::int64_t, std::int64_t> modified{};
+    std::pair<std::int64_t, std::int64_t> changed{};
+    bool operator==(const FileStamp&) const = default;
+};
+
+FileStamp stamp_of(const std::filesystem::path& path) {
+    struct stat status {};
+    if (::stat(path.c_str(), &status) != 0) {
+        return {};
+    }
+    return FileStamp{true,
+                     status.st_dev,
+                     status.st_ino,
+                     status.st_size,
+                     {status.st_mtim.tv_sec, status.st_mtim.tv_nsec},
+                     {status.st_ctim.tv_sec, status.st_ctim.tv_nsec}};
+}
+
+// The database's files whose bytes are its data: the file, its -wal and its -journal (the -shm
+// is SQLite's shared memory index, which every reader may rebuild).
+std::vector<FileStamp> data_stamps(const std::filesystem::path& database) {
+    const auto name = database.string();
+    return {stamp_of(database), stamp_of(name + "-wal"), stamp_of(name + "-journal")};
+}
+
+// Whether `database` has a hot journal: a -journal that starts with SQLite's journal header (a
+// writer died in a transaction, or one is in one now). Opening the database rolls it back.
+bool has_hot_journal(const std::filesystem::path& database) {
+    constexpr std::array<unsigned char, 8> k_magic{0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7};
+    std::ifstream journal(database.string() + "-journal", std::ios::binary);
+    std::array<char, 8> header{};
+    if (!journal.read(header.data(), header.size())) {
+        return false;
+    }
+    return std::equal(header.begin(), header.end(), k_magic.begin(),
+                      [](char a, unsigned char b) { return static_cast<unsigned char>(a) == b; });
+}
+
 // Every placeholder in `word` replaced by `path`.
 std::string substituted(std::string word, const std::string& path) {
     std::size_t at = 0;
@@ -47,6 +96,12 @@ std::string substituted(std::string word, const std::string& path) {
 
 Result<void> check_environment(const ExecOptions& options) {
     for (const auto& [name, value] : options.environment) {
+        if (name == "BELAY_DB" || name == "BELAY_SNAPSHOT") {
+            return fail(ErrorCode::invalid_input,
+                        "{} {}: belay sets {} itself, to the path the command must use; use "
+                        "another name (nothing was run)",
+                        Option::environment, name, name);
+        }
         if (name.empty() || name.find('=') != std::string::npos ||
             name.find('\0') != std::string::npos || value.find('\0') != std::string::npos) {
             return fail(ErrorCode::invalid_input,
@@ -120,7 +175,7 @@ Result<void> refuse_other_processes(const ExecOptions& options, ExecReport& repo
         return {};
     }
     return fail(ErrorCode::refused,
-                "{}: {}, {}. Putting the snapshot back after a failure would lose what it writes "
+                "{}: {}, {}. Putting the snapshot back after a failure would lose what is written "
                 "meanwhile, so nothing was run{}. Stop the application first (an upgrade needs "
                 "the database to itself), or run without {}",
                 Option::restore_on_failure, describe_others(report.other_processes), when,
@@ -131,7 +186,8 @@ Result<void> refuse_other_processes(const ExecOptions& options, ExecReport& repo
 }
 
 // Takes the snapshot under the write lock and reads the facts in the same transaction: nothing
-// can commit between the two. A database with no objects needs no snapshot (nothing to lose).
+// can commit between the two. An empty file (0 bytes) needs no snapshot: it holds nothing, not
+// even a header (a database with no tables may still hold its user_version).
 Result<DatabaseFacts> snapshot_and_capture(const ExecOptions& options, ExecReport& report) {
     const auto& path = options.db.database;
     auto version = read_version_for_backup(options.db);
@@ -140,9 +196,8 @@ Result<DatabaseFacts> snapshot_and_capture(const ExecOptions& options, ExecRepor
     BELAY_TRY(db);
     auto transaction = sqlite::Transaction::begin_immediate(*db);
     BELAY_TRY(transaction);
-    auto has_objects = sqlite::has_objects(*db);
-    BELAY_TRY(has_objects);
-    if (*has_objects) {
+    std::error_code ec;
+    if (std::filesystem::file_size(path, ec) > 0 || ec) {
         const auto started = Clock::now();
         auto snapshot = snapshot_beside_own_connection(
             options.db, std::string(k_reason_before_exec), *version, options.backup_progress);
@@ -150,7 +205,7 @@ Result<DatabaseFacts> snapshot_and_capture(const ExecOptions& options, ExecRepor
         report.snapshot = snapshot->path;
         report.snapshot_ms = milliseconds_since(started);
     } else {
-        report.notes.push_back("the database is empty: no snapshot is needed");
+        report.notes.push_back("the database file is empty: no snapshot is needed");
     }
     auto facts = capture_facts(*db, options.db.history_table, report.notes);
     BELAY_TRY(facts);
@@ -158,17 +213,26 @@ Result<DatabaseFacts> snapshot_and_capture(const ExecOptions& options, ExecRepor
     return facts;
 }
 
+// `path` as the command is given it: a relative path starting with '-' gets "./", so that the
+// command does not read it as an option of its own.
+std::string path_for_command(const std::filesystem::path& path) {
+    const auto text = path.string();
+    return text.starts_with('-') ? "./" + text : text;
+}
+
 // Runs the command on `target`, placeholders replaced and BELAY_DB, BELAY_SNAPSHOT set.
 Result<void> run_command(const ExecOptions& options, const std::filesystem::path& target,
                          ExecReport& report) {
     ChildCommand child;
+    const auto path = path_for_command(target);
     for (const auto& word : options.command) {
-        child.argv.push_back(substituted(word, target.string()));
+        child.argv.push_back(substituted(word, path));
     }
-    child.environment = {{"BELAY_DB", target.string()},
-                         {"BELAY_SNAPSHOT", report.snapshot ? report.snapshot->string() : ""}};
+    child.environment = {
+        {"BELAY_DB", path},
+        {"BELAY_SNAPSHOT", report.snapshot ? path_for_command(*report.snapshot) : ""}};
     for (const auto& [name, value] : options.environment) {
-        child.environment.emplace_back(name, substituted(value, target.string()));
+        child.environment.emplace_back(name, substituted(value, path));
     }
     child.timeout = options.timeout;
     child.kill_grace = options.kill_grace;
@@ -202,9 +266,6 @@ Result<DatabaseFacts> inspect_after(const ExecOptions& options, const std::files
     BELAY_TRY(db);
     auto transaction = sqlite::Transaction::begin_immediate(*db);
     BELAY_TRY(transaction);
-    auto problems = sqlite::check_integrity(*db, true);
-    BELAY_TRY(problems);
-    report.integrity_problems = std::move(*problems);
     auto facts = capture_facts(*db, options.db.history_table, report.notes);
     BELAY_TRY(facts);
     BELAY_TRY(transaction->rollback());
@@ -224,8 +285,7 @@ void check_after(const ExecOptions& options, const std::filesystem::path& target
     }
     auto after = inspect_after(options, target, report);
     if (!after) {
-        report.integrity_problems.push_back(
-            fmt::format("{} could not be checked: {}", target.string(), after.error().message));
+        report.unchecked = after.error();
         return;
     }
     compare_facts(before, *after, options.validation, report);
@@ -244,6 +304,9 @@ std::optional<Message> failure_of(const ExecOptions& options, const ExecReport& 
     if (command.exit_status && *command.exit_status != 0) {
         return said("the command exited with status {}", *command.exit_status);
     }
+    if (report.unchecked) {
+        return said("the checks after the command could not be made: {}", *report.unchecked);
+    }
     if (!report.integrity_problems.empty()) {
         return said("the command left the database damaged: integrity_check: {}",
                     fmt::join(report.integrity_problems, "; "));
@@ -257,19 +320,37 @@ std::optional<Message> failure_of(const ExecOptions& options, const ExecReport& 
 
 // The command failed or a check did: put the snapshot back, unless another process could have
 // written since (refused: its writes would be lost).
+// The file the database's path leads to, symlinks followed ("" when it cannot be told).
+std::filesystem::path resolved(const std::filesystem::path& path) {
+    std::error_code ec;
+    auto file = std::filesystem::weakly_canonical(path, ec);
+    return ec ? std::filesystem::path() : file;
+}
+
 Error restore_after_failure(const ExecOptions& options, ExecReport& report, Message failure,
-                            const RunLock* lock) {
+                            const RunLock* lock, const std::filesystem::path& resolved_before) {
     const auto undo = restore_call(options.db.database, *report.snapshot);
+    report.undo = undo;
     if (!report.other_processes.empty() || report.command.left_processes) {
-        report.undo = undo;
         const auto who = report.other_processes.empty()
                              ? std::string("processes the command started still run")
                              : describe_others(report.other_processes);
         return error_of(ErrorCode::refused,
                         said("{}. The snapshot was NOT put back: {}, and putting it back would "
-                             "lose what they wrote since. Stop them, then restore it: {}",
+                             "lose what was written since. Stop them, then restore it: {}",
                              failure, who, undo));
     }
+    if (const auto now = resolved(options.db.database); now != resolved_before) {
+        return error_of(ErrorCode::refused,
+                        said("{}. The snapshot was NOT put back: {} led to {} before the "
+                             "command and leads to {} now (the command replaced it with a "
+                             "symlink, or moved a directory), and a restore there would write "
+                             "over another file. See what the command did; to restore the "
+                             "snapshot anyway: {}",
+                             failure, options.db.database.string(), resolved_before.string(),
+                             now.string(), undo));
+    }
+    report.undo.reset();
     RestoreOptions restore{.db = options.db,
                            .backup = *report.snapshot,
                            .latest = false,
@@ -293,7 +374,8 @@ Error restore_after_failure(const ExecOptions& options, ExecReport& report, Mess
 }
 
 // Sets the report's error (and undo, or restores) from how the command and the checks went.
-void finish(const ExecOptions& options, ExecReport& report, const RunLock* lock) {
+void finish(const ExecOptions& options, ExecReport& report, const RunLock* lock,
+            const std::filesystem::path& resolved_before) {
     if (report.command.left_processes) {
         report.notes.push_back(
             "processes the command started were still running when it exited; they may still "
@@ -310,10 +392,20 @@ void finish(const ExecOptions& options, ExecReport& report, const RunLock* lock)
         return;
     }
     auto failure = failure_of(options, report);
-    if (!failure) {
+    if (!failure && !report.database_changed) {
         return;
     }
-    if (options.dry_run) {
+    if (options.dry_run && report.database_changed) {
+        report.error = error_of(
+            ErrorCode::step_failed,
+            said("the command wrote to {} itself, although this was a dry run: it did not take "
+                 "the copy's path from {} or BELAY_DB, but found the database on its own (a "
+                 "config file, an environment variable such as DATABASE_URL). {} is NOT as it "
+                 "was, and a dry run takes no snapshot: copy it now, see what changed, and make "
+                 "the command take its path from belay",
+                 options.db.database.string(), k_database_placeholder,
+                 options.db.database.string()));
+    } else if (options.dry_run) {
         report.error = error_of(ErrorCode::step_failed,
                                 said("{}; this was a dry run on a copy: {} is unchanged", *failure,
                                      options.db.database.string()));
@@ -323,7 +415,7 @@ void finish(const ExecOptions& options, ExecReport& report, const RunLock* lock)
                                      "there is no snapshot to go back to",
                                      *failure));
     } else if (options.restore_on_failure) {
-        report.error = restore_after_failure(options, report, *failure, lock);
+        report.error = restore_after_failure(options, report, *failure, lock, resolved_before);
     } else {
         report.undo = restore_call(options.db.database, *report.snapshot);
         report.error = error_of(ErrorCode::step_failed,
@@ -358,6 +450,7 @@ Result<ExecReport> exec_in_place(const ExecOptions& options, ExecReport report) 
     }
     auto lock = RunLock::acquire(path, options.db.lock_timeout);
     BELAY_TRY(lock);
+    const auto resolved_before = resolved(path);
     BELAY_TRY(refuse_other_processes(options, report, "before the snapshot"));
     DatabaseFacts before;
     if (report.database_existed) {
@@ -370,7 +463,7 @@ Result<ExecReport> exec_in_place(const ExecOptions& options, ExecReport report) 
     BELAY_TRY(run_command(options, path, report));
     note_other_processes(options, report);
     check_after(options, path, before, report);
-    finish(options, report, &*lock);
+    finish(options, report, &*lock, resolved_before);
     return report;
 }
 
@@ -409,16 +502,27 @@ Result<ExecReport> exec_dry_run(const ExecOptions& options, ExecReport report) {
     report.database_existed = std::filesystem::exists(path, ec);
     if (report.database_existed) {
         BELAY_TRY(sqlite::refuse_non_database(path));
+        if (has_hot_journal(path)) {
+            return fail(path, ErrorCode::refused,
+                        "{} has a hot journal ({}-journal): a writer died in a transaction, or "
+                        "is in one now. Reading the database rolls that back, which would "
+                        "change it, and a dry run changes nothing: run it again once no "
+                        "writer is active, or after `{}`, which rolls it back",
+                        path.string(), path.string(), run(Command::check));
+        }
     }
     auto scratch = ScratchDirectory::create("belay-exec");
     BELAY_TRY(scratch);
     const auto copy = scratch->path() / path.filename();
     auto before = copy_and_capture(options, copy, scratch->path(), report);
     BELAY_TRY(before);
+    // After belay's own read: what the command does to the database itself shows from here.
+    const auto stamps = data_stamps(path);
     BELAY_TRY(stop_if_cancelled(report));
     BELAY_TRY(run_command(options, copy, report));
+    report.database_changed = data_stamps(path) != stamps;
     check_after(options, copy, *before, report);
-    finish(options, report, nullptr);
+    finish(options, report, nullptr, {});
     return report;
 }
 

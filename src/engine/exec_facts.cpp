@@ -7,6 +7,7 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/error.hpp"
 #include "engine/database_state.hpp"
@@ -134,6 +135,9 @@ void compare_objects(const std::vector<sqlite::SchemaObject>& before,
 Result<DatabaseFacts> capture_facts(sqlite::Database& db, const std::string& history_table,
                                     std::vector<Message>& notes) {
     DatabaseFacts facts;
+    auto integrity = sqlite::check_integrity(db, true);
+    BELAY_TRY(integrity);
+    facts.integrity = std::move(*integrity);
     sqlite::SchemaCatalog catalog;
     // Every object of the user's, tools' history tables included (belay's own belay_* tables
     // are left out): the command may have made any of them.
@@ -150,6 +154,13 @@ Result<DatabaseFacts> capture_facts(sqlite::Database& db, const std::string& his
 
 void compare_facts(const DatabaseFacts& before, const DatabaseFacts& after, ValidationLevel level,
                    ExecReport& report) {
+    report.integrity_problems = entries_missing(after.integrity, before.integrity);
+    if (!before.integrity.empty()) {
+        report.notes.push_back(fmt::format(
+            "the database failed integrity_check before the command already ({}); only new "
+            "findings count against the command",
+            fmt::join(before.integrity, "; ")));
+    }
     compare_objects(before.objects, after.objects, report);
     compare_tools(before.tools, after.tools, report);
     auto findings = sqlite::compare_validation_states(before.validation, after.validation,

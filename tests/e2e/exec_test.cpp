@@ -325,5 +325,79 @@ TEST_F(ExecTest, WhatAToolsHistoryTableRecordedIsReported) {
                     "20240102000000");
 }
 
+TEST_F(ExecTest, ADryRunWhoseCommandWritesTheRealDatabaseFails) {
+    // The tool finds the database on its own (as from a .env file), not through {db}.
+    const auto result =
+        exec({"--dry-run", "--json"}, {"sqlite3", db().string(), "CREATE TABLE leak (x)"});
+    ASSERT_EQ(result.exit_code, 1) << describe(result);
+    const auto report = result.json();
+    EXPECT_EQ(report["database_changed"], true);
+    EXPECT_CONTAINS(report["error"]["message"].get<std::string>(), "although this was a dry run");
+}
+
+TEST_F(ExecTest, BelaysOwnVariablesCannotBeOverridden) {
+    const auto before = sha256_of(db());
+    const auto result = exec({"--dry-run", "--env", "BELAY_DB=app.db"}, {"true"});
+    ASSERT_EQ(result.exit_code, 2) << describe(result);
+    EXPECT_CONTAINS(result.err, "--env BELAY_DB");
+    EXPECT_EQ(sha256_of(db()), before);
+}
+
+TEST_F(ExecTest, ADryRunRefusesAHotJournalAndLeavesBothFilesAsTheyWere) {
+    std::string journal("\xd9\xd5\x05\xf9\x20\xa1\x63\xd7", 8);
+    journal.resize(512, '\0');
+    write_file("app.db-journal", journal);
+    const auto database = sha256_of(db());
+    const auto result = exec({"--dry-run"}, {"true"});
+    ASSERT_EQ(result.exit_code, 5) << describe(result);
+    EXPECT_CONTAINS(result.err, "hot journal");
+    EXPECT_EQ(sha256_of(db()), database);
+    EXPECT_EQ(read_file(dir() / "app.db-journal"), journal);
+}
+
+TEST_F(ExecTest, NoRestoreOverAFileTheCommandPutASymlinkTo) {
+    const auto other = dir() / "prod.db";
+    TestDb(other).exec("CREATE TABLE important (x); INSERT INTO important VALUES ('prod data');");
+    const auto prod = sha256_of(other);
+    const auto result =
+        exec({"--restore-on-failure"},
+             {"sh", "-c", "rm \"$BELAY_DB\" && ln -s prod.db \"$BELAY_DB\" && exit 1"});
+    ASSERT_EQ(result.exit_code, 5) << describe(result);
+    EXPECT_CONTAINS(result.err, "was NOT put back");
+    EXPECT_CONTAINS(result.err, other.string());
+    EXPECT_EQ(sha256_of(other), prod);
+}
+
+TEST_F(ExecTest, DamageThatWasThereBeforeIsNotBlamedOnTheCommand) {
+    TestDb(db()).exec(
+        "CREATE TABLE t (x, y); CREATE INDEX ti ON t (x);"
+        "INSERT INTO t VALUES (1, 10), (2, 20);"
+        "PRAGMA writable_schema = ON;"
+        "UPDATE sqlite_schema SET sql = 'CREATE INDEX ti ON t (y)' WHERE name = 'ti';");
+    const auto result = exec({"--json"}, {"true"});
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    const auto report = result.json();
+    EXPECT_TRUE(report["integrity_problems"].empty());
+    EXPECT_CONTAINS(report["notes"].dump(), "failed integrity_check before the command");
+}
+
+TEST_F(ExecTest, ADatabasePathStartingWithADashReachesTheCommandAsAPath) {
+    fs::copy_file(db(), dir() / "-x.db");
+    const auto result = run_raw({"db", "exec", "--db", "-x.db", "--", "sh", "-c",
+                                 "printf %s \"$1\" > arg.txt", "sh", "{db}"});
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_EQ(read_file(dir() / "arg.txt"), "./-x.db");
+}
+
+TEST_F(ExecTest, ADatabaseWithNoTablesButAUserVersionIsSnapshotted) {
+    fs::remove(db());
+    TestDb(db()).exec("PRAGMA user_version = 7");
+    const auto result =
+        exec({"--restore-on-failure"},
+             {"sh", "-c", "sqlite3 \"$BELAY_DB\" 'PRAGMA user_version = 8'; exit 1"});
+    ASSERT_EQ(result.exit_code, 1) << describe(result);
+    EXPECT_EQ(TestDb(db(), true).scalar("PRAGMA user_version"), "7");
+}
+
 }  // namespace
 }  // namespace belay::testing
