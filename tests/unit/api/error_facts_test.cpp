@@ -11,7 +11,7 @@
 #include <belay/belay.hpp>
 
 #include "support/expect.hpp"
-#include "support/temp_dir.hpp"
+#include "unit/api/api_fixture.hpp"
 #include "unit/engine/raw_database.hpp"
 
 namespace belay {
@@ -48,25 +48,8 @@ Error step_error(const Result<RunReport>& run) {
     return run && run->error ? *run->error : Error{};
 }
 
-class ErrorFacts : public ::testing::Test {
+class ErrorFacts : public testing::ApiTest {
   protected:
-    fs::path db() const { return m_dir / "app.db"; }
-    fs::path migrations() const { return m_dir / "migrations"; }
-
-    DatabaseOptions options() const {
-        DatabaseOptions options;
-        options.database = db();
-        options.migrations_dir = migrations();
-        return options;
-    }
-
-    MigrateOptions migrate_options() const {
-        MigrateOptions options;
-        options.db = this->options();
-        options.backup = false;
-        return options;
-    }
-
     MigrateOptions embedded_options(std::vector<EmbeddedMigration> list) const {
         auto options = migrate_options();
         options.db.migrations_dir.clear();
@@ -80,8 +63,6 @@ class ErrorFacts : public ::testing::Test {
         m_dir.write("migrations/0001_x.sql", contents);
         return error_of(load_migration_set(migrations()));
     }
-
-    testing::TempDir m_dir;
 };
 
 TEST_F(ErrorFacts, AProblemInAMigrationFileNamesItsFileAndLine) {
