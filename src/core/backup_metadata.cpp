@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
+#include "belay/utf8.hpp"
 #include "core/durable_file.hpp"
 #include "core/regular_file.hpp"
 #include "core/utc_time.hpp"
-#include "core/utf8.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

@@ -1,6 +1,7 @@
 // What an error says as facts through the public calls: the file and line of a problem in a
 // migration (read from files or embedded), the option an invalid value is about, and the same
 // refusals from every call.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -281,6 +282,60 @@ TEST_F(ErrorFacts, AnAdvisedCallNamesTheDatabase) {
     const Call status{Command::status, {{Option::database, db().string(), false}}, true};
     EXPECT_EQ(error.advised_call(), status) << error.message;
     EXPECT_CONTAINS(error.message, "build_status(database = " + db().string() + ")");
+}
+
+// breakit: run_backup, run_check and run_restore took a negative lock_timeout (and waited for
+// nothing), which run_migrate and Database::open refuse. Every call on a database refuses it
+// now, before it opens anything.
+TEST_F(ErrorFacts, EveryCallOnADatabaseRefusesANegativeLockTimeout) {
+    m_dir.write("migrations/0001_items.sql", k_items);
+    RawDatabase(db()).exec("CREATE TABLE t (x);");
+    BackupOptions taken;
+    taken.db = options();
+    const auto backup = run_backup(taken);
+    ASSERT_TRUE(backup) << backup.error().message;
+    const auto files = [&] {
+        std::vector<fs::path> all;
+        for (const auto& entry : fs::recursive_directory_iterator(m_dir.path())) {
+            all.push_back(entry.path());
+        }
+        std::ranges::sort(all);
+        return all;
+    };
+    const auto before = files();
+
+    auto negative = options();
+    negative.lock_timeout = -1ms;
+    BackupOptions backup_options;
+    backup_options.db = negative;
+    CheckOptions check;
+    check.db = negative;
+    RestoreOptions restore;
+    restore.db = negative;
+    restore.backup = backup->path;
+    restore.assume_yes = true;
+    for (const auto& error : {error_of(run_backup(backup_options)), error_of(run_check(check)),
+                              error_of(run_restore(restore))}) {
+        EXPECT_EQ(error.code, ErrorCode::invalid_input) << error.message;
+        EXPECT_EQ(error.option(), Option::lock_timeout) << error.message;
+        EXPECT_EQ(error.message, error_of(Database::open(negative)).message);
+    }
+    EXPECT_EQ(files(), before) << "a refused call wrote a file";
+}
+
+// A history table whose name holds a control character or bytes that are not UTF-8 is refused
+// by every call on a database, as Database::open refuses one of belay's own names.
+TEST_F(ErrorFacts, EveryCallOnADatabaseRefusesAHistoryTableNameThatIsNotOneLineOfUtf8) {
+    m_dir.write("migrations/0001_items.sql", k_items);
+    for (const std::string table : {"hist\x1b[2J", "hist\xff", "a\nb"}) {
+        auto migrate = migrate_options();
+        migrate.db.history_table = table;
+        const auto error = error_of(run_migrate(migrate));
+        EXPECT_EQ(error.code, ErrorCode::invalid_input) << error.message;
+        EXPECT_EQ(error.option(), Option::history_table) << error.message;
+        EXPECT_EQ(error_of(Database::open(migrate.db)).message, error.message);
+        EXPECT_FALSE(fs::exists(db())) << table;
+    }
 }
 
 }  // namespace
