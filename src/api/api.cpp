@@ -21,22 +21,38 @@ namespace {
 
 // The result, its error advising calls on `options.database` (with_database): an advice such
 // as "clear the mark with run_history_edit(repair)" is made complete at this boundary, where
-// every call on a database passes.
+// every call on a database passes, with the database, history table, migrations and backups
+// it was given.
 template <typename T>
 Result<T> on_database(const DatabaseOptions& options, Result<T> result) {
     if (!result) {
-        return std::unexpected(with_database(options.database, std::move(result.error())));
+        return std::unexpected(with_database(options, std::move(result.error())));
     }
     return result;
 }
 
-// A run's report holds the error of a step that failed.
+// A run's report holds the error of a step that failed, and the call that undoes the run.
 Result<RunReport> on_database(const DatabaseOptions& options, Result<RunReport> result) {
     if (result && result->error) {
-        result->error = with_database(options.database, std::move(*result->error));
+        result->error = with_database(options, std::move(*result->error));
+    }
+    if (result && result->undo) {
+        result->undo = with_database(options, std::move(*result->undo));
     }
     if (!result) {
-        return std::unexpected(with_database(options.database, std::move(result.error())));
+        return std::unexpected(with_database(options, std::move(result.error())));
+    }
+    return result;
+}
+
+// A history edit's report holds the call that undoes the edit.
+Result<HistoryEditReport> on_database(const DatabaseOptions& options,
+                                      Result<HistoryEditReport> result) {
+    if (result && result->undo) {
+        result->undo = with_database(options, std::move(*result->undo));
+    }
+    if (!result) {
+        return std::unexpected(with_database(options, std::move(result.error())));
     }
     return result;
 }

@@ -27,7 +27,7 @@ Result<Database> Database::open(DatabaseOptions options) {
     // Another tool's history table is no reason to refuse: backups, restores and checks work
     // on any database; status() and migrate() refuse it themselves.
     if (auto state = engine::read_any_database_state(options); !state) {
-        return std::unexpected(with_database(options.database, std::move(state.error())));
+        return std::unexpected(with_database(options, std::move(state.error())));
     }
     return Database(std::move(options));
 }

@@ -279,9 +279,51 @@ TEST_F(ErrorFacts, AnAdvisedCallNamesTheDatabase) {
     auto migrate = migrate_options();
     migrate.target = Version::parse("0009");
     const auto error = error_of(run_migrate(migrate));
-    const Call status{Command::status, {{Option::database, db().string(), false}}, true};
+    // The migrations directory too: not the default ("migrations" in the current directory).
+    const Call status{Command::status,
+                      {{Option::database, db().string(), false},
+                       {Option::migrations_dir, migrations().string(), false}},
+                      true};
     EXPECT_EQ(error.advised_call(), status) << error.message;
-    EXPECT_CONTAINS(error.message, "build_status(database = " + db().string() + ")");
+    EXPECT_CONTAINS(error.message, "build_status(database = " + db().string() +
+                                       ", migrations_dir = " + migrations().string() + ")");
+}
+
+// breakit: an advised call carried the database but not a history table, migrations directory
+// or backup directory other than the defaults, so the call made as advised worked on another
+// history (or found no migrations).
+TEST_F(ErrorFacts, AnAdvisedCallCarriesTheOptionsThatPickOutTheDatabasesHistory) {
+    m_dir.write("migrations/0001_items.sql", k_items);
+    auto migrate = migrate_options();
+    migrate.db.history_table = "app_history";
+    migrate.db.backup_dir = m_dir / "backups";
+    migrate.db.layout = Layout::sql_migrate;
+    migrate.target = Version::parse("0009");
+    const auto error = error_of(run_migrate(migrate));
+    const Call status{Command::status,
+                      {{Option::database, db().string(), false},
+                       {Option::history_table, "app_history", false},
+                       {Option::migrations_dir, migrations().string(), false},
+                       {Option::layout, "sql-migrate", false}},
+                      true};
+    EXPECT_EQ(error.advised_call(), status) << error.message;
+
+    // Embedded migrations: no directory to name; a restore of the snapshot (the run's undo)
+    // names its backup, so the backup directory is not needed, the history table is.
+    migrate = embedded_options({embedded("0001", "items", "CREATE TABLE a (x);"),
+                                embedded("0002", "bad", "INSERT INTO nowhere VALUES (1);")});
+    migrate.db.history_table = "app_history";
+    migrate.db.backup_dir = m_dir / "backups";
+    fs::create_directories(m_dir / "backups");
+    RawDatabase(db()).exec("CREATE TABLE t (x);");  // something to snapshot
+    migrate.backup = true;
+    const auto run = run_migrate(migrate);
+    ASSERT_TRUE(run && run->error && run->undo) << (run ? "no undo" : run.error().message);
+    const auto& undo = run->undo->arguments;
+    ASSERT_EQ(undo.size(), 3u) << library_words(*run->undo);
+    EXPECT_EQ(undo[0], (Argument{Option::database, db().string(), false}));
+    EXPECT_EQ(undo[1], (Argument{Option::history_table, "app_history", false}));
+    EXPECT_EQ(undo[2].option, Option::backup);
 }
 
 // breakit: run_backup, run_check and run_restore took a negative lock_timeout (and waited for
