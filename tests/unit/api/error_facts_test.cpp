@@ -326,6 +326,46 @@ TEST_F(ErrorFacts, AnAdvisedCallCarriesTheOptionsThatPickOutTheDatabasesHistory)
     EXPECT_EQ(undo[2].option, Option::backup);
 }
 
+// breakit: a missing embedded migration was told to "restore the file" it never had.
+TEST_F(ErrorFacts, AMissingEmbeddedMigrationIsToldToPutItBackInTheList) {
+    ASSERT_TRUE(run_migrate(embedded_options({embedded("0001", "a", "CREATE TABLE a (x);"),
+                                              embedded("0002", "b", "CREATE TABLE b (x);")})));
+    const auto without_b = embedded_options({embedded("0001", "a", "CREATE TABLE a (x);")});
+    const auto up = error_of(run_migrate(without_b));
+    EXPECT_EQ(up.code, ErrorCode::refused);
+    EXPECT_CONTAINS(up.message,
+                    "0002_b is applied but the program's embedded migrations no "
+                    "longer have it. Put it back in the list");
+    auto down = without_b;
+    down.operation = Operation::down;
+    const auto reverting = error_of(run_migrate(down));
+    EXPECT_CONTAINS(reverting.message,
+                    "0002_b is applied but no longer among the program's embedded migrations, so "
+                    "it has no Down section");
+    CheckOptions check;
+    check.db = without_b.db;
+    const auto checked = run_check(check);
+    ASSERT_TRUE(checked) << checked.error().message;
+    HistoryEditOptions repair;
+    repair.db = without_b.db;
+    repair.edit = HistoryEdit::repair;
+    repair.assume_yes = true;
+    const auto repaired = run_history_edit(repair);
+    ASSERT_TRUE(repaired) << repaired.error().message;
+    std::string said = up.message + reverting.message;
+    for (const auto& finding : checked->findings) {
+        said += finding.message;
+    }
+    for (const auto& note : repaired->notes) {
+        said += note.text();
+    }
+    EXPECT_CONTAINS(said,
+                    "0002_b is applied but no longer among the program's embedded "
+                    "migrations; put it back in the list, or remove its row");
+    EXPECT_NOT_CONTAINS(said, "file is gone");
+    EXPECT_NOT_CONTAINS(said, "estore the file");
+}
+
 // breakit: run_backup, run_check and run_restore took a negative lock_timeout (and waited for
 // nothing), which run_migrate and Database::open refuse. Every call on a database refuses it
 // now, before it opens anything.
