@@ -7,8 +7,10 @@
 // (ARCHITECTURE.md). Every call that can fail returns Result<T>; the contracts below say which
 // ErrorCode each failure has. Besides those, every call that works on a database (all but
 // load_migration_set, run_lint and create_migration) fails with invalid_input, before anything
-// is opened or created, when the database path (as given, or the full path a backup's sidecar
-// records) or backup_dir is not valid UTF-8: sidecars and reports hold paths as JSON text.
+// is opened or created, naming the option (Error::option()): for a lock_timeout below 0 or over
+// 1e9 s; when the database path (as given, or the full path a backup's sidecar records) or
+// backup_dir is not valid UTF-8 (sidecars and reports hold paths as JSON text, belay/utf8.hpp);
+// for a history_table that history_table_problem() refuses (belay/options.hpp).
 #pragma once
 
 #include <chrono>
@@ -117,7 +119,8 @@ Result<LintReport> run_lint(const MigrateOptions& options);
 // writers go on meanwhile), verified (quick_check, page count, schema fingerprint) before it
 // gets its final name beside a sidecar. Never leaves a partial file. Fails with invalid_input
 // when the database does not exist or is not SQLite, busy when it stays locked past
-// db.lock_timeout, snapshot_failed (no room, cannot write, verification failed) or interrupted.
+// db.lock_timeout, snapshot_failed (no room, cannot write, verification failed) or interrupted;
+// with invalid_input, before anything is opened, for an `out` that is not valid UTF-8.
 Result<Snapshot> run_backup(const BackupOptions& options);
 
 // This database's backups in its backup directory, newest first (by the sidecars' sequence;
@@ -165,11 +168,12 @@ Result<PruneReport> run_prune(const PruneOptions& options,
 //   as `<stem>-corrupt-YYYYMMDD-HHMMSS.db` (a hard link) with its -wal/-shm/-journal, then the
 //   copy renamed over the path;
 // - none: the same without an old file (stray -wal/-shm/-journal files are moved aside).
-// Fails with invalid_input when no backup is given, or both a backup and `latest` are, the file
-// does not exist or `latest` finds no intact one; snapshot_failed when the safety snapshot cannot
-// be taken (nothing replaced); busy when another process keeps the database locked past the lock
-// timeout; interrupted; step_failed when the copy fails (the path holds the database as it was; the
-// message names every file involved).
+// Fails with invalid_input when no backup is given, or both a backup and `latest` are, the
+// backup's path (as given, or its full path) is not valid UTF-8, the file does not exist or
+// `latest` finds no intact one; snapshot_failed when the safety snapshot cannot be taken (nothing
+// replaced); busy when another process keeps the database locked past the lock timeout;
+// interrupted; step_failed when the copy fails (the path holds the database as it was; the message
+// names every file involved).
 Result<RestoreReport> run_restore(const RestoreOptions& options);
 
 // ---- check: the types are in belay/check.hpp

@@ -28,3 +28,4 @@
 #include "belay/options.hpp"
 #include "belay/restore.hpp"
 #include "belay/status.hpp"
+#include "belay/utf8.hpp"

@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "belay/embedded_migration.hpp"
@@ -31,7 +32,7 @@ struct DatabaseOptions {
     // Set: these migrations, compiled into the program, instead of migrations_dir's files
     // (layout is then unused). See belay/migrations.hpp.
     std::optional<std::vector<EmbeddedMigration>> embedded_migrations;
-    // Not empty, not starting with belay_ or sqlite_ in any case (Database::open refuses it).
+    // A name history_table_problem() accepts (Database::open refuses any other).
     std::string history_table = "schema_migrations";
     std::chrono::milliseconds lock_timeout{5000};
     std::filesystem::path backup_dir;  // empty: the directory of the database's file
@@ -41,6 +42,14 @@ struct DatabaseOptions {
     // file, a symlink followed (empty: the current directory).
     std::filesystem::path backup_directory() const;
 };
+
+// Why `name` cannot name the history table, in words that follow the name ("x: <why>"), or empty
+// when it can. Refused: an empty name, one starting with belay_ or sqlite_ in any ASCII case
+// (belay's own tables and SQLite's, compared as SQLite compares names), and one that is not
+// valid UTF-8 or holds a control character (C0, DEL or C1): belay names the table in its
+// messages, one line of text each, and in JSON reports, which hold UTF-8 only. The bad
+// character is shown as an escape (\xNN, or \u00NN for C1).
+std::string history_table_problem(std::string_view name);
 
 // Reports bytes copied so far, bytes in all and bytes per page while a backup runs (for a
 // progress bar).

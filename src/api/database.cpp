@@ -2,13 +2,11 @@
 
 #include <filesystem>
 
+#include "api/option_checks.hpp"
 #include "belay/api.hpp"
-#include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "engine/database_state.hpp"
-#include "engine/migrate.hpp"
 #include "engine/migration_set.hpp"
-#include "engine/utf8_paths.hpp"
 
 namespace belay {
 
@@ -17,8 +15,7 @@ Result<Database> Database::open(DatabaseOptions options) {
         return fail(ErrorCode::invalid_input, "no database path given; set {} to the SQLite file",
                     Option::database);
     }
-    BELAY_TRY(engine::check_lock_timeout(options));
-    BELAY_TRY(engine::refuse_non_utf8_paths(options));
+    BELAY_TRY(check_database_options(options));
     const auto directory = options.database.parent_path();
     std::error_code ec;
     if (!directory.empty() && !std::filesystem::is_directory(directory, ec)) {
@@ -26,21 +23,11 @@ Result<Database> Database::open(DatabaseOptions options) {
                     "database {}: the directory {} does not exist; create it first",
                     options.database.string(), directory.string());
     }
-    // belay_* names are belay's own tables and sqlite_* SQLite's, compared as SQLite compares
-    // names (without ASCII case).
-    if (options.history_table.empty() ||
-        starts_with_ascii_nocase(options.history_table, "belay_") ||
-        starts_with_ascii_nocase(options.history_table, "sqlite_")) {
-        return fail(ErrorCode::invalid_input,
-                    "{} \"{}\": the history table needs a name of its own, not empty and not "
-                    "starting with belay_ or sqlite_ (in any case)",
-                    Option::history_table, options.history_table);
-    }
     BELAY_TRY(engine::load_migration_set(options));
     // Another tool's history table is no reason to refuse: backups, restores and checks work
     // on any database; status() and migrate() refuse it themselves.
     if (auto state = engine::read_any_database_state(options); !state) {
-        return std::unexpected(with_database(options.database, std::move(state.error())));
+        return std::unexpected(with_database(options, std::move(state.error())));
     }
     return Database(std::move(options));
 }

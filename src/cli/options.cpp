@@ -9,23 +9,11 @@
 #include <set>
 #include <string_view>
 
+#include "belay/utf8.hpp"
 #include "config_file.hpp"
+#include "render.hpp"
 
 namespace belay::cli {
-
-namespace {
-
-// `text` begins with `prefix` but for ASCII case, as SQLite compares names (the CLI sees only
-// belay's public headers, so not core/ascii.hpp).
-bool starts_with_ascii_nocase(std::string_view text, std::string_view prefix) {
-    const auto lower = [](char c) {
-        return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-    };
-    return text.size() >= prefix.size() &&
-           std::ranges::equal(text.substr(0, prefix.size()), prefix, {}, lower, lower);
-}
-
-}  // namespace
 
 po::options_description common_options_description() {
     po::options_description common("Common options");
@@ -271,19 +259,21 @@ std::string ParsedOptions::example(const std::string& option, std::string_view v
 std::unexpected<Error> ParsedOptions::bad_value(const std::string& option,
                                                 std::string_view why) const {
     const auto where = origin(option);
+    // The value as a message can hold it: UTF-8 (its JSON too), one line, no escape sequences.
+    const auto value = printable(escape_invalid_utf8(where.text));
     switch (where.place) {
         case Origin::Place::environment:
-            return usage_error("environment variable {}={}: {}", where.variable, where.text, why);
+            return usage_error("environment variable {}={}: {}", where.variable, value, why);
         case Origin::Place::config_file:
             return usage_error("config file {}:{}: {} = {}: {}", where.file, where.line, option,
-                               where.text, why);
+                               value, why);
         case Origin::Place::command_line:
             break;
     }
-    if (where.text.empty()) {
+    if (value.empty()) {
         return usage_error("--{}: {}", option, why);
     }
-    return usage_error("--{} {}: {}", option, where.text, why);
+    return usage_error("--{} {}: {}", option, value, why);
 }
 
 namespace {
@@ -438,6 +428,37 @@ Result<std::chrono::milliseconds> seconds_option(const ParsedOptions& vm, const 
     return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(milliseconds)));
 }
 
+namespace {
+
+// Why a path that is not UTF-8 is refused, up to what to rename (as the library words it).
+constexpr std::string_view k_not_utf8_path =
+    "this path is not valid UTF-8 (the bytes that are not are shown as \\xNN). belay writes "
+    "paths into backup sidecars and reports as JSON, which holds UTF-8 only, so it works only "
+    "with UTF-8 paths. Nothing was changed; rename";
+
+// The values that pick out the database, its backups and its history, refused as the library
+// would refuse them but named where they were set: the library can name them only as flags. A
+// path given as a flag is left to the library, whose refusal --json reports as a document
+// (an error in an environment variable or the config file is reported on stderr only, as for
+// every other option).
+Result<void> check_database_values(const ParsedOptions& vm, const DatabaseOptions& db) {
+    if (!vm.on_command_line("db") && !is_valid_utf8(db.database.native())) {
+        return vm.bad_value("db", fmt::format("{} the file (or the directory that holds it) to a "
+                                              "UTF-8 name",
+                                              k_not_utf8_path));
+    }
+    if (!vm.on_command_line("backup-dir") && !is_valid_utf8(db.backup_dir.native())) {
+        return vm.bad_value("backup-dir",
+                            fmt::format("{} the directory to a UTF-8 name", k_not_utf8_path));
+    }
+    if (const auto problem = history_table_problem(db.history_table); !problem.empty()) {
+        return vm.bad_value("table", problem);
+    }
+    return {};
+}
+
+}  // namespace
+
 Result<CommonOptions> read_common_options(const ParsedOptions& vm, bool require_database) {
     CommonOptions options;
     const bool has_database = vm.count("db") != 0 && !vm["db"].as<std::string>().empty();
@@ -454,14 +475,7 @@ Result<CommonOptions> read_common_options(const ParsedOptions& vm, bool require_
     if (vm.count("backup-dir")) {
         options.db.backup_dir = vm["backup-dir"].as<std::string>();
     }
-    // SQLite compares names without ASCII case: Belay_Schema is belay_schema.
-    if (options.db.history_table.empty() ||
-        starts_with_ascii_nocase(options.db.history_table, "belay_") ||
-        starts_with_ascii_nocase(options.db.history_table, "sqlite_")) {
-        return vm.bad_value("table",
-                            "the history table needs a name of its own, not empty and not "
-                            "starting with belay_ or sqlite_ (in any case)");
-    }
+    BELAY_TRY(check_database_values(vm, options.db));
     if (const auto format = vm["format"].as<std::string>(); format != "auto") {
         options.db.layout = parse_layout(format);
         if (!options.db.layout) {

@@ -1,11 +1,13 @@
 #include "core/backup_metadata.hpp"
 
 #include <algorithm>
+#include <limits>
+#include <type_traits>
 
+#include "belay/utf8.hpp"
 #include "core/durable_file.hpp"
 #include "core/regular_file.hpp"
 #include "core/utc_time.hpp"
-#include "core/utf8.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -35,16 +37,91 @@ std::string to_json_text(const BackupMetadata& m) {
 
 namespace {
 
-// `key`'s value into `out` when the sidecar has it; else its name into `missing`. A value of
-// the wrong type throws (the sidecar is not valid).
+// A field's value as a message shows it: its JSON text, cut short when long, and UTF-8.
+std::string shown_value(const nlohmann::json& value) {
+    constexpr std::size_t k_longest = 40;
+    auto text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (text.size() > k_longest) {
+        text = text.substr(0, k_longest - 3) + "...";
+    }
+    return escape_invalid_utf8(text);
+}
+
+// What a field read as T must hold, in a message's words, and whether `value` holds it. A
+// number read as an integer must be a whole number in T's range: nlohmann would truncate 1.5 and
+// wrap -1 into a size.
 template <typename T>
-void read_needed(const nlohmann::json& json, const char* key, T& out,
-                 std::vector<std::string>& missing) {
-    if (json.contains(key)) {
-        out = json.at(key).get<T>();
+std::string_view expected_type() {
+    if constexpr (std::is_same_v<T, std::string>) {
+        return "a string";
+    } else if constexpr (std::is_same_v<T, bool>) {
+        return "true or false";
+    } else if constexpr (std::is_unsigned_v<T>) {
+        return "a whole number from 0";
     } else {
+        return "a whole number";
+    }
+}
+
+template <typename T>
+bool holds(const nlohmann::json& value) {
+    if constexpr (std::is_same_v<T, std::string>) {
+        return value.is_string();
+    } else if constexpr (std::is_same_v<T, bool>) {
+        return value.is_boolean();
+    } else if constexpr (std::is_unsigned_v<T>) {
+        return value.is_number_unsigned();
+    } else if (value.is_number_unsigned()) {
+        return value.get<std::uint64_t>() <=
+               static_cast<std::uint64_t>(std::numeric_limits<T>::max());
+    } else {
+        return value.is_number_integer() &&
+               value.get<std::int64_t>() >= std::numeric_limits<T>::min();
+    }
+}
+
+// `key`'s value into `out`: true when the sidecar has it, false when it lacks it. A value of
+// another type fails, naming the sidecar `where`, the field and what it must hold.
+template <typename T>
+Result<bool> read_field(const nlohmann::json& json, const char* key, T& out,
+                        std::string_view where) {
+    const auto found = json.find(key);
+    if (found == json.end()) {
+        return false;
+    }
+    if (!holds<T>(*found)) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: not a valid backup sidecar: {} is {} but must be {}", where, key,
+                    shown_value(*found), expected_type<T>());
+    }
+    out = found->get<T>();
+    return true;
+}
+
+// A field every sidecar has: one that lacks it is not a valid sidecar.
+template <typename T>
+Result<void> read_required(const nlohmann::json& json, const char* key, T& out,
+                           std::string_view where) {
+    auto found = read_field(json, key, out, where);
+    BELAY_TRY(found);
+    if (!*found) {
+        return fail(ErrorCode::invalid_input, "{}: not a valid backup sidecar: key '{}' not found",
+                    where, key);
+    }
+    return {};
+}
+
+// A field verification needs: one the sidecar lacks is named in `missing` (its backup is
+// unverifiable).
+template <typename T>
+Result<void> read_needed(const nlohmann::json& json, const char* key, T& out,
+                         std::vector<std::string>& missing, std::string_view where) {
+    auto found = read_field(json, key, out, where);
+    BELAY_TRY(found);
+    if (!*found) {
         missing.emplace_back(key);
     }
+    return {};
 }
 
 // A sequence is a whole number from 0 to k_max_sequence: 1.5 or 1e308 would be truncated (or
@@ -65,6 +142,32 @@ Result<void> check_sequence(const nlohmann::json& json, std::string_view where) 
                 where, value.dump(), k_max_sequence);
 }
 
+// The sidecar's format (1 when it has none, as before formats existed). One below 1 is not a
+// sidecar; one above k_sidecar_format was written by a newer belay, whose fields this one cannot
+// know the meaning of: refused, not guessed at, naming the belay that wrote it.
+Result<int> read_format(const nlohmann::json& json, std::string_view where) {
+    int format = 1;
+    BELAY_TRY(read_field(json, "format", format, where));
+    if (format < 1) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: not a valid backup sidecar: format {} is not one belay writes", where,
+                    format);
+    }
+    if (format > k_sidecar_format) {
+        const auto writer = json.find("belay_version");
+        const auto who =
+            writer != json.end() && writer->is_string()
+                ? fmt::format("belay {}", escape_invalid_utf8(writer->get<std::string>()))
+                : std::string("a newer belay");
+        return fail(ErrorCode::refused,
+                    "{}: this sidecar was written by {} in sidecar format {}, newer than the "
+                    "formats this belay ({}) reads (1 to {}); use that belay version, or a later "
+                    "one, for this backup",
+                    where, who, format, BELAY_VERSION, k_sidecar_format);
+    }
+    return format;
+}
+
 // What nlohmann says is wrong, without its "[json.exception.parse_error.101] parse error at
 // line 1, column 11: syntax error while parsing value - " preamble, and with any byte of the
 // file it quotes that is not UTF-8 escaped (the message may end up in JSON itself).
@@ -80,46 +183,51 @@ std::string json_problem(const nlohmann::json::exception& e) {
     return escape_invalid_utf8(text);
 }
 
+// The fields of a sidecar `json` (an object) whose format is known.
+Result<BackupMetadata> read_fields(const nlohmann::json& json, std::string_view where) {
+    BackupMetadata m;
+    auto format = read_format(json, where);
+    BELAY_TRY(format);
+    m.format = *format;
+    BELAY_TRY(read_required(json, "source", m.source, where));
+    BELAY_TRY(read_required(json, "created_at", m.created_at, where));
+    BELAY_TRY(read_required(json, "reason", m.reason, where));
+    BELAY_TRY(read_required(json, "schema_version", m.schema_version, where));
+    auto& missing = m.missing_fields;
+    if (m.format >= 2) {
+        BELAY_TRY(check_sequence(json, where));
+        BELAY_TRY(read_needed(json, "sequence", m.sequence, missing, where));
+    }
+    BELAY_TRY(read_needed(json, "sha256", m.sha256, missing, where));
+    BELAY_TRY(read_needed(json, "size_bytes", m.size_bytes, missing, where));
+    BELAY_TRY(read_needed(json, "page_count", m.page_count, missing, where));
+    BELAY_TRY(read_needed(json, "page_size", m.page_size, missing, where));
+    BELAY_TRY(read_needed(json, "schema_fingerprint", m.schema_fingerprint, missing, where));
+    BELAY_TRY(read_field(json, "verified", m.verified, where));
+    BELAY_TRY(read_field(json, "belay_version", m.belay_version, where));
+    return m;
+}
+
 }  // namespace
 
 // Every sidecar belay has written holds every field (git history: the writer has had them all
 // since it first existed), so a missing one means damage or editing, except "format" and
 // "sequence", which format 1 (no "format" key) predates.
 Result<BackupMetadata> parse_backup_metadata(std::string_view text, std::string_view where) {
+    nlohmann::json json;
     try {
-        const auto json = nlohmann::json::parse(text);
-        BackupMetadata m;
-        m.format = json.value("format", 1);
-        if (m.format < 1) {
-            return fail(ErrorCode::invalid_input,
-                        "{}: not a valid backup sidecar: format {} is not one belay writes", where,
-                        m.format);
-        }
-        m.source = json.at("source").get<std::string>();
-        m.created_at = json.at("created_at").get<std::string>();
-        m.reason = json.at("reason").get<std::string>();
-        m.schema_version = json.at("schema_version").get<std::string>();
-        auto& missing = m.missing_fields;
-        if (m.format >= 2) {
-            BELAY_TRY(check_sequence(json, where));
-            read_needed(json, "sequence", m.sequence, missing);
-        }
-        read_needed(json, "sha256", m.sha256, missing);
-        read_needed(json, "size_bytes", m.size_bytes, missing);
-        read_needed(json, "page_count", m.page_count, missing);
-        read_needed(json, "page_size", m.page_size, missing);
-        read_needed(json, "schema_fingerprint", m.schema_fingerprint, missing);
-        m.verified = json.value("verified", false);
-        m.belay_version = json.value("belay_version", std::string());
-        return m;
+        json = nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error& e) {
         return fail(ErrorCode::invalid_input,
                     "{}: not a valid backup sidecar: not valid JSON at byte {} ({})", where, e.byte,
                     json_problem(e));
-    } catch (const nlohmann::json::exception& e) {
-        return fail(ErrorCode::invalid_input, "{}: not a valid backup sidecar: {}", where,
-                    json_problem(e));
     }
+    if (!json.is_object()) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: not a valid backup sidecar: it holds {} where a JSON object belongs",
+                    where, shown_value(json));
+    }
+    return read_fields(json, where);
 }
 
 Result<BackupMetadata> read_backup_metadata(const std::filesystem::path& sidecar) {

@@ -15,16 +15,18 @@ namespace belay {
 // The sidecar's JSON text (pretty-printed, stable key order).
 std::string to_json_text(const BackupMetadata& metadata);
 
-// Parses a sidecar; fails with invalid_input naming `where` when the JSON is malformed, a field
-// has the wrong type, sequence is not a whole number from 0 to k_max_sequence, or source,
-// created_at, reason or schema_version is missing. A missing field
-// that verification needs (sha256, size_bytes, page_count, page_size, schema_fingerprint, and
-// sequence from format 2 on) is named in missing_fields instead: the backup is unverifiable.
+// Parses a sidecar; fails with invalid_input naming `where` when the JSON is malformed or not an
+// object, a field has the wrong type (naming the field and the type it must have), sequence is
+// not a whole number from 0 to k_max_sequence, or source, created_at, reason or schema_version
+// is missing. A missing field that verification needs (sha256, size_bytes, page_count,
+// page_size, schema_fingerprint, and sequence from format 2 on) is named in missing_fields
+// instead: the backup is unverifiable. Fails with refused, naming `where` and the belay that
+// wrote it, for a format newer than k_sidecar_format: that belay (or a later one) reads it.
 Result<BackupMetadata> parse_backup_metadata(std::string_view json, std::string_view where);
 
 // Reads and parses the sidecar file at `sidecar`. Fails with invalid_input naming the file when
 // it is not a regular file (a FIFO is never waited on, a symlink never followed), cannot be
-// read, or is not a valid sidecar.
+// read, or is not a valid sidecar; with refused when a newer belay wrote it.
 Result<BackupMetadata> read_backup_metadata(const std::filesystem::path& sidecar);
 
 // The largest sequence a sidecar may hold (2^53 - 1: exact as a JSON number in every reader).

@@ -85,20 +85,83 @@ Message joined(const std::vector<Message>& messages, std::string_view separator)
 
 namespace {
 
-// A call to make on a database, which names none.
-bool lacks_database(const Call& call) {
-    return call.as_command && call.command != Command::create &&
-           std::ranges::none_of(call.arguments, [](const Argument& argument) {
-               return argument.option == Option::database;
-           });
+bool uses_migrations(Command command) {
+    return command != Command::backups && command != Command::restore;
+}
+
+bool uses_history_table(Command command) {
+    return command != Command::create && command != Command::backups;
+}
+
+// A snapshot goes to the backup directory (every run and history edit), `backups` lists it and
+// a restore without a backup named looks there.
+bool uses_backup_dir(const Call& call) {
+    switch (call.command) {
+        case Command::create:
+        case Command::status:
+        case Command::check:
+        case Command::dump_schema:
+            return false;
+        case Command::restore:
+            return std::ranges::none_of(call.arguments, [](const Argument& argument) {
+                return argument.option == Option::backup || !argument.option;
+            });
+        default:
+            return true;
+    }
+}
+
+bool names(const Call& call, Option option) {
+    return std::ranges::any_of(call.arguments,
+                               [&](const Argument& argument) { return argument.option == option; });
+}
+
+// The arguments `call` lacks that pick out what `options` names, for a call on that database.
+std::vector<Argument> missing_arguments(const DatabaseOptions& options, const Call& call) {
+    const DatabaseOptions defaults;
+    std::vector<Argument> missing;
+    const auto add = [&](Option option, std::string value, bool wanted) {
+        if (wanted && !names(call, option)) {
+            missing.push_back(argument(option, std::move(value)));
+        }
+    };
+    add(Option::history_table, options.history_table,
+        uses_history_table(call.command) && options.history_table != defaults.history_table);
+    const bool from_files = !options.embedded_migrations && uses_migrations(call.command);
+    add(Option::migrations_dir, options.migrations_dir.string(),
+        from_files && options.migrations_dir != defaults.migrations_dir);
+    add(Option::layout, options.layout ? std::string(to_string(*options.layout)) : "",
+        from_files && options.layout.has_value());
+    add(Option::backup_dir, options.backup_dir.string(),
+        !options.backup_dir.empty() && uses_backup_dir(call));
+    return missing;
 }
 
 }  // namespace
 
-Error with_database(const std::filesystem::path& database, Error error) {
-    if (database.empty()) {
-        return error;
+Call with_database(const DatabaseOptions& options, Call call) {
+    if (options.database.empty() || !call.as_command) {
+        return call;
     }
+    const auto database = std::ranges::find_if(call.arguments, [](const Argument& argument) {
+        return argument.option == Option::database;
+    });
+    if (database != call.arguments.end() && database->value != options.database.string()) {
+        return call;  // about another database
+    }
+    // After the database (which comes first), before the call's own arguments.
+    auto at = call.arguments.begin();
+    if (database != call.arguments.end()) {
+        at = database + 1;
+    } else if (call.command != Command::create) {
+        at = call.arguments.insert(at, argument(Option::database, options.database.string())) + 1;
+    }
+    const auto missing = missing_arguments(options, call);
+    call.arguments.insert(at, missing.begin(), missing.end());
+    return call;
+}
+
+Error with_database(const DatabaseOptions& options, Error error) {
     const auto said = error.what();
     Message completed;
     bool changed = false;
@@ -108,10 +171,10 @@ Error with_database(const std::filesystem::path& database, Error error) {
             continue;
         }
         auto term = std::get<Message::Term>(part);
-        if (auto* call = std::get_if<Call>(&term); call && lacks_database(*call)) {
-            call->arguments.insert(call->arguments.begin(),
-                                   argument(Option::database, database.string()));
-            changed = true;
+        if (auto* call = std::get_if<Call>(&term)) {
+            auto full = with_database(options, *call);
+            changed = changed || full != *call;
+            *call = std::move(full);
         }
         completed += std::move(term);
     }

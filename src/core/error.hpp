@@ -24,6 +24,7 @@
 #include "belay/error.hpp"
 #include "belay/history_edit.hpp"
 #include "belay/message.hpp"
+#include "belay/options.hpp"
 #include "belay/run_report.hpp"
 
 template <>
@@ -168,10 +169,16 @@ std::unexpected<Error> fail(const std::filesystem::path& path, ErrorCode code,
 // The messages one after another, `separator` between them (as fmt::join).
 Message joined(const std::vector<Message>& messages, std::string_view separator);
 
-// Returns `error` with `database` given to every call it advises that works on a database and
-// names none (run_history_edit(repair) becomes run_history_edit(repair, database = app.db)), so
-// that the call can be made as it stands. Unchanged when `database` is empty.
-Error with_database(const std::filesystem::path& database, Error error);
+// Returns `error` with every call it advises (and `call`, below) completed with what picks out
+// the database, its history and its backups as `options` give them, so that the call can be made
+// as it stands: the database for a call on a database that names none
+// (run_history_edit(repair) becomes run_history_edit(repair, database = app.db)), and, where
+// they are not the defaults and the call uses them, the history table, the migrations directory
+// and layout (not for embedded migrations: a program passes its own list) and the backup
+// directory. A call that names another database is left as it is. Unchanged when
+// `options.database` is empty.
+Error with_database(const DatabaseOptions& options, Error error);
+Call with_database(const DatabaseOptions& options, Call call);
 
 // Returns a copy of `error` whose message starts with `context` ("<context>: <message>").
 Error with_context(Error error, std::string_view context);

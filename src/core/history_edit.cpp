@@ -94,7 +94,12 @@ std::vector<HistoryChange> plan_repair(const Plan& plan, std::vector<Message>& n
                                 entry.name, entry.applied->checksum.substr(0, 12),
                                 entry.migration->checksum.substr(0, 12))});
         }
-        if (entry.applied && !entry.migration) {
+        if (entry.applied && !entry.migration && from_program(plan)) {
+            notes.push_back(said(
+                "{}_{} is applied but no longer among the program's embedded migrations; put it "
+                "back in the list, or remove its row with {}",
+                entry.applied->version, entry.name, run(Command::force)));
+        } else if (entry.applied && !entry.migration) {
             notes.push_back(said(
                 "{}_{} is applied but its file is gone; restore the file, or remove its row with "
                 "{}",

@@ -217,12 +217,22 @@ bool is_embedded(const Migration& migration) {
     return migration.layout == Layout::embedded;
 }
 
+}  // namespace
+
+bool from_program(const Plan& plan) {
+    return std::ranges::any_of(plan.entries, [](const PlanEntry& entry) {
+        return entry.migration != nullptr && is_embedded(*entry.migration);
+    });
+}
+
+namespace {
+
 // Where the migration's current text is: its file, or the program's list.
 std::string_view where_it_is(const Migration& migration) {
     return is_embedded(migration) ? "in the program" : "on disk";
 }
 
-Message describe_refusal(const PlanEntry& entry, const UpPolicy& policy) {
+Message describe_refusal(const PlanEntry& entry, const UpPolicy& policy, bool embedded) {
     const std::string label = fmt::format("{}_{}", entry.version.text(), entry.name);
     switch (entry.status) {
         case MigrationStatus::dirty:
@@ -239,6 +249,12 @@ Message describe_refusal(const PlanEntry& entry, const UpPolicy& policy) {
                 entry.migration->checksum.substr(0, 12), where_it_is(*entry.migration),
                 is_embedded(*entry.migration) ? "the embedded migration" : "the file");
         case MigrationStatus::missing:
+            if (embedded) {
+                return fmt::format(
+                    "  {} is applied but the program's embedded migrations no longer have it. Put "
+                    "it back in the list as it was applied (from version control)",
+                    label);
+            }
             return fmt::format(
                 "  {} is applied but its file is gone. Restore the file (from version control)",
                 label);
@@ -270,7 +286,7 @@ Result<void> refuse_unknown_up_target(std::span<const Migration> migrations,
 Result<std::vector<const Migration*>> select_up_steps(const Plan& plan, const UpPolicy& policy) {
     std::vector<Message> reasons;
     for (const auto& entry : plan.entries) {
-        if (auto reason = describe_refusal(entry, policy); !reason.empty()) {
+        if (auto reason = describe_refusal(entry, policy, from_program(plan)); !reason.empty()) {
             reasons.push_back(std::move(reason));
         }
     }
@@ -295,12 +311,13 @@ namespace belay {
 namespace {
 
 // Why `entry` cannot be reverted, or "" when it can.
-std::string describe_down_refusal(const PlanEntry& entry) {
+std::string describe_down_refusal(const PlanEntry& entry, bool embedded) {
     const std::string label = fmt::format("{}_{}", entry.version.text(), entry.name);
     switch (entry.status) {
         case MigrationStatus::missing:
-            return fmt::format("  {} is applied but its file is gone, so it has no Down section",
-                               label);
+            return fmt::format("  {} is applied but {}, so it has no Down section", label,
+                               embedded ? "no longer among the program's embedded migrations"
+                                        : "its file is gone");
         case MigrationStatus::modified:
             return fmt::format(
                 "  {} was changed after it was applied (checksum {} in the history, {} {}): "
@@ -371,11 +388,11 @@ Result<std::vector<const Migration*>> select_down_steps(const Plan& plan,
     std::vector<Message> reasons;
     for (const auto& entry : plan.entries) {
         if (entry.status == MigrationStatus::dirty) {
-            reasons.push_back(describe_refusal(entry, UpPolicy{}));
+            reasons.push_back(describe_refusal(entry, UpPolicy{}, from_program(plan)));
         }
     }
     for (const auto* entry : *way) {
-        if (auto reason = describe_down_refusal(*entry); !reason.empty()) {
+        if (auto reason = describe_down_refusal(*entry, from_program(plan)); !reason.empty()) {
             reasons.push_back(std::move(reason));
         }
     }

@@ -20,6 +20,10 @@ namespace belay {
 // does this). History rows whose version text is not all digits are reported as missing.
 Plan build_plan(std::span<const Migration> migrations, const History& history);
 
+// True when the plan's migrations are compiled into the program (embedded): a missing one is
+// gone from the program's list, not from a directory, and the advice says so.
+bool from_program(const Plan& plan);
+
 struct UpPolicy {
     // --to: stop after this version, which a migration file has (refuse_unknown_up_target).
     std::optional<Version> target;

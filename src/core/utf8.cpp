@@ -1,4 +1,4 @@
-#include "core/utf8.hpp"
+#include "belay/utf8.hpp"
 
 #include <fmt/format.h>
 

@@ -72,7 +72,11 @@ void check_history(const Plan& plan, CheckReport& report) {
                 add(report, "history", label + " was changed after it was applied");
                 break;
             case MigrationStatus::missing:
-                add(report, "history", label + " is applied but its file is gone");
+                add(report, "history",
+                    label + (from_program(plan)
+                                 ? " is applied but no longer among the program's embedded "
+                                   "migrations"
+                                 : " is applied but its file is gone"));
                 break;
             case MigrationStatus::failed:
                 add(report, "history", label + " failed: " + entry.last_failure->error);

@@ -1,10 +1,10 @@
 #include "engine/migration_set.hpp"
 
+#include "belay/utf8.hpp"
 #include "core/embedded_migrations.hpp"
 #include "core/migration_source.hpp"
 #include "core/problems.hpp"
 #include "core/sql_lint.hpp"
-#include "core/utf8.hpp"
 #include "sqlite/statement_split.hpp"
 
 namespace belay::engine {

@@ -109,6 +109,12 @@ Result<ChosenBackup> read_sidecar_of(const std::filesystem::path& given) {
                     "backup, or choose another backup (`{}` lists them)",
                     backup.string(), metadata.error(), run(Command::backups));
     }
+    if (!metadata && metadata.error().code == ErrorCode::refused) {
+        // A newer belay's sidecar: that belay can verify and restore the backup, this one not.
+        return fail(metadata.error().subject.path, ErrorCode::refused,
+                    "refusing to restore {}: {}. Nothing was changed", backup.string(),
+                    metadata.error());
+    }
     BELAY_TRY(metadata);
     return ChosenBackup{backup, std::move(*metadata), std::nullopt};
 }

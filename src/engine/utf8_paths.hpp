@@ -3,6 +3,8 @@
 // report names the database and its backups.
 #pragma once
 
+#include <filesystem>
+
 #include "belay/options.hpp"
 #include "core/error.hpp"
 
@@ -13,5 +15,13 @@ namespace belay::engine {
 // symlink's target may hold the bad bytes), and such a backup_dir. The message names the path
 // with its bad bytes escaped (\xNN) and says to rename it.
 Result<void> refuse_non_utf8_paths(const DatabaseOptions& options);
+
+// The same for the exact path a backup is written to (BackupOptions::out), as given: reports
+// name it.
+Result<void> refuse_non_utf8_out(const std::filesystem::path& out);
+
+// The same for the backup a restore is given (RestoreOptions::backup), as given or as its full
+// path (a symlink's target is what is restored and reported).
+Result<void> refuse_non_utf8_backup(const std::filesystem::path& backup);
 
 }  // namespace belay::engine

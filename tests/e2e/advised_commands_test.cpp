@@ -136,5 +136,68 @@ INSERT INTO no_such_table VALUES (1);
     EXPECT_EQ(migrate({}).exit_code, 0);
 }
 
+// breakit: with `--table app_history --migrations 'db/my migrations'`, belay advised `belay db
+// repair --db 'my app.db'`: pasted as printed it looked at schema_migrations in ./migrations
+// and cleared nothing. Advised calls carry a history table, migrations directory, layout and
+// backup directory that are not the defaults, quoted for the shell, and work as printed.
+TEST_F(AdvisedCommandsTest, TheCommandsAdvisedCarryANonDefaultTableAndMigrationsDirectory) {
+    fs::create_directories(dir() / "db" / "my migrations");
+    write_file("db/my migrations/0001_a.sql", up_only("CREATE TABLE a (x);"));
+    write_file("db/my migrations/0002_bad.sql", R"(-- +migrate Up notransaction
+CREATE TABLE half (x);
+INSERT INTO no_such_table VALUES (1);
+)");
+    fs::create_directories(dir() / "it's backups");
+    const std::vector<std::string> options{"--db",         "my app.db",    "--table",
+                                           "app_history",  "--migrations", "db/my migrations",
+                                           "--backup-dir", "it's backups"};
+    const auto migrate = [&](std::vector<std::string> extra) {
+        std::vector<std::string> args{"db", "migrate"};
+        args.insert(args.end(), options.begin(), options.end());
+        args.insert(args.end(), extra.begin(), extra.end());
+        return run_raw(args);
+    };
+    const std::string carried =
+        "--db 'my app.db' --table app_history --migrations 'db/my migrations'";
+    auto unknown = migrate({"--to", "0009"});
+    EXPECT_EQ(unknown.exit_code, 2) << describe(unknown);
+    EXPECT_CONTAINS(unknown.err, "run belay db status " + carried + " to see the versions")
+        << unknown.err;
+
+    ASSERT_EQ(migrate({}).exit_code, 1) << "0002 fails and leaves its dirty mark";
+    auto dirty = migrate({});
+    EXPECT_EQ(dirty.exit_code, 5) << describe(dirty);
+    const std::string repair = "belay db repair " + carried + " --backup-dir 'it'\\''s backups'";
+    EXPECT_CONTAINS(dirty.err, "clear the mark with " + repair) << dirty.err;
+    TestDb(dir() / "my app.db").exec("DROP TABLE half;");
+    write_file("db/my migrations/0002_bad.sql", up_only("CREATE TABLE half (x);"));
+    EXPECT_EQ(run_printed(repair + " --yes"), 0);
+    EXPECT_TRUE(names_ending_with(dir(), ".bak").empty())
+        << "the repair's snapshot went beside the database, not to the backup directory";
+    auto fixed = migrate({});
+    EXPECT_EQ(fixed.exit_code, 0) << describe(fixed);
+    EXPECT_EQ(TestDb(dir() / "my app.db", true)
+                  .column("SELECT version FROM app_history ORDER BY version"),
+              (std::vector<std::string>{"0001", "0002"}));
+}
+
+// The restore that undoes a run names the history table it reports versions from; a
+// table name starting with '-' is joined to its flag, so it is not read as an option.
+TEST_F(AdvisedCommandsTest, TheRestoreThatUndoesARunCarriesTheHistoryTable) {
+    write_migration("0001_a.sql", up_only("CREATE TABLE a (x);\nINSERT INTO a VALUES (1);"));
+    const std::vector<std::string> args{"db",    "migrate",      "--db=x.db", "--table",
+                                        "-hist", "--migrations", "migrations"};
+    ASSERT_EQ(run_raw(args).exit_code, 0);
+    const auto before = database_contents(dir() / "x.db");
+    write_migration("0002_b.sql", up_only("CREATE TABLE b (x);"));
+    write_migration("0003_c.sql", up_only("INSERT INTO no_such_table VALUES (1);"));
+    auto failed = run_raw(args);
+    ASSERT_EQ(failed.exit_code, 1) << describe(failed);
+    const auto command = undo_line(failed.err);
+    EXPECT_TRUE(command.starts_with("belay db restore --db x.db --table=-hist x-")) << command;
+    EXPECT_EQ(run_printed(command + " --yes"), 0);
+    EXPECT_EQ(database_contents(dir() / "x.db"), before) << command;
+}
+
 }  // namespace
 }  // namespace belay::testing

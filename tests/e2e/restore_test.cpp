@@ -393,6 +393,56 @@ TEST_F(RestoreTest, ASidecarThatIsNotValidJsonIsRefusedAsUnverifiable) {
     EXPECT_EQ(sha256_of(db()), sha);
 }
 
+// breakit: a sidecar with `"sha256": 5` was refused with nlohmann's "type must be string, but
+// is number", naming no field; one of `"format": 99` was restored without a word. The first is
+// refused naming the sidecar, the field and its type; the second saying a newer belay wrote it.
+TEST_F(RestoreTest, ASidecarOfTheWrongShapeOrANewerFormatIsRefusedByName) {
+    const auto backup = take_backup();
+    const auto sidecar = read_file(fs::path(backup.string() + ".json"));
+    fs::copy_file(backup, dir() / "copy.bak");
+    change_live_database();
+    const auto sha = sha256_of(db());
+    const auto restore_with = [&](const std::string& key, const nlohmann::json& value) {
+        auto json = nlohmann::json::parse(sidecar);
+        json[key] = value;
+        write_file("copy.bak.json", json.dump(2));
+        const auto files = list_dir(dir());
+        auto result = belay("restore", {"copy.bak", "--yes"});
+        EXPECT_EQ(result.exit_code, 5) << describe(result);
+        EXPECT_EQ(sha256_of(db()), sha) << key;
+        EXPECT_EQ(list_dir(dir()), files) << key << ": a refused restore wrote a file";
+        return result;
+    };
+    auto wrong = restore_with("sha256", 5);
+    EXPECT_CONTAINS(wrong.err,
+                    "refusing to restore copy.bak: copy.bak.json: not a valid backup sidecar: "
+                    "sha256 is 5 but must be a string; belay cannot verify the backup")
+        << wrong.err;
+    EXPECT_NOT_CONTAINS(wrong.err, "type must be") << wrong.err;
+    auto pages = restore_with("page_count", "x");
+    EXPECT_CONTAINS(pages.err,
+                    "copy.bak.json: not a valid backup sidecar: page_count is \"x\" "
+                    "but must be a whole number")
+        << pages.err;
+
+    auto newer = restore_with("format", 99);
+    EXPECT_CONTAINS(newer.err,
+                    "refusing to restore copy.bak: copy.bak.json: this sidecar was "
+                    "written by belay ")
+        << newer.err;
+    EXPECT_CONTAINS(newer.err, " in sidecar format 99, newer than the formats this belay (")
+        << newer.err;
+    EXPECT_CONTAINS(newer.err,
+                    "use that belay version, or a later one, for this backup. Nothing "
+                    "was changed")
+        << newer.err;
+    auto json = belay("restore", {"copy.bak", "--yes", "--json"});
+    EXPECT_EQ(json.exit_code, 5) << describe(json);
+    EXPECT_CONTAINS(json.json().at("error").at("message").get<std::string>(), "sidecar format 99")
+        << json.out;
+    EXPECT_EQ(sha256_of(db()), sha);
+}
+
 TEST_F(RestoreTest, MissingDatabaseIsRestoredAsANewFile) {
     const auto backup = take_backup();
     const auto backed_up = database_contents(db());

@@ -116,6 +116,105 @@ TEST_F(Utf8NamesTest, ABackupDirectoryOrAFullPathThatIsNotUtf8IsRefused) {
     EXPECT_EQ(list_dir(inside), std::vector<std::string>{"app.db"});
 }
 
+// breakit: BELAY_DB, BELAY_BACKUP_DIR, `db = ` and `backup-dir = ` in belay.ini holding bytes
+// that are not UTF-8 were refused as `--db bad\xff.db: ...`, a flag nobody gave. They are named
+// where they were set, as every other bad value is, and nothing is touched.
+TEST_F(Utf8NamesTest, APathThatIsNotUtf8IsNamedWhereItWasSet) {
+    fs::create_directory(dir() / "backups\xfe");
+    const auto sha = sha256_of(db());
+    const auto expect_refused = [&](const RunResult& result, const std::string& named,
+                                    const std::string& rename) {
+        EXPECT_EQ(result.exit_code, 2) << describe(result);
+        EXPECT_CONTAINS(result.err, "belay: error: " + named +
+                                        ": this path is not valid UTF-8 (the bytes that are not "
+                                        "are shown as \\xNN)")
+            << result.err;
+        EXPECT_CONTAINS(result.err, "Nothing was changed; rename " + rename + " to a UTF-8 name")
+            << result.err;
+        EXPECT_NOT_CONTAINS(result.err, "--db") << result.err;
+        EXPECT_NOT_CONTAINS(result.err, "--backup-dir") << result.err;
+    };
+    const std::string file = "the file (or the directory that holds it)";
+    expect_refused(run_raw({"db", "backup"}, with_env({{"BELAY_DB", "bad\xff.db"}})),
+                   "environment variable BELAY_DB=bad\\xff.db", file);
+    expect_refused(run_raw({"db", "backup", "--db", "app.db"},
+                           with_env({{"BELAY_BACKUP_DIR", "backups\xfe"}})),
+                   "environment variable BELAY_BACKUP_DIR=backups\\xfe", "the directory");
+    write_file("belay.ini", "migrations = migrations\ndb = bad\xff.db\n");
+    expect_refused(run_raw({"db", "migrate"}), "config file belay.ini:2: db = bad\\xff.db", file);
+    write_file("belay.ini", "db = app.db\nbackup-dir = backups\xfe\n");
+    expect_refused(run_raw({"db", "backup"}), "config file belay.ini:2: backup-dir = backups\\xfe",
+                   "the directory");
+    // A bad value in the environment or belay.ini is an error in the options: stderr only.
+    auto json = run_raw({"db", "backup", "--json"});
+    EXPECT_EQ(json.exit_code, 2) << describe(json);
+    EXPECT_EQ(json.out, "");
+
+    EXPECT_EQ(sha256_of(db()), sha);
+    EXPECT_FALSE(fs::exists(dir() / "bad\xff.db"));
+    EXPECT_TRUE(fs::is_empty(dir() / "backups\xfe"));
+    EXPECT_TRUE(names_ending_with(dir(), ".bak").empty());
+}
+
+// breakit: `--table`, BELAY_TABLE and belay.ini's `table` took a name with an escape sequence or
+// bytes that are not UTF-8, and belay created that table. Such a name is refused wherever it
+// was set, the bad byte shown escaped, before the database is opened.
+TEST_F(Utf8NamesTest, AHistoryTableNameWithAControlCharacterOrNotUtf8IsRefused) {
+    const auto sha = sha256_of(db());
+    const auto tables = TestDb(db(), true).tables();
+    const std::string control = "the history table's name holds the control character ";
+    const std::string not_utf8 = "the history table's name is not valid UTF-8";
+    const auto expect_refused = [&](const RunResult& result, const std::string& expected) {
+        EXPECT_EQ(result.exit_code, 2) << describe(result);
+        EXPECT_CONTAINS(result.err, "belay: error: " + expected) << result.err;
+        EXPECT_EQ(sha256_of(db()), sha) << expected;
+    };
+    expect_refused(belay("migrate", {"--table", "hist\x1b[31m"}),
+                   "--table hist\\x1b[31m: " + control + "\\x1b; belay names the table");
+    expect_refused(belay("status", {"--table", "hist\xff"}), "--table hist\\xff: " + not_utf8);
+    expect_refused(belay("migrate", {"--table", "h\xc2\x9bx"}),
+                   "--table h\\u009bx: " + control + "\\u009b");
+    expect_refused(belay("migrate", {}, with_env({{"BELAY_TABLE", "hist\a"}})),
+                   "environment variable BELAY_TABLE=hist\\x07: " + control + "\\x07");
+    write_file("belay.ini", "table = hist\xfe\n");
+    expect_refused(belay("migrate"), "config file belay.ini:1: table = hist\\xfe: " + not_utf8);
+    write_file("belay.ini", "table = a\tb\n");
+    expect_refused(belay("migrate"), "config file belay.ini:1: table = a\\x09b: " + control);
+    expect_refused(belay("migrate", {"--json"}), "config file belay.ini:1: table = a\\x09b: " +
+                                                     control + "\\x09; belay names the table");
+    EXPECT_EQ(TestDb(db(), true).tables(), tables) << "a history table was created";
+}
+
+// breakit: `db backup --out` and `db restore PATH` took a path that is not UTF-8, and wrote the
+// backup (or restored it) under a name no JSON report can hold. Both are refused as the
+// database's path is, before anything is written.
+TEST_F(Utf8NamesTest, ABackupPathThatIsNotUtf8IsRefusedAndNothingIsWritten) {
+    auto out = belay("backup", {"--out", "copy\xff.bak"});
+    EXPECT_EQ(out.exit_code, 2) << describe(out);
+    EXPECT_CONTAINS(out.err, "belay: error: --out copy\\xff.bak: this path is not valid UTF-8")
+        << out.err;
+    EXPECT_CONTAINS(out.err, "give a path whose every name is UTF-8") << out.err;
+    EXPECT_FALSE(fs::exists(dir() / "copy\xff.bak"));
+    EXPECT_TRUE(names_ending_with(dir(), ".bak").empty());
+
+    ASSERT_EQ(belay("backup", {"--out", "good.bak"}).exit_code, 0);
+    fs::rename(dir() / "good.bak", dir() / "bad\xfe.bak");
+    fs::rename(dir() / "good.bak.json", dir() / "bad\xfe.bak.json");
+    TestDb(db()).exec("INSERT INTO t VALUES (1);");
+    const auto sha = sha256_of(db());
+    const auto files = list_dir(dir());
+    auto restore = run_raw({"db", "restore", "--db", "app.db", "bad\xfe.bak", "--yes"});
+    EXPECT_EQ(restore.exit_code, 2) << describe(restore);
+    EXPECT_CONTAINS(restore.err, "belay: error: backup bad\\xfe.bak: this path is not valid UTF-8")
+        << restore.err;
+    EXPECT_CONTAINS(restore.err, "rename the backup and its sidecar") << restore.err;
+    expect_json_error(
+        run_raw({"db", "restore", "--db", "app.db", "bad\xfe.bak", "--yes", "--json"}), 2,
+        "backup bad\\xfe.bak: this path is not valid UTF-8");
+    EXPECT_EQ(sha256_of(db()), sha) << "the database was restored";
+    EXPECT_EQ(list_dir(dir()), files) << "a safety snapshot or a temporary was written";
+}
+
 // The safety net: a failing statement whose text (and so SQLite's message) holds a byte that is
 // not UTF-8. The step is rolled back and recorded, and --json reports it, the bad byte as U+FFFD.
 TEST_F(Utf8NamesTest, TextThatIsNotUtf8InAMessageStillLeavesAJsonReport) {

@@ -1,6 +1,7 @@
 // What an error says as facts through the public calls: the file and line of a problem in a
 // migration (read from files or embedded), the option an invalid value is about, and the same
 // refusals from every call.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -11,7 +12,7 @@
 #include <belay/belay.hpp>
 
 #include "support/expect.hpp"
-#include "support/temp_dir.hpp"
+#include "unit/api/api_fixture.hpp"
 #include "unit/engine/raw_database.hpp"
 
 namespace belay {
@@ -48,25 +49,8 @@ Error step_error(const Result<RunReport>& run) {
     return run && run->error ? *run->error : Error{};
 }
 
-class ErrorFacts : public ::testing::Test {
+class ErrorFacts : public testing::ApiTest {
   protected:
-    fs::path db() const { return m_dir / "app.db"; }
-    fs::path migrations() const { return m_dir / "migrations"; }
-
-    DatabaseOptions options() const {
-        DatabaseOptions options;
-        options.database = db();
-        options.migrations_dir = migrations();
-        return options;
-    }
-
-    MigrateOptions migrate_options() const {
-        MigrateOptions options;
-        options.db = this->options();
-        options.backup = false;
-        return options;
-    }
-
     MigrateOptions embedded_options(std::vector<EmbeddedMigration> list) const {
         auto options = migrate_options();
         options.db.migrations_dir.clear();
@@ -80,8 +64,6 @@ class ErrorFacts : public ::testing::Test {
         m_dir.write("migrations/0001_x.sql", contents);
         return error_of(load_migration_set(migrations()));
     }
-
-    testing::TempDir m_dir;
 };
 
 TEST_F(ErrorFacts, AProblemInAMigrationFileNamesItsFileAndLine) {
@@ -297,9 +279,145 @@ TEST_F(ErrorFacts, AnAdvisedCallNamesTheDatabase) {
     auto migrate = migrate_options();
     migrate.target = Version::parse("0009");
     const auto error = error_of(run_migrate(migrate));
-    const Call status{Command::status, {{Option::database, db().string(), false}}, true};
+    // The migrations directory too: not the default ("migrations" in the current directory).
+    const Call status{Command::status,
+                      {{Option::database, db().string(), false},
+                       {Option::migrations_dir, migrations().string(), false}},
+                      true};
     EXPECT_EQ(error.advised_call(), status) << error.message;
-    EXPECT_CONTAINS(error.message, "build_status(database = " + db().string() + ")");
+    EXPECT_CONTAINS(error.message, "build_status(database = " + db().string() +
+                                       ", migrations_dir = " + migrations().string() + ")");
+}
+
+// breakit: an advised call carried the database but not a history table, migrations directory
+// or backup directory other than the defaults, so the call made as advised worked on another
+// history (or found no migrations).
+TEST_F(ErrorFacts, AnAdvisedCallCarriesTheOptionsThatPickOutTheDatabasesHistory) {
+    m_dir.write("migrations/0001_items.sql", k_items);
+    auto migrate = migrate_options();
+    migrate.db.history_table = "app_history";
+    migrate.db.backup_dir = m_dir / "backups";
+    migrate.db.layout = Layout::sql_migrate;
+    migrate.target = Version::parse("0009");
+    const auto error = error_of(run_migrate(migrate));
+    const Call status{Command::status,
+                      {{Option::database, db().string(), false},
+                       {Option::history_table, "app_history", false},
+                       {Option::migrations_dir, migrations().string(), false},
+                       {Option::layout, "sql-migrate", false}},
+                      true};
+    EXPECT_EQ(error.advised_call(), status) << error.message;
+
+    // Embedded migrations: no directory to name; a restore of the snapshot (the run's undo)
+    // names its backup, so the backup directory is not needed, the history table is.
+    migrate = embedded_options({embedded("0001", "items", "CREATE TABLE a (x);"),
+                                embedded("0002", "bad", "INSERT INTO nowhere VALUES (1);")});
+    migrate.db.history_table = "app_history";
+    migrate.db.backup_dir = m_dir / "backups";
+    fs::create_directories(m_dir / "backups");
+    RawDatabase(db()).exec("CREATE TABLE t (x);");  // something to snapshot
+    migrate.backup = true;
+    const auto run = run_migrate(migrate);
+    ASSERT_TRUE(run && run->error && run->undo) << (run ? "no undo" : run.error().message);
+    const auto& undo = run->undo->arguments;
+    ASSERT_EQ(undo.size(), 3u) << library_words(*run->undo);
+    EXPECT_EQ(undo[0], (Argument{Option::database, db().string(), false}));
+    EXPECT_EQ(undo[1], (Argument{Option::history_table, "app_history", false}));
+    EXPECT_EQ(undo[2].option, Option::backup);
+}
+
+// breakit: a missing embedded migration was told to "restore the file" it never had.
+TEST_F(ErrorFacts, AMissingEmbeddedMigrationIsToldToPutItBackInTheList) {
+    ASSERT_TRUE(run_migrate(embedded_options({embedded("0001", "a", "CREATE TABLE a (x);"),
+                                              embedded("0002", "b", "CREATE TABLE b (x);")})));
+    const auto without_b = embedded_options({embedded("0001", "a", "CREATE TABLE a (x);")});
+    const auto up = error_of(run_migrate(without_b));
+    EXPECT_EQ(up.code, ErrorCode::refused);
+    EXPECT_CONTAINS(up.message,
+                    "0002_b is applied but the program's embedded migrations no "
+                    "longer have it. Put it back in the list");
+    auto down = without_b;
+    down.operation = Operation::down;
+    const auto reverting = error_of(run_migrate(down));
+    EXPECT_CONTAINS(reverting.message,
+                    "0002_b is applied but no longer among the program's embedded migrations, so "
+                    "it has no Down section");
+    CheckOptions check;
+    check.db = without_b.db;
+    const auto checked = run_check(check);
+    ASSERT_TRUE(checked) << checked.error().message;
+    HistoryEditOptions repair;
+    repair.db = without_b.db;
+    repair.edit = HistoryEdit::repair;
+    repair.assume_yes = true;
+    const auto repaired = run_history_edit(repair);
+    ASSERT_TRUE(repaired) << repaired.error().message;
+    std::string said = up.message + reverting.message;
+    for (const auto& finding : checked->findings) {
+        said += finding.message;
+    }
+    for (const auto& note : repaired->notes) {
+        said += note.text();
+    }
+    EXPECT_CONTAINS(said,
+                    "0002_b is applied but no longer among the program's embedded "
+                    "migrations; put it back in the list, or remove its row");
+    EXPECT_NOT_CONTAINS(said, "file is gone");
+    EXPECT_NOT_CONTAINS(said, "estore the file");
+}
+
+// breakit: run_backup, run_check and run_restore took a negative lock_timeout (and waited for
+// nothing), which run_migrate and Database::open refuse. Every call on a database refuses it
+// now, before it opens anything.
+TEST_F(ErrorFacts, EveryCallOnADatabaseRefusesANegativeLockTimeout) {
+    m_dir.write("migrations/0001_items.sql", k_items);
+    RawDatabase(db()).exec("CREATE TABLE t (x);");
+    BackupOptions taken;
+    taken.db = options();
+    const auto backup = run_backup(taken);
+    ASSERT_TRUE(backup) << backup.error().message;
+    const auto files = [&] {
+        std::vector<fs::path> all;
+        for (const auto& entry : fs::recursive_directory_iterator(m_dir.path())) {
+            all.push_back(entry.path());
+        }
+        std::ranges::sort(all);
+        return all;
+    };
+    const auto before = files();
+
+    auto negative = options();
+    negative.lock_timeout = -1ms;
+    BackupOptions backup_options;
+    backup_options.db = negative;
+    CheckOptions check;
+    check.db = negative;
+    RestoreOptions restore;
+    restore.db = negative;
+    restore.backup = backup->path;
+    restore.assume_yes = true;
+    for (const auto& error : {error_of(run_backup(backup_options)), error_of(run_check(check)),
+                              error_of(run_restore(restore))}) {
+        EXPECT_EQ(error.code, ErrorCode::invalid_input) << error.message;
+        EXPECT_EQ(error.option(), Option::lock_timeout) << error.message;
+        EXPECT_EQ(error.message, error_of(Database::open(negative)).message);
+    }
+    EXPECT_EQ(files(), before) << "a refused call wrote a file";
+}
+
+// A history table whose name holds a control character or bytes that are not UTF-8 is refused
+// by every call on a database, as Database::open refuses one of belay's own names.
+TEST_F(ErrorFacts, EveryCallOnADatabaseRefusesAHistoryTableNameThatIsNotOneLineOfUtf8) {
+    m_dir.write("migrations/0001_items.sql", k_items);
+    for (const std::string table : {"hist\x1b[2J", "hist\xff", "a\nb"}) {
+        auto migrate = migrate_options();
+        migrate.db.history_table = table;
+        const auto error = error_of(run_migrate(migrate));
+        EXPECT_EQ(error.code, ErrorCode::invalid_input) << error.message;
+        EXPECT_EQ(error.option(), Option::history_table) << error.message;
+        EXPECT_EQ(error_of(Database::open(migrate.db)).message, error.message);
+        EXPECT_FALSE(fs::exists(db())) << table;
+    }
 }
 
 }  // namespace

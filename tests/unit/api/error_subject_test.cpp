@@ -16,7 +16,7 @@
 #include <belay/belay.hpp>
 
 #include "support/expect.hpp"
-#include "support/temp_dir.hpp"
+#include "unit/api/api_fixture.hpp"
 #include "unit/engine/raw_database.hpp"
 
 namespace belay {
@@ -78,25 +78,8 @@ bool fails_about(const Result<T>& result, const fs::path& expected) {
     return true;
 }
 
-class ErrorSubject : public ::testing::Test {
+class ErrorSubject : public testing::ApiTest {
   protected:
-    fs::path db() const { return m_dir / "app.db"; }
-    fs::path migrations() const { return m_dir / "migrations"; }
-
-    DatabaseOptions options() const {
-        DatabaseOptions options;
-        options.database = db();
-        options.migrations_dir = migrations();
-        return options;
-    }
-
-    MigrateOptions migrate_options() const {
-        MigrateOptions options;
-        options.db = this->options();
-        options.backup = false;
-        return options;
-    }
-
     RestoreOptions restore_options(const fs::path& backup) const {
         RestoreOptions options;
         options.db = this->options();
@@ -114,8 +97,6 @@ class ErrorSubject : public ::testing::Test {
         EXPECT_TRUE(taken.has_value()) << taken.error().message;
         return taken ? taken->path : fs::path();
     }
-
-    testing::TempDir m_dir;
 };
 
 // A busy database is about another connection, not about the file: no path, as error.hpp says.

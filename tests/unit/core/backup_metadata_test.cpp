@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -159,6 +160,76 @@ TEST(BackupMetadataJson, SequenceOutsideZeroToTwoPowFiftyThreeIsInvalidNamingThe
         ASSERT_TRUE(parsed.has_value()) << good << ": " << parsed.error().message;
         EXPECT_EQ(parsed->sequence, good);
     }
+}
+
+// breakit: `"sha256": 5` or `"page_count": "x"` gave "type must be string, but is number",
+// naming neither the field nor what belongs there.
+TEST(BackupMetadataJson, AFieldOfTheWrongTypeIsNamedWithTheTypeItMustHave) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"sha256", "5"},
+        {"page_count", "\"x\""},
+        {"page_size", "1.5"},
+        {"size_bytes", "-1"},
+        {"schema_fingerprint", "null"},
+        {"source", "[\"a\", \"b\"]"},
+        {"verified", "\"yes\""},
+        {"belay_version", "{\"major\": 1}"},
+        {"format", "\"2\""},
+        {"sequence", "\"7\""},
+    };
+    const std::map<std::string, std::string> expected = {
+        {"sha256", "5 but must be a string"},
+        {"page_count", "\"x\" but must be a whole number"},
+        {"page_size", "1.5 but must be a whole number"},
+        {"size_bytes", "-1 but must be a whole number from 0"},
+        {"schema_fingerprint", "null but must be a string"},
+        {"source", "[\"a\",\"b\"] but must be a string"},
+        {"verified", "\"yes\" but must be true or false"},
+        {"belay_version", "{\"major\":1} but must be a string"},
+        {"format", "\"2\" but must be a whole number"},
+        {"sequence", "\"7\" but must be a whole number"},
+    };
+    for (const auto& [key, value] : cases) {
+        auto json = nlohmann::json::parse(to_json_text(example()));
+        json[key] = nlohmann::json::parse(value);
+        auto parsed = parse_backup_metadata(json.dump(2), k_where);
+        ASSERT_FALSE(parsed.has_value()) << key;
+        EXPECT_EQ(parsed.error().code, ErrorCode::invalid_input) << key;
+        EXPECT_EQ(parsed.error().message, std::string(k_where) + ": not a valid backup sidecar: " +
+                                              key + " is " + expected.at(key))
+            << key;
+    }
+    auto not_object = parse_backup_metadata("[1, 2]", k_where);
+    ASSERT_FALSE(not_object.has_value());
+    EXPECT_EQ(not_object.error().message,
+              std::string(k_where) +
+                  ": not a valid backup sidecar: it holds [1,2] where a JSON object belongs");
+}
+
+// A sidecar of a format newer than this belay's may give its fields other meanings: it is
+// refused (not read as far as it goes), naming the belay that wrote it.
+TEST(BackupMetadataJson, ANewerFormatIsRefusedNamingTheBelayThatWroteIt) {
+    auto json = nlohmann::json::parse(to_json_text(example()));
+    json["format"] = 99;
+    json["sha256"] = nlohmann::json::object();  // what a newer format may have made of it
+    auto parsed = parse_backup_metadata(json.dump(2), k_where);
+    ASSERT_FALSE(parsed.has_value());
+    EXPECT_EQ(parsed.error().code, ErrorCode::refused);
+    EXPECT_TRUE(parsed.error().message.starts_with(
+        std::string(k_where) +
+        ": this sidecar was written by belay 0.3.0 in sidecar format 99, newer than the formats "
+        "this belay ("))
+        << parsed.error().message;
+    EXPECT_TRUE(parsed.error().message.ends_with(
+        ") reads (1 to 2); use that belay version, or a later one, for this backup"))
+        << parsed.error().message;
+    json.erase("belay_version");
+    auto anonymous = parse_backup_metadata(json.dump(2), k_where);
+    ASSERT_FALSE(anonymous.has_value());
+    EXPECT_CONTAINS(anonymous.error().message, "written by a newer belay in sidecar format 99");
+    json["format"] = k_sidecar_format;
+    json["sha256"] = std::string(64, 'c');
+    EXPECT_TRUE(parse_backup_metadata(json.dump(2), k_where).has_value());
 }
 
 TEST(BackupMetadataJson, SequenceAfterTheLargestStaysTheLargest) {

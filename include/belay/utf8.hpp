@@ -1,5 +1,7 @@
-// UTF-8 checks for text belay writes as JSON (sidecars, --json reports), which holds UTF-8 only:
-// a path or a file name on Linux is any bytes but '/' and NUL.
+// UTF-8 checks for text belay writes as JSON (sidecars, reports), which holds UTF-8 only: a path
+// or a file name on Linux is any bytes but '/' and NUL. The calls refuse such paths themselves
+// (belay/api.hpp); a program can check a value with these before it passes it, and name it in
+// its own words.
 #pragma once
 
 #include <string>
