@@ -139,10 +139,13 @@ Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options) {
 }
 
 Result<ExecReport> run_exec(const ExecOptions& options) {
-    BELAY_TRY(engine::refuse_non_utf8_paths(options.db));
+    BELAY_TRY(check_database_options(options.db));
     auto result = on_database(options.db, engine::run_exec(options));
     if (result && result->error) {
-        result->error = with_database(options.db.database, std::move(*result->error));
+        result->error = with_database(options.db, std::move(*result->error));
+    }
+    if (result && result->undo) {
+        result->undo = with_database(options.db, std::move(*result->undo));
     }
     return result;
 }
