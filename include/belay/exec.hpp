@@ -95,6 +95,9 @@ struct OtherProcess {
 struct ExecReport {
     std::filesystem::path database;  // as given
     bool dry_run = false;
+    // A dry run only: the database itself changed while the command ran (the command wrote it
+    // rather than the copy, or another process wrote it meanwhile). The run fails.
+    bool original_changed = false;
     bool database_existed = true;  // false: there was nothing to snapshot (the command made it)
     std::optional<std::filesystem::path> snapshot;  // the snapshot taken before the command
     std::optional<std::int64_t> snapshot_ms;

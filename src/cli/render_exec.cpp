@@ -105,12 +105,21 @@ void print_checks_text(std::FILE* out, const ExecReport& report, bool colors) {
     }
 }
 
+// What the database line adds for a dry run.
+std::string_view dry_run_words(const ExecReport& report) {
+    if (!report.dry_run) {
+        return "";
+    }
+    return report.original_changed
+               ? " (dry run, but the database itself changed while the command ran)"
+               : " (dry run: the command ran on a copy; the database is unchanged)";
+}
+
 }  // namespace
 
 void print_exec_text(std::FILE* out, const ExecReport& report, bool colors) {
-    fmt::print(
-        out, "database   {}{}\n", printable(report.database.string()),
-        report.dry_run ? " (dry run: the command ran on a copy; the database is unchanged)" : "");
+    fmt::print(out, "database   {}{}\n", printable(report.database.string()),
+               dry_run_words(report));
     if (report.snapshot) {
         fmt::print(out, "snapshot   {}\n", printable(report.snapshot->string()));
     }
@@ -198,6 +207,7 @@ nlohmann::json exec_to_json(const ExecReport& report, int exit_code) {
     return {
         {"database", report.database.string()},
         {"dry_run", report.dry_run},
+        {"original_changed", report.original_changed},
         {"database_existed", report.database_existed},
         {"snapshot", report.snapshot ? nlohmann::json(report.snapshot->string()) : nullptr},
         {"snapshot_ms", report.snapshot_ms ? nlohmann::json(*report.snapshot_ms) : nullptr},

@@ -19,6 +19,7 @@
 #include "engine/backups.hpp"
 #include "engine/database_state.hpp"
 #include "engine/exec_facts.hpp"
+#include "engine/file_stamp.hpp"
 #include "engine/migrate.hpp"
 #include "engine/restore.hpp"
 #include "engine/run_lock.hpp"
@@ -292,6 +293,17 @@ Error restore_after_failure(const ExecOptions& options, ExecReport& report, Mess
                              : std::string()));
 }
 
+// A dry run's database itself changed while the command ran: nothing protected it.
+Error original_changed_error(const ExecOptions& options, const std::optional<Message>& failure) {
+    const auto database = options.db.database.string();
+    auto changed = said(
+        "{} itself changed while the command ran, although this was a dry run and no snapshot "
+        "was taken: the command did not work on the copy (give it the copy's path as {} in its "
+        "arguments, or have it read BELAY_DB), or another process wrote {} meanwhile",
+        database, k_database_placeholder, database);
+    return error_of(ErrorCode::step_failed, failure ? said("{}; {}", *failure, changed) : changed);
+}
+
 // Sets the report's error (and undo, or restores) from how the command and the checks went.
 void finish(const ExecOptions& options, ExecReport& report, const RunLock* lock) {
     if (report.command.left_processes) {
@@ -310,6 +322,10 @@ void finish(const ExecOptions& options, ExecReport& report, const RunLock* lock)
         return;
     }
     auto failure = failure_of(options, report);
+    if (report.original_changed) {
+        report.error = original_changed_error(options, failure);
+        return;
+    }
     if (!failure) {
         return;
     }
@@ -416,7 +432,11 @@ Result<ExecReport> exec_dry_run(const ExecOptions& options, ExecReport report) {
     auto before = copy_and_capture(options, copy, scratch->path(), report);
     BELAY_TRY(before);
     BELAY_TRY(stop_if_cancelled(report));
+    // After the copy's source connection is closed: from here on, only the command or another
+    // process can change the database's files.
+    const auto original = stamp_database_files(path);
     BELAY_TRY(run_command(options, copy, report));
+    report.original_changed = stamp_database_files(path) != original;
     check_after(options, copy, *before, report);
     finish(options, report, nullptr);
     return report;

@@ -3,7 +3,8 @@
 // shell reading a script with `.read`. scripts/setup installs all three. For each tool: two
 // migrations that succeed; one that fails after one that succeeds, with and without
 // --restore-on-failure; one that leaves a broken view and a foreign-key violation; one that
-// hangs past --timeout; and dry runs of a set that succeeds and of one that fails.
+// hangs past --timeout; and dry runs of a set that succeeds and of one that fails. Last, a dry
+// run whose tool migrates the database itself (dbmate reading .env) fails.
 #include <sys/types.h>
 
 #include <algorithm>
@@ -30,8 +31,8 @@ constexpr const char* k_application =
 
 // One migration; each tool writes it in its own format.
 struct Migration {
-    std::string slug;              // "create_notes"
-    std::vector<std::string> up;   // SQL statements, without their ';'
+    std::string slug;             // "create_notes"
+    std::vector<std::string> up;  // SQL statements, without their ';'
     std::vector<std::string> down;
 };
 
@@ -91,7 +92,7 @@ struct Tool {
     void (*write_project)(const fs::path& dir, const std::vector<std::string>& ids,
                           const std::vector<Migration>& migrations);
     std::vector<std::string> (*command)();
-    std::string history_tool;   // its name in the report's tool_records; "" when it keeps none
+    std::string history_tool;  // its name in the report's tool_records; "" when it keeps none
     std::string history_table;
     bool keeps_one_version = false;  // records only the version it is at (Alembic)
 };
@@ -246,8 +247,8 @@ void write_sqlite3(const fs::path& dir, const std::vector<std::string>& ids,
     std::string upgrade;
     for (std::size_t i = 0; i < migrations.size(); ++i) {
         const auto file = "migrations/" + ids.at(i) + "_" + migrations[i].slug + ".sql";
-        write_text(dir / file, "BEGIN;\n" + statements_with_semicolons(migrations[i].up) +
-                                   "COMMIT;\n");
+        write_text(dir / file,
+                   "BEGIN;\n" + statements_with_semicolons(migrations[i].up) + "COMMIT;\n");
         upgrade += ".read " + file + "\n";
     }
     write_text(dir / "upgrade.sql", upgrade);
@@ -364,9 +365,8 @@ class ExecToolsTest : public E2eTest, public ::testing::WithParamInterface<const
         }
         RunOptions shell;
         shell.program = "/bin/sh";
-        return run_raw({"-c", "exec '" + belay_binary().string() + "' " + printed[1].str() +
-                                  " --yes"},
-                       shell);
+        return run_raw(
+            {"-c", "exec '" + belay_binary().string() + "' " + printed[1].str() + " --yes"}, shell);
     }
 };
 
@@ -445,8 +445,8 @@ TEST_P(ExecToolsTest, AMigrationLeavingABrokenViewAndAForeignKeyViolationFailsTh
 
 TEST_P(ExecToolsTest, AMigrationThatHangsIsEndedAtTheTimeoutWithNothingLeftRunning) {
     const auto before = database_contents(db());
-    const auto result =
-        exec({"--timeout", "2", "--restore-on-failure", "--json"}, {k_create_notes, k_runaway_backfill});
+    const auto result = exec({"--timeout", "2", "--restore-on-failure", "--json"},
+                             {k_create_notes, k_runaway_backfill});
     ASSERT_EQ(result.exit_code, 1) << describe(result);
     const auto report = result.json();
     EXPECT_EQ(report["command"]["timed_out"], true);
@@ -476,7 +476,8 @@ TEST_P(ExecToolsTest, AFailingDryRunSaysSoAndLeavesTheDatabaseByteIdentical) {
     const auto before = sha256_of(db());
     const auto scratch = dir() / "tmp";
     fs::create_directory(scratch);
-    const auto result = exec({"--dry-run"}, k_failing_second, with_env({{"TMPDIR", scratch.string()}}));
+    const auto result =
+        exec({"--dry-run"}, k_failing_second, with_env({{"TMPDIR", scratch.string()}}));
     ASSERT_EQ(result.exit_code, 1) << describe(result);
     EXPECT_CONTAINS(result.err, "this was a dry run on a copy");
     EXPECT_EQ(sha256_of(db()), before);
@@ -488,6 +489,42 @@ INSTANTIATE_TEST_SUITE_P(Tools, ExecToolsTest, ::testing::Values(&k_dbmate, &k_a
                          [](const ::testing::TestParamInfo<const Tool*>& case_info) {
                              return case_info.param->name;
                          });
+
+// A dry run whose command does not get the copy's path: dbmate without --url migrates the
+// database that .env's DATABASE_URL names, the database itself. belay said "the database is
+// unchanged" and exited 0; it now sees the change and fails the run.
+TEST_F(E2eTest, ExecDryRunOfAToolThatMigratesTheDatabaseItselfFails) {
+    TestDb(db()).exec(k_application);
+    write_dbmate(dir(), k_dbmate.ids, k_succeeding);
+    write_file(".env", "DATABASE_URL=sqlite:app.db\n");
+    const auto result = run_raw({"db", "exec", "--db", db().string(), "--dry-run", "--", "dbmate",
+                                 "--migrations-dir", "db/migrations", "--no-dump-schema", "up"});
+    ASSERT_EQ(result.exit_code, 1) << describe(result);
+    EXPECT_TRUE(TestDb(db(), true).has_object("notes")) << "dbmate migrated app.db itself";
+    EXPECT_CONTAINS(result.out, "(dry run, but the database itself changed while the command ran)");
+    EXPECT_NOT_CONTAINS(result.out, "the database is unchanged");
+    EXPECT_CONTAINS(result.err, db().string() +
+                                    " itself changed while the command ran, although this was a "
+                                    "dry run and no snapshot was taken");
+    EXPECT_EQ(names_ending_with(dir(), ".bak"), std::vector<std::string>{});
+}
+
+// What the check above must not mistake for a change: another connection reading a WAL
+// database during the dry run (it keeps a -wal and a -shm beside it).
+TEST_F(E2eTest, ExecDryRunWhileAnotherConnectionReadsAWalDatabaseSucceeds) {
+    TestDb(db()).exec(std::string("PRAGMA journal_mode = WAL;") + k_application);
+    TestDb reader(db(), true);
+    ASSERT_EQ(reader.count("packages"), 2);
+    write_sqlite3(dir(), k_sqlite3.ids, k_succeeding);
+    const auto before = sha256_of(db());
+    const auto command = sqlite3_command();
+    std::vector<std::string> args{"db", "exec", "--db", db().string(), "--dry-run", "--json", "--"};
+    args.insert(args.end(), command.begin(), command.end());
+    const auto result = run_raw(args);
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_EQ(result.json()["original_changed"], false);
+    EXPECT_EQ(sha256_of(db()), before);
+}
 
 }  // namespace
 }  // namespace belay::testing
