@@ -96,8 +96,9 @@ struct ExecReport {
     std::filesystem::path database;  // as given
     bool dry_run = false;
     bool database_existed = true;  // false: there was nothing to snapshot (the command made it)
-    // Dry run only: the command wrote to the database itself (its file, -wal or -journal
-    // changed), not to the copy. Fails the run.
+    // Dry run only: the database itself changed while the command ran (its file, -wal or
+    // -journal: the command wrote it rather than the copy, or another process wrote it
+    // meanwhile). Fails the run.
     bool database_changed = false;
     std::optional<std::filesystem::path> snapshot;  // the snapshot taken before the command
     std::optional<std::int64_t> snapshot_ms;

@@ -65,10 +65,16 @@ FileStamp stamp_of(const std::filesystem::path& path) {
 }
 
 // The database's files whose bytes are its data: the file, its -wal and its -journal (the -shm
-// is SQLite's shared memory index, which every reader may rebuild).
+// is SQLite's shared memory index, which every reader may rebuild). Only stat(2): closing a
+// descriptor of the database would drop the POSIX locks another connection of this process
+// holds on it.
 std::vector<FileStamp> data_stamps(const std::filesystem::path& database) {
     const auto name = database.string();
-    return {stamp_of(database), stamp_of(name + "-wal"), stamp_of(name + "-journal")};
+    auto wal = stamp_of(name + "-wal");
+    if (wal.exists && wal.size == 0) {
+        wal = FileStamp{};  // a reader of a WAL database makes one without writing anything
+    }
+    return {stamp_of(database), wal, stamp_of(name + "-journal")};
 }
 
 // Whether `database` has a hot journal: a -journal that starts with SQLite's journal header (a
