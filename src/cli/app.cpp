@@ -1,5 +1,9 @@
 #include "app.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <exception>
@@ -50,16 +54,16 @@ constexpr CommandEntry k_commands[] = {
     {"lint", command_lint},
 };
 
-void print_usage(std::FILE* out) {
-    fmt::print(out,
-               "belay {}: backup-first schema migrations for SQLite\n\n"
-               "Usage: belay db <command> [options]\n       belay --version\n"
-               "       belay completion bash\n\nCommands:\n",
-               library_version());
+std::string usage() {
+    std::string text = fmt::format(
+        "belay {}: backup-first schema migrations for SQLite\n\n"
+        "Usage: belay db <command> [options]\n       belay --version\n"
+        "       belay completion bash\n\nCommands:\n",
+        library_version());
     for (const auto& command : command_help()) {
-        fmt::print(out, "  db {:<11} {}\n", command.name, command.summary);
+        text += fmt::format("  db {:<11} {}\n", command.name, command.summary);
     }
-    fmt::print(out, "\nRun `belay db <command> --help` for a command's options.\n");
+    return text + "\nRun `belay db <command> --help` for a command's options.\n";
 }
 
 extern "C" void on_signal(int signal_number) {
@@ -83,11 +87,11 @@ void install_signal_handlers() {
 
 int dispatch(const std::vector<std::string>& args) {
     if (args.empty()) {
-        print_usage(stderr);
+        write_to_stderr(usage());
         return static_cast<int>(ErrorCode::invalid_input);
     }
     if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-        print_usage(stdout);
+        fmt::print("{}", usage());
         return 0;
     }
     if (args[0] == "--version") {
@@ -99,18 +103,18 @@ int dispatch(const std::vector<std::string>& args) {
             fmt::print("{}", bash_completion_script());
             return 0;
         }
-        fmt::print(stderr, "belay: error: expected `belay completion bash`\n");
+        write_to_stderr("belay: error: expected `belay completion bash`\n");
         return static_cast<int>(ErrorCode::invalid_input);
     }
     if (args[0] == "db" && args.size() == 2 &&
         (args[1] == "--help" || args[1] == "-h" || args[1] == "help")) {
-        print_usage(stdout);
+        fmt::print("{}", usage());
         return 0;
     }
     if (args[0] != "db" || args.size() < 2) {
-        fmt::print(stderr, "belay: error: unknown command '{}'; expected `belay db <command>`\n",
-                   fmt::join(args, " "));
-        print_usage(stderr);
+        print_to_stderr("belay: error: unknown command '{}'; expected `belay db <command>`\n",
+                        fmt::join(args, " "));
+        write_to_stderr(usage());
         return static_cast<int>(ErrorCode::invalid_input);
     }
     for (const auto& command : k_commands) {
@@ -127,20 +131,45 @@ int dispatch(const std::vector<std::string>& args) {
         install_signal_handlers();
         return command.handler(rest);
     }
-    fmt::print(stderr, "belay: error: unknown command 'db {}'\n", args[1]);
-    print_usage(stderr);
+    print_to_stderr("belay: error: unknown command 'db {}'\n", args[1]);
+    write_to_stderr(usage());
     return static_cast<int>(ErrorCode::invalid_input);
+}
+
+// Opens /dev/null onto each of descriptors 0, 1 and 2 that is closed (`belay ... 2>&-`):
+// otherwise the first file belay opens (its run lock, a backup, the database) would take the
+// number, and messages meant for stderr would be written into it. False when /dev/null cannot
+// be opened (no /dev in a chroot): belay then refuses to run at all.
+bool standard_descriptors_open() {
+    for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; ++fd) {
+        if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) {
+            continue;
+        }
+        const int opened = ::open("/dev/null", O_RDWR);
+        if (opened < 0) {
+            return false;
+        }
+        // The lowest free number: `fd` itself, as the ones below it are open.
+        if (opened != fd) {
+            ::dup2(opened, fd);
+            ::close(opened);
+        }
+    }
+    return true;
 }
 
 }  // namespace
 
 int run(int argc, char** argv) {
+    if (!standard_descriptors_open()) {
+        return k_internal_error;
+    }
     try {
         return dispatch(std::vector<std::string>(argv + 1, argv + argc));
     } catch (const std::exception& e) {
-        fmt::print(stderr, "belay: error: internal error (please report it): {}\n", e.what());
+        print_to_stderr("belay: error: internal error (please report it): {}\n", e.what());
     } catch (...) {
-        fmt::print(stderr, "belay: error: internal error (please report it)\n");
+        write_to_stderr("belay: error: internal error (please report it)\n");
     }
     return k_internal_error;
 }

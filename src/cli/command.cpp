@@ -119,7 +119,7 @@ Result<CommonOptions> parse_command(const std::string& command, const Arguments&
 
 void print_warning(const CommonOptions& options, std::string_view text) {
     if (log_level_of(options) <= LogLevel::warning) {
-        fmt::print(stderr, "belay: warning: {}\n", text);
+        print_to_stderr("belay: warning: {}\n", text);
     }
 }
 
@@ -131,6 +131,13 @@ int exit_code_for(const Error& error) {
     return static_cast<int>(error.code);
 }
 
+void write_to_stderr(std::string_view text) {
+    if (std::fwrite(text.data(), 1, text.size(), stderr) != text.size() ||
+        std::fflush(stderr) != 0) {
+        std::clearerr(stderr);
+    }
+}
+
 int report_error(const Error& error, bool json) {
     const int code = exit_code_for(error);
     if (json) {
@@ -138,8 +145,8 @@ int report_error(const Error& error, bool json) {
         print_json(stdout, document);
     }
     // A message may quote a file's text (a sidecar's source, a migration's line): escaped.
-    fmt::print(stderr, "belay: {} {}\n", paint("error:", Color::red, colors_enabled(stderr)),
-               printable(words(error), true));
+    print_to_stderr("belay: {} {}\n", paint("error:", Color::red, colors_enabled(stderr)),
+                    printable(words(error), true));
     return code;
 }
 
@@ -148,8 +155,7 @@ std::function<bool(const Message&)> terminal_confirmation() {
         return nullptr;
     }
     return [](const Message& question) {
-        fmt::print(stderr, "{} [y/N] ", printable(words(question), true));
-        std::fflush(stderr);
+        print_to_stderr("{} [y/N] ", printable(words(question), true));
         std::string answer;
         if (!std::getline(std::cin, answer)) {
             return false;

@@ -3,7 +3,11 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "belay/error.hpp"
 #include "options.hpp"
@@ -53,6 +57,17 @@ int report_error(const Error& error, bool json);
 void print_warning(const CommonOptions& options, std::string_view text);
 
 int exit_code_for(const Error& error);
+
+// Writes `text` to stderr. A write that fails (stderr closed, or a full disk, /dev/full) is
+// dropped, never thrown as fmt::print(stderr, ...) would: a message belay cannot show must not
+// end the run it is about, after its snapshot and before its report. Every word belay itself
+// writes to stderr goes through here (spdlog's sink ignores write errors already).
+void write_to_stderr(std::string_view text);
+
+template <typename... Args>
+void print_to_stderr(fmt::format_string<Args...> format, Args&&... args) {
+    write_to_stderr(fmt::format(format, std::forward<Args>(args)...));
+}
 
 // `belay db <command> --help`.
 void print_command_help(const std::string& command);

@@ -83,16 +83,14 @@ void announce(const CommonOptions& common, const ExecReport& so_far) {
         return;
     }
     if (so_far.snapshot) {
-        fmt::print(stderr, "belay: snapshot {}\n", printable(so_far.snapshot->string()));
+        print_to_stderr("belay: snapshot {}\n", printable(so_far.snapshot->string()));
     }
     std::vector<std::string> quoted;
     for (const auto& word : so_far.command.argv) {
         quoted.push_back(shell_quote(word));
     }
-    fmt::print(stderr, "belay: running {}{}\n",
-               printable(fmt::format("{}", fmt::join(quoted, " "))),
-               so_far.dry_run ? " (dry run, on a copy)" : "");
-    std::fflush(stderr);
+    print_to_stderr("belay: running {}{}\n", printable(fmt::format("{}", fmt::join(quoted, " "))),
+                    so_far.dry_run ? " (dry run, on a copy)" : "");
 }
 
 }  // namespace
@@ -129,8 +127,8 @@ int command_exec(const Arguments& args) {
         print_exec_text(stdout, *report, colors_enabled(stdout));
     }
     if (report->error) {
-        fmt::print(stderr, "belay: {} {}\n", paint("error:", Color::red, colors_enabled(stderr)),
-                   printable(words(*report->error), true));
+        print_to_stderr("belay: {} {}\n", paint("error:", Color::red, colors_enabled(stderr)),
+                        printable(words(*report->error), true));
     }
     return exit_code;
 }

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "command.hpp"
+
 namespace belay::cli {
 
 namespace {
@@ -33,12 +35,9 @@ class ProgressBar {
         const auto pages = [page_size](std::int64_t bytes) {
             return page_size > 0 ? bytes / page_size : bytes;
         };
-        fmt::print(stderr, "\r[{:#<{}}{:<{}}] {}/{} pages  {:.1f} MB/s  ETA {:.0f}s ", "", filled,
-                   "", k_width - filled, pages(done), pages(total), rate / 1e6, left);
-        if (done >= total) {
-            fmt::print(stderr, "\n");
-        }
-        std::fflush(stderr);
+        print_to_stderr("\r[{:#<{}}{:<{}}] {}/{} pages  {:.1f} MB/s  ETA {:.0f}s {}", "", filled,
+                        "", k_width - filled, pages(done), pages(total), rate / 1e6, left,
+                        done >= total ? "\n" : "");
     }
 
   private:

@@ -189,7 +189,7 @@ int run_command(const std::string& command, Operation operation, const Arguments
         print_run_text(stdout, *report, colors_enabled(stdout));
     }
     if (report->error) {
-        fmt::print(stderr, "belay: error: {}\n", failure_message(*report));
+        print_to_stderr("belay: error: {}\n", failure_message(*report));
     }
     return exit_code;
 }

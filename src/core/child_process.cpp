@@ -12,9 +12,10 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <mutex>
+#include <ranges>
 
 #include "belay/cancellation.hpp"
+#include "core/process_table.hpp"
 #include "core/program_lookup.hpp"
 
 extern char** environ;
@@ -102,10 +103,10 @@ bool in_terminal_foreground() {
 // The child between fork and exec: async-signal-safe calls only. Leads its own group (the
 // parent calls setpgid too, so that neither has to wait for the other), takes the terminal
 // when the parent gives it (also both, so that the command never reads the terminal from the
-// background), then execs. On failure errno goes up `error_fd` (closed on exec: EOF there
-// means the exec succeeded).
+// background), asks for SIGTERM when `parent` dies, then execs. On failure errno goes up
+// `error_fd` (closed on exec: EOF there means the exec succeeded).
 [[noreturn]] void exec_in_child(char* const* argv, char* const* envp, bool stdout_to_stderr,
-                                bool take_terminal, int error_fd) {
+                                bool take_terminal, pid_t parent, int error_fd) {
     ::setpgid(0, 0);
     if (take_terminal) {
         give_terminal(::getpid());
@@ -119,6 +120,13 @@ bool in_terminal_foreground() {
     sigemptyset(&default_action.sa_mask);
     for (const int signal_number : k_reset_signals) {
         ::sigaction(signal_number, &default_action, nullptr);
+    }
+    // Set once SIGTERM's action is the default: a parent that dies from here on ends the child
+    // (at the latest once its mask is cleared below; a pending signal survives exec). A parent
+    // that died before is seen by getppid(), as prctl(2) advises: the child is then reparented.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) {
+        ::_exit(128 + SIGTERM);
     }
     sigset_t none;
     sigemptyset(&none);
@@ -158,9 +166,11 @@ Error exec_failure(const std::string& argv0, int error) {
     return lookup.path ? about(*lookup.path, std::move(failure)) : failure;
 }
 
-// Forks and execs the command; returns its pid once the exec succeeded. The child is reaped
-// when it failed.
-Result<pid_t> start_child(ExecImage& image, bool give_terminal_to_child) {
+// Forks and execs the command; returns its pid once the exec succeeded, registered in the
+// CommandRegistry, with this process's children just before the fork in `host_children`. The
+// child is reaped when it failed.
+Result<pid_t> start_child(ExecImage& image, bool give_terminal_to_child,
+                          std::vector<int>& host_children) {
     auto argv = pointers_to(image.argv);
     auto envp = pointers_to(image.environment);
     int error_pipe[2];
@@ -168,12 +178,22 @@ Result<pid_t> start_child(ExecImage& image, bool give_terminal_to_child) {
         return fail(ErrorCode::invalid_input, "cannot start {}: {}", image.argv.front(),
                     std::strerror(errno));
     }
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        exec_in_child(argv.data(), envp.data(), image.stdout_to_stderr, give_terminal_to_child,
-                      error_pipe[1]);
+    const pid_t parent = ::getpid();
+    pid_t pid = -1;
+    int fork_error = 0;
+    {
+        const auto registry = CommandRegistry::lock();
+        host_children = children_of_this_process();
+        pid = ::fork();
+        if (pid == 0) {
+            exec_in_child(argv.data(), envp.data(), image.stdout_to_stderr, give_terminal_to_child,
+                          parent, error_pipe[1]);
+        }
+        fork_error = errno;
+        if (pid > 0) {
+            CommandRegistry::add(pid);
+        }
     }
-    const int fork_error = errno;
     ::close(error_pipe[1]);
     if (pid < 0) {
         ::close(error_pipe[0]);
@@ -189,37 +209,12 @@ Result<pid_t> start_child(ExecImage& image, bool give_terminal_to_child) {
     if (exec_error != 0) {
         while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
         }
+        const auto registry = CommandRegistry::lock();
+        CommandRegistry::remove(pid);
         return std::unexpected(exec_failure(image.argv.front(), exec_error));
     }
     return pid;
 }
-
-// This process as child subreaper for as long as any run_child lasts (the setting is
-// process-wide; runs in several threads share it). The previous setting comes back after.
-class SubreaperScope {
-  public:
-    SubreaperScope() {
-        const std::lock_guard lock(s_mutex);
-        if (s_users++ == 0) {
-            int previous = 0;
-            s_was_set = ::prctl(PR_GET_CHILD_SUBREAPER, &previous) == 0 && previous != 0;
-            ::prctl(PR_SET_CHILD_SUBREAPER, 1);
-        }
-    }
-    ~SubreaperScope() {
-        const std::lock_guard lock(s_mutex);
-        if (--s_users == 0 && !s_was_set) {
-            ::prctl(PR_SET_CHILD_SUBREAPER, 0);
-        }
-    }
-    SubreaperScope(const SubreaperScope&) = delete;
-    SubreaperScope& operator=(const SubreaperScope&) = delete;
-
-  private:
-    static inline std::mutex s_mutex;
-    static inline int s_users = 0;
-    static inline bool s_was_set = false;
-};
 
 // One command being run.
 struct Run {
@@ -229,6 +224,10 @@ struct Run {
     bool child_has_terminal = false;
     std::optional<int> leader_status{};  // the wait status, once reaped
     int cancelled_by = 0;                // cancellation_signal() when it ended the wait
+    std::vector<int> host_children{};    // this process's children before the fork, sorted
+    // While belay ends the command: the signal it sends, and the strays that got it already.
+    int ending_signal = 0;
+    std::vector<int> signalled{};
 };
 
 int open_pidfd(pid_t pid) {
@@ -263,10 +262,57 @@ bool group_alive(pid_t pgid) {
     return ::kill(-pgid, 0) == 0 || errno == EPERM;
 }
 
-bool wait_until_group_gone(Run& run, Clock::time_point deadline) {
+// Sends `signal_number`, then SIGCONT (so that a stopped process acts on it), to a stray: to
+// the whole group it leads when it leads one (setsid or setpgid(0, 0) made it), else to it.
+void signal_stray(const ProcessEntry& stray, int signal_number) {
+    const pid_t target = stray.group == stray.pid ? -stray.pid : stray.pid;
+    ::kill(target, signal_number);
+    ::kill(target, SIGCONT);
+}
+
+// Whether `process` is a stray of the command: a process that left its group (setsid,
+// setpgid) and became this process's child when its parent ended (this process is the
+// subreaper), so a child of this process that was none before the command started and is no
+// other run's.
+bool is_stray(const Run& run, const ProcessEntry& process) {
+    return process.group != run.pid && process.parent == ::getpid() &&
+           !std::ranges::binary_search(run.host_children, process.pid) &&
+           !CommandRegistry::belongs_to_another_run(process, run.pid);
+}
+
+// The pids of what the command left running now: the members of its group and its strays,
+// sorted. Strays that have exited are reaped. While belay ends the command (ending_signal
+// set), each stray gets that signal once.
+std::vector<int> left_running(Run& run) {
+    std::vector<int> running;
+    const auto registry = CommandRegistry::lock();
+    for (const auto& process : list_processes()) {
+        if (process.group == run.pid) {
+            if (!process.zombie) {
+                running.push_back(process.pid);
+            }
+        } else if (is_stray(run, process)) {
+            if (process.zombie) {
+                ::waitpid(process.pid, nullptr, WNOHANG);
+                continue;
+            }
+            if (run.ending_signal != 0 &&
+                std::ranges::find(run.signalled, process.pid) == run.signalled.end()) {
+                signal_stray(process, run.ending_signal);
+                run.signalled.push_back(process.pid);
+            }
+            running.push_back(process.pid);
+        }
+    }
+    return running;
+}
+
+// Waits until nothing of the command is left, its strays included (reaping what is this
+// process's), or `deadline` passes: whether all is gone.
+bool wait_until_gone(Run& run, Clock::time_point deadline) {
     for (;;) {
         reap_group(run);
-        if (!group_alive(run.pid)) {
+        if (left_running(run).empty() && !group_alive(run.pid)) {
             return true;
         }
         const auto now = Clock::now();
@@ -278,16 +324,25 @@ bool wait_until_group_gone(Run& run, Clock::time_point deadline) {
     }
 }
 
-// Ends the whole group: `signal_number` (with SIGCONT, so that a stopped member acts on it),
-// then SIGKILL after `grace` to what is left. Returns whether members outlived even that.
-bool end_group(Run& run, int signal_number, milliseconds grace) {
+// Sends `signal_number` (with SIGCONT) to the whole group and to every stray, now and as
+// each is found while belay waits.
+void signal_everything(Run& run, int signal_number) {
     ::kill(-run.pid, signal_number);
     ::kill(-run.pid, SIGCONT);
-    if (wait_until_group_gone(run, Clock::now() + grace)) {
+    run.ending_signal = signal_number;
+    run.signalled.clear();
+    left_running(run);
+}
+
+// Ends the group and the strays: `signal_number`, then SIGKILL after `grace` to what is left.
+// Returns whether something outlived even that.
+bool end_group(Run& run, int signal_number, milliseconds grace) {
+    signal_everything(run, signal_number);
+    if (wait_until_gone(run, Clock::now() + grace)) {
         return false;
     }
-    ::kill(-run.pid, SIGKILL);
-    return !wait_until_group_gone(run, Clock::now() + k_kill_wait);
+    signal_everything(run, SIGKILL);
+    return !wait_until_gone(run, Clock::now() + k_kill_wait);
 }
 
 // The command stopped (Ctrl-Z on its terminal, or it read the terminal from the background):
@@ -350,12 +405,16 @@ ChildOutcome supervise(Run& run, const ChildCommand& command, Clock::time_point 
     const Ending ending = wait_for_leader(run, command, start);
     if (ending == Ending::exited) {
         reap_group(run);
-        outcome.left_processes = group_alive(run.pid);
+        outcome.left_pids = left_running(run);
+        outcome.left_processes = !outcome.left_pids.empty() || group_alive(run.pid);
     } else {
         outcome.timed_out = ending == Ending::timed_out;
         outcome.stopped_by = run.cancelled_by;
         outcome.left_processes =
             end_group(run, outcome.timed_out ? SIGTERM : run.cancelled_by, command.kill_grace);
+        if (outcome.left_processes) {
+            outcome.left_pids = left_running(run);
+        }
     }
     if (run.leader_status && WIFEXITED(*run.leader_status)) {
         outcome.exit_status = WEXITSTATUS(*run.leader_status);
@@ -364,6 +423,21 @@ ChildOutcome supervise(Run& run, const ChildCommand& command, Clock::time_point 
     }
     return outcome;
 }
+
+// Removes a command from the CommandRegistry when its run ends.
+class RegisteredCommand {
+  public:
+    explicit RegisteredCommand(pid_t pid) : m_pid(pid) {}
+    ~RegisteredCommand() {
+        const auto registry = CommandRegistry::lock();
+        CommandRegistry::remove(m_pid);
+    }
+    RegisteredCommand(const RegisteredCommand&) = delete;
+    RegisteredCommand& operator=(const RegisteredCommand&) = delete;
+
+  private:
+    pid_t m_pid;
+};
 
 }  // namespace
 
@@ -383,17 +457,20 @@ Result<ChildOutcome> run_child(const ChildCommand& command) {
     const bool hand_terminal = in_terminal_foreground();
     const SubreaperScope subreaper;
     const auto start = Clock::now();
-    auto pid = start_child(image, hand_terminal);
+    std::vector<int> host_children;
+    auto pid = start_child(image, hand_terminal, host_children);
     if (!pid) {
         if (hand_terminal) {
             give_terminal(::getpgrp());  // the child may have taken it before its exec failed
         }
         return std::unexpected(pid.error());
     }
+    const RegisteredCommand registered{*pid};
     Run run{.pid = *pid,
             .pidfd = open_pidfd(*pid),
             .job_control = stdin_is_controlling_terminal(),
-            .child_has_terminal = hand_terminal};
+            .child_has_terminal = hand_terminal,
+            .host_children = std::move(host_children)};
     auto outcome = supervise(run, command, start);
     if (run.child_has_terminal) {
         give_terminal(::getpgrp());

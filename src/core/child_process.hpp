@@ -32,9 +32,11 @@ struct ChildOutcome {
     bool timed_out = false;            // belay ended it because the timeout passed
     // belay ended it because belay itself got this signal (cancellation), else 0.
     int stopped_by = 0;
-    // Processes of its process group were still running after it exited normally (they are
-    // left alone); also set when members outlived SIGKILL by 10 s (see run_child).
+    // Something the command started still runs: after it exited by itself, members of its
+    // process group or strays (see run_child) were left running (they are left alone); after
+    // belay ended it, some outlived SIGKILL by 10 s.
     bool left_processes = false;
+    std::vector<int> left_pids{};          // what still ran then (group members, strays), sorted
     std::chrono::milliseconds elapsed{0};  // from fork to the end of the run, steady clock
     bool succeeded() const;                // exited with 0, not timed out, not stopped
 };
@@ -59,20 +61,33 @@ Result<std::filesystem::path> find_program(const std::string& argv0);
 //   On that terminal, a stop of the child (Ctrl-Z, or reading it from the background) stops this
 //   process's group too (SIGTSTP), as if Ctrl-Z had stopped the job; once continued, the child
 //   gets the terminal back (if this process is in the foreground again) and SIGCONT;
-// - past `timeout`, SIGTERM to the whole group, then SIGKILL after kill_grace to what is left
-//   (timed_out); when cancellation_signal() is or becomes non-zero (seen within 100 ms), that
-//   signal to the group, then SIGKILL after kill_grace (stopped_by). Both are followed by
-//   SIGCONT, so that a stopped member acts on them. run_child then waits until no member is
-//   left, for at most 10 seconds after the SIGKILL (a process in uninterruptible sleep, or a
-//   zombie whose parent left the group, is then reported in left_processes);
-// - when the command's process exits by itself, members of its group still running are left
-//   alone (left_processes).
+// - the command's strays are the processes it started that left its group (setsid, setpgid)
+//   and were orphaned: this process being the subreaper meanwhile, they become its children. A
+//   child of this process counts as a stray when it was not one before the fork (this process's
+//   own children, a host program's, are never counted, signalled or reaped) and is not another
+//   run_child's command or member of its group. A child that a host program forks in another
+//   thread while run_child runs, or that another run_child's command left outside its group,
+//   cannot be told from a stray and is counted as one;
+// - past `timeout`, SIGTERM to the whole group and every stray (its group, when it leads one),
+//   then SIGKILL after kill_grace to what is left (timed_out); when cancellation_signal() is or
+//   becomes non-zero (seen within 100 ms), that signal likewise, then SIGKILL after kill_grace
+//   (stopped_by). Each is followed by SIGCONT, so that a stopped process acts on it; strays
+//   found meanwhile (orphaned by the end of their parent) get the same. run_child then waits
+//   until neither members nor strays are left, reaping strays by their pids, for at most 10
+//   seconds after the SIGKILL (a process in uninterruptible sleep, or a zombie whose parent is
+//   no process of the command, is then reported in left_processes);
+// - when the command's process exits by itself, members of its group and strays still running
+//   are left alone (left_processes, left_pids); strays that have exited are reaped;
+// - when this process dies while the command runs (SIGKILL, a crash), the command's process
+//   gets SIGTERM (prctl PR_SET_PDEATHSIG, tied to the thread that called run_child), so that
+//   it is asked to stop rather than run on unsupervised. What it started gets no such signal:
+//   ending that is the command's part.
 // While it runs, this process is a child subreaper (prctl PR_SET_CHILD_SUBREAPER, the previous
 // setting restored on return): members orphaned by their parent's end become children of this
 // process and are reaped here, rather than left as zombies (which still count as members) where
-// PID 1 does not reap, as in many containers. Members left running stay this process's children
-// once orphaned: a caller that ends them reaps them (waitpid(-pid, ...)), else init does once
-// this process exits. run_child reaps only children in the command's group.
+// PID 1 does not reap, as in many containers. Processes left running stay this process's
+// children once orphaned: a caller that ends them reaps them (waitpid on each of left_pids, or
+// waitpid(-pid, ...) for the group), else init does once this process exits.
 // Fails (invalid_input) only when it could not be started: an empty argv or an environment name
 // that is empty or holds '=', fork failed, or exec failed in the child (the message names the
 // program and errno's text, passed back through a close-on-exec pipe; the child is reaped).

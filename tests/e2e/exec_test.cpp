@@ -289,6 +289,25 @@ TEST_F(ExecTest, AnotherProcessHoldingTheDatabaseIsReportedWithoutRestoreOnFailu
     EXPECT_EQ(others[0]["pid"], ::getpid());
 }
 
+TEST_F(ExecTest, AWriterTheCommandLeftInASessionOfItsOwnRefusesTheRestore) {
+    // The command starts a writer outside its process group (setsid), which goes on writing
+    // after the command fails: putting the snapshot back under it would lose its writes. (Its
+    // output goes elsewhere: the test reads belay's until no process holds it.)
+    const auto result =
+        exec({"--restore-on-failure"},
+             {"sh", "-c",
+              "setsid sh -c 'echo $$ > writer.new && mv writer.new writer.pid; while :; do "
+              "sqlite3 \"$BELAY_DB\" \"INSERT INTO packages (name) VALUES (42)\"; sleep 0.05; "
+              "done' >/dev/null 2>&1 & "
+              "until [ -e writer.pid ]; do sleep 0.01; done; exit 1"},
+             in_test_directory());
+    const auto writer = std::stoi(read_file(dir() / "writer.pid"));
+    ::kill(-writer, SIGKILL);  // it leads its own process group
+    ASSERT_EQ(result.exit_code, 5) << describe(result);
+    EXPECT_CONTAINS(result.err, "The snapshot was NOT put back");
+    EXPECT_CONTAINS(result.err, "processes the command started still run");
+}
+
 TEST_F(ExecTest, AProgramThatDoesNotExistIsRefusedBeforeAnything) {
     const auto before = sha256_of(db());
     const auto result = exec({}, {"no-such-migrator", "up"});

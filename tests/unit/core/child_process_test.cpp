@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -480,6 +481,116 @@ TEST(ChildProcess, LeavesProcessesTheCommandLeftBehindAndSaysSo) {
     EXPECT_EQ(stat_fields(pid).at(1), std::to_string(::getpid()));
 }
 
+// Ends and reaps a process a test leaves running on purpose, a child of this process.
+class ChildCleanup {
+  public:
+    explicit ChildCleanup(int pid) : m_pid(pid) {}
+    ~ChildCleanup() {
+        if (m_pid > 0 && ::kill(m_pid, SIGKILL) == 0) {
+            ::waitpid(m_pid, nullptr, 0);
+        }
+    }
+    ChildCleanup(const ChildCleanup&) = delete;
+    ChildCleanup& operator=(const ChildCleanup&) = delete;
+
+  private:
+    int m_pid;
+};
+
+// A script that starts `stray` (a script run with $1 = `pid_file`) in a session of its own with
+// setsid(1), so outside the command's process group, and goes on once the stray has written its
+// pid to `pid_file` (mv: it appears whole).
+std::string start_stray(const fs::path& pid_file, const std::string& stray) {
+    return fmt::format(
+        "setsid sh -c 'echo $$ > \"$1.new\" && mv \"$1.new\" \"$1\"; {}' sh '{}' & "
+        "until [ -e '{}' ]; do sleep 0.01; done; ",
+        stray, pid_file.string(), pid_file.string());
+}
+
+int read_pid(const fs::path& pid_file) {
+    return std::stoi(read_file(pid_file));
+}
+
+TEST(ChildProcess, CountsWhatLeftTheCommandsGroupAmongWhatItLeftBehind) {
+    TempDir dir;
+    const auto pid_file = dir / "stray.pid";
+    auto outcome = run_shell(start_stray(pid_file, "exec sleep 1000") + "exit 0");
+    ASSERT_TRUE(outcome.has_value()) << outcome.error().message;
+    const ChildCleanup cleanup(read_pid(pid_file));
+    EXPECT_TRUE(outcome->succeeded());
+    EXPECT_TRUE(outcome->left_processes) << "the stray still runs, in a session of its own";
+    EXPECT_EQ(outcome->left_pids, std::vector<int>{read_pid(pid_file)});
+    EXPECT_TRUE(group_gone(outcome->pid));
+    // Orphaned while this process was the subreaper, it is this process's child now.
+    EXPECT_EQ(stat_fields(std::to_string(read_pid(pid_file))).at(1), std::to_string(::getpid()));
+}
+
+TEST(ChildProcess, LeftPidsNameTheGroupsMembersLeftRunning) {
+    TempDir dir;
+    const auto left_pid = dir / "left-pid";
+    auto outcome = run_shell("sleep 1000 & echo $! > \"$1\"", {left_pid.string()});
+    ASSERT_TRUE(outcome.has_value()) << outcome.error().message;
+    const GroupCleanup cleanup(outcome->pid);
+    EXPECT_TRUE(outcome->left_processes);
+    EXPECT_EQ(outcome->left_pids, std::vector<int>{read_pid(left_pid)});
+}
+
+TEST(ChildProcess, CancellationAlsoEndsAndReapsWhatLeftTheGroup) {
+    const CancellationReset reset;
+    TempDir dir;
+    const auto pid_file = dir / "stray.pid";
+    // The stray ignores SIGTERM: only the SIGKILL after the grace ends it.
+    std::string ready_line;
+    auto outcome = run_then_cancel(start_stray(pid_file, "trap \"\" TERM; exec sleep 1000") +
+                                       "echo ready >&$1; exec sleep 1000",
+                                   SIGTERM, ready_line);
+    ASSERT_TRUE(outcome.has_value()) << outcome.error().message;
+    const GroupCleanup group_cleanup(outcome->pid);
+    const int stray = read_pid(pid_file);
+    const ChildCleanup stray_cleanup(stray);
+    EXPECT_EQ(ready_line, "ready");
+    EXPECT_EQ(outcome->stopped_by, SIGTERM);
+    EXPECT_FALSE(outcome->left_processes);
+    EXPECT_TRUE(outcome->left_pids.empty());
+    EXPECT_GE(outcome->elapsed, 300ms);
+    // Gone and reaped (a timeout ends it the same way) (a zombie would still take signal 0).
+    EXPECT_EQ(::kill(stray, 0), -1) << "the stray " << stray << " outlived the cancellation";
+    EXPECT_EQ(errno, ESRCH);
+}
+
+// A child of this process that runs until the test ends, and one that exited with status 3
+// and is not reaped yet, both forked before run_child: run_child must leave them as they are.
+TEST(ChildProcess, NeverCountsSignalsOrReapsTheCallersOwnChildren) {
+    const pid_t running = ::fork();
+    if (running == 0) {
+        ::execl("/bin/sleep", "sleep", "1000", static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    const ChildCleanup cleanup(running);
+    const pid_t exited = ::fork();
+    if (exited == 0) {
+        ::_exit(3);
+    }
+    // Exited: a zombie now (its end is seen without reaping it).
+    siginfo_t info{};
+    ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(exited), &info, WEXITED | WNOWAIT), 0);
+
+    auto ended = run_shell("exit 0");
+    ASSERT_TRUE(ended.has_value()) << ended.error().message;
+    EXPECT_FALSE(ended->left_processes);
+    EXPECT_TRUE(ended->left_pids.empty());
+    auto timed_out =
+        run_child(ChildCommand{.argv = {"sleep", "1000"}, .timeout = 200ms, .kill_grace = 100ms});
+    ASSERT_TRUE(timed_out.has_value()) << timed_out.error().message;
+    EXPECT_TRUE(timed_out->timed_out);
+    EXPECT_FALSE(timed_out->left_processes);
+
+    EXPECT_EQ(::waitpid(running, nullptr, WNOHANG), 0) << "the caller's child was ended";
+    int status = 0;
+    ASSERT_EQ(::waitpid(exited, &status, 0), exited) << "the caller's zombie was reaped";
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 3);
+}
+
 // No child of this process is left, not even a zombie.
 bool no_children() {
     return ::waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD;
@@ -641,6 +752,38 @@ TEST(ChildProcess, StopsWithTheCommandOnCtrlZAndGivesItTheTerminalBackOnFg) {
     const auto typed = dir / "typed";
     EXPECT_EQ(in_forked_process([&] { return act_as_shell(typed); }), 0);
     EXPECT_EQ(read_file(typed), "after fg\n");
+}
+
+// This process as child subreaper for the test: a process orphaned below it becomes its child.
+class ScopedSubreaper {
+  public:
+    ScopedSubreaper() { ::prctl(PR_SET_CHILD_SUBREAPER, 1); }
+    ~ScopedSubreaper() { ::prctl(PR_SET_CHILD_SUBREAPER, 0); }
+    ScopedSubreaper(const ScopedSubreaper&) = delete;
+    ScopedSubreaper& operator=(const ScopedSubreaper&) = delete;
+};
+
+TEST(ChildProcess, TheCommandIsAskedToStopWhenTheProcessRunningItIsKilled) {
+    // The command, orphaned by the death of the process that ran it, becomes this process's
+    // child: its end is seen here, with the signal that ended it (init would reap it unseen).
+    const ScopedSubreaper subreaper;
+    const ReadyPipe ready;
+    const pid_t runner = ::fork();
+    if (runner == 0) {
+        run_shell(fmt::format("echo $$ >&{}; exec sleep 1000", ready.write_fd()));
+        ::_exit(0);
+    }
+    const auto line = ready.wait_line();
+    ASSERT_FALSE(line.empty()) << "the command never started";
+    const int command = std::stoi(line);
+    const ChildCleanup cleanup(command);
+    ASSERT_EQ(::kill(runner, SIGKILL), 0);
+    ASSERT_EQ(::waitpid(runner, nullptr, 0), runner);
+
+    const auto status = wait_for_change(command);
+    ASSERT_TRUE(status.has_value()) << "the command still runs after the process running it died";
+    EXPECT_TRUE(WIFSIGNALED(*status));
+    EXPECT_EQ(WTERMSIG(*status), SIGTERM);
 }
 
 // A process that holds `file` open (as descriptor 3) until its stdin closes; its pid, once it
