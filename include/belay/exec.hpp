@@ -62,6 +62,7 @@ struct ExecCommand {
     int stopped_by = 0;              // belay ended it on this signal belay received, else 0
     // Processes of its process group still ran after it exited (belay leaves them alone).
     bool left_processes = false;
+    std::vector<int> left_pids;  // those processes, by pid
     std::int64_t duration_ms = 0;
     bool succeeded() const { return exit_status == 0 && !timed_out && stopped_by == 0 && !signal; }
 };

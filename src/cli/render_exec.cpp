@@ -162,6 +162,7 @@ nlohmann::json command_to_json(const ExecCommand& command) {
         {"stopped_by_signal",
          command.stopped_by != 0 ? nlohmann::json(command.stopped_by) : nullptr},
         {"left_processes", command.left_processes},
+        {"left_pids", command.left_pids},
         {"duration_ms", command.duration_ms},
     };
 }

@@ -260,6 +260,7 @@ Result<void> run_command(const ExecOptions& options, const std::filesystem::path
     report.command.timed_out = outcome->timed_out;
     report.command.stopped_by = outcome->stopped_by;
     report.command.left_processes = outcome->left_processes;
+    report.command.left_pids = outcome->left_pids;
     report.command.duration_ms = outcome->elapsed.count();
     return {};
 }
@@ -339,7 +340,8 @@ Error restore_after_failure(const ExecOptions& options, ExecReport& report, Mess
     report.undo = undo;
     if (!report.other_processes.empty() || report.command.left_processes) {
         const auto who = report.other_processes.empty()
-                             ? std::string("processes the command started still run")
+                             ? fmt::format("processes the command started still run (pid {})",
+                                           fmt::join(report.command.left_pids, ", "))
                              : describe_others(report.other_processes);
         return error_of(ErrorCode::refused,
                         said("{}. The snapshot was NOT put back: {}, and putting it back would "

@@ -12,8 +12,9 @@ class UnwritableStderrTest : public E2eTest {
   protected:
     void SetUp() override {
         TestDb db(this->db());
-        db.exec("CREATE TABLE packages (id INTEGER PRIMARY KEY, name TEXT);"
-                "INSERT INTO packages VALUES (1, 'left-pad');");
+        db.exec(
+            "CREATE TABLE packages (id INTEGER PRIMARY KEY, name TEXT);"
+            "INSERT INTO packages VALUES (1, 'left-pad');");
     }
 
     // belay <args> run by /bin/sh with `redirections` ("2>/dev/full") applied to it, in dir().
@@ -34,9 +35,9 @@ class UnwritableStderrTest : public E2eTest {
 };
 
 TEST_F(UnwritableStderrTest, ExecWithStderrOnAFullDeviceRunsAndReportsAsUsual) {
-    const auto result = belay_redirected(
-        "2>/dev/full", {"db", "exec", "--db", db().string(), "--", "sqlite3", "{db}",
-                        "CREATE TABLE mirrors (url TEXT);"});
+    const auto result =
+        belay_redirected("2>/dev/full", {"db", "exec", "--db", db().string(), "--", "sqlite3",
+                                         "{db}", "CREATE TABLE mirrors (url TEXT);"});
     ASSERT_EQ(result.exit_code, 0) << describe(result);
     EXPECT_CONTAINS(result.out, "exited with status 0");
     EXPECT_EQ(tables(), (std::vector<std::string>{"mirrors", "packages"}));
