@@ -162,6 +162,14 @@ void note_other_processes(const ExecOptions& options, ExecReport& report) {
     }
 }
 
+// " (the snapshot X was taken and stays)" when a snapshot was taken, for a run that stops
+// before the command runs; "" otherwise.
+std::string snapshot_stays(const ExecReport& report) {
+    return report.snapshot
+               ? fmt::format(" (the snapshot {} was taken and stays)", report.snapshot->string())
+               : std::string();
+}
+
 // "pid 123 (myapp) has app.db open" for the first few processes.
 std::string describe_others(const std::vector<OtherProcess>& others) {
     std::vector<std::string> each;
@@ -185,10 +193,7 @@ Result<void> refuse_other_processes(const ExecOptions& options, ExecReport& repo
                 "meanwhile, so nothing was run{}. Stop the application first (an upgrade needs "
                 "the database to itself), or run without {}",
                 Option::restore_on_failure, describe_others(report.other_processes), when,
-                report.snapshot ? fmt::format(" (the snapshot {} was taken and stays)",
-                                              report.snapshot->string())
-                                : std::string(),
-                Option::restore_on_failure);
+                snapshot_stays(report), Option::restore_on_failure);
 }
 
 // Takes the snapshot under the write lock and reads the facts in the same transaction: nothing
@@ -251,7 +256,7 @@ Result<void> run_command(const ExecOptions& options, const std::filesystem::path
     if (!outcome) {
         auto error = outcome.error();
         if (report.snapshot) {
-            append(error, said("; the snapshot {} was taken and stays", report.snapshot->string()));
+            append(error, said("{}", snapshot_stays(report)));
         }
         return std::unexpected(std::move(error));
     }
@@ -438,17 +443,12 @@ Result<void> stop_if_cancelled(const ExecReport& report) {
         return {};
     }
     return fail(ErrorCode::interrupted, "interrupted before the command started: nothing ran{}",
-                report.snapshot ? fmt::format(" (the snapshot {} was taken and stays)",
-                                              report.snapshot->string())
-                                : std::string());
+                snapshot_stays(report));
 }
 
 Result<ExecReport> exec_in_place(const ExecOptions& options, ExecReport report) {
     const auto& path = options.db.database;
-    std::error_code ec;
-    report.database_existed = std::filesystem::exists(path, ec);
     if (report.database_existed) {
-        BELAY_TRY(sqlite::refuse_non_database(path));
         BELAY_TRY(sqlite::refuse_unwritable_database(path));
         BELAY_TRY(sqlite::refuse_hard_links(path));
     } else {
@@ -506,10 +506,7 @@ Result<DatabaseFacts> copy_and_capture(const ExecOptions& options,
 
 Result<ExecReport> exec_dry_run(const ExecOptions& options, ExecReport report) {
     const auto& path = options.db.database;
-    std::error_code ec;
-    report.database_existed = std::filesystem::exists(path, ec);
     if (report.database_existed) {
-        BELAY_TRY(sqlite::refuse_non_database(path));
         if (has_hot_journal(path)) {
             return fail(path, ErrorCode::refused,
                         "{} has a hot journal ({}-journal): a writer died in a transaction, or "
@@ -543,6 +540,11 @@ Result<ExecReport> run_exec(const ExecOptions& options) {
     ExecReport report;
     report.database = options.db.database;
     report.dry_run = options.dry_run;
+    std::error_code ec;
+    report.database_existed = std::filesystem::exists(options.db.database, ec);
+    if (report.database_existed) {
+        BELAY_TRY(sqlite::refuse_non_database(options.db.database));
+    }
     return options.dry_run ? exec_dry_run(options, std::move(report))
                            : exec_in_place(options, std::move(report));
 }
