@@ -2,6 +2,8 @@
 // migrations directory in it, and options that point at them.
 #pragma once
 
+#include <sqlite3.h>
+
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -33,7 +35,27 @@ class ApiTest : public ::testing::Test {
         return options;
     }
 
+    // A backup of other.db, a database beside app.db, with app.db made too: what a restore of
+    // another database's backup is given. Fails the test when the backup cannot be taken.
+    std::filesystem::path backup_of_another_database() const {
+        exec_sql(m_dir / "other.db", "CREATE TABLE t (x);");
+        BackupOptions other;
+        other.db.database = m_dir / "other.db";
+        auto taken = run_backup(other);
+        EXPECT_TRUE(taken) << taken.error().message;
+        exec_sql(db(), "CREATE TABLE t (x);");
+        return taken ? taken->path : std::filesystem::path();
+    }
+
     TempDir m_dir;
+
+  private:
+    static void exec_sql(const std::filesystem::path& file, const char* sql) {
+        sqlite3* handle = nullptr;
+        EXPECT_EQ(sqlite3_open(file.c_str(), &handle), SQLITE_OK);
+        EXPECT_EQ(sqlite3_exec(handle, sql, nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(handle);
+    }
 };
 
 }  // namespace belay::testing

@@ -249,15 +249,11 @@ TEST_F(ErrorFacts, ARoundTripRefusesAStepTimeoutOfZero) {
 }
 
 TEST_F(ErrorFacts, RestoringAnotherDatabasesBackupNamesTheOptionThatAllowsIt) {
-    RawDatabase(m_dir / "other.db").exec("CREATE TABLE t (x);");
-    BackupOptions other;
-    other.db.database = m_dir / "other.db";
-    auto taken = run_backup(other);
-    ASSERT_TRUE(taken) << taken.error().message;
-    RawDatabase(db()).exec("CREATE TABLE t (x);");
+    const auto backup = backup_of_another_database();
+    ASSERT_FALSE(backup.empty());
     RestoreOptions restore;
     restore.db = options();
-    restore.backup = taken->path;
+    restore.backup = backup;
     restore.assume_yes = true;
     const auto error = error_of(run_restore(restore));
     EXPECT_EQ(error.code, ErrorCode::refused);

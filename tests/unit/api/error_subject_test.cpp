@@ -169,13 +169,9 @@ TEST_F(ErrorSubject, RestoreNamesASidecarItCannotRead) {
 }
 
 TEST_F(ErrorSubject, RestoreNamesAnotherDatabasesBackup) {
-    RawDatabase(m_dir / "other.db").exec("CREATE TABLE t (x);");
-    BackupOptions other;
-    other.db.database = m_dir / "other.db";
-    auto taken = run_backup(other);
-    ASSERT_TRUE(taken) << taken.error().message;
-    RawDatabase(db()).exec("CREATE TABLE t (x);");
-    EXPECT_EQ(subject_of(run_restore(restore_options(taken->path))), taken->path);
+    const auto backup = backup_of_another_database();
+    ASSERT_FALSE(backup.empty());
+    EXPECT_EQ(subject_of(run_restore(restore_options(backup))), backup);
 }
 
 TEST_F(ErrorSubject, RestoreLatestNamesTheBackupDirectoryWithoutAnIntactBackup) {
