@@ -344,10 +344,16 @@ Error restore_after_failure(const ExecOptions& options, ExecReport& report, Mess
     const auto undo = restore_call(options.db.database, *report.snapshot);
     report.undo = undo;
     if (!report.other_processes.empty() || report.command.left_processes) {
-        const auto who = report.other_processes.empty()
-                             ? fmt::format("processes the command started still run (pid {})",
-                                           fmt::join(report.command.left_pids, ", "))
-                             : describe_others(report.other_processes);
+        // Both are named when both hold: which one a scan sees first is a race.
+        std::vector<std::string> holders;
+        if (!report.other_processes.empty()) {
+            holders.push_back(describe_others(report.other_processes));
+        }
+        if (report.command.left_processes) {
+            holders.push_back(fmt::format("processes the command started still run (pid {})",
+                                          fmt::join(report.command.left_pids, ", ")));
+        }
+        const auto who = fmt::format("{}", fmt::join(holders, "; "));
         return error_of(ErrorCode::refused,
                         said("{}. The snapshot was NOT put back: {}, and putting it back would "
                              "lose what was written since. Stop them, then restore it: {}",
