@@ -3,6 +3,9 @@
 #                                      Depends computed by dpkg-shlibdeps from the binary
 #   libbelay-dev_<version>_<arch>.deb  libbelay.a, include/belay/ and the CMake package, with
 #                                      the -dev packages a static libbelay needs to link
+# Both descriptions say which SQLite they carry: a bundled build's binary has SQLite compiled in
+# (no libsqlite3-0 in its Depends) and its -dev package holds libbelay-sqlite3.a and sqlite3.h;
+# a system build's depend on Debian's libsqlite3.
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME belay)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
@@ -14,6 +17,24 @@ set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_COMPONENTS_ALL runtime development)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 
+if(BELAY_SQLITE_BUNDLED)
+  set(BELAY_SQLITE_DEV_DEPENDS "")
+  set(BELAY_SQLITE_WORDS
+      " It carries its own SQLite ${BELAY_SQLITE_VERSION}, compiled in from the official
+ sqlite-autoconf release; it does not use the system's libsqlite3.")
+  set(BELAY_SQLITE_DEV_WORDS
+      " It carries SQLite ${BELAY_SQLITE_VERSION}, compiled from the official sqlite-autoconf
+ release: libbelay-sqlite3.a and its sqlite3.h (include/belay/sqlite3/), the target
+ belay::sqlite3.")
+else()
+  set(BELAY_SQLITE_DEV_DEPENDS "libsqlite3-dev, ")
+  set(BELAY_SQLITE_WORDS
+      " It runs on the system's SQLite (libsqlite3-0; built against ${BELAY_SQLITE_VERSION}).")
+  set(BELAY_SQLITE_DEV_WORDS
+      " It links the system's SQLite (libsqlite3-dev; built against ${BELAY_SQLITE_VERSION}),
+ the target belay::sqlite3.")
+endif()
+
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME belay)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION database)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SHLIBDEPS ON)
@@ -21,7 +42,9 @@ set(CPACK_COMPONENT_RUNTIME_DESCRIPTION
     "Backup-first schema migrations for SQLite
  belay takes a verified online snapshot of an SQLite database before every run, then applies
  versioned SQL migrations one step at a time, each in its own transaction, validated and
- bounded by a timeout. It restores, prunes and checks backups for recovery.")
+ bounded by a timeout. It restores, prunes and checks backups for recovery.
+ .
+${BELAY_SQLITE_WORDS}")
 
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_NAME libbelay-dev)
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_SECTION libdevel)
@@ -40,11 +63,14 @@ endfunction()
 belay_installed_version(libfmt-dev BELAY_FMT_DEPENDS)
 belay_installed_version(libspdlog-dev BELAY_SPDLOG_DEPENDS)
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_DEPENDS
-    "libsqlite3-dev, libssl-dev, ${BELAY_FMT_DEPENDS}, ${BELAY_SPDLOG_DEPENDS}, g++ (>= 4:12), cmake (>= 3.25)")
+    "${BELAY_SQLITE_DEV_DEPENDS}libssl-dev, ${BELAY_FMT_DEPENDS}, ${BELAY_SPDLOG_DEPENDS}, g++ (>= 4:12), cmake (>= 3.25)")
 set(CPACK_COMPONENT_DEVELOPMENT_DESCRIPTION
     "Backup-first schema migrations for SQLite (C++ library)
  The belay library for programs that migrate their own SQLite database at start-up, with a
  verified snapshot first: headers (belay/belay.hpp), a static library and a CMake package
- (find_package(belay), target belay::belay).")
+ (find_package(belay), target belay::belay).
+ .
+${BELAY_SQLITE_DEV_WORDS} A program links it for its own SQLite calls, so
+ that it holds one SQLite.")
 
 include(CPack)

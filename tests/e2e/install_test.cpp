@@ -1,6 +1,7 @@
 // `cmake --install`: the binary, its man page, bash completion and the manual land where a
 // Debian system looks for them, and the installed binary runs; the library, headers and CMake
 // package let another project find_package(belay) and link belay::belay.
+#include "belay/api.hpp"
 #include "e2e/harness.hpp"
 
 namespace belay::testing {
@@ -43,6 +44,14 @@ TEST(InstallTest, AnotherProjectBuildsAgainstTheInstalledPackageAndRuns) {
           "lib/cmake/belay/belayConfigVersion.cmake"}) {
         EXPECT_TRUE(fs::exists(prefix / file)) << file;
     }
+    // The package says which SQLite the library carries; a bundled one is installed with it.
+    const auto config = read_file(prefix / "lib/cmake/belay/belayConfig.cmake");
+    EXPECT_CONTAINS(config, std::string("set(belay_SQLITE \"") +
+                                (sqlite_is_bundled() ? "bundled" : "system") + "\")");
+    EXPECT_CONTAINS(config,
+                    "set(belay_SQLITE_VERSION \"" + std::string(sqlite_library_version()) + "\")");
+    EXPECT_EQ(fs::exists(prefix / "lib/libbelay-sqlite3.a"), sqlite_is_bundled());
+    EXPECT_EQ(fs::exists(prefix / "include/belay/sqlite3/sqlite3.h"), sqlite_is_bundled());
     // The consumer is built the way this build was (a sanitizer build's library needs the
     // sanitizer at link time too).
     const auto build = work / "consumer";
@@ -57,6 +66,11 @@ TEST(InstallTest, AnotherProjectBuildsAgainstTheInstalledPackageAndRuns) {
     EXPECT_CONTAINS(read_file(build / "CMakeCache.txt"),
                     "belay_DIR:PATH=" + (prefix / "lib" / "cmake" / "belay").string())
         << "the consumer must use the installed package";
+    // The program's own SQLite calls and belay's use one SQLite, belay::sqlite3: compiled in
+    // from a bundled build (no libsqlite3 loaded), else the system's.
+    const auto libraries = shell_output("ldd '" + (build / "registry_app").string() + "'");
+    EXPECT_EQ(libraries.find("libsqlite3.so") == std::string::npos, sqlite_is_bundled())
+        << libraries;
 
     RunOptions options;
     options.program = build / "registry_app";

@@ -1,11 +1,14 @@
 // The Debian packages CPack makes from this build: what each holds, that the runtime package's
-// Depends name the package of every shared library the binary loads, and that the packaged
-// binary runs. (Installing them on a clean Debian 12 is scripts/package --check, run by CI.)
+// Depends name the package of every shared library the binary loads, that the packaged
+// binary runs, and which SQLite each says it carries: a bundled build's binary loads no
+// libsqlite3 and depends on none, a system build's does. (Installing them on a clean Debian 12
+// is scripts/package --check, run by CI.)
 #include <algorithm>
 #include <regex>
 #include <set>
 #include <sstream>
 
+#include "belay/api.hpp"
 #include "e2e/harness.hpp"
 
 namespace belay::testing {
@@ -99,7 +102,11 @@ TEST_F(PackageTest, DependsNamesThePackageOfEverySharedLibraryTheBinaryLoads) {
         " | awk '$3 ~ /^\\// {print $3}'); do r=$(realpath \"$p\"); "
         "(dpkg -S \"$p\" || dpkg -S \"$r\" || dpkg -S \"${r#/usr}\") 2>/dev/null | head -1 "
         "| cut -d: -f1; done | sort -u"));
-    ASSERT_TRUE(owners.contains("libsqlite3-0")) << ::testing::PrintToString(owners);
+    // The test links the library this build made: its SQLite is the binary's.
+    EXPECT_EQ(owners.contains("libsqlite3-0"), !sqlite_is_bundled())
+        << ::testing::PrintToString(owners);
+    EXPECT_EQ(depends.find("libsqlite3") == std::string::npos, sqlite_is_bundled()) << depends;
+    ASSERT_TRUE(owners.contains("libc6")) << ::testing::PrintToString(owners);
     for (const auto& owner : owners) {
         // The package itself, or a virtual package it provides (libspdlog1.10-fmt9).
         std::vector<std::string> names{owner};
@@ -129,9 +136,28 @@ TEST_F(PackageTest, TheDevelopmentPackageHoldsTheLibraryHeadersAndCMakePackage) 
         EXPECT_TRUE(files.contains(path)) << path;
     }
     const auto depends = shell_output("dpkg-deb --field " + quoted(file) + " Depends");
-    for (const auto* needed :
-         {"libsqlite3-dev", "libssl-dev", "libfmt-dev", "libspdlog-dev", "g++"}) {
+    for (const auto* needed : {"libssl-dev", "libfmt-dev", "libspdlog-dev", "g++"}) {
         EXPECT_CONTAINS(depends, needed) << depends;
+    }
+    // A bundled build's library carries its SQLite; a system build's needs Debian's.
+    EXPECT_EQ(depends.find("libsqlite3-dev") != std::string::npos, !sqlite_is_bundled()) << depends;
+    EXPECT_EQ(files.contains("./usr/lib/libbelay-sqlite3.a"), sqlite_is_bundled());
+    EXPECT_EQ(files.contains("./usr/include/belay/sqlite3/sqlite3.h"), sqlite_is_bundled());
+}
+
+// Each package's description says which SQLite it carries, and the version.
+TEST_F(PackageTest, EachDescriptionNamesTheSqliteItCarries) {
+    const std::string version(sqlite_library_version());
+    for (const auto* package : {"belay", "libbelay-dev"}) {
+        const auto file = deb(package);
+        ASSERT_FALSE(file.empty()) << package;
+        const auto description = shell_output("dpkg-deb --field " + quoted(file) + " Description");
+        if (sqlite_is_bundled()) {
+            EXPECT_CONTAINS(description, "SQLite " + version + ", compiled") << package;
+        } else {
+            EXPECT_CONTAINS(description, "the system's SQLite") << package;
+            EXPECT_CONTAINS(description, "built against " + version) << package;
+        }
     }
 }
 

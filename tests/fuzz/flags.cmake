@@ -31,6 +31,8 @@ if(NOT BELAY_HAS_STD_EXPECTED)
 endif()
 unset(CMAKE_REQUIRED_FLAGS)
 
-add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
-                    -fno-omit-frame-pointer)
+# C++ only: a bundled SQLite (sqlite3.c, cmake/sqlite_bundled.cmake) is compiled as in every
+# other build, uninstrumented, like the system's library (scripts/fuzz links that one).
+add_compile_options(
+  "$<$<COMPILE_LANGUAGE:CXX>:-fsanitize=fuzzer-no-link,address,undefined;-fno-sanitize-recover=undefined;-fno-omit-frame-pointer>")
 add_link_options(-fsanitize=address,undefined)
