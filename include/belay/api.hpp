@@ -44,8 +44,14 @@ namespace belay {
 // This library's version, e.g. "0.1.0" (the CLI's `belay --version`).
 std::string_view library_version() noexcept;
 
-// The version of the SQLite library belay runs on, e.g. "3.40.1".
+// The SQLite library belay runs on: its version, e.g. "3.52.0" (sqlite3_libversion()); its
+// source id, the date and hash of its check-in (sqlite3_sourceid()); and whether it is the
+// SQLite built into belay (true, the default build) or the system's library (false, a build
+// configured with -DBELAY_SQLITE=system). A program that makes SQLite calls of its own should
+// link the same library, the CMake package's belay::sqlite3 (docs/embedding.md).
 std::string_view sqlite_library_version() noexcept;
+std::string_view sqlite_source_id() noexcept;
+bool sqlite_is_bundled() noexcept;
 
 // ---- migrations: the types are in belay/migrations.hpp
 

@@ -95,7 +95,9 @@ int dispatch(const std::vector<std::string>& args) {
         return 0;
     }
     if (args[0] == "--version") {
-        fmt::print("belay {} (SQLite {})\n", library_version(), sqlite_library_version());
+        fmt::print("belay {} (SQLite {}, {})\nSQLite source: {}\n", library_version(),
+                   sqlite_library_version(), sqlite_is_bundled() ? "bundled" : "system",
+                   sqlite_source_id());
         return 0;
     }
     if (args[0] == "completion") {

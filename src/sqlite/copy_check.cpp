@@ -5,6 +5,7 @@
 
 #include "sqlite/database.hpp"
 #include "sqlite/schema_inspection.hpp"
+#include "sqlite/sqlite_hints.hpp"
 #include "sqlite/statement.hpp"
 
 namespace belay::sqlite {
@@ -33,20 +34,21 @@ std::vector<std::string> objects_calling(Database& db, const std::string& functi
 // lacks: quick_check evaluates generated columns (and an index on an expression), so such a
 // schema fails every check, of every copy, until the object changes.
 std::string explain_check_failure(Database& copy, const Error& cause) {
-    // SQLite says "no such function: f" when preparing, "unknown function: f()" when a schema
-    // object's expression is compiled for a check.
-    std::string function;
-    for (const std::string_view words : {"no such function: ", "unknown function: "}) {
-        if (const auto at = cause.message.find(words); at != std::string::npos) {
-            function = cause.message.substr(at + words.size());
-            function = function.substr(0, function.find_first_of(" \n:;,()"));
-            break;
-        }
-    }
+    const auto function = missing_function(cause.message);
     if (function.empty()) {
         return cause.message;
     }
     const auto objects = objects_calling(copy, function);
+    if (!newer_sqlite_hint(cause.message).empty()) {
+        // The cause says already that the function is a newer SQLite's, and what to do.
+        return fmt::format(
+            "{}. The schema calls {}(){}, and SQLite checks every row of a generated column or "
+            "expression index with it, so no check (and no backup) of this database can pass "
+            "on this SQLite",
+            cause.message, function,
+            objects.empty() ? std::string()
+                            : fmt::format(" (called from: {})", fmt::join(objects, ", ")));
+    }
     return fmt::format(
         "{}. The schema calls {}(), which this SQLite ({}) does not have{}; SQLite checks every "
         "row of a generated column or expression index with it, so no check (and no backup) of "

@@ -13,12 +13,21 @@
 
 #include "core/durable_file.hpp"
 #include "core/regular_file.hpp"
+#include "sqlite/sqlite_hints.hpp"
 #include "sqlite/statement.hpp"
 
 namespace belay::sqlite {
 
 std::string_view library_version() {
     return sqlite3_libversion();
+}
+
+std::string_view library_source_id() {
+    return sqlite3_sourceid();
+}
+
+bool library_is_bundled() {
+    return BELAY_SQLITE_BUNDLED != 0;
 }
 
 void Database::Closer::operator()(sqlite3* db) const {
@@ -442,7 +451,8 @@ Result<void> Database::exec(std::string_view sql) {
     char* message = nullptr;
     const int rc = sqlite3_exec(m_db.get(), text.c_str(), nullptr, nullptr, &message);
     if (rc != SQLITE_OK) {
-        std::string detail = message != nullptr ? message : sqlite3_errstr(rc);
+        std::string detail =
+            with_newer_sqlite_hint(message != nullptr ? message : sqlite3_errstr(rc));
         sqlite3_free(message);
         return fail(error_code_for_sqlite(rc), "{}: {}", m_path.string(), detail);
     }
@@ -503,7 +513,8 @@ bool Database::in_transaction() const {
 Error Database::last_error(std::string_view what) const {
     const int rc = sqlite3_extended_errcode(m_db.get());
     return error_of(error_code_for_sqlite(rc),
-                    fmt::format("{}: {}: {}", m_path.string(), what, sqlite3_errmsg(m_db.get())));
+                    fmt::format("{}: {}: {}", m_path.string(), what,
+                                with_newer_sqlite_hint(sqlite3_errmsg(m_db.get()))));
 }
 
 Result<void> Database::close() {

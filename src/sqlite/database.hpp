@@ -17,8 +17,12 @@ struct sqlite3;
 
 namespace belay::sqlite {
 
-// The version of the SQLite library belay runs with ("3.40.1").
+// The SQLite library belay runs with: its version ("3.52.0"), its source id (the date and hash
+// of its check-in), and whether it is the one built into belay (BELAY_SQLITE=bundled) rather
+// than the system's library.
 std::string_view library_version();
+std::string_view library_source_id();
+bool library_is_bundled();
 
 class Statement;
 

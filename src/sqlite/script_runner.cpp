@@ -11,6 +11,7 @@
 
 #include "sqlite/database.hpp"
 #include "sqlite/execution_guard.hpp"
+#include "sqlite/sqlite_hints.hpp"
 #include "sqlite/statement.hpp"
 #include "sqlite/statement_split.hpp"
 
@@ -57,9 +58,12 @@ Error statement_error_words(const ExecutionGuard& guard, int rc, const ScriptFai
         case StopReason::none:
             break;
     }
+    // A function of a newer SQLite, or a DELETE ... LIMIT this SQLite cannot parse: what to do.
+    const auto hint = statement_hint(where.sqlite_error, where.statement);
     return error_of(
         error_code_for_sqlite(rc) == ErrorCode::busy ? ErrorCode::busy : ErrorCode::step_failed,
-        fmt::format("{}: {}{} in: {}", location, where.sqlite_error, offset, where.statement));
+        fmt::format("{}: {}{} in: {}{}", location, where.sqlite_error, offset, where.statement,
+                    hint.empty() ? std::string() : " (" + hint + ")"));
 }
 
 // The error, with the file and line it is about.

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "sqlite/database.hpp"
+#include "sqlite/sqlite_hints.hpp"
 
 namespace belay::sqlite {
 
@@ -50,7 +51,7 @@ Result<bool> Statement::step() {
     if (rc == SQLITE_DONE) {
         return false;
     }
-    return fail(error_code_for_sqlite(rc), "{}", sqlite3_errmsg(m_db));
+    return fail(error_code_for_sqlite(rc), "{}", with_newer_sqlite_hint(sqlite3_errmsg(m_db)));
 }
 
 Result<void> Statement::run() {

@@ -2,6 +2,9 @@
 // and how usage errors are reported (exit 2, a message naming the culprit).
 #include <regex>
 
+#include <fmt/format.h>
+
+#include "belay/api.hpp"
 #include "e2e/harness.hpp"
 
 namespace belay::testing {
@@ -160,9 +163,15 @@ TEST_F(OptionsTest, QuietAndVerboseChangeOnlyTheLogOnStderr) {
 TEST_F(OptionsTest, VersionAndHelp) {
     auto version = run_raw({"--version"});
     EXPECT_EQ(version.exit_code, 0) << describe(version);
-    EXPECT_TRUE(std::regex_match(version.out,
-                                 std::regex(R"(belay \d+\.\d+\.\d+ \(SQLite 3\.\d+\.\d+\)\n)")))
+    EXPECT_TRUE(std::regex_match(
+        version.out, std::regex(R"(belay \d+\.\d+\.\d+ \(SQLite 3\.\d+\.\d+, (bundled|system)\)\n)"
+                                R"(SQLite source: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \w+\n)")))
         << version.out;
+    // The SQLite belay runs on, as the library linked into this test says (the same build).
+    EXPECT_EQ(version.out,
+              fmt::format("belay {} (SQLite {}, {})\nSQLite source: {}\n", library_version(),
+                          sqlite_library_version(), sqlite_is_bundled() ? "bundled" : "system",
+                          sqlite_source_id()));
     auto help = run_raw({"--help"});
     EXPECT_EQ(help.exit_code, 0) << describe(help);
     for (const auto* command : {"status", "migrate", "version", "create"}) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <belay/belay.hpp>
 
@@ -540,6 +541,14 @@ TEST(DatabaseApi, SetLogMayBeCalledWhileAnotherThreadLogs) {
 TEST(DatabaseApi, VersionsAreReported) {
     EXPECT_FALSE(library_version().empty());
     EXPECT_TRUE(sqlite_library_version().starts_with("3."));
+    // The SQLite this program links (belay::sqlite3) is the one belay runs on.
+    EXPECT_EQ(sqlite_library_version(), sqlite3_libversion());
+    EXPECT_EQ(sqlite_source_id(), sqlite3_sourceid());
+    // As configured (BELAY_SQLITE): the bundled build runs on the pinned release.
+    EXPECT_EQ(sqlite_is_bundled(), BELAY_TEST_SQLITE_BUNDLED != 0);
+    if (sqlite_is_bundled()) {
+        EXPECT_EQ(sqlite_library_version(), BELAY_TEST_SQLITE_BUNDLED_VERSION);
+    }
 }
 
 // A database another tool migrates (dbmate's schema_migrations under belay's table name) opens:
