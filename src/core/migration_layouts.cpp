@@ -54,40 +54,6 @@ std::optional<std::string_view> text_of_directive(std::string_view line, std::st
     return text;
 }
 
-// The words after `marker` on a directive line, in lower case, or std::nullopt for any other
-// line: "-- +goose NO TRANSACTION" -> "no transaction".
-std::optional<std::string> directive_after(std::string_view line, std::string_view marker) {
-    const auto text = text_of_directive(line, marker);
-    if (!text) {
-        return std::nullopt;
-    }
-    return to_lower_ascii(trimmed(text->substr(marker.size())));
-}
-
-std::string goose_to_sql_migrate(const std::string& command) {
-    if (command == "up" || command == "down") {
-        return command == "up" ? "Up" : "Down";
-    }
-    if (command == "statementbegin" || command == "statementend") {
-        return command == "statementbegin" ? "StatementBegin" : "StatementEnd";
-    }
-    if (command == "no transaction") {
-        return "NoTransaction";
-    }
-    return "goose:" + command;  // unknown: belay's parser reports the line
-}
-
-std::string dbmate_to_sql_migrate(const std::string& command) {
-    const auto space = command.find(' ');
-    const auto keyword = command.substr(0, space);
-    std::string result = keyword == "up" ? "Up" : keyword == "down" ? "Down" : "dbmate:" + keyword;
-    if (space != std::string::npos) {
-        const auto option = std::string(trimmed(std::string_view(command).substr(space)));
-        result += option == "transaction:false" ? " notransaction" : " " + option;
-    }
-    return result;
-}
-
 // The layout a single .sql file's directives belong to.
 Layout layout_of_single_file(std::string_view contents) {
     std::size_t start = 0;
@@ -151,32 +117,6 @@ std::optional<Layout> parse_layout(std::string_view name) {
         }
     }
     return std::nullopt;
-}
-
-std::string translate_directives(std::string_view contents, Layout layout) {
-    const std::string_view marker = layout == Layout::goose ? "+goose" : "migrate:";
-    std::string result;
-    result.reserve(contents.size() + 64);  // the translation is about as long as the file
-    std::size_t start = 0;
-    while (start <= contents.size()) {
-        const auto end = std::min(contents.find('\n', start), contents.size());
-        const auto line = contents.substr(start, end - start);
-        if (auto command = directive_after(line, marker)) {
-            result += "-- +migrate ";
-            result += layout == Layout::goose ? goose_to_sql_migrate(*command)
-                                              : dbmate_to_sql_migrate(*command);
-            if (line.ends_with('\r')) {
-                result += '\r';
-            }
-        } else {
-            result += line;
-        }
-        if (end < contents.size()) {
-            result += '\n';
-        }
-        start = end + 1;
-    }
-    return result;
 }
 
 Result<Layout> detect_layout(const fs::path& directory, ReadCache* cache) {

@@ -3,8 +3,9 @@
 //
 //   sql-migrate     <version>_<name>.sql with -- +migrate Up / Down (belay's own format)
 //   goose           <version>_<name>.sql with -- +goose Up / Down, StatementBegin/End,
-//                   -- +goose NO TRANSACTION
-//   dbmate          <version>_<name>.sql with -- migrate:up / -- migrate:down [transaction:false]
+//                   -- +goose NO TRANSACTION, ENVSUB ON/OFF (read by parse_migration)
+//   dbmate          <version>_<name>.sql with -- migrate:up / -- migrate:down
+//                   [transaction:false], in one or more pairs (read by parse_migration)
 //   golang-migrate  <version>_<name>.up.sql and <version>_<name>.down.sql
 //   pop             <version>_<name>[.<dialect>][.autocommit].(up|down).sql (gobuffalo/pop,
 //                   ory/popx): sqlite3 and sqlite win over a file with no dialect, other
@@ -43,9 +44,5 @@ Result<std::vector<Migration>> load_diesel_folders(const std::filesystem::path& 
 
 // True for "2018-04-27-155151_create_users" and the same with '_' or no separators.
 bool is_diesel_folder_name(const std::string& name);
-
-// Translates a goose or dbmate file's directives into sql-migrate's, line for line, so that
-// belay's parser reads it with the same line numbers; other lines are kept as they are.
-std::string translate_directives(std::string_view contents, Layout layout);
 
 }  // namespace belay

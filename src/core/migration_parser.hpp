@@ -3,8 +3,8 @@
 // The format is rubenv/sql-migrate's, plus belay's additions. A directive is a line that, after
 // optional leading whitespace, starts with "--", optional whitespace and "+migrate" (any case):
 //
-//   -- +migrate Up [notransaction]     the forward SQL; required, exactly once
-//   -- +migrate Down [notransaction]   the reverse SQL; optional, at most once
+//   -- +migrate Up [notransaction]     the forward SQL; required
+//   -- +migrate Down [notransaction]   the reverse SQL; optional
 //   -- +migrate Verify                 belay's post-step checks; optional, at most once
 //   -- +migrate NoTransaction          run both Up and Down outside a transaction
 //   -- +migrate Timeout <seconds>      per-step time limit, e.g. 30 or 2.5
@@ -14,8 +14,19 @@
 //
 // Keywords and options are case-insensitive; words after a "--" on a directive line are a comment.
 // A section runs from the line after its marker to the line before the next marker (or the end of
-// the file). Text before the first marker may hold only comments and blank lines. Directives are
-// recognised line by line, as sql-migrate does, even inside a /* */ comment or a string.
+// the file). Up and Down may come in several blocks, as sql-migrate allows: the blocks of one
+// direction run in file order as one section, their lines keeping their file line numbers, and a
+// statement may not run on from one block into the next. Text before the first marker may hold
+// only comments and blank lines. Directives are recognised line by line, as sql-migrate does,
+// even inside a /* */ comment or a string.
+//
+// goose's and dbmate's files are read with their own directives and rules (parse_migration with
+// their Layout; see migration_directives.hpp and docs/file-format.md): goose allows one Up and
+// one Down, Up first, refuses a statement left without ';' at the end of a section, and
+// substitutes ${VAR} after "-- +goose ENVSUB ON" (goose_sql.hpp); dbmate pairs each
+// "-- migrate:up" block with the "-- migrate:down" block after it, and any block's
+// "transaction:false" runs its direction without a transaction. Problems are worded with the
+// file's own directives.
 #pragma once
 
 #include <chrono>
@@ -30,6 +41,7 @@
 #include "belay/migration.hpp"
 #include "belay/version.hpp"
 #include "core/error.hpp"
+#include "core/goose_sql.hpp"
 
 namespace belay {
 
@@ -45,20 +57,25 @@ std::optional<std::pair<Version, std::string>> parse_migration_file_name(
     std::string_view file_name);
 
 // Parses the migration read from `path` (whose file name must match parse_migration_file_name)
-// with the given `contents`, and fills every field of Migration; CRLF line ends are accepted and
-// the sections' text uses LF. The checksum is migration_checksum(contents).
+// with the given `contents`, a file of `layout` (sql_migrate, goose or dbmate), and fills every
+// field of Migration; CRLF line ends are accepted and the sections' text uses LF. The checksum is
+// migration_checksum(contents). goose's ENVSUB reads variables through `environment` (the
+// process's environment when it is empty).
 //
 // Fails with ErrorCode::invalid_input when the file name does not match or the text breaks the
-// format above: no Up section, a duplicate section, SQL before the first marker, an unknown
-// directive or option, a bad Timeout, an unbalanced or nested StatementBegin/StatementEnd, a NUL
-// byte (see check_no_nul_byte). The
-// message lists every problem found, one per line, each as "<path>:<line>: ..." (or "<path>: ..."
-// for problems of the whole file), and says how to fix it.
-Result<Migration> parse_migration(std::filesystem::path path, std::string_view contents);
+// format above: no Up section, a section its layout does not allow again, SQL before the first
+// marker, an unknown directive or option, a bad Timeout, an unbalanced or nested
+// StatementBegin/StatementEnd, a statement cut by a section marker, a substitution that fails,
+// a NUL byte (see check_no_nul_byte). The message lists every problem found, one per line, each
+// as "<path>:<line>: ..." (or "<path>: ..." for problems of the whole file), and says how to fix
+// it.
+Result<Migration> parse_migration(std::filesystem::path path, std::string_view contents,
+                                  Layout layout = Layout::sql_migrate,
+                                  const EnvironmentLookup& environment = {});
 
-// As parse_migration, for a file whose directives were translated into the ones above (goose's,
-// dbmate's; see translate_directives): parses `translated` and takes the checksum of `original`,
-// the file as written, so that the checksum is computed once and matches the file on disk.
+// As parse_migration, for text whose directives were translated into sql-migrate's by the
+// caller: parses `translated` and takes the checksum of `original`, the file as written, so that
+// the checksum is computed once and matches the file on disk.
 Result<Migration> parse_translated_migration(std::filesystem::path path,
                                              std::string_view translated,
                                              std::string_view original);

@@ -334,21 +334,14 @@ Result<std::vector<Migration>> load_single_files(const std::filesystem::path& di
     const std::vector<std::string> duplicates = duplicate_versions(*entries, candidates);
     std::vector<Migration> migrations;
     migrations.reserve(candidates.size());
-    const bool translated = layout == Layout::goose || layout == Layout::dbmate;
     for (const Candidate& candidate : candidates) {
         const auto contents = cache.take(candidate.index);
         if (!contents) {
             problems.add(contents.error());
             continue;
         }
-        fs::path path = cache.take_path(candidate.index);
-        // goose and dbmate files are parsed translated, and checksummed as written.
-        auto parsed = translated
-                          ? parse_translated_migration(
-                                std::move(path), translate_directives(*contents, layout), *contents)
-                          : parse_migration(std::move(path), *contents);
+        auto parsed = parse_migration(cache.take_path(candidate.index), *contents, layout);
         if (parsed) {
-            parsed->layout = layout;
             migrations.push_back(std::move(*parsed));
         } else {
             problems.add(std::move(parsed.error()));

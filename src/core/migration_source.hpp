@@ -24,8 +24,8 @@ namespace belay {
 // each naming the path(s) and what to do.
 //
 // `layout` forces one of the layouts in core/migration_layouts.hpp; without it the layout is
-// detected (detect_layout). goose and dbmate files are read through translate_directives, with
-// their own file's checksum.
+// detected (detect_layout). goose and dbmate files are read with their own directives
+// (parse_migration with their layout).
 Result<std::vector<Migration>> load_migrations(const std::filesystem::path& directory,
                                                std::optional<Layout> layout = std::nullopt);
 

@@ -311,4 +311,41 @@ Result<void> check_transactional_statements(const Migration& m, std::string_view
     return {};
 }
 
+SqlEnding sql_ending(std::string_view sql) {
+    SqlEnding ending;
+    for (std::size_t pos = 0; pos < sql.size();) {
+        const std::string_view rest = sql.substr(pos);
+        if (is_space(rest[0])) {
+            ++pos;
+        } else if (rest.starts_with("--")) {
+            pos = std::min(sql.find('\n', pos), sql.size());
+        } else if (rest.starts_with("/*")) {
+            const auto close = sql.find("*/", pos + 2);
+            if (close == std::string_view::npos) {
+                return {SqlOpen::comment, pos};
+            }
+            pos = close + 2;
+        } else if (rest[0] == ';') {
+            ending = {};
+            ++pos;
+        } else {
+            if (ending.open == SqlOpen::nothing) {
+                ending = {SqlOpen::statement, pos};
+            }
+            if (rest[0] != '\'' && rest[0] != '"' && rest[0] != '`' && rest[0] != '[') {
+                ++pos;
+                continue;
+            }
+            // A doubled quote stands for itself: it closes and reopens, which this scan
+            // follows without special care.
+            const auto close = sql.find(rest[0] == '[' ? ']' : rest[0], pos + 1);
+            if (close == std::string_view::npos) {
+                return {SqlOpen::quote, pos};
+            }
+            pos = close + 1;
+        }
+    }
+    return ending;
+}
+
 }  // namespace belay

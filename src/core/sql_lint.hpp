@@ -22,6 +22,16 @@ namespace belay {
 // end, as in SQLite). Returns sql.size() when only whitespace and comments remain. Never fails.
 std::size_t skip_space_and_comments(std::string_view sql, std::size_t pos = 0);
 
+// How a stretch of SQL ends, as far as more SQL appended to it is concerned: with nothing open,
+// inside a statement that no ';' has ended yet, inside a "/* ..." comment, or inside a quoted
+// string or name ('...', "...", `...`, [...]). `at` is the offset where what is open begins.
+enum class SqlOpen { nothing, statement, comment, quote };
+struct SqlEnding {
+    SqlOpen open = SqlOpen::nothing;
+    std::size_t at = 0;
+};
+SqlEnding sql_ending(std::string_view sql);
+
 // Returns up to `count` leading words (keywords or identifiers) of `statement`, uppercased (ASCII),
 // skipping whitespace and comments. Quoted identifiers ("x", `x`, [x]) count as words, without
 // their quotes. A schema-qualified name is one word: "PRAGMA main.journal_mode" gives

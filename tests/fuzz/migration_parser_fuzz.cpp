@@ -1,14 +1,14 @@
 // libFuzzer target: arbitrary bytes as the text of a migration file, read as each single-file
-// layout the way load_migrations reads it (sql-migrate as is; goose and dbmate through
-// translate_directives), then split and linted as belay does before a run.
+// layout the way load_migrations reads it (parse_migration with the layout; goose's ENVSUB
+// reads an empty environment), then split and linted as belay does before a run.
 //
 // Beyond "no crash", it checks the contracts of core/migration_parser.hpp:
-//   - translate_directives keeps every line where it was;
 //   - parsing is deterministic: the same text gives the same Migration or the same message;
 //   - every problem is "<path>: ..." or "<path>:<line>: ..." with a line inside the file;
 //   - a parsed migration has an Up section, its file name's version and name, the text's
 //     checksum, and sections whose lines are the file's own lines at their file line numbers
-//     (directive lines blank, or ';' for a StatementEnd);
+//     (or empty, or ';', where the file has a directive or another section's block; in a goose
+//     file, with its variables substituted);
 //   - statements and lint findings point at lines inside the file.
 // The first line of the input also serves as a file name for parse_migration_file_name.
 #include <algorithm>
@@ -18,9 +18,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/ascii.hpp"
 #include "core/checksum.hpp"
-#include "core/migration_layouts.hpp"
+#include "core/goose_sql.hpp"
 #include "core/migration_parser.hpp"
 #include "core/sql_lint.hpp"
 #include "fuzz/fuzz_check.hpp"
@@ -35,7 +34,6 @@ using belay::fuzz::require;
 
 constexpr std::string_view k_path = "db/0042_fuzzed.sql";
 constexpr std::size_t k_max_file_name = 255;
-constexpr std::string_view k_blanks = " \t\r\f\v";
 
 std::vector<std::string_view> lines_of(std::string_view text) {
     std::vector<std::string_view> lines;
@@ -82,19 +80,14 @@ bool same_migration(const Migration& a, const Migration& b) {
            a.checksum == b.checksum && a.layout == b.layout;
 }
 
-// A "-- +migrate ..." line as the parser's own contract describes it (any case).
-bool is_directive(std::string_view line) {
-    const auto start = line.find_first_not_of(k_blanks);
-    if (start == std::string_view::npos || line.substr(start, 2) != "--") {
-        return false;
-    }
-    const auto word = line.find_first_not_of(k_blanks, start + 2);
-    return word != std::string_view::npos && belay::iequals_ascii(line.substr(word, 8), "+migrate");
-}
+const belay::EnvironmentLookup k_no_environment = [](const std::string&) {
+    return std::optional<std::string>();
+};
 
 // Each line of `section` is the file's line at its file line number (a CR before the LF
-// dropped), or an empty line or ';' where the file has a directive.
-void check_section_lines(const SqlSection& section, const std::vector<std::string_view>& file) {
+// dropped; in a goose file maybe with its variables substituted), or an empty line or ';'.
+void check_section_lines(const SqlSection& section, const std::vector<std::string_view>& file,
+                         Layout layout) {
     if (!section.present) {
         require(section.sql.empty() && section.first_line == 0, "an absent section has text");
         return;
@@ -110,7 +103,9 @@ void check_section_lines(const SqlSection& section, const std::vector<std::strin
         if (original.ends_with('\r')) {
             original.remove_suffix(1);
         }
-        require(line == original || ((line.empty() || line == ";") && is_directive(original)),
+        const auto substituted = belay::substitute_variables(original, k_no_environment);
+        require(line == original || line.empty() || line == ";" ||
+                    (layout == Layout::goose && substituted && line == *substituted),
                 "a section's line is not the file's line with the same number");
         ++file_line;
     }
@@ -144,32 +139,28 @@ void check_migration(const Migration& migration, std::string_view text) {
     require(migration.checksum == belay::migration_checksum(text),
             "the checksum is not the text's");
     require(!migration.timeout || migration.timeout->count() >= 1, "a timeout under 1 ms");
-    check_section_lines(migration.up, file);
-    check_section_lines(migration.down, file);
-    check_section_lines(migration.verify, file);
+    check_section_lines(migration.up, file, migration.layout);
+    check_section_lines(migration.down, file, migration.layout);
+    check_section_lines(migration.verify, file, migration.layout);
     check_statements(migration, migration.up, "Up", migration.up_no_transaction, file.size());
     check_statements(migration, migration.down, "Down", migration.down_no_transaction, file.size());
     check_statements(migration, migration.verify, "Verify", false, file.size());
 }
 
 void check_layout(std::string_view contents, Layout layout) {
-    const std::string text = layout == Layout::sql_migrate
-                                 ? std::string(contents)
-                                 : belay::translate_directives(contents, layout);
-    require(std::ranges::count(text, '\n') == std::ranges::count(contents, '\n'),
-            "translate_directives moved lines");
-    const auto first = belay::parse_migration(k_path, text);
-    const auto second = belay::parse_migration(k_path, text);
+    const auto first = belay::parse_migration(k_path, contents, layout, k_no_environment);
+    const auto second = belay::parse_migration(k_path, contents, layout, k_no_environment);
     require(first.has_value() == second.has_value(), "parsing the same text twice disagrees");
     if (!first) {
         require(first.error().code == belay::ErrorCode::invalid_input &&
                     first.error().message == second.error().message,
                 "parsing the same text twice gives different errors");
-        check_problem_lines(first.error().message, k_path, lines_of(text).size());
+        check_problem_lines(first.error().message, k_path, lines_of(contents).size());
         return;
     }
     require(same_migration(*first, *second), "parsing the same text twice gives two migrations");
-    check_migration(*first, text);
+    require(first->layout == layout, "a migration does not say its layout");
+    check_migration(*first, contents);
 }
 
 // A file name that parses gives back exactly its parts: "<digits>_<name>.sql".

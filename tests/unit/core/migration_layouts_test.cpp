@@ -13,22 +13,6 @@ namespace {
 
 using namespace std::string_view_literals;
 
-TEST(TranslateDirectives, GooseLinesBecomeSqlMigrateLinesWithTheSameLineNumbers) {
-    const std::string goose =
-        "-- +goose NO TRANSACTION\r\n-- +goose Up\nSELECT 1;\n  --   +goose statementbegin\n"
-        "-- +goose StatementEnd\n-- +goose Down\n-- +goose ENVSUB ON\n-- a comment";
-    EXPECT_EQ(translate_directives(goose, Layout::goose),
-              "-- +migrate NoTransaction\r\n-- +migrate Up\nSELECT 1;\n-- +migrate StatementBegin\n"
-              "-- +migrate StatementEnd\n-- +migrate Down\n-- +migrate goose:envsub on\n"
-              "-- a comment");
-}
-
-TEST(TranslateDirectives, DbmateSectionsAndTheirTransactionOption) {
-    EXPECT_EQ(translate_directives("-- migrate:up transaction:false\nVACUUM;\n-- migrate:down\n",
-                                   Layout::dbmate),
-              "-- +migrate Up notransaction\nVACUUM;\n-- +migrate Down\n");
-}
-
 TEST(DetectLayout, JudgesByNamesAndDirectivesAndRefusesAMix) {
     testing::TempDir dir;
     EXPECT_EQ(detect_layout(dir.path()), Layout::sql_migrate) << "an empty directory";

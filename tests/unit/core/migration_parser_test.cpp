@@ -269,16 +269,39 @@ TEST(ParseMigration, SqlBeforeTheFirstMarkerIsAnErrorNamingItsLine) {
     EXPECT_EQ(std::ranges::count(message, '\n'), 0) << message;
 }
 
-TEST(ParseMigration, DuplicateSectionsAreErrors) {
-    EXPECT_CONTAINS(
-        parse_error("-- +migrate Up\nSELECT 1;\n-- +migrate Up\nSELECT 2;\n"),
-        "db/0001_test.sql:3: a second '-- +migrate Up' section (the first is on line 1)");
-    EXPECT_CONTAINS(
-        parse_error("-- +migrate Up\n-- +migrate Down\n-- +migrate Verify\n"
-                    "-- +migrate Down\n"),
-        "db/0001_test.sql:4: a second '-- +migrate Down' section (the first is on line 2)");
+TEST(ParseMigration, SeveralUpAndDownBlocksRunInFileOrderKeepingTheirLines) {
+    const Migration m = parse_ok(
+        "-- +migrate Up\nCREATE TABLE a (id);\n-- +migrate Down\nDROP TABLE a;\n"
+        "-- +migrate Up notransaction\nCREATE TABLE b (id);\n-- +migrate Down\nDROP TABLE b;\n");
+    EXPECT_EQ(m.up.first_line, 2);
+    EXPECT_EQ(m.up.sql, "CREATE TABLE a (id);\n\n\n\nCREATE TABLE b (id);\n");
+    EXPECT_EQ(line_of(m.up.sql, 6 - 2), "CREATE TABLE b (id);") << "line 6 of the file";
+    EXPECT_EQ(m.down.first_line, 4);
+    EXPECT_EQ(m.down.sql, "DROP TABLE a;\n\n\n\nDROP TABLE b;\n");
+    EXPECT_TRUE(m.up_no_transaction) << "one Up block without a transaction: the whole Up";
+    EXPECT_FALSE(m.down_no_transaction);
+}
+
+TEST(ParseMigration, AStatementMayNotRunOnIntoTheNextBlock) {
+    EXPECT_EQ(parse_error("-- +migrate Up\nCREATE TABLE a (id)\n-- +migrate Down\n"
+                          "-- +migrate Up\nCREATE TABLE b (id);\n"),
+              "db/0001_test.sql:2: the statement that starts here is still open where this Up "
+              "block ends (the marker on line 3), and the Up block on line 4 continues the Up "
+              "section: end it with ';' (sql-migrate requires that too)");
+    EXPECT_CONTAINS(parse_error("-- +migrate Up\nSELECT 1; /* a note\n-- +migrate Down\n"
+                                "-- +migrate Up\nSELECT 2; -- */\n"),
+                    "db/0001_test.sql:2: the /* comment that starts here is still open");
+    EXPECT_CONTAINS(parse_error("-- +migrate Up\nSELECT 'a;\n-- +migrate Down\n"
+                                "-- +migrate Up\nSELECT 2;\n"),
+                    "db/0001_test.sql:2: the quoted string or name that starts here");
+    EXPECT_EQ(parse_ok("-- +migrate Up\nSELECT 1;\n-- +migrate Down\n").up.sql, "SELECT 1;\n")
+        << "the last block of a section still needs no ';'";
+}
+
+TEST(ParseMigration, ASecondVerifySectionIsAnError) {
     EXPECT_CONTAINS(parse_error("-- +migrate Verify\n-- +migrate Up\n-- +migrate Verify\n"),
-                    "db/0001_test.sql:3: a second '-- +migrate Verify' section");
+                    "db/0001_test.sql:3: a second '-- +migrate Verify' section (the first is on "
+                    "line 1); a file may have only one Verify section: merge them");
 }
 
 TEST(ParseMigration, StatementBeginAndEndMustBalance) {
