@@ -74,18 +74,18 @@ std::optional<Migration> read_folder(const fs::path& folder, Problems& problems)
     const auto parsed = prisma_folder_name(file_name_of(folder));
     if (!parsed) {
         problems.add(folder, fmt::format("{}: a Prisma migration folder whose name does not start "
-                                          "with its timestamp (<timestamp>_<name>), so belay "
-                                          "cannot order it; rename it, or move it out of the "
-                                          "migrations directory",
-                                          folder.string()));
+                                         "with its timestamp (<timestamp>_<name>), so belay "
+                                         "cannot order it; rename it, or move it out of the "
+                                         "migrations directory",
+                                         folder.string()));
         return std::nullopt;
     }
     const auto file = folder / "migration.sql";
     std::error_code ec;
     if (!fs::exists(file, ec)) {
         problems.add(folder, fmt::format("{}: no migration.sql in this Prisma migration folder; "
-                                          "restore it, or remove the folder",
-                                          folder.string()));
+                                         "restore it, or remove the folder",
+                                         folder.string()));
         return std::nullopt;
     }
     auto migration =

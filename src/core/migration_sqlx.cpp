@@ -90,9 +90,8 @@ std::optional<Migration> read_version(const Version& version, const VersionFiles
         return std::nullopt;
     }
     const auto& [up, name] = files.ups.front();
-    auto migration = read_plain_sql_migration(version, name, up,
-                                              files.downs.empty() ? fs::path() : files.downs[0],
-                                              Layout::sqlx);
+    auto migration = read_plain_sql_migration(
+        version, name, up, files.downs.empty() ? fs::path() : files.downs[0], Layout::sqlx);
     if (!migration) {
         problems.add(std::move(migration.error()));
         return std::nullopt;
@@ -156,8 +155,7 @@ SqlxNaming sqlx_naming(std::span<const Migration> migrations) {
         naming.sequential = newest.version.numeric() == "0" || newest.version.numeric() == "1";
     } else {
         const auto& before = migrations[migrations.size() - 2];
-        naming.sequential =
-            increment_version(before.version.numeric()) == newest.version.numeric();
+        naming.sequential = increment_version(before.version.numeric()) == newest.version.numeric();
     }
     return naming;
 }

@@ -41,13 +41,17 @@ Result<ForeignHistory> read_sqlx_history(Database& db) {
 
 Result<ForeignHistory> read_prisma_history(Database& db) {
     auto rows = query_rows(
-        db, "SELECT migration_name, coalesce(checksum, ''), CASE WHEN rolled_back_at IS NOT NULL "
-            "THEN 'rolled back' WHEN finished_at IS NULL THEN 'failed' ELSE 'applied' END, " +
-                iso_time_sql("finished_at") +
-                " FROM _prisma_migrations ORDER BY started_at, migration_name");
+        db,
+        "SELECT migration_name, coalesce(checksum, ''), CASE WHEN rolled_back_at IS NOT NULL "
+        "THEN 'rolled back' WHEN finished_at IS NULL THEN 'failed' ELSE 'applied' END, " +
+            iso_time_sql("finished_at") +
+            " FROM _prisma_migrations ORDER BY started_at, migration_name");
     BELAY_TRY(rows);
-    ForeignHistory history{
-        .tool = "Prisma", .table = "_prisma_migrations", .applied = {}, .up_to = {}, .dirty = false};
+    ForeignHistory history{.tool = "Prisma",
+                           .table = "_prisma_migrations",
+                           .applied = {},
+                           .up_to = {},
+                           .dirty = false};
     std::set<std::string> applied;
     std::set<std::string> failed;
     for (const auto& row : *rows) {

@@ -36,8 +36,9 @@ class SqlxPrismaTest : public E2eTest {
   protected:
     bool has(const std::string& object) { return TestDb(db(), true).has_object(object); }
     void write_sqlx() {
-        write_migration("1_users.sql", "CREATE TABLE users (id INTEGER PRIMARY KEY);\n"
-                                       "INSERT INTO users VALUES (1);\n");
+        write_migration("1_users.sql",
+                        "CREATE TABLE users (id INTEGER PRIMARY KEY);\n"
+                        "INSERT INTO users VALUES (1);\n");
         write_migration("2_posts.up.sql", "CREATE TABLE posts (id INTEGER PRIMARY KEY);\n");
         write_migration("2_posts.down.sql", "DROP TABLE posts;\n");
         write_migration("3_vacuum.sql", "-- no-transaction\nVACUUM;\n");
@@ -161,8 +162,12 @@ TEST_F(SqlxPrismaTest, AdoptSqlxHalfwayChecksItsChecksumsAndRunsNothingTwice) {
     TestDb(db()).exec(std::string(k_sqlx_table) +
                       "INSERT INTO _sqlx_migrations (version, description, installed_on, success, "
                       "checksum, execution_time) VALUES (1, 'users', '2024-01-01 10:00:00', TRUE, "
-                      "X'" + digest_hex(users, "SHA384") + "', 5), (2, 'posts', '2024-01-02 "
-                      "10:00:00', TRUE, X'" + digest_hex(posts, "SHA384") + "', 5);"
+                      "X'" +
+                      digest_hex(users, "SHA384") +
+                      "', 5), (2, 'posts', '2024-01-02 "
+                      "10:00:00', TRUE, X'" +
+                      digest_hex(posts, "SHA384") +
+                      "', 5);"
                       "CREATE TABLE users (id INTEGER PRIMARY KEY); INSERT INTO users VALUES (1);"
                       "CREATE TABLE posts (id INTEGER PRIMARY KEY);");
     EXPECT_EQ(belay("status").exit_code, 5) << "sqlx's history is refused until adopted";
@@ -180,8 +185,9 @@ TEST_F(SqlxPrismaTest, AdoptSqlxHalfwayChecksItsChecksumsAndRunsNothingTwice) {
     write_migration("1_users.sql", users);
     auto adopted = belay("adopt", {"--from", "sqlx"});
     ASSERT_EQ(adopted.exit_code, 0) << describe(adopted);
-    EXPECT_CONTAINS(adopted.out, "record 1_users as applied (sqlx applied it at "
-                                 "2024-01-01T10:00:00Z)")
+    EXPECT_CONTAINS(adopted.out,
+                    "record 1_users as applied (sqlx applied it at "
+                    "2024-01-01T10:00:00Z)")
         << adopted.out;
     auto migrated = belay("migrate", {"--no-backup"});
     ASSERT_EQ(migrated.exit_code, 0) << describe(migrated);
@@ -215,8 +221,9 @@ TEST_F(SqlxPrismaTest, AdoptPrismaCountsFinishedRowsMarksFailedOnesAndSkipsRolle
     auto adopted = belay("adopt", {"--from", "prisma"});
     ASSERT_EQ(adopted.exit_code, 0) << describe(adopted);
     EXPECT_CONTAINS(adopted.out, "(Prisma applied it at 2024-01-01T10:00:00Z)") << adopted.out;
-    EXPECT_CONTAINS(adopted.out, "mark 20240103000000_tags dirty (Prisma recorded a failed "
-                                 "attempt")
+    EXPECT_CONTAINS(adopted.out,
+                    "mark 20240103000000_tags dirty (Prisma recorded a failed "
+                    "attempt")
         << adopted.out;
     EXPECT_EQ(applied_versions(), (std::vector<std::string>{"20240101000000"}))
         << "the rolled-back attempt at posts counts for nothing";

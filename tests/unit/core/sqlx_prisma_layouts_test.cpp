@@ -61,7 +61,8 @@ TEST(LoadSqlxFiles, VersionsNamesSectionsAndChecksumsAsGolangMigratesPairs) {
     std::filesystem::remove(dir / "1_users.sql");
     pairs = load_migrations(dir.path(), Layout::golang_migrate);
     ASSERT_TRUE(pairs.has_value()) << pairs.error().message;
-    EXPECT_EQ(pairs->front().checksum, (*load_migrations(dir.path(), Layout::sqlx)).front().checksum)
+    EXPECT_EQ(pairs->front().checksum,
+              (*load_migrations(dir.path(), Layout::sqlx)).front().checksum)
         << "a directory read either way keeps its history's checksums";
 
     dir.write("2_other.sql", "SELECT 1;");
