@@ -136,8 +136,8 @@ std::string_view no_transaction_hint(Layout layout) {
         case Layout::sqlx:
             return "make '-- no-transaction' the file's first line";
         case Layout::prisma:
-            return "Prisma migrations have no way to say so, and belay runs each in a transaction: "
-                   "run it outside the migrations";
+            return "move it out of the Prisma migrations, which have no marker for this, and run "
+                   "it by hand";
         case Layout::embedded:
             return "set no_transaction (or down_no_transaction) in its EmbeddedMigration";
         default:
