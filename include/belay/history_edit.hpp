@@ -29,7 +29,8 @@ struct HistoryEditOptions {
     HistoryEdit edit = HistoryEdit::repair;
     std::optional<Version> target;         // baseline and force: VERSION
     std::optional<std::string> from_tool;  // adopt: the tool, one of goose, sql-migrate,
-                                           // golang-migrate, dbmate, pop, diesel
+                                           // golang-migrate, dbmate, pop, diesel, sqlx,
+                                           // prisma
     // repair and force rewrite what belay knows: they run only with assume_yes or when
     // confirm returns true for the question (empty: no terminal to ask on, refused).
     bool assume_yes = false;

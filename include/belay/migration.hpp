@@ -26,10 +26,20 @@ enum class Direction { up, down };
 // Where a migration was read from: a directory in one tool's layout (sql-migrate is belay's
 // own format; the others are read as they are, see docs/file-format.md), or compiled into the
 // program (embedded, see belay/migrations.hpp).
-enum class Layout { sql_migrate, goose, dbmate, golang_migrate, pop, diesel, embedded };
+enum class Layout {
+    sql_migrate,
+    goose,
+    dbmate,
+    golang_migrate,
+    pop,
+    diesel,
+    sqlx,
+    prisma,
+    embedded
+};
 
-// "sql-migrate", "goose", "dbmate", "golang-migrate", "pop", "diesel" (as --format spells
-// them), "embedded".
+// "sql-migrate", "goose", "dbmate", "golang-migrate", "pop", "diesel", "sqlx", "prisma" (as
+// --format spells them), "embedded".
 std::string_view to_string(Layout layout);
 
 std::optional<Layout> parse_layout(std::string_view name);

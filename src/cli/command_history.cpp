@@ -33,15 +33,15 @@ int run_edit(const std::string& command, HistoryEdit edit, const Arguments& args
         options.from_tool = vm["from"].as<std::string>();
         // The library names a wrong tool as the option; one from belay.ini or the environment
         // is named here, where it was set.
-        static constexpr std::string_view k_tools[] = {"goose",  "sql-migrate", "golang-migrate",
-                                                       "dbmate", "pop",         "diesel"};
+        static constexpr std::string_view k_tools[] = {
+            "goose", "sql-migrate", "golang-migrate", "dbmate", "pop", "diesel", "sqlx", "prisma"};
         if (!vm.on_command_line("from") &&
             std::ranges::find(k_tools, *options.from_tool) == std::end(k_tools)) {
-            return report_error(
-                vm.bad_value("from",
-                             "expected goose, sql-migrate, golang-migrate, dbmate, pop or diesel")
-                    .error(),
-                common->json);
+            return report_error(vm.bad_value("from",
+                                             "expected goose, sql-migrate, golang-migrate, dbmate, "
+                                             "pop, diesel, sqlx or prisma")
+                                    .error(),
+                                common->json);
         }
     }
     if (takes_version) {

@@ -6,6 +6,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "core/migration_files.hpp"
+#include "core/tool_checksums.hpp"
+
 namespace belay {
 
 std::string_view to_string(HistoryEdit edit) {
@@ -151,6 +154,22 @@ const Migration* file_of(std::span<const Migration> migrations, const std::strin
     return it == migrations.end() ? nullptr : &*it;
 }
 
+// The migration file a row of another tool's history stands for: by version, and for a tool
+// that records the folder's name (Prisma) by that name too.
+const Migration* file_of(std::span<const Migration> migrations, const ForeignHistory::Row& row) {
+    const auto* migration = file_of(migrations, row.version);
+    if (migration != nullptr && !row.name.empty() &&
+        migration->path.parent_path().filename().string() != row.name) {
+        return nullptr;
+    }
+    return migration;
+}
+
+// How the tool names the row's migration in messages: Prisma's folder name, else the version.
+const std::string& label_of(const ForeignHistory::Row& row) {
+    return row.name.empty() ? row.version : row.name;
+}
+
 // The rows another tool's history stands for. A tool that records only the newest version
 // (golang-migrate) stands for every file up to it; its dirty flag concerns that newest one,
 // which `dirty` receives instead of a row. Versions no file has go to `missing`.
@@ -186,9 +205,9 @@ Result<void> record_rows(std::span<const Migration> migrations, const ForeignHis
                          std::vector<std::string>& missing, std::vector<HistoryChange>& changes) {
     std::map<const Migration*, std::string> recorded_as;
     for (const auto& row : rows) {
-        const auto* migration = file_of(migrations, row.version);
+        const auto* migration = file_of(migrations, row);
         if (migration == nullptr) {
-            missing.push_back(row.version);
+            missing.push_back(label_of(row));
             continue;
         }
         if (const auto [it, added] = recorded_as.emplace(migration, row.version); !added) {
@@ -217,14 +236,66 @@ HistoryChange keep_foreign_table(const ForeignHistory& foreign) {
                                                     foreign.tool, foreign.table, foreign.table)};
 }
 
-HistoryChange mark_dirty(const Migration& migration, const ForeignHistory& foreign) {
+// `why`: what the tool recorded, e.g. "goose left it dirty".
+HistoryChange mark_dirty(const Migration& migration, const std::string& why) {
     return HistoryChange{
         .kind = HistoryChange::Kind::mark_dirty,
         .version = migration.version.text(),
         .name = migration.name,
         .migration = &migration,
-        .description = fmt::format("mark {}_{} dirty ({} left it dirty: it may be partly applied)",
-                                   migration.version.text(), migration.name, foreign.tool)};
+        .description = fmt::format("mark {}_{} dirty ({}: it may be partly applied)",
+                                   migration.version.text(), migration.name, why)};
+}
+
+// The statement that records `checksum` (what the tool computes for the file now) in the
+// tool's table for `row`.
+std::string record_checksum_statement(const ForeignHistory& foreign, const ForeignHistory::Row& row,
+                                      const std::string& checksum) {
+    if (foreign.tool == "sqlx") {
+        return fmt::format("  UPDATE {} SET checksum = X'{}' WHERE version = {};", foreign.table,
+                           checksum, row.version);
+    }
+    std::string quoted;
+    for (const char c : row.name) {
+        quoted += c == '\'' ? std::string("''") : std::string(1, c);
+    }
+    return fmt::format("  UPDATE {} SET checksum = '{}' WHERE migration_name = '{}';",
+                       foreign.table, checksum, quoted);
+}
+
+// Refuses (refused) when a file sqlx or Prisma applied no longer has the checksum the tool
+// recorded: recording it as applied as it is now would hide the change.
+Result<void> refuse_changed_files(std::span<const Migration> migrations,
+                                  const ForeignHistory& foreign) {
+    std::vector<std::string> changed;
+    std::vector<std::string> fixes;
+    for (const auto& row : foreign.applied) {
+        const auto* migration = row.checksum.empty() ? nullptr : file_of(migrations, row);
+        if (migration == nullptr) {
+            continue;
+        }
+        auto contents = read_whole_file(migration->path);
+        BELAY_TRY(contents);
+        if (tool_checksum_matches(foreign.tool, *contents, row.checksum)) {
+            continue;
+        }
+        const auto now = tool_checksum(foreign.tool, *contents);
+        changed.push_back(fmt::format("  {}: {} recorded the checksum {}..., the file has {}...",
+                                      migration->path.string(), foreign.tool,
+                                      row.checksum.substr(0, 12), now.substr(0, 12)));
+        fixes.push_back(record_checksum_statement(foreign, row, now));
+    }
+    if (changed.empty()) {
+        return {};
+    }
+    return fail(ErrorCode::refused,
+                "{}: {} file(s) changed after {} applied them:\n{}\nbelay would record them as "
+                "applied as they are now and hide the change. Restore each file as {} applied it "
+                "(git log -p shows the change); or, if the database has the file's present "
+                "contents already, record its checksum in {} and run {} again:\n{}\nNothing was "
+                "changed",
+                named(Command::adopt), changed.size(), foreign.tool, fmt::join(changed, "\n"),
+                foreign.tool, foreign.table, run(Command::adopt), fmt::join(fixes, "\n"));
 }
 
 }  // namespace
@@ -244,7 +315,14 @@ Result<std::vector<HistoryChange>> plan_adopt(std::span<const Migration> migrati
     std::vector<HistoryChange> changes{keep_foreign_table(foreign)};
     BELAY_TRY(record_rows(migrations, foreign, rows, missing, changes));
     if (const auto* migration = dirty ? file_of(migrations, *dirty) : nullptr) {
-        changes.push_back(mark_dirty(*migration, foreign));
+        changes.push_back(mark_dirty(*migration, foreign.tool + " left it dirty"));
+    }
+    for (const auto& row : foreign.failed) {
+        if (const auto* migration = file_of(migrations, row)) {
+            changes.push_back(mark_dirty(*migration, foreign.tool + " recorded a failed attempt"));
+        } else {
+            missing.push_back(label_of(row));
+        }
     }
     if (!missing.empty()) {
         return fail(ErrorCode::invalid_input,
@@ -253,6 +331,7 @@ Result<std::vector<HistoryChange>> plan_adopt(std::span<const Migration> migrati
                     "Nothing was changed",
                     named(Command::adopt), foreign.table, fmt::join(missing, ", "));
     }
+    BELAY_TRY(refuse_changed_files(migrations, foreign));
     return changes;
 }
 

@@ -37,23 +37,33 @@ struct HistoryChange {
 
 // What another tool's history table says (read by sqlite::read_foreign_history).
 struct ForeignHistory {
-    std::string tool;   // "goose", "golang-migrate", "dbmate", "sql-migrate", "pop", "diesel"
+    std::string tool;   // "goose", "golang-migrate", "dbmate", "sql-migrate", "pop", "diesel",
+                        // "sqlx", "Prisma"
     std::string table;  // its table, e.g. goose_db_version
     struct Row {
         std::string version;     // digits, as the tool stored them
         std::string applied_at;  // UTC ISO-8601 when the tool recorded it, else empty
+        // Prisma: the folder name it recorded, which the migration's folder must have too.
+        std::string name{};
+        // sqlx, Prisma: the checksum it recorded of the file (lowercase hex), which the file
+        // must still have (tool_checksum_matches).
+        std::string checksum{};
     };
     std::vector<Row> applied;  // all but golang-migrate: each applied version, ascending
     // golang-migrate: every migration up to this version is applied, this one too unless dirty
     std::optional<std::string> up_to;
     bool dirty = false;  // golang-migrate's dirty flag: `up_to` may be partly applied
+    // sqlx (success = false), Prisma (neither finished_at nor rolled_back_at): attempts that
+    // may have left part of a migration applied; each becomes a dirty mark.
+    std::vector<Row> failed{};
 };
 
 // The changes that turn `foreign` into belay's history: a row for each applied version (with
-// the tool's time where it kept one) and a dirty mark for golang-migrate's dirty version.
-// The first change keeps the tool's table under the name belay_adopted_<table>. Refuses
-// (refused) when belay's history already has rows; invalid_input when a version has no
-// migration file (listing them all).
+// the tool's time where it kept one) and a dirty mark for golang-migrate's dirty version and for
+// each failed attempt sqlx or Prisma recorded. The first change keeps the tool's table under the
+// name belay_adopted_<table>. Refuses (refused) when belay's history already has rows, or when a
+// file's checksum is not the one sqlx or Prisma recorded (naming each such file: it changed since
+// the tool applied it); invalid_input when a version has no migration file (listing them all).
 Result<std::vector<HistoryChange>> plan_adopt(std::span<const Migration> migrations,
                                               const History& history,
                                               const ForeignHistory& foreign);

@@ -12,7 +12,9 @@
 #include "core/checksum.hpp"
 #include "core/migration_files.hpp"
 #include "core/migration_parser.hpp"
+#include "core/migration_prisma.hpp"
 #include "core/migration_source.hpp"
+#include "core/migration_sqlx.hpp"
 
 namespace belay {
 
@@ -20,13 +22,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::array<std::pair<Layout, std::string_view>, 6> k_names{{
+constexpr std::array<std::pair<Layout, std::string_view>, 8> k_names{{
     {Layout::sql_migrate, "sql-migrate"},
     {Layout::goose, "goose"},
     {Layout::dbmate, "dbmate"},
     {Layout::golang_migrate, "golang-migrate"},
     {Layout::pop, "pop"},
     {Layout::diesel, "diesel"},
+    {Layout::sqlx, "sqlx"},
+    {Layout::prisma, "prisma"},
 }};
 
 std::string_view trimmed(std::string_view text) {
@@ -54,8 +58,12 @@ std::optional<std::string_view> text_of_directive(std::string_view line, std::st
     return text;
 }
 
-// The layout a single .sql file's directives belong to.
+// The layout a single .sql file's directives belong to: sqlx's when it has none (sqlx runs the
+// whole file) or starts with sqlx's "-- no-transaction".
 Layout layout_of_single_file(std::string_view contents) {
+    if (starts_with_sqlx_no_transaction(contents)) {
+        return Layout::sqlx;
+    }
     std::size_t start = 0;
     while (start <= contents.size()) {
         const auto end = std::min(contents.find('\n', start), contents.size());
@@ -71,7 +79,7 @@ Layout layout_of_single_file(std::string_view contents) {
         }
         start = end + 1;
     }
-    return Layout::sql_migrate;
+    return Layout::sqlx;
 }
 
 bool is_pair_file(std::string_view name) {
@@ -91,6 +99,11 @@ std::string_view no_transaction_hint(Layout layout) {
             return "name the file <version>_<name>.autocommit.up.sql (or .down.sql)";
         case Layout::diesel:
             return "put 'run_in_transaction = false' in the folder's metadata.toml";
+        case Layout::sqlx:
+            return "make '-- no-transaction' the file's first line";
+        case Layout::prisma:
+            return "move it out of the Prisma migrations, which have no marker for this, and run "
+                   "it by hand";
         case Layout::embedded:
             return "set no_transaction (or down_no_transaction) in its EmbeddedMigration";
         default:
@@ -119,38 +132,61 @@ std::optional<Layout> parse_layout(std::string_view name) {
     return std::nullopt;
 }
 
+namespace {
+
+// What one entry of a migrations directory says about its layout, if anything. A single .sql
+// file is read, and kept in `cache` (when there is one) for the loader.
+std::optional<Layout> evidence_of(const ListedEntry& entry, std::size_t index, ReadCache* cache) {
+    const std::string_view name = entry.file_name();
+    std::error_code ec;
+    if (is_ignored_file_name(name)) {
+        return std::nullopt;
+    }
+    if (entry.is_directory(ec)) {
+        // Prisma's folders may have diesel's names (20240101120000_init): migration.sql decides.
+        if (fs::exists(entry.path() / "migration.sql", ec)) {
+            return Layout::prisma;
+        }
+        return is_diesel_folder_name(std::string(name)) ? std::optional(Layout::diesel)
+                                                        : std::nullopt;
+    }
+    if (is_prisma_lock_file_name(name)) {
+        return Layout::prisma;
+    }
+    if (is_pair_file(name)) {
+        // sqlx's pairs are named as golang-migrate's: only sqlx's own marker tells them apart.
+        return file_starts_with_sqlx_no_transaction(entry.path()) ? Layout::sqlx
+                                                                  : Layout::golang_migrate;
+    }
+    if (!parse_migration_file_name(name)) {
+        return std::nullopt;  // the loader reports it
+    }
+    auto contents = read_whole_file(entry.path());
+    if (!contents) {
+        return std::nullopt;  // the loader reports it
+    }
+    const Layout layout = layout_of_single_file(*contents);
+    if (cache != nullptr) {
+        cache->keep(index, std::move(*contents));
+    }
+    return layout;
+}
+
+}  // namespace
+
 Result<Layout> detect_layout(const fs::path& directory, ReadCache* cache) {
     ReadCache own;
     const auto& entries = (cache != nullptr ? *cache : own).entries(directory);
     BELAY_TRY(entries);
     std::map<Layout, fs::path> found;  // each layout seen, with its first file
     for (std::size_t index = 0; index < entries->size(); ++index) {
-        const ListedEntry& entry = (*entries)[index];
-        const std::string_view name = entry.file_name();
-        std::error_code ec;
-        if (is_ignored_file_name(name)) {
-            continue;
+        if (const auto layout = evidence_of((*entries)[index], index, cache)) {
+            found.try_emplace(*layout, (*entries)[index].path());
         }
-        if (entry.is_directory(ec)) {
-            if (is_diesel_folder_name(std::string(name))) {
-                found.try_emplace(Layout::diesel, entry.path());
-            }
-            continue;
-        }
-        if (is_pair_file(name)) {
-            found.try_emplace(Layout::golang_migrate, entry.path());
-            continue;
-        }
-        if (!parse_migration_file_name(name)) {
-            continue;  // the loader reports it
-        }
-        auto contents = read_whole_file(entry.path());
-        if (contents) {
-            found.try_emplace(layout_of_single_file(*contents), entry.path());
-            if (cache != nullptr) {
-                cache->keep(index, std::move(*contents));
-            }
-        }
+    }
+    // sqlx allows simple files and pairs side by side: beside sqlx's files, pairs are sqlx's.
+    if (found.contains(Layout::sqlx)) {
+        found.erase(Layout::golang_migrate);
     }
     if (found.size() > 1) {
         std::vector<std::string> examples;
@@ -158,9 +194,13 @@ Result<Layout> detect_layout(const fs::path& directory, ReadCache* cache) {
             examples.push_back(fmt::format("{} ({})", to_string(layout), path.string()));
         }
         return fail(directory, ErrorCode::invalid_input,
-                    "{} holds migrations in more than one layout: {}; keep one layout per "
+                    "{} holds migrations in more than one layout: {}{}; keep one layout per "
                     "directory, or pass {} to choose one",
-                    directory.string(), fmt::join(examples, ", "), Option::layout);
+                    directory.string(), fmt::join(examples, ", "),
+                    found.contains(Layout::sqlx)
+                        ? " (a .sql file without any directive is sqlx's: sqlx runs it whole)"
+                        : "",
+                    Option::layout);
     }
     return found.empty() ? Layout::sql_migrate : found.begin()->first;
 }

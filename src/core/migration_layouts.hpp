@@ -14,6 +14,10 @@
 //   diesel          a folder <YYYY-MM-DD-HHMMSS>_<name>/ (or with _ or no separators) holding
 //                   up.sql and down.sql; metadata.toml's run_in_transaction = false means
 //                   NoTransaction
+//   sqlx            <version>_<name>.sql (the whole file is Up), or .up.sql/.down.sql pairs;
+//                   "-- no-transaction" at the start of a file (core/migration_sqlx.hpp)
+//   prisma          folders <timestamp>_<name>/migration.sql beside migration_lock.toml; no
+//                   Down (core/migration_prisma.hpp)
 #pragma once
 
 #include <filesystem>
@@ -41,6 +45,14 @@ Result<Layout> detect_layout(const std::filesystem::path& directory, ReadCache* 
 Result<std::vector<Migration>> load_paired_files(const std::filesystem::path& directory,
                                                  Layout layout);
 Result<std::vector<Migration>> load_diesel_folders(const std::filesystem::path& directory);
+
+// One migration read from plain SQL files, as golang-migrate's pairs are: `up` (required) and
+// `down` (optional: an empty path for none) become its Up and Down sections, CRLF read as LF,
+// and its checksum covers both files. Fails with invalid_input naming the file when one cannot
+// be read or holds a NUL byte.
+Result<Migration> read_plain_sql_migration(Version version, std::string name,
+                                           const std::filesystem::path& up,
+                                           const std::filesystem::path& down, Layout layout);
 
 // True for "2018-04-27-155151_create_users" and the same with '_' or no separators.
 bool is_diesel_folder_name(const std::string& name);

@@ -139,7 +139,8 @@ std::vector<LintWarning> lint_migration(const SplitMigration& split) {
         context.warn("empty-up", migration.up, up_marker,
                      "the Up section is empty or holds only comments: the migration is a no-op");
     }
-    if (!migration.down.present) {
+    // Prisma migrations have no Down to write: the warning would stand on every one of them.
+    if (!migration.down.present && migration.layout != Layout::prisma) {
         context.warn("no-down", migration.up, up_marker,
                      said("no Down section: {} cannot revert this migration (only a restore can)",
                           named(Command::down)));

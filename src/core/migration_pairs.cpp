@@ -157,6 +157,21 @@ std::optional<Migration> assemble_pair(const std::vector<PairFile>& files, Layou
 
 }  // namespace
 
+Result<Migration> read_plain_sql_migration(Version version, std::string name, const fs::path& up,
+                                           const fs::path& down, Layout layout) {
+    std::vector<PairFile> files{
+        PairFile{up, version, name, Direction::up, Dialect::generic, false}};
+    if (!down.empty()) {
+        files.push_back(PairFile{down, version, name, Direction::down, Dialect::generic, false});
+    }
+    Problems problems;
+    auto migration = assemble_pair(files, layout, problems);
+    if (!migration) {
+        return std::unexpected(problems.error());
+    }
+    return std::move(*migration);
+}
+
 Result<std::vector<Migration>> load_paired_files(const fs::path& directory, Layout layout) {
     const auto entries = sorted_entries(directory);
     BELAY_TRY(entries);

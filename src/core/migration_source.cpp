@@ -16,6 +16,8 @@
 #include "core/checksum.hpp"
 #include "core/migration_files.hpp"
 #include "core/migration_parser.hpp"
+#include "core/migration_prisma.hpp"
+#include "core/migration_sqlx.hpp"
 #include "core/regular_file.hpp"
 
 namespace belay {
@@ -392,6 +394,10 @@ Result<std::vector<Migration>> load_migrations(const std::filesystem::path& dire
             return load_paired_files(directory, *layout);
         case Layout::diesel:
             return load_diesel_folders(directory);
+        case Layout::sqlx:
+            return load_sqlx_files(directory);
+        case Layout::prisma:
+            return load_prisma_folders(directory);
         default:
             return load_single_files(directory, *layout, cache);
     }

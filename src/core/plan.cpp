@@ -327,6 +327,16 @@ std::string describe_down_refusal(const PlanEntry& entry, bool embedded) {
         default:
             break;
     }
+    if (!entry.migration->down.present && entry.migration->layout == Layout::prisma) {
+        return fmt::format("  {} is a Prisma migration ({}), and Prisma migrations have no down",
+                           label, entry.migration->path.string());
+    }
+    if (!entry.migration->down.present && entry.migration->layout == Layout::sqlx) {
+        return fmt::format(
+            "  {} is a simple sqlx migration ({}), which has no down file (a "
+            "reversible one is a .up.sql and .down.sql pair)",
+            label, entry.migration->path.string());
+    }
     if (!entry.migration->down.present) {
         return fmt::format("  {} has no Down section ({})", label, entry.migration->path.string());
     }

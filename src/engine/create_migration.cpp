@@ -11,6 +11,7 @@
 
 #include "core/migration_parser.hpp"
 #include "core/migration_source.hpp"
+#include "core/migration_sqlx.hpp"
 #include "core/utc_time.hpp"
 
 namespace belay::engine {
@@ -70,10 +71,20 @@ Result<std::optional<Version>> newest_in_layout(const std::filesystem::path& dir
     return migrations->empty() ? std::nullopt : std::optional(migrations->back().version);
 }
 
-// The files of a new, empty migration: (path, contents).
+// sqlx: how sqlx-cli's `migrate add` would number and shape the next migration of `directory`.
+Result<SqlxNaming> sqlx_naming_of(const std::filesystem::path& directory) {
+    auto migrations = load_migrations(directory, Layout::sqlx);
+    if (!migrations) {
+        return std::unexpected(with_context(migrations.error(), "cannot find the newest version"));
+    }
+    return sqlx_naming(*migrations);
+}
+
+// The files of a new, empty migration: (path, contents). `pairs`: sqlx's up and down files
+// rather than one file.
 std::vector<std::pair<std::filesystem::path, std::string>> files_for(
     Layout layout, const std::filesystem::path& directory, const std::string& version,
-    const std::string& name, std::chrono::system_clock::time_point now) {
+    const std::string& name, std::chrono::system_clock::time_point now, bool pairs) {
     const auto comment =
         fmt::format("-- {}: describe what this migration changes and why.\n", name);
     const auto single = [&](std::string_view up, std::string_view down) {
@@ -86,6 +97,11 @@ std::vector<std::pair<std::filesystem::path, std::string>> files_for(
             return single("-- +goose Up", "-- +goose Down");
         case Layout::dbmate:
             return single("-- migrate:up", "-- migrate:down");
+        case Layout::sqlx:
+            if (!pairs) {
+                return {{directory / fmt::format("{}_{}.sql", version, name), comment}};
+            }
+            [[fallthrough]];
         case Layout::golang_migrate:
         case Layout::pop:
             return {{directory / fmt::format("{}_{}.up.sql", version, name), comment},
@@ -95,6 +111,8 @@ std::vector<std::pair<std::filesystem::path, std::string>> files_for(
                 directory / fmt::format("{}_{}", format_utc(now, "%Y-%m-%d-%H%M%S"), name);
             return {{folder / "up.sql", comment}, {folder / "down.sql", comment}};
         }
+        case Layout::prisma:
+            return {{directory / fmt::format("{}_{}", version, name) / "migration.sql", comment}};
         default:
             return single("-- +migrate Up", "-- +migrate Down");
     }
@@ -121,8 +139,15 @@ Result<std::vector<std::filesystem::path>> create_migration(
     BELAY_TRY(layout);
     auto newest = newest_in_layout(options.migrations_dir, *layout);
     BELAY_TRY(newest);
+    SqlxNaming sqlx;
+    if (*layout == Layout::sqlx) {
+        auto naming = sqlx_naming_of(options.migrations_dir);
+        BELAY_TRY(naming);
+        sqlx = *naming;
+    }
     std::string version;
-    if (options.timestamp || *layout == Layout::diesel) {
+    if (options.timestamp || *layout == Layout::diesel || *layout == Layout::prisma ||
+        (*layout == Layout::sqlx && !sqlx.sequential)) {
         version = format_utc(now, "%Y%m%d%H%M%S");
     } else {
         version = *newest ? increment_version((*newest)->text()) : std::string("0001");
@@ -134,7 +159,7 @@ Result<std::vector<std::filesystem::path>> create_migration(
     }
     std::vector<std::filesystem::path> written;
     for (const auto& [path, contents] :
-         files_for(*layout, options.migrations_dir, version, name, now)) {
+         files_for(*layout, options.migrations_dir, version, name, now, sqlx.reversible)) {
         std::filesystem::create_directories(path.parent_path(), ec);
         auto ok = write_new_file(path, contents);
         if (!ok) {

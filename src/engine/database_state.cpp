@@ -51,7 +51,11 @@ Result<void> refuse_foreign_overlap(sqlite::Database& db, const History& history
         }
         return versions;
     };
-    const auto there = numeric_versions(foreign.applied);
+    // A failed attempt (sqlx, Prisma) may have left part of its migration applied: belay must
+    // not run it over that either.
+    auto there = numeric_versions(foreign.applied);
+    const auto attempted = numeric_versions(foreign.failed);
+    there.insert(attempted.begin(), attempted.end());
     const auto here = numeric_versions(history.applied);
     const auto limit = foreign.up_to ? Version::parse(*foreign.up_to) : std::nullopt;
     const auto applied_there = [&](const Migration& m) {
@@ -64,21 +68,24 @@ Result<void> refuse_foreign_overlap(sqlite::Database& db, const History& history
         return here.contains(m.version.numeric());
     };
     std::vector<std::string> overlap;
+    bool failed_there = false;  // one of them only as a failed attempt
     for (const auto& migration : migrations) {
         if (applied_there(migration) && !applied_here(migration)) {
             overlap.push_back(migration.version.text() + "_" + migration.name);
+            failed_there = failed_there || attempted.contains(migration.version.numeric());
         }
     }
     if (overlap.empty()) {
         return {};
     }
     return fail(ErrorCode::refused,
-                "{}: {}'s history table {} says {} already applied, and belay's history does "
+                "{}: {}'s history table {} says {} already applied{}, and belay's history does "
                 "not record it; belay would apply it again. Take {}'s history over with `{}` (it "
                 "keeps {} as belay_adopted_{}), or, if {} keeps running its own migrations here, "
                 "give belay a history table of its own. Nothing was changed",
                 db.path().string(), foreign.tool, foreign.table, fmt::join(overlap, ", "),
-                foreign.tool, run(Command::adopt), foreign.table, foreign.table, foreign.tool);
+                failed_there ? " (or that an attempt at it failed part-way)" : "", foreign.tool,
+                run(Command::adopt), foreign.table, foreign.table, foreign.tool);
 }
 
 Result<void> refuse_foreign_overlap(const DatabaseOptions& options, const History& history,

@@ -51,7 +51,8 @@ bool guards_against_foreign_history(const DatabaseOptions& options);
 Result<History> read_history(sqlite::Database& db, const std::string& history_table);
 
 // Refuses (refused) when another tool's history table (goose's, sql-migrate's,
-// golang-migrate's, dbmate's, pop's or diesel's) says some of `migrations` are applied that
+// golang-migrate's, dbmate's, pop's, diesel's, sqlx's or Prisma's) says some of `migrations` are
+// applied (or, sqlx and Prisma, were attempted and failed) that
 // belay's `history` does not record: belay would apply them again, and its status would be
 // wrong. The message names the tool and its table and points at `db adopt`. (Callers skip it
 // when guards_against_foreign_history is false: then the two tools run side by side.)

@@ -7,9 +7,12 @@
 
 #include <fmt/format.h>
 
+#include "core/ascii.hpp"
+
 #include "sqlite/database.hpp"
 #include "sqlite/identifiers.hpp"
 #include "sqlite/schema_inspection.hpp"
+#include "sqlite/sqlx_prisma_history.hpp"
 
 namespace belay::sqlite {
 
@@ -62,16 +65,21 @@ const std::vector<KnownTable>& known_tables() {
 
 const KnownTable* known_table_of(const std::string& tool) {
     for (const auto& known : known_tables()) {
-        if (tool == known.tool) {
+        if (iequals_ascii(tool, known.tool)) {
             return &known;
         }
     }
     return nullptr;
 }
 
-// The tools `db adopt` reads, as `--from` names them.
-constexpr std::array<const char*, 6> k_adoptable{"goose",  "sql-migrate", "golang-migrate",
-                                                 "dbmate", "pop",         "diesel"};
+// The tools `db adopt` reads, as `--from` names them (without case: `--from prisma`).
+constexpr std::array<const char*, 8> k_adoptable{
+    "goose", "sql-migrate", "golang-migrate", "dbmate", "pop", "diesel", "sqlx", "Prisma"};
+
+bool is_adoptable(std::string_view tool) {
+    return std::ranges::any_of(k_adoptable,
+                               [&](const char* name) { return iequals_ascii(tool, name); });
+}
 
 // "2024-01-02 03:04:05..." (SQLite's CURRENT_TIMESTAMP, Go's time text) -> ISO-8601 UTC;
 // anything else -> "" (belay then records the time of the adoption).
@@ -161,6 +169,12 @@ Result<std::optional<ForeignHistory>> read_as(Database& db, const std::string& t
     } else if (tool == "golang-migrate") {
         ok = require_columns({"version", "dirty"});
         history = ok ? read_golang_migrate(db) : std::unexpected(ok.error());
+    } else if (tool == "sqlx") {
+        ok = require_columns({"version", "success", "checksum", "installed_on"});
+        history = ok ? read_sqlx_history(db) : std::unexpected(ok.error());
+    } else if (tool == "Prisma") {
+        ok = require_columns({"migration_name", "checksum", "finished_at", "rolled_back_at"});
+        history = ok ? read_prisma_history(db) : std::unexpected(ok.error());
     } else if (tool == "diesel") {
         ok = require_columns({"version", "run_on"});
         history = ok ? read_listing(db, tool, "__diesel_schema_migrations",
@@ -184,13 +198,14 @@ Result<std::optional<ForeignHistory>> read_as(Database& db, const std::string& t
 
 Result<std::optional<ForeignHistory>> read_foreign_history(Database& db,
                                                            const std::optional<std::string>& tool) {
-    if (tool && std::ranges::find(k_adoptable, *tool) == k_adoptable.end()) {
+    if (tool && !is_adoptable(*tool)) {
         return fail(ErrorCode::invalid_input,
-                    "{} {}: expected goose, sql-migrate, golang-migrate, dbmate, pop or diesel",
+                    "{} {}: expected goose, sql-migrate, golang-migrate, dbmate, pop, diesel, sqlx "
+                    "or prisma",
                     Option::from_tool, *tool);
     }
     for (const auto* candidate : k_adoptable) {
-        if (tool && *tool != candidate) {
+        if (tool && !iequals_ascii(*tool, candidate)) {
             continue;
         }
         auto columns = columns_of(db, known_table_of(candidate)->table);
@@ -228,8 +243,7 @@ Result<std::vector<ToolHistory>> find_tool_histories(Database& db) {
             BELAY_TRY(rails);
             tool = rails->contains("key") ? "Rails" : "dbmate";
         }
-        const bool adoptable =
-            std::ranges::find(k_adoptable, std::string_view(known.tool)) != k_adoptable.end();
+        const bool adoptable = is_adoptable(known.tool);
         found.push_back(ToolHistory{tool, known.table, adoptable});
     }
     return found;

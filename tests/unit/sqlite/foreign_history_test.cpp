@@ -62,11 +62,59 @@ TEST_F(ForeignHistoryTest, FindsEveryToolsTableButNotBelaysOrAViewOfThatName) {
     EXPECT_FALSE((*found)[1].adoptable);
 }
 
-TEST_F(ForeignHistoryTest, AnUnknownToolIsRefusedNamingTheSixItReads) {
+TEST_F(ForeignHistoryTest, AnUnknownToolIsRefusedNamingTheEightItReads) {
     auto history = read_foreign_history(*m_db, std::string("flyway"));
     ASSERT_FALSE(history.has_value());
     EXPECT_EQ(history.error().code, ErrorCode::invalid_input);
-    EXPECT_CONTAINS(history.error().message, "pop or diesel") << history.error().message;
+    EXPECT_CONTAINS(history.error().message, "pop, diesel, sqlx or prisma")
+        << history.error().message;
+}
+
+TEST_F(ForeignHistoryTest, SqlxRowsBySuccessWithTheirChecksumsAsHex) {
+    ASSERT_TRUE(m_db->exec("CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, "
+                           "description TEXT NOT NULL, installed_on TIMESTAMP NOT NULL DEFAULT "
+                           "CURRENT_TIMESTAMP, success BOOLEAN NOT NULL, checksum BLOB NOT NULL, "
+                           "execution_time BIGINT NOT NULL);"
+                           "INSERT INTO _sqlx_migrations VALUES (20240101000000, 'a', "
+                           "'2024-01-01 10:00:00', TRUE, X'00AB', 1), (2, 'b', "
+                           "'2024-01-02 10:00:00', FALSE, X'01', 1);")
+                    .has_value());
+    auto history = read_foreign_history(*m_db, std::string("sqlx"));
+    ASSERT_TRUE(history.has_value()) << history.error().message;
+    ASSERT_TRUE(history->has_value());
+    ASSERT_EQ((*history)->applied.size(), 1u);
+    EXPECT_EQ((*history)->applied[0].version, "20240101000000");
+    EXPECT_EQ((*history)->applied[0].checksum, "00ab");
+    EXPECT_EQ((*history)->applied[0].applied_at, "2024-01-01T10:00:00Z");
+    ASSERT_EQ((*history)->failed.size(), 1u);
+    EXPECT_EQ((*history)->failed[0].version, "2");
+}
+
+TEST_F(ForeignHistoryTest, PrismaRowsPerFolderWithMillisecondsOrTextTimes) {
+    ASSERT_TRUE(
+        m_db->exec("CREATE TABLE _prisma_migrations (id TEXT PRIMARY KEY NOT NULL, checksum TEXT "
+                   "NOT NULL, finished_at DATETIME, migration_name TEXT NOT NULL, logs TEXT, "
+                   "rolled_back_at DATETIME, started_at DATETIME NOT NULL DEFAULT "
+                   "current_timestamp, applied_steps_count INTEGER UNSIGNED NOT NULL DEFAULT 0);"
+                   "INSERT INTO _prisma_migrations VALUES "
+                   "('1', 'c1', 1704103200000, '20240101000000_init', NULL, NULL, 1, 1),"
+                   "('2', 'c2', NULL, '20240102000000_b', 'x', 1704103200000, 2, 0),"
+                   "('3', 'c2', '2024-01-03T10:00:00.123+00:00', '20240102000000_b', NULL, "
+                   "NULL, 3, 1),"
+                   "('4', 'c3', NULL, '0_base', 'x', NULL, 4, 0)")
+            .has_value());
+    auto history = read_foreign_history(*m_db, std::string("prisma"));
+    ASSERT_TRUE(history.has_value()) << history.error().message;
+    ASSERT_TRUE(history->has_value());
+    EXPECT_EQ((*history)->tool, "Prisma");
+    ASSERT_EQ((*history)->applied.size(), 2u);
+    EXPECT_EQ((*history)->applied[0].name, "20240101000000_init");
+    EXPECT_EQ((*history)->applied[0].version, "20240101000000");
+    EXPECT_EQ((*history)->applied[0].applied_at, "2024-01-01T10:00:00Z");
+    EXPECT_EQ((*history)->applied[1].applied_at, "2024-01-03T10:00:00Z");
+    ASSERT_EQ((*history)->failed.size(), 1u);
+    EXPECT_EQ((*history)->failed[0].name, "0_base");
+    EXPECT_EQ((*history)->failed[0].version, "0");
 }
 
 }  // namespace

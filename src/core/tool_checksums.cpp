@@ -1,0 +1,83 @@
+#include "core/tool_checksums.hpp"
+
+#include <array>
+#include <stdexcept>
+
+#include <openssl/evp.h>
+
+#include "core/ascii.hpp"
+#include "core/checksum.hpp"
+
+namespace belay {
+
+namespace {
+
+std::string hex_of(const unsigned char* digest, unsigned int length) {
+    static constexpr char k_hex_digits[] = "0123456789abcdef";
+    std::string hex(std::size_t{length} * 2, '0');
+    for (std::size_t i = 0; i < length; ++i) {
+        hex[2 * i] = k_hex_digits[digest[i] >> 4];
+        hex[2 * i + 1] = k_hex_digits[digest[i] & 0x0f];
+    }
+    return hex;
+}
+
+// Every "\n" written as "\r\n", as Prisma's check does (a CRLF becomes CR CR LF).
+std::string with_crlf(std::string_view text) {
+    std::string result;
+    result.reserve(text.size() + text.size() / 16);
+    for (const char c : text) {
+        if (c == '\n') {
+            result += '\r';
+        }
+        result += c;
+    }
+    return result;
+}
+
+// Prisma's old checksum text: each byte's hex digits without the leading zero.
+std::string unpadded(const std::string& hex) {
+    std::string result;
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+        if (hex[i] != '0') {
+            result += hex[i];
+        }
+        result += hex[i + 1];
+    }
+    return result;
+}
+
+}  // namespace
+
+std::string sha384_hex(std::string_view bytes) {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int length = 0;
+    if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha384(), nullptr) !=
+        1) {
+        throw std::runtime_error("OpenSSL SHA-384 failed in EVP_Digest");
+    }
+    return hex_of(digest.data(), length);
+}
+
+bool tool_checksum_matches(std::string_view tool, std::string_view contents,
+                           std::string_view recorded) {
+    const std::string wanted = to_lower_ascii(recorded);
+    if (tool == "sqlx") {
+        return sha384_hex(contents) == wanted;
+    }
+    if (tool != "Prisma") {
+        return false;
+    }
+    const bool old_format = !wanted.empty() && wanted.size() != 64;
+    const auto matches = [&](const std::string& hex) {
+        return (old_format ? unpadded(hex) : hex) == wanted;
+    };
+    return matches(sha256_hex(contents)) || matches(migration_checksum(contents)) ||
+           matches(sha256_hex(with_crlf(contents)));
+}
+
+std::string tool_checksum(std::string_view tool, std::string_view contents) {
+    return tool == "sqlx" ? sha384_hex(contents) : sha256_hex(contents);
+}
+
+}  // namespace belay
