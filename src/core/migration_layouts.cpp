@@ -172,6 +172,25 @@ std::optional<Layout> evidence_of(const ListedEntry& entry, std::size_t index, R
     return layout;
 }
 
+// What to say of sqlx's place in a mix: a file without directives reads as sqlx's, where the
+// file's author may have forgotten the other layout's Up marker.
+std::string sqlx_in_mix(const std::map<Layout, fs::path>& found) {
+    if (!found.contains(Layout::sqlx)) {
+        return {};
+    }
+    std::string text = " (a .sql file without any directive is sqlx's, which runs it whole";
+    for (const auto& [layout, marker] :
+         {std::pair{Layout::sql_migrate, "-- +migrate Up"},
+          std::pair{Layout::goose, "-- +goose Up"}, std::pair{Layout::dbmate, "-- migrate:up"}}) {
+        if (found.contains(layout)) {
+            text +=
+                fmt::format("; if {} is meant as {}'s, it lacks its '{}' line",
+                            found.at(Layout::sqlx).filename().string(), to_string(layout), marker);
+        }
+    }
+    return text + ")";
+}
+
 }  // namespace
 
 Result<Layout> detect_layout(const fs::path& directory, ReadCache* cache) {
@@ -196,10 +215,7 @@ Result<Layout> detect_layout(const fs::path& directory, ReadCache* cache) {
         return fail(directory, ErrorCode::invalid_input,
                     "{} holds migrations in more than one layout: {}{}; keep one layout per "
                     "directory, or pass {} to choose one",
-                    directory.string(), fmt::join(examples, ", "),
-                    found.contains(Layout::sqlx)
-                        ? " (a .sql file without any directive is sqlx's: sqlx runs it whole)"
-                        : "",
+                    directory.string(), fmt::join(examples, ", "), sqlx_in_mix(found),
                     Option::layout);
     }
     return found.empty() ? Layout::sql_migrate : found.begin()->first;

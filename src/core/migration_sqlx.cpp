@@ -150,7 +150,7 @@ SqlxNaming sqlx_naming(std::span<const Migration> migrations) {
         return naming;
     }
     const auto& newest = migrations.back();
-    naming.reversible = newest.down.present;
+    naming.reversible = newest.down.present || newest.path.native().ends_with(".up.sql");
     if (migrations.size() == 1) {
         naming.sequential = newest.version.numeric() == "0" || newest.version.numeric() == "1";
     } else {

@@ -35,7 +35,8 @@ Result<std::vector<Migration>> load_sqlx_files(const std::filesystem::path& dire
 
 // How sqlx-cli's `migrate add` would shape the next migration after `migrations` (sorted by
 // version): numbered sequentially when the two newest versions are consecutive numbers (or the
-// only one is 0 or 1), else by UTC timestamp; a pair when the newest migration has a down file.
+// only one is 0 or 1), else by UTC timestamp; a pair when the newest migration is one (an up
+// file, with or without its down file).
 struct SqlxNaming {
     bool sequential = false;
     bool reversible = false;

@@ -86,20 +86,26 @@ TEST_F(BelayNamesTest, TableNamesDifferingOnlyInCaseFromBelayOrSqliteNamesAreUsa
 }
 
 // breakit18 #10: the refusal of a history table that is another tool's pointed at db adopt for
-// tools adopt cannot read (Prisma: a dead end), called pop's table "dbmate (or Rails)'s", and
-// called belay's own table with a column added "golang-migrate's ... take it over with db adopt".
+// tools adopt cannot read (Prisma then, Alembic now: a dead end), called pop's table "dbmate (or
+// Rails)'s", and called belay's own table with a column added "golang-migrate's ... take it over
+// with db adopt".
 TEST_F(BelayNamesTest, ARefusedHistoryTableIsNamedAsDbCheckNamesItAndAdoptOnlyWhenItCan) {
     TestDb(db()).exec(
         "CREATE TABLE _prisma_migrations (id TEXT PRIMARY KEY NOT NULL, checksum TEXT NOT NULL, "
         "finished_at DATETIME, migration_name TEXT NOT NULL, logs TEXT, rolled_back_at DATETIME, "
         "started_at DATETIME NOT NULL DEFAULT current_timestamp, applied_steps_count INTEGER "
         "UNSIGNED NOT NULL DEFAULT 0);"
-        "CREATE TABLE schema_migration (version TEXT NOT NULL);");
+        "CREATE TABLE schema_migration (version TEXT NOT NULL);"
+        "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY);");
+    auto alembic = belay("status", {"--table", "alembic_version"});
+    EXPECT_EQ(alembic.exit_code, 5) << describe(alembic);
+    EXPECT_CONTAINS(alembic.err, "it is Alembic's history table") << alembic.err;
+    EXPECT_NOT_CONTAINS(alembic.err, "db adopt") << "adopt cannot read Alembic's\n" << alembic.err;
+    EXPECT_CONTAINS(alembic.err, "--table") << alembic.err;
     auto prisma = belay("status", {"--table", "_prisma_migrations"});
     EXPECT_EQ(prisma.exit_code, 5) << describe(prisma);
     EXPECT_CONTAINS(prisma.err, "it is Prisma's history table") << prisma.err;
-    EXPECT_NOT_CONTAINS(prisma.err, "db adopt") << prisma.err;
-    EXPECT_CONTAINS(prisma.err, "--table") << prisma.err;
+    EXPECT_CONTAINS(prisma.err, "belay db adopt") << "adopt reads Prisma's\n" << prisma.err;
     auto pop = belay("status", {"--table", "schema_migration"});
     EXPECT_EQ(pop.exit_code, 5) << describe(pop);
     EXPECT_CONTAINS(pop.err, "it is pop's history table") << pop.err;

@@ -59,7 +59,7 @@ TEST_F(ForeignHistoryTest, FindsEveryToolsTableButNotBelaysOrAViewOfThatName) {
     EXPECT_TRUE((*found)[0].adoptable);
     EXPECT_EQ((*found)[1].tool, "Prisma");
     EXPECT_EQ((*found)[1].table, "_prisma_migrations");
-    EXPECT_FALSE((*found)[1].adoptable);
+    EXPECT_TRUE((*found)[1].adoptable);
 }
 
 TEST_F(ForeignHistoryTest, AnUnknownToolIsRefusedNamingTheEightItReads) {
