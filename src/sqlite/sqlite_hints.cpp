@@ -17,19 +17,31 @@ namespace {
 // own, for older systems), with the release that added each. The tests check every name
 // against the library linked, bundled and system (SqliteHints.*).
 constexpr std::array k_newer_functions{
-    NewerFunction{"iif", 3032000},         NewerFunction{"format", 3038000},
-    NewerFunction{"unixepoch", 3038000},   NewerFunction{"unhex", 3041000},
+    NewerFunction{"iif", 3032000},
+    NewerFunction{"format", 3038000},
+    NewerFunction{"unixepoch", 3038000},
+    NewerFunction{"unhex", 3041000},
     NewerFunction{"json_error_position", 3042000},
-    NewerFunction{"octet_length", 3043000}, NewerFunction{"timediff", 3043000},
-    NewerFunction{"concat", 3044000},      NewerFunction{"concat_ws", 3044000},
-    NewerFunction{"string_agg", 3044000},  NewerFunction{"jsonb", 3045000},
-    NewerFunction{"jsonb_array", 3045000}, NewerFunction{"jsonb_extract", 3045000},
-    NewerFunction{"jsonb_group_array", 3045000}, NewerFunction{"jsonb_group_object", 3045000},
-    NewerFunction{"jsonb_insert", 3045000}, NewerFunction{"jsonb_object", 3045000},
-    NewerFunction{"jsonb_patch", 3045000}, NewerFunction{"jsonb_remove", 3045000},
-    NewerFunction{"jsonb_replace", 3045000}, NewerFunction{"jsonb_set", 3045000},
-    NewerFunction{"json_pretty", 3046000}, NewerFunction{"if", 3048000},
-    NewerFunction{"unistr", 3050000},      NewerFunction{"unistr_quote", 3050000},
+    NewerFunction{"octet_length", 3043000},
+    NewerFunction{"timediff", 3043000},
+    NewerFunction{"concat", 3044000},
+    NewerFunction{"concat_ws", 3044000},
+    NewerFunction{"string_agg", 3044000},
+    NewerFunction{"jsonb", 3045000},
+    NewerFunction{"jsonb_array", 3045000},
+    NewerFunction{"jsonb_extract", 3045000},
+    NewerFunction{"jsonb_group_array", 3045000},
+    NewerFunction{"jsonb_group_object", 3045000},
+    NewerFunction{"jsonb_insert", 3045000},
+    NewerFunction{"jsonb_object", 3045000},
+    NewerFunction{"jsonb_patch", 3045000},
+    NewerFunction{"jsonb_remove", 3045000},
+    NewerFunction{"jsonb_replace", 3045000},
+    NewerFunction{"jsonb_set", 3045000},
+    NewerFunction{"json_pretty", 3046000},
+    NewerFunction{"if", 3048000},
+    NewerFunction{"unistr", 3050000},
+    NewerFunction{"unistr_quote", 3050000},
 };
 
 std::string version_text(int number) {
@@ -49,8 +61,7 @@ std::string newer_belay_advice(int needed) {
         return fmt::format("use a belay built with its bundled SQLite {}, the default build",
                            bundled);
     }
-    return fmt::format("use a belay release that bundles SQLite {} or later",
-                       version_text(needed));
+    return fmt::format("use a belay release that bundles SQLite {} or later", version_text(needed));
 }
 
 // The first word of `statement`, upper-cased, after blanks and comments.

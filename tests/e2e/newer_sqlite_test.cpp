@@ -69,16 +69,16 @@ class NewerSqliteTest : public E2eTest {
     void expect_explained(const std::string& text, const std::string& function,
                           const std::string& since) const {
         EXPECT_CONTAINS(text, function + "() is a built-in function of SQLite " + since +
-                                  " and later, but this belay runs on SQLite " +
-                                  m_sqlite.version);
+                                  " and later, but this belay runs on SQLite " + m_sqlite.version);
         EXPECT_CONTAINS(text, "what calls it needs a newer SQLite");
         EXPECT_CONTAINS(text, "use a belay built with its bundled SQLite");
     }
     // The directory holds the database, its migrations and nothing else (no backup, no
     // temporary, no journal).
     void expect_nothing_left_beside() const {
-        EXPECT_EQ(list_dir(dir()), (std::vector<std::string>{
-                                       "app.db", "migrations", "migrations/0001_note_bulk_orders.sql"}));
+        EXPECT_EQ(list_dir(dir()),
+                  (std::vector<std::string>{"app.db", "migrations",
+                                            "migrations/0001_note_bulk_orders.sql"}));
     }
 
     BelaySqlite m_sqlite;
@@ -92,14 +92,20 @@ TEST_F(NewerSqliteTest, TheFixtureIsWhatThisFileMakes) {
     }
     const auto made = dir() / "made.db";
     {
-        TestDb db(made);
-        db.exec(read_file(source_dir() / "tests/e2e/data/newer_sqlite.sql"));
+        TestDb created(made);
+        created.exec(read_file(source_dir() / "tests/e2e/data/newer_sqlite.sql"));
     }
     EXPECT_EQ(database_contents(made), database_contents(fixture()));
-    TestDb db(fixture(), true);
-    EXPECT_EQ(db.rows("SELECT id, label, customer FROM order_labels ORDER BY id"),
-              (std::vector<std::vector<std::string>>{{"1", "order \u2116" "1", "ada"},
-                                                     {"2", "order \u2116" "2", "bob"}}));
+    TestDb database(fixture(), true);
+    EXPECT_EQ(database.rows("SELECT id, label, customer FROM order_labels ORDER BY id"),
+              (std::vector<std::vector<std::string>>{{"1",
+                                                      "order \u2116"
+                                                      "1",
+                                                      "ada"},
+                                                     {"2",
+                                                      "order \u2116"
+                                                      "2",
+                                                      "bob"}}));
 }
 
 TEST_F(NewerSqliteTest, BacksUpVerifiesChecksMigratesAndRevertsIt) {
@@ -120,26 +126,28 @@ TEST_F(NewerSqliteTest, BacksUpVerifiesChecksMigratesAndRevertsIt) {
     const auto migrated = belay("migrate");
     ASSERT_EQ(migrated.exit_code, 0) << describe(migrated);
     {
-        TestDb db(db(), true);
-        EXPECT_EQ(db.rows("SELECT id, size, total, note FROM orders ORDER BY id"),
+        TestDb database(db(), true);
+        EXPECT_EQ(database.rows("SELECT id, size, total, note FROM orders ORDER BY id"),
                   (std::vector<std::vector<std::string>>{{"1", "single", "7.5", "NULL"},
                                                          {"2", "bulk", "12.0", "bulk \u2013 bob"},
                                                          {"3", "bulk", "10.0", "NULL"}}));
-        EXPECT_EQ(db.column("SELECT id FROM bulk_orders ORDER BY id"),
+        EXPECT_EQ(database.column("SELECT id FROM bulk_orders ORDER BY id"),
                   (std::vector<std::string>{"2", "3"}));
-        EXPECT_EQ(db.scalar("SELECT label FROM order_labels WHERE id = 3"), "order \u2116" "3");
-        EXPECT_EQ(db.scalar("PRAGMA quick_check"), "ok");
+        EXPECT_EQ(database.scalar("SELECT label FROM order_labels WHERE id = 3"),
+                  "order \u2116"
+                  "3");
+        EXPECT_EQ(database.scalar("PRAGMA quick_check"), "ok");
     }
     const auto after = belay("check", {"--backups"});
     EXPECT_EQ(after.exit_code, 0) << describe(after) << after.out;
 
     const auto down = belay("down");
     ASSERT_EQ(down.exit_code, 0) << describe(down);
-    TestDb db(db(), true);
-    EXPECT_EQ(db.rows("SELECT id, size, total FROM orders ORDER BY id"),
-              (std::vector<std::vector<std::string>>{{"1", "single", "7.5"},
-                                                     {"2", "bulk", "12.0"}}));
-    EXPECT_FALSE(db.has_object("bulk_orders"));
+    TestDb database(db(), true);
+    EXPECT_EQ(
+        database.rows("SELECT id, size, total FROM orders ORDER BY id"),
+        (std::vector<std::vector<std::string>>{{"1", "single", "7.5"}, {"2", "bulk", "12.0"}}));
+    EXPECT_FALSE(database.has_object("bulk_orders"));
 }
 
 // An older SQLite cannot evaluate if() or unistr(): every command that must read the table or
@@ -176,10 +184,10 @@ TEST_F(NewerSqliteTest, AnOlderSqliteRefusesEachCommandAndChangesNothing) {
     EXPECT_EQ(unguarded.exit_code, 1) << describe(unguarded);
     EXPECT_CONTAINS(unguarded.err, "0001_note_bulk_orders.sql:3");
     expect_explained(unguarded.err, "if", "3.48.0");
-    TestDb db(db(), true);
-    EXPECT_EQ(db.column("SELECT name FROM pragma_table_xinfo('orders')"),
+    TestDb database(db(), true);
+    EXPECT_EQ(database.column("SELECT name FROM pragma_table_xinfo('orders')"),
               (std::vector<std::string>{"id", "qty", "price", "size", "total", "doc"}));
-    EXPECT_EQ(db.rows("SELECT id, qty, total FROM orders ORDER BY id"),
+    EXPECT_EQ(database.rows("SELECT id, qty, total FROM orders ORDER BY id"),
               (std::vector<std::vector<std::string>>{{"1", "3", "7.5"}, {"2", "12", "12.0"}}));
 }
 
