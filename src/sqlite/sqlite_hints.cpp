@@ -88,6 +88,28 @@ std::string first_keyword(std::string_view statement) {
     return to_upper_ascii(std::string(statement.substr(at, end - at)));
 }
 
+// For SQLite's "malformed database schema (v) - near "ORDER": syntax error": the schema holds
+// SQL this SQLite cannot parse, which a newer one may have written (an aggregate's ORDER BY is
+// SQLite 3.44's). Empty for any other message.
+std::string unparsable_schema_hint(std::string_view message) {
+    constexpr std::string_view words = "malformed database schema (";
+    const auto at = message.find(words);
+    if (at == std::string_view::npos ||
+        message.find("syntax error", at) == std::string_view::npos) {
+        return {};
+    }
+    const auto object = message.substr(at + words.size());
+    return fmt::format(
+        "this belay runs on {}, which cannot parse the SQL of {}: if a newer SQLite wrote it, "
+        "{}",
+        this_sqlite(), object.substr(0, object.find(')')),
+        library_is_bundled()
+            ? std::string("a belay release with a newer SQLite may read it")
+            : fmt::format("a belay built with its bundled SQLite {} (the default build) may read "
+                          "it",
+                          BELAY_SQLITE_BUNDLED_VERSION));
+}
+
 }  // namespace
 
 std::span<const NewerFunction> newer_functions() {
@@ -107,7 +129,7 @@ std::string missing_function(std::string_view message) {
 std::string newer_sqlite_hint(std::string_view message) {
     const auto function = to_lower_ascii(missing_function(message));
     if (function.empty()) {
-        return {};
+        return unparsable_schema_hint(message);
     }
     for (const auto& newer : k_newer_functions) {
         if (newer.name == function && sqlite3_libversion_number() < newer.since) {
@@ -135,7 +157,7 @@ std::string statement_hint(std::string_view message, std::string_view statement)
     }
     return fmt::format(
         "this belay runs on {}, which takes no LIMIT or ORDER BY on DELETE and UPDATE (Debian's "
-        "library is built with them; SQLite's amalgamation cannot be): pick the rows in a "
+        "library has them; no build from SQLite's amalgamation can): pick the rows in a "
         "subquery instead, as in DELETE FROM t WHERE rowid IN (SELECT rowid FROM t ORDER BY x "
         "LIMIT 10), or use a belay built with the system's SQLite",
         this_sqlite());
