@@ -17,19 +17,31 @@ namespace {
 // own, for older systems), with the release that added each. The tests check every name
 // against the library linked, bundled and system (SqliteHints.*).
 constexpr std::array k_newer_functions{
-    NewerFunction{"iif", 3032000},         NewerFunction{"format", 3038000},
-    NewerFunction{"unixepoch", 3038000},   NewerFunction{"unhex", 3041000},
+    NewerFunction{"iif", 3032000},
+    NewerFunction{"format", 3038000},
+    NewerFunction{"unixepoch", 3038000},
+    NewerFunction{"unhex", 3041000},
     NewerFunction{"json_error_position", 3042000},
-    NewerFunction{"octet_length", 3043000}, NewerFunction{"timediff", 3043000},
-    NewerFunction{"concat", 3044000},      NewerFunction{"concat_ws", 3044000},
-    NewerFunction{"string_agg", 3044000},  NewerFunction{"jsonb", 3045000},
-    NewerFunction{"jsonb_array", 3045000}, NewerFunction{"jsonb_extract", 3045000},
-    NewerFunction{"jsonb_group_array", 3045000}, NewerFunction{"jsonb_group_object", 3045000},
-    NewerFunction{"jsonb_insert", 3045000}, NewerFunction{"jsonb_object", 3045000},
-    NewerFunction{"jsonb_patch", 3045000}, NewerFunction{"jsonb_remove", 3045000},
-    NewerFunction{"jsonb_replace", 3045000}, NewerFunction{"jsonb_set", 3045000},
-    NewerFunction{"json_pretty", 3046000}, NewerFunction{"if", 3048000},
-    NewerFunction{"unistr", 3050000},      NewerFunction{"unistr_quote", 3050000},
+    NewerFunction{"octet_length", 3043000},
+    NewerFunction{"timediff", 3043000},
+    NewerFunction{"concat", 3044000},
+    NewerFunction{"concat_ws", 3044000},
+    NewerFunction{"string_agg", 3044000},
+    NewerFunction{"jsonb", 3045000},
+    NewerFunction{"jsonb_array", 3045000},
+    NewerFunction{"jsonb_extract", 3045000},
+    NewerFunction{"jsonb_group_array", 3045000},
+    NewerFunction{"jsonb_group_object", 3045000},
+    NewerFunction{"jsonb_insert", 3045000},
+    NewerFunction{"jsonb_object", 3045000},
+    NewerFunction{"jsonb_patch", 3045000},
+    NewerFunction{"jsonb_remove", 3045000},
+    NewerFunction{"jsonb_replace", 3045000},
+    NewerFunction{"jsonb_set", 3045000},
+    NewerFunction{"json_pretty", 3046000},
+    NewerFunction{"if", 3048000},
+    NewerFunction{"unistr", 3050000},
+    NewerFunction{"unistr_quote", 3050000},
 };
 
 std::string version_text(int number) {
@@ -49,8 +61,7 @@ std::string newer_belay_advice(int needed) {
         return fmt::format("use a belay built with its bundled SQLite {}, the default build",
                            bundled);
     }
-    return fmt::format("use a belay release that bundles SQLite {} or later",
-                       version_text(needed));
+    return fmt::format("use a belay release that bundles SQLite {} or later", version_text(needed));
 }
 
 // The first word of `statement`, upper-cased, after blanks and comments.
@@ -77,6 +88,28 @@ std::string first_keyword(std::string_view statement) {
     return to_upper_ascii(std::string(statement.substr(at, end - at)));
 }
 
+// For SQLite's "malformed database schema (v) - near "ORDER": syntax error": the schema holds
+// SQL this SQLite cannot parse, which a newer one may have written (an aggregate's ORDER BY is
+// SQLite 3.44's). Empty for any other message.
+std::string unparsable_schema_hint(std::string_view message) {
+    constexpr std::string_view words = "malformed database schema (";
+    const auto at = message.find(words);
+    if (at == std::string_view::npos ||
+        message.find("syntax error", at) == std::string_view::npos) {
+        return {};
+    }
+    const auto object = message.substr(at + words.size());
+    return fmt::format(
+        "this belay runs on {}, which cannot parse the SQL of {}: if a newer SQLite wrote it, "
+        "{}",
+        this_sqlite(), object.substr(0, object.find(')')),
+        library_is_bundled()
+            ? std::string("a belay release with a newer SQLite may read it")
+            : fmt::format("a belay built with its bundled SQLite {} (the default build) may read "
+                          "it",
+                          BELAY_SQLITE_BUNDLED_VERSION));
+}
+
 }  // namespace
 
 std::span<const NewerFunction> newer_functions() {
@@ -96,7 +129,7 @@ std::string missing_function(std::string_view message) {
 std::string newer_sqlite_hint(std::string_view message) {
     const auto function = to_lower_ascii(missing_function(message));
     if (function.empty()) {
-        return {};
+        return unparsable_schema_hint(message);
     }
     for (const auto& newer : k_newer_functions) {
         if (newer.name == function && sqlite3_libversion_number() < newer.since) {
@@ -124,7 +157,7 @@ std::string statement_hint(std::string_view message, std::string_view statement)
     }
     return fmt::format(
         "this belay runs on {}, which takes no LIMIT or ORDER BY on DELETE and UPDATE (Debian's "
-        "library is built with them; SQLite's amalgamation cannot be): pick the rows in a "
+        "library has them; no build from SQLite's amalgamation can): pick the rows in a "
         "subquery instead, as in DELETE FROM t WHERE rowid IN (SELECT rowid FROM t ORDER BY x "
         "LIMIT 10), or use a belay built with the system's SQLite",
         this_sqlite());

@@ -26,8 +26,9 @@ std::span<const NewerFunction> newer_functions();
 std::string missing_function(std::string_view message);
 
 // What SQLite's `message` means, and what to do, when it names a built-in function of a newer
-// SQLite than the one belay runs on: "if() is a built-in function of SQLite 3.48.0 and later,
-// but this belay runs on SQLite 3.40.1, ...". Empty when it does not.
+// SQLite than the one belay runs on ("if() is a built-in function of SQLite 3.48.0 and later,
+// but this belay runs on SQLite 3.40.1, ..."), or says the schema holds SQL this SQLite cannot
+// parse (which a newer SQLite may have written). Empty otherwise.
 std::string newer_sqlite_hint(std::string_view message);
 
 // newer_sqlite_hint(), or for the `statement` SQLite refused with `message`, a DELETE or

@@ -1,10 +1,12 @@
 // A database made by a newer SQLite (tests/e2e/data/newer_sqlite.db: a STRICT table whose
 // generated column and index call if(), SQLite 3.48; a view that calls unistr(), 3.50, and
-// uses ->>). A belay on an SQLite that has both backs it up (verified), checks it and migrates
-// it with a migration that uses them too; one on an older SQLite (Debian's 3.40.1, the
-// BELAY_SQLITE=system build CI also tests) refuses each command, names the function, the
-// objects that call it, its SQLite and the newer one needed, and changes no byte of the file.
-// Which of the two a test expects comes from the binary's own `belay --version`.
+// uses ->>; newer_syntax.db: a view whose aggregate has ORDER BY, SQLite 3.44 syntax). A belay on
+// an SQLite that has both backs it up (verified), checks it and migrates it with a migration that
+// uses them too; one on an older SQLite (Debian's 3.40.1, the BELAY_SQLITE=system build CI also
+// tests) refuses each command, names the function, the objects that call it, its SQLite and the
+// newer one needed, and changes no byte of the file. Which of the two a test expects comes from the
+// binary's own `belay --version`.
+#include <algorithm>
 #include <regex>
 
 #include "e2e/harness.hpp"
@@ -57,7 +59,8 @@ class NewerSqliteTest : public E2eTest {
         write_migration("0001_note_bulk_orders.sql", k_migration);
         m_sqlite = belay_sqlite();
     }
-    static fs::path fixture() { return source_dir() / "tests/e2e/data/newer_sqlite.db"; }
+    static fs::path data() { return source_dir() / "tests/e2e/data"; }
+    static fs::path fixture() { return data() / "newer_sqlite.db"; }
 
     // Skips the test unless belay's SQLite is at least `number` (or, with `below`, under it):
     // each build runs the half its SQLite is for, CI runs both builds.
@@ -69,16 +72,18 @@ class NewerSqliteTest : public E2eTest {
     void expect_explained(const std::string& text, const std::string& function,
                           const std::string& since) const {
         EXPECT_CONTAINS(text, function + "() is a built-in function of SQLite " + since +
-                                  " and later, but this belay runs on SQLite " +
-                                  m_sqlite.version);
+                                  " and later, but this belay runs on SQLite " + m_sqlite.version);
         EXPECT_CONTAINS(text, "what calls it needs a newer SQLite");
         EXPECT_CONTAINS(text, "use a belay built with its bundled SQLite");
     }
-    // The directory holds the database, its migrations and nothing else (no backup, no
-    // temporary, no journal).
-    void expect_nothing_left_beside() const {
-        EXPECT_EQ(list_dir(dir()), (std::vector<std::string>{
-                                       "app.db", "migrations", "migrations/0001_note_bulk_orders.sql"}));
+    // The directory holds the databases, the migrations and nothing else (no backup, no
+    // temporary, no journal; a run lock's file stays, as after every run).
+    void expect_nothing_left_beside(std::vector<std::string> expected = {"app.db"}) const {
+        expected.insert(expected.end(), {"migrations", "migrations/0001_note_bulk_orders.sql"});
+        std::ranges::sort(expected);
+        auto names = list_dir(dir());
+        std::erase_if(names, [](const std::string& name) { return name.ends_with(".belay-lock"); });
+        EXPECT_EQ(names, expected);
     }
 
     BelaySqlite m_sqlite;
@@ -90,16 +95,25 @@ TEST_F(NewerSqliteTest, TheFixtureIsWhatThisFileMakes) {
     if (!runs_on(k_has_unistr)) {
         GTEST_SKIP() << "SQLite " << m_sqlite.version << " cannot make the fixture";
     }
-    const auto made = dir() / "made.db";
-    {
-        TestDb db(made);
-        db.exec(read_file(source_dir() / "tests/e2e/data/newer_sqlite.sql"));
+    for (const auto* name : {"newer_sqlite", "newer_syntax"}) {
+        const auto made = dir() / (std::string(name) + ".db");
+        {
+            TestDb created(made);
+            created.exec(read_file(data() / (std::string(name) + ".sql")));
+        }
+        EXPECT_EQ(database_contents(made), database_contents(data() / (std::string(name) + ".db")))
+            << name;
     }
-    EXPECT_EQ(database_contents(made), database_contents(fixture()));
-    TestDb db(fixture(), true);
-    EXPECT_EQ(db.rows("SELECT id, label, customer FROM order_labels ORDER BY id"),
-              (std::vector<std::vector<std::string>>{{"1", "order \u2116" "1", "ada"},
-                                                     {"2", "order \u2116" "2", "bob"}}));
+    TestDb database(fixture(), true);
+    EXPECT_EQ(database.rows("SELECT id, label, customer FROM order_labels ORDER BY id"),
+              (std::vector<std::vector<std::string>>{{"1",
+                                                      "order \u2116"
+                                                      "1",
+                                                      "ada"},
+                                                     {"2",
+                                                      "order \u2116"
+                                                      "2",
+                                                      "bob"}}));
 }
 
 TEST_F(NewerSqliteTest, BacksUpVerifiesChecksMigratesAndRevertsIt) {
@@ -120,26 +134,28 @@ TEST_F(NewerSqliteTest, BacksUpVerifiesChecksMigratesAndRevertsIt) {
     const auto migrated = belay("migrate");
     ASSERT_EQ(migrated.exit_code, 0) << describe(migrated);
     {
-        TestDb db(db(), true);
-        EXPECT_EQ(db.rows("SELECT id, size, total, note FROM orders ORDER BY id"),
+        TestDb database(db(), true);
+        EXPECT_EQ(database.rows("SELECT id, size, total, note FROM orders ORDER BY id"),
                   (std::vector<std::vector<std::string>>{{"1", "single", "7.5", "NULL"},
                                                          {"2", "bulk", "12.0", "bulk \u2013 bob"},
                                                          {"3", "bulk", "10.0", "NULL"}}));
-        EXPECT_EQ(db.column("SELECT id FROM bulk_orders ORDER BY id"),
+        EXPECT_EQ(database.column("SELECT id FROM bulk_orders ORDER BY id"),
                   (std::vector<std::string>{"2", "3"}));
-        EXPECT_EQ(db.scalar("SELECT label FROM order_labels WHERE id = 3"), "order \u2116" "3");
-        EXPECT_EQ(db.scalar("PRAGMA quick_check"), "ok");
+        EXPECT_EQ(database.scalar("SELECT label FROM order_labels WHERE id = 3"),
+                  "order \u2116"
+                  "3");
+        EXPECT_EQ(database.scalar("PRAGMA quick_check"), "ok");
     }
     const auto after = belay("check", {"--backups"});
     EXPECT_EQ(after.exit_code, 0) << describe(after) << after.out;
 
     const auto down = belay("down");
     ASSERT_EQ(down.exit_code, 0) << describe(down);
-    TestDb db(db(), true);
-    EXPECT_EQ(db.rows("SELECT id, size, total FROM orders ORDER BY id"),
-              (std::vector<std::vector<std::string>>{{"1", "single", "7.5"},
-                                                     {"2", "bulk", "12.0"}}));
-    EXPECT_FALSE(db.has_object("bulk_orders"));
+    TestDb database(db(), true);
+    EXPECT_EQ(
+        database.rows("SELECT id, size, total FROM orders ORDER BY id"),
+        (std::vector<std::vector<std::string>>{{"1", "single", "7.5"}, {"2", "bulk", "12.0"}}));
+    EXPECT_FALSE(database.has_object("bulk_orders"));
 }
 
 // An older SQLite cannot evaluate if() or unistr(): every command that must read the table or
@@ -176,11 +192,40 @@ TEST_F(NewerSqliteTest, AnOlderSqliteRefusesEachCommandAndChangesNothing) {
     EXPECT_EQ(unguarded.exit_code, 1) << describe(unguarded);
     EXPECT_CONTAINS(unguarded.err, "0001_note_bulk_orders.sql:3");
     expect_explained(unguarded.err, "if", "3.48.0");
-    TestDb db(db(), true);
-    EXPECT_EQ(db.column("SELECT name FROM pragma_table_xinfo('orders')"),
+    TestDb database(db(), true);
+    EXPECT_EQ(database.column("SELECT name FROM pragma_table_xinfo('orders')"),
               (std::vector<std::string>{"id", "qty", "price", "size", "total", "doc"}));
-    EXPECT_EQ(db.rows("SELECT id, qty, total FROM orders ORDER BY id"),
+    EXPECT_EQ(database.rows("SELECT id, qty, total FROM orders ORDER BY id"),
               (std::vector<std::vector<std::string>>{{"1", "3", "7.5"}, {"2", "12", "12.0"}}));
+}
+
+// A schema only a newer SQLite parses: the bundled build reads, checks and backs it up; an
+// older SQLite cannot open it at all, and belay says what may read it.
+TEST_F(NewerSqliteTest, ASchemaOnlyANewerSqliteParses) {
+    const auto database = dir() / "names.db";
+    fs::copy_file(data() / "newer_syntax.db", database);
+    const auto digest = sha256_of(database);
+    const auto check = run_raw({"db", "check", "--db", database.string()});
+    if (runs_on(3044000)) {
+        EXPECT_EQ(check.exit_code, 0) << describe(check) << check.out;
+        const auto backup = run_raw({"db", "backup", "--db", database.string()});
+        EXPECT_EQ(backup.exit_code, 0) << describe(backup);
+        TestDb names(database, true);
+        EXPECT_EQ(names.scalar("SELECT names FROM customer_names"), "ada, bob, cy");
+        return;
+    }
+    EXPECT_EQ(check.exit_code, 2) << describe(check);
+    EXPECT_CONTAINS(check.err,
+                    "malformed database schema (customer_names) - near \"ORDER\": syntax error");
+    EXPECT_CONTAINS(check.err, "this belay runs on SQLite " + m_sqlite.version +
+                                   ", the system's library, which cannot parse the SQL of "
+                                   "customer_names: if a newer SQLite wrote it, a belay built "
+                                   "with its bundled SQLite");
+    const auto backup = run_raw({"db", "backup", "--db", database.string()});
+    EXPECT_EQ(backup.exit_code, 2) << describe(backup);
+    EXPECT_CONTAINS(backup.err, "which cannot parse the SQL of customer_names");
+    EXPECT_EQ(sha256_of(database), digest);
+    expect_nothing_left_beside({"app.db", "names.db"});
 }
 
 }  // namespace

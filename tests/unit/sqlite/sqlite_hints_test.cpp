@@ -71,6 +71,19 @@ TEST(SqliteHints, TheMissingFunctionIsReadFromEitherWording) {
               "no such function: my_app_slug");
 }
 
+// A schema this SQLite cannot parse may be a newer SQLite's: said with this SQLite and what
+// may read it, and only for a syntax error in the schema.
+TEST(SqliteHints, AnUnparsableSchemaMayBeANewerSqlites) {
+    const auto hint = newer_sqlite_hint(
+        "app.db: malformed database schema (names) - near \"ORDER\": syntax error");
+    EXPECT_CONTAINS(hint, std::string("this belay runs on SQLite ") + sqlite3_libversion());
+    EXPECT_CONTAINS(hint, "which cannot parse the SQL of names: if a newer SQLite wrote it, ");
+    EXPECT_CONTAINS(hint, library_is_bundled() ? "a belay release with a newer SQLite may read it"
+                                               : "a belay built with its bundled SQLite");
+    EXPECT_EQ(newer_sqlite_hint("malformed database schema (t) - invalid rootpage"), "");
+    EXPECT_EQ(newer_sqlite_hint("near \"ORDER\": syntax error"), "");
+}
+
 // DELETE ... LIMIT parses only where SQLite was built with SQLITE_ENABLE_UPDATE_DELETE_LIMIT
 // from its full source (Debian's library), never in an amalgamation build (the bundled one).
 TEST(SqliteHints, DeleteWithLimitIsExplainedWhereThisSqliteCannotParseIt) {
