@@ -38,9 +38,8 @@ TEST_F(OldLayoutsTest, DbmateFileWithoutDownIsRefusedInDbmatesWords) {
     write_migration("2_posts.sql", "-- migrate:UP\nCREATE TABLE posts (id);\n-- migrate:down\n");
     auto result = belay("migrate");
     EXPECT_EQ(result.exit_code, 2) << describe(result);
-    EXPECT_CONTAINS(result.err,
-                    (migrations() / "1_users.sql").string() +
-                        ":1: this '-- migrate:up' has no '-- migrate:down' after it");
+    EXPECT_CONTAINS(result.err, (migrations() / "1_users.sql").string() +
+                                    ":1: this '-- migrate:up' has no '-- migrate:down' after it");
     EXPECT_CONTAINS(result.err, (migrations() / "2_posts.sql").string() +
                                     ":1: '-- migrate:UP' is not a dbmate directive");
     EXPECT_EQ(result.err.find("+migrate"), std::string::npos)
@@ -92,8 +91,9 @@ DROP TABLE ${TABLE_PREFIX}users;
     auto up = belay("migrate", {"--no-backup"}, with_env({{"TABLE_PREFIX", "app_"}}));
     ASSERT_EQ(up.exit_code, 0) << describe(up);
     EXPECT_TRUE(has("app_users"));
-    EXPECT_EQ(TestDb(db(), true).scalar("SELECT dflt_value FROM pragma_table_info('app_users') "
-                                        "WHERE name = 'role'"),
+    EXPECT_EQ(TestDb(db(), true)
+                  .scalar("SELECT dflt_value FROM pragma_table_info('app_users') "
+                          "WHERE name = 'role'"),
               "'member'");
     auto status = belay("status", {"--exit-code"}, with_env({{"TABLE_PREFIX", "other_"}}));
     EXPECT_EQ(status.exit_code, 0) << "a changed variable is no changed file\n" << describe(status);
@@ -116,8 +116,8 @@ CREATE USER ${DB_USER?set DB_USER to the application's user};
                                     ":3: '${DB_USER?set DB_USER to the application's user}' "
                                     "needs the environment variable DB_USER to be set");
     EXPECT_CONTAINS(result.err, "because of '-- +goose ENVSUB ON' on line 2");
-    EXPECT_CONTAINS(result.err, (migrations() / "00002_posts.sql").string() +
-                                    ": no '-- +goose Up' section");
+    EXPECT_CONTAINS(result.err,
+                    (migrations() / "00002_posts.sql").string() + ": no '-- +goose Up' section");
     EXPECT_CONTAINS(result.err, (migrations() / "00003_tags.sql").string() +
                                     ":2: the statement that starts here has no ';'");
     EXPECT_EQ(result.err.find("+migrate"), std::string::npos) << result.err;

@@ -55,9 +55,10 @@ TEST(GooseFiles, ProblemsQuoteGoosesOwnAnnotations) {
 }
 
 TEST(GooseFiles, BelaysVerifyAndTimeoutAreReadAndNoOtherMigrateDirective) {
-    auto parsed = parse("-- +migrate Timeout 5\n-- +goose Up\nCREATE TABLE t (x);\n"
-                        "-- +migrate Verify\nSELECT count(*) = 0 FROM t\n",
-                        Layout::goose);
+    auto parsed = parse(
+        "-- +migrate Timeout 5\n-- +goose Up\nCREATE TABLE t (x);\n"
+        "-- +migrate Verify\nSELECT count(*) = 0 FROM t\n",
+        Layout::goose);
     ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
     EXPECT_EQ(parsed->verify.sql, "SELECT count(*) = 0 FROM t\n");
     EXPECT_EQ(parsed->timeout, std::chrono::milliseconds(5000));
@@ -76,21 +77,23 @@ TEST(GooseFiles, SubstitutionRefusalsQuoteTheLineAndTheAnnotation) {
               "after '$' (or '${'); write $$ (or \\$) for a literal $, or put '-- +goose ENVSUB "
               "OFF' before this line (goose substitutes variables here because of '-- +goose "
               "ENVSUB ON' on line 2)");
-    EXPECT_CONTAINS(error_of("-- +goose ENVSUB ON\n-- +goose Up\nSELECT '${TWO_LINES}';\n",
-                             Layout::goose),
-                    "db/0001_x.sql:3: 'SELECT '${TWO_LINES}';' a variable's value holds a line "
-                    "break");
-    auto fine = parse("-- +goose ENVSUB ON\n-- +goose Up\n-- costs $5, in a comment\n"
-                      "CREATE TABLE ${PREFIX}t (x);\n-- +goose ENVSUB OFF\nSELECT '$5';\n",
-                      Layout::goose);
+    EXPECT_CONTAINS(
+        error_of("-- +goose ENVSUB ON\n-- +goose Up\nSELECT '${TWO_LINES}';\n", Layout::goose),
+        "db/0001_x.sql:3: 'SELECT '${TWO_LINES}';' a variable's value holds a line "
+        "break");
+    auto fine = parse(
+        "-- +goose ENVSUB ON\n-- +goose Up\n-- costs $5, in a comment\n"
+        "CREATE TABLE ${PREFIX}t (x);\n-- +goose ENVSUB OFF\nSELECT '$5';\n",
+        Layout::goose);
     ASSERT_TRUE(fine.has_value()) << fine.error().message;
     EXPECT_EQ(fine->up.sql, "-- costs $5, in a comment\nCREATE TABLE app_t (x);\n\nSELECT '$5';\n");
 }
 
 TEST(DbmateFiles, TransactionOptionsAndNothingElse) {
-    auto parsed = parse("-- migrate:up transaction:true -- a comment\nCREATE TABLE t (x);\n"
-                        "-- migrate:down transaction:false transaction:true\nDROP TABLE t;\n",
-                        Layout::dbmate);
+    auto parsed = parse(
+        "-- migrate:up transaction:true -- a comment\nCREATE TABLE t (x);\n"
+        "-- migrate:down transaction:false transaction:true\nDROP TABLE t;\n",
+        Layout::dbmate);
     ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
     EXPECT_FALSE(parsed->up_no_transaction);
     EXPECT_FALSE(parsed->down_no_transaction) << "the last option wins, as in dbmate";
@@ -113,15 +116,16 @@ TEST(DbmateFiles, LinesThatLookLikeDirectivesButAreNotAreRefused) {
     }
     EXPECT_CONTAINS(error_of("-- migrate:up\n-- +migrate Down\n", Layout::dbmate),
                     "write '-- migrate:down' instead");
-    EXPECT_CONTAINS(error_of("-- migrate:up\n-- +migrate StatementBegin\n-- migrate:down\n",
-                             Layout::dbmate),
-                    "db/0001_x.sql:2: '-- +migrate StatementBegin' is not read in a dbmate file");
+    EXPECT_CONTAINS(
+        error_of("-- migrate:up\n-- +migrate StatementBegin\n-- migrate:down\n", Layout::dbmate),
+        "db/0001_x.sql:2: '-- +migrate StatementBegin' is not read in a dbmate file");
 }
 
 TEST(DbmateFiles, BlocksJoinAndAStatementLeftOpenIsEnded) {
-    auto parsed = parse("-- migrate:up\nCREATE TABLE a (x)\n-- migrate:down\nDROP TABLE a\n"
-                        "-- migrate:up transaction:false\nVACUUM\n-- migrate:down\n",
-                        Layout::dbmate);
+    auto parsed = parse(
+        "-- migrate:up\nCREATE TABLE a (x)\n-- migrate:down\nDROP TABLE a\n"
+        "-- migrate:up transaction:false\nVACUUM\n-- migrate:down\n",
+        Layout::dbmate);
     ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
     EXPECT_EQ(parsed->up.sql, "CREATE TABLE a (x)\n;\n\n\nVACUUM\n")
         << "dbmate runs each block on its own: the ';' goes on an empty line between them";
