@@ -35,6 +35,7 @@ enum class Option {
     no_backup,            // MigrateOptions::backup set to false
     backup_only,          // MigrateOptions::backup_only
     allow_out_of_order,   // MigrateOptions::allow_out_of_order
+    allow_missing_down,   // MigrateOptions::allow_missing_down
     assume_yes,           // assume_yes of MigrateOptions, RestoreOptions, HistoryEditOptions
     out,                  // BackupOptions::out, DumpSchemaOptions::out
     backup,               // RestoreOptions::backup

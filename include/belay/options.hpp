@@ -65,6 +65,9 @@ struct MigrateOptions {
     int steps = 1;  // down without a target: how many of the newest applied migrations to revert
     bool dry_run = false;
     bool allow_out_of_order = false;
+    // down, redo, reset and refresh: revert a migration that has no Down section as a no-op, as
+    // goose does (its history row goes, what its Up did stays) instead of refusing the run.
+    bool allow_missing_down = false;
     std::chrono::milliseconds step_timeout{30000};
     ValidationLevel validation = ValidationLevel::normal;
     bool backup = true;              // false: no snapshot (warned about loudly)

@@ -48,8 +48,12 @@ bool is_run_command(const std::string& command) {
 }
 
 // The options of every run of steps.
-void add_run_options(po::options_description_easy_init add) {
+void add_run_options(po::options_description_easy_init add, const std::string& command) {
     add("dry-run", po::bool_switch(), "rehearse on a temporary copy; change nothing");
+    if (command != "migrate") {
+        add("allow-missing-down", po::bool_switch(),
+            "revert a migration without a Down section as a no-op, as goose does");
+    }
     add("step-timeout", po::value<std::string>()->value_name("SECONDS")->default_value("30"),
         "time limit of each step (a file's Timeout directive wins)");
     add("validate", po::value<std::string>()->value_name("LEVEL")->default_value("normal"),
@@ -156,7 +160,7 @@ po::options_description command_options_description(const std::string& name) {
     po::options_description specific("Options of db " + name);
     auto add = specific.add_options();
     if (is_run_command(command)) {
-        add_run_options(add);
+        add_run_options(add, command);
     }
     if (command == "exec") {
         add_exec_options(add);
@@ -173,8 +177,8 @@ po::options_description all_options_description() {
     all.add(common_options_description());
     // An option several commands have (step-timeout, say) is added once. The options that a
     // config file never sets are refused by name before a key is looked up (config_file.cpp).
-    for (const char* command : {"migrate", "status", "create", "backup", "check", "lint", "adopt",
-                                "dump-schema", "exec"}) {
+    for (const char* command : {"migrate", "down", "status", "create", "backup", "check", "lint",
+                                "adopt", "dump-schema", "exec"}) {
         const auto description = command_options_description(command);
         for (const auto& option : description.options()) {
             if (all.find_nothrow(option->long_name(), false) == nullptr) {

@@ -155,6 +155,7 @@ Result<MigrateOptions> read_run_options(const ParsedOptions& vm, const CommonOpt
     options.operation = operation;
     options.dry_run = vm["dry-run"].as<bool>();
     options.allow_out_of_order = switch_set(vm, "allow-out-of-order");
+    options.allow_missing_down = switch_set(vm, "allow-missing-down");
     options.assume_yes = switch_set(vm, "yes");
     options.record_words = [](const Message& message) { return words(message); };
     BELAY_TRY(read_target(vm, options));

@@ -37,6 +37,8 @@ std::string_view flag_of(Option option) {
             return "--backup-only";
         case Option::allow_out_of_order:
             return "--allow-out-of-order";
+        case Option::allow_missing_down:
+            return "--allow-missing-down";
         case Option::assume_yes:
             return "--yes";
         case Option::out:

@@ -62,8 +62,8 @@ class GooseStatements {
     int unfinished_at_section_end();
 
   private:
-    bool m_started = false;  // a statement has begun (goose's buffer is not empty)
-    int m_text_line = 0;     // the first line of it with more than blanks; 0: none yet
+    bool m_started = false;   // a statement has begun (goose's buffer is not empty)
+    int m_text_line = 0;      // the first line of it with more than blanks; 0: none yet
     bool m_in_block = false;  // between StatementBegin and StatementEnd
 };
 

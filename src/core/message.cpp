@@ -39,6 +39,8 @@ std::string_view field_name(Option option) {
             return "backup_only";
         case Option::allow_out_of_order:
             return "allow_out_of_order";
+        case Option::allow_missing_down:
+            return "allow_missing_down";
         case Option::assume_yes:
             return "assume_yes";
         case Option::out:

@@ -98,9 +98,10 @@ DirectiveReading read_sql_migrate(std::string_view line) {
     }
     const auto words = split_words(text.substr(2));
     const auto unknown = [&] {
-        return fmt::format("unknown directive '{}'; a directive is '-- +migrate' followed by one "
-                           "of: {}",
-                           text, k_sql_migrate_directives);
+        return fmt::format(
+            "unknown directive '{}'; a directive is '-- +migrate' followed by one "
+            "of: {}",
+            text, k_sql_migrate_directives);
     };
     if (words.front().size() > std::string_view("+migrate").size()) {
         return unknown();
@@ -124,9 +125,10 @@ DirectiveReading read_goose(std::string_view line) {
         return std::monostate{};
     }
     if (line.starts_with(' ') || line.starts_with('\t')) {
-        return fmt::format("'{}': goose reads an annotation only at the very start of a line; "
-                           "remove the blanks before '--'",
-                           text);
+        return fmt::format(
+            "'{}': goose reads an annotation only at the very start of a line; "
+            "remove the blanks before '--'",
+            text);
     }
     std::string command;
     for (std::size_t pos = 0; pos < text.size(); ++pos) {
@@ -138,16 +140,18 @@ DirectiveReading read_goose(std::string_view line) {
     }
     command.erase(command.find("+goose"), std::string_view("+goose").size());
     if (command.find("+goose") != std::string::npos) {
-        return fmt::format("'{}' holds '+goose' twice; an annotation is one '-- +goose' followed "
-                           "by one of: {}",
-                           text, k_goose_annotations);
+        return fmt::format(
+            "'{}' holds '+goose' twice; an annotation is one '-- +goose' followed "
+            "by one of: {}",
+            text, k_goose_annotations);
     }
     const std::string_view word = trimmed(command);
     const auto kind = kind_of(k_goose_keywords, word);
     if (!kind) {
-        return fmt::format("unknown goose annotation '{}'; an annotation is '-- +goose' followed "
-                           "by one of: {} (goose refuses any other comment holding '+goose')",
-                           text, k_goose_annotations);
+        return fmt::format(
+            "unknown goose annotation '{}'; an annotation is '-- +goose' followed "
+            "by one of: {} (goose refuses any other comment holding '+goose')",
+            text, k_goose_annotations);
     }
     return Directive{.kind = *kind, .keyword = text, .options = {}, .text = text};
 }
@@ -170,9 +174,9 @@ DirectiveReading read_dbmate(std::string_view line) {
         ++pos;
     }
     const std::string_view rest = pos < line.size() ? line.substr(pos) : std::string_view();
-    for (const auto& [word, kind] : {std::pair{std::string_view("migrate:up"), DirectiveKind::up},
-                                     std::pair{std::string_view("migrate:down"),
-                                               DirectiveKind::down}}) {
+    for (const auto& [word, kind] :
+         {std::pair{std::string_view("migrate:up"), DirectiveKind::up},
+          std::pair{std::string_view("migrate:down"), DirectiveKind::down}}) {
         if (rest.starts_with(word) &&
             (rest.size() == word.size() || is_go_space(rest[word.size()]))) {
             const auto words = split_words(rest.substr(word.size()));
@@ -182,27 +186,40 @@ DirectiveReading read_dbmate(std::string_view line) {
                              .text = text};
         }
     }
-    return fmt::format("'{}' is not a dbmate directive: dbmate reads '-- migrate:up' and '-- "
-                       "migrate:down' only in lower case at the very start of a line, each "
-                       "optionally followed by 'transaction:false'; write it so (or make the line "
-                       "an ordinary comment)",
-                       text);
+    return fmt::format(
+        "'{}' is not a dbmate directive: dbmate reads '-- migrate:up' and '-- "
+        "migrate:down' only in lower case at the very start of a line, each "
+        "optionally followed by 'transaction:false'; write it so (or make the line "
+        "an ordinary comment)",
+        text);
 }
 
 // belay's own directives in a goose or dbmate file: only Verify and Timeout.
 DirectiveReading read_belay_addition(std::string_view line, Layout layout) {
     auto reading = read_sql_migrate(line);
     if (const auto* directive = std::get_if<Directive>(&reading)) {
-        if (directive->kind != DirectiveKind::verify && directive->kind != DirectiveKind::timeout) {
-            return fmt::format("'{}' is not read in a {} file: write {} instead (belay reads only "
-                               "'-- +migrate Verify' and '-- +migrate Timeout <seconds>' there)",
-                               directive->text, to_string(layout),
-                               fmt::format("'{}'", spelled(layout, directive->kind)));
+        const auto kind = directive->kind;
+        if (layout == Layout::dbmate && kind != DirectiveKind::verify &&
+            kind != DirectiveKind::timeout && kind != DirectiveKind::up &&
+            kind != DirectiveKind::down) {
+            return fmt::format(
+                "'{}' is not read in a dbmate file: dbmate runs a block as it is "
+                "written, and runs it without a transaction when its '-- "
+                "migrate:up' or '-- migrate:down' line says 'transaction:false'",
+                directive->text);
+        }
+        if (kind != DirectiveKind::verify && kind != DirectiveKind::timeout) {
+            return fmt::format(
+                "'{}' is not read in a {} file: write {} instead (belay reads only "
+                "'-- +migrate Verify' and '-- +migrate Timeout <seconds>' there)",
+                directive->text, to_string(layout),
+                fmt::format("'{}'", spelled(layout, directive->kind)));
         }
     } else if (std::holds_alternative<std::string>(reading)) {
-        return fmt::format("unknown directive '{}'; in a {} file belay reads only '-- +migrate "
-                           "Verify' and '-- +migrate Timeout <seconds>' besides {}'s own",
-                           trimmed(line), to_string(layout), to_string(layout));
+        return fmt::format(
+            "unknown directive '{}'; in a {} file belay reads only '-- +migrate "
+            "Verify' and '-- +migrate Timeout <seconds>' besides {}'s own",
+            trimmed(line), to_string(layout), to_string(layout));
     }
     return reading;
 }
@@ -235,7 +252,8 @@ std::string spelled(Layout layout, DirectiveKind kind) {
         if (found != k_goose_keywords.end()) {
             return fmt::format("-- +goose {}", found->word);
         }
-    } else if (layout == Layout::dbmate && (kind == DirectiveKind::up || kind == DirectiveKind::down)) {
+    } else if (layout == Layout::dbmate &&
+               (kind == DirectiveKind::up || kind == DirectiveKind::down)) {
         return kind == DirectiveKind::up ? "-- migrate:up" : "-- migrate:down";
     }
     const auto found = std::ranges::find(k_sql_migrate_keywords, kind, &Keyword::kind);

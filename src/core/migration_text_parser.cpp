@@ -128,7 +128,8 @@ std::string MigrationTextParser::substituted(int line_number, std::string_view l
         return std::move(*result);
     }
     const std::string_view part =
-        result ? line : line.substr(result.error().begin, result.error().end - result.error().begin);
+        result ? line
+               : line.substr(result.error().begin, result.error().end - result.error().begin);
     const std::string why =
         result ? "a variable's value holds a line break, which would make this one line "
                  "several; belay refuses that so that its messages keep naming the file's own "
@@ -244,10 +245,10 @@ bool MigrationTextParser::layout_allows(int line, SectionKind kind) {
     };
     if (kind == SectionKind::verify || m_layout == Layout::goose) {
         if (state.first_marker != 0) {
-            return again(fmt::format("{} only one {} section: merge them",
-                                     kind == SectionKind::verify ? "a file may have"
-                                                                 : "goose allows a file",
-                                     k_section_names[static_cast<std::size_t>(kind)]));
+            return again(
+                fmt::format("{} only one {} section: merge them",
+                            kind == SectionKind::verify ? "a file may have" : "goose allows a file",
+                            k_section_names[static_cast<std::size_t>(kind)]));
         }
         if (kind == SectionKind::down && m_layout == Layout::goose &&
             blocks(SectionKind::up).first_marker == 0) {
@@ -326,10 +327,9 @@ void MigrationTextParser::close_section(int marker_line) {
                                   ? std::string("the end of the file")
                                   : fmt::format("the section marker on line {}", marker_line);
     if (m_open_statement_begin != 0) {
-        problem(m_open_statement_begin,
-                fmt::format("{} has no matching {} before {}; add one",
-                            said(DirectiveKind::statement_begin),
-                            said(DirectiveKind::statement_end), where));
+        problem(m_open_statement_begin, fmt::format("{} has no matching {} before {}; add one",
+                                                    said(DirectiveKind::statement_begin),
+                                                    said(DirectiveKind::statement_end), where));
         m_open_statement_begin = 0;
     }
     const int unfinished = m_goose.unfinished_at_section_end();

@@ -50,10 +50,10 @@ class MigrationTextParser {
   private:
     // Where one section's blocks stand.
     struct Blocks {
-        int first_marker = 0;         // the line of its first marker; 0: no such section yet
-        int marker = 0;               // the line of the marker of its latest block
-        std::size_t start = 0;        // where that block begins in the section's text
-        int closed_by = 0;            // the line of the marker that ended that block
+        int first_marker = 0;   // the line of its first marker; 0: no such section yet
+        int marker = 0;         // the line of the marker of its latest block
+        std::size_t start = 0;  // where that block begins in the section's text
+        int closed_by = 0;      // the line of the marker that ended that block
     };
 
     void text_line(int line_number, std::string_view line);
@@ -78,9 +78,9 @@ class MigrationTextParser {
     const EnvironmentLookup& m_environment;
     ParsedText m_result;
     std::vector<std::pair<int, std::string>> m_problems;  // (line, message); line 0: whole file
-    std::string m_preamble;           // text before the first marker, directives blanked
-    SqlSection m_discarded;           // where a refused section's lines go
-    SqlSection* m_current = nullptr;  // where lines go; nullptr before the first marker
+    std::string m_preamble;                     // text before the first marker, directives blanked
+    SqlSection m_discarded;                     // where a refused section's lines go
+    SqlSection* m_current = nullptr;            // where lines go; nullptr before the first marker
     std::optional<SectionKind> m_current_kind;  // the section m_current is (unset: discarded)
     std::array<Blocks, 3> m_blocks{};
     int m_open_statement_begin = 0;  // line of an unmatched StatementBegin; 0 when none

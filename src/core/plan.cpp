@@ -311,7 +311,7 @@ namespace belay {
 namespace {
 
 // Why `entry` cannot be reverted, or "" when it can.
-std::string describe_down_refusal(const PlanEntry& entry, bool embedded) {
+Message describe_down_refusal(const PlanEntry& entry, bool embedded, bool allow_missing_down) {
     const std::string label = fmt::format("{}_{}", entry.version.text(), entry.name);
     switch (entry.status) {
         case MigrationStatus::missing:
@@ -327,18 +327,23 @@ std::string describe_down_refusal(const PlanEntry& entry, bool embedded) {
         default:
             break;
     }
-    if (!entry.migration->down.present && entry.migration->layout == Layout::prisma) {
+    if (!entry.migration->down.present && !allow_missing_down &&
+        entry.migration->layout == Layout::prisma) {
         return fmt::format("  {} is a Prisma migration ({}), and Prisma migrations have no down",
                            label, entry.migration->path.string());
     }
-    if (!entry.migration->down.present && entry.migration->layout == Layout::sqlx) {
+    if (!entry.migration->down.present && !allow_missing_down &&
+        entry.migration->layout == Layout::sqlx) {
         return fmt::format(
             "  {} is a simple sqlx migration ({}), which has no down file (a "
             "reversible one is a .up.sql and .down.sql pair)",
             label, entry.migration->path.string());
     }
-    if (!entry.migration->down.present) {
-        return fmt::format("  {} has no Down section ({})", label, entry.migration->path.string());
+    if (!entry.migration->down.present && !allow_missing_down) {
+        return said(
+            "  {} has no Down section ({}); pass {} to revert it as a no-op, as goose "
+            "does (what its Up did stays in the database)",
+            label, entry.migration->path.string(), Option::allow_missing_down);
     }
     return {};
 }
@@ -402,7 +407,9 @@ Result<std::vector<const Migration*>> select_down_steps(const Plan& plan,
         }
     }
     for (const auto* entry : *way) {
-        if (auto reason = describe_down_refusal(*entry, from_program(plan)); !reason.empty()) {
+        if (auto reason =
+                describe_down_refusal(*entry, from_program(plan), policy.allow_missing_down);
+            !reason.empty()) {
             reasons.push_back(std::move(reason));
         }
     }

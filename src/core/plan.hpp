@@ -44,12 +44,16 @@ struct DownPolicy {
     // undoes all). When unset, `steps` counts the newest applied migrations to undo.
     std::optional<Version> target;
     int steps = 1;
+    // A migration without a Down section is reverted as a no-op (goose's way) instead of
+    // refused.
+    bool allow_missing_down = false;
 };
 
 // The migrations a `down` run reverts, newest first. Refuses (ErrorCode::refused), listing
 // every reason and pointing at `db restore`, when a dirty mark stands or a migration on the way
-// was modified, is missing its file or has no Down section. Fails with invalid_input when the
-// target is neither 0 nor an applied version, or `steps` exceeds the applied migrations.
+// was modified, is missing its file or has no Down section (unless allow_missing_down). Fails with
+// invalid_input when the target is neither 0 nor an applied version, or `steps` exceeds the applied
+// migrations.
 Result<std::vector<const Migration*>> select_down_steps(const Plan& plan, const DownPolicy& policy);
 
 // One step of a run: a migration and which way it goes.

@@ -48,9 +48,10 @@ Result<std::vector<PlannedStep>> select_steps(const MigrateOptions& options, con
         return up ? Result<std::vector<PlannedStep>>(going(*up, Direction::up))
                   : std::unexpected(up.error());
     }
-    DownPolicy policy;
+    DownPolicy policy{.target = {}, .steps = 1, .allow_missing_down = options.allow_missing_down};
     if (options.operation == Operation::down) {
-        policy = DownPolicy{options.target, options.steps};
+        policy.target = options.target;
+        policy.steps = options.steps;
     } else if (options.operation != Operation::redo) {
         policy.target = Version::parse("0");
     }

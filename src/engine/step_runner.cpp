@@ -539,6 +539,13 @@ StepOutcome apply_step(StepContext& context, const Migration& migration, Directi
     } else {
         outcome = apply_transactional(context, migration, direction, std::move(outcome));
     }
+    if (direction == Direction::down && !migration.down.present &&
+        outcome.report.result == StepResult::reverted) {
+        // Only allow_missing_down lets such a step through (select_down_steps).
+        outcome.report.warnings.push_back(
+            "no Down section: reverted as a no-op, as goose does; what its Up did stays in the "
+            "database");
+    }
     outcome.report.duration_ms = milliseconds_since(start);
     return outcome;
 }

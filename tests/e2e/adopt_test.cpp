@@ -79,8 +79,10 @@ TEST_F(AdoptTest, GolangMigratesDirtyFlagBecomesADirtyMark) {
 }
 
 TEST_F(AdoptTest, DbmateHistoryAndTheRefusals) {
-    write_migration("20260101000000_a.sql", "-- migrate:up\nCREATE TABLE a (x);\n");
-    write_migration("20260102000000_b.sql", "-- migrate:up\nCREATE TABLE b (x);\n");
+    write_migration("20260101000000_a.sql",
+                    "-- migrate:up\nCREATE TABLE a (x);\n-- migrate:down\n");
+    write_migration("20260102000000_b.sql",
+                    "-- migrate:up\nCREATE TABLE b (x);\n-- migrate:down\n");
     auto nothing = belay("adopt");
     EXPECT_EQ(nothing.exit_code, 2) << "no database: " << describe(nothing);
     TestDb(db()).exec("CREATE TABLE a (x);");
@@ -172,8 +174,9 @@ TEST_F(AdoptTest, ConflictsAreRefusedBeforeTheSnapshot) {
 // it to name belay_adopted_<table>; adopt said nothing of it. Each rewritten object is printed
 // as a change (docs/history.md gives the way back to belay's history).
 TEST_F(AdoptTest, ViewsAndTriggersSqliteRewritesAreListedAsChanges) {
-    write_migration("20240101000000_users.sql",
-                    "-- migrate:up\nCREATE TABLE users (id INTEGER PRIMARY KEY);\n");
+    write_migration(
+        "20240101000000_users.sql",
+        "-- migrate:up\nCREATE TABLE users (id INTEGER PRIMARY KEY);\n-- migrate:down\n");
     TestDb(db()).exec(
         "CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY);"
         "INSERT INTO schema_migrations VALUES ('20240101000000');"

@@ -155,7 +155,8 @@ INSTANTIATE_TEST_SUITE_P(EveryTool, AnyDatabaseTest, ::testing::ValuesIn(other_t
 // The history commands still refuse a table of another tool under belay's history table's name,
 // naming the table, db adopt and --table.
 TEST_F(E2eTest, StatusStillRefusesAnotherToolsSchemaMigrations) {
-    write_migration("20240101000000_a.sql", "-- migrate:up\nCREATE TABLE a (x);\n");
+    write_migration("20240101000000_a.sql",
+                    "-- migrate:up\nCREATE TABLE a (x);\n-- migrate:down\n");
     for (const auto& other : other_tools()) {
         if (other.table != "schema_migrations") {
             continue;

@@ -168,7 +168,7 @@ namespace belay::testing {
 namespace {
 
 TEST_F(LayoutsTest, RefusalsPointAtEachLayoutsOwnWayOutOfTheTransaction) {
-    write_migration("1_vacuum.sql", "-- migrate:up\nVACUUM;\n");
+    write_migration("1_vacuum.sql", "-- migrate:up\nVACUUM;\n-- migrate:down\n");
     auto dbmate = belay("migrate");
     EXPECT_EQ(dbmate.exit_code, 2) << describe(dbmate);
     EXPECT_CONTAINS(dbmate.err, "transaction:false") << dbmate.err;

@@ -448,6 +448,31 @@ TEST(SelectDownSteps, RefusesListingEveryMigrationThatCannotBeReverted) {
     EXPECT_NOT_CONTAINS(refused.error().message, "3_c") << "3_c can be reverted and is not listed";
 }
 
+TEST(SelectDownSteps, AllowMissingDownRevertsThemAndNamesTheOptionWhenRefusing) {
+    const std::vector<Migration> files{file("1", "no_down"), reversible("2", "b")};
+    History history;
+    history.table_exists = true;
+    history.applied = {applied("1", "no_down"), applied("2", "b")};
+    const auto plan = build_plan(files, history);
+    auto refused = select_down_steps(plan, DownPolicy{.target = v("0"), .steps = 1});
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_CONTAINS(refused.error().message,
+                    "1_no_down has no Down section (1_no_down.sql); pass allow_missing_down to "
+                    "revert it as a no-op, as goose does");
+    EXPECT_EQ(refused.error().option(), Option::allow_missing_down);
+    auto allowed = select_down_steps(
+        plan, DownPolicy{.target = v("0"), .steps = 1, .allow_missing_down = true});
+    ASSERT_TRUE(allowed.has_value()) << allowed.error().message;
+    EXPECT_EQ(versions_of(*allowed), (std::vector<std::string>{"2", "1"}));
+
+    history.applied.push_back(applied("3", "gone"));
+    auto still =
+        select_down_steps(build_plan(files, history),
+                          DownPolicy{.target = v("0"), .steps = 1, .allow_missing_down = true});
+    ASSERT_FALSE(still.has_value()) << "a missing file is not a missing Down section";
+    EXPECT_CONTAINS(still.error().message, "3_gone is applied but its file is gone");
+}
+
 TEST(SelectDownSteps, BadTargetsAndCountsAreUsageErrors) {
     const std::vector<Migration> files{reversible("1", "a"), reversible("2", "b")};
     History history;

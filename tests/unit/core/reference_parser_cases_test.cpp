@@ -68,8 +68,8 @@ std::string run_all(sqlite3* db, const std::vector<std::string>& statements) {
 
 void check_case(const ReferenceCase& reference) {
     SCOPED_TRACE(std::string(reference.name));
-    auto parsed = parse_migration("db/0001_case.sql", reference.text, reference.layout,
-                                  k_environment);
+    auto parsed =
+        parse_migration("db/0001_case.sql", reference.text, reference.layout, k_environment);
     if (!reference.refusal.empty()) {
         ASSERT_FALSE(parsed.has_value()) << "the reference refuses this file";
         EXPECT_CONTAINS(parsed.error().message, reference.refusal);
@@ -423,8 +423,7 @@ CREATE TABLE ssh_keys_backup (
              "CREATE INDEX users_user_id_idx ON users (user_id);\n-- +goose StatementEnd\n\n"
              "-- +goose Down\n-- +goose StatementBegin\nDROP INDEX IF EXISTS "
              "users_user_id_idx;\n-- +goose StatementEnd\n",
-     .up = {"CREATE TABLE users (user_id);",
-            "CREATE INDEX users_user_id_idx ON users (user_id);"},
+     .up = {"CREATE TABLE users (user_id);", "CREATE INDEX users_user_id_idx ON users (user_id);"},
      .down = {"DROP INDEX IF EXISTS users_user_id_idx;"}},
     {.name = "valid-up/test09: a block's statement without ';' is goose's to accept",
      .layout = Layout::goose,
@@ -551,8 +550,7 @@ DROP TABLE colors;
             "INSERT INTO colors VALUES ('yellow')\n;", "INSERT INTO colors VALUES ('blue');",
             "INSERT INTO colors VALUES ('purple');"},
      // dbmate runs the down blocks in file order too, so the first one must not drop the table.
-     .down = {"DELETE FROM colors WHERE name = 'red';",
-              "DELETE FROM colors WHERE name = 'green';",
+     .down = {"DELETE FROM colors WHERE name = 'red';", "DELETE FROM colors WHERE name = 'green';",
               "DELETE FROM colors WHERE name = 'yellow';",
               "DELETE FROM colors WHERE name = 'blue';", "DROP TABLE colors;"},
      .up_no_transaction = true,
