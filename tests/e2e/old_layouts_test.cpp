@@ -77,7 +77,7 @@ DROP TABLE a;
     ASSERT_EQ(belay("migrate", {"--no-backup"}).exit_code, 0);
     EXPECT_TRUE(has("a") && has("b"));
     ASSERT_EQ(belay("down", {"--no-backup"}).exit_code, 0);
-    EXPECT_EQ(TestDb(db(), true).tables(), std::vector<std::string>{"schema_migrations"});
+    EXPECT_FALSE(has("a") || has("b")) << "the Down blocks ran in file order: b, then a";
 }
 
 TEST_F(OldLayoutsTest, GooseEnvsubTakesBelaysEnvironmentAndTheChecksumStaysTheFiles) {
