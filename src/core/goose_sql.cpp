@@ -1,5 +1,6 @@
 #include "core/goose_sql.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 

@@ -300,10 +300,15 @@ void MigrationTextParser::join_block(int line, SectionKind kind) {
     const int at = state.marker + 1 + lines_in(block.substr(0, ending.at));
     const std::string_view name = k_section_names[static_cast<std::size_t>(kind)];
     const auto cut = [&](std::string_view what, std::string_view fix) {
-        problem(at, fmt::format("{} here is still open where this {} block ends (the marker on "
-                                "line {}), and the {} block on line {} continues the {} section: "
-                                "{}",
-                                what, name, state.closed_by, name, line, name, fix));
+        const std::string where =
+            state.closed_by == line
+                ? fmt::format("where the next {} marker (line {}) continues the {} section", name,
+                              line, name)
+                : fmt::format(
+                      "where this {} block ends (the marker on line {}), and the {} block "
+                      "on line {} continues the {} section",
+                      name, state.closed_by, name, line, name);
+        problem(at, fmt::format("{} here is still open {}: {}", what, where, fix));
     };
     bool end_statement = false;
     if (ending.open == SqlOpen::comment) {

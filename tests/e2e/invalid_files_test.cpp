@@ -55,10 +55,11 @@ TEST_F(InvalidFilesTest, EveryProblemOfEveryFileIsReportedTogether) {
     write_migration("0004_unpaired.sql",
                     "-- +migrate Up\n-- +migrate StatementBegin\nCREATE TABLE d (x);\n");
     write_migration("0005_timeout.sql", "-- +migrate Timeout soon\n-- +migrate Up\nSELECT 1;\n");
-    write_migration("0006_two_ups.sql", "-- +migrate Up\nSELECT 1;\n-- +migrate Up\nSELECT 2;\n");
+    write_migration("0006_cut_statement.sql",
+                    "-- +migrate Up\nSELECT 1;\n-- +migrate Down\nSELECT 2\n-- +migrate Down\n");
     expect_rejected({"0002_unknown.sql:3", "Sideways", "0003_sql_first.sql:1",
                      "0004_unpaired.sql:2", "StatementEnd", "0005_timeout.sql:1",
-                     "0006_two_ups.sql:3"});
+                     "0006_cut_statement.sql:4"});
 }
 
 TEST_F(InvalidFilesTest, MigrationsPathThatIsAFile) {

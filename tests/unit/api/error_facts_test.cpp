@@ -75,7 +75,7 @@ TEST_F(ErrorFacts, AProblemInAMigrationFileNamesItsFileAndLine) {
         {"CREATE TABLE a (x);\n-- +migrate Up\n", 1},
         {"-- +migrate Timeout soon\n-- +migrate Up\n", 1},
         {"-- +migrate Up\n-- +migrate StatementBegin\nCREATE TABLE a (x);\n", 2},
-        {"-- +migrate Up\nCREATE TABLE a (x);\n-- +migrate Up\n", 3},
+        {"-- +migrate Up\nCREATE TABLE a (x)\n-- +migrate Down\n-- +migrate Up\n", 2},
         {"-- +migrate Down\nDROP TABLE a;\n", 0},
     };
     for (const auto& [contents, line] : cases) {

@@ -287,14 +287,14 @@ TEST_F(ErrorSubject, MigrateNamesAMigrationFileItCannotRead) {
 }
 
 TEST_F(ErrorSubject, AProblemInOneMigrationFileKeepsItsFileAndLine) {
-    const std::string twice_up = "-- +migrate Up\nCREATE TABLE a (id);\n-- +migrate Up\n";
-    const auto bad = m_dir.write("migrations/0001_items.sql", twice_up);
+    const std::string twice_verify = "-- +migrate Up\n-- +migrate Verify\n-- +migrate Verify\n";
+    const auto bad = m_dir.write("migrations/0001_items.sql", twice_verify);
     auto one = load_migration_set(migrations());
     EXPECT_EQ(subject_of(one), bad);
     ASSERT_FALSE(one);
     EXPECT_EQ(one.error().subject.line, 3) << one.error().message;
 
-    m_dir.write("migrations/0002_more.sql", twice_up);
+    m_dir.write("migrations/0002_more.sql", twice_verify);
     auto two = load_migration_set(migrations());
     EXPECT_EQ(subject_of(two), fs::path()) << "problems in two files are about neither alone";
 }

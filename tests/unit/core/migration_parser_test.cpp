@@ -288,6 +288,11 @@ TEST(ParseMigration, AStatementMayNotRunOnIntoTheNextBlock) {
               "db/0001_test.sql:2: the statement that starts here is still open where this Up "
               "block ends (the marker on line 3), and the Up block on line 4 continues the Up "
               "section: end it with ';' (sql-migrate requires that too)");
+    EXPECT_EQ(parse_error("-- +migrate Up\nSELECT 1;\n-- +migrate Down\nSELECT 2\n"
+                          "-- +migrate Down\n"),
+              "db/0001_test.sql:4: the statement that starts here is still open where the next "
+              "Down marker (line 5) continues the Down section: end it with ';' (sql-migrate "
+              "requires that too)");
     EXPECT_CONTAINS(parse_error("-- +migrate Up\nSELECT 1; /* a note\n-- +migrate Down\n"
                                 "-- +migrate Up\nSELECT 2; -- */\n"),
                     "db/0001_test.sql:2: the /* comment that starts here is still open");
