@@ -117,7 +117,9 @@ TEST(BuildStatus, ShowsDirty) {
 
 TEST(BuildStatus, BadMigrationFilesAreInvalidInput) {
     testing::TempDir dir;
-    dir.write("migrations/0001_a.sql", "CREATE TABLE a (id INTEGER);\n");  // no Up marker
+    // A StatementBegin that is never closed.
+    dir.write("migrations/0001_a.sql",
+              "-- +migrate Up\n-- +migrate StatementBegin\nCREATE TABLE a (id INTEGER);\n");
     auto status = build_status(options_for(dir));
     ASSERT_FALSE(status.has_value());
     EXPECT_EQ(status.error().code, ErrorCode::invalid_input);
