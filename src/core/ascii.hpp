@@ -45,4 +45,16 @@ inline bool contains_ascii_nocase(std::string_view text, std::string_view needle
     return needle.empty() || !std::ranges::search(text, needle, same).empty();
 }
 
+// `text` without the spaces and tabs around it, nor a CR at its end (a line of a file written
+// with CRLF endings).
+inline std::string_view trim_blanks(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
+        text.remove_prefix(1);
+    }
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
+        text.remove_suffix(1);
+    }
+    return text;
+}
+
 }  // namespace belay

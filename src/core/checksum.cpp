@@ -57,9 +57,13 @@ std::string Sha256::finish_hex() {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
     require(EVP_DigestFinal_ex(m_context.get(), digest, &length), "EVP_DigestFinal_ex");
+    return lowercase_hex(digest, length);
+}
+
+std::string lowercase_hex(const unsigned char* digest, std::size_t length) {
     static constexpr char k_hex_digits[] = "0123456789abcdef";
     // Written in place: a push_back per digit was a tenth of hashing a small migration file.
-    std::string hex(std::size_t{length} * 2, '0');
+    std::string hex(length * 2, '0');
     for (std::size_t i = 0; i < length; ++i) {
         hex[2 * i] = k_hex_digits[digest[i] >> 4];
         hex[2 * i + 1] = k_hex_digits[digest[i] & 0x0f];

@@ -1,6 +1,7 @@
 // SHA-256 digests for migration files (drift detection) and snapshot files (backup integrity).
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -28,6 +29,9 @@ class Sha256 {
   private:
     std::unique_ptr<evp_md_ctx_st, void (*)(evp_md_ctx_st*)> m_context;
 };
+
+// `length` bytes of a digest as lowercase hex (two characters a byte).
+std::string lowercase_hex(const unsigned char* digest, std::size_t length);
 
 // Returns the lowercase hex SHA-256 of `bytes` (64 characters).
 // Never fails for a user's input; throws std::runtime_error only if OpenSSL itself cannot compute

@@ -33,25 +33,15 @@ constexpr std::array<std::pair<Layout, std::string_view>, 8> k_names{{
     {Layout::prisma, "prisma"},
 }};
 
-std::string_view trimmed(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
-
 // The text after "--" on a comment line (trimmed) when it starts with `marker` (lower case),
 // compared without case; std::nullopt for any other line. Allocates nothing: it is asked of
 // every comment line of every file.
 std::optional<std::string_view> text_of_directive(std::string_view line, std::string_view marker) {
-    auto text = trimmed(line);
+    auto text = trim_blanks(line);
     if (!text.starts_with("--")) {
         return std::nullopt;
     }
-    text = trimmed(text.substr(2));
+    text = trim_blanks(text.substr(2));
     if (!starts_with_ascii_nocase(text, marker)) {
         return std::nullopt;
     }

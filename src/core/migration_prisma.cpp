@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "core/ascii.hpp"
 #include "core/migration_files.hpp"
 #include "core/migration_layouts.hpp"
 #include "core/migration_source.hpp"
@@ -16,29 +17,19 @@ namespace {
 
 constexpr std::string_view k_lock_file = "migration_lock.toml";
 
-std::string_view trimmed(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
-
 // The provider migration_lock.toml names ("sqlite"), as Prisma reads it: the first line that
 // starts with "provider", its value without quotes. std::nullopt when no line does.
 std::optional<std::string> provider_of(std::string_view lock_file) {
     std::size_t start = 0;
     while (start < lock_file.size()) {
         const auto end = std::min(lock_file.find('\n', start), lock_file.size());
-        const auto line = trimmed(lock_file.substr(start, end - start));
+        const auto line = trim_blanks(lock_file.substr(start, end - start));
         start = end + 1;
         const auto equals = line.find('=');
         if (!line.starts_with("provider") || equals == std::string_view::npos) {
             continue;
         }
-        auto value = trimmed(line.substr(equals + 1));
+        auto value = trim_blanks(line.substr(equals + 1));
         while (!value.empty() && (value.front() == '"' || value.front() == '\'')) {
             value.remove_prefix(1);
         }

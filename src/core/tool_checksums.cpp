@@ -12,16 +12,6 @@ namespace belay {
 
 namespace {
 
-std::string hex_of(const unsigned char* digest, unsigned int length) {
-    static constexpr char k_hex_digits[] = "0123456789abcdef";
-    std::string hex(std::size_t{length} * 2, '0');
-    for (std::size_t i = 0; i < length; ++i) {
-        hex[2 * i] = k_hex_digits[digest[i] >> 4];
-        hex[2 * i + 1] = k_hex_digits[digest[i] & 0x0f];
-    }
-    return hex;
-}
-
 // Every "\n" written as "\r\n", as Prisma's check does (a CRLF becomes CR CR LF).
 std::string with_crlf(std::string_view text) {
     std::string result;
@@ -56,7 +46,7 @@ std::string sha384_hex(std::string_view bytes) {
         1) {
         throw std::runtime_error("OpenSSL SHA-384 failed in EVP_Digest");
     }
-    return hex_of(digest.data(), length);
+    return lowercase_hex(digest.data(), length);
 }
 
 bool tool_checksum_matches(std::string_view tool, std::string_view contents,
