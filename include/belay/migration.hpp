@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -26,10 +27,10 @@ enum class Direction { up, down };
 // Where a migration was read from: a directory in one tool's layout (sql-migrate is belay's
 // own format; the others are read as they are, see docs/file-format.md), or compiled into the
 // program (embedded, see belay/migrations.hpp).
-enum class Layout { sql_migrate, goose, dbmate, golang_migrate, pop, diesel, embedded };
+enum class Layout { sql_migrate, goose, dbmate, golang_migrate, pop, diesel, drizzle, embedded };
 
-// "sql-migrate", "goose", "dbmate", "golang-migrate", "pop", "diesel" (as --format spells
-// them), "embedded".
+// "sql-migrate", "goose", "dbmate", "golang-migrate", "pop", "diesel", "drizzle" (as --format
+// spells them), "embedded".
 std::string_view to_string(Layout layout);
 
 std::optional<Layout> parse_layout(std::string_view name);
@@ -49,6 +50,9 @@ struct Migration {
     std::optional<std::chrono::milliseconds> timeout;  // "-- +migrate Timeout <seconds>"
     std::string checksum;                 // lowercase hex SHA-256 of the file, CRLF read as LF
     Layout layout = Layout::sql_migrate;  // the layout it was read in
+    // Drizzle: its journal entry's "when" (milliseconds since the epoch), which Drizzle records
+    // as created_at in __drizzle_migrations; 0 for the other layouts.
+    std::int64_t journal_when = 0;
 
     const SqlSection& section(Direction d) const { return d == Direction::up ? up : down; }
     // The file `section` (one of this migration's) was read from, for messages.

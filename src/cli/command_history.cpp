@@ -33,13 +33,14 @@ int run_edit(const std::string& command, HistoryEdit edit, const Arguments& args
         options.from_tool = vm["from"].as<std::string>();
         // The library names a wrong tool as the option; one from belay.ini or the environment
         // is named here, where it was set.
-        static constexpr std::string_view k_tools[] = {"goose",  "sql-migrate", "golang-migrate",
-                                                       "dbmate", "pop",         "diesel"};
+        static constexpr std::string_view k_tools[] = {
+            "goose", "sql-migrate", "golang-migrate", "dbmate", "pop", "diesel", "drizzle"};
         if (!vm.on_command_line("from") &&
             std::ranges::find(k_tools, *options.from_tool) == std::end(k_tools)) {
             return report_error(
                 vm.bad_value("from",
-                             "expected goose, sql-migrate, golang-migrate, dbmate, pop or diesel")
+                             "expected goose, sql-migrate, golang-migrate, dbmate, pop, diesel or "
+                             "drizzle")
                     .error(),
                 common->json);
         }

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "core/drizzle_history.hpp"
+
 namespace belay {
 
 std::string_view to_string(HistoryEdit edit) {
@@ -238,9 +240,16 @@ Result<std::vector<HistoryChange>> plan_adopt(std::span<const Migration> migrati
                     "changed. {} stays as it is",
                     named(Command::adopt), history.applied.size(), foreign.table);
     }
+    // Drizzle's rows name their migrations by the journal's "when" and a hash, not a version.
+    std::optional<ForeignHistory> by_version;
+    if (foreign.tool == "Drizzle") {
+        auto mapped = drizzle_rows_as_versions(migrations, foreign);
+        BELAY_TRY(mapped);
+        by_version = std::move(*mapped);
+    }
     std::vector<std::string> missing;
     std::optional<std::string> dirty;
-    const auto rows = rows_standing_for(migrations, foreign, missing, dirty);
+    const auto rows = rows_standing_for(migrations, by_version.value_or(foreign), missing, dirty);
     std::vector<HistoryChange> changes{keep_foreign_table(foreign)};
     BELAY_TRY(record_rows(migrations, foreign, rows, missing, changes));
     if (const auto* migration = dirty ? file_of(migrations, *dirty) : nullptr) {

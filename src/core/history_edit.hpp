@@ -40,8 +40,9 @@ struct ForeignHistory {
     std::string tool;   // "goose", "golang-migrate", "dbmate", "sql-migrate", "pop", "diesel"
     std::string table;  // its table, e.g. goose_db_version
     struct Row {
-        std::string version;     // digits, as the tool stored them
+        std::string version;     // digits, as the tool stored them; Drizzle: its created_at
         std::string applied_at;  // UTC ISO-8601 when the tool recorded it, else empty
+        std::string hash{};      // Drizzle: the SHA-256 of the file it recorded
     };
     std::vector<Row> applied;  // all but golang-migrate: each applied version, ascending
     // golang-migrate: every migration up to this version is applied, this one too unless dirty

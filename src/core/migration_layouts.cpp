@@ -10,6 +10,7 @@
 
 #include "core/ascii.hpp"
 #include "core/checksum.hpp"
+#include "core/migration_drizzle.hpp"
 #include "core/migration_files.hpp"
 #include "core/migration_parser.hpp"
 #include "core/migration_source.hpp"
@@ -20,13 +21,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::array<std::pair<Layout, std::string_view>, 6> k_names{{
+constexpr std::array<std::pair<Layout, std::string_view>, 7> k_names{{
     {Layout::sql_migrate, "sql-migrate"},
     {Layout::goose, "goose"},
     {Layout::dbmate, "dbmate"},
     {Layout::golang_migrate, "golang-migrate"},
     {Layout::pop, "pop"},
     {Layout::diesel, "diesel"},
+    {Layout::drizzle, "drizzle"},
 }};
 
 std::string_view trimmed(std::string_view text) {
@@ -125,6 +127,9 @@ std::string_view no_transaction_hint(Layout layout) {
             return "name the file <version>_<name>.autocommit.up.sql (or .down.sql)";
         case Layout::diesel:
             return "put 'run_in_transaction = false' in the folder's metadata.toml";
+        case Layout::drizzle:
+            return "Drizzle runs every migration in a transaction too: run it by hand, outside "
+                   "the migrations,";
         case Layout::embedded:
             return "set no_transaction (or down_no_transaction) in its EmbeddedMigration";
         default:
@@ -180,6 +185,9 @@ std::string translate_directives(std::string_view contents, Layout layout) {
 }
 
 Result<Layout> detect_layout(const fs::path& directory, ReadCache* cache) {
+    if (has_drizzle_journal(directory)) {
+        return Layout::drizzle;  // its reader names every .sql file the journal does not list
+    }
     ReadCache own;
     const auto& entries = (cache != nullptr ? *cache : own).entries(directory);
     BELAY_TRY(entries);

@@ -327,6 +327,10 @@ std::string describe_down_refusal(const PlanEntry& entry, bool embedded) {
         default:
             break;
     }
+    if (!entry.migration->down.present && entry.migration->layout == Layout::drizzle) {
+        return fmt::format("  {} is a Drizzle migration ({}), and Drizzle has no down migrations",
+                           label, entry.migration->path.string());
+    }
     if (!entry.migration->down.present) {
         return fmt::format("  {} has no Down section ({})", label, entry.migration->path.string());
     }

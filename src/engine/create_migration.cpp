@@ -12,6 +12,7 @@
 #include "core/migration_parser.hpp"
 #include "core/migration_source.hpp"
 #include "core/utc_time.hpp"
+#include "engine/create_drizzle.hpp"
 
 namespace belay::engine {
 
@@ -119,6 +120,9 @@ Result<std::vector<std::filesystem::path>> create_migration(
     auto layout =
         options.layout ? Result<Layout>(*options.layout) : detect_layout(options.migrations_dir);
     BELAY_TRY(layout);
+    if (*layout == Layout::drizzle) {
+        return create_drizzle_migration(options.migrations_dir, name, options.timestamp, now);
+    }
     auto newest = newest_in_layout(options.migrations_dir, *layout);
     BELAY_TRY(newest);
     std::string version;

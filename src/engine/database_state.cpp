@@ -54,11 +54,13 @@ Result<void> refuse_foreign_overlap(sqlite::Database& db, const History& history
     const auto there = numeric_versions(foreign.applied);
     const auto here = numeric_versions(history.applied);
     const auto limit = foreign.up_to ? Version::parse(*foreign.up_to) : std::nullopt;
+    // Drizzle's rows name a migration by its journal entry's "when", not by its version.
+    const bool by_when = foreign.tool == "Drizzle";
     const auto applied_there = [&](const Migration& m) {
         if (foreign.up_to) {
             return limit && !(*limit < m.version);
         }
-        return there.contains(m.version.numeric());
+        return there.contains(by_when ? std::to_string(m.journal_when) : m.version.numeric());
     };
     const auto applied_here = [&](const Migration& m) {
         return here.contains(m.version.numeric());

@@ -238,8 +238,9 @@ Result<std::optional<ForeignHistory>> read_foreign_for_adopt(sqlite::Database& d
     if (foreign && !*foreign) {
         return fail(ErrorCode::invalid_input,
                     "{}: no other tool's history table here (goose_db_version, gorp_migrations, "
-                    "a schema_migrations of golang-migrate or dbmate, pop's schema_migration or "
-                    "diesel's __diesel_schema_migrations); nothing to adopt",
+                    "a schema_migrations of golang-migrate or dbmate, pop's schema_migration, "
+                    "diesel's __diesel_schema_migrations or Drizzle's __drizzle_migrations); "
+                    "nothing to adopt",
                     options.db.database.string());
     }
     return foreign;

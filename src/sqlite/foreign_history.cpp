@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "core/ascii.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/identifiers.hpp"
 #include "sqlite/schema_inspection.hpp"
@@ -70,8 +71,8 @@ const KnownTable* known_table_of(const std::string& tool) {
 }
 
 // The tools `db adopt` reads, as `--from` names them.
-constexpr std::array<const char*, 6> k_adoptable{"goose",  "sql-migrate", "golang-migrate",
-                                                 "dbmate", "pop",         "diesel"};
+constexpr std::array<const char*, 7> k_adoptable{"goose", "sql-migrate", "golang-migrate", "dbmate",
+                                                 "pop",   "diesel",      "Drizzle"};
 
 // "2024-01-02 03:04:05..." (SQLite's CURRENT_TIMESTAMP, Go's time text) -> ISO-8601 UTC;
 // anything else -> "" (belay then records the time of the adoption).
@@ -135,6 +136,22 @@ Result<ForeignHistory> read_golang_migrate(Database& db) {
     return history;
 }
 
+// Drizzle's rows: each row's version is its created_at (its journal entry's "when", written as
+// a whole number), with the hash it recorded; in the order Drizzle wrote them.
+Result<ForeignHistory> read_drizzle(Database& db) {
+    auto rows = query_rows(db,
+                           "SELECT CASE WHEN created_at = CAST(created_at AS INTEGER) THEN "
+                           "CAST(CAST(created_at AS INTEGER) AS TEXT) ELSE coalesce(CAST("
+                           "created_at AS TEXT), 'NULL') END, coalesce(hash, '') FROM "
+                           "__drizzle_migrations ORDER BY rowid");
+    BELAY_TRY(rows);
+    ForeignHistory history{"Drizzle", "__drizzle_migrations", {}, std::nullopt, false};
+    for (const auto& row : *rows) {
+        history.applied.push_back({row.at(0), {}, row.at(1)});
+    }
+    return history;
+}
+
 Result<std::optional<ForeignHistory>> read_as(Database& db, const std::string& tool,
                                               const std::set<std::string>& columns) {
     const auto require_columns = [&](std::initializer_list<const char*> names) -> Result<void> {
@@ -167,6 +184,9 @@ Result<std::optional<ForeignHistory>> read_as(Database& db, const std::string& t
                                     "SELECT replace(version, '-', ''), coalesce(run_on, '') FROM "
                                     "__diesel_schema_migrations ORDER BY 1")
                      : std::unexpected(ok.error());
+    } else if (tool == "Drizzle") {
+        ok = require_columns({"hash", "created_at"});
+        history = ok ? read_drizzle(db) : std::unexpected(ok.error());
     } else {
         // dbmate's schema_migrations and pop's schema_migration: a version per row, no time.
         const std::string table = known_table_of(tool)->table;
@@ -184,13 +204,16 @@ Result<std::optional<ForeignHistory>> read_as(Database& db, const std::string& t
 
 Result<std::optional<ForeignHistory>> read_foreign_history(Database& db,
                                                            const std::optional<std::string>& tool) {
-    if (tool && std::ranges::find(k_adoptable, *tool) == k_adoptable.end()) {
+    // `--from drizzle` names Drizzle, as belay's messages spell it.
+    const auto named = [&](const char* candidate) { return iequals_ascii(*tool, candidate); };
+    if (tool && std::ranges::none_of(k_adoptable, named)) {
         return fail(ErrorCode::invalid_input,
-                    "{} {}: expected goose, sql-migrate, golang-migrate, dbmate, pop or diesel",
+                    "{} {}: expected goose, sql-migrate, golang-migrate, dbmate, pop, diesel or "
+                    "drizzle",
                     Option::from_tool, *tool);
     }
     for (const auto* candidate : k_adoptable) {
-        if (tool && *tool != candidate) {
+        if (tool && !named(candidate)) {
             continue;
         }
         auto columns = columns_of(db, known_table_of(candidate)->table);
