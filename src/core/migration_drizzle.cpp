@@ -1,6 +1,7 @@
 // Drizzle's migrations folder (see migration_drizzle.hpp).
 #include "core/migration_drizzle.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>

@@ -211,7 +211,9 @@ Error named_tool_absent(sqlite::Database& db, const HistoryEditOptions& options)
     const auto adoptable = std::ranges::find_if(*present, &ToolHistory::adoptable);
     if (adoptable != present->end()) {
         // Rails keeps dbmate's schema_migrations (version): dbmate's reader adopts it.
-        const auto tool = adoptable->tool == "Rails" ? std::string("dbmate") : adoptable->tool;
+        // --from spells every tool in lower case (drizzle for Drizzle).
+        const auto tool =
+            adoptable->tool == "Rails" ? std::string("dbmate") : to_lower_ascii(adoptable->tool);
         return error_of(ErrorCode::invalid_input,
                         said("{}: no {} history table here, but {}'s {} is; adopt that with {} "
                              "{}. Nothing was changed",

@@ -1,5 +1,6 @@
 #include "core/migration_drizzle.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -27,9 +28,10 @@ TEST(DrizzleStatements, ABreakpointInsideALiteralOrACommentIsAProblemNamingItsLi
     const std::vector<std::pair<std::string, std::string>> cases{
         {"SELECT 1;\nINSERT INTO t VALUES ('a\n--> statement-breakpoint\n');",
          "d/0001_x.sql:3: '--> statement-breakpoint' stands inside a string literal"},
-        {"SELECT 1;\n/* old\n\n--> statement-breakpoint */", "d/0001_x.sql:4: "
-                                                            "'--> statement-breakpoint' stands "
-                                                            "inside a /* */ comment"},
+        {"SELECT 1;\n/* old\n\n--> statement-breakpoint */",
+         "d/0001_x.sql:4: "
+         "'--> statement-breakpoint' stands "
+         "inside a /* */ comment"},
         {"SELECT 1; -- see --> statement-breakpoint",
          "d/0001_x.sql:1: '--> statement-breakpoint' stands inside a -- comment"},
         {"CREATE TABLE \"a--> statement-breakpoint\" (x);", "inside a quoted name"},
