@@ -67,10 +67,9 @@ class DrizzleToolTest : public E2eTest {
     std::vector<std::vector<std::string>> schema(const fs::path& database) {
         return TestDb(database, true)
             .rows(
-                "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT LIKE "
-                "'belay%' AND name NOT LIKE '%drizzle_migrations' AND name NOT LIKE "
-                "'schema_migrations%' AND name NOT LIKE 'sqlite_autoindex_schema%' ORDER BY "
-                "type, name");
+                "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE tbl_name NOT LIKE "
+                "'belay%' AND tbl_name NOT LIKE '%drizzle_migrations' AND tbl_name <> "
+                "'schema_migrations' ORDER BY type, name");
     }
 };
 
