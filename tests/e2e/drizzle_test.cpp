@@ -222,6 +222,33 @@ TEST_F(DrizzleTest, AdoptTakesOverDrizzlesHistoryHalfwayAndNothingRunsAgain) {
     EXPECT_EQ(TestDb(db(), true).count("belay_adopted___drizzle_migrations"), 2);
 }
 
+// drizzle-orm up to 0.45 hashes a file as stored; later versions read CRLF as LF first.
+TEST_F(DrizzleTest, AdoptMatchesACrlfFileByTheHashOfEitherDrizzleVersion) {
+    auto entries = k_entries;
+    std::string crlf;
+    for (const char c : entries[0].sql) {
+        crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    }
+    entries[0].sql = crlf;
+    write_folder(entries);
+    const auto lf_copy = write_file("lf.sql", k_entries[0].sql);
+    write_drizzle_history({entries[0]});  // the hash of the file as stored, with its CRs
+    TestDb(db()).exec(
+        fmt::format("INSERT INTO __drizzle_migrations (hash, created_at) VALUES "
+                    "('{}', {});",
+                    sha256_of(lf_copy), k_entries[0].when));
+    TestDb(db()).exec("DELETE FROM __drizzle_migrations WHERE rowid = 1;");
+    auto newer = belay("adopt");
+    ASSERT_EQ(newer.exit_code, 0) << describe(newer);
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0000"}));
+
+    std::filesystem::remove(db());
+    write_drizzle_history({entries[0]});
+    auto older = belay("adopt");
+    ASSERT_EQ(older.exit_code, 0) << describe(older);
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0000"}));
+}
+
 TEST_F(DrizzleTest, AdoptRefusesRowsItCannotMatch) {
     write_folder(k_entries);
     write_drizzle_history({k_entries[0]});
