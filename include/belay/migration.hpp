@@ -26,10 +26,10 @@ enum class Direction { up, down };
 // Where a migration was read from: a directory in one tool's layout (sql-migrate is belay's
 // own format; the others are read as they are, see docs/file-format.md), or compiled into the
 // program (embedded, see belay/migrations.hpp).
-enum class Layout { sql_migrate, goose, dbmate, golang_migrate, pop, diesel, embedded };
+enum class Layout { sql_migrate, goose, dbmate, golang_migrate, pop, diesel, flyway, embedded };
 
-// "sql-migrate", "goose", "dbmate", "golang-migrate", "pop", "diesel" (as --format spells
-// them), "embedded".
+// "sql-migrate", "goose", "dbmate", "golang-migrate", "pop", "diesel", "flyway" (as --format
+// spells them), "embedded".
 std::string_view to_string(Layout layout);
 
 std::optional<Layout> parse_layout(std::string_view name);
@@ -49,6 +49,9 @@ struct Migration {
     std::optional<std::chrono::milliseconds> timeout;  // "-- +migrate Timeout <seconds>"
     std::string checksum;                 // lowercase hex SHA-256 of the file, CRLF read as LF
     Layout layout = Layout::sql_migrate;  // the layout it was read in
+    // The checksum the layout's own tool records for the file, for `db adopt` to compare
+    // (Flyway: its CRC-32 as a signed decimal); empty where belay does not compute it.
+    std::string tool_checksum{};
 
     const SqlSection& section(Direction d) const { return d == Direction::up ? up : down; }
     // The file `section` (one of this migration's) was read from, for messages.

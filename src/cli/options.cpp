@@ -26,7 +26,8 @@ po::options_description common_options_description() {
     add("table", po::value<std::string>()->value_name("NAME")->default_value("schema_migrations"),
         "name of the history table");
     add("format", po::value<std::string>()->value_name("LAYOUT")->default_value("auto"),
-        "migration layout: auto, sql-migrate, goose, dbmate, golang-migrate, pop or diesel");
+        "migration layout: auto, sql-migrate, goose, dbmate, golang-migrate, pop, diesel or "
+        "flyway");
     add("config", po::value<std::string>()->value_name("FILE"),
         "INI file of options (default: ./belay.ini if present)");
     add("lock-timeout", po::value<std::string>()->value_name("SECONDS")->default_value("5"),
@@ -130,7 +131,8 @@ void add_inspection_options(po::options_description_easy_init& add, const std::s
         add("timestamp", po::bool_switch(), "version from the UTC time instead of a sequence");
     } else if (command == "adopt") {
         add("from", po::value<std::string>()->value_name("TOOL"),
-            "goose, sql-migrate, golang-migrate, dbmate, pop or diesel (default: the table found)");
+            "goose, sql-migrate, golang-migrate, dbmate, pop, diesel or flyway (default: the "
+            "table found)");
     } else if (command == "dump-schema") {
         add("out", po::value<std::string>()->value_name("FILE"),
             "write the dump to FILE (replacing it) instead of stdout");
@@ -480,8 +482,8 @@ Result<CommonOptions> read_common_options(const ParsedOptions& vm, bool require_
         options.db.layout = parse_layout(format);
         if (!options.db.layout) {
             return vm.bad_value("format",
-                                "expected auto, sql-migrate, goose, dbmate, golang-migrate, pop "
-                                "or diesel");
+                                "expected auto, sql-migrate, goose, dbmate, golang-migrate, pop, "
+                                "diesel or flyway");
         }
     }
     auto lock_timeout = seconds_option(vm, "lock-timeout", true);

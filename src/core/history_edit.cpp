@@ -145,7 +145,7 @@ namespace {
 
 // The migration file whose version is `version` (as another tool wrote it), if any.
 const Migration* file_of(std::span<const Migration> migrations, const std::string& version) {
-    const auto parsed = Version::parse(version);
+    const auto parsed = Version::parse_dotted(version);
     const auto it = std::ranges::find_if(
         migrations, [&](const Migration& m) { return parsed && m.version == *parsed; });
     return it == migrations.end() ? nullptr : &*it;
@@ -159,10 +159,30 @@ std::vector<ForeignHistory::Row> rows_standing_for(std::span<const Migration> mi
                                                    std::vector<std::string>& missing,
                                                    std::optional<std::string>& dirty) {
     auto rows = foreign.applied;
+    if (foreign.baseline) {
+        // Flyway's baseline stands for every file up to it, which no row of its own names.
+        const auto baseline = Version::parse_dotted(*foreign.baseline);
+        for (const auto& migration : migrations) {
+            const bool listed = std::ranges::any_of(rows, [&](const ForeignHistory::Row& row) {
+                const auto version = Version::parse_dotted(row.version);
+                return version && *version == migration.version;
+            });
+            if (baseline && !(*baseline < migration.version) && !listed) {
+                rows.push_back({migration.version.text(), {}});
+            }
+        }
+        const auto numeric = [](const ForeignHistory::Row& row) {
+            const auto version = Version::parse_dotted(row.version);
+            return version ? version->numeric() : row.version;
+        };
+        std::ranges::stable_sort(rows, [&](const auto& left, const auto& right) {
+            return compare_numeric_versions(numeric(left), numeric(right)) < 0;
+        });
+    }
     if (!foreign.up_to) {
         return rows;
     }
-    const auto limit = Version::parse(*foreign.up_to);
+    const auto limit = Version::parse_dotted(*foreign.up_to);
     if (!limit || file_of(migrations, *foreign.up_to) == nullptr) {
         missing.push_back(*foreign.up_to);
     }
@@ -181,9 +201,11 @@ std::vector<ForeignHistory::Row> rows_standing_for(std::span<const Migration> mi
 // An add_row change per row, each keeping when the other tool applied it. Versions compare as
 // numbers: two rows such as '1' and '0001' are one migration, and belay's history can record
 // it only once. Which row is right is the operator's call (refused, naming both).
+// Files whose checksum differs from the one the tool recorded go to `changed`.
 Result<void> record_rows(std::span<const Migration> migrations, const ForeignHistory& foreign,
                          const std::vector<ForeignHistory::Row>& rows,
-                         std::vector<std::string>& missing, std::vector<HistoryChange>& changes) {
+                         std::vector<std::string>& missing, std::vector<std::string>& changed,
+                         std::vector<HistoryChange>& changes) {
     std::map<const Migration*, std::string> recorded_as;
     for (const auto& row : rows) {
         const auto* migration = file_of(migrations, row.version);
@@ -199,6 +221,12 @@ Result<void> record_rows(std::span<const Migration> migrations, const ForeignHis
                         named(Command::adopt), foreign.table, migration->version.text(),
                         migration->name, it->second, row.version, foreign.table, row.version,
                         named(Command::adopt));
+        }
+        if (!row.checksum.empty() && !migration->tool_checksum.empty() &&
+            row.checksum != migration->tool_checksum) {
+            changed.push_back(fmt::format("{} (recorded {}, the file's now {})",
+                                          migration->path.string(), row.checksum,
+                                          migration->tool_checksum));
         }
         auto change = add_row(*migration);
         change.applied_at = row.applied_at;
@@ -217,14 +245,39 @@ HistoryChange keep_foreign_table(const ForeignHistory& foreign) {
                                                     foreign.tool, foreign.table, foreign.table)};
 }
 
-HistoryChange mark_dirty(const Migration& migration, const ForeignHistory& foreign) {
+// `why`: how the tool says the migration did not finish.
+HistoryChange mark_dirty(const Migration& migration, std::string_view why) {
     return HistoryChange{
         .kind = HistoryChange::Kind::mark_dirty,
         .version = migration.version.text(),
         .name = migration.name,
         .migration = &migration,
-        .description = fmt::format("mark {}_{} dirty ({} left it dirty: it may be partly applied)",
-                                   migration.version.text(), migration.name, foreign.tool)};
+        .description = fmt::format("mark {}_{} dirty ({}: it may be partly applied)",
+                                   migration.version.text(), migration.name, why)};
+}
+
+// Flyway's failed rows, as dirty marks; versions no file has go to `missing`.
+void mark_failed(std::span<const Migration> migrations, const ForeignHistory& foreign,
+                 std::vector<std::string>& missing, std::vector<HistoryChange>& changes) {
+    for (const auto& version : foreign.failed) {
+        if (const auto* migration = file_of(migrations, version)) {
+            changes.push_back(mark_dirty(
+                *migration, fmt::format("{} recorded it as failed, success = 0", foreign.tool)));
+        } else {
+            missing.push_back(version);
+        }
+    }
+}
+
+Error changed_since(const ForeignHistory& foreign, const std::vector<std::string>& changed) {
+    return error_of(
+        ErrorCode::refused,
+        said("{}: these files changed since {} applied them (its {} records another checksum): "
+             "{}. Restore each as it was applied (git log -p shows the change) and run {} again; "
+             "a deliberate change can be made again afterwards and its checksum re-recorded "
+             "with {}. Nothing was changed",
+             named(Command::adopt), foreign.tool, foreign.table, fmt::join(changed, "; "),
+             named(Command::adopt), run(Command::repair)));
 }
 
 }  // namespace
@@ -242,9 +295,14 @@ Result<std::vector<HistoryChange>> plan_adopt(std::span<const Migration> migrati
     std::optional<std::string> dirty;
     const auto rows = rows_standing_for(migrations, foreign, missing, dirty);
     std::vector<HistoryChange> changes{keep_foreign_table(foreign)};
-    BELAY_TRY(record_rows(migrations, foreign, rows, missing, changes));
+    std::vector<std::string> changed;
+    BELAY_TRY(record_rows(migrations, foreign, rows, missing, changed, changes));
     if (const auto* migration = dirty ? file_of(migrations, *dirty) : nullptr) {
-        changes.push_back(mark_dirty(*migration, foreign));
+        changes.push_back(mark_dirty(*migration, fmt::format("{} left it dirty", foreign.tool)));
+    }
+    mark_failed(migrations, foreign, missing, changes);
+    if (!changed.empty() && missing.empty()) {
+        return std::unexpected(changed_since(foreign, changed));
     }
     if (!missing.empty()) {
         return fail(ErrorCode::invalid_input,

@@ -37,23 +37,33 @@ struct HistoryChange {
 
 // What another tool's history table says (read by sqlite::read_foreign_history).
 struct ForeignHistory {
-    std::string tool;   // "goose", "golang-migrate", "dbmate", "sql-migrate", "pop", "diesel"
+    std::string tool;   // "goose", "golang-migrate", "dbmate", "sql-migrate", "pop", "diesel",
+                        // "Flyway"
     std::string table;  // its table, e.g. goose_db_version
     struct Row {
-        std::string version;     // digits, as the tool stored them
+        std::string version;     // digits (Flyway: dotted), as the tool stored them
         std::string applied_at;  // UTC ISO-8601 when the tool recorded it, else empty
+        std::string checksum{};  // the tool's checksum of the file (Flyway's CRC-32), if kept
     };
     std::vector<Row> applied;  // all but golang-migrate: each applied version, ascending
     // golang-migrate: every migration up to this version is applied, this one too unless dirty
     std::optional<std::string> up_to;
     bool dirty = false;  // golang-migrate's dirty flag: `up_to` may be partly applied
+    // Flyway: its baseline; every migration up to this version counts as applied (no file
+    // need have the version itself).
+    std::optional<std::string> baseline{};
+    // Flyway: versions whose latest row failed (success = 0): they may be partly applied.
+    std::vector<std::string> failed{};
+    // What the table holds that belay's history does not take over, one sentence each.
+    std::vector<std::string> notes{};
 };
 
 // The changes that turn `foreign` into belay's history: a row for each applied version (with
-// the tool's time where it kept one) and a dirty mark for golang-migrate's dirty version.
-// The first change keeps the tool's table under the name belay_adopted_<table>. Refuses
-// (refused) when belay's history already has rows; invalid_input when a version has no
-// migration file (listing them all).
+// the tool's time where it kept one; with Flyway's baseline, each file up to it) and a dirty
+// mark for golang-migrate's dirty version and each of Flyway's failed ones. The first change
+// keeps the tool's table under the name belay_adopted_<table>. Refuses (refused) when belay's
+// history already has rows, or when a file's checksum differs from the one the tool recorded
+// (listing them all); invalid_input when a version has no migration file (listing them all).
 Result<std::vector<HistoryChange>> plan_adopt(std::span<const Migration> migrations,
                                               const History& history,
                                               const ForeignHistory& foreign);

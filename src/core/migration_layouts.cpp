@@ -11,6 +11,7 @@
 #include "core/ascii.hpp"
 #include "core/checksum.hpp"
 #include "core/migration_files.hpp"
+#include "core/migration_flyway.hpp"
 #include "core/migration_parser.hpp"
 #include "core/migration_source.hpp"
 
@@ -20,13 +21,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::array<std::pair<Layout, std::string_view>, 6> k_names{{
+constexpr std::array<std::pair<Layout, std::string_view>, 7> k_names{{
     {Layout::sql_migrate, "sql-migrate"},
     {Layout::goose, "goose"},
     {Layout::dbmate, "dbmate"},
     {Layout::golang_migrate, "golang-migrate"},
     {Layout::pop, "pop"},
     {Layout::diesel, "diesel"},
+    {Layout::flyway, "flyway"},
 }};
 
 std::string_view trimmed(std::string_view text) {
@@ -125,6 +127,9 @@ std::string_view no_transaction_hint(Layout layout) {
             return "name the file <version>_<name>.autocommit.up.sql (or .down.sql)";
         case Layout::diesel:
             return "put 'run_in_transaction = false' in the folder's metadata.toml";
+        case Layout::flyway:
+            return "put 'executeInTransaction=false' in a file beside it named like it with "
+                   "'.conf' added (Flyway's script configuration, e.g. V3__vacuum.sql.conf)";
         case Layout::embedded:
             return "set no_transaction (or down_no_transaction) in its EmbeddedMigration";
         default:
@@ -195,6 +200,10 @@ Result<Layout> detect_layout(const fs::path& directory, ReadCache* cache) {
             if (is_diesel_folder_name(std::string(name))) {
                 found.try_emplace(Layout::diesel, entry.path());
             }
+            continue;
+        }
+        if (parse_flyway_file_name(name)) {
+            found.try_emplace(Layout::flyway, entry.path());
             continue;
         }
         if (is_pair_file(name)) {

@@ -13,6 +13,8 @@
 //   diesel          a folder <YYYY-MM-DD-HHMMSS>_<name>/ (or with _ or no separators) holding
 //                   up.sql and down.sql; metadata.toml's run_in_transaction = false means
 //                   NoTransaction
+//   flyway          V<version>__<description>.sql with U<version>__... undo files
+//                   (core/migration_flyway.hpp)
 #pragma once
 
 #include <filesystem>

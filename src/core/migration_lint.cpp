@@ -156,8 +156,11 @@ std::vector<LintWarning> lint_migration(const SplitMigration& split) {
 
 std::vector<LintWarning> lint_versions(std::span<const Migration> migrations) {
     std::vector<LintWarning> warnings;
-    const bool sequential = std::ranges::all_of(
-        migrations, [](const Migration& m) { return m.version.numeric().size() < 10; });
+    // Plain numbers only: a gap between Flyway's 1.2 and 1.4 is no gap to count.
+    const bool sequential = std::ranges::all_of(migrations, [](const Migration& m) {
+        return m.version.numeric().size() < 10 &&
+               m.version.numeric().find('.') == std::string::npos;
+    });
     if (!sequential) {
         return warnings;
     }

@@ -15,6 +15,7 @@
 #include "core/ascii.hpp"
 #include "core/checksum.hpp"
 #include "core/migration_files.hpp"
+#include "core/migration_flyway.hpp"
 #include "core/migration_parser.hpp"
 #include "core/regular_file.hpp"
 
@@ -399,6 +400,8 @@ Result<std::vector<Migration>> load_migrations(const std::filesystem::path& dire
             return load_paired_files(directory, *layout);
         case Layout::diesel:
             return load_diesel_folders(directory);
+        case Layout::flyway:
+            return load_flyway_directory(directory);
         default:
             return load_single_files(directory, *layout, cache);
     }

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <optional>
@@ -100,6 +101,38 @@ std::vector<std::pair<std::filesystem::path, std::string>> files_for(
     }
 }
 
+// Flyway's next version: one more than the newest version's first part (1.2.10 -> 2, as
+// Flyway projects number a new migration), or 1 in an empty directory.
+std::string next_flyway_version(const std::optional<Version>& newest) {
+    if (!newest) {
+        return "1";
+    }
+    const auto& text = newest->text();
+    return increment_version(std::string_view(text).substr(0, text.find('.')));
+}
+
+// V<version>__<name>.sql, and its U<version>__<name>.sql when the directory's migrations have
+// undo files (a project that writes them wants one for each).
+Result<std::vector<std::pair<std::filesystem::path, std::string>>> flyway_files_for(
+    const std::filesystem::path& directory, const std::string& version, const std::string& name) {
+    auto migrations = load_migrations(directory, Layout::flyway);
+    if (!migrations) {
+        return std::unexpected(with_context(migrations.error(), "cannot read the migrations"));
+    }
+    const bool with_undo = std::ranges::any_of(
+        *migrations, [](const Migration& migration) { return migration.down.present; });
+    const auto file_name = [&](char prefix) {
+        return directory / fmt::format("{}{}__{}.sql", prefix, version, name);
+    };
+    std::vector<std::pair<std::filesystem::path, std::string>> files{
+        {file_name('V'),
+         fmt::format("-- {}: describe what this migration changes and why.\n", name)}};
+    if (with_undo) {
+        files.emplace_back(file_name('U'), fmt::format("-- Undoes V{}__{}.sql.\n", version, name));
+    }
+    return files;
+}
+
 }  // namespace
 
 Result<std::vector<std::filesystem::path>> create_migration(
@@ -124,6 +157,8 @@ Result<std::vector<std::filesystem::path>> create_migration(
     std::string version;
     if (options.timestamp || *layout == Layout::diesel) {
         version = format_utc(now, "%Y%m%d%H%M%S");
+    } else if (*layout == Layout::flyway) {
+        version = next_flyway_version(*newest);
     } else {
         version = *newest ? increment_version((*newest)->text()) : std::string("0001");
     }
@@ -132,9 +167,14 @@ Result<std::vector<std::filesystem::path>> create_migration(
                     "{}: version {} would not be newer than the newest migration's version {}",
                     options.migrations_dir.string(), version, (*newest)->text());
     }
+    using Files = std::vector<std::pair<std::filesystem::path, std::string>>;
+    auto files =
+        *layout == Layout::flyway
+            ? flyway_files_for(options.migrations_dir, version, name)
+            : Result<Files>(files_for(*layout, options.migrations_dir, version, name, now));
+    BELAY_TRY(files);
     std::vector<std::filesystem::path> written;
-    for (const auto& [path, contents] :
-         files_for(*layout, options.migrations_dir, version, name, now)) {
+    for (const auto& [path, contents] : *files) {
         std::filesystem::create_directories(path.parent_path(), ec);
         auto ok = write_new_file(path, contents);
         if (!ok) {

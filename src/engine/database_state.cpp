@@ -45,7 +45,7 @@ Result<void> refuse_foreign_overlap(sqlite::Database& db, const History& history
     const auto numeric_versions = [](const auto& rows) {
         std::set<std::string> versions;
         for (const auto& row : rows) {
-            if (const auto version = Version::parse(row.version)) {
+            if (const auto version = Version::parse_dotted(row.version)) {
                 versions.insert(version->numeric());
             }
         }
@@ -53,12 +53,14 @@ Result<void> refuse_foreign_overlap(sqlite::Database& db, const History& history
     };
     const auto there = numeric_versions(foreign.applied);
     const auto here = numeric_versions(history.applied);
-    const auto limit = foreign.up_to ? Version::parse(*foreign.up_to) : std::nullopt;
+    const auto limit = foreign.up_to ? Version::parse_dotted(*foreign.up_to) : std::nullopt;
+    const auto baseline =
+        foreign.baseline ? Version::parse_dotted(*foreign.baseline) : std::nullopt;
     const auto applied_there = [&](const Migration& m) {
         if (foreign.up_to) {
             return limit && !(*limit < m.version);
         }
-        return there.contains(m.version.numeric());
+        return there.contains(m.version.numeric()) || (baseline && !(*baseline < m.version));
     };
     const auto applied_here = [&](const Migration& m) {
         return here.contains(m.version.numeric());

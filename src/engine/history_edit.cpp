@@ -211,7 +211,8 @@ Error named_tool_absent(sqlite::Database& db, const HistoryEditOptions& options)
     const auto adoptable = std::ranges::find_if(*present, &ToolHistory::adoptable);
     if (adoptable != present->end()) {
         // Rails keeps dbmate's schema_migrations (version): dbmate's reader adopts it.
-        const auto tool = adoptable->tool == "Rails" ? std::string("dbmate") : adoptable->tool;
+        const auto tool =
+            adoptable->tool == "Rails" ? std::string("dbmate") : to_lower_ascii(adoptable->tool);
         return error_of(ErrorCode::invalid_input,
                         said("{}: no {} history table here, but {}'s {} is; adopt that with {} "
                              "{}. Nothing was changed",
@@ -238,8 +239,9 @@ Result<std::optional<ForeignHistory>> read_foreign_for_adopt(sqlite::Database& d
     if (foreign && !*foreign) {
         return fail(ErrorCode::invalid_input,
                     "{}: no other tool's history table here (goose_db_version, gorp_migrations, "
-                    "a schema_migrations of golang-migrate or dbmate, pop's schema_migration or "
-                    "diesel's __diesel_schema_migrations); nothing to adopt",
+                    "a schema_migrations of golang-migrate or dbmate, pop's schema_migration, "
+                    "diesel's __diesel_schema_migrations or Flyway's flyway_schema_history); "
+                    "nothing to adopt",
                     options.db.database.string());
     }
     return foreign;
@@ -321,6 +323,11 @@ Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options) {
     BELAY_TRY(state);
     auto changes = plan_edit(options, *set, state->history, state->foreign, report);
     BELAY_TRY(changes);
+    if (state->foreign) {
+        for (const auto& note : state->foreign->notes) {
+            report.notes.push_back(said("{}: {}", state->foreign->table, note));
+        }
+    }
     if (changes->empty()) {
         return report;
     }

@@ -7,7 +7,9 @@
 
 #include <fmt/format.h>
 
+#include "core/ascii.hpp"
 #include "sqlite/database.hpp"
+#include "sqlite/flyway_history.hpp"
 #include "sqlite/identifiers.hpp"
 #include "sqlite/schema_inspection.hpp"
 
@@ -60,9 +62,10 @@ const std::vector<KnownTable>& known_tables() {
     return k_known;
 }
 
+// `tool` as --from names it ("flyway") or as belay shows it ("Flyway").
 const KnownTable* known_table_of(const std::string& tool) {
     for (const auto& known : known_tables()) {
-        if (tool == known.tool) {
+        if (iequals_ascii(tool, known.tool)) {
             return &known;
         }
     }
@@ -70,8 +73,13 @@ const KnownTable* known_table_of(const std::string& tool) {
 }
 
 // The tools `db adopt` reads, as `--from` names them.
-constexpr std::array<const char*, 6> k_adoptable{"goose",  "sql-migrate", "golang-migrate",
-                                                 "dbmate", "pop",         "diesel"};
+constexpr std::array<const char*, 7> k_adoptable{"goose", "sql-migrate", "golang-migrate", "dbmate",
+                                                 "pop",   "diesel",      "flyway"};
+
+bool is_adoptable(std::string_view tool) {
+    return std::ranges::any_of(k_adoptable,
+                               [&](const char* name) { return iequals_ascii(name, tool); });
+}
 
 // "2024-01-02 03:04:05..." (SQLite's CURRENT_TIMESTAMP, Go's time text) -> ISO-8601 UTC;
 // anything else -> "" (belay then records the time of the adoption).
@@ -161,6 +169,10 @@ Result<std::optional<ForeignHistory>> read_as(Database& db, const std::string& t
     } else if (tool == "golang-migrate") {
         ok = require_columns({"version", "dirty"});
         history = ok ? read_golang_migrate(db) : std::unexpected(ok.error());
+    } else if (tool == "flyway") {
+        ok = require_columns({"installed_rank", "version", "description", "type", "script",
+                              "checksum", "installed_on", "success"});
+        history = ok ? read_flyway(db) : std::unexpected(ok.error());
     } else if (tool == "diesel") {
         ok = require_columns({"version", "run_on"});
         history = ok ? read_listing(db, tool, "__diesel_schema_migrations",
@@ -186,7 +198,8 @@ Result<std::optional<ForeignHistory>> read_foreign_history(Database& db,
                                                            const std::optional<std::string>& tool) {
     if (tool && std::ranges::find(k_adoptable, *tool) == k_adoptable.end()) {
         return fail(ErrorCode::invalid_input,
-                    "{} {}: expected goose, sql-migrate, golang-migrate, dbmate, pop or diesel",
+                    "{} {}: expected goose, sql-migrate, golang-migrate, dbmate, pop, diesel or "
+                    "flyway",
                     Option::from_tool, *tool);
     }
     for (const auto* candidate : k_adoptable) {
@@ -228,8 +241,7 @@ Result<std::vector<ToolHistory>> find_tool_histories(Database& db) {
             BELAY_TRY(rails);
             tool = rails->contains("key") ? "Rails" : "dbmate";
         }
-        const bool adoptable =
-            std::ranges::find(k_adoptable, std::string_view(known.tool)) != k_adoptable.end();
+        const bool adoptable = is_adoptable(known.tool);
         found.push_back(ToolHistory{tool, known.table, adoptable});
     }
     return found;
