@@ -90,6 +90,11 @@ std::optional<FlywayFileName> parse_flyway_file_name(std::string_view file_name)
 
 namespace {
 
+// belay's exec call running Flyway's migrate, for what belay leaves to Flyway.
+Call run_flyway() {
+    return run(Command::exec, {argument(Option::command, "flyway migrate")});
+}
+
 // A migration file of the directory tree, with what its name says.
 struct FlywayFile {
     fs::path path;
@@ -129,11 +134,11 @@ void classify(const fs::path& path, std::map<Version, VersionFiles>& by_version,
     if (!parsed) {
         add_misnamed(path, name, problems);
     } else if (parsed->prefix == 'R') {
-        problems.add(path, fmt::format("{}: a Flyway repeatable migration (R__); belay does not "
-                                       "run repeatable migrations yet: run them with Flyway under "
-                                       "belay's guard (belay db exec -- flyway migrate), or move "
-                                       "the file out of the migrations directory",
-                                       path.string()));
+        problems.add_said(path, 0,
+                          said("{}: a Flyway repeatable migration (R__); belay does not run "
+                               "repeatable migrations yet: run them with Flyway under belay's "
+                               "guard ({}), or move the file out of the migrations directory",
+                               path.string(), run_flyway()));
     } else {
         auto& files = by_version[*parsed->version];
         (parsed->prefix == 'V' ? files.versioned : files.undo)
@@ -173,12 +178,13 @@ void report_placeholders(const fs::path& path, std::string_view contents, Proble
         if (end == std::string_view::npos || contents[end] != '}') {
             continue;  // no placeholder: Flyway replaces only a complete ${...}
         }
-        problems.add(path, line,
-                     fmt::format("{}:{}: Flyway placeholder {}: belay does not replace Flyway's "
-                                 "placeholders (Flyway itself stops on one it has no value for); "
-                                 "write the value into the file, or run the file with Flyway "
-                                 "under belay's guard (belay db exec -- flyway migrate)",
-                                 path.string(), line, contents.substr(at, end + 1 - at)));
+        problems.add_said(
+            path, line,
+            said("{}:{}: Flyway placeholder {}: belay does not replace Flyway's placeholders "
+                 "(Flyway itself stops on one it has no value for); write the value into the "
+                 "file, or run the file with Flyway under belay's guard ({})",
+                 path.string(), line, std::string(contents.substr(at, end + 1 - at)),
+                 run_flyway()));
     }
 }
 
@@ -204,7 +210,8 @@ bool runs_without_transaction(const fs::path& sql_file, Problems& problems) {
         auto line = rest.substr(0, end);
         rest.remove_prefix(std::min(end + 1, rest.size()));
         ++line_number;
-        while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
+        while (!line.empty() &&
+               (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
             line.remove_suffix(1);
         }
         while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {

@@ -51,7 +51,13 @@ Result<void> refuse_foreign_overlap(sqlite::Database& db, const History& history
         }
         return versions;
     };
-    const auto there = numeric_versions(foreign.applied);
+    auto there = numeric_versions(foreign.applied);
+    // Flyway's failed migrations may be partly applied: running them again is no safer.
+    for (const auto& version : foreign.failed) {
+        if (const auto parsed = Version::parse_dotted(version)) {
+            there.insert(parsed->numeric());
+        }
+    }
     const auto here = numeric_versions(history.applied);
     const auto limit = foreign.up_to ? Version::parse_dotted(*foreign.up_to) : std::nullopt;
     const auto baseline =

@@ -35,18 +35,23 @@ TEST(FlywayChecksum, IsTheCrc32OfTheLinesWithoutEndingsOrByteOrderMark) {
     // CRC-32 of "123456789" is 0xCBF43926, which as Flyway's signed int is -873187034.
     EXPECT_EQ(flyway_checksum("123456789"), -873187034);
     EXPECT_EQ(flyway_checksum("1234\r\n56789\n"), -873187034);
-    EXPECT_EQ(flyway_checksum("\xEF\xBB\xBF" "12345\r6789"), -873187034);
+    EXPECT_EQ(flyway_checksum("\xEF\xBB\xBF"
+                              "12345\r6789"),
+              -873187034);
     EXPECT_EQ(flyway_checksum(""), 0);
 }
 
 TEST(FlywayDirectory, ReadsVersionsInNumericOrderWithUndoFilesAndSubdirectories) {
     testing::TempDir dir;
     dir.write("V1.2.10__d.sql", "CREATE TABLE d (x);\r\n");
-    dir.write("V1.2.9__c.sql", "\xEF\xBB\xBF" "CREATE TABLE c (x);\n");
+    dir.write("V1.2.9__c.sql",
+              "\xEF\xBB\xBF"
+              "CREATE TABLE c (x);\n");
     dir.write("U1.2.9__c.sql", "DROP TABLE c;\n");
     dir.write("V1__a.sql", "CREATE TABLE a (x);\n");
     dir.write("more/V1_1__b.sql", "CREATE TABLE b (x);\n");
-    dir.write("more/V1_1__b.sql.conf", "# Flyway script configuration\nexecuteInTransaction=false\n");
+    dir.write("more/V1_1__b.sql.conf",
+              "# Flyway script configuration\nexecuteInTransaction=false\n");
     dir.write("README.md", "notes");
     EXPECT_EQ(detect_layout(dir.path()), Layout::flyway);
     auto migrations = load_migrations(dir.path());
@@ -83,7 +88,7 @@ TEST(FlywayDirectory, RefusesWhatBelayCannotRunNamingEachFile) {
     const auto& message = migrations.error().message;
     EXPECT_CONTAINS(message, "V1.0__again.sql and ") << message;
     EXPECT_CONTAINS(message, "R__views.sql: a Flyway repeatable migration") << message;
-    EXPECT_CONTAINS(message, "belay db exec -- flyway migrate") << message;
+    EXPECT_CONTAINS(message, "run_exec(command = flyway migrate)") << message;
     EXPECT_CONTAINS(message, "V2__p.sql:3: Flyway placeholder ${prefix}") << message;
     EXPECT_CONTAINS(message, "U3__orphan.sql: an undo migration without") << message;
     EXPECT_CONTAINS(message, "V4__x.sql.conf:2: 'mixed=true'") << message;

@@ -62,11 +62,11 @@ TEST_F(ForeignHistoryTest, FindsEveryToolsTableButNotBelaysOrAViewOfThatName) {
     EXPECT_FALSE((*found)[1].adoptable);
 }
 
-TEST_F(ForeignHistoryTest, AnUnknownToolIsRefusedNamingTheSixItReads) {
-    auto history = read_foreign_history(*m_db, std::string("flyway"));
+TEST_F(ForeignHistoryTest, AnUnknownToolIsRefusedNamingTheSevenItReads) {
+    auto history = read_foreign_history(*m_db, std::string("liquibase"));
     ASSERT_FALSE(history.has_value());
     EXPECT_EQ(history.error().code, ErrorCode::invalid_input);
-    EXPECT_CONTAINS(history.error().message, "pop or diesel") << history.error().message;
+    EXPECT_CONTAINS(history.error().message, "pop, diesel or flyway") << history.error().message;
 }
 
 }  // namespace
