@@ -39,6 +39,13 @@ TEST_F(FlywayTest, AppliesVersionsPartByPartAndUndoesWithUFiles) {
     ASSERT_EQ(migrated.exit_code, 0) << describe(migrated);
     EXPECT_EQ(applied_versions(), (std::vector<std::string>{"1.9", "1.10", "2"}));
     EXPECT_EQ(belay("status", {"--exit-code"}).exit_code, 0);
+    auto dump = belay("dump-schema");
+    ASSERT_EQ(dump.exit_code, 0) << describe(dump);
+    ASSERT_NE(dump.out.find("VALUES ('2'"), std::string::npos) << dump.out;
+    EXPECT_LT(dump.out.find("VALUES ('1.9'"), dump.out.find("VALUES ('1.10'"));
+    EXPECT_LT(dump.out.find("VALUES ('1.10'"), dump.out.find("VALUES ('2'"))
+        << "the history in version order, part by part\n"
+        << dump.out;
 
     auto down = belay("down", {"--to", "1.9", "--no-backup"});
     ASSERT_EQ(down.exit_code, 0) << describe(down);
