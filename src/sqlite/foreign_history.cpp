@@ -43,8 +43,9 @@ struct KnownTable {
 };
 
 // The tools whose history `db adopt` reads come first (in read_foreign_history's order of
-// preference), then those belay only names. golang-migrate's schema_migrations comes before
-// dbmate's: it has the dirty column besides dbmate's version.
+// preference), then those belay only names (and Flyway's, read by sqlite/flyway_history.cpp,
+// kept in its place so that db check lists tables in the order it always has). golang-migrate's
+// schema_migrations comes before dbmate's: it has the dirty column besides dbmate's version.
 const std::vector<KnownTable>& known_tables() {
     static const std::vector<KnownTable> k_known{
         {"goose", "goose_db_version", {"version_id", "is_applied"}},

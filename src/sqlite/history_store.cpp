@@ -164,7 +164,7 @@ Result<void> HistoryStore::check_history_table() {
         return {};
     }
     // Name the tool only when belay knows the table, and point at db adopt only for a tool it
-    // can adopt: Prisma's or Flyway's table sent there would be a dead end.
+    // can adopt: Prisma's or Alembic's table sent there would be a dead end.
     auto tools = find_tool_histories(m_db);
     BELAY_TRY(tools);
     const auto owner = std::ranges::find_if(
