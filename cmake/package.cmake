@@ -63,7 +63,7 @@ endfunction()
 belay_installed_version(libfmt-dev BELAY_FMT_DEPENDS)
 belay_installed_version(libspdlog-dev BELAY_SPDLOG_DEPENDS)
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_DEPENDS
-    "${BELAY_SQLITE_DEV_DEPENDS}libssl-dev, ${BELAY_FMT_DEPENDS}, ${BELAY_SPDLOG_DEPENDS}, g++ (>= 4:12), cmake (>= 3.25)")
+    "${BELAY_SQLITE_DEV_DEPENDS}libssl-dev, zlib1g-dev, ${BELAY_FMT_DEPENDS}, ${BELAY_SPDLOG_DEPENDS}, g++ (>= 4:12), cmake (>= 3.25)")
 set(CPACK_COMPONENT_DEVELOPMENT_DESCRIPTION
     "Backup-first schema migrations for SQLite (C++ library)
  The belay library for programs that migrate their own SQLite database at start-up, with a

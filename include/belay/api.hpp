@@ -250,7 +250,9 @@ Result<ExecReport> run_exec(const ExecOptions& options);
 // Writes the migration in the directory's layout (creating the directory if needed) and returns
 // the files it wrote: one file for sql-migrate, goose and dbmate (with that tool's Up and Down
 // markers), an .up.sql and a .down.sql for golang-migrate and pop, a folder's up.sql and
-// down.sql for diesel (whose versions are always timestamps). Never overwrites: fails with
+// down.sql for diesel (whose versions are always timestamps); for Drizzle, <idx>_<name>.sql,
+// drizzle-kit's snapshot for it when the folder has snapshots, and meta/_journal.json with its
+// entry appended (replaced atomically, last). Never overwrites a migration: fails with
 // invalid_input if the name normalises to nothing, or a file with that version or path exists.
 // The version is sequential after the newest existing migration (same width; 4 digits when
 // there is none) or, with `timestamp`, the UTC time `now`.

@@ -39,7 +39,7 @@ struct ToolHistory {
     std::string tool;        // "goose", "dbmate", "Rails", "Prisma", "Alembic", ...
     std::string table;       // its table, e.g. goose_db_version
     bool adoptable = false;  // `db adopt` reads it (goose, sql-migrate, golang-migrate, dbmate,
-                             // Rails, pop, diesel, sqlx, Prisma)
+                             // Rails, pop, diesel, sqlx, Prisma, Drizzle, Flyway)
 };
 
 struct History {

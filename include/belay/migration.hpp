@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -35,11 +36,13 @@ enum class Layout {
     diesel,
     sqlx,
     prisma,
+    drizzle,
+    flyway,
     embedded
 };
 
-// "sql-migrate", "goose", "dbmate", "golang-migrate", "pop", "diesel", "sqlx", "prisma" (as
-// --format spells them), "embedded".
+// "sql-migrate", "goose", "dbmate", "golang-migrate", "pop", "diesel", "sqlx", "prisma",
+// "drizzle", "flyway" (as --format spells them), "embedded".
 std::string_view to_string(Layout layout);
 
 std::optional<Layout> parse_layout(std::string_view name);
@@ -59,6 +62,12 @@ struct Migration {
     std::optional<std::chrono::milliseconds> timeout;  // "-- +migrate Timeout <seconds>"
     std::string checksum;                 // lowercase hex SHA-256 of the file, CRLF read as LF
     Layout layout = Layout::sql_migrate;  // the layout it was read in
+    // Drizzle: its journal entry's "when" (milliseconds since the epoch), which Drizzle records
+    // as created_at in __drizzle_migrations; 0 for the other layouts.
+    std::int64_t journal_when = 0;
+    // The checksum the layout's own tool records for the file, for `db adopt` to compare
+    // (Flyway: its CRC-32 as a signed decimal); empty where belay does not compute it.
+    std::string tool_checksum{};
 
     const SqlSection& section(Direction d) const { return d == Direction::up ? up : down; }
     // The file `section` (one of this migration's) was read from, for messages.

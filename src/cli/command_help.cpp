@@ -112,8 +112,8 @@ constexpr CommandHelp k_commands[] = {
     {"reset", "reset [options]", "revert every applied migration (asks first)", "", k_reset},
     {"refresh", "refresh [options]", "reset, then migrate (asks first)", "", k_refresh},
     {"adopt", "adopt [options]",
-     "turn goose's, golang-migrate's, dbmate's, sql-migrate's, pop's, diesel's, sqlx's or "
-     "Prisma's history into belay's",
+     "turn goose's, golang-migrate's, dbmate's, sql-migrate's, pop's, diesel's, sqlx's, "
+     "Prisma's, Drizzle's or Flyway's history into belay's",
      "Reads another tool's history table and records the same versions in belay's, after a "
      "snapshot; the other table is kept, renamed belay_adopted_<name>.",
      k_adopt},

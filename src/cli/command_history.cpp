@@ -34,19 +34,20 @@ int run_edit(const std::string& command, HistoryEdit edit, const Arguments& args
         // The library names a wrong tool as the option; one from belay.ini or the environment
         // is named here, where it was set.
         static constexpr std::string_view k_tools[] = {
-            "goose", "sql-migrate", "golang-migrate", "dbmate", "pop", "diesel", "sqlx", "prisma"};
+            "goose",  "sql-migrate", "golang-migrate", "dbmate",  "pop",
+            "diesel", "sqlx",        "prisma",         "drizzle", "flyway"};
         if (!vm.on_command_line("from") &&
             std::ranges::find(k_tools, *options.from_tool) == std::end(k_tools)) {
             return report_error(vm.bad_value("from",
                                              "expected goose, sql-migrate, golang-migrate, dbmate, "
-                                             "pop, diesel, sqlx or prisma")
+                                             "pop, diesel, sqlx, prisma, drizzle or flyway")
                                     .error(),
                                 common->json);
         }
     }
     if (takes_version) {
         const auto text = vm.count("version") ? vm["version"].as<std::string>() : std::string();
-        options.target = Version::parse(text);
+        options.target = Version::parse_dotted(text);
         if (!options.target) {
             return report_error(
                 Error{ErrorCode::invalid_input,

@@ -77,13 +77,13 @@ _belay() {{
         {files}) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
         --validate) mapfile -t COMPREPLY < <(compgen -W "normal full strict" -- "$cur"); return ;;
         --format)
-            mapfile -t COMPREPLY < <(compgen -W "auto sql-migrate goose dbmate golang-migrate pop diesel sqlx prisma" -- "$cur")
+            mapfile -t COMPREPLY < <(compgen -W "auto sql-migrate goose dbmate golang-migrate pop diesel sqlx prisma drizzle flyway" -- "$cur")
             return ;;
         --log-level)
             mapfile -t COMPREPLY < <(compgen -W "trace debug info warn error off" -- "$cur")
             return ;;
         --from)
-            mapfile -t COMPREPLY < <(compgen -W "goose sql-migrate golang-migrate dbmate pop diesel sqlx prisma" -- "$cur")
+            mapfile -t COMPREPLY < <(compgen -W "goose sql-migrate golang-migrate dbmate pop diesel sqlx prisma drizzle flyway" -- "$cur")
             return ;;
     esac
     local options=""

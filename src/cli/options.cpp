@@ -26,8 +26,8 @@ po::options_description common_options_description() {
     add("table", po::value<std::string>()->value_name("NAME")->default_value("schema_migrations"),
         "name of the history table");
     add("format", po::value<std::string>()->value_name("LAYOUT")->default_value("auto"),
-        "migration layout: auto, sql-migrate, goose, dbmate, golang-migrate, pop, diesel, sqlx "
-        "or prisma");
+        "migration layout: auto, sql-migrate, goose, dbmate, golang-migrate, pop, diesel, sqlx, "
+        "prisma, drizzle or flyway");
     add("config", po::value<std::string>()->value_name("FILE"),
         "INI file of options (default: ./belay.ini if present)");
     add("lock-timeout", po::value<std::string>()->value_name("SECONDS")->default_value("5"),
@@ -135,8 +135,8 @@ void add_inspection_options(po::options_description_easy_init& add, const std::s
         add("timestamp", po::bool_switch(), "version from the UTC time instead of a sequence");
     } else if (command == "adopt") {
         add("from", po::value<std::string>()->value_name("TOOL"),
-            "goose, sql-migrate, golang-migrate, dbmate, pop, diesel, sqlx or prisma (default: "
-            "the table found)");
+            "goose, sql-migrate, golang-migrate, dbmate, pop, diesel, sqlx, prisma, drizzle or "
+            "flyway (default: the table found)");
     } else if (command == "dump-schema") {
         add("out", po::value<std::string>()->value_name("FILE"),
             "write the dump to FILE (replacing it) instead of stdout");
@@ -487,7 +487,7 @@ Result<CommonOptions> read_common_options(const ParsedOptions& vm, bool require_
         if (!options.db.layout) {
             return vm.bad_value("format",
                                 "expected auto, sql-migrate, goose, dbmate, golang-migrate, pop, "
-                                "diesel, sqlx or prisma");
+                                "diesel, sqlx, prisma, drizzle or flyway");
         }
     }
     auto lock_timeout = seconds_option(vm, "lock-timeout", true);

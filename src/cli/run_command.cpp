@@ -25,7 +25,7 @@ Result<void> read_target(const ParsedOptions& vm, MigrateOptions& options) {
         return {};
     }
     const auto text = vm["to"].as<std::string>();
-    options.target = Version::parse(text);
+    options.target = Version::parse_dotted(text);
     if (!options.target) {
         return usage_error(
             "--to {}: a version is the digits at the start of a file name, e.g. --to 0003", text);

@@ -124,6 +124,9 @@ std::string_view command_of(Command command) {
 // (`-x-20261206-110558.bak`, or `-v` folded into the verbosity): a positional path gets `./`
 // in front, an option's value is joined to its flag (`--db=-x.db`).
 std::string argument_words(const Argument& argument) {
+    if (argument.option == Option::command) {
+        return "-- " + argument.value;  // the command exec runs: its words, after belay's options
+    }
     const bool positional = !argument.option || *argument.option == Option::backup;
     const bool dashed = !argument.placeholder && argument.value.starts_with('-');
     const auto value = argument.placeholder   ? argument.value

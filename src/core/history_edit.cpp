@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "core/drizzle_history.hpp"
 #include "core/migration_files.hpp"
 #include "core/tool_checksums.hpp"
 
@@ -148,7 +149,7 @@ namespace {
 
 // The migration file whose version is `version` (as another tool wrote it), if any.
 const Migration* file_of(std::span<const Migration> migrations, const std::string& version) {
-    const auto parsed = Version::parse(version);
+    const auto parsed = Version::parse_dotted(version);
     const auto it = std::ranges::find_if(
         migrations, [&](const Migration& m) { return parsed && m.version == *parsed; });
     return it == migrations.end() ? nullptr : &*it;
@@ -178,10 +179,30 @@ std::vector<ForeignHistory::Row> rows_standing_for(std::span<const Migration> mi
                                                    std::vector<std::string>& missing,
                                                    std::optional<std::string>& dirty) {
     auto rows = foreign.applied;
+    if (foreign.baseline) {
+        // Flyway's baseline stands for every file up to it, which no row of its own names.
+        const auto baseline = Version::parse_dotted(*foreign.baseline);
+        for (const auto& migration : migrations) {
+            const bool listed = std::ranges::any_of(rows, [&](const ForeignHistory::Row& row) {
+                const auto version = Version::parse_dotted(row.version);
+                return version && *version == migration.version;
+            });
+            if (baseline && !(*baseline < migration.version) && !listed) {
+                rows.push_back({migration.version.text(), {}});
+            }
+        }
+        const auto numeric = [](const ForeignHistory::Row& row) {
+            const auto version = Version::parse_dotted(row.version);
+            return version ? version->numeric() : row.version;
+        };
+        std::ranges::stable_sort(rows, [&](const auto& left, const auto& right) {
+            return compare_numeric_versions(numeric(left), numeric(right)) < 0;
+        });
+    }
     if (!foreign.up_to) {
         return rows;
     }
-    const auto limit = Version::parse(*foreign.up_to);
+    const auto limit = Version::parse_dotted(*foreign.up_to);
     if (!limit || file_of(migrations, *foreign.up_to) == nullptr) {
         missing.push_back(*foreign.up_to);
     }
@@ -236,8 +257,8 @@ HistoryChange keep_foreign_table(const ForeignHistory& foreign) {
                                                     foreign.tool, foreign.table, foreign.table)};
 }
 
-// `why`: what the tool recorded, e.g. "goose left it dirty".
-HistoryChange mark_dirty(const Migration& migration, const std::string& why) {
+// `why`: how the tool says the migration did not finish.
+HistoryChange mark_dirty(const Migration& migration, std::string_view why) {
     return HistoryChange{
         .kind = HistoryChange::Kind::mark_dirty,
         .version = migration.version.text(),
@@ -255,6 +276,10 @@ std::string record_checksum_statement(const ForeignHistory& foreign, const Forei
         return fmt::format("  UPDATE {} SET checksum = X'{}' WHERE version = {};", foreign.table,
                            checksum, row.version);
     }
+    if (foreign.tool == "Flyway") {
+        return fmt::format("  UPDATE {} SET checksum = {} WHERE version = '{}' AND success = 1;",
+                           foreign.table, checksum, row.version);
+    }
     std::string quoted;
     for (const char c : row.name) {
         quoted += c == '\'' ? std::string("''") : std::string(1, c);
@@ -263,7 +288,7 @@ std::string record_checksum_statement(const ForeignHistory& foreign, const Forei
                        foreign.table, checksum, quoted);
 }
 
-// Refuses (refused) when a file sqlx or Prisma applied no longer has the checksum the tool
+// Refuses (refused) when a file sqlx, Prisma or Flyway applied no longer has the checksum the tool
 // recorded: recording it as applied as it is now would hide the change.
 Result<void> refuse_changed_files(std::span<const Migration> migrations,
                                   const ForeignHistory& foreign) {
@@ -280,9 +305,13 @@ Result<void> refuse_changed_files(std::span<const Migration> migrations,
             continue;
         }
         const auto now = tool_checksum(foreign.tool, *contents);
-        changed.push_back(fmt::format("  {}: {} recorded the checksum {}..., the file has {}...",
-                                      migration->path.string(), foreign.tool,
-                                      row.checksum.substr(0, 12), now.substr(0, 12)));
+        // A digest is named by its first 12 digits; Flyway's CRC-32 whole.
+        const auto shown = [](const std::string& checksum) {
+            return checksum.size() > 12 ? checksum.substr(0, 12) + "..." : checksum;
+        };
+        changed.push_back(fmt::format("  {}: {} recorded the checksum {}, the file has {}",
+                                      migration->path.string(), foreign.tool, shown(row.checksum),
+                                      shown(now)));
         fixes.push_back(record_checksum_statement(foreign, row, now));
     }
     if (changed.empty()) {
@@ -309,9 +338,16 @@ Result<std::vector<HistoryChange>> plan_adopt(std::span<const Migration> migrati
                     "changed. {} stays as it is",
                     named(Command::adopt), history.applied.size(), foreign.table);
     }
+    // Drizzle's rows name their migrations by the journal's "when" and a hash, not a version.
+    std::optional<ForeignHistory> by_version;
+    if (foreign.tool == "Drizzle") {
+        auto mapped = drizzle_rows_as_versions(migrations, foreign);
+        BELAY_TRY(mapped);
+        by_version = std::move(*mapped);
+    }
     std::vector<std::string> missing;
     std::optional<std::string> dirty;
-    const auto rows = rows_standing_for(migrations, foreign, missing, dirty);
+    const auto rows = rows_standing_for(migrations, by_version.value_or(foreign), missing, dirty);
     std::vector<HistoryChange> changes{keep_foreign_table(foreign)};
     BELAY_TRY(record_rows(migrations, foreign, rows, missing, changes));
     if (const auto* migration = dirty ? file_of(migrations, *dirty) : nullptr) {

@@ -38,32 +38,42 @@ struct HistoryChange {
 // What another tool's history table says (read by sqlite::read_foreign_history).
 struct ForeignHistory {
     std::string tool;   // "goose", "golang-migrate", "dbmate", "sql-migrate", "pop", "diesel",
-                        // "sqlx", "Prisma"
+                        // "sqlx", "Prisma", "Drizzle", "Flyway"
     std::string table;  // its table, e.g. goose_db_version
     struct Row {
-        std::string version;     // digits, as the tool stored them
+        // digits, as the tool stored them (Flyway: dotted); Drizzle: its created_at
+        std::string version;
         std::string applied_at;  // UTC ISO-8601 when the tool recorded it, else empty
         // Prisma: the folder name it recorded, which the migration's folder must have too.
         std::string name{};
-        // sqlx, Prisma: the checksum it recorded of the file (lowercase hex), which the file
-        // must still have (tool_checksum_matches).
+        // sqlx, Prisma, Flyway: the checksum it recorded of the file (sqlx and Prisma in
+        // lowercase hex, Flyway its CRC-32 as a signed decimal), which the file must still have
+        // (tool_checksum_matches).
         std::string checksum{};
+        std::string hash{};  // Drizzle: the SHA-256 of the file it recorded
     };
     std::vector<Row> applied;  // all but golang-migrate: each applied version, ascending
     // golang-migrate: every migration up to this version is applied, this one too unless dirty
     std::optional<std::string> up_to;
     bool dirty = false;  // golang-migrate's dirty flag: `up_to` may be partly applied
-    // sqlx (success = false), Prisma (neither finished_at nor rolled_back_at): attempts that
-    // may have left part of a migration applied; each becomes a dirty mark.
+    // Flyway: its baseline; every migration up to this version counts as applied (no file
+    // need have the version itself).
+    std::optional<std::string> baseline{};
+    // sqlx (success = false), Prisma (neither finished_at nor rolled_back_at), Flyway (its
+    // latest row for the version has success = 0): attempts that may have left part of a
+    // migration applied; each becomes a dirty mark.
     std::vector<Row> failed{};
+    // What the table holds that belay's history does not take over, one sentence each.
+    std::vector<std::string> notes{};
 };
 
 // The changes that turn `foreign` into belay's history: a row for each applied version (with
-// the tool's time where it kept one) and a dirty mark for golang-migrate's dirty version and for
-// each failed attempt sqlx or Prisma recorded. The first change keeps the tool's table under the
-// name belay_adopted_<table>. Refuses (refused) when belay's history already has rows, or when a
-// file's checksum is not the one sqlx or Prisma recorded (naming each such file: it changed since
-// the tool applied it); invalid_input when a version has no migration file (listing them all).
+// the tool's time where it kept one; with Flyway's baseline, each file up to it) and a dirty
+// mark for golang-migrate's dirty version and for each failed attempt sqlx, Prisma or Flyway
+// recorded. The first change keeps the tool's table under the name belay_adopted_<table>.
+// Refuses (refused) when belay's history already has rows, or when a file's checksum is not
+// the one sqlx, Prisma or Flyway recorded (naming each such file: it changed since the tool
+// applied it); invalid_input when a version has no migration file (listing them all).
 Result<std::vector<HistoryChange>> plan_adopt(std::span<const Migration> migrations,
                                               const History& history,
                                               const ForeignHistory& foreign);

@@ -10,7 +10,9 @@
 
 #include "core/ascii.hpp"
 #include "core/checksum.hpp"
+#include "core/migration_drizzle.hpp"
 #include "core/migration_files.hpp"
+#include "core/migration_flyway.hpp"
 #include "core/migration_parser.hpp"
 #include "core/migration_prisma.hpp"
 #include "core/migration_source.hpp"
@@ -22,7 +24,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::array<std::pair<Layout, std::string_view>, 8> k_names{{
+constexpr std::array<std::pair<Layout, std::string_view>, 10> k_names{{
     {Layout::sql_migrate, "sql-migrate"},
     {Layout::goose, "goose"},
     {Layout::dbmate, "dbmate"},
@@ -31,6 +33,8 @@ constexpr std::array<std::pair<Layout, std::string_view>, 8> k_names{{
     {Layout::diesel, "diesel"},
     {Layout::sqlx, "sqlx"},
     {Layout::prisma, "prisma"},
+    {Layout::drizzle, "drizzle"},
+    {Layout::flyway, "flyway"},
 }};
 
 // The text after "--" on a comment line (trimmed) when it starts with `marker` (lower case),
@@ -94,6 +98,12 @@ std::string_view no_transaction_hint(Layout layout) {
         case Layout::prisma:
             return "move it out of the Prisma migrations, which have no marker for this, and run "
                    "it by hand";
+        case Layout::drizzle:
+            return "Drizzle runs every migration in a transaction too: run it by hand, outside "
+                   "the migrations,";
+        case Layout::flyway:
+            return "put 'executeInTransaction=false' in a file beside it named like it with "
+                   "'.conf' added (Flyway's script configuration, e.g. V3__vacuum.sql.conf)";
         case Layout::embedded:
             return "set no_transaction (or down_no_transaction) in its EmbeddedMigration";
         default:
@@ -143,6 +153,9 @@ std::optional<Layout> evidence_of(const ListedEntry& entry, std::size_t index, R
     if (is_prisma_lock_file_name(name)) {
         return Layout::prisma;
     }
+    if (parse_flyway_file_name(name)) {
+        return Layout::flyway;
+    }
     if (is_pair_file(name)) {
         // sqlx's pairs are named as golang-migrate's: only sqlx's own marker tells them apart.
         return file_starts_with_sqlx_no_transaction(entry.path()) ? Layout::sqlx
@@ -184,6 +197,9 @@ std::string sqlx_in_mix(const std::map<Layout, fs::path>& found) {
 }  // namespace
 
 Result<Layout> detect_layout(const fs::path& directory, ReadCache* cache) {
+    if (has_drizzle_journal(directory)) {
+        return Layout::drizzle;  // its reader names every .sql file the journal does not list
+    }
     ReadCache own;
     const auto& entries = (cache != nullptr ? *cache : own).entries(directory);
     BELAY_TRY(entries);

@@ -18,6 +18,8 @@
 //                   "-- no-transaction" at the start of a file (core/migration_sqlx.hpp)
 //   prisma          folders <timestamp>_<name>/migration.sql beside migration_lock.toml; no
 //                   Down (core/migration_prisma.hpp)
+//   flyway          V<version>__<description>.sql with U<version>__... undo files
+//                   (core/migration_flyway.hpp)
 #pragma once
 
 #include <filesystem>

@@ -139,8 +139,9 @@ std::vector<LintWarning> lint_migration(const SplitMigration& split) {
         context.warn("empty-up", migration.up, up_marker,
                      "the Up section is empty or holds only comments: the migration is a no-op");
     }
-    // Prisma migrations have no Down to write: the warning would stand on every one of them.
-    if (!migration.down.present && migration.layout != Layout::prisma) {
+    // Prisma and Drizzle migrations have no Down to write: the warning would stand on every one.
+    if (!migration.down.present && migration.layout != Layout::prisma &&
+        migration.layout != Layout::drizzle) {
         context.warn("no-down", migration.up, up_marker,
                      said("no Down section: {} cannot revert this migration (only a restore can)",
                           named(Command::down)));
@@ -157,8 +158,11 @@ std::vector<LintWarning> lint_migration(const SplitMigration& split) {
 
 std::vector<LintWarning> lint_versions(std::span<const Migration> migrations) {
     std::vector<LintWarning> warnings;
-    const bool sequential = std::ranges::all_of(
-        migrations, [](const Migration& m) { return m.version.numeric().size() < 10; });
+    // Plain numbers only: a gap between Flyway's 1.2 and 1.4 is no gap to count.
+    const bool sequential = std::ranges::all_of(migrations, [](const Migration& m) {
+        return m.version.numeric().size() < 10 &&
+               m.version.numeric().find('.') == std::string::npos;
+    });
     if (!sequential) {
         return warnings;
     }

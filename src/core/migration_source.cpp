@@ -14,7 +14,9 @@
 
 #include "core/ascii.hpp"
 #include "core/checksum.hpp"
+#include "core/migration_drizzle.hpp"
 #include "core/migration_files.hpp"
+#include "core/migration_flyway.hpp"
 #include "core/migration_parser.hpp"
 #include "core/migration_prisma.hpp"
 #include "core/migration_sqlx.hpp"
@@ -398,6 +400,10 @@ Result<std::vector<Migration>> load_migrations(const std::filesystem::path& dire
             return load_sqlx_files(directory);
         case Layout::prisma:
             return load_prisma_folders(directory);
+        case Layout::drizzle:
+            return load_drizzle_folder(directory);
+        case Layout::flyway:
+            return load_flyway_directory(directory);
         default:
             return load_single_files(directory, *layout, cache);
     }

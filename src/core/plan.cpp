@@ -44,14 +44,10 @@ bool Plan::has_problems() const {
 
 namespace {
 
-// True for the text of a version: one or more ASCII digits (what Version::parse accepts).
-bool is_version_text(std::string_view text) {
-    return !text.empty() && std::ranges::all_of(text, [](char c) { return c >= '0' && c <= '9'; });
-}
-
 // Entries keyed by the numeric value of the version, so "0001" in a file and "1" in the
-// history meet. Keys that are not versions at all sort last, by their text. A key holds only
-// the digits without leading zeros (or the text): no Version is built to look an entry up.
+// history meet (and Flyway's "1.0" and "1"). Keys that are not versions at all sort last, by
+// their text. A key holds only the numeric form (or the text): no Version is kept to look an
+// entry up.
 struct EntryKey {
     bool is_version = false;
     std::string text;  // Version::numeric() for a version, else the text as written
@@ -59,21 +55,19 @@ struct EntryKey {
         if (is_version != other.is_version) {
             return is_version;
         }
-        if (is_version && text.size() != other.text.size()) {
-            return text.size() < other.text.size();  // as Version compares numbers
+        if (is_version) {
+            return compare_numeric_versions(text, other.text) < 0;  // as Version compares
         }
         return text < other.text;
     }
 };
 
 EntryKey key_for(std::string_view text) {
-    if (!is_version_text(text)) {
+    auto version = Version::parse_dotted(text);
+    if (!version) {
         return EntryKey{false, std::string(text)};
     }
-    const auto first_nonzero = text.find_first_not_of('0');
-    return EntryKey{true, first_nonzero == std::string_view::npos
-                              ? std::string("0")
-                              : std::string(text.substr(first_nonzero))};
+    return EntryKey{true, version->numeric()};
 }
 
 PlanEntry make_entry(Version version, std::string name, MigrationStatus status) {
@@ -82,9 +76,9 @@ PlanEntry make_entry(Version version, std::string name, MigrationStatus status) 
 }
 
 PlanEntry make_entry(std::string_view version_text, std::string name, MigrationStatus status) {
-    // A history row whose version is not digits (written by hand) still gets an entry.
-    return make_entry(Version::parse(version_text).value_or(*Version::parse("0")), std::move(name),
-                      status);
+    // A history row whose version is not one (written by hand) still gets an entry.
+    return make_entry(Version::parse_dotted(version_text).value_or(*Version::parse("0")),
+                      std::move(name), status);
 }
 
 // Puts entries[order[k]] at position k for every k, in place, following the permutation's
@@ -196,9 +190,9 @@ Plan build_plan(std::span<const Migration> migrations, const History& history) {
     plan.entries = collect_entries(migrations, history).take_sorted();
     std::optional<Version> newest_applied;
     for (const auto& entry : plan.entries) {
-        // A history row whose version is not digits (edited by hand) is reported as missing
-        // but never becomes the current version.
-        if (entry.applied && is_version_text(entry.applied->version)) {
+        // A history row whose version is not one (edited by hand) is reported as missing but
+        // never becomes the current version.
+        if (entry.applied && Version::parse_dotted(entry.applied->version)) {
             newest_applied = entry.version;
             plan.current_version = entry.applied->version;
         }
@@ -328,6 +322,11 @@ Message describe_down_refusal(const PlanEntry& entry, bool embedded, bool allow_
             break;
     }
     if (!entry.migration->down.present && !allow_missing_down &&
+        entry.migration->layout == Layout::drizzle) {
+        return fmt::format("  {} is a Drizzle migration ({}), and Drizzle has no down migrations",
+                           label, entry.migration->path.string());
+    }
+    if (!entry.migration->down.present && !allow_missing_down &&
         entry.migration->layout == Layout::prisma) {
         return fmt::format("  {} is a Prisma migration ({}), and Prisma migrations have no down",
                            label, entry.migration->path.string());
@@ -352,7 +351,7 @@ Message describe_down_refusal(const PlanEntry& entry, bool embedded, bool allow_
 std::vector<const PlanEntry*> applied_newest_first(const Plan& plan) {
     std::vector<const PlanEntry*> applied;
     for (const auto& entry : plan.entries) {
-        if (entry.applied && Version::parse(entry.applied->version)) {
+        if (entry.applied && Version::parse_dotted(entry.applied->version)) {
             applied.push_back(&entry);
         }
     }

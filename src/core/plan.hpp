@@ -17,7 +17,8 @@
 namespace belay {
 
 // Builds the status of every version. `migrations` must be sorted ascending (load_migrations
-// does this). History rows whose version text is not all digits are reported as missing.
+// does this). History rows whose version text is not a version (digits, or Flyway's dotted
+// form) are reported as missing.
 Plan build_plan(std::span<const Migration> migrations, const History& history);
 
 // True when the plan's migrations are compiled into the program (embedded): a missing one is

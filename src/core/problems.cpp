@@ -35,11 +35,16 @@ void Problems::add(const std::filesystem::path& path, int line, std::string text
 
 void Problems::add(Error error) {
     about(error.subject);
-    m_lines.push_back(std::move(error.message));
+    m_lines.push_back(error.what());
+}
+
+void Problems::add_said(const std::filesystem::path& path, int line, Message said) {
+    about({.path = path, .line = line, .migration = {}});
+    m_lines.push_back(std::move(said));
 }
 
 Error Problems::error(ErrorCode code) const {
-    auto error = error_of(code, Message(fmt::format("{}", fmt::join(m_lines, "\n"))));
+    auto error = error_of(code, joined(m_lines, "\n"));
     if (m_one_subject) {
         error.subject = m_first;
     }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "belay/error.hpp"
+#include "belay/message.hpp"
 
 namespace belay {
 
@@ -20,8 +21,11 @@ class Problems {
     // A problem at `line` of the file `path` (a migration's file, or the label of an embedded
     // migration's section).
     void add(const std::filesystem::path& path, int line, std::string text);
-    // An error as a problem: its message, and what it is about (Error::subject).
+    // An error as a problem: its message with its terms, and what it is about (Error::subject).
     void add(Error error);
+    // A problem about one file whose message names options or calls (kept as terms, for the
+    // interface to word).
+    void add_said(const std::filesystem::path& path, int line, Message said);
 
     bool empty() const { return m_lines.empty(); }
     std::size_t size() const { return m_lines.size(); }
@@ -35,7 +39,7 @@ class Problems {
   private:
     void about(const Error::Subject& subject);
 
-    std::vector<std::string> m_lines;
+    std::vector<Message> m_lines;
     Error::Subject m_first;     // what the first problem is about
     bool m_one_subject = true;  // every problem so far is about m_first.path
 };

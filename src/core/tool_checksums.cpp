@@ -1,9 +1,11 @@
 #include "core/tool_checksums.hpp"
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 
 #include <openssl/evp.h>
+#include <zlib.h>
 
 #include "core/ascii.hpp"
 #include "core/checksum.hpp"
@@ -39,6 +41,27 @@ std::string unpadded(const std::string& hex) {
 
 }  // namespace
 
+std::int32_t flyway_checksum(std::string_view contents) {
+    // Flyway feeds each line, without its line ending, to the CRC, and drops the byte-order mark
+    // of the first: the same bytes in the same order as the file without BOM, CR and LF.
+    constexpr std::string_view byte_order_mark = "\xEF\xBB\xBF";
+    if (contents.starts_with(byte_order_mark)) {
+        contents.remove_prefix(byte_order_mark.size());
+    }
+    uLong crc = crc32(0L, Z_NULL, 0);
+    while (!contents.empty()) {
+        const auto end = std::min(contents.find_first_of("\r\n"), contents.size());
+        // A line longer than zlib's uInt takes several calls.
+        for (std::size_t done = 0; done < end;) {
+            const auto chunk = static_cast<uInt>(std::min<std::size_t>(end - done, 1U << 30));
+            crc = crc32(crc, reinterpret_cast<const Bytef*>(contents.data() + done), chunk);
+            done += chunk;
+        }
+        contents.remove_prefix(std::min(end + 1, contents.size()));
+    }
+    return static_cast<std::int32_t>(static_cast<std::uint32_t>(crc));
+}
+
 std::string sha384_hex(std::string_view bytes) {
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int length = 0;
@@ -55,6 +78,9 @@ bool tool_checksum_matches(std::string_view tool, std::string_view contents,
     if (tool == "sqlx") {
         return sha384_hex(contents) == wanted;
     }
+    if (tool == "Flyway") {
+        return std::to_string(flyway_checksum(contents)) == recorded;
+    }
     if (tool != "Prisma") {
         return false;
     }
@@ -67,6 +93,9 @@ bool tool_checksum_matches(std::string_view tool, std::string_view contents,
 }
 
 std::string tool_checksum(std::string_view tool, std::string_view contents) {
+    if (tool == "Flyway") {
+        return std::to_string(flyway_checksum(contents));
+    }
     return tool == "sqlx" ? sha384_hex(contents) : sha256_hex(contents);
 }
 

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <optional>
@@ -13,6 +14,7 @@
 #include "core/migration_source.hpp"
 #include "core/migration_sqlx.hpp"
 #include "core/utc_time.hpp"
+#include "engine/create_drizzle.hpp"
 
 namespace belay::engine {
 
@@ -118,6 +120,53 @@ std::vector<std::pair<std::filesystem::path, std::string>> files_for(
     }
 }
 
+// Flyway's next version: one more than the newest version's first part (1.2.10 -> 2, as
+// Flyway projects number a new migration), or 1 in an empty directory.
+std::string next_flyway_version(const std::optional<Version>& newest) {
+    if (!newest) {
+        return "1";
+    }
+    const auto& text = newest->text();
+    return increment_version(std::string_view(text).substr(0, text.find('.')));
+}
+
+// V<version>__<name>.sql, and its U<version>__<name>.sql when the directory's migrations have
+// undo files (a project that writes them wants one for each).
+Result<std::vector<std::pair<std::filesystem::path, std::string>>> flyway_files_for(
+    const std::filesystem::path& directory, const std::string& version, const std::string& name) {
+    auto migrations = load_migrations(directory, Layout::flyway);
+    if (!migrations) {
+        return std::unexpected(with_context(migrations.error(), "cannot read the migrations"));
+    }
+    const bool with_undo = std::ranges::any_of(
+        *migrations, [](const Migration& migration) { return migration.down.present; });
+    const auto file_name = [&](char prefix) {
+        return directory / fmt::format("{}{}__{}.sql", prefix, version, name);
+    };
+    std::vector<std::pair<std::filesystem::path, std::string>> files{
+        {file_name('V'),
+         fmt::format("-- {}: describe what this migration changes and why.\n", name)}};
+    if (with_undo) {
+        files.emplace_back(file_name('U'), fmt::format("-- Undoes V{}__{}.sql.\n", version, name));
+    }
+    return files;
+}
+
+// The new migration's version: a timestamp where the layout (or --timestamp) asks for one, else
+// the next after `newest` as the layout numbers them.
+std::string next_version(Layout layout, const std::optional<Version>& newest,
+                         const SqlxNaming& sqlx, bool timestamp,
+                         std::chrono::system_clock::time_point now) {
+    if (timestamp || layout == Layout::diesel || layout == Layout::prisma ||
+        (layout == Layout::sqlx && !sqlx.sequential)) {
+        return format_utc(now, "%Y%m%d%H%M%S");
+    }
+    if (layout == Layout::flyway) {
+        return next_flyway_version(newest);
+    }
+    return newest ? increment_version(newest->text()) : std::string("0001");
+}
+
 }  // namespace
 
 Result<std::vector<std::filesystem::path>> create_migration(
@@ -137,6 +186,9 @@ Result<std::vector<std::filesystem::path>> create_migration(
     auto layout =
         options.layout ? Result<Layout>(*options.layout) : detect_layout(options.migrations_dir);
     BELAY_TRY(layout);
+    if (*layout == Layout::drizzle) {
+        return create_drizzle_migration(options.migrations_dir, name, options.timestamp, now);
+    }
     auto newest = newest_in_layout(options.migrations_dir, *layout);
     BELAY_TRY(newest);
     SqlxNaming sqlx;
@@ -145,21 +197,20 @@ Result<std::vector<std::filesystem::path>> create_migration(
         BELAY_TRY(naming);
         sqlx = *naming;
     }
-    std::string version;
-    if (options.timestamp || *layout == Layout::diesel || *layout == Layout::prisma ||
-        (*layout == Layout::sqlx && !sqlx.sequential)) {
-        version = format_utc(now, "%Y%m%d%H%M%S");
-    } else {
-        version = *newest ? increment_version((*newest)->text()) : std::string("0001");
-    }
+    const auto version = next_version(*layout, *newest, sqlx, options.timestamp, now);
     if (*newest && !(**newest < *Version::parse(version))) {
         return fail(options.migrations_dir, ErrorCode::invalid_input,
                     "{}: version {} would not be newer than the newest migration's version {}",
                     options.migrations_dir.string(), version, (*newest)->text());
     }
+    using Files = std::vector<std::pair<std::filesystem::path, std::string>>;
+    auto files = *layout == Layout::flyway
+                     ? flyway_files_for(options.migrations_dir, version, name)
+                     : Result<Files>(files_for(*layout, options.migrations_dir, version, name, now,
+                                               sqlx.reversible));
+    BELAY_TRY(files);
     std::vector<std::filesystem::path> written;
-    for (const auto& [path, contents] :
-         files_for(*layout, options.migrations_dir, version, name, now, sqlx.reversible)) {
+    for (const auto& [path, contents] : *files) {
         std::filesystem::create_directories(path.parent_path(), ec);
         auto ok = write_new_file(path, contents);
         if (!ok) {

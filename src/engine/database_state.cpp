@@ -45,24 +45,29 @@ Result<void> refuse_foreign_overlap(sqlite::Database& db, const History& history
     const auto numeric_versions = [](const auto& rows) {
         std::set<std::string> versions;
         for (const auto& row : rows) {
-            if (const auto version = Version::parse(row.version)) {
+            if (const auto version = Version::parse_dotted(row.version)) {
                 versions.insert(version->numeric());
             }
         }
         return versions;
     };
-    // A failed attempt (sqlx, Prisma) may have left part of its migration applied: belay must
-    // not run it over that either.
+    // A failed attempt (sqlx, Prisma, Flyway) may have left part of its migration applied:
+    // belay must not run it over that either.
     auto there = numeric_versions(foreign.applied);
     const auto attempted = numeric_versions(foreign.failed);
     there.insert(attempted.begin(), attempted.end());
     const auto here = numeric_versions(history.applied);
-    const auto limit = foreign.up_to ? Version::parse(*foreign.up_to) : std::nullopt;
+    const auto limit = foreign.up_to ? Version::parse_dotted(*foreign.up_to) : std::nullopt;
+    const auto baseline =
+        foreign.baseline ? Version::parse_dotted(*foreign.baseline) : std::nullopt;
+    // Drizzle's rows name a migration by its journal entry's "when", not by its version.
+    const bool by_when = foreign.tool == "Drizzle";
     const auto applied_there = [&](const Migration& m) {
         if (foreign.up_to) {
             return limit && !(*limit < m.version);
         }
-        return there.contains(m.version.numeric());
+        return there.contains(by_when ? std::to_string(m.journal_when) : m.version.numeric()) ||
+               (baseline && !(*baseline < m.version));
     };
     const auto applied_here = [&](const Migration& m) {
         return here.contains(m.version.numeric());

@@ -211,6 +211,7 @@ Error named_tool_absent(sqlite::Database& db, const HistoryEditOptions& options)
     const auto adoptable = std::ranges::find_if(*present, &ToolHistory::adoptable);
     if (adoptable != present->end()) {
         // Rails keeps dbmate's schema_migrations (version): dbmate's reader adopts it.
+        // --from spells every tool in lower case (drizzle for Drizzle).
         const auto tool =
             adoptable->tool == "Rails" ? std::string("dbmate") : to_lower_ascii(adoptable->tool);
         return error_of(ErrorCode::invalid_input,
@@ -240,8 +241,9 @@ Result<std::optional<ForeignHistory>> read_foreign_for_adopt(sqlite::Database& d
         return fail(ErrorCode::invalid_input,
                     "{}: no other tool's history table here (goose_db_version, gorp_migrations, "
                     "a schema_migrations of golang-migrate or dbmate, pop's schema_migration, "
-                    "diesel's __diesel_schema_migrations, sqlx's _sqlx_migrations or Prisma's "
-                    "_prisma_migrations); nothing to adopt",
+                    "diesel's __diesel_schema_migrations, sqlx's _sqlx_migrations, Prisma's "
+                    "_prisma_migrations, Drizzle's __drizzle_migrations or Flyway's "
+                    "flyway_schema_history); nothing to adopt",
                     options.db.database.string());
     }
     return foreign;
@@ -323,6 +325,11 @@ Result<HistoryEditReport> run_history_edit(const HistoryEditOptions& options) {
     BELAY_TRY(state);
     auto changes = plan_edit(options, *set, state->history, state->foreign, report);
     BELAY_TRY(changes);
+    if (state->foreign) {
+        for (const auto& note : state->foreign->notes) {
+            report.notes.push_back(said("{}: {}", state->foreign->table, note));
+        }
+    }
     if (changes->empty()) {
         return report;
     }

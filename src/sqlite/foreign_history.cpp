@@ -10,6 +10,7 @@
 #include "core/ascii.hpp"
 
 #include "sqlite/database.hpp"
+#include "sqlite/flyway_history.hpp"
 #include "sqlite/identifiers.hpp"
 #include "sqlite/schema_inspection.hpp"
 #include "sqlite/sqlx_prisma_history.hpp"
@@ -44,8 +45,9 @@ struct KnownTable {
 };
 
 // The tools whose history `db adopt` reads come first (in read_foreign_history's order of
-// preference), then those belay only names. golang-migrate's schema_migrations comes before
-// dbmate's: it has the dirty column besides dbmate's version.
+// preference), then those belay only names (and Flyway's, read by sqlite/flyway_history.cpp,
+// kept in its place so that db check lists tables in the order it always has). golang-migrate's
+// schema_migrations comes before dbmate's: it has the dirty column besides dbmate's version.
 const std::vector<KnownTable>& known_tables() {
     static const std::vector<KnownTable> k_known{
         {"goose", "goose_db_version", {"version_id", "is_applied"}},
@@ -63,6 +65,7 @@ const std::vector<KnownTable>& known_tables() {
     return k_known;
 }
 
+// `tool` as --from names it ("flyway") or as belay shows it ("Flyway").
 const KnownTable* known_table_of(const std::string& tool) {
     for (const auto& known : known_tables()) {
         if (iequals_ascii(tool, known.tool)) {
@@ -73,8 +76,9 @@ const KnownTable* known_table_of(const std::string& tool) {
 }
 
 // The tools `db adopt` reads, as `--from` names them (without case: `--from prisma`).
-constexpr std::array<const char*, 8> k_adoptable{
-    "goose", "sql-migrate", "golang-migrate", "dbmate", "pop", "diesel", "sqlx", "Prisma"};
+constexpr std::array<const char*, 10> k_adoptable{
+    "goose",  "sql-migrate", "golang-migrate", "dbmate",  "pop",
+    "diesel", "sqlx",        "Prisma",         "Drizzle", "Flyway"};
 
 bool is_adoptable(std::string_view tool) {
     return std::ranges::any_of(k_adoptable,
@@ -143,6 +147,22 @@ Result<ForeignHistory> read_golang_migrate(Database& db) {
     return history;
 }
 
+// Drizzle's rows: each row's version is its created_at (its journal entry's "when", written as
+// a whole number), with the hash it recorded; in the order Drizzle wrote them.
+Result<ForeignHistory> read_drizzle(Database& db) {
+    auto rows = query_rows(db,
+                           "SELECT CASE WHEN created_at = CAST(created_at AS INTEGER) THEN "
+                           "CAST(CAST(created_at AS INTEGER) AS TEXT) ELSE coalesce(CAST("
+                           "created_at AS TEXT), 'NULL') END, coalesce(hash, '') FROM "
+                           "__drizzle_migrations ORDER BY rowid");
+    BELAY_TRY(rows);
+    ForeignHistory history{"Drizzle", "__drizzle_migrations", {}, std::nullopt, false};
+    for (const auto& row : *rows) {
+        history.applied.push_back({.version = row.at(0), .applied_at = {}, .hash = row.at(1)});
+    }
+    return history;
+}
+
 Result<std::optional<ForeignHistory>> read_as(Database& db, const std::string& tool,
                                               const std::set<std::string>& columns) {
     const auto require_columns = [&](std::initializer_list<const char*> names) -> Result<void> {
@@ -175,12 +195,19 @@ Result<std::optional<ForeignHistory>> read_as(Database& db, const std::string& t
     } else if (tool == "Prisma") {
         ok = require_columns({"migration_name", "checksum", "finished_at", "rolled_back_at"});
         history = ok ? read_prisma_history(db) : std::unexpected(ok.error());
+    } else if (tool == "Flyway") {
+        ok = require_columns({"installed_rank", "version", "description", "type", "script",
+                              "checksum", "installed_on", "success"});
+        history = ok ? read_flyway(db) : std::unexpected(ok.error());
     } else if (tool == "diesel") {
         ok = require_columns({"version", "run_on"});
         history = ok ? read_listing(db, tool, "__diesel_schema_migrations",
                                     "SELECT replace(version, '-', ''), coalesce(run_on, '') FROM "
                                     "__diesel_schema_migrations ORDER BY 1")
                      : std::unexpected(ok.error());
+    } else if (tool == "Drizzle") {
+        ok = require_columns({"hash", "created_at"});
+        history = ok ? read_drizzle(db) : std::unexpected(ok.error());
     } else {
         // dbmate's schema_migrations and pop's schema_migration: a version per row, no time.
         const std::string table = known_table_of(tool)->table;
@@ -199,10 +226,11 @@ Result<std::optional<ForeignHistory>> read_as(Database& db, const std::string& t
 Result<std::optional<ForeignHistory>> read_foreign_history(Database& db,
                                                            const std::optional<std::string>& tool) {
     if (tool && !is_adoptable(*tool)) {
-        return fail(ErrorCode::invalid_input,
-                    "{} {}: expected goose, sql-migrate, golang-migrate, dbmate, pop, diesel, sqlx "
-                    "or prisma",
-                    Option::from_tool, *tool);
+        return fail(
+            ErrorCode::invalid_input,
+            "{} {}: expected goose, sql-migrate, golang-migrate, dbmate, pop, diesel, sqlx, "
+            "prisma, drizzle or flyway",
+            Option::from_tool, *tool);
     }
     for (const auto* candidate : k_adoptable) {
         if (tool && !iequals_ascii(*tool, candidate)) {

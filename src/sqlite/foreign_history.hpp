@@ -16,8 +16,9 @@ class Database;
 // Finds and reads the first of: goose's goose_db_version, sql-migrate's gorp_migrations,
 // golang-migrate's schema_migrations (version, dirty), dbmate's schema_migrations (version),
 // pop's (and popx's) schema_migration (version) and diesel's __diesel_schema_migrations
-// (version, run_on), or the one `tool` names ("goose", "sql-migrate", "golang-migrate",
-// "dbmate", "pop", "diesel"). std::nullopt when there is none. goose: the latest row of each
+// (version, run_on) and Flyway's flyway_schema_history (sqlite/flyway_history.hpp), or the one
+// `tool` names ("goose", "sql-migrate", "golang-migrate", "dbmate", "pop", "diesel",
+// "flyway"). std::nullopt when there is none. goose: the latest row of each
 // version decides whether it is applied; golang-migrate: every version up to the recorded one,
 // which is dirty when its flag is set; diesel: its version with any '-' removed (diesel's
 // folder 2024-01-01-000000_x is belay's version 20240101000000). Fails with invalid_input for

@@ -164,7 +164,7 @@ Result<void> HistoryStore::check_history_table() {
         return {};
     }
     // Name the tool only when belay knows the table, and point at db adopt only for a tool it
-    // can adopt: Prisma's or Flyway's table sent there would be a dead end.
+    // can adopt: Prisma's or Alembic's table sent there would be a dead end.
     auto tools = find_tool_histories(m_db);
     BELAY_TRY(tools);
     const auto owner = std::ranges::find_if(
@@ -277,7 +277,7 @@ Result<std::set<std::string>> HistoryStore::applied_versions() {
     auto ok = for_each_row(m_db, fmt::format("SELECT version FROM {}", quoted_table()), m_table,
                            [&](const Statement& s) {
                                auto text = s.column_text(0);
-                               const auto version = Version::parse(text);
+                               const auto version = Version::parse_dotted(text);
                                versions.insert(version ? version->numeric() : std::move(text));
                            });
     BELAY_TRY(ok);
@@ -298,36 +298,71 @@ Result<void> HistoryStore::record_applied(const AppliedMigration& row) {
     return clear_marks(row.version);
 }
 
-Result<void> HistoryStore::record_reverted(const std::string& version) {
-    auto remove = m_db.prepare(
-        fmt::format("DELETE FROM {} WHERE ltrim(version, '0') = ltrim(?1, '0')", quoted_table()));
-    BELAY_TRY(remove);
-    remove->bind(1, version);
-    if (auto ok = remove->run(); !ok) {
-        return ok;
+namespace {
+
+// Every text under which the rows `select` lists (with ?1 bound to the history table) record
+// `version`. Versions compare as numbers, so "0007" and "7", or Flyway's "1.0" and "1", are one
+// migration however each was written; text that is no version matches only itself.
+Result<std::vector<std::string>> spellings_of(Database& db, const std::string& select,
+                                              const std::string& table,
+                                              const std::string& version) {
+    const auto wanted = Version::parse_dotted(version);
+    std::vector<std::string> spellings;
+    auto ok = for_each_row(db, select, table, [&](const Statement& s) {
+        auto text = s.column_text(0);
+        const auto recorded = Version::parse_dotted(text);
+        if (text == version || (wanted && recorded && *recorded == *wanted)) {
+            spellings.push_back(std::move(text));
+        }
+    });
+    BELAY_TRY(ok);
+    return spellings;
+}
+
+// Runs `change` (its ?1 the version, ?2 and on bound by `bind`) once for each spelling of
+// `version` that `select` finds.
+template <typename Bind>
+Result<void> for_each_spelling(Database& db, const std::string& select, const std::string& change,
+                               const std::string& table, const std::string& version, Bind bind) {
+    auto spellings = spellings_of(db, select, table, version);
+    BELAY_TRY(spellings);
+    for (const auto& spelling : *spellings) {
+        auto statement = db.prepare(change);
+        BELAY_TRY(statement);
+        statement->bind(1, spelling);
+        bind(*statement);
+        if (auto ok = statement->run(); !ok) {
+            return ok;
+        }
     }
+    return {};
+}
+
+}  // namespace
+
+Result<void> HistoryStore::record_reverted(const std::string& version) {
+    auto ok = for_each_spelling(m_db, fmt::format("SELECT version FROM {}", quoted_table()),
+                                fmt::format("DELETE FROM {} WHERE version = ?1", quoted_table()),
+                                m_table, version, [](Statement&) {});
+    BELAY_TRY(ok);
     return clear_marks(version);
 }
 
 Result<void> HistoryStore::update_checksum(const std::string& version,
                                            const std::string& checksum) {
-    auto update = m_db.prepare(fmt::format(
-        "UPDATE {} SET checksum = ?2 WHERE ltrim(version, '0') = ltrim(?1, '0')", quoted_table()));
-    BELAY_TRY(update);
-    update->bind(1, version).bind(2, checksum);
-    return update->run();
+    return for_each_spelling(
+        m_db, fmt::format("SELECT version FROM {}", quoted_table()),
+        fmt::format("UPDATE {} SET checksum = ?2 WHERE version = ?1", quoted_table()), m_table,
+        version, [&](Statement& statement) { statement.bind(2, checksum); });
 }
 
 Result<void> HistoryStore::clear_marks(const std::string& version) {
     for (const char* table : {"belay_failures", "belay_dirty"}) {
-        auto remove = m_db.prepare(fmt::format(
-            "DELETE FROM {} WHERE history_table = ?1 AND ltrim(version, '0') = ltrim(?2, '0')",
-            table));
-        BELAY_TRY(remove);
-        remove->bind(1, m_table).bind(2, version);
-        if (auto ok = remove->run(); !ok) {
-            return ok;
-        }
+        auto ok = for_each_spelling(
+            m_db, fmt::format("SELECT version FROM {} WHERE history_table = ?1", table),
+            fmt::format("DELETE FROM {} WHERE version = ?1 AND history_table = ?2", table), m_table,
+            version, [&](Statement& statement) { statement.bind(2, m_table); });
+        BELAY_TRY(ok);
     }
     return {};
 }

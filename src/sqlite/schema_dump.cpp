@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "belay/version.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/identifiers.hpp"
 #include "sqlite/schema_inspection.hpp"
@@ -45,6 +46,38 @@ Result<std::string> user_object_statements(Database& db, const std::string& hist
                         quote_literal(history_table)));
 }
 
+// The INSERT statements of the history table's rows, in version order (as numbers, Flyway's
+// dotted versions part by part; text that is no version last, by text).
+Result<std::string> history_rows_in_version_order(Database& db, const std::string& history_table) {
+    auto rows = query_rows(
+        db, fmt::format("SELECT 'INSERT INTO {0} (version, name, checksum, applied_at, "
+                        "execution_ms, schema_fingerprint) VALUES (' || quote(version) || ', ' || "
+                        "quote(name) || ', ' || quote(checksum) || ', ' || "
+                        "'strftime(''%Y-%m-%dT%H:%M:%SZ'', ''now''), 0, ' || "
+                        "quote(schema_fingerprint) || ')', version FROM {0} ORDER BY version",
+                        quote_identifier(history_table)));
+    BELAY_TRY(rows);
+    const auto key = [](const std::vector<std::string>& row) {
+        return std::pair{Version::parse_dotted(row.at(1)), row.at(1)};
+    };
+    std::ranges::stable_sort(*rows, [&](const auto& left, const auto& right) {
+        const auto [a, a_text] = key(left);
+        const auto [b, b_text] = key(right);
+        if (a && b && *a != *b) {
+            return *a < *b;
+        }
+        if (a.has_value() != b.has_value()) {
+            return a.has_value();
+        }
+        return a_text < b_text;
+    });
+    std::string text;
+    for (const auto& row : *rows) {
+        text += row.at(0) + ";\n";
+    }
+    return text;
+}
+
 // belay's history table and belay_schema with their rows ("" when belay never ran here). The
 // history rows get the loading time and 0 ms, so the text is the same for every database
 // migrated from the same files.
@@ -57,14 +90,7 @@ Result<std::string> history_part(Database& db, const std::string& history_table)
     if (!tables || tables->empty()) {
         return tables;
     }
-    auto rows = statements_of(
-        db, fmt::format("SELECT 'INSERT INTO {0} (version, name, checksum, applied_at, "
-                        "execution_ms, schema_fingerprint) VALUES (' || quote(version) || ', ' || "
-                        "quote(name) || ', ' || quote(checksum) || ', ' || "
-                        "'strftime(''%Y-%m-%dT%H:%M:%SZ'', ''now''), 0, ' || "
-                        "quote(schema_fingerprint) || ')' FROM {0} ORDER BY "
-                        "length(ltrim(version, '0')), ltrim(version, '0')",
-                        quote_identifier(history_table)));
+    auto rows = history_rows_in_version_order(db, history_table);
     if (!rows) {
         return rows;
     }

@@ -85,6 +85,8 @@ TEST_F(CompletionTest, CompletesValuesAndBackupFiles) {
     EXPECT_EQ(complete({"belay", "db", "down", "--st"}),
               (std::set<std::string>{"--steps", "--step-timeout"}));
     EXPECT_TRUE(complete({"belay", "db", "status", "--format", ""}).contains("golang-migrate"));
+    EXPECT_TRUE(complete({"belay", "db", "status", "--format", "dri"}).contains("drizzle"));
+    EXPECT_EQ(complete({"belay", "db", "adopt", "--from", "dr"}), std::set<std::string>{"drizzle"});
     write_file("app-20261201-101500.bak", "x");
     write_file("notes.txt", "x");
     EXPECT_EQ(complete({"belay", "db", "restore", "--db", "app.db", "app-"}),

@@ -39,10 +39,10 @@ TEST_F(ConfigOriginTest, ABadValueInTheConfigFileIsNamedByFileLineAndKey) {
              {"prune", "keep = abc", "expected a whole number"},
              {"migrate", "validate = bogus", "expected normal, full or strict"},
              {"status", "table = belay_x", "the history table needs a name of its own"},
-             {"status", "format = flyway", "expected auto, sql-migrate, goose"},
+             {"status", "format = liquibase", "expected auto, sql-migrate, goose"},
              {"status", "log-level = loud", "expected trace, debug, info, warn, error or off"},
              {"status", "json = maybe", "expected true or false (or 1 or 0)"},
-             {"adopt", "from = flyway", "expected goose, sql-migrate"}}) {
+             {"adopt", "from = liquibase", "expected goose, sql-migrate"}}) {
         write_file("belay.ini", "migrations = migrations\n" + line + "  # standing\n");
         expect_refused(command, "config file belay.ini:2: " + line + ": " + why);
     }

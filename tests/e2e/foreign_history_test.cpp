@@ -1,6 +1,6 @@
 // No tool's history is ignored: every history table belay knows a layout for (goose,
-// golang-migrate, dbmate, sql-migrate, pop/popx, diesel) makes the history commands refuse until
-// `db adopt`, and after the adoption nothing that tool applied runs a second time.
+// golang-migrate, dbmate, sql-migrate, pop/popx, diesel, Flyway) makes the history commands refuse
+// until `db adopt`, and after the adoption nothing that tool applied runs a second time.
 #include "e2e/harness.hpp"
 
 namespace belay::testing {
@@ -87,6 +87,20 @@ std::vector<ToolCase> tool_cases() {
           {"2024-01-01-000000_seed/down.sql", "DROP TABLE seed;\n"},
           {"2024-01-02-000000_more/up.sql", more},
           {"2024-01-02-000000_more/down.sql", "DROP TABLE more;\n"}}},
+        {"Flyway",
+         "flyway_schema_history",
+         // Flyway's SQLite table; the checksum is Flyway's CRC-32 of the seed's file.
+         "CREATE TABLE \"flyway_schema_history\" (\"installed_rank\" INT NOT NULL PRIMARY KEY, "
+         "\"version\" VARCHAR(50), \"description\" VARCHAR(200) NOT NULL, \"type\" VARCHAR(20) "
+         "NOT NULL, \"script\" VARCHAR(1000) NOT NULL, \"checksum\" INT, \"installed_by\" "
+         "VARCHAR(100) NOT NULL, \"installed_on\" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d "
+         "%H:%M:%f','now')), \"execution_time\" INT NOT NULL, \"success\" BOOLEAN NOT NULL);"
+         "INSERT INTO flyway_schema_history VALUES (1, '20240101000000', 'seed', 'SQL', "
+         "'V20240101000000__seed.sql', 2005445157, 'app', '2024-01-01 10:00:00.000', 3, 1);",
+         {{"V20240101000000__seed.sql", seed},
+          {"U20240101000000__seed.sql", "DROP TABLE seed;\n"},
+          {"V20240102000000__more.sql", more},
+          {"U20240102000000__more.sql", "DROP TABLE more;\n"}}},
     };
 }
 

@@ -154,9 +154,9 @@ TEST_F(LayoutsTest, FormatForcesALayout) {
     auto wrong = belay("migrate", {"--format", "sql-migrate"});
     EXPECT_EQ(wrong.exit_code, 2) << describe(wrong);
     EXPECT_FALSE(fs::exists(db()));
-    auto unknown = belay("status", {"--format", "flyway"});
+    auto unknown = belay("status", {"--format", "liquibase"});
     EXPECT_EQ(unknown.exit_code, 2) << describe(unknown);
-    EXPECT_CONTAINS(unknown.err, "--format flyway") << unknown.err;
+    EXPECT_CONTAINS(unknown.err, "--format liquibase") << unknown.err;
     migrate_ok({"--format", "goose"});
     EXPECT_TRUE(has("users"));
 }

@@ -136,7 +136,7 @@ TEST_F(PackageTest, TheDevelopmentPackageHoldsTheLibraryHeadersAndCMakePackage) 
         EXPECT_TRUE(files.contains(path)) << path;
     }
     const auto depends = shell_output("dpkg-deb --field " + quoted(file) + " Depends");
-    for (const auto* needed : {"libssl-dev", "libfmt-dev", "libspdlog-dev", "g++"}) {
+    for (const auto* needed : {"libssl-dev", "zlib1g-dev", "libfmt-dev", "libspdlog-dev", "g++"}) {
         EXPECT_CONTAINS(depends, needed) << depends;
     }
     // A bundled build's library carries its SQLite; a system build's needs Debian's.

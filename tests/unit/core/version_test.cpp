@@ -73,5 +73,44 @@ TEST(Version, RejectsAnythingButAsciiDigits) {
     }
 }
 
+Version dotted(std::string_view text) {
+    auto version = Version::parse_dotted(text);
+    if (!version) {
+        ADD_FAILURE() << "Version::parse_dotted rejected " << text;
+        return *Version::parse("0");
+    }
+    return *version;
+}
+
+TEST(Version, DottedVersionsComparePartByPartAsNumbers) {
+    EXPECT_GT(dotted("1.2.10"), dotted("1.2.9"));  // as text "1.2.10" < "1.2.9"
+    EXPECT_LT(dotted("1.9"), dotted("1.10"));
+    EXPECT_LT(dotted("1.5"), dotted("2"));
+    EXPECT_GT(dotted("2"), dotted("1.999"));
+    EXPECT_LT(dotted("1"), dotted("1.0.1"));
+    EXPECT_GT(dotted("20240101.1"), dotted("20240101"));
+}
+
+TEST(Version, TrailingZeroPartsAndLeadingZerosChangeNothingAsInFlyway) {
+    EXPECT_EQ(dotted("1"), dotted("1.0"));
+    EXPECT_EQ(dotted("1.0.0"), dotted("001"));
+    EXPECT_EQ(dotted("1.02"), dotted("1.2"));
+    EXPECT_EQ(dotted("01.2.0").numeric(), "1.2");
+    EXPECT_EQ(dotted("1.0").text(), "1.0");  // the spelling is kept
+    EXPECT_TRUE(dotted("0.0").is_zero());
+    EXPECT_EQ(dotted("10.0").numeric(), "10");
+    EXPECT_EQ(dotted("1.10").numeric(), "1.10");
+    EXPECT_EQ(compare_numeric_versions("1.10", "1.9"), std::strong_ordering::greater);
+    EXPECT_EQ(compare_numeric_versions("12", "9"), std::strong_ordering::greater);
+}
+
+TEST(Version, DottedParsingTakesDigitsAndSingleDotsOnly) {
+    EXPECT_EQ(dotted("0042").numeric(), "42");
+    for (const std::string_view bad :
+         {"", ".", "1.", ".1", "1..2", "1._2", "1_2", "1.a", "v1.2", "1.-2", "1 .2", "1,2"}) {
+        EXPECT_FALSE(Version::parse_dotted(bad).has_value()) << "accepted '" << bad << "'";
+    }
+}
+
 }  // namespace
 }  // namespace belay

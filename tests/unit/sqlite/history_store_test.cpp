@@ -5,6 +5,7 @@
 #include <regex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -165,6 +166,35 @@ TEST_F(HistoryStoreTest, RecordAppliedClearsThatVersionsFailureAndDirtyMarkOnly)
     EXPECT_EQ(history.failures[0].version, "0003");
     ASSERT_EQ(history.dirty.size(), 1u);
     EXPECT_EQ(history.dirty[0].version, "0003");
+}
+
+// Flyway's versions: 1.0 is 1, and 1.10 is not 1.1. Rows are found by version, not by spelling,
+// when they are removed, re-checksummed or cleared.
+TEST_F(HistoryStoreTest, DottedVersionsAreFoundPartByPartWhateverTheirSpelling) {
+    HistoryStore store(*m_db, "schema_migrations");
+    create(store);
+    ASSERT_TRUE(store.record_applied(applied("1.0", "a")).has_value());
+    ASSERT_TRUE(store.record_applied(applied("1.10", "b")).has_value());
+    ASSERT_TRUE(store.record_applied(applied("0002.01", "c")).has_value());
+    ASSERT_TRUE(store.record_failure(failure("3.0", "boom")).has_value());
+    ASSERT_TRUE(store.mark_dirty(dirty("4.00")).has_value());
+    EXPECT_TRUE(store.applied_versions().value().contains("1"));
+    EXPECT_TRUE(store.applied_versions().value().contains("1.10"));
+
+    ASSERT_TRUE(store.update_checksum("2.1", std::string(64, 'c')).has_value());
+    ASSERT_TRUE(store.record_reverted("1").has_value());
+    ASSERT_TRUE(store.clear_marks("3").has_value());
+    ASSERT_TRUE(store.record_applied(applied("4", "d")).has_value());
+    const auto history = read(store);
+    std::vector<std::string> versions;
+    for (const auto& row : history.applied) {
+        versions.push_back(row.version + (row.checksum == std::string(64, 'c') ? " (new)" : ""));
+    }
+    std::ranges::sort(versions);
+    EXPECT_EQ(versions, (std::vector<std::string>{"0002.01 (new)", "1.10", "4"}))
+        << "1.0 reverted as 1, 2.1 re-checksummed as 0002.01, 1.10 untouched";
+    EXPECT_TRUE(history.failures.empty()) << "3.0 cleared as 3";
+    EXPECT_TRUE(history.dirty.empty()) << "4.00 cleared when 4 was recorded";
 }
 
 TEST_F(HistoryStoreTest, RenamedHistoryTablesKeepTheirFailuresApart) {

@@ -1,0 +1,320 @@
+#include "core/migration_flyway.hpp"
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "core/ascii.hpp"
+#include "core/checksum.hpp"
+#include "core/migration_files.hpp"
+#include "core/migration_parser.hpp"
+#include "core/migration_source.hpp"
+
+namespace belay {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view k_byte_order_mark = "\xEF\xBB\xBF";
+
+// Flyway's version text: its '_' read as '.', digits and single dots only.
+std::optional<Version> flyway_version(std::string_view text) {
+    std::string dotted(text);
+    std::ranges::replace(dotted, '_', '.');
+    return Version::parse_dotted(dotted);
+}
+
+}  // namespace
+
+std::optional<FlywayFileName> parse_flyway_file_name(std::string_view file_name) {
+    if (!file_name.ends_with(".sql") || file_name.size() < 5) {
+        return std::nullopt;
+    }
+    const char prefix = file_name.front();
+    if (prefix != 'V' && prefix != 'U' && prefix != 'R') {
+        return std::nullopt;
+    }
+    // Flyway splits at the first "__": the version before it, the description after it (a
+    // versioned migration may have none: V2.sql).
+    const auto rest = file_name.substr(1, file_name.size() - 5);
+    const auto separator = rest.find("__");
+    const auto version_text = rest.substr(0, separator);
+    FlywayFileName name{prefix, std::nullopt,
+                        separator == std::string_view::npos
+                            ? std::string()
+                            : std::string(rest.substr(separator + 2))};
+    if (prefix == 'R') {
+        // A repeatable migration has no version: "R__<description>.sql".
+        return separator == 0 ? std::optional(name) : std::nullopt;
+    }
+    name.version = flyway_version(version_text);
+    return name.version ? std::optional(name) : std::nullopt;
+}
+
+namespace {
+
+// belay's exec call running Flyway's migrate, for what belay leaves to Flyway.
+Call run_flyway() {
+    return run(Command::exec, {argument(Option::command, "flyway migrate")});
+}
+
+// A migration file of the directory tree, with what its name says.
+struct FlywayFile {
+    fs::path path;
+    FlywayFileName name;
+};
+
+// Both files of one version, as found so far.
+struct VersionFiles {
+    std::vector<FlywayFile> versioned;
+    std::vector<FlywayFile> undo;
+};
+
+void add_misnamed(const fs::path& path, std::string_view name, Problems& problems) {
+    if (name.ends_with(".sql") && (name.starts_with("before") || name.starts_with("after"))) {
+        problems.add(path, fmt::format("{}: a Flyway callback script; belay does not run Flyway's "
+                                       "callbacks: move it out of the migrations directory",
+                                       path.string()));
+        return;
+    }
+    problems.add(
+        path, fmt::format("{}: not a Flyway migration file name; name versioned migrations "
+                          "V<version>__<description>.sql (e.g. V2__add_users.sql, V1_1__fix.sql) "
+                          "and their undo migrations U<version>__<description>.sql, or move this "
+                          "file out of the migrations directory",
+                          path.string()));
+}
+
+// Sorts one file of the tree into `by_version`, or reports why it cannot be.
+void classify(const fs::path& path, std::map<Version, VersionFiles>& by_version,
+              std::vector<fs::path>& configurations, Problems& problems) {
+    const std::string_view name = file_name_of(path);
+    if (name.ends_with(".sql.conf")) {
+        configurations.push_back(path);  // checked once every migration is known
+        return;
+    }
+    auto parsed = parse_flyway_file_name(name);
+    if (!parsed) {
+        add_misnamed(path, name, problems);
+    } else if (parsed->prefix == 'R') {
+        problems.add_said(path, 0,
+                          said("{}: a Flyway repeatable migration (R__); belay does not run "
+                               "repeatable migrations yet: run them with Flyway under belay's "
+                               "guard ({}), or move the file out of the migrations directory",
+                               path.string(), run_flyway()));
+    } else {
+        auto& files = by_version[*parsed->version];
+        (parsed->prefix == 'V' ? files.versioned : files.undo)
+            .push_back(FlywayFile{path, std::move(*parsed)});
+    }
+}
+
+// Every file below `directory`, depth first, each directory's entries by name.
+void list_tree(const fs::path& directory, std::vector<fs::path>& files, Problems& problems) {
+    auto entries = sorted_entries(directory);
+    if (!entries) {
+        problems.add(std::move(entries.error()));
+        return;
+    }
+    for (auto& entry : *entries) {
+        std::error_code ec;
+        if (is_ignored_file_name(entry.file_name())) {
+            continue;
+        }
+        if (entry.is_directory(ec)) {
+            list_tree(entry.path(), files, problems);
+        } else {
+            files.push_back(entry.take_path());
+        }
+    }
+}
+
+// Adds a problem for each of Flyway's placeholders (${name}, ${flyway:user}) in `contents`.
+void report_placeholders(const fs::path& path, std::string_view contents, Problems& problems) {
+    int line = 1;
+    std::size_t counted = 0;  // line holds the number of the line at this offset
+    for (std::size_t at = contents.find("${"); at != std::string_view::npos;
+         at = contents.find("${", at + 2)) {
+        line += static_cast<int>(std::ranges::count(contents.substr(counted, at - counted), '\n'));
+        counted = at;
+        const auto end = contents.find_first_of("}\n", at);
+        if (end == std::string_view::npos || contents[end] != '}') {
+            continue;  // no placeholder: Flyway replaces only a complete ${...}
+        }
+        problems.add_said(
+            path, line,
+            said("{}:{}: Flyway placeholder {}: belay does not replace Flyway's placeholders "
+                 "(Flyway itself stops on one it has no value for); write the value into the "
+                 "file, or run the file with Flyway under belay's guard ({})",
+                 path.string(), line, std::string(contents.substr(at, end + 1 - at)),
+                 run_flyway()));
+    }
+}
+
+// Reads Flyway's script configuration for `sql_file` (sql_file + ".conf"), if there is one:
+// true when it says executeInTransaction=false. Any other setting is a problem, so that none
+// is passed over in silence.
+bool runs_without_transaction(const fs::path& sql_file, Problems& problems) {
+    const fs::path conf = sql_file.string() + ".conf";
+    std::error_code ec;
+    if (!fs::exists(conf, ec)) {
+        return false;
+    }
+    auto text = read_whole_file(conf);
+    if (!text) {
+        problems.add(std::move(text.error()));
+        return false;
+    }
+    bool without = false;
+    int line_number = 0;
+    std::string_view rest = *text;
+    while (!rest.empty()) {
+        const auto end = std::min(rest.find('\n'), rest.size());
+        auto line = rest.substr(0, end);
+        rest.remove_prefix(std::min(end + 1, rest.size()));
+        ++line_number;
+        while (!line.empty() &&
+               (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
+            line.remove_suffix(1);
+        }
+        while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
+            line.remove_prefix(1);
+        }
+        if (line.empty() || line.front() == '#' || line.front() == '!') {
+            continue;
+        }
+        const auto setting = to_lower_ascii(line);
+        std::string compact;
+        std::ranges::copy_if(setting, std::back_inserter(compact),
+                             [](char c) { return c != ' ' && c != '\t'; });
+        if (compact == "executeintransaction=false" || compact == "executeintransaction=true") {
+            without = compact.ends_with("false");
+        } else if (compact != "encoding=utf-8" && compact != "encoding=utf8") {
+            problems.add(conf, line_number,
+                         fmt::format("{}:{}: '{}': belay follows only executeInTransaction (true "
+                                     "or false) and encoding=UTF-8 in Flyway's script "
+                                     "configuration; remove the line, or run this migration with "
+                                     "Flyway",
+                                     conf.string(), line_number, line));
+        }
+    }
+    return without;
+}
+
+// The SQL belay runs from a Flyway file: without the byte-order mark Flyway skips, CRLF read
+// as LF (the line numbers stay the file's).
+std::string sql_of(std::string_view contents) {
+    if (contents.starts_with(k_byte_order_mark)) {
+        contents.remove_prefix(k_byte_order_mark.size());
+    }
+    std::string sql;
+    sql.reserve(contents.size());
+    for (std::size_t i = 0; i < contents.size(); ++i) {
+        if (!(contents[i] == '\r' && i + 1 < contents.size() && contents[i + 1] == '\n')) {
+            sql += contents[i];
+        }
+    }
+    return sql;
+}
+
+// Reads one file of a migration: its contents, checked for what belay cannot run.
+std::optional<std::string> read_checked(const fs::path& path, Problems& problems) {
+    auto contents = read_whole_file(path);
+    if (!contents) {
+        problems.add(std::move(contents.error()));
+        return std::nullopt;
+    }
+    if (auto text = check_no_nul_byte(path, *contents); !text) {
+        problems.add(std::move(text.error()));
+        return std::nullopt;
+    }
+    const auto before = problems.size();
+    report_placeholders(path, *contents, problems);
+    if (problems.size() != before) {
+        return std::nullopt;
+    }
+    return std::move(*contents);
+}
+
+// The migration of one version: its versioned file and, if any, its undo file.
+std::optional<Migration> assemble(const VersionFiles& files, Problems& problems) {
+    if (files.versioned.size() > 1 || files.undo.size() > 1) {
+        const auto& same = files.versioned.size() > 1 ? files.versioned : files.undo;
+        problems.add(fmt::format(
+            "{} and {} have the same version ({} and {} are both {}); give each migration its "
+            "own version",
+            same[0].path.string(), same[1].path.string(), same[0].name.version->text(),
+            same[1].name.version->text(), same[1].name.version->numeric()));
+        return std::nullopt;
+    }
+    if (files.versioned.empty()) {
+        const auto& undo = files.undo.front();
+        problems.add(undo.path, fmt::format("{}: an undo migration without a versioned migration "
+                                            "of version {}; add the V file or remove this one",
+                                            undo.path.string(), undo.name.version->text()));
+        return std::nullopt;
+    }
+    const auto& versioned = files.versioned.front();
+    auto up = read_checked(versioned.path, problems);
+    const auto* undo = files.undo.empty() ? nullptr : &files.undo.front();
+    auto down = undo != nullptr ? read_checked(undo->path, problems) : std::optional<std::string>();
+    if (!up || (undo != nullptr && !down)) {
+        return std::nullopt;
+    }
+    Migration migration{
+        .version = *versioned.name.version,
+        .name = versioned.name.description,
+        .path = versioned.path,
+        .up = SqlSection{true, sql_of(*up), 1, {}},
+        .down = {},
+        .verify = {},
+        .up_no_transaction = runs_without_transaction(versioned.path, problems),
+        .down_no_transaction = false,
+        .timeout = std::nullopt,
+        // belay's checksum covers both files, as for golang-migrate's pairs.
+        .checksum = migration_checksum(down ? *up + std::string(1, '\0') + *down : *up),
+        .layout = Layout::flyway,
+    };
+    if (undo != nullptr) {
+        migration.down = SqlSection{true, sql_of(*down), 1, undo->path};
+        migration.down_no_transaction = runs_without_transaction(undo->path, problems);
+    }
+    return migration;
+}
+
+}  // namespace
+
+Result<std::vector<Migration>> load_flyway_directory(const fs::path& directory) {
+    Problems problems;
+    std::vector<fs::path> files;
+    list_tree(directory, files, problems);
+    std::map<Version, VersionFiles> by_version;
+    std::vector<fs::path> configurations;
+    for (const auto& path : files) {
+        classify(path, by_version, configurations, problems);
+    }
+    for (const auto& conf : configurations) {
+        const fs::path script = conf.string().substr(0, conf.string().size() - 5);
+        if (std::ranges::find(files, script) == files.end()) {
+            problems.add(conf, fmt::format("{}: Flyway script configuration without its "
+                                           "migration {}; add the migration or remove this file",
+                                           conf.string(), script.string()));
+        }
+    }
+    std::vector<Migration> migrations;
+    for (const auto& [version, group] : by_version) {
+        if (auto migration = assemble(group, problems)) {
+            migrations.push_back(std::move(*migration));
+        }
+    }
+    if (!problems.empty()) {
+        return std::unexpected(problems.error());
+    }
+    return migrations;
+}
+
+}  // namespace belay

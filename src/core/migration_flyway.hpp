@@ -1,0 +1,50 @@
+// Flyway's layout (flyway/flyway's SQL migrations), read as Flyway reads its locations:
+//
+//   V<version>__<description>.sql   a versioned migration, the whole file its Up. The version's
+//                                   parts are joined by '.' or '_' (V1_1__x.sql is 1.1) and
+//                                   compare part by part as numbers (Version::parse_dotted)
+//   U<version>__<description>.sql   the undo migration of that version: its Down
+//   <migration>.sql.conf            Flyway's script configuration: executeInTransaction=false
+//                                   runs that file without a transaction
+//   R__<description>.sql            a repeatable migration: refused, naming the file (belay
+//                                   does not run them yet; docs/file-format.md says why)
+//
+// Subdirectories are read too, as Flyway scans a location recursively. Flyway's placeholders
+// (${name}) are refused where they stand: Flyway stops on one it has no value for, and belay has
+// none to give.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "belay/migration.hpp"
+#include "belay/version.hpp"
+#include "core/error.hpp"
+
+namespace belay {
+
+// A file name in Flyway's terms: prefix 'V', 'U' or 'R', the version (not for 'R'), and the
+// description as written (Flyway shows its '_' as spaces).
+struct FlywayFileName {
+    char prefix = 'V';
+    std::optional<Version> version;  // spelled as Flyway shows it: "1_1" becomes "1.1"
+    std::string description;
+};
+
+// "V1_1__add_users.sql" -> {'V', 1.1, "add_users"}; "V2.sql" -> {'V', 2, ""};
+// "R__views.sql" -> {'R', none, "views"}. std::nullopt for any other name, including a version
+// Flyway cannot read ("V1a__x.sql", "V1.__x.sql") and a suffix other than ".sql" (the case
+// counts, as in Flyway).
+std::optional<FlywayFileName> parse_flyway_file_name(std::string_view file_name);
+
+// Every migration of `directory` and its subdirectories, sorted by version. Fails with
+// invalid_input listing every problem (misnamed files, repeatable migrations, an undo file
+// without its versioned migration, two files of one version, a placeholder, a script
+// configuration belay cannot follow), each naming the path (and line).
+Result<std::vector<Migration>> load_flyway_directory(const std::filesystem::path& directory);
+
+}  // namespace belay

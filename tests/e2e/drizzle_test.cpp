@@ -1,0 +1,270 @@
+// Drizzle's migrations folder: meta/_journal.json gives the order, "--> statement-breakpoint"
+// separates statements, __drizzle_migrations is Drizzle's history (hash, created_at = when).
+#include "e2e/harness.hpp"
+
+#include <functional>
+
+#include <fmt/format.h>
+
+namespace belay::testing {
+namespace {
+
+struct Entry {
+    int idx;
+    std::int64_t when;
+    std::string tag;
+    std::string sql;
+};
+
+// Three migrations as drizzle-kit writes them; the third rebuilds a table as drizzle-kit does.
+const std::vector<Entry> k_entries{
+    {0, 1747907869832, "0000_quiet_leper_queen",
+     "CREATE TABLE `users` (\n\t`id` integer PRIMARY KEY NOT NULL,\n\t`name` text\n);\n"
+     "--> statement-breakpoint\n"
+     "CREATE UNIQUE INDEX `users_name_unique` ON `users` (`name`);"},
+    {1, 1747908047683, "0001_solid_ezekiel",
+     // The piece before the breakpoint has no ';': it runs only if split where Drizzle splits.
+     "CREATE TABLE `posts` (`id` integer PRIMARY KEY, `author` integer REFERENCES users(id))\n"
+     "--> statement-breakpoint\n"
+     "INSERT INTO `users` (`id`, `name`) VALUES (1, 'a; --> b');"},
+    {2, 1748251558828, "0002_rare_cyclops",
+     "PRAGMA foreign_keys=OFF;--> statement-breakpoint\n"
+     "CREATE TABLE `__new_users` (\n\t`id` integer PRIMARY KEY NOT NULL,\n\t`name` text NOT "
+     "NULL\n);\n--> statement-breakpoint\n"
+     "INSERT INTO `__new_users`(\"id\", \"name\") SELECT \"id\", \"name\" FROM `users`;"
+     "--> statement-breakpoint\nDROP TABLE `users`;--> statement-breakpoint\n"
+     "ALTER TABLE `__new_users` RENAME TO `users`;--> statement-breakpoint\n"
+     "PRAGMA foreign_keys=ON;"},
+};
+
+std::string journal_of(const std::vector<Entry>& entries, const std::string& dialect = "sqlite") {
+    std::string list;
+    for (const auto& e : entries) {
+        list += fmt::format(
+            "{}    {{\n      \"idx\": {},\n      \"version\": \"6\",\n      \"when\": {},\n"
+            "      \"tag\": \"{}\",\n      \"breakpoints\": true\n    }}",
+            list.empty() ? "" : ",\n", e.idx, e.when, e.tag);
+    }
+    return fmt::format(
+        "{{\n  \"version\": \"7\",\n  \"dialect\": \"{}\",\n  \"entries\": [\n{}\n"
+        "  ]\n}}",
+        dialect, list);
+}
+
+class DrizzleTest : public E2eTest {
+  protected:
+    void write_folder(const std::vector<Entry>& entries) {
+        for (const auto& e : entries) {
+            write_migration(e.tag + ".sql", e.sql);
+        }
+        write_migration("meta/_journal.json", journal_of(entries));
+    }
+    // __drizzle_migrations as Drizzle's SQLite migrator creates and fills it.
+    void write_drizzle_history(const std::vector<Entry>& applied) {
+        std::string sql =
+            "CREATE TABLE IF NOT EXISTS \"__drizzle_migrations\" (id SERIAL PRIMARY KEY, hash "
+            "text NOT NULL, created_at numeric);";
+        for (const auto& e : applied) {
+            sql += fmt::format(
+                "INSERT INTO \"__drizzle_migrations\" (\"hash\", \"created_at\") "
+                "VALUES ('{}', {});",
+                sha256_of(migrations() / (e.tag + ".sql")), e.when);
+        }
+        TestDb(db()).exec(sql);
+    }
+};
+
+TEST_F(DrizzleTest, FolderAppliesInTheJournalsOrderSplitWhereDrizzleSplits) {
+    write_folder(k_entries);
+    write_migration("schema.ts", "// drizzle-kit pull writes this beside the migrations\n");
+    auto result = belay("migrate", {"--no-backup"});
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0000", "0001", "0002"}));
+    TestDb check(db(), true);
+    EXPECT_EQ(check.scalar("SELECT name FROM users WHERE id = 1"), "a; --> b")
+        << "a breakpoint inside a string is no breakpoint for SQLite's parser";
+    EXPECT_CONTAINS(check.scalar("SELECT sql FROM sqlite_schema WHERE name = 'users'"),
+                    "`name` text NOT NULL");
+    EXPECT_FALSE(check.has_object("__new_users"));
+
+    auto status = belay("status");
+    EXPECT_EQ(status.exit_code, 0) << describe(status);
+    EXPECT_CONTAINS(status.out, "0002     rare_cyclops") << status.out;
+    auto forced = belay("status", {"--format", "drizzle", "--exit-code"});
+    EXPECT_EQ(forced.exit_code, 0) << describe(forced);
+}
+
+TEST_F(DrizzleTest, TheJournalNotTheFileNamesGivesTheOrder) {
+    // drizzle-kit's "timestamp" prefix: the names sort the other way round.
+    write_folder({{0, 1700000000000, "20240301000000_users", "CREATE TABLE users (id);"},
+                  {1, 1700000000001, "20240101000000_seed", "INSERT INTO users VALUES (1);"}});
+    auto result = belay("migrate", {"--no-backup"});
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_EQ(TestDb(db(), true).count("users"), 1);
+    EXPECT_CONTAINS(belay("status").out, "0001     20240101000000_seed");
+}
+
+TEST_F(DrizzleTest, EveryBrokenJournalIsRefusedNamingTheFileAndWhatToDo) {
+    struct Case {
+        std::string name;
+        std::function<void()> setup;
+        std::string message;
+    };
+    const std::vector<Case> cases{
+        {"malformed JSON",
+         [this] { write_migration("meta/_journal.json", "{\n  \"entries\": [\n}"); },
+         "meta/_journal.json:3:1: not valid JSON"},
+        {"postgres",
+         [this] { write_migration("meta/_journal.json", journal_of(k_entries, "postgresql")); },
+         "the journal's \"dialect\" is \"postgresql\""},
+        {"missing file",
+         [this] { std::filesystem::remove(migrations() / "0001_solid_ezekiel.sql"); },
+         "0001_solid_ezekiel.sql: missing, but"},
+        {"unlisted file", [this] { write_migration("0003_stray.sql", "SELECT 1;"); },
+         "_journal.json does not list it, so Drizzle would never run it"},
+        {"duplicate idx",
+         [this] {
+             auto entries = k_entries;
+             entries[2].idx = 1;
+             write_migration("meta/_journal.json", journal_of(entries));
+         },
+         "both have idx 1"},
+        {"breakpoint in a comment",
+         [this] {
+             write_migration("0001_solid_ezekiel.sql",
+                             "/* old:\nCREATE TABLE x (a);\n--> statement-breakpoint\n*/\n"
+                             "CREATE TABLE posts (id);");
+         },
+         "0001_solid_ezekiel.sql:3: '--> statement-breakpoint' stands inside a /* */ comment"},
+    };
+    for (const auto& c : cases) {
+        std::filesystem::remove_all(migrations());
+        write_folder(k_entries);
+        c.setup();
+        auto result = belay("status");
+        EXPECT_EQ(result.exit_code, 2) << c.name << "\n" << describe(result);
+        EXPECT_CONTAINS(result.err, c.message) << c.name;
+        EXPECT_FALSE(std::filesystem::exists(db())) << c.name << ": nothing is touched";
+    }
+}
+
+TEST_F(DrizzleTest, DownIsRefusedSayingDrizzleHasNoneAndHowToGoBack) {
+    write_folder(k_entries);
+    ASSERT_EQ(belay("migrate").exit_code, 0);
+    auto down = belay("down");
+    EXPECT_EQ(down.exit_code, 5) << describe(down);
+    EXPECT_CONTAINS(down.err, "0002_rare_cyclops is a Drizzle migration");
+    EXPECT_CONTAINS(down.err, "Drizzle has no down migrations");
+    EXPECT_CONTAINS(down.err, "belay db restore");
+    EXPECT_EQ(applied_versions().size(), 3u);
+}
+
+TEST_F(DrizzleTest, CreateAppendsToTheJournalAsDrizzleKitDoes) {
+    write_folder(k_entries);
+    write_migration("meta/0002_snapshot.json",
+                    "{\n  \"version\": \"6\",\n  \"dialect\": \"sqlite\",\n  \"id\": \"a1\",\n  "
+                    "\"prevId\": \"a0\",\n  \"tables\": {},\n  \"_meta\": {\n    \"tables\": {\n"
+                    "      \"x\": \"y\"\n    }\n  }\n}");
+    auto created = run_raw({"db", "create", "add_email", "--migrations", migrations().string()});
+    ASSERT_EQ(created.exit_code, 0) << describe(created);
+    EXPECT_CONTAINS(created.out, "0003_add_email.sql");
+    const auto journal = read_json_file(migrations() / "meta" / "_journal.json");
+    ASSERT_EQ(journal.at("entries").size(), 4u);
+    const auto& entry = journal.at("entries").back();
+    EXPECT_EQ(entry.at("idx"), 3);
+    EXPECT_EQ(entry.at("tag"), "0003_add_email");
+    EXPECT_GT(entry.at("when").get<std::int64_t>(), k_entries.back().when);
+    const auto text = read_file(migrations() / "meta" / "_journal.json");
+    EXPECT_CONTAINS(text, "    {\n      \"idx\": 3,\n      \"version\": \"6\",\n      \"when\": ");
+    EXPECT_FALSE(text.ends_with("\n")) << "JSON.stringify writes no final newline";
+    const auto snapshot = read_json_file(migrations() / "meta" / "0003_snapshot.json");
+    EXPECT_EQ(snapshot.at("prevId"), "a1");
+    EXPECT_NE(snapshot.at("id"), "a1");
+    EXPECT_EQ(snapshot.at("_meta").at("tables").size(), 0u);
+
+    write_migration("0003_add_email.sql", "ALTER TABLE `users` ADD `email` text;");
+    auto result = belay("migrate", {"--no-backup"});
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_EQ(applied_versions().back(), "0003");
+}
+
+TEST_F(DrizzleTest, CreateStartsAJournalInANewFolder) {
+    auto created = run_raw(
+        {"db", "create", "init", "--format", "drizzle", "--migrations", migrations().string()});
+    ASSERT_EQ(created.exit_code, 0) << describe(created);
+    const auto journal = read_json_file(migrations() / "meta" / "_journal.json");
+    EXPECT_EQ(journal.at("dialect"), "sqlite");
+    EXPECT_EQ(journal.at("entries").at(0).at("tag"), "0000_init");
+    EXPECT_EQ(belay("status").exit_code, 0) << "detected as Drizzle's from now on";
+}
+
+TEST_F(DrizzleTest, AdoptTakesOverDrizzlesHistoryHalfwayAndNothingRunsAgain) {
+    write_folder(k_entries);
+    // What Drizzle leaves after applying the first two entries.
+    TestDb(db()).exec(
+        "CREATE TABLE `users` (`id` integer PRIMARY KEY NOT NULL, `name` text);"
+        "CREATE UNIQUE INDEX `users_name_unique` ON `users` (`name`);"
+        "CREATE TABLE `posts` (`id` integer PRIMARY KEY, `author` integer REFERENCES users(id));"
+        "INSERT INTO `users` (`id`, `name`) VALUES (1, 'a; --> b');");
+    write_drizzle_history({k_entries[0], k_entries[1]});
+    auto refused = belay("migrate", {"--no-backup"});
+    EXPECT_EQ(refused.exit_code, 5) << describe(refused);
+    EXPECT_CONTAINS(refused.err, "Drizzle's history table __drizzle_migrations says");
+
+    auto adopted = belay("adopt", {"--from", "drizzle"});
+    ASSERT_EQ(adopted.exit_code, 0) << describe(adopted);
+    EXPECT_CONTAINS(adopted.out, "record 0001_solid_ezekiel as applied (Drizzle applied it)");
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0000", "0001"}));
+    auto result = belay("migrate", {"--no-backup"});
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0000", "0001", "0002"}));
+    EXPECT_EQ(TestDb(db(), true).count("users"), 1) << "0001's INSERT did not run again";
+    EXPECT_EQ(TestDb(db(), true).count("belay_adopted___drizzle_migrations"), 2);
+}
+
+// drizzle-orm up to 0.45 hashes a file as stored; later versions read CRLF as LF first.
+TEST_F(DrizzleTest, AdoptMatchesACrlfFileByTheHashOfEitherDrizzleVersion) {
+    auto entries = k_entries;
+    std::string crlf;
+    for (const char c : entries[0].sql) {
+        crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    }
+    entries[0].sql = crlf;
+    write_folder(entries);
+    const auto lf_copy = write_file("lf.sql", k_entries[0].sql);
+    write_drizzle_history({entries[0]});  // the hash of the file as stored, with its CRs
+    TestDb(db()).exec(
+        fmt::format("INSERT INTO __drizzle_migrations (hash, created_at) VALUES "
+                    "('{}', {});",
+                    sha256_of(lf_copy), k_entries[0].when));
+    TestDb(db()).exec("DELETE FROM __drizzle_migrations WHERE rowid = 1;");
+    auto newer = belay("adopt");
+    ASSERT_EQ(newer.exit_code, 0) << describe(newer);
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0000"}));
+
+    std::filesystem::remove(db());
+    write_drizzle_history({entries[0]});
+    auto older = belay("adopt");
+    ASSERT_EQ(older.exit_code, 0) << describe(older);
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0000"}));
+}
+
+TEST_F(DrizzleTest, AdoptRefusesRowsItCannotMatch) {
+    write_folder(k_entries);
+    write_drizzle_history({k_entries[0]});
+    TestDb(db()).exec("UPDATE __drizzle_migrations SET hash = 'ab' || hash;");
+    auto changed = belay("adopt");
+    EXPECT_EQ(changed.exit_code, 5) << describe(changed);
+    EXPECT_CONTAINS(changed.err, "0000_quiet_leper_queen.sql changed after Drizzle applied it");
+    EXPECT_CONTAINS(changed.err, "UPDATE __drizzle_migrations SET hash = '");
+
+    TestDb(db()).exec("UPDATE __drizzle_migrations SET created_at = 5;");
+    auto unknown = belay("adopt");
+    EXPECT_EQ(unknown.exit_code, 2) << describe(unknown);
+    EXPECT_CONTAINS(unknown.err, "the row with created_at 5");
+    EXPECT_CONTAINS(unknown.err, "no entry of meta/_journal.json has that \"when\"");
+    EXPECT_TRUE(TestDb(db(), true).has_object("__drizzle_migrations")) << "nothing was changed";
+}
+
+}  // namespace
+}  // namespace belay::testing
