@@ -51,14 +51,16 @@ target_link_libraries(belay_sqlite3 PUBLIC Threads::Threads ${CMAKE_DL_LIBS} m)
 
 # sqlite3.c is belay's only C file, and it is compiled the same way whatever the build type: as
 # optimized as the library it replaces (a Debug belay steps through its own code, not SQLite's),
-# with SQLite's own assert()s off (NDEBUG), and without the sanitizers of a sanitizer build
-# (CMAKE_CXX_FLAGS; the system's libsqlite3 is not instrumented either). The same command line
-# in every build tree lets ccache (CMAKE_C_COMPILER_LAUNCHER, else the C++ one's) reuse the
-# object across build trees and build types.
+# with SQLite's own assert()s off (NDEBUG), without the sanitizers of a sanitizer build
+# (CMAKE_CXX_FLAGS; the system's libsqlite3 is not instrumented either) and without debug
+# information (as Debian's library: its functions are named in a backtrace, not its lines). The
+# same command line in every build tree lets ccache (CMAKE_C_COMPILER_LAUNCHER, else the C++
+# one's) reuse the object across build trees and build types: with -g, ccache would also hash
+# each tree's directory.
 foreach(config DEBUG RELEASE RELWITHDEBINFO MINSIZEREL)
   set(CMAKE_C_FLAGS_${config} "")
 endforeach()
-target_compile_options(belay_sqlite3 PRIVATE -O2 -g)
+target_compile_options(belay_sqlite3 PRIVATE -O2)
 if(NOT CMAKE_C_COMPILER_LAUNCHER AND CMAKE_CXX_COMPILER_LAUNCHER)
   set_target_properties(belay_sqlite3 PROPERTIES C_COMPILER_LAUNCHER "${CMAKE_CXX_COMPILER_LAUNCHER}")
 endif()
