@@ -65,9 +65,6 @@ struct Migration {
     // Drizzle: its journal entry's "when" (milliseconds since the epoch), which Drizzle records
     // as created_at in __drizzle_migrations; 0 for the other layouts.
     std::int64_t journal_when = 0;
-    // The checksum the layout's own tool records for the file, for `db adopt` to compare
-    // (Flyway: its CRC-32 as a signed decimal); empty where belay does not compute it.
-    std::string tool_checksum{};
 
     const SqlSection& section(Direction d) const { return d == Direction::up ? up : down; }
     // The file `section` (one of this migration's) was read from, for messages.
