@@ -135,7 +135,12 @@ Substituted Substitution::expression(bool nested, bool live) {
 
 std::expected<std::string, SubstitutionError> Substitution::name(std::size_t dollar) {
     const auto not_ascii = [&](std::string_view where) {
-        return fail(dollar, m_pos + 1,
+        // Quote the whole character (its UTF-8 continuation bytes too), not half of it.
+        std::size_t end = m_pos + 1;
+        while (end < m_line.size() && (static_cast<unsigned char>(m_line[end]) & 0xC0) == 0x80) {
+            ++end;
+        }
+        return fail(dollar, end,
                     fmt::format("{} a character that is not ASCII; belay reads variable names of "
                                 "ASCII letters, digits and _ only (goose also takes other "
                                 "letters): rename the variable, or write $$ for a literal $",

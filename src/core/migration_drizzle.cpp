@@ -155,15 +155,35 @@ void check_dialect(const fs::path& path, const Json& journal, Problems& problems
         (*dialect == "sqlite" || *dialect == "turso")) {
         return;
     }
-    problems.add(fmt::format(
-        "{}: the journal's \"dialect\" is {}: belay runs SQLite migrations, and drizzle-kit "
-        "writes \"sqlite\" (or \"turso\") for them; point {} at the folder of your SQLite "
-        "schema's migrations",
-        path.string(), dialect == journal.end() ? std::string("missing") : dialect->dump(),
-        Option::migrations_dir));
+    problems.add_said(
+        path, 0,
+        said("{}: the journal's \"dialect\" is {}: belay runs SQLite migrations, and drizzle-kit "
+             "writes \"sqlite\" (or \"turso\") for them; point {} at the folder of your SQLite "
+             "schema's migrations",
+             path.string(), dialect == journal.end() ? std::string("missing") : dialect->dump(),
+             Option::migrations_dir));
+}
+
+// Whether `meta` holds a snapshot drizzle-kit writes (<idx>_snapshot.json). Unreadable: no.
+bool has_drizzle_snapshots(const fs::path& meta) {
+    std::error_code ec;
+    for (fs::directory_iterator it(meta, ec), end; !ec && it != end; it.increment(ec)) {
+        if (it->path().filename().string().ends_with("_snapshot.json")) {
+            return true;
+        }
+    }
+    return false;
 }
 
 Result<Json> read_journal_document(const fs::path& path) {
+    std::error_code ec;
+    if (!fs::exists(fs::symlink_status(path, ec)) && has_drizzle_snapshots(path.parent_path())) {
+        return fail(path, ErrorCode::invalid_input,
+                    "{} does not exist, but drizzle-kit's snapshots are beside it: the folder is "
+                    "Drizzle's and its journal, which orders the migrations, is lost. Restore it "
+                    "(git checkout -- {}); nothing was run",
+                    path.string(), path.string());
+    }
     if (!fs::exists(path)) {
         return fail(path, ErrorCode::invalid_input,
                     "{} does not exist: a Drizzle migrations folder has meta/_journal.json, "
@@ -189,6 +209,13 @@ Result<Json> read_journal_document(const fs::path& path) {
 
 fs::path drizzle_journal_path(const fs::path& folder) {
     return folder / "meta" / "_journal.json";
+}
+
+bool is_drizzle_folder(const fs::path& folder) {
+    std::error_code ec;
+    const auto journal = drizzle_journal_path(folder);
+    return fs::exists(fs::symlink_status(journal, ec)) ||
+           has_drizzle_snapshots(journal.parent_path());
 }
 
 bool has_drizzle_journal(const fs::path& folder) {

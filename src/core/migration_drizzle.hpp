@@ -44,6 +44,11 @@ struct DrizzleJournal {
 // <folder>/meta/_journal.json.
 std::filesystem::path drizzle_journal_path(const std::filesystem::path& folder);
 
+// Whether `folder` is drizzle-kit's, for detecting the layout: it holds meta/_journal.json in any
+// form (a directory, a FIFO or a dangling link too, which read_drizzle_journal refuses), or
+// drizzle-kit's snapshots (meta/<idx>_snapshot.json) without it.
+bool is_drizzle_folder(const std::filesystem::path& folder);
+
 // Whether `folder` holds meta/_journal.json (a regular file, or a symlink to one).
 bool has_drizzle_journal(const std::filesystem::path& folder);
 

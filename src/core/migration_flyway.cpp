@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "belay/utf8.hpp"
 #include "core/ascii.hpp"
 #include "core/checksum.hpp"
 #include "core/migration_files.hpp"
@@ -149,9 +150,8 @@ void report_placeholders(const fs::path& path, std::string_view contents, Proble
             path, line,
             said("{}:{}: Flyway placeholder {}: belay does not replace Flyway's placeholders "
                  "(Flyway itself stops on one it has no value for); write the value into the "
-                 "file, or run the file with Flyway under belay's guard ({})",
-                 path.string(), line, std::string(contents.substr(at, end + 1 - at)),
-                 run_flyway()));
+                 "file",
+                 path.string(), line, std::string(contents.substr(at, end + 1 - at))));
     }
 }
 
@@ -221,6 +221,22 @@ std::string sql_of(std::string_view contents) {
     return sql;
 }
 
+// The 1-based line of the first byte that is not part of well-formed UTF-8.
+int first_invalid_utf8_line(std::string_view text) {
+    int line = 1;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= text.size(); ++i) {
+        if (i == text.size() || text[i] == '\n') {
+            if (!is_valid_utf8(text.substr(start, i - start))) {
+                return line;
+            }
+            ++line;
+            start = i + 1;
+        }
+    }
+    return line;
+}
+
 // Reads one file of a migration: its contents, checked for what belay cannot run.
 std::optional<std::string> read_checked(const fs::path& path, Problems& problems) {
     auto contents = read_whole_file(path);
@@ -230,6 +246,16 @@ std::optional<std::string> read_checked(const fs::path& path, Problems& problems
     }
     if (auto text = check_no_nul_byte(path, *contents); !text) {
         problems.add(std::move(text.error()));
+        return std::nullopt;
+    }
+    if (!is_valid_utf8(*contents)) {
+        // Flyway decodes the file as UTF-8 and runs (and checksums) U+FFFD for such bytes.
+        const auto line = first_invalid_utf8_line(*contents);
+        problems.add(path, line,
+                     fmt::format("{}:{}: bytes that are not UTF-8 (Flyway reads its files as "
+                                 "UTF-8 and would run U+FFFD in their place); save the file as "
+                                 "UTF-8 (e.g. iconv -f latin1 -t utf-8)",
+                                 path.string(), line));
         return std::nullopt;
     }
     const auto before = problems.size();

@@ -197,7 +197,7 @@ std::string sqlx_in_mix(const std::map<Layout, fs::path>& found) {
 }  // namespace
 
 Result<Layout> detect_layout(const fs::path& directory, ReadCache* cache) {
-    if (has_drizzle_journal(directory)) {
+    if (is_drizzle_folder(directory)) {
         return Layout::drizzle;  // its reader names every .sql file the journal does not list
     }
     ReadCache own;

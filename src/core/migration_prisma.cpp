@@ -138,12 +138,12 @@ Result<std::vector<Migration>> load_prisma_folders(const fs::path& directory) {
         if (is_ignored_file_name(name)) {
             continue;
         }
-        if (entry.is_directory(ec)) {
+        if (is_prisma_lock_file_name(name)) {
+            check_lock_file(entry.path(), problems);  // a directory by that name too: not a file
+        } else if (entry.is_directory(ec)) {
             if (auto migration = read_folder(entry.path(), problems)) {
                 migrations.push_back(std::move(*migration));
             }
-        } else if (is_prisma_lock_file_name(name)) {
-            check_lock_file(entry.path(), problems);
         } else {
             problems.add(entry.path(),
                          fmt::format("{}: not a Prisma migration folder; Prisma keeps each "

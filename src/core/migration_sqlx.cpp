@@ -151,7 +151,11 @@ SqlxNaming sqlx_naming(std::span<const Migration> migrations) {
     }
     const auto& newest = migrations.back();
     naming.reversible = newest.down.present || newest.path.native().ends_with(".up.sql");
-    if (migrations.size() == 1) {
+    if (naming.reversible) {
+        // sqlx lists a pair's up and down files as two migrations of one version: its two newest
+        // never differ by 1, so it numbers by timestamp.
+        naming.sequential = false;
+    } else if (migrations.size() == 1) {
         naming.sequential = newest.version.numeric() == "0" || newest.version.numeric() == "1";
     } else {
         const auto& before = migrations[migrations.size() - 2];

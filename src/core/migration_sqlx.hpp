@@ -34,9 +34,10 @@ bool file_starts_with_sqlx_no_transaction(const std::filesystem::path& path);
 Result<std::vector<Migration>> load_sqlx_files(const std::filesystem::path& directory);
 
 // How sqlx-cli's `migrate add` would shape the next migration after `migrations` (sorted by
-// version): numbered sequentially when the two newest versions are consecutive numbers (or the
-// only one is 0 or 1), else by UTC timestamp; a pair when the newest migration is one (an up
-// file, with or without its down file).
+// version): numbered sequentially (at least four digits) when the two newest versions are
+// consecutive numbers (or the only one is 0 or 1) and the newest is one file, else by UTC
+// timestamp; a pair when the newest migration is one (an up file, with or without its down
+// file), which sqlx always numbers by timestamp.
 struct SqlxNaming {
     bool sequential = false;
     bool reversible = false;

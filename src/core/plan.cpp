@@ -305,6 +305,21 @@ namespace belay {
 namespace {
 
 // Why `entry` cannot be reverted, or "" when it can.
+// What a migration of `layout` without a way down lacks, in its tool's words.
+std::string_view missing_down(Layout layout) {
+    switch (layout) {
+        case Layout::flyway:
+            return "no undo file (U<version>__<description>.sql beside it)";
+        case Layout::golang_migrate:
+        case Layout::pop:
+            return "no .down.sql file";
+        case Layout::diesel:
+            return "no down.sql";
+        default:
+            return "no Down section";
+    }
+}
+
 Message describe_down_refusal(const PlanEntry& entry, bool embedded, bool allow_missing_down) {
     const std::string label = fmt::format("{}_{}", entry.version.text(), entry.name);
     switch (entry.status) {
@@ -340,9 +355,10 @@ Message describe_down_refusal(const PlanEntry& entry, bool embedded, bool allow_
     }
     if (!entry.migration->down.present && !allow_missing_down) {
         return said(
-            "  {} has no Down section ({}); pass {} to revert it as a no-op, as goose "
-            "does (what its Up did stays in the database)",
-            label, entry.migration->path.string(), Option::allow_missing_down);
+            "  {} has {} ({}); pass {} to revert it as a no-op, as goose does (what its Up did "
+            "stays in the database)",
+            label, missing_down(entry.migration->layout), entry.migration->path.string(),
+            Option::allow_missing_down);
     }
     return {};
 }
@@ -377,7 +393,9 @@ Result<std::vector<const PlanEntry*>> entries_to_revert(const Plan& plan,
                         Option::target, policy.target->text(), run(Command::status));
         }
         for (const auto* entry : applied) {
-            if (!(*policy.target < entry->version)) {
+            // 0 undoes everything: a migration of version 0 (Prisma's 0_init, Flyway's V0__)
+            // too.
+            if (!to_zero && !(*policy.target < entry->version)) {
                 break;
             }
             way.push_back(entry);

@@ -87,6 +87,24 @@ DrizzleEntry next_entry(const std::vector<DrizzleEntry>& entries, const std::str
     return entry;
 }
 
+// A file of the new entry that is there already was left by a db create that did not finish
+// (its journal entry was never written): named, rather than failed on mid-way.
+Result<void> refuse_leftovers(const std::vector<std::pair<fs::path, std::string>>& files,
+                              const fs::path& journal_path, const DrizzleEntry& entry) {
+    for (const auto& file : files) {
+        std::error_code ec;
+        if (fs::exists(fs::symlink_status(file.first, ec))) {
+            return fail(file.first, ErrorCode::invalid_input,
+                        "{} exists, but {} lists no entry {}: it is left from a {} that did not "
+                        "finish. Remove it (and keep what you wrote in it elsewhere), then run {} "
+                        "again. Nothing was changed",
+                        file.first.string(), journal_path.string(), entry.idx,
+                        named(Command::create), named(Command::create));
+        }
+    }
+    return {};
+}
+
 void remove_all(const std::vector<fs::path>& files) {
     for (const auto& file : files) {
         std::error_code ec;
@@ -117,6 +135,7 @@ Result<std::vector<fs::path>> create_drizzle_migration(const fs::path& folder,
             folder / "meta" / (entry.tag.substr(0, entry.tag.find('_')) + "_snapshot.json"),
             std::move(*snapshot));
     }
+    BELAY_TRY(refuse_leftovers(files, journal_path, entry));
     std::error_code ec;
     fs::create_directories(folder / "meta", ec);
     std::vector<fs::path> written;
@@ -127,16 +146,20 @@ Result<std::vector<fs::path>> create_drizzle_migration(const fs::path& folder,
         }
         written.push_back(path);
     }
-    auto ownership = has_drizzle_journal(folder) ? ownership_of(journal_path)
-                                                 : Result<FileOwnership>(FileOwnership{});
-    auto ok = ownership ? write_new_file_durably(journal_path, *journal_text, *ownership,
-                                                 ExistingFile::replace)
-                        : Result<void>(std::unexpected(ownership.error()));
+    // A symlinked journal is replaced where it points, so that the link stays and the file the
+    // project shares gets the entry.
+    const auto target =
+        fs::is_symlink(journal_path, ec) ? fs::canonical(journal_path, ec) : journal_path;
+    auto ownership =
+        has_drizzle_journal(folder) ? ownership_of(target) : Result<FileOwnership>(FileOwnership{});
+    auto ok = ownership
+                  ? write_new_file_durably(target, *journal_text, *ownership, ExistingFile::replace)
+                  : Result<void>(std::unexpected(ownership.error()));
     if (!ok) {
         remove_all(written);
         return std::unexpected(ok.error());
     }
-    written.push_back(journal_path);
+    written.push_back(target);
     return written;
 }
 

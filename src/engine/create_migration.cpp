@@ -164,6 +164,11 @@ std::string next_version(Layout layout, const std::optional<Version>& newest,
     if (layout == Layout::flyway) {
         return next_flyway_version(newest);
     }
+    if (layout == Layout::sqlx && newest) {
+        // sqlx-cli writes the next number with at least four digits, whatever the width before.
+        auto next = increment_version(newest->numeric());
+        return std::string(next.size() < 4 ? 4 - next.size() : 0, '0') + next;
+    }
     return newest ? increment_version(newest->text()) : std::string("0001");
 }
 

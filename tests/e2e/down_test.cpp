@@ -103,6 +103,33 @@ TEST_F(DownTest, StepsAndToChooseHowFarNewestFirst) {
     EXPECT_FALSE(check.has_object("users"));
 }
 
+// A migration of version 0 (Prisma's 0_init baseline, Flyway's V0__, sqlx's 0_x.sql) is
+// reverted by --to 0, reset and refresh like every other: 0 means before every migration.
+TEST_F(DownTest, ToZeroResetAndRefreshRevertAMigrationOfVersionZeroToo) {
+    write_migration("0000_base.sql",
+                    "-- +migrate Up\nCREATE TABLE base (x);\n-- +migrate Down\nDROP TABLE base;\n");
+    apply_three();
+    ASSERT_EQ(applied_versions(), (std::vector<std::string>{"0000", "0001", "0002", "0003"}));
+
+    auto to_zero = belay("down", {"--to", "0"});
+    ASSERT_EQ(to_zero.exit_code, 0) << describe(to_zero);
+    EXPECT_TRUE(applied_versions().empty());
+    EXPECT_FALSE(TestDb(db(), true).has_object("base"));
+
+    ASSERT_EQ(belay("migrate", {"-q"}).exit_code, 0);
+    auto reset = belay("reset", {"--yes"});
+    ASSERT_EQ(reset.exit_code, 0) << describe(reset);
+    EXPECT_TRUE(applied_versions().empty());
+    EXPECT_FALSE(TestDb(db(), true).has_object("base"));
+
+    ASSERT_EQ(belay("migrate", {"-q"}).exit_code, 0);
+    TestDb(db()).exec("INSERT INTO base VALUES (1)");
+    auto refresh = belay("refresh", {"--yes"});
+    ASSERT_EQ(refresh.exit_code, 0) << describe(refresh);
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0000", "0001", "0002", "0003"}));
+    EXPECT_EQ(TestDb(db(), true).count("base"), 0) << "base was dropped and made again";
+}
+
 TEST_F(DownTest, BadTargetsAreUsageErrorsThatChangeNothing) {
     apply_three();
     const auto before = database_contents(db());

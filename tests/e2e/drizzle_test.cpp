@@ -2,6 +2,8 @@
 // separates statements, __drizzle_migrations is Drizzle's history (hash, created_at = when).
 #include "e2e/harness.hpp"
 
+#include <sys/stat.h>
+
 #include <functional>
 
 #include <fmt/format.h>
@@ -146,6 +148,45 @@ TEST_F(DrizzleTest, EveryBrokenJournalIsRefusedNamingTheFileAndWhatToDo) {
         EXPECT_CONTAINS(result.err, c.message) << c.name;
         EXPECT_FALSE(std::filesystem::exists(db())) << c.name << ": nothing is touched";
     }
+}
+
+// Without a readable journal the folder is still Drizzle's (its snapshots, or a journal that is
+// a directory or a FIFO, say so): refused naming the journal, never read as another layout.
+TEST_F(DrizzleTest, AFolderWhoseJournalIsNotAReadableFileIsRefusedNotReadAsSqlx) {
+    write_folder(k_entries);
+    write_migration("meta/0000_snapshot.json", R"({"version":"6","dialect":"sqlite"})");
+    const auto journal = migrations() / "meta" / "_journal.json";
+    const std::vector<std::pair<std::string, std::function<void()>>> kinds{
+        {"a directory", [&] { fs::create_directory(journal); }},
+        {"a FIFO", [&] { ASSERT_EQ(::mkfifo(journal.c_str(), 0600), 0); }},
+        {"missing", [] {}}};
+    for (const auto& [kind, make] : kinds) {
+        fs::remove_all(journal);
+        make();
+        auto result = belay("migrate", {"--no-backup"});
+        EXPECT_EQ(result.exit_code, 2) << kind << "\n" << describe(result);
+        EXPECT_CONTAINS(result.err, "_journal.json") << kind;
+        EXPECT_FALSE(fs::exists(db())) << kind << ": nothing ran";
+    }
+}
+
+TEST_F(DrizzleTest, CreateWritesTheJournalASymlinkPointsAtAndNamesLeftovers) {
+    write_folder(k_entries);
+    const auto shared = dir() / "shared_journal.json";
+    fs::rename(migrations() / "meta" / "_journal.json", shared);
+    fs::create_symlink(shared, migrations() / "meta" / "_journal.json");
+    auto created = belay("create", {"add email"});
+    ASSERT_EQ(created.exit_code, 0) << describe(created);
+    EXPECT_TRUE(fs::is_symlink(migrations() / "meta" / "_journal.json")) << "the link stays";
+    EXPECT_EQ(read_json_file(shared).at("entries").size(), 4u) << "its target got the entry";
+
+    // What an interrupted create leaves before its journal entry: the next entry's snapshot.
+    write_migration("meta/0004_snapshot.json", "{}");
+    auto blocked = belay("create", {"add phone"});
+    EXPECT_EQ(blocked.exit_code, 2) << describe(blocked);
+    EXPECT_CONTAINS(blocked.err, "0004_snapshot.json exists, but") << blocked.err;
+    EXPECT_CONTAINS(blocked.err, "Remove it") << blocked.err;
+    EXPECT_EQ(read_json_file(shared).at("entries").size(), 4u) << "nothing changed";
 }
 
 TEST_F(DrizzleTest, DownIsRefusedSayingDrizzleHasNoneAndHowToGoBack) {

@@ -95,5 +95,30 @@ TEST_F(DrizzleToolTest, DrizzleAppliesHalfBelayAdoptsAndAppliesTheRestAsDrizzleW
     EXPECT_EQ(TestDb(reference, true).count("__drizzle_migrations"), 3);
 }
 
+// A branch merged late appends an entry whose `when` is older than the last one Drizzle applied:
+// Drizzle's migrator skips it for good. belay orders by the journal, where it comes last, so it
+// is the next pending migration and runs.
+TEST_F(DrizzleToolTest, AnEntryDrizzleSkippedForItsOlderWhenIsPendingAndRunsAfterAdoption) {
+    write_migration("meta/_journal.json", journal(2));
+    drizzle_migrate(db());
+    auto late = journal(2);
+    late.insert(late.rfind(']'),
+                ",{\"idx\":2,\"version\":\"6\",\"when\":1747907900000,\"tag\":"
+                "\"0002_rare_cyclops\",\"breakpoints\":true}");
+    write_migration("meta/_journal.json", late);
+    drizzle_migrate(db());
+    ASSERT_EQ(TestDb(db(), true).count("__drizzle_migrations"), 2) << "Drizzle skipped 0002";
+
+    ASSERT_EQ(belay("adopt").exit_code, 0);
+    auto status = belay("status");
+    EXPECT_CONTAINS(status.out, "0002     rare_cyclops       pending") << status.out;
+    auto result = belay("migrate", {"--no-backup"});
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0000", "0001", "0002"}));
+    EXPECT_FALSE(TestDb(db(), true).has_object("__new_users"));
+    EXPECT_CONTAINS(TestDb(db(), true).scalar("SELECT sql FROM sqlite_schema WHERE name = 'users'"),
+                    "NOT NULL");
+}
+
 }  // namespace
 }  // namespace belay::testing

@@ -68,6 +68,17 @@ TEST_F(SqlxPrismaTest, SqlxSimpleFilesAndPairsSideBySideWithNoTransaction) {
     EXPECT_TRUE(has("posts")) << "a refused down changes nothing";
 }
 
+// sqlx, Prisma and Drizzle files are SQL from their first byte: a byte-order mark there (SQLite
+// reads it as white space) must not hide a statement belay refuses in a transaction.
+TEST_F(SqlxPrismaTest, AByteOrderMarkDoesNotHideARefusedStatementFromTheCheckBeforeTheRun) {
+    write_migration("1_users.sql", "CREATE TABLE users (id);\n");
+    write_migration("2_vacuum.sql", "\xEF\xBB\xBFVACUUM;\n");
+    auto refused = belay("migrate", {"--no-backup"});
+    EXPECT_EQ(refused.exit_code, 2) << describe(refused);
+    EXPECT_CONTAINS(refused.err, "2_vacuum.sql") << refused.err;
+    EXPECT_FALSE(fs::exists(db())) << "refused before the database was opened";
+}
+
 TEST_F(SqlxPrismaTest, DetectionNeverReadsAMixAndFormatForcesALayout) {
     write_migration("1_users.sql", "CREATE TABLE users (id);\n");
     write_migration("2_posts.sql", "-- +migrate Up\nCREATE TABLE posts (id);\n");
@@ -135,6 +146,13 @@ TEST_F(SqlxPrismaTest, CreateWritesAsSqlxCliAndPrismaWould) {
     ASSERT_EQ(sequential.exit_code, 0) << describe(sequential);
     EXPECT_EQ(sequential.out, (migrations() / "0003_add_tags.sql").string() + "\n")
         << "two consecutive versions: sqlx-cli numbers on";
+    fs::remove_all(migrations());
+    write_migration("1_users.sql", "CREATE TABLE users (id);\n");
+    write_migration("2_posts.sql", "CREATE TABLE posts (id);\n");
+    auto padded = belay("create", {"add tags"});
+    ASSERT_EQ(padded.exit_code, 0) << describe(padded);
+    EXPECT_EQ(padded.out, (migrations() / "0003_add_tags.sql").string() + "\n")
+        << "sqlx-cli writes the next number with four digits, whatever the width before";
 
     fs::remove_all(migrations());
     write_migration("20240101000000_users.up.sql", "CREATE TABLE users (id);\n");

@@ -144,6 +144,11 @@ TEST(SubstituteVariables, RefusalsSayWhatIsWrongWithWhichPart) {
     EXPECT_CONTAINS(refusal("x ${_NAME}").reason, "starting with a letter");
     EXPECT_CONTAINS(refusal("x $\xC3\xA9t\xC3\xA9").reason, "not ASCII");
     EXPECT_CONTAINS(refusal("x $NAME\xC3\xA9").reason, "not ASCII");
+    EXPECT_EQ(quoted("x ${\xC3\x84"
+                     "B:-d}"),
+              "${\xC3\x84")
+        << "the whole character, not half";
+    EXPECT_EQ(quoted("x $NAME\xE2\x82\xAC!"), "$NAME\xE2\x82\xAC");
     EXPECT_CONTAINS(refusal("bad \xFF byte").reason, "not UTF-8");
     EXPECT_CONTAINS(refusal("${UNSET?first} $1").reason, "starting with a letter")
         << "the whole line is read before anything is expanded, as goose does";

@@ -448,6 +448,32 @@ TEST(SelectDownSteps, RefusesListingEveryMigrationThatCannotBeReverted) {
     EXPECT_NOT_CONTAINS(refused.error().message, "3_c") << "3_c can be reverted and is not listed";
 }
 
+TEST(SelectDownSteps, ToZeroRevertsAMigrationOfVersionZeroToo) {
+    const std::vector<Migration> files{reversible("0", "base"), reversible("1", "b")};
+    History history;
+    history.table_exists = true;
+    history.applied = {applied("0", "base"), applied("1", "b")};
+    auto all = select_down_steps(build_plan(files, history), DownPolicy{v("0"), 1});
+    ASSERT_TRUE(all.has_value()) << all.error().message;
+    EXPECT_EQ(versions_of(*all), (std::vector<std::string>{"1", "0"}));
+}
+
+TEST(SelectDownSteps, AMigrationWithoutAWayDownIsNamedInItsToolsWords) {
+    auto flyway = file("1", "no_undo");
+    flyway.layout = Layout::flyway;
+    auto pair = file("2", "no_down_file");
+    pair.layout = Layout::golang_migrate;
+    const std::vector<Migration> files{flyway, pair};
+    History history;
+    history.table_exists = true;
+    history.applied = {applied("1", "no_undo"), applied("2", "no_down_file")};
+    auto refused = select_down_steps(build_plan(files, history), DownPolicy{v("0"), 1});
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_CONTAINS(refused.error().message,
+                    "1_no_undo has no undo file (U<version>__<description>.sql beside it)");
+    EXPECT_CONTAINS(refused.error().message, "2_no_down_file has no .down.sql file");
+}
+
 TEST(SelectDownSteps, AllowMissingDownRevertsThemAndNamesTheOptionWhenRefusing) {
     const std::vector<Migration> files{file("1", "no_down"), reversible("2", "b")};
     History history;

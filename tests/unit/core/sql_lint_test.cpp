@@ -38,6 +38,14 @@ TEST(LeadingKeywords, UppercasesAndSkipsCommentsAndWhitespace) {
     EXPECT_EQ(leading_keywords("DROP TABLE x", 0), Words{});
 }
 
+// SQLite's tokenizer reads a UTF-8 byte-order mark as white space, wherever it stands: a file
+// saved with one still runs, and its statements must be classified as SQLite will run them.
+TEST(LeadingKeywords, AByteOrderMarkIsWhiteSpaceAsToSqlite) {
+    EXPECT_EQ(leading_keywords("\xEF\xBB\xBFVACUUM;", 2), (Words{"VACUUM"}));
+    EXPECT_EQ(leading_keywords("\xEF\xBB\xBF-- x\n\xEF\xBB\xBFPRAGMA writable_schema = 1", 2),
+              (Words{"PRAGMA", "WRITABLE_SCHEMA"}));
+}
+
 TEST(LeadingKeywords, StopsAtTheFirstTokenThatIsNotAWord) {
     EXPECT_EQ(leading_keywords("INSERT INTO t(a) VALUES (1)", 5), (Words{"INSERT", "INTO", "T"}));
     EXPECT_EQ(leading_keywords("ATTACH 'other.db' AS other", 3), (Words{"ATTACH"}));

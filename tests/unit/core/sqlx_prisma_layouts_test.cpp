@@ -88,6 +88,24 @@ TEST(SqlxNaming, AsSqlxCliInfersIt) {
     auto next = load_migrations(dir.path(), Layout::sqlx);
     EXPECT_TRUE(sqlx_naming(*next).sequential);
     EXPECT_FALSE(sqlx_naming(*next).reversible);
+    dir.write("0005_d.up.sql", "");
+    dir.write("0005_d.down.sql", "");
+    auto pair = load_migrations(dir.path(), Layout::sqlx);
+    EXPECT_TRUE(sqlx_naming(*pair).reversible);
+    EXPECT_FALSE(sqlx_naming(*pair).sequential)
+        << "sqlx lists the pair's two files as two migrations of one version: a timestamp next";
+}
+
+TEST(PrismaFolders, ADirectoryNamedLikeTheLockFileIsNamedAsTheLockFile) {
+    testing::TempDir dir;
+    dir.write("20240101000000_a/migration.sql", "CREATE TABLE a (x);");
+    std::filesystem::create_directory(dir.path() / "migration_lock.toml");
+    auto migrations = load_migrations(dir.path(), Layout::prisma);
+    ASSERT_FALSE(migrations.has_value());
+    EXPECT_CONTAINS(migrations.error().message, "migration_lock.toml")
+        << migrations.error().message;
+    EXPECT_EQ(migrations.error().message.find("timestamp"), std::string::npos)
+        << migrations.error().message;
 }
 
 TEST(PrismaFolderName, DigitsThenOneSeparator) {
