@@ -24,6 +24,10 @@ inline std::string_view file_name_of(const std::filesystem::path& path) {
 // The whole file; fails with invalid_input naming the path and the OS's reason.
 Result<std::string> read_whole_file(const std::filesystem::path& path);
 
+// `text` with each CRLF read as LF (a lone CR stays): the SQL belay runs from a file, whose line
+// numbers stay the file's.
+std::string crlf_as_lf(std::string_view text);
+
 // One entry of a directory's listing: its path and the type the listing gave it, as
 // std::filesystem::directory_entry keeps them, but movable out of the listing so that the path
 // built while listing is the one a Migration keeps.

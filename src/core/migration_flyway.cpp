@@ -211,14 +211,7 @@ std::string sql_of(std::string_view contents) {
     if (contents.starts_with(k_byte_order_mark)) {
         contents.remove_prefix(k_byte_order_mark.size());
     }
-    std::string sql;
-    sql.reserve(contents.size());
-    for (std::size_t i = 0; i < contents.size(); ++i) {
-        if (!(contents[i] == '\r' && i + 1 < contents.size() && contents[i + 1] == '\n')) {
-            sql += contents[i];
-        }
-    }
-    return sql;
+    return crlf_as_lf(contents);
 }
 
 // The 1-based line of the first byte that is not part of well-formed UTF-8.

@@ -75,17 +75,6 @@ std::optional<PairFile> parse_pair_file(const fs::path& path) {
     return file;
 }
 
-std::string with_lf(std::string text) {
-    std::string result;
-    result.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (!(text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) {
-            result += text[i];
-        }
-    }
-    return result;
-}
-
 // The variant of one direction a migration runs: a SQLite one wins over a generic one; other
 // dialects never run. More than one of the winning kind is a problem.
 const PairFile* choose_variant(const std::vector<PairFile>& files, Direction direction,
@@ -117,7 +106,7 @@ Result<std::string> read_section(const PairFile& file, SqlSection& section) {
     if (auto text = check_no_nul_byte(file.path, *contents); !text) {
         return std::unexpected(std::move(text.error()));
     }
-    section = SqlSection{true, with_lf(*contents), 1, file.path};
+    section = SqlSection{true, crlf_as_lf(*contents), 1, file.path};
     return *contents;
 }
 

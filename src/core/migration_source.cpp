@@ -208,6 +208,17 @@ Result<std::string> read_whole_file(const fs::path& path) {
     }
 }
 
+std::string crlf_as_lf(std::string_view text) {
+    std::string result;
+    result.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (!(text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) {
+            result += text[i];
+        }
+    }
+    return result;
+}
+
 Result<void> check_is_directory(const fs::path& directory) {
     std::error_code error;
     const auto status = fs::status(directory, error);
