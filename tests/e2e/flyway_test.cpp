@@ -395,5 +395,58 @@ TEST_F(FlywayTest, AdoptMarksAFailedMigrationDirtyAndRefusesFilesChangedSince) {
     EXPECT_EQ(belay("migrate", {"--no-backup"}).exit_code, 5) << "the dirty mark blocks runs";
 }
 
+TEST_F(FlywayTest, AdoptTakesOverUnchangedRepeatablesAndLeavesTheOthersToRunAgain) {
+    write_migration("V1__runs.sql", "CREATE TABLE runs (name TEXT);\n");
+    write_migration("V2__users.sql", "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\n");
+    write_migration("R__names.sql", "INSERT INTO runs VALUES ('names');\n");
+    write_migration("R__titles.sql", "INSERT INTO runs VALUES ('titles v2');\n");  // edited since
+    write_migration("R__retry.sql", "INSERT INTO runs VALUES ('retry');\n");
+    // The checksums are Flyway's CRC-32 of the files (computed apart, with Python's zlib); the
+    // latest row of a description decides: names' older row has another checksum, retry's
+    // latest attempt failed, titles' row is of the file before its edit.
+    TestDb(db()).exec(
+        std::string(k_flyway_table) +
+        "INSERT INTO flyway_schema_history VALUES"
+        "(1,'1','runs','SQL','V1__runs.sql',1119552125,'app','2026-01-01 10:00:00.000',1,1),"
+        "(2,'2','users','SQL','V2__users.sql',-1583449288,'app','2026-01-01 10:00:01.000',1,1),"
+        "(3,NULL,'names','SQL','R__names.sql',12345,'app','2026-01-02 10:00:00.000',1,1),"
+        "(4,NULL,'names','SQL','R__names.sql',-1739251990,'app','2026-01-03 10:00:00.000',1,1),"
+        "(5,NULL,'titles','SQL','R__titles.sql',-978738096,'app','2026-01-03 10:00:01.000',1,1),"
+        "(6,NULL,'retry','SQL','R__retry.sql',-559225288,'app','2026-01-03 10:00:02.000',1,1),"
+        "(7,NULL,'retry','SQL','R__retry.sql',-559225288,'app','2026-01-04 10:00:00.000',1,0);"
+        "CREATE TABLE runs (name TEXT);"
+        "INSERT INTO runs VALUES ('names'), ('titles'), ('retry');"
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);");
+    auto adopted = belay("adopt");
+    ASSERT_EQ(adopted.exit_code, 0) << describe(adopted);
+    EXPECT_CONTAINS(adopted.out,
+                    "  record repeatable R__names as applied (Flyway applied it at "
+                    "2026-01-03T10:00:00Z, as the file is now)")
+        << adopted.out;
+    EXPECT_CONTAINS(adopted.out,
+                    "note: " + (migrations() / "R__titles.sql").string() +
+                        ": changed since Flyway last applied it (row 5 records the checksum "
+                        "-978738096, the file has -459434940); it is not recorded, so the next db "
+                        "migrate applies it again, as Flyway's migrate would")
+        << adopted.out;
+    EXPECT_CONTAINS(adopted.out, "note: " + (migrations() / "R__retry.sql").string() +
+                                     ": Flyway's latest row of it (row 7) failed")
+        << adopted.out;
+    EXPECT_EQ(TestDb(db(), true).rows("SELECT name, applied_at FROM belay_repeatable"),
+              (std::vector<std::vector<std::string>>{{"names", "2026-01-03T10:00:00Z"}}));
+    auto status = belay("status", {"--json"});
+    const auto repeatables = status.json()["repeatables"];
+    ASSERT_EQ(repeatables.size(), 3u) << status.out;
+    EXPECT_EQ(repeatables[0]["status"], "applied") << status.out;  // names
+    EXPECT_EQ(repeatables[1]["status"], "pending") << status.out;  // retry
+    EXPECT_EQ(repeatables[2]["status"], "pending") << status.out;  // titles
+
+    auto migrated = belay("migrate", {"--no-backup"});
+    ASSERT_EQ(migrated.exit_code, 0) << describe(migrated);
+    EXPECT_EQ(runs(), (std::vector<std::string>{"names", "titles", "retry", "retry", "titles v2"}))
+        << "names is not run again; retry and the edited titles are, in description order";
+    EXPECT_EQ(belay("status", {"--exit-code"}).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace belay::testing
