@@ -26,14 +26,12 @@ std::vector<RepeatableEntry> plan_repeatables(std::span<const RepeatableMigratio
     std::vector<RepeatableEntry> entries;
     entries.reserve(repeatables.size());
     for (const auto& repeatable : repeatables) {
-        RepeatableEntry entry{.migration = &repeatable,
-                              .status = RepeatableStatus::pending,
-                              .applied = std::nullopt};
+        RepeatableEntry entry{
+            .migration = &repeatable, .status = RepeatableStatus::pending, .applied = std::nullopt};
         if (const auto row = rows.find(repeatable.name); row != rows.end()) {
             entry.applied = *row->second;
-            entry.status = row->second->checksum == repeatable.checksum
-                               ? RepeatableStatus::applied
-                               : RepeatableStatus::changed;
+            entry.status = row->second->checksum == repeatable.checksum ? RepeatableStatus::applied
+                                                                        : RepeatableStatus::changed;
         }
         entries.push_back(std::move(entry));
     }

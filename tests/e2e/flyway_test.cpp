@@ -448,5 +448,42 @@ TEST_F(FlywayTest, AdoptTakesOverUnchangedRepeatablesAndLeavesTheOthersToRunAgai
     EXPECT_EQ(belay("status", {"--exit-code"}).exit_code, 0);
 }
 
+TEST_F(FlywayTest, LintChecksRepeatablesLikeOtherFilesButForTheDown) {
+    write_runs_and_repeatables();
+    const auto cleanup = write_migration("R__cleanup.sql",
+                                         "-- rebuilt whenever it changes\n"
+                                         "DROP TABLE scratch;\n"
+                                         "PRAGMA foreign_keys = OFF;\n");
+    auto lint = belay("lint");
+    ASSERT_EQ(lint.exit_code, 0) << describe(lint);
+    EXPECT_CONTAINS(lint.out, cleanup.string() + ":2: warning [drop-table]") << lint.out;
+    EXPECT_CONTAINS(lint.out, cleanup.string() + ":3: warning [no-effect-in-transaction]")
+        << lint.out;
+    EXPECT_CONTAINS(lint.out, "V1__runs.sql:1: warning [no-down]") << "a V file without U\n"
+                                                                   << lint.out;
+    EXPECT_NOT_CONTAINS(lint.out, "R__view_a.sql:1: warning [no-down]")
+        << "a repeatable has no Down to miss\n"
+        << lint.out;
+    write_migration("R__cleanup.sql", "VACUUM;\n");
+    auto vacuum = belay("lint");
+    EXPECT_CONTAINS(vacuum.out,
+                    "R__cleanup.sql:1: warning [needs-no-transaction]: VACUUM cannot "
+                    "run inside the transaction belay runs a repeatable migration in")
+        << vacuum.out;
+}
+
+TEST_F(FlywayTest, DumpSchemaCheckBuildsWhatTheRepeatablesMake) {
+    write_runs_and_repeatables();
+    ASSERT_EQ(belay("migrate", {"--no-backup"}).exit_code, 0);
+    auto written = belay("dump-schema", {"--out", (dir() / "schema.sql").string()});
+    ASSERT_EQ(written.exit_code, 0) << describe(written);
+    EXPECT_CONTAINS(belay("dump-schema").out, "CREATE VIEW user_names");
+    auto check = run_raw(
+        {"db", "dump-schema", "--check", "schema.sql", "--migrations", migrations().string()});
+    EXPECT_EQ(check.exit_code, 0) << "the views the repeatables made are the migrations' too\n"
+                                  << describe(check);
+    EXPECT_CONTAINS(check.out, "matches the migrations") << check.out;
+}
+
 }  // namespace
 }  // namespace belay::testing
