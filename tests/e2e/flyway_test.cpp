@@ -220,6 +220,18 @@ TEST_F(FlywayTest, AFailingRepeatableRollsBackAloneNamingFileAndLineThenAppliesO
     EXPECT_EQ(recorded_repeatables(), (std::vector<std::string>{"a_fill", "b_fill"}));
 }
 
+TEST_F(FlywayTest, ARepeatableRunsUnderTheStepTimeout) {
+    write_migration("V1__t.sql", "CREATE TABLE t (x);\n");
+    write_migration("R__slow.sql", std::string("INSERT INTO t VALUES (1);\n") + k_runaway + "\n");
+    auto result = belay("migrate", {"--no-backup", "--step-timeout", "0.2"});
+    EXPECT_EQ(result.exit_code, 1) << describe(result);
+    EXPECT_CONTAINS(result.err, "R__slow.sql:2: the step ran past its timeout") << result.err;
+    EXPECT_CONTAINS(result.err, "(raise --step-timeout)") << result.err;
+    EXPECT_EQ(applied_versions(), (std::vector<std::string>{"1"}));
+    EXPECT_EQ(TestDb(db(), true).count("t"), 0) << "rolled back";
+    EXPECT_FALSE(has("belay_repeatable")) << "created in the step's transaction, rolled back";
+}
+
 TEST_F(FlywayTest, ARunStoppingBeforeTheNewestVersionAppliesNoRepeatable) {
     write_runs_and_repeatables();
     auto partial = belay("migrate", {"--no-backup", "--to", "1"});
