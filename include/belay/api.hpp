@@ -58,7 +58,9 @@ bool sqlite_is_bundled() noexcept;
 // Reads and parses every migration file in `directory`, then checks each transactional
 // section (Up, Down, Verify) for statements that cannot work inside a transaction. Fails with
 // invalid_input listing every problem with its file and line (also a migration file whose name
-// is not valid UTF-8: its name could not be reported). Touches no database.
+// is not valid UTF-8: its name could not be reported). A Flyway directory's repeatable
+// migrations (R__) come in MigrationSet::repeatables, checked the same way (they always run in
+// a transaction). Touches no database.
 Result<MigrationSet> load_migration_set(const std::filesystem::path& directory,
                                         std::optional<Layout> layout = std::nullopt);
 
@@ -94,7 +96,9 @@ Result<std::string> read_current_version(const DatabaseOptions& options);
 // run; the others need it to exist), takes the run lock, plans the steps of
 // options.operation, refuses an unsafe plan, asks for confirmation where the operation reverts
 // everything, snapshots, and runs each step (in its own transaction, validated, bounded by its
-// timeout), then runs quick_check. With dry_run, the same steps run on a temporary copy made with
+// timeout), then runs quick_check. A migrate run that leaves no versioned migration pending
+// ends with a step for each repeatable migration that is new or changed (RunReport's steps mark
+// them StepReport::repeatable). With dry_run, the same steps run on a temporary copy made with
 // the backup API; the database itself is opened read-only and left as it was.
 //
 // Errors that stop the run before any step (invalid files, unsafe state, busy lock, not a

@@ -34,6 +34,13 @@ struct DirtyMark {
     std::string started_at;  // UTC ISO-8601
 };
 
+// The last application of a repeatable migration (belay_repeatable): one row per name.
+struct AppliedRepeatable {
+    std::string name;        // the description as its file spells it
+    std::string checksum;    // SHA-256 of the file as applied
+    std::string applied_at;  // UTC ISO-8601
+};
+
 // A history table another migration tool keeps in the database (db check names it).
 struct ToolHistory {
     std::string tool;        // "goose", "dbmate", "Rails", "Prisma", "Alembic", ...
@@ -47,6 +54,7 @@ struct History {
     std::vector<AppliedMigration> applied;
     std::vector<FailedAttempt> failures;
     std::vector<DirtyMark> dirty;
+    std::vector<AppliedRepeatable> repeatables;  // by name; empty without belay_repeatable
 };
 
 }  // namespace belay

@@ -12,10 +12,11 @@ namespace belay {
 
 // One step a run would take.
 struct PlannedRunStep {
-    std::string version;  // as written
+    std::string version;  // as written; empty for a repeatable migration
     std::string name;
     Direction direction = Direction::up;
     bool no_transaction = false;
+    bool repeatable = false;  // a repeatable migration (Flyway's R__<name>.sql), applied last
 };
 
 struct RunPlan {

@@ -76,6 +76,21 @@ struct Migration {
     }
 };
 
+// A migration without a version that runs again whenever its file changes: Flyway's repeatable
+// migration, R__<description>.sql (docs/file-format.md#flyway). belay keeps them apart from the
+// versioned migrations: `db migrate` applies each one whose checksum differs from the one
+// belay_repeatable recorded, after the last versioned step of a run that leaves none pending, in
+// Flyway's order (flyway_description_less). A repeatable always runs in a transaction: one
+// configured to run without (executeInTransaction=false) is refused when it is read, since a
+// repeatable that half-applied and is then run again is nothing belay could make safe.
+struct RepeatableMigration {
+    std::string name;            // the description as the file spells it: "user_views"
+    std::filesystem::path path;  // the file it was read from
+    SqlSection up;               // the whole file, which is what runs
+    std::string checksum;        // lowercase hex SHA-256 of the file, CRLF read as LF
+    Layout layout = Layout::flyway;
+};
+
 // One statement of a section, found before anything runs (for lint and error positions).
 struct SqlStatement {
     std::string text;  // the statement, including its terminating ';' when present

@@ -17,6 +17,8 @@ namespace belay {
 struct MigrationSet {
     std::vector<Migration> migrations;  // ascending by version
     std::vector<std::string> notes;     // harmless oddities worth telling the operator
+    // Repeatable migrations (Flyway's R__ files), in the order a run applies them.
+    std::vector<RepeatableMigration> repeatables;
 };
 
 }  // namespace belay

@@ -42,4 +42,20 @@ struct Plan {
     bool has_problems() const;  // dirty, modified, missing, failed or out-of-order entries
 };
 
+// Where a repeatable migration (belay/migration.hpp) stands. None of these blocks a run: a
+// changed repeatable is expected to change, and runs again.
+enum class RepeatableStatus {
+    pending,  // never applied: no belay_repeatable row
+    applied,  // applied, and the file is as it was then
+    changed,  // applied, and the file changed since: the next migrate applies it again
+};
+
+std::string_view to_string(RepeatableStatus status);
+
+struct RepeatableEntry {
+    const RepeatableMigration* migration = nullptr;  // the file
+    RepeatableStatus status = RepeatableStatus::pending;
+    std::optional<AppliedRepeatable> applied;  // its row, for applied and changed
+};
+
 }  // namespace belay

@@ -35,13 +35,14 @@ enum class Operation {
 std::string_view to_string(Operation operation);
 
 struct StepReport {
-    std::string version;  // as written in the file name
-    std::string name;
+    std::string version;  // as written in the file name; empty for a repeatable migration
+    std::string name;     // a repeatable migration's: its description as the file spells it
     Direction direction = Direction::up;
     StepResult result = StepResult::not_run;
     std::int64_t duration_ms = 0;
     bool no_transaction = false;
-    Message error;  // why it failed (empty otherwise)
+    bool repeatable = false;  // a repeatable migration's step (Flyway's R__<name>.sql)
+    Message error;            // why it failed (empty otherwise)
     std::vector<std::string>
         warnings;  // e.g. new dangling foreign keys at the normal validation level
 };

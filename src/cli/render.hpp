@@ -52,6 +52,11 @@ inline std::string shown_version_before(const std::optional<std::string>& versio
     return version.value_or("-");
 }
 
+// How a step is named: "0007_add_x", or "R__views" for a repeatable migration.
+inline std::string step_label(const StepReport& step) {
+    return step.repeatable ? "R__" + step.name : step.version + "_" + step.name;
+}
+
 // db status: the table of migrations, and its summary line.
 void print_status_text(std::FILE* out, const StatusReport& report, bool colors);
 nlohmann::json status_to_json(const StatusReport& report);

@@ -68,6 +68,17 @@ nlohmann::json entry_to_json(const PlanEntry& entry) {
     return json;
 }
 
+nlohmann::json repeatable_to_json(const RepeatableEntry& entry) {
+    return {
+        {"name", entry.migration->name},
+        {"status", to_string(entry.status)},
+        {"file", entry.migration->path.string()},
+        {"checksum", entry.migration->checksum},
+        {"applied_at", entry.applied ? nlohmann::json(entry.applied->applied_at) : nullptr},
+        {"applied_checksum", entry.applied ? nlohmann::json(entry.applied->checksum) : nullptr},
+    };
+}
+
 }  // namespace
 
 nlohmann::json status_to_json(const StatusReport& report) {
@@ -75,7 +86,7 @@ nlohmann::json status_to_json(const StatusReport& report) {
     for (const auto& entry : report.plan.entries) {
         migrations.push_back(entry_to_json(entry));
     }
-    return {
+    nlohmann::json document{
         {"database", report.database},
         {"exists", report.state.exists},
         {"size_bytes", report.state.size_bytes},
@@ -84,13 +95,23 @@ nlohmann::json status_to_json(const StatusReport& report) {
         {"needs_attention", report.needs_attention()},
         {"migrations", migrations},
     };
+    // Only a directory with repeatable migrations (Flyway's R__ files) has the key.
+    if (!report.repeatables.empty()) {
+        auto repeatables = nlohmann::json::array();
+        for (const auto& entry : report.repeatables) {
+            repeatables.push_back(repeatable_to_json(entry));
+        }
+        document["repeatables"] = std::move(repeatables);
+    }
+    return document;
 }
 
 nlohmann::json run_to_json(const RunReport& report, int exit_code) {
     auto steps = nlohmann::json::array();
     for (const auto& step : report.steps) {
         steps.push_back({
-            {"version", step.version},
+            // null for a repeatable migration, as Flyway records one
+            {"version", step.repeatable ? nlohmann::json(nullptr) : nlohmann::json(step.version)},
             {"name", step.name},
             {"direction", step.direction == Direction::up ? "up" : "down"},
             {"result", to_string(step.result)},

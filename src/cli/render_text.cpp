@@ -117,6 +117,49 @@ void append_status_row(fmt::memory_buffer& out, const PlanEntry& entry, const Co
     }
 }
 
+Color color_of(RepeatableStatus status) {
+    return status == RepeatableStatus::applied ? Color::green : Color::yellow;
+}
+
+// The table of repeatable migrations, after the versioned ones; nothing when there are none.
+void append_repeatables(fmt::memory_buffer& out, const std::vector<RepeatableEntry>& entries,
+                        bool colors) {
+    if (entries.empty()) {
+        return;
+    }
+    std::size_t width = 10;  // "REPEATABLE"
+    for (const auto& entry : entries) {
+        width = std::max(width, entry.migration->name.size() + 3);
+    }
+    fmt::format_to(std::back_inserter(out), "\n{:<{}}  {:<8}  {}\n", "REPEATABLE", width, "STATUS",
+                   "APPLIED AT");
+    for (const auto& entry : entries) {
+        append_padded(out, "R__" + entry.migration->name, width);
+        out.append(std::string_view("  "));
+        out.append(
+            paint(fmt::format("{:<8}", to_string(entry.status)), color_of(entry.status), colors));
+        fmt::format_to(std::back_inserter(out), "  {}\n",
+                       entry.applied ? entry.applied->applied_at : std::string("-"));
+    }
+}
+
+// The repeatable migrations' summary line; nothing when there are none.
+void append_repeatables_summary(fmt::memory_buffer& out,
+                                const std::vector<RepeatableEntry>& entries) {
+    if (entries.empty()) {
+        return;
+    }
+    const auto count = [&](RepeatableStatus status) {
+        return std::ranges::count_if(
+            entries, [&](const RepeatableEntry& entry) { return entry.status == status; });
+    };
+    const auto due = count(RepeatableStatus::changed) + count(RepeatableStatus::pending);
+    fmt::format_to(std::back_inserter(out), "repeatable: {} applied, {} changed, {} pending{}\n",
+                   count(RepeatableStatus::applied), count(RepeatableStatus::changed),
+                   count(RepeatableStatus::pending),
+                   due > 0 ? "; belay db migrate applies the changed and pending ones" : "");
+}
+
 }  // namespace
 
 void print_status_text(std::FILE* out, const StatusReport& report, bool colors) {
@@ -144,11 +187,13 @@ void print_status_text(std::FILE* out, const StatusReport& report, bool colors) 
     if (report.plan.entries.empty()) {
         fmt::format_to(to, "(no migrations)\n");
     }
+    append_repeatables(buffer, report.repeatables, colors);
     const auto pending = report.plan.pending().size();
     fmt::format_to(to, "\n{} applied, {} pending{}\n",
                    std::ranges::count_if(report.plan.entries,
                                          [](const PlanEntry& e) { return e.applied.has_value(); }),
                    pending, report.plan.has_problems() ? ", needs attention (see STATUS)" : "");
+    append_repeatables_summary(buffer, report.repeatables);
     flush(out, buffer);
 }
 
@@ -190,9 +235,10 @@ void print_idle_run_text(std::FILE* out, const RunReport& report) {
 
 void print_steps_text(std::FILE* out, const std::vector<StepReport>& steps, bool colors) {
     for (const auto& step : steps) {
-        fmt::print(out, "  {} {}_{}  {} ms{}\n",
-                   padded(to_string(step.result), 12, color_of(step.result), colors), step.version,
-                   step.name, step.duration_ms, step.no_transaction ? "  (no transaction)" : "");
+        fmt::print(out, "  {} {}  {} ms{}\n",
+                   padded(to_string(step.result), 12, color_of(step.result), colors),
+                   step_label(step), step.duration_ms,
+                   step.no_transaction ? "  (no transaction)" : "");
         for (const auto& warning : step.warnings) {
             fmt::print(out, "    warning: {}\n", warning);
         }

@@ -109,9 +109,9 @@ std::string what_stays(const RunReport& report, const StepReport* failed) {
     }
     if (failed != nullptr && failed->no_transaction && report.error->code != ErrorCode::busy) {
         return fmt::format(
-            "{} earlier step(s) of this run {}; {}_{} may be partly {} and is marked "
+            "{} earlier step(s) of this run {}; {} may be partly {} and is marked "
             "dirty, so belay refuses to run until that is resolved (docs/recovery.md).",
-            done, stay, failed->version, failed->name,
+            done, stay, step_label(*failed),
             failed->direction == Direction::up ? "applied" : "reverted");
     }
     if (report.error->code == ErrorCode::snapshot_failed) {
@@ -133,9 +133,11 @@ std::string failure_message(const RunReport& report) {
     });
     const StepReport* failed_step = failed != report.steps.end() ? &*failed : nullptr;
     if (failed_step != nullptr) {
-        message = fmt::format("{}migration {}_{} failed: {}",
-                              failed_step->direction == Direction::up ? "" : "reverting ",
-                              failed_step->version, failed_step->name, message);
+        message = fmt::format("{}migration {} failed: {}",
+                              failed_step->repeatable                   ? "repeatable "
+                              : failed_step->direction == Direction::up ? ""
+                                                                        : "reverting ",
+                              step_label(*failed_step), message);
     }
     message += "\n" + what_stays(report, failed_step);
     if (report.snapshot && report.undo && !report.dry_run) {

@@ -8,6 +8,7 @@
 
 #include "core/drizzle_history.hpp"
 #include "core/migration_files.hpp"
+#include "core/migration_flyway.hpp"
 #include "core/tool_checksums.hpp"
 
 namespace belay {
@@ -327,11 +328,83 @@ Result<void> refuse_changed_files(std::span<const Migration> migrations,
                 foreign.tool, foreign.table, run(Command::adopt), fmt::join(fixes, "\n"));
 }
 
+// The change that records `repeatable` as Flyway last applied it, when that row is the file as
+// it is now; else std::nullopt, with a note saying why it runs again.
+Result<std::optional<HistoryChange>> adopt_repeatable(const RepeatableMigration& repeatable,
+                                                      const ForeignHistory::RepeatableRow& row,
+                                                      const ForeignHistory& foreign,
+                                                      std::vector<Message>& notes) {
+    const auto file = repeatable.path.string();
+    const auto next_run = said(
+        "it is not recorded, so the next {} applies it again, as Flyway's "
+        "migrate would",
+        named(Command::migrate));
+    if (row.deleted || !row.succeeded) {
+        notes.push_back(said("{}: Flyway's latest row of it (row {}) {}; {}", file, row.rank,
+                             row.deleted ? "marks it deleted (flyway repair)" : "failed",
+                             next_run));
+        return std::nullopt;
+    }
+    auto contents = read_whole_file(repeatable.path);
+    BELAY_TRY(contents);
+    if (!tool_checksum_matches(foreign.tool, *contents, row.checksum)) {
+        notes.push_back(
+            said("{}: changed since Flyway last applied it (row {} records the "
+                 "checksum {}, the file has {}); {}",
+                 file, row.rank, row.checksum, tool_checksum(foreign.tool, *contents), next_run));
+        return std::nullopt;
+    }
+    return HistoryChange{
+        .kind = HistoryChange::Kind::record_repeatable,
+        .name = repeatable.name,
+        .checksum = repeatable.checksum,
+        .description = fmt::format("record repeatable R__{} as applied ({} applied it{}, as the "
+                                   "file is now)",
+                                   repeatable.name, foreign.tool,
+                                   row.applied_at.empty() ? "" : " at " + row.applied_at),
+        .applied_at = row.applied_at};
+}
+
+// Flyway's repeatable migrations, matched with its rows by description (Flyway's: '_' is a
+// space): a change for each file whose latest row is the file as it is now, a note for every
+// other file and for each row no file has.
+Result<void> adopt_repeatables(std::span<const RepeatableMigration> repeatables,
+                               const ForeignHistory& foreign, std::vector<HistoryChange>& changes,
+                               std::vector<Message>& notes) {
+    std::map<std::string, const ForeignHistory::RepeatableRow*> rows;
+    for (const auto& row : foreign.repeatables) {
+        rows.emplace(row.description, &row);
+    }
+    for (const auto& repeatable : repeatables) {
+        const auto row = rows.find(flyway_description(repeatable.name));
+        if (row == rows.end()) {
+            notes.push_back(said("{}: {} has no row of it; the next {} applies it",
+                                 repeatable.path.string(), foreign.table, named(Command::migrate)));
+            continue;
+        }
+        auto change = adopt_repeatable(repeatable, *row->second, foreign, notes);
+        BELAY_TRY(change);
+        if (*change) {
+            changes.push_back(std::move(**change));
+        }
+        rows.erase(row);
+    }
+    for (const auto& [description, row] : rows) {
+        notes.push_back(
+            said("{}: row {} records the repeatable migration {} ({}), which no "
+                 "R__ file has now; not taken over (what it created stays in the "
+                 "database)",
+                 foreign.table, row->rank, row->script, description));
+    }
+    return {};
+}
+
 }  // namespace
 
 Result<std::vector<HistoryChange>> plan_adopt(std::span<const Migration> migrations,
-                                              const History& history,
-                                              const ForeignHistory& foreign) {
+                                              std::span<const RepeatableMigration> repeatables,
+                                              const History& history, const ForeignHistory& foreign,
+                                              std::vector<Message>& notes) {
     if (!history.applied.empty()) {
         return fail(ErrorCode::refused,
                     "{}: belay's history already has {} applied migration(s); nothing was "
@@ -368,6 +441,7 @@ Result<std::vector<HistoryChange>> plan_adopt(std::span<const Migration> migrati
                     named(Command::adopt), foreign.table, fmt::join(missing, ", "));
     }
     BELAY_TRY(refuse_changed_files(migrations, foreign));
+    BELAY_TRY(adopt_repeatables(repeatables, foreign, changes, notes));
     return changes;
 }
 

@@ -19,20 +19,21 @@ namespace belay {
 
 struct HistoryChange {
     enum class Kind {
-        add_row,          // record `migration` as applied without running it
-        remove_row,       // delete the history row of `version` (its schema stays as it is)
-        update_checksum,  // re-record the checksum of `version` as `checksum`
-        clear_marks,      // remove the dirty mark and failed attempt of `version`
-        mark_dirty,       // record `version` as a NoTransaction step that did not finish
-        keep_table,       // rename another tool's table `name` to belay_adopted_<name>
+        add_row,            // record `migration` as applied without running it
+        remove_row,         // delete the history row of `version` (its schema stays as it is)
+        update_checksum,    // re-record the checksum of `version` as `checksum`
+        clear_marks,        // remove the dirty mark and failed attempt of `version`
+        mark_dirty,         // record `version` as a NoTransaction step that did not finish
+        keep_table,         // rename another tool's table `name` to belay_adopted_<name>
+        record_repeatable,  // record the repeatable migration `name` as applied with `checksum`
     };
     Kind kind = Kind::add_row;
     std::string version{};  // as written (the file's spelling, or the history's for removals)
     std::string name{};
     const Migration* migration = nullptr;  // for add_row
-    std::string checksum{};                // for add_row and update_checksum
-    std::string description{};             // one line for the operator
-    std::string applied_at{};              // for add_row: when, if known (else now)
+    std::string checksum{};     // for add_row, update_checksum and record_repeatable: belay's
+    std::string description{};  // one line for the operator
+    std::string applied_at{};   // for add_row and record_repeatable: when, if known (else now)
 };
 
 // What another tool's history table says (read by sqlite::read_foreign_history).
@@ -65,6 +66,17 @@ struct ForeignHistory {
     std::vector<Row> failed{};
     // What the table holds that belay's history does not take over, one sentence each.
     std::vector<std::string> notes{};
+    // Flyway: the latest row of each repeatable migration (no version), by description.
+    struct RepeatableRow {
+        std::string rank;         // installed_rank, for messages
+        std::string description;  // as Flyway records it: the file's, '_' read as a space
+        std::string script;       // the file as Flyway names it
+        std::string checksum;     // Flyway's CRC-32 of the file, as a signed decimal
+        std::string applied_at;   // UTC ISO-8601 when recorded, else empty
+        bool succeeded = false;   // false: the attempt failed (success = 0)
+        bool deleted = false;     // a DELETE row (flyway repair): no longer counts as applied
+    };
+    std::vector<RepeatableRow> repeatables{};
 };
 
 // The changes that turn `foreign` into belay's history: a row for each applied version (with
@@ -74,9 +86,15 @@ struct ForeignHistory {
 // Refuses (refused) when belay's history already has rows, or when a file's checksum is not
 // the one sqlx, Prisma or Flyway recorded (naming each such file: it changed since the tool
 // applied it); invalid_input when a version has no migration file (listing them all).
+//
+// Flyway's repeatable migrations: each file whose description's latest row succeeded with the
+// file's CRC-32 is recorded as applied then (belay_repeatable, with belay's checksum); any other
+// is not recorded, so that the next migrate applies it again as Flyway would, and `notes` says
+// which and why (changed since, failed, or never applied), as it names rows no file has.
 Result<std::vector<HistoryChange>> plan_adopt(std::span<const Migration> migrations,
-                                              const History& history,
-                                              const ForeignHistory& foreign);
+                                              std::span<const RepeatableMigration> repeatables,
+                                              const History& history, const ForeignHistory& foreign,
+                                              std::vector<Message>& notes);
 
 // Every migration up to `target` recorded as applied. Refuses (refused) a database that already
 // has history rows or marks; invalid_input when no file has version `target`.

@@ -58,11 +58,6 @@ std::optional<FlywayFileName> parse_flyway_file_name(std::string_view file_name)
 
 namespace {
 
-// belay's exec call running Flyway's migrate, for what belay leaves to Flyway.
-Call run_flyway() {
-    return run(Command::exec, {argument(Option::command, "flyway migrate")});
-}
-
 // A migration file of the directory tree, with what its name says.
 struct FlywayFile {
     fs::path path;
@@ -84,32 +79,35 @@ void add_misnamed(const fs::path& path, std::string_view name, Problems& problem
     }
     problems.add(
         path, fmt::format("{}: not a Flyway migration file name; name versioned migrations "
-                          "V<version>__<description>.sql (e.g. V2__add_users.sql, V1_1__fix.sql) "
-                          "and their undo migrations U<version>__<description>.sql, or move this "
-                          "file out of the migrations directory",
+                          "V<version>__<description>.sql (e.g. V2__add_users.sql, V1_1__fix.sql), "
+                          "their undo migrations U<version>__<description>.sql and repeatable "
+                          "migrations R__<description>.sql, or move this file out of the "
+                          "migrations directory",
                           path.string()));
 }
 
-// Sorts one file of the tree into `by_version`, or reports why it cannot be.
-void classify(const fs::path& path, std::map<Version, VersionFiles>& by_version,
-              std::vector<fs::path>& configurations, Problems& problems) {
+// The migration files of the tree, sorted by what their names say.
+struct ClassifiedFiles {
+    std::map<Version, VersionFiles> by_version;
+    std::vector<FlywayFile> repeatables;
+    std::vector<fs::path> configurations;  // checked once every migration is known
+};
+
+// Sorts one file of the tree into `files`, or reports why it cannot be.
+void classify(const fs::path& path, ClassifiedFiles& files, Problems& problems) {
     const std::string_view name = file_name_of(path);
     if (name.ends_with(".sql.conf")) {
-        configurations.push_back(path);  // checked once every migration is known
+        files.configurations.push_back(path);
         return;
     }
     auto parsed = parse_flyway_file_name(name);
     if (!parsed) {
         add_misnamed(path, name, problems);
     } else if (parsed->prefix == 'R') {
-        problems.add_said(path, 0,
-                          said("{}: a Flyway repeatable migration (R__); belay does not run "
-                               "repeatable migrations yet: run them with Flyway under belay's "
-                               "guard ({}), or move the file out of the migrations directory",
-                               path.string(), run_flyway()));
+        files.repeatables.push_back(FlywayFile{path, std::move(*parsed)});
     } else {
-        auto& files = by_version[*parsed->version];
-        (parsed->prefix == 'V' ? files.versioned : files.undo)
+        auto& group = files.by_version[*parsed->version];
+        (parsed->prefix == 'V' ? group.versioned : group.undo)
             .push_back(FlywayFile{path, std::move(*parsed)});
     }
 }
@@ -305,31 +303,81 @@ std::optional<Migration> assemble(const VersionFiles& files, Problems& problems)
     return migration;
 }
 
+// A repeatable migration: its file, which always runs inside a transaction.
+std::optional<RepeatableMigration> assemble_repeatable(const FlywayFile& file, Problems& problems) {
+    auto contents = read_checked(file.path, problems);
+    if (!contents) {
+        return std::nullopt;
+    }
+    if (runs_without_transaction(file.path, problems)) {
+        const auto conf = file.path.string() + ".conf";
+        problems.add(fs::path(conf),
+                     fmt::format("{}: executeInTransaction=false for a repeatable migration; "
+                                 "belay runs a repeatable migration only inside a transaction: "
+                                 "one that fails half-way cannot be rolled back, and running it "
+                                 "again on its next change would build on what it left. Remove "
+                                 "the setting, or put the statements that need it in a "
+                                 "versioned migration (V<version>__<description>.sql) with a "
+                                 ".conf of its own",
+                                 conf));
+        return std::nullopt;
+    }
+    return RepeatableMigration{.name = file.name.description,
+                               .path = file.path,
+                               .up = SqlSection{true, sql_of(*contents), 1, {}},
+                               .checksum = migration_checksum(*contents),
+                               .layout = Layout::flyway};
+}
+
+// The repeatable migrations in Flyway's order. Two of one description (as Flyway reads it: '_'
+// is a space) are refused naming both, as Flyway refuses them.
+std::vector<RepeatableMigration> assemble_repeatables(std::vector<FlywayFile> files,
+                                                      Problems& problems) {
+    std::ranges::stable_sort(files, [](const FlywayFile& left, const FlywayFile& right) {
+        return flyway_description_less(left.name.description, right.name.description);
+    });
+    std::vector<RepeatableMigration> repeatables;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        const auto description = flyway_description(files[i].name.description);
+        if (i > 0 && flyway_description(files[i - 1].name.description) == description) {
+            problems.add(fmt::format(
+                "{} and {} are repeatable migrations of the same description ('{}': Flyway reads "
+                "'_' as a space), which Flyway refuses too; give each its own description",
+                files[i - 1].path.string(), files[i].path.string(), description));
+            continue;
+        }
+        if (auto repeatable = assemble_repeatable(files[i], problems)) {
+            repeatables.push_back(std::move(*repeatable));
+        }
+    }
+    return repeatables;
+}
+
 }  // namespace
 
-Result<std::vector<Migration>> load_flyway_directory(const fs::path& directory) {
+Result<FlywayMigrations> load_flyway_directory(const fs::path& directory) {
     Problems problems;
-    std::vector<fs::path> files;
-    list_tree(directory, files, problems);
-    std::map<Version, VersionFiles> by_version;
-    std::vector<fs::path> configurations;
-    for (const auto& path : files) {
-        classify(path, by_version, configurations, problems);
+    std::vector<fs::path> paths;
+    list_tree(directory, paths, problems);
+    ClassifiedFiles files;
+    for (const auto& path : paths) {
+        classify(path, files, problems);
     }
-    for (const auto& conf : configurations) {
+    for (const auto& conf : files.configurations) {
         const fs::path script = conf.string().substr(0, conf.string().size() - 5);
-        if (std::ranges::find(files, script) == files.end()) {
+        if (std::ranges::find(paths, script) == paths.end()) {
             problems.add(conf, fmt::format("{}: Flyway script configuration without its "
                                            "migration {}; add the migration or remove this file",
                                            conf.string(), script.string()));
         }
     }
-    std::vector<Migration> migrations;
-    for (const auto& [version, group] : by_version) {
+    FlywayMigrations migrations;
+    for (const auto& [version, group] : files.by_version) {
         if (auto migration = assemble(group, problems)) {
-            migrations.push_back(std::move(*migration));
+            migrations.versioned.push_back(std::move(*migration));
         }
     }
+    migrations.repeatables = assemble_repeatables(std::move(files.repeatables), problems);
     if (!problems.empty()) {
         return std::unexpected(problems.error());
     }

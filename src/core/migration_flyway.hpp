@@ -6,8 +6,9 @@
 //   U<version>__<description>.sql   the undo migration of that version: its Down
 //   <migration>.sql.conf            Flyway's script configuration: executeInTransaction=false
 //                                   runs that file without a transaction
-//   R__<description>.sql            a repeatable migration: refused, naming the file (belay
-//                                   does not run them yet; docs/file-format.md says why)
+//   R__<description>.sql            a repeatable migration (belay/migration.hpp): kept apart
+//                                   from the versioned ones, in Flyway's order; one with
+//                                   executeInTransaction=false is refused
 //
 // Subdirectories are read too, as Flyway scans a location recursively. Flyway's placeholders
 // (${name}) are refused where they stand: Flyway stops on one it has no value for, and belay has
@@ -41,10 +42,27 @@ struct FlywayFileName {
 // counts, as in Flyway).
 std::optional<FlywayFileName> parse_flyway_file_name(std::string_view file_name);
 
-// Every migration of `directory` and its subdirectories, sorted by version. Fails with
-// invalid_input listing every problem (misnamed files, repeatable migrations, an undo file
-// without its versioned migration, two files of one version, a placeholder, a script
-// configuration belay cannot follow), each naming the path (and line).
-Result<std::vector<Migration>> load_flyway_directory(const std::filesystem::path& directory);
+// What a Flyway location holds.
+struct FlywayMigrations {
+    std::vector<Migration> versioned;              // sorted by version
+    std::vector<RepeatableMigration> repeatables;  // in Flyway's order (flyway_description_less)
+};
+
+// Every migration of `directory` and its subdirectories. Fails with invalid_input listing every
+// problem (misnamed files, an undo file without its versioned migration, two files of one
+// version, two repeatable migrations of one description, a repeatable migration configured to
+// run without a transaction, a placeholder, a script configuration belay cannot follow), each
+// naming the path (and line).
+Result<FlywayMigrations> load_flyway_directory(const std::filesystem::path& directory);
+
+// The description Flyway records and compares for a file name's description part: each '_'
+// read as a space ("user_views" -> "user views").
+std::string flyway_description(std::string_view name);
+
+// Flyway's order of repeatable migrations: by description (flyway_description of each name),
+// compared as Java compares strings, by UTF-16 code units: byte order for ASCII ("a b" before
+// "a-b" before "ab"), and code point order but for the characters above U+FFFF, which come
+// before U+E000..U+FFFF. Bytes that are not UTF-8 compare as themselves.
+bool flyway_description_less(std::string_view left_name, std::string_view right_name);
 
 }  // namespace belay

@@ -56,6 +56,7 @@ std::optional<std::string> renamed_to(const SqlStatement& statement) {
 struct Context {
     const Migration& migration;
     std::vector<LintWarning>& warnings;
+    bool repeatable = false;  // a repeatable migration's step (SplitMigration::repeatable)
     void warn(std::string rule, const SqlSection& section, int line, Message message) const {
         warnings.push_back(
             LintWarning{std::move(rule), migration.file_of(section), line, std::move(message)});
@@ -114,8 +115,9 @@ void lint_transaction_statements(const Context& context, const SqlSection& secti
         }
         // What db migrate refuses before it starts, said once per statement.
         if (!no_transaction && !control && !reason) {
-            if (auto advice =
-                    transactional_statement_advice(context.migration, name, statement.text)) {
+            if (auto advice = context.repeatable ? repeatable_statement_advice(statement.text)
+                                                 : transactional_statement_advice(
+                                                       context.migration, name, statement.text)) {
                 context.warn("needs-no-transaction", section, statement.line, *advice);
             }
         }
@@ -132,7 +134,7 @@ void lint_transaction_statements(const Context& context, const SqlSection& secti
 std::vector<LintWarning> lint_migration(const SplitMigration& split) {
     const auto& migration = *split.migration;
     std::vector<LintWarning> warnings;
-    const Context context{migration, warnings};
+    const Context context{migration, warnings, split.repeatable};
     // The Up marker's line; line 1 for a file that is all Up (a pair's up file).
     const int up_marker = std::max(migration.up.first_line - 1, 1);
     if (split.up.empty()) {
@@ -141,7 +143,7 @@ std::vector<LintWarning> lint_migration(const SplitMigration& split) {
     }
     // Prisma and Drizzle migrations have no Down to write: the warning would stand on every one.
     if (!migration.down.present && migration.layout != Layout::prisma &&
-        migration.layout != Layout::drizzle) {
+        migration.layout != Layout::drizzle && !split.repeatable) {
         context.warn("no-down", migration.up, up_marker,
                      said("no Down section: {} cannot revert this migration (only a restore can)",
                           named(Command::down)));

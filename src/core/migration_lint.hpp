@@ -18,13 +18,16 @@ struct SplitMigration {
     std::vector<SqlStatement> up;
     std::vector<SqlStatement> down;
     std::vector<SqlStatement> verify;
+    // A repeatable migration's (step_of): it has no Down to miss, and always runs in a
+    // transaction.
+    bool repeatable = false;
 };
 
-// Per-file rules: no Down section; an empty or comment-only Up; DROP TABLE in Up (unless the
-// same section renames another table to that name: the 12-step rebuild); ALTER TABLE ... DROP
-// COLUMN in Up; ADD COLUMN ... NOT NULL without DEFAULT; PRAGMA foreign_keys in a section that
-// runs in a transaction (it does nothing there); BEGIN/COMMIT/ROLLBACK/SAVEPOINT/RELEASE in any
-// section (belay manages the transaction).
+// Per-file rules: no Down section (not for a repeatable migration); an empty or comment-only Up;
+// DROP TABLE in Up (unless the same section renames another table to that name: the 12-step
+// rebuild); ALTER TABLE ... DROP COLUMN in Up; ADD COLUMN ... NOT NULL without DEFAULT; PRAGMA
+// foreign_keys in a section that runs in a transaction (it does nothing there);
+// BEGIN/COMMIT/ROLLBACK/SAVEPOINT/RELEASE in any section (belay manages the transaction).
 std::vector<LintWarning> lint_migration(const SplitMigration& split);
 
 // Gaps in sequential versions (all versions shorter than 10 digits, so not timestamps): one

@@ -390,8 +390,32 @@ void sort_and_report_duplicates(std::vector<Migration>& migrations, Problems& pr
     }
 }
 
-Result<std::vector<Migration>> load_migrations(const std::filesystem::path& directory,
-                                               std::optional<Layout> layout) {
+namespace {
+
+// The migrations of every layout but Flyway's, which has repeatable ones too.
+Result<std::vector<Migration>> load_versioned(const std::filesystem::path& directory, Layout layout,
+                                              ReadCache& cache) {
+    switch (layout) {
+        case Layout::golang_migrate:
+        case Layout::pop:
+            return load_paired_files(directory, layout);
+        case Layout::diesel:
+            return load_diesel_folders(directory);
+        case Layout::sqlx:
+            return load_sqlx_files(directory);
+        case Layout::prisma:
+            return load_prisma_folders(directory);
+        case Layout::drizzle:
+            return load_drizzle_folder(directory);
+        default:
+            return load_single_files(directory, layout, cache);
+    }
+}
+
+}  // namespace
+
+Result<MigrationFiles> load_migration_files(const std::filesystem::path& directory,
+                                            std::optional<Layout> layout) {
     if (auto usable = check_is_directory(directory); !usable) {
         return std::unexpected(std::move(usable.error()));
     }
@@ -401,23 +425,21 @@ Result<std::vector<Migration>> load_migrations(const std::filesystem::path& dire
         BELAY_TRY(detected);
         layout = *detected;
     }
-    switch (*layout) {
-        case Layout::golang_migrate:
-        case Layout::pop:
-            return load_paired_files(directory, *layout);
-        case Layout::diesel:
-            return load_diesel_folders(directory);
-        case Layout::sqlx:
-            return load_sqlx_files(directory);
-        case Layout::prisma:
-            return load_prisma_folders(directory);
-        case Layout::drizzle:
-            return load_drizzle_folder(directory);
-        case Layout::flyway:
-            return load_flyway_directory(directory);
-        default:
-            return load_single_files(directory, *layout, cache);
+    if (*layout == Layout::flyway) {
+        auto flyway = load_flyway_directory(directory);
+        BELAY_TRY(flyway);
+        return MigrationFiles{std::move(flyway->versioned), std::move(flyway->repeatables)};
     }
+    auto migrations = load_versioned(directory, *layout, cache);
+    BELAY_TRY(migrations);
+    return MigrationFiles{std::move(*migrations), {}};
+}
+
+Result<std::vector<Migration>> load_migrations(const std::filesystem::path& directory,
+                                               std::optional<Layout> layout) {
+    auto files = load_migration_files(directory, layout);
+    BELAY_TRY(files);
+    return std::move(files->migrations);
 }
 
 }  // namespace belay

@@ -26,8 +26,22 @@ namespace belay {
 // `layout` forces one of the layouts in core/migration_layouts.hpp; without it the layout is
 // detected (detect_layout). goose and dbmate files are read with their own directives
 // (parse_migration with their layout).
+//
+// A Flyway directory's repeatable migrations (R__) are read and checked too, and left out of the
+// result: callers that run them use load_migration_files.
 Result<std::vector<Migration>> load_migrations(const std::filesystem::path& directory,
                                                std::optional<Layout> layout = std::nullopt);
+
+// Every migration of a directory: the versioned ones, as load_migrations returns them, and the
+// repeatable ones (only Flyway's layout has them), in the order a run applies them.
+struct MigrationFiles {
+    std::vector<Migration> migrations;
+    std::vector<RepeatableMigration> repeatables;
+};
+
+// As load_migrations, with the repeatable migrations.
+Result<MigrationFiles> load_migration_files(const std::filesystem::path& directory,
+                                            std::optional<Layout> layout = std::nullopt);
 
 // True for a file name that is clearly not meant as a migration, so load_migrations skips it:
 //   - hidden files: the name starts with '.' (".gitkeep", ".DS_Store", editor swap files);

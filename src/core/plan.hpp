@@ -21,6 +21,20 @@ namespace belay {
 // form) are reported as missing.
 Plan build_plan(std::span<const Migration> migrations, const History& history);
 
+// Where each repeatable migration stands against the history's belay_repeatable rows, in the
+// order of `repeatables` (a run's order). Rows no file has any more are left out: what such a
+// file created stays in the database, and nothing runs for it.
+std::vector<RepeatableEntry> plan_repeatables(std::span<const RepeatableMigration> repeatables,
+                                              const History& history);
+
+// The repeatable migrations a run applies, in order: each one pending or changed.
+std::vector<const RepeatableMigration*> repeatables_due(
+    std::span<const RepeatableMigration> repeatables, const History& history);
+
+// The migration a step runs for `repeatable`: its file as the Up section, no Down, and version
+// 0, which nothing records (a repeatable's step writes its belay_repeatable row instead).
+Migration step_of(const RepeatableMigration& repeatable);
+
 // True when the plan's migrations are compiled into the program (embedded): a missing one is
 // gone from the program's list, not from a directory, and the advice says so.
 bool from_program(const Plan& plan);
@@ -57,10 +71,12 @@ struct DownPolicy {
 // migrations.
 Result<std::vector<const Migration*>> select_down_steps(const Plan& plan, const DownPolicy& policy);
 
-// One step of a run: a migration and which way it goes.
+// One step of a run: a migration and which way it goes, or a repeatable migration to apply
+// (then `migration` is null and the direction up).
 struct PlannedStep {
     const Migration* migration = nullptr;
     Direction direction = Direction::up;
+    const RepeatableMigration* repeatable = nullptr;
 };
 
 }  // namespace belay

@@ -298,6 +298,29 @@ std::optional<std::string> transactional_statement_problem(const Migration& m,
     return fmt::format("{}:{}: {}", m.file_of(section_named(m, section)).string(), line, *advice);
 }
 
+std::optional<std::string> repeatable_statement_advice(std::string_view statement) {
+    const auto blocker = transaction_blocker(statement);
+    if (!blocker) {
+        return std::nullopt;
+    }
+    const bool control = contains(k_transaction_control, *blocker);
+    return fmt::format(
+        "{} cannot run inside the transaction belay runs a repeatable migration in, and belay "
+        "runs repeatable migrations in one only; {}move it to a versioned migration "
+        "(V<version>__<description>.sql), which may run without a transaction",
+        *blocker,
+        control ? "remove it (belay begins and commits the transaction itself), or " : "");
+}
+
+std::optional<std::string> repeatable_statement_problem(const RepeatableMigration& r,
+                                                        std::string_view statement, int line) {
+    auto advice = repeatable_statement_advice(statement);
+    if (!advice) {
+        return std::nullopt;
+    }
+    return fmt::format("{}:{}: {}", r.path.string(), line, *advice);
+}
+
 Result<void> check_transactional_statements(const Migration& m, std::string_view section,
                                             std::span<const SqlStatement> statements) {
     Problems problems;

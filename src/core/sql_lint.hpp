@@ -74,6 +74,15 @@ std::optional<std::string> refused_statement_reason(std::string_view statement);
 Result<void> check_transactional_statements(const Migration& m, std::string_view section,
                                             std::span<const SqlStatement> statements);
 
+// transactional_statement_problem for a statement of the repeatable migration `r`, which always
+// runs inside a transaction: "<file>:<line>: ..." saying to remove the statement or move it to
+// a versioned migration. std::nullopt when it can run there.
+std::optional<std::string> repeatable_statement_problem(const RepeatableMigration& r,
+                                                        std::string_view statement, int line);
+
+// repeatable_statement_problem's words without "<file>:<line>: ".
+std::optional<std::string> repeatable_statement_advice(std::string_view statement);
+
 // Why `statement` cannot run inside the transaction belay runs `m`'s `section` in, and what to
 // do instead: transactional_statement_problem's words without "<file>:<line>: ". std::nullopt
 // when it can run there.

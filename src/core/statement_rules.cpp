@@ -101,8 +101,8 @@ std::string_view verb_of(SqlAction action) {
 bool is_belay_table(const StatementRules& rules, std::string_view table) {
     // The tables belay writes. Other belay_* names (belay_adopted_<table>, which belay never
     // writes again, or a table of the user's) are the migrations' to change and drop.
-    constexpr std::array<std::string_view, 3> k_own = {"belay_schema", "belay_dirty",
-                                                       "belay_failures"};
+    constexpr std::array<std::string_view, 4> k_own = {"belay_schema", "belay_dirty",
+                                                       "belay_failures", "belay_repeatable"};
     return iequals_ascii(table, rules.history_table) ||
            std::ranges::any_of(k_own,
                                [&](std::string_view own) { return iequals_ascii(table, own); });

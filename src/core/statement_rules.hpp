@@ -51,8 +51,9 @@ std::optional<std::string> refusal_reason(const StatementRules& rules,
 // written (argument empty for a query). Lets the loader refuse before the database is touched.
 std::optional<std::string> pragma_refusal(std::string_view name, std::string_view argument);
 
-// True for the tables belay writes: the history table, belay_schema, belay_dirty and
-// belay_failures (ASCII case-insensitive, as SQLite compares names). Other belay_* names are not.
+// True for the tables belay writes: the history table, belay_schema, belay_dirty,
+// belay_failures and belay_repeatable (ASCII case-insensitive, as SQLite compares names). Other
+// belay_* names are not.
 bool is_belay_table(const StatementRules& rules, std::string_view table);
 
 }  // namespace belay

@@ -19,7 +19,7 @@ namespace belay::engine {
 
 namespace {
 
-// Every Up, in order, on a scratch database; its dump.
+// Every Up, in order, then every repeatable migration, on a scratch database; its dump.
 Result<std::string> dump_of_migrations(const MigrateOptions& options) {
     auto set = load_migration_set(options.db);
     auto scratch = set ? ScratchRun::create("belay-dump-check", options)
@@ -32,6 +32,16 @@ Result<std::string> dump_of_migrations(const MigrateOptions& options) {
                         "cannot build the schema from the migrations: {}_{} fails on a scratch "
                         "database: {}",
                         migration.version.text(), migration.name, outcome.error->message);
+        }
+    }
+    // After the newest version, as a run that applies it ends with them.
+    for (const auto& repeatable : set->repeatables) {
+        auto outcome = scratch->apply(repeatable);
+        if (outcome.error) {
+            return fail(ErrorCode::invalid_input,
+                        "cannot build the schema from the migrations: R__{} fails on a scratch "
+                        "database: {}",
+                        repeatable.name, outcome.error->message);
         }
     }
     const auto newest =

@@ -35,7 +35,7 @@ Result<std::vector<HistoryChange>> plan_edit(const HistoryEditOptions& options,
     report.version_after = plan.current_version;
     switch (options.edit) {
         case HistoryEdit::adopt:
-            return plan_adopt(set.migrations, history, *foreign);
+            return plan_adopt(set.migrations, set.repeatables, history, *foreign, report.notes);
         case HistoryEdit::baseline:
             return plan_baseline(set.migrations, history, *options.target);
         case HistoryEdit::repair:
@@ -91,6 +91,11 @@ Result<void> apply_change(sqlite::Database& db, sqlite::HistoryStore& history,
             return history.update_checksum(change.version, change.checksum);
         case HistoryChange::Kind::clear_marks:
             return history.clear_marks(change.version);
+        case HistoryChange::Kind::record_repeatable:
+            BELAY_TRY(history.create_repeatable_table());
+            return history.record_repeatable(AppliedRepeatable{
+                change.name, change.checksum,
+                change.applied_at.empty() ? sqlite::utc_now_iso8601() : change.applied_at});
     }
     return {};
 }
@@ -182,7 +187,8 @@ Result<void> apply_edit(sqlite::Database& db, const HistoryEditOptions& options,
     // reference for drift, and that is a change the operator is shown. Repair and removals
     // leave the reference alone, so drift stays visible.
     const bool adds_rows = std::ranges::any_of(changes, [](const HistoryChange& change) {
-        return change.kind == HistoryChange::Kind::add_row;
+        return change.kind == HistoryChange::Kind::add_row ||
+               change.kind == HistoryChange::Kind::record_repeatable;
     });
     if (ok && adds_rows) {
         ok = history.record_schema(*objects);

@@ -10,6 +10,7 @@
 #include "core/embedded_migrations.hpp"
 #include "core/migration_lint.hpp"
 #include "core/migration_source.hpp"
+#include "core/plan.hpp"
 #include "engine/migration_set.hpp"
 #include "engine/scratch_run.hpp"
 #include "sqlite/database.hpp"
@@ -63,16 +64,44 @@ Result<void> find_lost_columns(const MigrateOptions& options,
     return {};
 }
 
+// The files to lint: the embedded migrations, or a directory's (with its repeatable ones, which
+// are linted as steps: step_of).
+Result<MigrationFiles> files_to_lint(const MigrateOptions& options) {
+    if (options.db.embedded_migrations) {
+        auto migrations = embedded_to_migrations(*options.db.embedded_migrations);
+        BELAY_TRY(migrations);
+        return MigrationFiles{std::move(*migrations), {}};
+    }
+    return load_migration_files(options.db.migrations_dir, options.db.layout);
+}
+
+// The per-file rules for each repeatable migration.
+void lint_repeatables(const std::vector<RepeatableMigration>& repeatables, LintReport& report) {
+    for (const auto& repeatable : repeatables) {
+        const auto step = step_of(repeatable);
+        SplitMigration split{.migration = &step,
+                             .up = sqlite::split_statements(step.up),
+                             .down = {},
+                             .verify = {},
+                             .repeatable = true};
+        std::ranges::move(lint_migration(split), std::back_inserter(report.warnings));
+    }
+}
+
 }  // namespace
 
 Result<LintReport> run_lint(const MigrateOptions& options) {
-    auto migrations = options.db.embedded_migrations
-                          ? embedded_to_migrations(*options.db.embedded_migrations)
-                          : load_migrations(options.db.migrations_dir, options.db.layout);
-    BELAY_TRY(migrations);
+    auto files = files_to_lint(options);
+    BELAY_TRY(files);
+    const auto* migrations = &files->migrations;
     std::vector<std::string> problems;
     for (const auto& migration : *migrations) {
         if (auto problem = name_problem(migration)) {
+            problems.push_back(std::move(*problem));
+        }
+    }
+    for (const auto& repeatable : files->repeatables) {
+        if (auto problem = name_problem(step_of(repeatable))) {
             problems.push_back(std::move(*problem));
         }
     }
@@ -87,6 +116,7 @@ Result<LintReport> run_lint(const MigrateOptions& options) {
                                    sqlite::split_statements(migration.verify)};
         std::ranges::move(lint_migration(split), std::back_inserter(report.warnings));
     }
+    lint_repeatables(files->repeatables, report);
     BELAY_TRY(find_lost_columns(options, *migrations, report));
     std::ranges::stable_sort(report.warnings, [](const LintWarning& a, const LintWarning& b) {
         return std::pair(a.file, a.line) < std::pair(b.file, b.line);

@@ -35,7 +35,7 @@ std::vector<PlannedStep> going(const std::vector<const Migration*>& migrations,
                                Direction direction) {
     std::vector<PlannedStep> steps;
     for (const auto* migration : migrations) {
-        steps.push_back(PlannedStep{migration, direction});
+        steps.push_back(PlannedStep{.migration = migration, .direction = direction});
     }
     return steps;
 }
@@ -59,7 +59,7 @@ Result<std::vector<PlannedStep>> select_steps(const MigrateOptions& options, con
     BELAY_TRY(down);
     auto steps = going(*down, Direction::down);
     if (options.operation == Operation::redo && !down->empty()) {
-        steps.push_back(PlannedStep{down->front(), Direction::up});
+        steps.push_back(PlannedStep{.migration = down->front(), .direction = Direction::up});
     } else if (options.operation == Operation::refresh) {
         // After the reset nothing is applied: every file is pending, in version order.
         const auto fresh = build_plan(set.migrations, History{});
@@ -70,12 +70,41 @@ Result<std::vector<PlannedStep>> select_steps(const MigrateOptions& options, con
     return steps;
 }
 
+// A migrate run that leaves no versioned migration pending ends with the repeatable migrations
+// that are due (never applied, or changed since), as Flyway's migrate does. One that stops
+// before the newest version (a target) applies none, and says so: a repeatable migration may use
+// what a later version creates. down, redo, reset and refresh never touch them.
+void add_repeatables(const MigrateOptions& options, const MigrationSet& set, const Plan& plan,
+                     const History& history, std::vector<PlannedStep>& steps, RunReport& report) {
+    if (options.operation != Operation::migrate) {
+        return;
+    }
+    const auto due = repeatables_due(set.repeatables, history);
+    if (steps.size() != plan.pending().size()) {
+        if (!due.empty()) {
+            report.notes.push_back(said(
+                "{} repeatable migration(s) due are not applied: this run stops before the "
+                "newest version ({} {}), and a repeatable migration may use what a later version "
+                "creates; they run with the run that applies the newest",
+                due.size(), Option::target, options.target ? options.target->text() : ""));
+        }
+        return;
+    }
+    for (const auto* repeatable : due) {
+        steps.push_back(PlannedStep{
+            .migration = nullptr, .direction = Direction::up, .repeatable = repeatable});
+    }
+}
+
 Result<std::vector<PlannedStep>> plan_steps(const MigrateOptions& options, const MigrationSet& set,
                                             const History& history, RunReport& report) {
     const auto plan = build_plan(set.migrations, history);
     report.version_before = plan.current_version;
     report.version_after = plan.current_version;
-    return select_steps(options, plan, set);
+    auto steps = select_steps(options, plan, set);
+    BELAY_TRY(steps);
+    add_repeatables(options, set, plan, history, *steps, report);
+    return steps;
 }
 
 StepResult rehearsed(StepResult result) {
@@ -89,6 +118,21 @@ StepResult rehearsed(StepResult result) {
         default:
             return result;
     }
+}
+
+// The report of a step the run did not get to.
+StepReport not_run(const PlannedStep& step) {
+    StepReport skipped;
+    if (step.repeatable != nullptr) {
+        skipped.name = step.repeatable->name;
+        skipped.repeatable = true;
+        return skipped;
+    }
+    skipped.version = step.migration->version.text();
+    skipped.name = step.migration->name;
+    skipped.direction = step.direction;
+    skipped.no_transaction = step.migration->no_transaction(step.direction);
+    return skipped;
 }
 
 // Runs `steps` in order on `db`, stopping at the first failure, then runs quick_check.
@@ -106,21 +150,17 @@ void run_steps(sqlite::Database& db, const std::vector<PlannedStep>& steps,
                         .options = options,
                         .on_write_lock = std::move(on_write_lock)};
     for (const auto& step : steps) {
-        const auto& migration = *step.migration;
         if (!report.error && cancellation_requested()) {
             report.error =
                 error_of(ErrorCode::interrupted, "interrupted by a signal between steps");
         }
         if (report.error) {
-            StepReport skipped;
-            skipped.version = migration.version.text();
-            skipped.name = migration.name;
-            skipped.direction = step.direction;
-            skipped.no_transaction = migration.no_transaction(step.direction);
-            report.steps.push_back(std::move(skipped));
+            report.steps.push_back(not_run(step));
             continue;
         }
-        auto outcome = apply_step(context, migration, step.direction);
+        auto outcome = step.repeatable != nullptr
+                           ? apply_repeatable(context, *step.repeatable)
+                           : apply_step(context, *step.migration, step.direction);
         if (options.dry_run) {
             outcome.report.result = rehearsed(outcome.report.result);
         }
@@ -205,8 +245,9 @@ Result<std::function<Result<void>()>> plan_snapshot(sqlite::Database& db,
         report.notes.push_back("the database is new and empty: no snapshot is needed");
         return nullptr;
     }
-    const auto& first = *steps.front().migration;
-    if (first.no_transaction(steps.front().direction)) {
+    const auto* first_migration = steps.front().migration;
+    if (first_migration != nullptr && first_migration->no_transaction(steps.front().direction)) {
+        const auto& first = *first_migration;
         report.notes.push_back(fmt::format(
             "the first step ({}_{}) runs without a transaction, so the snapshot cannot hold the "
             "write lock into it: another writer could commit between the snapshot and that step",
@@ -493,9 +534,20 @@ Result<RunPlan> plan_run(const MigrateOptions& options) {
     BELAY_TRY(steps);
     plan.version_before = versions.version_before;
     for (const auto& step : *steps) {
-        plan.steps.push_back(PlannedRunStep{step.migration->version.text(), step.migration->name,
-                                            step.direction,
-                                            step.migration->no_transaction(step.direction)});
+        if (step.repeatable != nullptr) {
+            plan.steps.push_back(PlannedRunStep{.version = {},
+                                                .name = step.repeatable->name,
+                                                .direction = Direction::up,
+                                                .no_transaction = false,
+                                                .repeatable = true});
+            continue;
+        }
+        plan.steps.push_back(
+            PlannedRunStep{.version = step.migration->version.text(),
+                           .name = step.migration->name,
+                           .direction = step.direction,
+                           .no_transaction = step.migration->no_transaction(step.direction),
+                           .repeatable = false});
     }
     return plan;
 }

@@ -3,6 +3,7 @@
 #include "belay/utf8.hpp"
 #include "core/embedded_migrations.hpp"
 #include "core/migration_source.hpp"
+#include "core/plan.hpp"
 #include "core/problems.hpp"
 #include "core/sql_lint.hpp"
 #include "sqlite/statement_split.hpp"
@@ -65,10 +66,56 @@ void check_section(const Migration& migration, std::string_view name, const SqlS
     sqlite::for_each_statement(section, check);
 }
 
+// Checks each statement of a repeatable migration, which always runs inside a transaction: a
+// statement belay's rules refuse, or one that cannot run there, is a problem; a PRAGMA
+// foreign_keys a note, as in a versioned migration.
+class RepeatableCheck final : public sqlite::StatementSink {
+  public:
+    RepeatableCheck(const RepeatableMigration& repeatable, Problems& problems,
+                    std::vector<std::string>& notes)
+        : m_repeatable(repeatable),
+          m_as_step(step_of(repeatable)),
+          m_problems(problems),
+          m_notes(notes) {}
+
+    void statement(std::string_view text, int line) override {
+        const auto& file = m_repeatable.path;
+        if (auto problem = refused_statement_problem(m_as_step, "Up", text, line)) {
+            m_problems.add(file, line, std::move(*problem));
+        } else if (auto blocked = repeatable_statement_problem(m_repeatable, text, line)) {
+            m_problems.add(file, line, std::move(*blocked));
+        } else if (sets_foreign_keys_pragma(text)) {
+            m_notes.push_back(fmt::format(
+                "{}:{}: PRAGMA foreign_keys has no effect inside a transaction; belay turns "
+                "enforcement off around each step and checks foreign keys before COMMIT",
+                file.string(), line));
+        }
+    }
+
+  private:
+    const RepeatableMigration& m_repeatable;
+    Migration m_as_step;  // for the messages shared with versioned migrations
+    Problems& m_problems;
+    std::vector<std::string>& m_notes;
+};
+
+void check_repeatables(const MigrationSet& set, Problems& problems,
+                       std::vector<std::string>& notes) {
+    for (const auto& repeatable : set.repeatables) {
+        if (auto problem = name_problem(step_of(repeatable))) {
+            problems.add(repeatable.path, std::move(*problem));
+        }
+        RepeatableCheck check(repeatable, problems, notes);
+        sqlite::for_each_statement(repeatable.up, check);
+    }
+}
+
 // Checks every name and section; fails listing every problem, those found before
 // (`problems`) first.
-Result<MigrationSet> checked_set(std::vector<Migration> migrations, Problems problems) {
-    MigrationSet set{std::move(migrations), {}};
+Result<MigrationSet> checked_set(std::vector<Migration> migrations,
+                                 std::vector<RepeatableMigration> repeatables, Problems problems) {
+    MigrationSet set{
+        .migrations = std::move(migrations), .notes = {}, .repeatables = std::move(repeatables)};
     for (const auto& migration : set.migrations) {
         if (auto problem = name_problem(migration)) {
             problems.add(migration.path, std::move(*problem));
@@ -81,6 +128,7 @@ Result<MigrationSet> checked_set(std::vector<Migration> migrations, Problems pro
         check_section(migration, "Verify", migration.verify, !migration.up_no_transaction, problems,
                       set.notes);
     }
+    check_repeatables(set, problems, set.notes);
     if (!problems.empty()) {
         return std::unexpected(problems.error());
     }
@@ -102,16 +150,16 @@ std::optional<std::string> name_problem(const Migration& migration) {
 
 Result<MigrationSet> load_migration_set(const std::filesystem::path& directory,
                                         std::optional<Layout> layout) {
-    auto migrations = load_migrations(directory, layout);
-    BELAY_TRY(migrations);
-    return checked_set(std::move(*migrations), Problems{});
+    auto files = load_migration_files(directory, layout);
+    BELAY_TRY(files);
+    return checked_set(std::move(files->migrations), std::move(files->repeatables), Problems{});
 }
 
 Result<MigrationSet> load_migration_set(const std::vector<EmbeddedMigration>& migrations) {
     // Problems of the list and of the statements of its usable migrations, reported together.
     Problems problems;
     auto usable = embedded_to_migrations(migrations, problems);
-    return checked_set(std::move(usable), std::move(problems));
+    return checked_set(std::move(usable), {}, std::move(problems));
 }
 
 Result<MigrationSet> load_migration_set(const DatabaseOptions& options) {

@@ -57,6 +57,10 @@ sqlite::Database& ScratchRun::db() {
     return m_state->db;
 }
 
+StepOutcome ScratchRun::apply(const RepeatableMigration& repeatable) {
+    return apply_repeatable(m_state->context, repeatable);
+}
+
 StepOutcome ScratchRun::apply(const Migration& migration, Direction direction) {
     return apply_step(m_state->context, migration, direction);
 }

@@ -25,6 +25,8 @@ class ScratchRun {
     sqlite::Database& db();
     // Runs one step as a real run would (see apply_step).
     StepOutcome apply(const Migration& migration, Direction direction);
+    // Applies a repeatable migration as a real run would (see apply_repeatable).
+    StepOutcome apply(const RepeatableMigration& repeatable);
 
   private:
     struct State;

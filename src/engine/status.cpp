@@ -18,6 +18,7 @@ Result<std::unique_ptr<StatusReport>> build_status(const DatabaseOptions& option
     report->state = std::move(*state);
     report->set = std::move(*set);
     report->plan = build_plan(report->set.migrations, report->state.history);
+    report->repeatables = plan_repeatables(report->set.repeatables, report->state.history);
     return report;
 }
 

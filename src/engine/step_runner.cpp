@@ -7,6 +7,7 @@
 #include "core/log.hpp"
 
 #include "core/elapsed.hpp"
+#include "core/plan.hpp"
 #include "core/statement_rules.hpp"
 #include "sqlite/connection_settings.hpp"
 #include "sqlite/database.hpp"
@@ -38,6 +39,12 @@ class HeldToRules {
   private:
     sqlite::ExecutionGuard& m_guard;
 };
+
+// How messages name the step: "0007_add_x", or "R__views" for a repeatable migration.
+std::string label_of(const Migration& migration, const RepeatableMigration* repeatable) {
+    return repeatable != nullptr ? fmt::format("R__{}", repeatable->name)
+                                 : fmt::format("{}_{}", migration.version.text(), migration.name);
+}
 
 std::chrono::milliseconds step_budget(const StepContext& context, const Migration& migration) {
     return migration.timeout.value_or(context.options.step_timeout);
@@ -248,11 +255,10 @@ Result<std::vector<std::string>> run_checked(StepContext& context, const Migrati
     return std::move(findings->warnings);
 }
 
-// Records a finished step in the caller's transaction: the history row added (Up) or removed
-// (Down), and the schema as it now is: as the step's check read it when the step ran in this
-// same transaction, else read again (a NoTransaction step records in a transaction of its own).
-Result<void> record_success(StepContext& context, const Migration& migration, Direction direction,
-                            std::int64_t duration_ms, bool same_transaction) {
+// Records the schema as it now is, in the caller's transaction: as the step's check read it
+// when the step ran in this same transaction, else read again (a NoTransaction step records in
+// a transaction of its own).
+Result<void> record_schema_after_step(StepContext& context, bool same_transaction) {
     const auto refreshes_before = context.catalog.refreshes();
     if (!same_transaction) {
         if (auto ok = context.catalog.refresh(context.db, context.history.table()); !ok) {
@@ -276,6 +282,15 @@ Result<void> record_success(StepContext& context, const Migration& migration, Di
         return ok;
     }
     context.recorded_schema = RecordedSchema{*data_version, context.catalog.refreshes()};
+    return {};
+}
+
+// Records a finished step in the caller's transaction: the schema as it now is
+// (record_schema_after_step), and the history row added (Up) or removed (Down).
+Result<void> record_success(StepContext& context, const Migration& migration, Direction direction,
+                            std::int64_t duration_ms, bool same_transaction) {
+    BELAY_TRY(record_schema_after_step(context, same_transaction));
+    const auto& objects = context.catalog.user_objects();
     if (direction == Direction::down) {
         return context.history.record_reverted(migration.version.text());
     }
@@ -312,13 +327,16 @@ void record_failure(StepContext& context, const Migration& migration, const Erro
 // Ends a step that failed: the outcome says so, and a failed Up of a pending migration is
 // recorded. The validation state and the recorded schema the step left are forgotten: its
 // transaction was rolled back (or, without one, its records were not written), so they are not
-// what the database holds.
+// what the database holds. A repeatable migration's failure is not recorded: belay_failures is
+// for versioned ones, and the repeatable stays pending or changed, so the next run applies it
+// again anyway.
 StepOutcome finish_failed(StepContext& context, const Migration& migration, Direction direction,
-                          StepOutcome outcome, Error error, bool started = true) {
+                          StepOutcome outcome, Error error, bool started = true,
+                          const RepeatableMigration* repeatable = nullptr) {
     // A step that never got the write lock did not run at all.
     outcome.report.result = started ? StepResult::failed : StepResult::not_run;
     outcome.report.error = error.what();
-    error.subject.migration = fmt::format("{}_{}", migration.version.text(), migration.name);
+    error.subject.migration = label_of(migration, repeatable);
     if (error.subject.path.empty()) {
         error.subject.path = migration.path;
     }
@@ -327,8 +345,8 @@ StepOutcome finish_failed(StepContext& context, const Migration& migration, Dire
     // An interruption or a lock that never came is not the migration's failure (and recording
     // it would wait for the same lock again). belay_failures holds failed Up attempts of
     // pending migrations; a failed Down leaves its migration applied and is only reported.
-    if (direction == Direction::up && error.code != ErrorCode::interrupted &&
-        error.code != ErrorCode::busy) {
+    if (direction == Direction::up && repeatable == nullptr &&
+        error.code != ErrorCode::interrupted && error.code != ErrorCode::busy) {
         record_failure(context, migration, error);
     }
     outcome.error = std::move(error);
@@ -341,10 +359,9 @@ std::string skipped_meanwhile(Direction direction) {
                                       : "already reverted by another run meanwhile; skipped";
 }
 
-// BEGIN IMMEDIATE for the step of `migration`. A failure says why the step did not start: a
+// BEGIN IMMEDIATE for the step `label` names. A failure says why the step did not start: a
 // signal came while it waited, or another connection held the write lock past the lock timeout.
-Result<sqlite::Transaction> begin_step_transaction(StepContext& context,
-                                                   const Migration& migration) {
+Result<sqlite::Transaction> begin_step_transaction(StepContext& context, const std::string& label) {
     context.guard.clear_deadline();
     auto transaction = sqlite::Transaction::begin_immediate(context.db);
     if (transaction) {
@@ -354,17 +371,43 @@ Result<sqlite::Transaction> begin_step_transaction(StepContext& context,
     if (context.guard.stop_reason() == sqlite::StopReason::cancelled) {
         error = error_of(ErrorCode::interrupted,
                          fmt::format("interrupted by a signal while waiting for the write lock; "
-                                     "{}_{} did not start",
-                                     migration.version.text(), migration.name));
+                                     "{} did not start",
+                                     label));
     } else if (error.code == ErrorCode::busy) {
         error = error_of(
             error.code,
             said("{}: another connection held a write lock on the database for longer than the "
-                 "lock timeout ({} ms); {}_{} did not start. Wait for it, or raise {}",
-                 context.db.path().string(), context.guard.lock_timeout().count(),
-                 migration.version.text(), migration.name, Option::lock_timeout));
+                 "lock timeout ({} ms); {} did not start. Wait for it, or raise {}",
+                 context.db.path().string(), context.guard.lock_timeout().count(), label,
+                 Option::lock_timeout));
     }
     return std::unexpected(std::move(error));
+}
+
+// Records a repeatable migration's step in the caller's transaction: the schema as it now is,
+// and its belay_repeatable row with the checksum it was applied with.
+Result<void> record_repeatable_success(StepContext& context,
+                                       const RepeatableMigration& repeatable) {
+    BELAY_TRY(record_schema_after_step(context, true));
+    return context.history.record_repeatable(
+        AppliedRepeatable{repeatable.name, repeatable.checksum, sqlite::utc_now_iso8601()});
+}
+
+// Whether the step is still to be done, asked under its write lock (another run may have done it
+// since the plan was made), after creating belay's tables if missing: the version still pending
+// (up) or still applied (down); a repeatable migration still without a row of its checksum.
+Result<bool> still_due(StepContext& context, const Migration& migration, Direction direction,
+                       const RepeatableMigration* repeatable) {
+    BELAY_TRY(context.history.create_tables());
+    if (repeatable != nullptr) {
+        BELAY_TRY(context.history.create_repeatable_table());
+        auto recorded = context.history.repeatable_checksum(repeatable->name);
+        BELAY_TRY(recorded);
+        return *recorded != repeatable->checksum;
+    }
+    auto applied = history_has(context, migration.version);
+    BELAY_TRY(applied);
+    return *applied == (direction == Direction::down);
 }
 
 // Runs the checked step inside `transaction`, records it and commits. Returns the step's
@@ -372,14 +415,16 @@ Result<sqlite::Transaction> begin_step_transaction(StepContext& context,
 Result<std::vector<std::string>> run_and_commit(StepContext& context, const Migration& migration,
                                                 Direction direction,
                                                 sqlite::Transaction& transaction,
-                                                Clock::time_point start) {
+                                                Clock::time_point start,
+                                                const RepeatableMigration* repeatable) {
     auto checked = run_checked(context, migration, direction);
     // The step's work ended within its deadline; belay's own records are not part of it (a
     // signal still stops them).
     context.guard.clear_deadline();
-    auto recorded =
-        checked ? record_success(context, migration, direction, milliseconds_since(start), true)
-                : std::unexpected(checked.error());
+    auto recorded = !checked                ? Result<void>(std::unexpected(checked.error()))
+                    : repeatable != nullptr ? record_repeatable_success(context, *repeatable)
+                                            : record_success(context, migration, direction,
+                                                             milliseconds_since(start), true);
     if (checked && !recorded) {
         recorded = std::unexpected(stopped_after_statements(
             context, migration, migration.file_of(migration.section(direction)), recorded.error()));
@@ -389,8 +434,8 @@ Result<std::vector<std::string>> run_and_commit(StepContext& context, const Migr
     // wins: an interrupted step never commits.
     if (recorded && context.guard.poll() == sqlite::StopReason::cancelled) {
         recorded = fail(ErrorCode::interrupted,
-                        "interrupted by a signal before {}_{} committed; it was rolled back",
-                        migration.version.text(), migration.name);
+                        "interrupted by a signal before {} committed; it was rolled back",
+                        label_of(migration, repeatable));
     }
     auto committed = recorded ? transaction.commit() : recorded;
     if (!committed) {
@@ -414,12 +459,13 @@ void note_committed(StepContext& context, const Migration& migration, Direction 
 }
 
 StepOutcome apply_transactional(StepContext& context, const Migration& migration,
-                                Direction direction, StepOutcome outcome) {
+                                Direction direction, StepOutcome outcome,
+                                const RepeatableMigration* repeatable = nullptr) {
     const auto start = Clock::now();
-    auto transaction = begin_step_transaction(context, migration);
+    auto transaction = begin_step_transaction(context, label_of(migration, repeatable));
     if (!transaction) {
         return finish_failed(context, migration, direction, std::move(outcome), transaction.error(),
-                             false);
+                             false, repeatable);
     }
     if (auto hook = std::exchange(context.on_write_lock, nullptr)) {
         if (auto ok = hook(); !ok) {
@@ -428,23 +474,25 @@ StepOutcome apply_transactional(StepContext& context, const Migration& migration
             return outcome;
         }
     }
-    auto ready = context.history.create_tables();
-    auto applied = ready ? history_has(context, migration.version) : Result<bool>();
-    if (!ready || !applied) {
+    auto due = still_due(context, migration, direction, repeatable);
+    if (!due) {
         (void)transaction->rollback();
-        return finish_failed(context, migration, direction, std::move(outcome),
-                             !ready ? ready.error() : applied.error());
+        return finish_failed(context, migration, direction, std::move(outcome), due.error(), true,
+                             repeatable);
     }
-    if (*applied != (direction == Direction::down)) {
+    if (!*due) {
         outcome.report.warnings.push_back(skipped_meanwhile(direction));
         return outcome;
     }
-    auto warnings = run_and_commit(context, migration, direction, *transaction, start);
+    auto warnings = run_and_commit(context, migration, direction, *transaction, start, repeatable);
     if (!warnings) {
         context.known_history.reset();
-        return finish_failed(context, migration, direction, std::move(outcome), warnings.error());
+        return finish_failed(context, migration, direction, std::move(outcome), warnings.error(),
+                             true, repeatable);
     }
-    note_committed(context, migration, direction);
+    if (repeatable == nullptr) {
+        note_committed(context, migration, direction);
+    }
     outcome.report.result = direction == Direction::up ? StepResult::applied : StepResult::reverted;
     outcome.report.warnings = std::move(*warnings);
     return outcome;
@@ -511,6 +559,22 @@ StepOutcome apply_without_transaction(StepContext& context, const Migration& mig
     return outcome;
 }
 
+// Puts back the connection settings a previous step may have changed. False, with the outcome
+// saying why, when they cannot even be checked: the step does not run.
+bool settings_restored(StepContext& context, const std::string& label, StepOutcome& outcome) {
+    auto restored = sqlite::restore_connection_settings(context.db);
+    if (!restored) {
+        outcome.report.result = StepResult::not_run;
+        outcome.report.error = restored.error().what();
+        outcome.error = with_context(restored.error(), "cannot check the connection's settings");
+        return false;
+    }
+    if (!restored->empty()) {
+        logger()->warn("before {}: put back {}", label, fmt::join(*restored, ", "));
+    }
+    return true;
+}
+
 }  // namespace
 
 StepOutcome apply_step(StepContext& context, const Migration& migration, Direction direction) {
@@ -519,16 +583,10 @@ StepOutcome apply_step(StepContext& context, const Migration& migration, Directi
     outcome.report.name = migration.name;
     outcome.report.direction = direction;
     outcome.report.no_transaction = migration.no_transaction(direction);
-    logger()->info("{} {}_{}", direction == Direction::up ? "applying" : "reverting",
-                   migration.version.text(), migration.name);
-    if (auto restored = sqlite::restore_connection_settings(context.db); !restored) {
-        outcome.report.result = StepResult::not_run;
-        outcome.report.error = restored.error().what();
-        outcome.error = with_context(restored.error(), "cannot check the connection's settings");
+    const auto label = label_of(migration, nullptr);
+    logger()->info("{} {}", direction == Direction::up ? "applying" : "reverting", label);
+    if (!settings_restored(context, label, outcome)) {
         return outcome;
-    } else if (!restored->empty()) {
-        logger()->warn("before {}_{}: put back {}", migration.version.text(), migration.name,
-                       fmt::join(*restored, ", "));
     }
     sqlite::ForeignKeysOff foreign_keys_off(context.db);
     const auto start = Clock::now();
@@ -546,6 +604,23 @@ StepOutcome apply_step(StepContext& context, const Migration& migration, Directi
             "no Down section: reverted as a no-op, as goose does; what its Up did stays in the "
             "database");
     }
+    outcome.report.duration_ms = milliseconds_since(start);
+    return outcome;
+}
+
+StepOutcome apply_repeatable(StepContext& context, const RepeatableMigration& repeatable) {
+    StepOutcome outcome;
+    outcome.report.name = repeatable.name;
+    outcome.report.repeatable = true;
+    const auto step = step_of(repeatable);
+    const auto label = label_of(step, &repeatable);
+    logger()->info("applying {}", label);
+    if (!settings_restored(context, label, outcome)) {
+        return outcome;
+    }
+    sqlite::ForeignKeysOff foreign_keys_off(context.db);
+    const auto start = Clock::now();
+    outcome = apply_transactional(context, step, Direction::up, std::move(outcome), &repeatable);
     outcome.report.duration_ms = milliseconds_since(start);
     return outcome;
 }

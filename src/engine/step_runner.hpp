@@ -86,4 +86,11 @@ struct StepOutcome {
 // with the history change when the step succeeds, and stays when it fails.
 StepOutcome apply_step(StepContext& context, const Migration& migration, Direction direction);
 
+// Applies a repeatable migration: a transactional Up step as above, whose record is the
+// repeatable's belay_repeatable row (its checksum) instead of a history row. Under the write
+// lock it re-checks that the row does not hold the file's checksum already (another run applied
+// it meanwhile: not_run, without error). A failure is rolled back and not recorded in
+// belay_failures (the repeatable stays due, so the next run applies it again).
+StepOutcome apply_repeatable(StepContext& context, const RepeatableMigration& repeatable);
+
 }  // namespace belay::engine

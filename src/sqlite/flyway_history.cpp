@@ -66,6 +66,21 @@ void apply_row(const FlywayRow& row, const Version& version,
     }
 }
 
+// Keeps a repeatable migration's row as the latest of its description (rows come in
+// installed_rank order).
+void keep_repeatable_row(const FlywayRow& row,
+                         std::map<std::string, ForeignHistory::RepeatableRow>& latest) {
+    latest[row.description] = ForeignHistory::RepeatableRow{
+        .rank = row.rank,
+        .description = row.description,
+        .script = row.script,
+        .checksum = row.checksum,
+        .applied_at = iso_time(row.installed_on),
+        .succeeded = row.success,
+        .deleted = row.type == "DELETE",
+    };
+}
+
 Result<std::vector<FlywayRow>> read_rows(Database& db) {
     auto rows = query_rows(
         db,
@@ -90,15 +105,13 @@ Result<ForeignHistory> read_flyway(Database& db) {
     BELAY_TRY(rows);
     ForeignHistory history{"Flyway", "flyway_schema_history", {}, std::nullopt, false};
     std::map<Version, VersionState> states;
+    std::map<std::string, ForeignHistory::RepeatableRow> repeatables;
     for (const auto& row : *rows) {
         if (row.type == "SCHEMA") {
             continue;  // Flyway's note that it created the schema: no migration
         }
         if (row.version.empty()) {
-            history.notes.push_back(fmt::format(
-                "row {} records the repeatable migration {} ({}); belay does not run repeatable "
-                "migrations and does not take it over",
-                row.rank, row.script, row.description));
+            keep_repeatable_row(row, repeatables);  // plan_adopt matches them to the files
             continue;
         }
         const auto version = Version::parse_dotted(row.version);
@@ -123,6 +136,9 @@ Result<ForeignHistory> read_flyway(Database& db) {
         } else if (state.failed) {
             history.failed.push_back({.version = state.version, .applied_at = state.applied_at});
         }
+    }
+    for (auto& [description, row] : repeatables) {
+        history.repeatables.push_back(std::move(row));
     }
     return history;
 }

@@ -12,7 +12,8 @@ class Database;
 // version deciding: a successful versioned row applies it (with its installed_on and its
 // checksum), a failed one (success = 0) leaves it failed, a successful undo (UNDO_SQL and the
 // other UNDO_ types) or a DELETE row (flyway repair's) takes it back; the latest BASELINE row is
-// the baseline. Repeatable migrations (no version) and the rows belay does not carry over become
+// the baseline. The latest row of each repeatable migration (no version) is kept by its
+// description, for plan_adopt to match with the files; the rows belay does not carry over become
 // notes. Fails with invalid_input when a versioned row's version is not one Flyway could have
 // written. Read-only.
 Result<ForeignHistory> read_flyway(Database& db);

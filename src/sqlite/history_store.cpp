@@ -73,6 +73,7 @@ const std::vector<OwnTable>& own_tables() {
         {"belay_failures", {"history_table", "version", "name", "failed_at", "error"}},
         {"belay_dirty", {"history_table", "version", "name", "started_at"}},
         {"belay_schema", {"history_table", "type", "name", "tbl_name", "sql"}},
+        {"belay_repeatable", {"history_table", "name", "checksum", "applied_at"}},
     };
     return tables;
 }
@@ -214,6 +215,14 @@ Result<void> HistoryStore::create_tables() {
                     quoted_table()));
 }
 
+Result<void> HistoryStore::create_repeatable_table() {
+    return m_db.exec(
+        "CREATE TABLE IF NOT EXISTS belay_repeatable ("
+        " history_table TEXT NOT NULL, name TEXT NOT NULL, checksum TEXT NOT NULL,"
+        " applied_at TEXT NOT NULL,"
+        " PRIMARY KEY (history_table, name));");
+}
+
 namespace {
 
 // Runs `sql` (with ?1 bound to `table` when it has a parameter) and hands each row to `on_row`.
@@ -266,10 +275,44 @@ Result<History> HistoryStore::read() {
                                   DirtyMark{s.column_text(0), s.column_text(1), s.column_text(2)});
                           });
     }
+    if (ok && table_exists("belay_repeatable").value_or(false)) {
+        ok = for_each_row(m_db,
+                          "SELECT name, checksum, applied_at FROM belay_repeatable "
+                          "WHERE history_table = ?1 ORDER BY name",
+                          m_table, [&](const Statement& s) {
+                              history.repeatables.push_back(AppliedRepeatable{
+                                  s.column_text(0), s.column_text(1), s.column_text(2)});
+                          });
+    }
     if (!ok) {
         return std::unexpected(with_context(ok.error(), "cannot read the migration history"));
     }
     return history;
+}
+
+Result<std::optional<std::string>> HistoryStore::repeatable_checksum(const std::string& name) {
+    auto exists = table_exists("belay_repeatable");
+    BELAY_TRY(exists);
+    if (!*exists) {
+        return std::nullopt;
+    }
+    std::optional<std::string> checksum;
+    auto statement = m_db.prepare(
+        "SELECT checksum FROM belay_repeatable WHERE history_table = ?1 AND name = ?2");
+    BELAY_TRY(statement);
+    statement->bind(1, m_table).bind(2, name);
+    auto read = statement->each_row([&](const Statement& row) { checksum = row.column_text(0); });
+    BELAY_TRY(read);
+    return checksum;
+}
+
+Result<void> HistoryStore::record_repeatable(const AppliedRepeatable& row) {
+    auto statement = m_db.prepare(
+        "INSERT OR REPLACE INTO belay_repeatable (history_table, name, checksum, applied_at) "
+        "VALUES (?1, ?2, ?3, ?4)");
+    BELAY_TRY(statement);
+    statement->bind(1, m_table).bind(2, row.name).bind(3, row.checksum).bind(4, row.applied_at);
+    return statement->run();
 }
 
 Result<std::set<std::string>> HistoryStore::applied_versions() {

@@ -2,8 +2,9 @@
 //
 // Tables: the history table (`schema_migrations` unless --table says otherwise; one row per
 // applied migration), `belay_failures` (the last failed attempt per version) and `belay_dirty`
-// (NoTransaction steps in progress) and `belay_schema` (the schema after the latest step).
-// belay creates no other object in the user's database.
+// (NoTransaction steps in progress) and `belay_schema` (the schema after the latest step); and,
+// in a database whose migrations include repeatable ones, `belay_repeatable` (the checksum each
+// was last applied with). belay creates no other object in the user's database.
 #pragma once
 
 #include <optional>
@@ -28,8 +29,8 @@ class HistoryStore {
     // Fails with ErrorCode::refused when a table of the history table's name exists but was
     // not made by belay (the message names the tool it looks like and says belay left it as it
     // was), or when an object under the name of one of belay's own tables (belay_failures,
-    // belay_dirty, belay_schema) is not that table (find_foreign_belay_objects). Succeeds when
-    // every one is belay's or absent.
+    // belay_dirty, belay_schema, belay_repeatable) is not that table (find_foreign_belay_objects).
+    // Succeeds when every one is belay's or absent.
     Result<void> check_ownership();
 
     // Reads everything (an empty History when the tables do not exist yet). Read-only.
@@ -37,6 +38,19 @@ class HistoryStore {
 
     // Creates the tables if they are missing. Must run inside the caller's write transaction.
     Result<void> create_tables();
+
+    // Creates belay_repeatable if it is missing, in the caller's write transaction. Only a
+    // repeatable migration's step (or adopting one) creates it: a database without repeatable
+    // migrations stays without the table.
+    Result<void> create_repeatable_table();
+
+    // The checksum belay_repeatable holds for the repeatable migration `name`, std::nullopt when
+    // it has no row (or the table does not exist). For the re-check inside a step's transaction.
+    Result<std::optional<std::string>> repeatable_checksum(const std::string& name);
+
+    // Inserts or replaces the repeatable migration's row, in the caller's transaction (the step
+    // and its record commit together). The table must exist (create_repeatable_table).
+    Result<void> record_repeatable(const AppliedRepeatable& row);
 
     // Every version with a history row, as Version::numeric() spells it (versions compare as
     // numbers: "0001" and "1" are the same). For the re-check inside a step's transaction.
@@ -90,9 +104,9 @@ class HistoryStore {
 };
 
 // One sentence per object under the name of one of belay's own tables (belay_failures,
-// belay_dirty, belay_schema, compared without case) that is not the table belay makes there: a
-// view, index or trigger, or a table with other columns. Each names the object and says to
-// rename it; empty when there is none. Read-only.
+// belay_dirty, belay_schema, belay_repeatable, compared without case) that is not the table belay
+// makes there: a view, index or trigger, or a table with other columns. Each names the object and
+// says to rename it; empty when there is none. Read-only.
 Result<std::vector<std::string>> find_foreign_belay_objects(Database& db);
 
 // The current UTC time as ISO-8601 with a trailing Z, e.g. 2026-11-23T10:15:00Z.

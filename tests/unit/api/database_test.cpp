@@ -104,6 +104,40 @@ TEST(DatabaseApi, EmbeddedMigrationsRunInVersionOrderAfterASnapshot) {
     EXPECT_TRUE(before.rows("SELECT name FROM sqlite_schema WHERE name = 'users'").empty());
 }
 
+TEST(DatabaseApi, PlanAndMigrateTakeFlywaysRepeatableMigrationsLast) {
+    TempDir dir;
+    dir.write("migrations/V1__users.sql",
+              "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\n");
+    dir.write("migrations/R__names.sql",
+              "DROP VIEW IF EXISTS names;\nCREATE VIEW names AS SELECT name FROM users;\n");
+    DatabaseOptions options;
+    options.database = dir / "app.db";
+    options.migrations_dir = dir / "migrations";
+    auto db = Database::open(options);
+    ASSERT_TRUE(db) << db.error().message;
+    auto plan = db->plan();
+    ASSERT_TRUE(plan) << plan.error().message;
+    ASSERT_EQ(plan->steps.size(), 2u);
+    EXPECT_FALSE(plan->steps[0].repeatable);
+    EXPECT_TRUE(plan->steps[1].repeatable);
+    EXPECT_EQ(plan->steps[1].name, "names");
+    EXPECT_EQ(plan->steps[1].version, "");
+
+    auto report = db->migrate();
+    ASSERT_TRUE(report) << report.error().message;
+    ASSERT_TRUE(report->succeeded()) << report->error->message;
+    ASSERT_EQ(report->steps.size(), 2u);
+    EXPECT_TRUE(report->steps[1].repeatable);
+    EXPECT_EQ(report->steps[1].result, StepResult::applied);
+    auto status = db->status();
+    ASSERT_TRUE(status) << status.error().message;
+    ASSERT_EQ((*status)->repeatables.size(), 1u);
+    EXPECT_EQ((*status)->repeatables[0].status, RepeatableStatus::applied);
+    EXPECT_FALSE((*status)->needs_attention());
+    EXPECT_EQ((*status)->set.repeatables.size(), 1u);
+    EXPECT_TRUE(db->plan()->steps.empty()) << "nothing new or changed";
+}
+
 TEST(DatabaseApi, PlanSaysWhatMigrateWouldDoAndWritesNothing) {
     TempDir dir;
     const auto path = dir / "app.db";

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include "core/tool_checksums.hpp"
+#include "support/expect.hpp"
+#include "support/temp_dir.hpp"
 #include "unit/core/migration_fixtures.hpp"
 
 namespace belay {
@@ -82,6 +85,54 @@ TEST(PlanForce, AddsUpToTheTargetRemovesNewerAndClearsDirtyMarks) {
     auto unknown = plan_force(build_plan(files, history), v("8"));
     ASSERT_FALSE(unknown.has_value());
     EXPECT_EQ(unknown.error().code, ErrorCode::invalid_input);
+}
+
+TEST(PlanAdopt, RecordsFlywaysRepeatablesAsTheFilesAreNowAndNotesTheOthers) {
+    testing::TempDir dir;
+    const auto repeatable = [&](const std::string& name, const std::string& contents) {
+        const auto path = dir.write("R__" + name + ".sql", contents);
+        return RepeatableMigration{.name = name,
+                                   .path = path,
+                                   .up = SqlSection{true, contents, 1, {}},
+                                   .checksum = "belay-" + name,
+                                   .layout = Layout::flyway};
+    };
+    const std::vector<RepeatableMigration> files{
+        repeatable("same_as_applied", "SELECT 1;\n"), repeatable("edited", "SELECT 2;\n"),
+        repeatable("failed", "SELECT 3;\n"), repeatable("deleted", "SELECT 4;\n"),
+        repeatable("never_applied", "SELECT 5;\n")};
+    const auto row = [&](std::string rank, std::string description, std::string_view contents,
+                         bool succeeded, bool deleted = false) {
+        return ForeignHistory::RepeatableRow{.rank = std::move(rank),
+                                             .description = std::move(description),
+                                             .script = "R__x.sql",
+                                             .checksum = std::to_string(flyway_checksum(contents)),
+                                             .applied_at = "2026-01-02T03:04:05Z",
+                                             .succeeded = succeeded,
+                                             .deleted = deleted};
+    };
+    ForeignHistory foreign{"Flyway", "flyway_schema_history", {}, std::nullopt, false};
+    foreign.repeatables = {
+        row("1", "same as applied", "SELECT 1;\n", true), row("2", "edited", "SELECT 1;\n", true),
+        row("3", "failed", "SELECT 3;\n", false), row("4", "deleted", "SELECT 4;\n", true, true),
+        row("5", "no file", "SELECT 6;\n", true)};
+    std::vector<Message> notes;
+    auto changes = plan_adopt({}, files, History{}, foreign, notes);
+    ASSERT_TRUE(changes.has_value()) << changes.error().message;
+    ASSERT_EQ(changes->size(), 2u) << "the kept table, and one repeatable";
+    const auto& recorded = changes->back();
+    EXPECT_EQ(recorded.kind, HistoryChange::Kind::record_repeatable);
+    EXPECT_EQ(recorded.name, "same_as_applied");
+    EXPECT_EQ(recorded.checksum, "belay-same_as_applied") << "belay's checksum, not Flyway's";
+    EXPECT_EQ(recorded.applied_at, "2026-01-02T03:04:05Z");
+    ASSERT_EQ(notes.size(), 5u);
+    EXPECT_CONTAINS(notes[0], "R__edited.sql: changed since Flyway last applied it");
+    EXPECT_CONTAINS(notes[1], "R__failed.sql: Flyway's latest row of it (row 3) failed");
+    EXPECT_CONTAINS(notes[2],
+                    "R__deleted.sql: Flyway's latest row of it (row 4) marks it "
+                    "deleted");
+    EXPECT_CONTAINS(notes[3], "R__never_applied.sql: flyway_schema_history has no row of it");
+    EXPECT_CONTAINS(notes[4], "row 5 records the repeatable migration R__x.sql (no file)");
 }
 
 }  // namespace

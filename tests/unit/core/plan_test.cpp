@@ -516,5 +516,40 @@ TEST(SelectDownSteps, BadTargetsAndCountsAreUsageErrors) {
     EXPECT_TRUE(nothing->empty());
 }
 
+RepeatableMigration repeatable(std::string name, std::string checksum) {
+    return RepeatableMigration{.name = name,
+                               .path = "R__" + name + ".sql",
+                               .up = SqlSection{true, "SELECT 1;\n", 1, {}},
+                               .checksum = std::move(checksum),
+                               .layout = Layout::flyway};
+}
+
+TEST(PlanRepeatables, PendingAppliedOrChangedByChecksumInTheFilesOrder) {
+    const std::vector<RepeatableMigration> files{
+        repeatable("b_new", "1"), repeatable("a_same", "2"), repeatable("c_edited", "3")};
+    History history;
+    history.repeatables = {{"a_same", "2", "2026-01-01T00:00:00Z"},
+                           {"c_edited", "old", "2026-01-02T00:00:00Z"},
+                           {"gone", "4", "2026-01-03T00:00:00Z"}};
+    const auto entries = plan_repeatables(files, history);
+    ASSERT_EQ(entries.size(), 3u) << "a row no file has is left out";
+    EXPECT_EQ(entries[0].migration, &files[0]);
+    EXPECT_EQ(entries[0].status, RepeatableStatus::pending);
+    EXPECT_FALSE(entries[0].applied.has_value());
+    EXPECT_EQ(entries[1].status, RepeatableStatus::applied);
+    EXPECT_EQ(entries[1].applied->applied_at, "2026-01-01T00:00:00Z");
+    EXPECT_EQ(entries[2].status, RepeatableStatus::changed);
+    EXPECT_EQ(to_string(entries[2].status), "changed");
+    const auto due = repeatables_due(files, history);
+    ASSERT_EQ(due.size(), 2u);
+    EXPECT_EQ(due[0], &files[0]);
+    EXPECT_EQ(due[1], &files[2]);
+    const auto step = step_of(files[2]);
+    EXPECT_EQ(step.name, "c_edited");
+    EXPECT_EQ(step.up.sql, "SELECT 1;\n");
+    EXPECT_FALSE(step.down.present);
+    EXPECT_FALSE(step.up_no_transaction);
+}
+
 }  // namespace
 }  // namespace belay

@@ -154,5 +154,28 @@ TEST(LoadMigrationSet, MissingDirectoryIsInvalidInput) {
     EXPECT_CONTAINS(load_error(dir / "nope"), "nope");
 }
 
+TEST(LoadMigrationSet, KeepsRepeatablesApartAndChecksTheirStatements) {
+    testing::TempDir dir;
+    dir.write("V1__a.sql", "CREATE TABLE a (x);\n");
+    dir.write("R__views.sql", "CREATE VIEW v AS SELECT x FROM a;\n");
+    auto set = load_migration_set(dir.path());
+    ASSERT_TRUE(set.has_value()) << set.error().message;
+    ASSERT_EQ(set->migrations.size(), 1U);
+    ASSERT_EQ(set->repeatables.size(), 1U);
+    EXPECT_EQ(set->repeatables[0].name, "views");
+
+    const auto vacuum = dir.write("R__vacuum.sql", "SELECT 1;\n\nVACUUM;\n");
+    const auto attach = dir.write("R__attach.sql", "PRAGMA writable_schema = ON;\n");
+    const auto message = load_error(dir.path());
+    EXPECT_CONTAINS(message, vacuum.string() +
+                                 ":3: VACUUM cannot run inside the transaction belay runs a "
+                                 "repeatable migration in")
+        << message;
+    EXPECT_CONTAINS(message, "move it to a versioned migration") << message;
+    EXPECT_NOT_CONTAINS(message, "executeInTransaction")
+        << "a repeatable cannot be configured to run without a transaction";
+    EXPECT_CONTAINS(message, attach.string() + ":1: belay refuses this statement") << message;
+}
+
 }  // namespace
 }  // namespace belay::engine

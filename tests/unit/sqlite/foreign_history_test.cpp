@@ -117,5 +117,45 @@ TEST_F(ForeignHistoryTest, AnUnknownToolIsRefusedNamingTheToolsItReads) {
         << history.error().message;
 }
 
+TEST_F(ForeignHistoryTest, FlywaysRepeatableRowsAreKeptTheLatestPerDescription) {
+    ASSERT_TRUE(
+        m_db->exec(
+                "CREATE TABLE flyway_schema_history (installed_rank INT NOT NULL PRIMARY KEY, "
+                "version VARCHAR(50), description VARCHAR(200) NOT NULL, type VARCHAR(20) NOT "
+                "NULL, script VARCHAR(1000) NOT NULL, checksum INT, installed_by VARCHAR(100) "
+                "NOT NULL, installed_on TEXT NOT NULL, execution_time INT NOT NULL, success "
+                "BOOLEAN NOT NULL);"
+                "INSERT INTO flyway_schema_history VALUES"
+                "(1, '1', 'a', 'SQL', 'V1__a.sql', 1, 'u', '2026-01-01 10:00:00.000', 1, 1),"
+                "(2, NULL, 'user views', 'SQL', 'R__user_views.sql', 2, 'u',"
+                " '2026-01-02 10:00:00.000', 1, 1),"
+                "(3, NULL, 'user views', 'SQL', 'R__user_views.sql', 3, 'u',"
+                " '2026-01-03 10:00:00.000', 1, 0),"
+                "(4, NULL, 'grants', 'SQL', 'R__grants.sql', -4, 'u',"
+                " '2026-01-04 10:00:00.000', 1, 1),"
+                "(5, NULL, 'gone', 'SQL', 'R__gone.sql', 5, 'u', '2026-01-05 10:00:00.000', 1, 1),"
+                "(6, NULL, 'gone', 'DELETE', 'R__gone.sql', 5, 'u',"
+                " '2026-01-06 10:00:00.000', 1, 1);")
+            .has_value());
+    auto history = read_foreign_history(*m_db, std::string("flyway"));
+    ASSERT_TRUE(history.has_value()) << history.error().message;
+    ASSERT_TRUE(history->has_value());
+    const auto& rows = (*history)->repeatables;
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(rows[0].description, "gone");
+    EXPECT_TRUE(rows[0].deleted);
+    EXPECT_EQ(rows[1].description, "grants");
+    EXPECT_EQ(rows[1].checksum, "-4");
+    EXPECT_EQ(rows[1].script, "R__grants.sql");
+    EXPECT_EQ(rows[1].applied_at, "2026-01-04T10:00:00Z");
+    EXPECT_TRUE(rows[1].succeeded);
+    EXPECT_FALSE(rows[1].deleted);
+    EXPECT_EQ(rows[2].description, "user views");
+    EXPECT_EQ(rows[2].rank, "3") << "the latest row decides";
+    EXPECT_FALSE(rows[2].succeeded);
+    ASSERT_EQ((*history)->applied.size(), 1u) << "the versioned rows as before";
+    EXPECT_TRUE((*history)->notes.empty()) << "repeatable rows are matched with files later";
+}
+
 }  // namespace
 }  // namespace belay::sqlite

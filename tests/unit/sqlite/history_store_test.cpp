@@ -224,6 +224,43 @@ TEST_F(HistoryStoreTest, RenamedHistoryTablesKeepTheirFailuresApart) {
     EXPECT_TRUE(is_applied(plugin, "7"));
 }
 
+TEST_F(HistoryStoreTest, RepeatableRowsAreReplacedPerNameAndKeptApartPerHistoryTable) {
+    HistoryStore app(*m_db, "schema_migrations");
+    HistoryStore plugin(*m_db, "plugin_migrations");
+    create(app);
+    EXPECT_EQ(schema_of("belay_repeatable"), "<missing>")
+        << "only a repeatable migration's step creates the table";
+    EXPECT_EQ(app.repeatable_checksum("views").value(), std::nullopt);
+    ASSERT_TRUE(app.create_repeatable_table().has_value());
+    ASSERT_TRUE(app.create_repeatable_table().has_value()) << "IF NOT EXISTS";
+    ASSERT_TRUE(
+        app.record_repeatable({"views", std::string(64, 'a'), "2026-11-23T10:15:00Z"}).has_value());
+    ASSERT_TRUE(
+        app.record_repeatable({"views", std::string(64, 'b'), "2026-11-24T10:15:00Z"}).has_value());
+    ASSERT_TRUE(plugin.record_repeatable({"views", "c", "2026-11-25T10:15:00Z"}).has_value());
+    EXPECT_EQ(app.repeatable_checksum("views").value(), std::string(64, 'b'));
+    EXPECT_EQ(app.repeatable_checksum("other").value(), std::nullopt);
+    const auto history = read(app);
+    ASSERT_EQ(history.repeatables.size(), 1u) << "one row per name, the latest application";
+    EXPECT_EQ(history.repeatables[0].name, "views");
+    EXPECT_EQ(history.repeatables[0].checksum, std::string(64, 'b'));
+    EXPECT_EQ(history.repeatables[0].applied_at, "2026-11-24T10:15:00Z");
+    EXPECT_EQ(plugin.repeatable_checksum("views").value(), "c");
+    EXPECT_TRUE(app.check_ownership().has_value());
+}
+
+TEST_F(HistoryStoreTest, RefusesATableOfTheUsersNamedBelayRepeatable) {
+    ASSERT_TRUE(m_db->exec("CREATE TABLE belay_repeatable (name TEXT, body TEXT);").has_value());
+    HistoryStore store(*m_db, "schema_migrations");
+    auto owned = store.check_ownership();
+    ASSERT_FALSE(owned.has_value());
+    EXPECT_EQ(owned.error().code, ErrorCode::refused);
+    EXPECT_CONTAINS(owned.error().message,
+                    "table belay_repeatable (columns body, name) was not "
+                    "made by belay")
+        << owned.error().message;
+}
+
 TEST_F(HistoryStoreTest, TableNameWithQuotesWorks) {
     HistoryStore store(*m_db, "my \"odd\" history");
     create(store);
