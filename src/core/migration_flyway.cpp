@@ -9,6 +9,7 @@
 
 #include "belay/utf8.hpp"
 #include "core/ascii.hpp"
+#include "core/byte_order_mark.hpp"
 #include "core/checksum.hpp"
 #include "core/migration_files.hpp"
 #include "core/migration_parser.hpp"
@@ -19,8 +20,6 @@ namespace belay {
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr std::string_view k_byte_order_mark = "\xEF\xBB\xBF";
 
 // Flyway's version text: its '_' read as '.', digits and single dots only.
 std::optional<Version> flyway_version(std::string_view text) {
@@ -206,10 +205,7 @@ bool runs_without_transaction(const fs::path& sql_file, Problems& problems) {
 // The SQL belay runs from a Flyway file: without the byte-order mark Flyway skips, CRLF read
 // as LF (the line numbers stay the file's).
 std::string sql_of(std::string_view contents) {
-    if (contents.starts_with(k_byte_order_mark)) {
-        contents.remove_prefix(k_byte_order_mark.size());
-    }
-    return crlf_as_lf(contents);
+    return crlf_as_lf(without_byte_order_mark(contents));
 }
 
 // The 1-based line of the first byte that is not part of well-formed UTF-8.

@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 
 #include "core/ascii.hpp"
+#include "core/byte_order_mark.hpp"
 #include "core/migration_parser.hpp"
 #include "core/sql_lint.hpp"
 
@@ -68,9 +69,7 @@ std::string MigrationTextParser::said(DirectiveKind kind) const {
 }
 
 void MigrationTextParser::parse(std::string_view text) {
-    if (text.starts_with("\xEF\xBB\xBF")) {
-        text.remove_prefix(3);  // a UTF-8 byte-order mark from a Windows editor
-    }
+    text = without_byte_order_mark(text);
     int line_number = 0;
     for (std::size_t pos = 0; pos < text.size();) {
         const auto end = std::min(text.find('\n', pos), text.size());

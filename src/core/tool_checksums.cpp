@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "core/ascii.hpp"
+#include "core/byte_order_mark.hpp"
 #include "core/checksum.hpp"
 
 namespace belay {
@@ -44,10 +45,7 @@ std::string unpadded(const std::string& hex) {
 std::int32_t flyway_checksum(std::string_view contents) {
     // Flyway feeds each line, without its line ending, to the CRC, and drops the byte-order mark
     // of the first: the same bytes in the same order as the file without BOM, CR and LF.
-    constexpr std::string_view byte_order_mark = "\xEF\xBB\xBF";
-    if (contents.starts_with(byte_order_mark)) {
-        contents.remove_prefix(byte_order_mark.size());
-    }
+    contents = without_byte_order_mark(contents);
     uLong crc = crc32(0L, Z_NULL, 0);
     while (!contents.empty()) {
         const auto end = std::min(contents.find_first_of("\r\n"), contents.size());
