@@ -102,8 +102,24 @@ bool may_open_trigger(std::string_view statement) {
     return iequals_ascii(word, "TRIGGER");
 }
 
-// Whether the ';' at `semicolon` ends the statement that begins at `start`, as sqlite3_complete
-// says. `candidate` is scratch space for the NUL-terminated copy it needs.
+// `text` as SQLite's tokenizer splits it into tokens, for sqlite3_complete: each byte-order mark
+// not inside a word (after a byte that is not part of one) turned into three spaces.
+void byte_order_marks_as_space(std::string& text) {
+    constexpr std::string_view mark = "\xEF\xBB\xBF";
+    for (auto at = text.find(mark); at != std::string::npos; at = text.find(mark, at + 1)) {
+        if (at == 0 || !is_id_char(text[at - 1])) {
+            text.replace(at, mark.size(), "   ");
+        }
+    }
+}
+
+bool complete_in_place(std::string& candidate) {
+    byte_order_marks_as_space(candidate);
+    return sqlite3_complete(candidate.c_str()) != 0;
+}
+
+// Whether the ';' at `semicolon` ends the statement that begins at `start`, as SQLite's parser
+// would. `candidate` is scratch space for the NUL-terminated copy sqlite3_complete needs.
 bool completes_statement(std::string_view sql, std::size_t start, std::size_t semicolon,
                          std::string& candidate) {
     const std::string_view statement = sql.substr(start, semicolon + 1 - start);
@@ -111,7 +127,7 @@ bool completes_statement(std::string_view sql, std::size_t start, std::size_t se
         return true;
     }
     candidate.assign(statement);
-    return sqlite3_complete(candidate.c_str()) != 0;
+    return complete_in_place(candidate);
 }
 
 // True for the characters that may start a literal, a quoted identifier or a comment, or end a
@@ -172,6 +188,11 @@ void for_each_statement(const SqlSection& section, StatementSink& sink) {
         ++i;
     }
     add(start, sql.size());
+}
+
+bool is_complete_statement(std::string_view text) {
+    std::string candidate(text);
+    return complete_in_place(candidate);
 }
 
 std::vector<SqlStatement> split_statements(const SqlSection& section) {

@@ -36,6 +36,12 @@ void for_each_statement(const SqlSection& section, StatementSink& sink);
 // std::string_view::npos when there is none.
 std::size_t first_token_offset(std::string_view text);
 
+// Whether SQLite's parser would take `text` to end with a complete statement: sqlite3_complete(),
+// except that a UTF-8 byte-order mark where a token may start is white space, as SQLite's
+// tokenizer reads it (sqlite3_complete takes it for part of a word, so "<BOM>CREATE TRIGGER ..."
+// would end at its first ';' there, inside the body the parser goes on reading).
+bool is_complete_statement(std::string_view text);
+
 // Number of newlines in `text` before `offset`: turns a byte offset into a line delta.
 int count_lines_before(std::string_view text, std::size_t offset);
 

@@ -1,5 +1,7 @@
 #include "sqlite/statement_split.hpp"
 
+#include <sqlite3.h>
+
 #include <chrono>
 #include <string>
 #include <vector>
@@ -253,6 +255,49 @@ TEST(SplitStatements, TriggerEndsOnlyAtEndFollowedBySemicolon) {
         EXPECT_EQ(split_statements(section(create + not_an_end + " SELECT 2;")).size(), 1u)
             << not_an_end;
     }
+}
+
+// The statements SQLite's parser reads from `sql`, one sqlite3_prepare_v2 after another from the
+// tail of the one before, each from its first token as belay's split starts it.
+std::vector<std::string> statements_sqlite_reads(const std::string& sql) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(":memory:", &db), SQLITE_OK);
+    std::vector<std::string> result;
+    const char* tail = sql.c_str();
+    while (*tail != '\0') {
+        sqlite3_stmt* statement = nullptr;
+        const char* next = nullptr;
+        EXPECT_EQ(sqlite3_prepare_v2(db, tail, -1, &statement, &next), SQLITE_OK)
+            << sqlite3_errmsg(db);
+        if (statement == nullptr) {
+            break;  // nothing but white space and comments left
+        }
+        const std::string text(tail, next);
+        result.push_back(text.substr(first_token_offset(text)));
+        EXPECT_EQ(sqlite3_step(statement), SQLITE_DONE) << sqlite3_errmsg(db);
+        sqlite3_finalize(statement);
+        tail = next;
+    }
+    sqlite3_close(db);
+    return result;
+}
+
+// SQLite's tokenizer reads a byte-order mark where a token may start as white space; its
+// sqlite3_complete() takes one for part of a word, and so would end this trigger at its first ';'.
+TEST(SplitStatements, AByteOrderMarkBeforeATriggerSplitsAsSqlitesParserReadsIt) {
+    const std::string bom = "\xEF\xBB\xBF";
+    const std::string trigger =
+        "CREATE TRIGGER r AFTER INSERT ON t BEGIN SELECT 1; SELECT 2; " + bom + "END;";
+    const std::string sql = bom + "CREATE TABLE t (a);\n" + bom + bom + trigger + "\n" + bom +
+                            "INSERT INTO t VALUES (1);\n";
+    const std::vector<std::string> expected{"CREATE TABLE t (a);", trigger,
+                                            "INSERT INTO t VALUES (1);"};
+    EXPECT_EQ(statements_sqlite_reads(sql), expected);
+    EXPECT_EQ(texts(split_statements(section(sql))), expected);
+    EXPECT_TRUE(is_complete_statement(bom + trigger));
+    EXPECT_FALSE(is_complete_statement(bom + "CREATE TRIGGER r AFTER INSERT ON t BEGIN SELECT 1;"));
+    // Inside a word it is part of the word, to both: "x<BOM>" is one name, so no trigger opens.
+    EXPECT_TRUE(is_complete_statement("CREATE" + bom + " TRIGGER r AFTER INSERT ON t BEGIN ;"));
 }
 
 TEST(FirstTokenOffset, SkipsWhitespaceAndBothCommentKinds) {

@@ -1,0 +1,1 @@
+ï»¿CREATE TRIGGER t AFTER IN;;;;;;;;;;;;;;;;;;;;;;;;‚;;;;¥;SERT SELECTS; 4;
