@@ -348,10 +348,12 @@ Result<std::optional<HistoryChange>> adopt_repeatable(const RepeatableMigration&
     auto contents = read_whole_file(repeatable.path);
     BELAY_TRY(contents);
     if (!tool_checksum_matches(foreign.tool, *contents, row.checksum)) {
+        const auto recorded =
+            row.checksum.empty() ? std::string("no checksum") : "the checksum " + row.checksum;
         notes.push_back(
-            said("{}: changed since Flyway last applied it (row {} records the "
-                 "checksum {}, the file has {}); {}",
-                 file, row.rank, row.checksum, tool_checksum(foreign.tool, *contents), next_run));
+            said("{}: changed since Flyway last applied it (row {} records {}, the "
+                 "file has {}); {}",
+                 file, row.rank, recorded, tool_checksum(foreign.tool, *contents), next_run));
         return std::nullopt;
     }
     return HistoryChange{

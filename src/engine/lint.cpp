@@ -22,44 +22,61 @@ namespace belay::engine {
 
 namespace {
 
-// Applies each Up in order on a scratch database and warns where a table that stays loses a
-// column no DROP COLUMN of that migration accounts for.
-Result<void> find_lost_columns(const MigrateOptions& options,
-                               const std::vector<Migration>& migrations, LintReport& report) {
+using TableColumns = std::map<std::string, std::set<std::string>>;
+
+// Warns where a table that stays loses, in `step`'s Up, a column no DROP COLUMN of that file
+// accounts for: `before` and `after` are every table's columns around the step.
+void warn_lost_columns(const Migration& step, const TableColumns& before, const TableColumns& after,
+                       LintReport& report) {
+    const auto file = step.file_of(step.up);
+    const bool drops_columns = std::ranges::any_of(report.warnings, [&](const LintWarning& w) {
+        return w.rule == "drop-column" && w.file == file;
+    });
+    for (const auto& [table, names] : before) {
+        const auto now = after.find(table);
+        if (now == after.end() || drops_columns) {
+            continue;
+        }
+        std::vector<std::string> lost;
+        std::ranges::set_difference(names, now->second, std::back_inserter(lost));
+        if (!lost.empty()) {
+            report.warnings.push_back(LintWarning{
+                "lost-column", file, std::max(step.up.first_line - 1, 1),
+                fmt::format("after this Up, table {} no longer has column(s) {}: a table "
+                            "rebuild that leaves them out deletes their data",
+                            table, fmt::join(lost, ", "))});
+        }
+    }
+}
+
+// Applies each Up in order on a scratch database, then each repeatable migration (as a run that
+// applies the newest version ends with them), and warns where a table that stays loses a column
+// (warn_lost_columns). A step that fails ends the check with a note naming it.
+Result<void> find_lost_columns(const MigrateOptions& options, const MigrationFiles& files,
+                               LintReport& report) {
     auto scratch = ScratchRun::create("belay-lint", options);
     BELAY_TRY(scratch);
-    for (const auto& migration : migrations) {
+    const auto steps = files.migrations.size() + files.repeatables.size();
+    for (std::size_t i = 0; i < steps; ++i) {
+        const bool repeatable = i >= files.migrations.size();
+        const auto* of_repeatable =
+            repeatable ? &files.repeatables[i - files.migrations.size()] : nullptr;
+        const Migration step = repeatable ? step_of(*of_repeatable) : files.migrations[i];
         auto before = sqlite::table_columns(scratch->db());
         BELAY_TRY(before);
-        auto outcome = scratch->apply(migration, Direction::up);
+        auto outcome =
+            repeatable ? scratch->apply(*of_repeatable) : scratch->apply(step, Direction::up);
         auto after = sqlite::table_columns(scratch->db());
         BELAY_TRY(after);
         if (outcome.error) {
             report.notes.push_back(fmt::format(
-                "the column check stopped at {}_{}: its Up fails on a database built from the "
+                "the column check stopped at {}: {} fails on a database built from the "
                 "migrations before it: {}",
-                migration.version.text(), migration.name, outcome.error->message));
+                repeatable ? "R__" + step.name : step.version.text() + "_" + step.name,
+                repeatable ? "the repeatable migration" : "its Up", outcome.error->message));
             return {};
         }
-        const bool drops_columns = std::ranges::any_of(report.warnings, [&](const LintWarning& w) {
-            return w.rule == "drop-column" && w.file == migration.file_of(migration.up);
-        });
-        for (const auto& [table, names] : *before) {
-            const auto now = after->find(table);
-            if (now == after->end() || drops_columns) {
-                continue;
-            }
-            std::vector<std::string> lost;
-            std::ranges::set_difference(names, now->second, std::back_inserter(lost));
-            if (!lost.empty()) {
-                report.warnings.push_back(LintWarning{
-                    "lost-column", migration.file_of(migration.up),
-                    std::max(migration.up.first_line - 1, 1),
-                    fmt::format("after this Up, table {} no longer has column(s) {}: a table "
-                                "rebuild that leaves them out deletes their data",
-                                table, fmt::join(lost, ", "))});
-            }
-        }
+        warn_lost_columns(step, *before, *after, report);
     }
     return {};
 }
@@ -117,7 +134,7 @@ Result<LintReport> run_lint(const MigrateOptions& options) {
         std::ranges::move(lint_migration(split), std::back_inserter(report.warnings));
     }
     lint_repeatables(files->repeatables, report);
-    BELAY_TRY(find_lost_columns(options, *migrations, report));
+    BELAY_TRY(find_lost_columns(options, *files, report));
     std::ranges::stable_sort(report.warnings, [](const LintWarning& a, const LintWarning& b) {
         return std::pair(a.file, a.line) < std::pair(b.file, b.line);
     });

@@ -70,29 +70,62 @@ Result<std::vector<PlannedStep>> select_steps(const MigrateOptions& options, con
     return steps;
 }
 
-// A migrate run that leaves no versioned migration pending ends with the repeatable migrations
-// that are due (never applied, or changed since), as Flyway's migrate does. One that stops
+// Whether a run of `steps` leaves no versioned migration pending: a migrate run that applies
+// every pending one, a redo when none was pending, a refresh.
+bool leaves_none_pending(Operation operation, const Plan& plan,
+                         const std::vector<PlannedStep>& steps) {
+    switch (operation) {
+        case Operation::migrate:
+            return steps.size() == plan.pending().size();
+        case Operation::redo:
+            return plan.pending().empty();
+        case Operation::refresh:
+            return true;
+        case Operation::down:
+        case Operation::reset:
+            break;
+    }
+    return false;
+}
+
+// A run that leaves no versioned migration pending ends with the repeatable migrations that are
+// due, as Flyway's migrate does: those never applied or changed since, and every one after a run
+// that reverts a step (redo, refresh), since a reverted step forgets them all: what they made
+// may have gone with what it dropped (HistoryStore::forget_repeatables). A migrate run that stops
 // before the newest version (a target) applies none, and says so: a repeatable migration may use
-// what a later version creates. down, redo, reset and refresh never touch them.
+// what a later version creates. down and reset apply none, and say they run again later.
 void add_repeatables(const MigrateOptions& options, const MigrationSet& set, const Plan& plan,
                      const History& history, std::vector<PlannedStep>& steps, RunReport& report) {
-    if (options.operation != Operation::migrate) {
-        return;
-    }
-    const auto due = repeatables_due(set.repeatables, history);
-    if (steps.size() != plan.pending().size()) {
-        if (!due.empty()) {
-            report.notes.push_back(said(
-                "{} repeatable migration(s) due are not applied: this run stops before the "
-                "newest version ({} {}), and a repeatable migration may use what a later version "
-                "creates; they run with the run that applies the newest",
-                due.size(), Option::target, options.target ? options.target->text() : ""));
+    const bool reverts = std::ranges::any_of(
+        steps, [](const PlannedStep& step) { return step.direction == Direction::down; });
+    std::vector<const RepeatableMigration*> due;
+    if (reverts) {
+        for (const auto& repeatable : set.repeatables) {
+            due.push_back(&repeatable);
         }
+    } else {
+        due = repeatables_due(set.repeatables, history);
+    }
+    if (due.empty()) {
         return;
     }
-    for (const auto* repeatable : due) {
-        steps.push_back(PlannedStep{
-            .migration = nullptr, .direction = Direction::up, .repeatable = repeatable});
+    if (leaves_none_pending(options.operation, plan, steps)) {
+        for (const auto* repeatable : due) {
+            steps.push_back(PlannedStep{
+                .migration = nullptr, .direction = Direction::up, .repeatable = repeatable});
+        }
+    } else if (options.operation == Operation::migrate) {
+        report.notes.push_back(
+            said("{} repeatable migration(s) due are not applied: this run stops before the "
+                 "newest version ({} {}), and a repeatable migration may use what a later version "
+                 "creates; they run with the run that applies the newest",
+                 due.size(), Option::target, options.target ? options.target->text() : ""));
+    } else if (reverts) {
+        report.notes.push_back(
+            said("{} repeatable migration(s) run again with the next `{}` that applies the newest "
+                 "version: what they made may have gone with what this run reverts (a table's "
+                 "triggers go with it), so belay forgets that they were applied",
+                 due.size(), run(Command::migrate)));
     }
 }
 
@@ -484,7 +517,9 @@ Result<MigrationSet> prepare_run(const MigrateOptions& options) {
                     "the program's list of embedded migrations is empty; add one "
                     "(belay::EmbeddedMigration) or load them from a directory instead");
     }
-    if (set->migrations.empty()) {
+    // A folder of repeatable migrations alone is Flyway's to run (they apply as after the newest
+    // version, which is none).
+    if (set->migrations.empty() && set->repeatables.empty()) {
         return fail(options.db.migrations_dir, ErrorCode::invalid_input,
                     "{} holds no migration files (<version>_<name>.sql); create one with `{}` or "
                     "point {} at the right directory",

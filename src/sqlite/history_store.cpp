@@ -315,6 +315,18 @@ Result<void> HistoryStore::record_repeatable(const AppliedRepeatable& row) {
     return statement->run();
 }
 
+Result<void> HistoryStore::forget_repeatables() {
+    auto exists = table_exists("belay_repeatable");
+    BELAY_TRY(exists);
+    if (!*exists) {
+        return {};
+    }
+    auto statement = m_db.prepare("DELETE FROM belay_repeatable WHERE history_table = ?1");
+    BELAY_TRY(statement);
+    statement->bind(1, m_table);
+    return statement->run();
+}
+
 Result<std::set<std::string>> HistoryStore::applied_versions() {
     std::set<std::string> versions;
     auto ok = for_each_row(m_db, fmt::format("SELECT version FROM {}", quoted_table()), m_table,

@@ -52,6 +52,12 @@ class HistoryStore {
     // and its record commit together). The table must exist (create_repeatable_table).
     Result<void> record_repeatable(const AppliedRepeatable& row);
 
+    // Removes every row of belay_repeatable that belongs to this history table, in the caller's
+    // transaction, so that every repeatable migration is due again. A reverted step does this:
+    // what a repeatable migration made may have gone with what the step dropped (SQLite drops a
+    // table's triggers with the table). Does nothing when the table does not exist.
+    Result<void> forget_repeatables();
+
     // Every version with a history row, as Version::numeric() spells it (versions compare as
     // numbers: "0001" and "1" are the same). For the re-check inside a step's transaction.
     Result<std::set<std::string>> applied_versions();

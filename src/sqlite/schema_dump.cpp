@@ -78,14 +78,29 @@ Result<std::string> history_rows_in_version_order(Database& db, const std::strin
     return text;
 }
 
-// belay's history table and belay_schema with their rows ("" when belay never ran here). The
-// history rows get the loading time and 0 ms, so the text is the same for every database
+// The rows of belay's table `table` (belay_schema or belay_repeatable) that belong to the
+// history table `name` (a quoted literal), as INSERT statements in `order`: `values` is the SQL
+// expression that spells a row's values as literals, in the order of the columns `names`.
+Result<std::string> shared_table_rows(Database& db, std::string_view table, std::string_view names,
+                                      std::string_view values, std::string_view order,
+                                      const std::string& name) {
+    return statements_of(
+        db, fmt::format("SELECT 'INSERT INTO {0} ({1}) VALUES (' || {2} || ')' FROM {0} WHERE "
+                        "history_table = {3} ORDER BY {4}",
+                        table, names, values, name, order));
+}
+
+// belay's history table, belay_schema and belay_repeatable (when it has repeatable migrations)
+// with their rows ("" when belay never ran here). The history rows and the repeatable
+// migrations' rows get the loading time (and 0 ms), so the text is the same for every database
 // migrated from the same files.
 Result<std::string> history_part(Database& db, const std::string& history_table) {
     const auto name = quote_literal(history_table);
     auto tables = statements_of(
         db, fmt::format("SELECT sql FROM sqlite_schema WHERE type = 'table' AND (name = {0} "
-                        "COLLATE NOCASE OR name = 'belay_schema') ORDER BY name = 'belay_schema'",
+                        "COLLATE NOCASE OR name IN ('belay_schema', 'belay_repeatable')) "
+                        "ORDER BY CASE name WHEN 'belay_schema' THEN 1 WHEN 'belay_repeatable' "
+                        "THEN 2 ELSE 0 END",
                         name));
     if (!tables || tables->empty()) {
         return tables;
@@ -96,17 +111,22 @@ Result<std::string> history_part(Database& db, const std::string& history_table)
     }
     std::string recorded;
     if (tables->find("belay_schema") != std::string::npos) {
-        auto schema_rows = statements_of(
-            db, fmt::format("SELECT 'INSERT INTO belay_schema (history_table, type, name, "
-                            "tbl_name, sql) VALUES (' || quote(history_table) || ', ' || "
-                            "quote(type) || ', ' || quote(name) || ', ' || quote(tbl_name) || "
-                            "', ' || quote(sql) || ')' FROM belay_schema WHERE history_table = "
-                            "{0} ORDER BY type, name",
-                            name));
-        if (!schema_rows) {
-            return schema_rows;
-        }
+        auto schema_rows = shared_table_rows(
+            db, "belay_schema", "history_table, type, name, tbl_name, sql",
+            "quote(history_table) || ', ' || quote(type) || ', ' || quote(name) || ', ' || "
+            "quote(tbl_name) || ', ' || quote(sql)",
+            "type, name", name);
+        BELAY_TRY(schema_rows);
         recorded = std::move(*schema_rows);
+    }
+    if (tables->find("belay_repeatable") != std::string::npos) {
+        auto repeatable_rows = shared_table_rows(
+            db, "belay_repeatable", "history_table, name, checksum, applied_at",
+            "quote(history_table) || ', ' || quote(name) || ', ' || quote(checksum) || ', ' || "
+            "'strftime(''%Y-%m-%dT%H:%M:%SZ'', ''now'')'",
+            "name", name);
+        BELAY_TRY(repeatable_rows);
+        recorded += *repeatable_rows;
     }
     return *tables + *rows + recorded;
 }

@@ -415,6 +415,7 @@ TEST_F(FlywayTest, AdoptTakesOverUnchangedRepeatablesAndLeavesTheOthersToRunAgai
     write_migration("R__names.sql", "INSERT INTO runs VALUES ('names');\n");
     write_migration("R__titles.sql", "INSERT INTO runs VALUES ('titles v2');\n");  // edited since
     write_migration("R__retry.sql", "INSERT INTO runs VALUES ('retry');\n");
+    write_migration("R__plain.sql", "INSERT INTO runs VALUES ('plain');\n");  // a NULL checksum
     // The checksums are Flyway's CRC-32 of the files (computed apart, with Python's zlib); the
     // latest row of a description decides: names' older row has another checksum, retry's
     // latest attempt failed, titles' row is of the file before its edit.
@@ -427,7 +428,8 @@ TEST_F(FlywayTest, AdoptTakesOverUnchangedRepeatablesAndLeavesTheOthersToRunAgai
         "(4,NULL,'names','SQL','R__names.sql',-1739251990,'app','2026-01-03 10:00:00.000',1,1),"
         "(5,NULL,'titles','SQL','R__titles.sql',-978738096,'app','2026-01-03 10:00:01.000',1,1),"
         "(6,NULL,'retry','SQL','R__retry.sql',-559225288,'app','2026-01-03 10:00:02.000',1,1),"
-        "(7,NULL,'retry','SQL','R__retry.sql',-559225288,'app','2026-01-04 10:00:00.000',1,0);"
+        "(7,NULL,'retry','SQL','R__retry.sql',-559225288,'app','2026-01-04 10:00:00.000',1,0),"
+        "(8,NULL,'plain','SQL','R__plain.sql',NULL,'app','2026-01-04 10:00:01.000',1,1);"
         "CREATE TABLE runs (name TEXT);"
         "INSERT INTO runs VALUES ('names'), ('titles'), ('retry');"
         "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);");
@@ -446,19 +448,25 @@ TEST_F(FlywayTest, AdoptTakesOverUnchangedRepeatablesAndLeavesTheOthersToRunAgai
     EXPECT_CONTAINS(adopted.out, "note: " + (migrations() / "R__retry.sql").string() +
                                      ": Flyway's latest row of it (row 7) failed")
         << adopted.out;
+    EXPECT_CONTAINS(adopted.out, "note: " + (migrations() / "R__plain.sql").string() +
+                                     ": changed since Flyway last applied it (row 8 records no "
+                                     "checksum, the file has ")
+        << adopted.out;
     EXPECT_EQ(TestDb(db(), true).rows("SELECT name, applied_at FROM belay_repeatable"),
               (std::vector<std::vector<std::string>>{{"names", "2026-01-03T10:00:00Z"}}));
     auto status = belay("status", {"--json"});
     const auto repeatables = status.json()["repeatables"];
-    ASSERT_EQ(repeatables.size(), 3u) << status.out;
+    ASSERT_EQ(repeatables.size(), 4u) << status.out;
     EXPECT_EQ(repeatables[0]["status"], "applied") << status.out;  // names
-    EXPECT_EQ(repeatables[1]["status"], "pending") << status.out;  // retry
-    EXPECT_EQ(repeatables[2]["status"], "pending") << status.out;  // titles
+    EXPECT_EQ(repeatables[1]["status"], "pending") << status.out;  // plain
+    EXPECT_EQ(repeatables[2]["status"], "pending") << status.out;  // retry
+    EXPECT_EQ(repeatables[3]["status"], "pending") << status.out;  // titles
 
     auto migrated = belay("migrate", {"--no-backup"});
     ASSERT_EQ(migrated.exit_code, 0) << describe(migrated);
-    EXPECT_EQ(runs(), (std::vector<std::string>{"names", "titles", "retry", "retry", "titles v2"}))
-        << "names is not run again; retry and the edited titles are, in description order";
+    EXPECT_EQ(runs(),
+              (std::vector<std::string>{"names", "titles", "retry", "plain", "retry", "titles v2"}))
+        << "names is not run again; plain, retry and the edited titles are, in description order";
     EXPECT_EQ(belay("status", {"--exit-code"}).exit_code, 0);
 }
 
@@ -478,6 +486,27 @@ TEST_F(FlywayTest, LintChecksRepeatablesLikeOtherFilesButForTheDown) {
     EXPECT_NOT_CONTAINS(lint.out, "R__view_a.sql:1: warning [no-down]")
         << "a repeatable has no Down to miss\n"
         << lint.out;
+    // A table rebuild that leaves a column out, in a repeatable migration: found by applying
+    // the repeatable migrations after the versioned ones on lint's scratch database, as a run
+    // applies them.
+    write_migration("R__cleanup.sql",
+                    "CREATE TABLE users_new (id INTEGER PRIMARY KEY);\n"
+                    "INSERT INTO users_new SELECT id FROM users;\n"
+                    "DROP TABLE users;\n"
+                    "ALTER TABLE users_new RENAME TO users;\n");
+    auto rebuilt = belay("lint");
+    EXPECT_CONTAINS(rebuilt.out, cleanup.string() +
+                                     ":1: warning [lost-column]: after this Up, table users no "
+                                     "longer has column(s) name")
+        << rebuilt.out;
+    write_migration("R__cleanup.sql", "INSERT INTO no_such_table VALUES (1);\n");
+    auto failing = belay("lint");
+    EXPECT_CONTAINS(failing.out,
+                    "note: the column check stopped at R__cleanup: the repeatable "
+                    "migration fails on a database built from the migrations "
+                    "before it: ")
+        << failing.out;
+    EXPECT_CONTAINS(failing.out, "no such table: no_such_table") << failing.out;
     write_migration("R__cleanup.sql", "VACUUM;\n");
     auto vacuum = belay("lint");
     EXPECT_CONTAINS(vacuum.out,
@@ -497,6 +526,87 @@ TEST_F(FlywayTest, DumpSchemaCheckBuildsWhatTheRepeatablesMake) {
     EXPECT_EQ(check.exit_code, 0) << "the views the repeatables made are the migrations' too\n"
                                   << describe(check);
     EXPECT_CONTAINS(check.out, "matches the migrations") << check.out;
+
+    // Loaded into a new database, the dump is at the same place: every repeatable migration
+    // applied, nothing to run again.
+    const auto loaded = dir() / "loaded.db";
+    TestDb(loaded).exec(belay("dump-schema").out);
+    EXPECT_EQ(TestDb(loaded, true).column("SELECT name FROM belay_repeatable ORDER BY name"),
+              (std::vector<std::string>{"view-b", "view_a", "viewa"}));
+    auto status = run_raw({"db", "status", "--exit-code", "--db", loaded.string(), "--migrations",
+                           migrations().string()});
+    EXPECT_EQ(status.exit_code, 0) << describe(status);
+    auto migrate = run_raw({"db", "migrate", "--no-backup", "--db", loaded.string(), "--migrations",
+                            migrations().string()});
+    EXPECT_CONTAINS(migrate.out, "nothing to do") << describe(migrate);
+
+    // A repeatable migration changed since the dump is a difference.
+    write_migration("R__viewa.sql", "INSERT INTO runs VALUES ('viewa, edited');\n");
+    auto changed = run_raw(
+        {"db", "dump-schema", "--check", "schema.sql", "--migrations", migrations().string()});
+    EXPECT_NE(changed.exit_code, 0) << describe(changed);
+    EXPECT_CONTAINS(changed.out, "INSERT INTO belay_repeatable") << describe(changed);
+}
+
+// A reverted step may drop what a repeatable migration made (SQLite drops a table's triggers with
+// the table), so every run that reverts one forgets them all: refresh and redo apply them again
+// at their end, and after down or reset the next migrate does.
+TEST_F(FlywayTest, RevertingAStepMakesEveryRepeatableDueAgain) {
+    write_migration("V1__items.sql", "CREATE TABLE items (x);\nCREATE TABLE audit (x);\n");
+    write_migration("U1__items.sql", "DROP TABLE items;\nDROP TABLE audit;\n");
+    write_migration("V2__tags.sql", "CREATE TABLE tags (x);\n");
+    write_migration("U2__tags.sql", "DROP TABLE tags;\n");
+    write_migration("R__audit.sql",
+                    "DROP TRIGGER IF EXISTS audit_items;\n"
+                    "CREATE TRIGGER audit_items AFTER INSERT ON items BEGIN INSERT INTO audit "
+                    "VALUES (new.x); END;\n");
+    const auto has_trigger = [&] { return has("audit_items"); };
+    ASSERT_EQ(belay("migrate", {"--no-backup"}).exit_code, 0);
+    ASSERT_TRUE(has_trigger());
+
+    auto refreshed = belay("refresh", {"--yes", "--no-backup"});
+    ASSERT_EQ(refreshed.exit_code, 0) << describe(refreshed);
+    EXPECT_CONTAINS(refreshed.out, "  applied      R__audit  ") << refreshed.out;
+    EXPECT_TRUE(has_trigger()) << "refresh dropped it with items and made it again";
+    EXPECT_EQ(belay("status", {"--exit-code"}).exit_code, 0);
+
+    auto reset = belay("reset", {"--yes", "--no-backup"});
+    ASSERT_EQ(reset.exit_code, 0) << describe(reset);
+    EXPECT_CONTAINS(reset.out,
+                    "note: 1 repeatable migration(s) run again with the next `belay db "
+                    "migrate` that applies the newest version")
+        << reset.out;
+    EXPECT_EQ(recorded_repeatables(), std::vector<std::string>{});
+    auto pending = belay("status");
+    EXPECT_CONTAINS(pending.out, "repeatable: 0 applied, 0 changed, 1 pending") << pending.out;
+    ASSERT_EQ(belay("migrate", {"--no-backup"}).exit_code, 0);
+    EXPECT_TRUE(has_trigger()) << "the migrate after the reset made it again";
+
+    auto down = belay("down", {"--no-backup"});  // reverts 2 only; items stays
+    ASSERT_EQ(down.exit_code, 0) << describe(down);
+    EXPECT_EQ(recorded_repeatables(), std::vector<std::string>{}) << "forgotten with the step";
+    auto status = belay("status", {"--exit-code"});
+    EXPECT_EQ(status.exit_code, 6) << "2 and the repeatable are pending\n" << describe(status);
+    ASSERT_EQ(belay("migrate", {"--no-backup"}).exit_code, 0);
+    EXPECT_EQ(recorded_repeatables(), std::vector<std::string>{"audit"});
+    auto redone = belay("redo", {"--no-backup"});
+    ASSERT_EQ(redone.exit_code, 0) << describe(redone);
+    EXPECT_CONTAINS(redone.out, "  applied      R__audit  ") << redone.out;
+    EXPECT_EQ(belay("status", {"--exit-code"}).exit_code, 0);
+    EXPECT_EQ(belay("check").exit_code, 0);
+}
+
+// A folder of repeatable migrations alone is one Flyway runs: db migrate applies them.
+TEST_F(FlywayTest, AFolderOfRepeatablesAloneMigrates) {
+    write_migration("R__only.sql", "CREATE TABLE IF NOT EXISTS t (x);\n");
+    auto status = belay("status", {"--exit-code"});
+    EXPECT_EQ(status.exit_code, 6) << describe(status);
+    auto migrated = belay("migrate");
+    ASSERT_EQ(migrated.exit_code, 0) << describe(migrated);
+    EXPECT_CONTAINS(migrated.out, "  applied      R__only  ") << migrated.out;
+    EXPECT_TRUE(has("t"));
+    EXPECT_EQ(belay("status", {"--exit-code"}).exit_code, 0);
+    EXPECT_EQ(belay("check").exit_code, 0);
 }
 
 }  // namespace
