@@ -231,10 +231,11 @@ Message describe_refusal(const PlanEntry& entry, const UpPolicy& policy, bool em
     switch (entry.status) {
         case MigrationStatus::dirty:
             return said(
-                "  {} is dirty: a NoTransaction step started and did not finish, so the database "
-                "may hold part of it. Inspect the schema, restore the backup taken before that "
-                "run, or fix it by hand and clear the mark with {}",
-                label, run(Command::repair));
+                "  {} is dirty: an attempt at it started and did not finish (a NoTransaction "
+                "step, or an attempt another tool recorded as failed before {}), so the database "
+                "may hold part of it. Inspect the schema, restore a backup taken before that "
+                "attempt, or fix it by hand and clear the mark with {}",
+                label, named(Command::adopt), run(Command::repair));
         case MigrationStatus::modified:
             return fmt::format(
                 "  {} was changed after it was applied (checksum {} in the history, {} {}). "

@@ -82,7 +82,10 @@ void check_history(const Plan& plan, CheckReport& report) {
                 add(report, "history", label + " failed: " + entry.last_failure->error);
                 break;
             case MigrationStatus::dirty:
-                add(report, "history", label + " is dirty: a NoTransaction step did not finish");
+                add(report, "history",
+                    label +
+                        " is dirty: an attempt at it did not finish (a NoTransaction "
+                        "step, or a failed attempt db adopt took over)");
                 break;
             default:
                 break;

@@ -248,7 +248,18 @@ TEST_F(SqlxPrismaTest, AdoptPrismaCountsFinishedRowsMarksFailedOnesAndSkipsRolle
     auto status = belay("status", {"--json"});
     EXPECT_EQ(status.json()["migrations"][1]["status"], "pending") << status.out;
     EXPECT_EQ(status.json()["migrations"][2]["status"], "dirty") << status.out;
-    EXPECT_EQ(belay("migrate", {"--no-backup"}).exit_code, 5) << "as Prisma's P3009";
+    auto refused_run = belay("migrate", {"--no-backup"});
+    EXPECT_EQ(refused_run.exit_code, 5) << "as Prisma's P3009";
+    EXPECT_CONTAINS(refused_run.err,
+                    "20240103000000_tags is dirty: an attempt at it started and did not finish (a "
+                    "NoTransaction step, or an attempt another tool recorded as failed before db "
+                    "adopt)")
+        << refused_run.err;
+    auto check = belay("check");
+    EXPECT_CONTAINS(check.out,
+                    "20240103000000_tags is dirty: an attempt at it did not finish (a "
+                    "NoTransaction step, or a failed attempt db adopt took over)")
+        << check.out;
 }
 
 }  // namespace
