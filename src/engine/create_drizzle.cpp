@@ -105,6 +105,21 @@ Result<void> refuse_leftovers(const std::vector<std::pair<fs::path, std::string>
     return {};
 }
 
+// Removes what an interrupted db create left half-written: the temporaries of a migration file,
+// a snapshot or the journal (a live writer holds its temporary locked, so it is not one of them).
+void remove_abandoned_create_temporaries(const fs::path& folder, const fs::path& journal) {
+    remove_abandoned_temporaries(folder,
+                                 [](std::string_view name) { return name.ends_with(".sql"); });
+    remove_abandoned_temporaries(folder / "meta", [](std::string_view name) {
+        return name == "_journal.json" || name.ends_with("_snapshot.json");
+    });
+    if (journal.parent_path() != folder / "meta") {  // a symlinked journal's directory
+        const auto journal_name = journal.filename().string();
+        remove_abandoned_temporaries(journal.parent_path(),
+                                     [&](std::string_view name) { return name == journal_name; });
+    }
+}
+
 void remove_all(const std::vector<fs::path>& files) {
     for (const auto& file : files) {
         std::error_code ec;
@@ -137,6 +152,9 @@ Result<std::vector<fs::path>> create_drizzle_migration(const fs::path& folder,
     }
     BELAY_TRY(refuse_leftovers(files, journal_path, entry));
     std::error_code ec;
+    const auto target =
+        fs::is_symlink(journal_path, ec) ? fs::canonical(journal_path, ec) : journal_path;
+    remove_abandoned_create_temporaries(folder, target);
     fs::create_directories(folder / "meta", ec);
     std::vector<fs::path> written;
     for (const auto& [path, contents] : files) {
@@ -146,10 +164,8 @@ Result<std::vector<fs::path>> create_drizzle_migration(const fs::path& folder,
         }
         written.push_back(path);
     }
-    // A symlinked journal is replaced where it points, so that the link stays and the file the
-    // project shares gets the entry.
-    const auto target =
-        fs::is_symlink(journal_path, ec) ? fs::canonical(journal_path, ec) : journal_path;
+    // A symlinked journal is replaced where it points (target), so that the link stays and the
+    // file the project shares gets the entry.
     auto ownership =
         has_drizzle_journal(folder) ? ownership_of(target) : Result<FileOwnership>(FileOwnership{});
     auto ok = ownership

@@ -187,6 +187,23 @@ TEST_F(DrizzleTest, CreateWritesTheJournalASymlinkPointsAtAndNamesLeftovers) {
     EXPECT_CONTAINS(blocked.err, "0004_snapshot.json exists, but") << blocked.err;
     EXPECT_CONTAINS(blocked.err, "Remove it") << blocked.err;
     EXPECT_EQ(read_json_file(shared).at("entries").size(), 4u) << "nothing changed";
+
+    // The temporaries a create killed mid-way leaves (of the journal, where the link points, of
+    // a snapshot and of a migration file) are swept by the next one; other files stay.
+    fs::remove(migrations() / "meta" / "0004_snapshot.json");
+    const std::vector<fs::path> abandoned{
+        write_file("shared_journal.json.tmp-0123456789abcdef", "half"),
+        write_file("migrations/meta/_journal.json.tmp-00000000deadbeef", "half"),
+        write_file("migrations/meta/0004_snapshot.json.tmp-fedcba9876543210", "half"),
+        write_file("migrations/0004_add_phone.sql.tmp-0000000000000001", "half")};
+    const auto kept = write_file("notes.txt.tmp-0123456789abcdef", "not belay's");
+    auto swept = belay("create", {"add phone"});
+    ASSERT_EQ(swept.exit_code, 0) << describe(swept);
+    for (const auto& file : abandoned) {
+        EXPECT_FALSE(fs::exists(file)) << file;
+    }
+    EXPECT_TRUE(fs::exists(kept));
+    EXPECT_EQ(read_json_file(shared).at("entries").size(), 5u);
 }
 
 TEST_F(DrizzleTest, DownIsRefusedSayingDrizzleHasNoneAndHowToGoBack) {
