@@ -85,7 +85,7 @@ void check_history(const Plan& plan, CheckReport& report) {
                 add(report, "history",
                     label +
                         " is dirty: an attempt at it did not finish (a NoTransaction "
-                        "step, or a failed attempt db adopt took over)");
+                        "step, or a failed one an adopted history recorded)");
                 break;
             default:
                 break;

@@ -258,7 +258,7 @@ TEST_F(SqlxPrismaTest, AdoptPrismaCountsFinishedRowsMarksFailedOnesAndSkipsRolle
     auto check = belay("check");
     EXPECT_CONTAINS(check.out,
                     "20240103000000_tags is dirty: an attempt at it did not finish (a "
-                    "NoTransaction step, or a failed attempt db adopt took over)")
+                    "NoTransaction step, or a failed one an adopted history recorded)")
         << check.out;
 }
 
