@@ -314,14 +314,33 @@ Lexical step(std::string_view text, std::size_t& i, Lexical state) {
     return state;
 }
 
+// Whether only blanks follow `from` up to the end of its line.
+bool rest_of_line_is_blank(std::string_view text, std::size_t from) {
+    for (; from < text.size() && text[from] != '\n'; ++from) {
+        if (text[from] != ' ' && text[from] != '\t' && text[from] != '\r') {
+            return false;
+        }
+    }
+    return true;
+}
+
 }  // namespace
 
 std::string drizzle_statements(std::string_view text, const fs::path& path, Problems& problems) {
     std::string result(text);
     Lexical state = Lexical::code;
     int line = 1;
+    std::size_t comment_start = 0;  // of the -- comment `state` is in
     for (std::size_t i = 0; i < text.size();) {
         if (text.substr(i).starts_with(k_drizzle_breakpoint)) {
+            // At the end of a -- comment Drizzle's cut leaves nothing of the line to run: the
+            // comment ends with the piece. Blanked, so the ';' that ends the piece is not in it.
+            const bool ends_comment = state == Lexical::line &&
+                                      rest_of_line_is_blank(text, i + k_drizzle_breakpoint.size());
+            if (ends_comment) {
+                result.replace(comment_start, i - comment_start, i - comment_start, ' ');
+                state = Lexical::code;
+            }
             if (state == Lexical::code) {
                 result.replace(i, k_drizzle_breakpoint.size(),
                                ";" + std::string(k_drizzle_breakpoint.size() - 1, ' '));
@@ -336,6 +355,7 @@ std::string drizzle_statements(std::string_view text, const fs::path& path, Prob
             continue;
         }
         line += text[i] == '\n' ? 1 : 0;
+        comment_start = state == Lexical::code ? i : comment_start;
         state = step(text, i, state);
     }
     return result;

@@ -32,7 +32,7 @@ TEST(DrizzleStatements, ABreakpointInsideALiteralOrACommentIsAProblemNamingItsLi
          "d/0001_x.sql:4: "
          "'--> statement-breakpoint' stands "
          "inside a /* */ comment"},
-        {"SELECT 1; -- see --> statement-breakpoint",
+        {"SELECT 1; -- see --> statement-breakpoint SELECT 2;",
          "d/0001_x.sql:1: '--> statement-breakpoint' stands inside a -- comment"},
         {"CREATE TABLE \"a--> statement-breakpoint\" (x);", "inside a quoted name"},
     };
@@ -43,6 +43,21 @@ TEST(DrizzleStatements, ABreakpointInsideALiteralOrACommentIsAProblemNamingItsLi
         EXPECT_CONTAINS(problems.error().message, message);
         EXPECT_EQ(result, text) << "left as it is";
     }
+}
+
+// Drizzle cuts at the breakpoint wherever it stands; at the end of a -- comment the cut leaves
+// nothing of the line to run, so belay takes it as Drizzle does: the comment ends the statement.
+TEST(DrizzleStatements, ABreakpointEndingACommentLineEndsTheStatement) {
+    Problems problems;
+    const std::string text =
+        "CREATE TABLE a (x); -- the first --> statement-breakpoint \nCREATE TABLE b (y) -- no "
+        "semicolon --> statement-breakpoint\nSELECT 1;";
+    const auto result = drizzle_statements(text, "d/0000_x.sql", problems);
+    EXPECT_TRUE(problems.empty()) << problems.error().message;
+    EXPECT_EQ(result, "CREATE TABLE a (x); " + std::string(13, ' ') + ";" + k_blank +
+                          " \nCREATE TABLE b (y) " + std::string(16, ' ') + ";" + k_blank +
+                          "\nSELECT 1;");
+    EXPECT_EQ(result.size(), text.size());
 }
 
 TEST(DrizzleStatements, QuotesClosedByDoubledQuotesAndCommentsEndWhereSqliteEndsThem) {
