@@ -119,7 +119,7 @@ Result<CommonOptions> parse_command(const std::string& command, const Arguments&
 
 void print_warning(const CommonOptions& options, std::string_view text) {
     if (log_level_of(options) <= LogLevel::warning) {
-        print_to_stderr("belay: warning: {}\n", text);
+        print_to_stderr("belay: warning: {}\n", printable(text, true));
     }
 }
 

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "belay/utf8.hpp"
+
 namespace belay::cli {
 
 // Never throws: text that is not UTF-8 (a file's bytes quoted in a message) is written with
@@ -11,7 +13,9 @@ void print_json(std::FILE* out, const nlohmann::json& document) {
     fmt::print(out, "{}\n", document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
-std::string printable(std::string_view text, bool keep_line_breaks) {
+std::string printable(std::string_view raw, bool keep_line_breaks) {
+    const std::string valid = escape_invalid_utf8(raw);
+    const std::string_view text = valid;
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size(); ++i) {

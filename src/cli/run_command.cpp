@@ -192,7 +192,7 @@ int run_command(const std::string& command, Operation operation, const Arguments
         print_run_text(stdout, *report, colors_enabled(stdout));
     }
     if (report->error) {
-        print_to_stderr("belay: error: {}\n", failure_message(*report));
+        print_to_stderr("belay: error: {}\n", printable(failure_message(*report), true));
     }
     return exit_code;
 }

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/ascii.hpp"
+#include "core/byte_order_mark.hpp"
 
 namespace belay {
 namespace {
@@ -224,15 +225,56 @@ DirectiveReading read_belay_addition(std::string_view line, Layout layout) {
     return reading;
 }
 
-}  // namespace
+// `line` from its first byte that is neither blank nor part of a byte-order mark, when a mark
+// stands among its leading blanks; std::nullopt when none does.
+std::optional<std::string_view> after_leading_byte_order_marks(std::string_view line) {
+    bool marked = false;
+    while (!line.empty()) {
+        if (is_blank(line.front())) {
+            line.remove_prefix(1);
+        } else if (without_byte_order_mark(line).size() != line.size()) {
+            line = without_byte_order_mark(line);
+            marked = true;
+        } else {
+            break;
+        }
+    }
+    return marked ? std::optional(line) : std::nullopt;
+}
 
-DirectiveReading read_directive(std::string_view line, Layout layout) {
+DirectiveReading read_directive_of(std::string_view line, Layout layout);
+
+// A directive behind a byte-order mark (a file pasted or concatenated into another keeps its own
+// mark) is invisible in most editors, and the tools read such a line as an ordinary comment: the
+// section before it would run what the author put after it. Refused, naming the directive.
+DirectiveReading refuse_behind_byte_order_mark(std::string_view line, Layout layout) {
+    const auto rest = after_leading_byte_order_marks(line);
+    if (!rest || std::holds_alternative<std::monostate>(read_directive_of(*rest, layout))) {
+        return std::monostate{};
+    }
+    return fmt::format(
+        "'{}' follows a UTF-8 byte-order mark (U+FEFF, invisible in most editors; a file pasted "
+        "into another keeps its own), so {} would read the line as an ordinary comment and run "
+        "what follows it as part of the section before; remove the mark",
+        trimmed(*rest), to_string(layout));
+}
+
+DirectiveReading read_directive_of(std::string_view line, Layout layout) {
     if (layout == Layout::goose || layout == Layout::dbmate) {
         auto own = layout == Layout::goose ? read_goose(line) : read_dbmate(line);
         return std::holds_alternative<std::monostate>(own) ? read_belay_addition(line, layout)
                                                            : std::move(own);
     }
     return read_sql_migrate(line);
+}
+
+}  // namespace
+
+DirectiveReading read_directive(std::string_view line, Layout layout) {
+    auto reading = read_directive_of(line, layout);
+    return std::holds_alternative<std::monostate>(reading)
+               ? refuse_behind_byte_order_mark(line, layout)
+               : reading;
 }
 
 std::string_view directive_prefix(Layout layout) {

@@ -184,7 +184,17 @@ Result<Json> read_journal_document(const fs::path& path) {
                     "(git checkout -- {}); nothing was run",
                     path.string(), path.string());
     }
-    if (!fs::exists(path)) {
+    if (std::error_code target;
+        fs::is_symlink(fs::symlink_status(path, ec)) && !fs::exists(fs::status(path, target))) {
+        return fail(path, ErrorCode::invalid_input,
+                    "{} is a symbolic link that {} ({}), so the folder's journal, which orders "
+                    "the migrations, cannot be read. Point the link at the journal, or restore "
+                    "the file (git checkout -- {}); nothing was run",
+                    path.string(),
+                    target == std::errc::too_many_symbolic_link_levels ? "loops" : "leads nowhere",
+                    target ? target.message() : "no such file", path.string());
+    }
+    if (!fs::exists(path, ec)) {
         return fail(path, ErrorCode::invalid_input,
                     "{} does not exist: a Drizzle migrations folder has meta/_journal.json, "
                     "which drizzle-kit generate writes; point {} at that folder (drizzle.config's "
@@ -407,6 +417,27 @@ std::optional<Migration> read_migration(const fs::path& folder, const DrizzleEnt
                      .journal_when = entry.when};
 }
 
+// What to say of the snapshot beside an unlisted file `name` (<NNNN>_<name>.sql): a db create
+// (drizzle-kit's or belay's) that did not get to the journal leaves meta/<NNNN>_snapshot.json
+// too, which no entry has either. "" when there is none.
+std::string unlisted_snapshot(const fs::path& folder, const DrizzleJournal& journal,
+                              std::string_view name) {
+    const auto prefix = name.substr(0, name.find('_'));
+    const auto listed = std::ranges::any_of(journal.entries, [&](const DrizzleEntry& e) {
+        return e.tag.starts_with(std::string(prefix) + "_");
+    });
+    const auto snapshot = folder / "meta" / (std::string(prefix) + "_snapshot.json");
+    std::error_code ec;
+    if (prefix.empty() || prefix.size() == name.size() || listed ||
+        !fs::is_regular_file(snapshot, ec)) {
+        return {};
+    }
+    return fmt::format(
+        " with {}, which no entry has either (both are what a create that did "
+        "not finish leaves)",
+        snapshot.string());
+}
+
 // A problem for every .sql file of the folder that no entry names: Drizzle would never run it.
 void report_unlisted(const fs::path& folder, const DrizzleJournal& journal, Problems& problems) {
     auto listing = sorted_entries(folder);
@@ -428,8 +459,9 @@ void report_unlisted(const fs::path& folder, const DrizzleJournal& journal, Prob
         problems.add(entry.path(),
                      fmt::format("{}: {} does not list it, so Drizzle would never run it; add "
                                  "its entry (drizzle-kit generate writes both), or move the file "
-                                 "out of the folder",
-                                 entry.path().string(), journal.path.string()));
+                                 "out of the folder{}",
+                                 entry.path().string(), journal.path.string(),
+                                 unlisted_snapshot(folder, journal, name)));
     }
 }
 

@@ -134,6 +134,21 @@ std::optional<Layout> parse_layout(std::string_view name) {
 
 namespace {
 
+// Whether a file below `directory`, in any subdirectory, is named as Flyway names its scripts:
+// Flyway scans a location recursively, so a project may keep every script in subdirectories
+// (release1/V1__init.sql). Directory links are not followed.
+bool has_flyway_file_below(const fs::path& directory) {
+    std::error_code ec;
+    fs::recursive_directory_iterator it(directory, fs::directory_options::skip_permission_denied,
+                                        ec);
+    for (const fs::recursive_directory_iterator end; !ec && it != end; it.increment(ec)) {
+        if (parse_flyway_file_name(it->path().filename().string())) {
+            return true;
+        }
+    }
+    return false;
+}
+
 // What one entry of a migrations directory says about its layout, if anything. A single .sql
 // file is read, and kept in `cache` (when there is one) for the loader.
 std::optional<Layout> evidence_of(const ListedEntry& entry, std::size_t index, ReadCache* cache) {
@@ -147,8 +162,10 @@ std::optional<Layout> evidence_of(const ListedEntry& entry, std::size_t index, R
         if (fs::exists(entry.path() / "migration.sql", ec)) {
             return Layout::prisma;
         }
-        return is_diesel_folder_name(std::string(name)) ? std::optional(Layout::diesel)
-                                                        : std::nullopt;
+        if (is_diesel_folder_name(std::string(name))) {
+            return Layout::diesel;
+        }
+        return has_flyway_file_below(entry.path()) ? std::optional(Layout::flyway) : std::nullopt;
     }
     if (is_prisma_lock_file_name(name)) {
         return Layout::prisma;

@@ -4,6 +4,7 @@
 #include <random>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/durable_file.hpp"
 #include "core/migration_drizzle.hpp"
@@ -46,7 +47,9 @@ std::optional<fs::path> newest_snapshot(const fs::path& folder) {
 // no .sql file yet.
 Result<std::pair<std::string, std::vector<DrizzleEntry>>> current_journal(const fs::path& folder) {
     const auto path = drizzle_journal_path(folder);
-    if (!has_drizzle_journal(folder)) {
+    // A journal that is lost (drizzle-kit's snapshots are there) or no file is refused as a
+    // run refuses it (load_drizzle_folder), not started anew beside what drizzle-kit wrote.
+    if (!has_drizzle_journal(folder) && !is_drizzle_folder(folder)) {
         auto listing = sorted_entries(folder);
         BELAY_TRY(listing);
         const auto sql = std::ranges::find_if(
@@ -87,22 +90,27 @@ DrizzleEntry next_entry(const std::vector<DrizzleEntry>& entries, const std::str
     return entry;
 }
 
-// A file of the new entry that is there already was left by a db create that did not finish
-// (its journal entry was never written): named, rather than failed on mid-way.
+// The files of the new entry that are there already were left by a db create that did not
+// finish (its journal entry was never written): all named at once, rather than failed on mid-way.
 Result<void> refuse_leftovers(const std::vector<std::pair<fs::path, std::string>>& files,
                               const fs::path& journal_path, const DrizzleEntry& entry) {
+    std::vector<std::string> left;
     for (const auto& file : files) {
         std::error_code ec;
         if (fs::exists(fs::symlink_status(file.first, ec))) {
-            return fail(file.first, ErrorCode::invalid_input,
-                        "{} exists, but {} lists no entry {}: it is left from a {} that did not "
-                        "finish. Remove it (and keep what you wrote in it elsewhere), then run {} "
-                        "again. Nothing was changed",
-                        file.first.string(), journal_path.string(), entry.idx,
-                        named(Command::create), named(Command::create));
+            left.push_back(file.first.string());
         }
     }
-    return {};
+    if (left.empty()) {
+        return {};
+    }
+    return fail(fs::path(left.front()), ErrorCode::invalid_input,
+                "{} exist{}, but {} lists no entry {}: left from a {} that did not finish. Remove "
+                "{} (and keep what you wrote there elsewhere), then run {} again. Nothing was "
+                "changed",
+                fmt::join(left, " and "), left.size() == 1 ? "s" : "", journal_path.string(),
+                entry.idx, named(Command::create), left.size() == 1 ? "it" : "them",
+                named(Command::create));
 }
 
 // Removes what an interrupted db create left half-written: the temporaries of a migration file,

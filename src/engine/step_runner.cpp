@@ -528,6 +528,11 @@ StepOutcome apply_without_transaction(StepContext& context, const Migration& mig
         if (!still_due) {
             return {};
         }
+        // What the repeatable migrations made may go with the first statement, and a step
+        // without a transaction may stop anywhere: they are forgotten before it starts.
+        if (direction == Direction::down) {
+            BELAY_TRY(context.history.forget_repeatables());
+        }
         return context.history.mark_dirty(
             DirtyMark{migration.version.text(), migration.name, sqlite::utc_now_iso8601()});
     });

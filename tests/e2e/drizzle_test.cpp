@@ -159,15 +159,45 @@ TEST_F(DrizzleTest, AFolderWhoseJournalIsNotAReadableFileIsRefusedNotReadAsSqlx)
     const std::vector<std::pair<std::string, std::function<void()>>> kinds{
         {"a directory", [&] { fs::create_directory(journal); }},
         {"a FIFO", [&] { ASSERT_EQ(::mkfifo(journal.c_str(), 0600), 0); }},
+        {"a link that loops", [&] { fs::create_symlink("_journal.json", journal); }},
+        {"a link that leads nowhere", [&] { fs::create_symlink("gone.json", journal); }},
         {"missing", [] {}}};
     for (const auto& [kind, make] : kinds) {
         fs::remove_all(journal);
         make();
-        auto result = belay("migrate", {"--no-backup"});
-        EXPECT_EQ(result.exit_code, 2) << kind << "\n" << describe(result);
-        EXPECT_CONTAINS(result.err, "_journal.json") << kind;
+        for (const std::string command : {"status", "migrate", "lint"}) {
+            auto result =
+                belay(command, command == "migrate" ? std::vector<std::string>{"--no-backup"}
+                                                    : std::vector<std::string>{});
+            EXPECT_EQ(result.exit_code, 2) << kind << " " << command << "\n" << describe(result);
+            EXPECT_CONTAINS(result.err, "_journal.json") << kind;
+            EXPECT_NOT_CONTAINS(result.err, "belay db create") << kind << ": the journal is lost";
+        }
+        // db create refuses the same way: it does not start a journal beside drizzle-kit's
+        // snapshots, nor call them leftovers to remove.
+        auto create = belay("create", {"next"});
+        EXPECT_EQ(create.exit_code, 2) << kind << "\n" << describe(create);
+        EXPECT_CONTAINS(create.err, "_journal.json") << kind;
+        EXPECT_NOT_CONTAINS(create.err, "Remove it") << kind;
         EXPECT_FALSE(fs::exists(db())) << kind << ": nothing ran";
     }
+    fs::remove_all(journal);
+    fs::create_symlink("_journal.json", journal);
+    EXPECT_CONTAINS(belay("status").err, "is a symbolic link that loops");
+}
+
+// A create killed before its journal entry leaves the migration file and the snapshot; the
+// refusal of the unlisted file names both.
+TEST_F(DrizzleTest, AnUnlistedFileIsNamedWithTheSnapshotAnUnfinishedCreateLeft) {
+    write_folder(k_entries);
+    write_migration("0003_half.sql", "CREATE TABLE half (x);\n");
+    write_migration("meta/0003_snapshot.json", "{}");
+    auto status = belay("status");
+    EXPECT_EQ(status.exit_code, 2) << describe(status);
+    EXPECT_CONTAINS(status.err, "0003_half.sql: ") << status.err;
+    EXPECT_CONTAINS(status.err, "with " + (migrations() / "meta" / "0003_snapshot.json").string() +
+                                    ", which no entry has either")
+        << status.err;
 }
 
 TEST_F(DrizzleTest, CreateWritesTheJournalASymlinkPointsAtAndNamesLeftovers) {

@@ -596,6 +596,52 @@ TEST_F(FlywayTest, RevertingAStepMakesEveryRepeatableDueAgain) {
     EXPECT_EQ(belay("check").exit_code, 0);
 }
 
+// Flyway scans a location recursively: a project that keeps every script in subdirectories is
+// Flyway's, and a file beside them in another layout makes a mix.
+TEST_F(FlywayTest, AProjectWithEveryScriptInSubdirectoriesIsFlyways) {
+    write_migration("release1/V1__users.sql", "CREATE TABLE users (id);\n");
+    write_migration("release2/V2__posts.sql", "CREATE TABLE posts (id);\n");
+    write_migration("release2/views/R__names.sql",
+                    "DROP VIEW IF EXISTS names;\nCREATE VIEW names AS SELECT id FROM users;\n");
+    auto status = belay("status", {"--exit-code"});
+    EXPECT_EQ(status.exit_code, 6) << describe(status);
+    EXPECT_CONTAINS(status.out, "0 applied, 2 pending") << status.out;
+    auto migrated = belay("migrate", {"--no-backup"});
+    ASSERT_EQ(migrated.exit_code, 0) << describe(migrated);
+    EXPECT_TRUE(has("posts"));
+    EXPECT_TRUE(has("names"));
+    EXPECT_EQ(belay("status", {"--exit-code"}).exit_code, 0);
+    auto created = belay("create", {"tags"});
+    ASSERT_EQ(created.exit_code, 0) << describe(created);
+    EXPECT_CONTAINS(created.out, "V3__tags.sql") << created.out;
+
+    write_migration("0004_other.sql", "-- +migrate Up\nSELECT 1;\n");
+    auto mixed = belay("status");
+    EXPECT_EQ(mixed.exit_code, 2) << describe(mixed);
+    EXPECT_CONTAINS(mixed.err, "more than one layout") << mixed.err;
+}
+
+// A Down without a transaction may stop anywhere, taking what a repeatable migration made with
+// it: the repeatables are forgotten before it starts, so a failed one leaves them due too.
+TEST_F(FlywayTest, AFailedDownWithoutATransactionLeavesTheRepeatablesDue) {
+    write_migration("V1__items.sql", "CREATE TABLE items (x);\nCREATE TABLE audit (x);\n");
+    write_migration("U1__items.sql", "DROP TABLE items;\nINSERT INTO no_such_table VALUES (1);\n");
+    write_migration("U1__items.sql.conf", "executeInTransaction=false\n");
+    write_migration("R__audit.sql",
+                    "DROP TRIGGER IF EXISTS audit_items;\n"
+                    "CREATE TRIGGER audit_items AFTER INSERT ON items BEGIN INSERT INTO audit "
+                    "VALUES (new.x); END;\n");
+    ASSERT_EQ(belay("migrate", {"--no-backup"}).exit_code, 0);
+    ASSERT_EQ(recorded_repeatables(), std::vector<std::string>{"audit"});
+    auto down = belay("down", {"--no-backup"});
+    EXPECT_EQ(down.exit_code, 1) << describe(down);
+    EXPECT_FALSE(has("audit_items")) << "gone with items, which the Down dropped before failing";
+    EXPECT_EQ(recorded_repeatables(), std::vector<std::string>{})
+        << "forgotten before the step began";
+    auto status = belay("status");
+    EXPECT_CONTAINS(status.out, "1 pending") << status.out;
+}
+
 // A folder of repeatable migrations alone is one Flyway runs: db migrate applies them.
 TEST_F(FlywayTest, AFolderOfRepeatablesAloneMigrates) {
     write_migration("R__only.sql", "CREATE TABLE IF NOT EXISTS t (x);\n");

@@ -37,6 +37,16 @@ TEST_F(InvalidFilesTest, MisnamedFilesAreNamedAndDocumentationIsIgnored) {
     EXPECT_NOT_CONTAINS(result.err, "notes.txt") << result.err;
 }
 
+// A refusal quoting a line of a file that is not UTF-8 (Latin-1, say) escapes the bad byte, so
+// the message itself stays UTF-8 for terminals and log shippers.
+TEST_F(InvalidFilesTest, AQuotedLineThatIsNotUtf8IsEscapedInTheMessage) {
+    write_migration("0002_a.sql", "-- +migrate Up\nSELECT 1;\n-- +migrate D\xe9wn\n");
+    auto result = belay("status");
+    EXPECT_EQ(result.exit_code, 2) << describe(result);
+    EXPECT_CONTAINS(result.err, "-- +migrate D\\xe9wn") << result.err;
+    EXPECT_EQ(result.err.find('\xe9'), std::string::npos) << "no raw byte";
+}
+
 TEST_F(InvalidFilesTest, SameNumericVersionTwiceNamesBothFiles) {
     write_migration("0007_a.sql", up_only("CREATE TABLE a (x);"));
     write_migration("7_b.sql", up_only("CREATE TABLE b (x);"));

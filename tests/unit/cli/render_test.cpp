@@ -246,6 +246,9 @@ TEST(RenderPrintable, ControlCharactersOfC0DelAndC1AreEscaped) {
                         "31m"),
               "\\u009b31m");
     EXPECT_EQ(printable("caf\xc3\xa9"), "caf\xc3\xa9");
+    // A byte that is no part of UTF-8 (a Latin-1 file's line quoted in a message) is escaped,
+    // so the message stays valid UTF-8.
+    EXPECT_EQ(printable("f\xe9lse \xff"), "f\\xe9lse \\xff");
     EXPECT_EQ(printable("one\ntwo\t", false), "one\\x0atwo\\x09");
     EXPECT_EQ(printable("one\ntwo\t", true), "one\ntwo\t");
 }

@@ -1,5 +1,7 @@
 // goose's and dbmate's files as parse_migration reads them: their own directives, their rules,
 // and problems worded with what the file says.
+#include <tuple>
+
 #include <gtest/gtest.h>
 
 #include "core/migration_parser.hpp"
@@ -87,6 +89,32 @@ TEST(GooseFiles, SubstitutionRefusalsQuoteTheLineAndTheAnnotation) {
         Layout::goose);
     ASSERT_TRUE(fine.has_value()) << fine.error().message;
     EXPECT_EQ(fine->up.sql, "-- costs $5, in a comment\nCREATE TABLE app_t (x);\n\nSELECT '$5';\n");
+}
+
+// A file pasted into another keeps its byte-order mark: in front of a directive it is invisible,
+// and the tools read the line as a comment, so the Down would run inside the Up. Refused.
+TEST(LayoutFiles, ADirectiveBehindAByteOrderMarkIsRefusedNamingIt) {
+    const std::string bom = "\xEF\xBB\xBF";
+    for (const auto& [layout, up, down] :
+         {std::tuple{Layout::sql_migrate, "-- +migrate Up", "-- +migrate Down"},
+          std::tuple{Layout::goose, "-- +goose Up", "-- +goose Down"},
+          std::tuple{Layout::dbmate, "-- migrate:up", "-- migrate:down"}}) {
+        const std::string text =
+            std::string(up) + "\nCREATE TABLE users (id);\n" + bom + down + "\nDROP TABLE users;\n";
+        EXPECT_CONTAINS(error_of(text, layout), "db/0001_x.sql:3: '" + std::string(down) +
+                                                    "' follows a UTF-8 byte-order mark (U+FEFF")
+            << to_string(layout);
+        EXPECT_CONTAINS(error_of(std::string(up) + "\nCREATE TABLE users (id);\n\t" + bom + " " +
+                                     down + "\nDROP TABLE users;\n",
+                                 layout),
+                        "follows a UTF-8 byte-order mark")
+            << "blanks around it too: " << to_string(layout);
+    }
+    // At the start of the file it is the file's own mark, which every tool skips.
+    const auto parsed = parse(bom + "-- +goose Up\nSELECT 1;\n", Layout::goose);
+    ASSERT_TRUE(parsed) << parsed.error().message;
+    // Before SQL it is white space, as SQLite reads it.
+    EXPECT_TRUE(parse("-- +goose Up\n" + bom + "SELECT 1;\n", Layout::goose));
 }
 
 TEST(DbmateFiles, TransactionOptionsAndNothingElse) {
