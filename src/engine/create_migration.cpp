@@ -205,8 +205,11 @@ Result<std::vector<std::filesystem::path>> create_migration(
     const auto version = next_version(*layout, *newest, sqlx, options.timestamp, now);
     if (*newest && !(**newest < *Version::parse(version))) {
         return fail(options.migrations_dir, ErrorCode::invalid_input,
-                    "{}: version {} would not be newer than the newest migration's version {}",
-                    options.migrations_dir.string(), version, (*newest)->text());
+                    "{}: version {} would not be newer than the newest migration's version {}. "
+                    "A version taken from the clock counts whole seconds: run it again once the "
+                    "clock is past {} (if the newest is ahead of this machine's clock, check the "
+                    "clock). Nothing was written",
+                    options.migrations_dir.string(), version, (*newest)->text(), (*newest)->text());
     }
     using Files = std::vector<std::pair<std::filesystem::path, std::string>>;
     auto files = *layout == Layout::flyway

@@ -93,7 +93,7 @@ bool leaves_none_pending(Operation operation, const Plan& plan,
 // that reverts a step (redo, refresh), since a reverted step forgets them all: what they made
 // may have gone with what it dropped (HistoryStore::forget_repeatables). A migrate run that stops
 // before the newest version (a target) applies none, and says so: a repeatable migration may use
-// what a later version creates. down and reset apply none, and say they run again later.
+// what a later version creates. down and reset apply none (note_repeatables_due_again).
 void add_repeatables(const MigrateOptions& options, const MigrationSet& set, const Plan& plan,
                      const History& history, std::vector<PlannedStep>& steps, RunReport& report) {
     const bool reverts = std::ranges::any_of(
@@ -120,13 +120,26 @@ void add_repeatables(const MigrateOptions& options, const MigrationSet& set, con
                  "newest version ({} {}), and a repeatable migration may use what a later version "
                  "creates; they run with the run that applies the newest",
                  due.size(), Option::target, options.target ? options.target->text() : ""));
-    } else if (reverts) {
-        report.notes.push_back(
-            said("{} repeatable migration(s) run again with the next `{}` that applies the newest "
-                 "version: what they made may have gone with what this run reverts (a table's "
-                 "triggers go with it), so belay forgets that they were applied",
-                 due.size(), run(Command::migrate)));
     }
+}
+
+// After a down or reset run that reverted a step (each forgets the repeatable migrations: see
+// add_repeatables), a note that they run again; a rehearsal's says they would.
+void note_repeatables_due_again(const MigrateOptions& options, const MigrationSet& set,
+                                RunReport& report) {
+    const bool reverted = std::ranges::any_of(report.steps, [](const StepReport& step) {
+        return step.result == StepResult::reverted || step.result == StepResult::would_revert;
+    });
+    if (set.repeatables.empty() || !reverted ||
+        (options.operation != Operation::down && options.operation != Operation::reset)) {
+        return;
+    }
+    report.notes.push_back(
+        said("{} repeatable migration(s) {} again with the next `{}` that applies the newest "
+             "version: what they made may have gone with what this run reverted (a table's "
+             "triggers go with it), so belay {} that they were applied",
+             set.repeatables.size(), options.dry_run ? "would run" : "run", run(Command::migrate),
+             options.dry_run ? "would forget" : "forgets"));
 }
 
 Result<std::vector<PlannedStep>> plan_steps(const MigrateOptions& options, const MigrationSet& set,
@@ -384,6 +397,7 @@ Result<RunReport> migrate_in_place(const MigrateOptions& options, const Migratio
     auto hook = plan_snapshot(run->db, options, *steps, report);
     BELAY_TRY(hook);
     run_steps(run->db, *steps, options, report, std::move(*hook), run->first_wait);
+    note_repeatables_due_again(options, set, report);
     report.version_after = read_version_after(run->db, options.db.history_table, set.migrations);
     if (!report.error && options.keep) {
         prune_after_run(options, report);
@@ -449,6 +463,7 @@ Result<RunReport> rehearse(const MigrateOptions& options, const MigrationSet& se
     auto copy = copy_for_rehearsal(source, path, scratch->path());
     BELAY_TRY(copy);
     run_steps(*copy, *steps, options, report);
+    note_repeatables_due_again(options, set, report);
     // A step that failed only because the copy in TMPDIR had no room to grow would not fail in
     // the real run: a problem of where the rehearsal ran (exit 2), not of the migration.
     if (report.error && sqlite::is_out_of_room(report.error->message)) {

@@ -642,6 +642,25 @@ TEST_F(FlywayTest, AFailedDownWithoutATransactionLeavesTheRepeatablesDue) {
     EXPECT_CONTAINS(status.out, "1 pending") << status.out;
 }
 
+// The note after a down run says what happened: a rehearsal's that they would be forgotten, a
+// run whose only step failed (rolled back) nothing.
+TEST_F(FlywayTest, TheDownNoteOnRepeatablesSaysWhatTheRunDid) {
+    write_migration("V1__items.sql", "CREATE TABLE items (x);\n");
+    write_migration("U1__items.sql", "DROP TABLE items;\n");
+    write_migration("R__names.sql", "DROP VIEW IF EXISTS names;\nCREATE VIEW names AS SELECT 1;\n");
+    ASSERT_EQ(belay("migrate", {"--no-backup"}).exit_code, 0);
+    auto rehearsed = belay("down", {"--dry-run"});
+    ASSERT_EQ(rehearsed.exit_code, 0) << describe(rehearsed);
+    EXPECT_CONTAINS(rehearsed.out, "1 repeatable migration(s) would run again") << rehearsed.out;
+    EXPECT_EQ(recorded_repeatables(), std::vector<std::string>{"names"});
+    // A view over items, made by hand: reverting V1 would break it, so its validation fails.
+    TestDb(db()).exec("CREATE VIEW item_list AS SELECT x FROM items;");
+    auto failed = belay("down", {"--no-backup"});
+    EXPECT_EQ(failed.exit_code, 1) << describe(failed);
+    EXPECT_NOT_CONTAINS(failed.out + failed.err, "repeatable migration(s)") << describe(failed);
+    EXPECT_EQ(recorded_repeatables(), std::vector<std::string>{"names"}) << "rolled back";
+}
+
 // A folder of repeatable migrations alone is one Flyway runs: db migrate applies them.
 TEST_F(FlywayTest, AFolderOfRepeatablesAloneMigrates) {
     write_migration("R__only.sql", "CREATE TABLE IF NOT EXISTS t (x);\n");

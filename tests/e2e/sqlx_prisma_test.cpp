@@ -165,6 +165,19 @@ TEST_F(SqlxPrismaTest, CreateWritesAsSqlxCliAndPrismaWould) {
     ASSERT_EQ(pair.json().at("files").size(), 2u) << "the newest is a pair: a pair\n" << pair.out;
     EXPECT_TRUE(pair.json().at("files")[0].get<std::string>().ends_with("_add_links.up.sql"));
 
+    // A timestamp version no newer than the newest (a second create within the same second, or
+    // a version ahead of this clock) is refused, saying when it can be run again.
+    fs::remove_all(migrations());
+    write_migration("20240101000000_users.sql", "CREATE TABLE users (id);\n");
+    write_migration("20990101000000_future.sql", "CREATE TABLE future (id);\n");
+    auto behind = belay("create", {"add tags"});
+    EXPECT_EQ(behind.exit_code, 2) << describe(behind);
+    EXPECT_CONTAINS(behind.err,
+                    "would not be newer than the newest migration's version "
+                    "20990101000000")
+        << behind.err;
+    EXPECT_CONTAINS(behind.err, "run it again once the clock is past 20990101000000") << behind.err;
+
     fs::remove_all(migrations());
     write_file("migrations/migration_lock.toml", k_lock);
     auto prisma = belay("create", {"init"});

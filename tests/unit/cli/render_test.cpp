@@ -249,6 +249,10 @@ TEST(RenderPrintable, ControlCharactersOfC0DelAndC1AreEscaped) {
     // A byte that is no part of UTF-8 (a Latin-1 file's line quoted in a message) is escaped,
     // so the message stays valid UTF-8.
     EXPECT_EQ(printable("f\xe9lse \xff"), "f\\xe9lse \\xff");
+    // A byte-order mark quoted from a file is shown, where a terminal shows nothing.
+    EXPECT_EQ(printable("'\xEF\xBB\xBF"
+                        "executeInTransaction=false'"),
+              "'\\ufeffexecuteInTransaction=false'");
     EXPECT_EQ(printable("one\ntwo\t", false), "one\\x0atwo\\x09");
     EXPECT_EQ(printable("one\ntwo\t", true), "one\ntwo\t");
 }
