@@ -37,25 +37,10 @@ class BackupEvidenceTest : public E2eTest {
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300) "
             "INSERT INTO t (v) SELECT 'backup' FROM n;");
     }
-    // belay with `args`, under faketime with the wall clock at `when` (frozen when it has no
-    // '@') unless `when` is empty. Only the wall clock: belay's timeouts use the monotonic one.
+    // belay with `args`, under faketime with the wall clock at `when` (E2eTest::run_at) unless
+    // `when` is empty.
     RunResult run_at(const std::string& when, std::vector<std::string> args) const {
-        if (when.empty()) {
-            return run_raw(args);
-        }
-        RunOptions options;
-        options.program = k_faketime;
-        options.env = {{"FAKETIME_DONT_FAKE_MONOTONIC", "1"}};
-        // Under AddressSanitizer (scripts/test-sanitizers) libfaketime is preloaded ahead of
-        // ASan's runtime, which ASan refuses unless told that the order is fine.
-        const char* asan = std::getenv("ASAN_OPTIONS");
-        options.env.emplace_back(
-            "ASAN_OPTIONS", std::string(asan != nullptr ? asan : "") + ":verify_asan_link_order=0");
-        // -f hands `when` to libfaketime as it is: a plain date is a frozen clock (without -f,
-        // faketime starts a running clock there, and a slow run, under ASan say, crosses into
-        // the next second).
-        args.insert(args.begin(), {"-f", when, belay_binary().string()});
-        return run_raw(args, options);
+        return when.empty() ? run_raw(args) : E2eTest::run_at(when, std::move(args));
     }
     // `db backup` (at `when`); the absolute path of the backup it printed.
     fs::path take_backup(const std::string& when = "") {

@@ -427,6 +427,23 @@ RunResult E2eTest::run_raw(const std::vector<std::string>& args, RunOptions opti
     return run_belay(args, options);
 }
 
+RunResult E2eTest::run_at(const std::string& when, std::vector<std::string> args) const {
+    RunOptions options;
+    options.program = "/usr/bin/faketime";
+    // TZ=UTC: libfaketime reads `when` in local time, and belay names backups in UTC.
+    options.env = {{"FAKETIME_DONT_FAKE_MONOTONIC", "1"}, {"TZ", "UTC"}};
+    // Under AddressSanitizer (scripts/test-sanitizers) libfaketime is preloaded ahead of ASan's
+    // runtime, which ASan refuses unless told that the order is fine.
+    const char* asan = std::getenv("ASAN_OPTIONS");
+    options.env.emplace_back(
+        "ASAN_OPTIONS", std::string(asan != nullptr ? asan : "") + ":verify_asan_link_order=0");
+    // -f hands `when` to libfaketime as it is: a plain date is a frozen clock (without -f,
+    // faketime starts a running clock there, and a slow run, under ASan say, crosses into the
+    // next second).
+    args.insert(args.begin(), {"-f", when, belay_binary().string()});
+    return run_raw(args, options);
+}
+
 std::vector<std::string> E2eTest::belay_args(const std::string& command,
                                              const std::vector<std::string>& extra) const {
     std::vector<std::string> args{"db",          command,        "--db",

@@ -165,6 +165,10 @@ class E2eTest : public ::testing::Test {
 
     // belay <args> with cwd = dir(); no --db or --migrations added.
     RunResult run_raw(const std::vector<std::string>& args, RunOptions options = {}) const;
+    // run_raw under faketime (scripts/setup installs it) with the wall clock at `when`, in UTC,
+    // as libfaketime reads it: frozen for a plain date ("2026-01-02 03:04:05"), running from it
+    // with '@' in front. Only the wall clock: belay's timeouts use the monotonic one.
+    RunResult run_at(const std::string& when, std::vector<std::string> args) const;
     // belay db <command> --db <db()> --migrations <migrations()> <extra>.
     RunResult belay(const std::string& command, const std::vector<std::string>& extra = {},
                     RunOptions options = {}) const;
