@@ -17,4 +17,17 @@ bool is_valid_utf8(std::string_view text);
 // a message can name such a path readably and stay valid UTF-8 itself.
 std::string escape_invalid_utf8(std::string_view text);
 
+// The code point of the invisible character `text` starts with, and its length in bytes: a
+// character that editors and terminals show as nothing or as a plain blank, so that a line
+// holding one reads as something it is not. They are the byte-order mark (U+FEFF), the no-break
+// space (U+00A0), the soft hyphen (U+00AD), the zero-width spaces, joiners and direction marks
+// (U+200B to U+200F), the line and paragraph separators and direction embeddings (U+2028 to
+// U+202E), the word joiner and invisible operators (U+2060 to U+2064) and the direction
+// isolates (U+2066 to U+2069). {0, 0} when `text` starts with none of them.
+struct InvisibleCharacter {
+    char32_t code_point = 0;
+    std::size_t length = 0;
+};
+InvisibleCharacter invisible_character_at(std::string_view text);
+
 }  // namespace belay

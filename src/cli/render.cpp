@@ -23,9 +23,11 @@ std::string printable(std::string_view raw, bool keep_line_breaks) {
         const bool line_break = byte == '\n' || byte == '\t';
         if ((byte < 0x20 && !(keep_line_breaks && line_break)) || byte == 0x7f) {
             out += fmt::format("\\x{:02x}", byte);
-        } else if (text.substr(i, 3) == "\xEF\xBB\xBF") {
-            out += "\\ufeff";  // a byte-order mark: invisible, where it may be the problem
-            i += 2;
+        } else if (const auto invisible = invisible_character_at(text.substr(i));
+                   invisible.length != 0) {
+            // Shown, where a terminal shows nothing (or a blank): it may be the problem.
+            out += fmt::format("\\u{:04x}", static_cast<std::uint32_t>(invisible.code_point));
+            i += invisible.length - 1;
         } else if (byte == 0xc2 && i + 1 < text.size() &&
                    static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
                    static_cast<unsigned char>(text[i + 1]) <= 0x9f) {

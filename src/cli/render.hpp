@@ -34,8 +34,9 @@ void print_json(std::FILE* out, const nlohmann::json& document);
 // `text` safe to print on a terminal: every control character (C0, DEL, and C1 as UTF-8) is
 // written as an escape (`\x1b`, `\u009b`), so that text from a file belay reads (a sidecar's
 // reason, say) cannot move the cursor, retitle the window or forge a line; and every byte that is
-// no part of well-formed UTF-8 as `\xNN` (escape_invalid_utf8), so the text stays UTF-8; and a
-// byte-order mark, which no terminal shows, as `\ufeff`. With
+// no part of well-formed UTF-8 as `\xNN` (escape_invalid_utf8), so the text stays UTF-8; and
+// each character a terminal shows as nothing or a blank (invisible_character_at: a byte-order
+// mark, a zero-width space, a direction override) as `\uNNNN`. With
 // `keep_line_breaks`, newlines and tabs stay (for messages belay writes on several lines).
 std::string printable(std::string_view text, bool keep_line_breaks = false);
 

@@ -71,9 +71,13 @@ void flush(std::FILE* out, fmt::memory_buffer& buffer) {
 // `text` left-aligned in `width` columns, exactly as fmt's "{:<{}}" pads it. fmt counts the
 // columns of every string character by character; an ASCII string (one column per byte, the
 // usual case) is padded here directly, which for a ten-thousand-row table was most of its cost.
+// Text from files or the database is made printable first (a name may hold any bytes).
 void append_padded(fmt::memory_buffer& out, std::string_view text, std::size_t width) {
-    if (!std::ranges::all_of(text, [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
-        fmt::format_to(std::back_inserter(out), "{:<{}}", text, width);
+    if (!std::ranges::all_of(text, [](char c) {
+            const auto byte = static_cast<unsigned char>(c);
+            return byte >= 0x20 && byte < 0x7f;
+        })) {
+        fmt::format_to(std::back_inserter(out), "{:<{}}", printable(text), width);
         return;
     }
     out.append(text);
@@ -113,7 +117,8 @@ void append_status_row(fmt::memory_buffer& out, const PlanEntry& entry, const Co
         // The first line: the file, line and SQLite's error. `--json` has all of it.
         const std::string_view error = entry.last_failure->error;
         fmt::format_to(std::back_inserter(out), "{:>{}}  last attempt {} failed: {}\n", "",
-                       w.version, entry.last_failure->failed_at, error.substr(0, error.find('\n')));
+                       w.version, entry.last_failure->failed_at,
+                       printable(error.substr(0, error.find('\n'))));
     }
 }
 
@@ -168,11 +173,11 @@ void print_status_text(std::FILE* out, const StatusReport& report, bool colors) 
     fmt::memory_buffer buffer;
     const auto to = std::back_inserter(buffer);
     if (report.state.exists) {
-        fmt::format_to(to, "Database: {} ({})\n", report.database,
+        fmt::format_to(to, "Database: {} ({})\n", printable(report.database),
                        human_size(report.state.size_bytes));
     } else {
         fmt::format_to(to, "Database: {} (does not exist yet; belay db migrate creates it)\n",
-                       report.database);
+                       printable(report.database));
     }
     fmt::format_to(to, "Version:  {}\n\n", report.plan.current_version);
     const ColumnWidths widths = status_column_widths(report.plan);
@@ -237,10 +242,10 @@ void print_steps_text(std::FILE* out, const std::vector<StepReport>& steps, bool
     for (const auto& step : steps) {
         fmt::print(out, "  {} {}  {} ms{}\n",
                    padded(to_string(step.result), 12, color_of(step.result), colors),
-                   step_label(step), step.duration_ms,
+                   printable(step_label(step)), step.duration_ms,
                    step.no_transaction ? "  (no transaction)" : "");
         for (const auto& warning : step.warnings) {
-            fmt::print(out, "    warning: {}\n", warning);
+            fmt::print(out, "    warning: {}\n", printable(warning, true));
         }
     }
 }
@@ -249,7 +254,7 @@ void print_steps_text(std::FILE* out, const std::vector<StepReport>& steps, bool
 
 void print_run_text(std::FILE* out, const RunReport& report, bool colors) {
     for (const auto& note : report.notes) {
-        fmt::print(out, "note: {}\n", words(note));
+        fmt::print(out, "note: {}\n", printable(words(note), true));
     }
     if (report.steps.empty() && !report.error) {
         print_idle_run_text(out, report);
@@ -407,7 +412,7 @@ void print_check_text(std::FILE* out, const CheckReport& report, bool backups_ch
         print_roundtrip_text(out, report.database, *report.roundtrip);
     }
     for (const auto& finding : report.findings) {
-        fmt::print(out, "{:<12} {}\n", finding.area, finding.message);
+        fmt::print(out, "{:<12} {}\n", finding.area, printable(finding.message, true));
     }
     print_other_histories(out, report);
     if (report.findings.empty()) {
@@ -422,11 +427,11 @@ void print_check_text(std::FILE* out, const CheckReport& report, bool backups_ch
 void print_lint_text(std::FILE* out, const LintReport& report,
                      const std::filesystem::path& migrations_dir) {
     for (const auto& warning : report.warnings) {
-        fmt::print(out, "{}:{}: warning [{}]: {}\n", warning.file.string(), warning.line,
-                   warning.rule, words(warning.message));
+        fmt::print(out, "{}:{}: warning [{}]: {}\n", printable(warning.file.string()), warning.line,
+                   warning.rule, printable(words(warning.message), true));
     }
     for (const auto& note : report.notes) {
-        fmt::print(out, "note: {}\n", words(note));
+        fmt::print(out, "note: {}\n", printable(words(note), true));
     }
     fmt::print(out, "{} warning(s) in {}\n", report.warnings.size(), migrations_dir.string());
 }

@@ -2,13 +2,15 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <span>
 #include <utility>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "belay/utf8.hpp"
 #include "core/ascii.hpp"
-#include "core/byte_order_mark.hpp"
 
 namespace belay {
 namespace {
@@ -225,38 +227,51 @@ DirectiveReading read_belay_addition(std::string_view line, Layout layout) {
     return reading;
 }
 
-// `line` from its first byte that is neither blank nor part of a byte-order mark, when a mark
-// stands among its leading blanks; std::nullopt when none does.
-std::optional<std::string_view> after_leading_byte_order_marks(std::string_view line) {
-    bool marked = false;
-    while (!line.empty()) {
-        if (is_blank(line.front())) {
-            line.remove_prefix(1);
-        } else if (without_byte_order_mark(line).size() != line.size()) {
-            line = without_byte_order_mark(line);
-            marked = true;
-        } else {
-            break;
+// `line` without its invisible characters (invisible_character_at), and which they were.
+std::pair<std::string, std::vector<std::string>> without_invisible(std::string_view line) {
+    std::pair<std::string, std::vector<std::string>> result;
+    for (std::size_t i = 0; i < line.size();) {
+        const auto invisible = invisible_character_at(line.substr(i));
+        if (invisible.length == 0) {
+            result.first += line[i++];
+            continue;
         }
+        result.second.push_back(
+            fmt::format("U+{:04X}", static_cast<std::uint32_t>(invisible.code_point)));
+        i += invisible.length;
     }
-    return marked ? std::optional(line) : std::nullopt;
+    return result;
 }
 
 DirectiveReading read_directive_of(std::string_view line, Layout layout);
 
-// A directive behind a byte-order mark (a file pasted or concatenated into another keeps its own
-// mark) is invisible in most editors, and the tools read such a line as an ordinary comment: the
-// section before it would run what the author put after it. Refused, naming the directive.
-DirectiveReading refuse_behind_byte_order_mark(std::string_view line, Layout layout) {
-    const auto rest = after_leading_byte_order_marks(line);
-    if (!rest || std::holds_alternative<std::monostate>(read_directive_of(*rest, layout))) {
-        return std::monostate{};
+// A directive hidden by an invisible character (a byte-order mark a file pasted into another
+// keeps, a zero-width space) reads as an ordinary comment to the tools, and the section before it
+// would run what the author put after it. Refused, naming the directive and the character.
+DirectiveReading refuse_hidden_directive(std::string_view line, Layout layout,
+                                         DirectiveReading reading) {
+    const bool unread = std::holds_alternative<std::monostate>(reading);
+    if (!unread && !std::holds_alternative<std::string>(reading)) {
+        return reading;
+    }
+    const auto [visible, hidden] = without_invisible(line);
+    if (hidden.empty() ||
+        std::holds_alternative<std::monostate>(read_directive_of(visible, layout))) {
+        return reading;
+    }
+    const auto what =
+        fmt::format("{} ({}), shown as nothing or a blank by most editors",
+                    hidden.size() == 1 ? "an invisible character" : "invisible characters",
+                    fmt::join(hidden, ", "));
+    if (!unread) {
+        return fmt::format("{} (the line holds {}: remove it)", std::get<std::string>(reading),
+                           what);
     }
     return fmt::format(
-        "'{}' follows a UTF-8 byte-order mark (U+FEFF, invisible in most editors; a file pasted "
-        "into another keeps its own), so {} would read the line as an ordinary comment and run "
-        "what follows it as part of the section before; remove the mark",
-        trimmed(*rest), to_string(layout));
+        "'{}' holds {}, so {} would read the line as an ordinary comment and run what follows it "
+        "as part of the section before; remove {} (a byte-order mark comes with a file pasted "
+        "into another)",
+        trimmed(visible), what, to_string(layout), hidden.size() == 1 ? "it" : "them");
 }
 
 DirectiveReading read_directive_of(std::string_view line, Layout layout) {
@@ -271,10 +286,7 @@ DirectiveReading read_directive_of(std::string_view line, Layout layout) {
 }  // namespace
 
 DirectiveReading read_directive(std::string_view line, Layout layout) {
-    auto reading = read_directive_of(line, layout);
-    return std::holds_alternative<std::monostate>(reading)
-               ? refuse_behind_byte_order_mark(line, layout)
-               : reading;
+    return refuse_hidden_directive(line, layout, read_directive_of(line, layout));
 }
 
 std::string_view directive_prefix(Layout layout) {

@@ -1,5 +1,7 @@
 #include "core/migration_flyway.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <array>
 #include <map>
@@ -111,8 +113,21 @@ void classify(const fs::path& path, ClassifiedFiles& files, Problems& problems) 
     }
 }
 
-// Every file below `directory`, depth first, each directory's entries by name.
-void list_tree(const fs::path& directory, std::vector<fs::path>& files, Problems& problems) {
+// The device and inode of the directory `path` leads to, following links; std::nullopt when it
+// cannot be examined.
+std::optional<std::pair<dev_t, ino_t>> identity_of(const fs::path& path) {
+    struct stat status {};
+    if (::stat(path.c_str(), &status) != 0) {
+        return std::nullopt;
+    }
+    return std::pair{status.st_dev, status.st_ino};
+}
+
+// Every file below `directory`, depth first, each directory's entries by name. Links to
+// directories are followed, as Flyway follows them; one that leads back to a directory the walk
+// is inside (`ancestors`) would be walked without end, and is a problem naming it.
+void list_tree(const fs::path& directory, std::vector<fs::path>& files, Problems& problems,
+               std::vector<std::pair<dev_t, ino_t>>& ancestors) {
     auto entries = sorted_entries(directory);
     if (!entries) {
         problems.add(std::move(entries.error()));
@@ -123,11 +138,22 @@ void list_tree(const fs::path& directory, std::vector<fs::path>& files, Problems
         if (is_ignored_file_name(entry.file_name())) {
             continue;
         }
-        if (entry.is_directory(ec)) {
-            list_tree(entry.path(), files, problems);
-        } else {
+        if (!entry.is_directory(ec)) {
             files.push_back(entry.take_path());
+            continue;
         }
+        const auto identity = identity_of(entry.path());
+        if (identity && std::ranges::find(ancestors, *identity) != ancestors.end()) {
+            problems.add(entry.path(),
+                         fmt::format("{}: a link that leads back to a directory it is in, which "
+                                     "Flyway would scan without end; remove it (or point it "
+                                     "elsewhere)",
+                                     entry.path().string()));
+            continue;
+        }
+        ancestors.push_back(identity.value_or(std::pair<dev_t, ino_t>{}));
+        list_tree(entry.path(), files, problems, ancestors);
+        ancestors.pop_back();
     }
 }
 
@@ -351,10 +377,19 @@ std::vector<RepeatableMigration> assemble_repeatables(std::vector<FlywayFile> fi
 
 }  // namespace
 
+std::vector<fs::path> flyway_tree(const fs::path& directory, Problems& problems) {
+    std::vector<fs::path> files;
+    std::vector<std::pair<dev_t, ino_t>> ancestors;
+    if (const auto identity = identity_of(directory)) {
+        ancestors.push_back(*identity);
+    }
+    list_tree(directory, files, problems, ancestors);
+    return files;
+}
+
 Result<FlywayMigrations> load_flyway_directory(const fs::path& directory) {
     Problems problems;
-    std::vector<fs::path> paths;
-    list_tree(directory, paths, problems);
+    std::vector<fs::path> paths = flyway_tree(directory, problems);
     ClassifiedFiles files;
     for (const auto& path : paths) {
         classify(path, files, problems);

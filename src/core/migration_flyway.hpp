@@ -25,6 +25,7 @@
 #include "belay/migration.hpp"
 #include "belay/version.hpp"
 #include "core/error.hpp"
+#include "core/problems.hpp"
 
 namespace belay {
 
@@ -47,6 +48,12 @@ struct FlywayMigrations {
     std::vector<Migration> versioned;              // sorted by version
     std::vector<RepeatableMigration> repeatables;  // in Flyway's order (flyway_description_less)
 };
+
+// Every file below `directory` as Flyway scans a location: depth first, each directory's entries
+// by name, links to directories followed. A link that leads back into the walk is a problem
+// naming it, and is not followed.
+std::vector<std::filesystem::path> flyway_tree(const std::filesystem::path& directory,
+                                               Problems& problems);
 
 // Every migration of `directory` and its subdirectories. Fails with invalid_input listing every
 // problem (misnamed files, an undo file without its versioned migration, two files of one

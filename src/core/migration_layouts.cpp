@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "belay/utf8.hpp"
 #include "core/ascii.hpp"
 #include "core/checksum.hpp"
 #include "core/migration_drizzle.hpp"
@@ -40,12 +41,22 @@ constexpr std::array<std::pair<Layout, std::string_view>, 10> k_names{{
 // The text after "--" on a comment line (trimmed) when it starts with `marker` (lower case),
 // compared without case; std::nullopt for any other line. Allocates nothing: it is asked of
 // every comment line of every file.
+// `text` from its first character that is neither blank nor invisible (invisible_character_at):
+// a directive behind one is still the file's evidence of its layout (its reader refuses it).
+std::string_view without_leading_invisible(std::string_view text) {
+    for (auto invisible = invisible_character_at(text); invisible.length != 0;
+         invisible = invisible_character_at(text)) {
+        text = trim_blanks(text.substr(invisible.length));
+    }
+    return text;
+}
+
 std::optional<std::string_view> text_of_directive(std::string_view line, std::string_view marker) {
-    auto text = trim_blanks(line);
+    auto text = without_leading_invisible(trim_blanks(line));
     if (!text.starts_with("--")) {
         return std::nullopt;
     }
-    text = trim_blanks(text.substr(2));
+    text = without_leading_invisible(trim_blanks(text.substr(2)));
     if (!starts_with_ascii_nocase(text, marker)) {
         return std::nullopt;
     }
@@ -135,18 +146,13 @@ std::optional<Layout> parse_layout(std::string_view name) {
 namespace {
 
 // Whether a file below `directory`, in any subdirectory, is named as Flyway names its scripts:
-// Flyway scans a location recursively, so a project may keep every script in subdirectories
-// (release1/V1__init.sql). Directory links are not followed.
+// Flyway scans a location recursively (flyway_tree), so a project may keep every script in
+// subdirectories (release1/V1__init.sql).
 bool has_flyway_file_below(const fs::path& directory) {
-    std::error_code ec;
-    fs::recursive_directory_iterator it(directory, fs::directory_options::skip_permission_denied,
-                                        ec);
-    for (const fs::recursive_directory_iterator end; !ec && it != end; it.increment(ec)) {
-        if (parse_flyway_file_name(it->path().filename().string())) {
-            return true;
-        }
-    }
-    return false;
+    Problems ignored;  // the loader reports them
+    return std::ranges::any_of(flyway_tree(directory, ignored), [](const fs::path& file) {
+        return parse_flyway_file_name(file.filename().string()).has_value();
+    });
 }
 
 // What one entry of a migrations directory says about its layout, if anything. A single .sql

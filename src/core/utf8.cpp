@@ -55,6 +55,28 @@ bool is_valid_utf8(std::string_view text) {
     return true;
 }
 
+InvisibleCharacter invisible_character_at(std::string_view text) {
+    const auto byte = [&](std::size_t i) {
+        return i < text.size() ? static_cast<unsigned char>(text[i]) : 0U;
+    };
+    if (byte(0) == 0xc2 && (byte(1) == 0xa0 || byte(1) == 0xad)) {
+        return {static_cast<char32_t>(byte(1)), 2};
+    }
+    if (byte(0) == 0xef && byte(1) == 0xbb && byte(2) == 0xbf) {
+        return {0xfeff, 3};
+    }
+    if (byte(0) != 0xe2 || (byte(1) != 0x80 && byte(1) != 0x81)) {
+        return {};
+    }
+    const char32_t code_point = 0x2000 + ((byte(1) & 0x3fU) << 6U) + (byte(2) & 0x3fU);
+    const bool invisible = (code_point >= 0x200b && code_point <= 0x200f) ||
+                           (code_point >= 0x2028 && code_point <= 0x202e) ||
+                           (code_point >= 0x2060 && code_point <= 0x2064) ||
+                           (code_point >= 0x2066 && code_point <= 0x2069);
+    return invisible && (byte(2) & 0xc0U) == 0x80 ? InvisibleCharacter{code_point, 3}
+                                                  : InvisibleCharacter{};
+}
+
 std::string escape_invalid_utf8(std::string_view text) {
     std::string out;
     out.reserve(text.size());

@@ -123,21 +123,28 @@ void add_repeatables(const MigrateOptions& options, const MigrationSet& set, con
     }
 }
 
-// After a down or reset run that reverted a step (each forgets the repeatable migrations: see
-// add_repeatables), a note that they run again; a rehearsal's says they would.
+// After a run that forgot the repeatable migrations (a step it reverted, or a Down without a
+// transaction it started: see add_repeatables) and did not apply them again at its end (down,
+// reset, or a redo or refresh that failed), a note that they run again; a rehearsal's says they
+// would.
 void note_repeatables_due_again(const MigrateOptions& options, const MigrationSet& set,
                                 RunReport& report) {
-    const bool reverted = std::ranges::any_of(report.steps, [](const StepReport& step) {
-        return step.result == StepResult::reverted || step.result == StepResult::would_revert;
+    const bool forgot = std::ranges::any_of(report.steps, [](const StepReport& step) {
+        const bool failed =
+            step.result == StepResult::failed || step.result == StepResult::would_fail;
+        return step.direction == Direction::down &&
+               (step.result == StepResult::reverted || step.result == StepResult::would_revert ||
+                (failed && step.no_transaction));
     });
-    if (set.repeatables.empty() || !reverted ||
-        (options.operation != Operation::down && options.operation != Operation::reset)) {
+    const bool reapplied = options.operation != Operation::down &&
+                           options.operation != Operation::reset && !report.error;
+    if (set.repeatables.empty() || !forgot || reapplied) {
         return;
     }
     report.notes.push_back(
         said("{} repeatable migration(s) {} again with the next `{}` that applies the newest "
-             "version: what they made may have gone with what this run reverted (a table's "
-             "triggers go with it), so belay {} that they were applied",
+             "version: what they made may have gone with what this run reverted or began to "
+             "(a table's triggers go with it), so belay {} that they were applied",
              set.repeatables.size(), options.dry_run ? "would run" : "run", run(Command::migrate),
              options.dry_run ? "would forget" : "forgets"));
 }

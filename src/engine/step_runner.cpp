@@ -561,6 +561,9 @@ StepOutcome apply_without_transaction(StepContext& context, const Migration& mig
                                   migration.version.text()));
         return finish_failed(context, migration, direction, std::move(outcome), std::move(error));
     }
+    // This connection's own commits leave data_version as it was: what the history now holds
+    // is noted, or the next step (redo's Up of this version) would take it for still applied.
+    note_committed(context, migration, direction);
     outcome.report.result = direction == Direction::up ? StepResult::applied : StepResult::reverted;
     outcome.report.warnings = std::move(*checked);
     return outcome;

@@ -615,6 +615,23 @@ TEST_F(FlywayTest, AProjectWithEveryScriptInSubdirectoriesIsFlyways) {
     ASSERT_EQ(created.exit_code, 0) << describe(created);
     EXPECT_CONTAINS(created.out, "V3__tags.sql") << created.out;
 
+    // A link to a directory is followed, as Flyway follows it; one back up the tree is refused,
+    // naming it.
+    fs::create_directories(dir() / "shared");
+    write_file("shared/V4__shared.sql", "CREATE TABLE shared (id);\n");
+    fs::create_directory_symlink(dir() / "shared", migrations() / "linked");
+    auto linked = belay("migrate", {"--no-backup"});
+    ASSERT_EQ(linked.exit_code, 0) << describe(linked);
+    EXPECT_TRUE(has("shared"));
+    fs::create_directory_symlink("..", migrations() / "release1" / "up");
+    auto loop = belay("status");
+    EXPECT_EQ(loop.exit_code, 2) << describe(loop);
+    EXPECT_CONTAINS(loop.err, (migrations() / "release1" / "up").string() +
+                                  ": a link that leads back to a directory it is in")
+        << loop.err;
+    EXPECT_LT(loop.err.size(), 1000u) << loop.err;
+    fs::remove(migrations() / "release1" / "up");
+
     write_migration("0004_other.sql", "-- +migrate Up\nSELECT 1;\n");
     auto mixed = belay("status");
     EXPECT_EQ(mixed.exit_code, 2) << describe(mixed);
@@ -638,6 +655,7 @@ TEST_F(FlywayTest, AFailedDownWithoutATransactionLeavesTheRepeatablesDue) {
     EXPECT_FALSE(has("audit_items")) << "gone with items, which the Down dropped before failing";
     EXPECT_EQ(recorded_repeatables(), std::vector<std::string>{})
         << "forgotten before the step began";
+    EXPECT_CONTAINS(down.out + down.err, "1 repeatable migration(s) run again") << describe(down);
     auto status = belay("status");
     EXPECT_CONTAINS(status.out, "1 pending") << status.out;
 }

@@ -47,6 +47,18 @@ TEST_F(InvalidFilesTest, AQuotedLineThatIsNotUtf8IsEscapedInTheMessage) {
     EXPECT_EQ(result.err.find('\xe9'), std::string::npos) << "no raw byte";
 }
 
+// Two files each saved with a byte-order mark, joined into one: the file starts with a mark, and
+// another stands before its Down. The file is still its layout's (not sqlx's, run whole), and the
+// hidden Down is refused: nothing runs, in a folder of that layout or alone.
+TEST_F(InvalidFilesTest, AJoinedFileWithAMarkBeforeItsDownIsRefusedNotRunWhole) {
+    const std::string bom = "\xEF\xBB\xBF";
+    write_migration("0002_users.sql", bom + "-- +migrate Up\nCREATE TABLE users (id);\n" + bom +
+                                          "-- +migrate Down\nDROP TABLE users;\n");
+    expect_rejected({"0002_users.sql:3: '-- +migrate Down' holds an invisible character (U+FEFF)"});
+    fs::remove(migrations() / "0001_ok.sql");
+    expect_rejected({"0002_users.sql:3: '-- +migrate Down' holds an invisible character (U+FEFF)"});
+}
+
 TEST_F(InvalidFilesTest, SameNumericVersionTwiceNamesBothFiles) {
     write_migration("0007_a.sql", up_only("CREATE TABLE a (x);"));
     write_migration("7_b.sql", up_only("CREATE TABLE b (x);"));

@@ -91,6 +91,25 @@ TEST_F(NoTransactionRunTest, VacuumRunsUnderSqlMigratesSpelling) {
     EXPECT_EQ(applied_versions(), (std::vector<std::string>{"0001", "0002"}));
 }
 
+// A Down without a transaction, then the Up of the same version in the same run (redo, and
+// refresh): the Up runs. It was taken for applied by another run meanwhile and skipped, leaving
+// the database a version behind with exit 0.
+TEST_F(NoTransactionRunTest, RedoAndRefreshApplyAgainWhatADownWithoutATransactionReverted) {
+    write_migration("0001_t.sql",
+                    "-- +migrate Up\nCREATE TABLE t (x);\n"
+                    "-- +migrate Down notransaction\nDROP TABLE t;\n");
+    ASSERT_EQ(belay("migrate", {"--no-backup"}).exit_code, 0);
+    for (const std::string command : {"redo", "refresh"}) {
+        auto run = command == "redo" ? belay(command, {"--no-backup"})
+                                     : belay(command, {"--no-backup", "--yes"});
+        ASSERT_EQ(run.exit_code, 0) << describe(run);
+        EXPECT_CONTAINS(run.out, "  applied      0001_t  ") << command << "\n" << run.out;
+        EXPECT_NOT_CONTAINS(run.out + run.err, "skipped") << command;
+        EXPECT_TRUE(TestDb(db(), true).has_object("t")) << command;
+        EXPECT_EQ(applied_versions(), std::vector<std::string>{"0001"}) << command;
+    }
+}
+
 TEST_F(NoTransactionRunTest, ForeignKeysPragmaIsNotRefused) {
     write_migration("0001_a.sql", up_only("PRAGMA foreign_keys = OFF;\nCREATE TABLE a (x);\n"
                                           "PRAGMA foreign_keys = ON;"));

@@ -253,6 +253,12 @@ TEST(RenderPrintable, ControlCharactersOfC0DelAndC1AreEscaped) {
     EXPECT_EQ(printable("'\xEF\xBB\xBF"
                         "executeInTransaction=false'"),
               "'\\ufeffexecuteInTransaction=false'");
+    // So is every other invisible character: a zero-width space, a no-break space, a direction
+    // override (which could make a line read backwards).
+    EXPECT_EQ(printable("transaction:\xE2\x80\x8B"
+                        "false\xC2\xA0x\xE2\x80\xAEy"),
+              "transaction:\\u200bfalse\\u00a0x\\u202ey");
+    EXPECT_EQ(printable("\xE2\x80\x94 dash"), "\xE2\x80\x94 dash") << "visible: kept";
     EXPECT_EQ(printable("one\ntwo\t", false), "one\\x0atwo\\x09");
     EXPECT_EQ(printable("one\ntwo\t", true), "one\ntwo\t");
 }

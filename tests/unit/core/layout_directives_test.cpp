@@ -92,23 +92,29 @@ TEST(GooseFiles, SubstitutionRefusalsQuoteTheLineAndTheAnnotation) {
 }
 
 // A file pasted into another keeps its byte-order mark: in front of a directive it is invisible,
-// and the tools read the line as a comment, so the Down would run inside the Up. Refused.
-TEST(LayoutFiles, ADirectiveBehindAByteOrderMarkIsRefusedNamingIt) {
+// and the tools read the line as a comment, so the Down would run inside the Up. Refused, as is a
+// directive any invisible character hides.
+TEST(LayoutFiles, ADirectiveHiddenByAnInvisibleCharacterIsRefusedNamingIt) {
     const std::string bom = "\xEF\xBB\xBF";
+    const std::string zero_width_space = "\xE2\x80\x8B";
     for (const auto& [layout, up, down] :
          {std::tuple{Layout::sql_migrate, "-- +migrate Up", "-- +migrate Down"},
           std::tuple{Layout::goose, "-- +goose Up", "-- +goose Down"},
           std::tuple{Layout::dbmate, "-- migrate:up", "-- migrate:down"}}) {
-        const std::string text =
-            std::string(up) + "\nCREATE TABLE users (id);\n" + bom + down + "\nDROP TABLE users;\n";
-        EXPECT_CONTAINS(error_of(text, layout), "db/0001_x.sql:3: '" + std::string(down) +
-                                                    "' follows a UTF-8 byte-order mark (U+FEFF")
+        const auto file = [&](const std::string& down_line) {
+            return std::string(up) + "\nCREATE TABLE users (id);\n" + down_line +
+                   "\nDROP TABLE users;\n";
+        };
+        EXPECT_CONTAINS(
+            error_of(file(bom + down), layout),
+            "db/0001_x.sql:3: '" + std::string(down) + "' holds an invisible character (U+FEFF)")
             << to_string(layout);
-        EXPECT_CONTAINS(error_of(std::string(up) + "\nCREATE TABLE users (id);\n\t" + bom + " " +
-                                     down + "\nDROP TABLE users;\n",
-                                 layout),
-                        "follows a UTF-8 byte-order mark")
+        EXPECT_CONTAINS(error_of(file("\t" + bom + " " + down), layout),
+                        "invisible character (U+FEFF)")
             << "blanks around it too: " << to_string(layout);
+        EXPECT_CONTAINS(error_of(file(std::string(down).insert(3, bom + zero_width_space)), layout),
+                        "invisible characters (U+FEFF, U+200B)")
+            << "between the dashes and the word: " << to_string(layout);
     }
     // At the start of the file it is the file's own mark, which every tool skips.
     const auto parsed = parse(bom + "-- +goose Up\nSELECT 1;\n", Layout::goose);
