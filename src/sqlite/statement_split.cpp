@@ -113,6 +113,14 @@ void byte_order_marks_as_space(std::string& text) {
     }
 }
 
+// Whether a byte-order mark starts at `i` where SQLite's tokenizer reads it as white space, as
+// byte_order_marks_as_space turns it into spaces: not inside a word (`after_mark` is the end of
+// the last mark so read, which counts as white space before this one).
+bool is_mark_read_as_space(std::string_view sql, std::size_t i, std::size_t after_mark) {
+    return sql.substr(i, 3) == "\xEF\xBB\xBF" &&
+           (i == 0 || i == after_mark || !is_id_char(sql[i - 1]));
+}
+
 bool complete_in_place(std::string& candidate) {
     byte_order_marks_as_space(candidate);
     return sqlite3_complete(candidate.c_str()) != 0;
@@ -156,8 +164,14 @@ void for_each_statement(const SqlSection& section, StatementSink& sink) {
     std::size_t start = 0;
     bool first_semicolon = true;  // of the statement that begins at `start`
     std::size_t token_end = 0;    // just past the last token before `i`
+    std::size_t after_mark = 0;   // just past the last byte-order mark read as white space
     std::string candidate;
     for (std::size_t i = 0; i < sql.size();) {
+        if (is_mark_read_as_space(sql, i, after_mark)) {
+            i += 3;  // white space, so no token: "END <mark>;" ends a trigger
+            after_mark = i;
+            continue;
+        }
         if (!may_be_special(sql[i])) {
             if (!is_space_char(sql[i])) {
                 token_end = i + 1;

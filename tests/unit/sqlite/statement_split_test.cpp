@@ -296,6 +296,14 @@ TEST(SplitStatements, AByteOrderMarkBeforeATriggerSplitsAsSqlitesParserReadsIt) 
     EXPECT_EQ(texts(split_statements(section(sql))), expected);
     EXPECT_TRUE(is_complete_statement(bom + trigger));
     EXPECT_FALSE(is_complete_statement(bom + "CREATE TRIGGER r AFTER INSERT ON t BEGIN SELECT 1;"));
+    // Between a trigger's END and its ';' it is white space too: the trigger ends there.
+    const std::string spaced_end =
+        "CREATE TRIGGER s AFTER INSERT ON t BEGIN SELECT 1; END\n  " + bom + bom + " ;";
+    const std::string after = "INSERT INTO t VALUES (2);";
+    EXPECT_EQ(texts(split_statements(section(spaced_end + "\n" + after))),
+              (std::vector<std::string>{spaced_end, after}));
+    EXPECT_EQ(statements_sqlite_reads("CREATE TABLE t (a);\n" + spaced_end + "\n" + after),
+              (std::vector<std::string>{"CREATE TABLE t (a);", spaced_end, after}));
     // Inside a word it is part of the word, to both: "x<BOM>" is one name, so no trigger opens.
     EXPECT_TRUE(is_complete_statement("CREATE" + bom + " TRIGGER r AFTER INSERT ON t BEGIN ;"));
 }
