@@ -14,8 +14,8 @@ void print_json(std::FILE* out, const nlohmann::json& document) {
 }
 
 std::string printable(std::string_view raw, bool keep_line_breaks) {
-    const std::string valid = escape_invalid_utf8(raw);
-    const std::string_view text = valid;
+    const std::string escaped = is_valid_utf8(raw) ? std::string() : escape_invalid_utf8(raw);
+    const std::string_view text = escaped.empty() ? raw : std::string_view(escaped);
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size(); ++i) {

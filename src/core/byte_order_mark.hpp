@@ -6,10 +6,12 @@
 
 namespace belay {
 
-// `text` without a leading UTF-8 byte-order mark (EF BB BF).
+// The UTF-8 byte-order mark, U+FEFF.
+inline constexpr std::string_view k_byte_order_mark = "\xEF\xBB\xBF";
+
+// `text` without a leading UTF-8 byte-order mark.
 inline std::string_view without_byte_order_mark(std::string_view text) {
-    constexpr std::string_view mark = "\xEF\xBB\xBF";
-    return text.starts_with(mark) ? text.substr(mark.size()) : text;
+    return text.starts_with(k_byte_order_mark) ? text.substr(k_byte_order_mark.size()) : text;
 }
 
 }  // namespace belay

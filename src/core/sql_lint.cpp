@@ -4,6 +4,7 @@
 #include <array>
 
 #include "core/ascii.hpp"
+#include "core/byte_order_mark.hpp"
 #include "core/problems.hpp"
 #include "core/statement_rules.hpp"
 
@@ -186,8 +187,9 @@ std::size_t skip_space_and_comments(std::string_view sql, std::size_t pos) {
     while (pos < sql.size()) {
         if (is_space(sql[pos])) {
             ++pos;
-        } else if (sql.substr(pos, 3) == "\xEF\xBB\xBF") {
-            pos += 3;  // a UTF-8 byte-order mark: white space to SQLite's tokenizer, anywhere
+        } else if (sql.substr(pos).starts_with(k_byte_order_mark)) {
+            pos += k_byte_order_mark.size();  // a UTF-8 byte-order mark: white space to SQLite's
+                                              // tokenizer, anywhere
         } else if (sql.substr(pos, 2) == "--") {
             const auto end_of_line = sql.find('\n', pos);
             pos = end_of_line == std::string_view::npos ? sql.size() : end_of_line + 1;

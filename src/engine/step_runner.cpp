@@ -286,14 +286,17 @@ Result<void> record_schema_after_step(StepContext& context, bool same_transactio
 }
 
 // Records a finished step in the caller's transaction: the schema as it now is
-// (record_schema_after_step), and the history row added (Up) or removed (Down). A Down also
-// forgets which repeatable migrations were applied (HistoryStore::forget_repeatables).
+// (record_schema_after_step), and the history row added (Up) or removed (Down). A Down in the
+// step's own transaction also forgets which repeatable migrations were applied
+// (HistoryStore::forget_repeatables); one without a transaction did so when it was marked dirty.
 Result<void> record_success(StepContext& context, const Migration& migration, Direction direction,
                             std::int64_t duration_ms, bool same_transaction) {
     BELAY_TRY(record_schema_after_step(context, same_transaction));
     const auto& objects = context.catalog.user_objects();
     if (direction == Direction::down) {
-        BELAY_TRY(context.history.forget_repeatables());
+        if (same_transaction) {
+            BELAY_TRY(context.history.forget_repeatables());
+        }
         return context.history.record_reverted(migration.version.text());
     }
     return context.history.record_applied(

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/ascii.hpp"
+#include "core/byte_order_mark.hpp"
 #include "core/sql_lint.hpp"
 
 namespace belay::sqlite {
@@ -102,23 +103,25 @@ bool may_open_trigger(std::string_view statement) {
     return iequals_ascii(word, "TRIGGER");
 }
 
-// `text` as SQLite's tokenizer splits it into tokens, for sqlite3_complete: each byte-order mark
-// not inside a word (after a byte that is not part of one) turned into three spaces.
-void byte_order_marks_as_space(std::string& text) {
-    constexpr std::string_view mark = "\xEF\xBB\xBF";
-    for (auto at = text.find(mark); at != std::string::npos; at = text.find(mark, at + 1)) {
-        if (at == 0 || !is_id_char(text[at - 1])) {
-            text.replace(at, mark.size(), "   ");
-        }
-    }
+// Whether a byte-order mark starts at `i` where SQLite's tokenizer reads it as white space: not
+// inside a word (`after_mark` is the end of the last mark so read, which counts as white space
+// before this one).
+bool is_mark_read_as_space(std::string_view sql, std::size_t i, std::size_t after_mark) {
+    return sql.substr(i).starts_with(k_byte_order_mark) &&
+           (i == 0 || i == after_mark || !is_id_char(sql[i - 1]));
 }
 
-// Whether a byte-order mark starts at `i` where SQLite's tokenizer reads it as white space, as
-// byte_order_marks_as_space turns it into spaces: not inside a word (`after_mark` is the end of
-// the last mark so read, which counts as white space before this one).
-bool is_mark_read_as_space(std::string_view sql, std::size_t i, std::size_t after_mark) {
-    return sql.substr(i, 3) == "\xEF\xBB\xBF" &&
-           (i == 0 || i == after_mark || !is_id_char(sql[i - 1]));
+// `text` as SQLite's tokenizer splits it into tokens, for sqlite3_complete, which takes a mark
+// for part of a word: each mark read as white space (is_mark_read_as_space) turned into spaces.
+void byte_order_marks_as_space(std::string& text) {
+    std::size_t after_mark = 0;
+    for (auto at = text.find(k_byte_order_mark); at != std::string::npos;
+         at = text.find(k_byte_order_mark, at + 1)) {
+        if (is_mark_read_as_space(text, at, after_mark)) {
+            text.replace(at, k_byte_order_mark.size(), k_byte_order_mark.size(), ' ');
+            after_mark = at + k_byte_order_mark.size();
+        }
+    }
 }
 
 bool complete_in_place(std::string& candidate) {
@@ -168,7 +171,7 @@ void for_each_statement(const SqlSection& section, StatementSink& sink) {
     std::string candidate;
     for (std::size_t i = 0; i < sql.size();) {
         if (is_mark_read_as_space(sql, i, after_mark)) {
-            i += 3;  // white space, so no token: "END <mark>;" ends a trigger
+            i += k_byte_order_mark.size();  // white space, no token: "END <mark>;" ends a trigger
             after_mark = i;
             continue;
         }
