@@ -29,6 +29,7 @@
 #include "belay/embedded_migration.hpp"
 #include "belay/error.hpp"
 #include "belay/exec.hpp"
+#include "belay/fleet.hpp"
 #include "belay/history_edit.hpp"
 #include "belay/lint.hpp"
 #include "belay/migrate.hpp"
@@ -262,5 +263,30 @@ Result<ExecReport> run_exec(const ExecOptions& options);
 // there is none) or, with `timestamp`, the UTC time `now`.
 Result<std::vector<std::filesystem::path>> create_migration(
     const CreateOptions& options, std::chrono::system_clock::time_point now);
+
+// ---- fleet: the types are in belay/fleet.hpp
+
+// Runs options.command over the selection, options.jobs databases at a time, each with the
+// one-database call (run_migrate, run_backup, run_check, or status as build_status reads it).
+// One database's outcome never touches another's: every problem there is its FleetResult, and
+// the call fails only before any database is touched: invalid_input for bad options, a
+// selection that cannot be expanded, invalid migration files or a journal that exists already;
+// step_failed when the rehearsal on a scratch database fails (migrate, unless rehearse is
+// false). A migrate (not a dry run) writes options.journal as it goes (core/fleet_journal.hpp);
+// its canary runs first and must all succeed; after max_failures databases that did not
+// succeed, or a signal, no more databases are started, and those already started finish or
+// roll back (their result says which).
+Result<FleetSummary> run_fleet(const FleetOptions& options);
+
+// Finishes the run a fleet migrate's journal records: every database without an end line runs
+// again (one that was mid-run goes on from where its steps stopped); those with one are not
+// opened. Refuses (refused) a run that stopped on purpose (canary, max_failures) and one whose
+// migration files changed since it started; busy when another process holds the journal.
+Result<FleetSummary> resume_fleet(const FleetResumeOptions& options);
+
+// One view of the runs several journals record (a fleet spread over hosts by shard): each
+// database's latest outcome, a database a run was in when it ended as interrupted, one it never
+// reached as not_started. Opens no database.
+Result<FleetSummary> read_fleet_journals(const std::vector<std::filesystem::path>& journals);
 
 }  // namespace belay

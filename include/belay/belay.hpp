@@ -20,6 +20,7 @@
 #include "belay/dump_schema.hpp"
 #include "belay/error.hpp"
 #include "belay/exec.hpp"
+#include "belay/fleet.hpp"
 #include "belay/history_edit.hpp"
 #include "belay/lint.hpp"
 #include "belay/log.hpp"

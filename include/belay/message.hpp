@@ -47,6 +47,10 @@ enum class Option {
     dry_run,              // dry_run of MigrateOptions, ExecOptions, PruneOptions
     restore_on_failure,   // ExecOptions::restore_on_failure
     timeout,              // ExecOptions::timeout
+    jobs,                 // FleetOptions::jobs
+    max_failures,         // FleetOptions::max_failures
+    rehearse,             // FleetOptions::rehearse set to false
+    journal,              // FleetOptions::journal
 };
 
 // The field's name (lock_timeout; "backup = false" for no_backup).
@@ -54,22 +58,25 @@ std::string_view field_name(Option option);
 
 // One of belay's calls (belay/api.hpp), as a message advises it.
 enum class Command {
-    status,       // build_status
-    migrate,      // run_migrate
-    down,         // run_migrate with Operation::down
-    redo,         // run_migrate with Operation::redo
-    reset,        // run_migrate with Operation::reset
-    refresh,      // run_migrate with Operation::refresh
-    create,       // create_migration
-    backups,      // list_backups
-    restore,      // run_restore
-    check,        // run_check
-    adopt,        // run_history_edit with HistoryEdit::adopt
-    baseline,     // run_history_edit with HistoryEdit::baseline
-    force,        // run_history_edit with HistoryEdit::force
-    repair,       // run_history_edit with HistoryEdit::repair
-    dump_schema,  // run_dump_schema
-    exec,         // run_exec
+    status,         // build_status
+    migrate,        // run_migrate
+    down,           // run_migrate with Operation::down
+    redo,           // run_migrate with Operation::redo
+    reset,          // run_migrate with Operation::reset
+    refresh,        // run_migrate with Operation::refresh
+    create,         // create_migration
+    backups,        // list_backups
+    restore,        // run_restore
+    check,          // run_check
+    adopt,          // run_history_edit with HistoryEdit::adopt
+    baseline,       // run_history_edit with HistoryEdit::baseline
+    force,          // run_history_edit with HistoryEdit::force
+    repair,         // run_history_edit with HistoryEdit::repair
+    dump_schema,    // run_dump_schema
+    exec,           // run_exec
+    lint,           // run_lint
+    fleet_migrate,  // run_fleet with FleetCommand::migrate
+    fleet_resume,   // resume_fleet
 };
 
 // The call's name in the library (run_restore; run_history_edit(adopt) for adopt).

@@ -84,7 +84,15 @@ struct MigrateOptions {
     std::function<std::string(const Message&)> record_words;
     // Receives the warnings of a run as they arise (a run about to go ahead without a snapshot);
     // empty: they go to belay's log, in the library's words.
-    std::function<void(const Message&)> on_warning;
+    std::function<void(const Message&)>
+        on_warning;  // migrate only: false refuses a database file that does not exist
+                     // (invalid_input) instead of
+    // creating it, also one removed between the check and the open (a fleet's tenant that was
+    // deleted is not made again, empty).
+    bool create_missing = true;
+    // Called with the snapshot's path as soon as it is complete and verified, before the first
+    // step commits (a fleet's journal records it then); may be empty.
+    std::function<void(const std::string&)> on_snapshot;
 };
 
 }  // namespace belay

@@ -15,6 +15,7 @@
 #include "belay/belay.hpp"
 #include "belay/cancellation.hpp"
 #include "command.hpp"
+#include "command_fleet.hpp"
 #include "command_help.hpp"
 #include "completion.hpp"
 
@@ -57,7 +58,8 @@ constexpr CommandEntry k_commands[] = {
 std::string usage() {
     std::string text = fmt::format(
         "belay {}: backup-first schema migrations for SQLite\n\n"
-        "Usage: belay db <command> [options]\n       belay --version\n"
+        "Usage: belay db <command> [options]\n       belay fleet <command> [options]\n"
+        "       belay --version\n"
         "       belay completion bash\n\nCommands:\n",
         library_version());
     for (const auto& command : command_help()) {
@@ -112,6 +114,10 @@ int dispatch(const std::vector<std::string>& args) {
         (args[1] == "--help" || args[1] == "-h" || args[1] == "help")) {
         fmt::print("{}", usage());
         return 0;
+    }
+    if (args[0] == "fleet") {
+        install_signal_handlers();
+        return command_fleet(Arguments(args.begin() + 1, args.end()));
     }
     if (args[0] != "db" || args.size() < 2) {
         print_to_stderr("belay: error: unknown command '{}'; expected `belay db <command>`\n",

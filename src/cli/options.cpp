@@ -155,10 +155,62 @@ void add_inspection_options(po::options_description_easy_init& add, const std::s
 
 }  // namespace
 
+// The options of `belay fleet <command>` (commands "fleet-migrate", ...), besides the
+// selection's --db, which the fleet command reads itself.
+void add_fleet_options(po::options_description_easy_init& add, const std::string& command) {
+    if (command != "fleet-resume") {
+        add("db-list", po::value<std::vector<std::string>>()->value_name("FILE")->composing(),
+            "a file of database paths, one per line (-: standard input); repeatable");
+        add("shard", po::value<std::string>()->value_name("I/N"),
+            "take only this stable share of the selection (0/4 ... 3/4)");
+    }
+    add("jobs,j", po::value<int>()->value_name("N")->default_value(1), "databases at a time");
+    if (command == "fleet-resume") {
+        add("journal", po::value<std::string>()->value_name("JOURNAL"),
+            "the journal of the run to finish");
+    }
+    if (command == "fleet-migrate") {
+        add("dry-run", po::bool_switch(),
+            "rehearse each database on a temporary copy; change nothing");
+        add("step-timeout", po::value<std::string>()->value_name("SECONDS")->default_value("30"),
+            "time limit of each step (a file's Timeout directive wins)");
+        add("validate", po::value<std::string>()->value_name("LEVEL")->default_value("normal"),
+            "normal, full or strict");
+        add("to", po::value<std::string>()->value_name("VERSION"), "stop after this version");
+        add("allow-out-of-order", po::bool_switch(),
+            "apply pending migrations older than the newest applied one");
+        add("canary", po::value<int>()->value_name("K")->default_value(0),
+            "migrate the first K databases first; stop if any of them fails");
+        add("journal", po::value<std::string>()->value_name("FILE"),
+            "the run's journal (default: belay-fleet-YYYYMMDD-HHMMSS.journal here)");
+        add("no-rehearsal", po::bool_switch(),
+            "skip the rehearsal of the migrations on an empty scratch database");
+    }
+    if (command == "fleet-migrate" || command == "fleet-backup") {
+        add("max-failures", po::value<int>()->value_name("F"),
+            "start no more databases after F have failed");
+    }
+    if (command == "fleet-status") {
+        add("all", po::bool_switch(), "list every database, not only those that need attention");
+        add("exit-code", po::bool_switch(), "exit 6 when any database needs attention");
+        add("journal", po::value<std::vector<std::string>>()->value_name("FILE")->composing(),
+            "read these journals instead of the databases; repeatable");
+    }
+    if (command == "fleet-check") {
+        add("backups", po::bool_switch(), "verify every backup of each database too");
+    }
+}
+
 po::options_description command_options_description(const std::string& name) {
     const std::string command = name == "rollback" ? "down" : name;
-    po::options_description specific("Options of db " + name);
+    po::options_description specific(name.starts_with("fleet-")
+                                         ? "Options of fleet " + name.substr(6)
+                                         : "Options of db " + name);
     auto add = specific.add_options();
+    if (command.starts_with("fleet-")) {
+        add_fleet_options(add, command);
+        return specific;
+    }
     if (is_run_command(command)) {
         add_run_options(add, command);
     }
@@ -395,7 +447,10 @@ Result<void> parse_options(const std::string& command, const std::vector<std::st
                              .text = option.value.empty() ? "" : option.value.front()});
         }
     } catch (const po::error& e) {
-        return usage_error("db {}: {}; see `belay db {} --help`", command, e.what(), command);
+        // "fleet-migrate" is `belay fleet migrate`.
+        const auto named =
+            command.starts_with("fleet-") ? "fleet " + command.substr(6) : "db " + command;
+        return usage_error("{}: {}; see `belay {} --help`", named, e.what(), named);
     }
     BELAY_TRY(store_environment(description, vm));
     const bool explicit_config = vm.count("config") != 0;
@@ -404,7 +459,9 @@ Result<void> parse_options(const std::string& command, const std::vector<std::st
     try {
         po::notify(vm);
     } catch (const po::error& e) {
-        return usage_error("db {}: {}", command, e.what());
+        return usage_error("{}{}: {}", command.starts_with("fleet-") ? "" : "db ",
+                           command.starts_with("fleet-") ? "fleet " + command.substr(6) : command,
+                           e.what());
     }
     return {};
 }

@@ -1,68 +1,55 @@
 #include "words.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstring>
 #include <variant>
 
 namespace belay::cli {
 
+namespace {
+
+// Indexed by Option, in its order.
+constexpr std::array<std::string_view, 30> k_flags{
+    "--db",
+    "--migrations",
+    "--format",
+    "--table",
+    "--backup-dir",
+    "--lock-timeout",
+    "--to",
+    "--steps",
+    "--keep",
+    "--keep-days",
+    "--step-timeout",
+    "--no-backup",
+    "--backup-only",
+    "--allow-out-of-order",
+    "--allow-missing-down",
+    "--yes",
+    "--out",
+    "--backup",
+    "--latest",
+    "--from",
+    "--from-other-database",
+    "COMMAND",
+    "--env",
+    "--dry-run",
+    "--restore-on-failure",
+    "--timeout",
+    "--jobs",
+    "--max-failures",
+    "--no-rehearsal",
+    "--journal",
+};
+static_assert(static_cast<std::size_t>(Option::journal) + 1 == k_flags.size());
+
+}  // namespace
+
 std::string_view flag_of(Option option) {
-    switch (option) {
-        case Option::database:
-            return "--db";
-        case Option::migrations_dir:
-            return "--migrations";
-        case Option::layout:
-            return "--format";
-        case Option::history_table:
-            return "--table";
-        case Option::backup_dir:
-            return "--backup-dir";
-        case Option::lock_timeout:
-            return "--lock-timeout";
-        case Option::target:
-            return "--to";
-        case Option::steps:
-            return "--steps";
-        case Option::keep:
-            return "--keep";
-        case Option::keep_days:
-            return "--keep-days";
-        case Option::step_timeout:
-            return "--step-timeout";
-        case Option::no_backup:
-            return "--no-backup";
-        case Option::backup_only:
-            return "--backup-only";
-        case Option::allow_out_of_order:
-            return "--allow-out-of-order";
-        case Option::allow_missing_down:
-            return "--allow-missing-down";
-        case Option::assume_yes:
-            return "--yes";
-        case Option::out:
-            return "--out";
-        case Option::backup:
-            return "--backup";
-        case Option::latest:
-            return "--latest";
-        case Option::from_tool:
-            return "--from";
-        case Option::from_other_database:
-            return "--from-other-database";
-        case Option::command:
-            return "COMMAND";
-        case Option::environment:
-            return "--env";
-        case Option::dry_run:
-            return "--dry-run";
-        case Option::restore_on_failure:
-            return "--restore-on-failure";
-        case Option::timeout:
-            return "--timeout";
-    }
-    return "--?";
+    const auto index = static_cast<std::size_t>(option);
+    return index < k_flags.size() ? k_flags[index] : "--?";
 }
 
 std::string shell_quote(std::string_view text) {
@@ -115,6 +102,12 @@ std::string_view command_of(Command command) {
             return "db dump-schema";
         case Command::exec:
             return "db exec";
+        case Command::lint:
+            return "db lint";
+        case Command::fleet_migrate:
+            return "fleet migrate";
+        case Command::fleet_resume:
+            return "fleet resume";
     }
     return "db ?";
 }

@@ -1,5 +1,6 @@
 #include "belay/message.hpp"
 
+#include <array>
 #include <utility>
 
 #include "belay/error.hpp"
@@ -9,62 +10,48 @@
 
 namespace belay {
 
+namespace {
+
+// Indexed by Option, in its order.
+constexpr std::array<std::string_view, 30> k_field_names{
+    "database",
+    "migrations_dir",
+    "layout",
+    "history_table",
+    "backup_dir",
+    "lock_timeout",
+    "target",
+    "steps",
+    "keep",
+    "keep_days",
+    "step_timeout",
+    "backup = false",
+    "backup_only",
+    "allow_out_of_order",
+    "allow_missing_down",
+    "assume_yes",
+    "out",
+    "backup",
+    "latest",
+    "from_tool",
+    "from_other_database",
+    "command",
+    "environment",
+    "dry_run",
+    "restore_on_failure",
+    "timeout",
+    "jobs",
+    "max_failures",
+    "rehearse = false",
+    "journal",
+};
+static_assert(static_cast<std::size_t>(Option::journal) + 1 == k_field_names.size());
+
+}  // namespace
+
 std::string_view field_name(Option option) {
-    switch (option) {
-        case Option::database:
-            return "database";
-        case Option::migrations_dir:
-            return "migrations_dir";
-        case Option::layout:
-            return "layout";
-        case Option::history_table:
-            return "history_table";
-        case Option::backup_dir:
-            return "backup_dir";
-        case Option::lock_timeout:
-            return "lock_timeout";
-        case Option::target:
-            return "target";
-        case Option::steps:
-            return "steps";
-        case Option::keep:
-            return "keep";
-        case Option::keep_days:
-            return "keep_days";
-        case Option::step_timeout:
-            return "step_timeout";
-        case Option::no_backup:
-            return "backup = false";
-        case Option::backup_only:
-            return "backup_only";
-        case Option::allow_out_of_order:
-            return "allow_out_of_order";
-        case Option::allow_missing_down:
-            return "allow_missing_down";
-        case Option::assume_yes:
-            return "assume_yes";
-        case Option::out:
-            return "out";
-        case Option::backup:
-            return "backup";
-        case Option::latest:
-            return "latest";
-        case Option::from_tool:
-            return "from_tool";
-        case Option::from_other_database:
-            return "from_other_database";
-        case Option::command:
-            return "command";
-        case Option::environment:
-            return "environment";
-        case Option::dry_run:
-            return "dry_run";
-        case Option::restore_on_failure:
-            return "restore_on_failure";
-        case Option::timeout:
-            return "timeout";
-    }
-    return "?";
+    const auto index = static_cast<std::size_t>(option);
+    return index < k_field_names.size() ? k_field_names[index] : "?";
 }
 
 std::string_view call_name(Command command) {
@@ -101,6 +88,12 @@ std::string_view call_name(Command command) {
             return "run_dump_schema";
         case Command::exec:
             return "run_exec";
+        case Command::lint:
+            return "run_lint";
+        case Command::fleet_migrate:
+            return "run_fleet(migrate)";
+        case Command::fleet_resume:
+            return "resume_fleet";
     }
     return "?";
 }

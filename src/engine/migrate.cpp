@@ -247,6 +247,9 @@ Result<void> snapshot_before_run(const MigrateOptions& options, RunReport& repor
     report.snapshot = snapshot->path.string();
     report.undo = snapshot->undo;
     report.snapshot_ms = milliseconds_since(started);
+    if (options.on_snapshot) {
+        options.on_snapshot(*report.snapshot);
+    }
     return {};
 }
 
@@ -368,8 +371,10 @@ Result<RunDatabase> open_for_run(const MigrateOptions& options) {
     auto lock = RunLock::acquire(path, options.db.lock_timeout);
     BELAY_TRY(lock);
     const auto waited = std::chrono::milliseconds(milliseconds_since(lock_started));
-    auto db =
-        sqlite::Database::open(path, sqlite::OpenMode::read_write_create, options.db.lock_timeout);
+    auto db = sqlite::Database::open(
+        path,
+        options.create_missing ? sqlite::OpenMode::read_write_create : sqlite::OpenMode::read_write,
+        options.db.lock_timeout);
     BELAY_TRY(db);
     return RunDatabase{std::move(*lock), std::move(*db), !existed,
                        std::max(options.db.lock_timeout - waited, std::chrono::milliseconds(1))};
@@ -553,6 +558,11 @@ Result<MigrationSet> prepare_run(const MigrateOptions& options) {
         BELAY_TRY(refuse_unknown_up_target(set->migrations, *options.target));
     }
     std::error_code ec;
+    if (!options.create_missing && !std::filesystem::exists(options.db.database, ec)) {
+        return fail(options.db.database, ErrorCode::invalid_input,
+                    "database {} does not exist, and this run does not create one (check {})",
+                    options.db.database.string(), Option::database);
+    }
     if (options.operation != Operation::migrate &&
         !std::filesystem::exists(options.db.database, ec)) {
         return fail(options.db.database, ErrorCode::invalid_input,

@@ -11,8 +11,11 @@
 #include <cstring>
 #include <system_error>
 
+#include "belay/cancellation.hpp"
 #include "core/durable_file.hpp"
 #include "core/regular_file.hpp"
+#include "sqlite/busy_wait.hpp"
+#include "sqlite/fifo_safe_open.hpp"
 #include "sqlite/sqlite_hints.hpp"
 #include "sqlite/statement.hpp"
 
@@ -47,7 +50,8 @@ ErrorCode error_code_for_sqlite(int result_code) {
     switch (result_code & 0xff) {
         case SQLITE_BUSY:
         case SQLITE_LOCKED:
-            return ErrorCode::busy;
+            // The busy wait gives up at once on a signal (busy_wait.hpp): that is an interruption.
+            return cancellation_requested() ? ErrorCode::interrupted : ErrorCode::busy;
         case SQLITE_INTERRUPT:
             return ErrorCode::interrupted;
         default:
@@ -418,6 +422,7 @@ Result<Database> Database::open_impl(const std::filesystem::path& path, OpenMode
     auto kind = mode == OpenMode::read_only_beside_own_lock ? Result<FileKind>(FileKind::empty)
                                                             : check_openable(path, mode);
     BELAY_TRY(kind);
+    install_fifo_safe_open();
     const auto [raw, rc] = open_handle(path, mode, *kind);
     std::unique_ptr<sqlite3, Closer> db(raw);
     if (rc != SQLITE_OK) {
@@ -427,7 +432,7 @@ Result<Database> Database::open_impl(const std::filesystem::path& path, OpenMode
                     "cannot open database {}: {}", path.string(), message);
     }
     sqlite3_extended_result_codes(raw, 1);
-    sqlite3_busy_timeout(raw, static_cast<int>(busy_timeout.count()));
+    set_busy_wait(raw, busy_timeout);
     keep_wal_as_found(raw, path, mode, *kind);
     Database database(std::move(db), path);
     database.m_busy_timeout = busy_timeout;

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "belay/cancellation.hpp"
+#include "sqlite/busy_wait.hpp"
 #include "sqlite/database.hpp"
 
 namespace belay::sqlite {
@@ -31,7 +32,7 @@ ExecutionGuard::~ExecutionGuard() {
     release_statements();
     sqlite3_progress_handler(m_db, 0, nullptr, nullptr);
     // Replacing the busy handler replaced the connection's busy timeout too: put it back.
-    sqlite3_busy_timeout(m_db, static_cast<int>(m_restore_busy_timeout.count()));
+    set_busy_wait(m_db, m_restore_busy_timeout);
 }
 
 void ExecutionGuard::start_step(std::chrono::milliseconds budget) {

@@ -89,6 +89,27 @@ TEST(ManualTest, CommandsPageHasASectionForEveryCommandAndEveryOption) {
     }
 }
 
+// The fleet commands: a section of the man page for each usage line, and every option of each
+// `belay fleet <command> --help` in the man page or in docs/fleet.md and commands.md.
+TEST(ManualTest, FleetCommandsAreInTheManPageAndTheManual) {
+    const auto page = man_page_text();
+    const auto manual = read_file(source_dir() / "docs" / "fleet.md") +
+                        read_file(source_dir() / "docs" / "commands.md") +
+                        read_file(source_dir() / "docs" / "configuration.md");
+    for (const char* command : {"migrate", "resume", "status", "backup", "check"}) {
+        SCOPED_TRACE(command);
+        auto help = run_belay({"fleet", command, "--help"});
+        ASSERT_EQ(help.exit_code, 0) << describe(help);
+        const auto help_lines = lines_of(help.out);
+        const auto usage = help_lines.at(0).substr(std::string("Usage: ").size());
+        EXPECT_CONTAINS(page, ".SS \"" + usage + "\"") << "no section for " << usage;
+        EXPECT_CONTAINS(manual, "### fleet");
+        for (const auto& option : options_in_help(help_lines)) {
+            EXPECT_CONTAINS(manual, option) << option;
+        }
+    }
+}
+
 TEST(ManualTest, ManPageRendersWithoutWarnings) {
     // groff-base is installed by scripts/setup (man-db needs it too).
     const auto page = source_dir() / "docs" / "belay.1";

@@ -1,0 +1,236 @@
+// The fleet calls of belay/api.hpp: the one-database calls over a selection (fleet_run.hpp runs
+// them; fleet_actions.hpp is what each does to one database).
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+
+#include "api/fleet_actions.hpp"
+#include "api/fleet_run.hpp"
+#include "api/option_checks.hpp"
+#include "belay/api.hpp"
+#include "core/utc_time.hpp"
+#include "engine/migration_set.hpp"
+#include "engine/scratch_directory.hpp"
+
+namespace belay {
+
+namespace {
+
+constexpr int k_max_jobs = 256;
+// What one database's run may hold open at once: the database, its -wal, -shm and -journal,
+// the run lock, a backup and its temporary, a scratch copy and directories being synced.
+constexpr rlim_t k_descriptors_per_job = 24;
+constexpr rlim_t k_descriptors_spare = 64;
+
+using Clock = std::chrono::steady_clock;
+
+Result<void> check_fleet_options(const FleetOptions& options) {
+    if (options.jobs < 1 || options.jobs > k_max_jobs) {
+        return fail(ErrorCode::invalid_input, "{} {}: run 1 to {} databases at a time",
+                    Option::jobs, options.jobs, k_max_jobs);
+    }
+    if (options.max_failures && *options.max_failures < 1) {
+        return fail(ErrorCode::invalid_input, "{} {}: give 1 or more", Option::max_failures,
+                    *options.max_failures);
+    }
+    if (options.canary < 0) {
+        return fail(ErrorCode::invalid_input, "canary {}: give 0 or more databases",
+                    options.canary);
+    }
+    if (options.command == FleetCommand::migrate && !options.each.dry_run &&
+        options.journal.empty()) {
+        return fail(ErrorCode::invalid_input, "a fleet migrate needs a journal ({})",
+                    Option::journal);
+    }
+    if (options.command == FleetCommand::migrate &&
+        (options.each.operation != Operation::migrate || options.each.backup_only)) {
+        return fail(ErrorCode::invalid_input, "a fleet run applies migrations only");
+    }
+    return check_database_options(options.each.db);
+}
+
+// Raises the limit of open files to what `jobs` databases at a time need (up to the hard
+// limit); fails naming both when the hard limit is too low, before any database is opened
+// (out of descriptors, a healthy database would be reported unreadable).
+Result<void> make_room_for_jobs(int jobs) {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        return {};
+    }
+    const rlim_t needed = k_descriptors_spare + k_descriptors_per_job * static_cast<rlim_t>(jobs);
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed) {
+        const rlim_t wanted = limit.rlim_max == RLIM_INFINITY ? needed : std::min(needed, limit.rlim_max);
+        limit.rlim_cur = wanted;
+        (void)::setrlimit(RLIMIT_NOFILE, &limit);
+        if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < needed) {
+            return fail(ErrorCode::invalid_input,
+                        "{} {} needs about {} open files, and this process may open only {} "
+                        "(ulimit -n); lower {} or raise the limit",
+                        Option::jobs, jobs, needed, limit.rlim_cur, Option::jobs);
+        }
+    }
+    return {};
+}
+
+// Applies every migration to an empty database in a scratch directory, before any database of
+// the fleet is touched: a migration that cannot apply at all stops the run there.
+Result<void> rehearse_once(const FleetOptions& options) {
+    auto scratch = engine::ScratchDirectory::create("belay-fleet-rehearsal");
+    BELAY_TRY(scratch);
+    MigrateOptions rehearsal = options.each;
+    rehearsal.db.database = scratch->path() / "rehearsal.db";
+    rehearsal.db.backup_dir = scratch->path();
+    rehearsal.backup = false;
+    rehearsal.dry_run = false;
+    rehearsal.keep.reset();
+    rehearsal.create_missing = true;
+    rehearsal.on_warning = [](const Message&) {};
+    rehearsal.on_snapshot = {};
+    auto report = run_migrate(rehearsal);
+    const Error* error = !report ? &report.error() : report->error ? &*report->error : nullptr;
+    if (error == nullptr) {
+        return {};
+    }
+    // The failed step's error, its first line: the rest is about the scratch database (a step
+    // without a transaction left dirty there, say).
+    const auto text = error->what().text();
+    const auto first_line = text.substr(0, text.find('\n'));
+    Error stopped = *error;
+    stopped.said = said("the rehearsal on an empty scratch database failed, so no database of "
+                        "the fleet was touched: {} (migrations that need tables the databases "
+                        "already have: {})",
+                        first_line, Option::rehearse);
+    stopped.message = stopped.said.text();
+    stopped.subject.path.clear();
+    return std::unexpected(stopped);
+}
+
+nlohmann::ordered_json journal_header(const FleetOptions& options, const MigrationSet& set,
+                                      std::size_t selected) {
+    const auto& each = options.each;
+    std::error_code ec;
+    nlohmann::ordered_json header{
+        {"belay_fleet_journal", 1},
+        {"command", "migrate"},
+        {"started_at", iso8601_utc(std::chrono::system_clock::now())},
+        {"belay", std::string(library_version())},
+        {"cwd", std::filesystem::current_path(ec).string()},
+        {"migrations", std::filesystem::absolute(each.db.migrations_dir, ec).string()},
+        {"migrations_sha256", fleet::migrations_checksum(set)},
+        {"layout", each.db.layout ? std::string(to_string(*each.db.layout)) : std::string()},
+        {"table", each.db.history_table},
+        {"target", each.target ? each.target->text() : std::string()},
+        {"lock_timeout_ms", each.db.lock_timeout.count()},
+        {"step_timeout_ms", each.step_timeout.count()},
+        {"validation", each.validation == ValidationLevel::strict ? "strict"
+                       : each.validation == ValidationLevel::full ? "full"
+                                                                  : "normal"},
+        {"backup", each.backup},
+        {"backup_dir", each.db.backup_dir.empty()
+                           ? std::string()
+                           : std::filesystem::absolute(each.db.backup_dir, ec).string()},
+        {"allow_out_of_order", each.allow_out_of_order},
+        {"jobs", options.jobs},
+        {"canary", options.canary},
+        {"max_failures", options.max_failures ? *options.max_failures : 0},
+        {"selected", selected}};
+    return header;
+}
+
+// The notes and checks of a fleet migrate before its first database: files, lint, rehearsal.
+Result<MigrationSet> prepare_migrate(const FleetOptions& options, FleetSummary& summary) {
+    auto set = load_migration_set(options.each.db);
+    BELAY_TRY(set);
+    auto lint = run_lint(options.each);
+    BELAY_TRY(lint);
+    if (!lint->warnings.empty()) {
+        summary.notes.push_back(said("the migrations have {} lint warning(s); {} lists them",
+                                     lint->warnings.size(), run(Command::lint, {})));
+    }
+    if (options.rehearse) {
+        BELAY_TRY(rehearse_once(options));
+    } else {
+        summary.notes.push_back(said("no rehearsal on a scratch database ({})", Option::rehearse));
+    }
+    return set;
+}
+
+// What each database gets: the command's one-database call.
+fleet::Action action_for(const FleetOptions& options, const std::optional<MigrationSet>& set,
+                         FleetJournal* journal) {
+    switch (options.command) {
+        case FleetCommand::migrate:
+            return [&options, journal](const FleetMember& member, std::size_t index) {
+                return fleet::migrate_one(options, member, index, journal);
+            };
+        case FleetCommand::backup:
+            return [&options](const FleetMember& member, std::size_t) {
+                return fleet::backup_one(options, member);
+            };
+        case FleetCommand::check:
+            return [&options](const FleetMember& member, std::size_t) {
+                return fleet::check_one(options, member);
+            };
+        case FleetCommand::status:
+            break;
+    }
+    return [&options, &set](const FleetMember& member, std::size_t) {
+        return fleet::status_one(options, *set, member);
+    };
+}
+
+FleetSummary empty_summary(const FleetOptions& options, std::size_t selected) {
+    FleetSummary summary;
+    summary.command = options.command;
+    summary.dry_run = options.each.dry_run;
+    summary.target = options.each.target ? options.each.target->text() : std::string();
+    summary.selected = selected;
+    summary.list_all = options.list_all;
+    return summary;
+}
+
+}  // namespace
+
+Result<FleetSummary> run_fleet(const FleetOptions& options) {
+    const auto started = Clock::now();
+    BELAY_TRY(check_fleet_options(options));
+    BELAY_TRY(make_room_for_jobs(options.jobs));
+    auto members = select_fleet(options.selection);
+    BELAY_TRY(members);
+    auto summary = empty_summary(options, members->size());
+    std::optional<MigrationSet> set;
+    if (options.command == FleetCommand::migrate || options.command == FleetCommand::status) {
+        auto loaded = options.command == FleetCommand::migrate ? prepare_migrate(options, summary)
+                                                               : load_migration_set(options.each.db);
+        BELAY_TRY(loaded);
+        set = std::move(*loaded);
+    }
+    std::optional<FleetJournal> journal;
+    if (options.command == FleetCommand::migrate && !options.each.dry_run) {
+        auto created = FleetJournal::create(
+            options.journal, journal_header(options, *set, members->size()), *members);
+        BELAY_TRY(created);
+        journal.emplace(std::move(*created));
+        summary.journals.push_back(options.journal.string());
+        if (options.on_journal) {
+            options.on_journal(options.journal);
+        }
+    }
+    fleet::Run run;
+    run.members = &*members;
+    run.journal = journal ? &*journal : nullptr;
+    run.jobs = options.jobs;
+    run.canary = options.command == FleetCommand::migrate ? options.canary : 0;
+    run.max_failures = options.max_failures;
+    run.action = action_for(options, set, run.journal);
+    run.on_progress = options.on_progress;
+    fleet::run_members(run, summary);
+    summary.duration_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+    return summary;
+}
+
+}  // namespace belay

@@ -1,0 +1,234 @@
+#include "api/fleet_actions.hpp"
+
+#include <chrono>
+#include <string>
+
+#include "belay/api.hpp"
+#include "core/checksum.hpp"
+#include "core/plan.hpp"
+#include "engine/database_state.hpp"
+#include "engine/migration_set.hpp"
+
+namespace belay::fleet {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::int64_t ms_since(Clock::time_point started) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+}
+
+std::string worded(const FleetOptions& options, const Message& message) {
+    return options.words ? options.words(message) : message.text();
+}
+
+FleetOutcome outcome_for(ErrorCode code) {
+    switch (code) {
+        case ErrorCode::invalid_input:
+            return FleetOutcome::unreadable;
+        case ErrorCode::snapshot_failed:
+            return FleetOutcome::backup_failed;
+        case ErrorCode::busy:
+            return FleetOutcome::busy;
+        case ErrorCode::refused:
+            return FleetOutcome::refused;
+        case ErrorCode::interrupted:
+            return FleetOutcome::interrupted;
+        case ErrorCode::step_failed:
+        case ErrorCode::findings:
+            return FleetOutcome::failed;
+    }
+    return FleetOutcome::failed;
+}
+
+// A result for `member`; false when the selection already found it unusable (then `result` says
+// so and nothing may open it).
+bool start_result(const FleetMember& member, FleetResult& result) {
+    result.database = member.path.string();
+    if (member.problem.empty()) {
+        return true;
+    }
+    result.outcome = FleetOutcome::unreadable;
+    result.error = fmt::format("{} {}", result.database, member.problem);
+    return false;
+}
+
+void take_error(const FleetOptions& options, const Error& error, FleetResult& result) {
+    result.outcome = outcome_for(error.code);
+    result.error = worded(options, error.what());
+    result.migration = error.subject.migration;
+}
+
+void take_report(const FleetOptions& options, const RunReport& report, FleetResult& result) {
+    result.version_before = report.version_before;
+    result.version_after = report.version_after.value_or("");
+    result.snapshot = report.snapshot.value_or(result.snapshot);
+    for (const auto& step : report.steps) {
+        if (step.result == StepResult::applied || step.result == StepResult::would_apply) {
+            ++result.steps;
+        }
+    }
+    if (report.error) {
+        take_error(options, *report.error, result);
+        return;
+    }
+    result.outcome = result.steps == 0 ? FleetOutcome::up_to_date
+                     : report.dry_run  ? FleetOutcome::would_migrate
+                                       : FleetOutcome::migrated;
+}
+
+// A plan's first problem, as "dirty 0003_add_index" (and how many more there are).
+std::string first_problem(const Plan& plan) {
+    std::size_t count = 0;
+    std::string first;
+    for (const auto& entry : plan.entries) {
+        const bool problem = entry.status == MigrationStatus::dirty ||
+                             entry.status == MigrationStatus::modified ||
+                             entry.status == MigrationStatus::missing ||
+                             entry.status == MigrationStatus::failed || entry.out_of_order;
+        if (problem && count++ == 0) {
+            first = fmt::format("{} {}_{}", entry.out_of_order ? "out of order" : to_string(entry.status),
+                                entry.version.text(), entry.name);
+        }
+    }
+    return count > 1 ? fmt::format("{} (and {} more)", first, count - 1) : first;
+}
+
+}  // namespace
+
+std::string migrations_checksum(const MigrationSet& set) {
+    std::string text;
+    for (const auto& migration : set.migrations) {
+        text += fmt::format("{}\t{}\t{}\n", migration.version.text(), migration.name,
+                            migration.checksum);
+    }
+    for (const auto& repeatable : set.repeatables) {
+        text += fmt::format("R\t{}\t{}\n", repeatable.name, repeatable.checksum);
+    }
+    return sha256_hex(text);
+}
+
+FleetResult migrate_one(const FleetOptions& options, const FleetMember& member, std::size_t index,
+                        FleetJournal* journal) {
+    const auto started = Clock::now();
+    FleetResult result;
+    if (!start_result(member, result)) {
+        return result;
+    }
+    MigrateOptions each = options.each;
+    each.db.database = member.path;
+    each.create_missing = false;
+    each.assume_yes = false;
+    each.confirm = {};
+    each.backup_progress = {};
+    each.on_warning = [](const Message&) {};  // the fleet warns once, before it starts
+    each.on_snapshot = [&result, journal, index](const std::string& path) {
+        result.snapshot = path;
+        if (journal != nullptr) {
+            // Not being able to journal the snapshot is not the database's failure: its end line
+            // names the snapshot too.
+            (void)journal->append({{"snapshot", index}, {"path", path}});
+        }
+    };
+    auto report = run_migrate(each);
+    if (report) {
+        take_report(options, *report, result);
+    } else {
+        take_error(options, report.error(), result);
+    }
+    result.duration_ms = ms_since(started);
+    return result;
+}
+
+FleetResult backup_one(const FleetOptions& options, const FleetMember& member) {
+    const auto started = Clock::now();
+    FleetResult result;
+    if (!start_result(member, result)) {
+        return result;
+    }
+    BackupOptions backup;
+    backup.db = options.each.db;
+    backup.db.database = member.path;
+    auto snapshot = run_backup(backup);
+    if (snapshot) {
+        result.outcome = FleetOutcome::backed_up;
+        result.snapshot = snapshot->path.string();
+        result.version_before = snapshot->metadata.schema_version;
+    } else {
+        take_error(options, snapshot.error(), result);
+        // A backup that could not be made is the backup's failure, whatever its code.
+        if (result.outcome == FleetOutcome::failed) {
+            result.outcome = FleetOutcome::backup_failed;
+        }
+    }
+    result.duration_ms = ms_since(started);
+    return result;
+}
+
+FleetResult check_one(const FleetOptions& options, const FleetMember& member) {
+    const auto started = Clock::now();
+    FleetResult result;
+    if (!start_result(member, result)) {
+        return result;
+    }
+    CheckOptions check;
+    check.db = options.each.db;
+    check.db.database = member.path;
+    check.backups = options.check_backups;
+    auto report = run_check(check);
+    if (!report) {
+        take_error(options, report.error(), result);
+    } else {
+        result.version_before = report->version;
+        result.outcome = report->findings.empty() ? FleetOutcome::checked : FleetOutcome::findings;
+        result.steps = static_cast<int>(report->findings.size());
+        if (!report->findings.empty()) {
+            const auto& first = report->findings.front();
+            result.error = fmt::format("{}: {}{}", first.area, first.message,
+                                       report->findings.size() > 1
+                                           ? fmt::format(" (and {} more findings)",
+                                                         report->findings.size() - 1)
+                                           : std::string());
+        }
+    }
+    result.duration_ms = ms_since(started);
+    return result;
+}
+
+FleetResult status_one(const FleetOptions& options, const MigrationSet& set,
+                       const FleetMember& member) {
+    const auto started = Clock::now();
+    FleetResult result;
+    if (!start_result(member, result)) {
+        return result;
+    }
+    DatabaseOptions db = options.each.db;
+    db.database = member.path;
+    auto state = engine::read_database_state(db);
+    if (state && !state->exists) {
+        result.outcome = FleetOutcome::unreadable;
+        result.error = fmt::format("{} does not exist", result.database);
+    } else if (!state) {
+        take_error(options, state.error(), result);
+    } else if (auto overlap = engine::refuse_foreign_overlap(db, state->history, set.migrations);
+               !overlap) {
+        take_error(options, overlap.error(), result);
+    } else {
+        const auto plan = build_plan(set.migrations, state->history);
+        const auto repeatables = plan_repeatables(set.repeatables, state->history);
+        result.version_before = plan.current_version;
+        result.steps = static_cast<int>(plan.pending().size());
+        for (const auto& entry : repeatables) {
+            result.steps += entry.status == RepeatableStatus::applied ? 0 : 1;
+        }
+        result.error = first_problem(plan);
+        result.outcome = !result.error.empty() ? FleetOutcome::findings
+                         : result.steps > 0    ? FleetOutcome::behind
+                                               : FleetOutcome::up_to_date;
+    }
+    result.duration_ms = ms_since(started);
+    return result;
+}
+
+}  // namespace belay::fleet

@@ -1,0 +1,204 @@
+// fleet resume and the journals' view (belay/api.hpp): a fleet migrate's journal read back.
+#include <chrono>
+#include <filesystem>
+#include <map>
+
+#include "api/fleet_actions.hpp"
+#include "api/fleet_run.hpp"
+#include "belay/api.hpp"
+#include "core/fleet_journal.hpp"
+#include "core/utc_time.hpp"
+
+namespace belay {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A journaled path as the run used it: relative ones from the directory the run started in.
+std::filesystem::path as_run_saw_it(const nlohmann::json& header, const std::filesystem::path& path) {
+    const auto cwd = header.value("cwd", std::string());
+    return path.is_relative() && !cwd.empty() ? std::filesystem::path(cwd) / path : path;
+}
+
+// The options the journal's run was started with (nlohmann's exceptions for a value of the
+// wrong type are caught by options_of).
+Result<FleetOptions> read_options(const nlohmann::json& header,
+                                  const std::filesystem::path& journal) {
+    FleetOptions options;
+    auto& each = options.each;
+    each.db.migrations_dir = header.value("migrations", std::string());
+    if (const auto layout = header.value("layout", std::string()); !layout.empty()) {
+        each.db.layout = parse_layout(layout);
+    }
+    each.db.history_table = header.value("table", std::string("schema_migrations"));
+    if (const auto target = header.value("target", std::string()); !target.empty()) {
+        each.target = Version::parse_dotted(target);
+    }
+    each.db.lock_timeout = std::chrono::milliseconds(header.value("lock_timeout_ms", 5000));
+    each.step_timeout = std::chrono::milliseconds(header.value("step_timeout_ms", 30000));
+    const auto validation = header.value("validation", std::string("normal"));
+    each.validation = validation == "strict" ? ValidationLevel::strict
+                      : validation == "full" ? ValidationLevel::full
+                                             : ValidationLevel::normal;
+    each.backup = header.value("backup", true);
+    each.db.backup_dir = header.value("backup_dir", std::string());
+    each.allow_out_of_order = header.value("allow_out_of_order", false);
+    options.jobs = header.value("jobs", 1);
+    options.canary = header.value("canary", 0);
+    if (const int limit = header.value("max_failures", 0); limit > 0) {
+        options.max_failures = limit;
+    }
+    options.journal = journal;
+    if (each.db.migrations_dir.empty() || options.jobs < 1 || options.canary < 0) {
+        return fail(journal, ErrorCode::invalid_input,
+                    "{}: its header lacks the run's options; the journal was edited or damaged",
+                    journal.string());
+    }
+    return options;
+}
+
+Result<FleetOptions> options_of(const nlohmann::json& header, const std::filesystem::path& journal) {
+    try {
+        return read_options(header, journal);
+    } catch (const nlohmann::json::exception&) {
+        return fail(journal, ErrorCode::invalid_input,
+                    "{}: its header holds a value of the wrong type; the journal was edited or "
+                    "damaged",
+                    journal.string());
+    }
+}
+
+// Why this journal's run cannot be resumed, or nothing when it can.
+Result<void> refuse_resume(const FleetJournalContents& contents, const FleetOptions& options,
+                           const std::filesystem::path& journal) {
+    if (contents.header.value("command", std::string()) != "migrate") {
+        return fail(journal, ErrorCode::invalid_input, "{} is not the journal of a fleet migrate",
+                    journal.string());
+    }
+    if (!contents.selection_complete) {
+        return fail(journal, ErrorCode::refused,
+                    "{} ends before its selection does: the run stopped before it touched any "
+                    "database; start it again with {}",
+                    journal.string(), run(Command::fleet_migrate, {}));
+    }
+    if (contents.stopped_kind == "canary" || contents.stopped_kind == "max_failures") {
+        return fail(journal, ErrorCode::refused,
+                    "the run of {} stopped on purpose ({}); fix the cause, then start a new {}: "
+                    "the databases it migrated are up to date and stay as they are",
+                    journal.string(), contents.stopped, run(Command::fleet_migrate, {}));
+    }
+    auto set = load_migration_set(options.each.db);
+    BELAY_TRY(set);
+    if (fleet::migrations_checksum(*set) != contents.header.value("migrations_sha256", std::string())) {
+        return fail(journal, ErrorCode::refused,
+                    "the migrations in {} changed since the run of {} started; a resumed run "
+                    "applies what the run started with: put them back, or start a new {}",
+                    options.each.db.migrations_dir.string(), journal.string(),
+                    run(Command::fleet_migrate, {}));
+    }
+    return {};
+}
+
+void resolve_members(const nlohmann::json& header, std::vector<FleetMember>& members,
+                     std::vector<std::optional<FleetResult>>& ends) {
+    for (std::size_t i = 0; i < members.size(); ++i) {
+        members[i].path = as_run_saw_it(header, members[i].path);
+        if (ends[i]) {
+            ends[i]->database = members[i].path.string();
+        }
+    }
+}
+
+}  // namespace
+
+Result<FleetSummary> resume_fleet(const FleetResumeOptions& resume) {
+    const auto started = Clock::now();
+    auto contents = read_fleet_journal(resume.journal);
+    BELAY_TRY(contents);
+    auto options = options_of(contents->header, resume.journal);
+    BELAY_TRY(options);
+    BELAY_TRY(refuse_resume(*contents, *options, resume.journal));
+    options->jobs = resume.jobs.value_or(options->jobs);
+    options->words = resume.words;
+    options->on_progress = resume.on_progress;
+    resolve_members(contents->header, contents->members, contents->ends);
+    // A database a signal stopped mid-run is left to do, as one the run never reached.
+    for (auto& end : contents->ends) {
+        if (end && end->outcome == FleetOutcome::interrupted) {
+            end.reset();
+        }
+    }
+    FleetSummary summary;
+    summary.target = contents->header.value("target", std::string());
+    summary.selected = contents->members.size();
+    summary.journals.push_back(resume.journal.string());
+    auto journal = FleetJournal::reopen(resume.journal);
+    BELAY_TRY(journal);
+    if (!contents->finished) {
+        BELAY_TRY(journal->append({{"resumed", iso8601_utc(std::chrono::system_clock::now())}}));
+    }
+    fleet::Run run;
+    run.members = &contents->members;
+    // Every database has its end line when the run finished: nothing runs, nothing is written.
+    run.journal = contents->finished ? nullptr : &*journal;
+    run.earlier = std::move(contents->ends);
+    run.jobs = options->jobs;
+    run.canary = options->canary;
+    run.max_failures = options->max_failures;
+    run.on_progress = options->on_progress;
+    // A database the crash caught mid-run names the snapshot that run took, when this one takes
+    // none (it finds the database dirty, say).
+    run.action = [&options, &run, &contents](const FleetMember& member, std::size_t index) {
+        auto result = fleet::migrate_one(*options, member, index, run.journal);
+        if (result.snapshot.empty()) {
+            result.snapshot = contents->snapshots[index];
+        }
+        return result;
+    };
+    fleet::run_members(run, summary);
+    summary.duration_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+    return summary;
+}
+
+Result<FleetSummary> read_fleet_journals(const std::vector<std::filesystem::path>& journals) {
+    // Each database's latest word, across journals read in the order their runs started.
+    std::vector<std::pair<std::string, FleetJournalContents>> read;
+    for (const auto& path : journals) {
+        auto contents = read_fleet_journal(path);
+        BELAY_TRY(contents);
+        read.emplace_back(contents->header.value("started_at", std::string()), std::move(*contents));
+    }
+    std::ranges::stable_sort(read, {}, &std::pair<std::string, FleetJournalContents>::first);
+    std::map<std::string, FleetResult> latest;
+    FleetSummary summary;
+    summary.command = FleetCommand::status;
+    for (auto& [when, contents] : read) {
+        resolve_members(contents.header, contents.members, contents.ends);
+        summary.finished = summary.finished && contents.finished;
+        for (std::size_t i = 0; i < contents.members.size(); ++i) {
+            FleetResult result;
+            result.database = contents.members[i].path.string();
+            if (contents.ends[i]) {
+                result = *contents.ends[i];
+            } else if (contents.started[i]) {
+                result.outcome = FleetOutcome::interrupted;
+                result.snapshot = contents.snapshots[i];
+                result.error = "the run ended while this database was being migrated; resume it";
+            }
+            latest[result.database] = std::move(result);
+        }
+    }
+    for (const auto& path : journals) {
+        summary.journals.push_back(path.string());
+    }
+    summary.selected = latest.size();
+    for (const auto& [database, result] : latest) {
+        fleet::add_result(summary, result);
+    }
+    fleet::finish_summary(summary);
+    return summary;
+}
+
+}  // namespace belay

@@ -1,0 +1,201 @@
+#include "api/fleet_run.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "belay/cancellation.hpp"
+#include "core/utc_time.hpp"
+
+namespace belay::fleet {
+
+namespace {
+
+constexpr std::size_t k_slowest = 5;
+
+enum class Known : char { no, success, failure };
+
+class Runner {
+  public:
+    Runner(const Run& run, FleetSummary& summary)
+        : m_run(run), m_summary(summary), m_known(run.members->size(), Known::no) {}
+
+    void run_all() {
+        const auto total = m_run.members->size();
+        take_earlier_results();
+        const auto canary_end = std::min<std::size_t>(static_cast<std::size_t>(m_run.canary), total);
+        run_range(0, canary_end);
+        if (!stopping() && canary_failed(canary_end)) {
+            stop("canary",
+                 fmt::format("a canary database (one of the first {}) did not succeed; no other "
+                             "database was started",
+                             canary_end));
+        }
+        run_range(canary_end, total);
+        if (cancellation_requested() && m_summary.stopped.empty()) {
+            stop("interrupted", "interrupted by a signal; the databases already started finished "
+                                "or rolled back");
+        }
+        mark_not_started();
+    }
+
+  private:
+    void take_earlier_results() {
+        for (std::size_t i = 0; i < m_run.earlier.size(); ++i) {
+            if (m_run.earlier[i]) {
+                record(i, *m_run.earlier[i]);
+                ++m_done;
+            }
+        }
+    }
+
+    bool canary_failed(std::size_t canary_end) const {
+        return std::any_of(m_known.begin(), m_known.begin() + static_cast<long>(canary_end),
+                           [](Known known) { return known == Known::failure; });
+    }
+
+    bool stopping() const { return m_stop.load() || cancellation_requested(); }
+
+    void run_range(std::size_t begin, std::size_t end) {
+        if (begin >= end || stopping()) {
+            return;
+        }
+        m_next = begin;
+        const auto threads = std::min<std::size_t>(static_cast<std::size_t>(m_run.jobs), end - begin);
+        std::vector<std::jthread> workers;
+        workers.reserve(threads);
+        for (std::size_t t = 0; t < threads; ++t) {
+            workers.emplace_back([this, end] { work(end); });
+        }
+    }
+
+    void work(std::size_t end) {
+        while (!stopping()) {
+            const auto index = m_next.fetch_add(1);
+            if (index >= end) {
+                return;
+            }
+            if (m_known[index] == Known::no) {
+                run_one(index);
+            }
+        }
+    }
+
+    void run_one(std::size_t index) {
+        if (m_run.journal != nullptr) {
+            if (auto ok = m_run.journal->append({{"start", index}}); !ok) {
+                stop("journal", ok.error().message);
+                return;
+            }
+        }
+        const auto result = m_run.action((*m_run.members)[index], index);
+        if (m_run.journal != nullptr) {
+            if (auto ok = m_run.journal->append(end_line(index, result)); !ok) {
+                stop("journal", ok.error().message);
+            }
+        }
+        const std::lock_guard lock(m_mutex);
+        record(index, result);
+        ++m_done;
+        if (m_run.max_failures && m_failures >= static_cast<std::size_t>(*m_run.max_failures) &&
+            !m_stop.load()) {
+            stop_locked("max_failures",
+                        fmt::format("{} databases did not succeed (the limit is {}); no more "
+                                    "were started",
+                                    m_failures, *m_run.max_failures));
+        }
+        if (m_run.on_progress) {
+            m_run.on_progress(FleetProgress{.done = m_done,
+                                            .total = m_run.members->size(),
+                                            .failures = m_failures,
+                                            .last = &result});
+        }
+    }
+
+    void record(std::size_t index, const FleetResult& result) {
+        const bool success = is_success(result.outcome);
+        m_known[index] = success ? Known::success : Known::failure;
+        m_failures += success ? 0 : 1;
+        add_result(m_summary, result);
+    }
+
+    void stop(const char* kind, const std::string& reason) {
+        const std::lock_guard lock(m_mutex);
+        stop_locked(kind, reason);
+    }
+
+    void stop_locked(const char* kind, const std::string& reason) {
+        if (m_stop.exchange(true)) {
+            return;
+        }
+        m_summary.stopped = reason;
+        m_summary.stopped_kind = kind;
+        if (m_run.journal != nullptr) {
+            // A journal that cannot take this line says as much by its missing end lines.
+            (void)m_run.journal->append({{"stopped", reason}, {"kind", kind}});
+        }
+    }
+
+    void mark_not_started() {
+        bool left = false;
+        for (std::size_t i = 0; i < m_known.size(); ++i) {
+            if (m_known[i] == Known::no) {
+                FleetResult result;
+                result.database = (*m_run.members)[i].path.string();
+                result.outcome = FleetOutcome::not_started;
+                add_result(m_summary, result);
+                left = true;
+            }
+        }
+        m_summary.finished = !left;
+        if (!left && m_run.journal != nullptr) {
+            (void)m_run.journal->append(
+                {{"finished", iso8601_utc(std::chrono::system_clock::now())}});
+        }
+    }
+
+    const Run& m_run;
+    FleetSummary& m_summary;
+    std::vector<Known> m_known;
+    std::mutex m_mutex;
+    std::atomic<std::size_t> m_next{0};
+    std::atomic<bool> m_stop{false};
+    std::size_t m_done = 0;
+    std::size_t m_failures = 0;
+};
+
+}  // namespace
+
+void run_members(const Run& run, FleetSummary& summary) {
+    Runner runner(run, summary);
+    runner.run_all();
+    finish_summary(summary);
+}
+
+void add_result(FleetSummary& summary, const FleetResult& result) {
+    ++summary.counts[static_cast<std::size_t>(result.outcome)];
+    if (result.outcome == FleetOutcome::not_started) {
+        return;
+    }
+    if (summary.list_all || !is_success(result.outcome)) {
+        summary.attention.push_back(result);
+    }
+    auto& slowest = summary.slowest;
+    const auto slower = [](const FleetResult& a, const FleetResult& b) {
+        return a.duration_ms > b.duration_ms;
+    };
+    if (slowest.size() < k_slowest || slower(result, slowest.back())) {
+        slowest.insert(std::upper_bound(slowest.begin(), slowest.end(), result, slower), result);
+        if (slowest.size() > k_slowest) {
+            slowest.pop_back();
+        }
+    }
+}
+
+void finish_summary(FleetSummary& summary) {
+    std::ranges::stable_sort(summary.attention, {}, &FleetResult::database);
+}
+
+}  // namespace belay::fleet

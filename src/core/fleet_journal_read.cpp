@@ -1,0 +1,121 @@
+// Reading a fleet journal back (fleet resume, fleet status --journal).
+#include <string_view>
+
+#include "core/fleet_journal.hpp"
+#include "core/regular_file.hpp"
+
+namespace belay {
+
+namespace {
+
+constexpr std::uintmax_t k_max_journal_bytes = std::uintmax_t{1} << 32;
+
+// The member a line's index names, or nullopt when it names none.
+std::optional<std::size_t> member_index(const nlohmann::json& line, const char* key,
+                                        const FleetJournalContents& contents) {
+    const auto it = line.find(key);
+    if (it == line.end() || !it->is_number_unsigned()) {
+        return std::nullopt;
+    }
+    const auto index = it->get<std::size_t>();
+    if (index >= contents.members.size()) {
+        return std::nullopt;
+    }
+    return index;
+}
+
+// Applies one line after the header; false when it is not a journal line.
+bool apply_line(const nlohmann::json& line, FleetJournalContents& contents) {
+    if (!line.is_object()) {
+        return false;
+    }
+    if (line.contains("select") && line["select"].is_string() && !contents.selection_complete) {
+        contents.members.push_back(
+            {line["select"].get<std::string>(), line.value("problem", std::string())});
+        contents.started.push_back(false);
+        contents.ends.emplace_back();
+        contents.snapshots.emplace_back();
+        contents.selection_complete =
+            contents.members.size() == contents.header.value("selected", std::size_t{0});
+        return true;
+    }
+    if (const auto i = member_index(line, "start", contents)) {
+        contents.started[*i] = true;
+        return true;
+    }
+    if (const auto i = member_index(line, "snapshot", contents)) {
+        contents.snapshots[*i] = line.value("path", std::string());
+        return true;
+    }
+    if (const auto i = member_index(line, "end", contents)) {
+        contents.ends[*i] = result_of_end_line(line, contents.members[*i].path.string());
+        return contents.ends[*i].has_value();
+    }
+    if (line.contains("stopped")) {
+        contents.stopped = line.value("stopped", std::string());
+        contents.stopped_kind = line.value("kind", std::string());
+        return true;
+    }
+    if (line.contains("finished")) {
+        contents.finished = true;
+        return true;
+    }
+    if (line.contains("resumed")) {
+        // A resumed run goes on: an earlier interruption no longer stands.
+        contents.stopped.clear();
+        contents.stopped_kind.clear();
+        return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+Result<FleetJournalContents> read_fleet_journal(const std::filesystem::path& path) {
+    auto file = RegularFile::open(path);
+    BELAY_TRY(file);
+    auto text = file->read_all(k_max_journal_bytes);
+    BELAY_TRY(text);
+    FleetJournalContents contents;
+    std::string_view rest = *text;
+    for (std::size_t number = 1; !rest.empty(); ++number) {
+        const auto newline = rest.find('\n');
+        if (newline == std::string_view::npos) {
+            break;  // a last line a crash cut short: it was never complete
+        }
+        const auto line = nlohmann::json::parse(rest.substr(0, newline), nullptr, false);
+        rest.remove_prefix(newline + 1);
+        if (number == 1) {
+            if (!line.is_object() || !line.contains("belay_fleet_journal") ||
+                line["belay_fleet_journal"] != 1 || !line.contains("selected") ||
+                !line["selected"].is_number_unsigned()) {
+                return fail(path, ErrorCode::invalid_input,
+                            "{} is not a belay fleet journal (its first line is not a journal "
+                            "header)",
+                            path.string());
+            }
+            contents.header = line;
+            contents.selection_complete = line.value("selected", std::size_t{0}) == 0;
+            continue;
+        }
+        bool applied = false;
+        try {
+            applied = !line.is_discarded() && apply_line(line, contents);
+        } catch (const nlohmann::json::exception&) {
+            applied = false;  // a value of the wrong type
+        }
+        if (!applied) {
+            return fail(path, ErrorCode::invalid_input,
+                        "{} line {}: not a line of a belay fleet journal; the journal was edited "
+                        "or damaged",
+                        path.string(), number);
+        }
+    }
+    if (contents.header.is_null()) {
+        return fail(path, ErrorCode::invalid_input, "{} is empty: not a belay fleet journal",
+                    path.string());
+    }
+    return contents;
+}
+
+}  // namespace belay

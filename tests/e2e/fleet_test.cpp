@@ -1,0 +1,634 @@
+// `belay fleet ...` end to end: the real binary over real per-tenant database files.
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "harness.hpp"
+
+namespace belay::testing {
+namespace {
+
+constexpr const char* k_create_t =
+    "-- +migrate Up\nCREATE TABLE t(id INTEGER PRIMARY KEY, email TEXT);\n"
+    "-- +migrate Down\nDROP TABLE t;\n";
+// Fails on a tenant whose t holds the same email twice.
+constexpr const char* k_unique_email =
+    "-- +migrate Up\nCREATE UNIQUE INDEX t_email ON t(email);\n"
+    "-- +migrate Down\nDROP INDEX t_email;\n";
+
+class FleetTest : public E2eTest {
+  protected:
+    fs::path tenants() const { return dir() / "tenants"; }
+    fs::path tenant(int i) const { return tenants() / fmt::format("t{:02}.db", i); }
+    std::string pattern() const { return "tenants/*.db"; }
+    // For a BackgroundRun: run in dir(), as run_raw does.
+    RunOptions in_dir() const {
+        RunOptions options;
+        options.cwd = dir();
+        return options;
+    }
+
+    void make_tenants(int count) const {
+        fs::create_directories(tenants());
+        for (int i = 0; i < count; ++i) {
+            TestDb db(tenant(i));
+            db.exec("CREATE TABLE seed(x); INSERT INTO seed VALUES (1);");
+        }
+    }
+
+    void write_two_migrations() const {
+        write_migration("1_create_t.sql", k_create_t);
+        write_migration("2_unique_email.sql", k_unique_email);
+    }
+
+    RunResult fleet(std::vector<std::string> args, RunOptions options = {}) const {
+        args.insert(args.begin(), "fleet");
+        return run_raw(args, std::move(options));
+    }
+
+    // The versions `db` records as applied, in order, joined by commas.
+    static std::string versions(const fs::path& db) {
+        TestDb check(db, true);
+        if (check.scalar("SELECT count(*) FROM sqlite_schema WHERE name = 'schema_migrations'") ==
+            "0") {
+            return "";
+        }
+        std::string joined;
+        for (const auto& version :
+             check.column("SELECT version FROM schema_migrations ORDER BY rowid")) {
+            joined += (joined.empty() ? "" : ",") + version;
+        }
+        return joined;
+    }
+
+    // The `.bak` files beside tenant `i`.
+    std::vector<std::string> backups_of(int i) const {
+        std::vector<std::string> found;
+        const auto stem = tenant(i).stem().string() + "-";
+        for (const auto& name : list_dir(tenants())) {
+            if (name.starts_with(stem) && name.ends_with(".bak")) {
+                found.push_back(name);
+            }
+        }
+        return found;
+    }
+
+    static std::vector<nlohmann::json> journal_lines(const fs::path& journal) {
+        std::vector<nlohmann::json> lines;
+        std::ifstream in(journal);
+        std::string line;
+        while (std::getline(in, line)) {
+            lines.push_back(nlohmann::json::parse(line));
+        }
+        return lines;
+    }
+
+    // How many end lines with `outcome` the journal holds.
+    static int ends_with_outcome(const fs::path& journal, const std::string& outcome) {
+        int count = 0;
+        for (const auto& line : journal_lines(journal)) {
+            count += line.contains("end") && line["outcome"] == outcome ? 1 : 0;
+        }
+        return count;
+    }
+};
+
+TEST_F(FleetTest, MigratesEveryDatabaseEachWithItsOwnSnapshotAndJournalsEachOne) {
+    make_tenants(6);
+    write_two_migrations();
+    const auto result = fleet({"migrate", "--db", pattern(), "--jobs", "2", "--journal",
+                               "run.journal", "--json"});
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    const auto json = result.json();
+    EXPECT_EQ(json["counts"]["migrated"], 6);
+    EXPECT_EQ(json["selected"], 6);
+    EXPECT_EQ(json["finished"], true);
+    for (int i = 0; i < 6; ++i) {
+        EXPECT_EQ(versions(tenant(i)), "1,2") << tenant(i);
+        EXPECT_EQ(backups_of(i).size(), 1u) << tenant(i);
+    }
+    EXPECT_EQ(ends_with_outcome(dir() / "run.journal", "migrated"), 6);
+    const auto lines = journal_lines(dir() / "run.journal");
+    EXPECT_TRUE(lines.back().contains("finished"));
+    int snapshots = 0;
+    for (const auto& line : lines) {
+        if (line.contains("snapshot") && line.contains("path")) {
+            ++snapshots;
+            EXPECT_TRUE(fs::exists(dir() / line["path"].get<std::string>())) << line;
+        }
+    }
+    EXPECT_EQ(snapshots, 6);
+}
+
+TEST_F(FleetTest, OneTenantsFailureTouchesNoOtherAndNamesItsMigrationAndSnapshot) {
+    make_tenants(5);
+    write_two_migrations();
+    {
+        TestDb bad(tenant(2));
+        bad.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, email TEXT);"
+                 "INSERT INTO t(email) VALUES ('a@x'), ('a@x');");
+    }
+    // Tenant 2 already has t: give it belay's history for 1 first.
+    ASSERT_EQ(run_raw({"db", "baseline", "--db", tenant(2).string(), "--version", "1", "--migrations",
+                       "migrations"})
+                  .exit_code,
+              0);
+    const auto result =
+        fleet({"migrate", "--db", pattern(), "--jobs", "2", "--journal", "run.journal", "--json"});
+    EXPECT_EQ(result.exit_code, 1) << describe(result);
+    const auto json = result.json();
+    EXPECT_EQ(json["counts"]["migrated"], 4);
+    EXPECT_EQ(json["counts"]["failed"], 1);
+    ASSERT_EQ(json["attention"].size(), 1u);
+    const auto& failed = json["attention"][0];
+    EXPECT_EQ(failed["database"], "tenants/t02.db");
+    EXPECT_EQ(failed["migration"], "2_unique_email");
+    EXPECT_EQ(failed["version_after"], "1");
+    EXPECT_NE(failed["error"].get<std::string>().find("UNIQUE constraint failed"),
+              std::string::npos);
+    ASSERT_TRUE(failed.contains("snapshot"));
+    EXPECT_TRUE(fs::exists(dir() / failed["snapshot"].get<std::string>()));
+    EXPECT_EQ(versions(tenant(2)), "1");
+    for (const int i : {0, 1, 3, 4}) {
+        EXPECT_EQ(versions(tenant(i)), "1,2") << tenant(i);
+    }
+    // The text names the same.
+    const auto again = fleet({"migrate", "--db", pattern(), "--journal", "again.journal"});
+    EXPECT_EQ(again.exit_code, 1);
+    EXPECT_NE(again.out.find("tenants/t02.db  failed at version 1"), std::string::npos) << again.out;
+    EXPECT_NE(again.out.find("migration: 2_unique_email"), std::string::npos) << again.out;
+    EXPECT_NE(again.out.find("up_to_date 4"), std::string::npos) << again.out;
+}
+
+TEST_F(FleetTest, AFailedCanaryStopsTheRunBeforeAnyOtherDatabase) {
+    make_tenants(6);
+    write_migration("1_create_t.sql", k_create_t);
+    {
+        TestDb bad(tenant(0));  // the first in selection order: a canary
+        bad.exec("CREATE TABLE t(x);");
+    }
+    const auto result = fleet({"migrate", "--db", pattern(), "--canary", "2", "--journal",
+                               "run.journal", "--json"});
+    EXPECT_EQ(result.exit_code, 1) << describe(result);
+    const auto json = result.json();
+    EXPECT_EQ(json["counts"]["failed"], 1);
+    EXPECT_EQ(json["counts"]["migrated"], 1);
+    EXPECT_EQ(json["counts"]["not_started"], 4);
+    EXPECT_NE(json["stopped"].get<std::string>().find("canary"), std::string::npos);
+    for (int i = 2; i < 6; ++i) {
+        EXPECT_EQ(versions(tenant(i)), "") << tenant(i);
+        EXPECT_TRUE(backups_of(i).empty()) << tenant(i);
+    }
+    // A run that stopped on purpose is not resumed: a new run is the way on.
+    const auto resume = fleet({"resume", "run.journal"});
+    EXPECT_EQ(resume.exit_code, 5) << describe(resume);
+    EXPECT_NE(resume.err.find("stopped on purpose"), std::string::npos) << resume.err;
+    EXPECT_NE(resume.err.find("belay fleet migrate"), std::string::npos) << resume.err;
+}
+
+TEST_F(FleetTest, MaxFailuresStopsStartingNewDatabases) {
+    make_tenants(8);
+    write_migration("1_create_t.sql", k_create_t);
+    for (int i = 0; i < 4; ++i) {
+        TestDb bad(tenant(i));
+        bad.exec("CREATE TABLE t(x);");
+    }
+    const auto result = fleet({"migrate", "--db", pattern(), "--jobs", "1", "--max-failures", "2",
+                               "--journal", "run.journal", "--json"});
+    EXPECT_EQ(result.exit_code, 1) << describe(result);
+    const auto json = result.json();
+    EXPECT_EQ(json["counts"]["failed"], 2);
+    EXPECT_EQ(json["counts"]["not_started"], 6);
+    for (int i = 2; i < 8; ++i) {
+        EXPECT_TRUE(backups_of(i).empty()) << tenant(i);
+    }
+}
+
+TEST_F(FleetTest, ADryRunRehearsesEachDatabaseOnACopyAndChangesNothing) {
+    make_tenants(4);
+    write_two_migrations();
+    {
+        TestDb bad(tenant(3));
+        bad.exec("CREATE TABLE t(x);");
+    }
+    std::vector<std::string> before;
+    for (int i = 0; i < 4; ++i) {
+        before.push_back(read_file(tenant(i)));
+    }
+    const auto result = fleet({"migrate", "--db", pattern(), "--dry-run", "--json"});
+    EXPECT_EQ(result.exit_code, 1) << describe(result);
+    const auto json = result.json();
+    EXPECT_EQ(json["counts"]["would_migrate"], 3);
+    EXPECT_EQ(json["counts"]["failed"], 1);
+    EXPECT_EQ(json["dry_run"], true);
+    for (int i = 0; i < 4; ++i) {
+        EXPECT_EQ(read_file(tenant(i)), before[static_cast<std::size_t>(i)]) << tenant(i);
+        EXPECT_TRUE(backups_of(i).empty());
+    }
+    for (const auto& name : list_dir(dir())) {
+        EXPECT_EQ(name.find(".journal"), std::string::npos) << name;
+    }
+}
+
+TEST_F(FleetTest, AFailedRehearsalTouchesNoDatabase) {
+    make_tenants(3);
+    // Needs a table the tenants have and an empty database has not.
+    write_migration("1_use_seed.sql", "-- +migrate Up\nCREATE INDEX seed_x ON seed(x);\n");
+    const auto result = fleet({"migrate", "--db", pattern(), "--journal", "run.journal"});
+    EXPECT_EQ(result.exit_code, 1) << describe(result);
+    EXPECT_NE(result.err.find("rehearsal"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("--no-rehearsal"), std::string::npos) << result.err;
+    EXPECT_FALSE(fs::exists(dir() / "run.journal"));
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(versions(tenant(i)), "");
+        EXPECT_TRUE(backups_of(i).empty());
+    }
+    const auto skipped =
+        fleet({"migrate", "--db", pattern(), "--journal", "run.journal", "--no-rehearsal"});
+    EXPECT_EQ(skipped.exit_code, 0) << describe(skipped);
+    EXPECT_NE(skipped.out.find("no rehearsal"), std::string::npos) << skipped.out;
+    EXPECT_EQ(versions(tenant(1)), "1");
+}
+
+TEST_F(FleetTest, InvalidMigrationFilesTouchNothing) {
+    make_tenants(2);
+    write_migration("1_create_t.sql", k_create_t);
+    write_migration("1_bad.sql", k_create_t);  // a version two files share
+    const auto result = fleet({"migrate", "--db", pattern(), "--journal", "run.journal"});
+    EXPECT_EQ(result.exit_code, 2) << describe(result);
+    EXPECT_NE(result.err.find("1_bad.sql"), std::string::npos) << result.err;
+    EXPECT_FALSE(fs::exists(dir() / "run.journal"));
+    EXPECT_TRUE(backups_of(0).empty());
+}
+
+TEST_F(FleetTest, AnExistingJournalIsNeverOverwrittenAndNothingRuns) {
+    make_tenants(2);
+    write_two_migrations();
+    write_file("run.journal", "mine\n");
+    const auto result = fleet({"migrate", "--db", pattern(), "--journal", "run.journal"});
+    EXPECT_EQ(result.exit_code, 2) << describe(result);
+    EXPECT_EQ(read_file(dir() / "run.journal"), "mine\n");
+    EXPECT_EQ(versions(tenant(0)), "");
+}
+
+TEST_F(FleetTest, SelectionMistakesAreUsageErrors) {
+    make_tenants(1);
+    write_two_migrations();
+    auto none = fleet({"migrate", "--journal", "run.journal"});
+    EXPECT_EQ(none.exit_code, 2);
+    EXPECT_NE(none.err.find("--db"), std::string::npos) << none.err;
+    auto nomatch = fleet({"status", "--db", "nowhere/*.db"});
+    EXPECT_EQ(nomatch.exit_code, 2);
+    EXPECT_NE(nomatch.err.find("nowhere/*.db"), std::string::npos) << nomatch.err;
+    auto shard = fleet({"status", "--db", pattern(), "--shard", "3/3"});
+    EXPECT_EQ(shard.exit_code, 2);
+    EXPECT_NE(shard.err.find("--shard"), std::string::npos) << shard.err;
+    auto jobs = fleet({"status", "--db", pattern(), "--jobs", "0"});
+    EXPECT_EQ(jobs.exit_code, 2);
+    EXPECT_NE(jobs.err.find("--jobs"), std::string::npos) << jobs.err;
+    auto unknown = fleet({"frobnicate"});
+    EXPECT_EQ(unknown.exit_code, 2);
+}
+
+TEST_F(FleetTest, TooManyJobsForTheOpenFileLimitIsRefusedBeforeAnyDatabase) {
+    make_tenants(2);
+    write_two_migrations();
+    int status = 0;
+    const auto out = shell_output(fmt::format("cd '{}' && ulimit -Sn 256 && ulimit -Hn 256 && '{}' "
+                                              "fleet migrate --db '{}' --jobs 100 --journal "
+                                              "run.journal 2>&1",
+                                              dir().string(), belay_binary().string(), pattern()),
+                                  &status);
+    EXPECT_EQ(WEXITSTATUS(status), 2) << out;
+    EXPECT_NE(out.find("ulimit -n"), std::string::npos) << out;
+    EXPECT_EQ(versions(tenant(0)), "");
+}
+
+TEST_F(FleetTest, ADatabaseAnotherRunHoldsIsReportedBusyAndLeftToIt) {
+    make_tenants(3);
+    write_two_migrations();
+    // A db migrate of tenant 1 alone, holding its run lock while it waits for a writer the test
+    // holds.
+    TestDb writer(tenant(1));
+    writer.exec("BEGIN IMMEDIATE; INSERT INTO seed VALUES (2);");
+    BackgroundRun other({"db", "migrate", "--db", tenant(1).string(), "--lock-timeout", "120"},
+                        in_dir());
+    const auto lock = fs::path(tenant(1).string() + ".belay-lock");
+    ASSERT_TRUE(other.wait_until([&] { return other.has_open(lock) && other.has_open(tenant(1)); },
+                                 std::chrono::seconds(60)));
+    const auto result = fleet({"migrate", "--db", pattern(), "--jobs", "2", "--lock-timeout",
+                               "0.2", "--journal", "run.journal", "--json"});
+    EXPECT_EQ(result.exit_code, 1) << describe(result);
+    const auto json = result.json();
+    EXPECT_EQ(json["counts"]["migrated"], 2);
+    EXPECT_EQ(json["counts"]["busy"], 1);
+    ASSERT_EQ(json["attention"].size(), 1u);
+    EXPECT_EQ(json["attention"][0]["database"], "tenants/t01.db");
+    EXPECT_TRUE(backups_of(1).empty());
+    writer.exec("COMMIT;");
+    const auto finished = other.wait(std::chrono::seconds(180));
+    EXPECT_EQ(finished.exit_code, 0) << describe(finished);
+    EXPECT_EQ(versions(tenant(1)), "1,2");
+    EXPECT_EQ(backups_of(1).size(), 1u);  // the other run's own snapshot
+}
+
+TEST_F(FleetTest, ASignalStopsTheRunPromptlyEvenWhileItWaitsForALock) {
+    make_tenants(3);
+    write_two_migrations();
+    TestDb holder(tenant(0));
+    holder.exec("BEGIN IMMEDIATE; INSERT INTO seed VALUES (2);");
+    BackgroundRun run({"fleet", "migrate", "--db", pattern(), "--jobs", "1", "--lock-timeout",
+                       "600", "--journal", "run.journal"},
+                      in_dir());
+    const auto journal = dir() / "run.journal";
+    ASSERT_TRUE(run.wait_until(
+        [&] {
+            std::ifstream in(journal);
+            std::string text((std::istreambuf_iterator<char>(in)), {});
+            return text.find("{\"start\":0}") != std::string::npos;
+        },
+        std::chrono::seconds(60)));
+    run.send_signal(SIGINT);
+    const auto result = run.wait(std::chrono::seconds(60));
+    EXPECT_EQ(result.exit_code, 130) << describe(result);
+    EXPECT_LT(result.seconds, 60.0);
+    EXPECT_NE(result.out.find("interrupted"), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find("belay fleet resume run.journal"), std::string::npos) << result.out;
+    holder.exec("ROLLBACK;");
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(versions(tenant(i)), "") << tenant(i);
+    }
+    const auto resumed = fleet({"resume", "run.journal", "--json"});
+    EXPECT_EQ(resumed.exit_code, 0) << describe(resumed);
+    EXPECT_EQ(resumed.json()["counts"]["migrated"], 3);
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(versions(tenant(i)), "1,2") << tenant(i);
+    }
+}
+
+TEST_F(FleetTest, AResumeRefusesMigrationsThatChangedSinceTheRunStarted) {
+    make_tenants(2);
+    write_two_migrations();
+    TestDb holder(tenant(0));
+    holder.exec("BEGIN IMMEDIATE; INSERT INTO seed VALUES (2);");
+    BackgroundRun run({"fleet", "migrate", "--db", pattern(), "--lock-timeout", "600",
+                       "--journal", "run.journal"},
+                      in_dir());
+    ASSERT_TRUE(run.wait_until([&] { return fs::exists(dir() / "run.journal") &&
+                                            read_file(dir() / "run.journal").find("\"start\"") !=
+                                                std::string::npos; },
+                               std::chrono::seconds(60)));
+    run.send_signal(SIGTERM);
+    EXPECT_EQ(run.wait().exit_code, 143);
+    holder.exec("ROLLBACK;");
+    write_migration("2_unique_email.sql", "-- +migrate Up\nCREATE INDEX t_email ON t(email);\n");
+    const auto resumed = fleet({"resume", "run.journal"});
+    EXPECT_EQ(resumed.exit_code, 5) << describe(resumed);
+    EXPECT_NE(resumed.err.find("changed"), std::string::npos) << resumed.err;
+    EXPECT_EQ(versions(tenant(1)), "");
+}
+
+// kill -9 of the whole fleet run (and of its resumes) at random moments, then resume to the
+// end: every database at the target, none half-applied, none migrated twice.
+TEST_F(FleetTest, KillNineAtRandomMomentsThenResumeFinishesEveryDatabaseOnce) {
+    constexpr int count = 12;
+    make_tenants(count);
+    write_migration("1_create_t.sql", k_create_t);
+    // A step long enough to be caught in, and one whose second run would show (a second row).
+    write_migration("2_fill.sql",
+                    "-- +migrate Up\nINSERT INTO t(email) WITH RECURSIVE c(x) AS (SELECT 1 UNION "
+                    "ALL SELECT x + 1 FROM c LIMIT 20000) SELECT 'user' || x FROM c;\n"
+                    "CREATE TABLE runs(n INTEGER);\nINSERT INTO runs VALUES (1);\n");
+    write_migration("3_index.sql", "-- +migrate Up\nCREATE INDEX t_email ON t(email);\n");
+    const std::vector<std::string> start_args{"fleet", "migrate", "--db", pattern(), "--jobs",
+                                              "2", "--journal", "run.journal"};
+    // How long a whole run takes here, on a copy of the tenants.
+    fs::copy(tenants(), dir() / "timing", fs::copy_options::recursive);
+    auto timing = run_raw({"fleet", "migrate", "--db", "timing/*.db", "--jobs", "2", "--journal",
+                           "timing.journal"});
+    ASSERT_EQ(timing.exit_code, 0) << describe(timing);
+    const int duration_ms = std::max(50, static_cast<int>(timing.seconds * 1000));
+    const auto seed = crash_seed();
+    std::mt19937 random(seed);
+    std::uniform_int_distribution<int> delay_ms(0, duration_ms);
+    std::vector<std::string> args = start_args;
+    int killed = 0;
+    for (int attempt = 0; attempt < crash_kills(4); ++attempt) {
+        BackgroundRun run(args, in_dir());
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));
+        run.send_signal(SIGKILL);
+        const auto result = run.wait();
+        killed += result.term_signal == SIGKILL ? 1 : 0;
+        if (!fs::exists(dir() / "run.journal")) {
+            continue;  // killed before its journal: nothing was touched, start again
+        }
+        const auto contents = read_file(dir() / "run.journal");
+        if (contents.find("\"selected\"") != std::string::npos &&
+            std::count(contents.begin(), contents.end(), '\n') > count) {
+            args = {"fleet", "resume", "run.journal"};
+        } else {
+            // Killed while writing its selection: nothing was touched. A new journal.
+            fs::remove(dir() / "run.journal");
+        }
+    }
+    const auto finished = run_raw(args == start_args ? start_args
+                                                      : std::vector<std::string>{
+                                                            "fleet", "resume", "run.journal",
+                                                            "--json"});
+    const auto context = fmt::format("seed {}, {} runs killed: {}", seed, killed, describe(finished));
+    ASSERT_EQ(finished.exit_code, 0) << context;
+    for (int i = 0; i < count; ++i) {
+        EXPECT_EQ(versions(tenant(i)), "1,2,3") << tenant(i) << context;
+        TestDb check(tenant(i), true);
+        EXPECT_EQ(check.scalar("SELECT count(*) FROM runs"), "1") << tenant(i) << context;
+        EXPECT_EQ(check.scalar("SELECT count(*) FROM t"), "20000") << tenant(i) << context;
+        EXPECT_TRUE(check.has_object("t_email")) << tenant(i) << context;
+        EXPECT_FALSE(backups_of(i).empty()) << tenant(i) << context;
+    }
+    const auto lines = journal_lines(dir() / "run.journal");
+    EXPECT_TRUE(lines.back().contains("finished")) << context;
+}
+
+TEST_F(FleetTest, AResumeReportsADatabaseAKillLeftDirtyWithTheSnapshotTakenBeforeIt) {
+    make_tenants(2);
+    write_migration("1_create_t.sql", k_create_t);
+    // Without a transaction, and endless on tenant 0 alone (it has two seed rows).
+    write_migration("2_notx.sql",
+                    "-- +migrate Up notransaction\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL "
+                    "SELECT x + 1 FROM c WHERE x < 10 OR (SELECT count(*) FROM seed) > 1) "
+                    "SELECT count(*) FROM c;\n");
+    {
+        TestDb db(tenant(0));
+        db.exec("INSERT INTO seed VALUES (2);");
+    }
+    BackgroundRun run({"fleet", "migrate", "--db", pattern(), "--jobs", "1", "--step-timeout",
+                       "3600", "--journal", "run.journal", "--no-rehearsal"},
+                      in_dir());
+    // The dirty mark is committed before the step without a transaction starts.
+    ASSERT_TRUE(run.wait_until(
+        [&] {
+            TestDb check(tenant(0), true);
+            return check.scalar("SELECT count(*) FROM sqlite_schema WHERE name = 'belay_dirty'") ==
+                       "1" &&
+                   check.scalar("SELECT count(*) FROM belay_dirty") == "1";
+        },
+        std::chrono::seconds(60)));
+    run.send_signal(SIGKILL);
+    EXPECT_EQ(run.wait().term_signal, SIGKILL);
+    std::string snapshot;
+    for (const auto& line : journal_lines(dir() / "run.journal")) {
+        if (line.contains("snapshot") && line["snapshot"] == 0) {
+            snapshot = line["path"].get<std::string>();
+        }
+    }
+    ASSERT_FALSE(snapshot.empty());
+    const auto resumed = fleet({"resume", "run.journal", "--json"});
+    EXPECT_EQ(resumed.exit_code, 1) << describe(resumed);
+    const auto json = resumed.json();
+    EXPECT_EQ(json["counts"]["refused"], 1) << json.dump(1);
+    EXPECT_EQ(json["counts"]["migrated"], 1) << json.dump(1);
+    ASSERT_EQ(json["attention"].size(), 1u);
+    EXPECT_EQ(json["attention"][0]["snapshot"], snapshot);
+    EXPECT_NE(json["attention"][0]["error"].get<std::string>().find("dirty"), std::string::npos)
+        << json.dump(1);
+    EXPECT_TRUE(fs::exists(dir() / snapshot));
+    EXPECT_EQ(versions(tenant(1)), "1,2");
+}
+
+TEST_F(FleetTest, StatusTellsEachDatabasesStandingAndExitCodeSaysWhetherAnyNeedsAttention) {
+    make_tenants(5);
+    write_migration("1_create_t.sql", k_create_t);
+    ASSERT_EQ(run_raw({"db", "migrate", "--db", tenant(0).string()}).exit_code, 0);
+    ASSERT_EQ(run_raw({"db", "migrate", "--db", tenant(1).string()}).exit_code, 0);
+    write_file("tenants/t02.db", std::string(4096, 'x'));  // not a database
+    {
+        TestDb dbmate(tenant(3));  // another tool's history under belay's table name
+        dbmate.exec("CREATE TABLE schema_migrations(version VARCHAR(128) PRIMARY KEY);"
+                    "INSERT INTO schema_migrations VALUES ('20260101000000');");
+    }
+    write_migration("2_unique_email.sql", k_unique_email);
+    // tenant 1: its applied file changed.
+    const auto text = read_file(migrations() / "1_create_t.sql");
+    auto clean = fleet({"status", "--db", "tenants/t00.db", "--exit-code"});
+    EXPECT_EQ(clean.exit_code, 6) << describe(clean);  // 2 is pending there
+    auto result = fleet({"status", "--db", pattern(), "--json", "--all"});
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    const auto json = result.json();
+    EXPECT_EQ(json["counts"]["behind"], 3) << json.dump(1);
+    EXPECT_EQ(json["counts"]["unreadable"], 1);
+    EXPECT_EQ(json["counts"]["refused"], 1);
+    EXPECT_EQ(json["databases"].size(), 5u);
+    EXPECT_EQ(json["databases"][0]["steps"], 1);
+    EXPECT_EQ(json["databases"][4]["steps"], 2);
+    ASSERT_EQ(run_raw({"db", "migrate", "--db", tenant(0).string()}).exit_code, 0);
+    write_migration("1_create_t.sql", text + "-- edited\n");
+    result = fleet({"status", "--db", "tenants/t00.db", "--db", "tenants/t01.db", "--json"});
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    EXPECT_EQ(result.json()["counts"]["findings"], 2) << result.out;
+    EXPECT_NE(result.json()["attention"][0]["error"].get<std::string>().find("modified 1_create_t"),
+              std::string::npos)
+        << result.out;
+    // Status opens nothing for writing: the files stay as they were.
+    const auto before = read_file(tenant(4));
+    EXPECT_EQ(fleet({"status", "--db", pattern()}).exit_code, 0);
+    EXPECT_EQ(read_file(tenant(4)), before);
+}
+
+TEST_F(FleetTest, ShardsSpreadTheFleetAndStatusOverTheirJournalsGivesOneView) {
+    make_tenants(10);
+    write_two_migrations();
+    std::set<std::string> seen;
+    for (const char* shard : {"0/3", "1/3", "2/3"}) {
+        const auto journal = fmt::format("shard-{}.journal", shard[0]);
+        const auto result = fleet({"migrate", "--db", pattern(), "--shard", shard, "--journal",
+                                   journal, "--json"});
+        ASSERT_EQ(result.exit_code, 0) << describe(result);
+        for (const auto& line : journal_lines(dir() / journal)) {
+            if (line.contains("select")) {
+                EXPECT_TRUE(seen.insert(line["select"].get<std::string>()).second) << line;
+            }
+        }
+    }
+    EXPECT_EQ(seen.size(), 10u);
+    const auto view = fleet({"status", "--journal", "shard-0.journal", "--journal",
+                             "shard-1.journal", "--journal", "shard-2.journal", "--json",
+                             "--exit-code"});
+    EXPECT_EQ(view.exit_code, 0) << describe(view);
+    EXPECT_EQ(view.json()["counts"]["migrated"], 10);
+    EXPECT_EQ(view.json()["selected"], 10);
+    EXPECT_EQ(view.json()["journals"].size(), 3u);
+}
+
+TEST_F(FleetTest, StatusOverAJournalShowsWhatARunLeft) {
+    make_tenants(3);
+    write_two_migrations();
+    TestDb holder(tenant(1));
+    holder.exec("BEGIN IMMEDIATE; INSERT INTO seed VALUES (2);");
+    const auto result = fleet({"migrate", "--db", pattern(), "--jobs", "1", "--lock-timeout",
+                               "0.1", "--journal", "run.journal"});
+    EXPECT_EQ(result.exit_code, 1) << describe(result);
+    holder.exec("ROLLBACK;");
+    const auto view = fleet({"status", "--journal", "run.journal", "--json", "--exit-code"});
+    EXPECT_EQ(view.exit_code, 6) << describe(view);
+    EXPECT_EQ(view.json()["counts"]["migrated"], 2);
+    EXPECT_EQ(view.json()["counts"]["busy"], 1);
+    EXPECT_EQ(view.json()["attention"][0]["database"], (dir() / "tenants/t01.db").string());
+}
+
+TEST_F(FleetTest, BackupAndCheckRunOnEveryDatabase) {
+    make_tenants(4);
+    write_two_migrations();
+    write_file("tenants/t03.db", std::string(4096, 'x'));
+    const auto backup = fleet({"backup", "--db", pattern(), "--jobs", "2", "--json"});
+    EXPECT_EQ(backup.exit_code, 1) << describe(backup);
+    EXPECT_EQ(backup.json()["counts"]["backed_up"], 3);
+    EXPECT_EQ(backup.json()["counts"]["unreadable"], 1);
+    for (int i = 0; i < 3; ++i) {
+        ASSERT_EQ(backups_of(i).size(), 1u);
+        EXPECT_TRUE(fs::exists(tenants() / (backups_of(i)[0] + ".json")));
+    }
+    fs::remove(tenant(3));
+    const auto check = fleet({"check", "--db", pattern(), "--backups", "--json"});
+    EXPECT_EQ(check.exit_code, 0) << describe(check);
+    EXPECT_EQ(check.json()["counts"]["checked"], 3);
+    {
+        TestDb broken(tenant(2));  // a view that no longer compiles
+        broken.exec("CREATE TABLE gone(x); CREATE VIEW v AS SELECT x FROM gone; DROP TABLE gone;");
+    }
+    const auto findings = fleet({"check", "--db", pattern(), "--json"});
+    EXPECT_EQ(findings.exit_code, 6) << describe(findings);
+    EXPECT_EQ(findings.json()["counts"]["findings"], 1);
+}
+
+TEST_F(FleetTest, ADirectoryThePatternCannotEnterIsReportedUnreadable) {
+    make_tenants(1);
+    write_two_migrations();
+    fs::create_directories(dir() / "more" / "closed");
+    fs::create_directories(dir() / "more" / "open");
+    fs::copy_file(tenant(0), dir() / "more" / "open" / "a.db");
+    hand_to_unprivileged_user();
+    fs::permissions(dir() / "more" / "closed", fs::perms::none);
+    auto options = unprivileged();
+    options.cwd = dir();
+    const auto result = run_raw({"fleet", "status", "--db", "more/*/a.db", "--json"}, options);
+    fs::permissions(dir() / "more" / "closed", fs::perms::owner_all);
+    ASSERT_EQ(result.exit_code, 0) << describe(result);
+    const auto json = result.json();
+    EXPECT_EQ(json["counts"]["unreadable"], 1) << json.dump(1);
+    EXPECT_EQ(json["counts"]["behind"], 1) << json.dump(1);
+    EXPECT_NE(json["attention"][0]["error"].get<std::string>().find("more/closed"),
+              std::string::npos)
+        << json.dump(1);
+}
+
+}  // namespace
+}  // namespace belay::testing

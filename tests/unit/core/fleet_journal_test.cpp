@@ -1,0 +1,151 @@
+#include "core/fleet_journal.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "support/temp_dir.hpp"
+
+namespace belay {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::TempDir;
+
+nlohmann::ordered_json header(std::size_t selected) {
+    return {{"belay_fleet_journal", 1}, {"command", "migrate"}, {"selected", selected}};
+}
+
+std::vector<FleetMember> two_members() {
+    return {{"tenants/a.db", {}}, {"tenants/b.db", "does not exist"}};
+}
+
+FleetResult migrated(std::string database) {
+    FleetResult result;
+    result.database = std::move(database);
+    result.outcome = FleetOutcome::migrated;
+    result.version_before = "1";
+    result.version_after = "3";
+    result.steps = 2;
+    result.snapshot = "tenants/a-20261207-101500.bak";
+    result.duration_ms = 12;
+    return result;
+}
+
+TEST(FleetJournal, WhatIsWrittenIsReadBack) {
+    TempDir dir;
+    const auto path = dir / "run.journal";
+    {
+        auto journal = FleetJournal::create(path, header(2), two_members());
+        ASSERT_TRUE(journal.has_value()) << journal.error().message;
+        ASSERT_TRUE(journal->append({{"start", 0}}).has_value());
+        ASSERT_TRUE(journal->append({{"snapshot", 0}, {"path", "tenants/a-1.bak"}}).has_value());
+        ASSERT_TRUE(journal->append(end_line(0, migrated("tenants/a.db"))).has_value());
+    }
+    auto contents = read_fleet_journal(path);
+    ASSERT_TRUE(contents.has_value()) << contents.error().message;
+    ASSERT_EQ(contents->members.size(), 2u);
+    EXPECT_TRUE(contents->selection_complete);
+    EXPECT_EQ(contents->members[1].problem, "does not exist");
+    EXPECT_TRUE(contents->started[0]);
+    EXPECT_FALSE(contents->started[1]);
+    EXPECT_EQ(contents->snapshots[0], "tenants/a-1.bak");
+    ASSERT_TRUE(contents->ends[0].has_value());
+    EXPECT_EQ(contents->ends[0]->outcome, FleetOutcome::migrated);
+    EXPECT_EQ(contents->ends[0]->version_after, "3");
+    EXPECT_EQ(contents->ends[0]->snapshot, "tenants/a-20261207-101500.bak");
+    EXPECT_FALSE(contents->ends[1].has_value());
+    EXPECT_FALSE(contents->finished);
+}
+
+TEST(FleetJournal, AnExistingFileIsNeverOverwritten) {
+    TempDir dir;
+    const auto path = dir.write("run.journal", "mine\n");
+    auto journal = FleetJournal::create(path, header(2), two_members());
+    ASSERT_FALSE(journal.has_value());
+    EXPECT_EQ(journal.error().code, ErrorCode::invalid_input);
+    EXPECT_EQ(testing::read_file(path), "mine\n");
+}
+
+TEST(FleetJournal, ALastLineACrashCutShortIsSkippedAndCutOffOnReopen) {
+    TempDir dir;
+    const auto path = dir / "run.journal";
+    {
+        auto journal = FleetJournal::create(path, header(2), two_members());
+        ASSERT_TRUE(journal.has_value());
+        ASSERT_TRUE(journal->append({{"start", 0}}).has_value());
+    }
+    {
+        std::ofstream torn(path, std::ios::app);
+        torn << R"({"end":0,"outcome":"migr)";
+    }
+    auto contents = read_fleet_journal(path);
+    ASSERT_TRUE(contents.has_value()) << contents.error().message;
+    EXPECT_FALSE(contents->ends[0].has_value());
+    auto reopened = FleetJournal::reopen(path);
+    ASSERT_TRUE(reopened.has_value()) << reopened.error().message;
+    ASSERT_TRUE(reopened->append(end_line(0, migrated("tenants/a.db"))).has_value());
+    contents = read_fleet_journal(path);
+    ASSERT_TRUE(contents.has_value()) << contents.error().message;
+    ASSERT_TRUE(contents->ends[0].has_value());
+}
+
+TEST(FleetJournal, ASecondWriterIsBusy) {
+    TempDir dir;
+    const auto path = dir / "run.journal";
+    auto first = FleetJournal::create(path, header(2), two_members());
+    ASSERT_TRUE(first.has_value());
+    auto second = FleetJournal::reopen(path);
+    ASSERT_FALSE(second.has_value());
+    EXPECT_EQ(second.error().code, ErrorCode::busy);
+}
+
+TEST(FleetJournal, AFileThatIsNotAJournalIsRefusedNamingIt) {
+    TempDir dir;
+    const auto path = dir.write("notes.txt", "hello\n");
+    auto contents = read_fleet_journal(path);
+    ASSERT_FALSE(contents.has_value());
+    EXPECT_NE(contents.error().message.find("notes.txt"), std::string::npos);
+}
+
+TEST(FleetJournal, AnEditedLineInTheMiddleIsRefusedNamingTheLine) {
+    TempDir dir;
+    const auto path = dir / "run.journal";
+    {
+        auto journal = FleetJournal::create(path, header(2), two_members());
+        ASSERT_TRUE(journal.has_value());
+        ASSERT_TRUE(journal->append({{"start", 7}}).has_value());  // no database 7
+        ASSERT_TRUE(journal->append({{"finished", "now"}}).has_value());
+    }
+    auto contents = read_fleet_journal(path);
+    ASSERT_FALSE(contents.has_value());
+    EXPECT_NE(contents.error().message.find("line 4"), std::string::npos)
+        << contents.error().message;
+}
+
+TEST(FleetJournal, ASelectionCutShortIsNotComplete) {
+    TempDir dir;
+    const auto path = dir.write(
+        "run.journal", header(3).dump() + "\n" + R"({"select":"a.db"})" + "\n" + R"({"sel)");
+    auto contents = read_fleet_journal(path);
+    ASSERT_TRUE(contents.has_value()) << contents.error().message;
+    EXPECT_FALSE(contents->selection_complete);
+    EXPECT_EQ(contents->members.size(), 1u);
+}
+
+TEST(FleetJournal, AFifoIsRefusedWithoutWaitingForAWriter) {
+    TempDir dir;
+    const auto path = dir / "fifo.journal";
+    ASSERT_EQ(::mkfifo(path.c_str(), 0644), 0);
+    auto contents = read_fleet_journal(path);
+    ASSERT_FALSE(contents.has_value());
+    EXPECT_NE(contents.error().message.find("FIFO"), std::string::npos) << contents.error().message;
+}
+
+}  // namespace
+}  // namespace belay
