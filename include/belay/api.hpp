@@ -286,7 +286,9 @@ Result<FleetSummary> resume_fleet(const FleetResumeOptions& options);
 
 // One view of the runs several journals record (a fleet spread over hosts by shard): each
 // database's latest outcome, a database a run was in when it ended as interrupted, one it never
-// reached as not_started. Opens no database.
-Result<FleetSummary> read_fleet_journals(const std::vector<std::filesystem::path>& journals);
+// reached as not_started. Opens no database. With list_all, every database's result is in the
+// summary's attention list (FleetOptions::list_all).
+Result<FleetSummary> read_fleet_journals(const std::vector<std::filesystem::path>& journals,
+                                         bool list_all);
 
 }  // namespace belay

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "belay/error.hpp"
@@ -51,13 +52,28 @@ struct FleetSelection {
 struct FleetMember {
     std::filesystem::path path;
     // Set when the selection could not look at it (does not exist, a directory a pattern could
-    // not enter, not a regular file): it is reported unreadable and never opened.
+    // not enter, not a regular file, empty): it is reported unreadable and never opened.
     std::string problem;
+    // The file it was when selected (0 with a problem): a path that names another file by the
+    // time its turn comes (swapped for a link, say) is reported, not followed.
+    std::uint64_t device = 0;
+    std::uint64_t inode = 0;
+};
+
+struct FleetSelected {
+    std::vector<FleetMember> members;
+    // Paths left out as other names (a symlink, a hard link) of a file selected under another
+    // name: {left out, selected}. A name that is not a symlink is preferred.
+    std::vector<std::pair<std::string, std::string>> aliases;
 };
 
 // Expands and sorts the selection, then takes the shard. Fails with invalid_input when nothing
-// is named, a pattern matches nothing, or a list cannot be read (naming the file and line).
-Result<std::vector<FleetMember>> select_fleet(const FleetSelection& selection);
+// is named or selected, a pattern matches nothing, or a list cannot be read.
+Result<FleetSelected> select_fleet(const FleetSelection& selection);
+
+// Why `member`'s path no longer names the file selected (or cannot be looked at), in words
+// that follow the path; empty when it still does.
+std::string member_changed(const FleetMember& member);
 
 // What happened to one database of a fleet run (or, for fleet status, where it stands).
 enum class FleetOutcome {
@@ -145,18 +161,18 @@ struct FleetResumeOptions {
 struct FleetSummary {
     FleetCommand command = FleetCommand::migrate;
     bool dry_run = false;
-    std::string target;       // migrate: --to, empty for the newest
+    std::string target;  // migrate: --to, empty for the newest
     std::size_t selected = 0;
     std::array<std::size_t, k_fleet_outcome_count> counts{};
     // Every result that is not a success (with list_all: every result), in selection order.
     std::vector<FleetResult> attention;
     bool list_all = false;
-    std::vector<FleetResult> slowest;    // the five slowest databases, slowest first
-    std::vector<Message> notes;          // about the whole run (lint warnings, a skipped rehearsal)
-    std::string stopped;                 // why databases were not started; empty: none was left
-    std::string stopped_kind;            // canary, max_failures, interrupted or journal
-    std::vector<std::string> journals;   // the journals read or written
-    bool finished = true;                // false: a journal's run has databases left to resume
+    std::vector<FleetResult> slowest;   // the five slowest databases, slowest first
+    std::vector<Message> notes;         // about the whole run (lint warnings, a skipped rehearsal)
+    std::string stopped;                // why databases were not started; empty: none was left
+    std::string stopped_kind;           // canary, max_failures, interrupted or journal
+    std::vector<std::string> journals;  // the journals read or written
+    bool finished = true;               // false: a journal's run has databases left to resume
     std::int64_t duration_ms = 0;
     std::size_t count(FleetOutcome outcome) const {
         return counts[static_cast<std::size_t>(outcome)];

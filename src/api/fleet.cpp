@@ -22,8 +22,8 @@ namespace {
 constexpr int k_max_jobs = 256;
 // What one database's run may hold open at once: the database, its -wal, -shm and -journal,
 // the run lock, a backup and its temporary, a scratch copy and directories being synced.
-constexpr rlim_t k_descriptors_per_job = 24;
-constexpr rlim_t k_descriptors_spare = 64;
+constexpr rlim_t k_descriptors_per_job = 16;
+constexpr rlim_t k_descriptors_spare = 32;
 
 using Clock = std::chrono::steady_clock;
 
@@ -60,16 +60,32 @@ Result<void> make_room_for_jobs(int jobs) {
     if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
         return {};
     }
-    const rlim_t needed = k_descriptors_spare + k_descriptors_per_job * static_cast<rlim_t>(jobs);
+    // Descriptors open already (inherited from the parent, say) are not free for the jobs.
+    std::error_code ec;
+    rlim_t open_now = 0;
+    for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+        ++open_now;
+    }
+    const rlim_t needed =
+        k_descriptors_spare + open_now + k_descriptors_per_job * static_cast<rlim_t>(jobs);
     if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed) {
-        const rlim_t wanted = limit.rlim_max == RLIM_INFINITY ? needed : std::min(needed, limit.rlim_max);
+        const rlim_t wanted =
+            limit.rlim_max == RLIM_INFINITY ? needed : std::min(needed, limit.rlim_max);
         limit.rlim_cur = wanted;
         (void)::setrlimit(RLIMIT_NOFILE, &limit);
         if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < needed) {
+            if (jobs == 1) {
+                return fail(ErrorCode::invalid_input,
+                            "one database at a time needs about {} open files ({} are open "
+                            "already), and this process may open only {}: raise the limit "
+                            "(ulimit -n)",
+                            needed, open_now, limit.rlim_cur);
+            }
             return fail(ErrorCode::invalid_input,
-                        "{} {} needs about {} open files, and this process may open only {} "
-                        "(ulimit -n); lower {} or raise the limit",
-                        Option::jobs, jobs, needed, limit.rlim_cur, Option::jobs);
+                        "{} {} needs about {} open files ({} are open already), and this process "
+                        "may open only {} (ulimit -n); lower {} or raise the limit",
+                        Option::jobs, jobs, needed, open_now, limit.rlim_cur, Option::jobs);
         }
     }
     return {};
@@ -94,15 +110,22 @@ Result<void> rehearse_once(const FleetOptions& options) {
     if (error == nullptr) {
         return {};
     }
-    // The failed step's error, its first line: the rest is about the scratch database (a step
-    // without a transaction left dirty there, say).
-    const auto text = error->what().text();
-    const auto first_line = text.substr(0, text.find('\n'));
+    if (error->code == ErrorCode::interrupted) {
+        return std::unexpected(*error);  // a signal stopped it: nothing failed
+    }
+    // The failed step's own error: the run's adds advice about the scratch database.
+    Message why = error->what();
+    for (const auto& step : report ? report->steps : std::vector<StepReport>{}) {
+        if (step.result == StepResult::failed && !step.error.text().empty()) {
+            why = step.error;
+        }
+    }
     Error stopped = *error;
-    stopped.said = said("the rehearsal on an empty scratch database failed, so no database of "
-                        "the fleet was touched: {} (migrations that need tables the databases "
-                        "already have: {})",
-                        first_line, Option::rehearse);
+    stopped.said = said(
+        "the rehearsal on an empty scratch database failed, so no database of "
+        "the fleet was touched: {} (migrations that need tables the databases "
+        "already have: {})",
+        why, Option::rehearse);
     stopped.message = stopped.said.text();
     stopped.subject.path.clear();
     return std::unexpected(stopped);
@@ -141,9 +164,29 @@ nlohmann::ordered_json journal_header(const FleetOptions& options, const Migrati
 }
 
 // The notes and checks of a fleet migrate before its first database: files, lint, rehearsal.
+// What every database's run would refuse alike, refused once before any is touched.
+Result<void> refuse_for_all(const FleetOptions& options, const MigrationSet& set) {
+    const auto& dir = options.each.db.migrations_dir;
+    if (set.migrations.empty() && set.repeatables.empty()) {
+        return fail(dir, ErrorCode::invalid_input,
+                    "{} holds no migration files; point {} at the right directory", dir.string(),
+                    Option::migrations_dir);
+    }
+    const auto& target = options.each.target;
+    if (target && std::ranges::none_of(set.migrations, [&](const Migration& migration) {
+            return migration.version == *target;
+        })) {
+        return fail(ErrorCode::invalid_input,
+                    "{} {}: no migration in {} has that version; give one of its files' versions",
+                    Option::target, target->text(), dir.string());
+    }
+    return {};
+}
+
 Result<MigrationSet> prepare_migrate(const FleetOptions& options, FleetSummary& summary) {
     auto set = load_migration_set(options.each.db);
     BELAY_TRY(set);
+    BELAY_TRY(refuse_for_all(options, *set));
     auto lint = run_lint(options.each);
     BELAY_TRY(lint);
     if (!lint->warnings.empty()) {
@@ -182,6 +225,26 @@ fleet::Action action_for(const FleetOptions& options, const std::optional<Migrat
     };
 }
 
+// What the summary says of the selection: names left out as aliases, an empty shard.
+void note_selection(const FleetSelected& selected, const FleetSelection& selection,
+                    FleetSummary& summary) {
+    if (!selected.aliases.empty()) {
+        std::string examples;
+        for (std::size_t i = 0; i < selected.aliases.size() && i < 3; ++i) {
+            examples += fmt::format("{}{} (selected as {})", i == 0 ? "" : ", ",
+                                    selected.aliases[i].first, selected.aliases[i].second);
+        }
+        summary.notes.push_back(
+            said("{} path(s) name a file selected under another name and "
+                 "were left out: {}{}",
+                 selected.aliases.size(), examples, selected.aliases.size() > 3 ? ", ..." : ""));
+    }
+    if (selected.members.empty() && selection.shard) {
+        summary.notes.push_back(said("shard {}/{} holds none of the databases selected",
+                                     selection.shard->index, selection.shard->count));
+    }
+}
+
 FleetSummary empty_summary(const FleetOptions& options, std::size_t selected) {
     FleetSummary summary;
     summary.command = options.command;
@@ -198,13 +261,16 @@ Result<FleetSummary> run_fleet(const FleetOptions& options) {
     const auto started = Clock::now();
     BELAY_TRY(check_fleet_options(options));
     BELAY_TRY(make_room_for_jobs(options.jobs));
-    auto members = select_fleet(options.selection);
-    BELAY_TRY(members);
+    auto selected = select_fleet(options.selection);
+    BELAY_TRY(selected);
+    auto* members = &selected->members;
     auto summary = empty_summary(options, members->size());
+    note_selection(*selected, options.selection, summary);
     std::optional<MigrationSet> set;
     if (options.command == FleetCommand::migrate || options.command == FleetCommand::status) {
-        auto loaded = options.command == FleetCommand::migrate ? prepare_migrate(options, summary)
-                                                               : load_migration_set(options.each.db);
+        auto loaded = options.command == FleetCommand::migrate
+                          ? prepare_migrate(options, summary)
+                          : load_migration_set(options.each.db);
         BELAY_TRY(loaded);
         set = std::move(*loaded);
     }
@@ -220,7 +286,7 @@ Result<FleetSummary> run_fleet(const FleetOptions& options) {
         }
     }
     fleet::Run run;
-    run.members = &*members;
+    run.members = members;
     run.journal = journal ? &*journal : nullptr;
     run.jobs = options.jobs;
     run.canary = options.command == FleetCommand::migrate ? options.canary : 0;

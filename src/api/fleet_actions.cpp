@@ -46,11 +46,12 @@ FleetOutcome outcome_for(ErrorCode code) {
 // so and nothing may open it).
 bool start_result(const FleetMember& member, FleetResult& result) {
     result.database = member.path.string();
-    if (member.problem.empty()) {
+    const auto why = member_changed(member);
+    if (why.empty()) {
         return true;
     }
     result.outcome = FleetOutcome::unreadable;
-    result.error = fmt::format("{} {}", result.database, member.problem);
+    result.error = fmt::format("{} {}", result.database, why);
     return false;
 }
 
@@ -62,7 +63,8 @@ void take_error(const FleetOptions& options, const Error& error, FleetResult& re
 
 void take_report(const FleetOptions& options, const RunReport& report, FleetResult& result) {
     result.version_before = report.version_before;
-    result.version_after = report.version_after.value_or("");
+    // A dry run changed nothing: its copy's version is not the database's.
+    result.version_after = report.dry_run ? std::string() : report.version_after.value_or("");
     result.snapshot = report.snapshot.value_or(result.snapshot);
     for (const auto& step : report.steps) {
         if (step.result == StepResult::applied || step.result == StepResult::would_apply) {
@@ -88,7 +90,8 @@ std::string first_problem(const Plan& plan) {
                              entry.status == MigrationStatus::missing ||
                              entry.status == MigrationStatus::failed || entry.out_of_order;
         if (problem && count++ == 0) {
-            first = fmt::format("{} {}_{}", entry.out_of_order ? "out of order" : to_string(entry.status),
+            first = fmt::format("{} {}_{}",
+                                entry.out_of_order ? "out of order" : to_string(entry.status),
                                 entry.version.text(), entry.name);
         }
     }
@@ -185,11 +188,11 @@ FleetResult check_one(const FleetOptions& options, const FleetMember& member) {
         result.steps = static_cast<int>(report->findings.size());
         if (!report->findings.empty()) {
             const auto& first = report->findings.front();
-            result.error = fmt::format("{}: {}{}", first.area, first.message,
-                                       report->findings.size() > 1
-                                           ? fmt::format(" (and {} more findings)",
-                                                         report->findings.size() - 1)
-                                           : std::string());
+            result.error = fmt::format(
+                "{}: {}{}", first.area, first.message,
+                report->findings.size() > 1
+                    ? fmt::format(" (and {} more findings)", report->findings.size() - 1)
+                    : std::string());
         }
     }
     result.duration_ms = ms_since(started);
@@ -205,15 +208,12 @@ FleetResult status_one(const FleetOptions& options, const MigrationSet& set,
     }
     DatabaseOptions db = options.each.db;
     db.database = member.path;
-    auto state = engine::read_database_state(db);
+    auto state = engine::read_checked_state(db, set.migrations);
     if (state && !state->exists) {
         result.outcome = FleetOutcome::unreadable;
         result.error = fmt::format("{} does not exist", result.database);
     } else if (!state) {
         take_error(options, state.error(), result);
-    } else if (auto overlap = engine::refuse_foreign_overlap(db, state->history, set.migrations);
-               !overlap) {
-        take_error(options, overlap.error(), result);
     } else {
         const auto plan = build_plan(set.migrations, state->history);
         const auto repeatables = plan_repeatables(set.repeatables, state->history);

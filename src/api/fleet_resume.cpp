@@ -16,7 +16,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // A journaled path as the run used it: relative ones from the directory the run started in.
-std::filesystem::path as_run_saw_it(const nlohmann::json& header, const std::filesystem::path& path) {
+std::filesystem::path as_run_saw_it(const nlohmann::json& header,
+                                    const std::filesystem::path& path) {
     const auto cwd = header.value("cwd", std::string());
     return path.is_relative() && !cwd.empty() ? std::filesystem::path(cwd) / path : path;
 }
@@ -58,7 +59,8 @@ Result<FleetOptions> read_options(const nlohmann::json& header,
     return options;
 }
 
-Result<FleetOptions> options_of(const nlohmann::json& header, const std::filesystem::path& journal) {
+Result<FleetOptions> options_of(const nlohmann::json& header,
+                                const std::filesystem::path& journal) {
     try {
         return read_options(header, journal);
     } catch (const nlohmann::json::exception&) {
@@ -89,8 +91,14 @@ Result<void> refuse_resume(const FleetJournalContents& contents, const FleetOpti
                     journal.string(), contents.stopped, run(Command::fleet_migrate, {}));
     }
     auto set = load_migration_set(options.each.db);
-    BELAY_TRY(set);
-    if (fleet::migrations_checksum(*set) != contents.header.value("migrations_sha256", std::string())) {
+    if (!set) {
+        return fail(journal, ErrorCode::refused,
+                    "the migrations the run of {} started with cannot be read: {}; a resumed run "
+                    "applies what the run started with: put them back in {}",
+                    journal.string(), set.error().message, options.each.db.migrations_dir.string());
+    }
+    if (fleet::migrations_checksum(*set) !=
+        contents.header.value("migrations_sha256", std::string())) {
         return fail(journal, ErrorCode::refused,
                     "the migrations in {} changed since the run of {} started; a resumed run "
                     "applies what the run started with: put them back, or start a new {}",
@@ -147,11 +155,11 @@ Result<FleetSummary> resume_fleet(const FleetResumeOptions& resume) {
     run.canary = options->canary;
     run.max_failures = options->max_failures;
     run.on_progress = options->on_progress;
-    // A database the crash caught mid-run names the snapshot that run took, when this one takes
-    // none (it finds the database dirty, say).
+    // A database the crash caught mid-run names the snapshot that run took before its first
+    // step: the state the upgrade started from (the resumed run's own is in the journal too).
     run.action = [&options, &run, &contents](const FleetMember& member, std::size_t index) {
         auto result = fleet::migrate_one(*options, member, index, run.journal);
-        if (result.snapshot.empty()) {
+        if (!contents->snapshots[index].empty()) {
             result.snapshot = contents->snapshots[index];
         }
         return result;
@@ -162,19 +170,21 @@ Result<FleetSummary> resume_fleet(const FleetResumeOptions& resume) {
     return summary;
 }
 
-Result<FleetSummary> read_fleet_journals(const std::vector<std::filesystem::path>& journals) {
-    // Each database's latest word, across journals read in the order their runs started.
-    std::vector<std::pair<std::string, FleetJournalContents>> read;
+Result<FleetSummary> read_fleet_journals(const std::vector<std::filesystem::path>& journals,
+                                         bool list_all) {
+    // Each database's latest word: a journal named later overrides one named earlier (clocks
+    // step back; the order given does not).
+    std::vector<FleetJournalContents> read;
     for (const auto& path : journals) {
         auto contents = read_fleet_journal(path);
         BELAY_TRY(contents);
-        read.emplace_back(contents->header.value("started_at", std::string()), std::move(*contents));
+        read.push_back(std::move(*contents));
     }
-    std::ranges::stable_sort(read, {}, &std::pair<std::string, FleetJournalContents>::first);
     std::map<std::string, FleetResult> latest;
     FleetSummary summary;
     summary.command = FleetCommand::status;
-    for (auto& [when, contents] : read) {
+    summary.list_all = list_all;
+    for (auto& contents : read) {
         resolve_members(contents.header, contents.members, contents.ends);
         summary.finished = summary.finished && contents.finished;
         for (std::size_t i = 0; i < contents.members.size(); ++i) {

@@ -25,7 +25,8 @@ class Runner {
     void run_all() {
         const auto total = m_run.members->size();
         take_earlier_results();
-        const auto canary_end = std::min<std::size_t>(static_cast<std::size_t>(m_run.canary), total);
+        const auto canary_end =
+            std::min<std::size_t>(static_cast<std::size_t>(m_run.canary), total);
         run_range(0, canary_end);
         if (!stopping() && canary_failed(canary_end)) {
             stop("canary",
@@ -35,8 +36,9 @@ class Runner {
         }
         run_range(canary_end, total);
         if (cancellation_requested() && m_summary.stopped.empty()) {
-            stop("interrupted", "interrupted by a signal; the databases already started finished "
-                                "or rolled back");
+            stop("interrupted",
+                 "interrupted by a signal; the databases already started finished "
+                 "or rolled back");
         }
         mark_not_started();
     }
@@ -63,7 +65,8 @@ class Runner {
             return;
         }
         m_next = begin;
-        const auto threads = std::min<std::size_t>(static_cast<std::size_t>(m_run.jobs), end - begin);
+        const auto threads =
+            std::min<std::size_t>(static_cast<std::size_t>(m_run.jobs), end - begin);
         std::vector<std::jthread> workers;
         workers.reserve(threads);
         for (std::size_t t = 0; t < threads; ++t) {
@@ -176,11 +179,12 @@ void run_members(const Run& run, FleetSummary& summary) {
 
 void add_result(FleetSummary& summary, const FleetResult& result) {
     ++summary.counts[static_cast<std::size_t>(result.outcome)];
-    if (result.outcome == FleetOutcome::not_started) {
-        return;
-    }
-    if (summary.list_all || !is_success(result.outcome)) {
+    const bool not_started = result.outcome == FleetOutcome::not_started;
+    if (summary.list_all || (!is_success(result.outcome) && !not_started)) {
         summary.attention.push_back(result);
+    }
+    if (not_started) {
+        return;
     }
     auto& slowest = summary.slowest;
     const auto slower = [](const FleetResult& a, const FleetResult& b) {

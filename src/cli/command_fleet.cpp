@@ -49,13 +49,16 @@ Result<FleetSelection> read_selection(const ParsedOptions& vm, std::vector<std::
     if (vm.count("shard")) {
         auto shard = parse_shard(vm["shard"].as<std::string>());
         if (!shard) {
-            return vm.bad_value("shard", "expected I/N, e.g. 0/4 for the first of four shares");
+            return vm.bad_value("shard",
+                                "expected I/N with I below N, e.g. 0/4 for the first of "
+                                "four shares (0/4 ... 3/4)");
         }
         selection.shard = *shard;
     }
     if (selection.patterns.empty() && selection.lists.empty() && !vm.count("journal")) {
-        return usage_error("no databases selected: give --db PATH or PATTERN (repeatable) or "
-                           "--db-list FILE");
+        return usage_error(
+            "no databases selected: give --db PATH or PATTERN (repeatable) or "
+            "--db-list FILE");
     }
     return selection;
 }
@@ -74,9 +77,10 @@ std::function<void(const FleetProgress&)> progress_for(const CommonOptions& comm
     return [started](const FleetProgress& progress) {
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        const double left = progress.done > 0 ? seconds / static_cast<double>(progress.done) *
-                                                    static_cast<double>(progress.total - progress.done)
-                                              : 0.0;
+        const double left = progress.done > 0
+                                ? seconds / static_cast<double>(progress.done) *
+                                      static_cast<double>(progress.total - progress.done)
+                                : 0.0;
         print_to_stderr("\r{}/{} databases  {} failed  ETA {:.0f}s   {}", progress.done,
                         progress.total, progress.failures, left,
                         progress.done == progress.total ? "\n" : "");
@@ -113,8 +117,9 @@ Result<void> parse_fleet(const std::string& command, const Arguments& args,
     parsed.common.db.database.clear();
     if (command == "status" && parsed.vm.count("journal") &&
         (!patterns.empty() || parsed.vm.count("db-list"))) {
-        return usage_error("--journal reads the journals instead of the databases: give either "
-                           "--journal or --db/--db-list");
+        return usage_error(
+            "--journal reads the journals instead of the databases: give either "
+            "--journal or --db/--db-list");
     }
     if (command != "resume") {
         auto selection = read_selection(parsed.vm, std::move(patterns));
@@ -155,8 +160,8 @@ int fleet_migrate(const Arguments& args) {
     options.each = std::move(*each);
     options.canary = parsed.vm["canary"].as<int>();
     options.rehearse = !parsed.vm["no-rehearsal"].as<bool>();
-    options.journal = parsed.vm.count("journal") ? parsed.vm["journal"].as<std::string>()
-                                                 : default_journal();
+    options.journal =
+        parsed.vm.count("journal") ? parsed.vm["journal"].as<std::string>() : default_journal();
     if (!parsed.common.json && !parsed.common.quiet) {
         options.on_journal = [](const std::filesystem::path& journal) {
             print_to_stderr("belay: fleet journal {} (after a crash: `belay fleet resume {}`)\n",
@@ -177,7 +182,9 @@ int fleet_resume(const Arguments& args) {
     }
     // The run goes on as it was started: its journal holds its options.
     for (const char* fixed : {"migrations", "backup-dir", "table", "format", "lock-timeout"}) {
-        if (parsed.vm.count(fixed) && !parsed.vm[fixed].defaulted()) {
+        // From the command line only: BELAY_* variables and belay.ini stand for every run.
+        if (parsed.vm.count(fixed) && !parsed.vm[fixed].defaulted() &&
+            parsed.vm.origin(fixed).place == Origin::Place::command_line) {
             return report_error(
                 usage_error("fleet resume goes on with the options its journal records; --{} "
                             "cannot change them (start a new `belay fleet migrate` instead)",
@@ -213,7 +220,7 @@ int fleet_status(const Arguments& args) {
     for (const auto& journal : parsed.vm["journal"].as<std::vector<std::string>>()) {
         journals.emplace_back(journal);
     }
-    return finish(read_fleet_journals(journals), parsed.common, all, exit_code);
+    return finish(read_fleet_journals(journals, all), parsed.common, all, exit_code);
 }
 
 int fleet_backup_or_check(const std::string& command, const Arguments& args) {
@@ -258,9 +265,10 @@ void print_fleet_help(const std::string& command) {
     options.add(command_options_description("fleet-" + command));
     std::ostringstream text;
     text << options;
-    fmt::print("Usage: belay fleet {} {}\n\n{}\nSee docs/fleet.md (the databases come only "
-               "from --db and --db-list).\n",
-               command, synopsis_of(command), text.str());
+    fmt::print(
+        "Usage: belay fleet {} {}\n\n{}\nSee docs/fleet.md (the databases come only "
+        "from --db and --db-list).\n",
+        command, synopsis_of(command), text.str());
 }
 
 }  // namespace
@@ -273,8 +281,8 @@ int command_fleet(const Arguments& args) {
     const Arguments rest(args.begin() + 1, args.end());
     const bool known = args[0] == "migrate" || args[0] == "resume" || args[0] == "status" ||
                        args[0] == "backup" || args[0] == "check";
-    if (known &&
-        std::ranges::any_of(rest, [](const std::string& a) { return a == "--help" || a == "-h"; })) {
+    if (known && std::ranges::any_of(
+                     rest, [](const std::string& a) { return a == "--help" || a == "-h"; })) {
         print_fleet_help(args[0]);
         return 0;
     }

@@ -29,7 +29,9 @@ std::vector<std::string> switches_of(const po::options_description& description)
 
 // Options whose value is a path, and those with a fixed set of values.
 constexpr std::string_view k_directory_options = "--migrations|--backup-dir";
-constexpr std::string_view k_file_options = "--db|--config|--out|--check|--backup";
+constexpr std::string_view k_file_options =
+    "--db|--config|--out|--check|--backup|--db-list|--journal";
+constexpr std::string_view k_fleet_commands = "migrate resume status backup check";
 
 std::string command_cases() {
     std::string cases;
@@ -37,6 +39,18 @@ std::string command_cases() {
         const auto options = switches_of(command_options_description(std::string(command.name)));
         cases +=
             fmt::format("        {}) options=\"{}\" ;;\n", command.name, fmt::join(options, " "));
+    }
+    return cases;
+}
+
+// `belay fleet <command>`'s options, keyed "fleet-<command>" as the completion's case reads them.
+std::string fleet_cases() {
+    std::string cases;
+    for (const auto command : {"migrate", "resume", "status", "backup", "check"}) {
+        const auto options =
+            switches_of(command_options_description(std::string("fleet-") + command));
+        cases +=
+            fmt::format("        fleet-{}) options=\"{}\" ;;\n", command, fmt::join(options, " "));
     }
     return cases;
 }
@@ -49,30 +63,10 @@ std::string command_names() {
     return fmt::format("{}", fmt::join(names, " "));
 }
 
-}  // namespace
-
-std::string bash_completion_script() {
-    const auto common = switches_of(common_options_description());
+// The completion of an option's value: paths, or the values it takes.
+std::string value_cases() {
     return fmt::format(
-        R"(# bash completion for belay, made by `belay completion bash` from belay's own tables of
-# commands and options. Install as /usr/share/bash-completion/completions/belay, or source it.
-_belay() {{
-    local cur=${{COMP_WORDS[COMP_CWORD]}} prev=${{COMP_WORDS[COMP_CWORD - 1]}}
-    COMPREPLY=()
-    if ((COMP_CWORD == 1)); then
-        mapfile -t COMPREPLY < <(compgen -W "db completion --help --version" -- "$cur")
-        return
-    fi
-    if [[ ${{COMP_WORDS[1]}} == completion ]]; then
-        ((COMP_CWORD == 2)) && mapfile -t COMPREPLY < <(compgen -W "bash" -- "$cur")
-        return
-    fi
-    [[ ${{COMP_WORDS[1]}} == db ]] || return
-    if ((COMP_CWORD == 2)); then
-        mapfile -t COMPREPLY < <(compgen -W "{names}" -- "$cur")
-        return
-    fi
-    case $prev in
+        R"(    case $prev in
         {directories}) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return ;;
         {files}) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
         --validate) mapfile -t COMPREPLY < <(compgen -W "normal full strict" -- "$cur"); return ;;
@@ -86,21 +80,57 @@ _belay() {{
             mapfile -t COMPREPLY < <(compgen -W "goose sql-migrate golang-migrate dbmate pop diesel sqlx prisma drizzle flyway" -- "$cur")
             return ;;
     esac
-    local options=""
-    case ${{COMP_WORDS[2]}} in
-{cases}        *) return ;;
+)",
+        fmt::arg("directories", k_directory_options), fmt::arg("files", k_file_options));
+}
+
+}  // namespace
+
+std::string bash_completion_script() {
+    const auto common = switches_of(common_options_description());
+    return fmt::format(
+        R"(# bash completion for belay, made by `belay completion bash` from belay's own tables of
+# commands and options. Install as /usr/share/bash-completion/completions/belay, or source it.
+_belay() {{
+    local cur=${{COMP_WORDS[COMP_CWORD]}} prev=${{COMP_WORDS[COMP_CWORD - 1]}}
+    COMPREPLY=()
+    if ((COMP_CWORD == 1)); then
+        mapfile -t COMPREPLY < <(compgen -W "db fleet completion --help --version" -- "$cur")
+        return
+    fi
+    if [[ ${{COMP_WORDS[1]}} == completion ]]; then
+        ((COMP_CWORD == 2)) && mapfile -t COMPREPLY < <(compgen -W "bash" -- "$cur")
+        return
+    fi
+    local group=${{COMP_WORDS[1]}}
+    [[ $group == db || $group == fleet ]] || return
+    if ((COMP_CWORD == 2)); then
+        if [[ $group == fleet ]]; then
+            mapfile -t COMPREPLY < <(compgen -W "{fleet_commands}" -- "$cur")
+        else
+            mapfile -t COMPREPLY < <(compgen -W "{names}" -- "$cur")
+        fi
+        return
+    fi
+{value_cases}    local options="" command=${{COMP_WORDS[2]}}
+    [[ $group == fleet ]] && command=fleet-$command
+    case $command in
+{cases}{fleet_cases}        *) return ;;
     esac
+    local common="{common}"
+    # fleet resume goes on with its journal's options: only the output ones are its to take.
+    [[ $command == fleet-resume ]] && common="--config --json --verbose -v --quiet -q --log-level"
     if [[ $cur == -* ]]; then
-        mapfile -t COMPREPLY < <(compgen -W "$options {common} --help" -- "$cur")
-    elif [[ ${{COMP_WORDS[2]}} == restore ]]; then
+        mapfile -t COMPREPLY < <(compgen -W "$options $common --help" -- "$cur")
+    elif [[ $command == restore ]]; then
         mapfile -t COMPREPLY < <(compgen -f -X '!*.bak' -- "$cur")
     fi
 }}
 complete -o default -o bashdefault -F _belay belay
 )",
-        fmt::arg("names", command_names()), fmt::arg("directories", k_directory_options),
-        fmt::arg("files", k_file_options), fmt::arg("cases", command_cases()),
-        fmt::arg("common", fmt::join(common, " ")));
+        fmt::arg("names", command_names()), fmt::arg("value_cases", value_cases()),
+        fmt::arg("cases", command_cases()), fmt::arg("fleet_commands", k_fleet_commands),
+        fmt::arg("fleet_cases", fleet_cases()), fmt::arg("common", fmt::join(common, " ")));
 }
 
 }  // namespace belay::cli

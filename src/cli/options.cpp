@@ -193,8 +193,10 @@ void add_fleet_options(po::options_description_easy_init& add, const std::string
     if (command == "fleet-status") {
         add("all", po::bool_switch(), "list every database, not only those that need attention");
         add("exit-code", po::bool_switch(), "exit 6 when any database needs attention");
-        add("journal", po::value<std::vector<std::string>>()->value_name("FILE")->composing(),
-            "read these journals instead of the databases; repeatable");
+        add("journal",
+            po::value<std::vector<std::string>>()->value_name("FILE")->composing()->multitoken(),
+            "read these journals instead of the databases (--journal a.journal b.journal ..., "
+            "or repeated)");
     }
     if (command == "fleet-check") {
         add("backups", po::bool_switch(), "verify every backup of each database too");

@@ -25,10 +25,9 @@ nlohmann::json result_to_json(const FleetResult& result) {
     nlohmann::json json{{"database", result.database},
                         {"outcome", to_string(result.outcome)},
                         {"duration_ms", result.duration_ms}};
+    // Every field is there; null where it does not apply.
     const auto add = [&json](const char* key, const std::string& value) {
-        if (!value.empty()) {
-            json[key] = value;
-        }
+        json[key] = value.empty() ? nlohmann::json(nullptr) : nlohmann::json(value);
     };
     add("version_before", result.version_before);
     add("version_after", result.version_after);
@@ -103,19 +102,18 @@ nlohmann::json fleet_to_json(const FleetSummary& summary, int exit_code) {
     for (std::size_t i = 0; i < k_fleet_outcome_count; ++i) {
         counts[std::string(to_string(static_cast<FleetOutcome>(i)))] = summary.counts[i];
     }
-    nlohmann::json json{{"command", std::string("fleet ") + std::string(to_string(summary.command))},
-                        {"dry_run", summary.dry_run},
-                        {"selected", summary.selected},
-                        {"counts", counts},
-                        {"finished", summary.finished},
-                        {"duration_ms", summary.duration_ms},
-                        {"exit_code", exit_code}};
-    if (!summary.target.empty()) {
-        json["target"] = summary.target;
-    }
-    if (!summary.stopped.empty()) {
-        json["stopped"] = summary.stopped;
-    }
+    nlohmann::json json{
+        {"command", std::string("fleet ") + std::string(to_string(summary.command))},
+        {"dry_run", summary.dry_run},
+        {"selected", summary.selected},
+        {"counts", counts},
+        {"finished", summary.finished},
+        {"duration_ms", summary.duration_ms},
+        {"exit_code", exit_code}};
+    json["target"] =
+        summary.target.empty() ? nlohmann::json(nullptr) : nlohmann::json(summary.target);
+    json["stopped"] =
+        summary.stopped.empty() ? nlohmann::json(nullptr) : nlohmann::json(summary.stopped);
     json["journals"] = summary.journals;
     json["notes"] = nlohmann::json::array();
     for (const auto& note : summary.notes) {

@@ -243,13 +243,35 @@ Result<BackupMetadata> read_backup_metadata(const std::filesystem::path& sidecar
     return about(sidecar, parse_backup_metadata(*text, sidecar.string()));
 }
 
-std::int64_t highest_sequence(const std::filesystem::path& directory, const std::string& source) {
+// Whether `name` (a sidecar's) is the automatic name of a backup of a stem other than `stem`.
+bool is_another_stems_backup(std::string_view name, std::string_view stem) {
+    if (!name.ends_with(".bak.json") || is_backup_file_name(name, stem, true)) {
+        return false;
+    }
+    // "<other>-YYYYMMDD-HHMMSS[-n].bak.json": try the stem that ends where the stamp starts.
+    const auto base = name.substr(0, name.size() - 9);
+    const auto stamp = std::string_view("-YYYYMMDD-HHMMSS").size();
+    std::vector<std::size_t> cuts;
+    if (base.size() > stamp) {
+        cuts.push_back(base.size() - stamp);
+    }
+    if (const auto dash = base.find_last_of('-'); dash != std::string_view::npos && dash > stamp) {
+        cuts.push_back(dash - stamp);
+    }
+    return std::ranges::any_of(cuts, [&](std::size_t cut) {
+        return is_backup_file_name(name, base.substr(0, cut), true);
+    });
+}
+
+std::int64_t highest_sequence(const std::filesystem::path& directory, const std::string& source,
+                              std::string_view stem) {
     std::int64_t highest = 0;
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(
              directory.empty() ? std::filesystem::path(".") : directory, ec)) {
         std::error_code type_ec;
-        if (!entry.path().filename().string().ends_with(".bak.json") ||
+        const auto name = entry.path().filename().string();
+        if (!name.ends_with(".bak.json") || is_another_stems_backup(name, stem) ||
             !entry.is_regular_file(type_ec) || entry.is_symlink(type_ec)) {
             continue;
         }

@@ -33,8 +33,12 @@ Result<BackupMetadata> read_backup_metadata(const std::filesystem::path& sidecar
 inline constexpr std::int64_t k_max_sequence = (std::int64_t{1} << 53) - 1;
 
 // The highest sequence among the sidecars (`*.bak.json`, regular files only) in `directory`
-// that name `source`; 0 when none has one. Unreadable sidecars are left out.
-std::int64_t highest_sequence(const std::filesystem::path& directory, const std::string& source);
+// that name `source`; 0 when none has one. Unreadable sidecars are left out, and so, unread,
+// are sidecars named as another stem's automatic backups (`<other>-YYYYMMDD-HHMMSS.bak.json`):
+// `source`'s own are named with `stem` (backup_stem), so a directory shared by a thousand
+// databases costs each snapshot a listing, not a thousand sidecars parsed.
+std::int64_t highest_sequence(const std::filesystem::path& directory, const std::string& source,
+                              std::string_view stem);
 
 // The sequence of a backup written after one with `highest`: one more, but never past
 // k_max_sequence (where backups then share it, and created_at and the name order them).

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "core/checksum.hpp"
 #include "core/durable_file.hpp"
 
 namespace belay {
@@ -37,9 +38,8 @@ Result<void> write_all(int fd, const std::string& bytes, const std::filesystem::
     return {};
 }
 
-std::string as_line(const nlohmann::ordered_json& line) {
-    return line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
-}
+constexpr std::string_view k_link_key = R"(,"c":")";
+constexpr std::size_t k_link_digits = 16;
 
 Result<void> lock_journal(int fd, const std::filesystem::path& path) {
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -72,28 +72,64 @@ std::string text_or_empty(const nlohmann::json& line, const char* key) {
 
 }  // namespace
 
+std::string journal_link(std::string_view previous, std::string_view body) {
+    std::string text(previous);
+    text += '\n';
+    text += body;
+    return sha256_hex(text).substr(0, k_link_digits);
+}
+
+std::optional<std::pair<std::string, std::string_view>> split_link(std::string_view line) {
+    const auto tail = k_link_key.size() + k_link_digits + 2;  // the key, the digits, "}
+    if (line.size() <= tail || !line.ends_with("\"}") ||
+        line.substr(line.size() - tail, k_link_key.size()) != k_link_key) {
+        return std::nullopt;
+    }
+    auto link = std::string(line.substr(line.size() - k_link_digits - 2, k_link_digits));
+    return std::pair{std::move(link), line.substr(0, line.size() - tail)};
+}
+
+std::string FleetJournal::chained(const nlohmann::ordered_json& line) {
+    auto body = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    body.pop_back();  // the closing brace: the link goes before it
+    m_chain = journal_link(m_chain, body);
+    return body + std::string(k_link_key) + m_chain + "\"}\n";
+}
+
 Result<FleetJournal> FleetJournal::create(const std::filesystem::path& path,
                                           const nlohmann::ordered_json& header,
                                           const std::vector<FleetMember>& members) {
+    std::error_code ec;
+    if (std::filesystem::exists(std::filesystem::symlink_status(path, ec))) {
+        return fail(
+            path, ErrorCode::invalid_input,
+            "the fleet journal {} exists already; a journal is never overwritten: name a "
+            "new one (or finish that run with {})",
+            path.string(),
+            run(Command::fleet_resume,
+                {Argument{.option = std::nullopt, .value = path.string(), .placeholder = false}}));
+    }
     auto fd = create_exclusive(path, FileOwnership{.mode = 0644});
     if (!fd) {
-        return fail(path, ErrorCode::invalid_input,
-                    "cannot create the fleet journal {}: {} (a journal is never overwritten: "
-                    "name a new one)",
+        return fail(path, ErrorCode::invalid_input, "cannot create the fleet journal {}: {}",
                     path.string(), fd.error().message);
     }
     FleetJournal journal(*fd, path);
     BELAY_TRY(lock_journal(*fd, path));
-    std::string text = as_line(header);
+    std::string text = journal.chained(header);
     for (const auto& member : members) {
         nlohmann::ordered_json line{{"select", member.path.string()}};
         if (!member.problem.empty()) {
             line["problem"] = member.problem;
+        } else {
+            line["dev"] = member.device;
+            line["ino"] = member.inode;
         }
-        text += as_line(line);
+        text += journal.chained(line);
     }
     BELAY_TRY(write_all(*fd, text, path));
-    const auto parent = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+    const auto parent =
+        path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
     BELAY_TRY(sync_directory(parent));
     return journal;
 }
@@ -112,12 +148,14 @@ Result<FleetJournal> FleetJournal::reopen(const std::filesystem::path& path) {
         return fail(path, ErrorCode::invalid_input, "cannot cut the unfinished last line of {}: {}",
                     path.string(), std::strerror(errno));
     }
+    BELAY_TRY(journal.read_last_link(*length));
     return journal;
 }
 
 FleetJournal::FleetJournal(FleetJournal&& other) noexcept
     : m_fd(std::exchange(other.m_fd, -1)),
       m_path(std::move(other.m_path)),
+      m_chain(std::move(other.m_chain)),
       m_mutex(std::move(other.m_mutex)) {}
 
 FleetJournal::~FleetJournal() {
@@ -128,7 +166,33 @@ FleetJournal::~FleetJournal() {
 
 Result<void> FleetJournal::append(const nlohmann::ordered_json& line) {
     const std::lock_guard lock(*m_mutex);
-    return write_all(m_fd, as_line(line), m_path);
+    const auto previous = m_chain;
+    auto written = write_all(m_fd, chained(line), m_path);
+    if (!written) {
+        m_chain = previous;  // the line is not there: the next one links to the one before
+    }
+    return written;
+}
+
+Result<void> FleetJournal::read_last_link(off_t length) {
+    // The last complete line ends at `length`; it is at most a few kilobytes long.
+    std::string tail(std::min<off_t>(length, 1 << 20), '\0');
+    const auto start = length - static_cast<off_t>(tail.size());
+    if (::pread(m_fd, tail.data(), tail.size(), start) != static_cast<ssize_t>(tail.size())) {
+        return fail(m_path, ErrorCode::invalid_input, "cannot read {}: {}", m_path.string(),
+                    std::strerror(errno));
+    }
+    if (!tail.empty() && tail.back() == '\n') {
+        tail.pop_back();
+    }
+    const auto last = std::string_view(tail).substr(tail.rfind('\n') + 1);
+    const auto link = split_link(last);
+    if (!link) {
+        return fail(m_path, ErrorCode::invalid_input,
+                    "{}: its last line is not a line of a belay fleet journal", m_path.string());
+    }
+    m_chain = link->first;
+    return {};
 }
 
 nlohmann::ordered_json end_line(std::size_t index, const FleetResult& result) {

@@ -1,7 +1,9 @@
 // A fleet run's journal: one JSON document per line, each written with one write(2) and made
 // durable (fdatasync) before the run goes on, so that after a crash or kill -9 it says which
 // databases finished, how, and which did not. Only its last line can be cut short; reading
-// skips such a line, and reopening to resume cuts it off first.
+// skips such a line, and reopening to resume cuts it off first. Each line ends with "c": the
+// first 16 hex digits of SHA-256 over the previous line's "c" and this line's text before it,
+// so that a line edited, dropped or added by hand (or damaged) breaks the chain and is named.
 //
 //   {"belay_fleet_journal":1,"command":"migrate","started_at":...,"options":{...},"selected":N}
 //   {"select":"tenants/a.db"}                     N lines, the selection in order
@@ -13,6 +15,8 @@
 //   {"resumed":"2026-12-07T10:20:00Z"}             fleet resume took over
 //   {"finished":"2026-12-07T10:21:00Z"}            every database has an end
 #pragma once
+
+#include <sys/types.h>
 
 #include <filesystem>
 #include <mutex>
@@ -50,10 +54,22 @@ class FleetJournal {
 
   private:
     FleetJournal(int fd, std::filesystem::path path) : m_fd(fd), m_path(std::move(path)) {}
+    // `line` as text with its link in the chain, which it then extends.
+    std::string chained(const nlohmann::ordered_json& line);
+    // Takes the chain up from the last complete line, which ends at `length` (reopen).
+    Result<void> read_last_link(off_t length);
     int m_fd = -1;
     std::filesystem::path m_path;
+    std::string m_chain;  // the last line's "c"
     std::unique_ptr<std::mutex> m_mutex = std::make_unique<std::mutex>();
 };
+
+// A line's link: the first 16 hex digits of SHA-256 over `previous` (the last line's link, empty
+// for the first line), a newline and `body` (the line's text up to its link).
+std::string journal_link(std::string_view previous, std::string_view body);
+// The link a complete line ends with (`,"c":"<16 hex>"}`), and the text before it; nullopt for a
+// line without one.
+std::optional<std::pair<std::string, std::string_view>> split_link(std::string_view line);
 
 // What a journal says.
 struct FleetJournalContents {
@@ -63,7 +79,7 @@ struct FleetJournalContents {
     std::vector<std::optional<FleetResult>> ends;  // per member: its end line, if written
     std::vector<std::string> snapshots;            // per member: the last snapshot line's path
     std::string stopped;                           // the last "stopped" line's reason
-    std::string stopped_kind;  // canary, max_failures, interrupted or journal
+    std::string stopped_kind;                      // canary, max_failures, interrupted or journal
     bool finished = false;
     bool selection_complete = false;  // all `selected` select lines are there
 };

@@ -9,9 +9,9 @@ namespace belay {
 namespace {
 
 constexpr std::array<std::string_view, k_fleet_outcome_count> k_outcome_names{
-    "migrated", "up_to_date", "would_migrate", "backed_up",     "checked",
-    "behind",   "findings",   "failed",        "refused",       "busy",
-    "unreadable", "backup_failed", "interrupted", "not_started",
+    "migrated",   "up_to_date",    "would_migrate", "backed_up",   "checked",
+    "behind",     "findings",      "failed",        "refused",     "busy",
+    "unreadable", "backup_failed", "interrupted",   "not_started",
 };
 
 static_assert(static_cast<std::size_t>(FleetOutcome::not_started) + 1 == k_fleet_outcome_count);

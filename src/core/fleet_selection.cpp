@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <set>
 #include <utility>
 
@@ -95,7 +96,8 @@ std::size_t note_closed_directories(const std::string& pattern, std::vector<Cand
         for (std::size_t i = 0; i < found.gl_pathc; ++i) {
             struct stat st {};
             const char* directory = found.gl_pathv[i];
-            if (::stat(directory, &st) == 0 && S_ISDIR(st.st_mode) && ::access(directory, X_OK) != 0) {
+            if (::stat(directory, &st) == 0 && S_ISDIR(st.st_mode) &&
+                ::access(directory, X_OK) != 0) {
                 out.push_back({directory, fmt::format("a directory the pattern '{}' could not "
                                                       "enter: {}",
                                                       pattern, std::strerror(errno))});
@@ -150,6 +152,13 @@ Result<void> read_list(const std::filesystem::path& list, std::vector<Candidate>
     std::ifstream file;
     std::istream* in = &std::cin;
     if (list != "-") {
+        std::error_code ec;
+        if (std::filesystem::is_directory(list, ec)) {
+            return fail(list, ErrorCode::invalid_input,
+                        "the list of databases {} is a directory; give a file of paths, one per "
+                        "line",
+                        list.string());
+        }
         file.open(list);
         if (!file) {
             return fail(list, ErrorCode::invalid_input, "cannot read the list of databases {}: {}",
@@ -162,7 +171,9 @@ Result<void> read_list(const std::filesystem::path& list, std::vector<Candidate>
         if (!line.empty() && line.back() == '\r') {
             line.pop_back();
         }
-        if (!line.empty() && line.front() != '#') {
+        // Blank to any reader (spaces and tabs only), or a comment, however indented.
+        const auto first = line.find_first_not_of(" \t");
+        if (first != std::string::npos && line[first] != '#') {
             out.push_back({line, {}});
         }
     }
@@ -173,29 +184,70 @@ Result<void> read_list(const std::filesystem::path& list, std::vector<Candidate>
     return {};
 }
 
-// Looks at each candidate: what stands at its name, and which file it is (to count it once).
-std::vector<FleetMember> look_at(std::vector<Candidate> candidates) {
+struct Looked {
+    Candidate candidate;
+    struct stat st {};
+    bool is_link = false;
+};
+
+// What stands at a candidate's name: a problem, or the file it is.
+Looked look(Candidate candidate) {
+    Looked looked{std::move(candidate)};
+    auto& problem = looked.candidate.problem;
+    struct stat link {};
+    looked.is_link = ::lstat(looked.candidate.path.c_str(), &link) == 0 && S_ISLNK(link.st_mode);
+    if (!problem.empty()) {
+        return looked;
+    }
+    if (::stat(looked.candidate.path.c_str(), &looked.st) != 0) {
+        problem = describe_errno(errno);
+    } else if (!S_ISREG(looked.st.st_mode)) {
+        problem = S_ISDIR(looked.st.st_mode)    ? "is a directory, not a database file"
+                  : S_ISFIFO(looked.st.st_mode) ? "is a FIFO, not a database file"
+                                                : "is not a regular file";
+    } else if (looked.st.st_size == 0) {
+        problem = "is empty (0 bytes): not a database yet, and a fleet creates none";
+    }
+    return looked;
+}
+
+// Each candidate looked at, each file once: of its names, the first that is not a symlink (or
+// the first), in path order.
+FleetSelected look_at(std::vector<Candidate> candidates) {
     std::ranges::sort(candidates, {}, &Candidate::path);
-    std::vector<FleetMember> members;
-    std::set<std::pair<dev_t, ino_t>> seen;
+    std::vector<Looked> kept;
+    std::map<std::pair<dev_t, ino_t>, std::size_t> by_file;
+    FleetSelected selected;
     std::set<std::string> seen_paths;
     for (auto& candidate : candidates) {
         if (!seen_paths.insert(candidate.path).second) {
             continue;
         }
-        struct stat st {};
-        if (candidate.problem.empty() && ::stat(candidate.path.c_str(), &st) != 0) {
-            candidate.problem = describe_errno(errno);
-        } else if (candidate.problem.empty() && !S_ISREG(st.st_mode)) {
-            candidate.problem = S_ISDIR(st.st_mode)    ? "is a directory, not a database file"
-                                : S_ISFIFO(st.st_mode) ? "is a FIFO, not a database file"
-                                                       : "is not a regular file";
-        } else if (candidate.problem.empty() && !seen.insert({st.st_dev, st.st_ino}).second) {
-            continue;  // another name of a file already selected
+        auto looked = look(std::move(candidate));
+        if (!looked.candidate.problem.empty()) {
+            kept.push_back(std::move(looked));
+            continue;
         }
-        members.push_back({std::move(candidate.path), std::move(candidate.problem)});
+        const auto [at, first] =
+            by_file.try_emplace({looked.st.st_dev, looked.st.st_ino}, kept.size());
+        if (first) {
+            kept.push_back(std::move(looked));
+        } else if (kept[at->second].is_link && !looked.is_link) {
+            selected.aliases.emplace_back(kept[at->second].candidate.path, looked.candidate.path);
+            kept[at->second] = std::move(looked);
+        } else {
+            selected.aliases.emplace_back(looked.candidate.path, kept[at->second].candidate.path);
+        }
     }
-    return members;
+    std::ranges::sort(kept, {}, [](const Looked& looked) { return looked.candidate.path; });
+    for (auto& looked : kept) {
+        const bool ok = looked.candidate.problem.empty();
+        selected.members.push_back({std::move(looked.candidate.path),
+                                    std::move(looked.candidate.problem),
+                                    ok ? static_cast<std::uint64_t>(looked.st.st_dev) : 0,
+                                    ok ? static_cast<std::uint64_t>(looked.st.st_ino) : 0});
+    }
+    return selected;
 }
 
 }  // namespace
@@ -221,7 +273,7 @@ bool in_shard(std::string_view path, const Shard& shard) {
     return fnv1a64(path) % shard.count == shard.index;
 }
 
-Result<std::vector<FleetMember>> select_fleet(const FleetSelection& selection) {
+Result<FleetSelected> select_fleet(const FleetSelection& selection) {
     if (selection.patterns.empty() && selection.lists.empty()) {
         return fail(ErrorCode::invalid_input,
                     "no databases selected: give a path or pattern ({}) or a list of paths",
@@ -234,13 +286,33 @@ Result<std::vector<FleetMember>> select_fleet(const FleetSelection& selection) {
     for (const auto& list : selection.lists) {
         BELAY_TRY(read_list(list, candidates));
     }
-    auto members = look_at(std::move(candidates));
+    if (candidates.empty()) {
+        return fail(ErrorCode::invalid_input,
+                    "no databases selected: the lists name none (only blank lines and comments)");
+    }
+    auto selected = look_at(std::move(candidates));
     if (selection.shard) {
-        std::erase_if(members, [&](const FleetMember& member) {
+        std::erase_if(selected.members, [&](const FleetMember& member) {
             return !in_shard(member.path.string(), *selection.shard);
         });
     }
-    return members;
+    return selected;
+}
+
+std::string member_changed(const FleetMember& member) {
+    if (!member.problem.empty() || member.inode == 0) {
+        return member.problem;
+    }
+    struct stat st {};
+    if (::stat(member.path.c_str(), &st) != 0) {
+        return describe_errno(errno) + " (it did when it was selected)";
+    }
+    if (static_cast<std::uint64_t>(st.st_dev) != member.device ||
+        static_cast<std::uint64_t>(st.st_ino) != member.inode) {
+        return "names another file than when it was selected (it was replaced or swapped for a "
+               "link); it was not opened: run again to select it afresh";
+    }
+    return {};
 }
 
 }  // namespace belay

@@ -108,8 +108,10 @@ Result<void> refuse_foreign_overlap(const DatabaseOptions& options, const Histor
 
 namespace {
 
-// read_database_state, and with `any` a history table that is not belay's is no error.
-Result<AnyDatabaseState> read_state(const DatabaseOptions& options, bool any) {
+// read_database_state, and with `any` a history table that is not belay's is no error. With
+// `overlap`, refuse_foreign_overlap for those migrations, on the same connection.
+Result<AnyDatabaseState> read_state(const DatabaseOptions& options, bool any,
+                                    const std::span<const Migration>* overlap = nullptr) {
     AnyDatabaseState result;
     auto& state = result.state;
     std::error_code ec;
@@ -140,10 +142,20 @@ Result<AnyDatabaseState> read_state(const DatabaseOptions& options, bool any) {
         return unreadable(history.error());
     }
     state.history = std::move(*history);
+    if (overlap != nullptr && guards_against_foreign_history(options)) {
+        BELAY_TRY(refuse_foreign_overlap(*db, state.history, *overlap));
+    }
     return result;
 }
 
 }  // namespace
+
+Result<DatabaseState> read_checked_state(const DatabaseOptions& options,
+                                         std::span<const Migration> migrations) {
+    auto read = read_state(options, false, &migrations);
+    BELAY_TRY(read);
+    return std::move(read->state);
+}
 
 Result<DatabaseState> read_database_state(const DatabaseOptions& options) {
     auto read = read_state(options, false);

@@ -18,6 +18,11 @@ namespace belay::engine {
 // and reads the history. A database that does not exist yields exists = false.
 Result<DatabaseState> read_database_state(const DatabaseOptions& options);
 
+// read_database_state, then refuse_foreign_overlap for `migrations` on the same connection (one
+// open of the database: status, a fleet's status).
+Result<DatabaseState> read_checked_state(const DatabaseOptions& options,
+                                         std::span<const Migration> migrations);
+
 // The state for the commands that need no history (backup, backups, restore, prune, check):
 // as read_database_state reads it, except that a table under the history table's name that
 // belay did not make is no error. The history is then empty and `not_belays` holds the refusal

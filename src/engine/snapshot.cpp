@@ -131,7 +131,8 @@ BackupMetadata describe(const SnapshotRequest& request, const SourceFacts& facts
     metadata.verified = request.verify;
     metadata.belay_version = BELAY_VERSION;
     // Read after the copy, as late as possible: a backup written meanwhile counts too.
-    metadata.sequence = sequence_after(highest_sequence(final_path.parent_path(), metadata.source));
+    metadata.sequence = sequence_after(
+        highest_sequence(final_path.parent_path(), metadata.source, backup_stem(request.database)));
     return metadata;
 }
 

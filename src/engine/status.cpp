@@ -9,10 +9,9 @@ namespace belay::engine {
 Result<std::unique_ptr<StatusReport>> build_status(const DatabaseOptions& options) {
     auto set = load_migration_set(options);
     BELAY_TRY(set);
-    auto state = read_database_state(options);
+    // A migration another tool applied would show as pending here, and run again: refused.
+    auto state = read_checked_state(options, set->migrations);
     BELAY_TRY(state);
-    // A migration another tool applied would show as pending here, and run again.
-    BELAY_TRY(refuse_foreign_overlap(options, state->history, set->migrations));
     auto report = std::make_unique<StatusReport>();
     report->database = options.database.string();
     report->state = std::move(*state);

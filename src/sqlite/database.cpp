@@ -404,6 +404,9 @@ void keep_wal_as_found(sqlite3* raw, const std::filesystem::path& path, OpenMode
 // What the first read of the schema failing means: a lock held past the timeout (busy, with
 // what to do), or else a file that is not a usable database (invalid_input).
 Error first_read_failed(Error error, std::chrono::milliseconds busy_timeout) {
+    if (error.code == ErrorCode::interrupted) {
+        return error;  // a signal ended the wait for a lock: nothing is wrong with the file
+    }
     if (error.code != ErrorCode::busy) {
         error.code = ErrorCode::invalid_input;
         return error;

@@ -45,10 +45,10 @@ class CompletionTest : public E2eTest {
     fs::path m_script;
 };
 
-// The options `belay db <command> --help` lists.
-std::set<std::string> listed_options(const std::string& command) {
+// The options `belay db <command> --help` (or `belay fleet <command> --help`) lists.
+std::set<std::string> listed_options(const std::string& command, const std::string& group = "db") {
     std::set<std::string> options{"--help"};
-    std::istringstream lines(run_belay({"db", command, "--help"}).out);
+    std::istringstream lines(run_belay({group, command, "--help"}).out);
     std::string line;
     const std::regex option(R"(^  (-\w) \[ (--[\w-]+) \]|^  (--[\w-]+))");
     while (std::getline(lines, line)) {
@@ -71,12 +71,24 @@ TEST_F(CompletionTest, OffersEveryCommandAndExactlyEachCommandsOptions) {
     EXPECT_EQ(complete({"belay", "db", ""}), commands);
     EXPECT_EQ(complete({"belay", "db", "mig"}), std::set<std::string>{"migrate"});
     EXPECT_EQ(complete({"belay", ""}),
-              (std::set<std::string>{"db", "completion", "--help", "--version"}));
+              (std::set<std::string>{"db", "fleet", "completion", "--help", "--version"}));
     for (const auto& command : commands) {
         SCOPED_TRACE(command);
         auto offered = complete({"belay", "db", command, "-"});
         EXPECT_EQ(offered, listed_options(command));
     }
+}
+
+TEST_F(CompletionTest, OffersTheFleetCommandsAndExactlyEachOnesOptions) {
+    EXPECT_TRUE(complete({"belay", ""}).contains("fleet"));
+    EXPECT_EQ(complete({"belay", "fleet", ""}),
+              (std::set<std::string>{"migrate", "resume", "status", "backup", "check"}));
+    for (const char* command : {"migrate", "resume", "status", "backup", "check"}) {
+        SCOPED_TRACE(command);
+        EXPECT_EQ(complete({"belay", "fleet", command, "-"}), listed_options(command, "fleet"));
+    }
+    EXPECT_EQ(complete({"belay", "fleet", "migrate", "--validate", ""}),
+              (std::set<std::string>{"normal", "full", "strict"}));
 }
 
 TEST_F(CompletionTest, CompletesValuesAndBackupFiles) {

@@ -92,6 +92,15 @@ class FleetTest : public E2eTest {
         return lines;
     }
 
+    // Waits until `run`'s journal records the start of database `index` (false after a minute).
+    bool wait_for_start(BackgroundRun& run, const std::string& journal, int index) const {
+        const auto path = dir() / journal;
+        const auto line = fmt::format("{{\"start\":{},", index);
+        return run.wait_until(
+            [&] { return fs::exists(path) && read_file(path).find(line) != std::string::npos; },
+            std::chrono::seconds(60));
+    }
+
     // How many end lines with `outcome` the journal holds.
     static int ends_with_outcome(const fs::path& journal, const std::string& outcome) {
         int count = 0;
@@ -105,13 +114,18 @@ class FleetTest : public E2eTest {
 TEST_F(FleetTest, MigratesEveryDatabaseEachWithItsOwnSnapshotAndJournalsEachOne) {
     make_tenants(6);
     write_two_migrations();
-    const auto result = fleet({"migrate", "--db", pattern(), "--jobs", "2", "--journal",
-                               "run.journal", "--json"});
+    const auto result =
+        fleet({"migrate", "--db", pattern(), "--jobs", "2", "--journal", "run.journal", "--json"});
     ASSERT_EQ(result.exit_code, 0) << describe(result);
     const auto json = result.json();
     EXPECT_EQ(json["counts"]["migrated"], 6);
     EXPECT_EQ(json["selected"], 6);
     EXPECT_EQ(json["finished"], true);
+    EXPECT_TRUE(json["stopped"].is_null());
+    for (const char* key : {"database", "outcome", "version_before", "version_after", "steps",
+                            "migration", "error", "snapshot", "duration_ms"}) {
+        EXPECT_TRUE(json["slowest"][0].contains(key)) << key;
+    }
     for (int i = 0; i < 6; ++i) {
         EXPECT_EQ(versions(tenant(i)), "1,2") << tenant(i);
         EXPECT_EQ(backups_of(i).size(), 1u) << tenant(i);
@@ -134,12 +148,13 @@ TEST_F(FleetTest, OneTenantsFailureTouchesNoOtherAndNamesItsMigrationAndSnapshot
     write_two_migrations();
     {
         TestDb bad(tenant(2));
-        bad.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, email TEXT);"
-                 "INSERT INTO t(email) VALUES ('a@x'), ('a@x');");
+        bad.exec(
+            "CREATE TABLE t(id INTEGER PRIMARY KEY, email TEXT);"
+            "INSERT INTO t(email) VALUES ('a@x'), ('a@x');");
     }
     // Tenant 2 already has t: give it belay's history for 1 first.
-    ASSERT_EQ(run_raw({"db", "baseline", "--db", tenant(2).string(), "--version", "1", "--migrations",
-                       "migrations"})
+    ASSERT_EQ(run_raw({"db", "baseline", "--db", tenant(2).string(), "--version", "1",
+                       "--migrations", "migrations"})
                   .exit_code,
               0);
     const auto result =
@@ -164,7 +179,8 @@ TEST_F(FleetTest, OneTenantsFailureTouchesNoOtherAndNamesItsMigrationAndSnapshot
     // The text names the same.
     const auto again = fleet({"migrate", "--db", pattern(), "--journal", "again.journal"});
     EXPECT_EQ(again.exit_code, 1);
-    EXPECT_NE(again.out.find("tenants/t02.db  failed at version 1"), std::string::npos) << again.out;
+    EXPECT_NE(again.out.find("tenants/t02.db  failed at version 1"), std::string::npos)
+        << again.out;
     EXPECT_NE(again.out.find("migration: 2_unique_email"), std::string::npos) << again.out;
     EXPECT_NE(again.out.find("up_to_date 4"), std::string::npos) << again.out;
 }
@@ -176,8 +192,8 @@ TEST_F(FleetTest, AFailedCanaryStopsTheRunBeforeAnyOtherDatabase) {
         TestDb bad(tenant(0));  // the first in selection order: a canary
         bad.exec("CREATE TABLE t(x);");
     }
-    const auto result = fleet({"migrate", "--db", pattern(), "--canary", "2", "--journal",
-                               "run.journal", "--json"});
+    const auto result = fleet(
+        {"migrate", "--db", pattern(), "--canary", "2", "--journal", "run.journal", "--json"});
     EXPECT_EQ(result.exit_code, 1) << describe(result);
     const auto json = result.json();
     EXPECT_EQ(json["counts"]["failed"], 1);
@@ -230,6 +246,9 @@ TEST_F(FleetTest, ADryRunRehearsesEachDatabaseOnACopyAndChangesNothing) {
     EXPECT_EQ(json["counts"]["would_migrate"], 3);
     EXPECT_EQ(json["counts"]["failed"], 1);
     EXPECT_EQ(json["dry_run"], true);
+    ASSERT_EQ(json["attention"].size(), 1u);
+    EXPECT_EQ(json["attention"][0]["version_before"], "0");
+    EXPECT_TRUE(json["attention"][0]["version_after"].is_null()) << json.dump(1);
     for (int i = 0; i < 4; ++i) {
         EXPECT_EQ(read_file(tenant(i)), before[static_cast<std::size_t>(i)]) << tenant(i);
         EXPECT_TRUE(backups_of(i).empty());
@@ -297,6 +316,19 @@ TEST_F(FleetTest, SelectionMistakesAreUsageErrors) {
     EXPECT_NE(jobs.err.find("--jobs"), std::string::npos) << jobs.err;
     auto unknown = fleet({"frobnicate"});
     EXPECT_EQ(unknown.exit_code, 2);
+    write_file("list.txt", "# no tenants yet\n   \n");
+    auto empty = fleet({"migrate", "--db-list", "list.txt", "--journal", "run.journal"});
+    EXPECT_EQ(empty.exit_code, 2) << describe(empty);
+    auto target = fleet({"migrate", "--db", pattern(), "--to", "9", "--journal", "run.journal"});
+    EXPECT_EQ(target.exit_code, 2) << describe(target);
+    EXPECT_NE(target.err.find("--to 9"), std::string::npos) << target.err;
+    fs::create_directories(dir() / "none");
+    auto no_files = fleet({"migrate", "--db", pattern(), "--migrations", "none", "--journal",
+                           "run.journal", "--no-rehearsal"});
+    EXPECT_EQ(no_files.exit_code, 2) << describe(no_files);
+    EXPECT_NE(no_files.err.find("--migrations"), std::string::npos) << no_files.err;
+    EXPECT_FALSE(fs::exists(dir() / "run.journal"));
+    EXPECT_EQ(versions(tenant(0)), "");
 }
 
 TEST_F(FleetTest, TooManyJobsForTheOpenFileLimitIsRefusedBeforeAnyDatabase) {
@@ -325,8 +357,8 @@ TEST_F(FleetTest, ADatabaseAnotherRunHoldsIsReportedBusyAndLeftToIt) {
     const auto lock = fs::path(tenant(1).string() + ".belay-lock");
     ASSERT_TRUE(other.wait_until([&] { return other.has_open(lock) && other.has_open(tenant(1)); },
                                  std::chrono::seconds(60)));
-    const auto result = fleet({"migrate", "--db", pattern(), "--jobs", "2", "--lock-timeout",
-                               "0.2", "--journal", "run.journal", "--json"});
+    const auto result = fleet({"migrate", "--db", pattern(), "--jobs", "2", "--lock-timeout", "0.2",
+                               "--journal", "run.journal", "--json"});
     EXPECT_EQ(result.exit_code, 1) << describe(result);
     const auto json = result.json();
     EXPECT_EQ(json["counts"]["migrated"], 2);
@@ -341,38 +373,153 @@ TEST_F(FleetTest, ADatabaseAnotherRunHoldsIsReportedBusyAndLeftToIt) {
     EXPECT_EQ(backups_of(1).size(), 1u);  // the other run's own snapshot
 }
 
+// Under a RESERVED lock (BEGIN IMMEDIATE) belay waits at its first step's write lock; under an
+// EXCLUSIVE one it waits to read the database at all. Either way a signal ends the wait, the
+// database is interrupted (not unreadable), and fleet resume migrates it.
 TEST_F(FleetTest, ASignalStopsTheRunPromptlyEvenWhileItWaitsForALock) {
-    make_tenants(3);
+    for (const std::string mode : {"IMMEDIATE", "EXCLUSIVE"}) {
+        SCOPED_TRACE(mode);
+        fs::remove_all(tenants());
+        make_tenants(3);
+        write_two_migrations();
+        const auto journal = "run-" + mode + ".journal";
+        TestDb holder(tenant(0));
+        holder.exec("BEGIN " + mode + "; INSERT INTO seed VALUES (2);");
+        BackgroundRun run({"fleet", "migrate", "--db", pattern(), "--jobs", "1", "--lock-timeout",
+                           "600", "--journal", journal},
+                          in_dir());
+        ASSERT_TRUE(wait_for_start(run, journal, 0));
+        run.send_signal(SIGINT);
+        const auto result = run.wait(std::chrono::seconds(60));
+        EXPECT_EQ(result.exit_code, 130) << describe(result);
+        EXPECT_LT(result.seconds, 60.0);
+        EXPECT_NE(result.out.find("interrupted 1"), std::string::npos) << result.out;
+        EXPECT_NE(result.out.find("belay fleet resume " + journal), std::string::npos)
+            << result.out;
+        EXPECT_EQ(ends_with_outcome(dir() / journal, "interrupted"), 1);
+        holder.exec("ROLLBACK;");
+        for (int i = 0; i < 3; ++i) {
+            EXPECT_EQ(versions(tenant(i)), "") << tenant(i);
+        }
+        const auto resumed = fleet({"resume", journal, "--json"});
+        EXPECT_EQ(resumed.exit_code, 0) << describe(resumed);
+        EXPECT_EQ(resumed.json()["counts"]["migrated"], 3);
+        for (int i = 0; i < 3; ++i) {
+            EXPECT_EQ(versions(tenant(i)), "1,2") << tenant(i);
+        }
+    }
+}
+
+// A kill after a database's first step committed: the resumed run finishes it and names the
+// snapshot the first run took, the state the upgrade started from.
+TEST_F(FleetTest, AResumeNamesTheSnapshotTheUpgradeStartedFrom) {
+    make_tenants(1);
+    write_migration("1_create_t.sql", k_create_t);
+    // Endless while the tenant has two seed rows.
+    write_migration(
+        "2_wait.sql",
+        "-- +migrate Up\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
+        "WHERE x < 10 OR (SELECT count(*) FROM seed) > 1) SELECT count(*) FROM c;\n");
+    {
+        TestDb db(tenant(0));
+        db.exec("INSERT INTO seed VALUES (2);");
+    }
+    BackgroundRun run({"fleet", "migrate", "--db", pattern(), "--step-timeout", "3600", "--journal",
+                       "run.journal", "--no-rehearsal"},
+                      in_dir());
+    ASSERT_TRUE(
+        run.wait_until([&] { return versions(tenant(0)) == "1"; }, std::chrono::seconds(60)));
+    run.send_signal(SIGKILL);
+    run.wait();
+    std::string first;
+    for (const auto& line : journal_lines(dir() / "run.journal")) {
+        if (line.contains("snapshot") && line.contains("path")) {
+            first = line["path"].get<std::string>();
+        }
+    }
+    ASSERT_FALSE(first.empty());
+    {
+        TestDb db(tenant(0));
+        db.exec("DELETE FROM seed WHERE x = 2;");
+    }
+    const auto resumed = fleet({"resume", "run.journal", "--json"});
+    ASSERT_EQ(resumed.exit_code, 0) << describe(resumed);
+    EXPECT_EQ(versions(tenant(0)), "1,2");
+    const auto json = resumed.json();
+    EXPECT_EQ(json["counts"]["migrated"], 1);
+    // The resumed run's own snapshot is in the journal; the result names the first.
+    EXPECT_EQ(backups_of(0).size(), 2u);
+    int snapshot_lines = 0;
+    for (const auto& line : journal_lines(dir() / "run.journal")) {
+        snapshot_lines += line.contains("snapshot") && line.contains("path") ? 1 : 0;
+        if (line.contains("end")) {
+            EXPECT_EQ(line["snapshot"], first) << line;
+        }
+    }
+    EXPECT_EQ(snapshot_lines, 2);
+    EXPECT_EQ(versions(dir() / first), "");  // the state before the upgrade: no history yet
+}
+
+// fleet resume goes on with the options its journal records: a belay.ini or BELAY_* variable
+// that sets them (as getting-started suggests) is not in its way; the same on its own command
+// line is refused; migrations that are gone make it refuse, naming where they were.
+TEST_F(FleetTest, AResumeTakesItsOptionsFromTheJournalAlone) {
+    make_tenants(2);
     write_two_migrations();
     TestDb holder(tenant(0));
     holder.exec("BEGIN IMMEDIATE; INSERT INTO seed VALUES (2);");
-    BackgroundRun run({"fleet", "migrate", "--db", pattern(), "--jobs", "1", "--lock-timeout",
-                       "600", "--journal", "run.journal"},
+    BackgroundRun run({"fleet", "migrate", "--db", pattern(), "--lock-timeout", "600", "--journal",
+                       "run.journal"},
                       in_dir());
-    const auto journal = dir() / "run.journal";
-    ASSERT_TRUE(run.wait_until(
-        [&] {
-            std::ifstream in(journal);
-            std::string text((std::istreambuf_iterator<char>(in)), {});
-            return text.find("{\"start\":0}") != std::string::npos;
-        },
-        std::chrono::seconds(60)));
-    run.send_signal(SIGINT);
-    const auto result = run.wait(std::chrono::seconds(60));
-    EXPECT_EQ(result.exit_code, 130) << describe(result);
-    EXPECT_LT(result.seconds, 60.0);
-    EXPECT_NE(result.out.find("interrupted"), std::string::npos) << result.out;
-    EXPECT_NE(result.out.find("belay fleet resume run.journal"), std::string::npos) << result.out;
+    ASSERT_TRUE(wait_for_start(run, "run.journal", 0));
+    run.send_signal(SIGTERM);
+    EXPECT_EQ(run.wait().exit_code, 143);
     holder.exec("ROLLBACK;");
-    for (int i = 0; i < 3; ++i) {
-        EXPECT_EQ(versions(tenant(i)), "") << tenant(i);
-    }
-    const auto resumed = fleet({"resume", "run.journal", "--json"});
+    write_file("belay.ini", "migrations = migrations\nlock-timeout = 5\n");
+    const auto flag = fleet({"resume", "run.journal", "--migrations", "migrations"});
+    EXPECT_EQ(flag.exit_code, 2) << describe(flag);
+    EXPECT_NE(flag.err.find("--migrations"), std::string::npos) << flag.err;
+    fs::rename(migrations(), dir() / "moved");
+    const auto gone = fleet({"resume", "run.journal"});
+    EXPECT_EQ(gone.exit_code, 5) << describe(gone);
+    EXPECT_NE(gone.err.find("put them back in"), std::string::npos) << gone.err;
+    fs::rename(dir() / "moved", migrations());
+    const auto resumed =
+        fleet({"resume", "run.journal"}, with_env({{"BELAY_TABLE", "schema_migrations"}}));
     EXPECT_EQ(resumed.exit_code, 0) << describe(resumed);
-    EXPECT_EQ(resumed.json()["counts"]["migrated"], 3);
-    for (int i = 0; i < 3; ++i) {
-        EXPECT_EQ(versions(tenant(i)), "1,2") << tenant(i);
+    EXPECT_EQ(versions(tenant(0)), "1,2");
+    EXPECT_EQ(versions(tenant(1)), "1,2");
+}
+
+// A tenant's path swapped for a symlink (to a file outside the selection) while the run waits:
+// its turn finds another file there, reports it, and opens neither.
+TEST_F(FleetTest, APathSwappedForAnotherFileAfterTheSelectionIsReportedNotFollowed) {
+    make_tenants(3);
+    write_two_migrations();
+    fs::create_directories(dir() / "elsewhere");
+    {
+        TestDb victim(dir() / "elsewhere" / "victim.db");
+        victim.exec("CREATE TABLE v(x);");
     }
+    TestDb holder(tenant(0));
+    holder.exec("BEGIN IMMEDIATE; INSERT INTO seed VALUES (2);");
+    BackgroundRun run({"fleet", "migrate", "--db", pattern(), "--jobs", "1", "--lock-timeout",
+                       "600", "--journal", "run.journal", "--json"},
+                      in_dir());
+    ASSERT_TRUE(wait_for_start(run, "run.journal", 0));
+    fs::rename(tenant(2), dir() / "t02-moved.db");
+    fs::create_symlink(dir() / "elsewhere" / "victim.db", tenant(2));
+    holder.exec("COMMIT;");
+    const auto result = run.wait();
+    EXPECT_EQ(result.exit_code, 1) << describe(result);
+    const auto json = nlohmann::json::parse(result.out);
+    EXPECT_EQ(json["counts"]["migrated"], 2) << result.out;
+    EXPECT_EQ(json["counts"]["unreadable"], 1) << result.out;
+    EXPECT_NE(json["attention"][0]["error"].get<std::string>().find("another file"),
+              std::string::npos)
+        << result.out;
+    TestDb victim(dir() / "elsewhere" / "victim.db", true);
+    EXPECT_EQ(victim.tables(), std::vector<std::string>{"v"});
 }
 
 TEST_F(FleetTest, AResumeRefusesMigrationsThatChangedSinceTheRunStarted) {
@@ -380,13 +527,15 @@ TEST_F(FleetTest, AResumeRefusesMigrationsThatChangedSinceTheRunStarted) {
     write_two_migrations();
     TestDb holder(tenant(0));
     holder.exec("BEGIN IMMEDIATE; INSERT INTO seed VALUES (2);");
-    BackgroundRun run({"fleet", "migrate", "--db", pattern(), "--lock-timeout", "600",
-                       "--journal", "run.journal"},
+    BackgroundRun run({"fleet", "migrate", "--db", pattern(), "--lock-timeout", "600", "--journal",
+                       "run.journal"},
                       in_dir());
-    ASSERT_TRUE(run.wait_until([&] { return fs::exists(dir() / "run.journal") &&
-                                            read_file(dir() / "run.journal").find("\"start\"") !=
-                                                std::string::npos; },
-                               std::chrono::seconds(60)));
+    ASSERT_TRUE(run.wait_until(
+        [&] {
+            return fs::exists(dir() / "run.journal") &&
+                   read_file(dir() / "run.journal").find("\"start\"") != std::string::npos;
+        },
+        std::chrono::seconds(60)));
     run.send_signal(SIGTERM);
     EXPECT_EQ(run.wait().exit_code, 143);
     holder.exec("ROLLBACK;");
@@ -409,12 +558,12 @@ TEST_F(FleetTest, KillNineAtRandomMomentsThenResumeFinishesEveryDatabaseOnce) {
                     "ALL SELECT x + 1 FROM c LIMIT 20000) SELECT 'user' || x FROM c;\n"
                     "CREATE TABLE runs(n INTEGER);\nINSERT INTO runs VALUES (1);\n");
     write_migration("3_index.sql", "-- +migrate Up\nCREATE INDEX t_email ON t(email);\n");
-    const std::vector<std::string> start_args{"fleet", "migrate", "--db", pattern(), "--jobs",
-                                              "2", "--journal", "run.journal"};
+    const std::vector<std::string> start_args{"fleet",  "migrate", "--db",      pattern(),
+                                              "--jobs", "2",       "--journal", "run.journal"};
     // How long a whole run takes here, on a copy of the tenants.
     fs::copy(tenants(), dir() / "timing", fs::copy_options::recursive);
-    auto timing = run_raw({"fleet", "migrate", "--db", "timing/*.db", "--jobs", "2", "--journal",
-                           "timing.journal"});
+    auto timing = run_raw(
+        {"fleet", "migrate", "--db", "timing/*.db", "--jobs", "2", "--journal", "timing.journal"});
     ASSERT_EQ(timing.exit_code, 0) << describe(timing);
     const int duration_ms = std::max(50, static_cast<int>(timing.seconds * 1000));
     const auto seed = crash_seed();
@@ -440,11 +589,11 @@ TEST_F(FleetTest, KillNineAtRandomMomentsThenResumeFinishesEveryDatabaseOnce) {
             fs::remove(dir() / "run.journal");
         }
     }
-    const auto finished = run_raw(args == start_args ? start_args
-                                                      : std::vector<std::string>{
-                                                            "fleet", "resume", "run.journal",
-                                                            "--json"});
-    const auto context = fmt::format("seed {}, {} runs killed: {}", seed, killed, describe(finished));
+    const auto finished = run_raw(
+        args == start_args ? start_args
+                           : std::vector<std::string>{"fleet", "resume", "run.journal", "--json"});
+    const auto context =
+        fmt::format("seed {}, {} runs killed: {}", seed, killed, describe(finished));
     ASSERT_EQ(finished.exit_code, 0) << context;
     for (int i = 0; i < count; ++i) {
         EXPECT_EQ(versions(tenant(i)), "1,2,3") << tenant(i) << context;
@@ -504,6 +653,22 @@ TEST_F(FleetTest, AResumeReportsADatabaseAKillLeftDirtyWithTheSnapshotTakenBefor
     EXPECT_EQ(versions(tenant(1)), "1,2");
 }
 
+TEST_F(FleetTest, AProgressLineOnATerminalAndNoneOtherwise) {
+    make_tenants(3);
+    write_two_migrations();
+    const auto command = "cd '" + dir().string() + "' && " + belay_binary().string() +
+                         " fleet migrate --db \"tenants/*.db\" --journal ";
+    const auto shown = on_a_terminal(command + "a.journal");
+    EXPECT_CONTAINS(shown, "3/3 databases") << shown;
+    EXPECT_CONTAINS(shown, "0 failed") << shown;
+    EXPECT_CONTAINS(shown, "ETA") << shown;
+    const auto quiet = on_a_terminal(command + "b.journal --json");
+    EXPECT_NOT_CONTAINS(quiet, "ETA") << quiet;
+    const auto piped = fleet({"status", "--db", pattern()});
+    EXPECT_EQ(piped.exit_code, 0) << describe(piped);
+    EXPECT_NOT_CONTAINS(piped.err, "ETA") << "stderr is not a terminal here";
+}
+
 TEST_F(FleetTest, StatusTellsEachDatabasesStandingAndExitCodeSaysWhetherAnyNeedsAttention) {
     make_tenants(5);
     write_migration("1_create_t.sql", k_create_t);
@@ -512,8 +677,9 @@ TEST_F(FleetTest, StatusTellsEachDatabasesStandingAndExitCodeSaysWhetherAnyNeeds
     write_file("tenants/t02.db", std::string(4096, 'x'));  // not a database
     {
         TestDb dbmate(tenant(3));  // another tool's history under belay's table name
-        dbmate.exec("CREATE TABLE schema_migrations(version VARCHAR(128) PRIMARY KEY);"
-                    "INSERT INTO schema_migrations VALUES ('20260101000000');");
+        dbmate.exec(
+            "CREATE TABLE schema_migrations(version VARCHAR(128) PRIMARY KEY);"
+            "INSERT INTO schema_migrations VALUES ('20260101000000');");
     }
     write_migration("2_unique_email.sql", k_unique_email);
     // tenant 1: its applied file changed.
@@ -549,8 +715,8 @@ TEST_F(FleetTest, ShardsSpreadTheFleetAndStatusOverTheirJournalsGivesOneView) {
     std::set<std::string> seen;
     for (const char* shard : {"0/3", "1/3", "2/3"}) {
         const auto journal = fmt::format("shard-{}.journal", shard[0]);
-        const auto result = fleet({"migrate", "--db", pattern(), "--shard", shard, "--journal",
-                                   journal, "--json"});
+        const auto result =
+            fleet({"migrate", "--db", pattern(), "--shard", shard, "--journal", journal, "--json"});
         ASSERT_EQ(result.exit_code, 0) << describe(result);
         for (const auto& line : journal_lines(dir() / journal)) {
             if (line.contains("select")) {
@@ -559,9 +725,9 @@ TEST_F(FleetTest, ShardsSpreadTheFleetAndStatusOverTheirJournalsGivesOneView) {
         }
     }
     EXPECT_EQ(seen.size(), 10u);
-    const auto view = fleet({"status", "--journal", "shard-0.journal", "--journal",
-                             "shard-1.journal", "--journal", "shard-2.journal", "--json",
-                             "--exit-code"});
+    const auto view =
+        fleet({"status", "--journal", "shard-0.journal", "--journal", "shard-1.journal",
+               "--journal", "shard-2.journal", "--json", "--exit-code"});
     EXPECT_EQ(view.exit_code, 0) << describe(view);
     EXPECT_EQ(view.json()["counts"]["migrated"], 10);
     EXPECT_EQ(view.json()["selected"], 10);
@@ -573,8 +739,8 @@ TEST_F(FleetTest, StatusOverAJournalShowsWhatARunLeft) {
     write_two_migrations();
     TestDb holder(tenant(1));
     holder.exec("BEGIN IMMEDIATE; INSERT INTO seed VALUES (2);");
-    const auto result = fleet({"migrate", "--db", pattern(), "--jobs", "1", "--lock-timeout",
-                               "0.1", "--journal", "run.journal"});
+    const auto result = fleet({"migrate", "--db", pattern(), "--jobs", "1", "--lock-timeout", "0.1",
+                               "--journal", "run.journal"});
     EXPECT_EQ(result.exit_code, 1) << describe(result);
     holder.exec("ROLLBACK;");
     const auto view = fleet({"status", "--journal", "run.journal", "--json", "--exit-code"});
@@ -582,6 +748,23 @@ TEST_F(FleetTest, StatusOverAJournalShowsWhatARunLeft) {
     EXPECT_EQ(view.json()["counts"]["migrated"], 2);
     EXPECT_EQ(view.json()["counts"]["busy"], 1);
     EXPECT_EQ(view.json()["attention"][0]["database"], (dir() / "tenants/t01.db").string());
+    // A retry: its journal, named later, has the last word (whatever the clocks said).
+    const auto retry = fleet({"migrate", "--db", pattern(), "--journal", "retry.journal"});
+    ASSERT_EQ(retry.exit_code, 0) << describe(retry);
+    const auto both = fleet(
+        {"status", "--journal", "run.journal", "retry.journal", "--exit-code", "--json", "--all"});
+    EXPECT_EQ(both.exit_code, 0) << describe(both);
+    EXPECT_EQ(both.json()["databases"].size(), 3u) << both.out;
+    const auto reversed =
+        fleet({"status", "--journal", "retry.journal", "--journal", "run.journal", "--exit-code"});
+    EXPECT_EQ(reversed.exit_code, 6) << describe(reversed);
+    // A journal changed by hand is refused, naming the line.
+    auto text = read_file(dir() / "run.journal");
+    text.replace(text.find("tenants/t02.db"), 14, "tenants/t09.db");
+    write_file("run.journal", text);
+    const auto edited = fleet({"status", "--journal", "run.journal"});
+    EXPECT_EQ(edited.exit_code, 2) << describe(edited);
+    EXPECT_NE(edited.err.find("line 4"), std::string::npos) << edited.err;
 }
 
 TEST_F(FleetTest, BackupAndCheckRunOnEveryDatabase) {

@@ -10,7 +10,9 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
+#include "support/temp_dir.hpp"
 
 #include "support/expect.hpp"
 
@@ -351,6 +353,27 @@ TEST(IsBackupFileName, AcceptsWhatBackupFileNameWritesAndNothingElse) {
     EXPECT_FALSE(is_backup_file_name("registry-20261123-1015.bak", "registry", true));
     EXPECT_FALSE(is_backup_file_name("registry2-20261123-101500.bak", "registry", true));
     EXPECT_FALSE(is_backup_file_name("registry-20261123-101500.bak", "reg", true));
+}
+
+// The sequence of the next backup reads this database's sidecars, and never another stem's
+// automatic ones: a directory shared by a fleet of tenants costs each snapshot a listing only.
+TEST(HighestSequence, CountsThisSourcesSidecarsAndSkipsOtherStemsAutomaticOnes) {
+    testing::TempDir dir;
+    auto metadata = example();
+    metadata.source = "/srv/tenants/t1.db";
+    metadata.sequence = 7;
+    dir.write("t1-20261123-101500.bak.json", to_json_text(metadata));
+    metadata.sequence = 9;
+    dir.write("t1-20261123-101500-2.bak.json", to_json_text(metadata));
+    metadata.sequence = 50;  // a backup written with an exact name of its own
+    dir.write("before-upgrade.bak.json", to_json_text(metadata));
+    EXPECT_EQ(highest_sequence(dir.path(), "/srv/tenants/t1.db", "t1"), 50);
+    metadata.sequence = 99;  // named as t10's: never opened for t1 (even naming t1 as source)
+    dir.write("t10-20261123-101500.bak.json", to_json_text(metadata));
+    dir.write("t1-old-20261123-101500-3.bak.json", to_json_text(metadata));
+    EXPECT_EQ(highest_sequence(dir.path(), "/srv/tenants/t1.db", "t1"), 50);
+    EXPECT_EQ(highest_sequence(dir.path(), "/srv/tenants/t1.db", "t10"), 99);
+    EXPECT_EQ(highest_sequence(dir.path(), "/srv/tenants/t2.db", "t2"), 0);
 }
 
 }  // namespace

@@ -130,12 +130,60 @@ TEST(FleetJournal, AnEditedLineInTheMiddleIsRefusedNamingTheLine) {
 
 TEST(FleetJournal, ASelectionCutShortIsNotComplete) {
     TempDir dir;
-    const auto path = dir.write(
-        "run.journal", header(3).dump() + "\n" + R"({"select":"a.db"})" + "\n" + R"({"sel)");
+    const auto path = dir / "run.journal";
+    {
+        auto journal = FleetJournal::create(
+            path, header(3), {{"a.db", {}, 1, 1}, {"b.db", {}, 1, 2}, {"c.db", {}, 1, 3}});
+        ASSERT_TRUE(journal.has_value());
+    }
+    auto text = testing::read_file(path);
+    fs::resize_file(path, text.rfind("{\"select\":\"c.db\"") + 5);  // a crash in the last line
     auto contents = read_fleet_journal(path);
     ASSERT_TRUE(contents.has_value()) << contents.error().message;
     EXPECT_FALSE(contents->selection_complete);
-    EXPECT_EQ(contents->members.size(), 1u);
+    EXPECT_EQ(contents->members.size(), 2u);
+}
+
+TEST(FleetJournal, ALineChangedByHandBreaksTheChainAndIsNamed) {
+    TempDir dir;
+    const auto path = dir / "run.journal";
+    {
+        auto journal = FleetJournal::create(path, header(2), two_members());
+        ASSERT_TRUE(journal.has_value());
+        ASSERT_TRUE(journal->append({{"start", 0}}).has_value());
+    }
+    auto text = testing::read_file(path);
+    const auto at = text.find("tenants/a.db");
+    text.replace(at, 12, "elsewhere/x.");  // the same length: only the chain can tell
+    {
+        std::ofstream out(path, std::ios::trunc);
+        out << text;
+    }
+    auto contents = read_fleet_journal(path);
+    ASSERT_FALSE(contents.has_value());
+    EXPECT_NE(contents.error().message.find("line 2"), std::string::npos)
+        << contents.error().message;
+    auto reopened = FleetJournal::reopen(path);  // the chain is read on reopening too
+    ASSERT_TRUE(reopened.has_value());
+}
+
+TEST(FleetJournal, AReopenedJournalGoesOnWithTheChain) {
+    TempDir dir;
+    const auto path = dir / "run.journal";
+    {
+        auto journal = FleetJournal::create(path, header(2), two_members());
+        ASSERT_TRUE(journal.has_value());
+        ASSERT_TRUE(journal->append({{"start", 0}}).has_value());
+    }
+    {
+        auto journal = FleetJournal::reopen(path);
+        ASSERT_TRUE(journal.has_value()) << journal.error().message;
+        ASSERT_TRUE(journal->append({{"resumed", "now"}}).has_value());
+        ASSERT_TRUE(journal->append(end_line(0, migrated("tenants/a.db"))).has_value());
+    }
+    auto contents = read_fleet_journal(path);
+    ASSERT_TRUE(contents.has_value()) << contents.error().message;
+    EXPECT_TRUE(contents->ends[0].has_value());
 }
 
 TEST(FleetJournal, AFifoIsRefusedWithoutWaitingForAWriter) {

@@ -27,19 +27,20 @@ std::vector<std::string> paths_of(const std::vector<FleetMember>& members) {
 }
 
 std::vector<FleetMember> select(const FleetSelection& selection) {
-    auto members = select_fleet(selection);
-    EXPECT_TRUE(members.has_value()) << (members ? "" : members.error().message);
-    return members ? *members : std::vector<FleetMember>{};
+    auto selected = select_fleet(selection);
+    EXPECT_TRUE(selected.has_value()) << (selected ? "" : selected.error().message);
+    return selected ? selected->members : std::vector<FleetMember>{};
 }
 
 TEST(FleetSelection, APatternIsExpandedSortedAndSkipsSideFiles) {
     TempDir dir;
-    for (const char* name : {"b.db", "a.db", "a.db-wal", "a.db-shm", "a.db-journal",
-                             "a-20261207-101500.bak", "a-20261207-101500.bak.json",
-                             "a.db.belay-lock", "c.db.tmp-0123456789abcdef"}) {
+    for (const char* name :
+         {"b.db", "a.db", "a.db-wal", "a.db-shm", "a.db-journal", "a-20261207-101500.bak",
+          "a-20261207-101500.bak.json", "a.db.belay-lock", "c.db.tmp-0123456789abcdef"}) {
         dir.write(name, "x");
     }
-    const auto members = select({.patterns = {(dir.path() / "*").string()}, .lists = {}, .shard = {}});
+    const auto members =
+        select({.patterns = {(dir.path() / "*").string()}, .lists = {}, .shard = {}});
     EXPECT_EQ(paths_of(members),
               (std::vector<std::string>{(dir / "a.db").string(), (dir / "b.db").string()}));
 }
@@ -81,7 +82,8 @@ TEST(FleetSelection, DirectoriesAndFifosAreReportedNotOpened) {
     TempDir dir;
     fs::create_directory(dir / "dir.db");
     ASSERT_EQ(::mkfifo((dir / "fifo.db").c_str(), 0644), 0);
-    const auto members = select({.patterns = {(dir.path() / "*.db").string()}, .lists = {}, .shard = {}});
+    const auto members =
+        select({.patterns = {(dir.path() / "*.db").string()}, .lists = {}, .shard = {}});
     ASSERT_EQ(members.size(), 2u);
     EXPECT_NE(members[0].problem.find("directory"), std::string::npos);
     EXPECT_NE(members[1].problem.find("FIFO"), std::string::npos);
@@ -95,21 +97,59 @@ TEST(FleetSelection, ADirectoryThePatternCannotEnterIsReported) {
     dir.write("open/a.db", "x");
     dir.write("closed/a.db", "x");
     fs::permissions(dir / "closed", fs::perms::none);
-    const auto members = select({.patterns = {(dir.path() / "*/a.db").string()}, .lists = {}, .shard = {}});
+    const auto members =
+        select({.patterns = {(dir.path() / "*/a.db").string()}, .lists = {}, .shard = {}});
     fs::permissions(dir / "closed", fs::perms::owner_all);
     ASSERT_EQ(members.size(), 2u);
     EXPECT_NE(members[0].problem.find("could not enter"), std::string::npos) << members[0].path;
 }
 
-TEST(FleetSelection, TwoNamesOfOneFileCountOnce) {
+TEST(FleetSelection, TwoNamesOfOneFileCountOnceUnderTheNameThatIsNotALink) {
+    TempDir dir;
+    dir.write("b.db", "x");
+    fs::create_symlink(dir / "b.db", dir / "a-link.db");
+    fs::create_hard_link(dir / "b.db", dir / "hard.db");
+    auto selected =
+        select_fleet({.patterns = {(dir.path() / "*.db").string(), (dir / "b.db").string()},
+                      .lists = {},
+                      .shard = {}});
+    ASSERT_TRUE(selected.has_value()) << selected.error().message;
+    EXPECT_EQ(paths_of(selected->members), std::vector<std::string>{(dir / "b.db").string()});
+    ASSERT_EQ(selected->aliases.size(), 2u);
+    EXPECT_EQ(selected->aliases[0].first, (dir / "a-link.db").string());
+    EXPECT_EQ(selected->aliases[0].second, (dir / "b.db").string());
+    EXPECT_EQ(selected->aliases[1].first, (dir / "hard.db").string());
+}
+
+TEST(FleetSelection, AnEmptyFileIsReportedNotMigrated) {
+    TempDir dir;
+    dir.write("empty.db", "");
+    const auto members =
+        select({.patterns = {(dir.path() / "*.db").string()}, .lists = {}, .shard = {}});
+    ASSERT_EQ(members.size(), 1u);
+    EXPECT_NE(members[0].problem.find("empty"), std::string::npos);
+}
+
+TEST(FleetSelection, AMemberSwappedAfterTheSelectionIsNoticed) {
     TempDir dir;
     dir.write("a.db", "x");
-    fs::create_symlink(dir / "a.db", dir / "link.db");
-    fs::create_hard_link(dir / "a.db", dir / "hard.db");
-    const auto members = select({.patterns = {(dir.path() / "*.db").string(), (dir / "a.db").string()},
-                                 .lists = {},
-                                 .shard = {}});
-    EXPECT_EQ(paths_of(members), std::vector<std::string>{(dir / "a.db").string()});
+    dir.write("other.db", "y");
+    const auto members = select({.patterns = {(dir / "a.db").string()}, .lists = {}, .shard = {}});
+    ASSERT_EQ(members.size(), 1u);
+    EXPECT_EQ(member_changed(members[0]), "");
+    fs::remove(dir / "a.db");
+    fs::create_symlink(dir / "other.db", dir / "a.db");
+    EXPECT_NE(member_changed(members[0]).find("another file"), std::string::npos);
+    fs::remove(dir / "a.db");
+    EXPECT_NE(member_changed(members[0]).find("does not exist"), std::string::npos);
+}
+
+TEST(FleetSelection, AListOfBlankLinesAndCommentsSelectsNothingAndIsAnError) {
+    TempDir dir;
+    const auto list = dir.write("list.txt", "# none yet\n   \n\t\n  # indented\n");
+    auto selected = select_fleet({.patterns = {}, .lists = {list}, .shard = {}});
+    ASSERT_FALSE(selected.has_value());
+    EXPECT_EQ(selected.error().code, ErrorCode::invalid_input);
 }
 
 TEST(FleetSelection, AListGivesPathsAsWrittenSkippingBlankLinesAndComments) {
@@ -174,8 +214,9 @@ TEST(FleetShard, TheSelectionKeepsOnlyItsShare) {
     }
     std::set<std::string> seen;
     for (std::uint32_t i = 0; i < 3; ++i) {
-        for (const auto& path : paths_of(select(
-                 {.patterns = {(dir.path() / "*.db").string()}, .lists = {}, .shard = Shard{i, 3}}))) {
+        for (const auto& path : paths_of(select({.patterns = {(dir.path() / "*.db").string()},
+                                .lists = {},
+                                .shard = Shard{i, 3}}))) {
             EXPECT_TRUE(seen.insert(path).second) << path;
         }
     }
