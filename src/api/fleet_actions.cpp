@@ -98,6 +98,19 @@ std::string first_problem(const Plan& plan) {
     return count > 1 ? fmt::format("{} (and {} more)", first, count - 1) : first;
 }
 
+// A result for `member`: unreadable when its path no longer names the file selected, else what
+// `body` makes of it; timed either way.
+template <typename Body>
+FleetResult timed(const FleetMember& member, Body&& body) {
+    const auto started = Clock::now();
+    FleetResult result;
+    if (start_result(member, result)) {
+        body(result);
+    }
+    result.duration_ms = ms_since(started);
+    return result;
+}
+
 }  // namespace
 
 std::string migrations_checksum(const MigrationSet& set) {
@@ -114,121 +127,101 @@ std::string migrations_checksum(const MigrationSet& set) {
 
 FleetResult migrate_one(const FleetOptions& options, const FleetMember& member, std::size_t index,
                         FleetJournal* journal) {
-    const auto started = Clock::now();
-    FleetResult result;
-    if (!start_result(member, result)) {
-        return result;
-    }
-    MigrateOptions each = options.each;
-    each.db.database = member.path;
-    each.create_missing = false;
-    each.assume_yes = false;
-    each.confirm = {};
-    each.backup_progress = {};
-    each.on_warning = [](const Message&) {};  // the fleet warns once, before it starts
-    each.on_snapshot = [&result, journal, index](const std::string& path) {
-        result.snapshot = path;
-        if (journal != nullptr) {
-            // Not being able to journal the snapshot is not the database's failure: its end line
-            // names the snapshot too.
-            (void)journal->append({{"snapshot", index}, {"path", path}});
+    return timed(member, [&](FleetResult& result) {
+        MigrateOptions each = options.each;
+        each.db.database = member.path;
+        each.create_missing = false;
+        each.assume_yes = false;
+        each.confirm = {};
+        each.backup_progress = {};
+        each.on_warning = [](const Message&) {};  // the fleet warns once, before it starts
+        each.on_snapshot = [&result, journal, index](const std::string& path) {
+            result.snapshot = path;
+            if (journal != nullptr) {
+                // Not being able to journal the snapshot is not the database's failure: its end
+                // line names the snapshot too.
+                (void)journal->append({{"snapshot", index}, {"path", path}});
+            }
+        };
+        auto report = run_migrate(each);
+        if (report) {
+            take_report(options, *report, result);
+        } else {
+            take_error(options, report.error(), result);
         }
-    };
-    auto report = run_migrate(each);
-    if (report) {
-        take_report(options, *report, result);
-    } else {
-        take_error(options, report.error(), result);
-    }
-    result.duration_ms = ms_since(started);
-    return result;
+    });
 }
 
 FleetResult backup_one(const FleetOptions& options, const FleetMember& member) {
-    const auto started = Clock::now();
-    FleetResult result;
-    if (!start_result(member, result)) {
-        return result;
-    }
-    BackupOptions backup;
-    backup.db = options.each.db;
-    backup.db.database = member.path;
-    auto snapshot = run_backup(backup);
-    if (snapshot) {
+    return timed(member, [&](FleetResult& result) {
+        BackupOptions backup;
+        backup.db = options.each.db;
+        backup.db.database = member.path;
+        auto snapshot = run_backup(backup);
+        if (!snapshot) {
+            take_error(options, snapshot.error(), result);
+            // A backup that could not be made is the backup's failure, whatever its code.
+            if (result.outcome == FleetOutcome::failed) {
+                result.outcome = FleetOutcome::backup_failed;
+            }
+            return;
+        }
         result.outcome = FleetOutcome::backed_up;
         result.snapshot = snapshot->path.string();
         result.version_before = snapshot->metadata.schema_version;
-    } else {
-        take_error(options, snapshot.error(), result);
-        // A backup that could not be made is the backup's failure, whatever its code.
-        if (result.outcome == FleetOutcome::failed) {
-            result.outcome = FleetOutcome::backup_failed;
-        }
-    }
-    result.duration_ms = ms_since(started);
-    return result;
+    });
 }
 
 FleetResult check_one(const FleetOptions& options, const FleetMember& member) {
-    const auto started = Clock::now();
-    FleetResult result;
-    if (!start_result(member, result)) {
-        return result;
-    }
-    CheckOptions check;
-    check.db = options.each.db;
-    check.db.database = member.path;
-    check.backups = options.check_backups;
-    auto report = run_check(check);
-    if (!report) {
-        take_error(options, report.error(), result);
-    } else {
-        result.version_before = report->version;
-        result.outcome = report->findings.empty() ? FleetOutcome::checked : FleetOutcome::findings;
-        result.steps = static_cast<int>(report->findings.size());
-        if (!report->findings.empty()) {
-            const auto& first = report->findings.front();
-            result.error = fmt::format(
-                "{}: {}{}", first.area, first.message,
-                report->findings.size() > 1
-                    ? fmt::format(" (and {} more findings)", report->findings.size() - 1)
-                    : std::string());
+    return timed(member, [&](FleetResult& result) {
+        CheckOptions check;
+        check.db = options.each.db;
+        check.db.database = member.path;
+        check.backups = options.check_backups;
+        auto report = run_check(check);
+        if (!report) {
+            take_error(options, report.error(), result);
+            return;
         }
-    }
-    result.duration_ms = ms_since(started);
-    return result;
+        const auto& findings = report->findings;
+        result.version_before = report->version;
+        result.outcome = findings.empty() ? FleetOutcome::checked : FleetOutcome::findings;
+        result.steps = static_cast<int>(findings.size());
+        if (!findings.empty()) {
+            result.error = fmt::format(
+                "{}: {}{}", findings.front().area, findings.front().message,
+                findings.size() > 1 ? fmt::format(" (and {} more findings)", findings.size() - 1)
+                                    : std::string());
+        }
+    });
 }
 
 FleetResult status_one(const FleetOptions& options, const MigrationSet& set,
                        const FleetMember& member) {
-    const auto started = Clock::now();
-    FleetResult result;
-    if (!start_result(member, result)) {
-        return result;
-    }
-    DatabaseOptions db = options.each.db;
-    db.database = member.path;
-    auto state = engine::read_checked_state(db, set.migrations);
-    if (state && !state->exists) {
-        result.outcome = FleetOutcome::unreadable;
-        result.error = fmt::format("{} does not exist", result.database);
-    } else if (!state) {
-        take_error(options, state.error(), result);
-    } else {
+    return timed(member, [&](FleetResult& result) {
+        DatabaseOptions db = options.each.db;
+        db.database = member.path;
+        auto state = engine::read_checked_state(db, set.migrations);
+        if (!state) {
+            take_error(options, state.error(), result);
+            return;
+        }
+        if (!state->exists) {
+            result.outcome = FleetOutcome::unreadable;
+            result.error = fmt::format("{} does not exist", result.database);
+            return;
+        }
         const auto plan = build_plan(set.migrations, state->history);
-        const auto repeatables = plan_repeatables(set.repeatables, state->history);
         result.version_before = plan.current_version;
         result.steps = static_cast<int>(plan.pending().size());
-        for (const auto& entry : repeatables) {
+        for (const auto& entry : plan_repeatables(set.repeatables, state->history)) {
             result.steps += entry.status == RepeatableStatus::applied ? 0 : 1;
         }
         result.error = first_problem(plan);
         result.outcome = !result.error.empty() ? FleetOutcome::findings
                          : result.steps > 0    ? FleetOutcome::behind
                                                : FleetOutcome::up_to_date;
-    }
-    result.duration_ms = ms_since(started);
-    return result;
+    });
 }
 
 }  // namespace belay::fleet

@@ -47,6 +47,14 @@ bool is_run_command(const std::string& command) {
            command == "refresh";
 }
 
+// What bounds and checks each step: a run's, and each database's of a fleet migrate.
+void add_step_limits(po::options_description_easy_init add) {
+    add("step-timeout", po::value<std::string>()->value_name("SECONDS")->default_value("30"),
+        "time limit of each step (a file's Timeout directive wins)");
+    add("validate", po::value<std::string>()->value_name("LEVEL")->default_value("normal"),
+        "normal, full or strict");
+}
+
 // The options of every run of steps.
 void add_run_options(po::options_description_easy_init add, const std::string& command) {
     add("dry-run", po::bool_switch(), "rehearse on a temporary copy; change nothing");
@@ -54,10 +62,7 @@ void add_run_options(po::options_description_easy_init add, const std::string& c
         add("allow-missing-down", po::bool_switch(),
             "revert a migration without a Down section as a no-op, as goose does");
     }
-    add("step-timeout", po::value<std::string>()->value_name("SECONDS")->default_value("30"),
-        "time limit of each step (a file's Timeout directive wins)");
-    add("validate", po::value<std::string>()->value_name("LEVEL")->default_value("normal"),
-        "normal, full or strict");
+    add_step_limits(add);
     add("no-backup", po::bool_switch(), "take NO snapshot before the run (not recommended)");
 }
 
@@ -172,10 +177,7 @@ void add_fleet_options(po::options_description_easy_init& add, const std::string
     if (command == "fleet-migrate") {
         add("dry-run", po::bool_switch(),
             "rehearse each database on a temporary copy; change nothing");
-        add("step-timeout", po::value<std::string>()->value_name("SECONDS")->default_value("30"),
-            "time limit of each step (a file's Timeout directive wins)");
-        add("validate", po::value<std::string>()->value_name("LEVEL")->default_value("normal"),
-            "normal, full or strict");
+        add_step_limits(add);
         add("to", po::value<std::string>()->value_name("VERSION"), "stop after this version");
         add("allow-out-of-order", po::bool_switch(),
             "apply pending migrations older than the newest applied one");
