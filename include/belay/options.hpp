@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "belay/embedded_migration.hpp"
@@ -90,6 +91,10 @@ struct MigrateOptions {
     // creating it, also one removed between the check and the open (a fleet's tenant that was
     // deleted is not made again, empty).
     bool create_missing = true;
+    // Set: the database must be this file, {device, inode} as stat(2) gives them. A path that
+    // names another file when the run opens it (a fleet's tenant swapped for a link after its
+    // selection) is refused (invalid_input) before anything is written.
+    std::optional<std::pair<std::uint64_t, std::uint64_t>> expected_file;
     // Called with the snapshot's path as soon as it is complete and verified, before the first
     // step commits (a fleet's journal records it then); may be empty.
     std::function<void(const std::string&)> on_snapshot;

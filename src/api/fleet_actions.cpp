@@ -131,6 +131,9 @@ FleetResult migrate_one(const FleetOptions& options, const FleetMember& member, 
         MigrateOptions each = options.each;
         each.db.database = member.path;
         each.create_missing = false;
+        if (member.inode != 0) {
+            each.expected_file = std::pair{member.device, member.inode};
+        }
         each.assume_yes = false;
         each.confirm = {};
         each.backup_progress = {};

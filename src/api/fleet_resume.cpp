@@ -93,9 +93,9 @@ Result<void> refuse_resume(const FleetJournalContents& contents, const FleetOpti
     auto set = load_migration_set(options.each.db);
     if (!set) {
         return fail(journal, ErrorCode::refused,
-                    "the migrations the run of {} started with cannot be read: {}; a resumed run "
-                    "applies what the run started with: put them back in {}",
-                    journal.string(), set.error().message, options.each.db.migrations_dir.string());
+                    "the migrations the run of {} started with cannot be read any more; a resumed "
+                    "run applies what the run started with: put them back in {}",
+                    journal.string(), options.each.db.migrations_dir.string());
     }
     if (fleet::migrations_checksum(*set) !=
         contents.header.value("migrations_sha256", std::string())) {

@@ -53,7 +53,12 @@ void print_result(std::FILE* out, const FleetResult& result) {
         fmt::print(out, "      migration: {}\n", printable(result.migration));
     }
     if (!result.error.empty()) {
-        fmt::print(out, "      {}\n", printable(result.error));
+        // A message of several lines keeps them, each indented under its database.
+        auto text = printable(result.error, true);
+        for (auto at = text.find('\n'); at != std::string::npos; at = text.find('\n', at + 7)) {
+            text.replace(at, 1, "\n      ");
+        }
+        fmt::print(out, "      {}\n", text);
     }
     if (!result.snapshot.empty()) {
         fmt::print(out, "      snapshot: {}\n", printable(result.snapshot));

@@ -77,7 +77,7 @@ struct FleetJournalContents {
     std::vector<FleetMember> members;
     std::vector<bool> started;                     // per member
     std::vector<std::optional<FleetResult>> ends;  // per member: its end line, if written
-    std::vector<std::string> snapshots;            // per member: the last snapshot line's path
+    std::vector<std::string> snapshots;            // per member: the first snapshot line's path
     std::string stopped;                           // the last "stopped" line's reason
     std::string stopped_kind;                      // canary, max_failures, interrupted or journal
     bool finished = false;

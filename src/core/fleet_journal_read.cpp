@@ -1,4 +1,5 @@
 // Reading a fleet journal back (fleet resume, fleet status --journal).
+#include <algorithm>
 #include <string_view>
 
 #include "core/fleet_journal.hpp"
@@ -45,10 +46,18 @@ bool apply_line(const nlohmann::json& line, FleetJournalContents& contents) {
         return true;
     }
     if (const auto i = member_index(line, "snapshot", contents)) {
-        contents.snapshots[*i] = line.value("path", std::string());
+        // The first: taken before the database's first step, the state its upgrade started from.
+        if (contents.snapshots[*i].empty()) {
+            contents.snapshots[*i] = line.value("path", std::string());
+        }
         return true;
     }
     if (const auto i = member_index(line, "end", contents)) {
+        // Only after its start, and a second end only after an interruption (a resume's).
+        const auto& earlier = contents.ends[*i];
+        if (!contents.started[*i] || (earlier && earlier->outcome != FleetOutcome::interrupted)) {
+            return false;
+        }
         contents.ends[*i] = result_of_end_line(line, contents.members[*i].path.string());
         return contents.ends[*i].has_value();
     }
@@ -58,8 +67,10 @@ bool apply_line(const nlohmann::json& line, FleetJournalContents& contents) {
         return true;
     }
     if (line.contains("finished")) {
-        contents.finished = true;
-        return true;
+        // Only once every database has its end.
+        contents.finished = std::ranges::all_of(
+            contents.ends, [](const std::optional<FleetResult>& end) { return end.has_value(); });
+        return contents.finished;
     }
     if (line.contains("resumed")) {
         // A resumed run goes on: an earlier interruption no longer stands.

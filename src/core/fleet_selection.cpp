@@ -312,6 +312,10 @@ std::string member_changed(const FleetMember& member) {
         return "names another file than when it was selected (it was replaced or swapped for a "
                "link); it was not opened: run again to select it afresh";
     }
+    if (st.st_size == 0) {
+        return "is empty (0 bytes) now, and was not when it was selected: not a database any "
+               "more, and a fleet creates none; it was not opened";
+    }
     return {};
 }
 

@@ -1,5 +1,7 @@
 #include "engine/migrate.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -350,6 +352,36 @@ struct RunDatabase {
     std::chrono::milliseconds first_wait{1};
 };
 
+// With expected_file: the file the connection opened must be that one.
+Result<void> refuse_another_file(const MigrateOptions& options, const sqlite::Database& db) {
+    if (!options.expected_file) {
+        return {};
+    }
+    const sqlite::FileIdentity expected{options.expected_file->first,
+                                        options.expected_file->second};
+    auto opened = db.opened_file();
+    if (!opened) {  // SQLite's open was not seen: the path, as it stands now
+        struct stat st {};
+        if (::stat(options.db.database.c_str(), &st) == 0) {
+            opened = sqlite::FileIdentity{static_cast<std::uint64_t>(st.st_dev),
+                                          static_cast<std::uint64_t>(st.st_ino)};
+        }
+    }
+    std::error_code ec;
+    if (opened == expected && std::filesystem::file_size(options.db.database, ec) == 0 && !ec) {
+        // Emptied since it was given: not a database any more, and this run creates none.
+        return fail(options.db.database, ErrorCode::invalid_input,
+                    "{} is empty (0 bytes) now; it was not changed", options.db.database.string());
+    }
+    if (opened == expected) {
+        return {};
+    }
+    return fail(options.db.database, ErrorCode::invalid_input,
+                "{} names another file than the one this run was given (it was replaced or "
+                "swapped for a link); it was not changed: run again to look at it afresh",
+                options.db.database.string());
+}
+
 // Takes the run lock and opens (or creates) the database. A file that is not a database is
 // refused before the run lock's file is made beside it; backup_only refuses a missing one.
 Result<RunDatabase> open_for_run(const MigrateOptions& options) {
@@ -376,6 +408,7 @@ Result<RunDatabase> open_for_run(const MigrateOptions& options) {
         options.create_missing ? sqlite::OpenMode::read_write_create : sqlite::OpenMode::read_write,
         options.db.lock_timeout);
     BELAY_TRY(db);
+    BELAY_TRY(refuse_another_file(options, *db));
     return RunDatabase{std::move(*lock), std::move(*db), !existed,
                        std::max(options.db.lock_timeout - waited, std::chrono::milliseconds(1))};
 }

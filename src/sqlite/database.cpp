@@ -426,6 +426,7 @@ Result<Database> Database::open_impl(const std::filesystem::path& path, OpenMode
                                                             : check_openable(path, mode);
     BELAY_TRY(kind);
     install_fifo_safe_open();
+    const FirstOpenRecorder recorder;
     const auto [raw, rc] = open_handle(path, mode, *kind);
     std::unique_ptr<sqlite3, Closer> db(raw);
     if (rc != SQLITE_OK) {
@@ -438,6 +439,7 @@ Result<Database> Database::open_impl(const std::filesystem::path& path, OpenMode
     set_busy_wait(raw, busy_timeout);
     keep_wal_as_found(raw, path, mode, *kind);
     Database database(std::move(db), path);
+    database.m_opened_file = recorder.file();
     database.m_busy_timeout = busy_timeout;
     if (mode == OpenMode::read_only || mode == OpenMode::read_only_beside_own_lock ||
         mode == OpenMode::immutable_evidence) {

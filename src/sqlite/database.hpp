@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "sqlite/fifo_safe_open.hpp"
 
 struct sqlite3;
 
@@ -68,6 +69,9 @@ class Database {
     const std::filesystem::path& path() const { return m_path; }
     // The busy timeout set at open; handlers installed later restore it when they go.
     std::chrono::milliseconds busy_timeout() const { return m_busy_timeout; }
+    // The file the connection opened (device and inode), when SQLite's open was seen
+    // (fifo_safe_open.hpp); compare it with what a path named before, to catch a swap.
+    const std::optional<FileIdentity>& opened_file() const { return m_opened_file; }
 
     // Runs every statement of `sql` (no results expected). On error nothing is rolled back here:
     // callers own transactions.
@@ -112,6 +116,7 @@ class Database {
     std::unique_ptr<sqlite3, Closer> m_db;
     std::filesystem::path m_path;
     std::chrono::milliseconds m_busy_timeout{0};
+    std::optional<FileIdentity> m_opened_file;
 };
 
 // Maps an SQLite primary result code to belay's error category (busy for BUSY/LOCKED).

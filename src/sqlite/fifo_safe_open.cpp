@@ -12,6 +12,9 @@ namespace belay::sqlite {
 
 namespace {
 
+// The recorder of this thread, if one lives (FirstOpenRecorder).
+thread_local std::optional<FileIdentity>* t_first_open = nullptr;
+
 // SQLite's unix VFS calls it as open(path, flags, mode).
 int open_refusing_fifo(const char* path, int flags, int mode) {
     const int fd = ::open(path, flags | O_NONBLOCK | O_CLOEXEC, static_cast<mode_t>(mode));
@@ -24,6 +27,10 @@ int open_refusing_fifo(const char* path, int flags, int mode) {
         errno = ENXIO;
         return -1;
     }
+    if (t_first_open != nullptr && !t_first_open->has_value()) {
+        *t_first_open = FileIdentity{static_cast<std::uint64_t>(st.st_dev),
+                                     static_cast<std::uint64_t>(st.st_ino)};
+    }
     if ((flags & O_NONBLOCK) == 0) {
         const int status = ::fcntl(fd, F_GETFL);
         if (status >= 0) {
@@ -34,6 +41,14 @@ int open_refusing_fifo(const char* path, int flags, int mode) {
 }
 
 }  // namespace
+
+FirstOpenRecorder::FirstOpenRecorder() : m_outer(t_first_open) {
+    t_first_open = &m_file;
+}
+
+FirstOpenRecorder::~FirstOpenRecorder() {
+    t_first_open = m_outer;
+}
 
 void install_fifo_safe_open() {
     static std::once_flag installed;

@@ -195,5 +195,61 @@ TEST(FleetJournal, AFifoIsRefusedWithoutWaitingForAWriter) {
     EXPECT_NE(contents.error().message.find("FIFO"), std::string::npos) << contents.error().message;
 }
 
+TEST(FleetJournal, LinesThatCannotHappenAreRefusedEvenWhenLinked) {
+    TempDir dir;
+    const auto write = [&](const std::string& name, auto&& lines) {
+        const auto path = dir / name;
+        auto journal = FleetJournal::create(path, header(2), two_members());
+        EXPECT_TRUE(journal.has_value());
+        for (const auto& line : lines) {
+            EXPECT_TRUE(journal->append(line).has_value());
+        }
+        return path;
+    };
+    using Lines = std::vector<nlohmann::ordered_json>;
+    // An end before its start; a second end not after an interruption; finished too early.
+    for (const auto& [name, lines] :
+         {std::pair{"a", Lines{end_line(0, migrated("a"))}},
+          std::pair{"b", Lines{{{"start", 0}},
+                               end_line(0, migrated("a")),
+                               {{"start", 0}},
+                               end_line(0, migrated("a"))}},
+          std::pair{"c", Lines{{{"start", 0}}, end_line(0, migrated("a")), {{"finished", "x"}}}}}) {
+        SCOPED_TRACE(name);
+        auto contents = read_fleet_journal(write(name, lines));
+        ASSERT_FALSE(contents.has_value());
+        EXPECT_NE(contents.error().message.find("not a line of a belay fleet journal"),
+                  std::string::npos)
+            << contents.error().message;
+    }
+    // After an interruption a database runs again: a second start and end.
+    FleetResult interrupted = migrated("a");
+    interrupted.outcome = FleetOutcome::interrupted;
+    auto resumed = read_fleet_journal(write("d", Lines{{{"start", 0}},
+                                                       end_line(0, interrupted),
+                                                       {{"resumed", "x"}},
+                                                       {{"start", 0}},
+                                                       end_line(0, migrated("a"))}));
+    ASSERT_TRUE(resumed.has_value()) << resumed.error().message;
+    EXPECT_EQ(resumed->ends[0]->outcome, FleetOutcome::migrated);
+}
+
+TEST(FleetJournal, ADatabasesSnapshotIsTheFirstItsRunsTook) {
+    TempDir dir;
+    const auto path = dir / "run.journal";
+    {
+        auto journal = FleetJournal::create(path, header(2), two_members());
+        ASSERT_TRUE(journal.has_value());
+        ASSERT_TRUE(journal->append({{"start", 0}}).has_value());
+        ASSERT_TRUE(journal->append({{"snapshot", 0}, {"path", "first.bak"}}).has_value());
+        ASSERT_TRUE(journal->append({{"resumed", "x"}}).has_value());
+        ASSERT_TRUE(journal->append({{"start", 0}}).has_value());
+        ASSERT_TRUE(journal->append({{"snapshot", 0}, {"path", "second.bak"}}).has_value());
+    }
+    auto contents = read_fleet_journal(path);
+    ASSERT_TRUE(contents.has_value()) << contents.error().message;
+    EXPECT_EQ(contents->snapshots[0], "first.bak");
+}
+
 }  // namespace
 }  // namespace belay
