@@ -141,6 +141,15 @@ TEST_F(FleetTest, MigratesEveryDatabaseEachWithItsOwnSnapshotAndJournalsEachOne)
         }
     }
     EXPECT_EQ(snapshots, 6);
+    // A finished run's journal gives its summary again, runs nothing and writes nothing.
+    const auto journal = read_file(dir() / "run.journal");
+    const auto again = fleet({"resume", "run.journal", "--json"});
+    EXPECT_EQ(again.exit_code, 0) << describe(again);
+    EXPECT_EQ(again.json()["counts"]["migrated"], 6);
+    EXPECT_EQ(read_file(dir() / "run.journal"), journal);
+    for (int i = 0; i < 6; ++i) {
+        EXPECT_EQ(backups_of(i).size(), 1u) << tenant(i);
+    }
 }
 
 TEST_F(FleetTest, OneTenantsFailureTouchesNoOtherAndNamesItsMigrationAndSnapshot) {
