@@ -2,10 +2,12 @@
 // from the command line.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -136,7 +138,10 @@ FleetOptions options_of(FleetArgs& parsed, FleetCommand command) {
     options.command = command;
     options.selection = parsed.selection;
     options.each.db = parsed.common.db;
-    options.jobs = parsed.vm["jobs"].as<int>();
+    // fleet status has no default of its own: one database per core.
+    options.jobs = parsed.vm.count("jobs") != 0
+                       ? parsed.vm["jobs"].as<int>()
+                       : static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1U, 16U));
     options.words = [](const Message& message) { return words(message); };
     options.on_progress = progress_for(parsed.common);
     if (parsed.vm.count("max-failures")) {
@@ -196,7 +201,11 @@ int fleet_resume(const Arguments& args) {
     FleetResumeOptions options;
     options.journal = parsed.vm["journal"].as<std::string>();
     if (!parsed.vm["jobs"].defaulted()) {
-        options.jobs = parsed.vm["jobs"].as<int>();
+        // fleet status has no default of its own: one database per core.
+        options.jobs =
+            parsed.vm.count("jobs") != 0
+                ? parsed.vm["jobs"].as<int>()
+                : static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1U, 16U));
     }
     options.words = [](const Message& message) { return words(message); };
     options.on_progress = progress_for(parsed.common);

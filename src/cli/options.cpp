@@ -169,7 +169,13 @@ void add_fleet_options(po::options_description_easy_init& add, const std::string
         add("shard", po::value<std::string>()->value_name("I/N"),
             "take only this stable share of the selection (0/4 ... 3/4)");
     }
-    add("jobs,j", po::value<int>()->value_name("N")->default_value(1), "databases at a time");
+    if (command == "fleet-status") {
+        // Status only reads: every core by default.
+        add("jobs,j", po::value<int>()->value_name("N"),
+            "databases at a time (default: one per core)");
+    } else {
+        add("jobs,j", po::value<int>()->value_name("N")->default_value(1), "databases at a time");
+    }
     if (command == "fleet-resume") {
         add("journal", po::value<std::string>()->value_name("JOURNAL"),
             "the journal of the run to finish");
