@@ -11,6 +11,7 @@
 #include "api/fleet_run.hpp"
 #include "api/option_checks.hpp"
 #include "belay/api.hpp"
+#include "core/elapsed.hpp"
 #include "core/utc_time.hpp"
 #include "engine/migration_set.hpp"
 #include "engine/scratch_directory.hpp"
@@ -294,8 +295,7 @@ Result<FleetSummary> run_fleet(const FleetOptions& options) {
     run.action = action_for(options, set, run.journal);
     run.on_progress = options.on_progress;
     fleet::run_members(run, summary);
-    summary.duration_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+    summary.duration_ms = milliseconds_since(started);
     return summary;
 }
 

@@ -1,4 +1,5 @@
 #include "api/fleet_actions.hpp"
+#include "core/elapsed.hpp"
 
 #include <chrono>
 #include <string>
@@ -14,10 +15,6 @@ namespace belay::fleet {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::int64_t ms_since(Clock::time_point started) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
-}
 
 std::string worded(const FleetOptions& options, const Message& message) {
     return options.words ? options.words(message) : message.text();
@@ -107,7 +104,7 @@ FleetResult timed(const FleetMember& member, Body&& body) {
     if (start_result(member, result)) {
         body(result);
     }
-    result.duration_ms = ms_since(started);
+    result.duration_ms = milliseconds_since(started);
     return result;
 }
 

@@ -6,6 +6,7 @@
 #include "api/fleet_actions.hpp"
 #include "api/fleet_run.hpp"
 #include "belay/api.hpp"
+#include "core/elapsed.hpp"
 #include "core/fleet_journal.hpp"
 #include "core/utc_time.hpp"
 
@@ -165,8 +166,7 @@ Result<FleetSummary> resume_fleet(const FleetResumeOptions& resume) {
         return result;
     };
     fleet::run_members(run, summary);
-    summary.duration_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+    summary.duration_ms = milliseconds_since(started);
     return summary;
 }
 
