@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,8 @@
 #include "belay/version.hpp"
 
 namespace belay {
+
+struct MigrationSet;  // belay/migrations.hpp
 
 enum class ValidationLevel {
     normal,  // per-step checks; quick_check after the run; dangling foreign keys warn
@@ -85,9 +88,8 @@ struct MigrateOptions {
     std::function<std::string(const Message&)> record_words;
     // Receives the warnings of a run as they arise (a run about to go ahead without a snapshot);
     // empty: they go to belay's log, in the library's words.
-    std::function<void(const Message&)>
-        on_warning;  // migrate only: false refuses a database file that does not exist
-                     // (invalid_input) instead of
+    std::function<void(const Message&)> on_warning;
+    // migrate only: false refuses a database file that does not exist (invalid_input) instead of
     // creating it, also one removed between the check and the open (a fleet's tenant that was
     // deleted is not made again, empty).
     bool create_missing = true;
@@ -98,6 +100,10 @@ struct MigrateOptions {
     // Called with the snapshot's path as soon as it is complete and verified, before the first
     // step commits (a fleet's journal records it then); may be empty.
     std::function<void(const std::string&)> on_snapshot;
+    // Set: the migrations of db, as load_migration_set(db) returned them, used instead of reading
+    // them again: a fleet reads them once, and every database gets the set that was linted and
+    // rehearsed, even if the files change during the run. Empty: read from db.
+    std::shared_ptr<const MigrationSet> migration_set;
 };
 
 }  // namespace belay

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 
 #include "api/fleet_actions.hpp"
 #include "api/fleet_run.hpp"
@@ -184,10 +185,9 @@ Result<void> refuse_for_all(const FleetOptions& options, const MigrationSet& set
     return {};
 }
 
-Result<MigrationSet> prepare_migrate(const FleetOptions& options, FleetSummary& summary) {
-    auto set = load_migration_set(options.each.db);
-    BELAY_TRY(set);
-    BELAY_TRY(refuse_for_all(options, *set));
+// `options.each.migration_set` holds the migrations, read once.
+Result<void> prepare_migrate(const FleetOptions& options, FleetSummary& summary) {
+    BELAY_TRY(refuse_for_all(options, *options.each.migration_set));
     auto lint = run_lint(options.each);
     BELAY_TRY(lint);
     if (!lint->warnings.empty()) {
@@ -199,12 +199,11 @@ Result<MigrationSet> prepare_migrate(const FleetOptions& options, FleetSummary& 
     } else {
         summary.notes.push_back(said("no rehearsal on a scratch database ({})", Option::rehearse));
     }
-    return set;
+    return {};
 }
 
 // What each database gets: the command's one-database call.
-fleet::Action action_for(const FleetOptions& options, const std::optional<MigrationSet>& set,
-                         FleetJournal* journal) {
+fleet::Action action_for(const FleetOptions& options, FleetJournal* journal) {
     switch (options.command) {
         case FleetCommand::migrate:
             return [&options, journal](const FleetMember& member, std::size_t index) {
@@ -221,8 +220,8 @@ fleet::Action action_for(const FleetOptions& options, const std::optional<Migrat
         case FleetCommand::status:
             break;
     }
-    return [&options, &set](const FleetMember& member, std::size_t) {
-        return fleet::status_one(options, *set, member);
+    return [&options](const FleetMember& member, std::size_t) {
+        return fleet::status_one(options, *options.each.migration_set, member);
     };
 }
 
@@ -267,18 +266,21 @@ Result<FleetSummary> run_fleet(const FleetOptions& options) {
     auto* members = &selected->members;
     auto summary = empty_summary(options, members->size());
     note_selection(*selected, options.selection, summary);
-    std::optional<MigrationSet> set;
+    // Every database's run gets the migrations read here, once.
+    auto each_run = options;
     if (options.command == FleetCommand::migrate || options.command == FleetCommand::status) {
-        auto loaded = options.command == FleetCommand::migrate
-                          ? prepare_migrate(options, summary)
-                          : load_migration_set(options.each.db);
+        auto loaded = load_migration_set(options.each.db);
         BELAY_TRY(loaded);
-        set = std::move(*loaded);
+        each_run.each.migration_set = std::make_shared<const MigrationSet>(std::move(*loaded));
+        if (options.command == FleetCommand::migrate) {
+            BELAY_TRY(prepare_migrate(each_run, summary));
+        }
     }
     std::optional<FleetJournal> journal;
     if (options.command == FleetCommand::migrate && !options.each.dry_run) {
         auto created = FleetJournal::create(
-            options.journal, journal_header(options, *set, members->size()), *members);
+            options.journal, journal_header(options, *each_run.each.migration_set, members->size()),
+            *members);
         BELAY_TRY(created);
         journal.emplace(std::move(*created));
         summary.journals.push_back(options.journal.string());
@@ -292,8 +294,11 @@ Result<FleetSummary> run_fleet(const FleetOptions& options) {
     run.jobs = options.jobs;
     run.canary = options.command == FleetCommand::migrate ? options.canary : 0;
     run.max_failures = options.max_failures;
-    run.action = action_for(options, set, run.journal);
+    run.action = action_for(each_run, run.journal);
     run.on_progress = options.on_progress;
+    const bool snapshots = options.command == FleetCommand::backup ||
+                           (options.command == FleetCommand::migrate && !options.each.dry_run);
+    run.snapshots = snapshots ? &options.each.db : nullptr;
     fleet::run_members(run, summary);
     summary.duration_ms = milliseconds_since(started);
     return summary;

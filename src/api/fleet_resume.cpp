@@ -2,6 +2,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 
 #include "api/fleet_actions.hpp"
 #include "api/fleet_run.hpp"
@@ -72,9 +73,10 @@ Result<FleetOptions> options_of(const nlohmann::json& header,
     }
 }
 
-// Why this journal's run cannot be resumed, or nothing when it can.
-Result<void> refuse_resume(const FleetJournalContents& contents, const FleetOptions& options,
-                           const std::filesystem::path& journal) {
+// Why this journal's run cannot be resumed, or, when it can, the migrations it started with.
+Result<std::shared_ptr<const MigrationSet>> refuse_resume(const FleetJournalContents& contents,
+                                                          const FleetOptions& options,
+                                                          const std::filesystem::path& journal) {
     if (contents.header.value("command", std::string()) != "migrate") {
         return fail(journal, ErrorCode::invalid_input, "{} is not the journal of a fleet migrate",
                     journal.string());
@@ -106,7 +108,7 @@ Result<void> refuse_resume(const FleetJournalContents& contents, const FleetOpti
                     options.each.db.migrations_dir.string(), journal.string(),
                     run(Command::fleet_migrate, {}));
     }
-    return {};
+    return std::make_shared<const MigrationSet>(std::move(*set));
 }
 
 void resolve_members(const nlohmann::json& header, std::vector<FleetMember>& members,
@@ -127,7 +129,9 @@ Result<FleetSummary> resume_fleet(const FleetResumeOptions& resume) {
     BELAY_TRY(contents);
     auto options = options_of(contents->header, resume.journal);
     BELAY_TRY(options);
-    BELAY_TRY(refuse_resume(*contents, *options, resume.journal));
+    auto set = refuse_resume(*contents, *options, resume.journal);
+    BELAY_TRY(set);
+    options->each.migration_set = *set;  // read once, for every database
     options->jobs = resume.jobs.value_or(options->jobs);
     options->words = resume.words;
     options->on_progress = resume.on_progress;
@@ -156,6 +160,7 @@ Result<FleetSummary> resume_fleet(const FleetResumeOptions& resume) {
     run.canary = options->canary;
     run.max_failures = options->max_failures;
     run.on_progress = options->on_progress;
+    run.snapshots = &options->each.db;
     // A database the crash caught mid-run names the snapshot that run took before its first
     // step: the state the upgrade started from (the resumed run's own is in the journal too).
     run.action = [&options, &run, &contents](const FleetMember& member, std::size_t index) {

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
 
 #include "belay/cancellation.hpp"
+#include "core/backup_directory_index.hpp"
 #include "core/utc_time.hpp"
 
 namespace belay::fleet {
@@ -169,9 +171,33 @@ class Runner {
     std::size_t m_failures = 0;
 };
 
+// A directory with this many databases' snapshots is watched rather than listed by each: below
+// it a listing is cheap, and a watch is a kernel resource this user has a limited number of.
+constexpr std::size_t k_watch_from = 8;
+
+std::vector<std::filesystem::path> shared_backup_directories(const Run& run) {
+    if (run.snapshots == nullptr) {
+        return {};
+    }
+    std::map<std::filesystem::path, std::size_t> databases;
+    auto options = *run.snapshots;
+    for (const auto& member : *run.members) {
+        options.database = member.path;
+        ++databases[options.backup_directory()];
+    }
+    std::vector<std::filesystem::path> shared;
+    for (const auto& [directory, count] : databases) {
+        if (count >= k_watch_from) {
+            shared.push_back(directory.empty() ? std::filesystem::path(".") : directory);
+        }
+    }
+    return shared;
+}
+
 }  // namespace
 
 void run_members(const Run& run, FleetSummary& summary) {
+    const BackupDirectoryWatch watch(shared_backup_directories(run));
     Runner runner(run, summary);
     runner.run_all();
     finish_summary(summary);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "belay/fleet.hpp"
+#include "belay/options.hpp"
 #include "core/fleet_journal.hpp"
 
 namespace belay::fleet {
@@ -26,6 +27,10 @@ struct Run {
     std::optional<int> max_failures;
     Action action;
     std::function<void(const FleetProgress&)> on_progress;
+    // Non-null when the action takes snapshots, which go where these options say for each
+    // database: a directory shared by several databases is then watched for the run's length
+    // (backup_directory_index.hpp), instead of listed by each snapshot.
+    const DatabaseOptions* snapshots = nullptr;
 };
 
 // Runs every member that has no earlier result; fills `summary`'s counts, attention, slowest,

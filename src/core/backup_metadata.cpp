@@ -243,12 +243,13 @@ Result<BackupMetadata> read_backup_metadata(const std::filesystem::path& sidecar
     return about(sidecar, parse_backup_metadata(*text, sidecar.string()));
 }
 
-// Whether `name` (a sidecar's) is the automatic name of a backup of a stem other than `stem`.
-bool is_another_stems_backup(std::string_view name, std::string_view stem) {
-    if (!name.ends_with(".bak.json") || is_backup_file_name(name, stem, true)) {
-        return false;
+std::vector<std::string> automatic_backup_stems(std::string_view name) {
+    std::vector<std::string> stems;
+    if (!name.ends_with(".bak.json")) {
+        return stems;
     }
-    // "<other>-YYYYMMDD-HHMMSS[-n].bak.json": try the stem that ends where the stamp starts.
+    // "<stem>-YYYYMMDD-HHMMSS[-n].bak.json": the stem ends where the stamp starts, with or
+    // without the "-n".
     const auto base = name.substr(0, name.size() - 9);
     const auto stamp = std::string_view("-YYYYMMDD-HHMMSS").size();
     std::vector<std::size_t> cuts;
@@ -258,29 +259,66 @@ bool is_another_stems_backup(std::string_view name, std::string_view stem) {
     if (const auto dash = base.find_last_of('-'); dash != std::string_view::npos && dash > stamp) {
         cuts.push_back(dash - stamp);
     }
-    return std::ranges::any_of(cuts, [&](std::size_t cut) {
-        return is_backup_file_name(name, base.substr(0, cut), true);
-    });
+    for (const auto cut : cuts) {
+        if (is_backup_file_name(name, base.substr(0, cut), true)) {
+            stems.emplace_back(base.substr(0, cut));
+        }
+    }
+    return stems;
 }
 
-std::int64_t highest_sequence(const std::filesystem::path& directory, const std::string& source,
-                              std::string_view stem) {
+namespace {
+
+// Whether `name` (a sidecar's) is the automatic name of a backup of a stem other than `stem`.
+bool is_another_stems_backup(std::string_view name, std::string_view stem) {
+    const auto stems = automatic_backup_stems(name);
+    return !stems.empty() && std::ranges::find(stems, stem) == stems.end();
+}
+
+std::filesystem::path directory_or_here(const std::filesystem::path& directory) {
+    return directory.empty() ? std::filesystem::path(".") : directory;
+}
+
+// The highest sequence of the sidecars at `paths` that name `source` (regular files only).
+std::int64_t highest_among(const std::vector<std::filesystem::path>& paths,
+                           const std::string& source) {
     std::int64_t highest = 0;
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(
-             directory.empty() ? std::filesystem::path(".") : directory, ec)) {
-        std::error_code type_ec;
-        const auto name = entry.path().filename().string();
-        if (!name.ends_with(".bak.json") || is_another_stems_backup(name, stem) ||
-            !entry.is_regular_file(type_ec) || entry.is_symlink(type_ec)) {
+    for (const auto& path : paths) {
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(std::filesystem::symlink_status(path, ec))) {
             continue;
         }
-        auto metadata = read_backup_metadata(entry.path());
+        auto metadata = read_backup_metadata(path);
         if (metadata && metadata->source == source) {
             highest = std::max(highest, metadata->sequence);
         }
     }
     return highest;
+}
+
+}  // namespace
+
+std::int64_t highest_sequence(const std::filesystem::path& directory, const std::string& source,
+                              std::string_view stem) {
+    std::vector<std::filesystem::path> paths;
+    std::error_code ec;
+    for (const auto& entry :
+         std::filesystem::directory_iterator(directory_or_here(directory), ec)) {
+        const auto name = entry.path().filename().string();
+        if (name.ends_with(".bak.json") && !is_another_stems_backup(name, stem)) {
+            paths.push_back(entry.path());
+        }
+    }
+    return highest_among(paths, source);
+}
+
+std::int64_t highest_sequence(const std::filesystem::path& directory, const std::string& source,
+                              const std::vector<std::string>& sidecars) {
+    std::vector<std::filesystem::path> paths;
+    for (const auto& name : sidecars) {
+        paths.push_back(directory_or_here(directory) / name);
+    }
+    return highest_among(paths, source);
 }
 
 std::int64_t sequence_after(std::int64_t highest) {

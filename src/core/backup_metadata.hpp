@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "belay/backup.hpp"
 #include "core/error.hpp"
@@ -39,6 +40,14 @@ inline constexpr std::int64_t k_max_sequence = (std::int64_t{1} << 53) - 1;
 // databases costs each snapshot a listing, not a thousand sidecars parsed.
 std::int64_t highest_sequence(const std::filesystem::path& directory, const std::string& source,
                               std::string_view stem);
+// The same over `sidecars`, the names in `directory` a caller already knows can be this
+// database's (a watched directory's, backup_directory_index.hpp), instead of a listing.
+std::int64_t highest_sequence(const std::filesystem::path& directory, const std::string& source,
+                              const std::vector<std::string>& sidecars);
+
+// The stems whose automatic backup name `name` (a sidecar's) is, as backup_file_name writes it:
+// none for a name chosen by hand; two when it reads both with and without a "-<n>" suffix.
+std::vector<std::string> automatic_backup_stems(std::string_view name);
 
 // The sequence of a backup written after one with `highest`: one more, but never past
 // k_max_sequence (where backups then share it, and created_at and the name order them).

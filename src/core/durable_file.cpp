@@ -210,41 +210,47 @@ std::optional<std::string_view> companion_of(std::string_view name) {
 
 }  // namespace
 
-int remove_abandoned_temporaries(const std::filesystem::path& directory,
-                                 const std::function<bool(std::string_view)>& is_ours) {
+namespace {
+
+// Removes the temporary at `path` (and its companions) when no live process holds it.
+bool remove_if_abandoned(const std::filesystem::path& path) {
+    // O_NONBLOCK: a FIFO under a temporary's name must not block the open (nor be removed).
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        return false;
+    }
+    struct stat status {};
+    // A writer holds its temporary with flock until it is renamed or removed.
+    const bool removed = ::fstat(fd, &status) == 0 && S_ISREG(status.st_mode) &&
+                         ::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::unlink(path.c_str()) == 0;
+    if (removed) {
+        remove_companions(path);
+    }
+    ::close(fd);
+    return removed;
+}
+
+int remove_abandoned_among(const std::filesystem::path& where,
+                           const std::vector<std::string>& names,
+                           const std::function<bool(std::string_view)>& is_ours) {
     int removed = 0;
-    std::error_code ec;
-    const auto where = directory.empty() ? std::filesystem::path(".") : directory;
     std::vector<std::filesystem::path> companions;
-    for (const auto& entry : std::filesystem::directory_iterator(where, ec)) {
-        const auto name = entry.path().filename().string();
+    for (const std::string& name : names) {
         if (const auto base = companion_of(name)) {
             const auto of = final_name_of_temporary(*base);
             if (of && is_ours(*of)) {
-                companions.push_back(entry.path());
+                companions.push_back(where / name);
             }
             continue;
         }
         const auto final_name = final_name_of_temporary(name);
-        if (!final_name || !is_ours(*final_name)) {
-            continue;
-        }
-        // O_NONBLOCK: a FIFO under a temporary's name must not block the open (nor be removed).
-        const int fd = ::open(entry.path().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-        if (fd < 0) {
-            continue;
-        }
-        struct stat status {};
-        // A writer holds its temporary with flock until it is renamed or removed.
-        if (::fstat(fd, &status) == 0 && S_ISREG(status.st_mode) &&
-            ::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::unlink(entry.path().c_str()) == 0) {
-            remove_companions(entry.path());
+        if (final_name && is_ours(*final_name) && remove_if_abandoned(where / name)) {
             ++removed;
         }
-        ::close(fd);
     }
     // A companion whose temporary is gone (a kill between the two unlinks) goes too; one whose
     // temporary is still there belongs to a live writer, which holds it.
+    std::error_code ec;
     for (const auto& companion : companions) {
         const auto name = companion.filename().string();
         const auto base = companion_of(name);
@@ -253,6 +259,36 @@ int remove_abandoned_temporaries(const std::filesystem::path& directory,
         }
     }
     return removed;
+}
+
+std::filesystem::path directory_or_here(const std::filesystem::path& directory) {
+    return directory.empty() ? std::filesystem::path(".") : directory;
+}
+
+}  // namespace
+
+int remove_abandoned_temporaries(const std::filesystem::path& directory,
+                                 const std::function<bool(std::string_view)>& is_ours) {
+    const auto where = directory_or_here(directory);
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(where, ec)) {
+        if (auto name = entry.path().filename().string(); is_temporary_name(name)) {
+            names.push_back(std::move(name));
+        }
+    }
+    return remove_abandoned_among(where, names, is_ours);
+}
+
+int remove_abandoned_temporaries(const std::filesystem::path& directory,
+                                 const std::function<bool(std::string_view)>& is_ours,
+                                 const std::vector<std::string>& names) {
+    return remove_abandoned_among(directory_or_here(directory), names, is_ours);
+}
+
+bool is_temporary_name(std::string_view name) {
+    const auto base = companion_of(name).value_or(name);
+    return final_name_of_temporary(base).has_value();
 }
 
 bool has_live_temporary(const std::filesystem::path& directory, std::string_view final_name) {

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -70,6 +71,15 @@ std::optional<std::string> final_name_of_temporary(std::string_view name);
 // stays. Returns how many it removed; errors are ignored (the files simply stay).
 int remove_abandoned_temporaries(const std::filesystem::path& directory,
                                  const std::function<bool(std::string_view)>& is_ours);
+// The same over `names`, the entries of `directory` a caller already knows of (a watched
+// directory's temporaries, backup_directory_index.hpp) instead of a listing.
+int remove_abandoned_temporaries(const std::filesystem::path& directory,
+                                 const std::function<bool(std::string_view)>& is_ours,
+                                 const std::vector<std::string>& names);
+
+// True for a temporary's name (final_name_of_temporary) and for the "-journal", "-wal" and
+// "-shm" names beside one.
+bool is_temporary_name(std::string_view name);
 
 // Whether a live process holds (is still writing) a temporary for `final_name` in `directory`.
 // A temporary this user may not open to tell counts as held.

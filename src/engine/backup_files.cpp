@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/backup_directory_index.hpp"
 #include "core/backup_metadata.hpp"
 #include "engine/snapshot.hpp"
 
@@ -58,12 +59,16 @@ SnapshotTemporary::~SnapshotTemporary() {
 void remove_abandoned_snapshot_temporaries(const SnapshotRequest& request) {
     const auto out_name = request.out ? request.out->filename().string() : std::string();
     const auto stem = backup_stem(request.database);
-    remove_abandoned_temporaries(
-        request.out ? request.out->parent_path() : request.directory,
-        [&](std::string_view final_name) {
-            return request.out ? final_name == out_name || final_name == out_name + ".json"
-                               : is_backup_file_name(final_name, stem, true);
-        });
+    const auto directory = request.out ? request.out->parent_path() : request.directory;
+    const auto is_ours = [&](std::string_view final_name) {
+        return request.out ? final_name == out_name || final_name == out_name + ".json"
+                           : is_backup_file_name(final_name, stem, true);
+    };
+    if (const auto watched = watched_temporaries(directory)) {
+        remove_abandoned_temporaries(directory, is_ours, *watched);
+    } else {
+        remove_abandoned_temporaries(directory, is_ours);
+    }
 }
 
 Result<std::filesystem::path> choose_final_path(const SnapshotRequest& request,

@@ -10,6 +10,7 @@
 #include "core/plan.hpp"
 #include "sqlite/foreign_history.hpp"
 #include "sqlite/history_store.hpp"
+#include "sqlite/transaction.hpp"
 
 namespace belay::engine {
 
@@ -123,6 +124,8 @@ Result<AnyDatabaseState> read_state(const DatabaseOptions& options, bool any,
     BELAY_TRY(db);
     state.exists = true;
     state.size_bytes = std::filesystem::file_size(options.database, ec);
+    auto read = sqlite::Transaction::begin_read(*db);  // one lock for every read below
+    BELAY_TRY(read);
     const auto unreadable = [](Error error) {
         if (error.code == ErrorCode::step_failed) {
             error.code = ErrorCode::invalid_input;  // an unreadable database, not a failed step

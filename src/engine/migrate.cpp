@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
 #include "core/log.hpp"
 #include "core/migration_parser.hpp"
@@ -568,10 +569,15 @@ Result<void> check_run_options(const MigrateOptions& options) {
 
 // Everything a run checks before it opens the database, shared by run_migrate and plan_run
 // so that both refuse the same things in the same order.
-Result<MigrationSet> prepare_run(const MigrateOptions& options) {
+Result<std::shared_ptr<const MigrationSet>> prepare_run(const MigrateOptions& options) {
     BELAY_TRY(check_run_options(options));
-    auto set = load_migration_set(options.db);
-    BELAY_TRY(set);
+    Result<std::shared_ptr<const MigrationSet>> loaded = options.migration_set;
+    if (!options.migration_set) {
+        auto read = load_migration_set(options.db);
+        BELAY_TRY(read);
+        loaded = std::make_shared<const MigrationSet>(std::move(*read));
+    }
+    const auto& set = *loaded;
     if (set->migrations.empty() && options.db.embedded_migrations) {
         return fail(ErrorCode::invalid_input,
                     "the program's list of embedded migrations is empty; add one "
@@ -602,7 +608,7 @@ Result<MigrationSet> prepare_run(const MigrateOptions& options) {
                     "database {} does not exist; there is nothing to revert (check {})",
                     options.db.database.string(), Option::database);
     }
-    return set;
+    return loaded;
 }
 
 }  // namespace
@@ -614,9 +620,9 @@ Result<RunReport> run_migrate(const MigrateOptions& options) {
     report.database = options.db.database.string();
     report.operation = options.operation;
     report.dry_run = options.dry_run;
-    report.notes.assign(set->notes.begin(), set->notes.end());
-    return options.dry_run ? rehearse(options, *set, std::move(report))
-                           : migrate_in_place(options, *set, std::move(report));
+    report.notes.assign((*set)->notes.begin(), (*set)->notes.end());
+    return options.dry_run ? rehearse(options, **set, std::move(report))
+                           : migrate_in_place(options, **set, std::move(report));
 }
 
 Result<RunPlan> plan_run(const MigrateOptions& options) {
@@ -627,10 +633,10 @@ Result<RunPlan> plan_run(const MigrateOptions& options) {
     // Read as db status reads it: read-only, creating nothing, a missing database is empty.
     auto state = read_database_state(options.db);
     BELAY_TRY(state);
-    BELAY_TRY(refuse_foreign_overlap(options.db, state->history, set->migrations));
+    BELAY_TRY(refuse_foreign_overlap(options.db, state->history, (*set)->migrations));
     const History& history = state->history;
     RunReport versions;
-    auto steps = plan_steps(options, *set, history, versions);
+    auto steps = plan_steps(options, **set, history, versions);
     BELAY_TRY(steps);
     plan.version_before = versions.version_before;
     for (const auto& step : *steps) {

@@ -9,6 +9,8 @@
 
 #include "belay/cancellation.hpp"
 #include "core/background_sha256.hpp"
+#include "core/backup_directory_index.hpp"
+#include "core/backup_metadata.hpp"
 #include "core/durable_file.hpp"
 #include "core/elapsed.hpp"
 #include "engine/backup_files.hpp"
@@ -131,8 +133,12 @@ BackupMetadata describe(const SnapshotRequest& request, const SourceFacts& facts
     metadata.verified = request.verify;
     metadata.belay_version = BELAY_VERSION;
     // Read after the copy, as late as possible: a backup written meanwhile counts too.
-    metadata.sequence = sequence_after(
-        highest_sequence(final_path.parent_path(), metadata.source, backup_stem(request.database)));
+    const auto directory = final_path.parent_path();
+    const auto stem = backup_stem(request.database);
+    const auto watched = watched_sidecars(directory, stem);
+    metadata.sequence =
+        sequence_after(watched ? highest_sequence(directory, metadata.source, *watched)
+                               : highest_sequence(directory, metadata.source, stem));
     return metadata;
 }
 

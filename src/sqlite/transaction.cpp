@@ -13,6 +13,11 @@ Result<Transaction> Transaction::begin_immediate(Database& db) {
     return Transaction(db);
 }
 
+Result<Transaction> Transaction::begin_read(Database& db) {
+    BELAY_TRY(db.exec("BEGIN"));
+    return Transaction(db);
+}
+
 Transaction::Transaction(Transaction&& other) noexcept : m_db(other.m_db) {
     other.m_db = nullptr;
 }

@@ -1,4 +1,4 @@
-// A write transaction that rolls back in its destructor unless committed.
+// A transaction that rolls back in its destructor unless committed.
 #pragma once
 
 #include "core/error.hpp"
@@ -17,6 +17,10 @@ class Transaction {
     // so no later statement of the step can fail with a deadlock-avoidance BUSY. Fails with
     // ErrorCode::busy when the lock stays held by another connection.
     static Result<Transaction> begin_immediate(Database& db);
+    // BEGIN (deferred): the first read takes the shared lock and keeps it to the end, so every
+    // read sees one committed state, and a dozen small reads lock the file once instead of once
+    // each. For reads only; the destructor ends it.
+    static Result<Transaction> begin_read(Database& db);
 
     Transaction(Transaction&& other) noexcept;
     Transaction& operator=(Transaction&&) = delete;

@@ -822,5 +822,67 @@ TEST_F(FleetTest, ADirectoryThePatternCannotEnterIsReportedUnreadable) {
         << json.dump(1);
 }
 
+// The migrations are read once, linted and rehearsed: every database gets that set, also when the
+// files change while the run waits at one of them.
+TEST_F(FleetTest, EveryDatabaseGetsTheMigrationsTheRunReadEvenIfTheFilesChangeMeanwhile) {
+    make_tenants(3);
+    write_two_migrations();
+    TestDb holder(tenant(1));
+    holder.exec("BEGIN IMMEDIATE; INSERT INTO seed VALUES (2);");
+    BackgroundRun run({"fleet", "migrate", "--db", pattern(), "--jobs", "1", "--lock-timeout",
+                       "600", "--journal", "run.journal"},
+                      in_dir());
+    ASSERT_TRUE(wait_for_start(run, "run.journal", 1));
+    write_migration("2_unique_email.sql",
+                    "-- +migrate Up\nCREATE INDEX edited ON t(id);\n-- +migrate Down\nDROP INDEX "
+                    "edited;\n");
+    write_migration("3_added.sql", "-- +migrate Up\nCREATE TABLE added(x);\n");
+    holder.exec("ROLLBACK;");
+    const auto result = run.wait(std::chrono::seconds(300));
+    EXPECT_EQ(result.exit_code, 0) << describe(result);
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(versions(tenant(i)), "1,2") << tenant(i);
+        TestDb check(tenant(i), true);
+        EXPECT_EQ(check.scalar("SELECT group_concat(name) FROM sqlite_schema WHERE type = 'index' "
+                               "AND name IN ('t_email', 'edited')"),
+                  "t_email")
+            << tenant(i);
+    }
+}
+
+// Ten tenants in one directory: their snapshots are numbered from an index of the directory kept
+// for the run (not a listing each), which must see every earlier backup and abandoned temporary.
+TEST_F(FleetTest, SnapshotsInASharedDirectoryNumberAfterEveryEarlierBackupAndSweepLeftovers) {
+    make_tenants(10);
+    write_two_migrations();
+    ASSERT_EQ(run_raw({"db", "backup", "--db", "tenants/t03.db"}).exit_code, 0);
+    ASSERT_EQ(
+        run_raw({"db", "backup", "--db", "tenants/t03.db", "--out", "tenants/keep.bak"}).exit_code,
+        0);
+    // What a belay killed mid-snapshot leaves: a temporary nobody holds, and its journal.
+    write_file("tenants/t05-20261207-101500.bak.tmp-0123456789abcdef", "partial");
+    write_file("tenants/t05-20261207-101500.bak.tmp-0123456789abcdef-journal", "partial");
+    const auto sequences = [&](int i) {
+        std::set<std::int64_t> found;
+        for (const auto& name : backups_of(i)) {
+            found.insert(nlohmann::json::parse(read_file(tenants() / (name + ".json")))["sequence"]
+                             .get<std::int64_t>());
+        }
+        return found;
+    };
+    const auto migrate =
+        fleet({"migrate", "--db", pattern(), "--jobs", "2", "--journal", "run.journal"});
+    ASSERT_EQ(migrate.exit_code, 0) << describe(migrate);
+    EXPECT_EQ(sequences(3), (std::set<std::int64_t>{1, 3}));  // after db backup's 1 and keep's 2
+    EXPECT_EQ(sequences(5), (std::set<std::int64_t>{1}));
+    for (const auto& name : list_dir(tenants())) {
+        EXPECT_EQ(name.find(".tmp-"), std::string::npos) << name << " was left";
+    }
+    const auto backup = fleet({"backup", "--db", pattern(), "--jobs", "2"});
+    ASSERT_EQ(backup.exit_code, 0) << describe(backup);
+    EXPECT_EQ(sequences(3), (std::set<std::int64_t>{1, 3, 4}));
+    EXPECT_EQ(sequences(9), (std::set<std::int64_t>{1, 2}));
+}
+
 }  // namespace
 }  // namespace belay::testing
