@@ -520,11 +520,21 @@ bool Database::in_transaction() const {
     return sqlite3_get_autocommit(m_db.get()) == 0;
 }
 
+std::string last_sqlite_message(sqlite3* db) {
+    std::string message = sqlite3_errmsg(db);
+    if (sqlite3_extended_errcode(db) == SQLITE_READONLY_DBMOVED) {
+        message +=
+            " (the database file was moved, replaced or deleted while belay had it open, so "
+            "SQLite let nothing more be written to it; find what moved it, then run again)";
+    }
+    return message;
+}
+
 Error Database::last_error(std::string_view what) const {
     const int rc = sqlite3_extended_errcode(m_db.get());
     return error_of(error_code_for_sqlite(rc),
                     fmt::format("{}: {}: {}", m_path.string(), what,
-                                with_newer_sqlite_hint(sqlite3_errmsg(m_db.get()))));
+                                with_newer_sqlite_hint(last_sqlite_message(m_db.get()))));
 }
 
 Result<void> Database::close() {

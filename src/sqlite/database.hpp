@@ -122,6 +122,10 @@ class Database {
 // Maps an SQLite primary result code to belay's error category (busy for BUSY/LOCKED).
 ErrorCode error_code_for_sqlite(int result_code);
 
+// sqlite3_errmsg of `db`'s last error, and what it means where its words do not say
+// ("attempt to write a readonly database" for a file moved or replaced under the connection).
+std::string last_sqlite_message(sqlite3* db);
+
 enum class FileKind {
     empty,             // zero bytes: a valid, empty database
     rollback_journal,  // SQLite header, rollback-journal mode (header bytes 18/19 = 1)

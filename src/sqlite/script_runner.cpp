@@ -145,7 +145,7 @@ Result<PreparedStatement> prepare_next(const SectionRun& run, std::string_view r
     if (rc != SQLITE_OK) {
         // SQLite's tail stops at the error; show the statement from its start instead.
         where.statement = excerpt(remaining.substr(token));
-        where.sqlite_error = sqlite3_errmsg(run.db.handle());
+        where.sqlite_error = last_sqlite_message(run.db.handle());
         const int offset = sqlite3_error_offset(run.db.handle());
         where.error_offset = offset >= 0 ? offset - static_cast<int>(token) : -1;
         return statement_failed(run, rc, where);
@@ -173,7 +173,7 @@ Result<void> step_to_end(const SectionRun& run, Statement& statement, ScriptFail
         }
     }
     if (rc != SQLITE_DONE) {
-        where.sqlite_error = sqlite3_errmsg(run.db.handle());
+        where.sqlite_error = last_sqlite_message(run.db.handle());
         // "disk I/O error" alone hides the cause: "File too large", "No space left on device".
         if (const int os_error = sqlite3_system_errno(run.db.handle());
             (rc & 0xff) == SQLITE_IOERR && os_error != 0) {

@@ -51,7 +51,7 @@ Result<bool> Statement::step() {
     if (rc == SQLITE_DONE) {
         return false;
     }
-    return fail(error_code_for_sqlite(rc), "{}", with_newer_sqlite_hint(sqlite3_errmsg(m_db)));
+    return fail(error_code_for_sqlite(rc), "{}", with_newer_sqlite_hint(last_sqlite_message(m_db)));
 }
 
 Result<void> Statement::run() {

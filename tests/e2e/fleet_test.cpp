@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <random>
@@ -529,6 +530,62 @@ TEST_F(FleetTest, APathSwappedForAnotherFileAfterTheSelectionIsReportedNotFollow
         << result.out;
     TestDb victim(dir() / "elsewhere" / "victim.db", true);
     EXPECT_EQ(victim.tables(), std::vector<std::string>{"v"});
+}
+
+// A process swapping a tenant's path back and forth (atomic renames: the file, then a symlink to
+// another database) while the run goes on: whichever moment each check falls on, the other
+// database is never opened, and the tenant ends migrated, unreadable or failed, never half-done.
+TEST_F(FleetTest, APathFlippedBackAndForthDuringTheRunIsNeverFollowed) {
+    const fs::path victim_path = dir() / "elsewhere" / "victim.db";
+    fs::create_directories(victim_path.parent_path());
+    {
+        TestDb victim(victim_path);
+        victim.exec("CREATE TABLE v(x);");
+    }
+    const auto victim_bytes = read_file(victim_path);
+    for (int round = 0; round < 3; ++round) {
+        SCOPED_TRACE(round);
+        fs::remove_all(tenants());
+        make_tenants(20);
+        write_two_migrations();
+        const auto journal = fmt::format("run{}.journal", round);
+        TestDb holder(tenant(0));  // the run waits there, its selection made
+        holder.exec("BEGIN IMMEDIATE; INSERT INTO seed VALUES (2);");
+        BackgroundRun run({"fleet", "migrate", "--db", pattern(), "--jobs", "2", "--lock-timeout",
+                           "600", "--no-rehearsal", "--journal", journal},
+                          in_dir());
+        ASSERT_TRUE(wait_for_start(run, journal, 0));
+        const fs::path parked = dir() / "parked.db";
+        const fs::path link = dir() / "link.db";
+        std::atomic<bool> stop{false};
+        std::thread flipper([&] {
+            while (!stop) {
+                fs::rename(tenant(10), parked);
+                fs::create_symlink(victim_path, link);
+                fs::rename(link, tenant(10));
+                std::this_thread::yield();
+                fs::rename(parked, tenant(10));
+            }
+        });
+        holder.exec("COMMIT;");
+        const auto result = run.wait(std::chrono::seconds(300));
+        stop = true;
+        flipper.join();
+        EXPECT_TRUE(result.exit_code == 0 || result.exit_code == 1) << describe(result);
+        EXPECT_EQ(read_file(victim_path), victim_bytes);
+        for (const auto& name : list_dir(victim_path.parent_path())) {
+            EXPECT_EQ(name, "victim.db") << "beside the other database";
+        }
+        std::string outcome;
+        for (const auto& line : journal_lines(dir() / journal)) {
+            if (line.contains("end") && line["end"] == 10) {
+                outcome = line["outcome"];
+            }
+        }
+        EXPECT_TRUE(outcome == "migrated" || outcome == "unreadable" || outcome == "failed")
+            << outcome;
+        EXPECT_EQ(versions(tenant(10)), outcome == "migrated" ? "1,2" : "") << outcome;
+    }
 }
 
 TEST_F(FleetTest, AResumeRefusesMigrationsThatChangedSinceTheRunStarted) {

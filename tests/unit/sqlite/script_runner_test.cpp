@@ -98,6 +98,18 @@ TEST_F(ScriptRunnerTest, FailingStatementNamesFileLineAndSqlitesMessage) {
     EXPECT_EQ(count("SELECT count(*) FROM t"), 1);
 }
 
+// SQLite refuses to write to a file moved away under the connection (SQLITE_READONLY_DBMOVED);
+// its words, "attempt to write a readonly database", say nothing of why.
+TEST_F(ScriptRunnerTest, AFileMovedUnderTheConnectionIsSaidToHaveMoved) {
+    ASSERT_TRUE(run(section("CREATE TABLE t (x);")).has_value());
+    std::filesystem::rename(m_dir / "run.db", m_dir / "moved.db");
+    ScriptFailure failure;
+    auto ran = run(section("INSERT INTO t VALUES (1);"), &failure);
+    ASSERT_FALSE(ran.has_value());
+    EXPECT_CONTAINS(failure.sqlite_error, "attempt to write a readonly database");
+    EXPECT_CONTAINS(ran.error().message, "was moved, replaced or deleted while belay had it open");
+}
+
 TEST_F(ScriptRunnerTest, SyntaxErrorReportsItsOffsetWithinTheStatement) {
     ScriptFailure failure;
     auto ran = run(section("SELECT 1;\n  /* lead */ SELECT * FROM t WHERE;\n", 5), &failure);
