@@ -12,6 +12,7 @@
 #include "api/fleet_run.hpp"
 #include "api/option_checks.hpp"
 #include "belay/api.hpp"
+#include "belay/cancellation.hpp"
 #include "core/elapsed.hpp"
 #include "core/utc_time.hpp"
 #include "engine/migration_set.hpp"
@@ -112,8 +113,10 @@ Result<void> rehearse_once(const FleetOptions& options) {
     if (error == nullptr) {
         return {};
     }
-    if (error->code == ErrorCode::interrupted) {
-        return std::unexpected(*error);  // a signal stopped it: nothing failed
+    if (error->code == ErrorCode::interrupted) {  // a signal stopped it: nothing failed
+        return fail(ErrorCode::interrupted,
+                    "interrupted by a signal during the rehearsal on an empty scratch database; "
+                    "no database of the fleet was touched");
     }
     // The failed step's own error: the run's adds advice about the scratch database.
     Message why = error->what();
@@ -190,6 +193,11 @@ Result<void> prepare_migrate(const FleetOptions& options, FleetSummary& summary)
     BELAY_TRY(refuse_for_all(options, *options.each.migration_set));
     auto lint = run_lint(options.each);
     BELAY_TRY(lint);
+    if (cancellation_requested()) {  // lint's checks on a scratch database give way to it
+        return fail(ErrorCode::interrupted,
+                    "interrupted by a signal while the migrations were checked; no database of "
+                    "the fleet was touched");
+    }
     if (!lint->warnings.empty()) {
         summary.notes.push_back(said("the migrations have {} lint warning(s); {} lists them",
                                      lint->warnings.size(), run(Command::lint, {})));

@@ -185,9 +185,9 @@ int fleet_resume(const Arguments& args) {
         return report_error(usage_error("expected `belay fleet resume JOURNAL`").error(),
                             parsed.common.json);
     }
-    // The run goes on as it was started: its journal holds its options.
-    for (const char* fixed : {"migrations", "backup-dir", "table", "format", "lock-timeout"}) {
-        // From the command line only: BELAY_* variables and belay.ini stand for every run.
+    // The run goes on as it was started: its journal holds its options (BELAY_* variables and
+    // belay.ini, which stand for every run, were not read for these).
+    for (const auto& fixed : fleet_resume_fixed_options()) {
         if (parsed.vm.count(fixed) && !parsed.vm[fixed].defaulted() &&
             parsed.vm.origin(fixed).place == Origin::Place::command_line) {
             return report_error(

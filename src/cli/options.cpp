@@ -260,6 +260,12 @@ po::options_description all_options_description() {
 // `verbose`: -v is for one run (-vv counts its repeats). `no-backup`: a run without its safety
 // snapshot is chosen for that run, never standing. `env`: what one wrapped command is given.
 // `restore-on-failure`: whether a failed exec puts a snapshot back over the database.
+const std::vector<std::string>& fleet_resume_fixed_options() {
+    static const std::vector<std::string> k_fixed{"migrations", "backup-dir", "table", "format",
+                                                  "lock-timeout"};
+    return k_fixed;
+}
+
 bool is_command_line_only(const std::string& option) {
     static const std::set<std::string> k_options{"backup",
                                                  "latest",
@@ -346,6 +352,12 @@ std::unexpected<Error> ParsedOptions::bad_value(const std::string& option,
 
 namespace {
 
+// Whether a standing value (BELAY_*, belay.ini) of `option` is left unread for `command`.
+bool ignores_standing_value(const std::string& command, const std::string& option) {
+    return command == "fleet-resume" && std::ranges::find(fleet_resume_fixed_options(), option) !=
+                                            fleet_resume_fixed_options().end();
+}
+
 // BELAY_STEP_TIMEOUT -> "step-timeout" when the command has that option, else "" (ignored).
 std::string environment_name_to_option(const po::options_description& description,
                                        const std::string& variable) {
@@ -391,7 +403,8 @@ Result<void> store_place(const po::parsed_options& parsed, const std::vector<Ori
 }
 
 // The BELAY_* variables of `description`'s options, an empty one counting as unset.
-Result<void> store_environment(const po::options_description& description, ParsedOptions& vm) {
+Result<void> store_environment(const std::string& command,
+                               const po::options_description& description, ParsedOptions& vm) {
     po::parsed_options parsed(&description);
     std::vector<Origin> origins;
     for (char** entry = environ; *entry != nullptr; ++entry) {
@@ -402,7 +415,7 @@ Result<void> store_environment(const po::options_description& description, Parse
         }
         const std::string variable(text.substr(0, equals));
         const auto option = environment_name_to_option(description, variable);
-        if (option.empty()) {
+        if (option.empty() || ignores_standing_value(command, option)) {
             continue;
         }
         const std::string value(text.substr(equals + 1));
@@ -417,7 +430,8 @@ Result<void> store_environment(const po::options_description& description, Parse
 }
 
 // The config file's keys, a key with an empty value counting as unset.
-Result<void> store_config_file(const std::string& path, bool named, ParsedOptions& vm) {
+Result<void> store_config_file(const std::string& command, const std::string& path, bool named,
+                               ParsedOptions& vm) {
     // store() reads the description through `parsed`: it must outlive both.
     const auto keys = all_options_description();
     auto entries = read_config_file(path, named, keys);
@@ -425,7 +439,7 @@ Result<void> store_config_file(const std::string& path, bool named, ParsedOption
     po::parsed_options parsed(&keys);
     std::vector<Origin> origins;
     for (const auto& entry : *entries) {
-        if (entry.value.empty()) {
+        if (entry.value.empty() || ignores_standing_value(command, entry.key)) {
             continue;
         }
         parsed.options.emplace_back(entry.key, std::vector<std::string>{entry.value});
@@ -462,10 +476,10 @@ Result<void> parse_options(const std::string& command, const std::vector<std::st
             command.starts_with("fleet-") ? "fleet " + command.substr(6) : "db " + command;
         return usage_error("{}: {}; see `belay {} --help`", named, e.what(), named);
     }
-    BELAY_TRY(store_environment(description, vm));
+    BELAY_TRY(store_environment(command, description, vm));
     const bool explicit_config = vm.count("config") != 0;
     const auto config = explicit_config ? vm["config"].as<std::string>() : std::string("belay.ini");
-    BELAY_TRY(store_config_file(config, explicit_config, vm));
+    BELAY_TRY(store_config_file(command, config, explicit_config, vm));
     try {
         po::notify(vm);
     } catch (const po::error& e) {

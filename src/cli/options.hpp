@@ -85,6 +85,11 @@ po::options_description all_options_description();
 // config file (refused).
 bool is_command_line_only(const std::string& option);
 
+// The options `belay fleet resume` takes from the journal of the run it finishes: given on its
+// command line they are refused; a BELAY_* variable or belay.ini key for one is not read at all
+// (it stands for other runs, and a value this run would ignore must not stop it).
+const std::vector<std::string>& fleet_resume_fixed_options();
+
 // Parses argv (the arguments after "db <command>"), the environment and the config file into
 // `vm`, recording where each value came from. `positional` names the command's positional
 // arguments in order. A variable set to the empty string counts as unset, as does a key of the

@@ -420,6 +420,29 @@ TEST_F(FleetTest, ASignalStopsTheRunPromptlyEvenWhileItWaitsForALock) {
     }
 }
 
+// Before any database: the migrations are checked and rehearsed on scratch databases. A signal
+// then stops the run there and says that no database was touched.
+TEST_F(FleetTest, ASignalWhileTheMigrationsAreCheckedSaysNoDatabaseWasTouched) {
+    make_tenants(2);
+    write_migration("1_slow.sql",
+                    "-- +migrate Up\nCREATE TABLE big AS WITH RECURSIVE c(x) AS (SELECT 1 UNION "
+                    "ALL SELECT x + 1 FROM c LIMIT 500000000) SELECT x FROM c;\n");
+    BackgroundRun run({"fleet", "migrate", "--db", pattern(), "--journal", "run.journal", "-v"},
+                      in_dir());
+    ASSERT_TRUE(run.wait_for_stderr("applying 1_slow", std::chrono::seconds(60)));
+    run.send_signal(SIGINT);
+    const auto result = run.wait(std::chrono::seconds(120));
+    EXPECT_EQ(result.exit_code, 130) << describe(result);
+    EXPECT_NE(result.err.find("no database of the fleet was touched"), std::string::npos)
+        << result.err;
+    EXPECT_EQ(result.err.find("between steps"), std::string::npos) << result.err;
+    EXPECT_FALSE(fs::exists(dir() / "run.journal"));
+    for (int i = 0; i < 2; ++i) {
+        EXPECT_EQ(versions(tenant(i)), "");
+        EXPECT_TRUE(backups_of(i).empty());
+    }
+}
+
 // A kill after a database's first step committed: the resumed run finishes it and names the
 // snapshot the first run took, the state the upgrade started from.
 TEST_F(FleetTest, AResumeNamesTheSnapshotTheUpgradeStartedFrom) {
@@ -485,7 +508,8 @@ TEST_F(FleetTest, AResumeTakesItsOptionsFromTheJournalAlone) {
     run.send_signal(SIGTERM);
     EXPECT_EQ(run.wait().exit_code, 143);
     holder.exec("ROLLBACK;");
-    write_file("belay.ini", "migrations = migrations\nlock-timeout = 5\n");
+    // Standing settings of the options the journal records are not read, not even checked.
+    write_file("belay.ini", "migrations = migrations\nlock-timeout = abc\nformat = nope\n");
     const auto flag = fleet({"resume", "run.journal", "--migrations", "migrations"});
     EXPECT_EQ(flag.exit_code, 2) << describe(flag);
     EXPECT_NE(flag.err.find("--migrations"), std::string::npos) << flag.err;
@@ -495,7 +519,9 @@ TEST_F(FleetTest, AResumeTakesItsOptionsFromTheJournalAlone) {
     EXPECT_NE(gone.err.find("put them back in"), std::string::npos) << gone.err;
     fs::rename(dir() / "moved", migrations());
     const auto resumed =
-        fleet({"resume", "run.journal"}, with_env({{"BELAY_TABLE", "schema_migrations"}}));
+        fleet({"resume", "run.journal"}, with_env({{"BELAY_TABLE", "schema_migrations"},
+                                                   {"BELAY_LOCK_TIMEOUT", "abc"},
+                                                   {"BELAY_MIGRATIONS", "/nonexistent"}}));
     EXPECT_EQ(resumed.exit_code, 0) << describe(resumed);
     EXPECT_EQ(versions(tenant(0)), "1,2");
     EXPECT_EQ(versions(tenant(1)), "1,2");
