@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "belay/embedded_migration.hpp"
+#include "belay/error.hpp"
 #include "belay/message.hpp"
 #include "belay/migration.hpp"
 #include "belay/run_report.hpp"
@@ -98,8 +99,9 @@ struct MigrateOptions {
     // selection) is refused (invalid_input) before anything is written.
     std::optional<std::pair<std::uint64_t, std::uint64_t>> expected_file;
     // Called with the snapshot's path as soon as it is complete and verified, before the first
-    // step commits (a fleet's journal records it then); may be empty.
-    std::function<void(const std::string&)> on_snapshot;
+    // step commits (a fleet's journal records it then); may be empty. An error it returns ends
+    // the run there: nothing is committed, and the run fails with that error.
+    std::function<Result<void>(const std::string&)> on_snapshot;
     // Set: the migrations of db, as load_migration_set(db) returned them, used instead of reading
     // them again: a fleet reads them once, and every database gets the set that was linted and
     // rehearsed, even if the files change during the run. Empty: read from db.

@@ -164,6 +164,7 @@ nlohmann::ordered_json journal_header(const FleetOptions& options, const Migrati
         {"jobs", options.jobs},
         {"canary", options.canary},
         {"max_failures", options.max_failures ? *options.max_failures : 0},
+        {"keep", each.keep ? *each.keep : 0},
         {"selected", selected}};
     return header;
 }

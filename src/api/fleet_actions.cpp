@@ -111,13 +111,20 @@ FleetResult timed(const FleetMember& member, Body&& body) {
 }  // namespace
 
 std::string migrations_checksum(const MigrationSet& set) {
+    // The files' checksums, and the SQL that runs: goose's ENVSUB substitutes environment
+    // variables when a file is read, which its checksum (of the file as written) does not see.
+    const auto sql = [](const SqlSection& section) {
+        return section.present ? sha256_hex(section.sql) : std::string("-");
+    };
     std::string text;
     for (const auto& migration : set.migrations) {
-        text += fmt::format("{}\t{}\t{}\n", migration.version.text(), migration.name,
-                            migration.checksum);
+        text += fmt::format("{}\t{}\t{}\t{}\t{}\t{}\n", migration.version.text(), migration.name,
+                            migration.checksum, sql(migration.up), sql(migration.down),
+                            sql(migration.verify));
     }
     for (const auto& repeatable : set.repeatables) {
-        text += fmt::format("R\t{}\t{}\n", repeatable.name, repeatable.checksum);
+        text += fmt::format("R\t{}\t{}\t{}\n", repeatable.name, repeatable.checksum,
+                            sql(repeatable.up));
     }
     return sha256_hex(text);
 }
@@ -135,13 +142,12 @@ FleetResult migrate_one(const FleetOptions& options, const FleetMember& member, 
         each.confirm = {};
         each.backup_progress = {};
         each.on_warning = [](const Message&) {};  // the fleet warns once, before it starts
-        each.on_snapshot = [&result, journal, index](const std::string& path) {
+        each.on_snapshot = [&result, journal, index](const std::string& path) -> Result<void> {
             result.snapshot = path;
-            if (journal != nullptr) {
-                // Not being able to journal the snapshot is not the database's failure: its end
-                // line names the snapshot too.
-                (void)journal->append({{"snapshot", index}, {"path", path}});
-            }
+            // A snapshot the journal does not name would be lost to a resume: without its line
+            // the database's run goes no further (its first step rolls back).
+            return journal != nullptr ? journal->append({{"snapshot", index}, {"path", path}})
+                                      : Result<void>();
         };
         auto report = run_migrate(each);
         if (report) {

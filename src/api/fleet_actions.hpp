@@ -15,7 +15,8 @@ namespace belay::fleet {
 FleetResult migrate_one(const FleetOptions& options, const FleetMember& member, std::size_t index,
                         FleetJournal* journal);
 // What a journal records of the migrations a run started with: SHA-256 over every migration's
-// version, name and checksum (and every repeatable's), so that a resume can tell a change.
+// version, name, checksum and SQL as it runs (and every repeatable's), so that a resume can
+// tell a change, also one of the environment variables goose's ENVSUB substitutes.
 std::string migrations_checksum(const MigrationSet& set);
 
 FleetResult backup_one(const FleetOptions& options, const FleetMember& member);

@@ -1,4 +1,5 @@
 // fleet resume and the journals' view (belay/api.hpp): a fleet migrate's journal read back.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -7,6 +8,7 @@
 #include "api/fleet_actions.hpp"
 #include "api/fleet_run.hpp"
 #include "belay/api.hpp"
+#include "core/backup_metadata.hpp"
 #include "core/elapsed.hpp"
 #include "core/fleet_journal.hpp"
 #include "core/utc_time.hpp"
@@ -51,6 +53,9 @@ Result<FleetOptions> read_options(const nlohmann::json& header,
     options.canary = header.value("canary", 0);
     if (const int limit = header.value("max_failures", 0); limit > 0) {
         options.max_failures = limit;
+    }
+    if (const int keep = header.value("keep", 0); keep > 0) {
+        each.keep = keep;
     }
     options.journal = journal;
     if (each.db.migrations_dir.empty() || options.jobs < 1 || options.canary < 0) {
@@ -103,21 +108,52 @@ Result<std::shared_ptr<const MigrationSet>> refuse_resume(const FleetJournalCont
     if (fleet::migrations_checksum(*set) !=
         contents.header.value("migrations_sha256", std::string())) {
         return fail(journal, ErrorCode::refused,
-                    "the migrations in {} changed since the run of {} started; a resumed run "
-                    "applies what the run started with: put them back, or start a new {}",
+                    "the migrations in {} changed since the run of {} started (their files, or "
+                    "the environment variables ENVSUB puts in them); a resumed run applies what "
+                    "the run started with: put them back, or start a new {}",
                     options.each.db.migrations_dir.string(), journal.string(),
                     run(Command::fleet_migrate, {}));
     }
     return std::make_shared<const MigrationSet>(std::move(*set));
 }
 
-void resolve_members(const nlohmann::json& header, std::vector<FleetMember>& members,
-                     std::vector<std::optional<FleetResult>>& ends) {
-    for (std::size_t i = 0; i < members.size(); ++i) {
-        members[i].path = as_run_saw_it(header, members[i].path);
-        if (ends[i]) {
-            ends[i]->database = members[i].path.string();
+// The journal's paths as the run used them (relative ones from the directory it started in):
+// each database, and the snapshots its lines name.
+void resolve_paths(const nlohmann::json& header, FleetJournalContents& contents) {
+    const auto resolved = [&](const std::string& path) {
+        return path.empty() ? path : as_run_saw_it(header, path).string();
+    };
+    for (std::size_t i = 0; i < contents.members.size(); ++i) {
+        contents.members[i].path = as_run_saw_it(header, contents.members[i].path);
+        contents.snapshots[i] = resolved(contents.snapshots[i]);
+        if (auto& end = contents.ends[i]) {
+            end->database = contents.members[i].path.string();
+            end->snapshot = resolved(end->snapshot);
         }
+    }
+}
+
+// A database an earlier run of the journal started and took its snapshot of: its result counts
+// from that snapshot, the state the upgrade started from, not from where this run found it
+// (the earlier run may have applied every step before the crash took its end line).
+void count_from_first_snapshot(FleetResult& result, const std::string& snapshot,
+                               const MigrationSet& set) {
+    result.snapshot = snapshot;
+    auto taken = read_backup_metadata(snapshot + ".json");
+    if (!taken || taken->schema_version == result.version_before) {
+        return;  // its sidecar is gone (this run's view stands), or nothing ran before the crash
+    }
+    result.version_before = taken->schema_version;
+    const auto from = Version::parse_dotted(result.version_before);
+    const auto to = Version::parse_dotted(result.version_after);
+    if (!from || !to) {
+        return;
+    }
+    result.steps = static_cast<int>(std::ranges::count_if(set.migrations, [&](const Migration& m) {
+        return *from < m.version && !(*to < m.version);
+    }));
+    if (result.outcome == FleetOutcome::up_to_date && result.steps > 0) {
+        result.outcome = FleetOutcome::migrated;
     }
 }
 
@@ -135,7 +171,7 @@ Result<FleetSummary> resume_fleet(const FleetResumeOptions& resume) {
     options->jobs = resume.jobs.value_or(options->jobs);
     options->words = resume.words;
     options->on_progress = resume.on_progress;
-    resolve_members(contents->header, contents->members, contents->ends);
+    resolve_paths(contents->header, *contents);
     // A database a signal stopped mid-run is left to do, as one the run never reached.
     for (auto& end : contents->ends) {
         if (end && end->outcome == FleetOutcome::interrupted) {
@@ -166,7 +202,8 @@ Result<FleetSummary> resume_fleet(const FleetResumeOptions& resume) {
     run.action = [&options, &run, &contents](const FleetMember& member, std::size_t index) {
         auto result = fleet::migrate_one(*options, member, index, run.journal);
         if (!contents->snapshots[index].empty()) {
-            result.snapshot = contents->snapshots[index];
+            count_from_first_snapshot(result, contents->snapshots[index],
+                                      *options->each.migration_set);
         }
         return result;
     };
@@ -190,7 +227,7 @@ Result<FleetSummary> read_fleet_journals(const std::vector<std::filesystem::path
     summary.command = FleetCommand::status;
     summary.list_all = list_all;
     for (auto& contents : read) {
-        resolve_members(contents.header, contents.members, contents.ends);
+        resolve_paths(contents.header, contents);
         summary.finished = summary.finished && contents.finished;
         for (std::size_t i = 0; i < contents.members.size(); ++i) {
             FleetResult result;

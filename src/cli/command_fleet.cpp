@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -65,9 +67,34 @@ Result<FleetSelection> read_selection(const ParsedOptions& vm, std::vector<std::
     return selection;
 }
 
+// The time in a default journal's name ("belay-fleet-20261207-101500.journal"), if it is one.
+std::optional<std::time_t> time_in_journal_name(const std::string& name) {
+    std::tm parts{};
+    char end = 0;
+    if (name.size() != std::string_view("belay-fleet-YYYYMMDD-HHMMSS.journal").size() ||
+        !name.starts_with("belay-fleet-") || !name.ends_with(".journal") ||
+        std::sscanf(name.c_str(), "belay-fleet-%4d%2d%2d-%2d%2d%2d.journa%c", &parts.tm_year,
+                    &parts.tm_mon, &parts.tm_mday, &parts.tm_hour, &parts.tm_min, &parts.tm_sec,
+                    &end) != 7) {
+        return std::nullopt;
+    }
+    parts.tm_year -= 1900;
+    parts.tm_mon -= 1;
+    return ::timegm(&parts);
+}
+
+// belay-fleet-YYYYMMDD-HHMMSS.journal, here, with the time now; or, when the clock is behind a
+// default journal already here (it stepped back), one second after the latest of them: the
+// names sort in the order the runs started, which fleet status --journal goes by.
 std::string default_journal() {
-    const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    return fmt::format("belay-fleet-{:%Y%m%d-%H%M%S}.journal", fmt::gmtime(now));
+    auto stamp = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(".", ec)) {
+        if (const auto taken = time_in_journal_name(entry.path().filename().string())) {
+            stamp = std::max(stamp, *taken + 1);
+        }
+    }
+    return fmt::format("belay-fleet-{:%Y%m%d-%H%M%S}.journal", fmt::gmtime(stamp));
 }
 
 // The progress line on a terminal: databases done of all, failures, time left.

@@ -193,6 +193,8 @@ void add_fleet_options(po::options_description_easy_init& add, const std::string
             "the run's journal (default: belay-fleet-YYYYMMDD-HHMMSS.journal here)");
         add("no-rehearsal", po::bool_switch(),
             "skip the rehearsal of the migrations on an empty scratch database");
+        add("keep", po::value<int>()->value_name("N"),
+            "after each database's successful run, prune its backups to the newest N");
     }
     if (command == "fleet-migrate" || command == "fleet-backup") {
         add("max-failures", po::value<int>()->value_name("F"),

@@ -24,11 +24,16 @@ namespace belay {
 
 namespace {
 
-// What the index keeps of one directory: only the names its questions are about.
+// What the index keeps of one directory: only the names its questions are about, and the
+// source each sidecar names, read once and forgotten when the file changes.
 struct Names {
     std::map<std::string, std::set<std::string>, std::less<>> automatic;  // sidecars, by stem
     std::set<std::string> chosen;       // sidecars whose names were chosen by hand
     std::set<std::string> temporaries;  // and their companions
+    std::map<std::string, std::set<std::string>, std::less<>> by_source;  // sidecars read
+    std::map<std::string, std::string> source_of;                         // the other way
+    std::set<std::string> unread;      // sidecars not read since they last changed
+    std::set<std::string> unreadable;  // sidecars that could not be read when last tried
 
     void add(const std::string& name) {
         if (name.ends_with(".bak.json")) {
@@ -39,6 +44,7 @@ struct Names {
             for (const auto& stem : stems) {
                 automatic[stem].insert(name);
             }
+            changed(name);
         } else if (is_temporary_name(name)) {
             temporaries.insert(name);
         }
@@ -54,6 +60,42 @@ struct Names {
                 }
             }
         }
+        forget_source(name);
+        unread.erase(name);
+    }
+    // Written to: what it names must be read again.
+    void changed(const std::string& name) {
+        if (name.ends_with(".bak.json")) {
+            forget_source(name);
+            unread.insert(name);
+        }
+    }
+    void forget_source(const std::string& name) {
+        unreadable.erase(name);
+        const auto found = source_of.find(name);
+        if (found == source_of.end()) {
+            return;
+        }
+        if (auto names = by_source.find(found->second); names != by_source.end()) {
+            names->second.erase(name);
+            if (names->second.empty()) {
+                by_source.erase(names);
+            }
+        }
+        source_of.erase(found);
+    }
+    // Reads the source of every sidecar not read since it changed.
+    void read_sources(const std::filesystem::path& directory) {
+        for (const auto& name : unread) {
+            auto metadata = read_backup_metadata(directory / name);
+            if (metadata) {
+                source_of[name] = metadata->source;
+                by_source[metadata->source].insert(name);
+            } else {
+                unreadable.insert(name);
+            }
+        }
+        unread.clear();
     }
 };
 
@@ -76,7 +118,7 @@ std::optional<std::string> key_of(const std::filesystem::path& directory) {
 }
 
 constexpr std::uint32_t k_events =
-    IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_ONLYDIR;
+    IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY | IN_DELETE_SELF | IN_ONLYDIR;
 
 class Index {
   public:
@@ -126,7 +168,7 @@ class Index {
     // `answer` of the directory's names, or std::nullopt when it is not watched.
     template <typename Answer>
     auto ask(const std::filesystem::path& directory, const Answer& answer)
-        -> std::optional<decltype(answer(std::declval<const Names&>()))> {
+        -> std::optional<decltype(answer(std::declval<Names&>()))> {
         const std::scoped_lock lock(m_mutex);
         if (m_watched.empty()) {
             return std::nullopt;
@@ -196,6 +238,8 @@ class Index {
             watched.names.add(name);
         } else if ((event.mask & (IN_DELETE | IN_MOVED_FROM)) != 0) {
             watched.names.remove(name);
+        } else if ((event.mask & IN_MODIFY) != 0) {
+            watched.names.changed(name);
         }
     }
 
@@ -252,7 +296,7 @@ BackupDirectoryWatch::~BackupDirectoryWatch() {
 
 std::optional<std::vector<std::string>> watched_sidecars(const std::filesystem::path& directory,
                                                          std::string_view stem) {
-    return Index::instance().ask(directory, [&](const Names& names) {
+    return Index::instance().ask(directory, [&](Names& names) {
         std::vector<std::string> sidecars;
         if (const auto found = names.automatic.find(stem); found != names.automatic.end()) {
             append(sidecars, found->second);
@@ -264,8 +308,22 @@ std::optional<std::vector<std::string>> watched_sidecars(const std::filesystem::
 
 std::optional<std::vector<std::string>> watched_temporaries(
     const std::filesystem::path& directory) {
-    return Index::instance().ask(directory, [](const Names& names) {
+    return Index::instance().ask(directory, [](Names& names) {
         return std::vector<std::string>(names.temporaries.begin(), names.temporaries.end());
+    });
+}
+
+std::optional<std::vector<std::string>> watched_sidecars_naming(
+    const std::filesystem::path& directory, const std::string& source) {
+    const auto where = directory.empty() ? std::filesystem::path(".") : directory;
+    return Index::instance().ask(directory, [&](Names& names) {
+        names.read_sources(where);
+        std::vector<std::string> sidecars;
+        if (const auto found = names.by_source.find(source); found != names.by_source.end()) {
+            append(sidecars, found->second);
+        }
+        append(sidecars, names.unreadable);
+        return sidecars;
     });
 }
 

@@ -6,7 +6,8 @@
 // the kernel's inotify events (creations, removals and renames by any process): each question
 // costs one read of the pending events.
 //
-// The answers are what a listing made at that moment would give. When inotify is not available
+// The answers are what a listing made at that moment would give (and a sidecar's source what
+// reading it would give). When inotify is not available
 // (no instance or watch left to this user), the directory is not watched and callers list it as
 // before; when its event queue overflowed, or the directory itself was moved or removed, the next
 // question lists it again.
@@ -44,5 +45,12 @@ std::optional<std::vector<std::string>> watched_sidecars(const std::filesystem::
 // The names of temporaries (final_name_of_temporary) and of the -journal, -wal and -shm files
 // beside them in `directory`; std::nullopt when the directory is not watched.
 std::optional<std::vector<std::string>> watched_temporaries(const std::filesystem::path& directory);
+
+// The sidecar names in `directory` whose `source` is `source`, and those that could not be read
+// (their reader says why); std::nullopt when the directory is not watched. Each sidecar is read
+// once, and again only after it changed (a write, a rename onto it), so that a backup listing
+// for each of a directory's databases does not parse every database's sidecars.
+std::optional<std::vector<std::string>> watched_sidecars_naming(
+    const std::filesystem::path& directory, const std::string& source);
 
 }  // namespace belay

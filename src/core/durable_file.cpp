@@ -291,14 +291,15 @@ bool is_temporary_name(std::string_view name) {
     return final_name_of_temporary(base).has_value();
 }
 
-bool has_live_temporary(const std::filesystem::path& directory, std::string_view final_name) {
-    std::error_code ec;
-    const auto where = directory.empty() ? std::filesystem::path(".") : directory;
-    for (const auto& entry : std::filesystem::directory_iterator(where, ec)) {
-        if (final_name_of_temporary(entry.path().filename().string()) != final_name) {
+bool has_live_temporary(const std::filesystem::path& directory, std::string_view final_name,
+                        const std::vector<std::string>& names) {
+    const auto where = directory_or_here(directory);
+    for (const auto& name : names) {
+        if (final_name_of_temporary(name) != final_name) {
             continue;
         }
-        const int fd = ::open(entry.path().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        const auto path = where / name;
+        const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0) {
             if (errno == EACCES || errno == EPERM) {
                 return true;  // cannot tell: better a leftover sidecar than a lost one
@@ -312,6 +313,18 @@ bool has_live_temporary(const std::filesystem::path& directory, std::string_view
         }
     }
     return false;
+}
+
+bool has_live_temporary(const std::filesystem::path& directory, std::string_view final_name) {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (const auto& entry :
+         std::filesystem::directory_iterator(directory_or_here(directory), ec)) {
+        if (auto name = entry.path().filename().string(); is_temporary_name(name)) {
+            names.push_back(std::move(name));
+        }
+    }
+    return has_live_temporary(directory, final_name, names);
 }
 
 Result<void> sync_file(const std::filesystem::path& path) {

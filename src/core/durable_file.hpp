@@ -84,6 +84,9 @@ bool is_temporary_name(std::string_view name);
 // Whether a live process holds (is still writing) a temporary for `final_name` in `directory`.
 // A temporary this user may not open to tell counts as held.
 bool has_live_temporary(const std::filesystem::path& directory, std::string_view final_name);
+// The same among `names`, the temporaries of `directory` a caller already knows of.
+bool has_live_temporary(const std::filesystem::path& directory, std::string_view final_name,
+                        const std::vector<std::string>& names);
 
 // fsync of a file by path, and of a directory (so that a rename in it is durable).
 Result<void> sync_file(const std::filesystem::path& path);

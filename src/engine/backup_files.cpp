@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -73,7 +74,18 @@ void remove_abandoned_snapshot_temporaries(const SnapshotRequest& request) {
 
 Result<std::filesystem::path> choose_final_path(const SnapshotRequest& request,
                                                 std::chrono::system_clock::time_point now) {
+    const auto stem = backup_stem(request.database);
     if (request.out) {
+        // The name of another database's automatic backup would be read as that database's
+        // (highest_sequence skips it for this one).
+        const auto stems = automatic_backup_stems(sidecar_path(*request.out).filename().string());
+        if (!stems.empty() && std::ranges::find(stems, stem) == stems.end()) {
+            return fail(*request.out, ErrorCode::invalid_input,
+                        "{}: that is the name belay gives {}'s backups ({}-YYYYMMDD-HHMMSS.bak), "
+                        "not {}'s; choose another {}",
+                        request.out->string(), stems.front(), stems.front(),
+                        request.database.string(), Option::out);
+        }
         if (path_taken(*request.out) || path_taken(sidecar_path(*request.out))) {
             return fail(*request.out, ErrorCode::snapshot_failed,
                         "{} (or its .json sidecar) already exists; belay never overwrites a "
@@ -82,7 +94,6 @@ Result<std::filesystem::path> choose_final_path(const SnapshotRequest& request,
         }
         return *request.out;
     }
-    const auto stem = backup_stem(request.database);
     for (int n = 0; n < 1000; ++n) {
         auto candidate = request.directory / backup_file_name(stem, now, n);
         if (!path_taken(candidate) && !path_taken(sidecar_path(candidate))) {

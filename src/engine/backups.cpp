@@ -14,6 +14,7 @@
 #include "core/log.hpp"
 
 #include "belay/cancellation.hpp"
+#include "core/backup_directory_index.hpp"
 #include "core/durable_file.hpp"
 #include "core/regular_file.hpp"
 #include "engine/database_state.hpp"
@@ -98,6 +99,23 @@ std::time_t parse_utc(const std::string& text) {
     return ::timegm(&parts);
 }
 
+// The sidecar names in `directory` that can be `stem`'s (backup_directory_index.hpp), from the
+// index when the directory is watched, else from a listing.
+std::vector<std::string> sidecar_names(const std::filesystem::path& directory,
+                                       std::string_view stem) {
+    if (auto watched = watched_sidecars(directory, stem)) {
+        return std::move(*watched);
+    }
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (const auto& file : std::filesystem::directory_iterator(directory, ec)) {
+        if (auto name = file.path().filename().string(); name.ends_with(".bak.json")) {
+            names.push_back(std::move(name));
+        }
+    }
+    return names;
+}
+
 // Removes the sidecars of this database's backups whose backup is gone: what a prune killed
 // between its two removals leaves (it removes the backup first). A sidecar whose backup is
 // still being written stays: its writer holds the copy's temporary until it renames it.
@@ -107,23 +125,25 @@ int remove_orphan_sidecars(const DatabaseOptions& options) {
     std::error_code ec;
     const auto source = std::filesystem::weakly_canonical(options.database, ec).string();
     int removed = 0;
-    for (const auto& file : std::filesystem::directory_iterator(directory, ec)) {
-        const auto name = file.path().filename().string();
-        if (!name.ends_with(".bak.json") || !is_backup_file_name(name, stem, true)) {
+    for (const auto& name : sidecar_names(directory, stem)) {
+        if (!is_backup_file_name(name, stem, true)) {
             continue;
         }
         const auto backup_name = name.substr(0, name.size() - 5);
         // In this order: a writer renames its copy into place after the sidecar, so once no
         // live copy exists, a backup that is not there now never will be.
-        if (has_live_temporary(directory, backup_name) ||
+        const auto temporaries = watched_temporaries(directory);
+        if ((temporaries ? has_live_temporary(directory, backup_name, *temporaries)
+                         : has_live_temporary(directory, backup_name)) ||
             std::filesystem::exists(std::filesystem::symlink_status(directory / backup_name))) {
             continue;
         }
-        auto metadata = read_backup_metadata(file.path());
+        const auto file = directory / name;
+        auto metadata = read_backup_metadata(file);
         if (!metadata || metadata->source != source) {
             continue;  // unreadable, or another database's: not ours to remove
         }
-        if (::unlink(file.path().c_str()) == 0) {
+        if (::unlink(file.c_str()) == 0) {
             ++removed;
         }
     }
@@ -204,20 +224,26 @@ Result<std::vector<BackupEntry>> list_backups(const DatabaseOptions& options, bo
     const auto directory = listing_directory(options);
     std::error_code ec;
     const auto source = std::filesystem::weakly_canonical(options.database, ec).string();
-    std::vector<BackupEntry> entries;
-    for (const auto& file : std::filesystem::directory_iterator(directory, ec)) {
-        const auto name = file.path().filename().string();
-        if (!name.ends_with(".bak.json")) {
-            continue;
-        }
-        // Paths as the user gave the directory: "x.bak", not "./x.bak", for the current one.
-        if (auto entry = read_entry(options.backup_directory() / name, source)) {
-            entries.push_back(std::move(*entry));
+    std::vector<std::string> names;
+    if (auto watched = watched_sidecars_naming(directory, source)) {
+        names = std::move(*watched);  // the sidecars that name this database, and unreadable ones
+    } else {
+        for (const auto& file : std::filesystem::directory_iterator(directory, ec)) {
+            if (auto name = file.path().filename().string(); name.ends_with(".bak.json")) {
+                names.push_back(std::move(name));
+            }
         }
     }
     if (ec) {
         return fail(directory, ErrorCode::invalid_input, "cannot list backups in {}: {}",
                     directory.string(), ec.message());
+    }
+    std::vector<BackupEntry> entries;
+    for (const auto& name : names) {
+        // Paths as the user gave the directory: "x.bak", not "./x.bak", for the current one.
+        if (auto entry = read_entry(options.backup_directory() / name, source)) {
+            entries.push_back(std::move(*entry));
+        }
     }
     // The sequence first: it orders backups as they were taken, whatever the clock said when
     // they were named. Sidecars from before sequences (0) come after every one that has one
@@ -307,9 +333,14 @@ Result<PruneReport> run_prune(const PruneOptions& options,
     PruneReport report;
     if (!options.dry_run) {
         const auto stem = backup_stem(options.db.database);
-        report.abandoned_removed = remove_abandoned_temporaries(
-            options.db.backup_directory(),
-            [&](std::string_view name) { return is_backup_file_name(name, stem, true); });
+        const auto is_ours = [&](std::string_view name) {
+            return is_backup_file_name(name, stem, true);
+        };
+        const auto directory = options.db.backup_directory();
+        const auto temporaries = watched_temporaries(directory);
+        report.abandoned_removed =
+            temporaries ? remove_abandoned_temporaries(directory, is_ours, *temporaries)
+                        : remove_abandoned_temporaries(directory, is_ours);
         report.abandoned_removed += remove_orphan_sidecars(options.db);
     }
     const auto now_seconds = std::chrono::system_clock::to_time_t(now);

@@ -251,7 +251,7 @@ Result<void> snapshot_before_run(const MigrateOptions& options, RunReport& repor
     report.undo = snapshot->undo;
     report.snapshot_ms = milliseconds_since(started);
     if (options.on_snapshot) {
-        options.on_snapshot(*report.snapshot);
+        BELAY_TRY(options.on_snapshot(*report.snapshot));
     }
     return {};
 }

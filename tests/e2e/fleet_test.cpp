@@ -443,6 +443,54 @@ TEST_F(FleetTest, ASignalWhileTheMigrationsAreCheckedSaysNoDatabaseWasTouched) {
     }
 }
 
+// The journal cannot grow past a file size limit (RLIMIT_FSIZE, as a full disk stops it): at
+// whichever line the write fails, the run stops, and the resume leaves every database migrated
+// with its snapshot named; none is migrated without its snapshot line (its first step rolls back).
+TEST_F(FleetTest, AJournalThatCannotBeWrittenNeverLeavesAMigratedDatabaseWithoutItsSnapshot) {
+    constexpr int k_tenants = 40;
+    int snapshot_lines_cut = 0;
+    // Small pages keep every database file (and its -journal) under the limits: only the fleet's
+    // journal (about 340 bytes a database) grows past them.
+    for (int limit = 9000; limit <= 13800; limit += 300) {
+        SCOPED_TRACE(limit);
+        fs::remove_all(tenants());
+        fs::remove_all(dir() / "run.journal");
+        fs::create_directories(tenants());
+        for (int i = 0; i < k_tenants; ++i) {
+            TestDb(tenant(i)).exec(
+                "PRAGMA page_size = 512; CREATE TABLE seed(x); INSERT INTO seed VALUES (1);");
+        }
+        write_two_migrations();
+        RunOptions limited = in_dir();
+        limited.program = "/usr/bin/prlimit";
+        const auto cut = run_raw(
+            {fmt::format("--fsize={}", limit), belay_binary().string(), "fleet", "migrate", "--db",
+             pattern(), "--jobs", "1", "--no-rehearsal", "--journal", "run.journal"},
+            limited);
+        if (cut.exit_code == 0) {
+            continue;  // the whole journal fitted
+        }
+        EXPECT_EQ(cut.exit_code, 1) << describe(cut);
+        const auto text = read_file(dir() / "run.journal");
+        const auto torn = text.substr(text.rfind('\n') + 1);
+        snapshot_lines_cut += torn.starts_with("{\"snapshot\"") ? 1 : 0;
+        const auto resumed = fleet({"resume", "run.journal"});
+        ASSERT_EQ(resumed.exit_code, 0) << describe(resumed);
+        std::set<int> migrated_with_snapshot;
+        for (const auto& line : journal_lines(dir() / "run.journal")) {
+            if (line.contains("end") && line["outcome"] == "migrated" &&
+                !line.value("snapshot", std::string()).empty()) {
+                migrated_with_snapshot.insert(line["end"].get<int>());
+            }
+        }
+        for (int i = 0; i < k_tenants; ++i) {
+            EXPECT_EQ(versions(tenant(i)), "1,2") << tenant(i);
+            EXPECT_TRUE(migrated_with_snapshot.contains(i)) << tenant(i) << "\n" << text;
+        }
+    }
+    EXPECT_GT(snapshot_lines_cut, 0) << "no limit fell on a snapshot line";
+}
+
 // A kill after a database's first step committed: the resumed run finishes it and names the
 // snapshot the first run took, the state the upgrade started from.
 TEST_F(FleetTest, AResumeNamesTheSnapshotTheUpgradeStartedFrom) {
@@ -486,7 +534,10 @@ TEST_F(FleetTest, AResumeNamesTheSnapshotTheUpgradeStartedFrom) {
     for (const auto& line : journal_lines(dir() / "run.journal")) {
         snapshot_lines += line.contains("snapshot") && line.contains("path") ? 1 : 0;
         if (line.contains("end")) {
-            EXPECT_EQ(line["snapshot"], first) << line;
+            EXPECT_EQ(line["snapshot"], (dir() / first).string()) << line;
+            // Counted from that snapshot: both steps, though the resume found the first applied.
+            EXPECT_EQ(line["before"], "0") << line;
+            EXPECT_EQ(line["steps"], 2) << line;
         }
     }
     EXPECT_EQ(snapshot_lines, 2);
@@ -614,6 +665,39 @@ TEST_F(FleetTest, APathFlippedBackAndForthDuringTheRunIsNeverFollowed) {
     }
 }
 
+// goose's ENVSUB puts environment variables into the SQL when the files are read: a resume run
+// with other values would apply other SQL than the run it finishes. It is refused.
+TEST_F(FleetTest, AResumeRefusesTheSqlOfOtherEnvsubValuesThanTheRunStartedWith) {
+    make_tenants(2);
+    write_migration("00001_accounts.sql",
+                    "-- +goose ENVSUB ON\n-- +goose Up\nCREATE TABLE accounts (id INTEGER, "
+                    "${REGION_COL} TEXT);\n-- +goose Down\nDROP TABLE accounts;\n");
+    TestDb holder(tenant(1));
+    holder.exec("BEGIN IMMEDIATE; INSERT INTO seed VALUES (2);");
+    auto options = in_dir();
+    options.env = {{"REGION_COL", "eu_region"}};
+    BackgroundRun run({"fleet", "migrate", "--db", pattern(), "--lock-timeout", "600", "--journal",
+                       "run.journal"},
+                      options);
+    ASSERT_TRUE(wait_for_start(run, "run.journal", 1));
+    run.send_signal(SIGKILL);
+    run.wait();
+    holder.exec("ROLLBACK;");
+    const auto other = fleet({"resume", "run.journal"}, with_env({{"REGION_COL", "us_region"}}));
+    EXPECT_EQ(other.exit_code, 5) << describe(other);
+    EXPECT_NE(other.err.find("environment variables"), std::string::npos) << other.err;
+    EXPECT_EQ(TestDb(tenant(1), true).tables(), std::vector<std::string>{"seed"});
+    const auto same = fleet({"resume", "run.journal"}, with_env({{"REGION_COL", "eu_region"}}));
+    EXPECT_EQ(same.exit_code, 0) << describe(same);
+    for (int i = 0; i < 2; ++i) {
+        EXPECT_EQ(TestDb(tenant(i), true)
+                      .scalar("SELECT count(*) FROM pragma_table_info('accounts') WHERE name = "
+                              "'eu_region'"),
+                  "1")
+            << tenant(i);
+    }
+}
+
 TEST_F(FleetTest, AResumeRefusesMigrationsThatChangedSinceTheRunStarted) {
     make_tenants(2);
     write_two_migrations();
@@ -738,7 +822,7 @@ TEST_F(FleetTest, AResumeReportsADatabaseAKillLeftDirtyWithTheSnapshotTakenBefor
     EXPECT_EQ(json["counts"]["refused"], 1) << json.dump(1);
     EXPECT_EQ(json["counts"]["migrated"], 1) << json.dump(1);
     ASSERT_EQ(json["attention"].size(), 1u);
-    EXPECT_EQ(json["attention"][0]["snapshot"], snapshot);
+    EXPECT_EQ(json["attention"][0]["snapshot"], (dir() / snapshot).string());
     EXPECT_NE(json["attention"][0]["error"].get<std::string>().find("dirty"), std::string::npos)
         << json.dump(1);
     EXPECT_TRUE(fs::exists(dir() / snapshot));
@@ -931,6 +1015,86 @@ TEST_F(FleetTest, EveryDatabaseGetsTheMigrationsTheRunReadEvenIfTheFilesChangeMe
                   "t_email")
             << tenant(i);
     }
+}
+
+// --keep prunes each database's own backups (the sidecar's source decides, not the name), read
+// from the run's index of the shared directory; a resume prunes as the run would have.
+TEST_F(FleetTest, KeepPrunesEachDatabasesOwnBackupsInASharedDirectory) {
+    make_tenants(10);
+    write_migration("1_create_t.sql", k_create_t);
+    ASSERT_EQ(run_raw({"db", "backup", "--db", "tenants/t03.db", "--out", "tenants/chosen.bak"})
+                  .exit_code,
+              0);
+    // Under the name belay gives t04's backups, a backup of t03 would be taken for t04's.
+    const auto misnamed = run_raw(
+        {"db", "backup", "--db", "tenants/t03.db", "--out", "tenants/t04-20200101-000000.bak"});
+    EXPECT_EQ(misnamed.exit_code, 3) << describe(misnamed);
+    EXPECT_NE(misnamed.err.find("the name belay gives t04's backups"), std::string::npos)
+        << misnamed.err;
+    ASSERT_EQ(run_raw({"db", "backup", "--db", "tenants/t04.db"}).exit_code, 0);
+    const auto first = fleet(
+        {"migrate", "--db", pattern(), "--jobs", "2", "--keep", "1", "--journal", "1.journal"});
+    ASSERT_EQ(first.exit_code, 0) << describe(first);
+    const auto backups = [&](int i) {
+        const auto listed = run_raw({"db", "backups", "--db", tenant(i).string(), "--json"});
+        EXPECT_EQ(listed.exit_code, 0) << describe(listed);
+        return listed.json()["backups"].size();
+    };
+    for (int i = 0; i < 10; ++i) {
+        EXPECT_EQ(backups(i), 1u) << tenant(i);
+    }
+    EXPECT_FALSE(fs::exists(tenants() / "chosen.bak"));
+    EXPECT_FALSE(fs::exists(tenants() / "t04-20200101-000000.bak"));
+    // A run killed before its last database prunes nothing there; its resume does.
+    write_two_migrations();
+    TestDb holder(tenant(9));
+    holder.exec("BEGIN IMMEDIATE; INSERT INTO seed VALUES (2);");
+    BackgroundRun run({"fleet", "migrate", "--db", pattern(), "--jobs", "1", "--keep", "1",
+                       "--lock-timeout", "600", "--journal", "2.journal"},
+                      in_dir());
+    ASSERT_TRUE(wait_for_start(run, "2.journal", 9));
+    run.send_signal(SIGKILL);
+    run.wait();
+    holder.exec("ROLLBACK;");
+    const auto resumed = fleet({"resume", "2.journal"});
+    ASSERT_EQ(resumed.exit_code, 0) << describe(resumed);
+    for (int i = 0; i < 10; ++i) {
+        EXPECT_EQ(versions(tenant(i)), "1,2") << tenant(i);
+        EXPECT_EQ(backups(i), 1u) << tenant(i);
+    }
+}
+
+// A retry run after the clock stepped back still gets a default journal name that sorts after
+// the run it retries: status over the journals in name order shows the retry's outcome.
+TEST_F(FleetTest, ARetryAfterTheClockSteppedBackIsNamedAfterTheRunItRetries) {
+    make_tenants(3);
+    write_two_migrations();
+    {
+        TestDb bad(tenant(1));  // the unique index fails here
+        bad.exec(
+            "CREATE TABLE t(id INTEGER PRIMARY KEY, email TEXT);"
+            "INSERT INTO t(email) VALUES ('a@x'), ('a@x');");
+    }
+    ASSERT_EQ(run_raw({"db", "baseline", "--db", tenant(1).string(), "--version", "1",
+                       "--migrations", "migrations"})
+                  .exit_code,
+              0);
+    const auto first = run_at("2026-12-07 10:00:00", {"fleet", "migrate", "--db", pattern()});
+    EXPECT_EQ(first.exit_code, 1) << describe(first);
+    TestDb(tenant(1)).exec("DELETE FROM t WHERE id = 2;");
+    const auto retry = run_at("2026-12-06 10:00:00", {"fleet", "migrate", "--db", pattern()});
+    EXPECT_EQ(retry.exit_code, 0) << describe(retry);
+    std::vector<std::string> journals;
+    for (const auto& name : list_dir(dir())) {
+        if (name.ends_with(".journal")) {
+            journals.push_back(name);
+        }
+    }
+    ASSERT_EQ(journals, (std::vector<std::string>{"belay-fleet-20261207-100000.journal",
+                                                  "belay-fleet-20261207-100001.journal"}));
+    const auto status = fleet(
+        {"status", "--journal", journals[0], "--journal", journals[1], "--exit-code", "--json"});
+    EXPECT_EQ(status.exit_code, 0) << describe(status);
 }
 
 // Ten tenants in one directory: their snapshots are numbered from an index of the directory kept

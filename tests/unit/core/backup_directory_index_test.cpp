@@ -182,5 +182,45 @@ TEST(BackupDirectoryIndex, HighestSequenceOverTheWatchedNamesIsTheListingsAnswer
     EXPECT_EQ(both(), 7);
 }
 
+TEST(BackupDirectoryIndex, SidecarsNamingASourceAreReadOnceAndAgainAfterTheyChange) {
+    testing::TempDir dir;
+    BackupMetadata metadata;
+    metadata.created_at = "2026-12-07T10:15:00Z";
+    metadata.reason = "manual";
+    metadata.schema_version = "3";
+    const auto write_sidecar = [&](const std::string& name, const std::string& source) {
+        metadata.source = source;
+        dir.write(name, to_json_text(metadata));
+    };
+    write_sidecar("t1-20261207-101500.bak.json", "/srv/t1.db");
+    write_sidecar("t2-20261207-101500.bak.json", "/srv/t2.db");
+    write_sidecar("chosen.bak.json", "/srv/t1.db");
+    // A sidecar belongs to the database its source names, whatever its name says.
+    write_sidecar("t2-20261207-101600.bak.json", "/srv/t1.db");
+    dir.write("broken.bak.json", "{ not json");
+    const BackupDirectoryWatch watch({dir.path()});
+    ASSERT_EQ(watch.watched(), 1U);
+    const auto naming = [&](const std::string& source) {
+        auto names = watched_sidecars_naming(dir.path(), source);
+        EXPECT_TRUE(names);
+        return sorted(names.value_or(Names{}));
+    };
+    EXPECT_EQ(naming("/srv/t1.db"),
+              (Names{"broken.bak.json", "chosen.bak.json", "t1-20261207-101500.bak.json",
+                     "t2-20261207-101600.bak.json"}));
+    EXPECT_EQ(naming("/srv/t2.db"), (Names{"broken.bak.json", "t2-20261207-101500.bak.json"}));
+
+    // Rewritten in place, replaced by a rename, mended, removed: each is read again.
+    write_sidecar("chosen.bak.json", "/srv/t2.db");
+    write_sidecar("elsewhere.json", "/srv/t2.db");
+    fs::rename(dir / "elsewhere.json", dir / "t1-20261207-101500.bak.json");
+    write_sidecar("broken.bak.json", "/srv/t3.db");
+    fs::remove(dir / "t2-20261207-101600.bak.json");
+    EXPECT_EQ(naming("/srv/t1.db"), Names{});
+    EXPECT_EQ(naming("/srv/t2.db"), (Names{"chosen.bak.json", "t1-20261207-101500.bak.json",
+                                           "t2-20261207-101500.bak.json"}));
+    EXPECT_EQ(naming("/srv/t3.db"), Names{"broken.bak.json"});
+}
+
 }  // namespace
 }  // namespace belay
