@@ -200,11 +200,16 @@ Result<FleetSummary> resume_fleet(const FleetResumeOptions& resume) {
     // A database the crash caught mid-run names the snapshot that run took before its first
     // step: the state the upgrade started from (the resumed run's own is in the journal too).
     run.action = [&options, &run, &contents](const FleetMember& member, std::size_t index) {
-        auto result = fleet::migrate_one(*options, member, index, run.journal);
-        if (!contents->snapshots[index].empty()) {
-            count_from_first_snapshot(result, contents->snapshots[index],
-                                      *options->each.migration_set);
+        const auto& first = contents->snapshots[index];
+        if (first.empty()) {
+            return fleet::migrate_one(*options, member, index, run.journal);
         }
+        // --keep would count the first snapshot among the old ones, and may remove it: this
+        // database is not pruned in the resumed run (the next run with --keep prunes it).
+        auto unpruned = *options;
+        unpruned.each.keep.reset();
+        auto result = fleet::migrate_one(unpruned, member, index, run.journal);
+        count_from_first_snapshot(result, first, *options->each.migration_set);
         return result;
     };
     fleet::run_members(run, summary);

@@ -120,6 +120,8 @@ class Runner {
     }
 
     void record(std::size_t index, const FleetResult& result) {
+        // A signal stopped it: it is not finished, and neither is the run.
+        m_unfinished = m_unfinished || result.outcome == FleetOutcome::interrupted;
         const bool success = is_success(result.outcome);
         m_known[index] = success ? Known::success : Known::failure;
         m_failures += success ? 0 : 1;
@@ -154,6 +156,7 @@ class Runner {
                 left = true;
             }
         }
+        left = left || m_unfinished;
         m_summary.finished = !left;
         if (!left && m_run.journal != nullptr) {
             (void)m_run.journal->append(
@@ -168,6 +171,7 @@ class Runner {
     std::atomic<std::size_t> m_next{0};
     std::atomic<bool> m_stop{false};
     std::size_t m_done = 0;
+    bool m_unfinished = false;  // a database ended interrupted
     std::size_t m_failures = 0;
 };
 

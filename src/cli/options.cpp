@@ -354,10 +354,17 @@ std::unexpected<Error> ParsedOptions::bad_value(const std::string& option,
 
 namespace {
 
-// Whether a standing value (BELAY_*, belay.ini) of `option` is left unread for `command`.
-bool ignores_standing_value(const std::string& command, const std::string& option) {
-    return command == "fleet-resume" && std::ranges::find(fleet_resume_fixed_options(), option) !=
-                                            fleet_resume_fixed_options().end();
+// Whether a standing value (BELAY_*, belay.ini) of `option` is left unread for `command`:
+// fleet resume reads none of the options its journal records, nor any it does not take (a
+// standing `keep`, say, which the journal records too).
+bool ignores_standing_value(const std::string& command, const po::options_description& description,
+                            const std::string& option) {
+    if (command != "fleet-resume") {
+        return false;
+    }
+    const auto& fixed = fleet_resume_fixed_options();
+    return std::ranges::find(fixed, option) != fixed.end() ||
+           description.find_nothrow(option, false) == nullptr;
 }
 
 // BELAY_STEP_TIMEOUT -> "step-timeout" when the command has that option, else "" (ignored).
@@ -417,7 +424,7 @@ Result<void> store_environment(const std::string& command,
         }
         const std::string variable(text.substr(0, equals));
         const auto option = environment_name_to_option(description, variable);
-        if (option.empty() || ignores_standing_value(command, option)) {
+        if (option.empty() || ignores_standing_value(command, description, option)) {
             continue;
         }
         const std::string value(text.substr(equals + 1));
@@ -432,8 +439,9 @@ Result<void> store_environment(const std::string& command,
 }
 
 // The config file's keys, a key with an empty value counting as unset.
-Result<void> store_config_file(const std::string& command, const std::string& path, bool named,
-                               ParsedOptions& vm) {
+Result<void> store_config_file(const std::string& command,
+                               const po::options_description& description, const std::string& path,
+                               bool named, ParsedOptions& vm) {
     // store() reads the description through `parsed`: it must outlive both.
     const auto keys = all_options_description();
     auto entries = read_config_file(path, named, keys);
@@ -441,7 +449,7 @@ Result<void> store_config_file(const std::string& command, const std::string& pa
     po::parsed_options parsed(&keys);
     std::vector<Origin> origins;
     for (const auto& entry : *entries) {
-        if (entry.value.empty() || ignores_standing_value(command, entry.key)) {
+        if (entry.value.empty() || ignores_standing_value(command, description, entry.key)) {
             continue;
         }
         parsed.options.emplace_back(entry.key, std::vector<std::string>{entry.value});
@@ -481,7 +489,7 @@ Result<void> parse_options(const std::string& command, const std::vector<std::st
     BELAY_TRY(store_environment(command, description, vm));
     const bool explicit_config = vm.count("config") != 0;
     const auto config = explicit_config ? vm["config"].as<std::string>() : std::string("belay.ini");
-    BELAY_TRY(store_config_file(command, config, explicit_config, vm));
+    BELAY_TRY(store_config_file(command, description, config, explicit_config, vm));
     try {
         po::notify(vm);
     } catch (const po::error& e) {

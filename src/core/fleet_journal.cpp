@@ -104,7 +104,8 @@ Result<FleetJournal> FleetJournal::create(const std::filesystem::path& path,
         return fail(
             path, ErrorCode::invalid_input,
             "the fleet journal {} exists already; a journal is never overwritten: name a "
-            "new one (or finish that run with {})",
+            "new one (another run may have just taken that name, or be running under it), or, "
+            "if its run ended before it finished, finish it with {}",
             path.string(),
             run(Command::fleet_resume,
                 {Argument{.option = std::nullopt, .value = path.string(), .placeholder = false}}));
@@ -156,6 +157,7 @@ FleetJournal::FleetJournal(FleetJournal&& other) noexcept
     : m_fd(std::exchange(other.m_fd, -1)),
       m_path(std::move(other.m_path)),
       m_chain(std::move(other.m_chain)),
+      m_failed(std::move(other.m_failed)),
       m_mutex(std::move(other.m_mutex)) {}
 
 FleetJournal::~FleetJournal() {
@@ -166,10 +168,15 @@ FleetJournal::~FleetJournal() {
 
 Result<void> FleetJournal::append(const nlohmann::ordered_json& line) {
     const std::lock_guard lock(*m_mutex);
-    const auto previous = m_chain;
+    if (m_failed) {
+        return std::unexpected(*m_failed);
+    }
+    // After a failure the line may be whole, cut short or missing, and may not be durable:
+    // nothing more is written after it, so the journal ends there for a resume to read (and
+    // cut off a torn end).
     auto written = write_all(m_fd, chained(line), m_path);
     if (!written) {
-        m_chain = previous;  // the line is not there: the next one links to the one before
+        m_failed = written.error();
     }
     return written;
 }

@@ -48,7 +48,9 @@ class FleetJournal {
     FleetJournal& operator=(const FleetJournal&) = delete;
     ~FleetJournal();
 
-    // Appends one line durably; safe to call from several threads.
+    // Appends one line durably; safe to call from several threads. Once an append failed (a
+    // full disk, a failed fdatasync), every later one fails with that error: the journal ends
+    // at the line that failed.
     Result<void> append(const nlohmann::ordered_json& line);
     const std::filesystem::path& path() const { return m_path; }
 
@@ -60,7 +62,8 @@ class FleetJournal {
     Result<void> read_last_link(off_t length);
     int m_fd = -1;
     std::filesystem::path m_path;
-    std::string m_chain;  // the last line's "c"
+    std::string m_chain;            // the last line's "c"
+    std::optional<Error> m_failed;  // the first append that failed
     std::unique_ptr<std::mutex> m_mutex = std::make_unique<std::mutex>();
 };
 

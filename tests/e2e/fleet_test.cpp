@@ -491,6 +491,31 @@ TEST_F(FleetTest, AJournalThatCannotBeWrittenNeverLeavesAMigratedDatabaseWithout
     EXPECT_GT(snapshot_lines_cut, 0) << "no limit fell on a snapshot line";
 }
 
+// A signal while the last database runs: the run is not finished (no "finished" line, exit 143),
+// and the resume migrates that database and journals it, so status over the journal is clean.
+TEST_F(FleetTest, ASignalDuringTheLastDatabaseLeavesTheRunUnfinishedForTheResume) {
+    make_tenants(2);
+    write_two_migrations();
+    TestDb holder(tenant(1));
+    holder.exec("BEGIN IMMEDIATE; INSERT INTO seed VALUES (2);");
+    BackgroundRun run({"fleet", "migrate", "--db", pattern(), "--jobs", "1", "--lock-timeout",
+                       "600", "--journal", "run.journal"},
+                      in_dir());
+    ASSERT_TRUE(wait_for_start(run, "run.journal", 1));
+    run.send_signal(SIGTERM);
+    const auto result = run.wait(std::chrono::seconds(60));
+    EXPECT_EQ(result.exit_code, 143) << describe(result);
+    holder.exec("ROLLBACK;");
+    for (const auto& line : journal_lines(dir() / "run.journal")) {
+        EXPECT_FALSE(line.contains("finished")) << line;
+    }
+    const auto resumed = fleet({"resume", "run.journal", "--json"});
+    EXPECT_EQ(resumed.exit_code, 0) << describe(resumed);
+    EXPECT_EQ(versions(tenant(1)), "1,2");
+    const auto status = fleet({"status", "--journal", "run.journal", "--exit-code"});
+    EXPECT_EQ(status.exit_code, 0) << describe(status);
+}
+
 // A kill after a database's first step committed: the resumed run finishes it and names the
 // snapshot the first run took, the state the upgrade started from.
 TEST_F(FleetTest, AResumeNamesTheSnapshotTheUpgradeStartedFrom) {
@@ -505,8 +530,9 @@ TEST_F(FleetTest, AResumeNamesTheSnapshotTheUpgradeStartedFrom) {
         TestDb db(tenant(0));
         db.exec("INSERT INTO seed VALUES (2);");
     }
+    // --keep 1 must not remove that first snapshot when the resumed run prunes.
     BackgroundRun run({"fleet", "migrate", "--db", pattern(), "--step-timeout", "3600", "--journal",
-                       "run.journal", "--no-rehearsal"},
+                       "run.journal", "--no-rehearsal", "--keep", "1"},
                       in_dir());
     ASSERT_TRUE(
         run.wait_until([&] { return versions(tenant(0)) == "1"; }, std::chrono::seconds(60)));
@@ -560,7 +586,8 @@ TEST_F(FleetTest, AResumeTakesItsOptionsFromTheJournalAlone) {
     EXPECT_EQ(run.wait().exit_code, 143);
     holder.exec("ROLLBACK;");
     // Standing settings of the options the journal records are not read, not even checked.
-    write_file("belay.ini", "migrations = migrations\nlock-timeout = abc\nformat = nope\n");
+    write_file("belay.ini",
+               "migrations = migrations\nlock-timeout = abc\nformat = nope\nkeep = banana\n");
     const auto flag = fleet({"resume", "run.journal", "--migrations", "migrations"});
     EXPECT_EQ(flag.exit_code, 2) << describe(flag);
     EXPECT_NE(flag.err.find("--migrations"), std::string::npos) << flag.err;

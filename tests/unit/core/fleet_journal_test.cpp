@@ -1,6 +1,9 @@
 #include "core/fleet_journal.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -93,6 +96,43 @@ TEST(FleetJournal, ALastLineACrashCutShortIsSkippedAndCutOffOnReopen) {
     contents = read_fleet_journal(path);
     ASSERT_TRUE(contents.has_value()) << contents.error().message;
     ASSERT_TRUE(contents->ends[0].has_value());
+}
+
+// A write that fails part-way (the file may grow no further: a full disk) ends the journal
+// there: later appends write nothing, and the journal reads back, and resumes, with its chain.
+TEST(FleetJournal, AfterAFailedAppendNothingMoreIsWrittenAndTheJournalStaysReadable) {
+    TempDir dir;
+    const auto path = dir / "run.journal";
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        ::signal(SIGXFSZ, SIG_IGN);
+        auto journal = FleetJournal::create(path, header(2), two_members());
+        if (!journal || !journal->append({{"start", 0}})) {
+            ::_exit(10);
+        }
+        const rlimit limit{static_cast<rlim_t>(fs::file_size(path) + 20),
+                           static_cast<rlim_t>(fs::file_size(path) + 20)};
+        ::setrlimit(RLIMIT_FSIZE, &limit);
+        const bool first = journal->append(end_line(0, migrated("tenants/a.db"))).has_value();
+        const auto size = fs::file_size(path);
+        const bool second = journal->append({{"start", 1}}).has_value();
+        ::_exit(first || second || fs::file_size(path) != size ? 11 : 0);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+    auto contents = read_fleet_journal(path);
+    ASSERT_TRUE(contents.has_value()) << contents.error().message;
+    EXPECT_TRUE(contents->started[0]);
+    EXPECT_FALSE(contents->ends[0].has_value());  // cut short: skipped
+    auto reopened = FleetJournal::reopen(path);
+    ASSERT_TRUE(reopened.has_value()) << reopened.error().message;
+    ASSERT_TRUE(reopened->append(end_line(0, migrated("tenants/a.db"))).has_value());
+    contents = read_fleet_journal(path);
+    ASSERT_TRUE(contents.has_value()) << contents.error().message;
+    EXPECT_TRUE(contents->ends[0].has_value());
 }
 
 TEST(FleetJournal, ASecondWriterIsBusy) {
