@@ -1,4 +1,6 @@
 #include "api/fleet_actions.hpp"
+
+#include <sys/stat.h>
 #include "core/elapsed.hpp"
 
 #include <chrono>
@@ -108,6 +110,26 @@ FleetResult timed(const FleetMember& member, Body&& body) {
     return result;
 }
 
+// A database migrated, then moved or replaced before its run ended: its steps committed into
+// the file the run opened, which its path no longer names, so the file there now was not.
+void check_still_there(const FleetMember& member, FleetResult& result) {
+    if (member.inode == 0 || result.outcome != FleetOutcome::migrated) {
+        return;
+    }
+    struct stat now {};
+    if (::stat(member.path.c_str(), &now) == 0 &&
+        static_cast<std::uint64_t>(now.st_dev) == member.device &&
+        static_cast<std::uint64_t>(now.st_ino) == member.inode) {
+        return;
+    }
+    result.outcome = FleetOutcome::failed;
+    result.error = fmt::format(
+        "{} names another file now, or none: the file this run migrated was moved or replaced "
+        "while it ran, and the file at that path was not migrated; find what moved it, then run "
+        "again",
+        result.database);
+}
+
 }  // namespace
 
 std::string migrations_checksum(const MigrationSet& set) {
@@ -152,8 +174,16 @@ FleetResult migrate_one(const FleetOptions& options, const FleetMember& member, 
         auto report = run_migrate(each);
         if (report) {
             take_report(options, *report, result);
-        } else {
-            take_error(options, report.error(), result);
+            check_still_there(member, result);
+            return;
+        }
+        take_error(options, report.error(), result);
+        if (result.outcome == FleetOutcome::refused) {
+            // Refused before its first step (a dirty mark, say): the version it stands at.
+            if (auto version = engine::read_any_version(each.db); version && *version) {
+                result.version_before = **version;
+                result.version_after = **version;
+            }
         }
     });
 }

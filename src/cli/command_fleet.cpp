@@ -86,13 +86,19 @@ std::optional<std::time_t> time_in_journal_name(const std::string& name) {
 // belay-fleet-YYYYMMDD-HHMMSS.journal, here, with the time now; or, when the clock is behind a
 // default journal already here (it stepped back), one second after the latest of them: the
 // names sort in the order the runs started, which fleet status --journal goes by.
-std::string default_journal() {
+Result<std::string> default_journal() {
     auto stamp = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(".", ec)) {
         if (const auto taken = time_in_journal_name(entry.path().filename().string())) {
             stamp = std::max(stamp, *taken + 1);
         }
+    }
+    constexpr std::time_t k_last_name = 253402300799;  // 9999-12-31 23:59:59 UTC
+    if (stamp > k_last_name) {
+        return usage_error(
+            "a journal here is named for the last second of the year 9999, so no default name "
+            "sorts after it: name this run's journal with --journal FILE");
     }
     return fmt::format("belay-fleet-{:%Y%m%d-%H%M%S}.journal", fmt::gmtime(stamp));
 }
@@ -192,8 +198,12 @@ int fleet_migrate(const Arguments& args) {
     options.each = std::move(*each);
     options.canary = parsed.vm["canary"].as<int>();
     options.rehearse = !parsed.vm["no-rehearsal"].as<bool>();
-    options.journal =
+    auto named =
         parsed.vm.count("journal") ? parsed.vm["journal"].as<std::string>() : default_journal();
+    if (!named) {
+        return report_error(named.error(), parsed.common.json);
+    }
+    options.journal = *named;
     if (!parsed.common.json && !parsed.common.quiet) {
         options.on_journal = [](const std::filesystem::path& journal) {
             print_to_stderr("belay: fleet journal {} (after a crash: `belay fleet resume {}`)\n",

@@ -516,6 +516,40 @@ TEST_F(FleetTest, ASignalDuringTheLastDatabaseLeavesTheRunUnfinishedForTheResume
     EXPECT_EQ(status.exit_code, 0) << describe(status);
 }
 
+// A tenant's file moved away (another file put at its path) while its step runs: the step
+// commits into the file the run opened, so the tenant at the path is not migrated, and the
+// result must not say it was.
+TEST_F(FleetTest, AFileReplacedWhileItsStepRunsIsNotReportedMigrated) {
+    make_tenants(1);
+    write_migration("1_slow.sql",
+                    "-- +migrate Up\nCREATE TABLE counted AS WITH RECURSIVE c(x) AS (SELECT 1 "
+                    "UNION ALL SELECT x + 1 FROM c LIMIT 10000000) SELECT count(*) AS n FROM c;\n");
+    fs::create_directories(dir() / "other");
+    {
+        TestDb other(dir() / "other" / "t00.db");
+        other.exec("CREATE TABLE seed(x);");
+    }
+    BackgroundRun run({"fleet", "migrate", "--db", pattern(), "--journal", "run.journal",
+                       "--no-rehearsal", "--json"},
+                      in_dir());
+    // The snapshot line comes as the step starts (under its write lock); the step then counts
+    // for a second or more.
+    ASSERT_TRUE(run.wait_until(
+        [&] {
+            return fs::exists(dir() / "run.journal") &&
+                   read_file(dir() / "run.journal").find("{\"snapshot\":0") != std::string::npos;
+        },
+        std::chrono::seconds(60)));
+    fs::rename(tenant(0), dir() / "moved.db");
+    fs::rename(dir() / "other" / "t00.db", tenant(0));
+    const auto result = run.wait(std::chrono::seconds(300));
+    EXPECT_EQ(result.exit_code, 1) << describe(result);
+    const auto json = nlohmann::json::parse(result.out);
+    EXPECT_EQ(json["counts"]["migrated"], 0) << result.out;
+    EXPECT_EQ(json["counts"]["failed"], 1) << result.out;
+    EXPECT_EQ(TestDb(tenant(0), true).tables(), std::vector<std::string>{"seed"});
+}
+
 // A kill after a database's first step committed: the resumed run finishes it and names the
 // snapshot the first run took, the state the upgrade started from.
 TEST_F(FleetTest, AResumeNamesTheSnapshotTheUpgradeStartedFrom) {
@@ -852,6 +886,10 @@ TEST_F(FleetTest, AResumeReportsADatabaseAKillLeftDirtyWithTheSnapshotTakenBefor
     EXPECT_EQ(json["attention"][0]["snapshot"], (dir() / snapshot).string());
     EXPECT_NE(json["attention"][0]["error"].get<std::string>().find("dirty"), std::string::npos)
         << json.dump(1);
+    // Where it stands: step 1 committed by the killed run, counted from the snapshot.
+    EXPECT_EQ(json["attention"][0]["version_before"], "0") << json.dump(1);
+    EXPECT_EQ(json["attention"][0]["version_after"], "1") << json.dump(1);
+    EXPECT_EQ(json["attention"][0]["steps"], 1) << json.dump(1);
     EXPECT_TRUE(fs::exists(dir() / snapshot));
     EXPECT_EQ(versions(tenant(1)), "1,2");
 }
@@ -1122,6 +1160,11 @@ TEST_F(FleetTest, ARetryAfterTheClockSteppedBackIsNamedAfterTheRunItRetries) {
     const auto status = fleet(
         {"status", "--journal", journals[0], "--journal", journals[1], "--exit-code", "--json"});
     EXPECT_EQ(status.exit_code, 0) << describe(status);
+    // No default name sorts after the year 9999's last second: the run asks for a name.
+    write_file("belay-fleet-99991231-235959.journal", "");
+    const auto last = fleet({"migrate", "--db", pattern()});
+    EXPECT_EQ(last.exit_code, 2) << describe(last);
+    EXPECT_NE(last.err.find("--journal FILE"), std::string::npos) << last.err;
 }
 
 // Ten tenants in one directory: their snapshots are numbered from an index of the directory kept
