@@ -1,8 +1,5 @@
 // The fleet calls of belay/api.hpp: the one-database calls over a selection (fleet_run.hpp runs
 // them; fleet_actions.hpp is what each does to one database).
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -22,19 +19,9 @@ namespace belay {
 
 namespace {
 
-constexpr int k_max_jobs = 256;
-// What one database's run may hold open at once: the database, its -wal, -shm and -journal,
-// the run lock, a backup and its temporary, a scratch copy and directories being synced.
-constexpr rlim_t k_descriptors_per_job = 16;
-constexpr rlim_t k_descriptors_spare = 32;
-
 using Clock = std::chrono::steady_clock;
 
 Result<void> check_fleet_options(const FleetOptions& options) {
-    if (options.jobs < 1 || options.jobs > k_max_jobs) {
-        return fail(ErrorCode::invalid_input, "{} {}: run 1 to {} databases at a time",
-                    Option::jobs, options.jobs, k_max_jobs);
-    }
     if (options.max_failures && *options.max_failures < 1) {
         return fail(ErrorCode::invalid_input, "{} {}: give 1 or more", Option::max_failures,
                     *options.max_failures);
@@ -53,45 +40,6 @@ Result<void> check_fleet_options(const FleetOptions& options) {
         return fail(ErrorCode::invalid_input, "a fleet run applies migrations only");
     }
     return check_database_options(options.each.db);
-}
-
-// Raises the limit of open files to what `jobs` databases at a time need (up to the hard
-// limit); fails naming both when the hard limit is too low, before any database is opened
-// (out of descriptors, a healthy database would be reported unreadable).
-Result<void> make_room_for_jobs(int jobs) {
-    rlimit limit{};
-    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
-        return {};
-    }
-    // Descriptors open already (inherited from the parent, say) are not free for the jobs.
-    std::error_code ec;
-    rlim_t open_now = 0;
-    for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec);
-         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
-        ++open_now;
-    }
-    const rlim_t needed =
-        k_descriptors_spare + open_now + k_descriptors_per_job * static_cast<rlim_t>(jobs);
-    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed) {
-        const rlim_t wanted =
-            limit.rlim_max == RLIM_INFINITY ? needed : std::min(needed, limit.rlim_max);
-        limit.rlim_cur = wanted;
-        (void)::setrlimit(RLIMIT_NOFILE, &limit);
-        if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < needed) {
-            if (jobs == 1) {
-                return fail(ErrorCode::invalid_input,
-                            "one database at a time needs about {} open files ({} are open "
-                            "already), and this process may open only {}: raise the limit "
-                            "(ulimit -n)",
-                            needed, open_now, limit.rlim_cur);
-            }
-            return fail(ErrorCode::invalid_input,
-                        "{} {} needs about {} open files ({} are open already), and this process "
-                        "may open only {} (ulimit -n); lower {} or raise the limit",
-                        Option::jobs, jobs, needed, open_now, limit.rlim_cur, Option::jobs);
-        }
-    }
-    return {};
 }
 
 // Applies every migration to an empty database in a scratch directory, before any database of
@@ -269,7 +217,7 @@ FleetSummary empty_summary(const FleetOptions& options, std::size_t selected) {
 Result<FleetSummary> run_fleet(const FleetOptions& options) {
     const auto started = Clock::now();
     BELAY_TRY(check_fleet_options(options));
-    BELAY_TRY(make_room_for_jobs(options.jobs));
+    BELAY_TRY(fleet::prepare_jobs(options.jobs));
     auto selected = select_fleet(options.selection);
     BELAY_TRY(selected);
     auto* members = &selected->members;

@@ -169,6 +169,7 @@ Result<FleetSummary> resume_fleet(const FleetResumeOptions& resume) {
     BELAY_TRY(set);
     options->each.migration_set = *set;  // read once, for every database
     options->jobs = resume.jobs.value_or(options->jobs);
+    BELAY_TRY(fleet::prepare_jobs(options->jobs));
     options->words = resume.words;
     options->on_progress = resume.on_progress;
     resolve_paths(contents->header, *contents);

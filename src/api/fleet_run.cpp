@@ -1,7 +1,10 @@
 #include "api/fleet_run.hpp"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <string>
@@ -199,6 +202,63 @@ std::vector<std::filesystem::path> shared_backup_directories(const Run& run) {
 }
 
 }  // namespace
+
+namespace {
+
+constexpr int k_max_jobs = 256;
+// What one database's run may hold open at once: the database, its -wal, -shm and -journal,
+// the run lock, a backup and its temporary, a scratch copy and directories being synced.
+constexpr rlim_t k_descriptors_per_job = 16;
+constexpr rlim_t k_descriptors_spare = 32;
+
+// Raises the limit of open files to what `jobs` databases at a time need (up to the hard
+// limit); fails naming both when the hard limit is too low, before any database is opened
+// (out of descriptors, a healthy database would be reported unreadable).
+Result<void> make_room_for_jobs(int jobs) {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        return {};
+    }
+    // Descriptors open already (inherited from the parent, say) are not free for the jobs.
+    std::error_code ec;
+    rlim_t open_now = 0;
+    for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+        ++open_now;
+    }
+    const rlim_t needed =
+        k_descriptors_spare + open_now + k_descriptors_per_job * static_cast<rlim_t>(jobs);
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed) {
+        const rlim_t wanted =
+            limit.rlim_max == RLIM_INFINITY ? needed : std::min(needed, limit.rlim_max);
+        limit.rlim_cur = wanted;
+        (void)::setrlimit(RLIMIT_NOFILE, &limit);
+        if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < needed) {
+            if (jobs == 1) {
+                return fail(ErrorCode::invalid_input,
+                            "one database at a time needs about {} open files ({} are open "
+                            "already), and this process may open only {}: raise the limit "
+                            "(ulimit -n)",
+                            needed, open_now, limit.rlim_cur);
+            }
+            return fail(ErrorCode::invalid_input,
+                        "{} {} needs about {} open files ({} are open already), and this process "
+                        "may open only {} (ulimit -n); lower {} or raise the limit",
+                        Option::jobs, jobs, needed, open_now, limit.rlim_cur, Option::jobs);
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<void> prepare_jobs(int jobs) {
+    if (jobs < 1 || jobs > k_max_jobs) {
+        return fail(ErrorCode::invalid_input, "{} {}: run 1 to {} databases at a time",
+                    Option::jobs, jobs, k_max_jobs);
+    }
+    return make_room_for_jobs(jobs);
+}
 
 void run_members(const Run& run, FleetSummary& summary) {
     const BackupDirectoryWatch watch(shared_backup_directories(run));

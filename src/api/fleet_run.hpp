@@ -33,6 +33,12 @@ struct Run {
     const DatabaseOptions* snapshots = nullptr;
 };
 
+// `jobs` out of 1 to 256 is invalid_input; else raises the limit of open files to what that
+// many databases at a time need (up to the hard limit), and fails naming both, before any
+// database is opened, when the hard limit is too low (out of descriptors, a healthy database
+// would be reported unreadable).
+Result<void> prepare_jobs(int jobs);
+
 // Runs every member that has no earlier result; fills `summary`'s counts, attention, slowest,
 // stopped and finished (writing the "stopped" and "finished" lines to the journal).
 void run_members(const Run& run, FleetSummary& summary);

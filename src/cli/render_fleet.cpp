@@ -81,7 +81,8 @@ std::string fleet_usage() {
 }
 
 int fleet_exit_code(const FleetSummary& summary, bool status_exit_code) {
-    if (cancellation_requested() && !summary.finished) {
+    // A signal: the run stopped (or, come after the last database ended, stopped nothing).
+    if (cancellation_requested() && (!summary.finished || summary.stopped_kind == "interrupted")) {
         return 128 + cancellation_signal();
     }
     std::size_t not_success = 0;

@@ -630,6 +630,12 @@ TEST_F(FleetTest, AResumeTakesItsOptionsFromTheJournalAlone) {
     EXPECT_EQ(gone.exit_code, 5) << describe(gone);
     EXPECT_NE(gone.err.find("put them back in"), std::string::npos) << gone.err;
     fs::rename(dir() / "moved", migrations());
+    const auto before = read_file(dir() / "run.journal");
+    for (const std::string jobs : {"0", "257"}) {
+        const auto refused = fleet({"resume", "run.journal", "--jobs", jobs});
+        EXPECT_EQ(refused.exit_code, 2) << describe(refused);
+        EXPECT_EQ(read_file(dir() / "run.journal"), before) << "nothing is journaled";
+    }
     const auto resumed =
         fleet({"resume", "run.journal"}, with_env({{"BELAY_TABLE", "schema_migrations"},
                                                    {"BELAY_LOCK_TIMEOUT", "abc"},
