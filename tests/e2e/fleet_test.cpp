@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <set>
 #include <string>
@@ -100,6 +101,19 @@ class FleetTest : public E2eTest {
         return run.wait_until(
             [&] { return fs::exists(path) && read_file(path).find(line) != std::string::npos; },
             std::chrono::seconds(60));
+    }
+
+    // Takes tenant `held`'s write lock in `holder` and starts a fleet migrate (--jobs 1, lock
+    // timeout 600 s, journal run.journal) that waits there; returns once the run has started
+    // that database, its selection and the databases before it done.
+    std::unique_ptr<BackgroundRun> run_held_at(int held, TestDb& holder) const {
+        holder.exec("BEGIN IMMEDIATE; INSERT INTO seed VALUES (2);");
+        auto run = std::make_unique<BackgroundRun>(
+            std::vector<std::string>{"fleet", "migrate", "--db", pattern(), "--jobs", "1",
+                                     "--lock-timeout", "600", "--journal", "run.journal"},
+            in_dir());
+        EXPECT_TRUE(wait_for_start(*run, "run.journal", held));
+        return run;
     }
 
     // How many end lines with `outcome` the journal holds.
@@ -497,13 +511,9 @@ TEST_F(FleetTest, ASignalDuringTheLastDatabaseLeavesTheRunUnfinishedForTheResume
     make_tenants(2);
     write_two_migrations();
     TestDb holder(tenant(1));
-    holder.exec("BEGIN IMMEDIATE; INSERT INTO seed VALUES (2);");
-    BackgroundRun run({"fleet", "migrate", "--db", pattern(), "--jobs", "1", "--lock-timeout",
-                       "600", "--journal", "run.journal"},
-                      in_dir());
-    ASSERT_TRUE(wait_for_start(run, "run.journal", 1));
-    run.send_signal(SIGTERM);
-    const auto result = run.wait(std::chrono::seconds(60));
+    const auto run = run_held_at(1, holder);
+    run->send_signal(SIGTERM);
+    const auto result = run->wait(std::chrono::seconds(60));
     EXPECT_EQ(result.exit_code, 143) << describe(result);
     holder.exec("ROLLBACK;");
     for (const auto& line : journal_lines(dir() / "run.journal")) {
@@ -1066,17 +1076,13 @@ TEST_F(FleetTest, EveryDatabaseGetsTheMigrationsTheRunReadEvenIfTheFilesChangeMe
     make_tenants(3);
     write_two_migrations();
     TestDb holder(tenant(1));
-    holder.exec("BEGIN IMMEDIATE; INSERT INTO seed VALUES (2);");
-    BackgroundRun run({"fleet", "migrate", "--db", pattern(), "--jobs", "1", "--lock-timeout",
-                       "600", "--journal", "run.journal"},
-                      in_dir());
-    ASSERT_TRUE(wait_for_start(run, "run.journal", 1));
+    const auto run = run_held_at(1, holder);
     write_migration("2_unique_email.sql",
                     "-- +migrate Up\nCREATE INDEX edited ON t(id);\n-- +migrate Down\nDROP INDEX "
                     "edited;\n");
     write_migration("3_added.sql", "-- +migrate Up\nCREATE TABLE added(x);\n");
     holder.exec("ROLLBACK;");
-    const auto result = run.wait(std::chrono::seconds(300));
+    const auto result = run->wait(std::chrono::seconds(300));
     EXPECT_EQ(result.exit_code, 0) << describe(result);
     for (int i = 0; i < 3; ++i) {
         EXPECT_EQ(versions(tenant(i)), "1,2") << tenant(i);
