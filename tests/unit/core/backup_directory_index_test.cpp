@@ -111,7 +111,9 @@ TEST(BackupDirectoryIndex, LostEventsMakeItListAgain) {
     std::ifstream limit_file("/proc/sys/fs/inotify/max_queued_events");
     long limit = 16384;
     limit_file >> limit;
-    ASSERT_LE(limit, 200000) << "this machine queues too many events for this test";
+    if (limit > 200000) {
+        GTEST_SKIP() << "this machine queues " << limit << " inotify events: too many to overflow";
+    }
     for (long i = 0; i <= limit; ++i) {
         const int fd = ::open((dir / ("f" + std::to_string(i))).c_str(), O_CREAT | O_WRONLY, 0600);
         ASSERT_GE(fd, 0);
