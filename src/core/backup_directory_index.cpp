@@ -313,6 +313,17 @@ std::optional<std::vector<std::string>> watched_temporaries(
     });
 }
 
+std::vector<std::string> sidecars_of_stem(const std::filesystem::path& directory,
+                                          std::string_view stem) {
+    auto watched = watched_sidecars(directory, stem);
+    return watched ? std::move(*watched) : list_sidecars_of_stem(directory, stem);
+}
+
+std::vector<std::string> temporaries_in(const std::filesystem::path& directory) {
+    auto watched = watched_temporaries(directory);
+    return watched ? std::move(*watched) : list_temporaries(directory);
+}
+
 std::optional<std::vector<std::string>> watched_sidecars_naming(
     const std::filesystem::path& directory, const std::string& source) {
     const auto where = directory.empty() ? std::filesystem::path(".") : directory;

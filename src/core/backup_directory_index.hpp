@@ -46,6 +46,12 @@ std::optional<std::vector<std::string>> watched_sidecars(const std::filesystem::
 // beside them in `directory`; std::nullopt when the directory is not watched.
 std::optional<std::vector<std::string>> watched_temporaries(const std::filesystem::path& directory);
 
+// watched_sidecars, or list_sidecars_of_stem when the directory is not watched.
+std::vector<std::string> sidecars_of_stem(const std::filesystem::path& directory,
+                                          std::string_view stem);
+// watched_temporaries, or list_temporaries when the directory is not watched.
+std::vector<std::string> temporaries_in(const std::filesystem::path& directory);
+
 // The sidecar names in `directory` whose `source` is `source`, and those that could not be read
 // (their reader says why); std::nullopt when the directory is not watched. Each sidecar is read
 // once, and again only after it changed (a write, a rename onto it), so that a backup listing

@@ -298,18 +298,23 @@ std::int64_t highest_among(const std::vector<std::filesystem::path>& paths,
 
 }  // namespace
 
-std::int64_t highest_sequence(const std::filesystem::path& directory, const std::string& source,
-                              std::string_view stem) {
-    std::vector<std::filesystem::path> paths;
+std::vector<std::string> list_sidecars_of_stem(const std::filesystem::path& directory,
+                                               std::string_view stem) {
+    std::vector<std::string> names;
     std::error_code ec;
     for (const auto& entry :
          std::filesystem::directory_iterator(directory_or_here(directory), ec)) {
-        const auto name = entry.path().filename().string();
+        auto name = entry.path().filename().string();
         if (name.ends_with(".bak.json") && !is_another_stems_backup(name, stem)) {
-            paths.push_back(entry.path());
+            names.push_back(std::move(name));
         }
     }
-    return highest_among(paths, source);
+    return names;
+}
+
+std::int64_t highest_sequence(const std::filesystem::path& directory, const std::string& source,
+                              std::string_view stem) {
+    return highest_sequence(directory, source, list_sidecars_of_stem(directory, stem));
 }
 
 std::int64_t highest_sequence(const std::filesystem::path& directory, const std::string& source,

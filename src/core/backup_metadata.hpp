@@ -45,6 +45,11 @@ std::int64_t highest_sequence(const std::filesystem::path& directory, const std:
 std::int64_t highest_sequence(const std::filesystem::path& directory, const std::string& source,
                               const std::vector<std::string>& sidecars);
 
+// The sidecar names in `directory` that can be `stem`'s: every `*.bak.json` but the automatic
+// names of other stems' backups, from a listing.
+std::vector<std::string> list_sidecars_of_stem(const std::filesystem::path& directory,
+                                               std::string_view stem);
+
 // The stems whose automatic backup name `name` (a sidecar's) is, as backup_file_name writes it:
 // none for a name chosen by hand; two when it reads both with and without a "-<n>" suffix.
 std::vector<std::string> automatic_backup_stems(std::string_view name);

@@ -267,17 +267,22 @@ std::filesystem::path directory_or_here(const std::filesystem::path& directory) 
 
 }  // namespace
 
-int remove_abandoned_temporaries(const std::filesystem::path& directory,
-                                 const std::function<bool(std::string_view)>& is_ours) {
-    const auto where = directory_or_here(directory);
+std::vector<std::string> list_temporaries(const std::filesystem::path& directory) {
     std::vector<std::string> names;
     std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(where, ec)) {
+    for (const auto& entry :
+         std::filesystem::directory_iterator(directory_or_here(directory), ec)) {
         if (auto name = entry.path().filename().string(); is_temporary_name(name)) {
             names.push_back(std::move(name));
         }
     }
-    return remove_abandoned_among(where, names, is_ours);
+    return names;
+}
+
+int remove_abandoned_temporaries(const std::filesystem::path& directory,
+                                 const std::function<bool(std::string_view)>& is_ours) {
+    return remove_abandoned_among(directory_or_here(directory), list_temporaries(directory),
+                                  is_ours);
 }
 
 int remove_abandoned_temporaries(const std::filesystem::path& directory,
@@ -316,15 +321,7 @@ bool has_live_temporary(const std::filesystem::path& directory, std::string_view
 }
 
 bool has_live_temporary(const std::filesystem::path& directory, std::string_view final_name) {
-    std::vector<std::string> names;
-    std::error_code ec;
-    for (const auto& entry :
-         std::filesystem::directory_iterator(directory_or_here(directory), ec)) {
-        if (auto name = entry.path().filename().string(); is_temporary_name(name)) {
-            names.push_back(std::move(name));
-        }
-    }
-    return has_live_temporary(directory, final_name, names);
+    return has_live_temporary(directory, final_name, list_temporaries(directory));
 }
 
 Result<void> sync_file(const std::filesystem::path& path) {

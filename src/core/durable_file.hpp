@@ -81,6 +81,9 @@ int remove_abandoned_temporaries(const std::filesystem::path& directory,
 // "-shm" names beside one.
 bool is_temporary_name(std::string_view name);
 
+// The names in `directory` that is_temporary_name accepts, from a listing.
+std::vector<std::string> list_temporaries(const std::filesystem::path& directory);
+
 // Whether a live process holds (is still writing) a temporary for `final_name` in `directory`.
 // A temporary this user may not open to tell counts as held.
 bool has_live_temporary(const std::filesystem::path& directory, std::string_view final_name);

@@ -65,11 +65,7 @@ void remove_abandoned_snapshot_temporaries(const SnapshotRequest& request) {
         return request.out ? final_name == out_name || final_name == out_name + ".json"
                            : is_backup_file_name(final_name, stem, true);
     };
-    if (const auto watched = watched_temporaries(directory)) {
-        remove_abandoned_temporaries(directory, is_ours, *watched);
-    } else {
-        remove_abandoned_temporaries(directory, is_ours);
-    }
+    remove_abandoned_temporaries(directory, is_ours, temporaries_in(directory));
 }
 
 Result<std::filesystem::path> choose_final_path(const SnapshotRequest& request,

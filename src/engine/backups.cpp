@@ -99,23 +99,6 @@ std::time_t parse_utc(const std::string& text) {
     return ::timegm(&parts);
 }
 
-// The sidecar names in `directory` that can be `stem`'s (backup_directory_index.hpp), from the
-// index when the directory is watched, else from a listing.
-std::vector<std::string> sidecar_names(const std::filesystem::path& directory,
-                                       std::string_view stem) {
-    if (auto watched = watched_sidecars(directory, stem)) {
-        return std::move(*watched);
-    }
-    std::vector<std::string> names;
-    std::error_code ec;
-    for (const auto& file : std::filesystem::directory_iterator(directory, ec)) {
-        if (auto name = file.path().filename().string(); name.ends_with(".bak.json")) {
-            names.push_back(std::move(name));
-        }
-    }
-    return names;
-}
-
 // Removes the sidecars of this database's backups whose backup is gone: what a prune killed
 // between its two removals leaves (it removes the backup first). A sidecar whose backup is
 // still being written stays: its writer holds the copy's temporary until it renames it.
@@ -125,16 +108,14 @@ int remove_orphan_sidecars(const DatabaseOptions& options) {
     std::error_code ec;
     const auto source = std::filesystem::weakly_canonical(options.database, ec).string();
     int removed = 0;
-    for (const auto& name : sidecar_names(directory, stem)) {
+    for (const auto& name : sidecars_of_stem(directory, stem)) {
         if (!is_backup_file_name(name, stem, true)) {
             continue;
         }
         const auto backup_name = name.substr(0, name.size() - 5);
         // In this order: a writer renames its copy into place after the sidecar, so once no
         // live copy exists, a backup that is not there now never will be.
-        const auto temporaries = watched_temporaries(directory);
-        if ((temporaries ? has_live_temporary(directory, backup_name, *temporaries)
-                         : has_live_temporary(directory, backup_name)) ||
+        if (has_live_temporary(directory, backup_name, temporaries_in(directory)) ||
             std::filesystem::exists(std::filesystem::symlink_status(directory / backup_name))) {
             continue;
         }
@@ -337,10 +318,8 @@ Result<PruneReport> run_prune(const PruneOptions& options,
             return is_backup_file_name(name, stem, true);
         };
         const auto directory = options.db.backup_directory();
-        const auto temporaries = watched_temporaries(directory);
         report.abandoned_removed =
-            temporaries ? remove_abandoned_temporaries(directory, is_ours, *temporaries)
-                        : remove_abandoned_temporaries(directory, is_ours);
+            remove_abandoned_temporaries(directory, is_ours, temporaries_in(directory));
         report.abandoned_removed += remove_orphan_sidecars(options.db);
     }
     const auto now_seconds = std::chrono::system_clock::to_time_t(now);

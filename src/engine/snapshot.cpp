@@ -134,11 +134,8 @@ BackupMetadata describe(const SnapshotRequest& request, const SourceFacts& facts
     metadata.belay_version = BELAY_VERSION;
     // Read after the copy, as late as possible: a backup written meanwhile counts too.
     const auto directory = final_path.parent_path();
-    const auto stem = backup_stem(request.database);
-    const auto watched = watched_sidecars(directory, stem);
-    metadata.sequence =
-        sequence_after(watched ? highest_sequence(directory, metadata.source, *watched)
-                               : highest_sequence(directory, metadata.source, stem));
+    metadata.sequence = sequence_after(highest_sequence(
+        directory, metadata.source, sidecars_of_stem(directory, backup_stem(request.database))));
     return metadata;
 }
 
